@@ -1,0 +1,276 @@
+//! Quire's domain types: what one reading of a printing device says.
+//!
+//! Every other crate speaks these types: strategies' WIT readings are converted
+//! into them by `plugins`, the CLI prints them, the store will keep them and ASM
+//! will judge them. They are plain data with serde, and this crate does no I/O,
+//! so the JSON shape documented in the README is decided here and nowhere else.
+//!
+//! Unknown is `None` (JSON `null`), never a made-up default: a dealer must be able
+//! to tell "the device said 0" from "the device did not say".
+#![deny(missing_docs)]
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Who a device says it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// The maker, as the strategy names it (`HP`, `Kyocera`, …).
+    pub manufacturer: Option<String>,
+    /// The model without the maker's name where the strategy can separate them.
+    pub model: Option<String>,
+    /// The device serial number: with the MAC, what identifies a device across addresses.
+    pub serial: Option<String>,
+    /// Lower-case and colon-separated.
+    pub mac: Option<String>,
+    /// Firmware version as the device reports it.
+    pub firmware: Option<String>,
+    /// sysName or the device's own host name.
+    pub hostname: Option<String>,
+    /// sysObjectID, dotted, without a leading dot.
+    pub sys_object_id: Option<String>,
+    /// sysDescr.
+    pub sys_descr: Option<String>,
+    /// sysLocation.
+    pub location: Option<String>,
+    /// sysContact.
+    pub contact: Option<String>,
+}
+
+/// hrDeviceStatus (RFC 2790).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceStatus {
+    /// The device does not know.
+    Unknown,
+    /// Working.
+    Running,
+    /// Working, with a condition that needs attention (low toner, …).
+    Warning,
+    /// In a test mode.
+    Testing,
+    /// Not working: needs intervention.
+    Down,
+}
+
+/// hrPrinterStatus (RFC 2790).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrinterStatus {
+    /// Some other state (often: an error is present).
+    Other,
+    /// The printer does not know.
+    Unknown,
+    /// Ready, nothing to do.
+    Idle,
+    /// Printing.
+    Printing,
+    /// Warming up.
+    Warmup,
+}
+
+/// One bit of hrPrinterDetectedErrorState, in bit order (RFC 2790 and RFC 3805).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorState {
+    /// Bit 0.
+    LowPaper,
+    /// Bit 1.
+    NoPaper,
+    /// Bit 2.
+    LowToner,
+    /// Bit 3.
+    NoToner,
+    /// Bit 4.
+    DoorOpen,
+    /// Bit 5.
+    Jammed,
+    /// Bit 6.
+    Offline,
+    /// Bit 7.
+    ServiceRequested,
+    /// Bit 8.
+    InputTrayMissing,
+    /// Bit 9.
+    OutputTrayMissing,
+    /// Bit 10.
+    MarkerSupplyMissing,
+    /// Bit 11.
+    OutputNearFull,
+    /// Bit 12.
+    OutputFull,
+    /// Bit 13.
+    InputTrayEmpty,
+    /// Bit 14.
+    OverduePreventMaint,
+}
+
+impl ErrorState {
+    /// All fifteen, in bit order, so bit `n` of the octet string is `ALL[n]`.
+    pub const ALL: [ErrorState; 15] = [
+        ErrorState::LowPaper,
+        ErrorState::NoPaper,
+        ErrorState::LowToner,
+        ErrorState::NoToner,
+        ErrorState::DoorOpen,
+        ErrorState::Jammed,
+        ErrorState::Offline,
+        ErrorState::ServiceRequested,
+        ErrorState::InputTrayMissing,
+        ErrorState::OutputTrayMissing,
+        ErrorState::MarkerSupplyMissing,
+        ErrorState::OutputNearFull,
+        ErrorState::OutputFull,
+        ErrorState::InputTrayEmpty,
+        ErrorState::OverduePreventMaint,
+    ];
+}
+
+/// What state the device is in, as it reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// hrDeviceStatus.
+    pub device: Option<DeviceStatus>,
+    /// hrPrinterStatus.
+    pub printer: Option<PrinterStatus>,
+    /// The error-state bits that are set.
+    pub errors: Vec<ErrorState>,
+    /// The operator panel's text, lines joined by newlines.
+    pub console: Option<String>,
+}
+
+/// A supply's level in words, so a dealer can filter without knowing the MIB's special values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SupplyState {
+    /// Above the low threshold.
+    Ok,
+    /// At or below the low threshold, not yet empty.
+    Low,
+    /// Nothing left.
+    Empty,
+    /// Printer-MIB -3: some remains, the device cannot say how much.
+    SomeRemaining,
+    /// The device gave no usable level.
+    Unknown,
+}
+
+/// One consumable or replaceable part: toner, drum, fuser, waste bin, maintenance kit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Supply {
+    /// The device's own row index.
+    pub index: u32,
+    /// The description the device gives (`Black Cartridge HP CF410A`).
+    pub description: String,
+    /// prtMarkerSuppliesType in kebab-case (`toner`, `waste-toner`, `opc`, …).
+    pub kind: String,
+    /// The colorant's name, lower-case (`black`, `cyan`, …).
+    pub color: Option<String>,
+    /// prtMarkerSuppliesSupplyUnit in kebab-case.
+    pub unit: Option<String>,
+    /// Raw level, including the Printer-MIB special values -1, -2 and -3.
+    pub level: Option<i32>,
+    /// Raw maximum capacity, including -1 and -2.
+    pub max: Option<i32>,
+    /// 0–100, only when both level and max are real numbers.
+    pub percent: Option<u8>,
+    /// The level in words.
+    pub state: SupplyState,
+    /// The cartridge's own serial number, where the device exposes it.
+    pub serial: Option<String>,
+    /// The part number to order, where the device exposes it.
+    pub part_number: Option<String>,
+}
+
+/// prtAlertSeverityLevel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertSeverity {
+    /// Neither critical nor warning.
+    Other,
+    /// The device cannot print until this is fixed.
+    Critical,
+    /// Printing continues, attention needed.
+    Warning,
+    /// A one-off event (a supply replaced, a configuration change).
+    WarningBinaryChangeEvent,
+}
+
+/// One row of the device's alert table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceAlert {
+    /// The device's own row index.
+    pub index: u32,
+    /// How severe the device says it is.
+    pub severity: AlertSeverity,
+    /// Who the device says can fix it (`untrained`, `trained`, `field-service`, …).
+    pub training_level: Option<String>,
+    /// The sub-unit concerned (`cover`, `input`, `marker-supplies`, …).
+    pub group: Option<String>,
+    /// The row of that sub-unit's table.
+    pub group_index: Option<i32>,
+    /// The vendor's location code.
+    pub location: Option<i32>,
+    /// prtAlertCode or the vendor's own code.
+    pub code: i32,
+    /// prtAlertCode's name where the MIB names it (`cover-open`, `jam`, …).
+    pub code_name: Option<String>,
+    /// The device's own text.
+    pub description: Option<String>,
+    /// sysUpTime when raised, hundredths of a second.
+    pub time: Option<u32>,
+}
+
+/// Everything one read of one device returned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reading {
+    /// Who the device is.
+    pub identity: Identity,
+    /// What state it is in.
+    pub status: Status,
+    /// Page counters by name (`total`, `mono`, `print.color`, …), sorted by name.
+    pub counters: BTreeMap<String, u64>,
+    /// Supplies in the device's order.
+    pub supplies: Vec<Supply>,
+    /// Active alerts in the device's order.
+    pub alerts: Vec<DeviceAlert>,
+}
+
+/// Which strategy produced a reading: name plus version, so a reading can be
+/// re-interpreted later by a newer one and the difference explained.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StrategyRef {
+    /// The strategy's name (`printer-mib`).
+    pub name: String,
+    /// Its version (semver).
+    pub version: String,
+}
+
+impl fmt::Display for StrategyRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.name, self.version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_states_serialize_as_the_words_the_readme_documents() {
+        let json = serde_json::to_string(&ErrorState::ALL).unwrap();
+        assert_eq!(
+            json,
+            r#"["low-paper","no-paper","low-toner","no-toner","door-open","jammed","offline","service-requested","input-tray-missing","output-tray-missing","marker-supply-missing","output-near-full","output-full","input-tray-empty","overdue-prevent-maint"]"#
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_null_not_defaults() {
+        let json = serde_json::to_value(Reading::default()).unwrap();
+        assert_eq!(json["identity"]["serial"], serde_json::Value::Null);
+        assert_eq!(json["status"]["device"], serde_json::Value::Null);
+    }
+}
