@@ -1,0 +1,25 @@
+use std::fmt;
+
+/// A recording that cannot be read, with the place it went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct RecordingError {
+    /// The file (or the name the caller gave the text).
+    pub file: String,
+    /// 1-based line, 0 when the error is not about one line (I/O).
+    pub line: usize,
+    /// What is wrong there.
+    pub message: String,
+}
+
+impl fmt::Display for RecordingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        }
+    }
+}
+
+/// Result with a [`RecordingError`].
+pub type Result<T, E = RecordingError> = std::result::Result<T, E>;

@@ -1,0 +1,199 @@
+//! Recorded device sessions, and answering SNMP requests from them.
+//!
+//! A [`Recording`] is the sorted set of varbinds a device answered with. It
+//! answers `get`, `get-next` and `get-bulk` exactly as an agent would, in SNMP's
+//! lexicographic OID order, with `noSuchObject`/`noSuchInstance` and
+//! `endOfMibView` where an agent would give them, so a strategy cannot tell a
+//! replay from the device.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::Path;
+
+use crate::{Oid, RecordingError, Result, Value};
+
+mod snmprec;
+
+/// The varbinds of one recorded device.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recording {
+    name: String,
+    entries: BTreeMap<Oid, Value>,
+}
+
+impl Recording {
+    /// An empty recording called `name` (a file path, usually).
+    pub fn new(name: impl Into<String>) -> Self {
+        Recording {
+            name: name.into(),
+            entries: BTreeMap::new(),
+        }
+    }
+
+    /// Reads a recording from disk, choosing the parser by the file's content.
+    pub fn load(path: &Path) -> Result<Self> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| RecordingError {
+            file: name.clone(),
+            line: 0,
+            message: format!("cannot read: {e}"),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            RecordingError {
+                file: name.clone(),
+                line,
+                message: "not UTF-8 text".into(),
+            }
+        })?;
+        Self::parse_snmprec(&name, &text)
+    }
+
+    /// Parses snmpsim's `.snmprec` text (`OID|TAG|VALUE` per line).
+    pub fn parse_snmprec(name: &str, text: &str) -> Result<Self> {
+        snmprec::parse(name, text)
+    }
+
+    /// The name given at load time, used in every error about this recording.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How many varbinds are recorded.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Adds or replaces one varbind.
+    pub fn insert(&mut self, oid: Oid, value: Value) -> Option<Value> {
+        self.entries.insert(oid, value)
+    }
+
+    /// Every varbind in OID order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Oid, &Value)> {
+        self.entries.iter()
+    }
+
+    /// GET: the value, or `noSuchInstance` when the object's column exists but
+    /// not this row, `noSuchObject` otherwise.
+    pub fn get(&self, oid: &Oid) -> Value {
+        if let Some(value) = self.entries.get(oid) {
+            return value.clone();
+        }
+        let arcs = oid.arcs();
+        let parent_known = arcs.len() > 1 && {
+            let parent = Oid::from(&arcs[..arcs.len() - 1]);
+            self.successor(&parent)
+                .is_some_and(|(next, _)| next.starts_with(&parent))
+        };
+        if parent_known {
+            Value::NoSuchInstance
+        } else {
+            Value::NoSuchObject
+        }
+    }
+
+    /// GETNEXT: the first varbind after `oid`, or `endOfMibView` at the end.
+    pub fn get_next(&self, oid: &Oid) -> (Oid, Value) {
+        match self.successor(oid) {
+            Some((next, value)) => (next.clone(), value.clone()),
+            None => (oid.clone(), Value::EndOfMibView),
+        }
+    }
+
+    /// GETBULK (RFC 3416 4.2.3): one GETNEXT for each of the first
+    /// `non_repeaters` OIDs, then up to `max_repetitions` rounds over the rest.
+    /// Rounds stop early once every repeater has reached `endOfMibView`.
+    pub fn get_bulk(
+        &self,
+        non_repeaters: usize,
+        max_repetitions: usize,
+        oids: &[Oid],
+    ) -> Vec<(Oid, Value)> {
+        let split = non_repeaters.min(oids.len());
+        let mut out: Vec<(Oid, Value)> = oids[..split].iter().map(|o| self.get_next(o)).collect();
+        let mut cursors: Vec<Oid> = oids[split..].to_vec();
+        for _ in 0..max_repetitions {
+            if cursors.is_empty() {
+                break;
+            }
+            let mut all_ended = true;
+            for cursor in cursors.iter_mut() {
+                let (next, value) = self.get_next(cursor);
+                if value != Value::EndOfMibView {
+                    all_ended = false;
+                }
+                *cursor = next.clone();
+                out.push((next, value));
+            }
+            if all_ended {
+                break;
+            }
+        }
+        out
+    }
+
+    fn successor(&self, oid: &Oid) -> Option<(&Oid, &Value)> {
+        self.entries
+            .range((Bound::Excluded(oid), Bound::Unbounded))
+            .next()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oid(s: &str) -> Oid {
+        s.parse().unwrap()
+    }
+
+    fn sample() -> Recording {
+        Recording::parse_snmprec(
+            "sample",
+            "1.3.6.1.2.1.1.1.0|4|Printer\n1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.11\n1.3.6.1.2.1.43.11.1.1.9.1.1|2|54\n1.3.6.1.2.1.43.11.1.1.9.1.2|2|-3\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn get_tells_missing_instance_from_missing_object() {
+        let r = sample();
+        assert_eq!(
+            r.get(&oid("1.3.6.1.2.1.1.1.0")),
+            Value::OctetString(b"Printer".to_vec())
+        );
+        assert_eq!(
+            r.get(&oid("1.3.6.1.2.1.43.11.1.1.9.1.7")),
+            Value::NoSuchInstance
+        );
+        assert_eq!(r.get(&oid("1.3.6.1.2.1.99.1.0")), Value::NoSuchObject);
+    }
+
+    #[test]
+    fn get_next_walks_in_oid_order_and_ends_with_end_of_mib_view() {
+        let r = sample();
+        let (next, _) = r.get_next(&oid("1.3.6.1.2.1.1.2.0"));
+        assert_eq!(next, oid("1.3.6.1.2.1.43.11.1.1.9.1.1"));
+        let (_, end) = r.get_next(&oid("1.3.6.1.2.1.43.11.1.1.9.1.2"));
+        assert_eq!(end, Value::EndOfMibView);
+    }
+
+    #[test]
+    fn get_bulk_repeats_and_stops_at_the_end() {
+        let r = sample();
+        let out = r.get_bulk(1, 10, &[oid("1.3.6.1.2.1.1"), oid("1.3.6.1.2.1.43.11")]);
+        // one non-repeater, then two rows and one endOfMibView
+        assert_eq!(out.len(), 4);
+        assert_eq!(out[0].0, oid("1.3.6.1.2.1.1.1.0"));
+        assert_eq!(out[3].1, Value::EndOfMibView);
+    }
+}
