@@ -15,6 +15,26 @@ use crate::{Oid, RecordingError, Result, Value};
 mod snmprec;
 mod snmpwalk;
 
+/// A recording read leniently: what parsed, and where each line that did not is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    /// Every varbind that parsed.
+    pub recording: Recording,
+    /// One error per line that did not, with file and line.
+    pub problems: Vec<RecordingError>,
+}
+
+type Parser = fn(&str, &str, &mut Vec<RecordingError>) -> Recording;
+
+fn strict(parse: Parser, name: &str, text: &str) -> Result<Recording> {
+    let mut problems = Vec::new();
+    let recording = parse(name, text, &mut problems);
+    match problems.into_iter().next() {
+        Some(first) => Err(first),
+        None => Ok(recording),
+    }
+}
+
 /// The varbinds of one recorded device.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recording {
@@ -31,10 +51,24 @@ impl Recording {
         }
     }
 
-    /// Reads a recording from disk, choosing the parser by the file's content
-    /// rather than its extension, because walks are saved under any name
-    /// (`.txt`, `.walk`, `.snmpwalk`) and a mislabelled file should still load.
+    /// Reads a recording from disk and refuses it at its first bad line.
+    ///
+    /// The parser is chosen by the file's content rather than its extension,
+    /// because walks are saved under any name (`.txt`, `.walk`, `.snmpwalk`)
+    /// and a mislabelled file should still load.
     pub fn load(path: &Path) -> Result<Self> {
+        let loaded = Self::load_lenient(path)?;
+        match loaded.problems.into_iter().next() {
+            Some(first) => Err(first),
+            None => Ok(loaded.recording),
+        }
+    }
+
+    /// Reads a recording from disk, keeping every line that parses and
+    /// reporting each one that does not, so one corrupt varbind costs only
+    /// itself (snmpsim, too, fails only the request that reaches it). Fails
+    /// only when the file cannot be read or is no recording at all.
+    pub fn load_lenient(path: &Path) -> Result<Loaded> {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| RecordingError {
             file: name.clone(),
@@ -52,32 +86,39 @@ impl Recording {
                 message: "not UTF-8 text".into(),
             }
         })?;
-        match Format::sniff(&text) {
-            Some(Format::Snmprec) => Self::parse_snmprec(&name, &text),
-            Some(Format::Snmpwalk) => Self::parse_snmpwalk(&name, &text),
+        let mut problems = Vec::new();
+        let recording = match Format::sniff(&text) {
+            Some(Format::Snmprec) => snmprec::parse(&name, &text, &mut problems),
+            Some(Format::Snmpwalk) => snmpwalk::parse(&name, &text, &mut problems),
             None => {
                 let line = text
                     .split('\n')
                     .position(|l| !l.trim().is_empty() && !l.trim().starts_with('#'))
                     .map_or(0, |i| i + 1);
-                Err(RecordingError::at(
+                return Err(RecordingError::at(
                     &name,
                     line,
                     "neither .snmprec (`OID|TAG|VALUE`) nor snmpwalk -On output (`.OID = TYPE: VALUE`)",
-                ))
+                ));
             }
-        }
+        };
+        Ok(Loaded {
+            recording,
+            problems,
+        })
     }
 
-    /// Parses snmpsim's `.snmprec` text (`OID|TAG|VALUE` per line).
+    /// Parses snmpsim's `.snmprec` text (`OID|TAG|VALUE` per line), refusing
+    /// it at its first bad line.
     pub fn parse_snmprec(name: &str, text: &str) -> Result<Self> {
-        snmprec::parse(name, text)
+        strict(snmprec::parse, name, text)
     }
 
     /// Parses net-snmp `snmpwalk -On` output, so a walk a customer or field
     /// engineer took with stock tools can be replayed without converting it.
+    /// Refuses it at its first bad varbind.
     pub fn parse_snmpwalk(name: &str, text: &str) -> Result<Self> {
-        snmpwalk::parse(name, text)
+        strict(snmpwalk::parse, name, text)
     }
 
     /// Writes the recording as `.snmprec` that snmpsim can serve and

@@ -23,9 +23,11 @@
 
 use std::fmt::Write as _;
 
-use crate::{Oid, Recording, RecordingError, Result, Value};
+use crate::{Oid, Recording, RecordingError, Value};
 
-pub(super) fn parse(name: &str, text: &str) -> Result<Recording> {
+/// Parses every line it can; each line it cannot is added to `problems` with
+/// its number, and the rest of the file is still read.
+pub(super) fn parse(name: &str, text: &str, problems: &mut Vec<RecordingError>) -> Recording {
     let mut recording = Recording::new(name);
     for (i, raw) in text.split('\n').enumerate() {
         let line = raw.trim();
@@ -36,16 +38,25 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Recording> {
         let mut fields = line.splitn(3, '|');
         let (Some(oid), Some(tag), Some(value)) = (fields.next(), fields.next(), fields.next())
         else {
-            return Err(err(format!("expected OID|TAG|VALUE, found {line:?}")));
+            problems.push(err(format!("expected OID|TAG|VALUE, found {line:?}")));
+            continue;
         };
         if tag.is_empty() {
-            return Err(err(format!("missing TAG in {line:?}")));
+            problems.push(err(format!("missing TAG in {line:?}")));
+            continue;
         }
-        let oid: Oid = oid.parse().map_err(|e| err(format!("{e}")))?;
-        let value = decode(tag, value).map_err(err)?;
-        recording.insert(oid, value);
+        let parsed = oid
+            .parse::<Oid>()
+            .map_err(|e| format!("{e}"))
+            .and_then(|oid| Ok((oid, decode(tag, value)?)));
+        match parsed {
+            Ok((oid, value)) => {
+                recording.insert(oid, value);
+            }
+            Err(message) => problems.push(err(message)),
+        }
     }
-    Ok(recording)
+    recording
 }
 
 /// How the VALUE field is written.
@@ -270,13 +281,13 @@ mod tests {
     use super::*;
 
     fn one(line: &str) -> Value {
-        let r = parse("t", line).unwrap();
+        let r = Recording::parse_snmprec("t", line).unwrap();
         assert_eq!(r.len(), 1, "{line}");
         r.iter().next().unwrap().1.clone()
     }
 
     fn error(text: &str) -> RecordingError {
-        parse("t.snmprec", text).unwrap_err()
+        Recording::parse_snmprec("t.snmprec", text).unwrap_err()
     }
 
     #[test]
@@ -339,7 +350,7 @@ mod tests {
 
     #[test]
     fn pipes_crlf_comments_blanks_and_whitespace() {
-        let r = parse(
+        let r = Recording::parse_snmprec(
             "t",
             "# recorded\r\n\r\n  \n1.3.1|4|a|b|c\r\n1.3.2|4| lead and trail  \r\n1.3.3|4| \n",
         )
@@ -357,7 +368,7 @@ mod tests {
 
     #[test]
     fn a_later_duplicate_wins_like_snmpsim() {
-        let r = parse("t", "1.3|2|1\n1.2|2|0\n1.3|2|2\n").unwrap();
+        let r = Recording::parse_snmprec("t", "1.3|2|1\n1.2|2|0\n1.3|2|2\n").unwrap();
         assert_eq!(r.len(), 2);
         assert_eq!(r.get(&"1.3".parse().unwrap()), Value::Integer(2));
     }
@@ -404,7 +415,7 @@ mod tests {
             "1.3.1|4|a|b \\n\n1.3.2|4x|6c696e650a627265616b\n1.3.3|4x|747261696c696e6720\n\
              1.3.4|68x|9f78\n1.3.10|64|10.0.0.1\n"
         );
-        let back = parse("w", &write(&r)).unwrap();
+        let back = Recording::parse_snmprec("w", &write(&r)).unwrap();
         assert_eq!(back, r);
     }
 }

@@ -20,7 +20,7 @@
 //! such values cannot be recovered; they come back as the text shown.
 
 use super::snmprec::parse_number;
-use crate::{Oid, Recording, RecordingError, Result, Value};
+use crate::{Oid, Recording, RecordingError, Value};
 
 /// One varbind's text, possibly gathered from several lines.
 struct Record {
@@ -45,7 +45,9 @@ enum More {
     Nothing,
 }
 
-pub(super) fn parse(name: &str, text: &str) -> Result<Recording> {
+/// Parses every varbind it can; each one it cannot is added to `problems` with
+/// its line number, and the rest of the walk is still read.
+pub(super) fn parse(name: &str, text: &str, problems: &mut Vec<RecordingError>) -> Recording {
     let mut recording = Recording::new(name);
     let mut current: Option<Record> = None;
     for (i, raw) in text.split('\n').enumerate() {
@@ -61,7 +63,7 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Recording> {
         }
         if let Some((oid, value)) = split_varbind(line) {
             if let Some(done) = current.take() {
-                finish(name, &mut recording, done)?;
+                finish(name, &mut recording, done, problems);
             }
             current = Some(start(line_no, oid, value));
             continue;
@@ -70,11 +72,12 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Recording> {
             if line.trim().is_empty() {
                 continue;
             }
-            return Err(RecordingError::at(
+            problems.push(RecordingError::at(
                 name,
                 line_no,
                 format!("expected `.OID = TYPE: VALUE`, found {line:?}"),
             ));
+            continue;
         };
         match rec.more {
             More::Hex if is_hex_row(line) => {
@@ -90,29 +93,28 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Recording> {
                 rec.value.push_str(line);
             }
             _ if line.trim().is_empty() => {}
-            _ => {
-                return Err(RecordingError::at(
-                    name,
-                    line_no,
-                    format!(
-                        "expected `.OID = TYPE: VALUE` or a continuation of line {}, found {line:?}",
-                        rec.line
-                    ),
-                ));
-            }
+            _ => problems.push(RecordingError::at(
+                name,
+                line_no,
+                format!(
+                    "expected `.OID = TYPE: VALUE` or a continuation of line {}, found {line:?}",
+                    rec.line
+                ),
+            )),
         }
     }
     if let Some(rec) = current {
         if let More::Quoted { .. } = rec.more {
-            return Err(RecordingError::at(
+            problems.push(RecordingError::at(
                 name,
                 rec.line,
                 "quoted STRING never closes",
             ));
+        } else {
+            finish(name, &mut recording, rec, problems);
         }
-        finish(name, &mut recording, rec)?;
     }
-    Ok(recording)
+    recording
 }
 
 /// Splits a line that starts a varbind into its OID and value text.
@@ -195,14 +197,13 @@ fn strip_wrong_type(value: &str) -> Option<&str> {
     rest.split_once("): ").map(|(_, actual)| actual)
 }
 
-fn finish(name: &str, recording: &mut Recording, rec: Record) -> Result<()> {
+fn finish(name: &str, recording: &mut Recording, rec: Record, problems: &mut Vec<RecordingError>) {
     match decode(&rec.value) {
         Ok(Some(value)) => {
             recording.insert(rec.oid, value);
-            Ok(())
         }
-        Ok(None) => Ok(()),
-        Err(message) => Err(RecordingError::at(name, rec.line, message)),
+        Ok(None) => {}
+        Err(message) => problems.push(RecordingError::at(name, rec.line, message)),
     }
 }
 
@@ -359,13 +360,13 @@ mod tests {
     use super::*;
 
     fn one(text: &str) -> Value {
-        let r = parse("t", text).unwrap();
+        let r = Recording::parse_snmpwalk("t", text).unwrap();
         assert_eq!(r.len(), 1, "{text}");
         r.iter().next().unwrap().1.clone()
     }
 
     fn error(text: &str) -> RecordingError {
-        parse("t.walk", text).unwrap_err()
+        Recording::parse_snmpwalk("t.walk", text).unwrap_err()
     }
 
     #[test]
@@ -383,7 +384,7 @@ mod tests {
 
     #[test]
     fn unquoted_strings_run_until_the_next_varbind() {
-        let r = parse(
+        let r = Recording::parse_snmpwalk(
             "t",
             ".1.3.1 = STRING: first\n\nsecond\n\n.1.3.2 = STRING: \n.1.3.3 = INTEGER: 1\n",
         )
@@ -401,7 +402,7 @@ mod tests {
 
     #[test]
     fn iso_prefix_and_units() {
-        let r = parse("t", "iso.3.6.1 = Gauge32: 80 percent\n").unwrap();
+        let r = Recording::parse_snmpwalk("t", "iso.3.6.1 = Gauge32: 80 percent\n").unwrap();
         assert_eq!(r.get(&"1.3.6.1".parse().unwrap()), Value::Gauge32(80));
     }
 
