@@ -16,6 +16,9 @@ pub enum Outcome {
         file: String,
         /// Which strategy read it.
         strategy: StrategyRef,
+        /// Lines of the recording that could not be read (file:line: why);
+        /// the reading holds everything else.
+        warnings: Vec<String>,
         /// What it read.
         #[serde(flatten)]
         reading: Reading,
@@ -52,8 +55,12 @@ pub fn table(outcomes: &[Outcome]) -> String {
             Outcome::Read {
                 file,
                 strategy,
+                warnings,
                 reading,
             } => {
+                for warning in warnings {
+                    writeln!(out, "  warning: {warning}").unwrap();
+                }
                 let id = &reading.identity;
                 let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
                 writeln!(out, "{file}  (strategy {strategy})").unwrap();

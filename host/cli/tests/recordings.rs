@@ -117,21 +117,30 @@ fn the_shared_recordings_replay_too() {
 }
 
 #[test]
-fn a_bad_recording_is_reported_with_file_and_line_and_the_rest_still_print() {
+fn a_corrupt_line_costs_only_its_varbind_and_is_reported_with_file_and_line() {
+    let okilan = fixtures().join("recorded/librenms/okilan_9450g.snmprec");
+    let (code, readings, _) = replay(&[], &[okilan]);
+    assert_eq!(code, 0);
+    let warnings = readings[0]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(warning.contains("okilan_9450g.snmprec:23"), "{warning}");
+    assert!(warning.contains("6git3159"), "{warning}");
+    assert_eq!(readings[0]["supplies"].as_array().unwrap().len(), 10);
+}
+
+#[test]
+fn a_file_that_is_no_recording_fails_alone_and_the_rest_still_print() {
     let dir = tempdir();
-    let bad = dir.join("bad.snmprec");
-    std::fs::write(
-        &bad,
-        "1.3.6.1.2.1.1.1.0|4|ok\n1.3.6.1.2.1.1.2.0|6|not-an-oid\n",
-    )
-    .unwrap();
+    let garbage = dir.join("garbage.snmprec");
+    std::fs::write(&garbage, "this is not\na recording\n").unwrap();
     let missing = dir.join("missing.snmprec");
     let good = fixtures().join("recorded/librenms/jetdirect.snmprec");
-    let (code, readings, _) = replay(&[], &[bad.clone(), missing.clone(), good]);
+    let (code, readings, _) = replay(&[], &[garbage, missing, good]);
     assert_eq!(code, 1, "a failed file makes the exit code 1");
     assert_eq!(readings.len(), 3);
     let err = readings[0]["error"].as_str().unwrap();
-    assert!(err.contains("bad.snmprec:2"), "{err}");
+    assert!(err.contains("garbage.snmprec:1"), "{err}");
     let err = readings[1]["error"].as_str().unwrap();
     assert!(err.contains("missing.snmprec"), "{err}");
     assert_eq!(readings[2]["supplies"].as_array().unwrap().len(), 4);
