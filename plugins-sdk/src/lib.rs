@@ -41,6 +41,12 @@ pub mod bindings {
         export_macro_name: "export",
         default_bindings_module: "quire_plugins_sdk::bindings",
         additional_derives: [PartialEq],
+        // Nothing known is the start of every reading: the host never invents a value.
+        additional_type_attributes: {
+            "quire:device/types@0.1.0/identity": [#[derive(Default)]],
+            "quire:device/types@0.1.0/status": [#[derive(Default)]],
+            "quire:device/types@0.1.0/reading": [#[derive(Default)]],
+        },
     });
 }
 

@@ -463,8 +463,8 @@ pub fn decode_supplies(supplies: &Table, colorants: &Table) -> Vec<Supply> {
         .rows()
         .filter_map(|row| {
             let index = row.last_index()?;
-            let level = row.int(6);
-            let max = row.int(5);
+            let level = row.int(5);
+            let max = row.int(4);
             let color = row
                 .int(0)
                 .and_then(|c| u32::try_from(c).ok())
@@ -475,14 +475,14 @@ pub fn decode_supplies(supplies: &Table, colorants: &Table) -> Vec<Supply> {
                 });
             Some(Supply {
                 index,
-                description: row.text(3).unwrap_or_default(),
+                description: row.text(2).unwrap_or_default(),
                 kind: row
-                    .int(2)
+                    .int(1)
                     .and_then(supply_kind)
                     .unwrap_or("unknown")
                     .to_owned(),
                 color,
-                unit: row.int(4).and_then(supply_unit).map(str::to_owned),
+                unit: row.int(3).and_then(supply_unit).map(str::to_owned),
                 level: level.and_then(|l| i32::try_from(l).ok()),
                 max: max.and_then(|m| i32::try_from(m).ok()),
                 percent: supply_percent(level, max),

@@ -1,9 +1,9 @@
 //! Conveniences on the generated WIT types: reading numbers and text out of an
-//! SNMP value whatever tag the device chose, empty readings to fill in, and `?`
-//! from a transport error to a strategy error.
+//! SNMP value whatever tag the device chose, and `?` from a transport error to
+//! a strategy error.
 
 use crate::printer_mib::text;
-use crate::{Identity, Reading, SnmpValue, Status, StrategyError, TransportError};
+use crate::{SnmpValue, StrategyError, TransportError};
 
 impl SnmpValue {
     /// The value as a signed number, for any integer-like tag. Devices disagree
@@ -58,48 +58,6 @@ impl SnmpValue {
             self,
             SnmpValue::NoSuchObject | SnmpValue::NoSuchInstance | SnmpValue::EndOfMibView
         )
-    }
-}
-
-impl Default for Identity {
-    /// Nothing known: the host never invents a value, so a strategy starts
-    /// from all-`None` and fills in what it read.
-    fn default() -> Self {
-        Identity {
-            manufacturer: None,
-            model: None,
-            serial: None,
-            mac: None,
-            firmware: None,
-            hostname: None,
-            sys_object_id: None,
-            sys_descr: None,
-            location: None,
-            contact: None,
-        }
-    }
-}
-
-impl Default for Status {
-    fn default() -> Self {
-        Status {
-            device: None,
-            printer: None,
-            errors: Vec::new(),
-            console: None,
-        }
-    }
-}
-
-impl Default for Reading {
-    fn default() -> Self {
-        Reading {
-            identity: Identity::default(),
-            status: Status::default(),
-            counters: Vec::new(),
-            supplies: Vec::new(),
-            alerts: Vec::new(),
-        }
     }
 }
 
