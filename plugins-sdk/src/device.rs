@@ -167,11 +167,13 @@ impl<'a> Device<'a> {
                     continue;
                 }
                 let root = columns[column];
-                if vb.value.is_exception() || !in_subtree(&vb.oid, root) {
+                if vb.value.is_exception() {
                     finished[slot] = true;
                 } else if vb.oid <= cursors[column] {
                     // An agent that goes backwards would loop forever.
                     backwards = true;
+                    finished[slot] = true;
+                } else if !in_subtree(&vb.oid, root) {
                     finished[slot] = true;
                 } else {
                     let index = vb.oid[root.len()..].to_vec();
@@ -294,4 +296,109 @@ fn owned(oids: &[&[u32]]) -> Vec<Oid> {
 
 fn in_subtree(oid: &[u32], root: &[u32]) -> bool {
     oid.len() > root.len() && oid.starts_with(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use quire_snmp::Recording;
+
+    use super::*;
+    use crate::RecordingTransport;
+
+    /// How a device's GETBULK misbehaves; GET and GETNEXT answer honestly.
+    enum Bulk {
+        Honest,
+        Empty,
+        Rejected,
+        Backwards,
+    }
+
+    struct Flaky<'a> {
+        inner: RecordingTransport<'a>,
+        bulk: Bulk,
+    }
+
+    impl Transport for Flaky<'_> {
+        fn get(&self, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+            self.inner.get(oids)
+        }
+        fn get_next(&self, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+            self.inner.get_next(oids)
+        }
+        fn get_bulk(&self, n: u32, m: u32, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+            match self.bulk {
+                Bulk::Honest => self.inner.get_bulk(n, m, oids),
+                Bulk::Empty => Ok(Vec::new()),
+                Bulk::Rejected => Err(TransportError::Protocol("GETBULK in v1".into())),
+                Bulk::Backwards => Ok(oids
+                    .iter()
+                    .map(|oid| Varbind {
+                        oid: oid.clone(),
+                        value: SnmpValue::Integer(0),
+                    })
+                    .collect()),
+            }
+        }
+    }
+
+    fn supplies() -> Recording {
+        let mut text = String::from("1.3.6.1.2.1.1.1.0|4|printer\n");
+        for i in 1..=30 {
+            text.push_str(&format!("1.3.6.1.2.1.43.11.1.1.6.1.{i}|4|supply {i}\n"));
+        }
+        for i in 1..=29 {
+            text.push_str(&format!("1.3.6.1.2.1.43.11.1.1.9.1.{i}|2|{i}\n"));
+        }
+        text.push_str("1.3.6.1.2.1.43.12.1.1.4.1.1|4|black\n");
+        Recording::parse_snmprec("supplies", &text).unwrap()
+    }
+
+    #[test]
+    fn walks_agree_whatever_getbulk_does() {
+        let recording = supplies();
+        let columns: [&[u32]; 2] = [
+            crate::oids::PRT_MARKER_SUPPLIES_DESCRIPTION,
+            crate::oids::PRT_MARKER_SUPPLIES_LEVEL,
+        ];
+        for bulk in [Bulk::Honest, Bulk::Empty, Bulk::Rejected, Bulk::Backwards] {
+            let flaky = Flaky {
+                inner: RecordingTransport::new(&recording),
+                bulk,
+            };
+            let device = Device::new(&flaky);
+            let table = device.walk_columns(&columns).unwrap();
+            assert_eq!(table.len(), 30);
+            let last = table.row(&[1, 30]).unwrap();
+            assert_eq!(last.text(0).as_deref(), Some("supply 30"));
+            assert_eq!(last.int(1), None, "row 30 has no level");
+            assert_eq!(table.row(&[1, 29]).unwrap().int(1), Some(29));
+            let walked = device.walk(crate::oids::PRT_MARKER_SUPPLIES_LEVEL).unwrap();
+            assert_eq!(walked.len(), 29);
+            assert_eq!(
+                walked[0].oid,
+                [crate::oids::PRT_MARKER_SUPPLIES_LEVEL, &[1, 1]].concat()
+            );
+        }
+    }
+
+    #[test]
+    fn missing_tables_are_empty_not_errors() {
+        let recording = supplies();
+        let transport = RecordingTransport::new(&recording);
+        let device = Device::new(&transport);
+        assert!(
+            device
+                .walk_columns(&[crate::oids::PRT_ALERT_CODE])
+                .unwrap()
+                .is_empty()
+        );
+        assert!(device.walk(&[1, 3, 6, 1, 9]).unwrap().is_empty());
+        assert!(!device.has_subtree(crate::oids::PRT_ALERT_TABLE).unwrap());
+        assert!(
+            device
+                .has_subtree(crate::oids::PRT_MARKER_SUPPLIES_TABLE)
+                .unwrap()
+        );
+        assert_eq!(device.get_value(crate::oids::SYS_NAME).unwrap(), None);
+    }
 }
