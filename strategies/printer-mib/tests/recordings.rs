@@ -1,4 +1,4 @@
-//! Replays the recorded devices in `shared/fixtures/recorded` through the
+//! Replays the recorded devices in `fixtures/recorded` through the
 //! native harness. Expected values come from the recordings themselves and
 //! from the peers' expected files beside them, never from our own output.
 
@@ -12,7 +12,7 @@ use quire_snmp::Recording;
 use quire_strategy_printer_mib::PrinterMib;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/recorded")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/recorded")
 }
 
 fn load(relative: &str) -> Recording {
@@ -25,11 +25,10 @@ fn read(relative: &str) -> Reading {
         .unwrap_or_else(|e| panic!("{relative}: {e:?}"))
 }
 
-/// The one fixture the recording parser rejects: line 23 holds the Counter32
-/// `6git3159` (ifInUnknownProtos), corrupt in the upstream file. Skipped
-/// rather than failed; should the parser learn to skip such lines, the
-/// recording is read like the rest.
-const UNLOADABLE: &str = "librenms/okilan_9450g.snmprec";
+/// The one fixture with a corrupt line: line 23 holds the Counter32
+/// `6git3159` (ifOutUcastPkts), corrupt in the upstream file. It is read
+/// without that varbind, like every other recording.
+const CORRUPT_LINE: &str = "librenms/okilan_9450g.snmprec";
 
 #[test]
 fn every_recording_reads_in_every_cycle() {
@@ -44,14 +43,11 @@ fn every_recording_reads_in_every_cycle() {
     }
     assert!(files.len() >= 30, "fixtures missing: {}", files.len());
     for path in files {
-        let recording = match Recording::load(&path) {
-            Ok(recording) => recording,
-            Err(e) if path.ends_with(UNLOADABLE) => {
-                eprintln!("skipped, the file itself is corrupt: {e}");
-                continue;
-            }
-            Err(e) => panic!("{e}"),
-        };
+        let loaded = Recording::load_lenient(&path).unwrap_or_else(|e| panic!("{e}"));
+        let lines: Vec<usize> = loaded.problems.iter().map(|p| p.line).collect();
+        let expected: &[usize] = if path.ends_with(CORRUPT_LINE) { &[23] } else { &[] };
+        assert_eq!(lines, expected, "{}", path.display());
+        let recording = loaded.recording;
         for cycle in [Cycle::Discovery, Cycle::MetersAndSupplies, Cycle::Alerts] {
             if let Err(e) = replay::<PrinterMib>(&recording, cycle) {
                 panic!("{} ({cycle:?}): {e:?}", path.display());
