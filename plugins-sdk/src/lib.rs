@@ -8,6 +8,41 @@
 //! [`Device::walk_columns`]), and Printer-MIB decoding ([`printer_mib`]), so a
 //! standard printer's strategy is about a page of code.
 //!
+//! # Example
+//!
+//! The whole of a strategy for a made-up maker (the README shows the same):
+//!
+//! ```
+//! use quire_plugins_sdk::{printer_mib, register_strategy};
+//! use quire_plugins_sdk::{Counter, Cycle, Device, MatchRule, Reading, Strategy, StrategyError, StrategyInfo};
+//!
+//! pub struct Acme;
+//!
+//! impl Strategy for Acme {
+//!     fn describe() -> StrategyInfo {
+//!         StrategyInfo {
+//!             name: "acme".into(),
+//!             version: "0.1.0".into(),
+//!             vendor: "Acme".into(),
+//!             description: "Acme LaserWriters".into(),
+//!             // Lets the host choose candidates without instantiating every plugin.
+//!             match_rules: vec![MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.99999".into())],
+//!         }
+//!     }
+//!
+//!     fn collect(device: &Device<'_>, _cycle: Cycle) -> Result<Reading, StrategyError> {
+//!         let mut reading = Reading::default();
+//!         reading.supplies = printer_mib::supplies(device)?;          // the whole supplies table, decoded
+//!         if let Some(value) = device.get_value(&[1, 3, 6, 1, 4, 1, 99999, 1, 0])?.and_then(|v| v.as_u64()) {
+//!             reading.counters.push(Counter { name: "total".into(), value });
+//!         }
+//!         Ok(reading)
+//!     }
+//! }
+//!
+//! register_strategy!(Acme);
+//! ```
+//!
 //! Key decisions:
 //!
 //! - **One code path, two transports.** A strategy talks to its device only

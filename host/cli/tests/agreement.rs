@@ -55,7 +55,10 @@ impl Tally {
 }
 
 fn norm(s: &str) -> String {
-    s.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
+    s.to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A model agrees when ours contains the peer's, ignoring case and spacing:
@@ -124,11 +127,12 @@ fn readings_agree_with_the_peers_expected_values() {
         }
         let got_model = id["model"].as_str();
         if let Some(m) = expected["model"].as_str() {
-            fields.entry("model").or_default().check(
-                stem,
-                model_agrees(got_model, m),
-                || format!("model {got_model:?}, expected {m:?}"),
-            );
+            fields
+                .entry("model")
+                .or_default()
+                .check(stem, model_agrees(got_model, m), || {
+                    format!("model {got_model:?}, expected {m:?}")
+                });
         } else if let Some(assertion) = expected["model_assertion"].as_str() {
             let alternatives = quoted(assertion);
             let ok = match got_model {
@@ -151,11 +155,12 @@ fn readings_agree_with_the_peers_expected_values() {
         }
         if let Some(total) = expected["counters"]["prtMarkerLifeCount"].as_u64() {
             let got = ours["counters"]["total"].as_u64();
-            fields.entry("total counter").or_default().check(
-                stem,
-                got == Some(total),
-                || format!("total {got:?}, expected {total}"),
-            );
+            fields
+                .entry("total counter")
+                .or_default()
+                .check(stem, got == Some(total), || {
+                    format!("total {got:?}, expected {total}")
+                });
         }
         for supply in expected["supplies"].as_array().into_iter().flatten() {
             let index = supply["index"].as_u64();
@@ -182,7 +187,10 @@ fn readings_agree_with_the_peers_expected_values() {
     }
 
     println!("\nagreement with the peers' expected values");
-    println!("{:<16} {:>6} {:>6} {:>8} {:>7}", "field", "agree", "of", "percent", "policy");
+    println!(
+        "{:<16} {:>6} {:>6} {:>8} {:>7}",
+        "field", "agree", "of", "percent", "policy"
+    );
     for (name, t) in &fields {
         println!(
             "{:<16} {:>6} {:>6} {:>7.1}% {:>7}",
@@ -207,6 +215,9 @@ fn readings_agree_with_the_peers_expected_values() {
     ];
     for (name, floor) in floors {
         let got = fields.get(name).map(Tally::percent).unwrap_or(0.0);
-        assert!(got >= floor, "{name}: {got:.1}% is under the floor of {floor}%");
+        assert!(
+            got >= floor,
+            "{name}: {got:.1}% is under the floor of {floor}%"
+        );
     }
 }

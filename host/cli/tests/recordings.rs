@@ -66,8 +66,14 @@ fn every_recording_replays_without_error_and_matches_its_snapshot() {
     assert_eq!(readings.len(), files.len());
     for reading in &readings {
         let file = reading["file"].as_str().unwrap().to_owned();
-        assert!(reading.get("error").is_none(), "{file}: {}", reading["error"]);
-        for key in ["strategy", "identity", "status", "counters", "supplies", "alerts"] {
+        assert!(
+            reading.get("error").is_none(),
+            "{file}: {}",
+            reading["error"]
+        );
+        for key in [
+            "strategy", "identity", "status", "counters", "supplies", "alerts",
+        ] {
             assert!(reading.get(key).is_some(), "{file}: no {key}");
         }
         let mut shown = reading.clone();

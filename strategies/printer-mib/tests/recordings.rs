@@ -45,7 +45,11 @@ fn every_recording_reads_in_every_cycle() {
     for path in files {
         let loaded = Recording::load_lenient(&path).unwrap_or_else(|e| panic!("{e}"));
         let lines: Vec<usize> = loaded.problems.iter().map(|p| p.line).collect();
-        let expected: &[usize] = if path.ends_with(CORRUPT_LINE) { &[23] } else { &[] };
+        let expected: &[usize] = if path.ends_with(CORRUPT_LINE) {
+            &[23]
+        } else {
+            &[]
+        };
         assert_eq!(lines, expected, "{}", path.display());
         let recording = loaded.recording;
         for cycle in [Cycle::Discovery, Cycle::MetersAndSupplies, Cycle::Alerts] {
