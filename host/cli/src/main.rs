@@ -33,10 +33,31 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Which cycle's reading to take. Discovery reads everything a
+        /// strategy can; the meter & supply and alert cycles read their part.
+        #[arg(long, value_enum, default_value_t = CycleArg::Discovery)]
+        cycle: CycleArg,
         /// Print why each strategy was chosen (to stderr).
         #[arg(long)]
         explain: bool,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CycleArg {
+    Discovery,
+    MetersAndSupplies,
+    Alerts,
+}
+
+impl From<CycleArg> for quire_model::Cycle {
+    fn from(cycle: CycleArg) -> Self {
+        match cycle {
+            CycleArg::Discovery => quire_model::Cycle::Discovery,
+            CycleArg::MetersAndSupplies => quire_model::Cycle::MetersAndSupplies,
+            CycleArg::Alerts => quire_model::Cycle::Alerts,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -70,9 +91,15 @@ fn try_main() -> anyhow::Result<ExitCode> {
             recordings,
             strategy,
             format,
+            cycle,
             explain,
         } => {
-            let outcomes = runtime.block_on(replay::run(&recordings, strategy.as_deref(), explain))?;
+            let outcomes = runtime.block_on(replay::run(
+                &recordings,
+                strategy.as_deref(),
+                cycle.into(),
+                explain,
+            ))?;
             let text = match format {
                 Format::Json => output::json(&outcomes),
                 Format::Table => output::table(&outcomes),
