@@ -151,7 +151,10 @@ pub(crate) fn stop_of(err: &wasmtime::Error, config: &HostConfig) -> Stop {
     match err.downcast_ref::<Trap>() {
         Some(Trap::StackOverflow) => Stop::Stack,
         Some(Trap::Interrupt) => Stop::Deadline(config.deadline),
-        Some(trap) => Stop::Trap(trap.to_string()),
+        Some(trap) => {
+            let why = trap.to_string();
+            Stop::Trap(why.trim_start_matches("wasm trap: ").to_owned())
+        }
         None => Stop::Trap(format!("{err:#}")),
     }
 }
