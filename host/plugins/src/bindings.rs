@@ -1,5 +1,6 @@
 //! Generated bindings for each released version of the `quire:device` WIT
-//! package, one module per version, and [`latest`] for the current one.
+//! package (frozen under `wit/since_vX.Y.Z/`), one module per version, and
+//! [`latest`] for the current one.
 //!
 //! Old versions stay so that plugins built against them keep loading after the
 //! contract moves on; conversions into `quire-model` types live in the host, so
@@ -11,7 +12,7 @@
 /// `quire:device@0.1.0`.
 pub mod v0_1_0 {
     wasmtime::component::bindgen!({
-        path: "../../wit",
+        path: "../../wit/since_v0.1.0",
         world: "quire:device/strategy",
         imports: { default: async },
         exports: { default: async },

@@ -21,5 +21,16 @@ impl fmt::Display for RecordingError {
     }
 }
 
+impl RecordingError {
+    /// An error at `line` (1-based) of `file`.
+    pub(crate) fn at(file: &str, line: usize, message: impl Into<String>) -> Self {
+        RecordingError {
+            file: file.to_owned(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
 /// Result with a [`RecordingError`].
 pub type Result<T, E = RecordingError> = std::result::Result<T, E>;

@@ -12,5 +12,5 @@ mod value;
 
 pub use error::{RecordingError, Result};
 pub use oid::{Oid, OidParseError};
-pub use recording::Recording;
+pub use recording::{Loaded, Recording};
 pub use value::Value;

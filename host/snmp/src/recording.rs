@@ -13,6 +13,27 @@ use std::path::Path;
 use crate::{Oid, RecordingError, Result, Value};
 
 mod snmprec;
+mod snmpwalk;
+
+/// A recording read leniently: what parsed, and where each line that did not is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    /// Every varbind that parsed.
+    pub recording: Recording,
+    /// One error per line that did not, with file and line.
+    pub problems: Vec<RecordingError>,
+}
+
+type Parser = fn(&str, &str, &mut Vec<RecordingError>) -> Recording;
+
+fn strict(parse: Parser, name: &str, text: &str) -> Result<Recording> {
+    let mut problems = Vec::new();
+    let recording = parse(name, text, &mut problems);
+    match problems.into_iter().next() {
+        Some(first) => Err(first),
+        None => Ok(recording),
+    }
+}
 
 /// The varbinds of one recorded device.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,8 +51,24 @@ impl Recording {
         }
     }
 
-    /// Reads a recording from disk, choosing the parser by the file's content.
+    /// Reads a recording from disk and refuses it at its first bad line.
+    ///
+    /// The parser is chosen by the file's content rather than its extension,
+    /// because walks are saved under any name (`.txt`, `.walk`, `.snmpwalk`)
+    /// and a mislabelled file should still load.
     pub fn load(path: &Path) -> Result<Self> {
+        let loaded = Self::load_lenient(path)?;
+        match loaded.problems.into_iter().next() {
+            Some(first) => Err(first),
+            None => Ok(loaded.recording),
+        }
+    }
+
+    /// Reads a recording from disk, keeping every line that parses and
+    /// reporting each one that does not, so one corrupt varbind costs only
+    /// itself (snmpsim, too, fails only the request that reaches it). Fails
+    /// only when the file cannot be read or is no recording at all.
+    pub fn load_lenient(path: &Path) -> Result<Loaded> {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| RecordingError {
             file: name.clone(),
@@ -49,12 +86,48 @@ impl Recording {
                 message: "not UTF-8 text".into(),
             }
         })?;
-        Self::parse_snmprec(&name, &text)
+        let mut problems = Vec::new();
+        let recording = match Format::sniff(&text) {
+            Some(Format::Snmprec) => snmprec::parse(&name, &text, &mut problems),
+            Some(Format::Snmpwalk) => snmpwalk::parse(&name, &text, &mut problems),
+            None => {
+                let line = text
+                    .split('\n')
+                    .position(|l| !l.trim().is_empty() && !l.trim().starts_with('#'))
+                    .map_or(0, |i| i + 1);
+                return Err(RecordingError::at(
+                    &name,
+                    line,
+                    "neither .snmprec (`OID|TAG|VALUE`) nor snmpwalk -On output (`.OID = TYPE: VALUE`)",
+                ));
+            }
+        };
+        Ok(Loaded {
+            recording,
+            problems,
+        })
     }
 
-    /// Parses snmpsim's `.snmprec` text (`OID|TAG|VALUE` per line).
+    /// Parses snmpsim's `.snmprec` text (`OID|TAG|VALUE` per line), refusing
+    /// it at its first bad line.
     pub fn parse_snmprec(name: &str, text: &str) -> Result<Self> {
-        snmprec::parse(name, text)
+        strict(snmprec::parse, name, text)
+    }
+
+    /// Parses net-snmp `snmpwalk -On` output, so a walk a customer or field
+    /// engineer took with stock tools can be replayed without converting it.
+    /// Refuses it at its first bad varbind.
+    pub fn parse_snmpwalk(name: &str, text: &str) -> Result<Self> {
+        strict(snmpwalk::parse, name, text)
+    }
+
+    /// Writes the recording as `.snmprec` that snmpsim can serve and
+    /// [`Recording::parse_snmprec`] reads back to an equal recording: sorted,
+    /// one line per varbind, printable ASCII byte strings as text and other
+    /// byte strings as hex. Integers outside Integer32 and empty OIDs, which
+    /// only [`Recording::insert`] can create, are written but do not read back.
+    pub fn to_snmprec(&self) -> String {
+        snmprec::write(self)
     }
 
     /// The name given at load time, used in every error about this recording.
@@ -145,6 +218,30 @@ impl Recording {
         self.entries
             .range((Bound::Excluded(oid), Bound::Unbounded))
             .next()
+    }
+}
+
+/// The recording formats [`Recording::load`] tells apart.
+enum Format {
+    Snmprec,
+    Snmpwalk,
+}
+
+impl Format {
+    /// Judges by the first line that is neither blank nor a comment.
+    fn sniff(text: &str) -> Option<Format> {
+        let line = text
+            .split('\n')
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+        let mut fields = line.splitn(3, '|');
+        if let (Some(oid), Some(tag), Some(_)) = (fields.next(), fields.next(), fields.next())
+            && oid.parse::<Oid>().is_ok()
+            && tag.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return Some(Format::Snmprec);
+        }
+        snmpwalk::split_varbind(line).map(|_| Format::Snmpwalk)
     }
 }
 

@@ -4,9 +4,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use quire_model::Cycle;
-use quire_plugins::{PluginError, Probe, Reason, Registry, ReplayTransport, Verdict};
+use quire_plugins::{
+    Host, HostConfig, PluginError, Probe, Reason, Registry, ReplayTransport, Verdict,
+};
 
-use crate::{SlowDevice, device, guest, host, hostile, recording};
+use crate::{SlowDevice, device, guest, hostile, recording};
+
+/// These tests are about choosing and swapping, not deadlines: a generous one
+/// keeps a busy test machine from stopping the slow device's reads.
+fn host() -> Host {
+    Host::new(HostConfig {
+        deadline: Duration::from_secs(20),
+        ..HostConfig::default()
+    })
+    .unwrap()
+}
 
 fn hostile_probe() -> Probe {
     Probe {

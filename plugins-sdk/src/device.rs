@@ -1,0 +1,404 @@
+//! The device handle a strategy reads through, and the table walks built on it.
+
+use std::collections::BTreeMap;
+
+use crate::{
+    HttpRequest, HttpResponse, LogLevel, NpapPort, Oid, SnmpValue, TransportError, Varbind,
+};
+
+/// How many varbinds one GETBULK asks for in total. Twenty-four typical
+/// printer rows fit one 1500-byte datagram, so the device answers without
+/// `tooBig`, and a table of a few dozen rows takes two or three round trips.
+const BULK_VARBINDS: u32 = 24;
+
+/// The most varbinds one walk collects. A device that answers with an
+/// endless subtree (some do, counting forever) is cut off here rather than
+/// running the guest out of memory; what was read so far is kept.
+const MAX_WALK_VARBINDS: usize = 10_000;
+
+/// Where a [`Device`]'s requests go. In the component this is the host's WIT
+/// imports; natively it is whatever the caller supplies, such as
+/// [`crate::RecordingTransport`] for a replay. Only SNMP is required: a
+/// transport without NPAP or HTTP answers them with `not-recorded`.
+pub trait Transport {
+    /// SNMP GET of each OID, in order.
+    fn get(&self, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError>;
+    /// SNMP GETNEXT of each OID, in order.
+    fn get_next(&self, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError>;
+    /// SNMP GETBULK (RFC 3416 4.2.3).
+    fn get_bulk(
+        &self,
+        non_repeaters: u32,
+        max_repetitions: u32,
+        oids: &[Oid],
+    ) -> Result<Vec<Varbind>, TransportError>;
+    /// One NPAP exchange with the device.
+    fn npap(
+        &self,
+        _port: NpapPort,
+        _request: &[u8],
+        _timeout_ms: u32,
+    ) -> Result<Vec<u8>, TransportError> {
+        Err(TransportError::NotRecorded("npap".into()))
+    }
+    /// One HTTP exchange with the device's embedded web server.
+    fn http(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        Err(TransportError::NotRecorded(format!(
+            "http {}",
+            request.path
+        )))
+    }
+    /// A message for the host's log.
+    fn log(&self, _level: LogLevel, _message: &str) {}
+}
+
+/// The one device a strategy is reading. Every request passes the host, which
+/// scopes it to this device, caps it and can record it.
+pub struct Device<'a> {
+    transport: &'a dyn Transport,
+}
+
+impl<'a> Device<'a> {
+    /// A device reached through `transport`.
+    pub fn new(transport: &'a dyn Transport) -> Self {
+        Device { transport }
+    }
+
+    /// SNMP GET of several OIDs in one request.
+    pub fn get(&self, oids: &[&[u32]]) -> Result<Vec<Varbind>, TransportError> {
+        self.transport.get(&owned(oids))
+    }
+
+    /// One object's value, or `None` when the device has no such object or
+    /// instance (or answered with NULL).
+    pub fn get_value(&self, oid: &[u32]) -> Result<Option<SnmpValue>, TransportError> {
+        let answer = self.transport.get(&[oid.to_vec()])?;
+        Ok(answer
+            .into_iter()
+            .next()
+            .map(|vb| vb.value)
+            .filter(|v| !v.is_exception() && *v != SnmpValue::Null))
+    }
+
+    /// SNMP GETNEXT of several OIDs in one request.
+    pub fn get_next(&self, oids: &[&[u32]]) -> Result<Vec<Varbind>, TransportError> {
+        self.transport.get_next(&owned(oids))
+    }
+
+    /// SNMP GETBULK.
+    pub fn get_bulk(
+        &self,
+        non_repeaters: u32,
+        max_repetitions: u32,
+        oids: &[&[u32]],
+    ) -> Result<Vec<Varbind>, TransportError> {
+        self.transport
+            .get_bulk(non_repeaters, max_repetitions, &owned(oids))
+    }
+
+    /// Whether the device has anything in the subtree under `root`: one
+    /// GETNEXT, cheaper than a walk, for `identify`.
+    pub fn has_subtree(&self, root: &[u32]) -> Result<bool, TransportError> {
+        let answer = self.transport.get_next(&[root.to_vec()])?;
+        Ok(answer
+            .first()
+            .is_some_and(|vb| !vb.value.is_exception() && in_subtree(&vb.oid, root)))
+    }
+
+    /// Every varbind under `root`, in OID order, by GETBULK. Falls back to
+    /// GETNEXT for the rest of the walk when a bulk answer is empty, goes
+    /// backwards, or the device rejects GETBULK (SNMPv1 agents do). Stops at
+    /// the end of the subtree, at an exception, or when the device stops
+    /// making progress, so a looping agent cannot hang the strategy.
+    pub fn walk(&self, root: &[u32]) -> Result<Vec<Varbind>, TransportError> {
+        let table = self.walk_columns(&[root])?;
+        Ok(table
+            .rows
+            .into_iter()
+            .filter_map(|(index, mut values)| {
+                values.pop().flatten().map(|value| Varbind {
+                    oid: [root, index.as_slice()].concat(),
+                    value,
+                })
+            })
+            .collect())
+    }
+
+    /// Walks several columns of one table side by side (one GETBULK carries
+    /// all of them) and joins them by row index. Column `i` of each [`Row`] is
+    /// `columns[i]`; a row missing from some columns has `None` there. The
+    /// fallback and stopping rules are those of [`Device::walk`].
+    pub fn walk_columns(&self, columns: &[&[u32]]) -> Result<Table, TransportError> {
+        let mut rows: BTreeMap<Vec<u32>, Vec<Option<SnmpValue>>> = BTreeMap::new();
+        let mut cursors: Vec<Oid> = owned(columns);
+        let mut active: Vec<usize> = (0..columns.len()).collect();
+        let mut bulk = true;
+        let mut collected = 0usize;
+        while !active.is_empty() {
+            if collected >= MAX_WALK_VARBINDS {
+                self.log(
+                    LogLevel::Warn,
+                    &format!("walk stopped after {MAX_WALK_VARBINDS} varbinds"),
+                );
+                break;
+            }
+            let request: Vec<Oid> = active.iter().map(|&c| cursors[c].clone()).collect();
+            let answer = if bulk {
+                let repetitions = (BULK_VARBINDS / active.len() as u32).max(1);
+                match self.transport.get_bulk(0, repetitions, &request) {
+                    Ok(answer) if !answer.is_empty() => answer,
+                    Ok(_) | Err(TransportError::Protocol(_)) => {
+                        bulk = false;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            } else {
+                self.transport.get_next(&request)?
+            };
+
+            let mut finished = vec![false; active.len()];
+            let mut progressed = false;
+            let mut backwards = false;
+            for (i, vb) in answer.into_iter().enumerate() {
+                let slot = i % active.len();
+                let column = active[slot];
+                if finished[slot] {
+                    continue;
+                }
+                let root = columns[column];
+                if vb.value.is_exception() {
+                    finished[slot] = true;
+                } else if vb.oid <= cursors[column] {
+                    // An agent that goes backwards would loop forever.
+                    backwards = true;
+                    finished[slot] = true;
+                } else if !in_subtree(&vb.oid, root) {
+                    finished[slot] = true;
+                } else {
+                    let index = vb.oid[root.len()..].to_vec();
+                    rows.entry(index)
+                        .or_insert_with(|| vec![None; columns.len()])[column] = Some(vb.value);
+                    cursors[column] = vb.oid;
+                    collected += 1;
+                    progressed = true;
+                }
+            }
+            let stalled = !progressed && finished.contains(&false);
+            if bulk && (backwards || stalled) {
+                // A bad bulk answer: redo this round with GETNEXT, keeping every column.
+                bulk = false;
+                continue;
+            }
+            if stalled {
+                break;
+            }
+            active = active
+                .into_iter()
+                .zip(finished)
+                .filter_map(|(c, done)| (!done).then_some(c))
+                .collect();
+        }
+        Ok(Table { rows })
+    }
+
+    /// One NPAP request/response exchange (Lexmark).
+    pub fn npap(
+        &self,
+        port: NpapPort,
+        request: &[u8],
+        timeout_ms: u32,
+    ) -> Result<Vec<u8>, TransportError> {
+        self.transport.npap(port, request, timeout_ms)
+    }
+
+    /// One HTTP exchange with the device's embedded web server.
+    pub fn http(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.transport.http(request)
+    }
+
+    /// Logs through the host, tagged with this device.
+    pub fn log(&self, level: LogLevel, message: &str) {
+        self.transport.log(level, message);
+    }
+}
+
+/// Rows read by [`Device::walk_columns`], in index order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    rows: BTreeMap<Vec<u32>, Vec<Option<SnmpValue>>>,
+}
+
+impl Table {
+    /// Every row, in index order (numeric, arc by arc).
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.rows
+            .iter()
+            .map(|(index, values)| Row { index, values })
+    }
+
+    /// The row with this index, if any column has it.
+    pub fn row(&self, index: &[u32]) -> Option<Row<'_>> {
+        self.rows
+            .get_key_value(index)
+            .map(|(index, values)| Row { index, values })
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether no column had any row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// One row of a [`Table`].
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    index: &'a [u32],
+    values: &'a [Option<SnmpValue>],
+}
+
+impl<'a> Row<'a> {
+    /// The row's index: the OID arcs after the column.
+    pub fn index(&self) -> &'a [u32] {
+        self.index
+    }
+
+    /// The last arc of the index (`prtMarkerSuppliesIndex` of
+    /// `hrDeviceIndex.prtMarkerSuppliesIndex`, say); `None` for an empty index.
+    pub fn last_index(&self) -> Option<u32> {
+        self.index.last().copied()
+    }
+
+    /// The value in column `column` (position in the walked columns).
+    pub fn get(&self, column: usize) -> Option<&'a SnmpValue> {
+        self.values.get(column).and_then(Option::as_ref)
+    }
+
+    /// Column `column` as a number, see [`SnmpValue::as_i64`].
+    pub fn int(&self, column: usize) -> Option<i64> {
+        self.get(column).and_then(SnmpValue::as_i64)
+    }
+
+    /// Column `column` as text, see [`SnmpValue::as_text`].
+    pub fn text(&self, column: usize) -> Option<String> {
+        self.get(column).and_then(SnmpValue::as_text)
+    }
+}
+
+fn owned(oids: &[&[u32]]) -> Vec<Oid> {
+    oids.iter().map(|o| o.to_vec()).collect()
+}
+
+fn in_subtree(oid: &[u32], root: &[u32]) -> bool {
+    oid.len() > root.len() && oid.starts_with(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use quire_snmp::Recording;
+
+    use super::*;
+    use crate::RecordingTransport;
+
+    /// How a device's GETBULK misbehaves; GET and GETNEXT answer honestly.
+    enum Bulk {
+        Honest,
+        Empty,
+        Rejected,
+        Backwards,
+    }
+
+    struct Flaky<'a> {
+        inner: RecordingTransport<'a>,
+        bulk: Bulk,
+    }
+
+    impl Transport for Flaky<'_> {
+        fn get(&self, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+            self.inner.get(oids)
+        }
+        fn get_next(&self, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+            self.inner.get_next(oids)
+        }
+        fn get_bulk(&self, n: u32, m: u32, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+            match self.bulk {
+                Bulk::Honest => self.inner.get_bulk(n, m, oids),
+                Bulk::Empty => Ok(Vec::new()),
+                Bulk::Rejected => Err(TransportError::Protocol("GETBULK in v1".into())),
+                Bulk::Backwards => Ok(oids
+                    .iter()
+                    .map(|oid| Varbind {
+                        oid: oid.clone(),
+                        value: SnmpValue::Integer(0),
+                    })
+                    .collect()),
+            }
+        }
+    }
+
+    fn supplies() -> Recording {
+        let mut text = String::from("1.3.6.1.2.1.1.1.0|4|printer\n");
+        for i in 1..=30 {
+            text.push_str(&format!("1.3.6.1.2.1.43.11.1.1.6.1.{i}|4|supply {i}\n"));
+        }
+        for i in 1..=29 {
+            text.push_str(&format!("1.3.6.1.2.1.43.11.1.1.9.1.{i}|2|{i}\n"));
+        }
+        text.push_str("1.3.6.1.2.1.43.12.1.1.4.1.1|4|black\n");
+        Recording::parse_snmprec("supplies", &text).unwrap()
+    }
+
+    #[test]
+    fn walks_agree_whatever_getbulk_does() {
+        let recording = supplies();
+        let columns: [&[u32]; 2] = [
+            crate::oids::PRT_MARKER_SUPPLIES_DESCRIPTION,
+            crate::oids::PRT_MARKER_SUPPLIES_LEVEL,
+        ];
+        for bulk in [Bulk::Honest, Bulk::Empty, Bulk::Rejected, Bulk::Backwards] {
+            let flaky = Flaky {
+                inner: RecordingTransport::new(&recording),
+                bulk,
+            };
+            let device = Device::new(&flaky);
+            let table = device.walk_columns(&columns).unwrap();
+            assert_eq!(table.len(), 30);
+            let last = table.row(&[1, 30]).unwrap();
+            assert_eq!(last.text(0).as_deref(), Some("supply 30"));
+            assert_eq!(last.int(1), None, "row 30 has no level");
+            assert_eq!(table.row(&[1, 29]).unwrap().int(1), Some(29));
+            let walked = device.walk(crate::oids::PRT_MARKER_SUPPLIES_LEVEL).unwrap();
+            assert_eq!(walked.len(), 29);
+            assert_eq!(
+                walked[0].oid,
+                [crate::oids::PRT_MARKER_SUPPLIES_LEVEL, &[1, 1]].concat()
+            );
+        }
+    }
+
+    #[test]
+    fn missing_tables_are_empty_not_errors() {
+        let recording = supplies();
+        let transport = RecordingTransport::new(&recording);
+        let device = Device::new(&transport);
+        assert!(
+            device
+                .walk_columns(&[crate::oids::PRT_ALERT_CODE])
+                .unwrap()
+                .is_empty()
+        );
+        assert!(device.walk(&[1, 3, 6, 1, 9]).unwrap().is_empty());
+        assert!(!device.has_subtree(crate::oids::PRT_ALERT_TABLE).unwrap());
+        assert!(
+            device
+                .has_subtree(crate::oids::PRT_MARKER_SUPPLIES_TABLE)
+                .unwrap()
+        );
+        assert_eq!(device.get_value(crate::oids::SYS_NAME).unwrap(), None);
+    }
+}
