@@ -97,3 +97,20 @@ async fn the_test_guests_are_strategies() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_built_in_strategies_load_and_printer_mib_is_among_them() {
+    let host = host();
+    let mut names = Vec::new();
+    for (crate_name, bytes) in quire_strategies::BUILTIN {
+        let plugin = host
+            .load(bytes)
+            .await
+            .unwrap_or_else(|e| panic!("{crate_name}: {e}"));
+        names.push(plugin.name().to_owned());
+    }
+    assert!(
+        names.iter().any(|n| n == quire_plugins::FALLBACK_STRATEGY),
+        "{names:?}"
+    );
+}
