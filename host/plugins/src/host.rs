@@ -8,16 +8,17 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, PoolingAllocationConfig};
 
 use crate::bindings::latest::{Strategy, StrategyPre};
 use crate::plugin::Plugin;
-use crate::sandbox::Sandbox;
+use crate::sandbox::{self, Sandbox};
 use crate::{
-    DEFAULT_DEADLINE, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_WASM_STACK, DEFAULT_MEMORY_CAP,
-    EPOCH_TICK, PluginError, Result,
+    DEFAULT_DEADLINE, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_OUTPUT_BYTES,
+    DEFAULT_MAX_WASM_STACK, DEFAULT_MEMORY_CAP, EPOCH_TICK, PluginError, Result,
 };
 
 /// The limits every plugin call runs under. Builds a [`Host`].
@@ -31,6 +32,11 @@ pub struct HostConfig {
     pub max_output_bytes: usize,
     /// Most bytes of WebAssembly call stack.
     pub max_wasm_stack: usize,
+    /// Most plugin calls running at once; further calls wait for a slot. Instances
+    /// come from a pre-reserved pool of this many slots, which halves the cost of
+    /// instantiating, and each slot reserves address space (not memory) for its
+    /// linear memories.
+    pub max_concurrent_calls: u32,
 }
 
 impl Default for HostConfig {
@@ -40,6 +46,7 @@ impl Default for HostConfig {
             deadline: DEFAULT_DEADLINE,
             max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
             max_wasm_stack: DEFAULT_MAX_WASM_STACK,
+            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
         }
     }
 }
@@ -86,6 +93,8 @@ struct Inner {
     cache: Mutex<HashMap<([u8; 32], u64), Component>>,
     engine_hash: u64,
     ticker_stop: Arc<AtomicBool>,
+    /// One permit per pool slot, so a call waits for a slot instead of failing.
+    slots: Arc<Semaphore>,
 }
 
 impl Drop for Inner {
@@ -105,6 +114,14 @@ impl Host {
             // Rust guests touch little memory per call; copy-on-write
             // initialisation makes a fresh instance cost page mappings, not copies.
             .memory_init_cow(true);
+        let slots = config.max_concurrent_calls.max(1);
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * sandbox::MAX_INSTANCES as u32)
+            .total_memories(slots * sandbox::MAX_MEMORIES as u32)
+            .total_tables(slots * sandbox::MAX_TABLES as u32)
+            .max_memory_size(config.memory_cap);
+        wasm.allocation_strategy(pool);
         let engine = Engine::new(&wasm).map_err(|e| setup(format!("{e:#}")))?;
 
         let mut linker = Linker::new(&engine);
@@ -137,6 +154,7 @@ impl Host {
                 cache: Mutex::new(HashMap::new()),
                 engine_hash,
                 ticker_stop,
+                slots: Arc::new(Semaphore::new(slots as usize)),
             }),
         })
     }
@@ -148,6 +166,16 @@ impl Host {
 
     pub(crate) fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// Waits for a free instance slot; the slot is free again when the permit drops.
+    pub(crate) async fn slot(&self) -> OwnedSemaphorePermit {
+        self.inner
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the host never closes its slot semaphore")
     }
 
     /// Loads a strategy: checks that the bytes are a component of a world Quire

@@ -37,6 +37,10 @@ pub const DEFAULT_MAX_OUTPUT_BYTES: usize = 8 << 20;
 /// "overflowed its stack" instead of eating the host thread's stack.
 pub const DEFAULT_MAX_WASM_STACK: usize = 512 << 10;
 
+/// Default number of plugin calls that may run at once. An agent reads a few
+/// dozen devices in parallel; a server re-interpreting readings, a few per core.
+pub const DEFAULT_MAX_CONCURRENT_CALLS: u32 = 128;
+
 /// Most OIDs one SNMP request from a plugin may name, and most varbinds one
 /// answer may carry. Real agents refuse PDUs much past this (a UDP datagram
 /// holds roughly 1,400 bytes), so a strategy asking for more is walking wrong.

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use quire_model::{Assessment, Cycle, ErrorInput, Reading, StrategyRef};
+use tokio::sync::OwnedSemaphorePermit;
 use wasmtime::Store;
 
 use crate::bindings::latest::quire::device::types as wit;
@@ -109,7 +110,12 @@ impl Plugin {
         hash_label: String,
     ) -> Result<Plugin> {
         let label: Arc<str> = hash_label.into();
-        let (mut store, guest) = enter(&host, &pre, &label, Arc::new(NoDevice)).await?;
+        // `_slot` is bound first so it drops last, after the store frees its pool slot.
+        let Call {
+            _slot,
+            mut store,
+            guest,
+        } = enter(&host, &pre, &label, Arc::new(NoDevice)).await?;
         let call = guest.quire_device_strategy_api().call_describe(&mut store);
         let outcome = call_within(&host, call).await;
         let info = settle(&host, &store, outcome)?;
@@ -189,7 +195,12 @@ impl Plugin {
         transport: Arc<dyn DeviceTransport>,
         cycle: Cycle,
     ) -> Result<Reading> {
-        let (mut store, guest) = enter(&self.host, &self.pre, &self.label, transport).await?;
+        // `_slot` is bound first so it drops last, after the store frees its pool slot.
+        let Call {
+            _slot,
+            mut store,
+            guest,
+        } = enter(&self.host, &self.pre, &self.label, transport).await?;
         let call = guest
             .quire_device_strategy_api()
             .call_collect(&mut store, convert::cycle(cycle));
@@ -215,7 +226,12 @@ impl Plugin {
         transport: Arc<dyn DeviceTransport>,
         probe: &Probe,
     ) -> Result<Option<u32>> {
-        let (mut store, guest) = enter(&self.host, &self.pre, &self.label, transport).await?;
+        // `_slot` is bound first so it drops last, after the store frees its pool slot.
+        let Call {
+            _slot,
+            mut store,
+            guest,
+        } = enter(&self.host, &self.pre, &self.label, transport).await?;
         let probe = wit::Probe {
             sys_object_id: probe.sys_object_id.clone(),
             sys_descr: probe.sys_descr.clone(),
@@ -229,8 +245,12 @@ impl Plugin {
 
     /// Asks the strategy what a device alert or error-state bit means for ASM.
     pub async fn map_error(&self, input: &ErrorInput) -> Result<Assessment> {
-        let (mut store, guest) =
-            enter(&self.host, &self.pre, &self.label, Arc::new(NoDevice)).await?;
+        // `_slot` is bound first so it drops last, after the store frees its pool slot.
+        let Call {
+            _slot,
+            mut store,
+            guest,
+        } = enter(&self.host, &self.pre, &self.label, Arc::new(NoDevice)).await?;
         let input = convert::error_input(input);
         let call = guest
             .quire_device_strategy_api()
@@ -247,17 +267,29 @@ impl Plugin {
     }
 }
 
-/// A fresh store and instance for one call.
+/// One call's sandbox and the permit for its pool slot.
+struct Call {
+    _slot: OwnedSemaphorePermit,
+    store: Store<Sandbox>,
+    guest: Strategy,
+}
+
+/// A fresh store and instance for one call, once a pool slot is free.
 async fn enter(
     host: &Host,
     pre: &StrategyPre<Sandbox>,
     label: &Arc<str>,
     transport: Arc<dyn DeviceTransport>,
-) -> Result<(Store<Sandbox>, Strategy)> {
+) -> Result<Call> {
+    let slot = host.slot().await;
     let mut store = Sandbox::store(host.engine(), host.config(), label.clone(), transport);
     let instantiated = call_within(host, pre.instantiate_async(&mut store)).await;
     let guest = settle(host, &store, instantiated)?;
-    Ok((store, guest))
+    Ok(Call {
+        _slot: slot,
+        store,
+        guest,
+    })
 }
 
 /// What a call the host cut short with its outer timeout returns.

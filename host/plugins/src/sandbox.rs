@@ -17,9 +17,9 @@ use crate::{HostConfig, MAX_LOG_LINE_BYTES, MAX_LOG_LINES, MAX_VARBINDS_PER_CALL
 /// Most core instances, tables and memories one component may create. A Rust
 /// strategy built for wasm32-wasip2 uses a handful of each (its module, the
 /// WASI adapter, the glue); the caps stop a component that multiplies them.
-const MAX_INSTANCES: usize = 32;
-const MAX_TABLES: usize = 32;
-const MAX_MEMORIES: usize = 4;
+pub(crate) const MAX_INSTANCES: usize = 32;
+pub(crate) const MAX_TABLES: usize = 32;
+pub(crate) const MAX_MEMORIES: usize = 4;
 /// Most elements in one table: far above what compiled Rust needs for its
 /// function table, far below what would cost the host real memory.
 const MAX_TABLE_ELEMENTS: usize = 100_000;
