@@ -238,6 +238,85 @@ pub struct Reading {
     pub alerts: Vec<DeviceAlert>,
 }
 
+/// The three schedules a device is read on; a strategy may read less on some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cycle {
+    /// Finding devices and who they are.
+    Discovery,
+    /// Page counters and supply levels, for billing and replenishment.
+    MetersAndSupplies,
+    /// Error states and the alert table, for ASM's service alerts.
+    Alerts,
+}
+
+/// What a strategy's `map-error` is asked to judge: one alert row or one error-state bit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorInput {
+    /// A row of the device's alert table.
+    Alert(DeviceAlert),
+    /// A bit of hrPrinterDetectedErrorState.
+    State(ErrorState),
+}
+
+/// ASM's printer-error groups, so dealers can route paper jams and service calls differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorGroup {
+    /// The device itself (fuser, controller, covers).
+    Device,
+    /// A consumable.
+    Supply,
+    /// Paper path: jams, paper out.
+    Paper,
+    /// Input and output trays.
+    Tray,
+}
+
+/// How urgent a printer error state is for ASM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssessmentSeverity {
+    /// Worth knowing, no action needed.
+    Info,
+    /// Needs attention soon.
+    Warning,
+    /// The device cannot work until it is fixed.
+    Critical,
+}
+
+/// Who can fix a printer error state, so ASM sends the right person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkillLevel {
+    /// Any user at the device.
+    Anyone,
+    /// The customer's trained key operator.
+    KeyOperator,
+    /// A service technician.
+    Technician,
+    /// A specialist for this model family.
+    Specialist,
+}
+
+/// A strategy's judgement of one malfunction: what ASM calls it and what fixing it takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// The ASM printer error state, in kebab-case (`paper-jam`, `toner-empty`, …).
+    pub state: String,
+    /// Which group the state belongs to.
+    pub group: ErrorGroup,
+    /// How urgent it is.
+    pub severity: AssessmentSeverity,
+    /// Who can fix it.
+    pub skill: SkillLevel,
+    /// Whether it needs a field-service visit.
+    pub field_service: bool,
+    /// The estimated repair time, in minutes.
+    pub estimated_minutes: u32,
+}
+
 /// Which strategy produced a reading: name plus version, so a reading can be
 /// re-interpreted later by a newer one and the difference explained.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

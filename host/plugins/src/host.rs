@@ -1,0 +1,317 @@
+//! The [`Host`]: one wasmtime engine, its epoch ticker, the linker with
+//! everything a plugin may import, and the compiled-component cache.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, PoolingAllocationConfig};
+
+use crate::bindings::latest::{Strategy, StrategyPre};
+use crate::plugin::Plugin;
+use crate::sandbox::{self, Sandbox};
+use crate::{
+    DEFAULT_DEADLINE, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_OUTPUT_BYTES,
+    DEFAULT_MAX_WASM_STACK, DEFAULT_MEMORY_CAP, EPOCH_TICK, PluginError, Result,
+};
+
+/// The limits every plugin call runs under. Builds a [`Host`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostConfig {
+    /// Most linear memory one instance may grow to, in bytes.
+    pub memory_cap: usize,
+    /// Wall-clock budget of one call, instantiation included.
+    pub deadline: Duration,
+    /// Most bytes one call may return (strings and lists, estimated).
+    pub max_output_bytes: usize,
+    /// Most bytes of WebAssembly call stack.
+    pub max_wasm_stack: usize,
+    /// Most plugin calls running at once; further calls wait for a slot. Instances
+    /// come from a pre-reserved pool of this many slots, which halves the cost of
+    /// instantiating, and each slot reserves address space (not memory) for its
+    /// linear memories.
+    pub max_concurrent_calls: u32,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            memory_cap: DEFAULT_MEMORY_CAP,
+            deadline: DEFAULT_DEADLINE,
+            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
+            max_wasm_stack: DEFAULT_MAX_WASM_STACK,
+            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
+        }
+    }
+}
+
+/// Which Quire world a component targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum World {
+    /// `quire:device/strategy@0.1.0`: reads devices.
+    Strategy,
+    /// `quire:device/action@0.1.0`: performs ASM actions.
+    Action,
+}
+
+const STRATEGY_API: &str = "quire:device/strategy-api@0.1.0";
+const ACTION_API: &str = "quire:device/action-api@0.1.0";
+
+/// What each world may import from `quire:device` (WASI comes on top).
+const STRATEGY_IMPORTS: &[&str] = &[
+    "quire:device/types@0.1.0",
+    "quire:device/snmp@0.1.0",
+    "quire:device/npap@0.1.0",
+    "quire:device/http@0.1.0",
+    "quire:device/log@0.1.0",
+];
+const ACTION_IMPORTS: &[&str] = &[
+    "quire:device/types@0.1.0",
+    "quire:device/http@0.1.0",
+    "quire:device/outbound-http@0.1.0",
+    "quire:device/log@0.1.0",
+];
+
+/// The plugin host. Cheap to clone: every clone shares one engine, linker and cache.
+#[derive(Clone)]
+pub struct Host {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    config: HostConfig,
+    linker: Linker<Sandbox>,
+    /// Compiled components by (sha256 of the bytes, engine compatibility hash):
+    /// loading the same plugin again, or on another registry, compiles nothing.
+    cache: Mutex<HashMap<([u8; 32], u64), Component>>,
+    engine_hash: u64,
+    ticker_stop: Arc<AtomicBool>,
+    /// One permit per pool slot, so a call waits for a slot instead of failing.
+    slots: Arc<Semaphore>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Host {
+    /// An engine with epoch interruption and a bounded stack, a linker with WASI
+    /// and Quire's imports, and a ticker thread that advances the epoch every
+    /// [`EPOCH_TICK`] until the last clone of this host is dropped.
+    pub fn new(config: HostConfig) -> Result<Host> {
+        let mut wasm = Config::new();
+        wasm.epoch_interruption(true)
+            .max_wasm_stack(config.max_wasm_stack)
+            // Rust guests touch little memory per call; copy-on-write
+            // initialisation makes a fresh instance cost page mappings, not copies.
+            .memory_init_cow(true);
+        let slots = config.max_concurrent_calls.max(1);
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * sandbox::MAX_INSTANCES as u32)
+            .total_memories(slots * sandbox::MAX_MEMORIES as u32)
+            .total_tables(slots * sandbox::MAX_TABLES as u32)
+            .max_memory_size(config.memory_cap);
+        wasm.allocation_strategy(pool);
+        let engine = Engine::new(&wasm).map_err(|e| setup(format!("{e:#}")))?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| setup(format!("{e:#}")))?;
+        Strategy::add_to_linker::<_, HasSelf<Sandbox>>(&mut linker, |s| s)
+            .map_err(|e| setup(format!("{e:#}")))?;
+
+        let mut hasher = DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut hasher);
+        let engine_hash = hasher.finish();
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let stop = ticker_stop.clone();
+        let ticking = engine.clone();
+        std::thread::Builder::new()
+            .name("quire-plugins-epoch".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    ticking.increment_epoch();
+                }
+            })
+            .map_err(|e| setup(format!("cannot start the epoch ticker: {e}")))?;
+
+        Ok(Host {
+            inner: Arc::new(Inner {
+                engine,
+                config,
+                linker,
+                cache: Mutex::new(HashMap::new()),
+                engine_hash,
+                ticker_stop,
+                slots: Arc::new(Semaphore::new(slots as usize)),
+            }),
+        })
+    }
+
+    /// The limits this host enforces.
+    pub fn config(&self) -> &HostConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// Waits for a free instance slot; the slot is free again when the permit drops.
+    pub(crate) async fn slot(&self) -> OwnedSemaphorePermit {
+        self.inner
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the host never closes its slot semaphore")
+    }
+
+    /// Loads a strategy: checks that the bytes are a component of a world Quire
+    /// supports, compiles it (once per content hash), and asks it to describe
+    /// itself in a sandbox with no device.
+    pub async fn load(&self, bytes: &[u8]) -> Result<Plugin> {
+        let hash: [u8; 32] = Sha256::digest(bytes).into();
+        let label = hash_label(&hash);
+        let invalid = |reason: String| PluginError::Invalid {
+            plugin: label.clone(),
+            reason,
+        };
+        let component = self.compile(&hash, bytes).map_err(&invalid)?;
+        match world_of(&component, self.engine()).map_err(&invalid)? {
+            World::Strategy => {}
+            World::Action => {
+                return Err(invalid(format!(
+                    "it is an action plugin (it exports {ACTION_API}), not a strategy"
+                )));
+            }
+        }
+        let pre = self.inner.linker.instantiate_pre(&component).map_err(|e| {
+            invalid(format!(
+                "its imports do not match what Quire provides: {e:#}"
+            ))
+        })?;
+        let pre = StrategyPre::new(pre)
+            .map_err(|e| invalid(format!("its {STRATEGY_API} does not match Quire's: {e:#}")))?;
+        Plugin::describe(self.clone(), pre, hash, label).await
+    }
+
+    /// Which world `bytes` target, without running anything: what a server
+    /// checks before accepting an upload.
+    pub fn validate(&self, bytes: &[u8]) -> Result<World> {
+        let hash: [u8; 32] = Sha256::digest(bytes).into();
+        let invalid = |reason: String| PluginError::Invalid {
+            plugin: hash_label(&hash),
+            reason,
+        };
+        let component = self.compile(&hash, bytes).map_err(&invalid)?;
+        world_of(&component, self.engine()).map_err(invalid)
+    }
+
+    /// The compiled component for `bytes`, from the cache or freshly compiled.
+    /// Only bytes given to this host are ever compiled; precompiled artifacts
+    /// from elsewhere are never deserialized, since they would run unchecked.
+    fn compile(&self, hash: &[u8; 32], bytes: &[u8]) -> std::result::Result<Component, String> {
+        let key = (*hash, self.inner.engine_hash);
+        let cache = &self.inner.cache;
+        if let Some(found) = cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(found.clone());
+        }
+        check_binary(bytes)?;
+        let component = Component::new(self.engine(), bytes)
+            .map_err(|e| format!("not a valid WebAssembly component: {e:#}"))?;
+        cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, component.clone());
+        Ok(component)
+    }
+}
+
+fn setup(reason: String) -> PluginError {
+    PluginError::Invalid {
+        plugin: "the plugin host".into(),
+        reason,
+    }
+}
+
+/// `sha256:1a2b3c4d5e6f`: how a plugin is named before it has described itself.
+pub(crate) fn hash_label(hash: &[u8; 32]) -> String {
+    format!("plugin sha256:{}", &hex(hash)[..12])
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Tells the common wrong inputs apart before the parser gives a generic error.
+fn check_binary(bytes: &[u8]) -> std::result::Result<(), String> {
+    const MAGIC: &[u8] = b"\0asm";
+    const CORE_VERSION: &[u8] = &[1, 0, 0, 0];
+    if !bytes.starts_with(MAGIC) {
+        return Err(format!(
+            "not WebAssembly: a component starts with \\0asm, these {} bytes do not",
+            bytes.len()
+        ));
+    }
+    if bytes.get(4..8) == Some(CORE_VERSION) {
+        return Err(
+            "it is a core WebAssembly module, not a component; build it for wasm32-wasip2 \
+             (or wrap it with `wasm-tools component new`)"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// Which world the component targets, judged from its exports, after checking
+/// that it imports nothing that world does not provide.
+fn world_of(component: &Component, engine: &Engine) -> std::result::Result<World, String> {
+    let ty = component.component_type();
+    let exports: Vec<String> = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    let world = if exports.iter().any(|e| e == STRATEGY_API) {
+        World::Strategy
+    } else if exports.iter().any(|e| e == ACTION_API) {
+        World::Action
+    } else {
+        let found = if exports.is_empty() {
+            "it exports nothing".to_owned()
+        } else {
+            format!("it exports {}", exports.join(", "))
+        };
+        return Err(format!(
+            "component exports nothing of {STRATEGY_API} or {ACTION_API} ({found})"
+        ));
+    };
+    let allowed = match world {
+        World::Strategy => STRATEGY_IMPORTS,
+        World::Action => ACTION_IMPORTS,
+    };
+    for (name, item) in ty.imports(engine) {
+        let provided = allowed.contains(&name)
+            || (name.starts_with("wasi:")
+                && matches!(item.ty, ComponentItem::ComponentInstance(_)));
+        if !provided {
+            return Err(format!("imports {name} which Quire does not provide"));
+        }
+    }
+    Ok(world)
+}

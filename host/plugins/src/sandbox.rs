@@ -1,0 +1,376 @@
+//! The sandbox one plugin call runs in: a fresh store with a memory cap, an
+//! epoch deadline, WASI with no ambient authority, and Quire's imports served
+//! by the one device's transport after the host's own checks.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use quire_snmp::{Oid, Value};
+use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::latest::quire::device::{http, log, npap, snmp, types};
+use crate::transport::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
+use crate::{HostConfig, MAX_LOG_LINE_BYTES, MAX_LOG_LINES, MAX_VARBINDS_PER_CALL, Stop};
+
+/// Most core instances, tables and memories one component may create. A Rust
+/// strategy built for wasm32-wasip2 uses a handful of each (its module, the
+/// WASI adapter, the glue); the caps stop a component that multiplies them.
+pub(crate) const MAX_INSTANCES: usize = 32;
+pub(crate) const MAX_TABLES: usize = 32;
+pub(crate) const MAX_MEMORIES: usize = 4;
+/// Most elements in one table: far above what compiled Rust needs for its
+/// function table, far below what would cost the host real memory.
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+/// What a store holds for one call.
+pub(crate) struct Sandbox {
+    plugin: Arc<str>,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: Limits,
+    transport: Arc<dyn DeviceTransport>,
+    /// The first request that reached outside the device; it fails the call.
+    escape: Option<String>,
+    log_lines: usize,
+}
+
+/// The memory and table caps, checked by wasmtime on every growth.
+struct Limits {
+    memory_cap: usize,
+}
+
+/// The error a growth past the cap traps with, so the host can say which limit it was.
+#[derive(Debug, thiserror::Error)]
+#[error("memory cap reached")]
+struct MemoryCapHit;
+
+/// The error the epoch callback traps with once the deadline has passed.
+#[derive(Debug, thiserror::Error)]
+#[error("deadline passed")]
+struct DeadlineHit;
+
+impl ResourceLimiter for Limits {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_cap {
+            return Err(MemoryCapHit.into());
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+}
+
+impl Sandbox {
+    /// A store for one call of `plugin`, talking to `transport`, that traps once
+    /// `config.deadline` has passed and yields to the runtime at every epoch tick.
+    pub(crate) fn store(
+        engine: &wasmtime::Engine,
+        config: &HostConfig,
+        plugin: Arc<str>,
+        transport: Arc<dyn DeviceTransport>,
+    ) -> Store<Sandbox> {
+        // No preopened directories, no environment, no arguments, no stdin; stdout
+        // and stderr are the builder's default sinks; no socket address passes
+        // the check and name lookup stays off.
+        let wasi = WasiCtx::builder()
+            .socket_addr_check(|_, _| Box::pin(async { false }))
+            .allow_ip_name_lookup(false)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .build();
+        let sandbox = Sandbox {
+            plugin,
+            wasi,
+            table: ResourceTable::new(),
+            limits: Limits {
+                memory_cap: config.memory_cap,
+            },
+            transport,
+            escape: None,
+            log_lines: 0,
+        };
+        let mut store = Store::new(engine, sandbox);
+        store.limiter(|s| &mut s.limits);
+        let ends = Instant::now() + config.deadline;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= ends {
+                Err(DeadlineHit.into())
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        store
+    }
+
+    /// The name the plugin is known by in logs and errors.
+    pub(crate) fn plugin(&self) -> &str {
+        &self.plugin
+    }
+
+    /// The first off-device request the plugin made, if any.
+    pub(crate) fn escape(&self) -> Option<&str> {
+        self.escape.as_deref()
+    }
+}
+
+/// Why a call ended in a wasmtime error, in the host's words.
+pub(crate) fn stop_of(err: &wasmtime::Error, config: &HostConfig) -> Stop {
+    if err.downcast_ref::<MemoryCapHit>().is_some() {
+        return Stop::Memory(config.memory_cap);
+    }
+    if err.downcast_ref::<DeadlineHit>().is_some() {
+        return Stop::Deadline(config.deadline);
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::StackOverflow) => Stop::Stack,
+        Some(Trap::Interrupt) => Stop::Deadline(config.deadline),
+        Some(trap) => {
+            let why = trap.to_string();
+            Stop::Trap(why.trim_start_matches("wasm trap: ").to_owned())
+        }
+        None => Stop::Trap(format!("{err:#}")),
+    }
+}
+
+impl WasiView for Sandbox {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl types::Host for Sandbox {}
+
+fn too_many(count: usize) -> types::TransportError {
+    types::TransportError::Denied(format!(
+        "{count} OIDs in one request; the cap is {MAX_VARBINDS_PER_CALL}"
+    ))
+}
+
+fn oids_in(oids: Vec<types::Oid>) -> Result<Vec<Oid>, types::TransportError> {
+    if oids.len() > MAX_VARBINDS_PER_CALL {
+        return Err(too_many(oids.len()));
+    }
+    Ok(oids.into_iter().map(Oid::from).collect())
+}
+
+fn varbinds_out(
+    answer: Result<Vec<(Oid, Value)>, TransportError>,
+) -> Result<Vec<types::Varbind>, types::TransportError> {
+    let mut varbinds = answer.map_err(transport_error)?;
+    varbinds.truncate(MAX_VARBINDS_PER_CALL);
+    Ok(varbinds
+        .into_iter()
+        .map(|(oid, value)| types::Varbind {
+            oid: oid.into(),
+            value: snmp_value(value),
+        })
+        .collect())
+}
+
+fn snmp_value(value: Value) -> types::SnmpValue {
+    use types::SnmpValue as W;
+    match value {
+        Value::Integer(i) => W::Integer(i),
+        Value::OctetString(b) => W::Octets(b),
+        Value::Null => W::Null,
+        Value::ObjectId(oid) => W::ObjectId(oid.into()),
+        Value::IpAddress([a, b, c, d]) => W::IpAddress((a, b, c, d)),
+        Value::Counter32(n) => W::Counter32(n),
+        Value::Gauge32(n) => W::Gauge32(n),
+        Value::TimeTicks(n) => W::Timeticks(n),
+        Value::Opaque(b) => W::Opaque(b),
+        Value::Counter64(n) => W::Counter64(n),
+        Value::NoSuchObject => W::NoSuchObject,
+        Value::NoSuchInstance => W::NoSuchInstance,
+        Value::EndOfMibView => W::EndOfMibView,
+    }
+}
+
+fn transport_error(e: TransportError) -> types::TransportError {
+    use types::TransportError as W;
+    match e {
+        TransportError::Timeout => W::Timeout,
+        TransportError::Unreachable(s) => W::Unreachable(s),
+        TransportError::Protocol(s) => W::Protocol(s),
+        TransportError::Denied(s) => W::Denied(s),
+        TransportError::NotRecorded(s) => W::NotRecorded(s),
+    }
+}
+
+impl snmp::Host for Sandbox {
+    async fn get(
+        &mut self,
+        oids: Vec<types::Oid>,
+    ) -> Result<Vec<types::Varbind>, types::TransportError> {
+        let oids = oids_in(oids)?;
+        varbinds_out(self.transport.snmp_get(&oids).await)
+    }
+
+    async fn get_next(
+        &mut self,
+        oids: Vec<types::Oid>,
+    ) -> Result<Vec<types::Varbind>, types::TransportError> {
+        let oids = oids_in(oids)?;
+        varbinds_out(self.transport.snmp_get_next(&oids).await)
+    }
+
+    async fn get_bulk(
+        &mut self,
+        non_repeaters: u32,
+        max_repetitions: u32,
+        oids: Vec<types::Oid>,
+    ) -> Result<Vec<types::Varbind>, types::TransportError> {
+        let oids = oids_in(oids)?;
+        let non_repeaters = (non_repeaters as usize).min(oids.len());
+        // Like an agent whose answer would not fit one PDU, send fewer rows
+        // rather than refuse: the strategy continues its walk from the last one.
+        let repeaters = (oids.len() - non_repeaters).max(1);
+        let room = MAX_VARBINDS_PER_CALL.saturating_sub(non_repeaters) / repeaters;
+        let max_repetitions = (max_repetitions as usize).min(room.max(1));
+        varbinds_out(
+            self.transport
+                .snmp_get_bulk(non_repeaters, max_repetitions, &oids)
+                .await,
+        )
+    }
+}
+
+/// Longest NPAP exchange a plugin may ask for: NPAP answers in milliseconds, and
+/// the call's own deadline bounds the total anyway.
+const MAX_NPAP_TIMEOUT: Duration = Duration::from_secs(1);
+/// Largest NPAP request a plugin may send: NPAP commands are tens of bytes.
+const MAX_NPAP_REQUEST: usize = 64 << 10;
+
+impl npap::Host for Sandbox {
+    async fn exchange(
+        &mut self,
+        port: npap::NpapPort,
+        request: Vec<u8>,
+        timeout_ms: u32,
+    ) -> Result<Vec<u8>, types::TransportError> {
+        if request.len() > MAX_NPAP_REQUEST {
+            return Err(types::TransportError::Denied(format!(
+                "an NPAP request of {} bytes; the cap is {MAX_NPAP_REQUEST}",
+                request.len()
+            )));
+        }
+        let port = match port {
+            npap::NpapPort::Udp9300 => NpapPort::Udp9300,
+            npap::NpapPort::Tcp9500 => NpapPort::Tcp9500,
+        };
+        let timeout = Duration::from_millis(timeout_ms.into()).min(MAX_NPAP_TIMEOUT);
+        self.transport
+            .npap_exchange(port, &request, timeout)
+            .await
+            .map_err(transport_error)
+    }
+}
+
+/// Whether `path` names a resource on the device itself: one leading `/` and
+/// no scheme or authority, so the plugin cannot point the request elsewhere.
+fn on_device(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
+}
+
+impl http::Host for Sandbox {
+    async fn send(&mut self, req: http::Request) -> Result<http::Response, types::TransportError> {
+        if !on_device(&req.path) {
+            tracing::warn!(plugin = %self.plugin, path = %req.path, "plugin asked for a URL off its device");
+            self.escape.get_or_insert_with(|| req.path.clone());
+            return Err(types::TransportError::Denied(format!(
+                "{} is not a path on this device",
+                req.path
+            )));
+        }
+        let request = HttpRequest {
+            method: match req.method {
+                http::Method::Get => HttpMethod::Get,
+                http::Method::Post => HttpMethod::Post,
+            },
+            tls: req.tls,
+            port: req.port,
+            path: req.path,
+            headers: req.headers,
+            body: req.body,
+        };
+        let response = self
+            .transport
+            .http_send(&request)
+            .await
+            .map_err(transport_error)?;
+        Ok(http::Response {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+        })
+    }
+}
+
+impl log::Host for Sandbox {
+    async fn log(&mut self, level: types::LogLevel, mut message: String) {
+        self.log_lines += 1;
+        if self.log_lines > MAX_LOG_LINES {
+            return;
+        }
+        if message.len() > MAX_LOG_LINE_BYTES {
+            let mut end = MAX_LOG_LINE_BYTES;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+        }
+        let plugin = &*self.plugin;
+        match level {
+            types::LogLevel::Trace => tracing::trace!(plugin, "{message}"),
+            types::LogLevel::Debug => tracing::debug!(plugin, "{message}"),
+            types::LogLevel::Info => tracing::info!(plugin, "{message}"),
+            types::LogLevel::Warn => tracing::warn!(plugin, "{message}"),
+            types::LogLevel::Error => tracing::error!(plugin, "{message}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_device;
+
+    #[test]
+    fn only_paths_on_the_device_pass() {
+        assert!(on_device("/hp/device/info"));
+        assert!(on_device("/cgi-bin/status?x=1"));
+        assert!(!on_device("http://127.0.0.9/x"));
+        assert!(!on_device("//127.0.0.9/x"));
+        assert!(!on_device("/\\127.0.0.9/x"));
+        assert!(!on_device(""));
+    }
+}

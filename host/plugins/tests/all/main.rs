@@ -1,0 +1,75 @@
+//! The plugin host's tests, one binary: real components built by
+//! `host/strategies/build.rs`, real recordings, the real sandbox.
+
+mod registry;
+mod sandbox;
+mod validation;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use quire_plugins::{DeviceTransport, Host, HostConfig, Plugin, ReplayTransport, TransportError};
+use quire_snmp::{Oid, Recording, Value};
+
+/// The bytes of a test guest built from `tests/guests/`.
+pub fn guest(crate_name: &str) -> Vec<u8> {
+    let file = Path::new(quire_strategies::GUEST_DIR).join(format!("{crate_name}.wasm"));
+    std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+pub fn host() -> Host {
+    Host::new(HostConfig::default()).unwrap()
+}
+
+pub async fn hostile(host: &Host) -> Plugin {
+    host.load(&guest("quire_guest_hostile")).await.unwrap()
+}
+
+/// A recorded device whose enterprise OID tells the hostile guest what to do.
+pub fn device(mode: &str) -> Arc<dyn DeviceTransport> {
+    Arc::new(ReplayTransport::new(Arc::new(recording(mode))))
+}
+
+pub fn recording(mode: &str) -> Recording {
+    Recording::parse_snmprec(
+        &format!("hostile-{mode}.snmprec"),
+        &format!(
+            "1.3.6.1.2.1.1.1.0|4|Hostile Test Printer\n1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.99999.1\n1.3.6.1.4.1.99999.1.0|4|{mode}\n"
+        ),
+    )
+    .unwrap()
+}
+
+/// A device that answers like its recording, but slowly: a printer on a busy
+/// network, so a read stays in flight long enough to swap strategies under it.
+pub struct SlowDevice {
+    pub inner: ReplayTransport,
+    pub delay: Duration,
+}
+
+#[async_trait]
+impl DeviceTransport for SlowDevice {
+    async fn snmp_get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.snmp_get(oids).await
+    }
+
+    async fn snmp_get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.snmp_get_next(oids).await
+    }
+
+    async fn snmp_get_bulk(
+        &self,
+        non_repeaters: usize,
+        max_repetitions: usize,
+        oids: &[Oid],
+    ) -> Result<Vec<(Oid, Value)>, TransportError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner
+            .snmp_get_bulk(non_repeaters, max_repetitions, oids)
+            .await
+    }
+}

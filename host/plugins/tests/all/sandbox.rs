@@ -1,0 +1,170 @@
+//! A hostile plugin costs only the read it was asked for: each misbehaviour
+//! fails that read with an error naming the plugin and the cause, and the same
+//! host and plugin then serve a good read.
+
+use quire_model::{Cycle, ErrorInput, ErrorState, SkillLevel};
+use quire_plugins::{Plugin, PluginError, Probe};
+
+use crate::{device, host, hostile};
+
+async fn read(plugin: &Plugin, mode: &str) -> Result<quire_model::Reading, PluginError> {
+    plugin.collect(device(mode), Cycle::MetersAndSupplies).await
+}
+
+/// Fails the read in `mode` with a stop whose message is `expected`, then reads cleanly.
+async fn stopped_then_serves(mode: &str, expected: &str) {
+    let host = host();
+    let plugin = hostile(&host).await;
+    let err = read(&plugin, mode).await.unwrap_err();
+    assert!(err.is_stop(), "{mode}: {err}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with("hostile@1.0.0 ") && message.contains(expected),
+        "{mode}: {message}"
+    );
+    let reading = read(&plugin, "ok").await.unwrap();
+    assert_eq!(reading.identity.model.as_deref(), Some("ok"));
+    assert_eq!(reading.counters.get("total"), Some(&1234));
+}
+
+#[tokio::test]
+async fn a_panic_is_a_trap_and_the_host_keeps_serving() {
+    stopped_then_serves("trap", "trapped: wasm `unreachable` instruction executed").await;
+}
+
+#[tokio::test]
+async fn an_endless_loop_is_stopped_at_the_deadline() {
+    stopped_then_serves("loop", "ran past its 2 s deadline").await;
+}
+
+#[tokio::test]
+async fn unbounded_recursion_overflows_the_stack() {
+    stopped_then_serves("stack", "overflowed its stack").await;
+}
+
+#[tokio::test]
+async fn unbounded_allocation_hits_the_memory_cap() {
+    stopped_then_serves("alloc", "tried to grow memory past its 64 MiB cap").await;
+}
+
+#[tokio::test]
+async fn a_huge_reading_is_refused() {
+    stopped_then_serves("huge-output", "MiB, over the 8 MiB output cap").await;
+}
+
+#[tokio::test]
+async fn http_off_the_device_is_denied_and_fails_the_read() {
+    stopped_then_serves(
+        "http-elsewhere",
+        "asked for http://127.0.0.9/x — only paths on its own device are allowed",
+    )
+    .await;
+}
+
+/// What the guest reported seeing, from its reading's sysDescr.
+async fn observed(mode: &str) -> String {
+    let host = host();
+    let plugin = hostile(&host).await;
+    let reading = read(&plugin, mode).await.unwrap();
+    reading.identity.sys_descr.unwrap()
+}
+
+#[tokio::test]
+async fn files_are_out_of_reach() {
+    let seen = observed("file").await;
+    assert!(
+        seen.starts_with("read: Err(") && seen.contains("; write: Err("),
+        "{seen}"
+    );
+}
+
+#[tokio::test]
+async fn the_environment_and_arguments_are_empty() {
+    assert_eq!(observed("env").await, "vars: []; args: []");
+}
+
+#[tokio::test]
+async fn sockets_are_refused() {
+    let seen = observed("socket").await;
+    assert!(
+        seen.starts_with("tcp: Err(") && seen.contains("; udp: Err("),
+        "{seen}"
+    );
+}
+
+#[tokio::test]
+async fn a_strategy_error_is_the_plugins_own_not_a_stop() {
+    let host = host();
+    let plugin = hostile(&host).await;
+    let err = read(&plugin, "sing").await.unwrap_err();
+    assert!(!err.is_stop());
+    assert_eq!(
+        err.to_string(),
+        "hostile@1.0.0 could not read the device: unsupported: unknown mode \"sing\""
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hostile_reads_do_not_disturb_good_ones_running_beside_them() {
+    let host = host();
+    let plugin = std::sync::Arc::new(hostile(&host).await);
+    let mut reads = Vec::new();
+    for mode in [
+        "loop",
+        "ok",
+        "alloc",
+        "ok",
+        "stack",
+        "ok",
+        "trap",
+        "ok",
+        "huge-output",
+        "ok",
+        "loop",
+        "ok",
+    ] {
+        let plugin = plugin.clone();
+        reads.push((mode, tokio::spawn(async move { read(&plugin, mode).await })));
+    }
+    for (mode, read) in reads {
+        let outcome = read.await.unwrap();
+        match mode {
+            "ok" => assert_eq!(outcome.unwrap().identity.model.as_deref(), Some("ok")),
+            _ => assert!(outcome.unwrap_err().is_stop(), "{mode}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn identify_and_map_error_convert_to_quire_types() {
+    let host = host();
+    let plugin = hostile(&host).await;
+    let ours = Probe {
+        sys_object_id: "1.3.6.1.4.1.99999.1".into(),
+        sys_descr: "Hostile Test Printer".into(),
+    };
+    let theirs = Probe {
+        sys_object_id: "1.3.6.1.4.1.11.2.3.9.1".into(),
+        sys_descr: "HP LaserJet".into(),
+    };
+    assert_eq!(
+        plugin.identify(device("ok"), &ours).await.unwrap(),
+        Some(10)
+    );
+    assert_eq!(plugin.identify(device("ok"), &theirs).await.unwrap(), None);
+    let assessment = plugin
+        .map_error(&ErrorInput::State(ErrorState::Jammed))
+        .await
+        .unwrap();
+    assert_eq!(assessment.state, "paper-jam");
+    assert_eq!(assessment.skill, SkillLevel::KeyOperator);
+}
+
+#[tokio::test]
+async fn a_plugin_describes_itself_once_at_load() {
+    let host = host();
+    let plugin = hostile(&host).await;
+    assert_eq!(plugin.strategy_ref().to_string(), "hostile@1.0.0");
+    assert_eq!(plugin.info().vendor, "Quire tests");
+    assert_eq!(plugin.content_hash().len(), 64);
+}

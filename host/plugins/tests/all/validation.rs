@@ -1,0 +1,116 @@
+//! Bytes that are not a Quire plugin are refused at load with an error that
+//! says what is wrong, named by the bytes' hash.
+
+use quire_plugins::World;
+
+use crate::{guest, host};
+
+async fn refused(bytes: &[u8]) -> String {
+    let err = host().load(bytes).await.unwrap_err();
+    let message = err.to_string();
+    assert!(message.starts_with("plugin sha256:"), "{message}");
+    message
+}
+
+#[tokio::test]
+async fn a_component_without_exports_names_the_missing_export() {
+    let message = refused(&wat::parse_str("(component)").unwrap()).await;
+    assert!(
+        message.contains(
+            "component exports nothing of quire:device/strategy-api@0.1.0 or quire:device/action-api@0.1.0 (it exports nothing)"
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_core_module_is_not_a_component() {
+    let message = refused(&wat::parse_str("(module)").unwrap()).await;
+    assert!(
+        message.contains("it is a core WebAssembly module, not a component"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_import_is_named() {
+    let bytes = wat::parse_str(
+        r#"(component
+            (import "foo:bar/baz" (instance))
+            (instance $api)
+            (export "quire:device/strategy-api@0.1.0" (instance $api)))"#,
+    )
+    .unwrap();
+    let message = refused(&bytes).await;
+    assert!(
+        message.contains("imports foo:bar/baz which Quire does not provide"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn an_export_of_the_wrong_shape_is_refused() {
+    let bytes = wat::parse_str(
+        r#"(component
+            (instance $api)
+            (export "quire:device/strategy-api@0.1.0" (instance $api)))"#,
+    )
+    .unwrap();
+    let message = refused(&bytes).await;
+    assert!(
+        message.contains("its quire:device/strategy-api@0.1.0 does not match Quire's"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn garbage_is_not_webassembly() {
+    let message = refused(b"#!/bin/sh\nrm -rf /\n").await;
+    assert!(message.contains("not WebAssembly"), "{message}");
+}
+
+#[tokio::test]
+async fn the_action_world_is_recognised_but_is_not_a_strategy() {
+    let bytes = wat::parse_str(
+        r#"(component
+            (instance $api)
+            (export "quire:device/action-api@0.1.0" (instance $api)))"#,
+    )
+    .unwrap();
+    assert_eq!(host().validate(&bytes).unwrap(), World::Action);
+    let message = refused(&bytes).await;
+    assert!(message.contains("it is an action plugin"), "{message}");
+}
+
+#[tokio::test]
+async fn the_test_guests_are_strategies() {
+    let host = host();
+    for name in [
+        "quire_guest_hostile",
+        "quire_guest_reformed",
+        "quire_guest_generic",
+    ] {
+        assert_eq!(
+            host.validate(&guest(name)).unwrap(),
+            World::Strategy,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_built_in_strategies_load_and_printer_mib_is_among_them() {
+    let host = host();
+    let mut names = Vec::new();
+    for (crate_name, bytes) in quire_strategies::BUILTIN {
+        let plugin = host
+            .load(bytes)
+            .await
+            .unwrap_or_else(|e| panic!("{crate_name}: {e}"));
+        names.push(plugin.name().to_owned());
+    }
+    assert!(
+        names.iter().any(|n| n == quire_plugins::FALLBACK_STRATEGY),
+        "{names:?}"
+    );
+}
