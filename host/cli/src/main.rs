@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "quire", version, about = "Printer-fleet monitoring for Managed Print Services")]
+#[command(
+    name = "quire",
+    version,
+    about = "Printer-fleet monitoring for Managed Print Services"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -93,7 +93,10 @@ pub fn table(outcomes: &[Outcome]) -> String {
                     writeln!(out, "  counter {name:<18} {value:>12}").unwrap();
                 }
                 for s in &reading.supplies {
-                    let percent = s.percent.map(|p| format!("{p:>3}%")).unwrap_or_else(|| "   -".into());
+                    let percent = s
+                        .percent
+                        .map(|p| format!("{p:>3}%"))
+                        .unwrap_or_else(|| "   -".into());
                     writeln!(
                         out,
                         "  supply  {percent} {:<15} {:<14} {}",

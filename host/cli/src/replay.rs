@@ -38,7 +38,12 @@ pub async fn run(
         anyhow::ensure!(
             registry.get(name).is_some(),
             "no strategy named {name:?}; built in: {}",
-            registry.snapshot().keys().cloned().collect::<Vec<_>>().join(", ")
+            registry
+                .snapshot()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let mut outcomes = Vec::new();
@@ -79,7 +84,11 @@ async fn read_one(
             match registry.select(&probe, transport.clone()).await {
                 Ok(selection) => {
                     if explain {
-                        eprint!("{name}: {} {}", selection.plugin.strategy_ref(), selection.reason);
+                        eprint!(
+                            "{name}: {} {}",
+                            selection.plugin.strategy_ref(),
+                            selection.reason
+                        );
                     }
                     selection.plugin
                 }
@@ -110,8 +119,9 @@ fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
         let mut found: Vec<PathBuf> = walk_dir(path)
             .into_iter()
             .filter(|p| {
-                p.extension()
-                    .is_some_and(|e| ["snmprec", "walk", "snmpwalk", "txt"].contains(&&*e.to_string_lossy()))
+                p.extension().is_some_and(|e| {
+                    ["snmprec", "walk", "snmpwalk", "txt"].contains(&&*e.to_string_lossy())
+                })
             })
             .collect();
         found.sort();

@@ -2,10 +2,11 @@
 //! projects that recorded them expect (`fixtures/recorded/*/expected/*.json`).
 //!
 //! The expected values are the peers' own test data, never Quire's output
-//! copied back. They carry the peers' policies too (LibreNMS reports a level of
-//! -3, "some remaining", as 50 %, where Quire reports no percentage and the
-//! state `some-remaining`); such rows are counted apart as policy differences,
-//! not as agreement.
+//! copied back. They carry the peers' policies too: LibreNMS reports a level of
+//! -3 ("some remaining") as 50 %, and a level over an unknown capacity (-2) as
+//! if the capacity were 100, where the recording holds no percentage and Quire
+//! reports none. Such rows are counted apart as policy differences, never as
+//! agreement.
 //!
 //! The test prints a table per field and fails when agreement drops under the
 //! floors below. Raise them as strategies improve; never lower them to pass.
@@ -16,12 +17,15 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// Floors, in percent of the fields the peers state.
-const FLOOR_MANUFACTURER: f64 = 0.0;
-const FLOOR_MODEL: f64 = 0.0;
-const FLOOR_SERIAL: f64 = 0.0;
-const FLOOR_TOTAL: f64 = 0.0;
-const FLOOR_SUPPLY_PERCENT: f64 = 0.0;
+/// Floors, in percent of the fields the peers state: what the generic
+/// printer-mib strategy reached alone (29/31 makers, 10/16 models, 8/11
+/// serials, 103/103 supply percentages, 7/7 totals). Vendor strategies read
+/// the models and serials that only vendor MIBs hold.
+const FLOOR_MANUFACTURER: f64 = 93.0;
+const FLOOR_MODEL: f64 = 62.0;
+const FLOOR_SERIAL: f64 = 72.0;
+const FLOOR_TOTAL: f64 = 100.0;
+const FLOOR_SUPPLY_PERCENT: f64 = 100.0;
 
 fn recorded() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/recorded")
@@ -61,11 +65,23 @@ fn norm(s: &str) -> String {
         .join(" ")
 }
 
-/// A model agrees when ours contains the peer's, ignoring case and spacing:
-/// peers strip the maker's name and marketing suffixes differently
-/// ("Brother MFC-L2710DW series" against "MFC-L2710DW").
-fn model_agrees(ours: Option<&str>, expected: &str) -> bool {
-    ours.is_some_and(|o| norm(o).contains(&norm(expected)))
+/// A model agrees when ours contains the peer's, ignoring case, spacing and
+/// the maker's name: peers keep or strip the maker and marketing suffixes
+/// differently ("Brother MFC-L2710DW series" against "MFC-L2710DW", "S5830dn"
+/// against "Dell S5830dn"), and Quire reports the maker in its own field.
+fn model_agrees(ours: Option<&str>, expected: &str, maker: Option<&str>) -> bool {
+    let without_maker = |s: &str| {
+        let s = norm(s);
+        match maker.map(norm) {
+            Some(m) if !m.is_empty() => s
+                .replace(&m, " ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => s,
+        }
+    };
+    ours.is_some_and(|o| without_maker(o).contains(&without_maker(expected)))
 }
 
 /// A maker agrees when the peer's text names ours ("Gestetner (Ricoh brand)"
@@ -127,12 +143,11 @@ fn readings_agree_with_the_peers_expected_values() {
         }
         let got_model = id["model"].as_str();
         if let Some(m) = expected["model"].as_str() {
-            fields
-                .entry("model")
-                .or_default()
-                .check(stem, model_agrees(got_model, m), || {
-                    format!("model {got_model:?}, expected {m:?}")
-                });
+            fields.entry("model").or_default().check(
+                stem,
+                model_agrees(got_model, m, id["manufacturer"].as_str()),
+                || format!("model {got_model:?}, expected {m:?}"),
+            );
         } else if let Some(assertion) = expected["model_assertion"].as_str() {
             let alternatives = quoted(assertion);
             let ok = match got_model {
@@ -173,7 +188,10 @@ fn readings_agree_with_the_peers_expected_values() {
             let tally = fields.entry("supply percent").or_default();
             let got = found.and_then(|s| s["percent"].as_u64());
             let state = found.and_then(|s| s["state"].as_str());
-            if got.is_none() && want == Some(50) && state == Some("some-remaining") {
+            let raw = |key: &str| found.and_then(|s| s[key].as_i64());
+            let no_percentage_recorded =
+                raw("level").is_some_and(|l| l < 0) || raw("max").is_some_and(|m| m <= 0);
+            if got.is_none() && no_percentage_recorded {
                 tally.policy += 1;
                 continue;
             }

@@ -12,8 +12,9 @@ use crate::bindings::latest::{Strategy, StrategyPre};
 use crate::convert;
 use crate::host::{Host, hex};
 use crate::sandbox::{Sandbox, stop_of};
-use crate::transport::{DeviceTransport, NoDevice};
+use crate::transport::{DeviceTransport, NoDevice, TransportError};
 use crate::{PluginError, Result, Stop};
+use quire_snmp::{Oid, Value};
 
 /// What the host already knows about a device when it chooses a strategy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,6 +34,39 @@ pub enum MatchRule {
     SysObjectIdPrefix(String),
     /// A case-insensitive substring of sysDescr.
     SysDescrContains(String),
+}
+
+impl Probe {
+    /// sysDescr.0 and sysObjectID.0, the two values every SNMP agent has.
+    const SYSTEM: [[u32; 9]; 2] = [[1, 3, 6, 1, 2, 1, 1, 1, 0], [1, 3, 6, 1, 2, 1, 1, 2, 0]];
+
+    /// Asks the device for sysDescr and sysObjectID in one GET. A device that
+    /// answers with neither is no SNMP device we can read, and says so.
+    pub async fn read(transport: &dyn DeviceTransport) -> Result<Probe, TransportError> {
+        let oids: Vec<Oid> = Self::SYSTEM
+            .iter()
+            .map(|arcs| Oid::from(&arcs[..]))
+            .collect();
+        let answer = transport.snmp_get(&oids).await?;
+        let mut probe = Probe::default();
+        for (oid, value) in answer {
+            match value {
+                Value::OctetString(bytes) if oid.arcs() == Self::SYSTEM[0] => {
+                    probe.sys_descr = String::from_utf8_lossy(&bytes).trim().to_owned();
+                }
+                Value::ObjectId(id) if oid.arcs() == Self::SYSTEM[1] => {
+                    probe.sys_object_id = id.to_string();
+                }
+                _ => {}
+            }
+        }
+        if probe.sys_descr.is_empty() && probe.sys_object_id.is_empty() {
+            return Err(TransportError::Protocol(
+                "the device has neither sysDescr nor sysObjectID".into(),
+            ));
+        }
+        Ok(probe)
+    }
 }
 
 impl MatchRule {
