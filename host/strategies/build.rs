@@ -20,7 +20,13 @@ fn main() {
     let strategies = crate_dirs(&root.join("strategies"));
     let guests = crate_dirs(&root.join("tests/guests"));
 
-    for dir in ["strategies", "tests/guests", "plugins-sdk", "wit"] {
+    for dir in [
+        "strategies",
+        "tests/guests",
+        "plugins-sdk",
+        "wit",
+        ".cargo/config.toml",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
     println!(

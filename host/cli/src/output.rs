@@ -21,7 +21,7 @@ pub enum Outcome {
         warnings: Vec<String>,
         /// What it read.
         #[serde(flatten)]
-        reading: Reading,
+        reading: Box<Reading>,
     },
     /// Nothing could be read; the message says where and why.
     Failed {

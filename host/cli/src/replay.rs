@@ -101,7 +101,7 @@ async fn read_one(
             file: name.clone(),
             strategy: plugin.strategy_ref(),
             warnings: loaded.problems.iter().map(ToString::to_string).collect(),
-            reading,
+            reading: Box::new(reading),
         },
         Err(e) => failed(e.to_string(), Some(plugin.strategy_ref())),
     }
