@@ -91,6 +91,8 @@ pub enum StrategyError {
 pub enum Stop {
     /// It computed past the deadline.
     Deadline(Duration),
+    /// The whole call, device waits included, ran past the read timeout.
+    ReadTimeout(Duration),
     /// It tried to grow its memory past the cap (bytes).
     Memory(usize),
     /// It recursed past the stack limit.
@@ -121,6 +123,11 @@ impl fmt::Display for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Stop::Deadline(d) => write!(f, "ran past its {} deadline", duration(*d)),
+            Stop::ReadTimeout(d) => write!(
+                f,
+                "took longer than its {} read timeout, device waits included",
+                duration(*d)
+            ),
             Stop::Memory(cap) => write!(f, "tried to grow memory past its {} cap", size(*cap)),
             Stop::Stack => f.write_str("overflowed its stack"),
             Stop::Trap(why) => write!(f, "trapped: {why}"),

@@ -18,7 +18,8 @@ use crate::plugin::Plugin;
 use crate::sandbox::{self, Sandbox};
 use crate::{
     DEFAULT_DEADLINE, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_OUTPUT_BYTES,
-    DEFAULT_MAX_WASM_STACK, DEFAULT_MEMORY_CAP, EPOCH_TICK, PluginError, Result,
+    DEFAULT_MAX_WASM_STACK, DEFAULT_MEMORY_CAP, DEFAULT_READ_TIMEOUT, EPOCH_TICK, PluginError,
+    Result,
 };
 
 /// The limits every plugin call runs under. Builds a [`Host`].
@@ -26,8 +27,12 @@ use crate::{
 pub struct HostConfig {
     /// Most linear memory one instance may grow to, in bytes.
     pub memory_cap: usize,
-    /// Wall-clock budget of one call, instantiation included.
+    /// How long one call may compute: wall-clock time in the plugin's own code,
+    /// instantiation included, time waiting on the device excluded.
     pub deadline: Duration,
+    /// How long one call may take in all, device waits included: the bound for
+    /// a plugin that keeps a slow device busy, and for a device that never answers.
+    pub read_timeout: Duration,
     /// Most bytes one call may return (strings and lists, estimated).
     pub max_output_bytes: usize,
     /// Most bytes of WebAssembly call stack.
@@ -44,6 +49,7 @@ impl Default for HostConfig {
         HostConfig {
             memory_cap: DEFAULT_MEMORY_CAP,
             deadline: DEFAULT_DEADLINE,
+            read_timeout: DEFAULT_READ_TIMEOUT,
             max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
             max_wasm_stack: DEFAULT_MAX_WASM_STACK,
             max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,

@@ -22,10 +22,16 @@ use std::time::Duration;
 /// generous for a real plugin and still lets a server run hundreds at once.
 pub const DEFAULT_MEMORY_CAP: usize = 64 << 20;
 
-/// Default wall-clock budget for one call. A meter read over SNMP is tens of
-/// requests at a few milliseconds each; two seconds of *compute* is only spent
-/// by a plugin that is stuck, and one stuck plugin must not hold a worker long.
+/// Default computing budget for one call (time waiting on the device does not
+/// count). Decoding one device's tables takes well under a millisecond; two
+/// seconds of compute is only spent by a plugin that is stuck, and one stuck
+/// plugin must not hold a worker long.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Default bound on one call in all, device waits included. A large MFP over a
+/// slow VPN answers a full read in tens of seconds; past a minute the read is
+/// better retried on the next cycle than kept waiting.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Default cap on what one call may return. A reading is a few KiB; the cap
 /// stops a plugin from turning the host's memory (and the database) into its

@@ -337,8 +337,7 @@ async fn call_within<T>(
     host: &Host,
     call: impl Future<Output = wasmtime::Result<T>>,
 ) -> std::result::Result<wasmtime::Result<T>, TimedOut> {
-    let outer = host.config().deadline + crate::EPOCH_TICK * 5;
-    tokio::time::timeout(outer, call)
+    tokio::time::timeout(host.config().read_timeout, call)
         .await
         .map_err(|_| TimedOut)
 }
@@ -358,7 +357,7 @@ fn settle<T>(
         return Err(stopped(Stop::Escape(asked.to_owned())));
     }
     match outcome {
-        Err(TimedOut) => Err(stopped(Stop::Deadline(host.config().deadline))),
+        Err(TimedOut) => Err(stopped(Stop::ReadTimeout(host.config().read_timeout))),
         Ok(Err(e)) => Err(stopped(stop_of(&e, host.config()))),
         Ok(Ok(value)) => Ok(value),
     }

@@ -34,6 +34,9 @@ pub(crate) struct Sandbox {
     /// The first request that reached outside the device; it fails the call.
     escape: Option<String>,
     log_lines: usize,
+    /// Time spent waiting on the device inside imports: it does not count
+    /// against the plugin's deadline, which is for its own computing.
+    waiting: Duration,
 }
 
 /// The memory and table caps, checked by wasmtime on every growth.
@@ -88,7 +91,8 @@ impl ResourceLimiter for Limits {
 
 impl Sandbox {
     /// A store for one call of `plugin`, talking to `transport`, that traps once
-    /// `config.deadline` has passed and yields to the runtime at every epoch tick.
+    /// the plugin has computed for `config.deadline` (time waiting on the device
+    /// excluded) and yields to the runtime at every epoch tick.
     pub(crate) fn store(
         engine: &wasmtime::Engine,
         config: &HostConfig,
@@ -114,13 +118,16 @@ impl Sandbox {
             transport,
             escape: None,
             log_lines: 0,
+            waiting: Duration::ZERO,
         };
         let mut store = Store::new(engine, sandbox);
         store.limiter(|s| &mut s.limits);
-        let ends = Instant::now() + config.deadline;
+        let started = Instant::now();
+        let budget = config.deadline;
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            if Instant::now() >= ends {
+        store.epoch_deadline_callback(move |ctx| {
+            let computing = started.elapsed().saturating_sub(ctx.data().waiting);
+            if computing >= budget {
                 Err(DeadlineHit.into())
             } else {
                 Ok(UpdateDeadline::Yield(1))
@@ -132,6 +139,14 @@ impl Sandbox {
     /// The name the plugin is known by in logs and errors.
     pub(crate) fn plugin(&self) -> &str {
         &self.plugin
+    }
+
+    /// Awaits the device, booking the time as waiting rather than computing.
+    async fn wait<T>(&mut self, exchange: impl Future<Output = T>) -> T {
+        let asked = Instant::now();
+        let answer = exchange.await;
+        self.waiting += asked.elapsed();
+        answer
     }
 
     /// The first off-device request the plugin made, if any.
@@ -233,7 +248,8 @@ impl snmp::Host for Sandbox {
         oids: Vec<types::Oid>,
     ) -> Result<Vec<types::Varbind>, types::TransportError> {
         let oids = oids_in(oids)?;
-        varbinds_out(self.transport.snmp_get(&oids).await)
+        let transport = self.transport.clone();
+        varbinds_out(self.wait(transport.snmp_get(&oids)).await)
     }
 
     async fn get_next(
@@ -241,7 +257,8 @@ impl snmp::Host for Sandbox {
         oids: Vec<types::Oid>,
     ) -> Result<Vec<types::Varbind>, types::TransportError> {
         let oids = oids_in(oids)?;
-        varbinds_out(self.transport.snmp_get_next(&oids).await)
+        let transport = self.transport.clone();
+        varbinds_out(self.wait(transport.snmp_get_next(&oids)).await)
     }
 
     async fn get_bulk(
@@ -257,9 +274,9 @@ impl snmp::Host for Sandbox {
         let repeaters = (oids.len() - non_repeaters).max(1);
         let room = MAX_VARBINDS_PER_CALL.saturating_sub(non_repeaters) / repeaters;
         let max_repetitions = (max_repetitions as usize).min(room.max(1));
+        let transport = self.transport.clone();
         varbinds_out(
-            self.transport
-                .snmp_get_bulk(non_repeaters, max_repetitions, &oids)
+            self.wait(transport.snmp_get_bulk(non_repeaters, max_repetitions, &oids))
                 .await,
         )
     }
@@ -289,8 +306,8 @@ impl npap::Host for Sandbox {
             npap::NpapPort::Tcp9500 => NpapPort::Tcp9500,
         };
         let timeout = Duration::from_millis(timeout_ms.into()).min(MAX_NPAP_TIMEOUT);
-        self.transport
-            .npap_exchange(port, &request, timeout)
+        let transport = self.transport.clone();
+        self.wait(transport.npap_exchange(port, &request, timeout))
             .await
             .map_err(transport_error)
     }
@@ -323,9 +340,9 @@ impl http::Host for Sandbox {
             headers: req.headers,
             body: req.body,
         };
+        let transport = self.transport.clone();
         let response = self
-            .transport
-            .http_send(&request)
+            .wait(transport.http_send(&request))
             .await
             .map_err(transport_error)?;
         Ok(http::Response {

@@ -8,17 +8,7 @@ use quire_plugins::{
     Host, HostConfig, PluginError, Probe, Reason, Registry, ReplayTransport, Verdict,
 };
 
-use crate::{SlowDevice, device, guest, hostile, recording};
-
-/// These tests are about choosing and swapping, not deadlines: a generous one
-/// keeps a busy test machine from stopping the slow device's reads.
-fn host() -> Host {
-    Host::new(HostConfig {
-        deadline: Duration::from_secs(20),
-        ..HostConfig::default()
-    })
-    .unwrap()
-}
+use crate::{SlowDevice, device, guest, host, hostile, recording};
 
 fn hostile_probe() -> Probe {
     Probe {

@@ -3,9 +3,12 @@
 //! host and plugin then serve a good read.
 
 use quire_model::{Cycle, ErrorInput, ErrorState, SkillLevel};
-use quire_plugins::{Plugin, PluginError, Probe};
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::{device, host, hostile};
+use quire_plugins::{Host, HostConfig, Plugin, PluginError, Probe, ReplayTransport};
+
+use crate::{SlowDevice, device, host, hostile, recording};
 
 async fn read(plugin: &Plugin, mode: &str) -> Result<quire_model::Reading, PluginError> {
     plugin.collect(device(mode), Cycle::MetersAndSupplies).await
@@ -59,6 +62,51 @@ async fn http_off_the_device_is_denied_and_fails_the_read() {
         "asked for http://127.0.0.9/x — only paths on its own device are allowed",
     )
     .await;
+}
+
+#[tokio::test]
+async fn waiting_on_a_slow_device_does_not_count_against_the_deadline() {
+    // 300 ms per answer, a 100 ms computing budget: the read still succeeds,
+    // because the budget is for the plugin's own work.
+    let host = Host::new(HostConfig {
+        deadline: Duration::from_millis(100),
+        ..HostConfig::default()
+    })
+    .unwrap();
+    let plugin = hostile(&host).await;
+    let slow = Arc::new(SlowDevice {
+        inner: ReplayTransport::new(Arc::new(recording("ok"))),
+        delay: Duration::from_millis(300),
+    });
+    let reading = plugin
+        .collect(slow, Cycle::MetersAndSupplies)
+        .await
+        .unwrap();
+    assert_eq!(reading.identity.model.as_deref(), Some("ok"));
+}
+
+#[tokio::test]
+async fn a_device_that_never_answers_hits_the_read_timeout() {
+    let host = Host::new(HostConfig {
+        read_timeout: Duration::from_millis(500),
+        ..HostConfig::default()
+    })
+    .unwrap();
+    let plugin = hostile(&host).await;
+    let silent = Arc::new(SlowDevice {
+        inner: ReplayTransport::new(Arc::new(recording("ok"))),
+        delay: Duration::from_secs(3600),
+    });
+    let err = plugin
+        .collect(silent, Cycle::MetersAndSupplies)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "hostile@1.0.0 took longer than its 500 ms read timeout, device waits included"
+    );
+    let reading = read(&plugin, "ok").await.unwrap();
+    assert_eq!(reading.identity.model.as_deref(), Some("ok"));
 }
 
 /// What the guest reported seeing, from its reading's sysDescr.

@@ -114,3 +114,18 @@ async fn the_built_in_strategies_load_and_printer_mib_is_among_them() {
         "{names:?}"
     );
 }
+
+#[test]
+fn the_current_contract_is_the_frozen_release_until_a_new_version_is_cut() {
+    // Strategies are built against wit/device.wit and the host binds
+    // wit/since_v0.1.0; an edit to one without a version bump would make
+    // freshly built plugins disagree with the host about the same version.
+    let wit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit");
+    let current = std::fs::read_to_string(wit.join("device.wit")).unwrap();
+    let frozen = std::fs::read_to_string(wit.join("since_v0.1.0/device.wit")).unwrap();
+    assert!(current.contains("package quire:device@0.1.0;"));
+    assert_eq!(
+        current, frozen,
+        "wit/device.wit changed but is still 0.1.0: bump the version and freeze the new one under wit/since_vX.Y.Z/"
+    );
+}
