@@ -4,9 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use quire_model::Cycle;
-use quire_plugins::{
-    Host, HostConfig, PluginError, Probe, Reason, Registry, ReplayTransport, Verdict,
-};
+use quire_plugins::{PluginError, Probe, Reason, Registry, ReplayTransport, Verdict};
 
 use crate::{SlowDevice, device, guest, host, hostile, recording};
 
