@@ -107,11 +107,14 @@ pub fn table(outcomes: &[Outcome]) -> String {
                     .unwrap();
                 }
                 for a in &reading.alerts {
+                    let what = a
+                        .code_name
+                        .clone()
+                        .unwrap_or_else(|| format!("code {}", a.code));
                     writeln!(
                         out,
-                        "  alert   {:<8} code {:<6} {}",
+                        "  alert   {:<8} {what} {}",
                         kebab(&a.severity),
-                        a.code,
                         a.description.as_deref().unwrap_or("")
                     )
                     .unwrap();
