@@ -27,13 +27,16 @@ fn recordings() -> Vec<PathBuf> {
     files
 }
 
-/// Runs `quire replay --format json` and returns (exit code, one object per file, stderr).
+/// Runs `quire replay --format json` from `fixtures/`, as a user in that
+/// folder would (so file names in the output do not depend on the checkout's
+/// location), and returns (exit code, one object per file, stderr).
 fn replay(args: &[&str], files: &[PathBuf]) -> (i32, Vec<Value>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .current_dir(fixtures())
         .arg("replay")
         .args(["--format", "json"])
         .args(args)
-        .args(files)
+        .args(files.iter().map(|f| f.strip_prefix(fixtures()).unwrap_or(f)))
         .output()
         .expect("quire runs");
     let stdout = String::from_utf8(out.stdout).expect("JSON is UTF-8");
