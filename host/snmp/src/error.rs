@@ -34,3 +34,14 @@ impl RecordingError {
 
 /// Result with a [`RecordingError`].
 pub type Result<T, E = RecordingError> = std::result::Result<T, E>;
+
+/// A message that is not valid SNMP, with the byte offset where decoding
+/// stopped, so a hex dump of the packet can be read against it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("byte {offset}: {message}")]
+pub struct WireError {
+    /// Offset from the start of the message.
+    pub offset: usize,
+    /// What is wrong there.
+    pub message: String,
+}
