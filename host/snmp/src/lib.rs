@@ -10,10 +10,11 @@
 mod error;
 mod oid;
 pub mod recording;
+pub mod responder;
 mod value;
 pub mod wire;
 
-pub use error::{RecordingError, Result, WireError};
+pub use error::{RecordingError, ResponderError, Result, WireError};
 pub use oid::{Oid, OidParseError};
 pub use recording::{Loaded, Recording};
 pub use value::Value;

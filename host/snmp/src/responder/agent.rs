@@ -1,0 +1,350 @@
+//! One simulated agent: how a request's bytes become a response's bytes
+//! (or silence), with no sockets, so the protocol rules are tested directly.
+
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::Instant;
+
+use crate::wire::usm::{self, LocalizedUser};
+use crate::wire::{
+    CommunityMessage, Message, MsgFlags, Pdu, PduKind, ScopedPdu, ScopedPduData, UsmParams,
+    V3Message, Version, error_status,
+};
+use crate::{Oid, Recording, Value};
+
+/// usmStats counters (RFC 3414 5), the OIDs of the reports they go out in.
+const UNSUPPORTED_SEC_LEVELS: [u32; 11] = [1, 3, 6, 1, 6, 3, 15, 1, 1, 1, 0];
+const NOT_IN_TIME_WINDOWS: [u32; 11] = [1, 3, 6, 1, 6, 3, 15, 1, 1, 2, 0];
+const UNKNOWN_USER_NAMES: [u32; 11] = [1, 3, 6, 1, 6, 3, 15, 1, 1, 3, 0];
+const UNKNOWN_ENGINE_IDS: [u32; 11] = [1, 3, 6, 1, 6, 3, 15, 1, 1, 4, 0];
+const WRONG_DIGESTS: [u32; 11] = [1, 3, 6, 1, 6, 3, 15, 1, 1, 5, 0];
+const DECRYPTION_ERRORS: [u32; 11] = [1, 3, 6, 1, 6, 3, 15, 1, 1, 6, 0];
+
+/// RFC 3414 3.2 step 7: a message more than this many seconds from the
+/// engine's clock is refused.
+const TIME_WINDOW: i64 = 150;
+
+/// The engine's boot count; a simulator run is one boot.
+const ENGINE_BOOTS: i32 = 1;
+
+/// Bytes kept free below the size limit for what the response's header and
+/// DES padding add around the PDU.
+const HEADER_ALLOWANCE: usize = 16;
+
+/// What every agent of a fleet shares.
+pub(crate) struct Policy {
+    pub communities: Vec<Vec<u8>>,
+    pub max_message_size: usize,
+    pub started: Instant,
+}
+
+/// One simulated device.
+pub(crate) struct Agent {
+    pub recording: RwLock<Recording>,
+    pub online: AtomicBool,
+    engine_id: Vec<u8>,
+    users: Vec<LocalizedUser>,
+    salt: AtomicU64,
+    reports: [AtomicU32; 6],
+}
+
+impl Agent {
+    pub(crate) fn new(recording: Recording, engine_id: Vec<u8>, users: Vec<LocalizedUser>) -> Self {
+        Agent {
+            recording: RwLock::new(recording),
+            online: AtomicBool::new(true),
+            engine_id,
+            users,
+            salt: AtomicU64::new(fastrand::u64(..)),
+            reports: Default::default(),
+        }
+    }
+
+    pub(crate) fn engine_id(&self) -> &[u8] {
+        &self.engine_id
+    }
+
+    /// The response to `request`, or `None` where a real agent stays silent:
+    /// undecodable bytes, a wrong community, a PDU an agent does not answer.
+    pub(crate) fn answer(&self, policy: &Policy, request: &[u8]) -> Option<Vec<u8>> {
+        match Message::decode(request).ok()? {
+            Message::Community(m) => self.answer_community(policy, m),
+            Message::V3(m) => self.answer_v3(policy, m, request),
+        }
+    }
+
+    fn answer_community(&self, policy: &Policy, m: CommunityMessage) -> Option<Vec<u8>> {
+        if !policy.communities.contains(&m.community) {
+            return None;
+        }
+        let overhead = m.community.len() + HEADER_ALLOWANCE + 16;
+        let pdu = self.serve(
+            m.version,
+            &m.pdu,
+            policy.max_message_size.saturating_sub(overhead),
+        )?;
+        Some(
+            Message::Community(CommunityMessage {
+                version: m.version,
+                community: m.community,
+                pdu,
+            })
+            .encode(),
+        )
+    }
+
+    /// The response PDU, kept within `budget` encoded bytes.
+    fn serve(&self, version: Version, request: &Pdu, budget: usize) -> Option<Pdu> {
+        let recording = self.recording.read().unwrap_or_else(|e| e.into_inner());
+        let oids = || request.varbinds.iter().map(|(o, _)| o);
+        let varbinds: Vec<(Oid, Value)> = match request.kind {
+            PduKind::Get => oids()
+                .map(|o| (o.clone(), v1_visible(version, recording.get(o))))
+                .collect(),
+            PduKind::GetNext => oids()
+                .map(|o| next_visible(&recording, version, o))
+                .collect(),
+            PduKind::GetBulk => {
+                let requested: Vec<Oid> = oids().cloned().collect();
+                // Every varbind costs at least 4 bytes, so more repetitions than
+                // that could never fit: cap the work before doing it.
+                let repeaters = requested
+                    .len()
+                    .saturating_sub(request.non_repeaters())
+                    .max(1);
+                let cap = budget / 4 / repeaters + 1;
+                let mut out = recording.get_bulk(
+                    request.non_repeaters(),
+                    request.max_repetitions().min(cap),
+                    &requested,
+                );
+                trim_to(&mut out, budget);
+                out
+            }
+            PduKind::Set => return Some(refuse_set(version, request)),
+            PduKind::Response | PduKind::Inform | PduKind::TrapV2 | PduKind::Report => return None,
+        };
+        let mut response = Pdu {
+            kind: PduKind::Response,
+            request_id: request.request_id,
+            error_status: error_status::NO_ERROR,
+            error_index: 0,
+            varbinds,
+        };
+        if version == Version::V1
+            && let Some(i) = response.varbinds.iter().position(|(_, v)| v.is_exception())
+        {
+            response.error_status = error_status::NO_SUCH_NAME;
+            response.error_index = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            response.varbinds = request.varbinds.clone();
+        }
+        if response.encode().len() > budget {
+            // RFC 3416 4.2.1: tooBig carries no varbinds in v2; RFC 1157 echoes them.
+            response.error_status = error_status::TOO_BIG;
+            response.error_index = 0;
+            response.varbinds = match version {
+                Version::V1 => request.varbinds.clone(),
+                _ => Vec::new(),
+            };
+        }
+        Some(response)
+    }
+
+    fn answer_v3(&self, policy: &Policy, m: V3Message, raw: &[u8]) -> Option<Vec<u8>> {
+        let now = self.engine_time(policy);
+        if m.usm.engine_id != self.engine_id {
+            return self.report(policy, &m, &UNKNOWN_ENGINE_IDS, None);
+        }
+        let Some(user) = self.users.iter().find(|u| u.name == m.usm.user_name) else {
+            return self.report(policy, &m, &UNKNOWN_USER_NAMES, None);
+        };
+        if m.flags.auth != user.auth.is_some() || m.flags.privacy != user.privacy.is_some() {
+            return self.report(policy, &m, &UNSUPPORTED_SEC_LEVELS, None);
+        }
+        if let Some((proto, key)) = &user.auth {
+            if !usm::verify(*proto, key, raw).unwrap_or(false) {
+                return self.report(policy, &m, &WRONG_DIGESTS, None);
+            }
+            let drift = (i64::from(m.usm.engine_time) - i64::from(now)).abs();
+            if m.usm.engine_boots != ENGINE_BOOTS || drift > TIME_WINDOW {
+                return self.report(policy, &m, &NOT_IN_TIME_WINDOWS, Some(user));
+            }
+        }
+        let scoped = match (&m.data, &user.privacy) {
+            (ScopedPduData::Plain(scoped), None) => scoped.clone(),
+            (ScopedPduData::Encrypted(cipher), Some((proto, key))) => {
+                let plain = usm::decrypt(
+                    *proto,
+                    key,
+                    m.usm.engine_boots,
+                    m.usm.engine_time,
+                    &m.usm.priv_params,
+                    cipher,
+                );
+                match plain.ok().and_then(|p| ScopedPdu::decode(&p).ok()) {
+                    Some(scoped) => scoped,
+                    None => return self.report(policy, &m, &DECRYPTION_ERRORS, None),
+                }
+            }
+            _ => return self.report(policy, &m, &UNSUPPORTED_SEC_LEVELS, None),
+        };
+        let limit = usize::try_from(m.max_size)
+            .unwrap_or(0)
+            .min(policy.max_message_size);
+        let overhead = 64 + self.engine_id.len() * 2 + user.name.len() + 48 + 8 + HEADER_ALLOWANCE;
+        let pdu = self.serve(Version::V3, &scoped.pdu, limit.saturating_sub(overhead))?;
+        let flags = MsgFlags {
+            reportable: false,
+            ..m.flags
+        };
+        Some(self.seal(policy, Some(user), &m, flags, scoped.context_name, pdu))
+    }
+
+    /// A Report-PDU carrying the counter `stat`, sent only when the request
+    /// asked for reports; authenticated with `user` when given (a time-window
+    /// report must be, so the manager trusts the clock it carries).
+    fn report(
+        &self,
+        policy: &Policy,
+        m: &V3Message,
+        stat: &[u32; 11],
+        user: Option<&LocalizedUser>,
+    ) -> Option<Vec<u8>> {
+        if !m.flags.reportable {
+            return None;
+        }
+        let slot = (stat[9] as usize)
+            .saturating_sub(1)
+            .min(self.reports.len() - 1);
+        let count = self.reports[slot]
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1);
+        let request_id = match &m.data {
+            ScopedPduData::Plain(scoped) => scoped.pdu.request_id,
+            ScopedPduData::Encrypted(_) => 0,
+        };
+        let pdu = Pdu {
+            kind: PduKind::Report,
+            request_id,
+            error_status: 0,
+            error_index: 0,
+            varbinds: vec![(Oid::from(&stat[..]), Value::Counter32(count))],
+        };
+        let flags = MsgFlags {
+            auth: user.is_some(),
+            ..MsgFlags::default()
+        };
+        let level = user.map(|u| LocalizedUser {
+            privacy: None,
+            ..u.clone()
+        });
+        Some(self.seal(policy, level.as_ref(), m, flags, Vec::new(), pdu))
+    }
+
+    /// Encodes a v3 response from this engine, encrypted and signed as `user`
+    /// (its privacy key only when `flags.privacy`).
+    fn seal(
+        &self,
+        policy: &Policy,
+        user: Option<&LocalizedUser>,
+        request: &V3Message,
+        flags: MsgFlags,
+        context_name: Vec<u8>,
+        pdu: Pdu,
+    ) -> Vec<u8> {
+        let boots = ENGINE_BOOTS;
+        let time = self.engine_time(policy);
+        let scoped = ScopedPdu {
+            context_engine_id: self.engine_id.clone(),
+            context_name,
+            pdu,
+        };
+        let auth = user.and_then(|u| u.auth.as_ref()).filter(|_| flags.auth);
+        let privacy = user
+            .and_then(|u| u.privacy.as_ref())
+            .filter(|_| flags.privacy);
+        let (data, priv_params) = match privacy {
+            Some((proto, key)) => {
+                let salt = self.salt.fetch_add(1, Ordering::Relaxed);
+                let (cipher, params) =
+                    usm::encrypt(*proto, key, boots, time, salt, &scoped.encode());
+                (ScopedPduData::Encrypted(cipher), params)
+            }
+            None => (ScopedPduData::Plain(scoped), Vec::new()),
+        };
+        let message = V3Message {
+            msg_id: request.msg_id,
+            max_size: i32::try_from(policy.max_message_size).unwrap_or(i32::MAX),
+            flags,
+            usm: UsmParams {
+                engine_id: self.engine_id.clone(),
+                engine_boots: boots,
+                engine_time: time,
+                user_name: request.usm.user_name.clone(),
+                auth_params: auth.map(|(p, _)| vec![0; p.mac_len()]).unwrap_or_default(),
+                priv_params,
+            },
+            data,
+        };
+        let mut bytes = Message::V3(message).encode();
+        if let Some((proto, key)) = auth
+            && usm::sign(*proto, key, &mut bytes).is_err()
+        {
+            tracing::warn!("could not sign a v3 response; sending it unsigned");
+        }
+        bytes
+    }
+
+    fn engine_time(&self, policy: &Policy) -> i32 {
+        i32::try_from(policy.started.elapsed().as_secs()).unwrap_or(i32::MAX)
+    }
+}
+
+/// v1 has no Counter64 (RFC 2576 4.2.1): a GET of one is noSuchName.
+fn v1_visible(version: Version, value: Value) -> Value {
+    match (version, value) {
+        (Version::V1, Value::Counter64(_)) => Value::NoSuchObject,
+        (_, value) => value,
+    }
+}
+
+/// GETNEXT; in v1 Counter64 objects are skipped, as RFC 2576 4.2.1 requires.
+fn next_visible(recording: &Recording, version: Version, oid: &Oid) -> (Oid, Value) {
+    let mut next = recording.get_next(oid);
+    while version == Version::V1 && matches!(next.1, Value::Counter64(_)) {
+        next = recording.get_next(&next.0);
+    }
+    next
+}
+
+/// A read-only agent's answer to SET: noAccess in v2c/v3, and RFC 2576's v1
+/// mapping of it, noSuchName, on the first varbind.
+fn refuse_set(version: Version, request: &Pdu) -> Pdu {
+    Pdu {
+        kind: PduKind::Response,
+        request_id: request.request_id,
+        error_status: match version {
+            Version::V1 => error_status::NO_SUCH_NAME,
+            _ => error_status::NO_ACCESS,
+        },
+        error_index: 1,
+        varbinds: request.varbinds.clone(),
+    }
+}
+
+/// Drops trailing varbinds until the PDU fits `budget` (RFC 3416 4.2.3: a
+/// GETBULK response is shortened rather than refused).
+fn trim_to(varbinds: &mut Vec<(Oid, Value)>, budget: usize) {
+    // Room for the PDU's own header, long-form lengths included.
+    let mut used = 32;
+    let mut keep = 0;
+    for (oid, value) in varbinds.iter() {
+        let size = crate::wire::encoded_varbind_len(oid, value);
+        if used + size > budget {
+            break;
+        }
+        used += size;
+        keep += 1;
+    }
+    varbinds.truncate(keep.max(1));
+}
