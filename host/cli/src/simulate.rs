@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use quire_snmp::Recording;
-use quire_snmp::responder::{Faults, Fleet, FleetConfig, replicate};
+use quire_snmp::responder::{Faults, Fleet, FleetConfig};
 
 /// Devices listed one per line; a bigger fleet is summarised after these.
 const LIST_LIMIT: usize = 50;
@@ -43,12 +43,11 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     if recordings.is_empty() {
         bail!("no recording could be read");
     }
-    if let Some(count) = options.fleet {
-        recordings = replicate(&recordings, count);
+    let fleet = match options.fleet {
+        Some(count) => Fleet::start_replicated(recordings, count, options.config.clone()).await,
+        None => Fleet::start(recordings, options.config.clone()).await,
     }
-    let fleet = Fleet::start(recordings, options.config.clone())
-        .await
-        .context("starting the simulated fleet")?;
+    .context("starting the simulated fleet")?;
     for &device in &options.offline {
         if !fleet.set_online(device, false) {
             bail!(

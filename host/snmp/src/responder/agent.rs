@@ -1,8 +1,9 @@
 //! One simulated agent: how a request's bytes become a response's bytes
 //! (or silence), with no sockets, so the protocol rules are tested directly.
 
-use std::sync::RwLock;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use crate::wire::usm::{self, LocalizedUser};
@@ -38,9 +39,66 @@ pub(crate) struct Policy {
     pub started: Instant,
 }
 
+/// What a device answers from: a recording that copies of one device share,
+/// and the values this device has of its own (its serials and MACs, and what
+/// [`super::Fleet::set`] changed), so a fleet of 10,000 copies holds one
+/// recording, not 10,000.
+pub(crate) struct State {
+    shared: Arc<Recording>,
+    own: BTreeMap<Oid, Value>,
+}
+
+impl State {
+    pub(crate) fn new(shared: Arc<Recording>, own: BTreeMap<Oid, Value>) -> Self {
+        State { shared, own }
+    }
+
+    /// Sets one value. One the shared recording has is kept as this device's
+    /// own; a new OID changes the walk order, so the device then takes a
+    /// private copy of the recording.
+    pub(crate) fn set(&mut self, oid: Oid, value: Value) {
+        if matches!(
+            self.shared.get(&oid),
+            Value::NoSuchObject | Value::NoSuchInstance
+        ) {
+            Arc::make_mut(&mut self.shared).insert(oid, value);
+        } else {
+            self.own.insert(oid, value);
+        }
+    }
+
+    fn own(&self, (oid, value): (Oid, Value)) -> (Oid, Value) {
+        match self.own.get(&oid) {
+            Some(mine) => (oid, mine.clone()),
+            None => (oid, value),
+        }
+    }
+
+    fn get(&self, oid: &Oid) -> Value {
+        self.own((oid.clone(), self.shared.get(oid))).1
+    }
+
+    fn get_next(&self, oid: &Oid) -> (Oid, Value) {
+        self.own(self.shared.get_next(oid))
+    }
+
+    fn get_bulk(
+        &self,
+        non_repeaters: usize,
+        max_repetitions: usize,
+        oids: &[Oid],
+    ) -> Vec<(Oid, Value)> {
+        self.shared
+            .get_bulk(non_repeaters, max_repetitions, oids)
+            .into_iter()
+            .map(|vb| self.own(vb))
+            .collect()
+    }
+}
+
 /// One simulated device.
 pub(crate) struct Agent {
-    pub recording: RwLock<Recording>,
+    pub state: RwLock<State>,
     pub online: AtomicBool,
     engine_id: Vec<u8>,
     users: Vec<LocalizedUser>,
@@ -49,9 +107,9 @@ pub(crate) struct Agent {
 }
 
 impl Agent {
-    pub(crate) fn new(recording: Recording, engine_id: Vec<u8>, users: Vec<LocalizedUser>) -> Self {
+    pub(crate) fn new(state: State, engine_id: Vec<u8>, users: Vec<LocalizedUser>) -> Self {
         Agent {
-            recording: RwLock::new(recording),
+            state: RwLock::new(state),
             online: AtomicBool::new(true),
             engine_id,
             users,
@@ -95,7 +153,7 @@ impl Agent {
 
     /// The response PDU, kept within `budget` encoded bytes.
     fn serve(&self, version: Version, request: &Pdu, budget: usize) -> Option<Pdu> {
-        let recording = self.recording.read().unwrap_or_else(|e| e.into_inner());
+        let recording = self.state.read().unwrap_or_else(|e| e.into_inner());
         let oids = || request.varbinds.iter().map(|(o, _)| o);
         let varbinds: Vec<(Oid, Value)> = match request.kind {
             PduKind::Get => oids()
@@ -309,7 +367,7 @@ fn v1_visible(version: Version, value: Value) -> Value {
 }
 
 /// GETNEXT; in v1 Counter64 objects are skipped, as RFC 2576 4.2.1 requires.
-fn next_visible(recording: &Recording, version: Version, oid: &Oid) -> (Oid, Value) {
+fn next_visible(recording: &State, version: Version, oid: &Oid) -> (Oid, Value) {
     let mut next = recording.get_next(oid);
     while version == Version::V1 && matches!(next.1, Value::Counter64(_)) {
         next = recording.get_next(&next.0);

@@ -21,6 +21,7 @@
 mod agent;
 mod replicate;
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,7 +32,7 @@ use tokio::task::JoinHandle;
 
 use crate::wire::usm::UsmUser;
 use crate::{Oid, Recording, ResponderError, Value};
-use agent::{Agent, Policy};
+use agent::{Agent, Policy, State};
 pub use replicate::replicate;
 
 /// Default first address: 127.1.0.1 leaves 127.0.0.1 to real services.
@@ -44,8 +45,10 @@ pub const DEFAULT_PORT: u16 = 16100;
 /// Default largest response: the largest UDP payload, as net-snmp's agent.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 65_507;
 
-/// Largest request read; bigger datagrams are truncated and fail to decode.
-const RECEIVE_BUFFER: usize = 65_535;
+thread_local! {
+    /// Largest UDP datagram: a request is read whole, whatever its size.
+    static RECEIVE: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 65_535]);
+}
 
 /// Misbehaviour injected into every device, to test clients' retries.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -112,6 +115,43 @@ impl Fleet {
         recordings: Vec<Recording>,
         config: FleetConfig,
     ) -> Result<Fleet, ResponderError> {
+        let devices = recordings
+            .into_iter()
+            .map(|r| {
+                (
+                    r.name().to_owned(),
+                    State::new(Arc::new(r), BTreeMap::new()),
+                )
+            })
+            .collect();
+        Self::start_states(devices, config).await
+    }
+
+    /// Serves `count` devices made from `sources` as [`replicate`] makes
+    /// them, while copies of one source share its varbinds in memory.
+    pub async fn start_replicated(
+        sources: Vec<Recording>,
+        count: usize,
+        config: FleetConfig,
+    ) -> Result<Fleet, ResponderError> {
+        let shared: Vec<Arc<Recording>> = sources.into_iter().map(Arc::new).collect();
+        let devices = (0..count)
+            .filter_map(|i| {
+                let source = shared.get(i % shared.len().max(1))?;
+                let own = replicate::overrides(source, i);
+                Some((
+                    replicate::replica_name(source, i),
+                    State::new(source.clone(), own),
+                ))
+            })
+            .collect();
+        Self::start_states(devices, config).await
+    }
+
+    async fn start_states(
+        recordings: Vec<(String, State)>,
+        config: FleetConfig,
+    ) -> Result<Fleet, ResponderError> {
         if recordings.is_empty() {
             return Err(ResponderError::NoRecordings);
         }
@@ -144,7 +184,7 @@ impl Fleet {
             tasks: Vec::with_capacity(recordings.len()),
             answered: answered.clone(),
         };
-        for (i, recording) in recordings.into_iter().enumerate() {
+        for (i, (name, state)) in recordings.into_iter().enumerate() {
             let addr = addr_of(i);
             let socket = bind(addr).await?;
             let engine_id = engine_id(addr);
@@ -153,8 +193,7 @@ impl Fleet {
                 .iter()
                 .map(|u| u.localize(&engine_id))
                 .collect();
-            let name = recording.name().to_owned();
-            let agent = Arc::new(Agent::new(recording, engine_id, users));
+            let agent = Arc::new(Agent::new(state, engine_id, users));
             fleet.tasks.push(tokio::spawn(serve(
                 socket,
                 agent.clone(),
@@ -210,10 +249,10 @@ impl Fleet {
             return false;
         };
         d.agent
-            .recording
+            .state
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(oid, value);
+            .set(oid, value);
         true
     }
 
@@ -267,19 +306,21 @@ async fn serve(
     answered: Arc<AtomicU64>,
 ) {
     let socket = Arc::new(socket);
-    let mut buf = vec![0u8; RECEIVE_BUFFER];
     loop {
-        let (len, peer) = match socket.recv_from(&mut buf).await {
-            Ok(got) => got,
-            Err(e) => {
-                tracing::debug!(error = %e, "simulated device receive failed");
-                continue;
-            }
-        };
-        if !agent.online.load(Ordering::Relaxed) || chance(faults.drop) {
-            continue;
+        if let Err(e) = socket.readable().await {
+            tracing::debug!(error = %e, "simulated device cannot wait for requests");
+            return;
         }
-        let Some(mut response) = agent.answer(&policy, &buf[..len]) else {
+        // Devices wait for readiness without a buffer and borrow their
+        // thread's to read, so 10,000 idle devices do not hold 10,000 buffers.
+        let received = RECEIVE.with_borrow_mut(|buf| {
+            let (len, peer) = socket.try_recv_from(buf)?;
+            if !agent.online.load(Ordering::Relaxed) || chance(faults.drop) {
+                return Ok(None);
+            }
+            Ok::<_, std::io::Error>(agent.answer(&policy, &buf[..len]).map(|r| (r, peer)))
+        });
+        let Ok(Some((mut response, peer))) = received else {
             continue;
         };
         if chance(faults.corrupt) && !response.is_empty() {

@@ -1,5 +1,7 @@
 //! Turning a few recordings into a fleet of distinct devices.
 
+use std::collections::BTreeMap;
+
 use crate::{Oid, Recording, Value};
 
 /// Columns that hold a device's serial number: Printer-MIB
@@ -17,7 +19,34 @@ const SERIAL_COLUMNS: &[&[u32]] = &[
 const IF_PHYS_ADDRESS: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 6];
 
 /// `count` devices from `sources`, round-robin: device `i` is a copy of
-/// `sources[i % sources.len()]` named `<source>#<i>`, in which
+/// `sources[i % sources.len()]` named `<source>#<i>`, with the values
+/// [`overrides`] gives it. Empty when `sources` is.
+pub fn replicate(sources: &[Recording], count: usize) -> Vec<Recording> {
+    if sources.is_empty() {
+        return Vec::new();
+    }
+    (0..count)
+        .map(|i| {
+            let source = &sources[i % sources.len()];
+            let mut copy = source.clone();
+            for (oid, value) in overrides(source, i) {
+                copy.insert(oid, value);
+            }
+            let mut named = Recording::new(replica_name(source, i));
+            for (oid, value) in copy.iter() {
+                named.insert(oid.clone(), value.clone());
+            }
+            named
+        })
+        .collect()
+}
+
+pub(crate) fn replica_name(source: &Recording, i: usize) -> String {
+    format!("{}#{i}", source.name())
+}
+
+/// What makes copy `i` of `source` a distinct device. Only values of OIDs the
+/// source has are replaced, so a copy walks in the same order as its source:
 ///
 /// - every non-empty serial (see the columns above) becomes `<serial>-<i>`
 ///   with `i` zero-padded to 5 digits, so copies of one recording differ and
@@ -25,42 +54,34 @@ const IF_PHYS_ADDRESS: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 6];
 /// - every 6-byte ifPhysAddress becomes the locally administered MAC
 ///   `02:<n>:<i as 4 bytes>`, `n` counting the device's interfaces from 0,
 ///   so no two devices (or interfaces) share a MAC.
-///
-/// Empty when `sources` is.
-pub fn replicate(sources: &[Recording], count: usize) -> Vec<Recording> {
-    if sources.is_empty() {
-        return Vec::new();
-    }
-    let serial_columns: Vec<Oid> = SERIAL_COLUMNS.iter().map(|c| Oid::from(*c)).collect();
+pub(crate) fn overrides(source: &Recording, i: usize) -> BTreeMap<Oid, Value> {
     let mac_column = Oid::from(IF_PHYS_ADDRESS);
-    (0..count)
-        .map(|i| {
-            let source = &sources[i % sources.len()];
-            let mut copy = Recording::new(format!("{}#{i}", source.name()));
-            let mut interface = 0u8;
-            for (oid, value) in source.iter() {
-                let value = match value {
-                    Value::OctetString(serial)
-                        if !serial.is_empty()
-                            && serial_columns.iter().any(|c| oid.starts_with(c)) =>
-                    {
-                        let mut s = serial.clone();
-                        s.extend_from_slice(format!("-{i:05}").as_bytes());
-                        Value::OctetString(s)
-                    }
-                    Value::OctetString(mac) if mac.len() == 6 && oid.starts_with(&mac_column) => {
-                        let [a, b, c, d] = (i as u32).to_be_bytes();
-                        let mac = vec![0x02, interface, a, b, c, d];
-                        interface = interface.wrapping_add(1);
-                        Value::OctetString(mac)
-                    }
-                    other => other.clone(),
-                };
-                copy.insert(oid.clone(), value);
+    let mut out = BTreeMap::new();
+    for column in SERIAL_COLUMNS.iter().map(|c| Oid::from(*c)) {
+        for (oid, value) in source.subtree(&column) {
+            if let Value::OctetString(serial) = value
+                && !serial.is_empty()
+            {
+                let mut s = serial.clone();
+                s.extend_from_slice(format!("-{i:05}").as_bytes());
+                out.insert(oid.clone(), Value::OctetString(s));
             }
-            copy
-        })
-        .collect()
+        }
+    }
+    let mut interface = 0u8;
+    for (oid, value) in source.subtree(&mac_column) {
+        if let Value::OctetString(mac) = value
+            && mac.len() == 6
+        {
+            let [a, b, c, d] = (i as u32).to_be_bytes();
+            out.insert(
+                oid.clone(),
+                Value::OctetString(vec![0x02, interface, a, b, c, d]),
+            );
+            interface = interface.wrapping_add(1);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
