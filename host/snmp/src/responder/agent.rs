@@ -406,3 +406,168 @@ fn trim_to(varbinds: &mut Vec<(Oid, Value)>, budget: usize) {
     }
     varbinds.truncate(keep.max(1));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::usm::UsmUser;
+
+    fn oid(s: &str) -> Oid {
+        s.parse().unwrap()
+    }
+
+    fn agent() -> (Agent, Policy) {
+        let recording = Recording::parse_snmprec(
+            "t",
+            "1.3.6.1.2.1.1.5.0|4|printer\n1.3.6.1.2.1.31.1.1.1.6.1|70|5\n1.3.6.1.2.1.43.5.1.1.17.1|4|SN1\n",
+        )
+        .unwrap();
+        let engine = b"\x80\x00\x7e\xd9\x05test".to_vec();
+        let user: UsmUser = "u:SHA-256:authpass123:AES:privpass123".parse().unwrap();
+        let state = State::new(Arc::new(recording), BTreeMap::new());
+        let agent = Agent::new(state, engine.clone(), vec![user.localize(&engine)]);
+        let policy = Policy {
+            communities: vec![b"public".to_vec()],
+            max_message_size: 200,
+            started: Instant::now(),
+        };
+        (agent, policy)
+    }
+
+    fn community(version: Version, pdu: Pdu) -> Vec<u8> {
+        Message::Community(CommunityMessage {
+            version,
+            community: b"public".to_vec(),
+            pdu,
+        })
+        .encode()
+    }
+
+    fn response(bytes: Option<Vec<u8>>) -> Pdu {
+        match Message::decode(&bytes.expect("an answer")).unwrap() {
+            Message::Community(m) => m.pdu,
+            Message::V3(m) => match m.data {
+                ScopedPduData::Plain(s) => s.pdu,
+                ScopedPduData::Encrypted(_) => panic!("encrypted"),
+            },
+        }
+    }
+
+    #[test]
+    fn v1_turns_exceptions_and_counter64_into_no_such_name_at_the_varbind() {
+        let (agent, policy) = agent();
+        let pdu = Pdu::request(
+            PduKind::Get,
+            7,
+            [oid("1.3.6.1.2.1.1.5.0"), oid("1.3.6.1.2.1.31.1.1.1.6.1")],
+        );
+        let got = response(agent.answer(&policy, &community(Version::V1, pdu.clone())));
+        assert_eq!(
+            (got.error_status, got.error_index),
+            (error_status::NO_SUCH_NAME, 2)
+        );
+        assert_eq!(got.varbinds, pdu.varbinds);
+        let got = response(agent.answer(&policy, &community(Version::V2c, pdu)));
+        assert_eq!(got.varbinds[1].1, Value::Counter64(5));
+    }
+
+    #[test]
+    fn set_is_refused_and_an_oversized_get_is_too_big() {
+        let (agent, policy) = agent();
+        let set = Pdu::request(PduKind::Set, 1, [oid("1.3.6.1.2.1.1.5.0")]);
+        let got = response(agent.answer(&policy, &community(Version::V2c, set)));
+        assert_eq!(got.error_status, error_status::NO_ACCESS);
+        let many = Pdu::request(PduKind::Get, 2, vec![oid("1.3.6.1.2.1.1.5.0"); 20]);
+        let got = response(agent.answer(&policy, &community(Version::V2c, many)));
+        assert_eq!(got.error_status, error_status::TOO_BIG);
+        assert!(got.varbinds.is_empty());
+    }
+
+    fn v3_request(engine_id: Vec<u8>, user: &[u8], flags: MsgFlags) -> V3Message {
+        V3Message {
+            msg_id: 9,
+            max_size: 65507,
+            flags,
+            usm: UsmParams {
+                engine_id,
+                user_name: user.to_vec(),
+                ..UsmParams::default()
+            },
+            data: ScopedPduData::Plain(ScopedPdu {
+                context_engine_id: Vec::new(),
+                context_name: Vec::new(),
+                pdu: Pdu::request(PduKind::Get, 3, [oid("1.3.6.1.2.1.1.5.0")]),
+            }),
+        }
+    }
+
+    fn report_oid(bytes: Option<Vec<u8>>) -> Oid {
+        let pdu = response(bytes);
+        assert_eq!(pdu.kind, PduKind::Report);
+        pdu.varbinds[0].0.clone()
+    }
+
+    #[test]
+    fn v3_problems_get_their_usm_reports() {
+        let (agent, policy) = agent();
+        let reportable = MsgFlags {
+            reportable: true,
+            ..MsgFlags::default()
+        };
+        let discovery = Message::V3(v3_request(Vec::new(), b"", reportable)).encode();
+        assert_eq!(
+            report_oid(agent.answer(&policy, &discovery)),
+            Oid::from(&UNKNOWN_ENGINE_IDS[..])
+        );
+        let engine = agent.engine_id().to_vec();
+        let stranger = Message::V3(v3_request(engine.clone(), b"who", reportable)).encode();
+        assert_eq!(
+            report_oid(agent.answer(&policy, &stranger)),
+            Oid::from(&UNKNOWN_USER_NAMES[..])
+        );
+        let too_low = Message::V3(v3_request(engine.clone(), b"u", reportable)).encode();
+        assert_eq!(
+            report_oid(agent.answer(&policy, &too_low)),
+            Oid::from(&UNSUPPORTED_SEC_LEVELS[..])
+        );
+
+        // Correctly signed, but from a clock 1000 s away: notInTimeWindow,
+        // signed so the manager can trust the engine time it carries.
+        let (auth, key) = agent.users[0].auth.clone().unwrap();
+        // (the time window is checked before decryption, so the ciphertext
+        // does not matter)
+        let flags = MsgFlags {
+            auth: true,
+            privacy: true,
+            reportable: true,
+        };
+        let mut late = v3_request(engine.clone(), b"u", flags);
+        late.data = ScopedPduData::Encrypted(vec![0; 16]);
+        late.usm.priv_params = vec![0; 8];
+        late.usm.engine_boots = ENGINE_BOOTS;
+        late.usm.engine_time = 1000;
+        late.usm.auth_params = vec![0; auth.mac_len()];
+        let mut bytes = Message::V3(late).encode();
+        usm::sign(auth, &key, &mut bytes).unwrap();
+        let answer = agent.answer(&policy, &bytes).unwrap();
+        assert!(usm::verify(auth, &key, &answer).unwrap());
+        assert_eq!(
+            report_oid(Some(answer)),
+            Oid::from(&NOT_IN_TIME_WINDOWS[..])
+        );
+
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        assert_eq!(
+            report_oid(agent.answer(&policy, &bytes)),
+            Oid::from(&WRONG_DIGESTS[..])
+        );
+
+        let quiet = Message::V3(v3_request(Vec::new(), b"", MsgFlags::default())).encode();
+        assert_eq!(
+            agent.answer(&policy, &quiet),
+            None,
+            "no report unless asked"
+        );
+    }
+}
