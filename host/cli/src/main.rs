@@ -3,11 +3,16 @@
 
 mod output;
 mod replay;
+mod simulate;
 
+use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use quire_snmp::responder::{self, Faults, FleetConfig};
+use quire_snmp::wire::usm::UsmUser;
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +49,50 @@ enum Command {
         /// Print why each strategy was chosen (to stderr).
         #[arg(long)]
         explain: bool,
+    },
+    /// Serve recordings as live SNMP agents (v1, v2c, v3) until Ctrl-C.
+    ///
+    /// Device i listens on `--base` + i (loopback only) at `--port`. Each
+    /// argument is a recording or a directory of them.
+    Simulate {
+        /// Recordings, or directories holding them.
+        #[arg(required = true)]
+        recordings: Vec<PathBuf>,
+        /// Address of the first device, in 127.0.0.0/8.
+        #[arg(long, default_value_t = responder::DEFAULT_BASE)]
+        base: Ipv4Addr,
+        /// UDP port on every address (161 needs root).
+        #[arg(long, default_value_t = responder::DEFAULT_PORT)]
+        port: u16,
+        /// Serve N devices, copying the recordings round-robin; each copy
+        /// gets its own serial numbers (`<serial>-<i>`) and MACs (`02:…`).
+        #[arg(long, value_name = "N")]
+        fleet: Option<usize>,
+        /// v1/v2c community to accept (repeat for several).
+        #[arg(long = "community", value_name = "C", default_values_t = [String::from("public")])]
+        communities: Vec<String>,
+        /// v3 user `NAME[:AUTH:PASS[:PRIV:PASS]]`, e.g.
+        /// `quire:SHA:authpass123:AES:privpass123` (repeat for several).
+        #[arg(long = "v3-user", value_name = "SPEC")]
+        v3_users: Vec<UsmUser>,
+        /// Probability (0-1) that a request is ignored.
+        #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+        drop: f64,
+        /// Hold every answer back this many milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 0)]
+        delay: u64,
+        /// Probability (0-1) that an answer has a byte flipped.
+        #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+        corrupt: f64,
+        /// Device numbers that start switched off (repeat for several).
+        #[arg(long, value_name = "I")]
+        offline: Vec<usize>,
+        /// Hold N more addresses after the fleet that never answer.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        silent: usize,
+        /// Largest response in bytes; GETBULK answers shrink to fit.
+        #[arg(long, value_name = "BYTES", default_value_t = responder::DEFAULT_MAX_MESSAGE_SIZE)]
+        max_size: usize,
     },
 }
 
@@ -114,6 +163,41 @@ fn try_main() -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Simulate {
+            recordings,
+            base,
+            port,
+            fleet,
+            communities,
+            v3_users,
+            drop,
+            delay,
+            corrupt,
+            offline,
+            silent,
+            max_size,
+        } => {
+            let options = simulate::Options {
+                recordings,
+                fleet,
+                offline,
+                config: FleetConfig {
+                    base,
+                    port,
+                    communities: communities.into_iter().map(String::into_bytes).collect(),
+                    users: v3_users,
+                    faults: Faults {
+                        drop,
+                        delay: Duration::from_millis(delay),
+                        corrupt,
+                    },
+                    max_message_size: max_size,
+                    silent,
+                },
+            };
+            runtime.block_on(simulate::run(options))?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

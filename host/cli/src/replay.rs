@@ -109,7 +109,7 @@ async fn read_one(
 
 /// Files as given; directories replaced by the recordings anywhere under
 /// them (`.snmprec`, `.walk`, `.snmpwalk`, `.txt`), sorted by name.
-fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for path in paths {
         if !path.is_dir() {

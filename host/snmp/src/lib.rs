@@ -1,6 +1,8 @@
 //! SNMP for Quire: object identifiers and values, recorded device sessions
 //! (snmpsim `.snmprec` and net-snmp `snmpwalk -On`), and answering requests from
-//! a recording exactly as a live agent would.
+//! a recording exactly as a live agent would; the SNMP wire format with the
+//! v3 User-based Security Model ([`wire`]); and a responder that serves
+//! recordings as a fleet of live agents over UDP ([`responder`]).
 //!
 //! This crate owns the wire-level view of a device. It does not know what a
 //! toner is: strategies decide what the values mean.
@@ -8,9 +10,11 @@
 mod error;
 mod oid;
 pub mod recording;
+pub mod responder;
 mod value;
+pub mod wire;
 
-pub use error::{RecordingError, Result};
+pub use error::{RecordingError, ResponderError, Result, WireError};
 pub use oid::{Oid, OidParseError};
 pub use recording::{Loaded, Recording};
 pub use value::Value;

@@ -155,6 +155,13 @@ impl Recording {
         self.entries.iter()
     }
 
+    /// The varbinds in the subtree under `root` (`root` included), in OID order.
+    pub fn subtree<'a>(&'a self, root: &'a Oid) -> impl Iterator<Item = (&'a Oid, &'a Value)> {
+        self.entries
+            .range(root..)
+            .take_while(move |(oid, _)| oid.starts_with(root))
+    }
+
     /// GET: the value, or `noSuchInstance` when the object's column exists but
     /// not this row, `noSuchObject` otherwise.
     pub fn get(&self, oid: &Oid) -> Value {

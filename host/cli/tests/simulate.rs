@@ -1,0 +1,95 @@
+//! `quire simulate` as a user runs it: the binary on loopback, read with
+//! net-snmp's `snmpwalk` (a real peer: when it is missing the test fails and
+//! says to run scripts/install-test-peers).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use quire_snmp::Recording;
+use quire_snmp::responder::replicate;
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../fixtures/recorded/printmaster/epson_sc_snmp.snmprec"
+);
+
+/// The simulator process, stopped when the test ends however it ends.
+struct Simulator(Child);
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_simulated_fleet_copy_walks_as_the_replicated_recording_over_v3() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args([
+            "simulate",
+            FIXTURE,
+            "--fleet",
+            "2",
+            "--base",
+            "127.61.0.1",
+            "--port",
+            "16171",
+            "--v3-user",
+            "quireuser:SHA:authpass123:AES:privpass123",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _simulator = Simulator(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("listening:");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    assert!(
+        printed[1].starts_with("device     1  127.61.0.2:16171"),
+        "{printed:?}"
+    );
+
+    let out = Command::new("snmpwalk")
+        .args([
+            "-v3",
+            "-l",
+            "authPriv",
+            "-u",
+            "quireuser",
+            "-a",
+            "SHA",
+            "-A",
+            "authpass123",
+            "-x",
+            "AES",
+            "-X",
+            "privpass123",
+            "-On",
+            "-Ox",
+            "-Oe",
+            "127.61.0.2:16171",
+            ".1",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run snmpwalk ({e}): run scripts/install-test-peers"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let walked =
+        Recording::parse_snmpwalk("snmpwalk", &String::from_utf8_lossy(&out.stdout)).unwrap();
+    let expected = replicate(&[Recording::load(Path::new(FIXTURE)).unwrap()], 2).remove(1);
+    assert_eq!(walked.len(), expected.len());
+    assert!(walked.iter().eq(expected.iter()));
+}
