@@ -12,8 +12,9 @@
 //! keeps the number, `BITS: 80 00 lowPaper(0)` the bytes, `Timeticks: (n) …`
 //! the hundredths; a trailing UNITS suffix (`Gauge32: 80 percent`) is ignored.
 //! `Wrong Type (should be X): Y: v` keeps what the device actually sent (Y).
-//! `No more variables left in this MIB View` marks the end of the walk and
-//! adds nothing. A later line for an OID replaces an earlier one, as in
+//! `No more variables left in this MIB View` (v2c) and the line `End of MIB`
+//! (what net-snmp prints when a v1 walk runs off the end) mark the end of the
+//! walk and add nothing. A later line for an OID replaces an earlier one, as in
 //! `.snmprec`.
 //!
 //! A non-printable byte in a quoted STRING is printed by net-snmp as `.`, so
@@ -66,6 +67,12 @@ pub(super) fn parse(name: &str, text: &str, problems: &mut Vec<RecordingError>) 
                 finish(name, &mut recording, done, problems);
             }
             current = Some(start(line_no, oid, value));
+            continue;
+        }
+        if line.trim() == "End of MIB" {
+            if let Some(done) = current.take() {
+                finish(name, &mut recording, done, problems);
+            }
             continue;
         }
         let Some(rec) = current.as_mut() else {
@@ -367,6 +374,16 @@ mod tests {
 
     fn error(text: &str) -> RecordingError {
         Recording::parse_snmpwalk("t.walk", text).unwrap_err()
+    }
+
+    #[test]
+    fn a_v1_walk_ends_with_end_of_mib() {
+        let r = Recording::parse_snmpwalk(
+            "v1.walk",
+            ".1.3.6.1.2.1.1.1.0 = STRING: \"Printer\"\n.1.3.6.1.2.1.1.5.0 = STRING: \"lp\"\nEnd of MIB\n",
+        )
+        .unwrap();
+        assert_eq!(r.len(), 2);
     }
 
     #[test]
