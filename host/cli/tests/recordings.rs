@@ -36,7 +36,11 @@ fn replay(args: &[&str], files: &[PathBuf]) -> (i32, Vec<Value>, String) {
         .arg("replay")
         .args(["--format", "json"])
         .args(args)
-        .args(files.iter().map(|f| f.strip_prefix(fixtures()).unwrap_or(f)))
+        .args(
+            files
+                .iter()
+                .map(|f| f.strip_prefix(fixtures()).unwrap_or(f)),
+        )
         .output()
         .expect("quire runs");
     let stdout = String::from_utf8(out.stdout).expect("JSON is UTF-8");
