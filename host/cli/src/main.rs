@@ -2,6 +2,8 @@
 //! calls the crates that own the work, and prints.
 
 mod output;
+mod probe;
+mod record;
 mod replay;
 mod simulate;
 
@@ -10,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use quire_snmp::responder::{self, Faults, FleetConfig};
 use quire_snmp::wire::usm::UsmUser;
@@ -94,6 +97,38 @@ enum Command {
         #[arg(long, value_name = "BYTES", default_value_t = responder::DEFAULT_MAX_MESSAGE_SIZE)]
         max_size: usize,
     },
+    /// Read one live device through the strategies, as `replay` reads a recording.
+    ///
+    /// Prints the same table or JSON as `quire replay`. The exit code is 1 when
+    /// the device could not be read.
+    Probe {
+        #[command(flatten)]
+        device: probe::DeviceArgs,
+        /// Use this strategy instead of choosing one for the device.
+        #[arg(long)]
+        strategy: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Which cycle's reading to take.
+        #[arg(long, value_enum, default_value_t = CycleArg::Discovery)]
+        cycle: CycleArg,
+        /// Print why the strategy was chosen (to stderr).
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Save a live device as a `.snmprec` recording (sorted, one line per OID)
+    /// that snmpsim can serve and `quire replay` reads.
+    Record {
+        #[command(flatten)]
+        device: probe::DeviceArgs,
+        /// Walk everything under 1.3.6.1, not only what strategies read.
+        #[arg(long)]
+        all: bool,
+        /// Write here instead of to standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -153,16 +188,36 @@ fn try_main() -> anyhow::Result<ExitCode> {
                 cycle.into(),
                 explain,
             ))?;
-            let text = match format {
-                Format::Json => output::json(&outcomes),
-                Format::Table => output::table(&outcomes),
-            };
-            println!("{text}");
-            Ok(if outcomes.iter().any(output::Outcome::failed) {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(print(&outcomes, format))
+        }
+        Command::Probe {
+            device,
+            strategy,
+            format,
+            cycle,
+            explain,
+        } => {
+            let outcome = runtime.block_on(probe::run(
+                &device,
+                strategy.as_deref(),
+                cycle.into(),
+                explain,
+            ))?;
+            Ok(print(&[outcome], format))
+        }
+        Command::Record {
+            device,
+            all,
+            output,
+        } => {
+            let recording = runtime.block_on(record::run(&device, all))?;
+            let text = recording.to_snmprec();
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Simulate {
             recordings,
@@ -199,5 +254,19 @@ fn try_main() -> anyhow::Result<ExitCode> {
             runtime.block_on(simulate::run(options))?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Prints readings as asked; exit code 1 when any device could not be read.
+fn print(outcomes: &[output::Outcome], format: Format) -> ExitCode {
+    let text = match format {
+        Format::Json => output::json(outcomes),
+        Format::Table => output::table(outcomes),
+    };
+    println!("{text}");
+    if outcomes.iter().any(output::Outcome::failed) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

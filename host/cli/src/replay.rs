@@ -25,15 +25,8 @@ pub async fn builtin_registry() -> anyhow::Result<Registry> {
     Ok(registry)
 }
 
-/// Reads every recording named (directories are expanded to the recordings
-/// inside them, sorted), one outcome per recording, in order.
-pub async fn run(
-    paths: &[PathBuf],
-    strategy: Option<&str>,
-    cycle: Cycle,
-    explain: bool,
-) -> anyhow::Result<Vec<Outcome>> {
-    let registry = builtin_registry().await?;
+/// Refuses a `--strategy` that names no loaded strategy, listing those there are.
+pub fn check_strategy(registry: &Registry, strategy: Option<&str>) -> anyhow::Result<()> {
     if let Some(name) = strategy {
         anyhow::ensure!(
             registry.get(name).is_some(),
@@ -46,6 +39,19 @@ pub async fn run(
                 .join(", ")
         );
     }
+    Ok(())
+}
+
+/// Reads every recording named (directories are expanded to the recordings
+/// inside them, sorted), one outcome per recording, in order.
+pub async fn run(
+    paths: &[PathBuf],
+    strategy: Option<&str>,
+    cycle: Cycle,
+    explain: bool,
+) -> anyhow::Result<Vec<Outcome>> {
+    let registry = builtin_registry().await?;
+    check_strategy(&registry, strategy)?;
     let mut outcomes = Vec::new();
     for file in expand(paths) {
         outcomes.push(read_one(&registry, &file, strategy, cycle, explain).await);
@@ -61,21 +67,49 @@ async fn read_one(
     explain: bool,
 ) -> Outcome {
     let name = file.display().to_string();
+    let loaded = match Recording::load_lenient(file) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            return Outcome::Failed {
+                file: name,
+                strategy: None,
+                error: e.to_string(),
+            };
+        }
+    };
+    let transport: Arc<dyn DeviceTransport> =
+        Arc::new(ReplayTransport::new(Arc::new(loaded.recording)));
+    let warnings = loaded.problems.iter().map(ToString::to_string).collect();
+    read_device(
+        registry, name, transport, strategy, cycle, explain, warnings,
+    )
+    .await
+}
+
+/// Reads one device through the strategies, whatever answers for it: a
+/// recording (`quire replay`) or the device itself (`quire probe`). Chooses
+/// the strategy from the device's probe unless `strategy` names one (checked
+/// by [`check_strategy`]); `name` labels the outcome and the `--explain` lines.
+pub async fn read_device(
+    registry: &Registry,
+    name: String,
+    transport: Arc<dyn DeviceTransport>,
+    strategy: Option<&str>,
+    cycle: Cycle,
+    explain: bool,
+    warnings: Vec<String>,
+) -> Outcome {
     let failed = |error: String, strategy| Outcome::Failed {
         file: name.clone(),
         strategy,
         error,
     };
-    let loaded = match Recording::load_lenient(file) {
-        Ok(loaded) => loaded,
-        Err(e) => return failed(e.to_string(), None),
+    let chosen = match strategy {
+        Some(wanted) => registry.get(wanted),
+        None => None,
     };
-    let transport: Arc<dyn DeviceTransport> =
-        Arc::new(ReplayTransport::new(Arc::new(loaded.recording)));
-    let plugin = match strategy {
-        Some(wanted) => registry
-            .get(wanted)
-            .expect("the strategy was checked before reading"),
+    let plugin = match chosen {
+        Some(plugin) => plugin,
         None => {
             let probe = match Probe::read(transport.as_ref()).await {
                 Ok(probe) => probe,
@@ -100,7 +134,7 @@ async fn read_one(
         Ok(reading) => Outcome::Read {
             file: name.clone(),
             strategy: plugin.strategy_ref(),
-            warnings: loaded.problems.iter().map(ToString::to_string).collect(),
+            warnings,
             reading: Box::new(reading),
         },
         Err(e) => failed(e.to_string(), Some(plugin.strategy_ref())),

@@ -75,6 +75,7 @@ pub mod bindings;
 mod convert;
 mod error;
 mod host;
+mod live;
 mod plugin;
 mod registry;
 mod sandbox;
@@ -82,6 +83,7 @@ mod transport;
 
 pub use error::{PluginError, Result, Stop, StrategyError};
 pub use host::{Host, HostConfig, World};
+pub use live::{LiveTransport, RecordingTransport};
 pub use plugin::{MatchRule, Plugin, Probe, StrategyInfo};
 pub use registry::{Considered, Reason, Registry, Selection, Verdict};
 pub use transport::{

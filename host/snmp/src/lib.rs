@@ -4,9 +4,12 @@
 //! v3 User-based Security Model ([`wire`]); and a responder that serves
 //! recordings as a fleet of live agents over UDP ([`responder`]).
 //!
+//! It also reads live devices: [`client`] speaks SNMP v1, v2c and v3 to them.
+//!
 //! This crate owns the wire-level view of a device. It does not know what a
 //! toner is: strategies decide what the values mean.
 
+pub mod client;
 mod error;
 mod oid;
 pub mod recording;

@@ -1,0 +1,72 @@
+//! `quire record`: a live device saved as a `.snmprec` that snmpsim serves
+//! and `quire replay` reads to the reading the device gave.
+
+use std::sync::Arc;
+
+use quire_model::Cycle;
+use quire_plugins::{DeviceTransport, LiveTransport, RecordingTransport};
+use quire_snmp::{Oid, Recording};
+
+use crate::output::Outcome;
+use crate::probe::DeviceArgs;
+use crate::replay;
+
+/// The subtrees strategies read: system, the interfaces' ifType and
+/// ifPhysAddress (MACs), host resources devices and printers, ENTITY-MIB
+/// serial numbers, the whole Printer-MIB, and the PWG imaging counters.
+/// Walking roots rather than tracing one strategy keeps the recording useful
+/// for strategies written later.
+pub const ROOTS: &[&str] = &[
+    "1.3.6.1.2.1.1",
+    "1.3.6.1.2.1.2.2.1.3",
+    "1.3.6.1.2.1.2.2.1.6",
+    "1.3.6.1.2.1.25.3",
+    "1.3.6.1.2.1.47.1.1.1.1.11",
+    "1.3.6.1.2.1.43",
+    "1.3.6.1.4.1.2699.1",
+];
+
+/// `--all` walks from here: everything the agent will show.
+pub const ALL: &str = "1.3.6.1";
+
+/// Walks the device and returns what it holds under [`ROOTS`] (or [`ALL`]),
+/// plus whatever the strategy chosen for it reads, so that a strategy reading
+/// outside the roots (a vendor subtree) still replays to the same reading.
+pub async fn run(device: &DeviceArgs, all: bool) -> anyhow::Result<Recording> {
+    let name = format!("{}:{}", device.host, device.port);
+    let live = Arc::new(LiveTransport::new(device.open().await?));
+    let mut recording = Recording::new(name.clone());
+    let roots: Vec<Oid> = if all { vec![ALL] } else { ROOTS.to_vec() }
+        .into_iter()
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    for root in &roots {
+        let varbinds = live.session().walk(root).await?;
+        eprintln!("{name}: {root}: {} varbinds", varbinds.len());
+        for (oid, value) in varbinds {
+            recording.insert(oid, value);
+        }
+    }
+    let registry = replay::builtin_registry().await?;
+    let recorder = Arc::new(RecordingTransport::new(
+        live as Arc<dyn DeviceTransport>,
+        name.clone(),
+    ));
+    let outcome = replay::read_device(
+        &registry,
+        name.clone(),
+        recorder.clone(),
+        None,
+        Cycle::Discovery,
+        false,
+        Vec::new(),
+    )
+    .await;
+    if let Outcome::Failed { error, .. } = &outcome {
+        eprintln!("{name}: the strategies could not read it ({error}); the walk is saved anyway");
+    }
+    for (oid, value) in recorder.recording().iter() {
+        recording.insert(oid.clone(), value.clone());
+    }
+    Ok(recording)
+}
