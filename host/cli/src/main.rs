@@ -1,6 +1,7 @@
 //! `quire`: the one binary. Subcommands are thin: each parses its arguments,
 //! calls the crates that own the work, and prints.
 
+mod bench;
 mod output;
 mod probe;
 mod record;
@@ -117,6 +118,11 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
+    /// Measure Quire against a peer; figures printed side by side.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Save a live device as a `.snmprec` recording (sorted, one line per OID)
     /// that snmpsim can serve and `quire replay` reads.
     Record {
@@ -129,6 +135,13 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Poll a simulated fleet through the meters & supplies collect, then walk
+    /// the same devices with net-snmp's snmpbulkwalk at the same concurrency.
+    Fleet(bench::FleetArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -204,6 +217,12 @@ fn try_main() -> anyhow::Result<ExitCode> {
                 explain,
             ))?;
             Ok(print(&[outcome], format))
+        }
+        Command::Bench {
+            what: BenchCommand::Fleet(args),
+        } => {
+            runtime.block_on(bench::fleet(&args))?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Record {
             device,

@@ -67,10 +67,15 @@ impl State {
         }
     }
 
+    /// This device's own value for a varbind the shared recording answered.
+    /// An exception stays an exception: at the end of the MIB the answer
+    /// repeats the last OID asked for, which may be one this device overrides,
+    /// and turning that `endOfMibView` back into a value would send a walker
+    /// round in a loop.
     fn own(&self, (oid, value): (Oid, Value)) -> (Oid, Value) {
         match self.own.get(&oid) {
-            Some(mine) => (oid, mine.clone()),
-            None => (oid, value),
+            Some(mine) if !value.is_exception() => (oid, mine.clone()),
+            _ => (oid, value),
         }
     }
 
@@ -432,6 +437,27 @@ mod tests {
             started: Instant::now(),
         };
         (agent, policy)
+    }
+
+    #[test]
+    fn a_copy_whose_last_oid_is_its_own_serial_still_ends_the_walk() {
+        // A fleet copy overrides the serial; when the serial is the last OID,
+        // the walk past it must still end with endOfMibView (net-snmp's
+        // snmpbulkwalk stopped with "OID not increasing" before).
+        let recording = Recording::parse_snmprec("t", "1.3.6.1.2.1.43.5.1.1.17.1|4|SN1\n").unwrap();
+        let serial = oid("1.3.6.1.2.1.43.5.1.1.17.1");
+        let own = BTreeMap::from([(serial.clone(), Value::OctetString(b"SN1-00001".to_vec()))]);
+        let state = State::new(Arc::new(recording), own);
+        assert_eq!(
+            state.get(&serial),
+            Value::OctetString(b"SN1-00001".to_vec())
+        );
+        assert_eq!(
+            state.get_next(&serial),
+            (serial.clone(), Value::EndOfMibView)
+        );
+        let bulk = state.get_bulk(0, 3, &[oid("1.3.6.1.2.1.43")]);
+        assert_eq!(bulk[1], (serial, Value::EndOfMibView));
     }
 
     fn community(version: Version, pdu: Pdu) -> Vec<u8> {
