@@ -52,6 +52,30 @@ impl Drop for Peer {
 }
 
 async fn web_server(ip: &str, page: Page) -> Peer {
+    serve(ip, page, None).await
+}
+
+/// A web server on HTTPS with a self-signed certificate for `ip`, as printers ship.
+async fn self_signed_web_server(ip: &str, page: Page) -> Peer {
+    let certified = rcgen::generate_simple_self_signed(vec![ip.to_owned()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certified.cert.der().clone()], key)
+    .unwrap();
+    serve(
+        ip,
+        page,
+        Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+    )
+    .await
+}
+
+async fn serve(ip: &str, page: Page, tls: Option<tokio_rustls::TlsAcceptor>) -> Peer {
     let listener = TcpListener::bind((ip, 0)).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let hits = Arc::new(AtomicUsize::new(0));
@@ -83,10 +107,18 @@ async fn web_server(ip: &str, page: Page) -> Peer {
                     Ok::<_, Infallible>(response)
                 }
             });
-            connections.spawn(
-                hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service),
-            );
+            let tls = tls.clone();
+            connections.spawn(async move {
+                let http = hyper::server::conn::http1::Builder::new();
+                // A failed handshake or connection is the client's to report.
+                let _ = match tls {
+                    Some(tls) => match tls.accept(stream).await {
+                        Ok(stream) => http.serve_connection(TokioIo::new(stream), service).await,
+                        Err(_) => return,
+                    },
+                    None => http.serve_connection(TokioIo::new(stream), service).await,
+                };
+            });
         }
     });
     Peer { addr, hits, task }
@@ -377,4 +409,27 @@ async fn a_silent_npap_device_times_out() {
         .unwrap_err();
     assert_eq!(err, TransportError::Timeout);
     assert_eq!(peer.hits.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn https_accepts_the_printers_self_signed_certificate() {
+    let ip = "127.61.10.1";
+    let web = self_signed_web_server(ip, Page::Text("total=77\n")).await;
+    let device = DeviceExchanges::new(
+        web.addr.ip(),
+        DeviceExchangesConfig {
+            https_port: web.addr.port(),
+            ..DeviceExchangesConfig::default()
+        },
+    );
+    let response = device
+        .http(&HttpRequest {
+            tls: true,
+            ..get("/counters")
+        })
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, b"total=77\n");
+    assert_eq!(web.hits.load(Ordering::SeqCst), 1);
 }
