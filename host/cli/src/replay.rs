@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use quire_model::Cycle;
-use quire_plugins::{DeviceTransport, Host, HostConfig, Probe, Registry, ReplayTransport};
+use quire_plugins::{
+    DeviceTransport, ExchangeLog, Host, HostConfig, Probe, Registry, ReplayTransport,
+    exchanges_beside,
+};
 use quire_snmp::Recording;
 
 use crate::output::Outcome;
@@ -67,19 +70,17 @@ async fn read_one(
     explain: bool,
 ) -> Outcome {
     let name = file.display().to_string();
-    let loaded = match Recording::load_lenient(file) {
-        Ok(loaded) => loaded,
-        Err(e) => {
+    let (transport, warnings) = match replay_transport(file) {
+        Ok(replay) => replay,
+        Err(error) => {
             return Outcome::Failed {
                 file: name,
                 strategy: None,
-                error: e.to_string(),
+                error,
             };
         }
     };
-    let transport: Arc<dyn DeviceTransport> =
-        Arc::new(ReplayTransport::new(Arc::new(loaded.recording)));
-    let warnings = loaded.problems.iter().map(ToString::to_string).collect();
+    let transport: Arc<dyn DeviceTransport> = Arc::new(transport);
     read_device(
         registry, name, transport, strategy, cycle, explain, warnings,
     )
@@ -141,6 +142,33 @@ pub async fn read_device(
     }
 }
 
+/// The recording at `file`, with its NPAP and HTTP exchanges when a log sits
+/// beside it (`printer.snmprec` + `printer.exchanges.jsonl`), and one warning
+/// per line of either that could not be read (file:line: why). A recording
+/// that cannot be read at all is the error.
+pub(crate) fn replay_transport(file: &Path) -> Result<(ReplayTransport, Vec<String>), String> {
+    let loaded = Recording::load_lenient(file).map_err(|e| e.to_string())?;
+    let mut warnings: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
+    let recording = Arc::new(loaded.recording);
+    let log_file = exchanges_beside(file);
+    if !log_file.exists() {
+        return Ok((ReplayTransport::new(recording), warnings));
+    }
+    match ExchangeLog::load_lenient(&log_file) {
+        Ok(log) => {
+            warnings.extend(log.problems.iter().map(ToString::to_string));
+            Ok((
+                ReplayTransport::with_exchanges(recording, Arc::new(log.log)),
+                warnings,
+            ))
+        }
+        Err(e) => {
+            warnings.push(e.to_string());
+            Ok((ReplayTransport::new(recording), warnings))
+        }
+    }
+}
+
 /// Files as given; directories replaced by the recordings anywhere under
 /// them (`.snmprec`, `.walk`, `.snmpwalk`, `.txt`), sorted by name.
 pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -180,4 +208,59 @@ fn walk_dir(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use quire_plugins::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_log_beside_the_recording_answers_and_its_bad_lines_are_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let recording = dir.path().join("printer.snmprec");
+        std::fs::write(&recording, "1.3.6.1.2.1.1.1.0|4|Test Printer\n").unwrap();
+        let log = dir.path().join("printer.exchanges.jsonl");
+        std::fs::write(
+            &log,
+            concat!(
+                r#"{"kind":"http","method":"GET","tls":false,"port":null,"path":"/counters","status":200,"headers":[],"body_b64":"dG90YWw9MTIzNAo="}"#,
+                "\n",
+                r#"{"kind":"npap","port":"udp9300","request_hex":"zz","response_hex":"00"}"#,
+                "\n",
+            ),
+        )
+        .unwrap();
+        let (replay, warnings) = replay_transport(&recording).unwrap();
+        assert_eq!(
+            warnings,
+            [format!(
+                "{}:2: request_hex is not hex: \"zz\"",
+                log.display()
+            )]
+        );
+        let page = replay
+            .http_send(&HttpRequest {
+                method: HttpMethod::Get,
+                tls: false,
+                port: None,
+                path: "/counters".into(),
+                headers: Vec::new(),
+                body: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.body, b"total=1234\n");
+        assert!(matches!(
+            replay
+                .npap_exchange(
+                    NpapPort::Udp9300,
+                    b"\x00",
+                    std::time::Duration::from_secs(1)
+                )
+                .await,
+            Err(TransportError::NotRecorded(_))
+        ));
+    }
 }

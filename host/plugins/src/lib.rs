@@ -12,6 +12,10 @@
 //! because components are compiled once and pre-linked ([`Plugin`] holds an
 //! `InstancePre`), leaving per-call work to instantiation itself.
 //!
+//! NPAP and HTTP to the device are the host's too ([`DeviceExchanges`]), each
+//! exchange bounded in size and time, and recorded beside an SNMP recording
+//! ([`ExchangeRecorder`], [`ExchangeLog`]) so strategies that use them replay.
+//!
 //! It does not own the live SNMP client (`quire-snmp`), scheduling (`agent`) or
 //! plugin distribution (`server`): those hand it a [`DeviceTransport`] and bytes.
 
@@ -74,6 +78,8 @@ pub const FALLBACK_STRATEGY: &str = "printer-mib";
 pub mod bindings;
 mod convert;
 mod error;
+mod exchange;
+mod exchange_log;
 mod host;
 mod live;
 mod plugin;
@@ -82,6 +88,13 @@ mod sandbox;
 mod transport;
 
 pub use error::{PluginError, Result, Stop, StrategyError};
+pub use exchange::{
+    DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_HTTP_BODY, DEFAULT_MAX_NPAP_RESPONSE, DeviceExchanges,
+    DeviceExchangesConfig, NPAP_TCP_QUIET, WithExchanges,
+};
+pub use exchange_log::{
+    Exchange, ExchangeLog, ExchangeLogError, ExchangeRecorder, LoadedExchangeLog, exchanges_beside,
+};
 pub use host::{Host, HostConfig, World};
 pub use live::{LiveTransport, RecordingTransport};
 pub use plugin::{MatchRule, Plugin, Probe, StrategyInfo};

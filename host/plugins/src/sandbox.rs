@@ -319,8 +319,20 @@ fn on_device(path: &str) -> bool {
     path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
 }
 
+/// Largest HTTP request body a plugin may send: strategies post small forms
+/// and queries to status pages, never uploads.
+const MAX_HTTP_REQUEST_BODY: usize = 1 << 20;
+
 impl http::Host for Sandbox {
     async fn send(&mut self, req: http::Request) -> Result<http::Response, types::TransportError> {
+        if let Some(body) = &req.body
+            && body.len() > MAX_HTTP_REQUEST_BODY
+        {
+            return Err(types::TransportError::Denied(format!(
+                "an HTTP request body of {} bytes; the cap is {MAX_HTTP_REQUEST_BODY}",
+                body.len()
+            )));
+        }
         if !on_device(&req.path) {
             tracing::warn!(plugin = %self.plugin, path = %req.path, "plugin asked for a URL off its device");
             self.escape.get_or_insert_with(|| req.path.clone());

@@ -10,6 +10,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use quire_snmp::{Oid, Recording, Value};
 
+use crate::exchange_log::ExchangeLog;
+
 /// Why an exchange with the device failed, as the plugin sees it (WIT `transport-error`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
@@ -120,16 +122,29 @@ pub trait DeviceTransport: Send + Sync {
     }
 }
 
-/// Answers SNMP from a recorded session exactly as the device's agent did.
+/// Answers SNMP from a recorded session exactly as the device's agent did, and
+/// NPAP and HTTP from the exchange log recorded beside it, when there is one.
 #[derive(Debug, Clone)]
 pub struct ReplayTransport {
     recording: Arc<Recording>,
+    exchanges: Option<Arc<ExchangeLog>>,
 }
 
 impl ReplayTransport {
     /// Replays `recording`; shared, since one recording often feeds many reads.
     pub fn new(recording: Arc<Recording>) -> Self {
-        ReplayTransport { recording }
+        ReplayTransport {
+            recording,
+            exchanges: None,
+        }
+    }
+
+    /// Replays `recording`, and NPAP and HTTP from `exchanges`.
+    pub fn with_exchanges(recording: Arc<Recording>, exchanges: Arc<ExchangeLog>) -> Self {
+        ReplayTransport {
+            recording,
+            exchanges: Some(exchanges),
+        }
     }
 }
 
@@ -159,6 +174,31 @@ impl DeviceTransport for ReplayTransport {
             .recording
             .get_bulk(non_repeaters, max_repetitions, oids))
     }
+
+    async fn npap_exchange(
+        &self,
+        port: NpapPort,
+        request: &[u8],
+        _timeout: Duration,
+    ) -> Result<Vec<u8>, TransportError> {
+        match &self.exchanges {
+            Some(log) => log.npap(port, request),
+            None => Err(no_log("NPAP")),
+        }
+    }
+
+    async fn http_send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        match &self.exchanges {
+            Some(log) => log.http(request),
+            None => Err(no_log("HTTP")),
+        }
+    }
+}
+
+fn no_log(what: &str) -> TransportError {
+    TransportError::NotRecorded(format!(
+        "this recording has no exchange log, so no {what} exchanges"
+    ))
 }
 
 /// The transport of calls that have no device (`describe`, `map-error`): every

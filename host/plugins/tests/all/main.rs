@@ -1,6 +1,7 @@
 //! The plugin host's tests, one binary: real components built by
 //! `host/strategies/build.rs`, real recordings, the real sandbox.
 
+mod exchange;
 mod registry;
 mod sandbox;
 mod validation;
