@@ -229,12 +229,28 @@ fn try_main() -> anyhow::Result<ExitCode> {
             all,
             output,
         } => {
-            let recording = runtime.block_on(record::run(&device, all))?;
+            let (recording, exchanges) = runtime.block_on(record::run(&device, all))?;
             let text = recording.to_snmprec();
             match output {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-                None => print!("{text}"),
+                Some(path) => {
+                    std::fs::write(&path, text)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    if !exchanges.exchanges().is_empty() {
+                        let log = quire_plugins::exchanges_beside(&path);
+                        exchanges
+                            .save(&log)
+                            .with_context(|| format!("cannot write {}", log.display()))?;
+                    }
+                }
+                None => {
+                    print!("{text}");
+                    if !exchanges.exchanges().is_empty() {
+                        eprintln!(
+                            "quire: the read also made {} NPAP/HTTP exchanges; give -o FILE to keep them beside the recording",
+                            exchanges.exchanges().len()
+                        );
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use quire_model::Cycle;
-use quire_plugins::{DeviceTransport, LiveTransport};
+use quire_plugins::{
+    DeviceExchanges, DeviceExchangesConfig, DeviceTransport, LiveTransport, WithExchanges,
+};
 use quire_snmp::client::{
     AuthProtocol, ClientConfig, CredentialSet, Credentials, PrivProtocol, Session, V3User,
 };
@@ -205,7 +207,9 @@ pub async fn run(
             });
         }
     };
-    let transport: Arc<dyn DeviceTransport> = Arc::new(LiveTransport::new(session));
+    let exchanges = DeviceExchanges::new(session.address().ip(), DeviceExchangesConfig::default());
+    let transport: Arc<dyn DeviceTransport> =
+        Arc::new(WithExchanges::new(LiveTransport::new(session), exchanges));
     Ok(replay::read_device(
         &registry,
         name,

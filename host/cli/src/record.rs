@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use quire_model::Cycle;
-use quire_plugins::{DeviceTransport, LiveTransport, RecordingTransport};
+use quire_plugins::{
+    DeviceExchanges, DeviceExchangesConfig, DeviceTransport, ExchangeLog, ExchangeRecorder,
+    LiveTransport, RecordingTransport, WithExchanges,
+};
 use quire_snmp::{Oid, Recording};
 
 use crate::output::Outcome;
@@ -31,25 +34,32 @@ pub const ALL: &str = "1.3.6.1";
 
 /// Walks the device and returns what it holds under [`ROOTS`] (or [`ALL`]),
 /// plus whatever the strategy chosen for it reads, so that a strategy reading
-/// outside the roots (a vendor subtree) still replays to the same reading.
-pub async fn run(device: &DeviceArgs, all: bool) -> anyhow::Result<Recording> {
+/// outside the roots (a vendor subtree) still replays to the same reading;
+/// and the NPAP and HTTP exchanges that read made, for the log beside the
+/// recording.
+pub async fn run(device: &DeviceArgs, all: bool) -> anyhow::Result<(Recording, ExchangeLog)> {
     let name = format!("{}:{}", device.host, device.port);
-    let live = Arc::new(LiveTransport::new(device.open().await?));
+    let session = device.open().await?;
+    let address = session.address().ip();
     let mut recording = Recording::new(name.clone());
     let roots: Vec<Oid> = if all { vec![ALL] } else { ROOTS.to_vec() }
         .into_iter()
         .map(str::parse)
         .collect::<Result<_, _>>()?;
     for root in &roots {
-        let varbinds = live.session().walk(root).await?;
+        let varbinds = session.walk(root).await?;
         eprintln!("{name}: {root}: {} varbinds", varbinds.len());
         for (oid, value) in varbinds {
             recording.insert(oid, value);
         }
     }
     let registry = replay::builtin_registry().await?;
+    let exchanges = Arc::new(ExchangeRecorder::new(WithExchanges::new(
+        LiveTransport::new(session),
+        DeviceExchanges::new(address, DeviceExchangesConfig::default()),
+    )));
     let recorder = Arc::new(RecordingTransport::new(
-        live as Arc<dyn DeviceTransport>,
+        exchanges.clone() as Arc<dyn DeviceTransport>,
         name.clone(),
     ));
     let outcome = replay::read_device(
@@ -68,5 +78,5 @@ pub async fn run(device: &DeviceArgs, all: bool) -> anyhow::Result<Recording> {
     for (oid, value) in recorder.recording().iter() {
         recording.insert(oid.clone(), value.clone());
     }
-    Ok(recording)
+    Ok((recording, exchanges.log()))
 }
