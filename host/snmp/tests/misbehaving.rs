@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use quire_snmp::client::{ClientConfig, ClientErrorKind, Credentials, Session};
+use quire_snmp::wire::{Message, PduKind};
 use quire_snmp::{Oid, Value};
 use tokio::net::UdpSocket;
 
@@ -68,12 +69,7 @@ fn response(request_id: i64, varbinds: &[(&[u32], i64)]) -> Vec<u8> {
     .concat();
     tlv(
         0x30,
-        &[
-            integer(1),
-            tlv(0x04, b"public"),
-            tlv(snmp2::snmp::MSG_RESPONSE, &pdu),
-        ]
-        .concat(),
+        &[integer(1), tlv(0x04, b"public"), tlv(0xa2, &pdu)].concat(),
     )
 }
 
@@ -87,20 +83,21 @@ async fn agent(address: &str, act: impl Fn(usize) -> Act + Send + 'static) -> So
             let Ok((len, peer)) = socket.recv_from(&mut packet).await else {
                 return;
             };
-            let Ok(request) = snmp2::Pdu::from_bytes(&packet[..len]) else {
+            let Ok(Message::Community(request)) = Message::decode(&packet[..len]) else {
                 continue;
             };
             let asked: Vec<Vec<u32>> = request
+                .pdu
                 .varbinds
-                .clone()
-                .map(|(oid, _)| oid.iter().unwrap().map(|a| a as u32).collect())
+                .iter()
+                .map(|(oid, _)| oid.arcs().to_vec())
                 .collect();
-            let answer: Vec<(&[u32], i64)> = match request.message_type {
-                snmp2::MessageType::GetRequest => asked
+            let answer: Vec<(&[u32], i64)> = match request.pdu.kind {
+                PduKind::Get => asked
                     .iter()
                     .filter_map(|a| TABLE.iter().find(|(o, _)| *o == a.as_slice()).copied())
                     .collect(),
-                snmp2::MessageType::GetNextRequest => asked
+                PduKind::GetNext => asked
                     .iter()
                     .map(|a| {
                         TABLE
@@ -112,7 +109,7 @@ async fn agent(address: &str, act: impl Fn(usize) -> Act + Send + 'static) -> So
                     .collect(),
                 _ => Vec::new(),
             };
-            let bytes = response(request.req_id.into(), &answer);
+            let bytes = response(request.pdu.request_id.into(), &answer);
             let socket = socket.clone();
             match act(n) {
                 Act::Answer => drop(socket.send_to(&bytes, peer).await),
