@@ -23,6 +23,8 @@ enum Act {
     Answer,
     AnswerLate(Duration),
     Garbage,
+    /// An answer to another request-id and garbage first, then the answer.
+    NoiseThenAnswer,
 }
 
 /// A BER TLV; the test's packets stay under 128 bytes per element, so short lengths do.
@@ -120,10 +122,34 @@ async fn agent(address: &str, act: impl Fn(usize) -> Act + Send + 'static) -> So
                     });
                 }
                 Act::Garbage => drop(socket.send_to(&[0x30, 0x05, 0x02, 0x01], peer).await),
+                Act::NoiseThenAnswer => {
+                    let stale = response(i64::from(request.pdu.request_id) - 7, &answer);
+                    let _ = socket.send_to(&stale, peer).await;
+                    let _ = socket.send_to(&[0x30, 0x05, 0x02, 0x01], peer).await;
+                    let _ = socket.send_to(&bytes, peer).await;
+                }
             }
         }
     });
     address
+}
+
+#[tokio::test]
+async fn stale_answers_and_garbage_are_skipped_without_a_retry() {
+    let address = agent("127.58.0.4:0", |_| Act::NoiseThenAnswer).await;
+    let session = Session::open(address, v2c(), config()).await.unwrap();
+    let started = std::time::Instant::now();
+    let asked: Vec<Oid> = TABLE.iter().map(|(o, _)| Oid::from(*o)).collect();
+    let got = session.get(&asked).await.unwrap();
+    assert_eq!(got[1], (asked[1].clone(), Value::Integer(2)));
+    let next = session.get_next(&asked[..2]).await.unwrap();
+    assert_eq!(next[0], (asked[1].clone(), Value::Integer(2)));
+    assert_eq!(next[1], (asked[2].clone(), Value::Integer(3)));
+    assert!(
+        started.elapsed() < Duration::from_millis(150),
+        "waited for a retry: {:?}",
+        started.elapsed()
+    );
 }
 
 fn v2c() -> Credentials {
