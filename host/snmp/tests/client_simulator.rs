@@ -158,3 +158,62 @@ async fn getnext_of_many_oids_is_answered_in_order() {
     let expected: Vec<(Oid, Value)> = asked.iter().map(|o| recording().get_next(o)).collect();
     assert_eq!(got, expected);
 }
+
+/// Relays between the client and `upstream`, setting the engine time in
+/// every unauthenticated v3 message from the agent (the discovery report)
+/// to `time`. Returns the relay's address and a count of messages relayed
+/// to the agent.
+async fn time_warping_relay(
+    upstream: SocketAddr,
+    time: i32,
+) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use quire_snmp::wire::Message;
+    use tokio::net::UdpSocket;
+    let front = UdpSocket::bind("127.62.9.1:0").await.unwrap();
+    let back = UdpSocket::bind("127.62.9.1:0").await.unwrap();
+    back.connect(upstream).await.unwrap();
+    let address = front.local_addr().unwrap();
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        let mut buf = vec![0; 65536];
+        loop {
+            let Ok((len, peer)) = front.recv_from(&mut buf).await else {
+                return;
+            };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            back.send(&buf[..len]).await.unwrap();
+            let Ok(Ok(len)) =
+                tokio::time::timeout(Duration::from_millis(300), back.recv(&mut buf)).await
+            else {
+                continue;
+            };
+            let mut answer = buf[..len].to_vec();
+            if let Ok(Message::V3(mut m)) = Message::decode(&answer)
+                && !m.flags.auth
+            {
+                m.usm.engine_time = time;
+                answer = Message::V3(m).encode();
+            }
+            front.send_to(&answer, peer).await.unwrap();
+        }
+    });
+    (address, sent)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_engine_time_from_discovery_is_resynchronised_once() {
+    let (_fleet, upstream) = fleet(4).await;
+    let (relay, relayed) = time_warping_relay(upstream, 1_000_000).await;
+    let credentials = v3(
+        "shaaes",
+        Some((AuthProtocol::Sha1, "authpass123")),
+        Some((PrivProtocol::Aes128, "privpass123")),
+    );
+    let session = Session::open(relay, credentials, quick()).await.unwrap();
+    // Discovery, the GET refused as notInTimeWindow, the GET again.
+    assert_eq!(relayed.load(std::sync::atomic::Ordering::SeqCst), 3);
+    let sys_name = oid("1.3.6.1.2.1.1.5.0");
+    let got = session.get(std::slice::from_ref(&sys_name)).await.unwrap();
+    assert_eq!(got[0].1, recording().get(&sys_name));
+}
