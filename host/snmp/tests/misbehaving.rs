@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use quire_snmp::client::{ClientConfig, ClientErrorKind, Credentials, Session};
+use quire_snmp::wire::{Message, PduKind};
 use quire_snmp::{Oid, Value};
 use tokio::net::UdpSocket;
 
@@ -22,6 +23,8 @@ enum Act {
     Answer,
     AnswerLate(Duration),
     Garbage,
+    /// An answer to another request-id and garbage first, then the answer.
+    NoiseThenAnswer,
 }
 
 /// A BER TLV; the test's packets stay under 128 bytes per element, so short lengths do.
@@ -68,12 +71,7 @@ fn response(request_id: i64, varbinds: &[(&[u32], i64)]) -> Vec<u8> {
     .concat();
     tlv(
         0x30,
-        &[
-            integer(1),
-            tlv(0x04, b"public"),
-            tlv(snmp2::snmp::MSG_RESPONSE, &pdu),
-        ]
-        .concat(),
+        &[integer(1), tlv(0x04, b"public"), tlv(0xa2, &pdu)].concat(),
     )
 }
 
@@ -87,20 +85,21 @@ async fn agent(address: &str, act: impl Fn(usize) -> Act + Send + 'static) -> So
             let Ok((len, peer)) = socket.recv_from(&mut packet).await else {
                 return;
             };
-            let Ok(request) = snmp2::Pdu::from_bytes(&packet[..len]) else {
+            let Ok(Message::Community(request)) = Message::decode(&packet[..len]) else {
                 continue;
             };
             let asked: Vec<Vec<u32>> = request
+                .pdu
                 .varbinds
-                .clone()
-                .map(|(oid, _)| oid.iter().unwrap().map(|a| a as u32).collect())
+                .iter()
+                .map(|(oid, _)| oid.arcs().to_vec())
                 .collect();
-            let answer: Vec<(&[u32], i64)> = match request.message_type {
-                snmp2::MessageType::GetRequest => asked
+            let answer: Vec<(&[u32], i64)> = match request.pdu.kind {
+                PduKind::Get => asked
                     .iter()
                     .filter_map(|a| TABLE.iter().find(|(o, _)| *o == a.as_slice()).copied())
                     .collect(),
-                snmp2::MessageType::GetNextRequest => asked
+                PduKind::GetNext => asked
                     .iter()
                     .map(|a| {
                         TABLE
@@ -112,7 +111,7 @@ async fn agent(address: &str, act: impl Fn(usize) -> Act + Send + 'static) -> So
                     .collect(),
                 _ => Vec::new(),
             };
-            let bytes = response(request.req_id.into(), &answer);
+            let bytes = response(request.pdu.request_id.into(), &answer);
             let socket = socket.clone();
             match act(n) {
                 Act::Answer => drop(socket.send_to(&bytes, peer).await),
@@ -123,10 +122,34 @@ async fn agent(address: &str, act: impl Fn(usize) -> Act + Send + 'static) -> So
                     });
                 }
                 Act::Garbage => drop(socket.send_to(&[0x30, 0x05, 0x02, 0x01], peer).await),
+                Act::NoiseThenAnswer => {
+                    let stale = response(i64::from(request.pdu.request_id) - 7, &answer);
+                    let _ = socket.send_to(&stale, peer).await;
+                    let _ = socket.send_to(&[0x30, 0x05, 0x02, 0x01], peer).await;
+                    let _ = socket.send_to(&bytes, peer).await;
+                }
             }
         }
     });
     address
+}
+
+#[tokio::test]
+async fn stale_answers_and_garbage_are_skipped_without_a_retry() {
+    let address = agent("127.58.0.4:0", |_| Act::NoiseThenAnswer).await;
+    let session = Session::open(address, v2c(), config()).await.unwrap();
+    let started = std::time::Instant::now();
+    let asked: Vec<Oid> = TABLE.iter().map(|(o, _)| Oid::from(*o)).collect();
+    let got = session.get(&asked).await.unwrap();
+    assert_eq!(got[1], (asked[1].clone(), Value::Integer(2)));
+    let next = session.get_next(&asked[..2]).await.unwrap();
+    assert_eq!(next[0], (asked[1].clone(), Value::Integer(2)));
+    assert_eq!(next[1], (asked[2].clone(), Value::Integer(3)));
+    assert!(
+        started.elapsed() < Duration::from_millis(150),
+        "waited for a retry: {:?}",
+        started.elapsed()
+    );
 }
 
 fn v2c() -> Credentials {

@@ -210,18 +210,24 @@ async fn a_wrong_password_or_unknown_user_fails_fast_and_says_so() {
         retries: 2,
         ..ClientConfig::default()
     };
-    for credentials in [
-        v3(
-            "shaaes",
-            AuthProtocol::Sha1,
-            Some(PrivProtocol::Aes128),
-            "wrongpass123",
+    for (credentials, says) in [
+        (
+            v3(
+                "shaaes",
+                AuthProtocol::Sha1,
+                Some(PrivProtocol::Aes128),
+                "wrongpass123",
+            ),
+            "wrong password",
         ),
-        v3(
-            "nosuchuser",
-            AuthProtocol::Sha1,
-            Some(PrivProtocol::Aes128),
-            AUTH_PASS,
+        (
+            v3(
+                "nosuchuser",
+                AuthProtocol::Sha1,
+                Some(PrivProtocol::Aes128),
+                AUTH_PASS,
+            ),
+            "unknown user",
         ),
     ] {
         let started = Instant::now();
@@ -239,9 +245,15 @@ async fn a_wrong_password_or_unknown_user_fails_fast_and_says_so() {
         );
         let text = error.to_string();
         assert!(
-            text.contains("authentication failed") && text.contains("wrong password"),
+            text.contains("authentication failed") && text.contains(says),
             "{text}"
         );
+        let other = if says == "unknown user" {
+            "wrong password"
+        } else {
+            "unknown user"
+        };
+        assert!(!text.contains(other), "{text}");
         assert!(text.contains("127.56.0.2:16202"), "{text}");
     }
 }

@@ -1,18 +1,22 @@
 //! The SNMP client: v1, v2c and v3 (USM) over UDP on tokio.
 //!
-//! Built on `snmp2` 0.5 for the wire format and USM cryptography (MD5, SHA-1,
-//! SHA-2; DES, AES-128; engine discovery), with what it leaves out added here:
-//! timeouts and retries with backoff (snmp2 waits forever), immunity to stale
-//! answers (a new socket after every timeout, see [`Session`]), walks that fall
-//! back to GETNEXT, v1 `noSuchName` turned into v2 exceptions, credential sets,
-//! and errors that name the device and say what to fix.
+//! Built on the crate's own BER/SNMP codec and USM ([`crate::wire`], the
+//! same code the fleet simulator answers with), plus what a client needs on
+//! top: one UDP socket per [`Session`] connected to the device, request-ids
+//! from a counter, timeouts and retries with backoff, a receive loop that
+//! discards stale answers and garbage instead of failing on them, walks that
+//! fall back to GETNEXT, v1 `noSuchName` turned into v2 exceptions, v3 engine
+//! discovery and time synchronisation, credential sets, and errors that name
+//! the device and say what to fix.
 //!
-//! Known limits of snmp2 that shape this module: GETNEXT carries one OID per
-//! request; a USM report is seen only as "not authenticated", so the client
-//! cannot tell a wrong password from an unknown user and says both; and its
-//! v3 decoder zeroes the digest in the received buffer through a shared
-//! reference. The in-house BER/USM codec being written for the fleet simulator
-//! should replace snmp2 here once it can encode requests.
+//! Why our own codec rather than the `snmp2` crate this module first used:
+//! snmp2's v3 decoder zeroed the digest in the received buffer through a
+//! shared reference (undefined behaviour); it reported every USM report as
+//! one "not authenticated", so a wrong password, an unknown user and a
+//! forbidden security level all read the same (here each usmStats report has
+//! its own message); it sent one OID per GETNEXT, a round trip per OID; and
+//! it could not keep listening past an answer with the wrong request-id, so
+//! every stale answer cost a new socket and, in v3, a new engine discovery.
 
 mod credentials;
 mod error;
@@ -32,7 +36,8 @@ pub use session::Session;
 pub struct ClientConfig {
     /// How long the first attempt of a request waits for its answer.
     pub timeout: Duration,
-    /// Attempts after the first. Each resends on a new socket.
+    /// Attempts after the first, each with a new request-id on the same
+    /// socket (a late answer to an earlier attempt is still taken).
     pub retries: u32,
     /// Each retry waits this many times longer than the attempt before it
     /// (values below 1 count as 1), so a device that is merely slow gets time.

@@ -1,13 +1,17 @@
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use snmp2::AsyncSession;
-use snmp2::v3::{self, AuthErrorKind};
+use tokio::net::UdpSocket;
 use tokio::sync::Mutex;
 
 use super::error::status_name;
 use super::{
     AuthProtocol, ClientConfig, ClientError, ClientErrorKind, Credentials, PrivProtocol, Version,
+};
+use crate::wire::usm::{self, LocalizedUser, UsmUser};
+use crate::wire::{
+    CommunityMessage, Message, MsgFlags, Pdu, PduKind, ScopedPdu, ScopedPduData, UsmParams,
+    V3Message,
 };
 use crate::{Oid, Value};
 
@@ -17,22 +21,31 @@ const SYS_OBJECT_ID: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 2, 0];
 /// v1 `noSuchName`: the one error-status a v1 agent uses for "not there".
 const NO_SUCH_NAME: u32 = 2;
 
-/// How many times one attempt repeats a request after the agent updated the
-/// v3 engine boots/time (a notInTimeWindow report): more means a broken agent.
-const MAX_RESYNCS: u32 = 2;
+/// usmStats (RFC 3414 5): a Report names the counter of the check that failed.
+const USM_STATS: &[u32] = &[1, 3, 6, 1, 6, 3, 15, 1, 1];
+
+/// msgMaxSize of our v3 requests: the largest UDP payload.
+const MAX_MESSAGE_SIZE: i32 = 65507;
+
+/// The receive buffer: the largest UDP payload, and one byte more to notice
+/// a datagram that was cut.
+const RECEIVE_BUFFER: usize = 65536;
 
 /// One device, one set of credentials: every request to it goes through here.
 ///
-/// Requests are serialised (one in flight per device, as printers prefer).
-/// A request that times out abandons its socket: the next attempt opens a new
-/// one (and for v3 repeats engine discovery), so a late answer to an abandoned
-/// request lands on a closed port and can never be taken for the answer to a
-/// later one. snmp2 itself only rejects such a reply (`RequestIdMismatch`);
-/// it has no way to keep listening after it, hence the fresh socket.
+/// Requests are serialised (one in flight per device, as printers prefer) on
+/// one UDP socket connected to the device. Every request and every retry
+/// carries a fresh request-id (and, in v3, msgID) from a counter; a request
+/// waits for an answer to any of its own attempts and discards everything
+/// else (late answers to abandoned requests, undecodable datagrams), so a
+/// stale answer costs nothing but the look at it.
 pub struct Session {
     address: SocketAddr,
     credentials: Credentials,
     config: ClientConfig,
+    /// The v3 user with its master keys (the password hashing is done once).
+    usm_user: Option<UsmUser>,
+    socket: UdpSocket,
     state: Mutex<State>,
 }
 
@@ -47,42 +60,136 @@ impl std::fmt::Debug for Session {
 }
 
 struct State {
-    socket: Option<AsyncSession>,
-    /// The first request-id of the next socket; each socket starts far from
-    /// the last so that ids in a packet capture tell sockets apart.
-    next_request_id: i32,
+    /// The next request-id / msgID (always positive, as msgID must be).
+    next_id: i32,
+    /// The next privacy salt.
+    salt: u64,
+    /// The v3 authoritative engine, once discovered.
+    engine: Option<Engine>,
     /// Set once the agent answered a GETBULK badly; walks then use GETNEXT.
     bulk_broken: bool,
+    buffer: Vec<u8>,
+}
+
+impl State {
+    fn take_id(&mut self) -> i32 {
+        let id = self.next_id;
+        self.next_id = if id >= i32::MAX - 1 { 1 } else { id + 1 };
+        id
+    }
+}
+
+/// What discovery taught about the agent's SNMP engine.
+struct Engine {
+    id: Vec<u8>,
+    boots: i32,
+    time: i32,
+    /// When `time` was the agent's engine time.
+    learned: Instant,
+    /// The user's keys at this engine.
+    user: LocalizedUser,
+}
+
+impl Engine {
+    /// The agent's engine boots and time now, by our clock.
+    fn clock(&self) -> (i32, i32) {
+        let elapsed = i64::try_from(self.learned.elapsed().as_secs()).unwrap_or(i64::MAX);
+        let time = i64::from(self.time).saturating_add(elapsed);
+        (self.boots, i32::try_from(time).unwrap_or(i32::MAX))
+    }
+
+    fn learn(&mut self, usm: &UsmParams) {
+        self.boots = usm.engine_boots;
+        self.time = usm.engine_time;
+        self.learned = Instant::now();
+    }
 }
 
 /// One request as the caller asked it.
 #[derive(Clone, Copy)]
 enum Op<'a> {
     Get(&'a [Oid]),
-    GetNext(&'a Oid),
+    GetNext(&'a [Oid]),
     GetBulk {
-        non_repeaters: u32,
-        max_repetitions: u32,
+        non_repeaters: i32,
+        max_repetitions: i32,
         oids: &'a [Oid],
     },
 }
 
-/// A response, owned (snmp2's borrows the socket's buffer).
+impl Op<'_> {
+    fn pdu(self, request_id: i32) -> Pdu {
+        match self {
+            Op::Get(oids) => Pdu::request(PduKind::Get, request_id, oids.iter().cloned()),
+            Op::GetNext(oids) => Pdu::request(PduKind::GetNext, request_id, oids.iter().cloned()),
+            Op::GetBulk {
+                non_repeaters,
+                max_repetitions,
+                oids,
+            } => Pdu::get_bulk(
+                request_id,
+                non_repeaters,
+                max_repetitions,
+                oids.iter().cloned(),
+            ),
+        }
+    }
+}
+
+/// What one exchange sends.
+#[derive(Clone, Copy)]
+enum Outgoing<'a> {
+    /// v3 engine discovery: an empty GET from no user to no engine.
+    Discovery,
+    Op(Op<'a>),
+}
+
+/// A response PDU.
 struct Reply {
     error_status: u32,
     error_index: u32,
     varbinds: Vec<(Oid, Value)>,
 }
 
-/// Why one attempt ended without a reply.
-enum Failure {
-    /// Worth another attempt on a new socket.
-    Retry(ClientErrorKind),
-    /// Another attempt would fail the same way.
-    Fatal(ClientErrorKind),
-    /// The v3 agent's engine boots/time changed (a notInTimeWindow report
-    /// taught us the new ones): repeat at once on the same socket.
-    Resync,
+/// The USM checks a v3 agent reports as failed (RFC 3414 3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UsmReport {
+    UnsupportedSecLevel,
+    NotInTimeWindow,
+    UnknownUserName,
+    UnknownEngineId,
+    WrongDigest,
+    DecryptionError,
+    Other,
+}
+
+/// An answer to one of the request's attempts.
+enum Incoming {
+    Reply(Reply),
+    /// A v3 Report, with the security parameters it came with.
+    Report(UsmReport, Oid, UsmParams),
+}
+
+/// A datagram that is no answer to the request.
+struct Discard {
+    /// An answer to another request (or for another community): expected
+    /// after a timeout, never an error.
+    stale: bool,
+    /// Why, as the error to report if no answer comes.
+    kind: ClientErrorKind,
+}
+
+impl Discard {
+    fn stale(why: impl Into<String>) -> Self {
+        Discard {
+            stale: true,
+            kind: ClientErrorKind::Malformed(why.into()),
+        }
+    }
+
+    fn bad(kind: ClientErrorKind) -> Self {
+        Discard { stale: false, kind }
+    }
 }
 
 impl Session {
@@ -94,17 +201,36 @@ impl Session {
         credentials: Credentials,
         config: ClientConfig,
     ) -> Result<Session, ClientError> {
+        let fail = |kind| ClientError::new(address, kind);
         credentials
             .check()
-            .map_err(|e| ClientError::new(address, ClientErrorKind::Credentials(e)))?;
+            .map_err(|e| fail(ClientErrorKind::Credentials(e)))?;
+        let usm_user = match &credentials {
+            Credentials::V3(user) => Some(
+                usm_user(user).map_err(|e| fail(ClientErrorKind::Credentials(e.to_string())))?,
+            ),
+            _ => None,
+        };
+        let unreachable = |e: std::io::Error| fail(ClientErrorKind::Unreachable(e.to_string()));
+        let local: SocketAddr = if address.is_ipv4() {
+            (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+        } else {
+            (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+        };
+        let socket = UdpSocket::bind(local).await.map_err(unreachable)?;
+        socket.connect(address).await.map_err(unreachable)?;
         let session = Session {
             address,
             credentials,
             config,
+            usm_user,
+            socket,
             state: Mutex::new(State {
-                socket: None,
-                next_request_id: 1,
+                next_id: fastrand::i32(1..1 << 30),
+                salt: fastrand::u64(..),
+                engine: None,
                 bulk_broken: false,
+                buffer: vec![0; RECEIVE_BUFFER],
             }),
         };
         session.get(&[Oid::from(SYS_OBJECT_ID)]).await?;
@@ -132,65 +258,66 @@ impl Session {
     pub async fn get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, ClientError> {
         let mut out = Vec::with_capacity(oids.len());
         for chunk in oids.chunks(self.config.max_varbinds.max(1)) {
-            out.extend(self.get_chunk(chunk).await?);
+            out.extend(self.chunk(chunk, false).await?);
         }
         Ok(out)
     }
 
-    async fn get_chunk(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, ClientError> {
-        let mut answers: Vec<Option<Value>> = vec![None; oids.len()];
+    /// GETNEXT of any number of OIDs, [`ClientConfig::max_varbinds`] per PDU.
+    /// A v1 `noSuchName` becomes `endOfMibView` for that OID, as in v2.
+    pub async fn get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, ClientError> {
+        let mut out = Vec::with_capacity(oids.len());
+        for chunk in oids.chunks(self.config.max_varbinds.max(1)) {
+            out.extend(self.chunk(chunk, true).await?);
+        }
+        Ok(out)
+    }
+
+    /// One GET or GETNEXT PDU, repeated without the OIDs a v1 agent called
+    /// `noSuchName`.
+    async fn chunk(&self, oids: &[Oid], next: bool) -> Result<Vec<(Oid, Value)>, ClientError> {
+        let mut answers: Vec<Option<(Oid, Value)>> = vec![None; oids.len()];
+        let missing = if next {
+            Value::EndOfMibView
+        } else {
+            Value::NoSuchObject
+        };
         loop {
             let pending: Vec<usize> = (0..oids.len()).filter(|&i| answers[i].is_none()).collect();
             if pending.is_empty() {
                 break;
             }
             let asked: Vec<Oid> = pending.iter().map(|&i| oids[i].clone()).collect();
-            let reply = self.request(Op::Get(&asked)).await?;
+            let op = if next {
+                Op::GetNext(&asked)
+            } else {
+                Op::Get(&asked)
+            };
+            let reply = self.request(op).await?;
             if let Some(i) = self.v1_missing(&reply, asked.len()) {
-                answers[pending[i]] = Some(Value::NoSuchObject);
+                answers[pending[i]] = Some((asked[i].clone(), missing.clone()));
                 continue;
             }
             self.check_status(&reply)?;
             if reply.varbinds.len() != asked.len() {
                 return Err(self.malformed(format!(
-                    "{} varbinds in the answer to a GET of {}",
+                    "{} varbinds in the answer to a {} of {}",
                     reply.varbinds.len(),
+                    if next { "GETNEXT" } else { "GET" },
                     asked.len()
                 )));
             }
-            for (&i, (_, value)) in pending.iter().zip(reply.varbinds) {
-                answers[i] = Some(value);
+            for (&i, (oid, value)) in pending.iter().zip(reply.varbinds) {
+                // A GET answer is about the OID asked, whatever name it carries.
+                let oid = if next { oid } else { oids[i].clone() };
+                answers[i] = Some((oid, value));
             }
         }
         Ok(oids
             .iter()
-            .cloned()
-            .zip(
-                answers
-                    .into_iter()
-                    .map(|v| v.unwrap_or(Value::NoSuchObject)),
-            )
+            .zip(answers)
+            .map(|(oid, answer)| answer.unwrap_or_else(|| (oid.clone(), missing.clone())))
             .collect())
-    }
-
-    /// GETNEXT of each OID, one request per OID (snmp2 sends one OID per
-    /// GETNEXT). A v1 `noSuchName` becomes `endOfMibView`, as in v2.
-    pub async fn get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, ClientError> {
-        let mut out = Vec::with_capacity(oids.len());
-        for oid in oids {
-            let reply = self.request(Op::GetNext(oid)).await?;
-            if self.v1_missing(&reply, 1).is_some() {
-                out.push((oid.clone(), Value::EndOfMibView));
-                continue;
-            }
-            self.check_status(&reply)?;
-            let mut varbinds = reply.varbinds.into_iter();
-            match (varbinds.next(), varbinds.next()) {
-                (Some(varbind), None) => out.push(varbind),
-                _ => return Err(self.malformed("a GETNEXT answer must hold one varbind")),
-            }
-        }
-        Ok(out)
     }
 
     /// GETBULK (RFC 3416 4.2.3). v1 has no GETBULK, so there it is answered
@@ -206,11 +333,11 @@ impl Session {
                 .bulk_by_getnext(non_repeaters, max_repetitions, oids)
                 .await;
         }
-        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         let reply = self
             .request(Op::GetBulk {
-                non_repeaters: to_u32(non_repeaters),
-                max_repetitions: to_u32(max_repetitions),
+                non_repeaters: to_i32(non_repeaters),
+                max_repetitions: to_i32(max_repetitions),
                 oids,
             })
             .await?;
@@ -279,241 +406,515 @@ impl Session {
         ClientError::new(self.address, ClientErrorKind::Malformed(why.into()))
     }
 
-    /// Sends `op` until it is answered, retries are used up, or the answer
-    /// says retrying is pointless. Each attempt waits longer than the last by
-    /// [`ClientConfig::backoff`].
+    /// Sends `op` and returns its answer. In v3 this discovers the engine
+    /// first, resynchronises boots/time once on a notInTimeWindow report and
+    /// rediscovers once on an unknownEngineID one; other reports are errors
+    /// that say which check the agent failed.
     async fn request(&self, op: Op<'_>) -> Result<Reply, ClientError> {
+        let fail = |kind| ClientError::new(self.address, kind);
+        for oid in op_oids(op) {
+            check_oid(oid).map_err(fail)?;
+        }
         let mut state = self.state.lock().await;
-        let attempts = self.config.retries.saturating_add(1);
-        let mut wait = self.config.timeout;
-        let mut last = ClientErrorKind::Timeout { attempts };
-        for attempt in 1..=attempts {
-            match tokio::time::timeout(wait, self.attempt(&mut state, op)).await {
-                Ok(Ok(reply)) => return Ok(reply),
-                Ok(Err(Failure::Resync)) => {
-                    state.socket = None;
-                    return Err(ClientError::new(self.address, not_in_time_window()));
-                }
-                Ok(Err(Failure::Fatal(kind))) => {
-                    state.socket = None;
-                    return Err(ClientError::new(self.address, kind));
-                }
-                Ok(Err(Failure::Retry(kind))) => {
-                    tracing::debug!(device = %self.address, attempt, error = %kind, "SNMP request failed; retrying");
-                    last = kind;
-                }
-                Err(_elapsed) => {
-                    tracing::debug!(device = %self.address, attempt, "SNMP request timed out");
-                    last = ClientErrorKind::Timeout { attempts };
-                }
-            }
-            state.socket = None;
-            wait = wait.mul_f64(self.config.backoff.max(1.0));
+        let state = &mut *state;
+        if self.usm_user.is_none() {
+            return match self.exchange(state, Outgoing::Op(op)).await {
+                Ok(Incoming::Reply(reply)) => Ok(reply),
+                Ok(Incoming::Report(_, oid, _)) => Err(fail(ClientErrorKind::Malformed(format!(
+                    "a v1/v2c agent sent a Report ({oid})"
+                )))),
+                Err(kind) => Err(fail(kind)),
+            };
         }
-        Err(ClientError::new(self.address, last))
-    }
-
-    async fn attempt(&self, state: &mut State, op: Op<'_>) -> Result<Reply, Failure> {
-        let socket = match state.socket.take() {
-            Some(socket) => socket,
-            None => {
-                let first_id = state.next_request_id;
-                state.next_request_id = first_id.wrapping_add(1 << 20);
-                self.connect(first_id).await?
-            }
-        };
-        let socket = state.socket.insert(socket);
-        let mut resyncs = 0;
+        let mut resynced = false;
+        let mut rediscovered = false;
         loop {
-            match send(socket, op).await {
-                Err(Failure::Resync) if resyncs < MAX_RESYNCS => resyncs += 1,
-                other => return other,
+            if state.engine.is_none() {
+                self.discover(state).await.map_err(fail)?;
+            }
+            match self.exchange(state, Outgoing::Op(op)).await.map_err(fail)? {
+                Incoming::Reply(reply) => return Ok(reply),
+                Incoming::Report(UsmReport::NotInTimeWindow, _, usm) if !resynced => {
+                    resynced = true;
+                    if let Some(engine) = &mut state.engine {
+                        tracing::debug!(device = %self.address, boots = usm.engine_boots, time = usm.engine_time, "v3 engine boots/time resynchronised");
+                        engine.learn(&usm);
+                    }
+                }
+                Incoming::Report(UsmReport::UnknownEngineId, _, _) if !rediscovered => {
+                    rediscovered = true;
+                    state.engine = None;
+                }
+                Incoming::Report(report, oid, _) => {
+                    return Err(fail(self.report_error(report, &oid)));
+                }
             }
         }
     }
 
-    async fn connect(&self, first_id: i32) -> Result<AsyncSession, Failure> {
-        let io = |e: std::io::Error| Failure::Retry(ClientErrorKind::Unreachable(e.to_string()));
-        let session = match &self.credentials {
-            Credentials::V1 { community } => {
-                AsyncSession::new_v1(self.address, community.as_bytes(), first_id)
-                    .await
-                    .map_err(io)?
-            }
-            Credentials::V2c { community } => {
-                AsyncSession::new_v2c(self.address, community.as_bytes(), first_id)
-                    .await
-                    .map_err(io)?
-            }
-            Credentials::V3(user) => {
-                let mut security = v3::Security::new(
-                    user.user.as_bytes(),
-                    user.auth.as_ref().map_or(&b""[..], |(_, p)| p.as_bytes()),
-                )
-                .with_context_name(&user.context)
-                .with_auth(match (&user.auth, &user.privacy) {
-                    (None, _) => v3::Auth::NoAuthNoPriv,
-                    (Some(_), None) => v3::Auth::AuthNoPriv,
-                    (Some(_), Some((protocol, password))) => v3::Auth::AuthPriv {
-                        cipher: match protocol {
-                            PrivProtocol::Des => v3::Cipher::Des,
-                            PrivProtocol::Aes128 => v3::Cipher::Aes128,
-                        },
-                        privacy_password: password.as_bytes().to_vec(),
-                    },
-                });
-                if let Some((protocol, _)) = &user.auth {
-                    security = security.with_auth_protocol(match protocol {
-                        AuthProtocol::Md5 => v3::AuthProtocol::Md5,
-                        AuthProtocol::Sha1 => v3::AuthProtocol::Sha1,
-                        AuthProtocol::Sha224 => v3::AuthProtocol::Sha224,
-                        AuthProtocol::Sha256 => v3::AuthProtocol::Sha256,
-                        AuthProtocol::Sha384 => v3::AuthProtocol::Sha384,
-                        AuthProtocol::Sha512 => v3::AuthProtocol::Sha512,
-                    });
-                }
-                let mut session = AsyncSession::new_v3(self.address, first_id, security)
-                    .await
-                    .map_err(io)?;
-                session.init().await.map_err(|e| match classify(&e, true) {
-                    Failure::Resync => Failure::Fatal(not_in_time_window()),
-                    other => other,
-                })?;
-                session
+    /// v3 engine discovery (RFC 3414 4): the agent's unknownEngineID report
+    /// carries its engine id, boots and time.
+    async fn discover(&self, state: &mut State) -> Result<(), ClientErrorKind> {
+        let Some(user) = &self.usm_user else {
+            return Ok(());
+        };
+        let usm = match self.exchange(state, Outgoing::Discovery).await? {
+            Incoming::Report(_, _, usm) => usm,
+            Incoming::Reply(_) => {
+                return Err(ClientErrorKind::Malformed(
+                    "the agent answered engine discovery without a Report".into(),
+                ));
             }
         };
-        Ok(session)
+        if usm.engine_id.is_empty() {
+            return Err(ClientErrorKind::Malformed(
+                "the agent's discovery report names no engine id".into(),
+            ));
+        }
+        tracing::debug!(device = %self.address, boots = usm.engine_boots, time = usm.engine_time, "v3 engine discovered");
+        state.engine = Some(Engine {
+            user: user.localize(&usm.engine_id),
+            id: usm.engine_id,
+            boots: usm.engine_boots,
+            time: usm.engine_time,
+            learned: Instant::now(),
+        });
+        Ok(())
     }
-}
 
-fn not_in_time_window() -> ClientErrorKind {
-    ClientErrorKind::Authentication(
-        "not in time window: the agent's engine boots/time keep disagreeing with ours".into(),
-    )
-}
-
-/// One request and its answer on `socket`, no retries.
-async fn send(socket: &mut AsyncSession, op: Op<'_>) -> Result<Reply, Failure> {
-    let v3 = socket.version() == snmp2::Version::V3;
-    let encode = |oids: &[Oid]| -> Result<Vec<snmp2::Oid<'static>>, Failure> {
-        oids.iter().map(to_wire_oid).collect()
-    };
-    let pdu = match op {
-        Op::Get(oids) => {
-            let wire = encode(oids)?;
-            let refs: Vec<&snmp2::Oid<'_>> = wire.iter().collect();
-            socket.get_many(&refs).await
-        }
-        Op::GetNext(oid) => {
-            let wire = to_wire_oid(oid)?;
-            socket.getnext(&wire).await
-        }
-        Op::GetBulk {
-            non_repeaters,
-            max_repetitions,
-            oids,
-        } => {
-            let wire = encode(oids)?;
-            let refs: Vec<&snmp2::Oid<'_>> = wire.iter().collect();
-            socket.getbulk(&refs, non_repeaters, max_repetitions).await
-        }
-    };
-    let pdu = pdu.map_err(|e| classify(&e, v3))?;
-    let varbinds = pdu
-        .varbinds
-        .clone()
-        .map(|(oid, value)| Ok((from_wire_oid(&oid)?, from_wire_value(value)?)))
-        .collect::<Result<Vec<_>, Failure>>()?;
-    Ok(Reply {
-        error_status: pdu.error_status,
-        error_index: pdu.error_index,
-        varbinds,
-    })
-}
-
-/// Sorts snmp2's errors into retry-worthy and final, with words a user can act on.
-fn classify(error: &snmp2::Error, v3: bool) -> Failure {
-    use snmp2::Error as E;
-    let auth = |why: &str| Failure::Fatal(ClientErrorKind::Authentication(why.to_owned()));
-    match error {
-        E::RequestIdMismatch => Failure::Retry(ClientErrorKind::Malformed(
-            "an answer to an earlier request arrived; asked again on a new socket".into(),
-        )),
-        E::Send | E::Receive => Failure::Retry(ClientErrorKind::Unreachable(
-            "the address refused the packet (nothing listens there?)".into(),
-        )),
-        E::AuthUpdated => Failure::Resync,
-        E::AuthFailure(kind) => match kind {
-            AuthErrorKind::NotAuthenticated => auth(
-                "the agent sent an unauthenticated report: wrong password, unknown user, \
-                 or a security level the user may not use",
-            ),
-            AuthErrorKind::SignatureMismatch => auth(
-                "the answer's digest does not match: wrong authentication password or protocol",
-            ),
-            AuthErrorKind::EngineTimeMismatch | AuthErrorKind::EngineBootsMismatch => {
-                Failure::Fatal(not_in_time_window())
+    fn report_error(&self, report: UsmReport, oid: &Oid) -> ClientErrorKind {
+        let Credentials::V3(user) = &self.credentials else {
+            return ClientErrorKind::Malformed(format!("an unexpected Report ({oid})"));
+        };
+        let name = &user.user;
+        let level = match (&user.auth, &user.privacy) {
+            (None, _) => "noAuthNoPriv",
+            (Some(_), None) => "authNoPriv",
+            (Some(_), Some(_)) => "authPriv",
+        };
+        ClientErrorKind::Authentication(match report {
+            UsmReport::UnknownUserName => {
+                format!("unknown user {name:?}: the agent has no such USM user (usmStatsUnknownUserNames)")
             }
-            AuthErrorKind::ReplyNotEncrypted => auth(
-                "the agent answered unencrypted to an authPriv request: wrong privacy password or protocol",
+            UsmReport::WrongDigest => format!(
+                "wrong password for user {name:?}: the agent's digest check failed \
+                 (wrong authentication password or protocol; usmStatsWrongDigests)"
             ),
-            other => auth(&other.to_string()),
-        },
-        E::Crypto(why) => auth(&format!(
-            "cannot decrypt the answer ({why}): wrong privacy password or protocol"
-        )),
-        E::AsnWrongType if v3 => auth(
-            "the agent answered with a report instead of a response: unknown user or \
-             a security level the user may not use",
-        ),
-        E::CommunityMismatch => Failure::Retry(ClientErrorKind::Malformed(
-            "an answer for another community arrived".into(),
-        )),
-        other => Failure::Fatal(ClientErrorKind::Malformed(other.to_string())),
+            UsmReport::NotInTimeWindow => {
+                "not in time window: the agent's engine boots/time keep disagreeing with ours \
+                 (usmStatsNotInTimeWindows)"
+                    .to_owned()
+            }
+            UsmReport::UnsupportedSecLevel => format!(
+                "security level not allowed: user {name:?} may not use {level} on this agent \
+                 (usmStatsUnsupportedSecLevels)"
+            ),
+            UsmReport::DecryptionError => format!(
+                "wrong privacy password for user {name:?}: the agent could not decrypt the request \
+                 (wrong privacy password or protocol; usmStatsDecryptionErrors)"
+            ),
+            UsmReport::UnknownEngineId => {
+                "unknown engine id: the agent keeps refusing its own engine id (usmStatsUnknownEngineIDs)"
+                    .to_owned()
+            }
+            UsmReport::Other => format!("the agent sent a Report ({oid})"),
+        })
+    }
+
+    /// Sends `outgoing` until an answer to one of its attempts arrives or the
+    /// attempts are used up, each waiting longer than the last by
+    /// [`ClientConfig::backoff`]. Datagrams that are no answer are discarded.
+    async fn exchange(
+        &self,
+        state: &mut State,
+        outgoing: Outgoing<'_>,
+    ) -> Result<Incoming, ClientErrorKind> {
+        let attempts = self.config.retries.saturating_add(1);
+        let backoff = if self.config.backoff.is_finite() {
+            self.config.backoff.max(1.0)
+        } else {
+            1.0
+        };
+        let mut wait = self.config.timeout;
+        let mut ids = Vec::with_capacity(attempts as usize);
+        let mut last: Option<ClientErrorKind> = None;
+        let mut discarded = 0u32;
+        for attempt in 1..=attempts {
+            let id = state.take_id();
+            ids.push(id);
+            let bytes = self.encode(state, outgoing, id)?;
+            let deadline = tokio::time::Instant::now()
+                .checked_add(wait)
+                .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86_400));
+            if let Err(e) = self.socket.send(&bytes).await {
+                tracing::debug!(device = %self.address, attempt, error = %e, "SNMP request not sent");
+                last = Some(ClientErrorKind::Unreachable(e.to_string()));
+            } else {
+                loop {
+                    let received =
+                        tokio::time::timeout_at(deadline, self.socket.recv(&mut state.buffer))
+                            .await;
+                    let len = match received {
+                        Err(_elapsed) => {
+                            tracing::debug!(device = %self.address, attempt, "SNMP request timed out");
+                            break;
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(device = %self.address, attempt, error = %e, "SNMP receive failed");
+                            last = Some(ClientErrorKind::Unreachable(format!(
+                                "{e} (nothing listens there?)"
+                            )));
+                            break;
+                        }
+                        Ok(Ok(len)) => len,
+                    };
+                    let datagram = state.buffer.get(..len).unwrap_or_default();
+                    match self.decode(state.engine.as_ref(), datagram, &ids, outgoing) {
+                        Ok(incoming) => return Ok(incoming),
+                        Err(discard) => {
+                            discarded += 1;
+                            tracing::debug!(device = %self.address, discarded, why = %discard.kind, "discarded a datagram");
+                            if !discard.stale {
+                                last = Some(discard.kind);
+                            }
+                        }
+                    }
+                }
+            }
+            wait = Duration::try_from_secs_f64(wait.as_secs_f64() * backoff)
+                .unwrap_or(Duration::from_secs(86_400));
+        }
+        Err(last.unwrap_or(ClientErrorKind::Timeout { attempts }))
+    }
+
+    fn encode(
+        &self,
+        state: &mut State,
+        outgoing: Outgoing<'_>,
+        id: i32,
+    ) -> Result<Vec<u8>, ClientErrorKind> {
+        let (op, community) = match (&self.credentials, outgoing) {
+            (Credentials::V1 { community }, Outgoing::Op(op)) => (op, community),
+            (Credentials::V2c { community }, Outgoing::Op(op)) => (op, community),
+            (Credentials::V3(user), outgoing) => return self.encode_v3(state, user, outgoing, id),
+            (_, Outgoing::Discovery) => {
+                return Err(ClientErrorKind::Encode("discovery is for v3 only".into()));
+            }
+        };
+        let version = match self.credentials.version() {
+            Version::V1 => crate::wire::Version::V1,
+            _ => crate::wire::Version::V2c,
+        };
+        Ok(Message::Community(CommunityMessage {
+            version,
+            community: community.as_bytes().to_vec(),
+            pdu: op.pdu(id),
+        })
+        .encode())
+    }
+
+    fn encode_v3(
+        &self,
+        state: &mut State,
+        user: &super::V3User,
+        outgoing: Outgoing<'_>,
+        id: i32,
+    ) -> Result<Vec<u8>, ClientErrorKind> {
+        let engine = match (outgoing, &state.engine) {
+            (Outgoing::Op(op), Some(engine)) => Some((op, engine)),
+            (Outgoing::Discovery, _) => None,
+            (Outgoing::Op(_), None) => {
+                return Err(ClientErrorKind::Encode(
+                    "a v3 request before engine discovery".into(),
+                ));
+            }
+        };
+        let Some((op, engine)) = engine else {
+            let message = V3Message {
+                msg_id: id,
+                max_size: MAX_MESSAGE_SIZE,
+                flags: MsgFlags {
+                    reportable: true,
+                    ..MsgFlags::default()
+                },
+                usm: UsmParams::default(),
+                data: ScopedPduData::Plain(ScopedPdu {
+                    context_engine_id: Vec::new(),
+                    context_name: Vec::new(),
+                    pdu: Pdu::request(PduKind::Get, id, []),
+                }),
+            };
+            return Ok(Message::V3(message).encode());
+        };
+        let (boots, time) = engine.clock();
+        let scoped = ScopedPdu {
+            context_engine_id: engine.id.clone(),
+            context_name: user.context.as_bytes().to_vec(),
+            pdu: op.pdu(id),
+        };
+        let (data, priv_params) = match &engine.user.privacy {
+            Some((protocol, key)) => {
+                let salt = state.salt;
+                state.salt = salt.wrapping_add(1);
+                let (cipher, params) =
+                    usm::encrypt(*protocol, key, boots, time, salt, &scoped.encode());
+                (ScopedPduData::Encrypted(cipher), params)
+            }
+            None => (ScopedPduData::Plain(scoped), Vec::new()),
+        };
+        let message = V3Message {
+            msg_id: id,
+            max_size: MAX_MESSAGE_SIZE,
+            flags: MsgFlags {
+                auth: engine.user.auth.is_some(),
+                privacy: engine.user.privacy.is_some(),
+                reportable: true,
+            },
+            usm: UsmParams {
+                engine_id: engine.id.clone(),
+                engine_boots: boots,
+                engine_time: time,
+                user_name: engine.user.name.clone(),
+                auth_params: engine
+                    .user
+                    .auth
+                    .as_ref()
+                    .map(|(p, _)| vec![0; p.mac_len()])
+                    .unwrap_or_default(),
+                priv_params,
+            },
+            data,
+        };
+        let mut bytes = Message::V3(message).encode();
+        if let Some((protocol, key)) = &engine.user.auth {
+            usm::sign(*protocol, key, &mut bytes)
+                .map_err(|e| ClientErrorKind::Encode(format!("cannot sign: {e}")))?;
+        }
+        Ok(bytes)
+    }
+
+    /// Whether `datagram` answers one of `ids`, and what it says.
+    fn decode(
+        &self,
+        engine: Option<&Engine>,
+        datagram: &[u8],
+        ids: &[i32],
+        outgoing: Outgoing<'_>,
+    ) -> Result<Incoming, Discard> {
+        if datagram.len() >= RECEIVE_BUFFER {
+            return Err(Discard::bad(ClientErrorKind::Malformed(
+                "an answer larger than a UDP datagram".into(),
+            )));
+        }
+        let message = Message::decode(datagram).map_err(|e| {
+            Discard::bad(ClientErrorKind::Malformed(format!(
+                "undecodable answer: {e}"
+            )))
+        })?;
+        match message {
+            Message::Community(m) => {
+                let expected = match &self.credentials {
+                    Credentials::V1 { community } => (crate::wire::Version::V1, community),
+                    Credentials::V2c { community } => (crate::wire::Version::V2c, community),
+                    Credentials::V3(_) => {
+                        return Err(Discard::stale("a v1/v2c message to a v3 request"));
+                    }
+                };
+                if !ids.contains(&m.pdu.request_id) {
+                    return Err(Discard::stale(format!(
+                        "an answer to another request (request-id {})",
+                        m.pdu.request_id
+                    )));
+                }
+                if m.version != expected.0 || m.community != expected.1.as_bytes() {
+                    return Err(Discard::stale("an answer for another version or community"));
+                }
+                reply(m.pdu).map(Incoming::Reply)
+            }
+            Message::V3(m) => self.decode_v3(engine, m, datagram, ids, outgoing),
+        }
+    }
+
+    fn decode_v3(
+        &self,
+        engine: Option<&Engine>,
+        m: V3Message,
+        datagram: &[u8],
+        ids: &[i32],
+        outgoing: Outgoing<'_>,
+    ) -> Result<Incoming, Discard> {
+        if self.usm_user.is_none() {
+            return Err(Discard::stale("a v3 message to a v1/v2c request"));
+        }
+        if !ids.contains(&m.msg_id) {
+            return Err(Discard::stale(format!(
+                "an answer to another request (msgID {})",
+                m.msg_id
+            )));
+        }
+        let discovery = matches!(outgoing, Outgoing::Discovery);
+        let user = engine.filter(|_| !discovery).map(|e| &e.user);
+        let auth_key = user.and_then(|u| u.auth.as_ref());
+        if m.flags.auth
+            && let Some((protocol, key)) = auth_key
+            && !usm::verify(*protocol, key, datagram).unwrap_or(false)
+        {
+            return Err(Discard::bad(ClientErrorKind::Authentication(
+                "the answer's digest does not match: wrong authentication password or protocol"
+                    .into(),
+            )));
+        }
+        let scoped = match m.data {
+            ScopedPduData::Plain(scoped) => scoped,
+            ScopedPduData::Encrypted(cipher) => {
+                let Some((protocol, key)) = user.and_then(|u| u.privacy.as_ref()) else {
+                    return Err(Discard::bad(ClientErrorKind::Malformed(
+                        "an encrypted answer to a request without privacy".into(),
+                    )));
+                };
+                let plain = usm::decrypt(
+                    *protocol,
+                    key,
+                    m.usm.engine_boots,
+                    m.usm.engine_time,
+                    &m.usm.priv_params,
+                    &cipher,
+                )
+                .ok()
+                .and_then(|p| ScopedPdu::decode(&p).ok());
+                plain.ok_or_else(|| {
+                    Discard::bad(ClientErrorKind::Authentication(
+                        "cannot decrypt the answer: wrong privacy password or protocol".into(),
+                    ))
+                })?
+            }
+        };
+        match scoped.pdu.kind {
+            PduKind::Report => {
+                let (kind, oid) = classify_report(&scoped.pdu);
+                Ok(Incoming::Report(kind, oid, m.usm))
+            }
+            PduKind::Response if !discovery => {
+                if !ids.contains(&scoped.pdu.request_id) {
+                    return Err(Discard::stale(format!(
+                        "an answer to another request (request-id {})",
+                        scoped.pdu.request_id
+                    )));
+                }
+                if auth_key.is_some() && !m.flags.auth {
+                    return Err(Discard::bad(ClientErrorKind::Authentication(
+                        "the agent answered an authenticated request without authentication".into(),
+                    )));
+                }
+                if user.is_some_and(|u| u.privacy.is_some()) && !m.flags.privacy {
+                    return Err(Discard::bad(ClientErrorKind::Authentication(
+                        "the agent answered unencrypted to an authPriv request: wrong privacy \
+                         password or protocol"
+                            .into(),
+                    )));
+                }
+                reply(scoped.pdu).map(Incoming::Reply)
+            }
+            PduKind::Response => Ok(Incoming::Report(
+                UsmReport::Other,
+                Oid::from(USM_STATS),
+                m.usm,
+            )),
+            other => Err(Discard::bad(ClientErrorKind::Malformed(format!(
+                "the agent answered with a {other:?} PDU"
+            )))),
+        }
     }
 }
 
-fn to_wire_oid(oid: &Oid) -> Result<snmp2::Oid<'static>, Failure> {
-    let arcs: Vec<u64> = oid.arcs().iter().map(|&a| u64::from(a)).collect();
-    snmp2::Oid::from(&arcs)
-        .map_err(|e| Failure::Fatal(ClientErrorKind::Encode(format!("OID {oid}: {e:?}"))))
-}
-
-fn from_wire_oid(oid: &snmp2::Oid<'_>) -> Result<Oid, Failure> {
-    let bad = || {
-        Failure::Fatal(ClientErrorKind::Malformed(format!(
-            "an OID Quire cannot hold: {oid}"
-        )))
+fn reply(pdu: Pdu) -> Result<Reply, Discard> {
+    if pdu.kind != PduKind::Response {
+        return Err(Discard::bad(ClientErrorKind::Malformed(format!(
+            "the agent answered with a {:?} PDU",
+            pdu.kind
+        ))));
+    }
+    let field = |value: i32, what: &str| {
+        u32::try_from(value).map_err(|_| {
+            Discard::bad(ClientErrorKind::Malformed(format!(
+                "a negative {what} ({value})"
+            )))
+        })
     };
-    oid.iter()
-        .ok_or_else(bad)?
-        .map(|arc| u32::try_from(arc).map_err(|_| bad()))
-        .collect::<Result<Vec<u32>, _>>()
-        .map(Oid::from)
+    Ok(Reply {
+        error_status: field(pdu.error_status, "error-status")?,
+        error_index: field(pdu.error_index, "error-index")?,
+        varbinds: pdu.varbinds,
+    })
 }
 
-fn from_wire_value(value: snmp2::Value<'_>) -> Result<Value, Failure> {
-    use snmp2::Value as W;
-    Ok(match value {
-        W::Integer(n) => Value::Integer(n),
-        W::OctetString(bytes) => Value::OctetString(bytes.to_vec()),
-        W::Null => Value::Null,
-        W::ObjectIdentifier(oid) => Value::ObjectId(from_wire_oid(&oid)?),
-        W::IpAddress(ip) => Value::IpAddress(ip),
-        W::Counter32(n) => Value::Counter32(n),
-        W::Unsigned32(n) => Value::Gauge32(n),
-        W::Timeticks(n) => Value::TimeTicks(n),
-        W::Opaque(bytes) => Value::Opaque(bytes.to_vec()),
-        W::Counter64(n) => Value::Counter64(n),
-        W::EndOfMibView => Value::EndOfMibView,
-        W::NoSuchObject => Value::NoSuchObject,
-        W::NoSuchInstance => Value::NoSuchInstance,
-        other => {
-            return Err(Failure::Fatal(ClientErrorKind::Malformed(format!(
-                "a varbind holds {other:?}, which is no SNMP value"
-            ))));
-        }
-    })
+/// Which usmStats counter a Report carries.
+fn classify_report(pdu: &Pdu) -> (UsmReport, Oid) {
+    let Some((oid, _)) = pdu.varbinds.first() else {
+        return (UsmReport::Other, Oid::from(USM_STATS));
+    };
+    let arcs = oid.arcs();
+    let kind = match arcs.strip_prefix(USM_STATS) {
+        Some([n, ..]) => match n {
+            1 => UsmReport::UnsupportedSecLevel,
+            2 => UsmReport::NotInTimeWindow,
+            3 => UsmReport::UnknownUserName,
+            4 => UsmReport::UnknownEngineId,
+            5 => UsmReport::WrongDigest,
+            6 => UsmReport::DecryptionError,
+            _ => UsmReport::Other,
+        },
+        _ => UsmReport::Other,
+    };
+    (kind, oid.clone())
+}
+
+fn op_oids(op: Op<'_>) -> &[Oid] {
+    match op {
+        Op::Get(oids) | Op::GetNext(oids) => oids,
+        Op::GetBulk { oids, .. } => oids,
+    }
+}
+
+/// An OID BER can carry: two arcs at least, the first 0, 1 or 2, and the
+/// second below 40 under 0 and 1 (the first two share one sub-identifier).
+fn check_oid(oid: &Oid) -> Result<(), ClientErrorKind> {
+    let ok = match oid.arcs() {
+        [0 | 1, second, ..] => *second < 40,
+        [2, _, ..] => true,
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ClientErrorKind::Encode(format!(
+            "OID {oid} cannot be encoded (it needs two arcs, the first 0, 1 or 2)"
+        )))
+    }
+}
+
+/// The wire codec's user, with master keys, for a client user.
+fn usm_user(user: &super::V3User) -> Result<UsmUser, usm::UsmError> {
+    let mut out = UsmUser::new(user.user.as_bytes());
+    if let Some((protocol, password)) = &user.auth {
+        let protocol = match protocol {
+            AuthProtocol::Md5 => usm::AuthProtocol::Md5,
+            AuthProtocol::Sha1 => usm::AuthProtocol::Sha1,
+            AuthProtocol::Sha224 => usm::AuthProtocol::Sha224,
+            AuthProtocol::Sha256 => usm::AuthProtocol::Sha256,
+            AuthProtocol::Sha384 => usm::AuthProtocol::Sha384,
+            AuthProtocol::Sha512 => usm::AuthProtocol::Sha512,
+        };
+        out = out.with_auth(protocol, password.as_bytes())?;
+    }
+    if let Some((protocol, password)) = &user.privacy {
+        let protocol = match protocol {
+            PrivProtocol::Des => usm::PrivProtocol::Des,
+            PrivProtocol::Aes128 => usm::PrivProtocol::Aes128,
+        };
+        out = out.with_privacy(protocol, password.as_bytes())?;
+    }
+    Ok(out)
 }
 
 /// Default per-request timeout: printers on a LAN answer in milliseconds, and
