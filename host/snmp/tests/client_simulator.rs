@@ -217,3 +217,54 @@ async fn a_wrong_engine_time_from_discovery_is_resynchronised_once() {
     let got = session.get(std::slice::from_ref(&sys_name)).await.unwrap();
     assert_eq!(got[0].1, recording().get(&sys_name));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn corrupted_answers_are_refused_in_time_and_never_panic() {
+    // Every answer has one byte flipped. A flip in the framing, the community
+    // or the request-id must make the client refuse the answer; a flip inside
+    // the value comes back as a (wrong) value, as it would from a real line;
+    // a flip in error-index is harmless. Whatever lands, each request ends
+    // within its timeout and nothing panics.
+    let fleet = Fleet::start(
+        vec![recording()],
+        FleetConfig {
+            base: Ipv4Addr::new(127, 62, 40, 1),
+            port: 16262,
+            faults: quire_snmp::responder::Faults {
+                corrupt: 1.0,
+                ..Default::default()
+            },
+            ..FleetConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let address = fleet.addr(0).unwrap();
+    let sys_descr = oid("1.3.6.1.2.1.1.1.0");
+    let config = ClientConfig {
+        timeout: Duration::from_millis(100),
+        retries: 0,
+        ..ClientConfig::default()
+    };
+    let mut refused = 0;
+    for _ in 0..20 {
+        let community = Credentials::V2c {
+            community: "public".into(),
+        };
+        let started = std::time::Instant::now();
+        let outcome = match Session::open(address, community, config.clone()).await {
+            Err(e) => Err(e),
+            Ok(session) => session.get(std::slice::from_ref(&sys_descr)).await,
+        };
+        assert!(started.elapsed() < Duration::from_secs(1), "{outcome:?}");
+        if outcome.is_err() {
+            refused += 1;
+        }
+    }
+    assert!(
+        fleet.answered() >= 20,
+        "the simulator answered {}",
+        fleet.answered()
+    );
+    assert!(refused > 0, "no corrupted answer was refused in 20");
+}
