@@ -1,0 +1,161 @@
+//! Both daylight-saving transitions in Europe/Berlin and America/New_York (2026):
+//! Berlin springs forward on Sun 29 March (02:00 → 03:00) and falls back on Sun 25 October
+//! (03:00 → 02:00); New York springs forward on Sun 8 March and falls back on Sun 1 November
+//! (02:00 → 01:00).
+
+use quire_schedule::{Day, Schedule, Timestamp};
+
+use crate::{at, runs, zone};
+
+fn weekly_sunday(hour: u8) -> Schedule {
+    Schedule::Weekly {
+        days: [Day::Sunday].into(),
+        hours: [hour].into(),
+    }
+}
+
+fn hourly() -> Schedule {
+    Schedule::EveryHours {
+        n: 1,
+        starting_at: 0,
+    }
+}
+
+fn utc(instant: &str) -> Timestamp {
+    instant.parse().unwrap()
+}
+
+#[test]
+fn berlin_spring_forward_a_0200_job_runs_at_0300_once() {
+    let tz = zone("Europe/Berlin");
+    assert_eq!(
+        runs(&weekly_sunday(2), &tz, at(&tz, "2026-03-28T12:00"), 2),
+        ["Sun 2026-03-29 03:00 +02:00", "Sun 2026-04-05 02:00 +02:00"]
+    );
+}
+
+#[test]
+fn new_york_spring_forward_a_0200_job_runs_at_0300_once() {
+    let tz = zone("America/New_York");
+    assert_eq!(
+        runs(&weekly_sunday(2), &tz, at(&tz, "2026-03-07T12:00"), 2),
+        ["Sun 2026-03-08 03:00 -04:00", "Sun 2026-03-15 02:00 -04:00"]
+    );
+}
+
+#[test]
+fn a_skipped_hour_and_the_hour_after_it_are_one_run() {
+    let tz = zone("Europe/Berlin");
+    let schedule = Schedule::Weekly {
+        days: [Day::Sunday].into(),
+        hours: [2, 3].into(),
+    };
+    assert_eq!(
+        runs(&schedule, &tz, at(&tz, "2026-03-29T00:00"), 2),
+        ["Sun 2026-03-29 03:00 +02:00", "Sun 2026-04-05 02:00 +02:00"]
+    );
+}
+
+#[test]
+fn new_york_fall_back_a_0100_job_runs_once_at_the_first_0100() {
+    let tz = zone("America/New_York");
+    assert_eq!(
+        runs(&weekly_sunday(1), &tz, at(&tz, "2026-10-31T12:00"), 2),
+        ["Sun 2026-11-01 01:00 -04:00", "Sun 2026-11-08 01:00 -05:00"]
+    );
+    // Asked during the repeated hour, after the first 01:00 has run: not again that night.
+    assert_eq!(
+        runs(&weekly_sunday(1), &tz, utc("2026-11-01T06:30Z"), 1),
+        ["Sun 2026-11-08 01:00 -05:00"]
+    );
+}
+
+#[test]
+fn berlin_fall_back_a_0200_job_runs_once_at_the_first_0200() {
+    let tz = zone("Europe/Berlin");
+    assert_eq!(
+        runs(&weekly_sunday(2), &tz, at(&tz, "2026-10-24T12:00"), 2),
+        ["Sun 2026-10-25 02:00 +02:00", "Sun 2026-11-01 02:00 +01:00"]
+    );
+}
+
+/// Hourly runs from `from` to `until` (UTC) as UTC instants.
+fn hourly_utc(zone_name: &str, from: &str, count: usize) -> Vec<String> {
+    let tz = zone(zone_name);
+    let mut after = utc(from);
+    (0..count)
+        .map(|_| {
+            after = hourly().next_after(after, &tz).unwrap();
+            after.to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn berlin_hourly_across_spring_forward_has_no_duplicate_and_no_gap() {
+    // 01:00 CET, [02:00 does not exist → 03:00 CEST], 03:00 CEST is the same run, 04:00 CEST.
+    assert_eq!(
+        hourly_utc("Europe/Berlin", "2026-03-28T23:30Z", 4),
+        [
+            "2026-03-29T00:00:00Z",
+            "2026-03-29T01:00:00Z",
+            "2026-03-29T02:00:00Z",
+            "2026-03-29T03:00:00Z",
+        ]
+    );
+}
+
+#[test]
+fn berlin_hourly_across_fall_back_skips_only_the_repeated_hour() {
+    // 02:00 CEST runs; the repeated 02:00 CET (01:00Z) does not; 03:00 CET does.
+    assert_eq!(
+        hourly_utc("Europe/Berlin", "2026-10-24T22:30Z", 4),
+        [
+            "2026-10-24T23:00:00Z",
+            "2026-10-25T00:00:00Z",
+            "2026-10-25T02:00:00Z",
+            "2026-10-25T03:00:00Z",
+        ]
+    );
+}
+
+#[test]
+fn new_york_hourly_across_spring_forward_has_no_duplicate_and_no_gap() {
+    assert_eq!(
+        hourly_utc("America/New_York", "2026-03-08T05:30Z", 4),
+        [
+            "2026-03-08T06:00:00Z",
+            "2026-03-08T07:00:00Z",
+            "2026-03-08T08:00:00Z",
+            "2026-03-08T09:00:00Z",
+        ]
+    );
+}
+
+#[test]
+fn new_york_hourly_across_fall_back_skips_only_the_repeated_hour() {
+    // 00:00 EDT, 01:00 EDT, [01:00 EST repeated, skipped], 02:00 EST.
+    assert_eq!(
+        hourly_utc("America/New_York", "2026-11-01T03:30Z", 3),
+        [
+            "2026-11-01T04:00:00Z",
+            "2026-11-01T05:00:00Z",
+            "2026-11-01T07:00:00Z",
+        ]
+    );
+}
+
+#[test]
+fn local_devices_every_thirty_minutes_keep_their_pace_when_clocks_fall_back() {
+    let tz = zone("America/New_York");
+    let schedule = Schedule::EveryMinutes { n: 30 };
+    assert_eq!(
+        runs(&schedule, &tz, utc("2026-11-01T05:10Z"), 4),
+        [
+            "Sun 2026-11-01 01:30 -04:00",
+            "Sun 2026-11-01 01:00 -05:00",
+            "Sun 2026-11-01 01:30 -05:00",
+            "Sun 2026-11-01 02:00 -05:00",
+        ]
+    );
+}

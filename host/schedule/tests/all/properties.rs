@@ -1,0 +1,50 @@
+use proptest::prelude::*;
+use quire_schedule::{Day, Schedule, Timestamp};
+
+use crate::zone;
+
+const DAYS: [Day; 7] = [
+    Day::Monday,
+    Day::Tuesday,
+    Day::Wednesday,
+    Day::Thursday,
+    Day::Friday,
+    Day::Saturday,
+    Day::Sunday,
+];
+
+fn schedule() -> impl Strategy<Value = Schedule> {
+    prop_oneof![
+        (
+            proptest::collection::btree_set(proptest::sample::select(&DAYS[..]), 1..=7),
+            proptest::collection::btree_set(0u8..24, 1..=24),
+        )
+            .prop_map(|(days, hours)| Schedule::Weekly { days, hours }),
+        (1u8..=24, 0u8..24).prop_map(|(n, starting_at)| Schedule::EveryHours { n, starting_at }),
+        proptest::sample::select(&[5u8, 10, 15, 20, 30, 60][..])
+            .prop_map(|n| Schedule::EveryMinutes { n }),
+    ]
+}
+
+proptest! {
+    /// Any valid repeating schedule keeps firing, each run strictly after the last and within
+    /// a week and a day of it, whatever the zone and instant (2000–2040, DST nights included).
+    #[test]
+    fn runs_strictly_increase_and_keep_coming(
+        schedule in schedule(),
+        zone_name in proptest::sample::select(
+            &["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC"][..]
+        ),
+        second in 946_684_800i64..2_208_988_800,
+    ) {
+        prop_assert!(schedule.validate("schedule").is_ok());
+        let tz = zone(zone_name);
+        let mut after = Timestamp::from_second(second).unwrap();
+        for _ in 0..30 {
+            let next = schedule.next_after(after, &tz).unwrap();
+            prop_assert!(next > after);
+            prop_assert!(next.as_second() - after.as_second() <= 8 * 24 * 3600);
+            after = next;
+        }
+    }
+}
