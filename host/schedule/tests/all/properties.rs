@@ -48,3 +48,38 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Asking again from any instant before the next run gives the same run, so an agent
+    /// that wakes early, or restarts, neither skips nor repeats a run.
+    #[test]
+    fn asking_again_before_the_next_run_gives_the_same_run(
+        schedule in schedule(),
+        zone_name in proptest::sample::select(&["Europe/Berlin", "America/New_York"][..]),
+        second in 946_684_800i64..2_208_988_800,
+        fraction in 0u32..1000,
+    ) {
+        let tz = zone(zone_name);
+        let after = Timestamp::from_second(second).unwrap();
+        let next = schedule.next_after(after, &tz).unwrap();
+        let wait = next.as_second() - after.as_second();
+        let early = Timestamp::from_second(after.as_second() + wait * i64::from(fraction) / 1000)
+            .unwrap();
+        prop_assert_eq!(schedule.next_after(early, &tz), Some(next));
+    }
+
+    /// Hourly runs are never more than two real hours apart: only the hour repeated when
+    /// clocks fall back is left out.
+    #[test]
+    fn hourly_runs_leave_out_at_most_the_repeated_hour(
+        zone_name in proptest::sample::select(&["Europe/Berlin", "America/New_York"][..]),
+        second in 946_684_800i64..2_208_988_800,
+    ) {
+        let tz = zone(zone_name);
+        let hourly = Schedule::EveryHours { n: 1, starting_at: 0 };
+        let after = Timestamp::from_second(second).unwrap();
+        let next = hourly.next_after(after, &tz).unwrap();
+        let then = hourly.next_after(next, &tz).unwrap();
+        prop_assert!((3600..=7200).contains(&(then.as_second() - next.as_second())));
+    }
+}
