@@ -47,6 +47,15 @@ pub(crate) fn parse_word<T: DeserializeOwned>(column: &'static str, value: Strin
     })
 }
 
+/// A stored row index back as the device's `u32`.
+pub(crate) fn stored_u32(column: &'static str, value: i64) -> Result<u32> {
+    u32::try_from(value).map_err(|e| Error::Corrupt {
+        column,
+        value: value.to_string(),
+        reason: e.to_string(),
+    })
+}
+
 /// A strategy reference from its two columns, when the name is set.
 pub(crate) fn strategy(name: Option<String>, version: Option<String>) -> Option<StrategyRef> {
     Some(StrategyRef {
@@ -81,7 +90,7 @@ macro_rules! queries {
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
         use crate::backend::{
-            group_addresses, identity_key, parse_word, strategy, word,
+            group_addresses, identity_key, parse_word, stored_u32, strategy, word,
         };
         use crate::error::{Context, Error, Result};
         use crate::types::*;
@@ -397,6 +406,37 @@ macro_rules! queries {
                 .collect()
         }
 
+        pub(crate) async fn alert_history(
+            pool: &Pool<Db>,
+            device: DeviceId,
+        ) -> Result<Vec<AlertRecord>> {
+            let context = || format!("reading the alert history of {device}");
+            let rows = sqlx::query(
+                "SELECT a.reading_id, r.taken_at, a.idx, a.code, a.severity, a.alert_group, \
+                 a.description FROM alerts a JOIN readings r ON r.id = a.reading_id \
+                 WHERE a.device_id = $1 ORDER BY r.taken_at, a.reading_id, a.idx",
+            )
+            .bind(device.0)
+            .fetch_all(pool)
+            .await
+            .context(context)?;
+            rows.iter()
+                .map(|row| {
+                    let severity: String = row.try_get("severity").context(context)?;
+                    let stored_index: i64 = row.try_get("idx").context(context)?;
+                    Ok(AlertRecord {
+                        reading_id: ReadingId(row.try_get("reading_id").context(context)?),
+                        taken_at: row.try_get("taken_at").context(context)?,
+                        index: stored_u32("alerts.idx", stored_index)?,
+                        code: row.try_get("code").context(context)?,
+                        severity: parse_word("alerts.severity", severity)?,
+                        group: row.try_get("alert_group").context(context)?,
+                        description: row.try_get("description").context(context)?,
+                    })
+                })
+                .collect()
+        }
+
         pub(crate) async fn supply_history(
             pool: &Pool<Db>,
             device: DeviceId,
@@ -422,11 +462,7 @@ macro_rules! queries {
                     Ok(SupplyRecord {
                         reading_id: ReadingId(row.try_get("reading_id").context(context)?),
                         taken_at: row.try_get("taken_at").context(context)?,
-                        index: u32::try_from(stored_index).map_err(|e| Error::Corrupt {
-                            column: "supplies.idx",
-                            value: stored_index.to_string(),
-                            reason: e.to_string(),
-                        })?,
+                        index: stored_u32("supplies.idx", stored_index)?,
                         description: row.try_get("description").context(context)?,
                         kind: row.try_get("kind").context(context)?,
                         color: row.try_get("color").context(context)?,

@@ -42,8 +42,8 @@ use sqlx::sqlite::{
 
 pub use crate::error::{Error, Result};
 pub use crate::types::{
-    AccountId, Device, DeviceAddress, DeviceId, Ingest, IngestOutcome, ReadingId, SiteId,
-    StoredReading, SupplyRecord,
+    AccountId, AlertRecord, Device, DeviceAddress, DeviceId, Ingest, IngestOutcome, ReadingId,
+    SiteId, StoredReading, SupplyRecord,
 };
 pub use crate::url::redact;
 
@@ -219,5 +219,10 @@ impl Store {
     /// One supply's levels over time, oldest first, as a graph draws them.
     pub async fn supply_history(&self, device: DeviceId, index: u32) -> Result<Vec<SupplyRecord>> {
         dispatch!(self.supply_history(device, index))
+    }
+
+    /// A device's alert rows over time, oldest first, each reading's in the device's order.
+    pub async fn alert_history(&self, device: DeviceId) -> Result<Vec<AlertRecord>> {
+        dispatch!(self.alert_history(device))
     }
 }

@@ -1,7 +1,7 @@
 //! What the store hands back: plain rows turned into domain types, so callers never see sqlx.
 
 use chrono::{DateTime, Utc};
-use quire_model::{Cycle, Reading, StrategyRef, SupplyState};
+use quire_model::{AlertSeverity, Cycle, Reading, StrategyRef, SupplyState};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
@@ -150,4 +150,23 @@ pub struct SupplyRecord {
     pub state: SupplyState,
     /// The cartridge serial: a change means a new cartridge.
     pub serial: Option<String>,
+}
+
+/// One row of a device's alert table, as one reading saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecord {
+    /// The reading it came from.
+    pub reading_id: ReadingId,
+    /// When that reading was taken.
+    pub taken_at: DateTime<Utc>,
+    /// The device's row index.
+    pub index: u32,
+    /// prtAlertCode or the vendor's code.
+    pub code: i32,
+    /// How severe the device says it is.
+    pub severity: AlertSeverity,
+    /// The sub-unit concerned.
+    pub group: Option<String>,
+    /// The device's own text.
+    pub description: Option<String>,
 }

@@ -1,6 +1,6 @@
 //! Ingest: device identity, history order, and readings that say little.
 
-use quire_model::{Cycle, Identity, Reading, Supply, SupplyState};
+use quire_model::{AlertSeverity, Cycle, Identity, Reading, Supply, SupplyState};
 use quire_store::Ingest;
 
 use crate::support::{at, backends, kyocera, printer_mib};
@@ -204,6 +204,33 @@ async fn readings_and_supply_history_come_back_in_order() {
         );
         assert_eq!(waste[0].state, SupplyState::SomeRemaining, "{}", db.backend);
 
+        let alerts = store.alert_history(device).await.unwrap();
+        let seen: Vec<_> = alerts
+            .iter()
+            .map(|a| (a.taken_at, a.code, a.severity))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (at(8, 0), 503, AlertSeverity::Warning),
+                (at(12, 0), 503, AlertSeverity::Warning),
+                (at(18, 0), 503, AlertSeverity::Warning),
+            ],
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            alerts[0].group.as_deref(),
+            Some("general-printer"),
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            alerts[0].reading_id, outcomes[0].reading_id,
+            "{}",
+            db.backend
+        );
+
         // The late noon reading did not move the device's last sighting back.
         assert_eq!(
             store.device(device).await.unwrap().last_seen,
@@ -295,6 +322,56 @@ async fn a_reading_with_nulls_round_trips_and_is_keyed_by_its_address() {
         assert_eq!(
             (supply[0].level, supply[0].state),
             (None, SupplyState::Unknown),
+            "{}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_new_printer_uploaded_by_several_requests_at_once_is_one_device() {
+    for db in backends().await {
+        let store = db.open().await;
+        let account = store.create_account("Acme", None, false).await.unwrap();
+        let uploads = (0..8).map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let reading = kyocera("VD21457943", "00:17:c8:b9:02:de", 7432 + n, 7056);
+                let address = format!("10.0.0.{}", 5 + n);
+                store
+                    .ingest(
+                        account,
+                        &address,
+                        at(9, 0),
+                        Cycle::Discovery,
+                        &printer_mib(),
+                        &reading,
+                        None,
+                    )
+                    .await
+            })
+        });
+        let mut outcomes = Vec::new();
+        for upload in uploads.collect::<Vec<_>>() {
+            outcomes.push(
+                upload
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|e| panic!("{}: {e}", db.backend)),
+            );
+        }
+        assert_eq!(
+            outcomes.iter().filter(|o| o.new_device).count(),
+            1,
+            "{}",
+            db.backend
+        );
+        let devices = store.devices(account).await.unwrap();
+        assert_eq!(devices.len(), 1, "{}", db.backend);
+        assert_eq!(devices[0].addresses.len(), 8, "{}", db.backend);
+        assert_eq!(
+            store.readings(devices[0].id, 100).await.unwrap().len(),
+            8,
             "{}",
             db.backend
         );
