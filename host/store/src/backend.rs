@@ -1,0 +1,501 @@
+//! The queries, written once and instantiated per backend.
+//!
+//! SQLite and PostgreSQL accept the same SQL here (`$n` binds, `ON CONFLICT`,
+//! `RETURNING`), and sqlx maps `DateTime<Utc>` and `Json` to each backend's own
+//! column types, so one text serves both; a macro instantiates it for each pool
+//! type because sqlx's generic executor bounds would cost more words than the queries.
+
+use quire_model::StrategyRef;
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::error::{Error, Result};
+use crate::types::DeviceAddress;
+
+/// The device's identity key; the rule is documented in the crate doc.
+pub(crate) fn identity_key(serial: Option<&str>, mac: Option<&str>, address: &str) -> String {
+    fn present(v: Option<&str>) -> Option<&str> {
+        v.map(str::trim).filter(|v| !v.is_empty())
+    }
+    let mac = present(mac).map(|m| {
+        m.chars()
+            .filter(char::is_ascii_hexdigit)
+            .collect::<String>()
+            .to_ascii_lowercase()
+    });
+    match (present(serial), mac) {
+        (Some(serial), Some(mac)) => format!("serial:{serial}/mac:{mac}"),
+        (Some(serial), None) => format!("serial:{serial}"),
+        (None, Some(mac)) => format!("mac:{mac}"),
+        (None, None) => format!("address:{}", address.trim()),
+    }
+}
+
+/// A model enum as the kebab-case word its serde form uses, so the column reads like the JSON.
+pub(crate) fn word<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(word)) => word,
+        other => unreachable!("model enums serialise to a string, got {other:?}"),
+    }
+}
+
+/// The inverse of [`word`], naming the column when the stored word is unknown.
+pub(crate) fn parse_word<T: DeserializeOwned>(column: &'static str, value: String) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(value.clone())).map_err(|e| Error::Corrupt {
+        column,
+        value,
+        reason: e.to_string(),
+    })
+}
+
+/// A stored row index back as the device's `u32`.
+pub(crate) fn stored_u32(column: &'static str, value: i64) -> Result<u32> {
+    u32::try_from(value).map_err(|e| Error::Corrupt {
+        column,
+        value: value.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// A strategy reference from its two columns, when the name is set.
+pub(crate) fn strategy(name: Option<String>, version: Option<String>) -> Option<StrategyRef> {
+    Some(StrategyRef {
+        name: name?,
+        version: version.unwrap_or_default(),
+    })
+}
+
+/// Groups address rows (device id first) by device, keeping their order.
+pub(crate) fn group_addresses(
+    rows: Vec<(i64, DeviceAddress)>,
+) -> std::collections::HashMap<i64, Vec<DeviceAddress>> {
+    let mut by_device = std::collections::HashMap::<i64, Vec<DeviceAddress>>::new();
+    for (device, address) in rows {
+        by_device.entry(device).or_default().push(address);
+    }
+    by_device
+}
+
+/// Columns of `devices` as every device query selects them (a macro, so the SQL stays a literal).
+macro_rules! device_columns {
+    () => {
+        "id, account_id, site_id, serial, mac, manufacturer, model, \
+         first_seen, last_seen, strategy_name, strategy_version"
+    };
+}
+
+macro_rules! queries {
+    ($db:ty) => {
+        use quire_model::{Reading, StrategyRef};
+        use sqlx::types::Json;
+        use sqlx::{Pool, QueryBuilder, Row, Transaction};
+
+        use crate::backend::{
+            group_addresses, identity_key, parse_word, stored_u32, strategy, word,
+        };
+        use crate::error::{Context, Error, Result};
+        use crate::types::*;
+
+        type Db = $db;
+        type DbRow = <Db as sqlx::Database>::Row;
+
+        pub(crate) async fn migrate(pool: &Pool<Db>) -> Result<(), sqlx::migrate::MigrateError> {
+            MIGRATOR.run(pool).await
+        }
+
+        pub(crate) async fn create_account(
+            pool: &Pool<Db>,
+            name: &str,
+            parent: Option<AccountId>,
+            is_dealer: bool,
+        ) -> Result<AccountId> {
+            sqlx::query_scalar(
+                "INSERT INTO accounts (parent_id, name, is_dealer) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(parent.map(|p| p.0))
+            .bind(name)
+            .bind(is_dealer)
+            .fetch_one(pool)
+            .await
+            .map(AccountId)
+            .context(|| format!("creating account `{name}`"))
+        }
+
+        pub(crate) async fn create_site(
+            pool: &Pool<Db>,
+            account: AccountId,
+            name: &str,
+        ) -> Result<SiteId> {
+            sqlx::query_scalar(
+                "INSERT INTO sites (account_id, name) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(account.0)
+            .bind(name)
+            .fetch_one(pool)
+            .await
+            .map(SiteId)
+            .context(|| format!("creating site `{name}` in {account}"))
+        }
+
+        pub(crate) async fn ingest_batch(
+            pool: &Pool<Db>,
+            items: &[Ingest<'_>],
+        ) -> Result<Vec<IngestOutcome>> {
+            let mut tx = pool.begin().await.context(|| "starting ingest".into())?;
+            let mut outcomes = Vec::with_capacity(items.len());
+            for item in items {
+                outcomes.push(ingest_one(&mut tx, item).await?);
+            }
+            tx.commit().await.context(|| format!("committing {} readings", items.len()))?;
+            Ok(outcomes)
+        }
+
+        /// Device, address, reading, supplies, alerts: the caller's transaction makes them one.
+        async fn ingest_one(tx: &mut Transaction<'static, Db>, item: &Ingest<'_>) -> Result<IngestOutcome> {
+            let identity = &item.reading.identity;
+            let key = identity_key(identity.serial.as_deref(), identity.mac.as_deref(), item.address);
+            let context = || format!("ingesting the reading of `{}` at {}", key, item.address);
+
+            // Known devices are the common case, so try the update first; insert only
+            // when it matched nothing, and update again if a concurrent ingest won the insert.
+            let mut new_device = false;
+            let mut device = update_device(tx, item, &key).await.context(context)?;
+            if device.is_none() {
+                device = sqlx::query_scalar(
+                    "INSERT INTO devices (account_id, identity, serial, mac, manufacturer, model, \
+                     first_seen, last_seen, strategy_name, strategy_version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) \
+                     ON CONFLICT (account_id, identity) DO NOTHING RETURNING id",
+                )
+                .bind(item.account.0)
+                .bind(&key)
+                .bind(identity.serial.as_deref())
+                .bind(identity.mac.as_deref())
+                .bind(identity.manufacturer.as_deref())
+                .bind(identity.model.as_deref())
+                .bind(item.taken_at)
+                .bind(&item.strategy.name)
+                .bind(&item.strategy.version)
+                .fetch_optional(&mut **tx)
+                .await
+                .context(context)?;
+                new_device = device.is_some();
+            }
+            let device = match device {
+                Some(id) => id,
+                None => update_device(tx, item, &key)
+                    .await
+                    .context(context)?
+                    .ok_or_else(|| Error::NotFound { what: format!("device `{key}` after insert") })?,
+            };
+
+            sqlx::query(
+                "INSERT INTO device_addresses (device_id, address, first_seen, last_seen) \
+                 VALUES ($1, $2, $3, $3) ON CONFLICT (device_id, address) DO UPDATE SET \
+                 last_seen = CASE WHEN excluded.last_seen > device_addresses.last_seen \
+                 THEN excluded.last_seen ELSE device_addresses.last_seen END",
+            )
+            .bind(device)
+            .bind(item.address)
+            .bind(item.taken_at)
+            .execute(&mut **tx)
+            .await
+            .context(context)?;
+
+            let reading: i64 = sqlx::query_scalar(
+                "INSERT INTO readings (device_id, taken_at, cycle, strategy_name, strategy_version, reading, raw) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(device)
+            .bind(item.taken_at)
+            .bind(word(&item.cycle))
+            .bind(&item.strategy.name)
+            .bind(&item.strategy.version)
+            .bind(Json(item.reading))
+            .bind(item.raw)
+            .fetch_one(&mut **tx)
+            .await
+            .context(context)?;
+
+            if !item.reading.supplies.is_empty() {
+                let mut insert = QueryBuilder::<Db>::new(
+                    "INSERT INTO supplies (device_id, reading_id, idx, description, kind, color, \
+                     level, max_level, percent, state, serial) ",
+                );
+                insert.push_values(&item.reading.supplies, |mut row, s| {
+                    row.push_bind(device)
+                        .push_bind(reading)
+                        .push_bind(i64::from(s.index))
+                        .push_bind(&s.description)
+                        .push_bind(&s.kind)
+                        .push_bind(s.color.as_deref())
+                        .push_bind(s.level)
+                        .push_bind(s.max)
+                        .push_bind(s.percent.map(i32::from))
+                        .push_bind(word(&s.state))
+                        .push_bind(s.serial.as_deref());
+                });
+                insert.build().execute(&mut **tx).await.context(context)?;
+            }
+            if !item.reading.alerts.is_empty() {
+                let mut insert = QueryBuilder::<Db>::new(
+                    "INSERT INTO alerts (device_id, reading_id, idx, code, severity, alert_group, description) ",
+                );
+                insert.push_values(&item.reading.alerts, |mut row, a| {
+                    row.push_bind(device)
+                        .push_bind(reading)
+                        .push_bind(i64::from(a.index))
+                        .push_bind(a.code)
+                        .push_bind(word(&a.severity))
+                        .push_bind(a.group.as_deref())
+                        .push_bind(a.description.as_deref());
+                });
+                insert.build().execute(&mut **tx).await.context(context)?;
+            }
+            Ok(IngestOutcome {
+                device_id: DeviceId(device),
+                reading_id: ReadingId(reading),
+                new_device,
+            })
+        }
+
+        /// Refreshes a known device from a reading; what the reading does not say is kept,
+        /// and an older reading delivered late does not move `last_seen` or the strategy back.
+        async fn update_device(
+            tx: &mut Transaction<'static, Db>,
+            item: &Ingest<'_>,
+            key: &str,
+        ) -> Result<Option<i64>, sqlx::Error> {
+            let identity = &item.reading.identity;
+            sqlx::query_scalar(
+                "UPDATE devices SET serial = COALESCE($3, serial), mac = COALESCE($4, mac), \
+                 manufacturer = COALESCE($5, manufacturer), model = COALESCE($6, model), \
+                 strategy_name = CASE WHEN $7 >= last_seen THEN $8 ELSE strategy_name END, \
+                 strategy_version = CASE WHEN $7 >= last_seen THEN $9 ELSE strategy_version END, \
+                 last_seen = CASE WHEN $7 > last_seen THEN $7 ELSE last_seen END \
+                 WHERE account_id = $1 AND identity = $2 RETURNING id",
+            )
+            .bind(item.account.0)
+            .bind(key)
+            .bind(identity.serial.as_deref())
+            .bind(identity.mac.as_deref())
+            .bind(identity.manufacturer.as_deref())
+            .bind(identity.model.as_deref())
+            .bind(item.taken_at)
+            .bind(&item.strategy.name)
+            .bind(&item.strategy.version)
+            .fetch_optional(&mut **tx)
+            .await
+        }
+
+        fn device_from_row(row: &DbRow, addresses: Vec<DeviceAddress>) -> Result<Device, sqlx::Error> {
+            Ok(Device {
+                id: DeviceId(row.try_get("id")?),
+                account_id: AccountId(row.try_get("account_id")?),
+                site_id: row.try_get::<Option<i64>, _>("site_id")?.map(SiteId),
+                serial: row.try_get("serial")?,
+                mac: row.try_get("mac")?,
+                manufacturer: row.try_get("manufacturer")?,
+                model: row.try_get("model")?,
+                first_seen: row.try_get("first_seen")?,
+                last_seen: row.try_get("last_seen")?,
+                strategy: strategy(row.try_get("strategy_name")?, row.try_get("strategy_version")?),
+                addresses,
+            })
+        }
+
+        fn address_from_row(row: &DbRow) -> Result<(i64, DeviceAddress), sqlx::Error> {
+            Ok((
+                row.try_get("device_id")?,
+                DeviceAddress {
+                    address: row.try_get("address")?,
+                    first_seen: row.try_get("first_seen")?,
+                    last_seen: row.try_get("last_seen")?,
+                },
+            ))
+        }
+
+        pub(crate) async fn device(pool: &Pool<Db>, id: DeviceId) -> Result<Device> {
+            let context = || format!("reading {id}");
+            let row = sqlx::query(concat!("SELECT ", device_columns!(), " FROM devices WHERE id = $1"))
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
+                .context(context)?
+                .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
+            let addresses = sqlx::query(
+                "SELECT device_id, address, first_seen, last_seen FROM device_addresses \
+                 WHERE device_id = $1 ORDER BY first_seen, address",
+            )
+            .bind(id.0)
+            .fetch_all(pool)
+            .await
+            .context(context)?
+            .iter()
+            .map(|row| address_from_row(row).map(|(_, a)| a))
+            .collect::<Result<_, _>>()
+            .context(context)?;
+            device_from_row(&row, addresses).context(context)
+        }
+
+        pub(crate) async fn devices(pool: &Pool<Db>, account: AccountId) -> Result<Vec<Device>> {
+            let context = || format!("listing the devices of {account}");
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                device_columns!(),
+                " FROM devices WHERE account_id = $1 ORDER BY id"
+            ))
+            .bind(account.0)
+            .fetch_all(pool)
+            .await
+            .context(context)?;
+            let addresses = sqlx::query(
+                "SELECT a.device_id, a.address, a.first_seen, a.last_seen FROM device_addresses a \
+                 JOIN devices d ON d.id = a.device_id WHERE d.account_id = $1 \
+                 ORDER BY a.device_id, a.first_seen, a.address",
+            )
+            .bind(account.0)
+            .fetch_all(pool)
+            .await
+            .context(context)?
+            .iter()
+            .map(address_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .context(context)?;
+            let mut addresses = group_addresses(addresses);
+            rows.iter()
+                .map(|row| {
+                    let id: i64 = row.try_get("id")?;
+                    device_from_row(row, addresses.remove(&id).unwrap_or_default())
+                })
+                .collect::<Result<_, _>>()
+                .context(context)
+        }
+
+        pub(crate) async fn readings(
+            pool: &Pool<Db>,
+            device: DeviceId,
+            limit: u32,
+        ) -> Result<Vec<StoredReading>> {
+            let context = || format!("reading the readings of {device}");
+            let rows = sqlx::query(
+                "SELECT id, device_id, taken_at, cycle, strategy_name, strategy_version, reading, raw \
+                 FROM readings WHERE device_id = $1 ORDER BY taken_at DESC, id DESC LIMIT $2",
+            )
+            .bind(device.0)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .context(context)?;
+            rows.iter()
+                .map(|row| {
+                    let cycle: String = row.try_get("cycle").context(context)?;
+                    let Json(reading): Json<Reading> = row.try_get("reading").context(context)?;
+                    Ok(StoredReading {
+                        id: ReadingId(row.try_get("id").context(context)?),
+                        device_id: DeviceId(row.try_get("device_id").context(context)?),
+                        taken_at: row.try_get("taken_at").context(context)?,
+                        cycle: parse_word("readings.cycle", cycle)?,
+                        strategy: StrategyRef {
+                            name: row.try_get("strategy_name").context(context)?,
+                            version: row.try_get("strategy_version").context(context)?,
+                        },
+                        reading,
+                        raw: row.try_get("raw").context(context)?,
+                    })
+                })
+                .collect()
+        }
+
+        pub(crate) async fn alert_history(
+            pool: &Pool<Db>,
+            device: DeviceId,
+        ) -> Result<Vec<AlertRecord>> {
+            let context = || format!("reading the alert history of {device}");
+            let rows = sqlx::query(
+                "SELECT a.reading_id, r.taken_at, a.idx, a.code, a.severity, a.alert_group, \
+                 a.description FROM alerts a JOIN readings r ON r.id = a.reading_id \
+                 WHERE a.device_id = $1 ORDER BY r.taken_at, a.reading_id, a.idx",
+            )
+            .bind(device.0)
+            .fetch_all(pool)
+            .await
+            .context(context)?;
+            rows.iter()
+                .map(|row| {
+                    let severity: String = row.try_get("severity").context(context)?;
+                    let stored_index: i64 = row.try_get("idx").context(context)?;
+                    Ok(AlertRecord {
+                        reading_id: ReadingId(row.try_get("reading_id").context(context)?),
+                        taken_at: row.try_get("taken_at").context(context)?,
+                        index: stored_u32("alerts.idx", stored_index)?,
+                        code: row.try_get("code").context(context)?,
+                        severity: parse_word("alerts.severity", severity)?,
+                        group: row.try_get("alert_group").context(context)?,
+                        description: row.try_get("description").context(context)?,
+                    })
+                })
+                .collect()
+        }
+
+        pub(crate) async fn supply_history(
+            pool: &Pool<Db>,
+            device: DeviceId,
+            index: u32,
+        ) -> Result<Vec<SupplyRecord>> {
+            let context = || format!("reading the history of supply {index} of {device}");
+            let rows = sqlx::query(
+                "SELECT s.reading_id, r.taken_at, s.idx, s.description, s.kind, s.color, s.level, \
+                 s.max_level, s.percent, s.state, s.serial FROM supplies s \
+                 JOIN readings r ON r.id = s.reading_id \
+                 WHERE s.device_id = $1 AND s.idx = $2 ORDER BY r.taken_at, s.reading_id",
+            )
+            .bind(device.0)
+            .bind(i64::from(index))
+            .fetch_all(pool)
+            .await
+            .context(context)?;
+            rows.iter()
+                .map(|row| {
+                    let state: String = row.try_get("state").context(context)?;
+                    let percent: Option<i32> = row.try_get("percent").context(context)?;
+                    let stored_index: i64 = row.try_get("idx").context(context)?;
+                    Ok(SupplyRecord {
+                        reading_id: ReadingId(row.try_get("reading_id").context(context)?),
+                        taken_at: row.try_get("taken_at").context(context)?,
+                        index: stored_u32("supplies.idx", stored_index)?,
+                        description: row.try_get("description").context(context)?,
+                        kind: row.try_get("kind").context(context)?,
+                        color: row.try_get("color").context(context)?,
+                        level: row.try_get("level").context(context)?,
+                        max: row.try_get("max_level").context(context)?,
+                        percent: percent
+                            .map(|p| {
+                                u8::try_from(p).map_err(|e| Error::Corrupt {
+                                    column: "supplies.percent",
+                                    value: p.to_string(),
+                                    reason: e.to_string(),
+                                })
+                            })
+                            .transpose()?,
+                        state: parse_word("supplies.state", state)?,
+                        serial: row.try_get("serial").context(context)?,
+                    })
+                })
+                .collect()
+        }
+    };
+}
+
+pub(crate) use queries;
+
+/// SQLite: one file, WAL mode.
+pub(crate) mod sqlite {
+    static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+    super::queries!(sqlx::Sqlite);
+}
+
+/// PostgreSQL: for installations beyond one process.
+pub(crate) mod postgres {
+    static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+    super::queries!(sqlx::Postgres);
+}

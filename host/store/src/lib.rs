@@ -1,0 +1,228 @@
+//! Quire's persistence: the device inventory and the history ingest writes —
+//! readings (with the raw recorded exchange), supplies and alerts — on SQLite
+//! (one file, the default) or PostgreSQL (several server processes, one database).
+//!
+//! It does not judge readings (that is `asm`) nor serve them (that is `server`).
+//!
+//! # Device identity
+//!
+//! A printer is one device however many addresses it answers on: addresses are
+//! attributes, kept in `device_addresses`. Within an account, a device is keyed by
+//!
+//! 1. its serial number and MAC address together, when the reading has both;
+//! 2. the serial alone, when there is no MAC;
+//! 3. the MAC alone, when there is no serial;
+//! 4. the address, when the device gives neither (so it stays one device while it keeps that address).
+//!
+//! MACs compare by their hex digits, case- and separator-blind. A device that
+//! later starts reporting a serial it hid before becomes a new device: the key
+//! never guesses.
+//!
+//! # Backends
+//!
+//! [`Store`] is one type over an enum of pools rather than a trait with two
+//! implementations, because both backends run the same SQL (see `backend.rs`):
+//! callers get one concrete type and the queries are written once. Migrations
+//! live in `migrations/{sqlite,postgres}/` and run on [`Store::open`]. Times are UTC.
+
+mod backend;
+mod error;
+mod types;
+mod url;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use quire_model::{Cycle, Reading, StrategyRef};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use crate::error::{Error, Result};
+pub use crate::types::{
+    AccountId, AlertRecord, Device, DeviceAddress, DeviceId, Ingest, IngestOutcome, ReadingId,
+    SiteId, StoredReading, SupplyRecord,
+};
+pub use crate::url::redact;
+
+/// How long a SQLite writer waits for another before failing: ingest batches are
+/// short, so waiting beats refusing an agent's upload.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// PostgreSQL connections per server process; several processes share one database.
+const POSTGRES_MAX_CONNECTIONS: u32 = 16;
+
+/// The open database.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    /// The URL with its password redacted, for `Debug` and errors.
+    url: String,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same query function on whichever backend the store holds.
+macro_rules! dispatch {
+    ($self:ident . $f:ident ( $($arg:expr),* )) => {
+        match &$self.backend {
+            Backend::Sqlite(pool) => backend::sqlite::$f(pool, $($arg),*).await,
+            Backend::Postgres(pool) => backend::postgres::$f(pool, $($arg),*).await,
+        }
+    };
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("url", &self.url).finish()
+    }
+}
+
+impl Store {
+    /// Opens `sqlite:///path/quire.db` (or a bare path; the file is created if
+    /// missing, in WAL mode so readers do not block ingest) or `postgres://…`,
+    /// and applies any migration not yet applied.
+    ///
+    /// Errors name the URL with its password redacted.
+    pub async fn open(url: &str) -> Result<Store> {
+        let redacted = redact(url);
+        let open_error = |source: Box<dyn std::error::Error + Send + Sync>| Error::Open {
+            url: redacted.clone(),
+            source,
+        };
+        let backend = match url::target(url) {
+            Some(url::Target::Sqlite(path)) => {
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // WAL with NORMAL loses no committed transaction on a process crash,
+                    // only possibly the last ones on power loss; FULL would halve ingest.
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                let pool = SqlitePoolOptions::new()
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| open_error(e.into()))?;
+                backend::sqlite::migrate(&pool)
+                    .await
+                    .map_err(|e| open_error(e.into()))?;
+                Backend::Sqlite(pool)
+            }
+            Some(url::Target::Postgres) => {
+                let options = PgConnectOptions::from_str(url).map_err(|e| open_error(e.into()))?;
+                // The pool retries a refused connection until its acquire timeout; one
+                // direct attempt first reports a wrong host or port at once.
+                PgConnection::connect_with(&options)
+                    .await
+                    .map_err(|e| open_error(e.into()))?
+                    .close()
+                    .await
+                    .map_err(|e| open_error(e.into()))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(POSTGRES_MAX_CONNECTIONS)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| open_error(e.into()))?;
+                backend::postgres::migrate(&pool)
+                    .await
+                    .map_err(|e| open_error(e.into()))?;
+                Backend::Postgres(pool)
+            }
+            None => return Err(Error::UnsupportedUrl { url: redacted }),
+        };
+        Ok(Store {
+            backend,
+            url: redacted,
+        })
+    }
+
+    /// Closes every connection, waiting for them to finish (SQLite checkpoints its WAL).
+    pub async fn close(self) {
+        match self.backend {
+            Backend::Sqlite(pool) => pool.close().await,
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Creates an account under `parent` (none for the main dealer or an orphan).
+    pub async fn create_account(
+        &self,
+        name: &str,
+        parent: Option<AccountId>,
+        is_dealer: bool,
+    ) -> Result<AccountId> {
+        dispatch!(self.create_account(name, parent, is_dealer))
+    }
+
+    /// Creates a site within an account.
+    pub async fn create_site(&self, account: AccountId, name: &str) -> Result<SiteId> {
+        dispatch!(self.create_site(account, name))
+    }
+
+    /// Files one reading: upserts its device (see the crate doc for the identity
+    /// rule), records the address, stores the reading, its supplies and alerts,
+    /// all in one transaction.
+    #[allow(clippy::too_many_arguments)] // The arguments are the reading's own facts; a struct is [`Ingest`].
+    pub async fn ingest(
+        &self,
+        account: AccountId,
+        address: &str,
+        taken_at: chrono::DateTime<chrono::Utc>,
+        cycle: Cycle,
+        strategy: &StrategyRef,
+        reading: &Reading,
+        raw: Option<&str>,
+    ) -> Result<IngestOutcome> {
+        let item = Ingest {
+            account,
+            address,
+            taken_at,
+            cycle,
+            strategy,
+            reading,
+            raw,
+        };
+        let mut outcomes = self.ingest_batch(&[item]).await?;
+        Ok(outcomes.remove(0))
+    }
+
+    /// Files many readings in one transaction, in order: one commit per batch is
+    /// what makes ingest fast. Any failure rolls the whole batch back, so an
+    /// agent can retry it without duplicates.
+    pub async fn ingest_batch(&self, items: &[Ingest<'_>]) -> Result<Vec<IngestOutcome>> {
+        dispatch!(self.ingest_batch(items))
+    }
+
+    /// The devices of an account, oldest first, each with its addresses.
+    pub async fn devices(&self, account: AccountId) -> Result<Vec<Device>> {
+        dispatch!(self.devices(account))
+    }
+
+    /// One device with its addresses, or [`Error::NotFound`].
+    pub async fn device(&self, id: DeviceId) -> Result<Device> {
+        dispatch!(self.device(id))
+    }
+
+    /// A device's latest `limit` readings, newest first.
+    pub async fn readings(&self, device: DeviceId, limit: u32) -> Result<Vec<StoredReading>> {
+        dispatch!(self.readings(device, limit))
+    }
+
+    /// One supply's levels over time, oldest first, as a graph draws them.
+    pub async fn supply_history(&self, device: DeviceId, index: u32) -> Result<Vec<SupplyRecord>> {
+        dispatch!(self.supply_history(device, index))
+    }
+
+    /// A device's alert rows over time, oldest first, each reading's in the device's order.
+    pub async fn alert_history(&self, device: DeviceId) -> Result<Vec<AlertRecord>> {
+        dispatch!(self.alert_history(device))
+    }
+}

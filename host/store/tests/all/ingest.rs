@@ -1,0 +1,379 @@
+//! Ingest: device identity, history order, and readings that say little.
+
+use quire_model::{AlertSeverity, Cycle, Identity, Reading, Supply, SupplyState};
+use quire_store::Ingest;
+
+use crate::support::{at, backends, kyocera, printer_mib};
+
+#[tokio::test]
+async fn one_printer_seen_on_two_addresses_is_one_device_with_two_addresses() {
+    for db in backends().await {
+        let store = db.open().await;
+        let acme = store.create_account("Acme", None, false).await.unwrap();
+        let other = store.create_account("Other", None, false).await.unwrap();
+        let strategy = printer_mib();
+        let printer = kyocera("VD21457943", "00:17:c8:b9:02:de", 7432, 7056);
+        // Some strategies report the MAC in capitals with dashes: still the same device.
+        let mut same_printer = kyocera("VD21457943", "00-17-C8-B9-02-DE", 7440, 7050);
+        same_printer.identity.model = None;
+        let neighbour = kyocera("VD21457944", "00:17:c8:b9:02:df", 120, 7200);
+
+        let first = store
+            .ingest(
+                acme,
+                "10.0.0.5",
+                at(9, 0),
+                Cycle::MetersAndSupplies,
+                &strategy,
+                &printer,
+                None,
+            )
+            .await
+            .unwrap();
+        let moved = store
+            .ingest(
+                acme,
+                "10.0.0.77",
+                at(10, 0),
+                Cycle::MetersAndSupplies,
+                &strategy,
+                &same_printer,
+                None,
+            )
+            .await
+            .unwrap();
+        let second = store
+            .ingest(
+                acme,
+                "10.0.0.6",
+                at(10, 0),
+                Cycle::MetersAndSupplies,
+                &strategy,
+                &neighbour,
+                None,
+            )
+            .await
+            .unwrap();
+        let elsewhere = store
+            .ingest(
+                other,
+                "10.0.0.5",
+                at(10, 0),
+                Cycle::MetersAndSupplies,
+                &strategy,
+                &printer,
+                None,
+            )
+            .await
+            .unwrap();
+
+        assert!(first.new_device, "{}", db.backend);
+        assert!(!moved.new_device, "{}", db.backend);
+        assert_eq!(moved.device_id, first.device_id, "{}", db.backend);
+        assert!(
+            second.new_device && second.device_id != first.device_id,
+            "{}",
+            db.backend
+        );
+        assert!(
+            elsewhere.new_device,
+            "another account's printer is its own: {}",
+            db.backend
+        );
+
+        let devices = store.devices(acme).await.unwrap();
+        assert_eq!(devices.len(), 2, "{}", db.backend);
+        let device = &devices[0];
+        assert_eq!(device.id, first.device_id);
+        let addresses: Vec<_> = device
+            .addresses
+            .iter()
+            .map(|a| a.address.as_str())
+            .collect();
+        assert_eq!(addresses, ["10.0.0.5", "10.0.0.77"], "{}", db.backend);
+        assert_eq!(device.first_seen, at(9, 0), "{}", db.backend);
+        assert_eq!(device.last_seen, at(10, 0), "{}", db.backend);
+        assert_eq!(
+            device.model.as_deref(),
+            Some("ECOSYS P2040dw"),
+            "a missing model keeps the known one: {}",
+            db.backend
+        );
+        assert_eq!(device.strategy.as_ref(), Some(&strategy), "{}", db.backend);
+        assert_eq!(
+            store.device(first.device_id).await.unwrap(),
+            *device,
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            store.devices(other).await.unwrap().len(),
+            1,
+            "{}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn readings_and_supply_history_come_back_in_order() {
+    for db in backends().await {
+        let store = db.open().await;
+        let account = store.create_account("Acme", None, false).await.unwrap();
+        let strategy = printer_mib();
+        let raw = "1.3.6.1.2.1.43.11.1.1.9.1.1|2|7056\n";
+        let morning = kyocera("VD21457943", "00:17:c8:b9:02:de", 7432, 7056);
+        let noon = kyocera("VD21457943", "00:17:c8:b9:02:de", 7690, 6800);
+        let evening = kyocera("VD21457943", "00:17:c8:b9:02:de", 8012, 500);
+        let item = |taken_at, reading| Ingest {
+            account,
+            address: "10.0.0.5",
+            taken_at,
+            cycle: Cycle::MetersAndSupplies,
+            strategy: &strategy,
+            reading,
+            raw: Some(raw),
+        };
+        // The evening reading arrives before noon's (an agent's queue flushed late).
+        let outcomes = store
+            .ingest_batch(&[
+                item(at(8, 0), &morning),
+                item(at(18, 0), &evening),
+                item(at(12, 0), &noon),
+            ])
+            .await
+            .unwrap();
+        let device = outcomes[0].device_id;
+        assert!(
+            outcomes.iter().all(|o| o.device_id == device),
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            outcomes.iter().map(|o| o.new_device).collect::<Vec<_>>(),
+            [true, false, false],
+            "{}",
+            db.backend
+        );
+
+        let readings = store.readings(device, 10).await.unwrap();
+        let totals: Vec<_> = readings
+            .iter()
+            .map(|r| r.reading.counters["total"])
+            .collect();
+        assert_eq!(totals, [8012, 7690, 7432], "newest first: {}", db.backend);
+        assert_eq!(readings[0].taken_at, at(18, 0), "{}", db.backend);
+        assert_eq!(readings[0].reading, evening, "{}", db.backend);
+        assert_eq!(
+            readings[0].cycle,
+            Cycle::MetersAndSupplies,
+            "{}",
+            db.backend
+        );
+        assert_eq!(readings[0].strategy, strategy, "{}", db.backend);
+        assert_eq!(readings[0].raw.as_deref(), Some(raw), "{}", db.backend);
+        assert_eq!(
+            store.readings(device, 2).await.unwrap().len(),
+            2,
+            "{}",
+            db.backend
+        );
+
+        let toner = store.supply_history(device, 1).await.unwrap();
+        let levels: Vec<_> = toner
+            .iter()
+            .map(|s| (s.taken_at, s.level, s.percent, s.state))
+            .collect();
+        assert_eq!(
+            levels,
+            [
+                (at(8, 0), Some(7056), Some(98), SupplyState::Ok),
+                (at(12, 0), Some(6800), Some(94), SupplyState::Ok),
+                (at(18, 0), Some(500), Some(6), SupplyState::Low),
+            ],
+            "oldest first: {}",
+            db.backend
+        );
+        assert_eq!(toner[0].description, "TK-1162", "{}", db.backend);
+        assert_eq!(toner[0].color.as_deref(), Some("black"), "{}", db.backend);
+        let waste = store.supply_history(device, 2).await.unwrap();
+        assert_eq!(waste.len(), 3, "{}", db.backend);
+        assert_eq!(
+            (waste[0].level, waste[0].max, waste[0].percent),
+            (Some(-3), Some(-2), None)
+        );
+        assert_eq!(waste[0].state, SupplyState::SomeRemaining, "{}", db.backend);
+
+        let alerts = store.alert_history(device).await.unwrap();
+        let seen: Vec<_> = alerts
+            .iter()
+            .map(|a| (a.taken_at, a.code, a.severity))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (at(8, 0), 503, AlertSeverity::Warning),
+                (at(12, 0), 503, AlertSeverity::Warning),
+                (at(18, 0), 503, AlertSeverity::Warning),
+            ],
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            alerts[0].group.as_deref(),
+            Some("general-printer"),
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            alerts[0].reading_id, outcomes[0].reading_id,
+            "{}",
+            db.backend
+        );
+
+        // The late noon reading did not move the device's last sighting back.
+        assert_eq!(
+            store.device(device).await.unwrap().last_seen,
+            at(18, 0),
+            "{}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_reading_with_nulls_round_trips_and_is_keyed_by_its_address() {
+    for db in backends().await {
+        let store = db.open().await;
+        let account = store.create_account("Acme", None, false).await.unwrap();
+        // A device that gives neither serial nor MAC, a supply with no level, no counters.
+        let reading = Reading {
+            identity: Identity {
+                sys_descr: Some("Generic printer".into()),
+                ..Identity::default()
+            },
+            supplies: vec![Supply {
+                index: 1,
+                description: "Toner".into(),
+                kind: "toner".into(),
+                color: None,
+                unit: None,
+                level: None,
+                max: None,
+                percent: None,
+                state: SupplyState::Unknown,
+                serial: None,
+                part_number: None,
+            }],
+            ..Reading::default()
+        };
+        let strategy = printer_mib();
+        let first = store
+            .ingest(
+                account,
+                "192.168.1.20",
+                at(9, 0),
+                Cycle::Alerts,
+                &strategy,
+                &reading,
+                None,
+            )
+            .await
+            .unwrap();
+        let again = store
+            .ingest(
+                account,
+                "192.168.1.20",
+                at(10, 0),
+                Cycle::Alerts,
+                &strategy,
+                &reading,
+                None,
+            )
+            .await
+            .unwrap();
+        let elsewhere = store
+            .ingest(
+                account,
+                "192.168.1.21",
+                at(10, 0),
+                Cycle::Alerts,
+                &strategy,
+                &reading,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(again.device_id, first.device_id, "{}", db.backend);
+        assert_ne!(elsewhere.device_id, first.device_id, "{}", db.backend);
+
+        let stored = store.readings(first.device_id, 1).await.unwrap();
+        assert_eq!(stored[0].reading, reading, "{}", db.backend);
+        assert_eq!(stored[0].raw, None, "{}", db.backend);
+        assert_eq!(stored[0].cycle, Cycle::Alerts, "{}", db.backend);
+        let device = store.device(first.device_id).await.unwrap();
+        assert_eq!(
+            (device.serial, device.mac, device.model),
+            (None, None, None),
+            "{}",
+            db.backend
+        );
+        let supply = store.supply_history(first.device_id, 1).await.unwrap();
+        assert_eq!(
+            (supply[0].level, supply[0].state),
+            (None, SupplyState::Unknown),
+            "{}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_new_printer_uploaded_by_several_requests_at_once_is_one_device() {
+    for db in backends().await {
+        let store = db.open().await;
+        let account = store.create_account("Acme", None, false).await.unwrap();
+        let uploads = (0..8).map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let reading = kyocera("VD21457943", "00:17:c8:b9:02:de", 7432 + n, 7056);
+                let address = format!("10.0.0.{}", 5 + n);
+                store
+                    .ingest(
+                        account,
+                        &address,
+                        at(9, 0),
+                        Cycle::Discovery,
+                        &printer_mib(),
+                        &reading,
+                        None,
+                    )
+                    .await
+            })
+        });
+        let mut outcomes = Vec::new();
+        for upload in uploads.collect::<Vec<_>>() {
+            outcomes.push(
+                upload
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|e| panic!("{}: {e}", db.backend)),
+            );
+        }
+        assert_eq!(
+            outcomes.iter().filter(|o| o.new_device).count(),
+            1,
+            "{}",
+            db.backend
+        );
+        let devices = store.devices(account).await.unwrap();
+        assert_eq!(devices.len(), 1, "{}", db.backend);
+        assert_eq!(devices[0].addresses.len(), 8, "{}", db.backend);
+        assert_eq!(
+            store.readings(devices[0].id, 100).await.unwrap().len(),
+            8,
+            "{}",
+            db.backend
+        );
+    }
+}

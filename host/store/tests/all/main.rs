@@ -1,0 +1,8 @@
+//! The store against real databases: SQLite in a temporary file and the
+//! PostgreSQL server at `postgres://postgres@127.0.0.1:5432/postgres` (override
+//! with `QUIRE_TEST_POSTGRES_URL`). Every test runs on both.
+
+mod support;
+
+mod ingest;
+mod open;

@@ -1,0 +1,113 @@
+//! Opening: URLs, migrations, and errors a user can act on.
+
+use quire_model::Cycle;
+use quire_store::{DeviceId, Error, Store};
+
+use crate::support::{at, backends, kyocera, printer_mib, sqlite};
+
+#[tokio::test]
+async fn migrations_apply_twice_and_keep_the_data() {
+    for db in backends().await {
+        let store = db.open().await;
+        let account = store.create_account("Acme", None, false).await.unwrap();
+        let reading = kyocera("VD21457943", "00:17:c8:b9:02:de", 7432, 7056);
+        let first = store
+            .ingest(
+                account,
+                "10.0.0.5",
+                at(9, 0),
+                Cycle::MetersAndSupplies,
+                &printer_mib(),
+                &reading,
+                None,
+            )
+            .await
+            .unwrap();
+        store.close().await;
+
+        let reopened = db.open().await;
+        let device = reopened.device(first.device_id).await.unwrap();
+        assert_eq!(
+            device.serial.as_deref(),
+            Some("VD21457943"),
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            reopened.readings(first.device_id, 10).await.unwrap().len(),
+            1,
+            "{}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_missing_sqlite_file_is_created_in_wal_mode() {
+    let db = sqlite();
+    let path = db.url.strip_prefix("sqlite://").unwrap().to_owned();
+    assert!(!std::path::Path::new(&path).exists());
+    let store = db.open().await;
+    let mut conn =
+        <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{path}"))
+            .await
+            .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    store.close().await;
+
+    // A bare path works as well as a URL.
+    Store::open(&path).await.unwrap().close().await;
+}
+
+#[tokio::test]
+async fn a_bad_url_is_named_with_its_password_redacted() {
+    let err = Store::open("postgres://quire:hunter2@127.0.0.1:1/quire")
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("postgres://quire:***@127.0.0.1:1/quire"),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2"), "{message}");
+
+    let err = Store::open("mysql://quire:hunter2@db/quire")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UnsupportedUrl { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("mysql://quire:***@db/quire"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
+
+    let err = Store::open("sqlite:///no/such/directory/quire.db")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("/no/such/directory/quire.db"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_device_is_not_found() {
+    for db in backends().await {
+        let store = db.open().await;
+        let err = store.device(DeviceId(4242)).await.unwrap_err();
+        assert_eq!(err.to_string(), "device 4242 not found", "{}", db.backend);
+    }
+}
+
+#[tokio::test]
+async fn debug_output_hides_the_password() {
+    let db = crate::support::postgres().await;
+    let with_password = db.url.replacen("postgres@", "postgres:hunter2@", 1);
+    // Trust authentication accepts any password, so this opens.
+    let store = Store::open(&with_password).await.unwrap();
+    let debug = format!("{store:?}");
+    assert!(debug.contains("postgres:***@"), "{debug}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+}
