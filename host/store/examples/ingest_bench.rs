@@ -11,11 +11,12 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use chrono::{Duration, TimeZone, Utc};
-use quire_model::{
-    AlertSeverity, Cycle, DeviceAlert, Identity, Reading, StrategyRef, Supply, SupplyState,
-};
+use quire_model::{Cycle, Reading, StrategyRef};
 use quire_store::{Ingest, Store};
 use sqlx::Connection;
+
+#[path = "../tests/all/kyocera.rs"]
+mod sample;
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -118,60 +119,16 @@ fn fleet(devices: usize, rounds: usize) -> Vec<(String, chrono::DateTime<Utc>, R
 /// A Kyocera ECOSYS P2040dw's meter read: toner falling, pages rising.
 fn kyocera(device: usize, round: usize) -> Reading {
     let toner = 7200 - (round as i32 * 30) - (device % 100) as i32;
-    Reading {
-        identity: Identity {
-            manufacturer: Some("Kyocera".into()),
-            model: Some("ECOSYS P2040dw".into()),
-            serial: Some(format!("VD2{device:07}")),
-            mac: Some(format!(
-                "00:17:c8:{:02x}:{:02x}:{:02x}",
-                device >> 16,
-                (device >> 8) & 0xff,
-                device & 0xff
-            )),
-            ..Identity::default()
-        },
-        counters: [("total".to_string(), 7432 + round as u64 * 57)].into(),
-        supplies: vec![
-            Supply {
-                index: 1,
-                description: "TK-1162".into(),
-                kind: "toner".into(),
-                color: Some("black".into()),
-                unit: Some("impressions".into()),
-                level: Some(toner),
-                max: Some(7200),
-                percent: u8::try_from(toner * 100 / 7200).ok(),
-                state: SupplyState::Ok,
-                serial: None,
-                part_number: None,
-            },
-            Supply {
-                index: 2,
-                description: "Waste Toner Box".into(),
-                kind: "waste-toner".into(),
-                color: None,
-                unit: Some("impressions".into()),
-                level: Some(-3),
-                max: Some(-2),
-                percent: None,
-                state: SupplyState::SomeRemaining,
-                serial: None,
-                part_number: None,
-            },
-        ],
-        alerts: vec![DeviceAlert {
-            index: 2,
-            severity: AlertSeverity::Warning,
-            training_level: Some("management".into()),
-            group: Some("general-printer".into()),
-            group_index: Some(1),
-            location: Some(0),
-            code: 503,
-            code_name: Some("power-up".into()),
-            description: None,
-            time: Some(1507),
-        }],
-        ..Reading::default()
-    }
+    let mac = format!(
+        "00:17:c8:{:02x}:{:02x}:{:02x}",
+        device >> 16,
+        (device >> 8) & 0xff,
+        device & 0xff
+    );
+    sample::kyocera(
+        &format!("VD2{device:07}"),
+        &mac,
+        7432 + round as u64 * 57,
+        toner,
+    )
 }

@@ -3,7 +3,8 @@
 use quire_model::{AlertSeverity, Cycle, Identity, Reading, Supply, SupplyState};
 use quire_store::Ingest;
 
-use crate::support::{at, backends, kyocera, printer_mib};
+use crate::kyocera::kyocera;
+use crate::support::{at, backends, printer_mib};
 
 #[tokio::test]
 async fn one_printer_seen_on_two_addresses_is_one_device_with_two_addresses() {

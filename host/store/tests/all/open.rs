@@ -3,7 +3,8 @@
 use quire_model::Cycle;
 use quire_store::{DeviceId, Error, Store};
 
-use crate::support::{at, backends, kyocera, printer_mib, sqlite};
+use crate::kyocera::kyocera;
+use crate::support::{at, backends, printer_mib, sqlite};
 
 #[tokio::test]
 async fn migrations_apply_twice_and_keep_the_data() {
