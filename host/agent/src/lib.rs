@@ -1,0 +1,1 @@
+//! Quire's agent (being built).

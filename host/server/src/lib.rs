@@ -1,0 +1,1 @@
+//! Quire's server (being built).
