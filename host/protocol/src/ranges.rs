@@ -130,30 +130,30 @@ impl FromStr for Range {
             }
             return Ok(Range::Cidr { network, prefix });
         }
-        if let Some((first, last)) = text.split_once('-') {
-            if let Ok(first) = first.trim().parse::<Ipv4Addr>() {
-                let last = last.trim();
-                let last: Ipv4Addr = match last.parse::<u8>() {
-                    Ok(octet) => {
-                        let [a, b, c, _] = first.octets();
-                        Ipv4Addr::new(a, b, c, octet)
-                    }
-                    Err(_) => last
-                        .parse()
-                        .map_err(|_| refuse(format!("{last:?} is not an IPv4 address")))?,
-                };
-                if last < first {
-                    return Err(refuse(format!("{last} comes before {first}")));
+        if let Some((first, last)) = text.split_once('-')
+            && let Ok(first) = first.trim().parse::<Ipv4Addr>()
+        {
+            let last = last.trim();
+            let last: Ipv4Addr = match last.parse::<u8>() {
+                Ok(octet) => {
+                    let [a, b, c, _] = first.octets();
+                    Ipv4Addr::new(a, b, c, octet)
                 }
-                let range = Range::Span { first, last };
-                if range.len() > MAX_RANGE_ADDRESSES {
-                    return Err(refuse(format!(
-                        "holds {} addresses, more than the {MAX_RANGE_ADDRESSES} of a /16",
-                        range.len()
-                    )));
-                }
-                return Ok(range);
+                Err(_) => last
+                    .parse()
+                    .map_err(|_| refuse(format!("{last:?} is not an IPv4 address")))?,
+            };
+            if last < first {
+                return Err(refuse(format!("{last} comes before {first}")));
             }
+            let range = Range::Span { first, last };
+            if range.len() > MAX_RANGE_ADDRESSES {
+                return Err(refuse(format!(
+                    "holds {} addresses, more than the {MAX_RANGE_ADDRESSES} of a /16",
+                    range.len()
+                )));
+            }
+            return Ok(range);
         }
         if let Ok(address) = text.parse::<IpAddr>() {
             return Ok(Range::Address(address));
