@@ -85,6 +85,7 @@ mod live;
 mod plugin;
 mod registry;
 mod sandbox;
+mod signing;
 mod transport;
 
 pub use error::{PluginError, Result, Stop, StrategyError};
@@ -99,6 +100,7 @@ pub use host::{Host, HostConfig, World};
 pub use live::{LiveTransport, RecordingTransport};
 pub use plugin::{MatchRule, Plugin, Probe, StrategyInfo};
 pub use registry::{Considered, Reason, Registry, Selection, Verdict};
+pub use signing::{SigningError, SigningKey, TrustedPublishers};
 pub use transport::{
     DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NpapPort, ReplayTransport,
     TransportError,

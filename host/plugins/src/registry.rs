@@ -138,6 +138,17 @@ impl Registry {
         Ok(previous)
     }
 
+    /// Puts exactly this version in, older or newer than the loaded one: what an
+    /// agent does when its server says which version to run, a rollback included.
+    /// Returns the one replaced; reads already running keep theirs.
+    pub fn install(&self, plugin: Plugin) -> Option<Arc<Plugin>> {
+        let mut current = self.plugins.write().unwrap_or_else(PoisonError::into_inner);
+        let mut next = BTreeMap::clone(&current);
+        let previous = next.insert(plugin.name().to_owned(), Arc::new(plugin));
+        *current = Arc::new(next);
+        previous
+    }
+
     /// Removes the strategy called `name`; reads already running finish on it.
     pub fn remove(&self, name: &str) -> Option<Arc<Plugin>> {
         let mut current = self.plugins.write().unwrap_or_else(PoisonError::into_inner);

@@ -1,1 +1,3 @@
-//! Quire's server (being built).
+//! Quire's server: enrolls agents, files their readings, hands out strategies.
+
+pub mod depot;

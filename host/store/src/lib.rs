@@ -27,6 +27,7 @@
 
 mod backend;
 mod error;
+mod strategies;
 mod types;
 mod url;
 
@@ -41,6 +42,7 @@ use sqlx::sqlite::{
 };
 
 pub use crate::error::{Error, Result};
+pub use crate::strategies::{NewStrategy, StoredStrategy};
 pub use crate::types::{
     AccountId, AlertRecord, Device, DeviceAddress, DeviceId, Ingest, IngestOutcome, ReadingId,
     SiteId, StoredReading, SupplyRecord,

@@ -253,8 +253,10 @@ async fn a_slow_web_server_hits_the_timeout() {
     let device = DeviceExchanges::new(web.addr.ip(), config);
     let asked = Instant::now();
     let err = collect(&ews().await, live(device)).await.unwrap_err();
+    // The server would answer after 20 s; ending well before proves the timeout cut it
+    // short, with room for a machine busy compiling.
     assert!(
-        asked.elapsed() < Duration::from_secs(5),
+        asked.elapsed() < Duration::from_secs(15),
         "{:?}",
         asked.elapsed()
     );

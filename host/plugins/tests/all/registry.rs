@@ -62,6 +62,21 @@ async fn a_read_in_flight_finishes_on_the_version_it_started_with() {
 }
 
 #[tokio::test]
+async fn install_puts_back_an_older_version_as_a_rollback_does() {
+    let host = host();
+    let registry = Registry::new();
+    registry
+        .insert(host.load(&guest("quire_guest_reformed")).await.unwrap())
+        .unwrap();
+    let replaced = registry.install(hostile(&host).await).unwrap();
+    assert_eq!(replaced.version().to_string(), "2.0.0");
+    assert_eq!(
+        registry.get("hostile").unwrap().version().to_string(),
+        "1.0.0"
+    );
+}
+
+#[tokio::test]
 async fn an_older_version_does_not_replace_a_newer_one() {
     let host = host();
     let registry = Registry::new();

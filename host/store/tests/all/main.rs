@@ -7,3 +7,4 @@ mod support;
 
 mod ingest;
 mod open;
+mod strategies;

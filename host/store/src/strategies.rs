@@ -1,0 +1,194 @@
+//! Published strategies: the component bytes and who vouched for them.
+//!
+//! The store keeps every version it was given; which one is handed out is the highest
+//! version not withdrawn, decided by the caller with semver (the store only compares
+//! strings). Withdrawing rather than deleting keeps the record of what agents ran.
+
+use chrono::{DateTime, Utc};
+
+use crate::{Backend, Result, Store};
+
+/// A strategy version as published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredStrategy {
+    /// Its name, from its own `describe`.
+    pub name: String,
+    /// Its version, from its own `describe`.
+    pub version: String,
+    /// SHA-256 of the component, hex.
+    pub sha256: String,
+    /// The ed25519 signature over the component (base64), when it was signed.
+    pub signature: Option<String>,
+    /// The trusted publisher whose key verified the signature.
+    pub publisher: Option<String>,
+    /// When it was accepted (UTC).
+    pub published_at: DateTime<Utc>,
+    /// The user who published it.
+    pub published_by: String,
+    /// When a rollback withdrew it; withdrawn versions are never handed out again.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+/// A version to file, with its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct NewStrategy<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its version.
+    pub version: &'a str,
+    /// SHA-256 of `component`, hex.
+    pub sha256: &'a str,
+    /// The component.
+    pub component: &'a [u8],
+    /// Its signature, base64.
+    pub signature: Option<&'a str>,
+    /// The publisher that signed it.
+    pub publisher: Option<&'a str>,
+    /// When.
+    pub published_at: DateTime<Utc>,
+    /// By whom.
+    pub published_by: &'a str,
+}
+
+macro_rules! strategy_queries {
+    ($db:ty) => {
+        use chrono::{DateTime, Utc};
+        use sqlx::{Pool, Row};
+
+        use crate::error::{Context, Error, Result};
+        use crate::strategies::{NewStrategy, StoredStrategy};
+
+        type Db = $db;
+
+        pub(crate) async fn add_strategy(pool: &Pool<Db>, new: &NewStrategy<'_>) -> Result<bool> {
+            let inserted = sqlx::query(
+                "INSERT INTO strategies (name, version, sha256, component, signature, publisher, \
+                 published_at, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (name, version) DO NOTHING",
+            )
+            .bind(new.name)
+            .bind(new.version)
+            .bind(new.sha256)
+            .bind(new.component)
+            .bind(new.signature)
+            .bind(new.publisher)
+            .bind(new.published_at)
+            .bind(new.published_by)
+            .execute(pool)
+            .await
+            .context(|| format!("storing strategy {}@{}", new.name, new.version))?;
+            Ok(inserted.rows_affected() == 1)
+        }
+
+        pub(crate) async fn strategies(pool: &Pool<Db>) -> Result<Vec<StoredStrategy>> {
+            let rows = sqlx::query(
+                "SELECT name, version, sha256, signature, publisher, published_at, published_by, \
+                 withdrawn_at FROM strategies ORDER BY name, published_at",
+            )
+            .fetch_all(pool)
+            .await
+            .context(|| "listing strategies".to_owned())?;
+            rows.iter()
+                .map(|row| {
+                    let context = || "reading a strategies row".to_owned();
+                    Ok(StoredStrategy {
+                        name: row.try_get("name").context(context)?,
+                        version: row.try_get("version").context(context)?,
+                        sha256: row.try_get("sha256").context(context)?,
+                        signature: row.try_get("signature").context(context)?,
+                        publisher: row.try_get("publisher").context(context)?,
+                        published_at: row.try_get("published_at").context(context)?,
+                        published_by: row.try_get("published_by").context(context)?,
+                        withdrawn_at: row.try_get("withdrawn_at").context(context)?,
+                    })
+                })
+                .collect()
+        }
+
+        pub(crate) async fn strategy_component(
+            pool: &Pool<Db>,
+            name: &str,
+            version: &str,
+        ) -> Result<Vec<u8>> {
+            sqlx::query_scalar("SELECT component FROM strategies WHERE name = $1 AND version = $2")
+                .bind(name)
+                .bind(version)
+                .fetch_optional(pool)
+                .await
+                .context(|| format!("loading strategy {name}@{version}"))?
+                .ok_or_else(|| Error::NotFound {
+                    what: format!("strategy {name}@{version}"),
+                })
+        }
+
+        pub(crate) async fn withdraw_strategy(
+            pool: &Pool<Db>,
+            name: &str,
+            version: &str,
+            at: DateTime<Utc>,
+        ) -> Result<()> {
+            let done = sqlx::query(
+                "UPDATE strategies SET withdrawn_at = $3 \
+                 WHERE name = $1 AND version = $2 AND withdrawn_at IS NULL",
+            )
+            .bind(name)
+            .bind(version)
+            .bind(at)
+            .execute(pool)
+            .await
+            .context(|| format!("withdrawing strategy {name}@{version}"))?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound {
+                    what: format!("strategy {name}@{version} (not withdrawn yet)"),
+                });
+            }
+            Ok(())
+        }
+    };
+}
+
+pub(crate) mod sqlite {
+    strategy_queries!(sqlx::Sqlite);
+}
+
+pub(crate) mod postgres {
+    strategy_queries!(sqlx::Postgres);
+}
+
+/// Runs the same query function on whichever backend the store holds.
+macro_rules! dispatch {
+    ($self:ident . $f:ident ( $($arg:expr),* )) => {
+        match &$self.backend {
+            Backend::Sqlite(pool) => sqlite::$f(pool, $($arg),*).await,
+            Backend::Postgres(pool) => postgres::$f(pool, $($arg),*).await,
+        }
+    };
+}
+
+impl Store {
+    /// Files a published version; `false` when that name and version are already
+    /// filed (a version's bytes never change once published).
+    pub async fn add_strategy(&self, new: &NewStrategy<'_>) -> Result<bool> {
+        dispatch!(self.add_strategy(new))
+    }
+
+    /// Every version ever published, withdrawn ones included, by name then age.
+    pub async fn strategies(&self) -> Result<Vec<StoredStrategy>> {
+        dispatch!(self.strategies())
+    }
+
+    /// A version's component bytes, or [`crate::Error::NotFound`].
+    pub async fn strategy_component(&self, name: &str, version: &str) -> Result<Vec<u8>> {
+        dispatch!(self.strategy_component(name, version))
+    }
+
+    /// Marks a version withdrawn, so it is never handed out again.
+    pub async fn withdraw_strategy(
+        &self,
+        name: &str,
+        version: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        dispatch!(self.withdraw_strategy(name, version, at))
+    }
+}
