@@ -128,14 +128,14 @@ impl Depot {
         };
         let name = plugin.name().to_owned();
         let version = plugin.version().clone();
-        if let Some(current) = self.serving(&name).await? {
-            if current.0 >= version {
-                return Err(DepotError::NotNewer {
-                    name,
-                    version: version.to_string(),
-                    current: current.1,
-                });
-            }
+        if let Some(current) = self.serving(&name).await?
+            && current.0 >= version
+        {
+            return Err(DepotError::NotNewer {
+                name,
+                version: version.to_string(),
+                current: current.1,
+            });
         }
         let sha256 = hex(&Sha256::digest(component));
         let version_text = version.to_string();
