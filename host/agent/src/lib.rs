@@ -1,1 +1,3 @@
 //! Quire's agent (being built).
+
+pub mod discovery;
