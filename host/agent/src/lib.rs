@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! server ──config──► uplink ──► runner: per site and part of the network, when due:
-//!                                 discovery  — scan (Scanner) → read each found device
+//!                                 discovery  — scan (discovery) → read each found device
 //!                                              → one device per serial + MAC (state)
 //!                                 meters & supplies, alerts — read the known devices
 //!                                 every reading: read (strategy in the sandbox, exchange
@@ -22,10 +22,10 @@
 #![deny(missing_docs)]
 
 pub mod credentials;
+pub mod discovery;
 pub mod queue;
 pub mod read;
 pub mod runner;
-pub mod scan;
 pub mod state;
 pub mod supplies;
 pub mod uplink;
@@ -36,7 +36,6 @@ pub use crate::runner::{
     Agent, AgentError, AgentOptions, CycleReport, DATABASE_FILE, Delivery, OnceReport, Running,
     builtin_registry,
 };
-pub use crate::scan::{Found, ScanReport, Scanner, Target};
 pub use crate::state::{KnownDevice, device_key};
 pub use crate::supplies::{DEFAULT_LEVEL_JUMP, replacements};
 pub use crate::uplink::{Enrollment, Uplink, UplinkError, enroll};

@@ -34,7 +34,7 @@ use tokio::time::Instant;
 
 use crate::queue::{Queue, QueueError};
 use crate::read::{DeviceRead, Reader};
-use crate::scan::{Scanner, Target};
+use crate::discovery::{self, Target};
 use crate::state::{KnownDevice, device_key};
 use crate::supplies::{DEFAULT_LEVEL_JUMP, replacements};
 use crate::uplink::{Enrollment, Uplink, UplinkError, enroll};
@@ -224,7 +224,6 @@ struct Inner {
     queue: Queue,
     uplink: Uplink,
     reader: Reader,
-    scanner: Arc<dyn Scanner>,
     options: AgentOptions,
 }
 
@@ -274,20 +273,15 @@ impl Agent {
         Ok(enrollment)
     }
 
-    /// Opens the enrolled agent in `options.data_dir`, with the built-in strategies, finding
-    /// devices with `scanner`.
-    pub async fn open(
-        options: AgentOptions,
-        scanner: Arc<dyn Scanner>,
-    ) -> Result<Agent, AgentError> {
+    /// Opens the enrolled agent in `options.data_dir`, with the built-in strategies.
+    pub async fn open(options: AgentOptions) -> Result<Agent, AgentError> {
         let registry = Arc::new(builtin_registry().await?);
-        Agent::open_with(options, scanner, registry).await
+        Agent::open_with(options, registry).await
     }
 
     /// As [`Agent::open`], reading with the strategies of `registry`.
     pub async fn open_with(
         options: AgentOptions,
-        scanner: Arc<dyn Scanner>,
         registry: Arc<Registry>,
     ) -> Result<Agent, AgentError> {
         let queue = open_queue(&options.data_dir).await?;
@@ -308,7 +302,6 @@ impl Agent {
                 queue,
                 uplink,
                 reader,
-                scanner,
                 options,
             }),
         })
@@ -486,20 +479,18 @@ impl Agent {
         let credentials = crate::credentials::usable(&config.credentials);
         let targets = targets(site, part).await;
         report.addresses = targets.len();
-        let scan = self
-            .inner
-            .scanner
-            .scan(
-                targets,
-                &credentials,
-                &config.discovery,
-                self.inner.options.snmp_port,
-            )
-            .await;
+        let scan = discovery::scan(
+            targets,
+            &credentials,
+            &config.discovery,
+            self.inner.options.snmp_port,
+        )
+        .await;
         tracing::info!(
             site = site.id,
             found = scan.found.len(),
             not_printers = scan.not_printers,
+            refused = scan.refused,
             silent = scan.silent,
             seconds = scan.elapsed.as_secs_f64(),
             "scan done"

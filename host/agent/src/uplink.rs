@@ -291,6 +291,8 @@ impl Uplink {
 struct Endpoint {
     /// `https://host:port`, as shown in messages and kept in the enrollment.
     url: String,
+    /// `host:port`, for the `Host` header.
+    authority: String,
     host: String,
     port: u16,
     server_name: ServerName<'static>,
@@ -333,6 +335,7 @@ impl Endpoint {
         };
         Ok(Endpoint {
             url: format!("https://{shown_host}:{port}"),
+            authority: format!("{shown_host}:{port}"),
             host,
             port,
             server_name,
@@ -425,7 +428,7 @@ impl Endpoint {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
-            .header(HOST, format!("{}:{}", self.host, self.port));
+            .header(HOST, &self.authority);
         if let Some(token) = token {
             let value = HeaderValue::from_str(&token.header_value()).map_err(|_| {
                 UplinkError::BadAnswer {
