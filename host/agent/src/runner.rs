@@ -32,9 +32,9 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
+use crate::discovery::{self, Target};
 use crate::queue::{Queue, QueueError};
 use crate::read::{DeviceRead, Reader};
-use crate::discovery::{self, Target};
 use crate::state::{KnownDevice, device_key};
 use crate::supplies::{DEFAULT_LEVEL_JUMP, replacements};
 use crate::uplink::{Enrollment, Uplink, UplinkError, enroll};
@@ -524,6 +524,7 @@ impl Agent {
                 }
             }
         }
+        let mut devices = Vec::new();
         for (key, mut seen) in by_device {
             let previous = known.remove(&key);
             let keep = previous
@@ -542,6 +543,11 @@ impl Agent {
                 report.new_devices += 1;
             }
             let (address, read) = seen.swap_remove(keep);
+            devices.push((address, read, previous, key));
+        }
+        // Queued in address order, as the scan lists them, whatever their keys.
+        devices.sort_by_key(|(address, ..)| *address);
+        for (address, read, previous, key) in devices {
             self.file(site, part, address, read, previous.as_ref(), key, report)
                 .await?;
         }
