@@ -242,11 +242,12 @@ async fn answer(
             let mut items = filed.items.lock().unwrap();
             let (mut new, mut again) = (0, 0);
             for item in upload.items {
-                if items.contains_key(&item.seq) {
-                    again += 1;
-                } else {
-                    new += 1;
-                    items.insert(item.seq, item);
+                match items.entry(item.seq) {
+                    std::collections::btree_map::Entry::Occupied(_) => again += 1,
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        new += 1;
+                        slot.insert(item);
+                    }
                 }
             }
             filed.duplicates.fetch_add(again as usize, Ordering::SeqCst);
