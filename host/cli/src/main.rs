@@ -1,6 +1,7 @@
 //! `quire`: the one binary. Subcommands are thin: each parses its arguments,
 //! calls the crates that own the work, and prints.
 
+mod agent;
 mod bench;
 mod output;
 mod probe;
@@ -118,6 +119,11 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
+    /// The agent: enroll it with a server, run it.
+    Agent {
+        #[command(subcommand)]
+        command: agent::AgentCommand,
+    },
     /// Measure Quire against a peer; figures printed side by side.
     Bench {
         #[command(subcommand)]
@@ -171,7 +177,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("QUIRE_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                // The agent's progress and counts are what its operator watches.
+                .unwrap_or_else(|_| "warn,quire_agent=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -218,6 +225,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
             ))?;
             Ok(print(&[outcome], format))
         }
+        Command::Agent { command } => runtime.block_on(agent::run(command)),
         Command::Bench {
             what: BenchCommand::Fleet(args),
         } => {

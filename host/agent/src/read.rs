@@ -1,0 +1,126 @@
+//! Reading one live device through the strategies, recording the exchange so the server
+//! can re-interpret it later.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use quire_model::{Cycle, Reading, StrategyRef};
+use quire_plugins::{
+    DeviceExchanges, DeviceExchangesConfig, DeviceTransport, LiveTransport, Probe,
+    RecordingTransport, Registry, TransportError, WithExchanges,
+};
+use quire_snmp::client::{ClientConfig, Credentials, Session};
+use quire_snmp::{Oid, Value};
+
+/// What one read gave.
+#[derive(Debug, Clone)]
+pub struct DeviceRead {
+    /// When the read began (UTC).
+    pub taken_at: DateTime<Utc>,
+    /// The reading.
+    pub reading: Reading,
+    /// The strategy that took it.
+    pub strategy: StrategyRef,
+    /// The SNMP exchange as `.snmprec`.
+    pub raw: String,
+    /// Which credentials the device answered.
+    pub credential: usize,
+}
+
+/// Reads devices with the strategies of a registry that may change between reads.
+#[derive(Clone)]
+pub(crate) struct Reader {
+    pub registry: Arc<Registry>,
+    pub client: ClientConfig,
+    pub snmp_port: u16,
+}
+
+impl Reader {
+    /// Reads the device at `address` for `cycle`, trying credentials `first` and then the
+    /// others in order. The error names the device and says what failed.
+    pub async fn read(
+        &self,
+        address: IpAddr,
+        credentials: &[Credentials],
+        first: usize,
+        cycle: Cycle,
+    ) -> Result<DeviceRead, String> {
+        let taken_at = Utc::now();
+        let peer = SocketAddr::new(address, self.snmp_port);
+        let (session, credential) = self.open(peer, credentials, first).await?;
+        let live: Arc<dyn DeviceTransport> = Arc::new(LiveTransport::new(session));
+        let recorder = Arc::new(RecordingTransport::new(live, address.to_string()));
+        let transport: Arc<dyn DeviceTransport> = Arc::new(WithExchanges::new(
+            Shared(recorder.clone()),
+            DeviceExchanges::new(address, DeviceExchangesConfig::default()),
+        ));
+        let probe = Probe::read(transport.as_ref())
+            .await
+            .map_err(|e| format!("{address}: cannot identify the device: {e}"))?;
+        let plugin = self
+            .registry
+            .select(&probe, transport.clone())
+            .await
+            .map_err(|e| format!("{address}: {e}"))?
+            .plugin;
+        let reading = plugin
+            .collect(transport, cycle)
+            .await
+            .map_err(|e| format!("{address}: {e}"))?;
+        Ok(DeviceRead {
+            taken_at,
+            reading,
+            strategy: plugin.strategy_ref(),
+            raw: recorder.recording().to_snmprec(),
+            credential,
+        })
+    }
+
+    async fn open(
+        &self,
+        peer: SocketAddr,
+        credentials: &[Credentials],
+        first: usize,
+    ) -> Result<(Session, usize), String> {
+        let order = std::iter::once(first)
+            .filter(|&i| i < credentials.len())
+            .chain((0..credentials.len()).filter(|&i| i != first));
+        let mut last = format!("{peer}: no SNMP credentials are configured");
+        for index in order {
+            match Session::open(peer, credentials[index].clone(), self.client.clone()).await {
+                Ok(session) => return Ok((session, index)),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(last)
+    }
+}
+
+/// Lets the recorder sit under [`WithExchanges`] (which takes SNMP from it and NPAP and
+/// HTTP to the device itself) while the reader keeps a handle on it to take the recording
+/// out afterwards.
+struct Shared(Arc<RecordingTransport>);
+
+#[async_trait]
+impl DeviceTransport for Shared {
+    async fn snmp_get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        self.0.snmp_get(oids).await
+    }
+
+    async fn snmp_get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        self.0.snmp_get_next(oids).await
+    }
+
+    async fn snmp_get_bulk(
+        &self,
+        non_repeaters: usize,
+        max_repetitions: usize,
+        oids: &[Oid],
+    ) -> Result<Vec<(Oid, Value)>, TransportError> {
+        self.0
+            .snmp_get_bulk(non_repeaters, max_repetitions, oids)
+            .await
+    }
+}

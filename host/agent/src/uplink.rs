@@ -1,0 +1,617 @@
+//! The agent's connection to its server: enrollment, fetching the configuration, uploading
+//! readings — HTTPS with the server's certificate **pinned**.
+//!
+//! Decisions, with reasons:
+//!
+//! - **Pinning instead of a CA.** The server generates a self-signed certificate on its
+//!   first start, and agents run on customer networks where nobody installs CAs. At
+//!   enrollment the agent accepts the certificate only if its DER's SHA-256 equals what the
+//!   server says its certificate is (and, when the operator gave `--fingerprint`, that
+//!   value too: the one check a machine in the middle cannot forge); from then on it talks
+//!   to that certificate and no other, whatever its name or expiry. A server that changes
+//!   its certificate must have its agents enrolled again, which is the point.
+//! - **One connection per call.** An agent calls its server every few minutes; a fresh
+//!   connection (and pin check) per call keeps a half-dead connection from outliving a
+//!   server restart, at the price of a handshake nobody notices.
+//! - **Errors say what to do.** "Unreachable" means keep the readings and try later;
+//!   a refused call carries the server's message and field; a certificate that is not the
+//!   pinned one says which was expected and which was shown.
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Bytes;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use hyper::{Method, Request, StatusCode, Uri};
+use hyper_util::rt::TokioIo;
+use quire_protocol::{
+    AgentConfig, AgentToken, ApiError, CONFIG_PATH, ENROLL_PATH, EnrollRequest, EnrollResponse,
+    READINGS_PATH, ReadingUpload, UploadAck,
+};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use tokio::net::TcpStream;
+
+/// How long connecting (TCP and TLS) may take before the server counts as unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one call may take in all. An upload batch is filed in well under a second;
+/// a server that needs a minute is overloaded, and the readings are safer in the queue.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Largest answer read from the server: a configuration lists ranges and credentials,
+/// tens of KiB even for a large site.
+const MAX_ANSWER_BYTES: usize = 16 << 20;
+
+/// What enrollment gave the agent, kept in its database. `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Enrollment {
+    /// The server's base URL, `https://host:port`.
+    pub server: String,
+    /// The agent's id on that server.
+    pub agent_id: String,
+    /// The agent's secret.
+    pub secret: String,
+    /// The account the agent reads for.
+    pub account_id: i64,
+    /// SHA-256 of the server certificate's DER, lower-case hex: the only certificate the
+    /// agent accepts.
+    pub certificate_sha256: String,
+}
+
+impl std::fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrollment")
+            .field("server", &self.server)
+            .field("agent_id", &self.agent_id)
+            .field("secret", &"***")
+            .field("account_id", &self.account_id)
+            .field("certificate_sha256", &self.certificate_sha256)
+            .finish()
+    }
+}
+
+/// Why a call to the server failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UplinkError {
+    /// The server URL cannot be used.
+    #[error("server URL {url:?}: {reason}")]
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A `--fingerprint` that is not a SHA-256 in hex.
+    #[error("fingerprint {given:?} is not a SHA-256 in hex (64 hex digits, colons allowed)")]
+    BadFingerprint {
+        /// The value as given.
+        given: String,
+    },
+    /// No connection, or it broke: the server is down or the network is cut. Readings stay
+    /// queued and go with a later call.
+    #[error("cannot reach the server {server}: {reason}")]
+    Unreachable {
+        /// The server's URL.
+        server: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The server showed a certificate other than the one pinned at enrollment.
+    #[error(
+        "the server {server} showed certificate {presented}, not the pinned {pinned}: \
+         refusing to talk to it (if the server's certificate was replaced on purpose, enroll \
+         this agent again)"
+    )]
+    CertificateMismatch {
+        /// The server's URL.
+        server: String,
+        /// The certificate the agent pinned (or the operator's `--fingerprint`).
+        pinned: String,
+        /// The one it showed.
+        presented: String,
+    },
+    /// At enrollment, the server's answer names a certificate other than the one it
+    /// showed: something between agent and server is presenting its own.
+    #[error(
+        "the server {server} showed certificate {presented} but says its certificate is \
+         {claimed}: something between this agent and the server is intercepting the \
+         connection; enrollment refused"
+    )]
+    EnrollmentMismatch {
+        /// The server's URL.
+        server: String,
+        /// The certificate shown in the handshake.
+        presented: String,
+        /// The certificate the answer names.
+        claimed: String,
+    },
+    /// The server answered with an error.
+    #[error("the server refused {path} ({status}): {message}{}", field.as_ref().map(|f| format!(" (field {f})")).unwrap_or_default())]
+    Refused {
+        /// The call's path.
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+        /// The field it blames.
+        field: Option<String>,
+    },
+    /// The server answered something that is not the protocol's answer.
+    #[error("the server's answer to {path} is not understood: {reason}")]
+    BadAnswer {
+        /// The call's path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl UplinkError {
+    /// Whether the call may succeed later unchanged: the server or the network is down.
+    /// Anything else needs a person (a revoked agent, a replaced certificate, …).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            UplinkError::Unreachable { .. } => true,
+            UplinkError::Refused { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+/// Enrolls with the server at `server` (`https://host:port`) using the enrollment `key`
+/// a dealer issued. `fingerprint`, when the operator has it from the server's console or
+/// log, must match the certificate the server shows. Returns what to keep.
+pub async fn enroll(
+    server: &str,
+    key: &str,
+    fingerprint: Option<&str>,
+    hostname: &str,
+) -> Result<Enrollment, UplinkError> {
+    let endpoint = Endpoint::parse(server)?;
+    let expected = fingerprint
+        .map(|given| {
+            normalize_fingerprint(given).ok_or_else(|| UplinkError::BadFingerprint {
+                given: given.to_owned(),
+            })
+        })
+        .transpose()?;
+    let request = EnrollRequest {
+        key: key.to_owned(),
+        hostname: hostname.to_owned(),
+        agent_version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    let (answer, presented): (EnrollResponse, String) = endpoint
+        .call(
+            expected.as_deref(),
+            Method::POST,
+            ENROLL_PATH,
+            None,
+            Some(&request),
+        )
+        .await?;
+    let claimed = normalize_fingerprint(&answer.certificate_sha256).ok_or_else(|| {
+        UplinkError::BadAnswer {
+            path: ENROLL_PATH.to_owned(),
+            reason: format!(
+                "certificate-sha256 {:?} is not a SHA-256",
+                answer.certificate_sha256
+            ),
+        }
+    })?;
+    if claimed != presented {
+        return Err(UplinkError::EnrollmentMismatch {
+            server: endpoint.url.clone(),
+            presented,
+            claimed,
+        });
+    }
+    Ok(Enrollment {
+        server: endpoint.url,
+        agent_id: answer.agent_id,
+        secret: answer.secret,
+        account_id: answer.account_id,
+        certificate_sha256: presented,
+    })
+}
+
+/// An enrolled agent's calls to its server.
+#[derive(Debug, Clone)]
+pub struct Uplink {
+    endpoint: Endpoint,
+    pinned: String,
+    token: AgentToken,
+}
+
+impl Uplink {
+    /// Calls the server `enrollment` names, accepting only its pinned certificate.
+    pub fn new(enrollment: &Enrollment) -> Result<Uplink, UplinkError> {
+        Ok(Uplink {
+            endpoint: Endpoint::parse(&enrollment.server)?,
+            pinned: normalize_fingerprint(&enrollment.certificate_sha256).ok_or_else(|| {
+                UplinkError::BadFingerprint {
+                    given: enrollment.certificate_sha256.clone(),
+                }
+            })?,
+            token: AgentToken {
+                agent_id: enrollment.agent_id.clone(),
+                secret: enrollment.secret.clone(),
+            },
+        })
+    }
+
+    /// The server's URL.
+    pub fn server(&self) -> &str {
+        &self.endpoint.url
+    }
+
+    /// Checks in: fetches the agent's configuration.
+    pub async fn fetch_config(&self) -> Result<AgentConfig, UplinkError> {
+        let (config, _) = self
+            .endpoint
+            .call::<(), _>(
+                Some(&self.pinned),
+                Method::GET,
+                CONFIG_PATH,
+                Some(&self.token),
+                None,
+            )
+            .await?;
+        Ok(config)
+    }
+
+    /// Uploads a batch of queued readings; the acknowledgement says which the queue may
+    /// delete.
+    pub async fn upload(&self, batch: &ReadingUpload) -> Result<UploadAck, UplinkError> {
+        let (ack, _) = self
+            .endpoint
+            .call(
+                Some(&self.pinned),
+                Method::POST,
+                READINGS_PATH,
+                Some(&self.token),
+                Some(batch),
+            )
+            .await?;
+        Ok(ack)
+    }
+}
+
+/// Where the server is.
+#[derive(Debug, Clone)]
+struct Endpoint {
+    /// `https://host:port`, as shown in messages and kept in the enrollment.
+    url: String,
+    /// `host:port`, for the `Host` header.
+    authority: String,
+    host: String,
+    port: u16,
+    server_name: ServerName<'static>,
+}
+
+impl Endpoint {
+    fn parse(url: &str) -> Result<Endpoint, UplinkError> {
+        let bad = |reason: &str| UplinkError::BadUrl {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let uri: Uri = url
+            .trim()
+            .parse()
+            .map_err(|e: hyper::http::uri::InvalidUri| bad(&e.to_string()))?;
+        if uri.scheme_str() != Some("https") {
+            return Err(bad(
+                "must start with https:// (the agent speaks only HTTPS)",
+            ));
+        }
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err(bad("must be just https://host:port, without a path"));
+        }
+        let host = uri
+            .host()
+            .ok_or_else(|| bad("names no host"))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = uri.port_u16().unwrap_or(443);
+        let server_name = match host.parse::<IpAddr>() {
+            Ok(ip) => ServerName::IpAddress(ip.into()),
+            Err(_) => ServerName::try_from(host.clone())
+                .map_err(|_| bad("the host is not a valid DNS name"))?,
+        };
+        let shown_host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.clone()
+        };
+        Ok(Endpoint {
+            url: format!("https://{shown_host}:{port}"),
+            authority: format!("{shown_host}:{port}"),
+            host,
+            port,
+            server_name,
+        })
+    }
+
+    /// One call: connects, checks the certificate against `pin` (any certificate when
+    /// `None`), sends `body` as JSON, and reads the answer as `T`. Returns the certificate
+    /// the server showed, for enrollment to pin.
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        pin: Option<&str>,
+        method: Method,
+        path: &str,
+        token: Option<&AgentToken>,
+        body: Option<&B>,
+    ) -> Result<(T, String), UplinkError> {
+        let work = self.exchange(pin, method, path, token, body);
+        let (status, answer, presented) = tokio::time::timeout(CALL_TIMEOUT, work)
+            .await
+            .map_err(|_| self.unreachable(format!("no answer within {CALL_TIMEOUT:?}")))??;
+        if !status.is_success() {
+            let error: ApiError = serde_json::from_slice(&answer).unwrap_or_else(|_| ApiError {
+                message: String::from_utf8_lossy(&answer).chars().take(500).collect(),
+                field: None,
+            });
+            return Err(UplinkError::Refused {
+                path: path.to_owned(),
+                status: status.as_u16(),
+                message: error.message,
+                field: error.field,
+            });
+        }
+        let value = serde_json::from_slice(&answer).map_err(|e| UplinkError::BadAnswer {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok((value, presented))
+    }
+
+    async fn exchange<B: Serialize>(
+        &self,
+        pin: Option<&str>,
+        method: Method,
+        path: &str,
+        token: Option<&AgentToken>,
+        body: Option<&B>,
+    ) -> Result<(StatusCode, Bytes, String), UplinkError> {
+        let body =
+            body.map(serde_json::to_vec)
+                .transpose()
+                .map_err(|e| UplinkError::BadAnswer {
+                    path: path.to_owned(),
+                    reason: format!("cannot encode the request: {e}"),
+                })?;
+        let verifier = Arc::new(Pinned::new(pin.map(str::to_owned)));
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(tls_config(verifier.clone())));
+        let connect = async {
+            let tcp = TcpStream::connect((self.host.as_str(), self.port))
+                .await
+                .map_err(|e| self.unreachable(e.to_string()))?;
+            tls.connect(self.server_name.clone(), tcp)
+                .await
+                .map_err(|e| match (pin, verifier.presented()) {
+                    (Some(pinned), Some(presented)) if presented != pinned => {
+                        UplinkError::CertificateMismatch {
+                            server: self.url.clone(),
+                            pinned: pinned.to_owned(),
+                            presented,
+                        }
+                    }
+                    _ => self.unreachable(format!("TLS handshake: {e}")),
+                })
+        };
+        let stream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+            .await
+            .map_err(|_| self.unreachable(format!("no connection within {CONNECT_TIMEOUT:?}")))??;
+        let presented = verifier
+            .presented()
+            .ok_or_else(|| self.unreachable("the server showed no certificate".to_owned()))?;
+
+        let broken = |e: hyper::Error| self.unreachable(e.to_string());
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(broken)?;
+        let driver = tokio::spawn(async move {
+            // Its errors reach the call through the response.
+            let _ = connection.await;
+        });
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(HOST, &self.authority);
+        if let Some(token) = token {
+            let value = HeaderValue::from_str(&token.header_value()).map_err(|_| {
+                UplinkError::BadAnswer {
+                    path: path.to_owned(),
+                    reason: "the agent token cannot be a header".to_owned(),
+                }
+            })?;
+            request = request.header(AUTHORIZATION, value);
+        }
+        if body.is_some() {
+            request = request.header(CONTENT_TYPE, "application/json");
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .map_err(|e| UplinkError::BadUrl {
+                url: self.url.clone(),
+                reason: e.to_string(),
+            })?;
+        let response = sender.send_request(request).await.map_err(broken);
+        let outcome = match response {
+            Ok(response) => {
+                let status = response.status();
+                Limited::new(response.into_body(), MAX_ANSWER_BYTES)
+                    .collect()
+                    .await
+                    .map(|body| (status, body.to_bytes(), presented))
+                    .map_err(|e| self.unreachable(format!("reading the answer: {e}")))
+            }
+            Err(e) => Err(e),
+        };
+        driver.abort();
+        outcome
+    }
+
+    fn unreachable(&self, reason: String) -> UplinkError {
+        UplinkError::Unreachable {
+            server: self.url.clone(),
+            reason,
+        }
+    }
+}
+
+/// Lower-case hex of a SHA-256 written with or without colons and in either case; `None`
+/// when it is not one.
+fn normalize_fingerprint(given: &str) -> Option<String> {
+    let hex: String = given
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
+}
+
+/// SHA-256 of a certificate's DER, lower-case hex.
+pub fn certificate_sha256(der: &[u8]) -> String {
+    Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn tls_config(verifier: Arc<Pinned>) -> rustls::ClientConfig {
+    rustls::ClientConfig::builder_with_provider(verifier.provider.clone())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports rustls' default protocol versions")
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth()
+}
+
+/// Accepts the server's certificate when its SHA-256 is the pinned one (or any, when
+/// nothing is pinned yet), and remembers which it saw; the handshake's signatures are
+/// checked against that certificate's key as usual, so only its holder passes.
+#[derive(Debug)]
+struct Pinned {
+    pin: Option<String>,
+    presented: Mutex<Option<String>>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl Pinned {
+    fn new(pin: Option<String>) -> Pinned {
+        Pinned {
+            pin,
+            presented: Mutex::new(None),
+            provider: Arc::new(rustls::crypto::ring::default_provider()),
+        }
+    }
+
+    fn presented(&self) -> Option<String> {
+        self.presented
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl ServerCertVerifier for Pinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let presented = certificate_sha256(end_entity);
+        *self
+            .presented
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(presented.clone());
+        match &self.pin {
+            Some(pin) if *pin != presented => Err(rustls::Error::General(format!(
+                "certificate {presented} is not the pinned {pin}"
+            ))),
+            _ => Ok(ServerCertVerified::assertion()),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_are_read_as_operators_copy_them() {
+        let plain = "ab".repeat(32);
+        let colons = vec!["AB"; 32].join(":");
+        assert_eq!(normalize_fingerprint(&plain), Some(plain.clone()));
+        assert_eq!(normalize_fingerprint(&colons), Some(plain));
+        assert_eq!(normalize_fingerprint("abcd"), None);
+        assert_eq!(normalize_fingerprint(&"zz".repeat(32)), None);
+    }
+
+    #[test]
+    fn server_urls_must_be_https_host_and_port() {
+        let endpoint = Endpoint::parse("https://127.80.9.1:8443/").unwrap();
+        assert_eq!(endpoint.url, "https://127.80.9.1:8443");
+        assert_eq!(
+            Endpoint::parse("https://quire.example").unwrap().url,
+            "https://quire.example:443"
+        );
+        for (bad, says) in [
+            ("http://127.80.9.1:8443", "https://"),
+            ("https://127.80.9.1:8443/api", "without a path"),
+            ("127.80.9.1:8443", "https://"),
+        ] {
+            let error = Endpoint::parse(bad).unwrap_err().to_string();
+            assert!(error.contains(says) && error.contains(bad), "{error}");
+        }
+    }
+}

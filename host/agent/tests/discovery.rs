@@ -1,0 +1,338 @@
+//! Discovery against real peers on loopback: the fleet simulator serving
+//! recorded printers (each accepting different credentials), net-snmp's
+//! `snmpd` as an SNMP agent that is no printer, a peer that answers garbage,
+//! addresses held silent and addresses nobody holds. Block 127.90.0.0/16.
+//! A missing `snmpd` fails the test: run `scripts/install-test-peers`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use quire_agent::discovery::{Found, Target, scan};
+use quire_protocol::{DiscoverySettings, Range};
+use quire_snmp::Recording;
+use quire_snmp::client::{AuthProtocol, Credentials, PrivProtocol, V3User};
+use quire_snmp::responder::{Fleet, FleetConfig};
+use quire_snmp::wire::usm::UsmUser;
+use tokio::net::UdpSocket;
+
+const SNMPD: &str = "/usr/sbin/snmpd";
+const PORT: u16 = 16190;
+
+fn recording(name: &str) -> Recording {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/recorded")
+        .join(name);
+    Recording::load(&path).unwrap()
+}
+
+fn v2c(community: &str) -> Credentials {
+    Credentials::V2c {
+        community: community.into(),
+    }
+}
+
+fn v3(user: &str) -> Credentials {
+    Credentials::V3(V3User {
+        user: user.into(),
+        auth: Some((AuthProtocol::Sha1, "authpass123".into())),
+        privacy: Some((PrivProtocol::Aes128, "privpass123".into())),
+        context: String::new(),
+    })
+}
+
+fn quick() -> DiscoverySettings {
+    DiscoverySettings {
+        timeout_ms: 300,
+        retries: 1,
+        concurrency: 64,
+    }
+}
+
+fn targets(range: &str, site_id: i64) -> Vec<Target> {
+    let range: Range = range.parse().unwrap();
+    range
+        .addresses()
+        .map(|address| Target {
+            address,
+            site_id,
+            part: Some("floor 2".into()),
+        })
+        .collect()
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// One `snmpd` answering community `public`, stopped when dropped.
+struct Snmpd {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Snmpd {
+    fn start(address: SocketAddr) -> Snmpd {
+        assert!(
+            Path::new(SNMPD).exists(),
+            "{SNMPD} is missing: run scripts/install-test-peers"
+        );
+        let dir = std::env::temp_dir().join(format!("quire-agent-snmpd-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("persist")).unwrap();
+        let config = format!(
+            "agentAddress udp:{address}\n\
+             rocommunity public 127.0.0.0/8\n\
+             sysDescr Quire test agent, no printer\n"
+        );
+        let file = dir.join("snmpd.conf");
+        std::fs::write(&file, config).unwrap();
+        let child = Command::new(SNMPD)
+            .arg("-f")
+            .arg("-Lf")
+            .arg(dir.join("snmpd.log"))
+            .arg("-C")
+            .arg("-c")
+            .arg(&file)
+            .arg(format!("--persistentDir={}", dir.join("persist").display()))
+            .arg("-p")
+            .arg(dir.join("snmpd.pid"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("snmpd starts");
+        Snmpd { child, dir }
+    }
+
+    /// Waits until the agent answers, so the scan meets a live agent.
+    async fn ready(self, address: SocketAddr) -> Self {
+        let config = quire_snmp::client::ClientConfig {
+            timeout: Duration::from_millis(200),
+            retries: 0,
+            ..Default::default()
+        };
+        for _ in 0..50 {
+            if quire_snmp::client::Session::open(address, v2c("public"), config.clone())
+                .await
+                .is_ok()
+            {
+                return self;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "snmpd on {address} never answered; log: {}",
+            std::fs::read_to_string(self.dir.join("snmpd.log")).unwrap_or_default()
+        );
+    }
+}
+
+impl Drop for Snmpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A UDP peer that answers every datagram with bytes that are no SNMP message.
+async fn garbage(address: SocketAddr) -> tokio::task::JoinHandle<()> {
+    let socket = UdpSocket::bind(address).await.unwrap();
+    tokio::spawn(async move {
+        let mut buffer = vec![0; 65_536];
+        while let Ok((_, from)) = socket.recv_from(&mut buffer).await {
+            let _ = socket.send_to(b"\x30\x05\x02\x01\x01\xff\xff", from).await;
+        }
+    })
+}
+
+fn config(base: Ipv4Addr, communities: &[&str], users: &[&str], silent: usize) -> FleetConfig {
+    FleetConfig {
+        base,
+        port: PORT,
+        communities: communities.iter().map(|c| c.as_bytes().to_vec()).collect(),
+        users: users
+            .iter()
+            .map(|u| u.parse::<UsmUser>().unwrap())
+            .collect(),
+        silent,
+        ..FleetConfig::default()
+    }
+}
+
+fn by_address(found: &[Found]) -> Vec<(IpAddr, usize)> {
+    let mut out: Vec<_> = found
+        .iter()
+        .map(|f| (f.target.address, f.credential))
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_24_finds_exactly_the_printers_with_the_credentials_they_answer() {
+    // Three printers on `public`, then five held-silent addresses.
+    let public = Fleet::start(
+        vec![
+            recording("printmaster/kyocera_p2040_snmp.snmprec"),
+            recording("printmaster/epson_sc_snmp.snmprec"),
+            recording("librenms/ricoh_mpc3002.snmprec"),
+        ],
+        config(Ipv4Addr::new(127, 90, 1, 10), &["public"], &[], 5),
+    )
+    .await
+    .unwrap();
+    // One printer that only knows the second community.
+    let private = Fleet::start(
+        vec![recording("librenms/jetdirect_m252dw.snmprec")],
+        config(Ipv4Addr::new(127, 90, 1, 20), &["private"], &[], 0),
+    )
+    .await
+    .unwrap();
+    // One printer that speaks only v3.
+    let v3_only = Fleet::start(
+        vec![recording("librenms/sharp.snmprec")],
+        config(
+            Ipv4Addr::new(127, 90, 1, 30),
+            &[],
+            &["ops:SHA:authpass123:AES:privpass123"],
+            0,
+        ),
+    )
+    .await
+    .unwrap();
+    let snmpd_at = SocketAddr::from(([127, 90, 1, 40], PORT));
+    let _snmpd = Snmpd::start(snmpd_at).ready(snmpd_at).await;
+    let _garbage = garbage(SocketAddr::from(([127, 90, 1, 50], PORT))).await;
+
+    let credentials = [v2c("public"), v2c("private"), v3("ops")];
+    let report = scan(targets("127.90.1.0/24", 7), &credentials, &quick(), PORT).await;
+
+    assert_eq!(
+        by_address(&report.found),
+        vec![
+            (ip("127.90.1.10"), 0),
+            (ip("127.90.1.11"), 0),
+            (ip("127.90.1.12"), 0),
+            (ip("127.90.1.20"), 1),
+            (ip("127.90.1.30"), 2),
+        ],
+        "{report:#?}"
+    );
+    assert_eq!(
+        report.not_printers, 2,
+        "snmpd and the garbage peer: {report:#?}"
+    );
+    assert_eq!(report.refused, 0);
+    assert_eq!(report.silent, 254 - 5 - 2);
+    for found in &report.found {
+        assert_eq!(found.target.site_id, 7);
+        assert_eq!(found.target.part.as_deref(), Some("floor 2"));
+        let id = found.sys_object_id.as_ref().expect("sysObjectID read");
+        assert!(
+            id.to_string()
+                .trim_start_matches('.')
+                .starts_with("1.3.6.1.4.1."),
+            "{found:?}"
+        );
+        assert!(found.sys_descr.as_deref().is_some_and(|d| !d.is_empty()));
+    }
+    let kyocera = report
+        .found
+        .iter()
+        .find(|f| f.target.address == ip("127.90.1.10"))
+        .unwrap();
+    assert!(
+        kyocera.sys_descr.as_deref().unwrap().contains("KYOCERA"),
+        "{kyocera:?}"
+    );
+    drop((public, private, v3_only));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v3_users_are_tried_in_order_and_a_refusal_is_told_from_silence() {
+    let fleet = Fleet::start(
+        vec![recording("printmaster/kyocera_p2040_snmp.snmprec")],
+        config(
+            Ipv4Addr::new(127, 90, 2, 1),
+            &[],
+            &["ops:SHA:authpass123:AES:privpass123"],
+            1,
+        ),
+    )
+    .await
+    .unwrap();
+    let printer = Target {
+        address: ip("127.90.2.1"),
+        site_id: 1,
+        part: None,
+    };
+    let held = Target {
+        address: ip("127.90.2.2"),
+        ..printer.clone()
+    };
+
+    // An unknown user first, then the right one: found with the second.
+    let report = scan(
+        vec![printer.clone(), held.clone()],
+        &[v2c("public"), v3("nobody"), v3("ops")],
+        &quick(),
+        PORT,
+    )
+    .await;
+    assert_eq!(by_address(&report.found), vec![(printer.address, 2)]);
+    assert_eq!((report.silent, report.refused), (1, 0), "{report:#?}");
+
+    // Only users it does not know: its engine answered, so refused, not silent.
+    let report = scan(
+        vec![printer.clone(), held, printer.clone()],
+        &[v3("nobody"), v3("someone")],
+        &quick(),
+        PORT,
+    )
+    .await;
+    assert!(report.found.is_empty(), "{report:#?}");
+    assert_eq!(
+        (report.refused, report.silent, report.not_printers),
+        (1, 1, 0),
+        "the address listed twice counts once: {report:#?}"
+    );
+    drop(fleet);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_with_no_usable_credentials_calls_everything_silent() {
+    let fleet = Fleet::start(
+        vec![recording("printmaster/kyocera_p2040_snmp.snmprec")],
+        config(Ipv4Addr::new(127, 90, 3, 1), &["public"], &[], 0),
+    )
+    .await
+    .unwrap();
+    let short_password = Credentials::V3(V3User {
+        user: "ops".into(),
+        auth: Some((AuthProtocol::Sha1, "short".into())),
+        privacy: None,
+        context: String::new(),
+    });
+    let report = scan(
+        targets("127.90.3.1-4", 1),
+        std::slice::from_ref(&short_password),
+        &quick(),
+        PORT,
+    )
+    .await;
+    assert_eq!((report.found.len(), report.silent), (0, 4), "{report:#?}");
+
+    // The same bad credentials before good ones cost nothing: the printer is found.
+    let report = scan(
+        targets("127.90.3.1-4", 1),
+        &[short_password, v2c("public")],
+        &quick(),
+        PORT,
+    )
+    .await;
+    assert_eq!(by_address(&report.found), vec![(ip("127.90.3.1"), 1)]);
+    drop(fleet);
+}

@@ -1,0 +1,143 @@
+//! `quire agent`: enroll this machine's agent with a server, and run it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use quire_agent::{Agent, AgentOptions};
+
+/// `quire agent …`.
+#[derive(Subcommand)]
+pub enum AgentCommand {
+    /// Register this agent with a server, using an enrollment key the dealer issued.
+    ///
+    /// The server's certificate is pinned: from now on the agent talks to that
+    /// certificate only.
+    Enroll {
+        /// The server, `https://HOST:PORT`.
+        #[arg(long)]
+        server: String,
+        /// The enrollment key (single use).
+        #[arg(long)]
+        key: String,
+        /// The server certificate's SHA-256 (hex, colons allowed), as the server's
+        /// console or log shows it; enrollment fails unless the server presents it.
+        #[arg(long, value_name = "SHA256")]
+        fingerprint: Option<String>,
+        /// Where the agent keeps its queue and state.
+        #[arg(long, value_name = "DIR", default_value = "quire-agent")]
+        data: PathBuf,
+    },
+    /// Discover and read printers on the schedules the server sets, and deliver the
+    /// readings, until Ctrl-C. Set QUIRE_LOG=debug for more detail.
+    Run {
+        /// Where the agent keeps its queue and state.
+        #[arg(long, value_name = "DIR", default_value = "quire-agent")]
+        data: PathBuf,
+        /// UDP port devices answer SNMP on (another than 161 only for simulators).
+        #[arg(long, value_name = "N", default_value_t = 161)]
+        snmp_port: u16,
+        /// Run every cycle once now, deliver, and exit (1 when delivery failed: the
+        /// readings stay queued for the next run).
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AgentCommand::Enroll {
+            server,
+            key,
+            fingerprint,
+            data,
+        } => {
+            let enrollment = Agent::enroll(&data, &server, &key, fingerprint.as_deref()).await?;
+            println!(
+                "enrolled with {} as agent {} for account {}",
+                enrollment.server, enrollment.agent_id, enrollment.account_id
+            );
+            println!(
+                "pinned server certificate sha256 {}",
+                enrollment.certificate_sha256
+            );
+            println!("data in {}", data.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        AgentCommand::Run {
+            data,
+            snmp_port,
+            once,
+        } => {
+            let agent = Agent::open(AgentOptions {
+                snmp_port,
+                ..AgentOptions::new(data)
+            })
+            .await?;
+            if once {
+                return once_now(&agent).await;
+            }
+            eprintln!(
+                "quire agent: running against {}; Ctrl-C stops",
+                agent.uplink().server()
+            );
+            let running = agent.start();
+            tokio::signal::ctrl_c().await?;
+            eprintln!("quire agent: stopping after the cycle in progress");
+            running.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn once_now(agent: &Agent) -> anyhow::Result<ExitCode> {
+    let report = agent.run_once().await?;
+    println!(
+        "{:>5} {:<10} {:<18} {:>9} {:>6} {:>6} {:>7} {:>8} {:>4} {:>9}",
+        "site",
+        "part",
+        "cycle",
+        "addresses",
+        "found",
+        "read",
+        "failed",
+        "devices",
+        "new",
+        "replaced"
+    );
+    for cycle in &report.cycles {
+        println!(
+            "{:>5} {:<10} {:<18} {:>9} {:>6} {:>6} {:>7} {:>8} {:>4} {:>9}",
+            cycle.site_id,
+            cycle.part.as_deref().unwrap_or("-"),
+            format!("{:?}", cycle.cycle),
+            cycle.addresses,
+            cycle.found,
+            cycle.read,
+            cycle.failures.len(),
+            cycle.devices,
+            cycle.new_devices,
+            cycle.replaced_supplies,
+        );
+        for failure in &cycle.failures {
+            eprintln!("quire agent: {failure}");
+        }
+    }
+    match &report.delivery {
+        Ok(delivery) => {
+            println!(
+                "delivered {} readings ({} filed, {} already filed, {} refused); {} queued",
+                delivery.sent,
+                delivery.filed,
+                delivery.duplicates,
+                delivery.rejected,
+                report.queued
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("quire agent: {e}; {} readings stay queued", report.queued);
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! `quire agent` as an operator meets it before anything works: the messages must say
+//! what to do next.
+
+use std::process::Command;
+
+fn quire(args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn running_before_enrolling_says_how_to_enroll() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("agent");
+    let (code, stderr) = quire(&["agent", "run", "--once", "--data", data.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("not enrolled") && stderr.contains("quire agent enroll --server"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn enrolling_needs_https_and_a_real_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("agent");
+    let data = data.to_str().unwrap();
+    let (code, stderr) = quire(&[
+        "agent",
+        "enroll",
+        "--server",
+        "http://127.80.9.30:8443",
+        "--key",
+        "k",
+        "--data",
+        data,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("must start with https://"), "{stderr}");
+    let (code, stderr) = quire(&[
+        "agent",
+        "enroll",
+        "--server",
+        "https://127.80.9.30:8443",
+        "--key",
+        "k",
+        "--fingerprint",
+        "12:34",
+        "--data",
+        data,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not a SHA-256"), "{stderr}");
+}
