@@ -336,3 +336,38 @@ async fn a_scan_with_no_usable_credentials_calls_everything_silent() {
     assert_eq!(by_address(&report.found), vec![(ip("127.90.3.1"), 1)]);
     drop(fleet);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_v1_agent_that_runs_off_its_mib_is_still_told_apart() {
+    // v1 answers a GETNEXT past the last object with noSuchName for the whole
+    // request: the probe asks again without that object.
+    let switch = Recording::parse_snmprec(
+        "switch",
+        "1.3.6.1.2.1.1.1.0|4|A switch\n1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.9.1.1\n",
+    )
+    .unwrap();
+    let small_printer = Recording::parse_snmprec(
+        "small-printer",
+        "1.3.6.1.2.1.1.1.0|4|A small printer\n\
+         1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.2435.2.3.9.1\n\
+         1.3.6.1.2.1.25.3.2.1.2.1|6|1.3.6.1.2.1.25.3.1.5\n",
+    )
+    .unwrap();
+    let fleet = Fleet::start(
+        vec![switch, small_printer],
+        config(Ipv4Addr::new(127, 90, 4, 1), &["public"], &[], 0),
+    )
+    .await
+    .unwrap();
+    let v1 = Credentials::V1 {
+        community: "public".into(),
+    };
+    let report = scan(targets("127.90.4.1-3", 1), &[v1], &quick(), PORT).await;
+    assert_eq!(by_address(&report.found), vec![(ip("127.90.4.2"), 0)]);
+    assert_eq!(
+        report.found[0].sys_descr.as_deref(),
+        Some("A small printer")
+    );
+    assert_eq!((report.not_printers, report.silent), (1, 1), "{report:#?}");
+    drop(fleet);
+}

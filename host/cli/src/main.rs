@@ -148,6 +148,9 @@ enum BenchCommand {
     /// Poll a simulated fleet through the meters & supplies collect, then walk
     /// the same devices with net-snmp's snmpbulkwalk at the same concurrency.
     Fleet(bench::FleetArgs),
+    /// Sweep a /16 of loopback holding simulated printers, the rest silent,
+    /// beside a session per address and FMAudit's sizing figure.
+    Discovery(bench::DiscoveryArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -230,6 +233,12 @@ fn try_main() -> anyhow::Result<ExitCode> {
             what: BenchCommand::Fleet(args),
         } => {
             runtime.block_on(bench::fleet(&args))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: BenchCommand::Discovery(args),
+        } => {
+            runtime.block_on(bench::discovery(&args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Record {
