@@ -36,6 +36,7 @@ use crate::discovery::{self, Target};
 use crate::queue::{Queue, QueueError};
 use crate::read::{DeviceRead, Reader};
 use crate::state::{KnownDevice, device_key};
+use crate::strategy_sync::sync_strategies;
 use crate::supplies::{DEFAULT_LEVEL_JUMP, replacements};
 use crate::uplink::{Enrollment, Uplink, UplinkError, enroll};
 
@@ -225,6 +226,8 @@ struct Inner {
     uplink: Uplink,
     reader: Reader,
     options: AgentOptions,
+    /// Loads the strategies the server hands out.
+    host: Host,
 }
 
 /// Loads the built-in strategies into a fresh host and registry.
@@ -292,6 +295,10 @@ impl Agent {
                 database: options.data_dir.join(DATABASE_FILE).display().to_string(),
             })?;
         let uplink = Uplink::new(&enrollment)?;
+        let host = Host::new(HostConfig::default()).map_err(|source| AgentError::Strategy {
+            name: "(host)".to_owned(),
+            source,
+        })?;
         let reader = Reader {
             registry,
             client: options.client.clone(),
@@ -303,6 +310,7 @@ impl Agent {
                 uplink,
                 reader,
                 options,
+                host,
             }),
         })
     }
@@ -324,12 +332,39 @@ impl Agent {
         &self.inner.uplink
     }
 
-    /// Checks in: fetches the configuration and keeps it for restarts while the server is
-    /// down.
+    /// Checks in: fetches the configuration, keeps it for restarts while the server is
+    /// down, and swaps in the strategy versions it lists (see [`crate::strategy_sync`]).
     pub async fn check_in(&self) -> Result<AgentConfig, AgentError> {
         let config = self.inner.uplink.fetch_config().await?;
         self.inner.queue.save_config(&config).await?;
         tracing::debug!(revision = %config.revision, sites = config.sites.len(), "checked in");
+        let uplink = &self.inner.uplink;
+        let report = sync_strategies(
+            &self.inner.host,
+            self.registry(),
+            quire_strategies::BUILTIN,
+            &config.strategies,
+            |listing| async move {
+                uplink
+                    .download_strategy(&listing)
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+        )
+        .await;
+        if !report.is_quiet() {
+            tracing::info!(
+                installed = ?report.installed,
+                restored = ?report.restored,
+                removed = ?report.removed,
+                "strategies swapped as the server lists them"
+            );
+        }
+        for failure in &report.failed {
+            tracing::warn!(
+                "strategy not brought in line (retried at the next check-in): {failure}"
+            );
+        }
         Ok(config)
     }
 

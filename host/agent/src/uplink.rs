@@ -28,7 +28,7 @@ use hyper::{Method, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use quire_protocol::{
     AgentConfig, AgentToken, ApiError, CONFIG_PATH, ENROLL_PATH, EnrollRequest, EnrollResponse,
-    READINGS_PATH, ReadingUpload, UploadAck,
+    READINGS_PATH, ReadingUpload, STRATEGIES_PATH, StrategyListing, UploadAck,
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -286,6 +286,27 @@ impl Uplink {
     }
 }
 
+impl Uplink {
+    /// Downloads a strategy the server lists; the caller checks its SHA-256.
+    pub async fn download_strategy(
+        &self,
+        listing: &StrategyListing,
+    ) -> Result<Vec<u8>, UplinkError> {
+        let path = format!("{STRATEGIES_PATH}/{}/{}", listing.name, listing.version);
+        let (bytes, _) = self
+            .endpoint
+            .call_bytes::<()>(
+                Some(&self.pinned),
+                Method::GET,
+                &path,
+                Some(&self.token),
+                None,
+            )
+            .await?;
+        Ok(bytes.to_vec())
+    }
+}
+
 /// Where the server is.
 #[derive(Debug, Clone)]
 struct Endpoint {
@@ -353,6 +374,23 @@ impl Endpoint {
         token: Option<&AgentToken>,
         body: Option<&B>,
     ) -> Result<(T, String), UplinkError> {
+        let (answer, presented) = self.call_bytes(pin, method, path, token, body).await?;
+        let value = serde_json::from_slice(&answer).map_err(|e| UplinkError::BadAnswer {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok((value, presented))
+    }
+
+    /// As [`Endpoint::call`], returning the answer's bytes as they came.
+    async fn call_bytes<B: Serialize>(
+        &self,
+        pin: Option<&str>,
+        method: Method,
+        path: &str,
+        token: Option<&AgentToken>,
+        body: Option<&B>,
+    ) -> Result<(Bytes, String), UplinkError> {
         let work = self.exchange(pin, method, path, token, body);
         let (status, answer, presented) = tokio::time::timeout(CALL_TIMEOUT, work)
             .await
@@ -369,11 +407,7 @@ impl Endpoint {
                 field: error.field,
             });
         }
-        let value = serde_json::from_slice(&answer).map_err(|e| UplinkError::BadAnswer {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-        Ok((value, presented))
+        Ok((answer, presented))
     }
 
     async fn exchange<B: Serialize>(
