@@ -35,6 +35,14 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    /// A value given to the store cannot be stored.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The offending field.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A stored value could not be turned back into a model type.
     #[error("column `{column}` holds `{value}`, which is not valid: {reason}")]
     Corrupt {
