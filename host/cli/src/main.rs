@@ -2,10 +2,12 @@
 //! calls the crates that own the work, and prints.
 
 mod bench;
+mod ingest_bench;
 mod output;
 mod probe;
 mod record;
 mod replay;
+mod server;
 mod simulate;
 
 use std::net::Ipv4Addr;
@@ -118,6 +120,11 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
+    /// Run the server: agent API and REST API over HTTPS, until Ctrl-C.
+    ///
+    /// Prints its address, certificate fingerprint and, on first start, the
+    /// generated `admin` password. `quire server enrollment-key` issues a key.
+    Server(server::ServerArgs),
     /// Measure Quire against a peer; figures printed side by side.
     Bench {
         #[command(subcommand)]
@@ -142,6 +149,9 @@ enum BenchCommand {
     /// Poll a simulated fleet through the meters & supplies collect, then walk
     /// the same devices with net-snmp's snmpbulkwalk at the same concurrency.
     Fleet(bench::FleetArgs),
+    /// Post readings through HTTPS to an in-process server on SQLite and on
+    /// PostgreSQL, beside the store's own rate for the same readings.
+    Ingest(ingest_bench::IngestArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -217,6 +227,16 @@ fn try_main() -> anyhow::Result<ExitCode> {
                 explain,
             ))?;
             Ok(print(&[outcome], format))
+        }
+        Command::Server(args) => {
+            runtime.block_on(server::run(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: BenchCommand::Ingest(args),
+        } => {
+            runtime.block_on(ingest_bench::run(&args))?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
             what: BenchCommand::Fleet(args),
