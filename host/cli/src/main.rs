@@ -6,6 +6,7 @@ mod ingest_bench;
 mod output;
 mod probe;
 mod record;
+mod reinterpret;
 mod replay;
 mod server;
 mod simulate;
@@ -120,6 +121,17 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
+    /// Re-read stored readings through today's strategies, from the exchange the
+    /// server kept with each, and print what they read now (as `quire replay`).
+    ///
+    /// The exit code is 1 when any could not be read.
+    Reinterpret {
+        #[command(flatten)]
+        args: reinterpret::ReinterpretArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Run the server: agent API and REST API over HTTPS, until Ctrl-C.
     ///
     /// Prints its address, certificate fingerprint and, on first start, the
@@ -227,6 +239,10 @@ fn try_main() -> anyhow::Result<ExitCode> {
                 explain,
             ))?;
             Ok(print(&[outcome], format))
+        }
+        Command::Reinterpret { args, format } => {
+            let outcomes = runtime.block_on(reinterpret::run(&args))?;
+            Ok(print(&outcomes, format))
         }
         Command::Server(args) => {
             runtime.block_on(server::run(args))?;

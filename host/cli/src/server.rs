@@ -86,6 +86,7 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.listen = run.listen;
     server.tls_cert = run.tls_cert;
     server.tls_key = run.tls_key;
+    let password_given = run.admin_password.is_some();
     server.admin_password = run.admin_password;
     let database = quire_store::redact(&server.database_url());
     let running = server.start().await?;
@@ -94,7 +95,7 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     println!("certificate-sha256 {}", running.certificate_sha256);
     println!("database {database}");
     println!("main-dealer {}", running.main_dealer.0);
-    if let Some(password) = &running.admin_password {
+    if let Some(password) = running.admin_password.as_ref().filter(|_| !password_given) {
         println!("admin-password {password}");
         eprintln!("quire: log in as `admin` with the password above; it is not shown again");
     }

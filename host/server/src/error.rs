@@ -81,6 +81,12 @@ impl From<quire_store::Error> for Failure {
                 field: Some(field),
                 message,
             },
+            conflict if conflict.is_conflict() => Failure::Conflict {
+                field: None,
+                message: format!(
+                    "a concurrent request wrote the same rows; send it again ({conflict})"
+                ),
+            },
             other => Failure::Internal(other.to_string()),
         }
     }

@@ -55,6 +55,14 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Whether a concurrent write of the same rows made this one fail (a unique key was
+    /// taken meanwhile): sending the same request again succeeds or finds them filed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Query { source: sqlx::Error::Database(db), .. } if db.is_unique_violation())
+    }
+}
+
 /// The store's result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

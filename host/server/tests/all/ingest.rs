@@ -163,3 +163,52 @@ async fn replaced_supplies_are_kept_and_a_bad_item_is_refused_alone() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_same_upload_sent_four_times_at_once_is_filed_once() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let acme = server.account("Acme").await;
+        let (_, token) = server.enroll(&server.key(acme).await).await.unwrap();
+        let batch: Vec<_> = (0..40)
+            .map(|i| item(i as u64 + 1, None, i % 5, 1 + (i / 5) as u32))
+            .collect();
+        let body = upload(&batch);
+        let bearer = format!("{}:{}", token.agent_id, token.secret);
+        let mut sends = tokio::task::JoinSet::new();
+        for _ in 0..4 {
+            let (client, bearer, body) = (server.client.clone(), bearer.clone(), body.clone());
+            sends.spawn(async move {
+                client
+                    .call(
+                        "POST".parse().unwrap(),
+                        READINGS_PATH,
+                        Some(&bearer),
+                        Some(&body),
+                    )
+                    .await
+                    .unwrap()
+            });
+        }
+        let mut filed = 0;
+        for answer in sends.join_all().await {
+            // A loser of the race on PostgreSQL is told to send again (409); it never files twice.
+            match answer.status {
+                200 => {
+                    filed += serde_json::from_slice::<UploadAck>(&answer.body)
+                        .unwrap()
+                        .filed
+                }
+                409 => {}
+                other => panic!("{backend}: {other} {}", answer.text()),
+            }
+        }
+        let retry = server
+            .agent_call("POST", READINGS_PATH, &token, Some(body))
+            .await;
+        let ack: UploadAck = serde_json::from_slice(&retry.body).unwrap();
+        filed += ack.filed;
+        assert_eq!(filed, 40, "{backend}");
+        assert_eq!(ack.duplicates + ack.filed, 40, "{backend}");
+    }
+}

@@ -12,3 +12,4 @@ mod ingest;
 mod leak;
 mod openapi;
 mod ranges;
+mod tls;
