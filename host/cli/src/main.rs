@@ -3,10 +3,13 @@
 
 mod agent;
 mod bench;
+mod ingest_bench;
 mod output;
 mod probe;
 mod record;
+mod reinterpret;
 mod replay;
+mod server;
 mod simulate;
 
 use std::net::Ipv4Addr;
@@ -124,6 +127,22 @@ enum Command {
         #[command(subcommand)]
         command: agent::AgentCommand,
     },
+    /// Re-read stored readings through today's strategies, from the exchange the
+    /// server kept with each, and print what they read now (as `quire replay`).
+    ///
+    /// The exit code is 1 when any could not be read.
+    Reinterpret {
+        #[command(flatten)]
+        args: reinterpret::ReinterpretArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Run the server: agent API and REST API over HTTPS, until Ctrl-C.
+    ///
+    /// Prints its address, certificate fingerprint and, on first start, the
+    /// generated `admin` password. `quire server enrollment-key` issues a key.
+    Server(server::ServerArgs),
     /// Measure Quire against a peer; figures printed side by side.
     Bench {
         #[command(subcommand)]
@@ -151,6 +170,9 @@ enum BenchCommand {
     /// Sweep a /16 of loopback holding simulated printers, the rest silent,
     /// beside a session per address and FMAudit's sizing figure.
     Discovery(bench::DiscoveryArgs),
+    /// Post readings through HTTPS to an in-process server on SQLite and on
+    /// PostgreSQL, beside the store's own rate for the same readings.
+    Ingest(ingest_bench::IngestArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -229,6 +251,20 @@ fn try_main() -> anyhow::Result<ExitCode> {
             Ok(print(&[outcome], format))
         }
         Command::Agent { command } => runtime.block_on(agent::run(command)),
+        Command::Reinterpret { args, format } => {
+            let outcomes = runtime.block_on(reinterpret::run(&args))?;
+            Ok(print(&outcomes, format))
+        }
+        Command::Server(args) => {
+            runtime.block_on(server::run(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what: BenchCommand::Ingest(args),
+        } => {
+            runtime.block_on(ingest_bench::run(&args))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench {
             what: BenchCommand::Fleet(args),
         } => {

@@ -1,3 +1,33 @@
-//! Quire's server: enrolls agents, files their readings, hands out strategies.
+//! Quire's server: enrolls agents, hands them their configuration, files their readings
+//! exactly once, and serves the REST API people and the console use — over HTTPS only.
+//!
+//! It owns the HTTP side (axum on hyper, rustls) and the checks every call passes
+//! (who is asking, which accounts they may see); what is stored and how is `quire-store`,
+//! what agents and server say to each other is `quire-protocol`.
+//!
+//! [`Server`] is the configuration; [`Server::start`] runs it in the caller's runtime and
+//! returns a [`Running`] with the bound address and the certificate's fingerprint, so
+//! `quire server`, `quire demo` and the tests all run the same thing in-process.
+//!
+//! # Secrets
+//!
+//! Passwords are stored as argon2 hashes. Session tokens, enrollment keys and agent
+//! secrets are 256-bit random values, so a plain SHA-256 of them is as good as a slow
+//! hash and keeps every agent call cheap; only hashes reach the database.
 
+mod agent_api;
+pub mod client;
 pub mod depot;
+mod error;
+mod openapi;
+mod rest;
+mod routes;
+mod secrets;
+mod server;
+mod tls;
+
+pub use crate::error::{Error, Result};
+pub use crate::openapi::OPENAPI;
+pub use crate::routes::{app, registered_routes};
+pub use crate::secrets::issue_enrollment_key;
+pub use crate::server::{AppState, IssuedKey, Running, Server};

@@ -75,6 +75,22 @@ pub(crate) fn group_addresses(
     by_device
 }
 
+/// Where an agent's reading came from: what makes its upload exactly-once and places its device.
+pub(crate) struct Origin<'a> {
+    pub(crate) agent: &'a str,
+    pub(crate) seq: i64,
+    pub(crate) site: Option<crate::types::SiteId>,
+    pub(crate) replaced: &'a [quire_protocol::SupplyReplacement],
+}
+
+/// An agent's sequence number as the BIGINT column holds it.
+pub(crate) fn stored_seq(seq: u64) -> Result<i64> {
+    i64::try_from(seq).map_err(|_| Error::Invalid {
+        field: "seq".into(),
+        message: format!("sequence number {seq} is beyond 2^63"),
+    })
+}
+
 /// Columns of `devices` as every device query selects them (a macro, so the SQL stays a literal).
 macro_rules! device_columns {
     () => {
@@ -90,7 +106,7 @@ macro_rules! queries {
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
         use crate::backend::{
-            group_addresses, identity_key, parse_word, stored_u32, strategy, word,
+            Origin, group_addresses, identity_key, parse_word, stored_seq, stored_u32, strategy, word,
         };
         use crate::error::{Context, Error, Result};
         use crate::types::*;
@@ -140,17 +156,63 @@ macro_rules! queries {
             pool: &Pool<Db>,
             items: &[Ingest<'_>],
         ) -> Result<Vec<IngestOutcome>> {
-            let mut tx = pool.begin().await.context(|| "starting ingest".into())?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(|| "starting ingest".into())?;
             let mut outcomes = Vec::with_capacity(items.len());
             for item in items {
-                outcomes.push(ingest_one(&mut tx, item).await?);
+                outcomes.push(ingest_one(&mut tx, item, None).await?);
             }
             tx.commit().await.context(|| format!("committing {} readings", items.len()))?;
             Ok(outcomes)
         }
 
+        pub(crate) async fn ingest_upload(
+            pool: &Pool<Db>,
+            agent: &str,
+            items: &[AgentIngest<'_>],
+        ) -> Result<UploadOutcome> {
+            let context = || format!("filing an upload of {} readings from agent {agent}", items.len());
+            let mut outcome = UploadOutcome::default();
+            let (Some(first), Some(last)) = (
+                items.iter().map(|i| i.seq).min(),
+                items.iter().map(|i| i.seq).max(),
+            ) else {
+                return Ok(outcome);
+            };
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
+            // Taken inside the write transaction, so no concurrent retry of the same
+            // upload can file a sequence number between this look and the inserts.
+            let filed: std::collections::HashSet<i64> = sqlx::query_scalar(
+                "SELECT agent_seq FROM readings WHERE agent_id = $1 AND agent_seq >= $2 AND agent_seq <= $3",
+            )
+            .bind(agent)
+            .bind(stored_seq(first)?)
+            .bind(stored_seq(last)?)
+            .fetch_all(&mut *tx)
+            .await
+            .context(context)?
+            .into_iter()
+            .collect();
+            let mut seen = std::collections::HashSet::new();
+            for item in items {
+                let seq = stored_seq(item.seq)?;
+                if filed.contains(&seq) || !seen.insert(seq) {
+                    outcome.duplicates += 1;
+                    continue;
+                }
+                let origin = Origin { agent, seq, site: item.site, replaced: item.replaced };
+                ingest_one(&mut tx, &item.ingest, Some(&origin)).await?;
+                outcome.filed += 1;
+            }
+            tx.commit().await.context(context)?;
+            Ok(outcome)
+        }
+
         /// Device, address, reading, supplies, alerts: the caller's transaction makes them one.
-        async fn ingest_one(tx: &mut Transaction<'static, Db>, item: &Ingest<'_>) -> Result<IngestOutcome> {
+        async fn ingest_one(
+            tx: &mut Transaction<'static, Db>,
+            item: &Ingest<'_>,
+            origin: Option<&Origin<'_>>,
+        ) -> Result<IngestOutcome> {
             let identity = &item.reading.identity;
             let key = identity_key(identity.serial.as_deref(), identity.mac.as_deref(), item.address);
             let context = || format!("ingesting the reading of `{}` at {}", key, item.address);
@@ -158,12 +220,13 @@ macro_rules! queries {
             // Known devices are the common case, so try the update first; insert only
             // when it matched nothing, and update again if a concurrent ingest won the insert.
             let mut new_device = false;
-            let mut device = update_device(tx, item, &key).await.context(context)?;
+            let site = origin.and_then(|o| o.site).map(|s| s.0);
+            let mut device = update_device(tx, item, &key, site).await.context(context)?;
             if device.is_none() {
                 device = sqlx::query_scalar(
                     "INSERT INTO devices (account_id, identity, serial, mac, manufacturer, model, \
-                     first_seen, last_seen, strategy_name, strategy_version) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) \
+                     first_seen, last_seen, strategy_name, strategy_version, site_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10) \
                      ON CONFLICT (account_id, identity) DO NOTHING RETURNING id",
                 )
                 .bind(item.account.0)
@@ -175,6 +238,7 @@ macro_rules! queries {
                 .bind(item.taken_at)
                 .bind(&item.strategy.name)
                 .bind(&item.strategy.version)
+                .bind(site)
                 .fetch_optional(&mut **tx)
                 .await
                 .context(context)?;
@@ -182,7 +246,7 @@ macro_rules! queries {
             }
             let device = match device {
                 Some(id) => id,
-                None => update_device(tx, item, &key)
+                None => update_device(tx, item, &key, site)
                     .await
                     .context(context)?
                     .ok_or_else(|| Error::NotFound { what: format!("device `{key}` after insert") })?,
@@ -202,8 +266,8 @@ macro_rules! queries {
             .context(context)?;
 
             let reading: i64 = sqlx::query_scalar(
-                "INSERT INTO readings (device_id, taken_at, cycle, strategy_name, strategy_version, reading, raw) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "INSERT INTO readings (device_id, taken_at, cycle, strategy_name, strategy_version, \
+                 reading, raw, agent_id, agent_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
             .bind(device)
             .bind(item.taken_at)
@@ -212,6 +276,8 @@ macro_rules! queries {
             .bind(&item.strategy.version)
             .bind(Json(item.reading))
             .bind(item.raw)
+            .bind(origin.map(|o| o.agent))
+            .bind(origin.map(|o| o.seq))
             .fetch_one(&mut **tx)
             .await
             .context(context)?;
@@ -251,6 +317,19 @@ macro_rules! queries {
                 });
                 insert.build().execute(&mut **tx).await.context(context)?;
             }
+            if let Some(origin) = origin.filter(|o| !o.replaced.is_empty()) {
+                let mut insert = QueryBuilder::<Db>::new(
+                    "INSERT INTO supply_replacements (device_id, reading_id, idx, description, evidence) ",
+                );
+                insert.push_values(origin.replaced, |mut row, r| {
+                    row.push_bind(device)
+                        .push_bind(reading)
+                        .push_bind(i64::from(r.index))
+                        .push_bind(&r.description)
+                        .push_bind(Json(&r.evidence));
+                });
+                insert.build().execute(&mut **tx).await.context(context)?;
+            }
             Ok(IngestOutcome {
                 device_id: DeviceId(device),
                 reading_id: ReadingId(reading),
@@ -264,6 +343,7 @@ macro_rules! queries {
             tx: &mut Transaction<'static, Db>,
             item: &Ingest<'_>,
             key: &str,
+            site: Option<i64>,
         ) -> Result<Option<i64>, sqlx::Error> {
             let identity = &item.reading.identity;
             sqlx::query_scalar(
@@ -271,7 +351,8 @@ macro_rules! queries {
                  manufacturer = COALESCE($5, manufacturer), model = COALESCE($6, model), \
                  strategy_name = CASE WHEN $7 >= last_seen THEN $8 ELSE strategy_name END, \
                  strategy_version = CASE WHEN $7 >= last_seen THEN $9 ELSE strategy_version END, \
-                 last_seen = CASE WHEN $7 > last_seen THEN $7 ELSE last_seen END \
+                 last_seen = CASE WHEN $7 > last_seen THEN $7 ELSE last_seen END, \
+                 site_id = COALESCE($10, site_id) \
                  WHERE account_id = $1 AND identity = $2 RETURNING id",
             )
             .bind(item.account.0)
@@ -283,6 +364,7 @@ macro_rules! queries {
             .bind(item.taken_at)
             .bind(&item.strategy.name)
             .bind(&item.strategy.version)
+            .bind(site)
             .fetch_optional(&mut **tx)
             .await
         }
@@ -491,11 +573,31 @@ pub(crate) use queries;
 /// SQLite: one file, WAL mode.
 pub(crate) mod sqlite {
     static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+    /// Takes the write lock at once: a transaction that reads first could not upgrade
+    /// when another writer committed meanwhile, and would fail instead of waiting.
+    const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
     super::queries!(sqlx::Sqlite);
+
+    pub(crate) mod tenants {
+        crate::tenants::tenant_queries!(sqlx::Sqlite);
+    }
+
+    pub(crate) mod agents {
+        crate::agents::agent_queries!(sqlx::Sqlite);
+    }
 }
 
 /// PostgreSQL: for installations beyond one process.
 pub(crate) mod postgres {
     static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+    const BEGIN_WRITE: &str = "BEGIN";
     super::queries!(sqlx::Postgres);
+
+    pub(crate) mod tenants {
+        crate::tenants::tenant_queries!(sqlx::Postgres);
+    }
+
+    pub(crate) mod agents {
+        crate::agents::agent_queries!(sqlx::Postgres);
+    }
 }

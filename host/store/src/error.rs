@@ -35,6 +35,14 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    /// A value given to the store cannot be stored.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The offending field.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A stored value could not be turned back into a model type.
     #[error("column `{column}` holds `{value}`, which is not valid: {reason}")]
     Corrupt {
@@ -45,6 +53,14 @@ pub enum Error {
         /// Why it was rejected.
         reason: String,
     },
+}
+
+impl Error {
+    /// Whether a concurrent write of the same rows made this one fail (a unique key was
+    /// taken meanwhile): sending the same request again succeeds or finds them filed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Query { source: sqlx::Error::Database(db), .. } if db.is_unique_violation())
+    }
 }
 
 /// The store's result.

@@ -25,9 +25,11 @@
 //! callers get one concrete type and the queries are written once. Migrations
 //! live in `migrations/{sqlite,postgres}/` and run on [`Store::open`]. Times are UTC.
 
+mod agents;
 mod backend;
 mod error;
 mod strategies;
+mod tenants;
 mod types;
 mod url;
 
@@ -41,11 +43,14 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use crate::agents::NewAgent;
 pub use crate::error::{Error, Result};
 pub use crate::strategies::{NewStrategy, StoredStrategy};
 pub use crate::types::{
-    AccountId, AlertRecord, Device, DeviceAddress, DeviceId, Ingest, IngestOutcome, ReadingId,
-    SiteId, StoredReading, SupplyRecord,
+    Account, AccountId, Agent, AgentIngest, AlertRecord, Device, DeviceAddress, DeviceId,
+    EnrollmentKey, EnrollmentKeyId, Ingest, IngestOutcome, KeyRefusal, ReadingId,
+    ReplacementRecord, Role, Site, SiteId, StoredReading, SupplyRecord, UploadOutcome, User,
+    UserId, Visibility,
 };
 pub use crate::url::redact;
 

@@ -170,3 +170,177 @@ pub struct AlertRecord {
     /// The device's own text.
     pub description: Option<String>,
 }
+
+id_type!(
+    /// A person who logs in to the console or the REST API.
+    UserId,
+    "user"
+);
+id_type!(
+    /// An enrollment key, by its row (the key itself is shown once and kept only hashed).
+    EnrollmentKeyId,
+    "enrollment key"
+);
+
+/// An account as the tenant tree holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Its id.
+    pub id: AccountId,
+    /// The dealer above it; `None` for the main dealer and orphans.
+    pub parent: Option<AccountId>,
+    /// Its name.
+    pub name: String,
+    /// Whether it services other accounts (its subtree).
+    pub is_dealer: bool,
+    /// How often its agents check in.
+    pub check_in_seconds: u32,
+}
+
+/// What a user may do; which accounts they see is [`User::accounts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Sees and manages everything, users included.
+    Administrator,
+    /// Works for a dealer: sees the subtrees of the dealers granted.
+    DealerUser,
+    /// Works for a customer: sees the accounts granted.
+    AccountUser,
+}
+
+/// A user, without the password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// The login name, unique.
+    pub name: String,
+    /// What they may do.
+    pub role: Role,
+    /// The accounts granted (a dealer brings its subtree).
+    pub accounts: Vec<AccountId>,
+}
+
+/// The accounts a user may see, already expanded through dealer subtrees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    /// An administrator: every account.
+    All,
+    /// These accounts only.
+    Accounts(std::collections::BTreeSet<AccountId>),
+}
+
+impl Visibility {
+    /// Whether rows of `account` may be shown.
+    pub fn sees(&self, account: AccountId) -> bool {
+        match self {
+            Visibility::All => true,
+            Visibility::Accounts(set) => set.contains(&account),
+        }
+    }
+}
+
+/// An enrollment key as listed (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentKey {
+    /// Its id.
+    pub id: EnrollmentKeyId,
+    /// The account an agent enrolled with it reads for.
+    pub account_id: AccountId,
+    /// When it was issued.
+    pub created_at: DateTime<Utc>,
+    /// After this it is refused.
+    pub expires_at: DateTime<Utc>,
+    /// When an agent spent it.
+    pub used_at: Option<DateTime<Utc>>,
+    /// The agent that spent it.
+    pub agent_id: Option<String>,
+    /// When it was withdrawn before use.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Why an enrollment key was refused: each is told apart so the person installing the
+/// agent knows whether to ask for a new key or to check what they typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRefusal {
+    /// No such key.
+    Unknown,
+    /// Another agent enrolled with it already.
+    Used(DateTime<Utc>),
+    /// Its validity ended.
+    Expired(DateTime<Utc>),
+    /// It was withdrawn.
+    Revoked(DateTime<Utc>),
+}
+
+/// An enrolled agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    /// The id enrollment gave it.
+    pub id: String,
+    /// The account it reads for.
+    pub account_id: AccountId,
+    /// Its machine's host name.
+    pub hostname: String,
+    /// Its version at enrollment.
+    pub version: String,
+    /// When it enrolled.
+    pub enrolled_at: DateTime<Utc>,
+    /// When it last fetched its configuration.
+    pub last_check_in: Option<DateTime<Utc>>,
+    /// When it was cut off; a revoked agent is refused on every call.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A site with the configuration its agents fetch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// Its id.
+    pub id: SiteId,
+    /// The account it belongs to.
+    pub account_id: AccountId,
+    /// Its name, unique within the account.
+    pub name: String,
+    /// Its schedules and time zone; `None` until set (the server then hands out its default).
+    pub schedules: Option<quire_schedule::ScheduleConfig>,
+    /// What its agents scan, in order.
+    pub ranges: Vec<quire_protocol::SiteRange>,
+}
+
+/// One reading of an agent's upload, with what makes it exactly-once.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentIngest<'a> {
+    /// The agent's sequence number for it.
+    pub seq: u64,
+    /// The site the device was found in; the device is placed there.
+    pub site: Option<SiteId>,
+    /// The reading itself (its `account` is the agent's).
+    pub ingest: Ingest<'a>,
+    /// Supplies the agent saw replaced, stored as replacement events.
+    pub replaced: &'a [quire_protocol::SupplyReplacement],
+}
+
+/// What filing an upload did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UploadOutcome {
+    /// Readings filed now.
+    pub filed: u32,
+    /// Readings an earlier upload had filed already.
+    pub duplicates: u32,
+}
+
+/// A supply the agent saw replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplacementRecord {
+    /// The reading that saw the new supply.
+    pub reading_id: ReadingId,
+    /// When that reading was taken.
+    pub taken_at: DateTime<Utc>,
+    /// The device's row index of the supply.
+    pub index: u32,
+    /// Its description.
+    pub description: String,
+    /// Why the agent thinks it was replaced.
+    pub evidence: quire_protocol::ReplacementEvidence,
+}

@@ -1,0 +1,132 @@
+//! `quire server`: runs the server until Ctrl-C, and `quire server enrollment-key`,
+//! which issues a key straight in the database, for the administrator at the console
+//! before anyone has logged in.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use quire_server::Server;
+use quire_store::AccountId;
+
+/// `quire server`.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ServerArgs {
+    #[command(subcommand)]
+    action: Option<Action>,
+    #[command(flatten)]
+    place: Place,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// Where the server keeps its state; shared by running it and by its tools.
+#[derive(Args)]
+struct Place {
+    /// The data directory: the SQLite database (by default) and the generated certificate.
+    #[arg(long = "data", value_name = "DIR", default_value = "./quire-data")]
+    data: PathBuf,
+    /// `postgres://…` for PostgreSQL; by default `quire.db` in the data directory.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The address to listen on for HTTPS.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// A certificate chain (PEM) to serve instead of the generated self-signed one.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Set the `admin` password (otherwise one is generated on first start and printed once).
+    #[arg(long, value_name = "PASSWORD", env = "QUIRE_ADMIN_PASSWORD")]
+    admin_password: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Action {
+    /// Issue an enrollment key for an account and print it (shown only this once).
+    EnrollmentKey {
+        /// The account the enrolled agent will read for.
+        #[arg(long, value_name = "ID")]
+        account: i64,
+        /// How long the key stays valid.
+        #[arg(long, value_name = "H", default_value_t = 24)]
+        valid_hours: u32,
+        #[command(flatten)]
+        place: Place,
+    },
+}
+
+pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
+    match args.action {
+        Some(Action::EnrollmentKey {
+            account,
+            valid_hours,
+            place,
+        }) => enrollment_key(place, account, valid_hours).await,
+        None => serve(args.place, args.run).await,
+    }
+}
+
+fn server(place: Place) -> Server {
+    let mut server = Server::new(place.data);
+    server.database = place.database;
+    server
+}
+
+async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
+    let mut server = server(place);
+    server.listen = run.listen;
+    server.tls_cert = run.tls_cert;
+    server.tls_key = run.tls_key;
+    let password_given = run.admin_password.is_some();
+    server.admin_password = run.admin_password;
+    let database = quire_store::redact(&server.database_url());
+    let running = server.start().await?;
+    // These lines are read by scripts and tests: keep their shape.
+    println!("listening https://{}", running.address);
+    println!("certificate-sha256 {}", running.certificate_sha256);
+    println!("database {database}");
+    println!("main-dealer {}", running.main_dealer.0);
+    if let Some(password) = running.admin_password.as_ref().filter(|_| !password_given) {
+        println!("admin-password {password}");
+        eprintln!("quire: log in as `admin` with the password above; it is not shown again");
+    }
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    eprintln!("quire: stopping");
+    running.stop().await;
+    Ok(())
+}
+
+async fn enrollment_key(place: Place, account: i64, valid_hours: u32) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        (1..=24 * 30).contains(&valid_hours),
+        "--valid-hours must be 1 to 720"
+    );
+    let store = server(place).open_store().await?;
+    let issued = quire_server::issue_enrollment_key(
+        &store,
+        AccountId(account),
+        valid_hours,
+        chrono::Utc::now(),
+    )
+    .await
+    .with_context(|| format!("--account {account}"))?;
+    store.close().await;
+    println!("{}", issued.key);
+    eprintln!(
+        "quire: enrollment key {} for account {account}, single use, valid until {}",
+        issued.id,
+        issued.expires_at.format("%Y-%m-%d %H:%M UTC")
+    );
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! `quire server` killed with SIGKILL in the middle of concurrent uploads and started
+//! again on the same data: every acknowledged reading is there exactly once, and the
+//! agents' retries of what was not acknowledged fill in the rest without a duplicate.
+//! Servers listen on 127.71.0.0/16.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{Duration, TimeZone, Utc};
+use quire_model::{Cycle, StrategyRef};
+use quire_protocol::{EnrollRequest, EnrollResponse, UploadAck, UploadItem};
+use quire_server::client::Client;
+use serde_json::{Value, json};
+use sqlx::Connection as _;
+
+#[path = "../../store/tests/all/kyocera.rs"]
+mod kyocera;
+
+const PASSWORD: &str = "kill-test-password";
+const AGENTS: usize = 4;
+const BATCHES: usize = 30;
+const BATCH: usize = 25;
+
+/// A `quire server` process, killed when the test ends however it ends.
+struct ServerProcess {
+    child: Child,
+    address: SocketAddr,
+    sha256: String,
+    main_dealer: i64,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(data: &Path, listen: &str) -> ServerProcess {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["server", "--data"])
+        .arg(data)
+        .args(["--listen", listen, "--admin-password", PASSWORD])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut fields = std::collections::HashMap::new();
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let (name, value) = line.split_once(' ').unwrap();
+        fields.insert(name.to_owned(), value.to_owned());
+        if name == "main-dealer" {
+            break;
+        }
+    }
+    // Keep reading, so the server never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    ServerProcess {
+        child,
+        address: fields["listening"]
+            .trim_start_matches("https://")
+            .parse()
+            .unwrap(),
+        sha256: fields["certificate-sha256"].clone(),
+        main_dealer: fields["main-dealer"].parse().unwrap(),
+    }
+}
+
+fn batches(agent: usize) -> Vec<Vec<UploadItem>> {
+    let start = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+    (0..BATCHES)
+        .map(|b| {
+            (0..BATCH)
+                .map(|i| {
+                    let seq = (b * BATCH + i + 1) as u64;
+                    let printer = agent * 100 + i % 10;
+                    UploadItem {
+                        seq,
+                        site_id: None,
+                        address: format!("10.71.{agent}.{}", i % 10),
+                        taken_at: start + Duration::minutes(seq as i64),
+                        cycle: Cycle::MetersAndSupplies,
+                        strategy: StrategyRef {
+                            name: "printer-mib".into(),
+                            version: "0.1.0".into(),
+                        },
+                        reading: kyocera::kyocera(
+                            &format!("VD2{printer:07}"),
+                            &format!("00:17:c8:71:{agent:02x}:{:02x}", i % 10),
+                            seq,
+                            7000,
+                        ),
+                        raw: None,
+                        replaced_supplies: Vec::new(),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+async fn post(client: &Client, bearer: &str, batch: &[UploadItem]) -> Option<UploadAck> {
+    client
+        .json(
+            "POST".parse().unwrap(),
+            quire_protocol::READINGS_PATH,
+            Some(bearer),
+            Some(&json!({ "items": batch })),
+        )
+        .await
+        .ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_readings_survive_sigkill_and_retries_file_the_rest_once() {
+    let data = tempfile::tempdir().unwrap();
+    let mut first = start(data.path(), "127.71.0.1:0");
+    let client = Client::new(first.address, &first.sha256);
+    let login: Value = client
+        .json(
+            "POST".parse().unwrap(),
+            "/api/v1/login",
+            None,
+            Some(&json!({"name": "admin", "password": PASSWORD})),
+        )
+        .await
+        .unwrap();
+    let admin = login["token"].as_str().unwrap().to_owned();
+    let account: Value = client
+        .json(
+            "POST".parse().unwrap(),
+            "/api/v1/accounts",
+            Some(&admin),
+            Some(&json!({"name": "Acme", "parent-id": first.main_dealer})),
+        )
+        .await
+        .unwrap();
+    let mut bearers = Vec::new();
+    for _ in 0..AGENTS {
+        let key: Value = client
+            .json(
+                "POST".parse().unwrap(),
+                &format!("/api/v1/accounts/{}/enrollment-keys", account["id"]),
+                Some(&admin),
+                Some(&json!({})),
+            )
+            .await
+            .unwrap();
+        let enrolled: EnrollResponse = client
+            .json(
+                "POST".parse().unwrap(),
+                quire_protocol::ENROLL_PATH,
+                None,
+                Some(&EnrollRequest {
+                    key: key["key"].as_str().unwrap().into(),
+                    hostname: "h".into(),
+                    agent_version: "0".into(),
+                }),
+            )
+            .await
+            .unwrap();
+        bearers.push(format!("{}:{}", enrolled.agent_id, enrolled.secret));
+    }
+
+    // Upload until the server dies; each agent remembers what was acknowledged.
+    let acked_items = Arc::new(AtomicU64::new(0));
+    let mut agents = Vec::new();
+    for (agent, bearer) in bearers.iter().enumerate() {
+        let client = client.clone();
+        let bearer = bearer.clone();
+        let acked_items = acked_items.clone();
+        agents.push(tokio::spawn(async move {
+            let mut acked_through = 0u64;
+            for batch in batches(agent) {
+                match post(&client, &bearer, &batch).await {
+                    Some(ack) => {
+                        acked_through = ack.acked_through;
+                        acked_items.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                    }
+                    None => break,
+                }
+            }
+            acked_through
+        }));
+    }
+    let total = (AGENTS * BATCHES * BATCH) as u64;
+    while acked_items.load(Ordering::Relaxed) < total / 3 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    first.child.kill().unwrap(); // SIGKILL
+    first.child.wait().unwrap();
+    let mut acked = Vec::new();
+    for agent in agents {
+        acked.push(agent.await.unwrap());
+    }
+    let acked_total: u64 = acked.iter().sum();
+    assert!(
+        acked_total < total,
+        "the kill came after every upload: {acked:?}"
+    );
+
+    // Started again on the same data: same certificate, and every agent re-sends what
+    // was not acknowledged.
+    let second = start(data.path(), "127.71.0.2:0");
+    assert_eq!(
+        second.sha256, first.sha256,
+        "the certificate changed across restarts"
+    );
+    let client = Client::new(second.address, &second.sha256);
+    let mut duplicates = 0;
+    for (agent, bearer) in bearers.iter().enumerate() {
+        for batch in batches(agent) {
+            if batch.last().unwrap().seq <= acked[agent] {
+                continue;
+            }
+            let ack = post(&client, bearer, &batch)
+                .await
+                .expect("the restarted server answers");
+            duplicates += ack.duplicates;
+            assert_eq!(ack.acked_through, batch.last().unwrap().seq);
+        }
+    }
+    eprintln!("acknowledged through {acked:?} before the kill; {duplicates} duplicates on retry");
+    // At most the batch each agent had in flight can have been filed unacknowledged.
+    assert!(
+        duplicates as usize <= AGENTS * BATCH,
+        "{duplicates} duplicates"
+    );
+    drop(second);
+
+    let mut db = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{}",
+        data.path().join("quire.db").display()
+    ))
+    .await
+    .unwrap();
+    let (rows, distinct): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT agent_id || ':' || agent_seq) FROM readings",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (rows, distinct),
+        (total as i64, total as i64),
+        "acknowledged through {acked:?}"
+    );
+    for (agent, bearer) in bearers.iter().enumerate() {
+        let agent_id = bearer.split(':').next().unwrap();
+        let seqs: Vec<i64> = sqlx::query_scalar(
+            "SELECT agent_seq FROM readings WHERE agent_id = $1 ORDER BY agent_seq",
+        )
+        .bind(agent_id)
+        .fetch_all(&mut db)
+        .await
+        .unwrap();
+        let expected: Vec<i64> = (1..=(BATCHES * BATCH) as i64).collect();
+        assert_eq!(seqs, expected, "agent {agent}");
+    }
+}

@@ -1,0 +1,246 @@
+//! The agent API, exactly as `quire-protocol` defines it: enrollment, configuration
+//! (which is also the check-in), and reading uploads.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use chrono::Utc;
+use quire_protocol::{
+    AgentConfig, AgentToken, DiscoverySettings, EnrollRequest, EnrollResponse, RejectedItem,
+    SiteConfig, UploadAck, UploadItem,
+};
+use quire_schedule::{CycleConfig, Day, Schedule, ScheduleConfig};
+use quire_store::{Agent, AgentIngest, Ingest, KeyRefusal, NewAgent, SiteId};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiResult, Failure, json_failure, parse_json};
+use crate::secrets;
+use crate::server::AppState;
+
+/// The schedules a site has until someone sets its own: discovery nightly at 02:00,
+/// meters and supplies every four hours, alerts hourly, in UTC.
+pub(crate) fn default_schedules() -> ScheduleConfig {
+    let every_day: BTreeSet<Day> = [
+        Day::Monday,
+        Day::Tuesday,
+        Day::Wednesday,
+        Day::Thursday,
+        Day::Friday,
+        Day::Saturday,
+        Day::Sunday,
+    ]
+    .into();
+    let cycle = |default| CycleConfig {
+        default,
+        parts: BTreeMap::new(),
+    };
+    ScheduleConfig {
+        time_zone: "UTC".to_owned(),
+        discovery: cycle(Schedule::Weekly {
+            days: every_day,
+            hours: [2].into(),
+        }),
+        meters_and_supplies: cycle(Schedule::EveryHours {
+            n: 4,
+            starting_at: 0,
+        }),
+        alerts: cycle(Schedule::EveryHours {
+            n: 1,
+            starting_at: 0,
+        }),
+        local_devices: Schedule::EveryMinutes { n: 30 },
+    }
+}
+
+/// `POST /api/v1/agent/enroll`.
+pub(crate) async fn enroll(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> ApiResult<Json<EnrollResponse>> {
+    let request: EnrollRequest = parse_json(&body)?;
+    let key = request.key.trim();
+    if key.is_empty() {
+        return Err(Failure::invalid("key", "the enrollment key is empty"));
+    }
+    if request.hostname.trim().is_empty() {
+        return Err(Failure::invalid("hostname", "the host name is empty"));
+    }
+    let agent_id = secrets::id("ag");
+    let secret = secrets::token();
+    let now = Utc::now();
+    let agent = NewAgent {
+        id: &agent_id,
+        secret_hash: &secrets::hash_token(&secret),
+        hostname: request.hostname.trim(),
+        version: request.agent_version.trim(),
+    };
+    let account = state
+        .store
+        .enroll(&secrets::hash_token(key), agent, now)
+        .await?
+        .map_err(|refusal| {
+            let fmt = |at: chrono::DateTime<Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
+            Failure::KeyRefused(match refusal {
+                KeyRefusal::Unknown => "this enrollment key is not known to the server: check that it was copied whole, or ask for a new one".to_owned(),
+                KeyRefusal::Used(at) => format!("this enrollment key was already used by another agent on {}: each key enrolls one agent; ask for a new one", fmt(at)),
+                KeyRefusal::Expired(at) => format!("this enrollment key expired on {}; ask for a new one", fmt(at)),
+                KeyRefusal::Revoked(at) => format!("this enrollment key was revoked on {}; ask for a new one", fmt(at)),
+            })
+        })?;
+    tracing::info!(agent = %agent_id, hostname = %request.hostname, %account, "agent enrolled");
+    Ok(Json(EnrollResponse {
+        agent_id,
+        secret,
+        account_id: account.0,
+        certificate_sha256: state.certificate_sha256.to_string(),
+    }))
+}
+
+/// The enrolled, unrevoked agent making this call.
+pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Agent> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(AgentToken::from_header_value)
+        .ok_or_else(|| {
+            Failure::Unauthorized(
+                "this call needs the agent's credentials: `Authorization: Bearer <agent-id>:<secret>`".to_owned(),
+            )
+        })?;
+    let refused = || {
+        Failure::Unauthorized("unknown agent or wrong secret; enroll the agent again".to_owned())
+    };
+    let (agent, hash) = state
+        .store
+        .agent_with_secret(&token.agent_id)
+        .await?
+        .ok_or_else(refused)?;
+    if !secrets::same_hash(&hash, &secrets::hash_token(&token.secret)) {
+        return Err(refused());
+    }
+    if let Some(at) = agent.revoked_at {
+        return Err(Failure::Unauthorized(format!(
+            "agent {} was revoked on {}; enroll it again with a new key",
+            agent.id,
+            at.format("%Y-%m-%d %H:%M UTC")
+        )));
+    }
+    Ok(agent)
+}
+
+/// `GET /api/v1/agent/config`: the agent's configuration, and its check-in.
+pub(crate) async fn config(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<AgentConfig>> {
+    let agent = authenticate(&state, &headers).await?;
+    state.store.check_in(&agent.id, Utc::now()).await?;
+    let account = state.store.account(agent.account_id).await?;
+    let sites = state
+        .store
+        .sites(agent.account_id)
+        .await?
+        .into_iter()
+        .map(|site| SiteConfig {
+            id: site.id.0,
+            name: site.name,
+            ranges: site.ranges,
+            schedules: site.schedules.unwrap_or_else(default_schedules),
+        })
+        .collect();
+    let mut config = AgentConfig {
+        revision: String::new(),
+        check_in_seconds: account.check_in_seconds,
+        sites,
+        credentials: state.store.credentials(agent.account_id).await?,
+        discovery: DiscoverySettings::default(),
+        strategies: Vec::new(),
+    };
+    let json = serde_json::to_vec(&config).map_err(|e| Failure::Internal(e.to_string()))?;
+    config.revision = hex::encode(&Sha256::digest(&json)[..8]);
+    Ok(Json(config))
+}
+
+/// `POST /api/v1/agent/readings`: files what is new, counts what was filed before,
+/// and refuses (acknowledging) items that can never be filed, so one bad reading does
+/// not hold up the agent's queue.
+pub(crate) async fn readings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<UploadAck>> {
+    let agent = authenticate(&state, &headers).await?;
+    #[derive(serde::Deserialize)]
+    struct Upload {
+        items: Vec<serde_json::Value>,
+    }
+    let upload: Upload = parse_json(&body)?;
+    let sites: HashSet<i64> = state
+        .store
+        .sites(agent.account_id)
+        .await?
+        .iter()
+        .map(|s| s.id.0)
+        .collect();
+    let mut acked_through = 0;
+    let mut rejected = Vec::new();
+    let mut items: Vec<UploadItem> = Vec::with_capacity(upload.items.len());
+    for (index, value) in upload.items.into_iter().enumerate() {
+        let seq = value
+            .get("seq")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| {
+                Failure::invalid(
+                    &format!("items[{index}].seq"),
+                    "every item needs its sequence number",
+                )
+            })?;
+        acked_through = acked_through.max(seq);
+        match serde_json::from_value::<UploadItem>(value) {
+            Ok(item) => match item.site_id {
+                Some(site) if !sites.contains(&site) => rejected.push(RejectedItem {
+                    seq,
+                    message: format!("site-id: {site} is not a site of this agent's account"),
+                }),
+                _ => items.push(item),
+            },
+            Err(error) => rejected.push(RejectedItem {
+                seq,
+                message: match json_failure(&error, None) {
+                    Failure::Invalid { message, .. } => message,
+                    other => format!("{other:?}"),
+                },
+            }),
+        }
+    }
+    let ingest: Vec<AgentIngest<'_>> = items
+        .iter()
+        .map(|item| AgentIngest {
+            seq: item.seq,
+            site: item.site_id.map(SiteId),
+            ingest: Ingest {
+                account: agent.account_id,
+                address: &item.address,
+                taken_at: item.taken_at,
+                cycle: item.cycle,
+                strategy: &item.strategy,
+                reading: &item.reading,
+                raw: item.raw.as_deref(),
+            },
+            replaced: &item.replaced_supplies,
+        })
+        .collect();
+    let outcome = state.store.ingest_upload(&agent.id, &ingest).await?;
+    for item in &rejected {
+        tracing::warn!(agent = %agent.id, seq = item.seq, message = %item.message, "reading refused");
+    }
+    Ok(Json(UploadAck {
+        acked_through,
+        filed: outcome.filed,
+        duplicates: outcome.duplicates,
+        rejected,
+    }))
+}

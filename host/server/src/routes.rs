@@ -1,0 +1,146 @@
+//! Every route, registered through one recorder so the OpenAPI test can compare the
+//! document with what is really served.
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodFilter, on};
+use quire_protocol::{CONFIG_PATH, ENROLL_PATH, READINGS_PATH};
+
+use crate::server::AppState;
+use crate::{agent_api, openapi, rest};
+
+/// The router with the routes it serves, as (method, path) pairs.
+struct Routes {
+    router: Router<AppState>,
+    listed: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn add<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
+        self.router = self.router.route(path, on(filter, handler));
+        self.listed.push((method, path));
+        self
+    }
+}
+
+fn build() -> Routes {
+    use Method as M;
+    Routes {
+        router: Router::new(),
+        listed: Vec::new(),
+    }
+    .add(M::POST, ENROLL_PATH, agent_api::enroll)
+    .add(M::GET, CONFIG_PATH, agent_api::config)
+    .add(M::POST, READINGS_PATH, agent_api::readings)
+    .add(M::GET, openapi::PATH, openapi::document)
+    .add(M::POST, rest::LOGIN_PATH, rest::login)
+    .add(M::POST, "/api/v1/logout", rest::logout)
+    .add(M::GET, "/api/v1/me", rest::me)
+    .add(M::GET, "/api/v1/accounts", rest::accounts)
+    .add(M::POST, "/api/v1/accounts", rest::create_account)
+    .add(M::GET, "/api/v1/accounts/{account_id}", rest::account)
+    .add(
+        M::PUT,
+        "/api/v1/accounts/{account_id}/check-in",
+        rest::set_check_in,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/credentials",
+        rest::credentials,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/accounts/{account_id}/credentials",
+        rest::set_credentials,
+    )
+    .add(M::GET, "/api/v1/accounts/{account_id}/sites", rest::sites)
+    .add(
+        M::POST,
+        "/api/v1/accounts/{account_id}/sites",
+        rest::create_site,
+    )
+    .add(
+        M::POST,
+        "/api/v1/accounts/{account_id}/ranges-csv",
+        rest::upload_ranges,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/enrollment-keys",
+        rest::enrollment_keys,
+    )
+    .add(
+        M::POST,
+        "/api/v1/accounts/{account_id}/enrollment-keys",
+        rest::issue_key,
+    )
+    .add(
+        M::DELETE,
+        "/api/v1/enrollment-keys/{key_id}",
+        rest::revoke_key,
+    )
+    .add(M::GET, "/api/v1/sites/{site_id}", rest::site)
+    .add(
+        M::PUT,
+        "/api/v1/sites/{site_id}/schedules",
+        rest::set_schedules,
+    )
+    .add(M::PUT, "/api/v1/sites/{site_id}/ranges", rest::set_ranges)
+    .add(M::GET, "/api/v1/agents", rest::agents)
+    .add(M::GET, "/api/v1/agents/{agent_id}", rest::agent)
+    .add(
+        M::POST,
+        "/api/v1/agents/{agent_id}/revoke",
+        rest::revoke_agent,
+    )
+    .add(M::GET, "/api/v1/users", rest::users)
+    .add(M::POST, "/api/v1/users", rest::create_user)
+    .add(M::GET, "/api/v1/devices", rest::devices)
+    .add(M::GET, "/api/v1/devices/{device_id}", rest::device)
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/readings",
+        rest::readings,
+    )
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/supplies/{index}",
+        rest::supply_history,
+    )
+    .add(M::GET, "/api/v1/devices/{device_id}/alerts", rest::alerts)
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/supply-replacements",
+        rest::replacements,
+    )
+}
+
+/// The whole HTTP application over `state`; what the listener serves.
+pub fn app(state: AppState) -> Router {
+    build()
+        .router
+        .fallback(|| async {
+            crate::error::Failure::NotFound(format!(
+                "no such endpoint; the API is described at {}",
+                openapi::PATH
+            ))
+        })
+        .with_state(state)
+}
+
+/// Every (method, path) the application serves, methods in capitals and paths with
+/// `{parameter}`s as the OpenAPI document writes them.
+pub fn registered_routes() -> Vec<(String, String)> {
+    build()
+        .listed
+        .into_iter()
+        .map(|(method, path)| (method.to_string(), path.to_owned()))
+        .collect()
+}

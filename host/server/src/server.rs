@@ -1,0 +1,238 @@
+//! Starting the server: the store, the first-start bootstrap (main dealer, `admin`
+//! user, certificate), and the HTTPS listener.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use hyper_util::rt::TokioIo;
+use quire_store::{AccountId, Role, Store};
+use serde::Serialize;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::{secrets, tls};
+
+/// The name of the administrator created on first start.
+pub const ADMIN_USER: &str = "admin";
+
+/// The server's configuration; [`Server::start`] runs it.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Where the SQLite file (by default) and the generated certificate live.
+    pub data_dir: PathBuf,
+    /// The address to listen on (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// `postgres://…` or a SQLite URL; `None` is `quire.db` in the data directory.
+    pub database: Option<String>,
+    /// A configured certificate chain (PEM); `None` generates a self-signed one.
+    pub tls_cert: Option<PathBuf>,
+    /// The configured certificate's private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// The `admin` password to set; `None` generates one on first start (and keeps the
+    /// stored one after).
+    pub admin_password: Option<String>,
+}
+
+/// A key just issued: the only time the key itself is seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct IssuedKey {
+    /// The key's id, for listing and revoking it.
+    pub id: i64,
+    /// The account it enrolls agents for.
+    pub account_id: i64,
+    /// The key, to hand to whoever installs the agent.
+    pub key: String,
+    /// After this it is refused.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) store: Store,
+    pub(crate) certificate_sha256: Arc<str>,
+}
+
+impl AppState {
+    /// State over an open store, answering agents with this certificate fingerprint.
+    pub fn new(store: Store, certificate_sha256: &str) -> AppState {
+        AppState {
+            store,
+            certificate_sha256: certificate_sha256.into(),
+        }
+    }
+}
+
+/// A started server; dropping it stops accepting connections.
+pub struct Running {
+    /// The bound address.
+    pub address: SocketAddr,
+    /// SHA-256 (hex) of the certificate's DER, which agents pin.
+    pub certificate_sha256: String,
+    /// The `admin` password when this start created or set it (print it once).
+    pub admin_password: Option<String>,
+    /// The main dealer, root of the account tree.
+    pub main_dealer: AccountId,
+    /// The open store.
+    pub store: Store,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// A client pinned to this server's certificate.
+    pub fn client(&self) -> Client {
+        Client::new(self.address, &self.certificate_sha256)
+    }
+
+    /// Stops accepting connections and closes the store.
+    pub async fn stop(self) {
+        let store = self.store.clone();
+        drop(self);
+        store.close().await;
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+impl Server {
+    /// Defaults: listen on 127.0.0.1:8443, SQLite in `data_dir`, a generated certificate.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Server {
+        Server {
+            data_dir: data_dir.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            database: None,
+            tls_cert: None,
+            tls_key: None,
+            admin_password: None,
+        }
+    }
+
+    /// The database URL this server opens.
+    pub fn database_url(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("quire.db").display()))
+    }
+
+    /// Creates the data directory and opens (migrating) the store.
+    pub async fn open_store(&self) -> Result<Store> {
+        std::fs::create_dir_all(&self.data_dir).map_err(|source| Error::Io {
+            path: self.data_dir.display().to_string(),
+            source,
+        })?;
+        Ok(Store::open(&self.database_url()).await?)
+    }
+
+    /// Opens the store, bootstraps a fresh installation, binds and serves in the
+    /// current runtime until the [`Running`] is dropped or stopped.
+    pub async fn start(self) -> Result<Running> {
+        let configured = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
+            (None, None) => None,
+            _ => {
+                return Err(Error::Tls(
+                    "give both --tls-cert and --tls-key, or neither to use a generated certificate"
+                        .to_owned(),
+                ));
+            }
+        };
+        let store = self.open_store().await?;
+        let identity = tls::identity(&self.data_dir, configured)?;
+        let (main_dealer, admin_password) = bootstrap(&store, self.admin_password.clone()).await?;
+
+        let listener = tokio::net::TcpListener::bind(self.listen)
+            .await
+            .map_err(|source| Error::Listen {
+                address: self.listen,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| Error::Listen {
+            address: self.listen,
+            source,
+        })?;
+        let app = crate::routes::app(AppState::new(store.clone(), &identity.sha256));
+        let acceptor = tokio_rustls::TlsAcceptor::from(identity.config);
+        let accept = tokio::spawn(async move {
+            loop {
+                let (tcp, peer) = match listener.accept().await {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Out of file descriptors and the like: wait, do not spin.
+                        tracing::warn!(%error, "accepting a connection failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                tcp.set_nodelay(true).ok();
+                let acceptor = acceptor.clone();
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                tokio::spawn(async move {
+                    let tls = match acceptor.accept(tcp).await {
+                        Ok(tls) => tls,
+                        Err(error) => {
+                            tracing::debug!(%peer, %error, "TLS handshake failed");
+                            return;
+                        }
+                    };
+                    if let Err(error) = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await
+                    {
+                        tracing::debug!(%peer, %error, "connection ended with an error");
+                    }
+                });
+            }
+        });
+        tracing::info!(%address, certificate = %identity.sha256, "server listening");
+        Ok(Running {
+            address,
+            certificate_sha256: identity.sha256,
+            admin_password,
+            main_dealer,
+            store,
+            accept,
+        })
+    }
+}
+
+/// Creates the main dealer and the `admin` user when missing; sets the admin password
+/// when one is given. Returns the main dealer and the password when it was set now.
+async fn bootstrap(
+    store: &Store,
+    admin_password: Option<String>,
+) -> Result<(AccountId, Option<String>)> {
+    let main_dealer = match store.main_dealer().await? {
+        Some(id) => id,
+        None => store.create_account("Main dealer", None, true).await?,
+    };
+    let password = match (store.user_by_name(ADMIN_USER).await?, admin_password) {
+        (None, given) => {
+            let password = given.unwrap_or_else(secrets::password);
+            store
+                .create_user(
+                    ADMIN_USER,
+                    &secrets::hash_password(&password),
+                    Role::Administrator,
+                    &[main_dealer],
+                    Utc::now(),
+                )
+                .await?;
+            Some(password)
+        }
+        (Some((user, _)), Some(given)) => {
+            store
+                .set_password(user.id, &secrets::hash_password(&given))
+                .await?;
+            Some(given)
+        }
+        (Some(_), None) => None,
+    };
+    Ok((main_dealer, password))
+}

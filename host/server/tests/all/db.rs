@@ -1,0 +1,93 @@
+//! Fresh databases per test (the store's pattern: a SQLite file, a new PostgreSQL database).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::Connection;
+
+/// The server `.ci/run` starts (scripts/install-test-peers).
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// One database a test owns; dropped (PostgreSQL) or deleted (SQLite) with it.
+pub struct TestDb {
+    /// `sqlite` or `postgres`, for assertion messages.
+    pub backend: &'static str,
+    /// The URL to open.
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.postgres.take() {
+            // Drop runs outside any runtime, so the clean-up brings its own.
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime for dropping the test database");
+                runtime.block_on(async {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                });
+            })
+            .join()
+            .expect("dropping the test database");
+        }
+    }
+}
+
+/// A fresh SQLite file and a fresh PostgreSQL database.
+pub async fn backends() -> Vec<TestDb> {
+    vec![sqlite(), postgres().await]
+}
+
+/// A SQLite file in a new temporary directory (the file itself does not exist yet).
+fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("quire.db").display());
+    TestDb {
+        backend: "sqlite",
+        url,
+        _dir: Some(dir),
+        postgres: None,
+    }
+}
+
+/// A new database `quire_test_<pid>_<n>` on the test server; fails, never skips,
+/// when the server is not running.
+async fn postgres() -> TestDb {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let admin =
+        std::env::var("QUIRE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
+    let name = format!(
+        "quire_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is not reachable at {} ({e}). Start it with `scripts/install-test-peers` \
+             (CI's .ci/run does), or point QUIRE_TEST_POSTGRES_URL at a server where you may create databases.",
+            quire_store::redact(&admin)
+        )
+    });
+    let create = format!("CREATE DATABASE {name}");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
+    TestDb {
+        backend: "postgres",
+        url: format!("{base}/{name}"),
+        _dir: None,
+        postgres: Some((admin, name)),
+    }
+}

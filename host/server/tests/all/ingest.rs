@@ -1,0 +1,214 @@
+//! Uploads: exactly-once by sequence number, devices placed in their site, replaced
+//! supplies kept, and a bad item refused without holding up the rest.
+
+use quire_protocol::{READINGS_PATH, ReplacementEvidence, SupplyReplacement, UploadAck};
+use serde_json::json;
+
+use crate::support::{TestServer, item, upload};
+
+#[tokio::test]
+async fn a_retried_upload_files_every_reading_exactly_once() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let acme = server.account("Acme").await;
+        let site = server
+            .admin(
+                "POST",
+                &format!("/api/v1/accounts/{acme}/sites"),
+                Some(json!({"name": "HQ"})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let (_, token) = server.enroll(&server.key(acme).await).await.unwrap();
+        let post = |items: Vec<quire_protocol::UploadItem>| {
+            let token = token.clone();
+            let server = &server;
+            async move {
+                let answer = server
+                    .agent_call("POST", READINGS_PATH, &token, Some(upload(&items)))
+                    .await;
+                assert_eq!(answer.status, 200, "{}: {}", server.backend, answer.text());
+                serde_json::from_slice::<UploadAck>(&answer.body).unwrap()
+            }
+        };
+
+        // Three printers, two rounds: seq 1..=6.
+        let batch: Vec<_> = (0..6)
+            .map(|i| item(i as u64 + 1, Some(site), i % 3, 1 + (i / 3) as u32))
+            .collect();
+        let ack = post(batch[..4].to_vec()).await;
+        assert_eq!(
+            (ack.acked_through, ack.filed, ack.duplicates),
+            (4, 4, 0),
+            "{backend}"
+        );
+        // The answer was "lost": the agent sends 1..=6 again.
+        let ack = post(batch.clone()).await;
+        assert_eq!(
+            (ack.acked_through, ack.filed, ack.duplicates),
+            (6, 2, 4),
+            "{backend}"
+        );
+        let ack = post(batch.clone()).await;
+        assert_eq!(
+            (ack.acked_through, ack.filed, ack.duplicates),
+            (6, 0, 6),
+            "{backend}"
+        );
+
+        let devices = server.admin("GET", "/api/v1/devices", None).await;
+        let devices = devices.as_array().unwrap();
+        assert_eq!(devices.len(), 3, "{backend}");
+        for device in devices {
+            assert_eq!(device["site-id"], site, "{backend}: {device}");
+            let readings = server
+                .admin(
+                    "GET",
+                    &format!("/api/v1/devices/{}/readings", device["id"]),
+                    None,
+                )
+                .await;
+            assert_eq!(readings.as_array().unwrap().len(), 2, "{backend}: {device}");
+        }
+        // Another agent's sequence numbers are its own.
+        let (_, other) = server.enroll(&server.key(acme).await).await.unwrap();
+        let answer = server
+            .agent_call("POST", READINGS_PATH, &other, Some(upload(&batch[..1])))
+            .await;
+        let ack: UploadAck = serde_json::from_slice(&answer.body).unwrap();
+        assert_eq!((ack.filed, ack.duplicates), (1, 0), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn replaced_supplies_are_kept_and_a_bad_item_is_refused_alone() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let acme = server.account("Acme").await;
+        let stranger = server.account("Stranger").await;
+        let foreign_site = server
+            .admin(
+                "POST",
+                &format!("/api/v1/accounts/{stranger}/sites"),
+                Some(json!({"name": "Theirs"})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let (_, token) = server.enroll(&server.key(acme).await).await.unwrap();
+
+        let mut replaced = item(1, None, 7, 1);
+        replaced.replaced_supplies = vec![SupplyReplacement {
+            index: 1,
+            description: "TK-1162".into(),
+            evidence: ReplacementEvidence::SerialChanged {
+                before: "A1".into(),
+                after: "B2".into(),
+            },
+        }];
+        let elsewhere = item(2, Some(foreign_site), 8, 1);
+        let mut items = vec![
+            serde_json::to_value(&replaced).unwrap(),
+            serde_json::to_value(&elsewhere).unwrap(),
+            json!({"seq": 3, "address": "10.0.0.9"}),
+        ];
+        items.push(serde_json::to_value(item(4, None, 9, 1)).unwrap());
+        let answer = server
+            .agent_call("POST", READINGS_PATH, &token, Some(json!({"items": items})))
+            .await;
+        assert_eq!(answer.status, 200, "{backend}: {}", answer.text());
+        let ack: UploadAck = serde_json::from_slice(&answer.body).unwrap();
+        assert_eq!((ack.acked_through, ack.filed), (4, 2), "{backend}: {ack:?}");
+        let refused: Vec<u64> = ack.rejected.iter().map(|r| r.seq).collect();
+        assert_eq!(refused, [2, 3], "{backend}: {ack:?}");
+        assert!(
+            ack.rejected[0].message.contains("site-id"),
+            "{backend}: {ack:?}"
+        );
+        assert!(
+            ack.rejected[1].message.contains("taken-at"),
+            "{backend}: {ack:?}"
+        );
+
+        let devices = server.admin("GET", "/api/v1/devices", None).await;
+        let device = devices
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["serial"] == "VD20000007")
+            .unwrap()["id"]
+            .clone();
+        let replacements = server
+            .admin(
+                "GET",
+                &format!("/api/v1/devices/{device}/supply-replacements"),
+                None,
+            )
+            .await;
+        assert_eq!(replacements[0]["index"], 1, "{backend}: {replacements}");
+        assert_eq!(
+            replacements[0]["evidence"],
+            json!({"kind": "serial-changed", "before": "A1", "after": "B2"}),
+            "{backend}"
+        );
+        // The stranger's account has no device from this agent.
+        assert!(
+            devices
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| d["account-id"] == acme),
+            "{backend}: {devices}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_same_upload_sent_four_times_at_once_is_filed_once() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let acme = server.account("Acme").await;
+        let (_, token) = server.enroll(&server.key(acme).await).await.unwrap();
+        let batch: Vec<_> = (0..40)
+            .map(|i| item(i as u64 + 1, None, i % 5, 1 + (i / 5) as u32))
+            .collect();
+        let body = upload(&batch);
+        let bearer = format!("{}:{}", token.agent_id, token.secret);
+        let mut sends = tokio::task::JoinSet::new();
+        for _ in 0..4 {
+            let (client, bearer, body) = (server.client.clone(), bearer.clone(), body.clone());
+            sends.spawn(async move {
+                client
+                    .call(
+                        "POST".parse().unwrap(),
+                        READINGS_PATH,
+                        Some(&bearer),
+                        Some(&body),
+                    )
+                    .await
+                    .unwrap()
+            });
+        }
+        let mut filed = 0;
+        for answer in sends.join_all().await {
+            // A loser of the race on PostgreSQL is told to send again (409); it never files twice.
+            match answer.status {
+                200 => {
+                    filed += serde_json::from_slice::<UploadAck>(&answer.body)
+                        .unwrap()
+                        .filed
+                }
+                409 => {}
+                other => panic!("{backend}: {other} {}", answer.text()),
+            }
+        }
+        let retry = server
+            .agent_call("POST", READINGS_PATH, &token, Some(body))
+            .await;
+        let ack: UploadAck = serde_json::from_slice(&retry.body).unwrap();
+        filed += ack.filed;
+        assert_eq!(filed, 40, "{backend}");
+        assert_eq!(ack.duplicates + ack.filed, 40, "{backend}");
+    }
+}

@@ -1,0 +1,246 @@
+//! Two sibling accounts under the main dealer: a user of one walks every endpoint of the
+//! OpenAPI document and sees nothing of the other.
+
+use quire_protocol::{AgentToken, CONFIG_PATH, READINGS_PATH};
+use serde_json::{Value, json};
+
+use crate::support::{TestServer, item, upload};
+
+/// One tenant's rows, and the strings that would betray them.
+struct Tenant {
+    account: i64,
+    site: i64,
+    key: i64,
+    agent: AgentToken,
+    device: i64,
+    markers: Vec<String>,
+}
+
+async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Tenant {
+    let account = server.account(name).await;
+    let site = server
+        .admin(
+            "POST",
+            &format!("/api/v1/accounts/{account}/sites"),
+            Some(json!({"name": format!("{name} site")})),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .admin(
+            "PUT",
+            &format!("/api/v1/sites/{site}/ranges"),
+            Some(json!([{"range": format!("{name}-printer.example").to_ascii_lowercase()}])),
+        )
+        .await;
+    server
+        .admin(
+            "PUT",
+            &format!("/api/v1/accounts/{account}/credentials"),
+            Some(json!([{"version": "v2c", "community": format!("{name}-community")}])),
+        )
+        .await;
+    let (_, agent) = server.enroll(&server.key(account).await).await.unwrap();
+    let key = server
+        .admin(
+            "GET",
+            &format!("/api/v1/accounts/{account}/enrollment-keys"),
+            None,
+        )
+        .await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let items: Vec<_> = (0..2)
+        .map(|i| item(i + 1, Some(site), first_printer, i as u32))
+        .collect();
+    let answer = server
+        .agent_call("POST", READINGS_PATH, &agent, Some(upload(&items)))
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let device = server
+        .admin("GET", "/api/v1/devices", None)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["account-id"] == account)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    Tenant {
+        account,
+        site,
+        key,
+        markers: vec![
+            name.to_owned(),
+            format!("VD2{first_printer:07}"),
+            agent.agent_id.clone(),
+        ],
+        agent,
+        device,
+    }
+}
+
+/// The path with its parameters filled from `tenant`.
+fn fill(path: &str, tenant: &Tenant) -> String {
+    path.replace("{account_id}", &tenant.account.to_string())
+        .replace("{site_id}", &tenant.site.to_string())
+        .replace("{key_id}", &tenant.key.to_string())
+        .replace("{agent_id}", &tenant.agent.agent_id)
+        .replace("{device_id}", &tenant.device.to_string())
+        .replace("{index}", "1")
+}
+
+/// A body each mutation would accept, so a 404 means "not yours", not "bad body".
+fn body(method: &str, path: &str, theirs: &Tenant, dealer: i64) -> Option<Value> {
+    Some(match (method, path) {
+        ("GET" | "DELETE", _) => return None,
+        ("POST", "/api/v1/accounts") => json!({"name": "Mine", "parent-id": theirs.account}),
+        ("POST", "/api/v1/users") => {
+            json!({"name": "eve", "password": "0123456789ab", "role": "account-user", "account-ids": [dealer]})
+        }
+        (_, p) if p.ends_with("/check-in") => json!({"check-in-seconds": 30}),
+        (_, p) if p.ends_with("/credentials") => json!([{"version": "v1", "community": "stolen"}]),
+        (_, p) if p.ends_with("/sites") => json!({"name": "Planted"}),
+        (_, p) if p.ends_with("/ranges") => json!([{"range": "10.66.0.1"}]),
+        (_, p) if p.ends_with("/enrollment-keys") => json!({"valid-hours": 1}),
+        (_, p) if p.ends_with("/schedules") => json!({"time-zone": "UTC",
+            "discovery": {"default": {"kind": "disabled"}},
+            "meters-and-supplies": {"default": {"kind": "disabled"}},
+            "alerts": {"default": {"kind": "disabled"}}}),
+        _ => json!({}),
+    })
+}
+
+/// Every `account-id` anywhere in a JSON answer.
+fn account_ids(value: &Value, out: &mut Vec<i64>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "account-id" {
+                    out.extend(v.as_i64());
+                }
+                account_ids(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| account_ids(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn a_user_of_one_account_sees_nothing_of_its_sibling_on_any_endpoint() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let dealer = server.running.main_dealer.0;
+        let ours = tenant(&server, "Alpha", 100).await;
+        let theirs = tenant(&server, "Beta", 200).await;
+        server
+            .admin(
+                "POST",
+                "/api/v1/users",
+                Some(json!({"name": "alice", "password": "alice-password", "role": "account-user", "account-ids": [ours.account]})),
+            )
+            .await;
+        let alice = server.login("alice", "alice-password").await;
+        let before = snapshot(&server, &theirs).await;
+
+        let doc: Value = serde_json::from_str(quire_server::OPENAPI).unwrap();
+        let mut walked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                let method = method.to_ascii_uppercase();
+                // The agent API answers agents, checked below; logging in or out is not data.
+                if path.starts_with("/api/v1/agent/")
+                    || path == "/api/v1/login"
+                    || path == "/api/v1/logout"
+                {
+                    continue;
+                }
+                walked += 1;
+                let theirs_path = fill(path, &theirs);
+                let answer = server
+                    .call(
+                        &method,
+                        &theirs_path,
+                        Some(&alice),
+                        body(&method, path, &theirs, dealer),
+                    )
+                    .await;
+                let text = answer.text();
+                // An id the caller sent may be echoed in "not found"; anything else may not.
+                for marker in theirs
+                    .markers
+                    .iter()
+                    .filter(|m| !theirs_path.contains(m.as_str()))
+                {
+                    assert!(
+                        !text.contains(marker.as_str()),
+                        "{backend}: {method} {theirs_path} leaks `{marker}`: {text}"
+                    );
+                }
+                let mut ids = Vec::new();
+                account_ids(&answer.json(), &mut ids);
+                assert!(
+                    !ids.contains(&theirs.account),
+                    "{backend}: {method} {theirs_path} leaks their account: {text}"
+                );
+                if path.contains('{') || path == "/api/v1/accounts" && method == "POST" {
+                    assert_eq!(
+                        answer.status, 404,
+                        "{backend}: {method} {theirs_path}: {text}"
+                    );
+                } else if path == "/api/v1/users" {
+                    assert_eq!(answer.status, 403, "{backend}: {method} {path}: {text}");
+                } else {
+                    assert_eq!(answer.status, 200, "{backend}: {method} {path}: {text}");
+                }
+                // The same read of our own rows works: the 404s above are not broken routes.
+                if method == "GET" && path.contains('{') {
+                    let own = server
+                        .call("GET", &fill(path, &ours), Some(&alice), None)
+                        .await;
+                    assert_eq!(
+                        own.status,
+                        200,
+                        "{backend}: GET {}: {}",
+                        fill(path, &ours),
+                        own.text()
+                    );
+                }
+            }
+        }
+        assert!(walked >= 25, "{backend}: only {walked} endpoints walked");
+
+        // Our agent's configuration holds none of theirs either.
+        let config = server
+            .agent_call("GET", CONFIG_PATH, &ours.agent, None)
+            .await
+            .text();
+        for marker in ["Beta", "beta-printer.example", "Beta-community"] {
+            assert!(
+                !config.contains(marker),
+                "{backend}: agent config leaks `{marker}`: {config}"
+            );
+        }
+        assert_eq!(
+            snapshot(&server, &theirs).await,
+            before,
+            "{backend}: their rows changed"
+        );
+    }
+}
+
+/// Everything of theirs a mutation could have touched, as the administrator sees it.
+async fn snapshot(server: &TestServer, theirs: &Tenant) -> Value {
+    let account = theirs.account;
+    json!({
+        "account": server.admin("GET", &format!("/api/v1/accounts/{account}"), None).await,
+        "sites": server.admin("GET", &format!("/api/v1/accounts/{account}/sites"), None).await,
+        "credentials": server.admin("GET", &format!("/api/v1/accounts/{account}/credentials"), None).await,
+        "keys": server.admin("GET", &format!("/api/v1/accounts/{account}/enrollment-keys"), None).await,
+        "agent": server.admin("GET", &format!("/api/v1/agents/{}", theirs.agent.agent_id), None).await,
+        "accounts": server.admin("GET", "/api/v1/accounts", None).await,
+    })
+}

@@ -1,0 +1,15 @@
+//! The server over HTTPS, in-process, on SQLite and on PostgreSQL (the server at
+//! `postgres://postgres@127.0.0.1:5432/postgres`, or `QUIRE_TEST_POSTGRES_URL`).
+//! Servers listen on 127.70.0.0/16.
+
+mod db;
+#[path = "../../../store/tests/all/kyocera.rs"]
+mod kyocera;
+mod support;
+
+mod enrollment;
+mod ingest;
+mod leak;
+mod openapi;
+mod ranges;
+mod tls;

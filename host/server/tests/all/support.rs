@@ -1,0 +1,209 @@
+//! A running server per test, and calls to it.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use chrono::{TimeZone, Utc};
+use quire_model::{Cycle, StrategyRef};
+use quire_protocol::{AgentToken, EnrollRequest, EnrollResponse, UploadItem};
+use quire_server::client::{Answer, Client};
+use quire_server::{Running, Server};
+use serde_json::{Value, json};
+
+pub use crate::db::{TestDb, backends};
+
+/// The administrator's password in every test server.
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
+
+/// A server on a fresh database, logged in as `admin`.
+pub struct TestServer {
+    pub backend: &'static str,
+    pub running: Running,
+    pub client: Client,
+    pub admin: String,
+    _db: TestDb,
+    _dir: tempfile::TempDir,
+}
+
+/// Each server its own loopback address, so parallel tests never meet.
+fn next_address() -> std::net::SocketAddr {
+    static NEXT: AtomicU8 = AtomicU8::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::net::SocketAddr::from(([127, 70, 0, n], 0))
+}
+
+impl TestServer {
+    pub async fn start(db: TestDb) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = Server::new(dir.path());
+        server.listen = next_address();
+        server.database = Some(db.url.clone());
+        server.admin_password = Some(ADMIN_PASSWORD.to_owned());
+        let running = server
+            .start()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.backend));
+        let client = running.client();
+        let mut test = TestServer {
+            backend: db.backend,
+            running,
+            client,
+            admin: String::new(),
+            _db: db,
+            _dir: dir,
+        };
+        test.admin = test.login("admin", ADMIN_PASSWORD).await;
+        test
+    }
+
+    /// One server per backend.
+    pub async fn each() -> Vec<TestServer> {
+        let mut servers = Vec::new();
+        for db in backends().await {
+            servers.push(TestServer::start(db).await);
+        }
+        servers
+    }
+
+    pub async fn login(&self, name: &str, password: &str) -> String {
+        let answer = self
+            .call(
+                "POST",
+                "/api/v1/login",
+                None,
+                Some(json!({"name": name, "password": password})),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            200,
+            "{}: login: {}",
+            self.backend,
+            answer.text()
+        );
+        answer.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        self.client
+            .call(method.parse().unwrap(), path, token, body.as_ref())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {method} {path}: {e}", self.backend))
+    }
+
+    /// As admin, expecting 2xx; the body.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let answer = self
+            .call(method, path, Some(&self.admin.clone()), body)
+            .await;
+        assert!(
+            (200..300).contains(&answer.status),
+            "{}: {method} {path}: {} {}",
+            self.backend,
+            answer.status,
+            answer.text()
+        );
+        answer.json()
+    }
+
+    /// A child account of the main dealer.
+    pub async fn account(&self, name: &str) -> i64 {
+        let dealer = self.running.main_dealer.0;
+        self.admin(
+            "POST",
+            "/api/v1/accounts",
+            Some(json!({"name": name, "parent-id": dealer})),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// A fresh enrollment key for `account`.
+    pub async fn key(&self, account: i64) -> String {
+        self.admin(
+            "POST",
+            &format!("/api/v1/accounts/{account}/enrollment-keys"),
+            Some(json!({"valid-hours": 2})),
+        )
+        .await["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Enrolls an agent; its token.
+    pub async fn enroll(&self, key: &str) -> Result<(EnrollResponse, AgentToken), Answer> {
+        let request = EnrollRequest {
+            key: key.to_owned(),
+            hostname: "agent-host".into(),
+            agent_version: "0.1.0".into(),
+        };
+        let answer = self
+            .client
+            .call(
+                "POST".parse().unwrap(),
+                quire_protocol::ENROLL_PATH,
+                None,
+                Some(&request),
+            )
+            .await
+            .unwrap();
+        if answer.status != 200 {
+            return Err(answer);
+        }
+        let response: EnrollResponse = serde_json::from_slice(&answer.body).unwrap();
+        let token = AgentToken {
+            agent_id: response.agent_id.clone(),
+            secret: response.secret.clone(),
+        };
+        Ok((response, token))
+    }
+
+    /// The agent API with an agent's token (`Bearer id:secret`, so the token text after `Bearer `).
+    pub async fn agent_call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &AgentToken,
+        body: Option<Value>,
+    ) -> Answer {
+        let bearer = format!("{}:{}", token.agent_id, token.secret);
+        self.call(method, path, Some(&bearer), body).await
+    }
+}
+
+/// An upload item: printer `n` of a fleet, read at hour `round`.
+pub fn item(seq: u64, site: Option<i64>, n: usize, round: u32) -> UploadItem {
+    UploadItem {
+        seq,
+        site_id: site,
+        address: format!("10.0.{}.{}", n / 256, n % 256),
+        taken_at: Utc
+            .with_ymd_and_hms(2026, 11, 23, round % 24, 0, 0)
+            .unwrap(),
+        cycle: Cycle::MetersAndSupplies,
+        strategy: StrategyRef {
+            name: "printer-mib".into(),
+            version: "0.1.0".into(),
+        },
+        reading: crate::kyocera::kyocera(
+            &format!("VD2{n:07}"),
+            &format!("00:17:c8:00:{:02x}:{:02x}", n / 256, n % 256),
+            1000 + u64::from(round) * 10,
+            7000 - round as i32,
+        ),
+        raw: None,
+        replaced_supplies: Vec::new(),
+    }
+}
+
+/// `{"items": [...]}`.
+pub fn upload(items: &[UploadItem]) -> Value {
+    json!({ "items": items })
+}

@@ -1,0 +1,554 @@
+//! What agents need from the store: enrollment keys, enrolled agents, the configuration
+//! they fetch (sites with schedules and ranges, the account's SNMP credentials), and
+//! exactly-once uploads.
+//!
+//! Keys and secrets arrive hashed, as in [`crate::tenants`].
+
+use chrono::{DateTime, Utc};
+use quire_protocol::{CredentialSpec, SiteRange};
+use quire_schedule::ScheduleConfig;
+
+use crate::error::Result;
+use crate::types::{
+    AccountId, Agent, AgentIngest, DeviceId, EnrollmentKey, EnrollmentKeyId, KeyRefusal,
+    ReplacementRecord, Site, SiteId, UploadOutcome,
+};
+use crate::{Backend, Store};
+
+macro_rules! dispatch {
+    ($self:ident . $f:ident ( $($arg:expr),* )) => {
+        match &$self.backend {
+            Backend::Sqlite(pool) => crate::backend::sqlite::agents::$f(pool, $($arg),*).await,
+            Backend::Postgres(pool) => crate::backend::postgres::agents::$f(pool, $($arg),*).await,
+        }
+    };
+}
+
+/// An agent being enrolled: its id and the hash of the secret it was given.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAgent<'a> {
+    /// The id the server chose.
+    pub id: &'a str,
+    /// SHA-256 of its secret.
+    pub secret_hash: &'a str,
+    /// Its machine's host name.
+    pub hostname: &'a str,
+    /// Its version.
+    pub version: &'a str,
+}
+
+impl Store {
+    /// Stores a new key (by hash) for `account`, valid until `expires_at`.
+    pub async fn issue_enrollment_key(
+        &self,
+        account: AccountId,
+        key_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<EnrollmentKeyId> {
+        dispatch!(self.issue_enrollment_key(account, key_hash, now, expires_at))
+    }
+
+    /// The keys issued for an account, newest first.
+    pub async fn enrollment_keys(&self, account: AccountId) -> Result<Vec<EnrollmentKey>> {
+        dispatch!(self.enrollment_keys(account))
+    }
+
+    /// One key, or [`crate::Error::NotFound`].
+    pub async fn enrollment_key(&self, id: EnrollmentKeyId) -> Result<EnrollmentKey> {
+        dispatch!(self.enrollment_key(id))
+    }
+
+    /// Withdraws a key that was not used yet (a used key stays as it is).
+    pub async fn revoke_enrollment_key(
+        &self,
+        id: EnrollmentKeyId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        dispatch!(self.revoke_enrollment_key(id, now))
+    }
+
+    /// Spends the key with this hash and registers the agent, in one transaction, or says
+    /// why the key is refused. Two agents racing for one key: one wins, the other is told
+    /// the key was used.
+    pub async fn enroll(
+        &self,
+        key_hash: &str,
+        agent: NewAgent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<AccountId, KeyRefusal>> {
+        dispatch!(self.enroll(key_hash, agent, now))
+    }
+
+    /// An agent and its secret's hash.
+    pub async fn agent_with_secret(&self, id: &str) -> Result<Option<(Agent, String)>> {
+        dispatch!(self.agent_with_secret(id))
+    }
+
+    /// Records that the agent fetched its configuration.
+    pub async fn check_in(&self, id: &str, now: DateTime<Utc>) -> Result<()> {
+        dispatch!(self.check_in(id, now))
+    }
+
+    /// Every agent, by enrollment time.
+    pub async fn agents(&self) -> Result<Vec<Agent>> {
+        dispatch!(self.agents())
+    }
+
+    /// One agent, or [`crate::Error::NotFound`].
+    pub async fn agent(&self, id: &str) -> Result<Agent> {
+        dispatch!(self.agent(id))
+    }
+
+    /// Cuts an agent off: every later call it makes is refused.
+    pub async fn revoke_agent(&self, id: &str, now: DateTime<Utc>) -> Result<()> {
+        dispatch!(self.revoke_agent(id, now))
+    }
+
+    /// The sites of an account with their configuration, by id.
+    pub async fn sites(&self, account: AccountId) -> Result<Vec<Site>> {
+        dispatch!(self.sites(Some(account)))
+    }
+
+    /// Every site, by id (for listings filtered afterwards).
+    pub async fn all_sites(&self) -> Result<Vec<Site>> {
+        dispatch!(self.sites(None))
+    }
+
+    /// One site, or [`crate::Error::NotFound`].
+    pub async fn site(&self, id: SiteId) -> Result<Site> {
+        dispatch!(self.site(id))
+    }
+
+    /// Sets a site's schedules and time zone.
+    pub async fn set_site_schedules(&self, site: SiteId, schedules: &ScheduleConfig) -> Result<()> {
+        dispatch!(self.set_site_schedules(site, schedules))
+    }
+
+    /// Replaces the ranges of each site listed, all in one transaction: either every
+    /// site gets its new ranges or none does.
+    pub async fn replace_site_ranges(&self, ranges: &[(SiteId, Vec<SiteRange>)]) -> Result<()> {
+        dispatch!(self.replace_site_ranges(ranges))
+    }
+
+    /// The account's SNMP credentials in the order agents try them.
+    pub async fn credentials(&self, account: AccountId) -> Result<Vec<CredentialSpec>> {
+        dispatch!(self.credentials(account))
+    }
+
+    /// Replaces the account's SNMP credentials.
+    pub async fn set_credentials(
+        &self,
+        account: AccountId,
+        credentials: &[CredentialSpec],
+    ) -> Result<()> {
+        dispatch!(self.set_credentials(account, credentials))
+    }
+
+    /// Files an agent's upload in one transaction: readings whose sequence number the
+    /// agent already delivered are counted as duplicates and skipped, the rest are filed.
+    /// A crash before the commit files nothing, so the agent's retry files all of it once.
+    pub async fn ingest_upload(
+        &self,
+        agent: &str,
+        items: &[AgentIngest<'_>],
+    ) -> Result<UploadOutcome> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                crate::backend::sqlite::ingest_upload(pool, agent, items).await
+            }
+            Backend::Postgres(pool) => {
+                crate::backend::postgres::ingest_upload(pool, agent, items).await
+            }
+        }
+    }
+
+    /// The supplies the agents saw replaced on a device, oldest first.
+    pub async fn supply_replacements(&self, device: DeviceId) -> Result<Vec<ReplacementRecord>> {
+        dispatch!(self.supply_replacements(device))
+    }
+}
+
+macro_rules! agent_queries {
+    ($db:ty) => {
+        use chrono::{DateTime, Utc};
+        use quire_protocol::{CredentialSpec, Range, SiteRange};
+        use quire_schedule::ScheduleConfig;
+        use sqlx::types::Json;
+        use sqlx::{Pool, Row};
+
+        use crate::agents::NewAgent;
+        use crate::error::{Context, Error, Result};
+        use crate::types::*;
+
+        type Db = $db;
+        type DbRow = <Db as sqlx::Database>::Row;
+
+        fn key_from_row(row: &DbRow) -> Result<EnrollmentKey, sqlx::Error> {
+            Ok(EnrollmentKey {
+                id: EnrollmentKeyId(row.try_get("id")?),
+                account_id: AccountId(row.try_get("account_id")?),
+                created_at: row.try_get("created_at")?,
+                expires_at: row.try_get("expires_at")?,
+                used_at: row.try_get("used_at")?,
+                agent_id: row.try_get("agent_id")?,
+                revoked_at: row.try_get("revoked_at")?,
+            })
+        }
+
+        pub(crate) async fn issue_enrollment_key(
+            pool: &Pool<Db>,
+            account: AccountId,
+            key_hash: &str,
+            now: DateTime<Utc>,
+            expires_at: DateTime<Utc>,
+        ) -> Result<EnrollmentKeyId> {
+            sqlx::query_scalar(
+                "INSERT INTO enrollment_keys (key_hash, account_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(key_hash)
+            .bind(account.0)
+            .bind(now)
+            .bind(expires_at)
+            .fetch_one(pool)
+            .await
+            .map(EnrollmentKeyId)
+            .context(|| format!("issuing an enrollment key for {account}"))
+        }
+
+        pub(crate) async fn enrollment_keys(pool: &Pool<Db>, account: AccountId) -> Result<Vec<EnrollmentKey>> {
+            let context = || format!("listing the enrollment keys of {account}");
+            sqlx::query(
+                "SELECT id, account_id, created_at, expires_at, used_at, agent_id, revoked_at \
+                 FROM enrollment_keys WHERE account_id = $1 ORDER BY id DESC",
+            )
+            .bind(account.0)
+            .fetch_all(pool)
+            .await
+            .context(context)?
+            .iter()
+            .map(key_from_row)
+            .collect::<Result<_, _>>()
+            .context(context)
+        }
+
+        pub(crate) async fn enrollment_key(pool: &Pool<Db>, id: EnrollmentKeyId) -> Result<EnrollmentKey> {
+            let context = || format!("reading {id}");
+            let row = sqlx::query(
+                "SELECT id, account_id, created_at, expires_at, used_at, agent_id, revoked_at \
+                 FROM enrollment_keys WHERE id = $1",
+            )
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await
+            .context(context)?
+            .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
+            key_from_row(&row).context(context)
+        }
+
+        pub(crate) async fn revoke_enrollment_key(pool: &Pool<Db>, id: EnrollmentKeyId, now: DateTime<Utc>) -> Result<()> {
+            sqlx::query("UPDATE enrollment_keys SET revoked_at = $2 WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL")
+                .bind(id.0)
+                .bind(now)
+                .execute(pool)
+                .await
+                .context(|| format!("revoking {id}"))?;
+            Ok(())
+        }
+
+        pub(crate) async fn enroll(
+            pool: &Pool<Db>,
+            key_hash: &str,
+            agent: NewAgent<'_>,
+            now: DateTime<Utc>,
+        ) -> Result<std::result::Result<AccountId, KeyRefusal>> {
+            let context = || format!("enrolling agent {} ({})", agent.id, agent.hostname);
+            let mut tx = pool.begin_with(super::BEGIN_WRITE).await.context(context)?;
+            let row = sqlx::query(
+                "SELECT account_id, expires_at, used_at, revoked_at FROM enrollment_keys WHERE key_hash = $1",
+            )
+            .bind(key_hash)
+            .fetch_optional(&mut *tx)
+            .await
+            .context(context)?;
+            let Some(row) = row else {
+                return Ok(Err(KeyRefusal::Unknown));
+            };
+            let expires_at: DateTime<Utc> = row.try_get("expires_at").context(context)?;
+            let used_at: Option<DateTime<Utc>> = row.try_get("used_at").context(context)?;
+            let revoked_at: Option<DateTime<Utc>> = row.try_get("revoked_at").context(context)?;
+            if let Some(at) = used_at {
+                return Ok(Err(KeyRefusal::Used(at)));
+            }
+            if let Some(at) = revoked_at {
+                return Ok(Err(KeyRefusal::Revoked(at)));
+            }
+            if expires_at <= now {
+                return Ok(Err(KeyRefusal::Expired(expires_at)));
+            }
+            let account = AccountId(row.try_get("account_id").context(context)?);
+            sqlx::query(
+                "INSERT INTO agents (id, account_id, secret_hash, hostname, version, enrolled_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(agent.id)
+            .bind(account.0)
+            .bind(agent.secret_hash)
+            .bind(agent.hostname)
+            .bind(agent.version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context(context)?;
+            // The condition makes the key single-use even where two enrollments raced past the check.
+            let spent = sqlx::query(
+                "UPDATE enrollment_keys SET used_at = $2, agent_id = $3 WHERE key_hash = $1 AND used_at IS NULL",
+            )
+            .bind(key_hash)
+            .bind(now)
+            .bind(agent.id)
+            .execute(&mut *tx)
+            .await
+            .context(context)?;
+            if spent.rows_affected() == 0 {
+                return Ok(Err(KeyRefusal::Used(now)));
+            }
+            tx.commit().await.context(context)?;
+            Ok(Ok(account))
+        }
+
+        fn agent_from_row(row: &DbRow) -> Result<Agent, sqlx::Error> {
+            Ok(Agent {
+                id: row.try_get("id")?,
+                account_id: AccountId(row.try_get("account_id")?),
+                hostname: row.try_get("hostname")?,
+                version: row.try_get("version")?,
+                enrolled_at: row.try_get("enrolled_at")?,
+                last_check_in: row.try_get("last_check_in")?,
+                revoked_at: row.try_get("revoked_at")?,
+            })
+        }
+
+        pub(crate) async fn agent_with_secret(pool: &Pool<Db>, id: &str) -> Result<Option<(Agent, String)>> {
+            let context = || format!("reading agent {id}");
+            let Some(row) = sqlx::query(
+                "SELECT id, account_id, hostname, version, enrolled_at, last_check_in, revoked_at, secret_hash \
+                 FROM agents WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .context(context)?
+            else {
+                return Ok(None);
+            };
+            let agent = agent_from_row(&row).context(context)?;
+            let hash: String = row.try_get("secret_hash").context(context)?;
+            Ok(Some((agent, hash)))
+        }
+
+        pub(crate) async fn check_in(pool: &Pool<Db>, id: &str, now: DateTime<Utc>) -> Result<()> {
+            sqlx::query("UPDATE agents SET last_check_in = $2 WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .execute(pool)
+                .await
+                .context(|| format!("recording the check-in of agent {id}"))?;
+            Ok(())
+        }
+
+        pub(crate) async fn agents(pool: &Pool<Db>) -> Result<Vec<Agent>> {
+            let context = || "listing agents".to_owned();
+            sqlx::query(
+                "SELECT id, account_id, hostname, version, enrolled_at, last_check_in, revoked_at \
+                 FROM agents ORDER BY enrolled_at, id",
+            )
+            .fetch_all(pool)
+            .await
+            .context(context)?
+            .iter()
+            .map(agent_from_row)
+            .collect::<Result<_, _>>()
+            .context(context)
+        }
+
+        pub(crate) async fn agent(pool: &Pool<Db>, id: &str) -> Result<Agent> {
+            agent_with_secret(pool, id)
+                .await?
+                .map(|(agent, _)| agent)
+                .ok_or_else(|| Error::NotFound { what: format!("agent {id}") })
+        }
+
+        pub(crate) async fn revoke_agent(pool: &Pool<Db>, id: &str, now: DateTime<Utc>) -> Result<()> {
+            let done = sqlx::query("UPDATE agents SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .execute(pool)
+                .await
+                .context(|| format!("revoking agent {id}"))?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { what: format!("agent {id}") });
+            }
+            Ok(())
+        }
+
+        async fn ranges_of(pool: &Pool<Db>, site: Option<SiteId>) -> Result<Vec<(i64, SiteRange)>> {
+            let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+                "SELECT site_id, range_text, part FROM site_ranges WHERE $1 IS NULL OR site_id = $1 \
+                 ORDER BY site_id, position",
+            )
+            .bind(site.map(|s| s.0))
+            .fetch_all(pool)
+            .await
+            .context(|| "reading discovery ranges".into())?;
+            rows.into_iter()
+                .map(|(site, text, part)| {
+                    let range: Range = text.parse().map_err(|e: quire_protocol::RangeError| Error::Corrupt {
+                        column: "site_ranges.range_text",
+                        value: text.clone(),
+                        reason: e.reason,
+                    })?;
+                    Ok((site, SiteRange { range, part }))
+                })
+                .collect()
+        }
+
+        fn site_from_row(row: &DbRow, ranges: &[(i64, SiteRange)]) -> Result<Site, sqlx::Error> {
+            let id: i64 = row.try_get("id")?;
+            let schedules: Option<Json<ScheduleConfig>> = row.try_get("schedules")?;
+            Ok(Site {
+                id: SiteId(id),
+                account_id: AccountId(row.try_get("account_id")?),
+                name: row.try_get("name")?,
+                schedules: schedules.map(|Json(s)| s),
+                ranges: ranges.iter().filter(|(s, _)| *s == id).map(|(_, r)| r.clone()).collect(),
+            })
+        }
+
+        pub(crate) async fn sites(pool: &Pool<Db>, account: Option<AccountId>) -> Result<Vec<Site>> {
+            let context = || "listing sites".to_owned();
+            let ranges = ranges_of(pool, None).await?;
+            sqlx::query(
+                "SELECT id, account_id, name, schedules FROM sites WHERE $1 IS NULL OR account_id = $1 ORDER BY id",
+            )
+            .bind(account.map(|a| a.0))
+            .fetch_all(pool)
+            .await
+            .context(context)?
+            .iter()
+            .map(|row| site_from_row(row, &ranges))
+            .collect::<Result<_, _>>()
+            .context(context)
+        }
+
+        pub(crate) async fn site(pool: &Pool<Db>, id: SiteId) -> Result<Site> {
+            let context = || format!("reading {id}");
+            let row = sqlx::query("SELECT id, account_id, name, schedules FROM sites WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
+                .context(context)?
+                .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
+            let ranges = ranges_of(pool, Some(id)).await?;
+            site_from_row(&row, &ranges).context(context)
+        }
+
+        pub(crate) async fn set_site_schedules(pool: &Pool<Db>, site: SiteId, schedules: &ScheduleConfig) -> Result<()> {
+            let done = sqlx::query("UPDATE sites SET schedules = $2 WHERE id = $1")
+                .bind(site.0)
+                .bind(Json(schedules))
+                .execute(pool)
+                .await
+                .context(|| format!("setting the schedules of {site}"))?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { what: site.to_string() });
+            }
+            Ok(())
+        }
+
+        pub(crate) async fn replace_site_ranges(pool: &Pool<Db>, ranges: &[(SiteId, Vec<SiteRange>)]) -> Result<()> {
+            let context = || format!("replacing the ranges of {} sites", ranges.len());
+            let mut tx = pool.begin_with(super::BEGIN_WRITE).await.context(context)?;
+            for (site, list) in ranges {
+                sqlx::query("DELETE FROM site_ranges WHERE site_id = $1")
+                    .bind(site.0)
+                    .execute(&mut *tx)
+                    .await
+                    .context(context)?;
+                for (position, range) in list.iter().enumerate() {
+                    sqlx::query("INSERT INTO site_ranges (site_id, position, range_text, part) VALUES ($1, $2, $3, $4)")
+                        .bind(site.0)
+                        .bind(i32::try_from(position).unwrap_or(i32::MAX))
+                        .bind(range.range.to_string())
+                        .bind(range.part.as_deref())
+                        .execute(&mut *tx)
+                        .await
+                        .context(context)?;
+                }
+            }
+            tx.commit().await.context(context)?;
+            Ok(())
+        }
+
+        pub(crate) async fn credentials(pool: &Pool<Db>, account: AccountId) -> Result<Vec<CredentialSpec>> {
+            let rows: Vec<Json<CredentialSpec>> = sqlx::query_scalar(
+                "SELECT spec FROM account_credentials WHERE account_id = $1 ORDER BY position",
+            )
+            .bind(account.0)
+            .fetch_all(pool)
+            .await
+            .context(|| format!("reading the credentials of {account}"))?;
+            Ok(rows.into_iter().map(|Json(spec)| spec).collect())
+        }
+
+        pub(crate) async fn set_credentials(pool: &Pool<Db>, account: AccountId, credentials: &[CredentialSpec]) -> Result<()> {
+            let context = || format!("setting the credentials of {account}");
+            let mut tx = pool.begin_with(super::BEGIN_WRITE).await.context(context)?;
+            sqlx::query("DELETE FROM account_credentials WHERE account_id = $1")
+                .bind(account.0)
+                .execute(&mut *tx)
+                .await
+                .context(context)?;
+            for (position, spec) in credentials.iter().enumerate() {
+                sqlx::query("INSERT INTO account_credentials (account_id, position, spec) VALUES ($1, $2, $3)")
+                    .bind(account.0)
+                    .bind(i32::try_from(position).unwrap_or(i32::MAX))
+                    .bind(Json(spec))
+                    .execute(&mut *tx)
+                    .await
+                    .context(context)?;
+            }
+            tx.commit().await.context(context)?;
+            Ok(())
+        }
+
+        pub(crate) async fn supply_replacements(pool: &Pool<Db>, device: DeviceId) -> Result<Vec<ReplacementRecord>> {
+            let context = || format!("reading the supply replacements of {device}");
+            let rows = sqlx::query(
+                "SELECT s.reading_id, r.taken_at, s.idx, s.description, s.evidence \
+                 FROM supply_replacements s JOIN readings r ON r.id = s.reading_id \
+                 WHERE s.device_id = $1 ORDER BY r.taken_at, s.reading_id, s.idx",
+            )
+            .bind(device.0)
+            .fetch_all(pool)
+            .await
+            .context(context)?;
+            rows.iter()
+                .map(|row| {
+                    let index: i64 = row.try_get("idx").context(context)?;
+                    let Json(evidence) = row.try_get("evidence").context(context)?;
+                    Ok(ReplacementRecord {
+                        reading_id: ReadingId(row.try_get("reading_id").context(context)?),
+                        taken_at: row.try_get("taken_at").context(context)?,
+                        index: crate::backend::stored_u32("supply_replacements.idx", index)?,
+                        description: row.try_get("description").context(context)?,
+                        evidence,
+                    })
+                })
+                .collect()
+        }
+    };
+}
+
+pub(crate) use agent_queries;
