@@ -157,7 +157,7 @@ pub(crate) async fn config(
         sites,
         credentials: state.store.credentials(agent.account_id).await?,
         discovery: DiscoverySettings::default(),
-        strategies: Vec::new(),
+        strategies: state.depot.listings().await?,
     };
     let json = serde_json::to_vec(&config).map_err(|e| Failure::Internal(e.to_string()))?;
     config.revision = hex::encode(&Sha256::digest(&json)[..8]);

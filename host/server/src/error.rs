@@ -18,6 +18,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The server's own configuration is not usable.
+    #[error("configuration: {0}")]
+    Config(String),
     /// The certificate or key is not usable.
     #[error("TLS: {0}")]
     Tls(String),

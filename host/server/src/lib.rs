@@ -24,6 +24,7 @@ mod rest;
 mod routes;
 mod secrets;
 mod server;
+mod strategies_api;
 mod tls;
 
 pub use crate::error::{Error, Result};

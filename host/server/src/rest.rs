@@ -35,7 +35,7 @@ const CHECK_IN_RANGE: std::ops::RangeInclusive<u32> = 10..=86_400;
 
 /// The logged-in user making a call, with what they may see.
 pub(crate) struct Caller {
-    user: User,
+    pub(crate) user: User,
     visibility: Visibility,
     token_hash: String,
 }
@@ -80,13 +80,12 @@ impl Caller {
         }
     }
 
-    fn administrator(&self) -> ApiResult<()> {
+    /// Refuses anyone but an administrator; `what` finishes "only administrators …".
+    pub(crate) fn administrator(&self, what: &str) -> ApiResult<()> {
         if self.user.role == Role::Administrator {
             Ok(())
         } else {
-            Err(Failure::Forbidden(
-                "only administrators manage users".to_owned(),
-            ))
+            Err(Failure::Forbidden(format!("only administrators {what}")))
         }
     }
 }
@@ -721,7 +720,7 @@ pub(crate) async fn users(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Vec<UserView>>> {
-    caller.administrator()?;
+    caller.administrator("manage users")?;
     Ok(Json(
         state
             .store
@@ -752,7 +751,7 @@ pub(crate) async fn create_user(
     caller: Caller,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    caller.administrator()?;
+    caller.administrator("manage users")?;
     let new: NewUser = parse_json(&body)?;
     let name = new.name.trim();
     if name.is_empty() {

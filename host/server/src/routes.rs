@@ -8,7 +8,7 @@ use axum::routing::{MethodFilter, on};
 use quire_protocol::{CONFIG_PATH, ENROLL_PATH, READINGS_PATH};
 
 use crate::server::AppState;
-use crate::{agent_api, openapi, rest};
+use crate::{agent_api, openapi, rest, strategies_api};
 
 /// The router with the routes it serves, as (method, path) pairs.
 struct Routes {
@@ -38,6 +38,18 @@ fn build() -> Routes {
     .add(M::POST, ENROLL_PATH, agent_api::enroll)
     .add(M::GET, CONFIG_PATH, agent_api::config)
     .add(M::POST, READINGS_PATH, agent_api::readings)
+    .add(
+        M::GET,
+        "/api/v1/agent/strategies/{name}/{version}",
+        strategies_api::download,
+    )
+    .add(M::GET, "/api/v1/strategies", strategies_api::list)
+    .add(M::POST, "/api/v1/strategies", strategies_api::publish)
+    .add(
+        M::POST,
+        "/api/v1/strategies/{name}/rollback",
+        strategies_api::rollback,
+    )
     .add(M::GET, openapi::PATH, openapi::document)
     .add(M::POST, rest::LOGIN_PATH, rest::login)
     .add(M::POST, "/api/v1/logout", rest::logout)

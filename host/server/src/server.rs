@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use hyper_util::rt::TokioIo;
+use quire_plugins::{Host, HostConfig, TrustedPublishers};
 use quire_store::{AccountId, Role, Store};
 use serde::Serialize;
 
 use crate::client::Client;
+use crate::depot::{Depot, DepotPolicy};
 use crate::error::{Error, Result};
 use crate::{secrets, tls};
 
@@ -33,6 +35,10 @@ pub struct Server {
     /// The `admin` password to set; `None` generates one on first start (and keeps the
     /// stored one after).
     pub admin_password: Option<String>,
+    /// Refuse strategies that no trusted publisher signed.
+    pub require_signatures: bool,
+    /// The trusted publishers' keys: one `name base64-public-key` per line.
+    pub trusted_publishers: Option<PathBuf>,
 }
 
 /// A key just issued: the only time the key itself is seen.
@@ -54,14 +60,17 @@ pub struct IssuedKey {
 pub struct AppState {
     pub(crate) store: Store,
     pub(crate) certificate_sha256: Arc<str>,
+    pub(crate) depot: Depot,
 }
 
 impl AppState {
-    /// State over an open store, answering agents with this certificate fingerprint.
-    pub fn new(store: Store, certificate_sha256: &str) -> AppState {
+    /// State over an open store, answering agents with this certificate fingerprint and
+    /// handing out the strategies of `depot`.
+    pub fn new(store: Store, certificate_sha256: &str, depot: Depot) -> AppState {
         AppState {
             store,
             certificate_sha256: certificate_sha256.into(),
+            depot,
         }
     }
 }
@@ -111,6 +120,8 @@ impl Server {
             tls_cert: None,
             tls_key: None,
             admin_password: None,
+            require_signatures: false,
+            trusted_publishers: None,
         }
     }
 
@@ -157,7 +168,8 @@ impl Server {
             address: self.listen,
             source,
         })?;
-        let app = crate::routes::app(AppState::new(store.clone(), &identity.sha256));
+        let depot = self.depot(store.clone()).await?;
+        let app = crate::routes::app(AppState::new(store.clone(), &identity.sha256, depot));
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config);
         let accept = tokio::spawn(async move {
             loop {
@@ -199,6 +211,45 @@ impl Server {
             store,
             accept,
         })
+    }
+}
+
+impl Server {
+    /// The depot with this server's signature policy, knowing the built-in versions so
+    /// nothing older is ever handed out.
+    async fn depot(&self, store: Store) -> Result<Depot> {
+        let trusted = match &self.trusted_publishers {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                TrustedPublishers::parse(&text)
+                    .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
+            }
+            None => TrustedPublishers::default(),
+        };
+        if self.require_signatures && trusted.is_empty() {
+            return Err(Error::Config(
+                "signatures are required but no trusted publisher is configured (--trusted-publishers FILE)"
+                    .to_owned(),
+            ));
+        }
+        let host = Host::new(HostConfig::default())
+            .map_err(|e| Error::Config(format!("the strategy host: {e}")))?;
+        let mut builtin = Vec::new();
+        for (label, bytes) in quire_strategies::BUILTIN {
+            let plugin = host
+                .load(bytes)
+                .await
+                .map_err(|e| Error::Config(format!("built-in strategy {label}: {e}")))?;
+            builtin.push((plugin.name().to_owned(), plugin.version().clone()));
+        }
+        let policy = DepotPolicy {
+            require_signatures: self.require_signatures,
+            trusted,
+        };
+        Ok(Depot::new(store, host, policy, builtin))
     }
 }
 

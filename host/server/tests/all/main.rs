@@ -2,7 +2,6 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`, or `QUIRE_TEST_POSTGRES_URL`).
 //! Servers listen on 127.70.0.0/16.
 
-mod db;
 #[path = "../../../store/tests/all/kyocera.rs"]
 mod kyocera;
 mod support;

@@ -9,7 +9,7 @@ use quire_server::client::{Answer, Client};
 use quire_server::{Running, Server};
 use serde_json::{Value, json};
 
-pub use crate::db::{TestDb, backends};
+pub use quire_testdb::{TestDb, backends};
 
 /// The administrator's password in every test server.
 pub const ADMIN_PASSWORD: &str = "correct horse battery";
