@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use chrono::Utc;
 use quire_protocol::{
-    AgentConfig, AgentToken, DiscoverySettings, EnrollRequest, EnrollResponse, RejectedItem,
-    SiteConfig, UploadAck, UploadItem,
+    AgentConfig, AgentToken, DiscoverySettings, EnrollRequest, EnrollResponse, ReadingUpload,
+    RejectedItem, SiteConfig, UploadAck, UploadItem,
 };
 use quire_schedule::{CycleConfig, Day, Schedule, ScheduleConfig};
 use quire_store::{Agent, AgentIngest, Ingest, KeyRefusal, NewAgent, SiteId};
@@ -173,11 +173,16 @@ pub(crate) async fn readings(
     body: Bytes,
 ) -> ApiResult<Json<UploadAck>> {
     let agent = authenticate(&state, &headers).await?;
-    #[derive(serde::Deserialize)]
-    struct Upload {
-        items: Vec<serde_json::Value>,
-    }
-    let upload: Upload = parse_json(&body)?;
+    // The common case parses straight into the protocol's types; only an upload with a
+    // bad item is parsed again item by item, to refuse that item alone.
+    let (items, mut rejected, acked_through) = match serde_json::from_slice::<ReadingUpload>(&body)
+    {
+        Ok(upload) => {
+            let acked_through = upload.items.iter().map(|i| i.seq).max().unwrap_or(0);
+            (upload.items, Vec::new(), acked_through)
+        }
+        Err(_) => item_by_item(&body)?,
+    };
     let sites: HashSet<i64> = state
         .store
         .sites(agent.account_id)
@@ -185,37 +190,17 @@ pub(crate) async fn readings(
         .iter()
         .map(|s| s.id.0)
         .collect();
-    let mut acked_through = 0;
-    let mut rejected = Vec::new();
-    let mut items: Vec<UploadItem> = Vec::with_capacity(upload.items.len());
-    for (index, value) in upload.items.into_iter().enumerate() {
-        let seq = value
-            .get("seq")
-            .and_then(serde_json::Value::as_u64)
-            .ok_or_else(|| {
-                Failure::invalid(
-                    &format!("items[{index}].seq"),
-                    "every item needs its sequence number",
-                )
-            })?;
-        acked_through = acked_through.max(seq);
-        match serde_json::from_value::<UploadItem>(value) {
-            Ok(item) => match item.site_id {
-                Some(site) if !sites.contains(&site) => rejected.push(RejectedItem {
-                    seq,
-                    message: format!("site-id: {site} is not a site of this agent's account"),
-                }),
-                _ => items.push(item),
-            },
-            Err(error) => rejected.push(RejectedItem {
-                seq,
-                message: match json_failure(&error, None) {
-                    Failure::Invalid { message, .. } => message,
-                    other => format!("{other:?}"),
-                },
-            }),
-        }
-    }
+    let (items, refused): (Vec<UploadItem>, Vec<UploadItem>) = items
+        .into_iter()
+        .partition(|item| item.site_id.is_none_or(|site| sites.contains(&site)));
+    rejected.extend(refused.iter().map(|item| RejectedItem {
+        seq: item.seq,
+        message: format!(
+            "site-id: {} is not a site of this agent's account",
+            item.site_id.unwrap_or_default()
+        ),
+    }));
+    rejected.sort_by_key(|r| r.seq);
     let ingest: Vec<AgentIngest<'_>> = items
         .iter()
         .map(|item| AgentIngest {
@@ -243,4 +228,41 @@ pub(crate) async fn readings(
         duplicates: outcome.duplicates,
         rejected,
     }))
+}
+
+/// An upload that did not parse whole: each item on its own, so the bad ones are refused
+/// (and acknowledged) and the rest filed. An item without a sequence number cannot be
+/// acknowledged, so it refuses the upload.
+fn item_by_item(body: &[u8]) -> ApiResult<(Vec<UploadItem>, Vec<RejectedItem>, u64)> {
+    #[derive(serde::Deserialize)]
+    struct Upload {
+        items: Vec<serde_json::Value>,
+    }
+    let upload: Upload = parse_json(body)?;
+    let mut acked_through = 0;
+    let mut items = Vec::with_capacity(upload.items.len());
+    let mut rejected = Vec::new();
+    for (index, value) in upload.items.into_iter().enumerate() {
+        let seq = value
+            .get("seq")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| {
+                Failure::invalid(
+                    &format!("items[{index}].seq"),
+                    "every item needs its sequence number",
+                )
+            })?;
+        acked_through = acked_through.max(seq);
+        match serde_json::from_value::<UploadItem>(value) {
+            Ok(item) => items.push(item),
+            Err(error) => rejected.push(RejectedItem {
+                seq,
+                message: match json_failure(&error, None) {
+                    Failure::Invalid { message, .. } => message,
+                    other => format!("{other:?}"),
+                },
+            }),
+        }
+    }
+    Ok((items, rejected, acked_through))
 }
