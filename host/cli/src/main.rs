@@ -3,6 +3,7 @@
 
 mod agent;
 mod bench;
+mod demo;
 mod ingest_bench;
 mod output;
 mod probe;
@@ -122,6 +123,12 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
+    /// Everything on one machine: a server on SQLite, a simulated fleet from the
+    /// recordings on loopback, and an enrolled agent discovering and reading it.
+    ///
+    /// Prints the server's address and the administrator's login, then runs
+    /// until Ctrl-C (`--once`: one round of every cycle, then exit).
+    Demo(demo::DemoArgs),
     /// The agent: enroll it with a server, run it.
     Agent {
         #[command(subcommand)]
@@ -251,6 +258,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
             Ok(print(&[outcome], format))
         }
         Command::Agent { command } => runtime.block_on(agent::run(command)),
+        Command::Demo(args) => runtime.block_on(demo::run(args)),
         Command::Reinterpret { args, format } => {
             let outcomes = runtime.block_on(reinterpret::run(&args))?;
             Ok(print(&outcomes, format))

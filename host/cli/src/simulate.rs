@@ -28,21 +28,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
             bail!("{name} {rate} is not a probability between 0 and 1");
         }
     }
-    let mut recordings = Vec::new();
-    for file in crate::replay::expand(&options.recordings) {
-        match Recording::load_lenient(&file) {
-            Ok(loaded) => {
-                for problem in &loaded.problems {
-                    eprintln!("quire: {problem} (line left out)");
-                }
-                recordings.push(loaded.recording);
-            }
-            Err(e) => eprintln!("quire: {e} (recording left out)"),
-        }
-    }
-    if recordings.is_empty() {
-        bail!("no recording could be read");
-    }
+    let recordings = load(&options.recordings)?;
     let fleet = match options.fleet {
         Some(count) => Fleet::start_replicated(recordings, count, options.config.clone()).await,
         None => Fleet::start(recordings, options.config.clone()).await,
@@ -85,4 +71,25 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         .context("waiting for Ctrl-C")?;
     println!("stopped after {} responses", fleet.answered());
     Ok(())
+}
+
+/// The recordings under `paths`, read leniently: a recording that cannot be read, or a
+/// line of one that does not parse, is reported and left out, as in replay.
+pub fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Recording>> {
+    let mut recordings = Vec::new();
+    for file in crate::replay::expand(paths) {
+        match Recording::load_lenient(&file) {
+            Ok(loaded) => {
+                for problem in &loaded.problems {
+                    eprintln!("quire: {problem} (line left out)");
+                }
+                recordings.push(loaded.recording);
+            }
+            Err(e) => eprintln!("quire: {e} (recording left out)"),
+        }
+    }
+    if recordings.is_empty() {
+        bail!("no recording could be read");
+    }
+    Ok(recordings)
 }

@@ -97,6 +97,7 @@ impl Strategy for PrinterMib {
     }
 }
 
+#[cfg(feature = "component")]
 register_strategy!(PrinterMib);
 
 fn identity(device: &Device<'_>, hr_descr: Option<String>) -> Result<Identity, TransportError> {

@@ -1,0 +1,241 @@
+//! `quire demo`: the whole system on one machine — a server on embedded SQLite, a
+//! simulated fleet served from recordings on loopback, and an enrolled agent finding
+//! and reading it — set up through the same REST API a dealer uses.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use hyper::Method;
+use quire_agent::{Agent, AgentOptions};
+use quire_server::Server;
+use quire_server::client::Client;
+use quire_snmp::responder::{Fleet, FleetConfig};
+use quire_snmp::{Oid, Recording};
+use serde_json::{Value, json};
+
+/// The first simulated printer's address; the rest follow it.
+const FLEET_BASE: Ipv4Addr = Ipv4Addr::new(127, 150, 0, 1);
+
+/// The UDP port the simulated printers answer on (161 would need root).
+const FLEET_PORT: u16 = 16161;
+
+/// Addresses after the fleet that never answer, as most of a real range does.
+const SILENT: usize = 16;
+
+/// The Printer-MIB (RFC 3805): a recording holding none of it is an OS-detection stub
+/// (sysDescr and sysObjectID only), which discovery rightly skips, so the demo leaves
+/// it out rather than show a printer as "not a printing device".
+const PRINTER_MIB: &str = "1.3.6.1.2.1.43";
+
+/// `quire demo`'s options.
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Where the server and the agent keep their data; a fresh directory when not given.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Recordings to serve as the simulated fleet (files or directories).
+    #[arg(long, value_name = "PATH", default_value = "fixtures/recorded")]
+    recordings: Vec<PathBuf>,
+    /// Where the server listens.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// A database URL instead of the SQLite file in the data directory.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+    /// Run every cycle once, deliver, print what the server holds, and exit.
+    #[arg(long)]
+    once: bool,
+}
+
+/// Sets everything up, then runs until Ctrl-C (or once).
+pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let data = match args.data {
+        Some(dir) => dir,
+        None => tempfile::Builder::new()
+            .prefix("quire-demo-")
+            .tempdir()
+            .context("creating the demo's data directory")?
+            .keep(),
+    };
+    let printer_mib: Oid = PRINTER_MIB.parse().expect("a valid OID");
+    let recordings: Vec<Recording> = crate::simulate::load(&args.recordings)?
+        .into_iter()
+        .filter(|r| r.subtree(&printer_mib).next().is_some())
+        .collect();
+    if recordings.is_empty() {
+        bail!("none of the recordings holds Printer-MIB data to serve as a printer");
+    }
+    let fleet = Fleet::start(
+        recordings,
+        FleetConfig {
+            base: FLEET_BASE,
+            port: FLEET_PORT,
+            silent: SILENT,
+            ..FleetConfig::default()
+        },
+    )
+    .await
+    .context("starting the simulated fleet")?;
+    let last = Ipv4Addr::from(u32::from(FLEET_BASE) + (fleet.len() + SILENT) as u32 - 1);
+    let range = format!("{FLEET_BASE}-{last}");
+
+    let mut server = Server::new(data.join("server"));
+    server.listen = args.listen;
+    server.database = args.database;
+    let running = server.start().await.context("starting the server")?;
+    let url = format!("https://{}", running.address);
+    let client = running.client();
+    let password = match &running.admin_password {
+        Some(password) => password.clone(),
+        None => bail!(
+            "{} already has an administrator from an earlier demo; give a fresh --data directory",
+            data.display()
+        ),
+    };
+    let admin = Dealer::login(client, &password).await?;
+    let account = admin
+        .call(
+            Method::POST,
+            "/api/v1/accounts",
+            json!({"name": "Demo customer", "parent-id": running.main_dealer.0}),
+        )
+        .await?["id"]
+        .as_i64()
+        .context("the new account's id")?;
+    let site = admin
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{account}/sites"),
+            json!({"name": "Head office"}),
+        )
+        .await?["id"]
+        .as_i64()
+        .context("the new site's id")?;
+    admin
+        .call(
+            Method::PUT,
+            &format!("/api/v1/sites/{site}/ranges"),
+            json!([{"range": range}]),
+        )
+        .await?;
+    admin
+        .call(
+            Method::PUT,
+            &format!("/api/v1/accounts/{account}/credentials"),
+            json!([{"version": "v2c", "community": "public"}]),
+        )
+        .await?;
+    let key = admin
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{account}/enrollment-keys"),
+            json!({"valid-hours": 1}),
+        )
+        .await?["key"]
+        .as_str()
+        .context("the enrollment key")?
+        .to_owned();
+
+    let agent_dir = data.join("agent");
+    Agent::enroll(&agent_dir, &url, &key, Some(&running.certificate_sha256)).await?;
+    let agent = Agent::open(AgentOptions {
+        snmp_port: FLEET_PORT,
+        ..AgentOptions::new(&agent_dir)
+    })
+    .await?;
+
+    println!("Quire demo");
+    println!("  data          {}", data.display());
+    println!("  server        {url}  (API described at {url}/api/v1/openapi.json)");
+    println!("  certificate   sha256 {}", running.certificate_sha256);
+    println!("  login         admin / {password}");
+    println!(
+        "  fleet         {} simulated printers on {range} (UDP {FLEET_PORT}), {SILENT} silent addresses",
+        fleet.len()
+    );
+    println!(
+        "  agent         enrolled for account {account} \"Demo customer\", site \"Head office\""
+    );
+
+    if args.once {
+        let report = agent.run_once().await?;
+        for cycle in &report.cycles {
+            println!(
+                "  {:<20} {} asked, {} read, {} failed",
+                format!("{:?}", cycle.cycle),
+                cycle.addresses,
+                cycle.read,
+                cycle.failures.len()
+            );
+        }
+        report.delivery.context("delivering the readings")?;
+        let devices = admin
+            .call(Method::GET, "/api/v1/devices", Value::Null)
+            .await?;
+        let devices = devices.as_array().map_or(&[][..], Vec::as_slice);
+        println!("  the server now holds {} devices:", devices.len());
+        for device in devices {
+            let text = |field: &str| device[field].as_str().unwrap_or("-").to_owned();
+            println!(
+                "    {:>4}  {:<16} {:<40} serial {}",
+                device["id"].as_i64().unwrap_or_default(),
+                text("manufacturer"),
+                text("model"),
+                text("serial"),
+            );
+        }
+        running.stop().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let agent_loop = agent.start();
+    println!("Discovering and reading now; Ctrl-C to stop. Try:");
+    println!(
+        "  curl -sk {url}/api/v1/login -d '{{\"name\":\"admin\",\"password\":\"{password}\"}}'"
+    );
+    println!("  curl -sk -H 'Authorization: Bearer TOKEN' {url}/api/v1/devices");
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    agent_loop.stop().await;
+    running.stop().await;
+    println!("stopped; the data stays in {}", data.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The dealer's administrator, logged in.
+struct Dealer {
+    client: Client,
+    token: String,
+}
+
+impl Dealer {
+    async fn login(client: Client, password: &str) -> anyhow::Result<Dealer> {
+        let session: Value = client
+            .json(
+                Method::POST,
+                "/api/v1/login",
+                None,
+                Some(&json!({"name": "admin", "password": password})),
+            )
+            .await?;
+        let token = session["token"]
+            .as_str()
+            .context("the session token")?
+            .to_owned();
+        Ok(Dealer { client, token })
+    }
+
+    /// One call as the administrator; a refusal carries the server's message.
+    async fn call(&self, method: Method, path: &str, body: Value) -> anyhow::Result<Value> {
+        let body = (!body.is_null()).then_some(&body);
+        Ok(self
+            .client
+            .json(method, path, Some(&self.token), body)
+            .await
+            .with_context(|| format!("{path}"))?)
+    }
+}

@@ -1,0 +1,359 @@
+//! Simulator → agent → server → API, on SQLite and on PostgreSQL: a dealer sets a site up
+//! through the REST API, an agent enrolls and reads the simulated printers, and what the
+//! dealer then sees through the API is what the recordings hold. A strategy published
+//! while agents run reaches them at their next check-in and is rolled back the same way;
+//! readings taken while the server is down arrive once it is back, none twice.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use hyper::Method;
+use quire_agent::{Agent, AgentOptions};
+use quire_model::Cycle;
+use quire_server::client::Client;
+use quire_server::{Running, Server};
+use quire_snmp::Recording;
+use quire_snmp::client::ClientConfig;
+use quire_snmp::responder::{Fleet, FleetConfig};
+use serde_json::{Value, json};
+
+/// This test's loopback block: printers on 127.152.0.x, servers on 127.152.1.x.
+const SNMP_PORT: u16 = 16152;
+const ADMIN_PASSWORD: &str = "end-to-end admin";
+
+fn recordings_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/recorded/printmaster")
+}
+
+/// The two printmaster recordings: a Kyocera and an Epson.
+fn recordings() -> Vec<Recording> {
+    ["kyocera_p2040_snmp.snmprec", "epson_sc_snmp.snmprec"]
+        .iter()
+        .map(|name| Recording::load(&recordings_dir().join(name)).unwrap())
+        .collect()
+}
+
+/// A value straight from a recording's text, so expectations never come from our output.
+fn recorded(file: &str, oid: &str) -> String {
+    let text = std::fs::read_to_string(recordings_dir().join(file)).unwrap();
+    text.lines()
+        .find_map(|line| {
+            let mut parts = line.splitn(3, '|');
+            (parts.next() == Some(oid)).then(|| parts.nth(1).unwrap().to_owned())
+        })
+        .unwrap_or_else(|| panic!("{file} has no {oid}"))
+}
+
+struct Dealer {
+    client: Client,
+    token: String,
+}
+
+impl Dealer {
+    async fn login(running: &Running) -> Dealer {
+        let client = running.client();
+        let session: Value = client
+            .json(
+                Method::POST,
+                "/api/v1/login",
+                None,
+                Some(&json!({"name": "admin", "password": ADMIN_PASSWORD})),
+            )
+            .await
+            .unwrap();
+        Dealer {
+            client,
+            token: session["token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        self.client
+            .json(method, path, Some(&self.token), body.as_ref())
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    async fn publish(&self, component: Vec<u8>) -> (u16, Value) {
+        let answer = self
+            .client
+            .send(
+                Method::POST,
+                "/api/v1/strategies",
+                Some(&self.token),
+                Some(("application/wasm", component)),
+            )
+            .await
+            .unwrap();
+        (answer.status, answer.json())
+    }
+}
+
+fn server(data: &Path, listen: SocketAddr, database: &str) -> Server {
+    let mut server = Server::new(data);
+    server.listen = listen;
+    server.database = Some(database.to_owned());
+    server.admin_password = Some(ADMIN_PASSWORD.to_owned());
+    server
+}
+
+fn strategy_versions(readings: &Value, cycle: &str) -> Vec<String> {
+    readings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["cycle"] == cycle)
+        .map(|r| {
+            format!(
+                "{}@{}",
+                r["strategy"]["name"].as_str().unwrap(),
+                r["strategy"]["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// One cycle of the agent's one site, now; with the configuration kept from the last
+/// check-in when the server is down.
+async fn run_cycle(agent: &Agent, cycle: Cycle) {
+    let config = agent.config().await.unwrap();
+    let report = agent
+        .run_cycle(&config, &config.sites[0], None, cycle)
+        .await;
+    assert_eq!((report.read, report.failures.len()), (2, 0), "{report:?}");
+}
+
+#[tokio::test]
+async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server() {
+    let fleet = Fleet::start(
+        recordings(),
+        FleetConfig {
+            base: Ipv4Addr::new(127, 152, 0, 1),
+            port: SNMP_PORT,
+            silent: 4,
+            ..FleetConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    for (n, db) in quire_testdb::backends().await.into_iter().enumerate() {
+        let backend = db.backend;
+        let dir = tempfile::tempdir().unwrap();
+        let listen = SocketAddr::from(([127, 152, 1, n as u8 + 1], 18452));
+        let running = server(&dir.path().join("server"), listen, &db.url)
+            .start()
+            .await
+            .unwrap();
+        let dealer = Dealer::login(&running).await;
+
+        // The dealer's setup, as the console would do it.
+        let account = dealer
+            .call(
+                Method::POST,
+                "/api/v1/accounts",
+                Some(json!({"name": "Acme", "parent-id": running.main_dealer.0})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let site = dealer
+            .call(
+                Method::POST,
+                &format!("/api/v1/accounts/{account}/sites"),
+                Some(json!({"name": "Head office"})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        dealer
+            .call(
+                Method::PUT,
+                &format!("/api/v1/sites/{site}/ranges"),
+                Some(json!([{"range": "127.152.0.0/29"}])),
+            )
+            .await;
+        dealer
+            .call(
+                Method::PUT,
+                &format!("/api/v1/accounts/{account}/credentials"),
+                Some(json!([{"version": "v2c", "community": "wrong"}, {"version": "v2c", "community": "public"}])),
+            )
+            .await;
+        let key = dealer
+            .call(
+                Method::POST,
+                &format!("/api/v1/accounts/{account}/enrollment-keys"),
+                Some(json!({"valid-hours": 1})),
+            )
+            .await["key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let agent_dir = dir.path().join("agent");
+        let url = format!("https://{}", running.address);
+        Agent::enroll(&agent_dir, &url, &key, Some(&running.certificate_sha256))
+            .await
+            .unwrap();
+        let reused = Agent::enroll(&dir.path().join("agent2"), &url, &key, None)
+            .await
+            .unwrap_err();
+        assert!(reused.to_string().contains("used"), "{backend}: {reused}");
+        let agent = Agent::open(AgentOptions {
+            snmp_port: SNMP_PORT,
+            client: ClientConfig {
+                timeout: std::time::Duration::from_millis(500),
+                ..ClientConfig::default()
+            },
+            ..AgentOptions::new(&agent_dir)
+        })
+        .await
+        .unwrap();
+
+        let once = agent.run_once().await.unwrap();
+        let delivered = once.delivery.unwrap();
+        assert_eq!(
+            delivered.filed, 6,
+            "{backend}: two printers, three cycles: {delivered:?}"
+        );
+
+        // What the dealer sees is what the recordings hold.
+        let devices = dealer.call(Method::GET, "/api/v1/devices", None).await;
+        let devices = devices.as_array().unwrap();
+        assert_eq!(devices.len(), 2, "{backend}: {devices:?}");
+        let kyocera = devices
+            .iter()
+            .find(|d| d["manufacturer"] == "Kyocera")
+            .expect("the Kyocera");
+        let serial = recorded("kyocera_p2040_snmp.snmprec", "1.3.6.1.2.1.43.5.1.1.17.1");
+        assert_eq!(kyocera["serial"], serial.as_str(), "{backend}");
+        assert!(
+            kyocera["model"].as_str().unwrap().contains("P2040"),
+            "{backend}: {kyocera}"
+        );
+        assert_eq!(
+            kyocera["site-id"], site,
+            "{backend}: placed in the site whose range found it"
+        );
+        assert!(
+            devices.iter().any(|d| d["manufacturer"] == "Epson"),
+            "{backend}"
+        );
+        let id = kyocera["id"].as_i64().unwrap();
+        let readings = dealer
+            .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
+            .await;
+        assert_eq!(
+            readings.as_array().unwrap().len(),
+            3,
+            "{backend}: {readings}"
+        );
+        assert_eq!(
+            strategy_versions(&readings, "meters-and-supplies"),
+            ["printer-mib@0.1.0"],
+            "{backend}"
+        );
+        let toner = dealer
+            .call(
+                Method::GET,
+                &format!("/api/v1/devices/{id}/supplies/1"),
+                None,
+            )
+            .await;
+        let recorded_level: i64 =
+            recorded("kyocera_p2040_snmp.snmprec", "1.3.6.1.2.1.43.11.1.1.9.1.1")
+                .parse()
+                .unwrap();
+        assert_eq!(toner[0]["level"], recorded_level, "{backend}: {toner}");
+
+        // A newer printer-mib, published while the agent runs, is used from its next check-in.
+        let next = std::fs::read(format!(
+            "{}/quire_guest_printer_mib_next.wasm",
+            quire_strategies::GUEST_DIR
+        ))
+        .unwrap();
+        let (status, published) = dealer.publish(next.clone()).await;
+        assert_eq!(status, 201, "{backend}: {published}");
+        assert_eq!(published["version"], "0.2.0", "{backend}");
+        let (status, again) = dealer.publish(next).await;
+        assert_eq!(status, 409, "{backend}: {again}");
+        agent.check_in().await.unwrap();
+        assert_eq!(
+            agent
+                .registry()
+                .get("printer-mib")
+                .unwrap()
+                .version()
+                .to_string(),
+            "0.2.0",
+            "{backend}"
+        );
+        run_cycle(&agent, Cycle::MetersAndSupplies).await;
+        agent.deliver().await.unwrap();
+        let readings = dealer
+            .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
+            .await;
+        assert_eq!(
+            strategy_versions(&readings, "meters-and-supplies"),
+            ["printer-mib@0.2.0", "printer-mib@0.1.0"],
+            "{backend}: newest first"
+        );
+
+        // Rolled back: the built-in version reads again.
+        let rolled = dealer
+            .call(
+                Method::POST,
+                "/api/v1/strategies/printer-mib/rollback",
+                None,
+            )
+            .await;
+        assert_eq!(rolled["now-serving"], Value::Null, "{backend}: {rolled}");
+        agent.check_in().await.unwrap();
+        assert_eq!(
+            agent
+                .registry()
+                .get("printer-mib")
+                .unwrap()
+                .version()
+                .to_string(),
+            "0.1.0",
+            "{backend}"
+        );
+
+        // The server goes away; the agent keeps reading; it comes back and gets everything once.
+        running.stop().await;
+        run_cycle(&agent, Cycle::Alerts).await;
+        assert!(
+            agent.deliver().await.is_err(),
+            "{backend}: the server is down"
+        );
+        assert_eq!(agent.queue().len().await.unwrap(), 2, "{backend}");
+        let running = server(&dir.path().join("server"), listen, &db.url)
+            .start()
+            .await
+            .unwrap();
+        let dealer = Dealer::login(&running).await;
+        let delivery = agent.deliver().await.unwrap();
+        assert_eq!(
+            (delivery.filed, delivery.duplicates),
+            (2, 0),
+            "{backend}: {delivery:?}"
+        );
+        assert!(agent.queue().is_empty().await.unwrap(), "{backend}");
+        let readings = dealer
+            .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
+            .await;
+        assert_eq!(
+            readings.as_array().unwrap().len(),
+            5,
+            "{backend}: {readings}"
+        );
+        assert_eq!(
+            strategy_versions(&readings, "alerts"),
+            ["printer-mib@0.1.0", "printer-mib@0.1.0"],
+            "{backend}"
+        );
+        running.stop().await;
+    }
+    drop(fleet);
+}
