@@ -232,10 +232,9 @@ impl Dealer {
     /// One call as the administrator; a refusal carries the server's message.
     async fn call(&self, method: Method, path: &str, body: Value) -> anyhow::Result<Value> {
         let body = (!body.is_null()).then_some(&body);
-        Ok(self
-            .client
+        self.client
             .json(method, path, Some(&self.token), body)
             .await
-            .with_context(|| format!("{path}"))?)
+            .with_context(|| path.to_owned())
     }
 }
