@@ -6,6 +6,7 @@ mod bench;
 mod demo;
 mod ingest_bench;
 mod output;
+mod plugin;
 mod probe;
 mod record;
 mod reinterpret;
@@ -150,6 +151,11 @@ enum Command {
     /// Prints its address, certificate fingerprint and, on first start, the
     /// generated `admin` password. `quire server enrollment-key` issues a key.
     Server(server::ServerArgs),
+    /// Strategies: make a publisher key, sign, publish to a server, list, roll back.
+    Plugin {
+        #[command(subcommand)]
+        command: plugin::PluginCommand,
+    },
     /// Measure Quire against a peer; figures printed side by side.
     Bench {
         #[command(subcommand)]
@@ -259,6 +265,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         }
         Command::Agent { command } => runtime.block_on(agent::run(command)),
         Command::Demo(args) => runtime.block_on(demo::run(args)),
+        Command::Plugin { command } => runtime.block_on(plugin::run(command)),
         Command::Reinterpret { args, format } => {
             let outcomes = runtime.block_on(reinterpret::run(&args))?;
             Ok(print(&outcomes, format))

@@ -47,6 +47,13 @@ struct RunArgs {
     /// Set the `admin` password (otherwise one is generated on first start and printed once).
     #[arg(long, value_name = "PASSWORD", env = "QUIRE_ADMIN_PASSWORD")]
     admin_password: Option<String>,
+    /// Trusted strategy publishers: one `name base64-public-key` per line (the line
+    /// `quire plugin keygen` prints).
+    #[arg(long, value_name = "FILE")]
+    trusted_publishers: Option<PathBuf>,
+    /// Refuse strategies no trusted publisher signed.
+    #[arg(long, requires = "trusted_publishers")]
+    require_signatures: bool,
 }
 
 #[derive(Subcommand)]
@@ -86,6 +93,8 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.listen = run.listen;
     server.tls_cert = run.tls_cert;
     server.tls_key = run.tls_key;
+    server.trusted_publishers = run.trusted_publishers;
+    server.require_signatures = run.require_signatures;
     let password_given = run.admin_password.is_some();
     server.admin_password = run.admin_password;
     let database = quire_store::redact(&server.database_url());

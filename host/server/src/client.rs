@@ -96,6 +96,18 @@ impl Client {
         bearer: Option<&str>,
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<Answer, ClientError> {
+        self.send_with(method, path, bearer, &[], body).await
+    }
+
+    /// As [`Client::send`], with extra headers (a strategy's signature).
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Answer, ClientError> {
         let fail = |message: String| ClientError::Transport {
             address: self.address,
             message,
@@ -120,6 +132,9 @@ impl Client {
             .header("host", self.address.to_string());
         if let Some(token) = bearer {
             request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let (content_type, bytes) = body.unwrap_or(("application/json", Vec::new()));
         let request = request

@@ -1,0 +1,93 @@
+//! `quire demo --once`, the README's first command in one round: the server ends up
+//! holding every simulated printer, read on every cycle, on SQLite and on PostgreSQL.
+
+use std::path::Path;
+use std::process::Command;
+
+use quire_store::{AccountId, Store};
+
+/// How many recordings the demo serves: those with Printer-MIB data (the rest are
+/// OS-detection stubs holding only sysDescr and sysObjectID).
+fn printers_recorded() -> usize {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/recorded");
+    let mut count = 0;
+    for set in std::fs::read_dir(&root).unwrap() {
+        let set = set.unwrap().path();
+        if !set.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&set).unwrap() {
+            let file = file.unwrap().path();
+            if file.extension().is_some_and(|e| e == "snmprec")
+                && std::fs::read_to_string(&file)
+                    .unwrap()
+                    .lines()
+                    .any(|l| l.starts_with("1.3.6.1.2.1.43."))
+            {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_round_files_every_simulated_printer_on_both_backends() {
+    let printers = printers_recorded();
+    assert!(printers >= 20, "{printers}");
+    for (n, db) in quire_testdb::backends().await.into_iter().enumerate() {
+        let backend = db.backend;
+        let dir = tempfile::tempdir().unwrap();
+        let listen = format!("127.154.0.{}:0", n + 1);
+        let output = Command::new(env!("CARGO_BIN_EXE_quire"))
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+            .args(["demo", "--once", "--listen", &listen, "--database", &db.url])
+            .arg("--data")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{backend}: {stdout}\n{stderr}");
+        assert!(
+            stdout.contains(&format!("the server now holds {printers} devices")),
+            "{backend}: {stdout}"
+        );
+        assert!(
+            stdout.contains("login         admin / "),
+            "{backend}: {stdout}"
+        );
+        let kyocera = stdout
+            .lines()
+            .find(|l| l.contains("ECOSYS P2040dw"))
+            .unwrap_or_else(|| panic!("{backend}: {stdout}"));
+        assert!(
+            kyocera.contains("Kyocera") && kyocera.ends_with("serial VD21457943"),
+            "{kyocera}"
+        );
+
+        let account: i64 = stdout
+            .split("enrolled for account ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{backend}: {stdout}"));
+        let store = Store::open(&db.url).await.unwrap();
+        let devices = store.devices(AccountId(account)).await.unwrap();
+        assert_eq!(devices.len(), printers, "{backend}");
+        for device in &devices {
+            let readings = store.readings(device.id, 10).await.unwrap();
+            assert_eq!(
+                readings.len(),
+                3,
+                "{backend}: {} read on every cycle",
+                device.id
+            );
+            assert!(
+                readings.iter().all(|r| r.raw.is_some()),
+                "{backend}: exchanges kept"
+            );
+        }
+        store.close().await;
+    }
+}

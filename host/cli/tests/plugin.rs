@@ -1,0 +1,139 @@
+//! `quire plugin` from a maker's key to a server's rollback, against a server that
+//! requires signatures from its trusted publishers.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use quire_server::Server;
+
+const PASSWORD: &str = "plugin test admin";
+
+fn quire(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(args)
+        .env("QUIRE_PASSWORD", PASSWORD)
+        .output()
+        .expect("quire runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "status {:?}\nstdout: {}\nstderr: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn guest(name: &str, dir: &Path) -> String {
+    let from = format!("{}/{name}.wasm", quire_strategies::GUEST_DIR);
+    let to = dir.join(format!("{name}.wasm"));
+    std::fs::copy(&from, &to).unwrap();
+    to.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_strategy_is_published_listed_and_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("acme.key");
+    let keygen = quire(&[
+        "plugin",
+        "keygen",
+        "--name",
+        "acme",
+        "--out",
+        key.to_str().unwrap(),
+    ]);
+    assert!(keygen.status.success(), "{}", text(&keygen));
+    let trusted_line = String::from_utf8(keygen.stdout).unwrap();
+    assert!(trusted_line.starts_with("acme "), "{trusted_line}");
+    let again = quire(&[
+        "plugin",
+        "keygen",
+        "--name",
+        "acme",
+        "--out",
+        key.to_str().unwrap(),
+    ]);
+    assert!(
+        !again.status.success(),
+        "an existing key is never overwritten"
+    );
+    let trusted = dir.path().join("trusted.txt");
+    std::fs::write(&trusted, &trusted_line).unwrap();
+
+    let mut server = Server::new(dir.path().join("server"));
+    server.listen = "127.153.0.1:0".parse().unwrap();
+    server.admin_password = Some(PASSWORD.to_owned());
+    server.require_signatures = true;
+    server.trusted_publishers = Some(trusted);
+    let running = server.start().await.unwrap();
+    let url = format!("https://{}", running.address);
+    let login = [
+        "--server",
+        url.as_str(),
+        "--fingerprint",
+        running.certificate_sha256.as_str(),
+    ];
+    let with_login = |head: &[&str]| -> Vec<String> {
+        head.iter()
+            .chain(login.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |args: Vec<String>| quire(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let hostile = guest("quire_guest_hostile", dir.path());
+    let unsigned = run(with_login(&["plugin", "publish", &hostile]));
+    assert_eq!(unsigned.status.code(), Some(2), "{}", text(&unsigned));
+    assert!(
+        text(&unsigned).contains("accepts only signed strategies"),
+        "{}",
+        text(&unsigned)
+    );
+
+    let signed = quire(&["plugin", "sign", &hostile, "--key", key.to_str().unwrap()]);
+    assert!(signed.status.success(), "{}", text(&signed));
+    let published = run(with_login(&["plugin", "publish", &hostile]));
+    assert!(published.status.success(), "{}", text(&published));
+    assert!(
+        text(&published).contains("published hostile@1.0.0")
+            && text(&published).contains("signed by acme"),
+        "{}",
+        text(&published)
+    );
+
+    // Another component under hostile's signature: refused, and nothing changes.
+    let reformed = guest("quire_guest_reformed", dir.path());
+    std::fs::copy(format!("{hostile}.sig"), format!("{reformed}.sig")).unwrap();
+    let forged = run(with_login(&["plugin", "publish", &reformed]));
+    assert_eq!(forged.status.code(), Some(2), "{}", text(&forged));
+    assert!(
+        text(&forged).contains("signature refused"),
+        "{}",
+        text(&forged)
+    );
+
+    let list = run(with_login(&["plugin", "list"]));
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert_eq!(listed.lines().count(), 1, "{}", text(&list));
+    assert!(
+        listed.contains("hostile") && listed.contains("handed out") && listed.contains("acme"),
+        "{listed}"
+    );
+
+    let rollback = run(with_login(&["plugin", "rollback", "hostile"]));
+    assert!(rollback.status.success(), "{}", text(&rollback));
+    assert!(
+        text(&rollback).contains("withdrew hostile@1.0.0; agents now run their built-in version"),
+        "{}",
+        text(&rollback)
+    );
+    let list = run(with_login(&["plugin", "list"]));
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("withdrawn"),
+        "{}",
+        text(&list)
+    );
+    running.stop().await;
+}
