@@ -12,7 +12,7 @@ use quire_plugins_sdk::oids::*;
 use quire_plugins_sdk::printer_mib::{self, text};
 use quire_plugins_sdk::{
     Counter, Cycle, Device, Identity, Probe, Reading, SnmpValue, Status, Strategy, StrategyError,
-    StrategyInfo, TransportError, register_strategy,
+    StrategyInfo, TransportError,
 };
 
 /// Printer makers by IANA enterprise number (the arc after `enterprises` in
@@ -98,7 +98,7 @@ impl Strategy for PrinterMib {
 }
 
 #[cfg(feature = "component")]
-register_strategy!(PrinterMib);
+quire_plugins_sdk::register_strategy!(PrinterMib);
 
 fn identity(device: &Device<'_>, hr_descr: Option<String>) -> Result<Identity, TransportError> {
     let system = device.get(&[

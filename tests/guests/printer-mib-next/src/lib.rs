@@ -15,7 +15,8 @@ use quire_plugins_sdk::{
     Cycle, Device, Probe, Reading, Strategy, StrategyError, StrategyInfo, register_strategy,
 };
 
-struct PrinterMibNext;
+/// printer-mib, one version on.
+pub struct PrinterMibNext;
 
 impl Strategy for PrinterMibNext {
     fn describe() -> StrategyInfo {
