@@ -6,6 +6,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use hyper::Method;
 use quire_agent::{Agent, AgentOptions};
@@ -14,7 +15,7 @@ use quire_server::client::Client;
 use quire_server::{Running, Server};
 use quire_snmp::Recording;
 use quire_snmp::client::ClientConfig;
-use quire_snmp::responder::{Fleet, FleetConfig};
+use quire_snmp::responder::{Faults, Fleet, FleetConfig};
 use serde_json::{Value, json};
 
 /// This test's loopback block: printers on 127.152.0.x, servers on 127.152.1.x.
@@ -42,6 +43,15 @@ fn recorded(file: &str, oid: &str) -> String {
             (parts.next() == Some(oid)).then(|| parts.nth(1).unwrap().to_owned())
         })
         .unwrap_or_else(|| panic!("{file} has no {oid}"))
+}
+
+/// printer-mib one version on: the test guest that reads exactly as the built-in one.
+fn printer_mib_next() -> Vec<u8> {
+    let path = format!(
+        "{}/quire_guest_printer_mib_next.wasm",
+        quire_strategies::GUEST_DIR
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 struct Dealer {
@@ -113,14 +123,87 @@ fn strategy_versions(readings: &Value, cycle: &str) -> Vec<String> {
         .collect()
 }
 
+/// The dealer's setup, as the console would do it: an account with a site scanning
+/// `range` (community `public` after a wrong one), and an agent enrolled for it in
+/// `dir/agent`. Returns the dealer, the site, the agent and its (now used) key.
+async fn enrolled_agent(
+    running: &Running,
+    range: &str,
+    dir: &Path,
+) -> (Dealer, i64, Agent, String) {
+    let dealer = Dealer::login(running).await;
+    let account = dealer
+        .call(
+            Method::POST,
+            "/api/v1/accounts",
+            Some(json!({"name": "Acme", "parent-id": running.main_dealer.0})),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let site = dealer
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{account}/sites"),
+            Some(json!({"name": "Head office"})),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    dealer
+        .call(
+            Method::PUT,
+            &format!("/api/v1/sites/{site}/ranges"),
+            Some(json!([{ "range": range }])),
+        )
+        .await;
+    dealer
+        .call(
+            Method::PUT,
+            &format!("/api/v1/accounts/{account}/credentials"),
+            Some(json!([{"version": "v2c", "community": "wrong"}, {"version": "v2c", "community": "public"}])),
+        )
+        .await;
+    let key = dealer
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{account}/enrollment-keys"),
+            Some(json!({"valid-hours": 1})),
+        )
+        .await["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let agent_dir = dir.join("agent");
+    let url = format!("https://{}", running.address);
+    Agent::enroll(&agent_dir, &url, &key, Some(&running.certificate_sha256))
+        .await
+        .unwrap();
+    let agent = Agent::open(AgentOptions {
+        snmp_port: SNMP_PORT,
+        client: ClientConfig {
+            timeout: Duration::from_millis(1500),
+            ..ClientConfig::default()
+        },
+        ..AgentOptions::new(&agent_dir)
+    })
+    .await
+    .unwrap();
+    (dealer, site, agent, key)
+}
+
 /// One cycle of the agent's one site, now; with the configuration kept from the last
 /// check-in when the server is down.
-async fn run_cycle(agent: &Agent, cycle: Cycle) {
+async fn run_cycle(agent: &Agent, cycle: Cycle, devices: usize) {
     let config = agent.config().await.unwrap();
     let report = agent
         .run_cycle(&config, &config.sites[0], None, cycle)
         .await;
-    assert_eq!((report.read, report.failures.len()), (2, 0), "{report:?}");
+    assert_eq!(
+        (report.read, report.failures.len()),
+        (devices, 0),
+        "{report:?}"
+    );
 }
 
 #[tokio::test]
@@ -144,71 +227,14 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
             .start()
             .await
             .unwrap();
-        let dealer = Dealer::login(&running).await;
 
-        // The dealer's setup, as the console would do it.
-        let account = dealer
-            .call(
-                Method::POST,
-                "/api/v1/accounts",
-                Some(json!({"name": "Acme", "parent-id": running.main_dealer.0})),
-            )
-            .await["id"]
-            .as_i64()
-            .unwrap();
-        let site = dealer
-            .call(
-                Method::POST,
-                &format!("/api/v1/accounts/{account}/sites"),
-                Some(json!({"name": "Head office"})),
-            )
-            .await["id"]
-            .as_i64()
-            .unwrap();
-        dealer
-            .call(
-                Method::PUT,
-                &format!("/api/v1/sites/{site}/ranges"),
-                Some(json!([{"range": "127.152.0.0/29"}])),
-            )
-            .await;
-        dealer
-            .call(
-                Method::PUT,
-                &format!("/api/v1/accounts/{account}/credentials"),
-                Some(json!([{"version": "v2c", "community": "wrong"}, {"version": "v2c", "community": "public"}])),
-            )
-            .await;
-        let key = dealer
-            .call(
-                Method::POST,
-                &format!("/api/v1/accounts/{account}/enrollment-keys"),
-                Some(json!({"valid-hours": 1})),
-            )
-            .await["key"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-
-        let agent_dir = dir.path().join("agent");
+        let (dealer, site, agent, key) =
+            enrolled_agent(&running, "127.152.0.0/29", dir.path()).await;
         let url = format!("https://{}", running.address);
-        Agent::enroll(&agent_dir, &url, &key, Some(&running.certificate_sha256))
-            .await
-            .unwrap();
         let reused = Agent::enroll(&dir.path().join("agent2"), &url, &key, None)
             .await
             .unwrap_err();
         assert!(reused.to_string().contains("used"), "{backend}: {reused}");
-        let agent = Agent::open(AgentOptions {
-            snmp_port: SNMP_PORT,
-            client: ClientConfig {
-                timeout: std::time::Duration::from_millis(500),
-                ..ClientConfig::default()
-            },
-            ..AgentOptions::new(&agent_dir)
-        })
-        .await
-        .unwrap();
 
         let once = agent.run_once().await.unwrap();
         let delivered = once.delivery.unwrap();
@@ -267,11 +293,7 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
         assert_eq!(toner[0]["level"], recorded_level, "{backend}: {toner}");
 
         // A newer printer-mib, published while the agent runs, is used from its next check-in.
-        let next = std::fs::read(format!(
-            "{}/quire_guest_printer_mib_next.wasm",
-            quire_strategies::GUEST_DIR
-        ))
-        .unwrap();
+        let next = printer_mib_next();
         let (status, published) = dealer.publish(next.clone()).await;
         assert_eq!(status, 201, "{backend}: {published}");
         assert_eq!(published["version"], "0.2.0", "{backend}");
@@ -288,7 +310,7 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
             "0.2.0",
             "{backend}"
         );
-        run_cycle(&agent, Cycle::MetersAndSupplies).await;
+        run_cycle(&agent, Cycle::MetersAndSupplies, 2).await;
         agent.deliver().await.unwrap();
         let readings = dealer
             .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
@@ -322,7 +344,7 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
 
         // The server goes away; the agent keeps reading; it comes back and gets everything once.
         running.stop().await;
-        run_cycle(&agent, Cycle::Alerts).await;
+        run_cycle(&agent, Cycle::Alerts, 2).await;
         assert!(
             agent.deliver().await.is_err(),
             "{backend}: the server is down"
@@ -356,4 +378,85 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
         running.stop().await;
     }
     drop(fleet);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_version() {
+    // One slow printer: every answer held back, so a read spans many moments.
+    let fleet = Fleet::start(
+        vec![recordings().remove(0)],
+        FleetConfig {
+            base: Ipv4Addr::new(127, 152, 2, 1),
+            port: SNMP_PORT,
+            faults: Faults {
+                delay: Duration::from_millis(600),
+                ..Faults::default()
+            },
+            ..FleetConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let db = quire_testdb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let listen = SocketAddr::from(([127, 152, 1, 9], 0));
+    let running = server(&dir.path().join("server"), listen, &db.url)
+        .start()
+        .await
+        .unwrap();
+    let (dealer, _, agent, _) = enrolled_agent(&running, "127.152.2.1", dir.path()).await;
+    run_cycle(&agent, Cycle::Discovery, 1).await;
+
+    // Published first (the server checks it in its own sandbox); the agent only learns of
+    // it at its next check-in, which lands while a read is running. The cycle runs with the
+    // configuration fetched before, as a scheduled cycle does between check-ins.
+    let config = agent.config().await.unwrap();
+    let (status, published) = dealer.publish(printer_mib_next()).await;
+    assert_eq!(status, 201, "{published}");
+    let before = fleet.answered();
+    let in_flight = {
+        let agent = agent.clone();
+        tokio::spawn(async move {
+            let site = &config.sites[0];
+            agent
+                .run_cycle(&config, site, None, Cycle::MetersAndSupplies)
+                .await
+        })
+    };
+    // Opening the session, the probe and the candidates' `identify` take the first answers;
+    // past them the read is collecting with the version it chose.
+    while fleet.answered() < before + 6 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    agent.check_in().await.unwrap();
+    assert_eq!(
+        agent
+            .registry()
+            .get("printer-mib")
+            .unwrap()
+            .version()
+            .to_string(),
+        "0.2.0"
+    );
+    assert!(
+        !in_flight.is_finished(),
+        "the read must still be running when the new version lands ({} answers so far)",
+        fleet.answered() - before
+    );
+    let report = in_flight.await.unwrap();
+    assert_eq!((report.read, report.failures.len()), (1, 0), "{report:?}");
+    run_cycle(&agent, Cycle::MetersAndSupplies, 1).await;
+    agent.deliver().await.unwrap();
+
+    let devices = dealer.call(Method::GET, "/api/v1/devices", None).await;
+    let id = devices[0]["id"].as_i64().unwrap();
+    let readings = dealer
+        .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
+        .await;
+    assert_eq!(
+        strategy_versions(&readings, "meters-and-supplies"),
+        ["printer-mib@0.2.0", "printer-mib@0.1.0"],
+        "newest first: the read in flight finished on 0.1.0, the next used 0.2.0"
+    );
+    running.stop().await;
 }
