@@ -214,18 +214,7 @@ struct Dealer {
 
 impl Dealer {
     async fn login(client: Client, password: &str) -> anyhow::Result<Dealer> {
-        let session: Value = client
-            .json(
-                Method::POST,
-                "/api/v1/login",
-                None,
-                Some(&json!({"name": "admin", "password": password})),
-            )
-            .await?;
-        let token = session["token"]
-            .as_str()
-            .context("the session token")?
-            .to_owned();
+        let token = client.login("admin", password).await?;
         Ok(Dealer { client, token })
     }
 

@@ -11,7 +11,7 @@ use hyper::Method;
 use quire_plugins::SigningKey;
 use quire_protocol::SIGNATURE_HEADER;
 use quire_server::client::Client;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// `quire plugin …`.
 #[derive(Subcommand)]
@@ -210,19 +210,10 @@ impl Session {
                 )
             })?;
         let client = Client::new(address, &login.fingerprint);
-        let session: Value = client
-            .json(
-                Method::POST,
-                "/api/v1/login",
-                None,
-                Some(&json!({"name": login.user, "password": login.password})),
-            )
+        let token = client
+            .login(&login.user, &login.password)
             .await
             .context("logging in")?;
-        let token = session["token"]
-            .as_str()
-            .context("the server's answer to the login holds no token")?
-            .to_owned();
         Ok(Session { client, token })
     }
 }

@@ -62,19 +62,8 @@ struct Dealer {
 impl Dealer {
     async fn login(running: &Running) -> Dealer {
         let client = running.client();
-        let session: Value = client
-            .json(
-                Method::POST,
-                "/api/v1/login",
-                None,
-                Some(&json!({"name": "admin", "password": ADMIN_PASSWORD})),
-            )
-            .await
-            .unwrap();
-        Dealer {
-            client,
-            token: session["token"].as_str().unwrap().to_owned(),
-        }
+        let token = client.login("admin", ADMIN_PASSWORD).await.unwrap();
+        Dealer { client, token }
     }
 
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Value {

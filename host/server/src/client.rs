@@ -173,6 +173,27 @@ impl Client {
         self.send(method, path, bearer, body).await
     }
 
+    /// Logs in as `name` and returns the session token for later calls' bearer.
+    pub async fn login(&self, name: &str, password: &str) -> Result<String, ClientError> {
+        let path = "/api/v1/login";
+        let session: serde_json::Value = self
+            .json(
+                Method::POST,
+                path,
+                None,
+                Some(&serde_json::json!({"name": name, "password": password})),
+            )
+            .await?;
+        session["token"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ClientError::Body {
+                path: path.to_owned(),
+                status: 200,
+                message: "the answer holds no token".to_owned(),
+            })
+    }
+
     /// Like [`Client::call`], and parses a 2xx answer as `R`; any other status is an error
     /// carrying the server's message.
     pub async fn json<B: Serialize, R: DeserializeOwned>(

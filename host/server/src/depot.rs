@@ -18,7 +18,6 @@ use quire_plugins::{Host, TrustedPublishers};
 use quire_protocol::StrategyListing;
 use quire_store::{NewStrategy, Store, StoredStrategy};
 use semver::Version;
-use sha2::{Digest, Sha256};
 
 /// Why the depot refused.
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +136,7 @@ impl Depot {
                 current: current.1,
             });
         }
-        let sha256 = hex(&Sha256::digest(component));
+        let sha256 = plugin.content_hash();
         let version_text = version.to_string();
         let filed = self
             .store
@@ -260,8 +259,4 @@ impl Depot {
             (p, b) => p.or(b),
         })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
