@@ -25,6 +25,14 @@ pub fn standard_assessment(input: &ErrorInput) -> Assessment {
     }
 }
 
+/// A fault only a technician clears: the maker's service call (Ricoh's `SC`
+/// codes, Kyocera's and Konica Minolta's `C` codes, HP's `50.x` fuser errors and
+/// the like), which a strategy recognises in its alert texts. `minutes` is the
+/// maker's typical repair time for that class of fault.
+pub fn service_call_assessment(minutes: u32) -> Assessment {
+    assessment("service-call", Device, Critical, Technician, true, minutes)
+}
+
 fn assessment(
     state: &str,
     group: ErrorGroup,

@@ -91,10 +91,11 @@ pub mod oids;
 pub mod printer_mib;
 #[cfg(not(target_arch = "wasm32"))]
 mod replay;
+pub mod standard;
 mod strategy;
 mod value;
 
-pub use assess::standard_assessment;
+pub use assess::{service_call_assessment, standard_assessment};
 pub use bindings::quire::device::http::{
     Method as HttpMethod, Request as HttpRequest, Response as HttpResponse,
 };
@@ -107,7 +108,7 @@ pub use bindings::quire::device::types::{
 };
 pub use device::{Device, Row, Table, Transport};
 #[cfg(not(target_arch = "wasm32"))]
-pub use replay::{RecordingTransport, replay};
+pub use replay::{RecordingTransport, replay, replay_file};
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub use strategy::Export;

@@ -2,6 +2,8 @@
 //! device. Only the transport differs from the component: the strategy code,
 //! the walks and the decoding are the same calls.
 
+use std::path::Path;
+
 use quire_snmp::{Recording, Value};
 
 use crate::{
@@ -14,6 +16,14 @@ use crate::{
 pub fn replay<S: Strategy>(recording: &Recording, cycle: Cycle) -> Result<Reading, StrategyError> {
     let transport = RecordingTransport::new(recording);
     S::collect(&Device::new(&transport), cycle)
+}
+
+/// Loads the recording at `path` (leniently: a corrupt line costs only its
+/// varbind, as in `quire replay`) and runs `S` over it for `cycle`, for a
+/// strategy's own tests. The error names the file.
+pub fn replay_file<S: Strategy>(path: &Path, cycle: Cycle) -> Result<Reading, String> {
+    let loaded = Recording::load_lenient(path).map_err(|e| e.to_string())?;
+    replay::<S>(&loaded.recording, cycle).map_err(|e| format!("{}: {e:?}", path.display()))
 }
 
 /// A [`Transport`] answering SNMP from a [`Recording`] exactly as an agent

@@ -1,0 +1,216 @@
+//! The standard reading every strategy starts from, and the small tools vendor
+//! strategies use to put their own objects on top of it.
+//!
+//! [`reading`] is the whole generic strategy: identity from the system group,
+//! Host Resources and ENTITY-MIB, status, the marker's life count, the
+//! supplies and the alerts. A vendor strategy calls it, then replaces what its
+//! maker's MIB says better (a model name, a serial, counters by function), so
+//! it never reads less than the generic strategy would.
+
+use crate::oids::*;
+use crate::printer_mib::{self, text};
+use crate::{Counter, Cycle, Device, Identity, Reading, SnmpValue, Status, TransportError};
+
+/// Printer makers by IANA enterprise number (the arc after `enterprises` in
+/// sysObjectID), with the prefixes their model names carry. Each number is
+/// the one its maker's devices report in the recorded fixtures.
+pub const MAKERS: &[(u32, &str, &[&str])] = &[
+    (11, "HP", &["HP", "Hewlett-Packard"]),
+    (236, "Samsung", &["Samsung"]),
+    (253, "Xerox", &["Xerox"]),
+    (297, "Fuji Xerox", &["Fuji Xerox", "FUJIFILM"]),
+    (367, "Ricoh", &["Ricoh"]),
+    (641, "Lexmark", &["Lexmark"]),
+    (674, "Dell", &["Dell"]),
+    (1129, "Toshiba", &["Toshiba"]),
+    (1248, "Epson", &["Epson"]),
+    (1347, "Kyocera", &["Kyocera"]),
+    (1602, "Canon", &["Canon"]),
+    (2001, "OKI", &["OKI"]),
+    (2385, "Sharp", &["Sharp"]),
+    (2435, "Brother", &["Brother"]),
+    (18334, "Konica Minolta", &["Konica Minolta"]),
+];
+
+/// The generic reading of a standard printer for one cycle. Discovery reads
+/// everything; the meter & supply cycle skips alerts and the alert cycle
+/// skips counters and supplies. Identity and status are read every time: they
+/// are a few GETs and tell the host which device answered and whether it is up.
+pub fn reading(device: &Device<'_>, cycle: Cycle) -> Result<Reading, TransportError> {
+    let host = printer_mib::host_printer(device)?;
+    let mut reading = Reading {
+        identity: identity(device, host.descr)?,
+        status: Status {
+            device: host.device,
+            printer: host.printer,
+            errors: host.errors,
+            console: printer_mib::console_text(device)?,
+        },
+        ..Reading::default()
+    };
+    if cycle != Cycle::Alerts {
+        if let Some(value) = printer_mib::life_count(device)? {
+            set_counter(&mut reading, "total", value);
+        }
+        reading.supplies = printer_mib::supplies(device)?;
+    }
+    if cycle != Cycle::MetersAndSupplies {
+        reading.alerts = printer_mib::alerts(device)?;
+    }
+    Ok(reading)
+}
+
+/// Who the device says it is, from the standard MIBs alone: the maker by
+/// sysObjectID, the model from `hrDeviceDescr` of the printer (`hr_descr`) or
+/// `prtGeneralPrinterName`, the serial from ENTITY-MIB or
+/// `prtGeneralSerialNumber`.
+pub fn identity(device: &Device<'_>, hr_descr: Option<String>) -> Result<Identity, TransportError> {
+    let system = device.get(&[
+        SYS_DESCR,
+        SYS_OBJECT_ID,
+        SYS_NAME,
+        SYS_LOCATION,
+        SYS_CONTACT,
+    ])?;
+    let value = |i: usize| system.get(i).map(|vb| &vb.value);
+    let text_at = |i: usize| value(i).and_then(SnmpValue::as_text);
+    let object_id = value(1).and_then(SnmpValue::as_oid);
+    let maker = object_id
+        .and_then(|oid| oid.strip_prefix(ENTERPRISES)?.first())
+        .and_then(|number| MAKERS.iter().find(|(n, _, _)| n == number));
+    let model = match hr_descr {
+        Some(descr) => Some(descr),
+        None => first_text(device, PRT_GENERAL_PRINTER_NAME)?,
+    };
+    let model = model.map(|m| strip_maker(m, maker.map_or(&[][..], |(_, _, prefixes)| *prefixes)));
+    let serial = match first_text(device, ENT_PHYSICAL_SERIAL_NUM)? {
+        Some(serial) => Some(serial),
+        None => first_text(device, PRT_GENERAL_SERIAL_NUMBER)?,
+    };
+    Ok(Identity {
+        manufacturer: maker.map(|(_, name, _)| (*name).to_owned()),
+        model,
+        serial,
+        mac: printer_mib::mac_address(device)?,
+        firmware: None,
+        hostname: text_at(2),
+        sys_object_id: object_id.map(|arcs| {
+            arcs.iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(".")
+        }),
+        sys_descr: text_at(0),
+        location: text_at(3),
+        contact: text_at(4),
+    })
+}
+
+/// The first non-empty text in a column (serials and names are per
+/// hrDeviceIndex, and the printer is nearly always the first row).
+pub fn first_text(device: &Device<'_>, column: &[u32]) -> Result<Option<String>, TransportError> {
+    Ok(device
+        .walk(column)?
+        .iter()
+        .find_map(|vb| vb.value.as_bytes().and_then(text)))
+}
+
+/// One object's value as display text ([`text`]), `None` when the device has
+/// no such object or it is empty.
+pub fn text_of(device: &Device<'_>, oid: &[u32]) -> Result<Option<String>, TransportError> {
+    Ok(device
+        .get_value(oid)?
+        .as_ref()
+        .and_then(SnmpValue::as_bytes)
+        .and_then(text))
+}
+
+/// `HP Color LaserJet M452nw` → `Color LaserJet M452nw`: the maker is its own
+/// field, so the model does not repeat it. Kept whole when nothing would be left.
+pub fn strip_maker(model: String, prefixes: &[&str]) -> String {
+    prefixes
+        .iter()
+        .find_map(|prefix| {
+            let head = model.get(..prefix.len())?;
+            let rest = model[prefix.len()..].trim_start_matches([' ', '_', '-']);
+            let at_word_end = model[prefix.len()..].starts_with([' ', '_', '-']);
+            (head.eq_ignore_ascii_case(prefix) && at_word_end && !rest.is_empty())
+                .then(|| rest.to_owned())
+        })
+        .unwrap_or(model)
+}
+
+/// One field of an IEEE 1284 device ID (`MFG:Hewlett-Packard;MDL:HP Color
+/// LaserJet M452nw;...`), the string printers answer to a parallel or USB
+/// port's GET_DEVICE_ID and many repeat over SNMP. Keys are compared without
+/// case and the first of `keys` present wins (`MDL` and `MODEL` both occur).
+pub fn device_id_field(device_id: &str, keys: &[&str]) -> Option<String> {
+    let fields: Vec<(&str, &str)> = device_id
+        .split(';')
+        .filter_map(|field| field.split_once(':'))
+        .map(|(key, value)| (key.trim(), value.trim()))
+        .collect();
+    keys.iter().find_map(|wanted| {
+        fields
+            .iter()
+            .find(|(key, value)| key.eq_ignore_ascii_case(wanted) && !value.is_empty())
+            .map(|(_, value)| (*value).to_owned())
+    })
+}
+
+/// Sets the counter `name`, replacing an earlier value of the same name, so a
+/// vendor's own figure supersedes the generic one rather than repeating it.
+pub fn set_counter(reading: &mut Reading, name: &str, value: u64) {
+    match reading.counters.iter_mut().find(|c| c.name == name) {
+        Some(counter) => counter.value = value,
+        None => reading.counters.push(Counter {
+            name: name.to_owned(),
+            value,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_id_fields_by_either_key_ignoring_case() {
+        let id = "MFG:Hewlett-Packard;CMD:PJL,PCL;MDL:HP Color LaserJet M452nw;CLS:PRINTER;";
+        assert_eq!(
+            device_id_field(id, &["MODEL", "MDL"]).as_deref(),
+            Some("HP Color LaserJet M452nw")
+        );
+        assert_eq!(
+            device_id_field(id, &["mfg"]).as_deref(),
+            Some("Hewlett-Packard")
+        );
+        assert_eq!(
+            device_id_field("COMMAND SET:;MODEL:Dell S5830dn", &["COMMAND SET"]),
+            None
+        );
+        assert_eq!(device_id_field("garbage without fields", &["MDL"]), None);
+    }
+
+    #[test]
+    fn makers_are_stripped_at_word_ends_only() {
+        let hp = &["HP", "Hewlett-Packard"][..];
+        assert_eq!(strip_maker("HP LaserJet 400".into(), hp), "LaserJet 400");
+        assert_eq!(strip_maker("HPLaserJet".into(), hp), "HPLaserJet");
+        assert_eq!(strip_maker("HP".into(), hp), "HP");
+    }
+
+    #[test]
+    fn a_counter_set_twice_is_replaced() {
+        let mut reading = Reading::default();
+        set_counter(&mut reading, "total", 5);
+        set_counter(&mut reading, "total", 7);
+        set_counter(&mut reading, "mono", 3);
+        let counters: Vec<_> = reading
+            .counters
+            .iter()
+            .map(|c| (c.name.as_str(), c.value))
+            .collect();
+        assert_eq!(counters, [("total", 7), ("mono", 3)]);
+    }
+}
