@@ -1,0 +1,408 @@
+//! What a Get-Printer-Attributes answer says, as a Quire reading.
+
+use std::collections::BTreeMap;
+
+use quire_model::{
+    AlertSeverity, DeviceAlert, DeviceStatus, ErrorState, Identity, PrinterStatus, Reading, Status,
+    Supply, SupplyState,
+};
+
+use crate::codec::{Attribute, Message, Value};
+
+/// The attributes Quire asks for: everything a printer has (`all`), and by
+/// name those some printers leave out of `all` (CUPS's `marker-*` are
+/// extensions; `printer-supply` is in `all` only since PWG 5100.13).
+pub const GET_PRINTER_ATTRIBUTES: &[&str] = &[
+    "all",
+    "printer-supply",
+    "printer-supply-description",
+    "printer-impressions-completed",
+    "printer-impressions-completed-col",
+    "printer-media-sheets-completed",
+    "printer-pages-completed",
+    "marker-names",
+    "marker-levels",
+    "marker-colors",
+    "marker-types",
+    "marker-low-levels",
+    "marker-high-levels",
+];
+
+/// A supply at or below this percentage is low: the Printer-MIB strategies' threshold.
+const LOW_PERCENT: u8 = 10;
+
+/// The reading an answer gives. Nothing the printer did not say is invented:
+/// a missing attribute leaves its field empty.
+pub fn reading(message: &Message) -> Reading {
+    let attr = |name: &str| message.printer_attribute(name);
+    let text = |name: &str| attr(name).and_then(Attribute::text).map(str::to_owned);
+    let device_id = text("printer-device-id").unwrap_or_default();
+    let manufacturer = id_field(&device_id, &["MFG", "MANUFACTURER"]);
+    let model = id_field(&device_id, &["MDL", "MODEL"]).or_else(|| {
+        let make_and_model = text("printer-make-and-model")?;
+        Some(match &manufacturer {
+            Some(maker) => make_and_model
+                .strip_prefix(maker.as_str())
+                .map(|rest| rest.trim().to_owned())
+                .filter(|rest| !rest.is_empty())
+                .unwrap_or(make_and_model),
+            None => make_and_model,
+        })
+    });
+    let reasons: Vec<String> = attr("printer-state-reasons")
+        .map(|a| {
+            a.values
+                .iter()
+                .filter_map(Value::as_text)
+                .filter(|r| *r != "none")
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let state = attr("printer-state").and_then(Attribute::int);
+    let mut supplies = printer_supplies(message);
+    if supplies.is_empty() {
+        supplies = cups_markers(message);
+    }
+    Reading {
+        identity: Identity {
+            manufacturer,
+            model,
+            serial: id_field(&device_id, &["SN", "SERN", "SERIALNUMBER"]),
+            firmware: text("printer-firmware-string-version"),
+            hostname: text("printer-dns-sd-name"),
+            location: text("printer-location"),
+            ..Identity::default()
+        },
+        status: Status {
+            device: state.map(|s| device_status(s, &reasons)),
+            printer: state.map(printer_status),
+            errors: error_states(&reasons),
+            console: text("printer-state-message"),
+        },
+        counters: counters(message),
+        supplies,
+        alerts: alerts(&reasons),
+    }
+}
+
+/// One field of an IEEE 1284 device ID; keys compared without case.
+fn id_field(device_id: &str, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|wanted| {
+        device_id
+            .split(';')
+            .filter_map(|field| field.split_once(':'))
+            .find(|(key, value)| {
+                key.trim().eq_ignore_ascii_case(wanted) && !value.trim().is_empty()
+            })
+            .map(|(_, value)| value.trim().to_owned())
+    })
+}
+
+/// `printer-state`: 3 idle, 4 processing, 5 stopped (RFC 8011 5.4.11).
+fn printer_status(state: i32) -> PrinterStatus {
+    match state {
+        3 => PrinterStatus::Idle,
+        4 => PrinterStatus::Printing,
+        _ => PrinterStatus::Other,
+    }
+}
+
+/// Down when stopped by an error, warning when any reason is a warning or
+/// error, running otherwise: how the Printer-MIB's hrDeviceStatus reads.
+fn device_status(state: i32, reasons: &[String]) -> DeviceStatus {
+    let errors = reasons.iter().any(|r| r.ends_with("-error"));
+    let warnings = reasons.iter().any(|r| r.ends_with("-warning"));
+    match state {
+        5 if errors => DeviceStatus::Down,
+        3..=5 if errors || warnings => DeviceStatus::Warning,
+        3..=5 => DeviceStatus::Running,
+        _ => DeviceStatus::Unknown,
+    }
+}
+
+/// A state reason without its `-report`/`-warning`/`-error` suffix (RFC 8011 5.4.12).
+fn keyword(reason: &str) -> &str {
+    ["-report", "-warning", "-error"]
+        .iter()
+        .find_map(|suffix| reason.strip_suffix(suffix))
+        .unwrap_or(reason)
+}
+
+/// The Printer-MIB error bits the reasons stand for, each once, in bit order.
+fn error_states(reasons: &[String]) -> Vec<ErrorState> {
+    let mut states: Vec<ErrorState> = reasons
+        .iter()
+        .filter_map(|r| match keyword(r) {
+            "media-low" => Some(ErrorState::LowPaper),
+            "media-empty" | "media-needed" => Some(ErrorState::NoPaper),
+            "toner-low" | "marker-supply-low" => Some(ErrorState::LowToner),
+            "toner-empty" | "marker-supply-empty" => Some(ErrorState::NoToner),
+            "door-open" | "cover-open" | "interlock-open" => Some(ErrorState::DoorOpen),
+            "media-jam" | "jam" => Some(ErrorState::Jammed),
+            "offline" => Some(ErrorState::Offline),
+            "marker-supply-missing" | "toner-missing" => Some(ErrorState::MarkerSupplyMissing),
+            "input-tray-missing" => Some(ErrorState::InputTrayMissing),
+            "output-tray-missing" => Some(ErrorState::OutputTrayMissing),
+            "output-area-almost-full" => Some(ErrorState::OutputNearFull),
+            "output-area-full" => Some(ErrorState::OutputFull),
+            _ => None,
+        })
+        .collect();
+    states.sort();
+    states.dedup();
+    states
+}
+
+/// Every reason as an alert, in the printer's order: severity from its
+/// suffix, the Printer-MIB alert code where one means the same (RFC 3805
+/// PrtAlertCodeTC), `other` (1) elsewhere.
+fn alerts(reasons: &[String]) -> Vec<DeviceAlert> {
+    reasons
+        .iter()
+        .enumerate()
+        .map(|(i, reason)| {
+            let severity = if reason.ends_with("-error") {
+                AlertSeverity::Critical
+            } else if reason.ends_with("-warning") {
+                AlertSeverity::Warning
+            } else {
+                AlertSeverity::Other
+            };
+            let (code, code_name) = match keyword(reason) {
+                "door-open" | "cover-open" => (3, Some("cover-open")),
+                "interlock-open" => (5, Some("interlock-open")),
+                "media-jam" | "jam" => (8, Some("jam")),
+                "offline" => (22, Some("subunit-offline")),
+                "media-low" => (807, Some("input-media-supply-low")),
+                "media-empty" | "media-needed" => (808, Some("input-media-supply-empty")),
+                "toner-empty" | "marker-supply-empty" => (1101, Some("marker-toner-empty")),
+                "toner-low" | "marker-supply-low" => (1104, Some("marker-toner-almost-empty")),
+                "output-area-almost-full" => (902, Some("output-media-tray-almost-full")),
+                "output-area-full" => (903, Some("output-media-tray-full")),
+                "marker-waste-almost-full" => {
+                    (1107, Some("marker-waste-toner-receptacle-almost-full"))
+                }
+                "marker-waste-full" => (1109, Some("marker-waste-toner-receptacle-full")),
+                "opc-near-eol" => (1111, Some("marker-opc-life-almost-over")),
+                "opc-life-over" => (1112, Some("marker-opc-life-over")),
+                "developer-low" => (1113, Some("marker-developer-almost-empty")),
+                "developer-empty" => (1114, Some("marker-developer-empty")),
+                _ => (1, None),
+            };
+            DeviceAlert {
+                index: i as u32 + 1,
+                severity,
+                training_level: None,
+                group: None,
+                group_index: None,
+                location: None,
+                code,
+                code_name: code_name.map(str::to_owned),
+                description: Some(reason.clone()),
+                time: None,
+            }
+        })
+        .collect()
+}
+
+/// `printer-supply` values (`index=1;class=supplyThatIsConsumed;type=toner;
+/// unit=percent;maxcapacity=100;level=75;colorantname=black;`) with their
+/// `printer-supply-description`, one supply each. A value that is no such
+/// string is skipped; the rest still count.
+fn printer_supplies(message: &Message) -> Vec<Supply> {
+    let Some(values) = message.printer_attribute("printer-supply") else {
+        return Vec::new();
+    };
+    let descriptions: Vec<&str> = message
+        .printer_attribute("printer-supply-description")
+        .map(|a| a.values.iter().filter_map(Value::as_text).collect())
+        .unwrap_or_default();
+    values
+        .values
+        .iter()
+        .enumerate()
+        .filter_map(|(position, value)| {
+            let fields: BTreeMap<&str, &str> = value
+                .as_text()?
+                .split(';')
+                .filter_map(|field| field.split_once('='))
+                .collect();
+            let number = |key: &str| fields.get(key).and_then(|v| v.trim().parse::<i32>().ok());
+            let index = number("index")
+                .and_then(|i| u32::try_from(i).ok())
+                .unwrap_or(position as u32 + 1);
+            let level = number("level");
+            let max = number("maxcapacity");
+            Some(Supply {
+                index,
+                description: descriptions
+                    .get(position)
+                    .map_or_else(|| format!("Supply {index}"), |d| (*d).to_owned()),
+                kind: fields
+                    .get("type")
+                    .map_or_else(|| "unknown".into(), |t| kebab(t)),
+                color: fields
+                    .get("colorantname")
+                    .filter(|c| !c.is_empty() && **c != "unknown")
+                    .map(|c| c.to_lowercase()),
+                unit: fields.get("unit").map(|u| kebab(u)),
+                level,
+                max,
+                percent: percent(level, max),
+                state: state(level, max),
+                serial: None,
+                part_number: None,
+            })
+        })
+        .collect()
+}
+
+/// CUPS's own supply attributes: parallel lists of names, levels (percent,
+/// -1 unknown) and colours (`#RRGGBB`, kept as written).
+fn cups_markers(message: &Message) -> Vec<Supply> {
+    let list = |name: &str| -> Vec<&Value> {
+        message
+            .printer_attribute(name)
+            .map(|a| a.values.iter().collect())
+            .unwrap_or_default()
+    };
+    let names = list("marker-names");
+    let levels = list("marker-levels");
+    let colors = list("marker-colors");
+    let types = list("marker-types");
+    names
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let level = levels.get(i).and_then(|v| v.as_int());
+            let max = level.map(|_| 100);
+            Some(Supply {
+                index: i as u32 + 1,
+                description: name.as_text()?.to_owned(),
+                kind: types
+                    .get(i)
+                    .and_then(|v| v.as_text())
+                    .map_or_else(|| "unknown".into(), kebab),
+                color: colors.get(i).and_then(|v| v.as_text()).map(str::to_owned),
+                unit: Some("percent".into()),
+                level,
+                max,
+                percent: percent(level, max),
+                state: state(level, max),
+                serial: None,
+                part_number: None,
+            })
+        })
+        .collect()
+}
+
+/// `wasteToner` → `waste-toner`, `ink_cartridge` → `ink-cartridge`: the
+/// Printer-MIB enumeration names in Quire's kebab-case.
+fn kebab(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 4);
+    for c in word.chars() {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '_' {
+            out.push('-');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The same rule as the Printer-MIB strategies: a percentage only when level
+/// and capacity are real numbers (the special values -1, -2, -3 are not).
+fn percent(level: Option<i32>, max: Option<i32>) -> Option<u8> {
+    let (level, max) = (level?, max?);
+    (level >= 0 && max > 0).then(|| (i64::from(level.min(max)) * 100 / i64::from(max)) as u8)
+}
+
+fn state(level: Option<i32>, max: Option<i32>) -> SupplyState {
+    match (level, percent(level, max)) {
+        (Some(-3), _) => SupplyState::SomeRemaining,
+        (_, Some(0)) => SupplyState::Empty,
+        (_, Some(p)) if p <= LOW_PERCENT => SupplyState::Low,
+        (_, Some(_)) => SupplyState::Ok,
+        _ => SupplyState::Unknown,
+    }
+}
+
+/// The page counters a printer offers.
+fn counters(message: &Message) -> BTreeMap<String, u64> {
+    let mut counters = BTreeMap::new();
+    let mut put = |name: &str, value: Option<i32>| {
+        if let Some(value) = value.and_then(|v| u64::try_from(v).ok()) {
+            counters.insert(name.to_owned(), value);
+        }
+    };
+    let int = |name: &str| message.printer_attribute(name).and_then(Attribute::int);
+    put("total", int("printer-impressions-completed"));
+    put("sheets", int("printer-media-sheets-completed"));
+    put("pages", int("printer-pages-completed"));
+    if let Some(Value::Collection(members)) = message
+        .printer_attribute("printer-impressions-completed-col")
+        .and_then(|a| a.values.first())
+    {
+        for member in members {
+            match member.name.as_str() {
+                "monochrome" => put("mono", member.int()),
+                "full-color" => put("color", member.int()),
+                _ => {}
+            }
+        }
+    }
+    counters
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kebab_case_of_pwg_keywords() {
+        assert_eq!(kebab("wasteToner"), "waste-toner");
+        assert_eq!(kebab("toner"), "toner");
+        assert_eq!(kebab("ink_cartridge"), "ink-cartridge");
+    }
+
+    #[test]
+    fn reasons_become_error_bits_and_alerts() {
+        let reasons = vec![
+            "media-jam-error".to_owned(),
+            "toner-low-warning".to_owned(),
+            "marker-supply-low-report".to_owned(),
+            "something-new-report".to_owned(),
+        ];
+        assert_eq!(
+            error_states(&reasons),
+            [ErrorState::LowToner, ErrorState::Jammed]
+        );
+        let alerts = alerts(&reasons);
+        assert_eq!(alerts[0].code, 8);
+        assert_eq!(alerts[0].severity, AlertSeverity::Critical);
+        assert_eq!(alerts[1].severity, AlertSeverity::Warning);
+        assert_eq!(alerts[3].code, 1);
+        assert_eq!(
+            alerts[3].description.as_deref(),
+            Some("something-new-report")
+        );
+        assert_eq!(device_status(5, &reasons), DeviceStatus::Down);
+        assert_eq!(device_status(3, &[]), DeviceStatus::Running);
+    }
+
+    #[test]
+    fn levels_follow_the_printer_mib_rules() {
+        assert_eq!(percent(Some(75), Some(100)), Some(75));
+        assert_eq!(percent(Some(-3), Some(100)), None);
+        assert_eq!(state(Some(-3), Some(100)), SupplyState::SomeRemaining);
+        assert_eq!(state(Some(5), Some(100)), SupplyState::Low);
+        assert_eq!(state(Some(0), Some(100)), SupplyState::Empty);
+        assert_eq!(state(None, None), SupplyState::Unknown);
+    }
+}
