@@ -5,8 +5,10 @@ mod agent;
 mod bench;
 mod demo;
 mod ingest_bench;
+mod ipp;
 mod output;
 mod plugin;
+mod plugin_new;
 mod probe;
 mod record;
 mod reinterpret;
@@ -49,6 +51,10 @@ enum Command {
         /// Use this strategy instead of choosing one per device.
         #[arg(long)]
         strategy: Option<String>,
+        /// Load this strategy component (`.wasm`) beside the built-in ones; it
+        /// replaces a built-in one of the same name (repeat for several).
+        #[arg(long, value_name = "COMPONENT")]
+        load: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -123,6 +129,22 @@ enum Command {
         /// Print why the strategy was chosen (to stderr).
         #[arg(long)]
         explain: bool,
+    },
+    /// Read printers over IPP (Get-Printer-Attributes) instead of SNMP: network
+    /// printers by URI, and the queues of a CUPS server, which is how the USB
+    /// printers of the machine it runs on are reached.
+    ///
+    /// Prints the same table or JSON as `quire replay`; the exit code is 1 when
+    /// any printer could not be read.
+    Ipp {
+        /// Printer URIs (`ipp://HOST[:PORT]/ipp/print`, `ipps://...`).
+        uris: Vec<String>,
+        /// Also read every queue of the CUPS server at HOST[:PORT].
+        #[arg(long, value_name = "HOST[:PORT]", num_args = 0..=1, default_missing_value = ipp::LOCAL_CUPS)]
+        cups: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Everything on one machine: a server on SQLite, a simulated fleet from the
     /// recordings on loopback, and an enrolled agent discovering and reading it.
@@ -236,12 +258,14 @@ fn try_main() -> anyhow::Result<ExitCode> {
         Command::Replay {
             recordings,
             strategy,
+            load,
             format,
             cycle,
             explain,
         } => {
             let outcomes = runtime.block_on(replay::run(
                 &recordings,
+                &load,
                 strategy.as_deref(),
                 cycle.into(),
                 explain,
@@ -262,6 +286,10 @@ fn try_main() -> anyhow::Result<ExitCode> {
                 explain,
             ))?;
             Ok(print(&[outcome], format))
+        }
+        Command::Ipp { uris, cups, format } => {
+            let outcomes = runtime.block_on(ipp::run(&uris, cups.as_deref()))?;
+            Ok(print(&outcomes, format))
         }
         Command::Agent { command } => runtime.block_on(agent::run(command)),
         Command::Demo(args) => runtime.block_on(demo::run(args)),

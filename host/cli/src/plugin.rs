@@ -16,6 +16,18 @@ use serde_json::Value;
 /// `quire plugin …`.
 #[derive(Subcommand)]
 pub enum PluginCommand {
+    /// Start a strategy: a crate from Quire's template, with a sample recording
+    /// and a snapshot test, that builds and loads as it stands.
+    New {
+        /// The strategy's name: lower-case words joined by hyphens (`acme-laser`).
+        name: String,
+        /// Where to create it (default: `./NAME`); must not exist.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Quire's `plugins-sdk` folder (default: the one this binary was built from).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
     /// Make a publisher key pair: writes the secret key to FILE and prints the line a
     /// server's trusted-publishers file takes.
     Keygen {
@@ -76,6 +88,13 @@ pub struct ServerLogin {
 
 pub async fn run(command: PluginCommand) -> anyhow::Result<ExitCode> {
     match command {
+        PluginCommand::New { name, dir, sdk } => {
+            let dir = crate::plugin_new::create(&name, dir, sdk)?;
+            println!("{}", dir.display());
+            eprintln!(
+                "quire: strategy {name} created; `cargo test` there runs it over its recording, its README says what next"
+            );
+        }
         PluginCommand::Keygen { name, out } => {
             anyhow::ensure!(
                 !name.is_empty() && !name.contains(char::is_whitespace),

@@ -16,6 +16,13 @@ use crate::output::Outcome;
 
 /// Loads the built-in strategies into a fresh host and registry.
 pub async fn builtin_registry() -> anyhow::Result<Registry> {
+    registry_with(&[]).await
+}
+
+/// The built-in strategies and the components in `extra` (a maker's strategy
+/// under test, say), which replace a built-in one of the same name whatever
+/// their version, so what is read is what the maker built.
+pub async fn registry_with(extra: &[PathBuf]) -> anyhow::Result<Registry> {
     let host = Host::new(HostConfig::default())?;
     let registry = Registry::new();
     for (name, bytes) in quire_strategies::BUILTIN {
@@ -24,6 +31,15 @@ pub async fn builtin_registry() -> anyhow::Result<Registry> {
             .await
             .with_context(|| format!("built-in strategy {name}"))?;
         registry.insert(plugin)?;
+    }
+    for path in extra {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let plugin = host
+            .load(&bytes)
+            .await
+            .with_context(|| path.display().to_string())?;
+        registry.install(plugin);
     }
     Ok(registry)
 }
@@ -49,11 +65,12 @@ pub fn check_strategy(registry: &Registry, strategy: Option<&str>) -> anyhow::Re
 /// inside them, sorted), one outcome per recording, in order.
 pub async fn run(
     paths: &[PathBuf],
+    load: &[PathBuf],
     strategy: Option<&str>,
     cycle: Cycle,
     explain: bool,
 ) -> anyhow::Result<Vec<Outcome>> {
-    let registry = builtin_registry().await?;
+    let registry = registry_with(load).await?;
     check_strategy(&registry, strategy)?;
     let mut outcomes = Vec::new();
     for file in expand(paths) {
