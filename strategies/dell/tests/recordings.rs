@@ -1,0 +1,67 @@
+//! The Dell strategy over the recorded Dells and the derived Fuji Xerox-built
+//! one. Expected values are read off the recordings (and the peers' expected
+//! files), never off Quire's output.
+
+use std::path::Path;
+
+use quire_plugins_sdk::{Cycle, Reading, SupplyState, replay_file};
+use quire_strategy_dell::Dell;
+
+fn read_for(relative: &str, cycle: Cycle) -> Reading {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(relative);
+    replay_file::<Dell>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn read(relative: &str) -> Reading {
+    read_for(relative, Cycle::Discovery)
+}
+
+#[test]
+fn s5830dn_reads_its_dell_device_id_firmware_and_serial() {
+    let r = read("recorded/librenms/dell-laser_s5830dn.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Dell"));
+    assert_eq!(r.identity.model.as_deref(), Some("S5830dn"));
+    assert_eq!(r.identity.serial.as_deref(), Some("7XQ1R92-132-13"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("NH62.YS.N636"));
+    assert!(
+        r.counters.is_empty(),
+        "no prtMarkerLifeCount in the recording"
+    );
+    let percents: Vec<_> = r.supplies.iter().map(|s| (s.index, s.percent)).collect();
+    assert_eq!(
+        percents,
+        [(1, Some(49)), (2, Some(72)), (3, Some(83)), (4, Some(89))]
+    );
+}
+
+#[test]
+fn mfp_3115cn_reads_model_and_engine_version_from_sysdescr() {
+    let r = read("recorded/librenms/dell-laser_mfp.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Dell"));
+    assert_eq!(r.identity.model.as_deref(), Some("MFP Laser 3115cn"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("05.09.00"));
+}
+
+#[test]
+fn fuji_xerox_built_dell_takes_its_model_from_that_device_id() {
+    let r = read("derived/dell_fuji_xerox_made.snmprec");
+    assert_eq!(r.identity.model.as_deref(), Some("Laser Printer 3100cn"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("03.02.00"));
+    assert_eq!(r.identity.serial.as_deref(), Some("CN0000000001"));
+    let counters: Vec<_> = r
+        .counters
+        .iter()
+        .map(|c| (c.name.as_str(), c.value))
+        .collect();
+    assert_eq!(counters, [("total", 12_345)]);
+    assert_eq!(r.supplies[0].state, SupplyState::SomeRemaining);
+}
+
+#[test]
+fn the_alert_cycle_reads_no_counters() {
+    let r = read_for("derived/dell_fuji_xerox_made.snmprec", Cycle::Alerts);
+    assert!(r.counters.is_empty());
+    assert!(r.supplies.is_empty());
+}

@@ -1,0 +1,147 @@
+//! The HP strategy over the recorded JetDirects and the derived counter
+//! recording. Expected values are read off the recordings (and the peers'
+//! expected files), never off Quire's output.
+
+use std::path::Path;
+
+use quire_plugins_sdk::{Cycle, Reading, SupplyState, replay_file};
+use quire_strategy_hp::Hp;
+
+fn read_for(relative: &str, cycle: Cycle) -> Reading {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(relative);
+    replay_file::<Hp>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn read(relative: &str) -> Reading {
+    read_for(relative, Cycle::Discovery)
+}
+
+fn counter(reading: &Reading, name: &str) -> Option<u64> {
+    reading
+        .counters
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.value)
+}
+
+fn percents(reading: &Reading) -> Vec<(u32, Option<u8>)> {
+    reading
+        .supplies
+        .iter()
+        .map(|s| (s.index, s.percent))
+        .collect()
+}
+
+#[test]
+fn m452nw_takes_its_model_from_the_device_id() {
+    let r = read("recorded/librenms/jetdirect.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
+    assert_eq!(r.identity.model.as_deref(), Some("Color LaserJet M452nw"));
+    // The recording's sysDescr carries LibreNMS's anonymised serial; the peer states none.
+    assert_eq!(r.identity.serial.as_deref(), Some("AAA0A00000"));
+    assert_eq!(r.identity.firmware, None);
+    assert_eq!(
+        percents(&r),
+        [(1, Some(54)), (2, Some(44)), (3, Some(76)), (4, Some(71))]
+    );
+    let parts: Vec<_> = r
+        .supplies
+        .iter()
+        .map(|s| s.part_number.as_deref())
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            Some("CF410A"),
+            Some("CF411A"),
+            Some("CF413A"),
+            Some("CF412A")
+        ]
+    );
+}
+
+#[test]
+fn m130nw_reads_pml_serial_firmware_and_engine_counters() {
+    let r = read("recorded/librenms/jetdirect_m130nw.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
+    assert_eq!(r.identity.model.as_deref(), Some("LaserJet MFP M129-M134"));
+    assert_eq!(r.identity.serial.as_deref(), Some("VNCRC48198"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("20201023"));
+    let expected = [
+        ("total", 15_232),
+        ("mono", 15_232),
+        ("duplex", 0),
+        ("scan", 1_190),
+    ];
+    for (name, value) in expected {
+        assert_eq!(counter(&r, name), Some(value), "{name}");
+    }
+    assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
+    assert_eq!(percents(&r), [(1, Some(28)), (5, Some(71))]);
+    assert_eq!(r.supplies[1].part_number.as_deref(), Some("CF219A"));
+}
+
+#[test]
+fn m252dw_without_private_counters_keeps_the_standard_reading() {
+    let r = read("recorded/librenms/jetdirect_m252dw.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
+    assert_eq!(
+        r.identity.model.as_deref(),
+        Some("Color LaserJet Pro M252dw")
+    );
+    assert_eq!(r.identity.serial.as_deref(), Some("VNB3J99999"));
+    assert!(r.counters.is_empty(), "{:?}", r.counters);
+    assert_eq!(
+        percents(&r),
+        [(1, Some(63)), (2, Some(63)), (3, Some(88)), (4, Some(36))]
+    );
+}
+
+#[test]
+fn engine_counts_replace_the_generic_total_and_odd_values_are_skipped() {
+    let r = read("derived/hp_counters.snmprec");
+    let expected = [
+        ("total", 5_000),
+        ("mono", 3_000),
+        ("color", 2_000),
+        ("duplex", 1_200),
+    ];
+    for (name, value) in expected {
+        assert_eq!(counter(&r, name), Some(value), "{name}");
+    }
+    assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
+    assert_eq!(r.identity.model.as_deref(), Some("Color LaserJet MFP M577"));
+    assert_eq!(r.identity.serial.as_deref(), Some("JPBCS00001"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("2409081_000123"));
+    assert_eq!(r.supplies[1].level, Some(-3));
+    assert_eq!(r.supplies[1].state, SupplyState::SomeRemaining);
+}
+
+#[test]
+fn the_alert_cycle_reads_no_counters() {
+    let r = read_for("derived/hp_counters.snmprec", Cycle::Alerts);
+    assert!(r.counters.is_empty());
+    assert!(r.supplies.is_empty());
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
+}
+
+#[test]
+fn jetdirect_probes_score_above_descr_only_matches() {
+    use quire_plugins_sdk::{Probe, Strategy, score_by_rules};
+    let probe = |oid: &str, descr: &str| Probe {
+        sys_object_id: oid.into(),
+        sys_descr: descr.into(),
+    };
+    let rules = Hp::describe().match_rules;
+    let jetdirect = probe(
+        "1.3.6.1.4.1.11.2.3.9.1",
+        "HP ETHERNET MULTI-ENVIRONMENT,SN:VNCRC48198",
+    );
+    assert_eq!(score_by_rules(&rules, &jetdirect), Some(100 + 10));
+    assert_eq!(
+        score_by_rules(&rules, &probe("1.3.6.1.4.1.11.2.3.7.11", "ProCurve Switch")),
+        None
+    );
+}

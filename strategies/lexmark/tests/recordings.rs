@@ -1,0 +1,104 @@
+//! The Lexmark strategy over the recorded Lexmark (and the Lexmark-built
+//! Toshiba and Dell it must leave alone) and the derived private-MIB
+//! recording. Expected values are read off the recordings, never off Quire's
+//! output.
+
+use std::path::{Path, PathBuf};
+
+use quire_plugins_sdk::{
+    Cycle, Device, Oid, Probe, Reading, Strategy, Transport, TransportError, Varbind, replay_file,
+};
+use quire_strategy_lexmark::Lexmark;
+
+fn path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(relative)
+}
+
+fn read(relative: &str, cycle: Cycle) -> Reading {
+    replay_file::<Lexmark>(&path(relative), cycle).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `identify` decides on the probe alone; a device that never answers
+/// proves it asks nothing.
+struct Silent;
+
+impl Transport for Silent {
+    fn get(&self, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+        Err(TransportError::Timeout)
+    }
+    fn get_next(&self, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+        Err(TransportError::Timeout)
+    }
+    fn get_bulk(&self, _: u32, _: u32, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+        Err(TransportError::Timeout)
+    }
+}
+
+/// The score for a recording, probed with its own sysObjectID and sysDescr lines.
+fn identify(relative: &str) -> Option<u32> {
+    let text = std::fs::read_to_string(path(relative)).unwrap();
+    let field = |oid: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(oid))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let probe = Probe {
+        sys_object_id: field("1.3.6.1.2.1.1.2.0|6|"),
+        sys_descr: field("1.3.6.1.2.1.1.1.0|4|"),
+    };
+    Lexmark::identify(&Device::new(&Silent), &probe)
+}
+
+#[test]
+fn t640_reads_model_and_firmware_from_sysdescr() {
+    let r = read("recorded/librenms/lexmarkprinter.snmprec", Cycle::Discovery);
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Lexmark"));
+    assert_eq!(r.identity.model.as_deref(), Some("T640"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("NS.NP.N219"));
+    assert_eq!(r.identity.serial, None);
+    assert!(r.counters.is_empty());
+}
+
+#[test]
+fn lexmark_wins_its_own_and_leaves_the_toshiba_and_dell_it_built() {
+    // sysObjectID 1.3.6.1.4.1.641 is seven arcs.
+    assert_eq!(
+        identify("recorded/librenms/lexmarkprinter.snmprec"),
+        Some(107)
+    );
+    assert_eq!(
+        identify("recorded/librenms/toshiba-tec_estudio305.snmprec"),
+        None
+    );
+    assert_eq!(
+        identify("recorded/librenms/dell-laser_s5830dn.snmprec"),
+        None
+    );
+}
+
+#[test]
+fn private_mps_objects_give_model_serial_and_firmware() {
+    let r = read("derived/lexmark_private.snmprec", Cycle::Discovery);
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Lexmark"));
+    assert_eq!(r.identity.model.as_deref(), Some("MS610de"));
+    assert_eq!(r.identity.serial.as_deref(), Some("4514000000AB"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("LW61.PR2.P631"));
+    let counters: Vec<_> = r
+        .counters
+        .iter()
+        .map(|c| (c.name.as_str(), c.value))
+        .collect();
+    assert_eq!(counters, [("total", 48_210)]);
+    let percents: Vec<_> = r.supplies.iter().map(|s| s.percent).collect();
+    assert_eq!(percents, [Some(25), Some(80)]);
+}
+
+#[test]
+fn the_alert_cycle_reads_no_counters() {
+    let r = read("derived/lexmark_private.snmprec", Cycle::Alerts);
+    assert!(r.counters.is_empty());
+    assert!(r.supplies.is_empty());
+}
