@@ -11,9 +11,9 @@
 //!   (`1347.43.5.1.1.1`), `kcprtSerialNumber` (`1347.43.5.1.1.28`) and
 //!   `kcprtFirmwareVersion` (`1347.43.5.4.1.5`), all indexed by
 //!   hrDeviceIndex. The three are in the recorded FS-1028MFP, UTAX P-4532DN
-//!   and ECOSYS P2040dw; the names are those of the KYOCERA-PRIVATE-MIB as
-//!   pysnmp compiles it and of Observium's Kyocera poller, which reads the
-//!   same three objects;
+//!   and ECOSYS P2040dw; Observium's Kyocera poller reads the same three
+//!   objects, and the table is `kcprtGeneralTable` of KYOCERA-PRIVATE-MIB
+//!   (as pysnmp compiles it);
 //! - where the private model is missing, the `MDL` field of the IEEE 1284
 //!   device ID Kyocera repeats at `1347.40.1.1.1.8` (seen in the recorded
 //!   P2040dw: `ID:ECOSYS P2040dw;MFG:Kyocera;...;MDL:ECOSYS P2040dw`);
@@ -25,8 +25,8 @@
 //!   (`mstrhakr/printmaster`, `common/snmp/oids/oids.go`, checked there
 //!   against a TASKalfa 6052ci's web page). No shared recording holds this
 //!   subtree (the P2040dw lacks it), so `fixtures/derived/kyocera_counters.snmprec`
-//!   is made from that structure. Single-colour pages count as colour, as
-//!   every Kyocera meter report adds them to the colour side.
+//!   is made from that structure. Single-colour pages count as colour: they
+//!   use colour toner.
 //!
 //! `total` stays `prtMarkerLifeCount`. `kcprtMarkerServiceCount`
 //! (`1347.43.10.1.1.12`), which PrintMaster takes as the total, is left out:
