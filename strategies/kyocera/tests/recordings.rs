@@ -1,0 +1,144 @@
+//! The Kyocera strategy over the recorded Kyocera-family devices and the
+//! derived counter recording. Expected values are read off the recordings
+//! (and the peers' expected files), never off Quire's output.
+
+use std::path::{Path, PathBuf};
+
+use quire_plugins_sdk::{
+    AlertSeverity, Cycle, DeviceAlert, ErrorInput, Reading, SkillLevel, Strategy, SupplyState,
+    replay_file,
+};
+use quire_strategy_kyocera::Kyocera;
+
+fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(relative)
+}
+
+fn read(relative: &str) -> Reading {
+    replay_file::<Kyocera>(&fixture(relative), Cycle::Discovery).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn counter(reading: &Reading, name: &str) -> Option<u64> {
+    reading
+        .counters
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.value)
+}
+
+#[test]
+fn fs_1028mfp_reads_its_private_model_serial_and_firmware() {
+    let r = read("recorded/librenms/kyocera.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Kyocera"));
+    assert_eq!(r.identity.model.as_deref(), Some("FS-1028MFP"));
+    assert_eq!(r.identity.serial.as_deref(), Some("QUV9600664"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("2H9_2F00.002.002"));
+}
+
+#[test]
+fn utax_keeps_its_brand_on_a_kyocera_engine() {
+    let r = read("recorded/librenms/utax.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("UTAX"));
+    assert_eq!(r.identity.model.as_deref(), Some("P-4532DN"));
+    assert_eq!(r.identity.serial.as_deref(), Some("R9L0309954"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("2TP_S000.003.402"));
+    assert_eq!(counter(&r, "total"), Some(427));
+    // PK-3010S 5340 of 6000 is 89 %; the waste box's -3 is "some remaining".
+    assert_eq!(r.supplies[0].percent, Some(89));
+    assert_eq!(r.supplies[1].state, SupplyState::SomeRemaining);
+}
+
+#[test]
+fn ecosys_p2040dw_reads_identity_total_and_supplies() {
+    let r = read("recorded/printmaster/kyocera_p2040_snmp.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Kyocera"));
+    assert_eq!(r.identity.model.as_deref(), Some("ECOSYS P2040dw"));
+    assert_eq!(r.identity.serial.as_deref(), Some("VD21457943"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("2RX_3000.002.503"));
+    assert_eq!(counter(&r, "total"), Some(7432));
+    // No 1347.42.3 subtree on this model: only the life count.
+    assert_eq!(r.counters.len(), 1, "{:?}", r.counters);
+    // TK-1162 7056 of 7200 is 98 %.
+    assert_eq!(r.supplies[0].percent, Some(98));
+    assert_eq!(r.supplies[1].state, SupplyState::SomeRemaining);
+    let codes: Vec<_> = r.alerts.iter().map(|a| a.code).collect();
+    assert_eq!(codes, [503, 1001, 1001]);
+}
+
+#[test]
+fn empty_alert_descriptions_take_the_standard_reading() {
+    let r = read("recorded/printmaster/kyocera_p2040_snmp.snmprec");
+    let warming = r.alerts.iter().find(|a| a.code == 1001).unwrap();
+    assert_eq!(warming.description, None);
+    let assessment = Kyocera::map_error(&ErrorInput::Alert(warming.clone()));
+    assert_eq!(assessment.state, "warming-up");
+    assert!(!assessment.field_service);
+}
+
+#[test]
+fn counters_come_by_function_and_colour_and_add_up() {
+    let r = read("derived/kyocera_counters.snmprec");
+    let expected = [
+        ("total", 19_900),
+        ("print.mono", 10_000),
+        ("print.color", 500 + 4_000),
+        ("print", 14_500),
+        ("copy.mono", 3_000),
+        ("copy.color", 100 + 1_500),
+        ("copy", 4_600),
+        ("fax.mono", 800),
+        ("fax", 800),
+        ("mono", 10_000 + 3_000 + 800),
+        ("color", 500 + 4_000 + 100 + 1_500),
+        ("scan", 2_500 + 600 + 1_200),
+    ];
+    for (name, value) in expected {
+        assert_eq!(counter(&r, name), Some(value), "{name}");
+    }
+    assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
+    assert_eq!(r.identity.model.as_deref(), Some("TASKalfa 2552ci"));
+    assert_eq!(r.identity.serial.as_deref(), Some("LVX0000001"));
+    assert_eq!(r.supplies[0].percent, Some(50));
+}
+
+#[test]
+fn a_c_code_in_an_alert_is_a_service_call() {
+    let r = read("derived/kyocera_counters.snmprec");
+    let alert = &r.alerts[0];
+    assert_eq!(
+        alert.description.as_deref(),
+        Some("Call service 0100:C6000")
+    );
+    let assessment = Kyocera::map_error(&ErrorInput::Alert(alert.clone()));
+    assert_eq!(assessment.state, "service-call");
+    assert!(assessment.field_service);
+    assert_eq!(assessment.skill, SkillLevel::Technician);
+
+    let paper = DeviceAlert {
+        index: 2,
+        severity: AlertSeverity::Warning,
+        training_level: None,
+        group: Some("input".into()),
+        group_index: None,
+        location: None,
+        code: 808,
+        code_name: None,
+        description: Some("Add paper in Cassette 1".into()),
+        time: None,
+    };
+    assert_eq!(
+        Kyocera::map_error(&ErrorInput::Alert(paper)).state,
+        "paper-out"
+    );
+}
+
+#[test]
+fn the_alert_cycle_reads_no_counters() {
+    let r = replay_file::<Kyocera>(&fixture("derived/kyocera_counters.snmprec"), Cycle::Alerts)
+        .unwrap();
+    assert!(r.counters.is_empty());
+    assert!(r.supplies.is_empty());
+    assert_eq!(r.alerts.len(), 1);
+}

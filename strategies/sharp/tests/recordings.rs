@@ -1,0 +1,125 @@
+//! The Sharp strategy over the recorded MX-3570N and a derived recording of
+//! odd counter rows. Expected values are read off the recordings and the
+//! peer's expected file (`sharp.json`), never off Quire's output.
+
+use std::path::{Path, PathBuf};
+
+use quire_plugins_sdk::{Cycle, ErrorInput, Reading, Strategy, replay_file};
+use quire_strategy_sharp::Sharp;
+
+fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(relative)
+}
+
+fn read(relative: &str) -> Reading {
+    replay_file::<Sharp>(&fixture(relative), Cycle::Discovery).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn counter(reading: &Reading, name: &str) -> Option<u64> {
+    reading
+        .counters
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.value)
+}
+
+#[test]
+fn mx_3570n_reads_identity_and_supplies() {
+    let r = read("recorded/librenms/sharp.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Sharp"));
+    assert_eq!(r.identity.model.as_deref(), Some("MX-3570N"));
+    assert_eq!(r.identity.serial.as_deref(), Some("6509415X00"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("1.04"));
+    let percents: Vec<_> = r.supplies.iter().map(|s| s.percent).collect();
+    // Index 5, the waste toner, is level 100 over an unknown (-2) capacity:
+    // no percentage, where LibreNMS assumes a capacity of 100. Index 14, the
+    // fusing unit, is -2 over -2: no percentage (LibreNMS drops the row).
+    assert_eq!(
+        percents,
+        [
+            Some(55),
+            Some(19),
+            Some(40),
+            Some(34),
+            None,
+            Some(81),
+            Some(81),
+            Some(81),
+            Some(95),
+            Some(91),
+            Some(91),
+            Some(91),
+            Some(74),
+            None
+        ]
+    );
+}
+
+#[test]
+fn mx_3570n_counters_by_function_and_colour() {
+    let r = read("recorded/librenms/sharp.snmprec");
+    // Values as sharp.json states them for each OID.
+    let expected = [
+        ("total", 121_104),
+        ("print", 82_214),
+        ("print.mono", 53_631),
+        ("print.color", 28_583),
+        ("duplex", 41_020),
+        ("copy", 38_804),
+        ("copy.mono", 37_485),
+        ("copy.color", 1_319), // full colour; two and single colour are 0
+        ("mono", 91_164),
+        ("color", 29_940), // full colour; two and single colour are 0
+        ("feeder", 12_441),
+        ("scan", 13_534 + 6),
+        ("scan.mono", 6_170 + 6),
+        ("scan.color", 7_364), // e-mail/FTP; filing adds 0 and 0
+    ];
+    for (name, value) in expected {
+        assert_eq!(counter(&r, name), Some(value), "{name}");
+    }
+    assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
+    // The life count is the black & white and full colour totals together.
+    assert_eq!(91_164 + 29_940, 121_104);
+}
+
+#[test]
+fn odd_counter_rows_are_skipped() {
+    let r = read("derived/sharp_counters_odd.snmprec");
+    let expected = [
+        ("total", 3_000),
+        ("print", 2_000),
+        ("print.mono", 1_500),
+        ("copy.mono", 1_000),
+        ("mono", 2_500),
+        ("color", 500),
+    ];
+    for (name, value) in expected {
+        assert_eq!(counter(&r, name), Some(value), "{name}");
+    }
+    assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
+    assert_eq!(r.identity.model, None);
+}
+
+#[test]
+fn a_service_code_in_an_alert_is_a_technician_visit() {
+    let r = read("derived/sharp_counters_odd.snmprec");
+    let alert = &r.alerts[0];
+    assert_eq!(
+        alert.description.as_deref(),
+        Some("Call for service. H3-00")
+    );
+    let assessment = Sharp::map_error(&ErrorInput::Alert(alert.clone()));
+    assert_eq!(assessment.state, "service-call");
+    assert!(assessment.field_service);
+}
+
+#[test]
+fn the_alert_cycle_reads_no_counters() {
+    let r =
+        replay_file::<Sharp>(&fixture("recorded/librenms/sharp.snmprec"), Cycle::Alerts).unwrap();
+    assert!(r.counters.is_empty());
+    assert!(r.supplies.is_empty());
+}

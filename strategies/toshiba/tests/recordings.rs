@@ -1,0 +1,120 @@
+//! The Toshiba strategy over the recorded e-STUDIOs (one on Toshiba's
+//! sysObjectID, one on Lexmark's) and the derived identity recording.
+//! Expected values are read off the recordings, never off Quire's output.
+
+use std::path::{Path, PathBuf};
+
+use quire_plugins_sdk::{
+    Cycle, Device, ErrorInput, MatchRule, Oid, Probe, Reading, Strategy, Transport, TransportError,
+    Varbind, replay_file, score_by_rules,
+};
+use quire_strategy_toshiba::{TOSHIBA_DESCR_SCORE, Toshiba};
+
+fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(relative)
+}
+
+fn read(relative: &str) -> Reading {
+    replay_file::<Toshiba>(&fixture(relative), Cycle::Discovery).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `identify` asks the device nothing; a transport that answers nothing
+/// proves it.
+struct Silent;
+
+impl Transport for Silent {
+    fn get(&self, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+        Err(TransportError::Timeout)
+    }
+    fn get_next(&self, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+        Err(TransportError::Timeout)
+    }
+    fn get_bulk(&self, _: u32, _: u32, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+        Err(TransportError::Timeout)
+    }
+}
+
+fn identify(oid: &str, descr: &str) -> Option<u32> {
+    let probe = Probe {
+        sys_object_id: oid.into(),
+        sys_descr: descr.into(),
+    };
+    Toshiba::identify(&Device::new(&Silent), &probe)
+}
+
+#[test]
+fn estudio2505_reads_model_from_sysdescr() {
+    let r = read("recorded/librenms/toshiba-tec_estudio2505.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Toshiba"));
+    assert_eq!(r.identity.model.as_deref(), Some("e-STUDIO2505AC"));
+    assert_eq!(r.identity.firmware, None);
+}
+
+#[test]
+fn estudio305_on_a_lexmark_oid_is_a_toshiba() {
+    let r = read("recorded/librenms/toshiba-tec_estudio305.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Toshiba"));
+    assert_eq!(r.identity.model.as_deref(), Some("e-STUDIO305CS"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("NH63.GM.N639"));
+}
+
+#[test]
+fn toshiba_outscores_a_lexmark_oid_prefix_on_its_own_sysdescr() {
+    let lexmark_rule = [MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.641".into())];
+    let probe = Probe {
+        sys_object_id: "1.3.6.1.4.1.641.2.71107164".into(),
+        sys_descr: "TOSHIBA e-STUDIO305CS version NH63.GM.N639 kernel 3.0.0 All-N-1".into(),
+    };
+    let lexmark = score_by_rules(&lexmark_rule, &probe).unwrap();
+    let toshiba = identify(&probe.sys_object_id, &probe.sys_descr).unwrap();
+    assert_eq!(toshiba, TOSHIBA_DESCR_SCORE);
+    assert!(toshiba > lexmark, "{toshiba} <= {lexmark}");
+
+    // Its own OID scores by the rules; other makers' devices are not ours.
+    assert_eq!(
+        identify("1.3.6.1.4.1.1129.2.3.58.2", "TOSHIBA e-STUDIO2505AC"),
+        Some(TOSHIBA_DESCR_SCORE)
+    );
+    assert_eq!(identify("1.3.6.1.4.1.1129.2.3.58.2", ""), Some(107));
+    assert_eq!(
+        identify(
+            "1.3.6.1.4.1.641.2.1",
+            "Lexmark T640 version NS.NP.N219 kernel 2.6.6 All-N-1"
+        ),
+        None
+    );
+}
+
+#[test]
+fn private_identity_objects_win_over_sysdescr() {
+    let r = read("derived/toshiba_identity.snmprec");
+    assert_eq!(r.identity.model.as_deref(), Some("e-STUDIO5005AC"));
+    assert_eq!(r.identity.serial.as_deref(), Some("CVB000001"));
+    assert_eq!(r.identity.firmware.as_deref(), Some("V1.10"));
+    let totals: Vec<_> = r
+        .counters
+        .iter()
+        .map(|c| (c.name.as_str(), c.value))
+        .collect();
+    assert_eq!(totals, [("total", 48_000)]);
+}
+
+#[test]
+fn a_service_call_code_in_an_alert_is_a_technician_visit() {
+    let r = read("derived/toshiba_identity.snmprec");
+    let alert = &r.alerts[0];
+    assert_eq!(alert.description.as_deref(), Some("Call for service C44"));
+    let assessment = Toshiba::map_error(&ErrorInput::Alert(alert.clone()));
+    assert_eq!(assessment.state, "service-call");
+    assert!(assessment.field_service);
+}
+
+#[test]
+fn the_alert_cycle_reads_no_counters() {
+    let r = replay_file::<Toshiba>(&fixture("derived/toshiba_identity.snmprec"), Cycle::Alerts)
+        .unwrap();
+    assert!(r.counters.is_empty());
+    assert_eq!(r.alerts.len(), 1);
+}
