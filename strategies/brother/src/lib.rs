@@ -39,8 +39,9 @@
 //! a percentage (0 %), since the others say nothing about how much is left.
 //!
 //! Alert texts with Brother's own fault messages ("Print Unable 46",
-//! "Machine Error AF") are a technician's visit: they are the machine
-//! faults a power cycle does not clear.
+//! "Machine Error AF") are a technician's visit: they are machine faults,
+//! not paper or supply conditions, and one that outlasts a power cycle needs
+//! service.
 
 use quire_plugins_sdk::standard::{self, device_id_field, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{

@@ -13,12 +13,12 @@
 //!   recording holds; the LBP6670 gives its serial only in the standard
 //!   `prtGeneralSerialNumber`, which the standard reading already takes;
 //! - page counters from the counter table's value column
-//!   (`1602.1.11.1.3.1.4`), whose row index *is* Canon's counter id (the ids
-//!   Canon prints on its counter report: 101 "Total 1", 301 "Print (Total 1)",
-//!   501 "Scan (Total 1)", 112/113 black large/small, 122/123 colour
-//!   large/small, 106 colour, 109 black). Counters are taken by that id, never
-//!   by position: a device lists only the ids its model and options count.
-//!   The column and ids are those public meter readers use (a Checkmk
+//!   (`1602.1.11.1.3.1.4`), whose row index *is* Canon's counter id: 101
+//!   total, 106 colour, 109 black, 112/113 black large/small ("Total
+//!   (Black/Small)"), 122/123 colour large/small, 301 prints, 501 scans
+//!   ("Scan (Total 1)"). Counters are taken by that id, never by position: a
+//!   device lists only the ids its model and options count. The column and
+//!   ids are those public meter readers use (a Checkmk
 //!   `canon_pages` check walks the column and keys rows by the last arc;
 //!   others read `.101` total and `.501` scans). The GLPI Agent `Canon.pm`
 //!   read for this crate has no counters, and no shared recording holds the
@@ -26,12 +26,12 @@
 //!   structure. Ids whose meaning no source read here states (102-105, 108,
 //!   201...) are left out rather than guessed.
 //!
-//! Canon reports many toners only in three steps: `-3` ("some remaining")
-//! while there is toner, then a low-toner alert, then empty. A level of -3
-//! stays `some-remaining` with no percentage (there is no amount to show);
-//! a `marker-supplies` alert naming the supply (`prtAlertGroupIndex` is the
-//! supply's index) makes it `low` or `empty`, so a dealer still sees the
-//! cartridge run down.
+//! Canon devices that report a toner only in three steps give `-3` ("some
+//! remaining") while there is toner, then raise a low-toner alert, then an
+//! empty one. A level of -3 stays `some-remaining` with no percentage
+//! (there is no amount to show); a `marker-supplies` alert naming the supply
+//! (`prtAlertGroupIndex` is the supply's index) makes it `low` or `empty`, so
+//! a dealer still sees the cartridge run down.
 //!
 //! Alert texts carrying a Canon error code (`E000`-`E999`, often with a
 //! detail code: `E602-0001`) are a technician's visit: Canon's `E` codes are

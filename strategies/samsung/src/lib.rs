@@ -23,8 +23,8 @@
 //! and counters come from the standard MIBs.
 //!
 //! Alert texts carrying Samsung's `U1-####` (fuser) or `A1-####` (motor and
-//! drive) error codes are a technician's visit: Samsung's service manuals
-//! list them among the errors the user cannot clear.
+//! drive) error codes are a technician's visit: they name failed hardware,
+//! not paper or supply conditions an operator clears.
 
 use quire_plugins_sdk::standard::{self, strip_maker};
 use quire_plugins_sdk::{
