@@ -1,0 +1,109 @@
+//! The Epson strategy over the recorded Epsons. Expected values are read off
+//! the recordings (and the peers' expected files), never off Quire's output.
+
+use std::path::Path;
+
+use quire_plugins_sdk::{
+    AlertSeverity, AssessmentSeverity, Cycle, DeviceAlert, ErrorInput, Reading, SkillLevel,
+    Strategy, replay_file,
+};
+use quire_strategy_epson::Epson;
+
+fn read_cycle(relative: &str, cycle: Cycle) -> Reading {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(relative);
+    replay_file::<Epson>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn read(relative: &str) -> Reading {
+    read_cycle(relative, Cycle::Discovery)
+}
+
+fn counter(reading: &Reading, name: &str) -> Option<u64> {
+    reading
+        .counters
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.value)
+}
+
+fn percents(reading: &Reading) -> Vec<Option<u8>> {
+    reading.supplies.iter().map(|s| s.percent).collect()
+}
+
+fn alert(description: &str) -> ErrorInput {
+    ErrorInput::Alert(DeviceAlert {
+        index: 1,
+        severity: AlertSeverity::Critical,
+        training_level: None,
+        group: Some("general-printer".into()),
+        group_index: None,
+        location: None,
+        code: 1,
+        code_name: Some("other".into()),
+        description: Some(description.into()),
+        time: None,
+    })
+}
+
+#[test]
+fn wf_c5790ba_reads_the_standard_serial_and_its_model_from_hr_device_descr() {
+    let r = read("recorded/librenms/epson.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Epson"));
+    assert_eq!(r.identity.model.as_deref(), Some("WF-C5790BA"));
+    assert_eq!(r.identity.serial.as_deref(), Some("X3B8022793"));
+    assert_eq!(r.identity.firmware, None);
+    // No prtMarkerLifeCount in the recording.
+    assert!(r.counters.is_empty(), "{:?}", r.counters);
+    assert_eq!(percents(&r), [Some(1), Some(1), Some(1), Some(1)]);
+}
+
+#[test]
+fn sc_t3405_reads_its_private_model_serial_and_printer_firmware() {
+    let r = read("recorded/printmaster/epson_sc_snmp.snmprec");
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Epson"));
+    assert_eq!(r.identity.model.as_deref(), Some("SC-T3405"));
+    assert_eq!(r.identity.serial.as_deref(), Some("X8G9000415"));
+    // Row 1 of the firmware table is named "Printer FW"; row 3 is the network's 16.52.
+    assert_eq!(r.identity.firmware.as_deref(), Some("EQ22M3"));
+    assert_eq!(counter(&r, "total"), Some(145));
+    assert_eq!(
+        percents(&r),
+        [Some(83), Some(84), Some(84), Some(82), Some(67)]
+    );
+    assert_eq!(r.supplies[4].description, "Maintenance Box");
+    assert_eq!(r.supplies[4].kind, "waste-ink");
+}
+
+#[test]
+fn the_alert_cycle_reads_no_counters() {
+    let r = read_cycle("recorded/printmaster/epson_sc_snmp.snmprec", Cycle::Alerts);
+    assert!(r.counters.is_empty());
+    assert!(r.supplies.is_empty());
+    assert_eq!(r.alerts.len(), 1);
+    assert_eq!(r.alerts[0].description.as_deref(), Some("Ready"));
+}
+
+#[test]
+fn service_required_is_a_technician_visit() {
+    let a = Epson::map_error(&alert("Service Required. Contact Epson support."));
+    assert_eq!(a.state, "service-call");
+    assert!(a.field_service);
+    assert_eq!(a.skill, SkillLevel::Technician);
+}
+
+#[test]
+fn a_maintenance_box_is_the_key_operators_supply() {
+    let full = Epson::map_error(&alert("Replace the Maintenance Box."));
+    assert_eq!(full.state, "maintenance-box-full");
+    assert_eq!(full.severity, AssessmentSeverity::Critical);
+    assert_eq!(full.skill, SkillLevel::KeyOperator);
+    assert!(!full.field_service);
+
+    let near = Epson::map_error(&alert("Maintenance box is nearly full."));
+    assert_eq!(near.state, "maintenance-box-near-full");
+    assert_eq!(near.severity, AssessmentSeverity::Warning);
+
+    assert_eq!(Epson::map_error(&alert("Ready")).state, "other");
+}

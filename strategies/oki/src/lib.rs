@@ -1,0 +1,107 @@
+//! OKI printers and multifunction devices. Their OkiLAN network board answers
+//! with OKI's sysObjectID arc (`1.3.6.1.4.1.2001.1.1.1.1`) and a sysDescr that
+//! names the board first and the printer after it (`OKI OkiLAN 9450g
+//! Rev.00.69 ... PrintServer: Attached to MC873 Rev.07.87 : Copyright ...`).
+//! The recorded MC873 has no `hrDeviceDescr` and no `prtGeneralPrinterName`,
+//! so the standard reading finds no model.
+//!
+//! On top of the standard reading:
+//!
+//! - model and serial from OKI's private `2001.1.1.1.1.11.1.10.25.0` and
+//!   `2001.1.1.1.1.11.1.10.45.0` (GLPI Agent's `MibSupport/Oki.pm`); no
+//!   shared recording holds them;
+//! - else the model from `MODEL`/`MDL` of the IEEE 1284 device ID the OkiLAN
+//!   board serves at `1.3.6.1.4.1.11.2.3.9.1.1.7.0` (HP's JetDirect arc,
+//!   which the board emulates; recorded: `MODEL:MC873`);
+//! - else, and for the firmware always, the printer part of sysDescr:
+//!   `Attached to MC873 Rev.07.87` is model MC873 with firmware 07.87
+//!   (LibreNMS reads the same, and states them for this recording). The
+//!   board's own `Rev.00.69` is the network firmware, not the printer's.
+//!
+//! No OKI page counters are read: none is in a shared recording or in the
+//! GLPI Agent module, so only the standard `prtMarkerLifeCount` counts.
+//!
+//! The recording's line 23 (`ifOutUcastPkts`, `6git3159`) is corrupt
+//! upstream; the replay skips that varbind and this strategy reads nothing
+//! from it.
+
+use quire_plugins_sdk::standard::{self, device_id_field, strip_maker, text_of};
+use quire_plugins_sdk::{
+    Cycle, Device, MatchRule, Reading, Strategy, StrategyError, StrategyInfo, register_strategy,
+};
+
+const OKI_MODEL: &[u32] = &[1, 3, 6, 1, 4, 1, 2001, 1, 1, 1, 1, 11, 1, 10, 25, 0];
+const OKI_SERIAL: &[u32] = &[1, 3, 6, 1, 4, 1, 2001, 1, 1, 1, 1, 11, 1, 10, 45, 0];
+const JETDIRECT_DEVICE_ID: &[u32] = &[1, 3, 6, 1, 4, 1, 11, 2, 3, 9, 1, 1, 7, 0];
+
+/// What precedes the printer's model in an OkiLAN sysDescr.
+const ATTACHED_TO: &str = "Attached to ";
+
+/// The OKI family strategy.
+pub struct Oki;
+
+impl Strategy for Oki {
+    fn describe() -> StrategyInfo {
+        StrategyInfo {
+            name: "oki".into(),
+            version: "0.1.0".into(),
+            vendor: "Quire".into(),
+            description: "OKI printers behind OkiLAN boards: OKI MIB model and serial, else the 1284 device ID and the attached printer named in sysDescr.".into(),
+            match_rules: vec![
+                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.2001".into()),
+                MatchRule::SysDescrContains("OkiLAN".into()),
+            ],
+        }
+    }
+
+    fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let mut reading = standard::reading(device, cycle)?;
+        reading.identity.manufacturer = Some("OKI".into());
+        let descr = reading.identity.sys_descr.clone().unwrap_or_default();
+        let attached = attached_printer(&descr);
+        let model = match text_of(device, OKI_MODEL)? {
+            Some(model) => Some(model),
+            None => match reading.identity.model.take() {
+                Some(model) => Some(model),
+                None => match text_of(device, JETDIRECT_DEVICE_ID)?
+                    .and_then(|id| device_id_field(&id, &["MODEL", "MDL"]))
+                {
+                    Some(model) => Some(model),
+                    None => attached.map(|(model, _)| model.to_owned()),
+                },
+            },
+        };
+        reading.identity.model = model.map(|m| strip_maker(m, &["OKI"]));
+        reading.identity.firmware = attached.and_then(|(_, rev)| rev).map(str::to_owned);
+        if let Some(serial) = text_of(device, OKI_SERIAL)? {
+            reading.identity.serial = Some(serial);
+        }
+        Ok(reading)
+    }
+}
+
+register_strategy!(Oki);
+
+/// `... Attached to MC873 Rev.07.87 : Copyright ...` → (`MC873`, `07.87`).
+fn attached_printer(descr: &str) -> Option<(&str, Option<&str>)> {
+    let (_, rest) = descr.split_once(ATTACHED_TO)?;
+    let part = rest.split(" : ").next()?.trim();
+    let mut words = part.split_whitespace();
+    let model = words.next()?;
+    let revision = words.find_map(|word| word.strip_prefix("Rev."));
+    Some((model, revision.filter(|r| !r.is_empty())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_attached_printer_and_its_revision() {
+        let descr = "OKI OkiLAN 9450g Rev.00.69 10/100/1000BASE Ethernet PrintServer: Attached to MC873 Rev.07.87 : Copyright (c) 2015 Oki Data Corporation.";
+        assert_eq!(attached_printer(descr), Some(("MC873", Some("07.87"))));
+        assert_eq!(attached_printer("Attached to C610"), Some(("C610", None)));
+        assert_eq!(attached_printer("OKI OkiLAN 8100e"), None);
+        assert_eq!(attached_printer("Attached to "), None);
+    }
+}

@@ -1,0 +1,87 @@
+//! The Samsung strategy over the recorded M4080FX. Expected values are read
+//! off the recording and the peer's expected file, never off Quire's output.
+
+use std::path::Path;
+
+use quire_plugins_sdk::{
+    AlertSeverity, Cycle, DeviceAlert, ErrorInput, Reading, Strategy, replay_file,
+};
+use quire_strategy_samsung::Samsung;
+
+const M4080FX: &str = "recorded/librenms/samsungprinter_m4080fx.snmprec";
+
+fn read_cycle(relative: &str, cycle: Cycle) -> Reading {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(relative);
+    replay_file::<Samsung>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn counter(reading: &Reading, name: &str) -> Option<u64> {
+    reading
+        .counters
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.value)
+}
+
+#[test]
+fn m4080fx_reads_model_and_firmware_from_sysdescr_and_no_serial() {
+    let r = read_cycle(M4080FX, Cycle::Discovery);
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("Samsung"));
+    assert_eq!(r.identity.model.as_deref(), Some("M4080FX"));
+    assert_eq!(
+        r.identity.firmware.as_deref(),
+        Some("V11.01.03.04_02-27-2017")
+    );
+    assert_eq!(r.identity.serial, None);
+    assert_eq!(counter(&r, "total"), Some(22_934));
+    let percents: Vec<_> = r.supplies.iter().map(|s| s.percent).collect();
+    assert_eq!(
+        percents,
+        [
+            Some(88),
+            Some(75),
+            Some(85),
+            Some(96),
+            Some(100),
+            Some(91),
+            Some(91)
+        ]
+    );
+    // "S/N:CRUM-" and "S/N:" carry no serial.
+    assert!(r.supplies.iter().all(|s| s.serial.is_none()));
+}
+
+#[test]
+fn the_alert_cycle_reads_no_counters() {
+    let r = read_cycle(M4080FX, Cycle::Alerts);
+    assert!(r.counters.is_empty());
+    assert!(r.supplies.is_empty());
+}
+
+#[test]
+fn fuser_and_motor_codes_are_service_calls() {
+    let alert = |description: &str| {
+        ErrorInput::Alert(DeviceAlert {
+            index: 1,
+            severity: AlertSeverity::Critical,
+            training_level: None,
+            group: Some("general-printer".into()),
+            group_index: None,
+            location: None,
+            code: 1,
+            code_name: Some("other".into()),
+            description: Some(description.into()),
+            time: None,
+        })
+    };
+    let fuser = Samsung::map_error(&alert("U1-2320 Fuser error. Call for service."));
+    assert_eq!(fuser.state, "service-call");
+    assert!(fuser.field_service);
+    assert_eq!(
+        Samsung::map_error(&alert("A1-1110 Motor failure")).state,
+        "service-call"
+    );
+    assert_eq!(Samsung::map_error(&alert("Paper low")).state, "other");
+}
