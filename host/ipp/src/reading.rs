@@ -26,6 +26,7 @@ pub const GET_PRINTER_ATTRIBUTES: &[&str] = &[
     "marker-types",
     "marker-low-levels",
     "marker-high-levels",
+    "device-uri",
 ];
 
 /// A supply at or below this percentage is low: the Printer-MIB strategies' threshold.
@@ -37,18 +38,24 @@ pub fn reading(message: &Message) -> Reading {
     let attr = |name: &str| message.printer_attribute(name);
     let text = |name: &str| attr(name).and_then(Attribute::text).map(str::to_owned);
     let device_id = text("printer-device-id").unwrap_or_default();
-    let manufacturer = id_field(&device_id, &["MFG", "MANUFACTURER"]);
-    let model = id_field(&device_id, &["MDL", "MODEL"]).or_else(|| {
-        let make_and_model = text("printer-make-and-model")?;
-        Some(match &manufacturer {
-            Some(maker) => make_and_model
-                .strip_prefix(maker.as_str())
-                .map(|rest| rest.trim().to_owned())
-                .filter(|rest| !rest.is_empty())
-                .unwrap_or(make_and_model),
-            None => make_and_model,
-        })
-    });
+    let usb = text("device-uri")
+        .as_deref()
+        .and_then(usb_device)
+        .unwrap_or_default();
+    let manufacturer = id_field(&device_id, &["MFG", "MANUFACTURER"]).or(usb.maker);
+    let model = id_field(&device_id, &["MDL", "MODEL"])
+        .or(usb.model)
+        .or_else(|| {
+            let make_and_model = text("printer-make-and-model")?;
+            Some(match &manufacturer {
+                Some(maker) => make_and_model
+                    .strip_prefix(maker.as_str())
+                    .map(|rest| rest.trim().to_owned())
+                    .filter(|rest| !rest.is_empty())
+                    .unwrap_or(make_and_model),
+                None => make_and_model,
+            })
+        });
     let reasons: Vec<String> = attr("printer-state-reasons")
         .map(|a| {
             a.values
@@ -68,7 +75,7 @@ pub fn reading(message: &Message) -> Reading {
         identity: Identity {
             manufacturer,
             model,
-            serial: id_field(&device_id, &["SN", "SERN", "SERIALNUMBER"]),
+            serial: id_field(&device_id, &["SN", "SERN", "SERIALNUMBER"]).or(usb.serial),
             firmware: text("printer-firmware-string-version"),
             hostname: text("printer-dns-sd-name"),
             location: text("printer-location"),
@@ -97,6 +104,57 @@ fn id_field(device_id: &str, keys: &[&str]) -> Option<String> {
             })
             .map(|(_, value)| value.trim().to_owned())
     })
+}
+
+/// What a CUPS queue's USB device URI says of the printer behind it.
+#[derive(Default)]
+struct UsbDevice {
+    maker: Option<String>,
+    model: Option<String>,
+    serial: Option<String>,
+}
+
+/// `usb://HP/LaserJet%201020?serial=00CNBW012345&interface=1`: CUPS's usb
+/// backend names a USB printer by its IEEE 1284 maker and model and its USB
+/// serial number, which for a USB printer is the only place a dealer finds them.
+fn usb_device(uri: &str) -> Option<UsbDevice> {
+    let rest = uri.strip_prefix("usb://")?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (maker, model) = path.split_once('/').unwrap_or((path, ""));
+    let serial = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("serial="))
+        .map(percent_decoded);
+    let some = |s: String| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    Some(UsbDevice {
+        maker: some(percent_decoded(maker)),
+        model: some(percent_decoded(model)),
+        serial: serial.and_then(some),
+    })
+}
+
+/// `%20` → ` `; a malformed escape is kept as written.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `printer-state`: 3 idle, 4 processing, 5 stopped (RFC 8011 5.4.11).
@@ -363,6 +421,18 @@ fn counters(message: &Message) -> BTreeMap<String, u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usb_device_uris_name_maker_model_and_serial() {
+        let usb = usb_device("usb://HP/LaserJet%201020?serial=00CNBW012345&interface=1").unwrap();
+        assert_eq!(usb.maker.as_deref(), Some("HP"));
+        assert_eq!(usb.model.as_deref(), Some("LaserJet 1020"));
+        assert_eq!(usb.serial.as_deref(), Some("00CNBW012345"));
+        let bare = usb_device("usb://Brother/HL-L2350DW%20series").unwrap();
+        assert_eq!(bare.serial, None);
+        assert_eq!(percent_decoded("100%"), "100%");
+        assert!(usb_device("ipp://127.0.0.1/ipp/print").is_none());
+    }
 
     #[test]
     fn kebab_case_of_pwg_keywords() {

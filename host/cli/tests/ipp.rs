@@ -1,0 +1,304 @@
+//! `quire ipp` against real IPP peers: CUPS's `ippeveprinter` (an IPP
+//! Everywhere printer) and a CUPS server (`cupsd`) sharing it as a queue, the
+//! way a USB printer is shared on an agent's host. `scripts/install-test-peers`
+//! installs them and starts the D-Bus and Avahi daemons ippeveprinter needs.
+//!
+//! Expected supply levels are ippeveprinter's own: it starts every printer
+//! with a waste toner tank at 25 % and black toner at 75 % (as recorded in
+//! `fixtures/ipp/SOURCES.md`), and its `/supplies` form sets them.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A peer process, killed when the test ends however it ends.
+struct Peer(Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} never listened on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// ippeveprinter on its own port, spooling into `dir`.
+fn ippeveprinter(dir: &Path) -> (Peer, u16) {
+    let port = free_port();
+    let child = Command::new("ippeveprinter")
+        .current_dir(dir)
+        .args(["-p", &port.to_string(), "-d"])
+        .arg(dir)
+        .args(["-M", "Quire", "-m", "Test Laser", "Quire Test"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ippeveprinter (Debian cups-ipp-utils) runs; see scripts/install-test-peers");
+    let peer = Peer(child);
+    wait_for(port, "ippeveprinter");
+    (peer, port)
+}
+
+/// Sets ippeveprinter's supply levels through its own web form.
+fn set_supplies(port: u16, waste: u8, black: u8) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET /supplies?supply0={waste}&supply1={black} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+fn quire_ipp(args: &[&str]) -> (Output, Vec<Value>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .arg("ipp")
+        .args(["--format", "json"])
+        .args(args)
+        .output()
+        .expect("quire runs");
+    let readings = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, readings)
+}
+
+fn supply<'a>(reading: &'a Value, kind: &str) -> &'a Value {
+    reading["supplies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {reading}"))
+}
+
+#[test]
+fn an_ipp_printer_reads_its_supplies_and_their_changes_and_a_dead_one_fails_alone() {
+    let dir = scratch("ipp-printer");
+    let (_printer, port) = ippeveprinter(&dir);
+    let uri = format!("ipp://127.0.0.1:{port}/ipp/print");
+
+    let (out, readings) = quire_ipp(&[&uri]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = &readings[0];
+    assert_eq!(r["strategy"]["name"], "ipp");
+    assert_eq!(r["identity"]["manufacturer"], "Quire");
+    assert_eq!(r["identity"]["model"], "Test Laser");
+    assert_eq!(r["status"]["printer"], "idle");
+    assert_eq!(supply(r, "toner")["percent"], 75);
+    assert_eq!(supply(r, "toner")["color"], "black");
+    assert_eq!(supply(r, "waste-toner")["percent"], 25);
+
+    set_supplies(port, 96, 4);
+    // Nothing listens on port 9 of 127.0.0.1: that printer fails, the other is read.
+    let dead = "ipp://127.0.0.1:9/ipp/print";
+    let (out, readings) = quire_ipp(&[dead, &uri]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed printer makes the exit code 1"
+    );
+    assert_eq!(readings[0]["file"], dead);
+    let error = readings[0]["error"].as_str().unwrap();
+    assert!(error.contains("127.0.0.1:9"), "{error}");
+    let r = &readings[1];
+    assert_eq!(supply(r, "toner")["percent"], 4);
+    assert_eq!(supply(r, "toner")["state"], "low");
+    assert_eq!(supply(r, "waste-toner")["percent"], 96);
+    assert_eq!(r["status"]["errors"], serde_json::json!(["low-toner"]));
+    let alerts: Vec<&str> = r["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["description"].as_str())
+        .collect();
+    assert!(alerts.contains(&"toner-low-report"), "{alerts:?}");
+}
+
+#[test]
+fn a_bad_uri_is_refused_with_the_reason() {
+    let (out, readings) = quire_ipp(&["lpd://127.0.0.1/queue", "ipp://127.0.0.1:notaport/x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(readings[0]["error"].as_str().unwrap().contains("scheme"));
+    assert!(readings[1]["error"].as_str().unwrap().contains("port"));
+}
+
+/// A CUPS server of the test's own: its configuration, spool and logs in
+/// `dir`, listening on one loopback port, every operation open (no
+/// authentication: nothing else can reach it).
+fn cupsd(dir: &Path) -> (Peer, u16) {
+    let port = free_port();
+    for sub in ["spool", "cache", "state", "tmp", "log", "ppd"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::write(
+        dir.join("cupsd.conf"),
+        format!(
+            "Listen 127.0.0.1:{port}\nLogLevel warn\nBrowsing No\nWebInterface No\nDefaultAuthType None\n\
+             <Location />\n  Order allow,deny\n  Allow all\n</Location>\n\
+             <Policy default>\n  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n"
+        ),
+    )
+    .unwrap();
+    let d = dir.display();
+    std::fs::write(
+        dir.join("cups-files.conf"),
+        format!(
+            "ServerRoot {d}\nRequestRoot {d}/spool\nCacheDir {d}/cache\nStateDir {d}/state\nTempDir {d}/tmp\n\
+             ErrorLog {d}/log/error_log\nAccessLog {d}/log/access_log\nPageLog {d}/log/page_log\n\
+             ServerBin /usr/lib/cups\nDataDir /usr/share/cups\nUser lp\nGroup lp\n"
+        ),
+    )
+    .unwrap();
+    // cupsd drops to lp for its spool; it starts only as root.
+    let status = Command::new("chown")
+        .args(["-R", "lp:lp"])
+        .args(["spool", "cache", "tmp"].map(|s| dir.join(s)))
+        .status()
+        .unwrap();
+    assert!(status.success(), "chown to lp (the tests run as root)");
+    let child = Command::new("cupsd")
+        .arg("-f")
+        .arg("-c")
+        .arg(dir.join("cupsd.conf"))
+        .arg("-s")
+        .arg(dir.join("cups-files.conf"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cupsd (Debian cups-daemon) runs; see scripts/install-test-peers");
+    let peer = Peer(child);
+    wait_for(port, "cupsd");
+    (peer, port)
+}
+
+fn run(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn every_queue_of_a_cups_server_is_read_with_what_cups_knows_of_its_printer() {
+    let dir = scratch("ipp-cups");
+    let printer_dir = dir.join("printer");
+    std::fs::create_dir_all(&printer_dir).unwrap();
+    let (_printer, printer_port) = ippeveprinter(&printer_dir);
+    let (_cups, cups_port) = cupsd(&dir);
+    let server = format!("127.0.0.1:{cups_port}");
+    let device = format!("ipp://127.0.0.1:{printer_port}/ipp/print");
+    run(
+        "lpadmin",
+        &[
+            "-h",
+            &server,
+            "-p",
+            "office",
+            "-E",
+            "-v",
+            &device,
+            "-m",
+            "everywhere",
+        ],
+    );
+
+    // CUPS learns a printer's state when it sends it a job: make the toner
+    // low, send one, and wait until CUPS reports what the printer said.
+    set_supplies(printer_port, 50, 3);
+    let job = dir.join("job.txt");
+    std::fs::write(&job, "quire\n").unwrap();
+    run(
+        "lp",
+        &[
+            "-h",
+            &server,
+            "-d",
+            "office",
+            "-o",
+            "raw",
+            job.to_str().unwrap(),
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (out, readings) = quire_ipp(&["--cups", &server]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(readings.len(), 1, "one queue: {readings:?}");
+        let r = &readings[0];
+        assert_eq!(r["file"], format!("ipp://{server}/printers/office"));
+        if r["status"]["errors"] == serde_json::json!(["low-toner"]) {
+            let alerts: Vec<&str> = r["alerts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|a| a["description"].as_str())
+                .collect();
+            assert!(alerts.contains(&"toner-low-report"), "{alerts:?}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "CUPS never relayed the printer's toner-low: {r}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+#[test]
+fn no_cups_server_is_an_error_naming_it() {
+    let port = free_port();
+    let out = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["ipp", "--cups", &format!("127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("CUPS at 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
