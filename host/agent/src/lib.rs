@@ -23,6 +23,7 @@
 
 pub mod credentials;
 pub mod discovery;
+pub mod ipp;
 pub mod queue;
 pub mod read;
 pub mod runner;

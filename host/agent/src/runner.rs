@@ -68,6 +68,11 @@ pub struct AgentOptions {
     pub batch_items: usize,
     /// Most JSON bytes in one upload (a single larger reading still goes, alone).
     pub batch_bytes: usize,
+    /// A CUPS server whose queues the agent reads too (`host:port`, usually
+    /// [`crate::ipp::LOCAL_CUPS`]): the printers attached to the agent's own host by
+    /// USB, which no network scan finds. Read over IPP on the meters & supplies and
+    /// alert schedules of the agent's first site.
+    pub cups: Option<String>,
 }
 
 impl AgentOptions {
@@ -84,6 +89,7 @@ impl AgentOptions {
             batch_items: 200,
             // Well under the request limits of common proxies and of the server.
             batch_bytes: 1 << 20,
+            cups: None,
         }
     }
 }
@@ -477,8 +483,15 @@ impl Agent {
         let outcome = match cycle {
             Cycle::Discovery => self.discover(config, site, part, &mut report).await,
             Cycle::MetersAndSupplies | Cycle::Alerts => {
-                self.read_known(config, site, part, cycle, &mut report)
-                    .await
+                let known = self
+                    .read_known(config, site, part, cycle, &mut report)
+                    .await;
+                match &self.inner.options.cups {
+                    Some(server) if hosts_cups(config, site, part) => {
+                        known.and(self.read_cups(server, site, cycle, &mut report).await)
+                    }
+                    _ => known,
+                }
             }
         };
         if let Err(e) = outcome {
@@ -635,6 +648,54 @@ impl Agent {
             let previous = known.remove(&key);
             self.file(site, part, address, read, previous.as_ref(), key, report)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// Reads every queue of the CUPS server at `server` over IPP and queues a reading
+    /// for each, filed under `site` with the queue's URI as its address. A queue that
+    /// cannot be read is a failure in the report and the rest are read; a CUPS server
+    /// that does not answer is one failure.
+    async fn read_cups(
+        &self,
+        server: &str,
+        site: &SiteConfig,
+        cycle: Cycle,
+        report: &mut CycleReport,
+    ) -> Result<(), AgentError> {
+        let queues = match crate::ipp::cups_queues(server).await {
+            Ok(queues) => queues,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list the CUPS queues");
+                report.failures.push(e);
+                return Ok(());
+            }
+        };
+        report.addresses += queues.len();
+        for uri in queues {
+            let read = match crate::ipp::read(&uri).await {
+                Ok(read) => read,
+                Err(e) => {
+                    tracing::warn!(queue = %uri, ?cycle, error = %e, "could not read a CUPS queue");
+                    report.failures.push(e);
+                    continue;
+                }
+            };
+            report.read += 1;
+            let item = UploadItem {
+                seq: 0,
+                site_id: Some(site.id),
+                address: uri,
+                taken_at: read.taken_at,
+                cycle,
+                strategy: crate::ipp::strategy(),
+                reading: read.reading,
+                raw: None,
+                replaced_supplies: Vec::new(),
+            };
+            self.inner.queue.push(&item).await?;
+            report.queued += 1;
+            report.devices += 1;
         }
         Ok(())
     }
@@ -879,12 +940,25 @@ impl Running {
 }
 
 /// The parts of a site's network, in the order its ranges name them.
+/// The CUPS queues are the agent's host's, not any site's network: they are read
+/// once per cycle, with the first part of the first site.
+fn hosts_cups(config: &AgentConfig, site: &SiteConfig, part: Option<&str>) -> bool {
+    config.sites.first().is_some_and(|first| {
+        first.id == site.id && parts(first).first().map(Option::as_deref) == Some(part)
+    })
+}
+
+/// The parts of a site's network, each once; a site with no range has the one
+/// unnamed part, so its cycles still run (for the CUPS queues of the agent's host).
 fn parts(site: &SiteConfig) -> Vec<Option<String>> {
     let mut parts = Vec::new();
     for range in &site.ranges {
         if !parts.contains(&range.part) {
             parts.push(range.part.clone());
         }
+    }
+    if parts.is_empty() {
+        parts.push(None);
     }
     parts
 }

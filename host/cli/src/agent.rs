@@ -41,6 +41,10 @@ pub enum AgentCommand {
         /// readings stay queued for the next run).
         #[arg(long)]
         once: bool,
+        /// Also read every queue of this machine's CUPS server over IPP (the printers
+        /// attached by USB), or of the CUPS server at HOST:PORT.
+        #[arg(long, value_name = "HOST:PORT", num_args = 0..=1, default_missing_value = quire_agent::ipp::LOCAL_CUPS)]
+        cups: Option<String>,
     },
 }
 
@@ -68,9 +72,11 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
             data,
             snmp_port,
             once,
+            cups,
         } => {
             let agent = Agent::open(AgentOptions {
                 snmp_port,
+                cups,
                 ..AgentOptions::new(data)
             })
             .await?;

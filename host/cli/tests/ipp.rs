@@ -1,6 +1,7 @@
 //! `quire ipp` against real IPP peers: CUPS's `ippeveprinter` (an IPP
 //! Everywhere printer) and a CUPS server (`cupsd`) sharing it as a queue, the
-//! way a USB printer is shared on an agent's host. `scripts/install-test-peers`
+//! way a USB printer is shared on an agent's host, read by `quire ipp` and by an
+//! agent that files it with a server. `scripts/install-test-peers`
 //! installs them and starts the D-Bus and Avahi daemons ippeveprinter needs.
 //!
 //! Expected supply levels are ippeveprinter's own: it starts every printer
@@ -8,12 +9,17 @@
 //! `fixtures/ipp/SOURCES.md`), and its `/supplies` form sets them.
 
 use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use hyper::Method;
+use quire_agent::{Agent, AgentOptions};
 use serde_json::Value;
+
+mod common;
+use common::Dealer;
 
 /// A peer process, killed when the test ends however it ends.
 struct Peer(Child);
@@ -218,13 +224,15 @@ fn run(program: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[test]
-fn every_queue_of_a_cups_server_is_read_with_what_cups_knows_of_its_printer() {
-    let dir = scratch("ipp-cups");
+/// An ippeveprinter with its toner at 3 %, shared by a cupsd of the test's own as
+/// the queue `office`, once CUPS has relayed the printer's toner-low (it learns a
+/// printer's state when it sends it a job). Returns both peers and the CUPS
+/// server's `host:port`.
+fn cups_sharing_a_printer_low_on_toner(dir: &Path) -> (Peer, Peer, String) {
     let printer_dir = dir.join("printer");
     std::fs::create_dir_all(&printer_dir).unwrap();
-    let (_printer, printer_port) = ippeveprinter(&printer_dir);
-    let (_cups, cups_port) = cupsd(&dir);
+    let (printer, printer_port) = ippeveprinter(&printer_dir);
+    let (cups, cups_port) = cupsd(&dir.join("cups"));
     let server = format!("127.0.0.1:{cups_port}");
     let device = format!("ipp://127.0.0.1:{printer_port}/ipp/print");
     run(
@@ -241,9 +249,6 @@ fn every_queue_of_a_cups_server_is_read_with_what_cups_knows_of_its_printer() {
             "everywhere",
         ],
     );
-
-    // CUPS learns a printer's state when it sends it a job: make the toner
-    // low, send one, and wait until CUPS reports what the printer said.
     set_supplies(printer_port, 50, 3);
     let job = dir.join("job.txt");
     std::fs::write(&job, "quire\n").unwrap();
@@ -261,31 +266,99 @@ fn every_queue_of_a_cups_server_is_read_with_what_cups_knows_of_its_printer() {
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (out, readings) = quire_ipp(&["--cups", &server]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(readings.len(), 1, "one queue: {readings:?}");
-        let r = &readings[0];
-        assert_eq!(r["file"], format!("ipp://{server}/printers/office"));
-        if r["status"]["errors"] == serde_json::json!(["low-toner"]) {
-            let alerts: Vec<&str> = r["alerts"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter_map(|a| a["description"].as_str())
-                .collect();
-            assert!(alerts.contains(&"toner-low-report"), "{alerts:?}");
-            break;
+        let (_, readings) = quire_ipp(&["--cups", &server]);
+        if readings[0]["status"]["errors"] == serde_json::json!(["low-toner"]) {
+            return (printer, cups, server);
         }
         assert!(
             Instant::now() < deadline,
-            "CUPS never relayed the printer's toner-low: {r}"
+            "CUPS never relayed the printer's toner-low: {readings:?}"
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+#[test]
+fn every_queue_of_a_cups_server_is_read_with_what_cups_knows_of_its_printer() {
+    let dir = scratch("ipp-cups");
+    let (_printer, _cups, server) = cups_sharing_a_printer_low_on_toner(&dir);
+    let (out, readings) = quire_ipp(&["--cups", &server]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(readings.len(), 1, "one queue: {readings:?}");
+    let r = &readings[0];
+    assert_eq!(r["file"], format!("ipp://{server}/printers/office"));
+    assert_eq!(r["status"]["errors"], serde_json::json!(["low-toner"]));
+    let alerts: Vec<&str> = r["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["description"].as_str())
+        .collect();
+    assert!(alerts.contains(&"toner-low-report"), "{alerts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_files_the_queues_of_its_hosts_cups_server_with_its_first_site() {
+    let dir = scratch("ipp-agent");
+    let (_printer, _cups, cups) = cups_sharing_a_printer_low_on_toner(&dir);
+    let db = quire_testdb::sqlite();
+    let listen = SocketAddr::from(([127, 155, 1, 1], 0));
+    let running = common::server(&dir.join("server"), listen, &db.url)
+        .start()
+        .await
+        .unwrap();
+    let dealer = Dealer::login(&running).await;
+    // A site with no range: an office whose only printers hang off the agent's host.
+    let (account, site) = dealer.account_with_site(&running).await;
+    let key = dealer.enrollment_key(account).await;
+    let agent_dir = dir.join("agent");
+    let url = format!("https://{}", running.address);
+    Agent::enroll(&agent_dir, &url, &key, Some(&running.certificate_sha256))
+        .await
+        .unwrap();
+    let agent = Agent::open(AgentOptions {
+        cups: Some(cups.clone()),
+        ..AgentOptions::new(&agent_dir)
+    })
+    .await
+    .unwrap();
+
+    let once = agent.run_once().await.unwrap();
+    let failures: Vec<&String> = once.cycles.iter().flat_map(|c| &c.failures).collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    let delivery = once.delivery.unwrap();
+    assert_eq!(
+        delivery.filed, 2,
+        "one queue, meters & supplies and alerts: {delivery:?}"
+    );
+
+    let devices = dealer.call(Method::GET, "/api/v1/devices", None).await;
+    let devices = devices.as_array().unwrap();
+    assert_eq!(devices.len(), 1, "{devices:?}");
+    let office = &devices[0];
+    assert_eq!(office["site-id"], site);
+    assert_eq!(
+        office["addresses"][0]["address"],
+        format!("ipp://{cups}/printers/office")
+    );
+    let id = office["id"].as_i64().unwrap();
+    let readings = dealer
+        .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
+        .await;
+    let readings = readings.as_array().unwrap();
+    assert_eq!(readings.len(), 2, "{readings:?}");
+    for reading in readings {
+        assert_eq!(reading["strategy"]["name"], "ipp", "{reading}");
+        assert_eq!(
+            reading["reading"]["status"]["errors"],
+            serde_json::json!(["low-toner"])
+        );
+    }
+    running.stop().await;
 }
 
 #[test]

@@ -168,3 +168,74 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn explain_names_the_family_chosen_and_the_candidates_it_beat() {
+    // A Toshiba built on a Lexmark engine answers with Lexmark's sysObjectID;
+    // the Toshiba family must win it by its sysDescr, and --explain must say so.
+    let estudio = fixtures().join("recorded/librenms/toshiba-tec_estudio305.snmprec");
+    let unknown = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/strategy/sample.snmprec");
+    let out = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["replay", "--explain", "--format", "json"])
+        .args([&estudio, &unknown])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let readings: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(readings[0]["strategy"]["name"], "toshiba");
+    assert_eq!(readings[1]["strategy"]["name"], "printer-mib");
+    let explained = String::from_utf8_lossy(&out.stderr);
+    let line = |needle: &str| {
+        explained
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?} in:\n{explained}"))
+    };
+    assert!(line("toshiba@0.1.0 chosen because").contains("sysDescr contains \"TOSHIBA\""));
+    assert!(line("lexmark@0.1.0 (sysObjectID starts with 1.3.6.1.4.1.641)").ends_with("declined"));
+    assert!(line("sample.snmprec").contains("no strategy claimed the device"));
+}
+
+#[test]
+fn the_embedded_web_server_family_reads_its_pages_from_the_exchange_log() {
+    // An HP inkjet whose SNMP has no page counters: hp-ews claims it over hp
+    // and reads the LEDM pages replayed from hp_ews_envy.exchanges.jsonl.
+    // Expected values are those written in fixtures/derived/hp_ews_envy/*.xml.
+    let envy = fixtures().join("derived/hp_ews_envy.snmprec");
+    let (code, readings, stderr) = replay(&["--explain"], &[envy]);
+    assert_eq!(code, 0, "{stderr}");
+    let r = &readings[0];
+    assert_eq!(r["strategy"]["name"], "hp-ews", "{stderr}");
+    assert!(
+        stderr.contains("hp@0.1.0 (sysObjectID starts with 1.3.6.1.4.1.11.2.3.9): scored 110"),
+        "{stderr}"
+    );
+    assert_eq!(
+        r["identity"]["model"],
+        "ENVY 6000 All-in-One Printer series"
+    );
+    assert_eq!(r["identity"]["serial"], "TH00Q0000X");
+    let counters = &r["counters"];
+    for (name, value) in [
+        ("total", 1250),
+        ("mono", 800),
+        ("color", 450),
+        ("duplex", 120),
+        ("scan", 310),
+        ("copy", 95),
+    ] {
+        assert_eq!(counters[name], value, "{name}");
+    }
+    let supplies = r["supplies"].as_array().unwrap();
+    assert_eq!(
+        supplies.len(),
+        2,
+        "the printhead is no supply: {supplies:?}"
+    );
+    assert_eq!(supplies[0]["percent"], 62);
+    assert_eq!(supplies[0]["part_number"], "3YM56A");
+    assert_eq!(supplies[0]["serial"], "0000A1B2C3");
+    assert_eq!(supplies[1]["color"], "cyan");
+    assert_eq!(supplies[1]["state"], "low");
+    assert!(supplies[1]["percent"].is_null());
+}

@@ -1,0 +1,78 @@
+//! A dealer's side of the tests that run a server in process: the server, the
+//! administrator's login, and an account with a site and an enrollment key set
+//! up through the REST API as the console would.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use hyper::Method;
+use quire_server::client::Client;
+use quire_server::{Running, Server};
+use serde_json::{Value, json};
+
+pub const ADMIN_PASSWORD: &str = "end-to-end admin";
+
+pub struct Dealer {
+    pub client: Client,
+    pub token: String,
+}
+
+impl Dealer {
+    pub async fn login(running: &Running) -> Dealer {
+        let client = running.client();
+        let token = client.login("admin", ADMIN_PASSWORD).await.unwrap();
+        Dealer { client, token }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        self.client
+            .json(method, path, Some(&self.token), body.as_ref())
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// An account "Acme" under the main dealer with one site, "Head office".
+    /// Returns (account, site).
+    pub async fn account_with_site(&self, running: &Running) -> (i64, i64) {
+        let account = self
+            .call(
+                Method::POST,
+                "/api/v1/accounts",
+                Some(json!({"name": "Acme", "parent-id": running.main_dealer.0})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let site = self
+            .call(
+                Method::POST,
+                &format!("/api/v1/accounts/{account}/sites"),
+                Some(json!({"name": "Head office"})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        (account, site)
+    }
+
+    /// A single-use enrollment key for an agent of `account`.
+    pub async fn enrollment_key(&self, account: i64) -> String {
+        self.call(
+            Method::POST,
+            &format!("/api/v1/accounts/{account}/enrollment-keys"),
+            Some(json!({"valid-hours": 1})),
+        )
+        .await["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+pub fn server(data: &Path, listen: SocketAddr, database: &str) -> Server {
+    let mut server = Server::new(data);
+    server.listen = listen;
+    server.database = Some(database.to_owned());
+    server.admin_password = Some(ADMIN_PASSWORD.to_owned());
+    server
+}
