@@ -33,6 +33,23 @@ pub fn service_call_assessment(minutes: u32) -> Assessment {
     assessment("service-call", Device, Critical, Technician, true, minutes)
 }
 
+/// The standard assessment, except for an alert whose description
+/// `service_minutes` recognises as one of the maker's service codes: then a
+/// technician's visit of the minutes it gives. Makers write their codes
+/// differently (`SC542`, `C6000`, `E000-0001`); what follows from one does not.
+pub fn assessment_by_service_code(
+    input: &ErrorInput,
+    service_minutes: impl Fn(&str) -> Option<u32>,
+) -> Assessment {
+    match input {
+        ErrorInput::Alert(alert) => match alert.description.as_deref().and_then(service_minutes) {
+            Some(minutes) => service_call_assessment(minutes),
+            None => standard_assessment(input),
+        },
+        ErrorInput::State(_) => standard_assessment(input),
+    }
+}
+
 fn assessment(
     state: &str,
     group: ErrorGroup,

@@ -95,7 +95,7 @@ pub mod standard;
 mod strategy;
 mod value;
 
-pub use assess::{service_call_assessment, standard_assessment};
+pub use assess::{assessment_by_service_code, service_call_assessment, standard_assessment};
 pub use bindings::quire::device::http::{
     Method as HttpMethod, Request as HttpRequest, Response as HttpResponse,
 };

@@ -170,6 +170,17 @@ pub fn set_counter(reading: &mut Reading, name: &str, value: u64) {
     }
 }
 
+impl Reading {
+    /// The counter called `name`, if the reading has it: what a dealer's meter read
+    /// looks up, and what a strategy's tests assert.
+    pub fn counter(&self, name: &str) -> Option<u64> {
+        self.counters
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,8 +46,7 @@
 use quire_plugins_sdk::standard::{self, device_id_field, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, SnmpValue, Strategy, StrategyError,
-    StrategyInfo, Supply, SupplyState, register_strategy, service_call_assessment,
-    standard_assessment,
+    StrategyInfo, Supply, SupplyState, assessment_by_service_code, register_strategy,
 };
 
 const BRM_DNS_PRINTER_NAME: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 4, 3, 2435, 5, 13, 3, 0];
@@ -112,14 +111,7 @@ impl Strategy for Brother {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert)
-                if alert.description.as_deref().is_some_and(is_machine_fault) =>
-            {
-                service_call_assessment(60)
-            }
-            _ => standard_assessment(input),
-        }
+        assessment_by_service_code(input, |text| is_machine_fault(text).then_some(60))
     }
 }
 

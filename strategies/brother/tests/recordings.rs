@@ -18,14 +18,6 @@ fn read(relative: &str) -> Reading {
     read_cycle(relative, Cycle::Discovery)
 }
 
-fn counter(reading: &Reading, name: &str) -> Option<u64> {
-    reading
-        .counters
-        .iter()
-        .find(|c| c.name == name)
-        .map(|c| c.value)
-}
-
 #[test]
 fn mfc_l2710dw_takes_its_model_from_the_mdns_name_not_the_stale_device_id() {
     let r = read("recorded/librenms/brother.snmprec");
@@ -48,7 +40,7 @@ fn hl_5370dw_reads_status_code_zero_as_toner_present() {
     assert_eq!(r.identity.model.as_deref(), Some("HL-5370DW"));
     assert_eq!(r.identity.serial.as_deref(), Some("B9J154306"));
     assert_eq!(r.identity.firmware.as_deref(), Some("1.01"));
-    assert_eq!(counter(&r, "total"), Some(7_792));
+    assert_eq!(r.counter("total"), Some(7_792));
     let states: Vec<_> = r.supplies.iter().map(|s| s.state).collect();
     assert_eq!(
         states,
@@ -62,9 +54,9 @@ fn hl_5370dw_reads_status_code_zero_as_toner_present() {
 #[test]
 fn counters_come_from_the_brinfocounter_blob() {
     let r = read("derived/brother_counters.snmprec");
-    assert_eq!(counter(&r, "total"), Some(12_000));
-    assert_eq!(counter(&r, "mono"), Some(8_000));
-    assert_eq!(counter(&r, "color"), Some(4_000));
+    assert_eq!(r.counter("total"), Some(12_000));
+    assert_eq!(r.counter("mono"), Some(8_000));
+    assert_eq!(r.counter("color"), Some(4_000));
     assert_eq!(r.counters.len(), 3, "{:?}", r.counters);
     assert_eq!(r.identity.model.as_deref(), Some("MFC-L8690CDW"));
     assert_eq!(r.identity.serial.as_deref(), Some("E78123A9N123456"));

@@ -40,8 +40,8 @@
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, DeviceAlert, ErrorInput, MatchRule, Reading, SnmpValue, Strategy,
-    StrategyError, StrategyInfo, Supply, SupplyState, printer_mib, register_strategy,
-    service_call_assessment, standard_assessment,
+    StrategyError, StrategyInfo, Supply, SupplyState, assessment_by_service_code, printer_mib,
+    register_strategy,
 };
 
 const CAN_PD_INFO_PRODUCT_NAME: &[u32] = &[1, 3, 6, 1, 4, 1, 1602, 1, 1, 1, 1, 0];
@@ -121,14 +121,7 @@ impl Strategy for Canon {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert)
-                if alert.description.as_deref().is_some_and(has_error_code) =>
-            {
-                service_call_assessment(90)
-            }
-            _ => standard_assessment(input),
-        }
+        assessment_by_service_code(input, |text| has_error_code(text).then_some(90))
     }
 }
 

@@ -21,14 +21,6 @@ fn read(relative: &str) -> Reading {
     read_cycle(relative, Cycle::Discovery)
 }
 
-fn counter(reading: &Reading, name: &str) -> Option<u64> {
-    reading
-        .counters
-        .iter()
-        .find(|c| c.name == name)
-        .map(|c| c.value)
-}
-
 fn percents(reading: &Reading) -> Vec<Option<u8>> {
     reading.supplies.iter().map(|s| s.percent).collect()
 }
@@ -52,7 +44,7 @@ fn tm5300_large_format_reads_its_inks_and_life_count() {
     assert_eq!(r.identity.model.as_deref(), Some("TM-5300"));
     assert_eq!(r.identity.firmware.as_deref(), Some("01.21"));
     assert_eq!(r.identity.serial, None);
-    assert_eq!(counter(&r, "total"), Some(21_588));
+    assert_eq!(r.counter("total"), Some(21_588));
     assert_eq!(
         percents(&r),
         [Some(80), Some(100), Some(60), Some(80), Some(70), Some(90)]
@@ -83,7 +75,7 @@ fn counters_come_by_counter_id() {
         ("scan", 7_000),
     ];
     for (name, value) in expected {
-        assert_eq!(counter(&r, name), Some(value), "{name}");
+        assert_eq!(r.counter(name), Some(value), "{name}");
     }
     // Id 102 is not one Quire names; the generic life count (48000) is replaced.
     assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);

@@ -20,14 +20,6 @@ fn read(relative: &str) -> Reading {
     read_cycle(relative, Cycle::Discovery)
 }
 
-fn counter(reading: &Reading, name: &str) -> Option<u64> {
-    reading
-        .counters
-        .iter()
-        .find(|c| c.name == name)
-        .map(|c| c.value)
-}
-
 fn percents(reading: &Reading) -> Vec<Option<u8>> {
     reading.supplies.iter().map(|s| s.percent).collect()
 }
@@ -67,7 +59,7 @@ fn sc_t3405_reads_its_private_model_serial_and_printer_firmware() {
     assert_eq!(r.identity.serial.as_deref(), Some("X8G9000415"));
     // Row 1 of the firmware table is named "Printer FW"; row 3 is the network's 16.52.
     assert_eq!(r.identity.firmware.as_deref(), Some("EQ22M3"));
-    assert_eq!(counter(&r, "total"), Some(145));
+    assert_eq!(r.counter("total"), Some(145));
     assert_eq!(
         percents(&r),
         [Some(83), Some(84), Some(84), Some(82), Some(67)]

@@ -91,8 +91,7 @@ pub use pages::{
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, HttpMethod, HttpRequest, LogLevel, MatchRule, Probe,
-    Reading, Strategy, StrategyError, StrategyInfo, register_strategy, service_call_assessment,
-    standard_assessment,
+    Reading, Strategy, StrategyError, StrategyInfo, assessment_by_service_code, register_strategy,
 };
 
 /// HP's PML `total-engine-page-count`: a device that has it is `hp`'s.
@@ -164,15 +163,7 @@ impl Strategy for HpEws {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert) => {
-                match alert.description.as_deref().and_then(service_minutes) {
-                    Some(minutes) => service_call_assessment(minutes),
-                    None => standard_assessment(input),
-                }
-            }
-            ErrorInput::State(_) => standard_assessment(input),
-        }
+        assessment_by_service_code(input, service_minutes)
     }
 }
 
@@ -230,6 +221,7 @@ pub fn service_minutes(alert_id: &str) -> Option<u32> {
 mod tests {
     use super::*;
     use quire_plugins_sdk::{AlertSeverity, DeviceAlert};
+    use quire_plugins_sdk::{service_call_assessment, standard_assessment};
 
     fn alert(description: &str) -> ErrorInput {
         ErrorInput::Alert(DeviceAlert {

@@ -48,7 +48,7 @@
 use quire_plugins_sdk::standard::{self, device_id_field, set_counter, strip_maker};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, SnmpValue, Strategy, StrategyError,
-    StrategyInfo, Supply, register_strategy, service_call_assessment, standard_assessment,
+    StrategyInfo, Supply, assessment_by_service_code, register_strategy,
 };
 
 const GD_STATUS_ID: &[u32] = &[1, 3, 6, 1, 4, 1, 11, 2, 3, 9, 1, 1, 7, 0];
@@ -142,13 +142,7 @@ impl Strategy for Hp {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert) => match alert.description.as_deref().and_then(service_code) {
-                Some(minutes) => service_call_assessment(minutes),
-                None => standard_assessment(input),
-            },
-            ErrorInput::State(_) => standard_assessment(input),
-        }
+        assessment_by_service_code(input, service_code)
     }
 }
 
@@ -241,6 +235,7 @@ fn service_code(text: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::{service_call_assessment, standard_assessment};
 
     #[test]
     fn pml_strings_lose_their_leading_control_bytes() {

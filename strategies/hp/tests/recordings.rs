@@ -18,14 +18,6 @@ fn read(relative: &str) -> Reading {
     read_for(relative, Cycle::Discovery)
 }
 
-fn counter(reading: &Reading, name: &str) -> Option<u64> {
-    reading
-        .counters
-        .iter()
-        .find(|c| c.name == name)
-        .map(|c| c.value)
-}
-
 fn percents(reading: &Reading) -> Vec<(u32, Option<u8>)> {
     reading
         .supplies
@@ -76,7 +68,7 @@ fn m130nw_reads_pml_serial_firmware_and_engine_counters() {
         ("scan", 1_190),
     ];
     for (name, value) in expected {
-        assert_eq!(counter(&r, name), Some(value), "{name}");
+        assert_eq!(r.counter(name), Some(value), "{name}");
     }
     assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
     assert_eq!(percents(&r), [(1, Some(28)), (5, Some(71))]);
@@ -109,7 +101,7 @@ fn engine_counts_replace_the_generic_total_and_odd_values_are_skipped() {
         ("duplex", 1_200),
     ];
     for (name, value) in expected {
-        assert_eq!(counter(&r, name), Some(value), "{name}");
+        assert_eq!(r.counter(name), Some(value), "{name}");
     }
     assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
     assert_eq!(r.identity.model.as_deref(), Some("Color LaserJet MFP M577"));

@@ -32,7 +32,7 @@
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, register_strategy, service_call_assessment, standard_assessment,
+    StrategyInfo, assessment_by_service_code, register_strategy,
 };
 
 const KM_MODEL: &[u32] = &[1, 3, 6, 1, 4, 1, 18334, 1, 1, 1, 1, 6, 2, 1, 0];
@@ -109,14 +109,7 @@ impl Strategy for KonicaMinolta {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert)
-                if alert.description.as_deref().is_some_and(is_trouble_code) =>
-            {
-                service_call_assessment(90)
-            }
-            _ => standard_assessment(input),
-        }
+        assessment_by_service_code(input, |text| is_trouble_code(text).then_some(90))
     }
 }
 

@@ -18,14 +18,6 @@ fn read(relative: &str) -> Reading {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn counter(reading: &Reading, name: &str) -> Option<u64> {
-    reading
-        .counters
-        .iter()
-        .find(|c| c.name == name)
-        .map(|c| c.value)
-}
-
 #[test]
 fn bizhub_c3110_takes_the_private_model_and_firmware() {
     let r = read("recorded/librenms/konica.snmprec");
@@ -83,10 +75,10 @@ fn counters_by_function_and_colour_and_the_device_total() {
         ("color", 8_000),
     ];
     for (name, value) in expected {
-        assert_eq!(counter(&r, name), Some(value), "{name}");
+        assert_eq!(r.counter(name), Some(value), "{name}");
     }
     // The scan count is -1: skipped, not wrapped.
-    assert_eq!(counter(&r, "scan"), None);
+    assert_eq!(r.counter("scan"), None);
     assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
     assert_eq!(r.identity.model.as_deref(), Some("bizhub C300i"));
     assert_eq!(r.identity.firmware.as_deref(), Some("G00-R9"));

@@ -43,7 +43,7 @@
 use quire_plugins_sdk::standard::{self, device_id_field, first_text, set_counter, strip_maker};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, register_strategy, service_call_assessment, standard_assessment,
+    StrategyInfo, assessment_by_service_code, register_strategy,
 };
 
 const KCPRT_GENERAL_MODEL_NAME: &[u32] = &[1, 3, 6, 1, 4, 1, 1347, 43, 5, 1, 1, 1];
@@ -115,14 +115,7 @@ impl Strategy for Kyocera {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert)
-                if alert.description.as_deref().is_some_and(is_service_call) =>
-            {
-                service_call_assessment(90)
-            }
-            _ => standard_assessment(input),
-        }
+        assessment_by_service_code(input, |text| is_service_call(text).then_some(90))
     }
 }
 

@@ -20,14 +20,6 @@ fn read(relative: &str) -> Reading {
     replay_file::<Kyocera>(&fixture(relative), Cycle::Discovery).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn counter(reading: &Reading, name: &str) -> Option<u64> {
-    reading
-        .counters
-        .iter()
-        .find(|c| c.name == name)
-        .map(|c| c.value)
-}
-
 #[test]
 fn fs_1028mfp_reads_its_private_model_serial_and_firmware() {
     let r = read("recorded/librenms/kyocera.snmprec");
@@ -44,7 +36,7 @@ fn utax_keeps_its_brand_on_a_kyocera_engine() {
     assert_eq!(r.identity.model.as_deref(), Some("P-4532DN"));
     assert_eq!(r.identity.serial.as_deref(), Some("R9L0309954"));
     assert_eq!(r.identity.firmware.as_deref(), Some("2TP_S000.003.402"));
-    assert_eq!(counter(&r, "total"), Some(427));
+    assert_eq!(r.counter("total"), Some(427));
     // PK-3010S 5340 of 6000 is 89 %; the waste box's -3 is "some remaining".
     assert_eq!(r.supplies[0].percent, Some(89));
     assert_eq!(r.supplies[1].state, SupplyState::SomeRemaining);
@@ -57,7 +49,7 @@ fn ecosys_p2040dw_reads_identity_total_and_supplies() {
     assert_eq!(r.identity.model.as_deref(), Some("ECOSYS P2040dw"));
     assert_eq!(r.identity.serial.as_deref(), Some("VD21457943"));
     assert_eq!(r.identity.firmware.as_deref(), Some("2RX_3000.002.503"));
-    assert_eq!(counter(&r, "total"), Some(7432));
+    assert_eq!(r.counter("total"), Some(7432));
     // No 1347.42.3 subtree on this model: only the life count.
     assert_eq!(r.counters.len(), 1, "{:?}", r.counters);
     // TK-1162 7056 of 7200 is 98 %.
@@ -95,7 +87,7 @@ fn counters_come_by_function_and_colour_and_add_up() {
         ("scan", 2_500 + 600 + 1_200),
     ];
     for (name, value) in expected {
-        assert_eq!(counter(&r, name), Some(value), "{name}");
+        assert_eq!(r.counter(name), Some(value), "{name}");
     }
     assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
     assert_eq!(r.identity.model.as_deref(), Some("TASKalfa 2552ci"));

@@ -48,7 +48,7 @@
 use quire_plugins_sdk::standard::{self, MAKERS, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Probe, Reading, Strategy, StrategyError,
-    StrategyInfo, register_strategy, score_by_rules, service_call_assessment, standard_assessment,
+    StrategyInfo, assessment_by_service_code, register_strategy, score_by_rules,
 };
 
 const DEVICE_MODEL: &[u32] = &[1, 3, 6, 1, 4, 1, 641, 6, 2, 3, 1, 4, 1];
@@ -104,14 +104,7 @@ impl Strategy for Lexmark {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert)
-                if alert.description.as_deref().is_some_and(is_service_error) =>
-            {
-                service_call_assessment(90)
-            }
-            _ => standard_assessment(input),
-        }
+        assessment_by_service_code(input, |text| is_service_error(text).then_some(90))
     }
 }
 

@@ -23,7 +23,7 @@
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, SupplyState, register_strategy, service_call_assessment, standard_assessment,
+    StrategyInfo, SupplyState, assessment_by_service_code, register_strategy,
 };
 
 const RICOH_SYS_NAME: &[u32] = &[1, 3, 6, 1, 4, 1, 367, 3, 2, 1, 1, 1, 1, 0];
@@ -114,14 +114,7 @@ impl Strategy for Ricoh {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert)
-                if alert.description.as_deref().is_some_and(is_service_call) =>
-            {
-                service_call_assessment(120)
-            }
-            _ => standard_assessment(input),
-        }
+        assessment_by_service_code(input, |text| is_service_call(text).then_some(120))
     }
 }
 

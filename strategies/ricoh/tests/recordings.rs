@@ -14,14 +14,6 @@ fn read(relative: &str) -> Reading {
     replay_file::<Ricoh>(&path, Cycle::Discovery).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn counter(reading: &Reading, name: &str) -> Option<u64> {
-    reading
-        .counters
-        .iter()
-        .find(|c| c.name == name)
-        .map(|c| c.value)
-}
-
 #[test]
 fn aficio_mp_c3002_reads_its_private_model_serial_and_firmware() {
     let r = read("recorded/librenms/ricoh_mpc3002.snmprec");
@@ -29,7 +21,7 @@ fn aficio_mp_c3002_reads_its_private_model_serial_and_firmware() {
     assert_eq!(r.identity.model.as_deref(), Some("Aficio MP C3002"));
     assert_eq!(r.identity.serial.as_deref(), Some("W492KB03439"));
     assert_eq!(r.identity.firmware.as_deref(), Some("2.20"));
-    assert_eq!(counter(&r, "total"), Some(271_871));
+    assert_eq!(r.counter("total"), Some(271_871));
     let percents: Vec<_> = r.supplies.iter().map(|s| s.percent).collect();
     assert_eq!(
         percents,
@@ -73,7 +65,7 @@ fn counters_come_by_type_and_types_sharing_a_name_add_up() {
         ("copy", 46_000),
     ];
     for (name, value) in expected {
-        assert_eq!(counter(&r, name), Some(value), "{name}");
+        assert_eq!(r.counter(name), Some(value), "{name}");
     }
     assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
     assert_eq!(r.identity.serial.as_deref(), Some("C0000000001"));

@@ -29,7 +29,7 @@
 use quire_plugins_sdk::standard::{self, strip_maker};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, Supply, register_strategy, service_call_assessment, standard_assessment,
+    StrategyInfo, Supply, assessment_by_service_code, register_strategy,
 };
 
 /// What precedes a cartridge's serial in its description.
@@ -72,14 +72,7 @@ impl Strategy for Samsung {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert)
-                if alert.description.as_deref().is_some_and(has_service_code) =>
-            {
-                service_call_assessment(90)
-            }
-            _ => standard_assessment(input),
-        }
+        assessment_by_service_code(input, |text| has_service_code(text).then_some(90))
     }
 }
 

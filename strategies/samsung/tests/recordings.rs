@@ -17,14 +17,6 @@ fn read_cycle(relative: &str, cycle: Cycle) -> Reading {
     replay_file::<Samsung>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn counter(reading: &Reading, name: &str) -> Option<u64> {
-    reading
-        .counters
-        .iter()
-        .find(|c| c.name == name)
-        .map(|c| c.value)
-}
-
 #[test]
 fn m4080fx_reads_model_and_firmware_from_sysdescr_and_no_serial() {
     let r = read_cycle(M4080FX, Cycle::Discovery);
@@ -35,7 +27,7 @@ fn m4080fx_reads_model_and_firmware_from_sysdescr_and_no_serial() {
         Some("V11.01.03.04_02-27-2017")
     );
     assert_eq!(r.identity.serial, None);
-    assert_eq!(counter(&r, "total"), Some(22_934));
+    assert_eq!(r.counter("total"), Some(22_934));
     let percents: Vec<_> = r.supplies.iter().map(|s| s.percent).collect();
     assert_eq!(
         percents,

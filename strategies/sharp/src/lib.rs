@@ -37,7 +37,7 @@
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, register_strategy, service_call_assessment, standard_assessment,
+    StrategyInfo, assessment_by_service_code, register_strategy,
 };
 
 const SHARP_HARDWARE: &[u32] = &[1, 3, 6, 1, 4, 1, 2385, 2, 1, 3, 2, 1, 4, 13501, 1302, 1];
@@ -114,14 +114,7 @@ impl Strategy for Sharp {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert)
-                if alert.description.as_deref().is_some_and(is_service_code) =>
-            {
-                service_call_assessment(90)
-            }
-            _ => standard_assessment(input),
-        }
+        assessment_by_service_code(input, |text| is_service_code(text).then_some(90))
     }
 }
 

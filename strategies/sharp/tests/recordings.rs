@@ -17,14 +17,6 @@ fn read(relative: &str) -> Reading {
     replay_file::<Sharp>(&fixture(relative), Cycle::Discovery).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn counter(reading: &Reading, name: &str) -> Option<u64> {
-    reading
-        .counters
-        .iter()
-        .find(|c| c.name == name)
-        .map(|c| c.value)
-}
-
 #[test]
 fn mx_3570n_reads_identity_and_supplies() {
     let r = read("recorded/librenms/sharp.snmprec");
@@ -78,7 +70,7 @@ fn mx_3570n_counters_by_function_and_colour() {
         ("scan.color", 7_364), // e-mail/FTP; filing adds 0 and 0
     ];
     for (name, value) in expected {
-        assert_eq!(counter(&r, name), Some(value), "{name}");
+        assert_eq!(r.counter(name), Some(value), "{name}");
     }
     assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
     // The life count is the black & white and full colour totals together.
@@ -97,7 +89,7 @@ fn odd_counter_rows_are_skipped() {
         ("color", 500),
     ];
     for (name, value) in expected {
-        assert_eq!(counter(&r, name), Some(value), "{name}");
+        assert_eq!(r.counter(name), Some(value), "{name}");
     }
     assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
     assert_eq!(r.identity.model, None);

@@ -35,7 +35,7 @@
 use quire_plugins_sdk::standard::{self, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Probe, Reading, Strategy, StrategyError,
-    StrategyInfo, register_strategy, score_by_rules, service_call_assessment, standard_assessment,
+    StrategyInfo, assessment_by_service_code, register_strategy, score_by_rules,
 };
 
 const BCP_PRODUCT_NUMBER: &[u32] = &[1, 3, 6, 1, 4, 1, 1129, 1, 2, 1, 1, 1, 1, 1, 0];
@@ -97,14 +97,7 @@ impl Strategy for Toshiba {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert)
-                if alert.description.as_deref().is_some_and(is_service_call) =>
-            {
-                service_call_assessment(90)
-            }
-            _ => standard_assessment(input),
-        }
+        assessment_by_service_code(input, |text| is_service_call(text).then_some(90))
     }
 }
 

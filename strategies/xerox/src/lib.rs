@@ -43,7 +43,7 @@
 use quire_plugins_sdk::standard::{self, device_id_field, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, Supply, register_strategy, service_call_assessment, standard_assessment,
+    StrategyInfo, Supply, assessment_by_service_code, register_strategy,
 };
 
 const DEVICE_ID: &[u32] = &[1, 3, 6, 1, 4, 1, 253, 8, 51, 1, 2, 1, 20, 1];
@@ -130,12 +130,7 @@ impl Strategy for Xerox {
     }
 
     fn map_error(input: &ErrorInput) -> Assessment {
-        match input {
-            ErrorInput::Alert(alert) if alert.description.as_deref().is_some_and(is_fault) => {
-                service_call_assessment(90)
-            }
-            _ => standard_assessment(input),
-        }
+        assessment_by_service_code(input, |text| is_fault(text).then_some(90))
     }
 }
 

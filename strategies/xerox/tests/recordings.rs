@@ -18,14 +18,6 @@ fn read(relative: &str) -> Reading {
     read_for(relative, Cycle::Discovery)
 }
 
-fn counter(reading: &Reading, name: &str) -> Option<u64> {
-    reading
-        .counters
-        .iter()
-        .find(|c| c.name == name)
-        .map(|c| c.value)
-}
-
 fn percents(reading: &Reading) -> Vec<(u32, Option<u8>)> {
     reading
         .supplies
@@ -118,7 +110,7 @@ fn glpi_counters_add_up_and_odd_values_are_skipped() {
         ("copy", 6_000),
     ];
     for (name, value) in expected {
-        assert_eq!(counter(&r, name), Some(value), "{name}");
+        assert_eq!(r.counter(name), Some(value), "{name}");
     }
     assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
     assert_eq!(r.identity.model.as_deref(), Some("VersaLink C405"));
