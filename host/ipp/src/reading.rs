@@ -435,6 +435,48 @@ mod tests {
     }
 
     #[test]
+    fn impression_counters_where_a_printer_offers_them() {
+        use crate::codec::{Attribute, Group, Message, Value};
+        let attribute = |name: &str, values: Vec<Value>| Attribute {
+            name: name.into(),
+            values,
+        };
+        let message = Message {
+            version: (2, 0),
+            status: 0,
+            request_id: 1,
+            groups: vec![Group {
+                tag: 0x04,
+                attributes: vec![
+                    attribute("printer-impressions-completed", vec![Value::Integer(1250)]),
+                    attribute("printer-media-sheets-completed", vec![Value::Integer(900)]),
+                    attribute("printer-pages-completed", vec![Value::Integer(-1)]),
+                    attribute(
+                        "printer-impressions-completed-col",
+                        vec![Value::Collection(vec![
+                            attribute("monochrome", vec![Value::Integer(800)]),
+                            attribute("full-color", vec![Value::Integer(450)]),
+                            attribute("blank", vec![Value::Integer(3)]),
+                        ])],
+                    ),
+                ],
+            }],
+        };
+        let counters = counters(&message);
+        let named: Vec<(&str, u64)> = counters.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(
+            named,
+            [
+                ("color", 450),
+                ("mono", 800),
+                ("sheets", 900),
+                ("total", 1250)
+            ],
+            "a negative count is no count"
+        );
+    }
+
+    #[test]
     fn kebab_case_of_pwg_keywords() {
         assert_eq!(kebab("wasteToner"), "waste-toner");
         assert_eq!(kebab("toner"), "toner");
