@@ -120,21 +120,19 @@ async fn enrolled_agent(
         )
         .await;
     let key = dealer.enrollment_key(account).await;
-    let agent_dir = dir.join("agent");
-    let url = format!("https://{}", running.address);
-    Agent::enroll(&agent_dir, &url, &key, Some(&running.certificate_sha256))
-        .await
-        .unwrap();
-    let agent = Agent::open(AgentOptions {
-        snmp_port: SNMP_PORT,
-        client: ClientConfig {
-            timeout: Duration::from_millis(1500),
-            ..ClientConfig::default()
+    let agent = common::enrolled_agent(
+        running,
+        &key,
+        AgentOptions {
+            snmp_port: SNMP_PORT,
+            client: ClientConfig {
+                timeout: Duration::from_millis(1500),
+                ..ClientConfig::default()
+            },
+            ..AgentOptions::new(dir.join("agent"))
         },
-        ..AgentOptions::new(&agent_dir)
-    })
-    .await
-    .unwrap();
+    )
+    .await;
     (dealer, site, agent, key)
 }
 

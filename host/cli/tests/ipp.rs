@@ -15,7 +15,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use hyper::Method;
-use quire_agent::{Agent, AgentOptions};
+use quire_agent::AgentOptions;
 use serde_json::Value;
 
 mod common;
@@ -101,6 +101,16 @@ fn quire_ipp(args: &[&str]) -> (Output, Vec<Value>) {
     (out, readings)
 }
 
+/// The state reasons a reading lists as alerts.
+fn alert_descriptions(reading: &Value) -> Vec<&str> {
+    reading["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["description"].as_str())
+        .collect()
+}
+
 fn supply<'a>(reading: &'a Value, kind: &str) -> &'a Value {
     reading["supplies"]
         .as_array()
@@ -148,12 +158,7 @@ fn an_ipp_printer_reads_its_supplies_and_their_changes_and_a_dead_one_fails_alon
     assert_eq!(supply(r, "toner")["state"], "low");
     assert_eq!(supply(r, "waste-toner")["percent"], 96);
     assert_eq!(r["status"]["errors"], serde_json::json!(["low-toner"]));
-    let alerts: Vec<&str> = r["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|a| a["description"].as_str())
-        .collect();
+    let alerts = alert_descriptions(r);
     assert!(alerts.contains(&"toner-low-report"), "{alerts:?}");
 }
 
@@ -292,12 +297,7 @@ fn every_queue_of_a_cups_server_is_read_with_what_cups_knows_of_its_printer() {
     let r = &readings[0];
     assert_eq!(r["file"], format!("ipp://{server}/printers/office"));
     assert_eq!(r["status"]["errors"], serde_json::json!(["low-toner"]));
-    let alerts: Vec<&str> = r["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|a| a["description"].as_str())
-        .collect();
+    let alerts = alert_descriptions(r);
     assert!(alerts.contains(&"toner-low-report"), "{alerts:?}");
 }
 
@@ -315,17 +315,15 @@ async fn an_agent_files_the_queues_of_its_hosts_cups_server_with_its_first_site(
     // A site with no range: an office whose only printers hang off the agent's host.
     let (account, site) = dealer.account_with_site(&running).await;
     let key = dealer.enrollment_key(account).await;
-    let agent_dir = dir.join("agent");
-    let url = format!("https://{}", running.address);
-    Agent::enroll(&agent_dir, &url, &key, Some(&running.certificate_sha256))
-        .await
-        .unwrap();
-    let agent = Agent::open(AgentOptions {
-        cups: Some(cups.clone()),
-        ..AgentOptions::new(&agent_dir)
-    })
-    .await
-    .unwrap();
+    let agent = common::enrolled_agent(
+        &running,
+        &key,
+        AgentOptions {
+            cups: Some(cups.clone()),
+            ..AgentOptions::new(dir.join("agent"))
+        },
+    )
+    .await;
 
     let once = agent.run_once().await.unwrap();
     let failures: Vec<&String> = once.cycles.iter().flat_map(|c| &c.failures).collect();

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use hyper::Method;
+use quire_agent::{Agent, AgentOptions};
 use quire_server::client::Client;
 use quire_server::{Running, Server};
 use serde_json::{Value, json};
@@ -67,6 +68,21 @@ impl Dealer {
             .unwrap()
             .to_owned()
     }
+}
+
+/// An agent enrolled with `running` by `key` (the server's certificate pinned),
+/// opened in `options.data_dir` with `options`.
+pub async fn enrolled_agent(running: &Running, key: &str, options: AgentOptions) -> Agent {
+    let url = format!("https://{}", running.address);
+    Agent::enroll(
+        &options.data_dir,
+        &url,
+        key,
+        Some(&running.certificate_sha256),
+    )
+    .await
+    .unwrap();
+    Agent::open(options).await.unwrap()
 }
 
 pub fn server(data: &Path, listen: SocketAddr, database: &str) -> Server {
