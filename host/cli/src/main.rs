@@ -42,8 +42,11 @@ enum Command {
     /// Read recorded devices through the strategies, as if they were live.
     ///
     /// Each argument is a recording (`.snmprec` or `snmpwalk -On` output) or a
-    /// directory of them. A recording that cannot be read is reported and the
-    /// rest still print; the exit code is 1 when any failed.
+    /// directory of them. A device recorded through its web server or NPAP
+    /// only is replayed from its exchange log (`NAME.exchanges.jsonl`) with
+    /// `--strategy`, since there is no SNMP to choose one from. A recording
+    /// that cannot be read is reported and the rest still print; the exit
+    /// code is 1 when any failed.
     Replay {
         /// Recordings, or directories holding them.
         #[arg(required = true)]

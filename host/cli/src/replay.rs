@@ -87,6 +87,15 @@ async fn read_one(
     explain: bool,
 ) -> Outcome {
     let name = file.display().to_string();
+    if strategy.is_none() && exchanges_only(file) {
+        return Outcome::Failed {
+            file: name,
+            strategy: None,
+            error: "holds the device's web and NPAP exchanges only, no SNMP to choose a \
+                    strategy from; name one with --strategy"
+                .into(),
+        };
+    }
     let (transport, warnings) = match replay_transport(file) {
         Ok(replay) => replay,
         Err(error) => {
@@ -159,11 +168,31 @@ pub async fn read_device(
     }
 }
 
+/// Whether `file` is an exchange log named on its own: a device recorded
+/// through its web server (pages saved from a printer whose SNMP is off, or
+/// shared by another project) with no SNMP recording.
+fn exchanges_only(file: &Path) -> bool {
+    file.to_string_lossy().ends_with(EXCHANGES_SUFFIX)
+}
+
+const EXCHANGES_SUFFIX: &str = ".exchanges.jsonl";
+
 /// The recording at `file`, with its NPAP and HTTP exchanges when a log sits
 /// beside it (`printer.snmprec` + `printer.exchanges.jsonl`), and one warning
 /// per line of either that could not be read (file:line: why). A recording
-/// that cannot be read at all is the error.
+/// that cannot be read at all is the error. An exchange log given on its own
+/// replays with no SNMP object recorded.
 pub(crate) fn replay_transport(file: &Path) -> Result<(ReplayTransport, Vec<String>), String> {
+    if exchanges_only(file) {
+        let log = ExchangeLog::load_lenient(file).map_err(|e| e.to_string())?;
+        let warnings = log.problems.iter().map(ToString::to_string).collect();
+        let name = file.display().to_string();
+        let silent = Arc::new(Recording::new(name));
+        return Ok((
+            ReplayTransport::with_exchanges(silent, Arc::new(log.log)),
+            warnings,
+        ));
+    }
     let loaded = Recording::load_lenient(file).map_err(|e| e.to_string())?;
     let mut warnings: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
     let recording = Arc::new(loaded.recording);

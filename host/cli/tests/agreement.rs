@@ -301,3 +301,162 @@ fn readings_agree_with_the_peers_expected_values() {
         );
     }
 }
+
+/// Floor for the embedded-web-server family on aiohpprinter's recorded pages,
+/// over every field its tests state (model, the printer, scan, copy and fax
+/// counters, supply percentages, the device status): all 43 agree.
+const FLOOR_EWS: f64 = 100.0;
+
+/// HP's one-letter cartridge label codes, as aiohpprinter's `consumable_id`
+/// gives them; other codes (`CMY`) name the supply themselves.
+fn label_name(code: &str) -> &str {
+    match code {
+        "K" => "black",
+        "C" => "cyan",
+        "M" => "magenta",
+        "Y" => "yellow",
+        other => other,
+    }
+}
+
+#[test]
+fn web_page_readings_agree_with_aiohpprinters_expected_values() {
+    let set = recorded().join("aiohpprinter");
+    let mut printers: Vec<(String, PathBuf, Value)> = std::fs::read_dir(&set)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|dir| {
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            let expected: Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
+                    .unwrap();
+            (
+                name.clone(),
+                set.join(format!("{name}.exchanges.jsonl")),
+                expected,
+            )
+        })
+        .collect();
+    printers.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(printers.len(), 5, "the five recorded printers");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["replay", "--strategy", "hp-ews", "--format", "json"])
+        .args(printers.iter().map(|p| &p.1))
+        .output()
+        .unwrap();
+    let readings: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(readings.len(), printers.len());
+
+    // (field, aiohpprinter's section and key, Quire's counter)
+    let counters = [
+        ("total", "printer_usage", "total_impressions", "total"),
+        ("mono", "printer_usage", "monochrome_impressions", "mono"),
+        ("color", "printer_usage", "color_impressions", "color"),
+        ("duplex", "printer_usage", "duplex_sheets", "duplex"),
+        ("scan", "scanner_usage", "scan_images", "scan"),
+        ("copy", "copy_usage", "total_impressions", "copy"),
+        ("fax", "fax_usage", "total_impressions", "fax"),
+    ];
+    // printer → field → tally
+    let mut book: BTreeMap<String, BTreeMap<&str, Tally>> = BTreeMap::new();
+    for ((name, _, expected), ours) in printers.iter().zip(&readings) {
+        assert_eq!(ours["strategy"]["name"], "hp-ews", "{name}: {ours}");
+        let row = book.entry(name.clone()).or_default();
+        if let Some(m) = expected["device"]["make_and_model"].as_str() {
+            let got = ours["identity"]["model"].as_str();
+            row.entry("model")
+                .or_default()
+                .check(name, model_agrees(got, m, Some("HP")), || {
+                    format!("model {got:?}, expected {m:?}")
+                });
+        }
+        for (field, section, key, counter) in counters {
+            if let Some(want) = expected[section][key].as_u64() {
+                let got = ours["counters"][counter].as_u64();
+                row.entry(field)
+                    .or_default()
+                    .check(name, got == Some(want), || {
+                        format!("{counter} {got:?}, expected {want}")
+                    });
+            }
+        }
+        for consumable in expected["consumables"].as_array().into_iter().flatten() {
+            let Some(want) = consumable["percentage_level_remaining"].as_f64() else {
+                continue;
+            };
+            let label = label_name(consumable["consumable_id"].as_str().unwrap_or_default());
+            let found = ours["supplies"].as_array().into_iter().flatten().find(|s| {
+                s["description"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with(&format!("{label} ")))
+            });
+            let got = found.and_then(|s| s["percent"].as_f64());
+            row.entry("supply percent")
+                .or_default()
+                .check(name, got == Some(want), || {
+                    format!("supply {label}: percent {got:?}, expected {want}")
+                });
+        }
+        if let Some(want) = expected["status"]["device_status"].as_str() {
+            let console = ours["status"]["console"].as_str().unwrap_or_default();
+            row.entry("status").or_default().check(
+                name,
+                console.lines().any(|l| l.eq_ignore_ascii_case(want)),
+                || format!("status lines {console:?}, expected {want:?}"),
+            );
+        }
+    }
+
+    let fields = [
+        "model",
+        "total",
+        "mono",
+        "color",
+        "duplex",
+        "scan",
+        "copy",
+        "fax",
+        "supply percent",
+        "status",
+    ];
+    println!(
+        "\nhp-ews on aiohpprinter's recorded pages: agreement with its expected.json (agree/of)"
+    );
+    print!("{:<40}", "printer");
+    for field in fields {
+        print!(" {field:>8}");
+    }
+    println!();
+    let mut all = Tally::default();
+    for (printer, row) in &book {
+        print!("{printer:<40}");
+        for field in fields {
+            let cell = row
+                .get(field)
+                .map_or("-".into(), |t| format!("{}/{}", t.agree, t.total));
+            print!(" {cell:>8}");
+        }
+        println!();
+        for t in row.values() {
+            all.agree += t.agree;
+            all.total += t.total;
+            all.misses.extend(t.misses.iter().cloned());
+        }
+    }
+    println!(
+        "all fields: {}/{} ({:.1}%)",
+        all.agree,
+        all.total,
+        all.percent()
+    );
+    for miss in &all.misses {
+        println!("  {miss}");
+    }
+    assert!(
+        all.percent() >= FLOOR_EWS,
+        "{:.1}% is under the floor of {FLOOR_EWS}%",
+        all.percent()
+    );
+}

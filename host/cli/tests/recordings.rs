@@ -239,3 +239,75 @@ fn the_embedded_web_server_family_reads_its_pages_from_the_exchange_log() {
     assert_eq!(supplies[1]["state"], "low");
     assert!(supplies[1]["percent"].is_null());
 }
+
+/// The exchange logs of aiohpprinter's recorded printers, one per printer.
+fn recorded_web_pages() -> Vec<PathBuf> {
+    let dir = fixtures().join("recorded/aiohpprinter");
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".exchanges.jsonl"))
+        .collect();
+    logs.sort();
+    logs
+}
+
+#[test]
+fn the_recorded_web_pages_are_served_byte_for_byte() {
+    // The logs are generated from the recorded pages by
+    // scripts/ledm-pages-to-exchanges; each answer must be its page unchanged.
+    let logs = recorded_web_pages();
+    assert_eq!(logs.len(), 5);
+    for log in &logs {
+        let folder = PathBuf::from(log.to_string_lossy().replace(".exchanges.jsonl", ""));
+        let loaded = quire_plugins::ExchangeLog::load_lenient(log).unwrap();
+        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+        let exchanges = loaded.log.exchanges();
+        assert!(!exchanges.is_empty(), "{}", log.display());
+        for exchange in exchanges {
+            let quire_plugins::Exchange::Http { request, answer } = exchange else {
+                panic!("{}: only web pages were recorded", log.display());
+            };
+            let page = folder.join(request.path.trim_start_matches("/DevMgmt/"));
+            let body = &answer.as_ref().unwrap().body;
+            assert_eq!(
+                body,
+                &std::fs::read(&page).unwrap(),
+                "{} differs from {}",
+                request.path,
+                page.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_recorded_web_pages_replay_through_hp_ews_and_match_their_snapshots() {
+    let logs = recorded_web_pages();
+    let (code, readings, stderr) = replay(&["--strategy", "hp-ews"], &logs);
+    assert_eq!(code, 0, "replay failed: {stderr}");
+    assert_eq!(readings.len(), logs.len());
+    for reading in &readings {
+        let file = reading["file"].as_str().unwrap().to_owned();
+        assert_eq!(reading["strategy"]["name"], "hp-ews", "{file}");
+        let printer = stem(&file).trim_end_matches(".exchanges").to_owned();
+        let mut shown = reading.clone();
+        shown["file"] = Value::String(printer.clone());
+        insta::with_settings!({
+            snapshot_path => fixtures().join("snapshots"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_json_snapshot!(format!("hp-ews_{printer}"), shown);
+        });
+    }
+
+    // Without SNMP there is nothing to choose a strategy from: the log
+    // fails alone, saying so, and the recording beside it still reads.
+    let kyocera = fixtures().join("recorded/librenms/kyocera.snmprec");
+    let (code, readings, _) = replay(&[], &[logs[0].clone(), kyocera]);
+    assert_eq!(code, 1);
+    let error = readings[0]["error"].as_str().unwrap();
+    assert!(error.contains("name one with --strategy"), "{error}");
+    assert!(readings[1].get("error").is_none(), "{}", readings[1]);
+}

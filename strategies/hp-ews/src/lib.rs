@@ -38,16 +38,23 @@
 //!   `ConsumablePercentageLevelRemaining` (0–100, max 100, unit percent), else
 //!   the state from `ConsumableLifeState/MeasuredQuantityState`
 //!   (`ok`/`low`/`veryLow`/`out`); part number `ProductNumber`, else
-//!   `ConsumableSelectibilityNumber` (HPLIP prefers the product number too);
+//!   `ConsumableSelectibilityNumber` (HPLIP prefers the product number too)
+//!   unless it has a space, as `INSTANT INK` for subscription cartridges;
 //!   serial from the `SerialNumber` directly inside the `ConsumableInfo`
 //!   (the one under `PreviousCartridgeData` is the last cartridge's). These
 //!   replace the Printer-MIB supplies when the page gave at least one.
 //! - `ProductStatusDyn` (not in the meters cycle): every
 //!   `Status/StatusCategory` (`ready`, `inPowerSave`, `cartridgeLow`, ...) as a
-//!   console line, and each `AlertTable/Alert` with a `ProductStatusAlertID`
-//!   as an alert (code 1 `other`, description the id, `Severity` `Error` →
-//!   critical, `Warning` → warning, else other). Each replaces the standard
-//!   value when the page gave one.
+//!   console line; the categories whose meaning is known as device and
+//!   printer status where SNMP gave none, and as error bits beside SNMP's
+//!   (`ready` and
+//!   `inPowerSave` running and idle, `processing` printing, `trayEmpty` a
+//!   warning with no paper, `cartridgeLow` a warning with low toner,
+//!   `hardError` down with service requested); and each `AlertTable/Alert`
+//!   with a `ProductStatusAlertID` as an alert (code 1 `other`, description
+//!   the id with the supply or tray from `AlertDetails`, `Severity` `Error` →
+//!   critical, `Warning` → warning, else other). Console and alerts replace
+//!   the standard values when the page gave them.
 //!
 //! # Sources
 //!
@@ -74,6 +81,13 @@
 //! `ScannerEngineSubunit/ScanImages`, `FaxApplicationSubunit/TotalImpressions`,
 //! `psdyn:AlertTable/psdyn:Alert` with `ad:ProductStatusAlertID`,
 //! `ad:Severity` (`Error`/`Warning`/`Info`).
+//!
+//! Confirmed on the pages five real printers served, recorded by
+//! aiohpprinter (Apache-2.0) in `fixtures/recorded/aiohpprinter/`: every
+//! element above, `AlertDetails` (`AlertDetailsMarkerColor`,
+//! `AlertDetailsConsumableTypeEnum`, `AlertDetailsInputBin`), the status
+//! categories `inPowerSave` and `trayEmpty`, and `INSTANT INK` as the
+//! selectability number of subscription cartridges.
 //!
 //! Unconfirmed, so left out: the meaning of `ConsumableStation` as an index
 //! (it starts at 0 and is absent on some models; supplies are numbered by
@@ -154,6 +168,13 @@ impl Strategy for HpEws {
         {
             if status.console.is_some() {
                 reading.status.console = status.console;
+            }
+            reading.status.device = reading.status.device.or(status.device);
+            reading.status.printer = reading.status.printer.or(status.printer);
+            for error in status.errors {
+                if !reading.status.errors.contains(&error) {
+                    reading.status.errors.push(error);
+                }
             }
             if !status.alerts.is_empty() {
                 reading.alerts = status.alerts;

@@ -4,7 +4,9 @@
 //! simply absent.
 
 use quire_plugins_sdk::printer_mib::{supply_percent, supply_state};
-use quire_plugins_sdk::{AlertSeverity, DeviceAlert, Supply, SupplyState};
+use quire_plugins_sdk::{
+    AlertSeverity, DeviceAlert, DeviceStatus, ErrorState, PrinterStatus, Supply, SupplyState,
+};
 
 use crate::xml::{self, Element};
 
@@ -146,10 +148,19 @@ fn consumable(info: Element<'_>) -> Option<Supply> {
         percent: supply_percent(level.map(i64::from), max.map(i64::from)),
         state,
         serial: info.text_at(&["SerialNumber"]),
-        part_number: info
-            .text_at(&["ProductNumber"])
-            .or_else(|| info.text_at(&["ConsumableSelectibilityNumber"])),
+        part_number: info.text_at(&["ProductNumber"]).or_else(|| {
+            info.text_at(&["ConsumableSelectibilityNumber"])
+                .filter(|number| is_part_number(number))
+        }),
     })
+}
+
+/// Whether a selectability number names a cartridge to order: `207X` does;
+/// `INSTANT INK`, which the recorded ENVY 7830 and OfficeJet Pro 9022e give
+/// for subscription cartridges, names HP's service, not a part. Part numbers
+/// have no spaces.
+fn is_part_number(number: &str) -> bool {
+    !number.chars().any(char::is_whitespace)
 }
 
 /// `ConsumableLabelCode` → colour, for the single-colour codes HPLIP knows.
@@ -189,16 +200,52 @@ fn kebab(camel: &str) -> String {
     out
 }
 
-/// What `ProductStatusDyn` says: the status categories, one per line, and
-/// the alert table.
+/// What `ProductStatusDyn` says: the status categories, one per line, what
+/// they mean in Host Resources terms, and the alert table.
 #[derive(Debug, Default, PartialEq)]
 pub struct ProductStatus {
     /// Every `Status/StatusCategory`, in page order, joined by newlines: the
     /// page lists a device state (`ready`, `inPowerSave`) beside supply
     /// conditions and does not order them, so all are kept.
     pub console: Option<String>,
+    /// hrDeviceStatus as the categories tell it: a device read over its web
+    /// server alone has no SNMP to say it, and ASM's rules read it.
+    pub device: Option<DeviceStatus>,
+    /// hrPrinterStatus as the categories tell it.
+    pub printer: Option<PrinterStatus>,
+    /// hrPrinterDetectedErrorState bits the categories name.
+    pub errors: Vec<ErrorState>,
     /// `AlertTable/Alert` rows.
     pub alerts: Vec<DeviceAlert>,
+}
+
+/// What one status category means, for the categories the recorded pages
+/// and HPLIP's LEDM status reader (`base/status.py`) show; any other is kept
+/// on the console only.
+fn category_meaning(
+    category: &str,
+) -> Option<(DeviceStatus, Option<PrinterStatus>, Option<ErrorState>)> {
+    Some(match category {
+        "ready" | "inPowerSave" => (DeviceStatus::Running, Some(PrinterStatus::Idle), None),
+        "processing" => (DeviceStatus::Running, Some(PrinterStatus::Printing), None),
+        "trayEmpty" => (DeviceStatus::Warning, None, Some(ErrorState::NoPaper)),
+        "cartridgeLow" => (DeviceStatus::Warning, None, Some(ErrorState::LowToner)),
+        "hardError" => (DeviceStatus::Down, None, Some(ErrorState::ServiceRequested)),
+        _ => return None,
+    })
+}
+
+/// The more serious of two device states: a tray that is empty while the
+/// printer is in power save leaves the device in `warning`.
+fn worse(a: DeviceStatus, b: DeviceStatus) -> DeviceStatus {
+    let rank = |s: DeviceStatus| match s {
+        DeviceStatus::Unknown => 0,
+        DeviceStatus::Running => 1,
+        DeviceStatus::Testing => 2,
+        DeviceStatus::Warning => 3,
+        DeviceStatus::Down => 4,
+    };
+    if rank(b) > rank(a) { b } else { a }
 }
 
 /// Parses `ProductStatusDyn`.
@@ -208,6 +255,18 @@ pub fn product_status(document: &str) -> Option<ProductStatus> {
         .children_named("Status")
         .filter_map(|status| status.text_at(&["StatusCategory"]))
         .collect();
+    let mut device = None;
+    let mut printer = None;
+    let mut errors = Vec::new();
+    for (state, printing, error) in categories.iter().filter_map(|c| category_meaning(c)) {
+        device = Some(device.map_or(state, |d| worse(d, state)));
+        printer = printer.or(printing);
+        if let Some(error) = error
+            && !errors.contains(&error)
+        {
+            errors.push(error);
+        }
+    }
     let alerts = root
         .child("AlertTable")
         .map(|table| {
@@ -228,7 +287,7 @@ pub fn product_status(document: &str) -> Option<ProductStatus> {
                     location: None,
                     code: 1,
                     code_name: Some("other".into()),
-                    description: Some(id),
+                    description: Some(alert_description(alert, id)),
                     time: None,
                 })
                 .collect()
@@ -236,8 +295,33 @@ pub fn product_status(document: &str) -> Option<ProductStatus> {
         .unwrap_or_default();
     Some(ProductStatus {
         console: (!categories.is_empty()).then(|| categories.join("\n")),
+        device,
+        printer,
+        errors,
         alerts,
     })
+}
+
+/// The alert id with what it is about, from `AlertDetails`: the supply
+/// (`genuineHP: yellow toner`, one such alert per cartridge) or the tray
+/// (`trayEmpty: PhotoTray`), so that alerts with the same id can be told apart.
+fn alert_description(alert: Element<'_>, id: String) -> String {
+    let Some(details) = alert.child("AlertDetails") else {
+        return id;
+    };
+    let supply = details
+        .text_at(&["AlertDetailsConsumableTypeEnum"])
+        .map(|kind| {
+            let color = details
+                .text_at(&["AlertDetailsMarkerColor"])
+                .map(|c| kebab(&c).replace('-', " "));
+            let kind = kebab(&kind).replace('-', " ");
+            color.map_or(kind.clone(), |c| format!("{c} {kind}"))
+        });
+    match supply.or_else(|| details.text_at(&["AlertDetailsInputBin"])) {
+        Some(about) => format!("{id}: {about}"),
+        None => id,
+    }
 }
 
 fn alert_severity(severity: Option<&str>) -> AlertSeverity {
@@ -388,13 +472,20 @@ mod tests {
     fn status_gives_every_category_and_the_alerts() {
         let status = product_status(STATUS).unwrap();
         assert_eq!(status.console.as_deref(), Some("cartridgeLow\ninPowerSave"));
+        assert_eq!(
+            status.device,
+            Some(DeviceStatus::Warning),
+            "low ink outweighs power save"
+        );
+        assert_eq!(status.printer, Some(PrinterStatus::Idle));
+        assert_eq!(status.errors, [ErrorState::LowToner]);
         assert_eq!(status.alerts.len(), 1);
         let alert = &status.alerts[0];
         assert_eq!(alert.index, 1);
         assert_eq!(alert.severity, AlertSeverity::Warning);
         assert_eq!(alert.code, 1);
         assert_eq!(alert.code_name.as_deref(), Some("other"));
-        assert_eq!(alert.description.as_deref(), Some("cartridgeLow"));
+        assert_eq!(alert.description.as_deref(), Some("cartridgeLow: cyan ink"));
     }
 
     #[test]
@@ -420,6 +511,68 @@ mod tests {
                 (3, AlertSeverity::Other, Some("x")),
             ]
         );
+    }
+
+    /// Pages a real HP ENVY Photo 7830 served (aiohpprinter's recording).
+    mod recorded_envy_7830 {
+        pub const STATUS: &str = include_str!(
+            "../../../fixtures/recorded/aiohpprinter/hp_envy_photo_7830_all_in_one_printer/ProductStatusDyn.xml"
+        );
+        pub const CONSUMABLES: &str = include_str!(
+            "../../../fixtures/recorded/aiohpprinter/hp_envy_photo_7830_all_in_one_printer/ConsumableConfigDyn.xml"
+        );
+    }
+
+    #[test]
+    fn recorded_status_names_the_tray_and_each_cartridge_and_says_there_is_no_paper() {
+        let status = product_status(recorded_envy_7830::STATUS).unwrap();
+        assert_eq!(status.console.as_deref(), Some("trayEmpty\ninPowerSave"));
+        assert_eq!(status.device, Some(DeviceStatus::Warning));
+        assert_eq!(status.printer, Some(PrinterStatus::Idle));
+        assert_eq!(status.errors, [ErrorState::NoPaper]);
+        let alerts: Vec<_> = status
+            .alerts
+            .iter()
+            .map(|a| (a.severity, a.description.as_deref()))
+            .collect();
+        assert_eq!(
+            alerts,
+            [
+                (AlertSeverity::Warning, Some("trayEmpty: PhotoTray")),
+                (
+                    AlertSeverity::Other,
+                    Some("genuineHP: cyan magenta yellow ink cartridge")
+                ),
+                (AlertSeverity::Other, Some("genuineHP: black ink cartridge")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_subscription_cartridge_has_no_part_number() {
+        let supplies = consumables(recorded_envy_7830::CONSUMABLES).unwrap();
+        let read: Vec<_> = supplies
+            .iter()
+            .map(|s| (s.description.as_str(), s.percent, s.part_number.as_deref()))
+            .collect();
+        // aiohpprinter's expected.json: CMY 50 %, K 60 %, selectibility
+        // number "INSTANT INK" and no product number for both.
+        assert_eq!(
+            read,
+            [
+                ("CMY ink cartridge", Some(50), None),
+                ("black ink cartridge", Some(60), None)
+            ]
+        );
+    }
+
+    #[test]
+    fn categories_of_unknown_meaning_stay_on_the_console_only() {
+        let page = "<psdyn:ProductStatusDyn><psdyn:Status><pscat:StatusCategory>scanProcessing</pscat:StatusCategory></psdyn:Status></psdyn:ProductStatusDyn>";
+        let status = product_status(page).unwrap();
+        assert_eq!(status.console.as_deref(), Some("scanProcessing"));
+        assert_eq!((status.device, status.printer), (None, None));
+        assert!(status.errors.is_empty());
     }
 
     #[test]

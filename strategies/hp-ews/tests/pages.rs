@@ -7,8 +7,9 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use quire_plugins_sdk::{
-    AlertSeverity, Cycle, Device, HttpMethod, HttpRequest, HttpResponse, Oid, Probe, Reading,
-    RecordingTransport, Strategy, SupplyState, Transport, TransportError, Varbind,
+    AlertSeverity, Cycle, Device, DeviceStatus, ErrorState, HttpMethod, HttpRequest, HttpResponse,
+    Oid, Probe, Reading, RecordingTransport, Strategy, SupplyState, Transport, TransportError,
+    Varbind,
 };
 use quire_snmp::Recording;
 use quire_strategy_hp_ews::{
@@ -212,9 +213,16 @@ fn discovery_reads_identity_counters_supplies_and_alerts_from_the_pages() {
         r.status.console.as_deref(),
         Some("cartridgeLow\ninPowerSave")
     );
+    // SNMP's hrDeviceStatus (running) stands; the page adds what its
+    // cartridgeLow category means to SNMP's empty error bits.
+    assert_eq!(r.status.device, Some(DeviceStatus::Running));
+    assert_eq!(r.status.errors, [ErrorState::LowToner]);
     assert_eq!(r.alerts.len(), 1);
     assert_eq!(r.alerts[0].severity, AlertSeverity::Warning);
-    assert_eq!(r.alerts[0].description.as_deref(), Some("cartridgeLow"));
+    assert_eq!(
+        r.alerts[0].description.as_deref(),
+        Some("cartridgeLow: cyan ink")
+    );
     assert_eq!(transport.asked(), PAGES);
 }
 
