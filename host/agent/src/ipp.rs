@@ -44,9 +44,35 @@ struct Target {
     path: String,
 }
 
+/// Refuses a printer URI that could never be read, saying why, without
+/// resolving its host (a name that does not resolve today may tomorrow).
+pub fn check(uri: &str) -> Result<(), String> {
+    split(uri).map(|_| ())
+}
+
 /// `ipp://host[:port]/path` or `ipps://...` (and `http(s)://` for printers
 /// that give those). A host name is resolved once, here.
 fn parse(uri: &str) -> Result<Target, String> {
+    let (host, port, tls, path) = split(uri)?;
+    let addr = match host.parse::<IpAddr>() {
+        Ok(addr) => addr,
+        Err(_) => (host, port)
+            .to_socket_addrs()
+            .map_err(|e| format!("{uri}: cannot resolve {host}: {e}"))?
+            .next()
+            .ok_or_else(|| format!("{uri}: {host} has no address"))?
+            .ip(),
+    };
+    Ok(Target {
+        addr,
+        port,
+        tls,
+        path: path.to_owned(),
+    })
+}
+
+/// A URI's host, port, whether it is TLS, and path.
+fn split(uri: &str) -> Result<(&str, u16, bool, &str), String> {
     let (scheme, rest) = uri
         .split_once("://")
         .ok_or_else(|| format!("{uri}: not a URI (ipp://host/path)"))?;
@@ -75,21 +101,7 @@ fn parse(uri: &str) -> Result<Target, String> {
     if host.is_empty() {
         return Err(format!("{uri}: no host"));
     }
-    let addr = match host.parse::<IpAddr>() {
-        Ok(addr) => addr,
-        Err(_) => (host, port)
-            .to_socket_addrs()
-            .map_err(|e| format!("{uri}: cannot resolve {host}: {e}"))?
-            .next()
-            .ok_or_else(|| format!("{uri}: {host} has no address"))?
-            .ip(),
-    };
-    Ok(Target {
-        addr,
-        port,
-        tls,
-        path: path.to_owned(),
-    })
+    Ok((host, port, tls, path))
 }
 
 /// One IPP exchange with `target`.
@@ -191,6 +203,8 @@ mod tests {
             "ipp:///x",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
+            assert!(check(bad).is_err(), "{bad}");
         }
+        assert_eq!(check("ipp://printer.invalid/ipp/print"), Ok(()));
     }
 }

@@ -73,6 +73,10 @@ pub struct AgentOptions {
     /// USB, which no network scan finds. Read over IPP on the meters & supplies and
     /// alert schedules of the agent's first site.
     pub cups: Option<String>,
+    /// Network printers read over IPP by URI (`ipp://host/ipp/print`), beside the
+    /// SNMP devices discovery finds: printers whose SNMP is off or not worth
+    /// having. Read with the CUPS queues, on the same schedules.
+    pub ipp: Vec<String>,
 }
 
 impl AgentOptions {
@@ -90,6 +94,7 @@ impl AgentOptions {
             // Well under the request limits of common proxies and of the server.
             batch_bytes: 1 << 20,
             cups: None,
+            ipp: Vec::new(),
         }
     }
 }
@@ -486,11 +491,10 @@ impl Agent {
                 let known = self
                     .read_known(config, site, part, cycle, &mut report)
                     .await;
-                match &self.inner.options.cups {
-                    Some(server) if hosts_cups(config, site, part) => {
-                        known.and(self.read_cups(server, site, cycle, &mut report).await)
-                    }
-                    _ => known,
+                if hosts_ipp(config, site, part) {
+                    known.and(self.read_ipp(site, cycle, &mut report).await)
+                } else {
+                    known
                 }
             }
         };
@@ -652,36 +656,49 @@ impl Agent {
         Ok(())
     }
 
-    /// Reads every queue of the CUPS server at `server` over IPP and queues a reading
-    /// for each, filed under `site` with the queue's URI as its address. A queue that
-    /// cannot be read is a failure in the report and the rest are read; a CUPS server
-    /// that does not answer is one failure.
-    async fn read_cups(
+    /// Reads the printers the agent reads over IPP, the queues of its CUPS server and
+    /// the printers given by URI, and queues a reading for each, filed under `site`
+    /// with the printer's URI as its address and the cartridges replaced since its last
+    /// reading. A printer that cannot be read is a failure in the report and the rest
+    /// are read; a CUPS server that does not answer is one failure.
+    async fn read_ipp(
         &self,
-        server: &str,
         site: &SiteConfig,
         cycle: Cycle,
         report: &mut CycleReport,
     ) -> Result<(), AgentError> {
-        let queues = match crate::ipp::cups_queues(server).await {
-            Ok(queues) => queues,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot list the CUPS queues");
-                report.failures.push(e);
-                return Ok(());
+        let mut printers = Vec::new();
+        if let Some(server) = &self.inner.options.cups {
+            match crate::ipp::cups_queues(server).await {
+                Ok(queues) => printers.extend(queues),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot list the CUPS queues");
+                    report.failures.push(e);
+                }
             }
-        };
-        report.addresses += queues.len();
-        for uri in queues {
+        }
+        printers.extend(self.inner.options.ipp.iter().cloned());
+        report.addresses += printers.len();
+        for uri in printers {
             let read = match crate::ipp::read(&uri).await {
                 Ok(read) => read,
                 Err(e) => {
-                    tracing::warn!(queue = %uri, ?cycle, error = %e, "could not read a CUPS queue");
+                    tracing::warn!(printer = %uri, ?cycle, error = %e, "could not read an IPP printer");
                     report.failures.push(e);
                     continue;
                 }
             };
             report.read += 1;
+            let before = self.inner.queue.ipp_supplies(&uri).await?;
+            let now = &read.reading.supplies;
+            let replaced = replacements(&before, now, self.inner.options.level_jump);
+            for replacement in &replaced {
+                tracing::info!(printer = %uri, supply = %replacement.description, evidence = ?replacement.evidence, "new supply installed");
+            }
+            report.replaced_supplies += replaced.len();
+            if !now.is_empty() {
+                self.inner.queue.save_ipp_supplies(&uri, now).await?;
+            }
             let item = UploadItem {
                 seq: 0,
                 site_id: Some(site.id),
@@ -691,7 +708,7 @@ impl Agent {
                 strategy: crate::ipp::strategy(),
                 reading: read.reading,
                 raw: None,
-                replaced_supplies: Vec::new(),
+                replaced_supplies: replaced,
             };
             self.inner.queue.push(&item).await?;
             report.queued += 1;
@@ -939,17 +956,17 @@ impl Running {
     }
 }
 
-/// The parts of a site's network, in the order its ranges name them.
-/// The CUPS queues are the agent's host's, not any site's network: they are read
-/// once per cycle, with the first part of the first site.
-fn hosts_cups(config: &AgentConfig, site: &SiteConfig, part: Option<&str>) -> bool {
+/// The printers read over IPP (CUPS queues, printers given by URI) belong to the
+/// agent, not to any site's ranges: they are read once per cycle, with the first
+/// part of the first site.
+fn hosts_ipp(config: &AgentConfig, site: &SiteConfig, part: Option<&str>) -> bool {
     config.sites.first().is_some_and(|first| {
         first.id == site.id && parts(first).first().map(Option::as_deref) == Some(part)
     })
 }
 
 /// The parts of a site's network, each once; a site with no range has the one
-/// unnamed part, so its cycles still run (for the CUPS queues of the agent's host).
+/// unnamed part, so its cycles still run (for the printers the agent reads over IPP).
 fn parts(site: &SiteConfig) -> Vec<Option<String>> {
     let mut parts = Vec::new();
     for range in &site.ranges {

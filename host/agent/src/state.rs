@@ -15,6 +15,8 @@ use crate::uplink::Enrollment;
 
 const ENROLLMENT: &str = "enrollment";
 const CONFIG: &str = "config";
+/// Prefix of the state keys holding the last supplies of a printer read over IPP.
+const IPP_SUPPLIES: &str = "ipp-supplies ";
 
 /// A printing device discovery found: where it answers and how, and the supplies of its
 /// last reading.
@@ -77,6 +79,27 @@ impl Queue {
     /// Keeps the configuration just fetched.
     pub async fn save_config(&self, config: &AgentConfig) -> Result<(), QueueError> {
         self.set_value(CONFIG, config).await
+    }
+
+    /// The supplies of the last reading with any of the printer read over IPP at
+    /// `uri`: a CUPS queue or a printer given by URI has no place among the devices
+    /// discovery found (those are read over SNMP), yet its new cartridges are told
+    /// the same way.
+    pub async fn ipp_supplies(&self, uri: &str) -> Result<Vec<Supply>, QueueError> {
+        Ok(self
+            .value(&format!("{IPP_SUPPLIES}{uri}"))
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Keeps the supplies just read from the printer at `uri`.
+    pub async fn save_ipp_supplies(
+        &self,
+        uri: &str,
+        supplies: &[Supply],
+    ) -> Result<(), QueueError> {
+        self.set_value(&format!("{IPP_SUPPLIES}{uri}"), &supplies)
+            .await
     }
 
     /// Every device discovery found, by key.

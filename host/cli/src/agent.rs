@@ -45,6 +45,10 @@ pub enum AgentCommand {
         /// attached by USB), or of the CUPS server at HOST:PORT.
         #[arg(long, value_name = "HOST:PORT", num_args = 0..=1, default_missing_value = quire_agent::ipp::LOCAL_CUPS)]
         cups: Option<String>,
+        /// Also read the network printer at this IPP URI (`ipp://HOST/ipp/print`),
+        /// one whose SNMP is off; repeat for several.
+        #[arg(long, value_name = "URI")]
+        ipp: Vec<String>,
     },
 }
 
@@ -73,10 +77,15 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
             snmp_port,
             once,
             cups,
+            ipp,
         } => {
+            for uri in &ipp {
+                quire_agent::ipp::check(uri).map_err(anyhow::Error::msg)?;
+            }
             let agent = Agent::open(AgentOptions {
                 snmp_port,
                 cups,
+                ipp,
                 ..AgentOptions::new(data)
             })
             .await?;
