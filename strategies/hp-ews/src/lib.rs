@@ -47,10 +47,12 @@
 //!   `Status/StatusCategory` (`ready`, `inPowerSave`, `cartridgeLow`, ...) as a
 //!   console line; the categories whose meaning is known as device and
 //!   printer status where SNMP gave none, and as error bits beside SNMP's
-//!   (`ready` and
-//!   `inPowerSave` running and idle, `processing` printing, `trayEmpty` a
-//!   warning with no paper, `cartridgeLow` a warning with low toner,
-//!   `hardError` down with service requested); and each `AlertTable/Alert`
+//!   (`ready` and `inPowerSave` running and idle, `processing` printing,
+//!   `trayEmpty` and `trayEmptyOrOpen` a warning with no paper,
+//!   `cartridgeLow` a warning with low toner; down with `jamInPrinter`
+//!   jammed, `closeDoorOrCover` and `doorOpen` door open,
+//!   `cartridgeMissing` a supply missing, `hardError` service requested; the
+//!   worst state of all categories stands); and each `AlertTable/Alert`
 //!   with a `ProductStatusAlertID` as an alert (code 1 `other`, description
 //!   the id with the supply or tray from `AlertDetails`, `Severity` `Error` →
 //!   critical, `Warning` → warning, else other). Console and alerts replace
@@ -82,9 +84,18 @@
 //! `psdyn:AlertTable/psdyn:Alert` with `ad:ProductStatusAlertID`,
 //! `ad:Severity` (`Error`/`Warning`/`Info`).
 //!
+//! Status category names beyond HPLIP's and the recorded pages': `processing`,
+//! `jamInPrinter`, `closeDoorOrCover`, `trayEmptyOrOpen` and
+//! `cartridgeMissing` from a public Dart LEDM status reader, `doorOpen` from
+//! a Python one (both found by code search, read and not copied).
+//!
 //! Confirmed on the pages five real printers served, recorded by
-//! aiohpprinter (Apache-2.0) in `fixtures/recorded/aiohpprinter/`: every
-//! element above, `AlertDetails` (`AlertDetailsMarkerColor`,
+//! aiohpprinter (Apache-2.0) in `fixtures/recorded/aiohpprinter/`: the page
+//! roots, `ProductInformation` (model, serial, `Version/Revision`), the
+//! `PrinterSubunit`, `ScannerEngineSubunit`, `CopyApplicationSubunit` and
+//! `FaxApplicationSubunit` counters, `ConsumableInfo` with its label code,
+//! type, percentage, product and selectability numbers and serial,
+//! `PreviousCartridgeData`, `AlertDetails` (`AlertDetailsMarkerColor`,
 //! `AlertDetailsConsumableTypeEnum`, `AlertDetailsInputBin`), the status
 //! categories `inPowerSave` and `trayEmpty`, and `INSTANT INK` as the
 //! selectability number of subscription cartridges.

@@ -219,18 +219,23 @@ pub struct ProductStatus {
     pub alerts: Vec<DeviceAlert>,
 }
 
-/// What one status category means, for the categories the recorded pages
-/// and HPLIP's LEDM status reader (`base/status.py`) show; any other is kept
-/// on the console only.
+/// What one status category means (sources in the crate doc); any other is
+/// kept on the console only. A condition that stops printing (a jam, an open
+/// door, a missing cartridge) is `down`, one that does not is `warning`, as
+/// RFC 2790 defines hrDeviceStatus.
 fn category_meaning(
     category: &str,
 ) -> Option<(DeviceStatus, Option<PrinterStatus>, Option<ErrorState>)> {
+    use DeviceStatus::{Down, Running, Warning};
     Some(match category {
-        "ready" | "inPowerSave" => (DeviceStatus::Running, Some(PrinterStatus::Idle), None),
-        "processing" => (DeviceStatus::Running, Some(PrinterStatus::Printing), None),
-        "trayEmpty" => (DeviceStatus::Warning, None, Some(ErrorState::NoPaper)),
-        "cartridgeLow" => (DeviceStatus::Warning, None, Some(ErrorState::LowToner)),
-        "hardError" => (DeviceStatus::Down, None, Some(ErrorState::ServiceRequested)),
+        "ready" | "inPowerSave" => (Running, Some(PrinterStatus::Idle), None),
+        "processing" => (Running, Some(PrinterStatus::Printing), None),
+        "trayEmpty" | "trayEmptyOrOpen" => (Warning, None, Some(ErrorState::NoPaper)),
+        "cartridgeLow" => (Warning, None, Some(ErrorState::LowToner)),
+        "jamInPrinter" => (Down, None, Some(ErrorState::Jammed)),
+        "closeDoorOrCover" | "doorOpen" => (Down, None, Some(ErrorState::DoorOpen)),
+        "cartridgeMissing" => (Down, None, Some(ErrorState::MarkerSupplyMissing)),
+        "hardError" => (Down, None, Some(ErrorState::ServiceRequested)),
         _ => return None,
     })
 }
@@ -562,6 +567,26 @@ mod tests {
             [
                 ("CMY ink cartridge", Some(50), None),
                 ("black ink cartridge", Some(60), None)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_jam_stops_the_printer_and_says_so() {
+        let page = "<psdyn:ProductStatusDyn>\
+            <psdyn:Status><pscat:StatusCategory>jamInPrinter</pscat:StatusCategory></psdyn:Status>\
+            <psdyn:Status><pscat:StatusCategory>cartridgeLow</pscat:StatusCategory></psdyn:Status>\
+            <psdyn:Status><pscat:StatusCategory>closeDoorOrCover</pscat:StatusCategory></psdyn:Status>\
+            </psdyn:ProductStatusDyn>";
+        let status = product_status(page).unwrap();
+        assert_eq!(status.device, Some(DeviceStatus::Down));
+        assert_eq!(status.printer, None, "nothing said it is idle or printing");
+        assert_eq!(
+            status.errors,
+            [
+                ErrorState::Jammed,
+                ErrorState::LowToner,
+                ErrorState::DoorOpen
             ]
         );
     }
