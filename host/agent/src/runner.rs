@@ -491,11 +491,7 @@ impl Agent {
                 let known = self
                     .read_known(config, site, part, cycle, &mut report)
                     .await;
-                if hosts_ipp(config, site, part) {
-                    known.and(self.read_ipp(site, cycle, &mut report).await)
-                } else {
-                    known
-                }
+                known.and(self.read_ipp(config, site, part, cycle, &mut report).await)
             }
         };
         if let Err(e) = outcome {
@@ -656,28 +652,41 @@ impl Agent {
         Ok(())
     }
 
-    /// Reads the printers the agent reads over IPP, the queues of its CUPS server and
-    /// the printers given by URI, and queues a reading for each, filed under `site`
-    /// with the printer's URI as its address and the cartridges replaced since its last
-    /// reading. A printer that cannot be read is a failure in the report and the rest
-    /// are read; a CUPS server that does not answer is one failure.
+    /// Reads the printers read over IPP with this part of the site's network: the
+    /// site's own (its first part reads them) and, with the first part of the first
+    /// site, the agent's (the queues of its CUPS server, the printers of its options).
+    /// Queues a reading for each, filed under `site` with the printer's URI as its
+    /// address and the cartridges replaced since its last reading. A printer that
+    /// cannot be read is a failure in the report and the rest are read; a CUPS server
+    /// that does not answer is one failure.
     async fn read_ipp(
         &self,
+        config: &AgentConfig,
         site: &SiteConfig,
+        part: Option<&str>,
         cycle: Cycle,
         report: &mut CycleReport,
     ) -> Result<(), AgentError> {
         let mut printers = Vec::new();
-        if let Some(server) = &self.inner.options.cups {
-            match crate::ipp::cups_queues(server).await {
-                Ok(queues) => printers.extend(queues),
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot list the CUPS queues");
-                    report.failures.push(e);
+        if hosts_agent_printers(config, site, part) {
+            if let Some(server) = &self.inner.options.cups {
+                match crate::ipp::cups_queues(server).await {
+                    Ok(queues) => printers.extend(queues),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot list the CUPS queues");
+                        report.failures.push(e);
+                    }
+                }
+            }
+            printers.extend(self.inner.options.ipp.iter().cloned());
+        }
+        if is_first_part(site, part) {
+            for uri in &site.ipp_printers {
+                if !printers.contains(uri) {
+                    printers.push(uri.clone());
                 }
             }
         }
-        printers.extend(self.inner.options.ipp.iter().cloned());
         report.addresses += printers.len();
         for uri in printers {
             let read = match crate::ipp::read(&uri).await {
@@ -956,13 +965,20 @@ impl Running {
     }
 }
 
-/// The printers read over IPP (CUPS queues, printers given by URI) belong to the
-/// agent, not to any site's ranges: they are read once per cycle, with the first
-/// part of the first site.
-fn hosts_ipp(config: &AgentConfig, site: &SiteConfig, part: Option<&str>) -> bool {
-    config.sites.first().is_some_and(|first| {
-        first.id == site.id && parts(first).first().map(Option::as_deref) == Some(part)
-    })
+/// The printers the agent reads over IPP of its own accord (its host's CUPS queues,
+/// the URIs of its options) belong to no site's ranges: they are read once per
+/// cycle, with the first part of the first site.
+fn hosts_agent_printers(config: &AgentConfig, site: &SiteConfig, part: Option<&str>) -> bool {
+    config
+        .sites
+        .first()
+        .is_some_and(|first| first.id == site.id && is_first_part(site, part))
+}
+
+/// Whether `part` is the first part of the site's network, which reads what belongs
+/// to the site as a whole.
+fn is_first_part(site: &SiteConfig, part: Option<&str>) -> bool {
+    parts(site).first().map(Option::as_deref) == Some(part)
 }
 
 /// The parts of a site's network, each once; a site with no range has the one

@@ -380,7 +380,7 @@ fn no_cups_server_is_an_error_naming_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_agent_reads_a_network_printer_by_its_ipp_uri_and_tells_a_new_cartridge() {
+async fn a_sites_ipp_printer_is_read_by_its_agent_which_tells_a_new_cartridge() {
     let dir = scratch("ipp-agent-network");
     let (_printer, port) = ippeveprinter(&dir);
     let printer = format!("ipp://127.0.0.1:{port}/ipp/print");
@@ -395,12 +395,41 @@ async fn an_agent_reads_a_network_printer_by_its_ipp_uri_and_tells_a_new_cartrid
         .unwrap();
     let dealer = Dealer::login(&running).await;
     let (account, site) = dealer.account_with_site(&running).await;
+    let path = format!("/api/v1/sites/{site}/ipp-printers");
+
+    // A URI no agent could read refuses the list, naming which one.
+    let refused = dealer
+        .client
+        .call(
+            Method::PUT,
+            &path,
+            Some(&dealer.token),
+            Some(&serde_json::json!([
+                printer,
+                "ipp://127.0.0.1:port/ipp/print"
+            ])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused.status, 400);
+    let error = refused.json();
+    assert_eq!(error["field"], "ipp-printers[1]", "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("port \"port\""),
+        "{error}"
+    );
+    // The dealer lists the printer with the site; the agent is given another
+    // by its own options, which does not answer.
+    let site_view = dealer
+        .call(Method::PUT, &path, Some(serde_json::json!([printer])))
+        .await;
+    assert_eq!(site_view["ipp-printers"], serde_json::json!([printer]));
     let key = dealer.enrollment_key(account).await;
     let agent = common::enrolled_agent(
         &running,
         &key,
         AgentOptions {
-            ipp: vec![dead.clone(), printer.clone()],
+            ipp: vec![dead.clone()],
             ..AgentOptions::new(dir.join("agent"))
         },
     )

@@ -25,9 +25,11 @@
 
 mod codec;
 mod reading;
+mod uri;
 
 pub use codec::{
     Attribute, DecodeError, Group, Message, Value, cups_get_printers, decode,
     get_printer_attributes,
 };
 pub use reading::{GET_PRINTER_ATTRIBUTES, reading};
+pub use uri::{IPP_PORT, PrinterUri};

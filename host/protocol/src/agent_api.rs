@@ -110,6 +110,11 @@ pub struct SiteConfig {
     pub ranges: Vec<SiteRange>,
     /// When to run each cycle, in the site's time zone.
     pub schedules: ScheduleConfig,
+    /// Printers the site's agents read over IPP by URI (`ipp://host/ipp/print`):
+    /// those whose SNMP is off, which discovery cannot find. Read with the first
+    /// part of the site's network, on its meters & supplies and alert schedules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipp_printers: Vec<String>,
 }
 
 /// A range of a site, with the part of the network it belongs to.

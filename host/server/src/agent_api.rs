@@ -149,6 +149,7 @@ pub(crate) async fn config(
             name: site.name,
             ranges: site.ranges,
             schedules: site.schedules.unwrap_or_else(default_schedules),
+            ipp_printers: site.ipp_printers,
         })
         .collect();
     let mut config = AgentConfig {

@@ -359,6 +359,7 @@ pub(crate) struct SiteView {
     name: String,
     schedules: ScheduleConfig,
     ranges: Vec<SiteRange>,
+    ipp_printers: Vec<String>,
 }
 
 impl From<Site> for SiteView {
@@ -369,6 +370,7 @@ impl From<Site> for SiteView {
             name: site.name,
             schedules: site.schedules.unwrap_or_else(default_schedules),
             ranges: site.ranges,
+            ipp_printers: site.ipp_printers,
         }
     }
 }
@@ -497,6 +499,40 @@ pub(crate) async fn set_ranges(
     state
         .store
         .replace_site_ranges(&[(site.id, ranges)])
+        .await?;
+    Ok(Json(state.store.site(site.id).await?.into()))
+}
+
+/// `PUT /api/v1/sites/{site_id}/ipp-printers`: the printers the site's agents read over
+/// IPP by URI, in place of the old list. A URI that could never be read, or one listed
+/// twice, refuses the whole list, naming its index.
+pub(crate) async fn set_ipp_printers(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> ApiResult<Json<SiteView>> {
+    let site = visible_site(&state, &caller, id).await?;
+    let values: Vec<Value> = parse_json(&body)?;
+    let mut printers: Vec<String> = Vec::with_capacity(values.len());
+    for (index, value) in values.into_iter().enumerate() {
+        let field = format!("ipp-printers[{index}]");
+        let Value::String(uri) = value else {
+            return Err(Failure::invalid(&field, "a printer URI is a string"));
+        };
+        let uri = uri.trim().to_owned();
+        quire_ipp::PrinterUri::parse(&uri).map_err(|e| Failure::invalid(&field, e))?;
+        if let Some(first) = printers.iter().position(|p| *p == uri) {
+            return Err(Failure::invalid(
+                &field,
+                format!("{uri} is listed already, as ipp-printers[{first}]"),
+            ));
+        }
+        printers.push(uri);
+    }
+    state
+        .store
+        .set_site_ipp_printers(site.id, &printers)
         .await?;
     Ok(Json(state.store.site(site.id).await?.into()))
 }

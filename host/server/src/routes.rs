@@ -105,6 +105,11 @@ fn build() -> Routes {
         rest::set_schedules,
     )
     .add(M::PUT, "/api/v1/sites/{site_id}/ranges", rest::set_ranges)
+    .add(
+        M::PUT,
+        "/api/v1/sites/{site_id}/ipp-printers",
+        rest::set_ipp_printers,
+    )
     .add(M::GET, "/api/v1/agents", rest::agents)
     .add(M::GET, "/api/v1/agents/{agent_id}", rest::agent)
     .add(

@@ -131,6 +131,11 @@ impl Store {
         dispatch!(self.replace_site_ranges(ranges))
     }
 
+    /// Replaces the printers a site's agents read over IPP by URI (checked by the caller).
+    pub async fn set_site_ipp_printers(&self, site: SiteId, printers: &[String]) -> Result<()> {
+        dispatch!(self.set_site_ipp_printers(site, printers))
+    }
+
     /// The account's SNMP credentials in the order agents try them.
     pub async fn credentials(&self, account: AccountId) -> Result<Vec<CredentialSpec>> {
         dispatch!(self.credentials(account))
@@ -417,12 +422,14 @@ macro_rules! agent_queries {
         fn site_from_row(row: &DbRow, ranges: &[(i64, SiteRange)]) -> Result<Site, sqlx::Error> {
             let id: i64 = row.try_get("id")?;
             let schedules: Option<Json<ScheduleConfig>> = row.try_get("schedules")?;
+            let Json(ipp_printers) = row.try_get("ipp_printers")?;
             Ok(Site {
                 id: SiteId(id),
                 account_id: AccountId(row.try_get("account_id")?),
                 name: row.try_get("name")?,
                 schedules: schedules.map(|Json(s)| s),
                 ranges: ranges.iter().filter(|(s, _)| *s == id).map(|(_, r)| r.clone()).collect(),
+                ipp_printers,
             })
         }
 
@@ -430,7 +437,7 @@ macro_rules! agent_queries {
             let context = || "listing sites".to_owned();
             let ranges = ranges_of(pool, None).await?;
             sqlx::query(
-                "SELECT id, account_id, name, schedules FROM sites WHERE $1 IS NULL OR account_id = $1 ORDER BY id",
+                "SELECT id, account_id, name, schedules, ipp_printers FROM sites WHERE $1 IS NULL OR account_id = $1 ORDER BY id",
             )
             .bind(account.map(|a| a.0))
             .fetch_all(pool)
@@ -444,7 +451,7 @@ macro_rules! agent_queries {
 
         pub(crate) async fn site(pool: &Pool<Db>, id: SiteId) -> Result<Site> {
             let context = || format!("reading {id}");
-            let row = sqlx::query("SELECT id, account_id, name, schedules FROM sites WHERE id = $1")
+            let row = sqlx::query("SELECT id, account_id, name, schedules, ipp_printers FROM sites WHERE id = $1")
                 .bind(id.0)
                 .fetch_optional(pool)
                 .await
@@ -461,6 +468,19 @@ macro_rules! agent_queries {
                 .execute(pool)
                 .await
                 .context(|| format!("setting the schedules of {site}"))?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { what: site.to_string() });
+            }
+            Ok(())
+        }
+
+        pub(crate) async fn set_site_ipp_printers(pool: &Pool<Db>, site: SiteId, printers: &[String]) -> Result<()> {
+            let done = sqlx::query("UPDATE sites SET ipp_printers = $2 WHERE id = $1")
+                .bind(site.0)
+                .bind(Json(printers))
+                .execute(pool)
+                .await
+                .context(|| format!("setting the IPP printers of {site}"))?;
             if done.rows_affected() == 0 {
                 return Err(Error::NotFound { what: site.to_string() });
             }

@@ -306,6 +306,8 @@ pub struct Site {
     pub schedules: Option<quire_schedule::ScheduleConfig>,
     /// What its agents scan, in order.
     pub ranges: Vec<quire_protocol::SiteRange>,
+    /// The printers its agents read over IPP by URI, in order.
+    pub ipp_printers: Vec<String>,
 }
 
 /// One reading of an agent's upload, with what makes it exactly-once.

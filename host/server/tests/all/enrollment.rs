@@ -132,6 +132,16 @@ async fn the_configuration_carries_sites_ranges_schedules_and_credentials_in_ord
         server
             .admin(
                 "PUT",
+                &format!("/api/v1/sites/{site}/ipp-printers"),
+                Some(json!([
+                    "ipp://printer.example/ipp/print",
+                    " ipps://[::1]:8631/ipp "
+                ])),
+            )
+            .await;
+        server
+            .admin(
+                "PUT",
                 &format!("/api/v1/accounts/{acme}/credentials"),
                 Some(json!([{"version": "v2c", "community": "private"}, {"version": "v1", "community": "public"}])),
             )
@@ -185,6 +195,11 @@ async fn the_configuration_carries_sites_ranges_schedules_and_credentials_in_ord
             serde_json::to_value(&config.credentials).unwrap(),
             json!([{"version": "v2c", "community": "private"}, {"version": "v1", "community": "public"}]),
             "{backend}"
+        );
+        assert_eq!(
+            config.sites[0].ipp_printers,
+            ["ipp://printer.example/ipp/print", "ipps://[::1]:8631/ipp"],
+            "{backend}: kept in order, trimmed"
         );
         assert!(config.strategies.is_empty(), "{backend}");
 

@@ -104,6 +104,7 @@ fn body(method: &str, path: &str, theirs: &Tenant, dealer: i64) -> Option<Value>
         (_, p) if p.ends_with("/credentials") => json!([{"version": "v1", "community": "stolen"}]),
         (_, p) if p.ends_with("/sites") => json!({"name": "Planted"}),
         (_, p) if p.ends_with("/ranges") => json!([{"range": "10.66.0.1"}]),
+        (_, p) if p.ends_with("/ipp-printers") => json!(["ipp://10.66.0.1/ipp/print"]),
         (_, p) if p.ends_with("/enrollment-keys") => json!({"valid-hours": 1}),
         (_, p) if p.ends_with("/schedules") => json!({"time-zone": "UTC",
             "discovery": {"default": {"kind": "disabled"}},
