@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use hyper::Method;
 use quire_agent::AgentOptions;
+use quire_server::Running;
 use serde_json::Value;
 
 mod common;
@@ -306,17 +307,23 @@ fn every_queue_of_a_cups_server_is_read_with_what_cups_knows_of_its_printer() {
     assert!(alerts.contains(&"toner-low-report"), "{alerts:?}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_agent_files_the_queues_of_its_hosts_cups_server_with_its_first_site() {
-    let dir = scratch("ipp-agent");
-    let (_printer, _cups, cups) = cups_sharing_a_printer_low_on_toner(&dir);
+/// A server on `listen` with its data in `dir` and a fresh SQLite database (kept
+/// while the first value lives), and its administrator logged in.
+async fn serve(dir: &Path, listen: SocketAddr) -> (quire_testdb::TestDb, Running, Dealer) {
     let db = quire_testdb::sqlite();
-    let listen = SocketAddr::from(([127, 155, 1, 1], 0));
     let running = common::server(&dir.join("server"), listen, &db.url)
         .start()
         .await
         .unwrap();
     let dealer = Dealer::login(&running).await;
+    (db, running, dealer)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_files_the_queues_of_its_hosts_cups_server_with_its_first_site() {
+    let dir = scratch("ipp-agent");
+    let (_printer, _cups, cups) = cups_sharing_a_printer_low_on_toner(&dir);
+    let (_db, running, dealer) = serve(&dir, SocketAddr::from(([127, 155, 1, 1], 0))).await;
     // A site with no range: an office whose only printers hang off the agent's host.
     let (account, site) = dealer.account_with_site(&running).await;
     let key = dealer.enrollment_key(account).await;
@@ -387,13 +394,7 @@ async fn a_sites_ipp_printer_is_read_by_its_agent_which_tells_a_new_cartridge() 
     let dead = format!("ipp://127.0.0.1:{}/ipp/print", free_port());
     set_supplies(port, 25, 5);
 
-    let db = quire_testdb::sqlite();
-    let listen = SocketAddr::from(([127, 155, 2, 1], 0));
-    let running = common::server(&dir.join("server"), listen, &db.url)
-        .start()
-        .await
-        .unwrap();
-    let dealer = Dealer::login(&running).await;
+    let (_db, running, dealer) = serve(&dir, SocketAddr::from(([127, 155, 2, 1], 0))).await;
     let (account, site) = dealer.account_with_site(&running).await;
     let path = format!("/api/v1/sites/{site}/ipp-printers");
 

@@ -127,6 +127,22 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResu
     serde_json::from_slice(body).map_err(|e| json_failure(&e, None))
 }
 
+/// A JSON array body, element by element: `element` is given each value with the name
+/// of its place (`ranges[3]`, or `[3]` when `list` is empty), so that the error of a
+/// bad element says which one it is.
+pub(crate) fn parse_json_list<T>(
+    body: &[u8],
+    list: &str,
+    mut element: impl FnMut(serde_json::Value, &str) -> ApiResult<T>,
+) -> ApiResult<Vec<T>> {
+    let values: Vec<serde_json::Value> = parse_json(body)?;
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| element(value, &format!("{list}[{index}]")))
+        .collect()
+}
+
 /// A serde error as a 400: the field is the one named in backquotes when serde names one,
 /// under `prefix` (`items[3]`) when the value was part of a larger body.
 pub(crate) fn json_failure(error: &serde_json::Error, prefix: Option<&str>) -> Failure {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::agent_api::default_schedules;
-use crate::error::{ApiResult, Failure, json_failure, parse_json};
+use crate::error::{ApiResult, Failure, json_failure, parse_json, parse_json_list};
 use crate::secrets;
 use crate::server::{AppState, IssuedKey};
 
@@ -332,21 +332,19 @@ pub(crate) async fn set_credentials(
     body: Bytes,
 ) -> ApiResult<Json<Vec<CredentialSpec>>> {
     let account = visible_account(&state, &caller, id).await?;
-    let values: Vec<Value> = parse_json(&body)?;
-    let mut list = Vec::with_capacity(values.len());
-    for (index, value) in values.into_iter().enumerate() {
-        let spec: CredentialSpec = serde_json::from_value(value)
-            .map_err(|e| json_failure(&e, Some(&format!("[{index}]"))))?;
+    let list = parse_json_list(&body, "", |value, field| {
+        let spec: CredentialSpec =
+            serde_json::from_value(value).map_err(|e| json_failure(&e, Some(field)))?;
         if let CredentialSpec::V1 { community } | CredentialSpec::V2c { community } = &spec
             && community.is_empty()
         {
             return Err(Failure::invalid(
-                &format!("[{index}].community"),
+                &format!("{field}.community"),
                 "the community is empty",
             ));
         }
-        list.push(spec);
-    }
+        Ok(spec)
+    })?;
     state.store.set_credentials(account.id, &list).await?;
     Ok(Json(list))
 }
@@ -489,13 +487,9 @@ pub(crate) async fn set_ranges(
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
     let site = visible_site(&state, &caller, id).await?;
-    let values: Vec<Value> = parse_json(&body)?;
-    let mut ranges = Vec::with_capacity(values.len());
-    for (index, value) in values.into_iter().enumerate() {
-        let range: SiteRange = serde_json::from_value(value)
-            .map_err(|e| json_failure(&e, Some(&format!("ranges[{index}]"))))?;
-        ranges.push(range);
-    }
+    let ranges: Vec<SiteRange> = parse_json_list(&body, "ranges", |value, field| {
+        serde_json::from_value(value).map_err(|e| json_failure(&e, Some(field)))
+    })?;
     state
         .store
         .replace_site_ranges(&[(site.id, ranges)])
@@ -513,23 +507,22 @@ pub(crate) async fn set_ipp_printers(
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
     let site = visible_site(&state, &caller, id).await?;
-    let values: Vec<Value> = parse_json(&body)?;
-    let mut printers: Vec<String> = Vec::with_capacity(values.len());
-    for (index, value) in values.into_iter().enumerate() {
-        let field = format!("ipp-printers[{index}]");
+    let mut printers: Vec<String> = Vec::new();
+    parse_json_list(&body, "ipp-printers", |value, field| {
         let Value::String(uri) = value else {
-            return Err(Failure::invalid(&field, "a printer URI is a string"));
+            return Err(Failure::invalid(field, "a printer URI is a string"));
         };
         let uri = uri.trim().to_owned();
-        quire_ipp::PrinterUri::parse(&uri).map_err(|e| Failure::invalid(&field, e))?;
+        quire_ipp::PrinterUri::parse(&uri).map_err(|e| Failure::invalid(field, e))?;
         if let Some(first) = printers.iter().position(|p| *p == uri) {
             return Err(Failure::invalid(
-                &field,
+                field,
                 format!("{uri} is listed already, as ipp-printers[{first}]"),
             ));
         }
         printers.push(uri);
-    }
+        Ok(())
+    })?;
     state
         .store
         .set_site_ipp_printers(site.id, &printers)
