@@ -23,9 +23,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use quire_model::Cycle;
+use quire_model::{Cycle, Supply};
 use quire_plugins::{Host, HostConfig, PluginError, Registry};
-use quire_protocol::{AgentConfig, Range, ReadingUpload, SiteConfig, UploadItem};
+use quire_protocol::{
+    AgentConfig, Range, ReadingUpload, SiteConfig, SupplyReplacement, UploadItem,
+};
 use quire_schedule::{Schedules, Timestamp};
 use quire_snmp::client::{ClientConfig, Credentials};
 use tokio::sync::{Semaphore, watch};
@@ -700,11 +702,7 @@ impl Agent {
             report.read += 1;
             let before = self.inner.queue.ipp_supplies(&uri).await?;
             let now = &read.reading.supplies;
-            let replaced = replacements(&before, now, self.inner.options.level_jump);
-            for replacement in &replaced {
-                tracing::info!(printer = %uri, supply = %replacement.description, evidence = ?replacement.evidence, "new supply installed");
-            }
-            report.replaced_supplies += replaced.len();
+            let replaced = self.replaced_supplies(&uri, &before, now, report);
             if !now.is_empty() {
                 self.inner.queue.save_ipp_supplies(&uri, now).await?;
             }
@@ -719,10 +717,37 @@ impl Agent {
                 raw: None,
                 replaced_supplies: replaced,
             };
-            self.inner.queue.push(&item).await?;
-            report.queued += 1;
-            report.devices += 1;
+            self.queue_reading(&item, report).await?;
         }
+        Ok(())
+    }
+
+    /// The supplies a reading's `now` shows replaced since `before`, each logged
+    /// against `device` and counted in the report.
+    fn replaced_supplies(
+        &self,
+        device: &str,
+        before: &[Supply],
+        now: &[Supply],
+        report: &mut CycleReport,
+    ) -> Vec<SupplyReplacement> {
+        let replaced = replacements(before, now, self.inner.options.level_jump);
+        for replacement in &replaced {
+            tracing::info!(%device, supply = %replacement.description, evidence = ?replacement.evidence, "new supply installed");
+        }
+        report.replaced_supplies += replaced.len();
+        replaced
+    }
+
+    /// Queues one reading for delivery, counted in the report.
+    async fn queue_reading(
+        &self,
+        item: &UploadItem,
+        report: &mut CycleReport,
+    ) -> Result<(), AgentError> {
+        self.inner.queue.push(item).await?;
+        report.queued += 1;
+        report.devices += 1;
         Ok(())
     }
 
@@ -739,15 +764,8 @@ impl Agent {
         report: &mut CycleReport,
     ) -> Result<(), AgentError> {
         let before = previous.map(|p| p.supplies.as_slice()).unwrap_or_default();
-        let replaced = replacements(
-            before,
-            &read.reading.supplies,
-            self.inner.options.level_jump,
-        );
-        for replacement in &replaced {
-            tracing::info!(device = %address, supply = %replacement.description, evidence = ?replacement.evidence, "new supply installed");
-        }
-        report.replaced_supplies += replaced.len();
+        let replaced =
+            self.replaced_supplies(&address.to_string(), before, &read.reading.supplies, report);
         let supplies = if read.reading.supplies.is_empty() {
             before.to_vec()
         } else {
@@ -764,9 +782,7 @@ impl Agent {
             raw: Some(read.raw),
             replaced_supplies: replaced,
         };
-        self.inner.queue.push(&item).await?;
-        report.queued += 1;
-        report.devices += 1;
+        self.queue_reading(&item, report).await?;
         self.inner
             .queue
             .save_device(&KnownDevice {
