@@ -69,7 +69,7 @@ impl Strategy for Brother {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "brother".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Brother HL, DCP and MFC devices: BROTHER-MIB model, serial, firmware, the brInfoCounter blob, and supply status codes.".into(),
             match_rules: vec![

@@ -73,7 +73,7 @@ impl Strategy for Canon {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "canon".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Canon imageRUNNER, i-SENSYS/LBP and imagePROGRAF devices: Canon MIB model, firmware, serial and counters by counter id; three-step toner levels.".into(),
             match_rules: vec![

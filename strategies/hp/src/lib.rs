@@ -93,7 +93,7 @@ impl Strategy for Hp {
         );
         StrategyInfo {
             name: "hp".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "HP LaserJet, OfficeJet and FutureSmart devices behind JetDirect: model from the 1284 device ID, PML serial, firmware and engine counters.".into(),
             match_rules,

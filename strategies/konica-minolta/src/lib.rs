@@ -70,7 +70,7 @@ impl Strategy for KonicaMinolta {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "konica-minolta".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Konica Minolta bizhub and Develop ineo devices: private model, firmware and counters by function and colour.".into(),
             match_rules: vec![

@@ -80,7 +80,7 @@ impl Strategy for Kyocera {
         );
         StrategyInfo {
             name: "kyocera".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Kyocera and UTAX / TA Triumph-Adler devices: KYOCERA-PRIVATE-MIB model, serial, firmware and counters by function and colour.".into(),
             match_rules,

@@ -76,7 +76,7 @@ impl Strategy for Ricoh {
         );
         StrategyInfo {
             name: "ricoh".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Ricoh, Lanier, Savin, Gestetner and NRG devices: RICOH-PRIVATE-MIB model, serial, firmware and counters by type.".into(),
             match_rules,

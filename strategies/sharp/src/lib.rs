@@ -80,7 +80,7 @@ impl Strategy for Sharp {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "sharp".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description:
                 "Sharp MX and AR devices: firmware and the counter table by function and colour."

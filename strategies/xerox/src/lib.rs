@@ -84,7 +84,7 @@ impl Strategy for Xerox {
         );
         StrategyInfo {
             name: "xerox".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Xerox, Fuji Xerox and FUJIFILM devices: model from the 1284 device ID or sysDescr, XEROX-HOST-RESOURCES-EXT-MIB counters, supply part numbers and serials.".into(),
             match_rules,
