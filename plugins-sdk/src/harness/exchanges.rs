@@ -21,20 +21,23 @@ use crate::{HttpMethod, HttpRequest, HttpResponse, NpapPort, TransportError};
 pub(crate) struct Exchanges(Vec<Line>);
 
 impl Exchanges {
-    /// Reads a log; the first line that does not parse is the error, as
-    /// `file:line: why`.
-    pub(crate) fn parse(file: &str, text: &str) -> Result<Exchanges, String> {
-        text.lines()
-            .enumerate()
-            .filter(|(_, line)| !line.trim().is_empty())
-            .map(|(index, line)| {
-                serde_json::from_str::<Line>(line)
-                    .map_err(|e| e.to_string())
-                    .and_then(Line::checked)
-                    .map_err(|why| format!("{file}:{}: {why}", index + 1))
-            })
-            .collect::<Result<_, _>>()
-            .map(Exchanges)
+    /// Reads a log as `quire replay` does: a line that does not parse costs
+    /// only its exchange and is added to `problems` as `file:line: why`.
+    pub(crate) fn parse(file: &str, text: &str, problems: &mut Vec<String>) -> Exchanges {
+        let mut lines = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Line>(line)
+                .map_err(|e| e.to_string())
+                .and_then(Line::checked)
+            {
+                Ok(line) => lines.push(line),
+                Err(why) => problems.push(format!("{file}:{}: {why}", index + 1)),
+            }
+        }
+        Exchanges(lines)
     }
 
     /// The first recorded answer to this NPAP request.
@@ -287,9 +290,16 @@ mod tests {
         "\n",
     );
 
+    fn log() -> Exchanges {
+        let mut problems = Vec::new();
+        let log = Exchanges::parse("p.exchanges.jsonl", LOG, &mut problems);
+        assert_eq!(problems, [""; 0]);
+        log
+    }
+
     #[test]
     fn identical_requests_get_the_recorded_answer_or_failure() {
-        let log = Exchanges::parse("p.exchanges.jsonl", LOG).unwrap();
+        let log = log();
         let answer = log.http(&get("/counters")).unwrap();
         assert_eq!(
             (answer.status, answer.body),
@@ -304,7 +314,7 @@ mod tests {
 
     #[test]
     fn anything_else_is_not_recorded_and_says_what_was_asked() {
-        let log = Exchanges::parse("p.exchanges.jsonl", LOG).unwrap();
+        let log = log();
         assert_eq!(
             log.http(&HttpRequest {
                 tls: true,
@@ -323,11 +333,12 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_line_is_named_by_file_and_line() {
+    fn a_bad_line_is_named_by_file_and_line_and_loses_only_itself() {
         let bad = |text: &str| {
-            Exchanges::parse("lab/p.exchanges.jsonl", text)
-                .err()
-                .unwrap()
+            let mut problems = Vec::new();
+            Exchanges::parse("lab/p.exchanges.jsonl", text, &mut problems);
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            problems.remove(0)
         };
         assert_eq!(
             bad(concat!(

@@ -9,9 +9,11 @@
 //! as the host's replay answers them; `host/plugins/tests/all/harness.rs` reads
 //! every recording in the repository both ways and compares the readings.
 //!
-//! Where `quire replay` warns, the harness fails, since a strategy's test is
-//! the place to fix it: a recording or log line that does not parse, and a
-//! counter outside the SDK's vocabulary ([`crate::counters`]).
+//! A recording or log line that does not parse costs only itself, as in
+//! `quire replay` (shared recordings have the odd corrupt line); each is kept
+//! in [`Recorded::problems`] and printed. A counter outside the SDK's
+//! vocabulary ([`crate::counters`]), a warning in `quire replay`, fails here:
+//! a strategy's test is the place to fix it.
 //!
 //! Key decision: **readers of its own.** The host reads recordings with
 //! `quire-snmp` and exchange logs in `quire-plugins`, which pull in tokio, the
@@ -39,6 +41,7 @@ pub struct Recorded {
     name: String,
     snmp: Snmp,
     exchanges: Option<Exchanges>,
+    problems: Vec<String>,
 }
 
 const EXCHANGES_SUFFIX: &str = ".exchanges.jsonl";
@@ -46,44 +49,56 @@ const EXCHANGES_SUFFIX: &str = ".exchanges.jsonl";
 impl Recorded {
     /// Reads the recording at `path`: a `.snmprec` with the exchange log
     /// beside it when there is one, or an exchange log on its own (a device
-    /// whose SNMP answers nothing). The first line of either that does not
-    /// parse is the error, named by file and line.
+    /// whose SNMP answers nothing). Fails only when a file cannot be read.
     pub fn load(path: &Path) -> Result<Recorded, String> {
         let name = path.display().to_string();
         let read = |path: &Path| {
             std::fs::read_to_string(path)
                 .map_err(|e| format!("{}: cannot read: {e}", path.display()))
         };
-        if name.ends_with(EXCHANGES_SUFFIX) {
-            return Ok(Recorded {
-                snmp: Snmp::default(),
-                exchanges: Some(Exchanges::parse(&name, &read(path)?)?),
-                name,
-            });
-        }
-        let snmp = Snmp::parse(&name, &read(path)?)?;
-        let beside = exchanges_beside(path);
-        let exchanges = match beside.exists() {
-            true => Some(Exchanges::parse(
-                &beside.display().to_string(),
-                &read(&beside)?,
-            )?),
-            false => None,
+        let mut problems = Vec::new();
+        let (snmp, log) = if name.ends_with(EXCHANGES_SUFFIX) {
+            (Snmp::default(), Some(path.to_owned()))
+        } else {
+            let snmp = Snmp::parse(&name, &read(path)?, &mut problems);
+            let beside = exchanges_beside(path);
+            (snmp, beside.exists().then_some(beside))
         };
+        let exchanges = match log {
+            Some(log) => Some(Exchanges::parse(
+                &log.display().to_string(),
+                &read(&log)?,
+                &mut problems,
+            )),
+            None => None,
+        };
+        for problem in &problems {
+            eprintln!("{problem}");
+        }
         Ok(Recorded {
             name,
             snmp,
             exchanges,
+            problems,
         })
+    }
+
+    /// Each line of the recording or its log that could not be read, as
+    /// `file:line: why`.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
     }
 
     /// A device answering SNMP from the `.snmprec` `text`, for the SDK's own tests.
     #[cfg(test)]
     pub(crate) fn from_snmprec(name: &str, text: &str) -> Recorded {
+        let mut problems = Vec::new();
+        let snmp = Snmp::parse(name, text, &mut problems);
         Recorded {
             name: name.into(),
-            snmp: Snmp::parse(name, text).unwrap(),
+            snmp,
             exchanges: None,
+            problems,
         }
     }
 }

@@ -19,21 +19,24 @@ pub(crate) struct Snmp {
 }
 
 impl Snmp {
-    /// Reads `text`; the first line that does not parse is the error, as
-    /// `file:line: why`. A later line for an OID replaces an earlier one, as in
-    /// snmpsim.
-    pub(crate) fn parse(file: &str, text: &str) -> Result<Snmp, String> {
+    /// Reads `text` as `quire replay` does: a line that does not parse costs
+    /// only its varbind and is added to `problems` as `file:line: why`. A later
+    /// line for an OID replaces an earlier one, as in snmpsim.
+    pub(crate) fn parse(file: &str, text: &str, problems: &mut Vec<String>) -> Snmp {
         let mut entries = BTreeMap::new();
         for (index, line) in text.split('\n').enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (oid, value) =
-                varbind(line).map_err(|why| format!("{file}:{}: {why}", index + 1))?;
-            entries.insert(oid, value);
+            match varbind(line) {
+                Ok((oid, value)) => {
+                    entries.insert(oid, value);
+                }
+                Err(why) => problems.push(format!("{file}:{}: {why}", index + 1)),
+            }
         }
-        Ok(Snmp { entries })
+        Snmp { entries }
     }
 
     /// GET: the value, `noSuchInstance` when something is recorded under the
@@ -214,7 +217,10 @@ mod tests {
                         1.3.6.1.2.1.43.11.1.1.6.1.1|4x|546f6e6572\n";
 
     fn snmp() -> Snmp {
-        Snmp::parse("acme.snmprec", TEXT).unwrap()
+        let mut problems = Vec::new();
+        let snmp = Snmp::parse("acme.snmprec", TEXT, &mut problems);
+        assert_eq!(problems, [""; 0]);
+        snmp
     }
 
     #[test]
@@ -253,20 +259,33 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_line_is_named_by_file_and_line() {
-        let bad = |text: &str| Snmp::parse("lab/p.snmprec", text).err().unwrap();
+    fn a_bad_line_is_named_by_file_and_line_and_loses_only_itself() {
+        let bad = |text: &str| {
+            let mut problems = Vec::new();
+            let snmp = Snmp::parse("lab/p.snmprec", text, &mut problems);
+            assert_eq!(
+                snmp.get_next(&[1, 3, 6]).value,
+                SnmpValue::Integer(1),
+                "{text}"
+            );
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            problems.remove(0)
+        };
         assert_eq!(
-            bad("1.3.6|2|1\n1.3.7|2|many\n"),
+            bad("1.3.6.1|2|1\n1.3.7|2|many\n"),
             "lab/p.snmprec:2: Integer32 value \"many\" is not a number in range"
         );
         assert_eq!(
-            bad("1.3.6|4x|abc\n"),
-            "lab/p.snmprec:1: hex value \"abc\" has an odd number of digits"
+            bad("1.3.6.1|2|1\n1.3.6.2|4x|abc\n"),
+            "lab/p.snmprec:2: hex value \"abc\" has an odd number of digits"
         );
-        assert!(bad("1.3.6|4e|a\\x41\n").starts_with("lab/p.snmprec:1: tag \"4e\" is not one"));
+        assert!(
+            bad("1.3.6.1|2|1\n1.3.6.2|4e|a\\x41\n")
+                .starts_with("lab/p.snmprec:2: tag \"4e\" is not one")
+        );
         assert_eq!(
-            bad("1.3.x|2|1\n"),
-            "lab/p.snmprec:1: \"1.3.x\" is not a dotted OID"
+            bad("1.3.6.1|2|1\n1.3.x|2|1\n"),
+            "lab/p.snmprec:2: \"1.3.x\" is not a dotted OID"
         );
     }
 }
