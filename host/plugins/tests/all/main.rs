@@ -2,6 +2,7 @@
 //! `host/strategies/build.rs`, real recordings, the real sandbox.
 
 mod exchange;
+mod harness;
 mod registry;
 mod sandbox;
 mod validation;
