@@ -197,3 +197,52 @@ pub fn percents(reading: &Reading) -> Vec<(u32, Option<u8>)> {
         .map(|s| (s.index, s.percent))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Counter, StrategyError, StrategyInfo};
+
+    /// Reports whatever counter the device's sysName names.
+    struct Echo;
+
+    impl Strategy for Echo {
+        fn describe() -> StrategyInfo {
+            StrategyInfo {
+                name: "echo".into(),
+                version: "1.0.0".into(),
+                vendor: "Quire tests".into(),
+                description: "Reports the counter its device names.".into(),
+                match_rules: Vec::new(),
+            }
+        }
+
+        fn collect(device: &Device<'_>, _: Cycle) -> Result<Reading, StrategyError> {
+            let name = device
+                .get_value(crate::oids::SYS_NAME)?
+                .and_then(|v| v.as_text());
+            let mut reading = Reading::default();
+            reading
+                .counters
+                .extend(name.map(|name| Counter { name, value: 1 }));
+            Ok(reading)
+        }
+    }
+
+    fn naming(counter: &str) -> Recorded {
+        Recorded::from_snmprec(
+            "lab/echo.snmprec",
+            &format!("1.3.6.1.2.1.1.5.0|4|{counter}\n"),
+        )
+    }
+
+    #[test]
+    fn a_counter_outside_the_vocabulary_fails_the_replay() {
+        assert_eq!(
+            replay::<Echo>(&naming("colour"), Cycle::Discovery),
+            Err(format!("lab/echo.snmprec: {}", counters::unknown("colour")))
+        );
+        let known = replay::<Echo>(&naming(counters::COLOR), Cycle::Discovery).unwrap();
+        assert_eq!(known.counter(counters::COLOR), Some(1));
+    }
+}

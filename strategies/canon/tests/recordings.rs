@@ -2,15 +2,11 @@
 //! counter table. Expected values are read off the recordings (and the
 //! peers' expected files), never off Quire's output.
 
-use quire_plugins_sdk::harness::{read, read_for};
+use quire_plugins_sdk::harness::{percents, read, read_for};
 use quire_plugins_sdk::{
-    AlertSeverity, Cycle, DeviceAlert, ErrorInput, Reading, SkillLevel, Strategy, SupplyState,
+    AlertSeverity, Cycle, DeviceAlert, ErrorInput, SkillLevel, Strategy, SupplyState,
 };
 use quire_strategy_canon::Canon;
-
-fn percents(reading: &Reading) -> Vec<Option<u8>> {
-    reading.supplies.iter().map(|s| s.percent).collect()
-}
 
 #[test]
 fn lbp6670_reads_its_private_model_and_firmware_and_the_standard_serial() {
@@ -21,7 +17,7 @@ fn lbp6670_reads_its_private_model_and_firmware_and_the_standard_serial() {
     assert_eq!(r.identity.firmware.as_deref(), Some("R7.21"));
     // No prtMarkerLifeCount and no Canon counter table in the recording.
     assert!(r.counters.is_empty(), "{:?}", r.counters);
-    assert_eq!(percents(&r), [Some(70)]);
+    assert_eq!(percents(&r), [(1, Some(70))]);
 }
 
 #[test]
@@ -34,7 +30,14 @@ fn tm5300_large_format_reads_its_inks_and_life_count() {
     assert_eq!(r.counter("total"), Some(21_588));
     assert_eq!(
         percents(&r),
-        [Some(80), Some(100), Some(60), Some(80), Some(70), Some(90)]
+        [
+            (1, Some(80)),
+            (2, Some(100)),
+            (3, Some(60)),
+            (4, Some(80)),
+            (5, Some(70)),
+            (6, Some(90))
+        ]
     );
     assert_eq!(r.supplies[5].kind, "waste-ink");
 }
@@ -89,7 +92,7 @@ fn three_step_toners_step_down_by_their_alerts() {
         );
         assert_eq!(
             percents(&r),
-            [None, None, Some(0), None, Some(80)],
+            [(1, None), (2, None), (3, Some(0)), (4, None), (5, Some(80))],
             "{cycle:?}"
         );
     }

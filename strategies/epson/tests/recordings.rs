@@ -1,16 +1,11 @@
 //! The Epson strategy over the recorded Epsons. Expected values are read off
 //! the recordings (and the peers' expected files), never off Quire's output.
 
-use quire_plugins_sdk::harness::{read, read_for};
+use quire_plugins_sdk::harness::{percents, read, read_for};
 use quire_plugins_sdk::{
-    AlertSeverity, AssessmentSeverity, Cycle, DeviceAlert, ErrorInput, Reading, SkillLevel,
-    Strategy,
+    AlertSeverity, AssessmentSeverity, Cycle, DeviceAlert, ErrorInput, SkillLevel, Strategy,
 };
 use quire_strategy_epson::Epson;
-
-fn percents(reading: &Reading) -> Vec<Option<u8>> {
-    reading.supplies.iter().map(|s| s.percent).collect()
-}
 
 fn alert(description: &str) -> ErrorInput {
     ErrorInput::Alert(DeviceAlert {
@@ -36,7 +31,10 @@ fn wf_c5790ba_reads_the_standard_serial_and_its_model_from_hr_device_descr() {
     assert_eq!(r.identity.firmware, None);
     // No prtMarkerLifeCount in the recording.
     assert!(r.counters.is_empty(), "{:?}", r.counters);
-    assert_eq!(percents(&r), [Some(1), Some(1), Some(1), Some(1)]);
+    assert_eq!(
+        percents(&r),
+        [(1, Some(1)), (2, Some(1)), (3, Some(1)), (4, Some(1))]
+    );
 }
 
 #[test]
@@ -50,7 +48,13 @@ fn sc_t3405_reads_its_private_model_serial_and_printer_firmware() {
     assert_eq!(r.counter("total"), Some(145));
     assert_eq!(
         percents(&r),
-        [Some(83), Some(84), Some(84), Some(82), Some(67)]
+        [
+            (1, Some(83)),
+            (2, Some(84)),
+            (3, Some(84)),
+            (4, Some(82)),
+            (5, Some(67))
+        ]
     );
     assert_eq!(r.supplies[4].description, "Maintenance Box");
     assert_eq!(r.supplies[4].kind, "waste-ink");
