@@ -3,48 +3,57 @@
 //! a strategy error, and an empty reading to start from.
 
 use crate::printer_mib::text;
-use crate::{Identity, Reading, SnmpValue, Status, StrategyError, TransportError};
+use crate::{SnmpValue, StrategyError, TransportError};
 
-// Nothing known is the start of every reading: the host never invents a value.
-// Written here rather than derived through wit-bindgen, whose selectors would
-// name the contract's version a second time beside the WIT package.
+/// Nothing known is the start of every reading: the host never invents a
+/// value. Written out rather than derived through wit-bindgen, whose
+/// selectors for these types would name the contract's version a second time
+/// beside the WIT package.
+mod empty {
+    #![expect(
+        clippy::derivable_impls,
+        reason = "the types are generated; deriving needs a versioned wit-bindgen selector"
+    )]
 
-impl Default for Identity {
-    fn default() -> Self {
-        Identity {
-            manufacturer: None,
-            model: None,
-            serial: None,
-            mac: None,
-            firmware: None,
-            hostname: None,
-            sys_object_id: None,
-            sys_descr: None,
-            location: None,
-            contact: None,
+    use crate::{Identity, Reading, Status};
+
+    impl Default for Identity {
+        fn default() -> Self {
+            Identity {
+                manufacturer: None,
+                model: None,
+                serial: None,
+                mac: None,
+                firmware: None,
+                hostname: None,
+                sys_object_id: None,
+                sys_descr: None,
+                location: None,
+                contact: None,
+            }
         }
     }
-}
 
-impl Default for Status {
-    fn default() -> Self {
-        Status {
-            device: None,
-            printer: None,
-            errors: Vec::new(),
-            console: None,
+    impl Default for Status {
+        fn default() -> Self {
+            Status {
+                device: None,
+                printer: None,
+                errors: Vec::new(),
+                console: None,
+            }
         }
     }
-}
 
-impl Default for Reading {
-    fn default() -> Self {
-        Reading {
-            identity: Identity::default(),
-            status: Status::default(),
-            counters: Vec::new(),
-            supplies: Vec::new(),
-            alerts: Vec::new(),
+    impl Default for Reading {
+        fn default() -> Self {
+            Reading {
+                identity: Identity::default(),
+                status: Status::default(),
+                counters: Vec::new(),
+                supplies: Vec::new(),
+                alerts: Vec::new(),
+            }
         }
     }
 }
