@@ -37,13 +37,6 @@ enum Bench {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("QUIRE_LOG")
-                .unwrap_or_else(|_| "warn,quire_agent=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     match try_main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
