@@ -9,9 +9,9 @@
 #![deny(missing_docs)]
 
 mod agent_api;
-mod csv;
+mod range_csv;
 mod ranges;
 
 pub use crate::agent_api::*;
-pub use crate::csv::{RangeRow, RangeUploadError, parse_range_csv};
+pub use crate::range_csv::{RangeRow, RangeUploadError, parse_range_csv};
 pub use crate::ranges::{MAX_RANGE_ADDRESSES, Range, RangeError};
