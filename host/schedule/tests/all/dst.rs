@@ -3,6 +3,7 @@
 //! (03:00 → 02:00); New York springs forward on Sun 8 March and falls back on Sun 1 November
 //! (02:00 → 01:00).
 
+use chrono::{NaiveDateTime, SecondsFormat};
 use quire_schedule::{Day, Schedule, Timestamp};
 
 use crate::{at, runs, zone};
@@ -21,8 +22,11 @@ fn hourly() -> Schedule {
     }
 }
 
+/// A UTC instant such as `2026-11-01T06:30Z`.
 fn utc(instant: &str) -> Timestamp {
-    instant.parse().unwrap()
+    NaiveDateTime::parse_from_str(instant, "%Y-%m-%dT%H:%MZ")
+        .unwrap()
+        .and_utc()
 }
 
 #[test]
@@ -86,7 +90,7 @@ fn hourly_utc(zone_name: &str, from: &str, count: usize) -> Vec<String> {
     (0..count)
         .map(|_| {
             after = hourly().next_after(after, &tz).unwrap();
-            after.to_string()
+            after.to_rfc3339_opts(SecondsFormat::Secs, true)
         })
         .collect()
 }
