@@ -159,8 +159,14 @@ impl<'a> LineCounter<'a> {
 mod tests {
     use super::*;
 
-    fn refused(text: &str) -> RangeUploadError {
-        parse_range_csv(text).unwrap_err()
+    /// The line an upload is refused at, and why.
+    fn refused(text: &str) -> (usize, String) {
+        let error = parse_range_csv(text).unwrap_err();
+        (error.line, error.message)
+    }
+
+    fn refused_at(text: &str) -> usize {
+        refused(text).0
     }
 
     #[test]
@@ -197,20 +203,24 @@ mod tests {
         let lines: Vec<_> = rows.iter().map(|r| (r.line, r.site.as_str())).collect();
         assert_eq!(lines, [(2, "Head office"), (5, "Warehouse, north")]);
         assert_eq!(rows[1].part.as_deref(), Some("dock"));
-
-        let error = refused("\u{feff}site,range\r\n\r\nHead office,10.0.0.0/4\r\n");
-        assert_eq!(error.line, 3, "{error}");
+        assert_eq!(
+            refused_at("\u{feff}site,range\r\n\r\nHead office,10.0.0.0/4\r\n"),
+            3
+        );
     }
 
     #[test]
     fn lines_ended_by_a_lone_cr_are_counted() {
-        let error = refused("Head office,10.0.0.1\rHead office,10.0.0.0/4\r");
-        assert_eq!(error.line, 2, "{error}");
+        assert_eq!(
+            refused_at("Head office,10.0.0.1\rHead office,10.0.0.0/4\r"),
+            2
+        );
     }
 
     #[test]
     fn the_first_bad_line_is_named() {
-        let error = refused("Head office,10.0.0.0/24\nHead office,10.0.0.0/4\n");
+        let error =
+            parse_range_csv("Head office,10.0.0.0/24\nHead office,10.0.0.0/4\n").unwrap_err();
         assert_eq!(error.line, 2);
         assert!(
             error
@@ -218,46 +228,38 @@ mod tests {
                 .starts_with("line 2: range \"10.0.0.0/4\""),
             "{error}"
         );
-        let error = refused(",10.0.0.1");
+        assert_eq!(refused(",10.0.0.1"), (1, "the site is empty".to_owned()));
         assert_eq!(
-            (error.line, error.message.as_str()),
-            (1, "the site is empty")
-        );
-        let error = refused("site,range\n");
-        assert_eq!(
-            (error.line, error.message.as_str()),
-            (1, "the upload holds no ranges")
+            refused("site,range\n"),
+            (1, "the upload holds no ranges".to_owned())
         );
     }
 
     #[test]
     fn empty_and_comment_lines_before_a_bad_line_are_counted() {
-        let error =
-            refused("# ranges of \"north\n\nHead office,10.0.0.1\n\n\n# next\n  \nx,10.0.0.0/4\n");
-        assert_eq!(error.line, 8, "{error}");
+        assert_eq!(
+            refused_at(
+                "# ranges of \"north\n\nHead office,10.0.0.1\n\n\n# next\n  \nx,10.0.0.0/4\n"
+            ),
+            8
+        );
     }
 
     #[test]
     fn extra_or_missing_columns_name_their_line() {
-        let error = refused("a,10.0.0.1\nb,10.0.0.2,floor,4\n");
-        assert_eq!(error.line, 2);
+        let expected = |n: usize| format!("expected site,range[,part] but found {n} field(s)");
         assert_eq!(
-            error.message,
-            "expected site,range[,part] but found 4 field(s)"
+            refused("a,10.0.0.1\nb,10.0.0.2,floor,4\n"),
+            (2, expected(4))
         );
-        let error = refused("a,10.0.0.1\n\nHead office\n");
-        assert_eq!(error.line, 3);
-        assert_eq!(
-            error.message,
-            "expected site,range[,part] but found 1 field(s)"
-        );
+        assert_eq!(refused("a,10.0.0.1\n\nHead office\n"), (3, expected(1)));
     }
 
     #[test]
     fn an_unclosed_quote_is_named_where_it_opened() {
-        let error = refused("a,10.0.0.1\n\"Warehouse, north,10.0.0.2\nb,10.0.0.3\n");
-        assert_eq!(error.line, 2, "{error}");
-        assert!(error.message.contains("closing quote"), "{error}");
+        let (line, message) = refused("a,10.0.0.1\n\"Warehouse, north,10.0.0.2\nb,10.0.0.3\n");
+        assert_eq!(line, 2, "{message}");
+        assert!(message.contains("closing quote"), "{message}");
     }
 
     #[test]
