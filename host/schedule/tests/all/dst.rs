@@ -163,3 +163,29 @@ fn local_devices_every_thirty_minutes_keep_their_pace_when_clocks_fall_back() {
         ]
     );
 }
+
+#[test]
+fn lord_howe_springs_forward_half_an_hour_a_0200_job_runs_at_0230() {
+    // Australia/Lord_Howe (tz database `australasia`, rule LH): +10:30 standard, +11:00 from
+    // 02:00 on the first Sunday of October, so 02:00–02:30 does not exist on 4 October 2026.
+    let tz = zone("Australia/Lord_Howe");
+    assert_eq!(
+        runs(&weekly_sunday(2), &tz, at(&tz, "2026-10-03T12:00"), 2),
+        ["Sun 2026-10-04 02:30 +11:00", "Sun 2026-10-11 02:00 +11:00"]
+    );
+}
+
+#[test]
+fn a_skipped_day_runs_its_job_once_when_the_day_after_begins() {
+    // Pacific/Apia (tz database `australasia`) moved across the date line at the end of
+    // Thursday 29 December 2011 (-10:00), straight to Saturday 31 December (+14:00).
+    let tz = zone("Pacific/Apia");
+    let friday_ten = Schedule::Weekly {
+        days: [Day::Friday].into(),
+        hours: [10].into(),
+    };
+    assert_eq!(
+        runs(&friday_ten, &tz, at(&tz, "2011-12-29T12:00"), 2),
+        ["Sat 2011-12-31 00:00 +14:00", "Fri 2012-01-06 10:00 +14:00"]
+    );
+}
