@@ -64,28 +64,35 @@ impl Default for HostConfig {
 /// Which Quire world a component targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum World {
-    /// `quire:device/strategy@0.1.0`: reads devices.
+    /// `quire:device/strategy`: reads devices.
     Strategy,
-    /// `quire:device/action@0.1.0`: performs ASM actions.
+    /// `quire:device/action`: performs ASM actions.
     Action,
 }
 
-const STRATEGY_API: &str = "quire:device/strategy-api@0.1.0";
-const ACTION_API: &str = "quire:device/action-api@0.1.0";
+/// The name of `interface` of the live contract (`quire:device/NAME@X.Y.Z`).
+macro_rules! interface {
+    ($name:literal) => {
+        concat!("quire:device/", $name, "@", env!("QUIRE_DEVICE_VERSION"))
+    };
+}
+
+const STRATEGY_API: &str = interface!("strategy-api");
+const ACTION_API: &str = interface!("action-api");
 
 /// What each world may import from `quire:device` (WASI comes on top).
 const STRATEGY_IMPORTS: &[&str] = &[
-    "quire:device/types@0.1.0",
-    "quire:device/snmp@0.1.0",
-    "quire:device/npap@0.1.0",
-    "quire:device/http@0.1.0",
-    "quire:device/log@0.1.0",
+    interface!("types"),
+    interface!("snmp"),
+    interface!("npap"),
+    interface!("http"),
+    interface!("log"),
 ];
 const ACTION_IMPORTS: &[&str] = &[
-    "quire:device/types@0.1.0",
-    "quire:device/http@0.1.0",
-    "quire:device/outbound-http@0.1.0",
-    "quire:device/log@0.1.0",
+    interface!("types"),
+    interface!("http"),
+    interface!("outbound-http"),
+    interface!("log"),
 ];
 
 /// The plugin host. Cheap to clone: every clone shares one engine, linker and cache.

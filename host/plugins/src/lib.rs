@@ -95,6 +95,7 @@ mod sandbox;
 mod signing;
 mod transport;
 
+pub use convert::unknown_counters;
 pub use error::{PluginError, Result, Stop, StrategyError};
 pub use exchange::{
     DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_HTTP_BODY, DEFAULT_MAX_NPAP_RESPONSE, DeviceExchanges,

@@ -133,7 +133,7 @@ impl Strategy for HpEws {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "hp-ews".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "HP inkjets and small lasers without PML counters: identity, counters, supplies and alerts from the embedded web server's LEDM pages.".into(),
             match_rules: vec![MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.11".into())],

@@ -3,6 +3,7 @@
 //! root element, not well-formed XML) parses to `None`; a field the page lacks
 //! is simply absent.
 
+use quire_plugins_sdk::counters::{COLOR, COPY, DUPLEX, FAX, MONO, SCAN, TOTAL};
 use quire_plugins_sdk::printer_mib::{supply_percent, supply_state};
 use quire_plugins_sdk::{
     AlertSeverity, DeviceAlert, DeviceStatus, ErrorState, PrinterStatus, Supply, SupplyState,
@@ -67,10 +68,10 @@ pub fn usage_counters(document: &str) -> Option<Vec<(&'static str, u64)>> {
         }
     };
     if let Some(printer) = root.child("PrinterSubunit") {
-        add("total", printer.number_at(&["TotalImpressions"]));
-        add("mono", printer.number_at(&["MonochromeImpressions"]));
-        add("color", printer.number_at(&["ColorImpressions"]));
-        add("duplex", printer.number_at(&["DuplexSheets"]));
+        add(TOTAL, printer.number_at(&["TotalImpressions"]));
+        add(MONO, printer.number_at(&["MonochromeImpressions"]));
+        add(COLOR, printer.number_at(&["ColorImpressions"]));
+        add(DUPLEX, printer.number_at(&["DuplexSheets"]));
     }
     if let Some(scanner) = root.child("ScannerEngineSubunit") {
         // Models without a ScanImages total count the two scan paths apart.
@@ -79,14 +80,14 @@ pub fn usage_counters(document: &str) -> Option<Vec<(&'static str, u64)>> {
             let flatbed = scanner.number_at(&["FlatbedImages"])?;
             adf.checked_add(flatbed)
         });
-        add("scan", scans);
+        add(SCAN, scans);
     }
     add(
-        "copy",
+        COPY,
         root.number_at(&["CopyApplicationSubunit", "TotalImpressions"]),
     );
     add(
-        "fax",
+        FAX,
         root.number_at(&["FaxApplicationSubunit", "TotalImpressions"]),
     );
     Some(counters)
