@@ -24,14 +24,7 @@ pub async fn builtin_registry() -> anyhow::Result<Registry> {
 /// their version, so what is read is what the maker built.
 pub async fn registry_with(extra: &[PathBuf]) -> anyhow::Result<Registry> {
     let host = Host::new(HostConfig::default())?;
-    let registry = Registry::new();
-    for (name, bytes) in quire_strategies::BUILTIN {
-        let plugin = host
-            .load(bytes)
-            .await
-            .with_context(|| format!("built-in strategy {name}"))?;
-        registry.insert(plugin)?;
-    }
+    let registry = quire_builtin::registry(&host).await?;
     for path in extra {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -73,7 +66,7 @@ pub async fn run(
     let registry = registry_with(load).await?;
     check_strategy(&registry, strategy)?;
     let mut outcomes = Vec::new();
-    for file in expand(paths) {
+    for file in quire_snmp::recording::files(paths) {
         outcomes.push(read_one(&registry, &file, strategy, cycle, explain).await);
     }
     Ok(outcomes)
@@ -219,47 +212,6 @@ pub(crate) fn replay_transport(file: &Path) -> Result<(ReplayTransport, Vec<Stri
     }
 }
 
-/// Files as given; directories replaced by the recordings anywhere under
-/// them (`.snmprec`, `.walk`, `.snmpwalk`, `.txt`), sorted by name.
-pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for path in paths {
-        if !path.is_dir() {
-            files.push(path.clone());
-            continue;
-        }
-        let mut found: Vec<PathBuf> = walk_dir(path)
-            .into_iter()
-            .filter(|p| {
-                p.extension().is_some_and(|e| {
-                    ["snmprec", "walk", "snmpwalk", "txt"].contains(&&*e.to_string_lossy())
-                })
-            })
-            .collect();
-        found.sort();
-        files.extend(found);
-    }
-    files
-}
-
-/// Every file under `dir`, recursively: recordings are often kept in sets.
-fn walk_dir(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        out.push(dir.to_path_buf());
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk_dir(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use quire_plugins::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
@@ -276,7 +228,7 @@ mod tests {
             "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.99999.1\n1.3.6.1.4.1.99999.1.0|4|odd-counter\n",
         )
         .unwrap();
-        let guest = Path::new(quire_strategies::GUEST_DIR).join("quire_guest_hostile.wasm");
+        let guest = quire_test_guests::path("quire_guest_hostile");
         let registry = registry_with(&[guest]).await.unwrap();
         let outcome = read_one(&registry, &recording, None, Cycle::Discovery, false).await;
         let Outcome::Read {

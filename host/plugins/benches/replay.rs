@@ -63,11 +63,11 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let host = Host::new(HostConfig::default()).unwrap();
-        let (_, bytes) = quire_strategies::BUILTIN
-            .iter()
-            .find(|(name, _)| *name == "quire-strategy-printer-mib")
+        let plugin = quire_builtin::registry(&host)
+            .await
+            .unwrap()
+            .get("printer-mib")
             .expect("printer-mib is built in");
-        let plugin = host.load(bytes).await.unwrap();
 
         println!("replay of one device, meters & supplies + alerts (discovery cycle), printer-mib");
         println!(

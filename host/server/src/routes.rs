@@ -51,91 +51,107 @@ fn build() -> Routes {
         strategies_api::rollback,
     )
     .add(M::GET, openapi::PATH, openapi::document)
-    .add(M::POST, rest::LOGIN_PATH, rest::login)
-    .add(M::POST, "/api/v1/logout", rest::logout)
-    .add(M::GET, "/api/v1/me", rest::me)
-    .add(M::GET, "/api/v1/accounts", rest::accounts)
-    .add(M::POST, "/api/v1/accounts", rest::create_account)
-    .add(M::GET, "/api/v1/accounts/{account_id}", rest::account)
+    .add(M::POST, rest::sessions::LOGIN_PATH, rest::sessions::login)
+    .add(M::POST, "/api/v1/logout", rest::sessions::logout)
+    .add(M::GET, "/api/v1/me", rest::sessions::me)
+    .add(M::GET, "/api/v1/accounts", rest::accounts::accounts)
+    .add(M::POST, "/api/v1/accounts", rest::accounts::create_account)
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}",
+        rest::accounts::account,
+    )
     .add(
         M::PUT,
         "/api/v1/accounts/{account_id}/check-in",
-        rest::set_check_in,
+        rest::accounts::set_check_in,
     )
     .add(
         M::GET,
         "/api/v1/accounts/{account_id}/credentials",
-        rest::credentials,
+        rest::accounts::credentials,
     )
     .add(
         M::PUT,
         "/api/v1/accounts/{account_id}/credentials",
-        rest::set_credentials,
+        rest::accounts::set_credentials,
     )
-    .add(M::GET, "/api/v1/accounts/{account_id}/sites", rest::sites)
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/sites",
+        rest::sites::sites,
+    )
     .add(
         M::POST,
         "/api/v1/accounts/{account_id}/sites",
-        rest::create_site,
+        rest::sites::create_site,
     )
     .add(
         M::POST,
         "/api/v1/accounts/{account_id}/ranges-csv",
-        rest::upload_ranges,
+        rest::sites::upload_ranges,
     )
     .add(
         M::GET,
         "/api/v1/accounts/{account_id}/enrollment-keys",
-        rest::enrollment_keys,
+        rest::keys::enrollment_keys,
     )
     .add(
         M::POST,
         "/api/v1/accounts/{account_id}/enrollment-keys",
-        rest::issue_key,
+        rest::keys::issue_key,
     )
     .add(
         M::DELETE,
         "/api/v1/enrollment-keys/{key_id}",
-        rest::revoke_key,
+        rest::keys::revoke_key,
     )
-    .add(M::GET, "/api/v1/sites/{site_id}", rest::site)
+    .add(M::GET, "/api/v1/sites/{site_id}", rest::sites::site)
     .add(
         M::PUT,
         "/api/v1/sites/{site_id}/schedules",
-        rest::set_schedules,
+        rest::sites::set_schedules,
     )
-    .add(M::PUT, "/api/v1/sites/{site_id}/ranges", rest::set_ranges)
+    .add(
+        M::PUT,
+        "/api/v1/sites/{site_id}/ranges",
+        rest::sites::set_ranges,
+    )
     .add(
         M::PUT,
         "/api/v1/sites/{site_id}/ipp-printers",
-        rest::set_ipp_printers,
+        rest::sites::set_ipp_printers,
     )
-    .add(M::GET, "/api/v1/agents", rest::agents)
-    .add(M::GET, "/api/v1/agents/{agent_id}", rest::agent)
+    .add(M::GET, "/api/v1/agents", rest::agents::agents)
+    .add(M::GET, "/api/v1/agents/{agent_id}", rest::agents::agent)
     .add(
         M::POST,
         "/api/v1/agents/{agent_id}/revoke",
-        rest::revoke_agent,
+        rest::agents::revoke_agent,
     )
-    .add(M::GET, "/api/v1/users", rest::users)
-    .add(M::POST, "/api/v1/users", rest::create_user)
-    .add(M::GET, "/api/v1/devices", rest::devices)
-    .add(M::GET, "/api/v1/devices/{device_id}", rest::device)
+    .add(M::GET, "/api/v1/users", rest::users::users)
+    .add(M::POST, "/api/v1/users", rest::users::create_user)
+    .add(M::GET, "/api/v1/devices", rest::devices::devices)
+    .add(M::GET, "/api/v1/devices/{device_id}", rest::devices::device)
     .add(
         M::GET,
         "/api/v1/devices/{device_id}/readings",
-        rest::readings,
+        rest::devices::readings,
     )
     .add(
         M::GET,
         "/api/v1/devices/{device_id}/supplies/{index}",
-        rest::supply_history,
+        rest::devices::supply_history,
     )
-    .add(M::GET, "/api/v1/devices/{device_id}/alerts", rest::alerts)
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/alerts",
+        rest::devices::alerts,
+    )
     .add(
         M::GET,
         "/api/v1/devices/{device_id}/supply-replacements",
-        rest::replacements,
+        rest::devices::replacements,
     )
 }
 

@@ -130,7 +130,7 @@ const ENUMS: [&str; 5] = [
 /// Reads each file natively through `S` and as the built-in component
 /// `crate_name`, and compares.
 async fn both_ways<S: Strategy>(crate_name: &str, files: &[PathBuf]) {
-    let (_, bytes) = quire_strategies::BUILTIN
+    let (_, bytes) = quire_builtin::BUILTIN
         .iter()
         .find(|(name, _)| *name == crate_name)
         .unwrap();

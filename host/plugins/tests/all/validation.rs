@@ -105,7 +105,7 @@ async fn the_test_guests_are_strategies() {
 async fn the_built_in_strategies_load_and_printer_mib_is_among_them() {
     let host = host();
     let mut names = Vec::new();
-    for (crate_name, bytes) in quire_strategies::BUILTIN {
+    for (crate_name, bytes) in quire_builtin::BUILTIN {
         let plugin = host
             .load(bytes)
             .await

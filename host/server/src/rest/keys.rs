@@ -1,0 +1,114 @@
+//! Enrollment keys: issued per account, single use, revocable.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use quire_store::{EnrollmentKey, EnrollmentKeyId};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiResult, Failure, parse_json};
+use crate::secrets;
+use crate::server::{AppState, IssuedKey};
+
+use super::Caller;
+use super::accounts::visible_account;
+
+/// The longest an enrollment key may stay valid: a key is meant for one installation soon.
+const MAX_KEY_HOURS: u32 = 24 * 30;
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct KeyView {
+    id: i64,
+    account_id: i64,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+    agent_id: Option<String>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<EnrollmentKey> for KeyView {
+    fn from(k: EnrollmentKey) -> Self {
+        KeyView {
+            id: k.id.0,
+            account_id: k.account_id.0,
+            created_at: k.created_at,
+            expires_at: k.expires_at,
+            used_at: k.used_at,
+            agent_id: k.agent_id,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// `GET /api/v1/accounts/{account_id}/enrollment-keys`.
+pub(crate) async fn enrollment_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<KeyView>>> {
+    let account = visible_account(&state, &caller, id).await?;
+    Ok(Json(
+        state
+            .store
+            .enrollment_keys(account.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct NewKey {
+    #[serde(default = "default_key_hours")]
+    valid_hours: u32,
+}
+
+fn default_key_hours() -> u32 {
+    24
+}
+
+/// `POST /api/v1/accounts/{account_id}/enrollment-keys`.
+pub(crate) async fn issue_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<IssuedKey>)> {
+    let account = visible_account(&state, &caller, id).await?;
+    let new: NewKey = if body.is_empty() {
+        NewKey {
+            valid_hours: default_key_hours(),
+        }
+    } else {
+        parse_json(&body)?
+    };
+    if !(1..=MAX_KEY_HOURS).contains(&new.valid_hours) {
+        return Err(Failure::invalid(
+            "valid-hours",
+            format!("{} is outside 1..={MAX_KEY_HOURS}", new.valid_hours),
+        ));
+    }
+    let issued =
+        secrets::issue_enrollment_key(&state.store, account.id, new.valid_hours, Utc::now())
+            .await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// `DELETE /api/v1/enrollment-keys/{key_id}`: revokes an unused key.
+pub(crate) async fn revoke_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<KeyView>> {
+    let id = EnrollmentKeyId(id);
+    let key = state.store.enrollment_key(id).await?;
+    caller.require(key.account_id, id)?;
+    state.store.revoke_enrollment_key(id, Utc::now()).await?;
+    Ok(Json(state.store.enrollment_key(id).await?.into()))
+}

@@ -1,0 +1,92 @@
+//! Logging in and out, and who is logged in.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use quire_store::Visibility;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiResult, Failure, parse_json};
+use crate::secrets;
+use crate::server::AppState;
+
+use super::Caller;
+use super::users::UserView;
+
+/// How long a login lasts.
+const SESSION_HOURS: i64 = 12;
+
+/// Where people log in.
+pub(crate) const LOGIN_PATH: &str = "/api/v1/login";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct Login {
+    name: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct Session {
+    token: String,
+    expires_at: DateTime<Utc>,
+    user: UserView,
+}
+
+/// `POST /api/v1/login`.
+pub(crate) async fn login(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Session>> {
+    let login: Login = parse_json(&body)?;
+    let refused = || Failure::Unauthorized("wrong user name or password".to_owned());
+    let (user, hash) = state
+        .store
+        .user_by_name(login.name.trim())
+        .await?
+        .ok_or_else(refused)?;
+    let password = login.password;
+    let verified = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
+        .await
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    if !verified {
+        return Err(refused());
+    }
+    let token = secrets::token();
+    let now = Utc::now();
+    let expires_at = now + chrono::Duration::hours(SESSION_HOURS);
+    state
+        .store
+        .create_session(&secrets::hash_token(&token), user.id, now, expires_at)
+        .await?;
+    Ok(Json(Session {
+        token,
+        expires_at,
+        user: user.into(),
+    }))
+}
+
+/// `POST /api/v1/logout`.
+pub(crate) async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    state.store.delete_session(&caller.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct Me {
+    user: UserView,
+    visible_account_ids: Option<Vec<i64>>,
+}
+
+/// `GET /api/v1/me`: who is logged in and what they see (`null`: everything).
+pub(crate) async fn me(caller: Caller) -> Json<Me> {
+    let visible_account_ids = match &caller.visibility {
+        Visibility::All => None,
+        Visibility::Accounts(set) => Some(set.iter().map(|a| a.0).collect()),
+    };
+    Json(Me {
+        user: caller.user.into(),
+        visible_account_ids,
+    })
+}

@@ -1,0 +1,120 @@
+//! The people who use Quire, managed by administrators.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::Utc;
+use quire_store::{AccountId, Role, User};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiResult, Failure, parse_json};
+use crate::secrets;
+use crate::server::AppState;
+
+use super::Caller;
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct UserView {
+    id: i64,
+    name: String,
+    role: Role,
+    account_ids: Vec<i64>,
+}
+
+impl From<User> for UserView {
+    fn from(user: User) -> Self {
+        UserView {
+            id: user.id.0,
+            name: user.name,
+            role: user.role,
+            account_ids: user.accounts.iter().map(|a| a.0).collect(),
+        }
+    }
+}
+
+/// `GET /api/v1/users` (administrators).
+pub(crate) async fn users(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<UserView>>> {
+    caller.administrator("manage users")?;
+    Ok(Json(
+        state
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct NewUser {
+    name: String,
+    password: String,
+    role: Role,
+    #[serde(default)]
+    account_ids: Vec<i64>,
+}
+
+/// The shortest password accepted.
+const MIN_PASSWORD: usize = 10;
+
+/// `POST /api/v1/users` (administrators).
+pub(crate) async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    caller.administrator("manage users")?;
+    let new: NewUser = parse_json(&body)?;
+    let name = new.name.trim();
+    if name.is_empty() {
+        return Err(Failure::invalid("name", "the name is empty"));
+    }
+    if new.password.chars().count() < MIN_PASSWORD {
+        return Err(Failure::invalid(
+            "password",
+            format!("a password has at least {MIN_PASSWORD} characters"),
+        ));
+    }
+    let mut accounts = Vec::with_capacity(new.account_ids.len());
+    for (index, id) in new.account_ids.iter().enumerate() {
+        let account = state.store.account(AccountId(*id)).await.map_err(|_| {
+            Failure::invalid(
+                &format!("account-ids[{index}]"),
+                format!("account {id} does not exist"),
+            )
+        })?;
+        if new.role == Role::DealerUser && !account.is_dealer {
+            return Err(Failure::invalid(
+                &format!("account-ids[{index}]"),
+                format!(
+                    "{} is not a dealer; a dealer user is granted dealers",
+                    account.id
+                ),
+            ));
+        }
+        accounts.push(account.id);
+    }
+    let password = new.password;
+    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password))
+        .await
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    let id = state
+        .store
+        .create_user(name, &hash, new.role, &accounts, Utc::now())
+        .await?;
+    let user = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or_else(|| Failure::Internal(format!("{id} vanished after its creation")))?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
