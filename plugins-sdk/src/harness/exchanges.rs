@@ -247,17 +247,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(field: &str, text: &str) -> Result<Vec<u8>, String> {
-    if !text.len().is_multiple_of(2) {
-        return Err(format!("{field} has an odd number of hex digits"));
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|at| {
-            text.get(at..at + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| format!("{field} is not hex"))
-        })
-        .collect()
+    super::unhex(text).map_err(|why| format!("{field} {why}"))
 }
 
 fn unbase64(field: &str, text: &str) -> Result<Vec<u8>, String> {
@@ -346,7 +336,7 @@ mod tests {
                 "\n\n",
                 r#"{"kind":"npap","port":"udp9300","request_hex":"0g","response_hex":"02"}"#
             )),
-            "lab/p.exchanges.jsonl:3: request_hex is not hex"
+            "lab/p.exchanges.jsonl:3: request_hex has a non-hex digit"
         );
         assert!(
             bad(r#"{"kind":"ftp"}"#).starts_with("lab/p.exchanges.jsonl:1: unknown variant `ftp`")

@@ -132,7 +132,7 @@ fn decode(tag: &str, text: &str) -> Result<SnmpValue, String> {
         _ => (tag, false),
     };
     let bytes = || match hex {
-        true => unhex(text.trim()),
+        true => super::unhex(text.trim()).map_err(|why| format!("hex value {text:?} {why}")),
         false => Ok(text.as_bytes().to_vec()),
     };
     let number_of = |what: &str| format!("{what} value {:?} is not a number in range", text.trim());
@@ -190,20 +190,6 @@ fn decode(tag: &str, text: &str) -> Result<SnmpValue, String> {
              variation modules are quire replay's only)"
         )),
     }
-}
-
-fn unhex(text: &str) -> Result<Vec<u8>, String> {
-    if !text.len().is_multiple_of(2) {
-        return Err(format!("hex value {text:?} has an odd number of digits"));
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|at| {
-            text.get(at..at + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| format!("hex value {text:?} has a non-hex digit"))
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -277,7 +263,7 @@ mod tests {
         );
         assert_eq!(
             bad("1.3.6.1|2|1\n1.3.6.2|4x|abc\n"),
-            "lab/p.snmprec:2: hex value \"abc\" has an odd number of digits"
+            "lab/p.snmprec:2: hex value \"abc\" has an odd number of hex digits"
         );
         assert!(
             bad("1.3.6.1|2|1\n1.3.6.2|4e|a\\x41\n")
