@@ -82,6 +82,7 @@ async fn run(
             strategy: &strategy,
             reading,
             raw: None,
+            exchanges: None,
         })
         .collect();
     let started = Instant::now();

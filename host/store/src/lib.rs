@@ -1,5 +1,6 @@
 //! Quire's persistence: the device inventory and the history ingest writes —
-//! readings (with the raw recorded exchange), supplies and alerts — on SQLite
+//! readings (kept whole with their recorded exchange, and versioned when re-read, see
+//! `readings.rs`), supplies and alerts — on SQLite
 //! (one file, the default) or PostgreSQL (several server processes, one database).
 //!
 //! It does not judge readings (that is `asm`) nor serve them (that is `server`).
@@ -28,6 +29,7 @@
 mod agents;
 mod backend;
 mod error;
+mod readings;
 mod strategies;
 mod tenants;
 mod types;
@@ -45,6 +47,7 @@ use sqlx::sqlite::{
 
 pub use crate::agents::NewAgent;
 pub use crate::error::{Error, Result};
+pub use crate::readings::{RawExchange, ReadingVersion};
 pub use crate::strategies::{NewStrategy, StoredStrategy};
 pub use crate::types::{
     Account, AccountId, Agent, AgentIngest, AlertRecord, Device, DeviceAddress, DeviceId,
@@ -196,6 +199,7 @@ impl Store {
             strategy,
             reading,
             raw,
+            exchanges: None,
         };
         let mut outcomes = self.ingest_batch(&[item]).await?;
         Ok(outcomes.remove(0))
@@ -218,7 +222,7 @@ impl Store {
         dispatch!(self.device(id))
     }
 
-    /// A device's latest `limit` readings, newest first.
+    /// A device's latest `limit` readings, newest first, each in its latest version.
     pub async fn readings(&self, device: DeviceId, limit: u32) -> Result<Vec<StoredReading>> {
         dispatch!(self.readings(device, limit))
     }
