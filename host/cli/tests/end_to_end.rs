@@ -20,7 +20,9 @@ use quire_snmp::responder::{Faults, Fleet, FleetConfig};
 use serde_json::{Value, json};
 
 mod common;
+mod quire_cli;
 use common::{Dealer, server};
+use quire_cli::quire_json;
 
 /// This test's loopback block: printers on 127.152.0.x, servers on 127.152.1.x.
 const SNMP_PORT: u16 = 16152;
@@ -473,19 +475,6 @@ fn hp_ews_next() -> Vec<u8> {
         quire_strategies::GUEST_DIR
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn quire_json(args: &[&str]) -> Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

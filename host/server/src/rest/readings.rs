@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use quire_model::{Reading, StrategyRef};
-use quire_store::{ReadingId, StoredReading};
+use quire_store::{RawExchange, ReadingId, StoredReading};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiResult, Failure};
@@ -46,9 +46,16 @@ pub(crate) async fn raw_snmprec(
     caller: Caller,
     Path((device, reading)): Path<(i64, i64)>,
 ) -> ApiResult<Response> {
-    let stored = visible_reading(&state, &caller, device, reading).await?;
-    let raw = state.store.reading_raw(stored.id).await?;
-    text(raw.snmprec, "text/plain; charset=utf-8", stored.id, "SNMP")
+    let raw = |r: RawExchange| r.snmprec;
+    raw_part(
+        &state,
+        &caller,
+        (device, reading),
+        raw,
+        "text/plain; charset=utf-8",
+        "SNMP",
+    )
+    .await
 }
 
 /// `GET /api/v1/devices/{device_id}/readings/{reading_id}/raw.exchanges.jsonl`: the
@@ -58,24 +65,32 @@ pub(crate) async fn raw_exchanges(
     caller: Caller,
     Path((device, reading)): Path<(i64, i64)>,
 ) -> ApiResult<Response> {
-    let stored = visible_reading(&state, &caller, device, reading).await?;
-    let raw = state.store.reading_raw(stored.id).await?;
-    text(
-        raw.exchanges,
+    let raw = |r: RawExchange| r.exchanges;
+    raw_part(
+        &state,
+        &caller,
+        (device, reading),
+        raw,
         "application/jsonl",
-        stored.id,
         "web, NPAP or IPP",
     )
+    .await
 }
 
-fn text(
-    body: Option<String>,
+/// One part of a reading's kept exchange as a file; 404 naming `what` when the read
+/// kept none of it.
+async fn raw_part(
+    state: &AppState,
+    caller: &Caller,
+    (device, reading): (i64, i64),
+    part: impl FnOnce(RawExchange) -> Option<String>,
     content_type: &'static str,
-    id: ReadingId,
     what: &str,
 ) -> ApiResult<Response> {
-    let body =
-        body.ok_or_else(|| Failure::NotFound(format!("{id} was filed without a {what} exchange")))?;
+    let stored = visible_reading(state, caller, device, reading).await?;
+    let body = part(state.store.reading_raw(stored.id).await?).ok_or_else(|| {
+        Failure::NotFound(format!("{} was filed without a {what} exchange", stored.id))
+    })?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
