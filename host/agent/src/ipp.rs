@@ -4,14 +4,17 @@
 //! Every request goes through the host's bounded device exchange
 //! ([`DeviceExchanges`]): one connection to the printer's address, bounded in time
 //! and size, TLS without certificate checks for `ipps`, exactly as a strategy's
-//! HTTP to a device. Decoding and the reading are `quire-ipp`'s.
+//! HTTP to a device. Decoding and the reading are `quire-ipp`'s. The exchange is kept
+//! as the `.exchanges.jsonl` log a strategy's reads are kept in, for the server.
 
 use std::net::{IpAddr, ToSocketAddrs as _};
 
 use chrono::{DateTime, Utc};
 use quire_ipp::PrinterUri;
 use quire_model::{Reading, StrategyRef};
-use quire_plugins::{DeviceExchanges, DeviceExchangesConfig, HttpMethod, HttpRequest};
+use quire_plugins::{
+    DeviceExchanges, DeviceExchangesConfig, Exchange, ExchangeLog, HttpMethod, HttpRequest,
+};
 
 /// The local CUPS server, where a host's USB printers are shared.
 pub const LOCAL_CUPS: &str = "127.0.0.1:631";
@@ -23,6 +26,8 @@ pub struct IppRead {
     pub taken_at: DateTime<Utc>,
     /// The reading.
     pub reading: Reading,
+    /// The IPP request and answer as an `.exchanges.jsonl` log (one HTTP POST).
+    pub exchanges: String,
 }
 
 /// The strategy IPP readings are filed under: the host's own reader, not a plugin.
@@ -73,20 +78,21 @@ fn parse(uri: &str) -> Result<Target, String> {
     })
 }
 
-/// One IPP exchange with `target`.
-async fn exchange(target: &Target, body: Vec<u8>) -> Result<quire_ipp::Message, String> {
+/// One IPP exchange with `target`: the answer, and the exchange as it is logged.
+async fn exchange(
+    target: &Target,
+    body: Vec<u8>,
+) -> Result<(quire_ipp::Message, Exchange), String> {
     let exchanges = DeviceExchanges::new(target.addr, DeviceExchangesConfig::default());
-    let answer = exchanges
-        .http(&HttpRequest {
-            method: HttpMethod::Post,
-            tls: target.tls,
-            port: Some(target.port),
-            path: target.path.clone(),
-            headers: vec![("Content-Type".into(), "application/ipp".into())],
-            body: Some(body),
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+    let request = HttpRequest {
+        method: HttpMethod::Post,
+        tls: target.tls,
+        port: Some(target.port),
+        path: target.path.clone(),
+        headers: vec![("Content-Type".into(), "application/ipp".into())],
+        body: Some(body),
+    };
+    let answer = exchanges.http(&request).await.map_err(|e| e.to_string())?;
     if answer.status != 200 {
         return Err(format!("HTTP {} instead of an IPP answer", answer.status));
     }
@@ -97,7 +103,14 @@ async fn exchange(target: &Target, body: Vec<u8>) -> Result<quire_ipp::Message, 
             message.status
         ));
     }
-    Ok(message)
+    let logged = Exchange::Http {
+        request: HttpRequest {
+            headers: Vec::new(),
+            ..request
+        },
+        answer: Ok(answer),
+    };
+    Ok((message, logged))
 }
 
 /// Reads the printer at `uri`. The error names the URI.
@@ -105,12 +118,13 @@ pub async fn read(uri: &str) -> Result<IppRead, String> {
     let taken_at = Utc::now();
     let target = parse(uri)?;
     let request = quire_ipp::get_printer_attributes(uri, 1, quire_ipp::GET_PRINTER_ATTRIBUTES);
-    let message = exchange(&target, request)
+    let (message, logged) = exchange(&target, request)
         .await
         .map_err(|e| format!("{uri}: {e}"))?;
     Ok(IppRead {
         taken_at,
         reading: quire_ipp::reading(&message),
+        exchanges: ExchangeLog::new(vec![logged]).to_jsonl(),
     })
 }
 
@@ -121,7 +135,7 @@ pub async fn cups_queues(server: &str) -> Result<Vec<String>, String> {
     let base = format!("ipp://{server}");
     let target = parse(&format!("{base}/")).map_err(|e| format!("CUPS at {server}: {e}"))?;
     let request = quire_ipp::cups_get_printers(1, &["printer-uri-supported", "printer-name"]);
-    let message = exchange(&target, request)
+    let (message, _) = exchange(&target, request)
         .await
         .map_err(|e| format!("CUPS at {server}: {e}"))?;
     let mut queues = Vec::new();

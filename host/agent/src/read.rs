@@ -1,5 +1,6 @@
-//! Reading one live device through the strategies, recording the exchange so the server
-//! can re-interpret it later.
+//! Reading one live device through the strategies, recording every exchange the read
+//! makes (SNMP as `.snmprec`, web and NPAP as the `.exchanges.jsonl` log `quire record`
+//! writes) so the server can re-interpret it later.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -8,8 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use quire_model::{Cycle, Reading, StrategyRef};
 use quire_plugins::{
-    DeviceExchanges, DeviceExchangesConfig, DeviceTransport, LiveTransport, Probe,
-    RecordingTransport, Registry, TransportError, WithExchanges,
+    DeviceExchanges, DeviceExchangesConfig, DeviceTransport, ExchangeRecorder, LiveTransport,
+    Probe, RecordingTransport, Registry, TransportError, WithExchanges,
 };
 use quire_snmp::client::{ClientConfig, Credentials, Session};
 use quire_snmp::{Oid, Value};
@@ -25,6 +26,8 @@ pub struct DeviceRead {
     pub strategy: StrategyRef,
     /// The SNMP exchange as `.snmprec`.
     pub raw: String,
+    /// The web and NPAP exchanges as `.exchanges.jsonl`; `None` when the read made none.
+    pub exchanges: Option<String>,
     /// Which credentials the device answered.
     pub credential: usize,
 }
@@ -52,10 +55,11 @@ impl Reader {
         let (session, credential) = self.open(peer, credentials, first).await?;
         let live: Arc<dyn DeviceTransport> = Arc::new(LiveTransport::new(session));
         let recorder = Arc::new(RecordingTransport::new(live, address.to_string()));
-        let transport: Arc<dyn DeviceTransport> = Arc::new(WithExchanges::new(
+        let exchanges = Arc::new(ExchangeRecorder::new(WithExchanges::new(
             Shared(recorder.clone()),
             DeviceExchanges::new(address, DeviceExchangesConfig::default()),
-        ));
+        )));
+        let transport: Arc<dyn DeviceTransport> = exchanges.clone();
         let probe = Probe::read(transport.as_ref())
             .await
             .map_err(|e| format!("{address}: cannot identify the device: {e}"))?;
@@ -74,6 +78,9 @@ impl Reader {
             reading,
             strategy: plugin.strategy_ref(),
             raw: recorder.recording().to_snmprec(),
+            exchanges: Some(exchanges.log())
+                .filter(|log| !log.exchanges().is_empty())
+                .map(|log| log.to_jsonl()),
             credential,
         })
     }

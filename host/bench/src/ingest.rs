@@ -115,6 +115,7 @@ async fn store_only(url: &str, readings: &[UploadItem], batch: usize) -> anyhow:
             strategy: &r.strategy,
             reading: &r.reading,
             raw: None,
+            exchanges: None,
         })
         .collect();
     let started = Instant::now();
@@ -249,6 +250,7 @@ fn fleet(devices: usize, rounds: usize) -> Vec<UploadItem> {
                 strategy: strategy.clone(),
                 reading: kyocera(device, round),
                 raw: None,
+                exchanges: None,
                 replaced_supplies: Vec::new(),
             });
         }

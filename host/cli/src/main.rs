@@ -159,7 +159,8 @@ enum Command {
         command: agent::AgentCommand,
     },
     /// Re-read stored readings through today's strategies, from the exchange the
-    /// server kept with each, and print what they read now (as `quire replay`).
+    /// server kept with each, and print what they read now (as `quire replay`);
+    /// with `--store`, file it as each reading's next version.
     ///
     /// The exit code is 1 when any could not be read.
     Reinterpret {

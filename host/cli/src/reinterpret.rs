@@ -1,19 +1,19 @@
-//! `quire reinterpret`: runs today's strategies over the raw exchanges the server
-//! stored with each reading, so a fixed or newer strategy can be checked against what
-//! the fleet really answered, without asking any device again. It prints what the
-//! strategy reads now, as `quire replay` does; the stored readings are left as they are.
+//! `quire reinterpret`: runs today's strategies — the built-in ones and those the
+//! server hands its agents now — over the exchanges the server stored with each
+//! reading, so a fixed or newer strategy can be checked against what the fleet really
+//! answered, without asking any device again. It prints what the strategy reads now,
+//! as `quire replay` does; with `--store` it also files that as the reading's next
+//! version (the earlier ones stay). The re-read itself is the server's
+//! (`quire_server::reinterpret`), so this and the REST call read the same.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Args;
-use quire_plugins::{DeviceTransport, ReplayTransport};
 use quire_server::Server;
-use quire_snmp::Recording;
+use quire_server::reinterpret::{self, RereadError};
 use quire_store::{Device, DeviceId};
 
 use crate::output::Outcome;
-use crate::replay;
 
 /// `quire reinterpret`.
 #[derive(Args)]
@@ -33,14 +33,17 @@ pub struct ReinterpretArgs {
     /// Use this strategy instead of choosing one per device.
     #[arg(long)]
     strategy: Option<String>,
+    /// File what is read now as each reading's next version, which the API then shows.
+    #[arg(long)]
+    store: bool,
 }
 
 pub async fn run(args: &ReinterpretArgs) -> anyhow::Result<Vec<Outcome>> {
     let mut server = Server::new(&args.data);
     server.database = args.database.clone();
     let store = server.open_store().await?;
-    let registry = replay::builtin_registry().await?;
-    replay::check_strategy(&registry, args.strategy.as_deref())?;
+    let registry = server.depot(store.clone()).await?.registry().await?;
+    crate::replay::check_strategy(&registry, args.strategy.as_deref())?;
 
     let mut outcomes = Vec::new();
     let mut devices: Vec<Device> = Vec::new();
@@ -63,7 +66,7 @@ pub async fn run(args: &ReinterpretArgs) -> anyhow::Result<Vec<Outcome>> {
     let mut without_raw = 0;
     for device in devices {
         for stored in store.readings(device.id, args.latest).await? {
-            let name = format!(
+            let mut name = format!(
                 "device {} reading {} ({} {} at {})",
                 device.id.0,
                 stored.id.0,
@@ -71,35 +74,37 @@ pub async fn run(args: &ReinterpretArgs) -> anyhow::Result<Vec<Outcome>> {
                 stored.strategy.version,
                 stored.taken_at.format("%Y-%m-%d %H:%M UTC")
             );
-            let Some(raw) = stored.raw.as_deref() else {
-                without_raw += 1;
-                continue;
-            };
-            let recording = match Recording::parse_snmprec(&name, raw) {
-                Ok(recording) => recording,
-                Err(error) => {
-                    outcomes.push(Outcome::Failed {
+            let reread = reinterpret::reread(
+                &store,
+                &registry,
+                stored.id,
+                args.strategy.as_deref(),
+                args.store,
+            )
+            .await;
+            outcomes.push(match reread {
+                Ok(reread) => {
+                    if let Some(version) = reread.version {
+                        name.push_str(&format!(", stored as version {version}"));
+                    }
+                    Outcome::Read {
                         file: name,
-                        strategy: None,
-                        error: format!("the stored exchange does not parse: {error}"),
-                    });
+                        strategy: reread.strategy,
+                        warnings: Vec::new(),
+                        reading: Box::new(reread.reading),
+                    }
+                }
+                Err(RereadError::NoExchange(_)) => {
+                    without_raw += 1;
                     continue;
                 }
-            };
-            let transport: Arc<dyn DeviceTransport> =
-                Arc::new(ReplayTransport::new(Arc::new(recording)));
-            outcomes.push(
-                replay::read_device(
-                    &registry,
-                    name,
-                    transport,
-                    args.strategy.as_deref(),
-                    stored.cycle,
-                    false,
-                    Vec::new(),
-                )
-                .await,
-            );
+                Err(RereadError::Store(error)) => return Err(error.into()),
+                Err(error) => Outcome::Failed {
+                    file: name,
+                    strategy: None,
+                    error: error.to_string(),
+                },
+            });
         }
     }
     store.close().await;

@@ -84,7 +84,7 @@ async fn one_round_files_every_simulated_printer_on_both_backends() {
                 device.id
             );
             assert!(
-                readings.iter().all(|r| r.raw.is_some()),
+                readings.iter().all(|r| r.has_raw),
                 "{backend}: exchanges kept"
             );
         }

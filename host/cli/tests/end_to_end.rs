@@ -2,7 +2,9 @@
 //! through the REST API, an agent enrolls and reads the simulated printers, and what the
 //! dealer then sees through the API is what the recordings hold. A strategy published
 //! while agents run reaches them at their next check-in and is rolled back the same way;
-//! readings taken while the server is down arrive once it is back, none twice.
+//! readings taken while the server is down arrive once it is back, none twice. A reading
+//! taken over a printer's web server is kept whole: downloaded, it replays to the same
+//! reading, and a newer strategy re-reads it on the server into a new version.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -18,7 +20,9 @@ use quire_snmp::responder::{Faults, Fleet, FleetConfig};
 use serde_json::{Value, json};
 
 mod common;
+mod quire_cli;
 use common::{Dealer, server};
+use quire_cli::quire_json;
 
 /// This test's loopback block: printers on 127.152.0.x, servers on 127.152.1.x.
 const SNMP_PORT: u16 = 16152;
@@ -413,4 +417,232 @@ async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_versi
         "newest first: the read in flight finished on 0.1.0, the next used 0.2.0"
     );
     running.stop().await;
+}
+
+/// The pages an HP OfficeJet Pro 9022e's web server served, as aiohpprinter recorded them.
+fn ledm_pages() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/recorded/aiohpprinter/hp_officejet_pro_9022e")
+}
+
+/// A printer's web server on `address` port 80 (where a strategy's HTTP goes): each
+/// `GET /DevMgmt/NAME.xml` answers the saved page `NAME.xml`, anything else 404.
+async fn serve_ledm_pages(address: Ipv4Addr) -> tokio::task::JoinHandle<()> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind((address, 80))
+        .await
+        .unwrap_or_else(|e| panic!("the printer's web server on {address}:80: {e}"));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&request).into_owned();
+                let path = head.split(' ').nth(1).unwrap_or_default();
+                let page = path
+                    .strip_prefix("/DevMgmt/")
+                    .filter(|name| !name.contains('/'))
+                    .and_then(|name| std::fs::read(ledm_pages().join(name)).ok());
+                let (status, body) = match page {
+                    Some(body) => ("200 OK", body),
+                    None => ("404 Not Found", Vec::new()),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(&body).await;
+            });
+        }
+    })
+}
+
+/// hp-ews one version on, reading the jam count too.
+fn hp_ews_next() -> Vec<u8> {
+    quire_test_guests::bytes("quire_guest_hp_ews_next")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_web_server_reading_is_kept_whole_and_read_again_by_a_newer_strategy() {
+    // An HP whose page counters are only on its web server: its SNMP (an HP without the
+    // engine counter) lets discovery find it, its LEDM pages hold the reading.
+    let printer = Ipv4Addr::new(127, 152, 3, 1);
+    let fleet = Fleet::start(
+        vec![Recording::load(&recordings_dir().join("../../derived/hp_ews_envy.snmprec")).unwrap()],
+        FleetConfig {
+            base: printer,
+            port: SNMP_PORT,
+            ..FleetConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let web = serve_ledm_pages(printer).await;
+    let usage = std::fs::read_to_string(ledm_pages().join("ProductUsageDyn.xml")).unwrap();
+    // ProductUsageDyn.xml: the printer subunit's `<dd:TotalImpressions>` and, further
+    // down it, `<dd:JamEvents PEID="16076">2</dd:JamEvents>`.
+    assert!(usage.contains(r#"<dd:TotalImpressions PEID="5082">875</dd:TotalImpressions>"#));
+    let total = 875;
+    assert!(usage.contains(r#"<dd:JamEvents PEID="16076">2</dd:JamEvents>"#));
+    let jams = 2;
+
+    for (n, db) in quire_testdb::backends().await.into_iter().enumerate() {
+        let backend = db.backend;
+        let dir = tempfile::tempdir().unwrap();
+        let server_dir = dir.path().join("server");
+        let listen = SocketAddr::from(([127, 152, 1, 20 + n as u8], 0));
+        let running = server(&server_dir, listen, &db.url).start().await.unwrap();
+        let (dealer, _, agent, _) = enrolled_agent(&running, "127.152.3.1", dir.path()).await;
+        run_cycle(&agent, Cycle::Discovery, 1).await;
+        agent.deliver().await.unwrap();
+
+        let devices = dealer.call(Method::GET, "/api/v1/devices", None).await;
+        let device = devices[0]["id"].as_i64().unwrap();
+        let readings = dealer
+            .call(
+                Method::GET,
+                &format!("/api/v1/devices/{device}/readings"),
+                None,
+            )
+            .await;
+        let first = &readings[0];
+        let reading_id = first["id"].as_i64().unwrap();
+        assert_eq!(
+            (
+                first["strategy"]["name"].as_str(),
+                first["version"].as_i64()
+            ),
+            (Some("hp-ews"), Some(1)),
+            "{backend}: {first}"
+        );
+        assert_eq!(first["reading"]["counters"]["total"], total, "{backend}");
+        assert_eq!(
+            first["reading"]["counters"]["jams"],
+            Value::Null,
+            "{backend}"
+        );
+
+        // The exchange, downloaded, replays to the same reading.
+        let base = format!("/api/v1/devices/{device}/readings/{reading_id}");
+        let files = tempfile::tempdir().unwrap();
+        for suffix in ["snmprec", "exchanges.jsonl"] {
+            let answer = dealer
+                .client
+                .send(
+                    Method::GET,
+                    &format!("{base}/raw.{suffix}"),
+                    Some(&dealer.token),
+                    None,
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                answer.status,
+                200,
+                "{backend}: raw.{suffix}: {}",
+                answer.text()
+            );
+            std::fs::write(files.path().join(format!("printer.{suffix}")), &answer.body).unwrap();
+        }
+        let snmprec = files.path().join("printer.snmprec");
+        let replayed = quire_json(&[
+            "replay",
+            snmprec.to_str().unwrap(),
+            "--cycle",
+            "discovery",
+            "--format",
+            "json",
+        ]);
+        let mut replayed = replayed[0].clone();
+        let fields = replayed.as_object_mut().unwrap();
+        assert_eq!(fields["strategy"], first["strategy"], "{backend}");
+        for key in ["file", "strategy", "warnings"] {
+            fields.remove(key);
+        }
+        assert_eq!(replayed, first["reading"], "{backend}");
+
+        // A newer hp-ews reads one field more; re-read on the server, it files version 2.
+        let (status, published) = publish(&dealer, hp_ews_next()).await;
+        assert_eq!(status, 201, "{backend}: {published}");
+        let reread = dealer
+            .call(
+                Method::POST,
+                &format!("{base}/reinterpret?store=true"),
+                None,
+            )
+            .await;
+        assert_eq!(reread["version"], 2, "{backend}: {reread}");
+        assert_eq!(reread["strategy"]["version"], "0.2.0", "{backend}");
+        assert_eq!(reread["reading"]["counters"]["jams"], jams, "{backend}");
+
+        let shown = dealer
+            .call(
+                Method::GET,
+                &format!("/api/v1/devices/{device}/readings"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (
+                shown[0]["version"].as_i64(),
+                shown[0]["reading"]["counters"]["jams"].as_u64()
+            ),
+            (Some(2), Some(jams)),
+            "{backend}: the latest version is what the API shows: {}",
+            shown[0]
+        );
+
+        // The command does the same for every device's latest reading, as version 3.
+        let cli = quire_json(&[
+            "reinterpret",
+            "--data",
+            server_dir.to_str().unwrap(),
+            "--database",
+            &db.url,
+            "--store",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(cli[0]["counters"]["jams"], jams, "{backend}: {cli}");
+
+        let versions = dealer
+            .call(Method::GET, &format!("{base}/versions"), None)
+            .await;
+        let summary: Vec<_> = versions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["version"].as_i64().unwrap(),
+                    format!(
+                        "{}@{}",
+                        v["strategy"]["name"].as_str().unwrap(),
+                        v["strategy"]["version"].as_str().unwrap()
+                    ),
+                    v["reading"]["counters"]["jams"].as_u64(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (1, "hp-ews@0.1.0".to_owned(), None),
+                (2, "hp-ews@0.2.0".to_owned(), Some(jams)),
+                (3, "hp-ews@0.2.0".to_owned(), Some(jams)),
+            ],
+            "{backend}: the old version is still there"
+        );
+        assert_eq!(versions[0]["reading"], first["reading"], "{backend}");
+        running.stop().await;
+    }
+    web.abort();
+    drop(fleet);
 }

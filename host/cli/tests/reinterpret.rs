@@ -1,29 +1,17 @@
 //! `quire reinterpret`: a reading stored with its raw exchange, re-read by today's
 //! strategies, reads exactly what `quire replay` reads from the same recording.
 
-use std::process::Command;
-
 use chrono::Utc;
 use quire_model::{Cycle, Reading, StrategyRef};
 use serde_json::Value;
+
+mod quire_cli;
+use quire_cli::quire_json;
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../fixtures/recorded/printmaster/kyocera_p2040_snmp.snmprec"
 );
-
-fn quire(args: &[&str]) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_quire"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[tokio::test]
 async fn a_stored_exchange_reads_as_its_recording_replays() {
@@ -57,8 +45,8 @@ async fn a_stored_exchange_reads_as_its_recording_replays() {
     store.close().await;
 
     let data_arg = data.path().to_str().unwrap();
-    let reread = quire(&["reinterpret", "--data", data_arg, "--format", "json"]);
-    let replayed = quire(&[
+    let reread = quire_json(&["reinterpret", "--data", data_arg, "--format", "json"]);
+    let replayed = quire_json(&[
         "replay",
         FIXTURE,
         "--cycle",
@@ -66,7 +54,7 @@ async fn a_stored_exchange_reads_as_its_recording_replays() {
         "--format",
         "json",
     ]);
-    assert_eq!(reread.len(), 1, "{reread:?}");
+    assert_eq!(reread.as_array().map(Vec::len), Some(1), "{reread:?}");
     let strip = |mut v: Value| {
         v.as_object_mut().unwrap().remove("file");
         v

@@ -96,6 +96,7 @@ fn batches(agent: usize) -> Vec<Vec<UploadItem>> {
                             7000,
                         ),
                         raw: None,
+                        exchanges: None,
                         replaced_supplies: Vec::new(),
                     }
                 })

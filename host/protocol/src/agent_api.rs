@@ -249,9 +249,15 @@ pub struct UploadItem {
     pub strategy: StrategyRef,
     /// What was read.
     pub reading: Reading,
-    /// The read's recorded exchange as `.snmprec`, so the server can re-interpret it.
+    /// The read's SNMP exchange as `.snmprec`, so the server can re-interpret it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<String>,
+    /// The read's web and NPAP exchanges as the `.exchanges.jsonl` log `quire record`
+    /// writes beside its `.snmprec`: with `raw`, everything the read asked the device,
+    /// so a strategy that reads over the web server re-reads on the server too. Absent
+    /// when the read made none (and from agents older than the field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchanges: Option<String>,
     /// Supplies the agent believes were replaced since its previous reading of this device.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replaced_supplies: Vec<SupplyReplacement>,

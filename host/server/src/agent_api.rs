@@ -215,6 +215,7 @@ pub(crate) async fn readings(
                 strategy: &item.strategy,
                 reading: &item.reading,
                 raw: item.raw.as_deref(),
+                exchanges: item.exchanges.as_deref(),
             },
             replaced: &item.replaced_supplies,
         })

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use quire_plugins::{Host, TrustedPublishers};
+use quire_plugins::{Host, Registry, TrustedPublishers};
 use quire_protocol::StrategyListing;
 use quire_store::{NewStrategy, Store, StoredStrategy};
 use semver::Version;
@@ -200,6 +200,33 @@ impl Depot {
                 publisher: s.publisher,
             })
             .collect())
+    }
+
+    /// The strategies this server's agents run now — the built-in ones with the
+    /// published versions handed out in their place — loaded to re-read stored readings.
+    pub async fn registry(&self) -> Result<Registry, DepotError> {
+        let registry = Registry::new();
+        for (label, bytes) in quire_strategies::BUILTIN {
+            let plugin = self
+                .host
+                .load(bytes)
+                .await
+                .map_err(|e| DepotError::Invalid(format!("built-in strategy {label}: {e}")))?;
+            registry.install(plugin);
+        }
+        for (name, serving) in self.current().await? {
+            let bytes = self
+                .store
+                .strategy_component(&name, &serving.version)
+                .await?;
+            let plugin = self
+                .host
+                .load(&bytes)
+                .await
+                .map_err(|e| DepotError::Invalid(format!("{name}@{}: {e}", serving.version)))?;
+            registry.install(plugin);
+        }
+        Ok(registry)
     }
 
     /// Every version ever published, for the console and `quire plugin list`.

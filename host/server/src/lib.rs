@@ -20,6 +20,7 @@ pub mod client;
 pub mod depot;
 mod error;
 mod openapi;
+pub mod reinterpret;
 mod rest;
 mod routes;
 mod secrets;

@@ -140,6 +140,26 @@ fn build() -> Routes {
     )
     .add(
         M::GET,
+        "/api/v1/devices/{device_id}/readings/{reading_id}/versions",
+        rest::readings::versions,
+    )
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/readings/{reading_id}/raw.snmprec",
+        rest::readings::raw_snmprec,
+    )
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/readings/{reading_id}/raw.exchanges.jsonl",
+        rest::readings::raw_exchanges,
+    )
+    .add(
+        M::POST,
+        "/api/v1/devices/{device_id}/readings/{reading_id}/reinterpret",
+        rest::readings::reinterpret,
+    )
+    .add(
+        M::GET,
         "/api/v1/devices/{device_id}/supplies/{index}",
         rest::devices::supply_history,
     )

@@ -217,7 +217,7 @@ impl Server {
 impl Server {
     /// The depot with this server's signature policy, knowing the built-in versions so
     /// nothing older is ever handed out.
-    async fn depot(&self, store: Store) -> Result<Depot> {
+    pub async fn depot(&self, store: Store) -> Result<Depot> {
         let trusted = match &self.trusted_publishers {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|source| Error::Io {

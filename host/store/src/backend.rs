@@ -116,7 +116,6 @@ macro_rules! device_columns {
 
 macro_rules! queries {
     ($db:ty) => {
-        use quire_model::{Reading, StrategyRef};
         use sqlx::types::Json;
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
@@ -124,6 +123,7 @@ macro_rules! queries {
             BatchRows, Origin, ROWS_PER_STATEMENT, group_addresses, identity_key, parse_word, stored_seq, stored_u32, strategy, word,
         };
         use crate::error::{Context, Error, Result};
+        use crate::readings::compress;
         use crate::types::*;
 
         type Db = $db;
@@ -287,7 +287,8 @@ macro_rules! queries {
 
             let reading: i64 = sqlx::query_scalar(
                 "INSERT INTO readings (device_id, taken_at, cycle, strategy_name, strategy_version, \
-                 reading, raw, agent_id, agent_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                 reading, snmprec_z, exchanges_z, agent_id, agent_seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
             )
             .bind(device)
             .bind(item.taken_at)
@@ -295,7 +296,8 @@ macro_rules! queries {
             .bind(&item.strategy.name)
             .bind(&item.strategy.version)
             .bind(Json(item.reading))
-            .bind(item.raw)
+            .bind(item.raw.map(compress))
+            .bind(item.exchanges.map(compress))
             .bind(origin.map(|o| o.agent))
             .bind(origin.map(|o| o.seq))
             .fetch_one(&mut **tx)
@@ -489,33 +491,16 @@ macro_rules! queries {
             limit: u32,
         ) -> Result<Vec<StoredReading>> {
             let context = || format!("reading the readings of {device}");
-            let rows = sqlx::query(
-                "SELECT id, device_id, taken_at, cycle, strategy_name, strategy_version, reading, raw \
-                 FROM readings WHERE device_id = $1 ORDER BY taken_at DESC, id DESC LIMIT $2",
-            )
+            let rows = sqlx::query(concat!(
+                crate::readings::latest_reading!(),
+                "WHERE r.device_id = $1 ORDER BY r.taken_at DESC, r.id DESC LIMIT $2"
+            ))
             .bind(device.0)
             .bind(i64::from(limit))
             .fetch_all(pool)
             .await
             .context(context)?;
-            rows.iter()
-                .map(|row| {
-                    let cycle: String = row.try_get("cycle").context(context)?;
-                    let Json(reading): Json<Reading> = row.try_get("reading").context(context)?;
-                    Ok(StoredReading {
-                        id: ReadingId(row.try_get("id").context(context)?),
-                        device_id: DeviceId(row.try_get("device_id").context(context)?),
-                        taken_at: row.try_get("taken_at").context(context)?,
-                        cycle: parse_word("readings.cycle", cycle)?,
-                        strategy: StrategyRef {
-                            name: row.try_get("strategy_name").context(context)?,
-                            version: row.try_get("strategy_version").context(context)?,
-                        },
-                        reading,
-                        raw: row.try_get("raw").context(context)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(readings::stored_reading).collect()
         }
 
         pub(crate) async fn alert_history(
@@ -615,6 +600,10 @@ pub(crate) mod sqlite {
     pub(crate) mod agents {
         crate::agents::agent_queries!(sqlx::Sqlite);
     }
+
+    pub(crate) mod readings {
+        crate::readings::reading_queries!(sqlx::Sqlite);
+    }
 }
 
 /// PostgreSQL: for installations beyond one process.
@@ -629,5 +618,9 @@ pub(crate) mod postgres {
 
     pub(crate) mod agents {
         crate::agents::agent_queries!(sqlx::Postgres);
+    }
+
+    pub(crate) mod readings {
+        crate::readings::reading_queries!(sqlx::Postgres);
     }
 }

@@ -3,8 +3,8 @@
 //! users, sessions and grants (`tenants.rs`); sites with their ranges,
 //! schedules and IPP printers, each account's SNMP credentials, enrollment keys
 //! and agents (`agents.rs`); the strategies published to agents (`strategies.rs`); and the
-//! device inventory with the history ingest writes — readings (with the
-//! `.snmprec` of the read when the agent sent it), supplies, replacements and
+//! device inventory with the history ingest writes — readings (kept whole with
+//! every exchange of the read, and versioned when re-read: `readings.rs`), supplies, replacements and
 //! alerts.
 //!
 //! It does not check passwords or tokens (they arrive hashed from `server`),
@@ -34,6 +34,7 @@
 mod agents;
 mod backend;
 mod error;
+mod readings;
 mod strategies;
 mod tenants;
 mod types;
@@ -51,6 +52,7 @@ use sqlx::sqlite::{
 
 pub use crate::agents::NewAgent;
 pub use crate::error::{Error, Result};
+pub use crate::readings::{RawExchange, ReadingVersion};
 pub use crate::strategies::{NewStrategy, StoredStrategy};
 pub use crate::types::{
     Account, AccountId, Agent, AgentIngest, AlertRecord, Device, DeviceAddress, DeviceId,
@@ -202,6 +204,7 @@ impl Store {
             strategy,
             reading,
             raw,
+            exchanges: None,
         };
         let mut outcomes = self.ingest_batch(&[item]).await?;
         Ok(outcomes.remove(0))
@@ -224,7 +227,7 @@ impl Store {
         dispatch!(self.device(id))
     }
 
-    /// A device's latest `limit` readings, newest first.
+    /// A device's latest `limit` readings, newest first, each in its latest version.
     pub async fn readings(&self, device: DeviceId, limit: u32) -> Result<Vec<StoredReading>> {
         dispatch!(self.readings(device, limit))
     }

@@ -53,8 +53,10 @@ pub struct Ingest<'a> {
     pub strategy: &'a StrategyRef,
     /// What was read.
     pub reading: &'a Reading,
-    /// The recorded exchange as `.snmprec` text, kept so a newer strategy can re-interpret it.
+    /// The SNMP exchange as `.snmprec` text, kept so a newer strategy can re-interpret it.
     pub raw: Option<&'a str>,
+    /// The web, NPAP and IPP exchanges as an `.exchanges.jsonl` log, kept for the same.
+    pub exchanges: Option<&'a str>,
 }
 
 /// What ingesting one reading did.
@@ -106,7 +108,7 @@ pub struct Device {
     pub addresses: Vec<DeviceAddress>,
 }
 
-/// A reading as stored.
+/// A reading as stored, in its latest version (see [`crate::ReadingVersion`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredReading {
     /// Its id.
@@ -117,12 +119,14 @@ pub struct StoredReading {
     pub taken_at: DateTime<Utc>,
     /// Which cycle took it.
     pub cycle: Cycle,
-    /// Which strategy took it.
+    /// Which strategy made this version: the agent's for version 1, a re-read's after.
     pub strategy: StrategyRef,
     /// What was read.
     pub reading: Reading,
-    /// The recorded exchange, when the agent sent it.
-    pub raw: Option<String>,
+    /// The version shown: 1 as the agent read it, one more for each stored re-read.
+    pub version: u32,
+    /// Whether the read's exchange was kept, so it can be downloaded and re-read.
+    pub has_raw: bool,
 }
 
 /// One point of a supply's history: its level in one reading.

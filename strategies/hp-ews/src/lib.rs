@@ -116,7 +116,7 @@ pub use pages::{
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, HttpMethod, HttpRequest, LogLevel, MatchRule, Probe,
-    Reading, Strategy, StrategyError, StrategyInfo, assessment_by_service_code, register_strategy,
+    Reading, Strategy, StrategyError, StrategyInfo, assessment_by_service_code,
 };
 
 /// HP's PML `total-engine-page-count`: a device that has it is `hp`'s.
@@ -199,7 +199,8 @@ impl Strategy for HpEws {
     }
 }
 
-register_strategy!(HpEws);
+#[cfg(feature = "component")]
+quire_plugins_sdk::register_strategy!(HpEws);
 
 /// The request for one page, exactly as the exchange logs record it.
 fn get(path: &str) -> HttpRequest {

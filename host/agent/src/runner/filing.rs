@@ -70,6 +70,7 @@ impl Agent {
             strategy: read.strategy,
             reading: read.reading,
             raw: Some(read.raw),
+            exchanges: read.exchanges,
             replaced_supplies: replaced,
         };
         self.queue_reading(&item, report).await?;

@@ -68,6 +68,7 @@ impl Agent {
                 strategy: crate::ipp::strategy(),
                 reading: read.reading,
                 raw: None,
+                exchanges: Some(read.exchanges),
                 replaced_supplies: replaced,
             };
             self.queue_reading(&item, report).await?;

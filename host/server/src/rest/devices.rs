@@ -116,6 +116,7 @@ pub(crate) struct ReadingView {
     cycle: Cycle,
     strategy: StrategyRef,
     reading: Reading,
+    version: u32,
     has_raw: bool,
 }
 
@@ -140,7 +141,8 @@ pub(crate) async fn readings(
                 cycle: r.cycle,
                 strategy: r.strategy,
                 reading: r.reading,
-                has_raw: r.raw.is_some(),
+                version: r.version,
+                has_raw: r.has_raw,
             })
             .collect(),
     ))

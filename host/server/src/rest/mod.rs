@@ -17,6 +17,7 @@ pub(crate) mod accounts;
 pub(crate) mod agents;
 pub(crate) mod devices;
 pub(crate) mod keys;
+pub(crate) mod readings;
 pub(crate) mod sessions;
 pub(crate) mod sites;
 pub(crate) mod users;

@@ -199,6 +199,7 @@ pub fn item(seq: u64, site: Option<i64>, n: usize, round: u32) -> UploadItem {
             7000 - round as i32,
         ),
         raw: None,
+        exchanges: None,
         replaced_supplies: Vec::new(),
     }
 }

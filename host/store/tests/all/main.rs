@@ -7,4 +7,5 @@ mod support;
 
 mod ingest;
 mod open;
+mod readings;
 mod strategies;

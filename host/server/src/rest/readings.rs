@@ -1,0 +1,185 @@
+//! One reading kept whole: the exchange its read made, as files `quire replay` reads
+//! back, its versions, and re-reading it through today's strategies (administrators).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use quire_model::{Reading, StrategyRef};
+use quire_store::{RawExchange, ReadingId, StoredReading};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiResult, Failure};
+use crate::reinterpret::{self, RereadError};
+use crate::server::AppState;
+
+use super::Caller;
+use super::devices::visible_device;
+
+/// The reading `reading` of device `device`, when the caller sees that device; a
+/// reading of another device answers 404 as a missing one does.
+async fn visible_reading(
+    state: &AppState,
+    caller: &Caller,
+    device: i64,
+    reading: i64,
+) -> ApiResult<StoredReading> {
+    let device = visible_device(state, caller, device).await?;
+    let id = ReadingId(reading);
+    let missing = || Failure::NotFound(format!("{id} of {}", device.id));
+    let stored = match state.store.reading(id).await {
+        Ok(stored) => stored,
+        Err(quire_store::Error::NotFound { .. }) => return Err(missing()),
+        Err(e) => return Err(e.into()),
+    };
+    if stored.device_id != device.id {
+        return Err(missing());
+    }
+    Ok(stored)
+}
+
+/// `GET /api/v1/devices/{device_id}/readings/{reading_id}/raw.snmprec`: the read's SNMP
+/// exchange; `quire replay` reads it (with the log below beside it) to the same reading.
+pub(crate) async fn raw_snmprec(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((device, reading)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    let raw = |r: RawExchange| r.snmprec;
+    raw_part(
+        &state,
+        &caller,
+        (device, reading),
+        raw,
+        "text/plain; charset=utf-8",
+        "SNMP",
+    )
+    .await
+}
+
+/// `GET /api/v1/devices/{device_id}/readings/{reading_id}/raw.exchanges.jsonl`: the
+/// read's web, NPAP and IPP exchanges, as `quire record` logs them.
+pub(crate) async fn raw_exchanges(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((device, reading)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    let raw = |r: RawExchange| r.exchanges;
+    raw_part(
+        &state,
+        &caller,
+        (device, reading),
+        raw,
+        "application/jsonl",
+        "web, NPAP or IPP",
+    )
+    .await
+}
+
+/// One part of a reading's kept exchange as a file; 404 naming `what` when the read
+/// kept none of it.
+async fn raw_part(
+    state: &AppState,
+    caller: &Caller,
+    (device, reading): (i64, i64),
+    part: impl FnOnce(RawExchange) -> Option<String>,
+    content_type: &'static str,
+    what: &str,
+) -> ApiResult<Response> {
+    let stored = visible_reading(state, caller, device, reading).await?;
+    let body = part(state.store.reading_raw(stored.id).await?).ok_or_else(|| {
+        Failure::NotFound(format!("{} was filed without a {what} exchange", stored.id))
+    })?;
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct VersionView {
+    version: u32,
+    strategy: StrategyRef,
+    made_at: DateTime<Utc>,
+    reading: Reading,
+}
+
+/// `GET /api/v1/devices/{device_id}/readings/{reading_id}/versions`: every version, the
+/// agent's first.
+pub(crate) async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((device, reading)): Path<(i64, i64)>,
+) -> ApiResult<Json<Vec<VersionView>>> {
+    let stored = visible_reading(&state, &caller, device, reading).await?;
+    Ok(Json(
+        state
+            .store
+            .reading_versions(stored.id)
+            .await?
+            .into_iter()
+            .map(|v| VersionView {
+                version: v.version,
+                strategy: v.strategy,
+                made_at: v.made_at,
+                reading: v.reading,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RereadQuery {
+    /// File the result as the reading's next version.
+    #[serde(default)]
+    store: bool,
+    /// Read with this strategy instead of the one the device's probe chooses.
+    strategy: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct RereadView {
+    reading_id: i64,
+    /// The version filed; null when only shown.
+    version: Option<u32>,
+    strategy: StrategyRef,
+    reading: Reading,
+}
+
+/// `POST /api/v1/devices/{device_id}/readings/{reading_id}/reinterpret?store=true`:
+/// re-reads the stored exchange through the strategies agents run now.
+pub(crate) async fn reinterpret(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((device, reading)): Path<(i64, i64)>,
+    Query(query): Query<RereadQuery>,
+) -> ApiResult<Json<RereadView>> {
+    caller.administrator("re-read stored readings")?;
+    let stored = visible_reading(&state, &caller, device, reading).await?;
+    let registry = state.depot.registry().await?;
+    let reread = reinterpret::reread(
+        &state.store,
+        &registry,
+        stored.id,
+        query.strategy.as_deref(),
+        query.store,
+    )
+    .await
+    .map_err(|e| match e {
+        RereadError::Store(e) => e.into(),
+        RereadError::NoExchange(_) | RereadError::Read { .. } => Failure::Conflict {
+            field: None,
+            message: e.to_string(),
+        },
+        RereadError::Corrupt(message) => Failure::Internal(message),
+    })?;
+    if let Some(version) = reread.version {
+        tracing::info!(reading = %stored.id, version, strategy = %reread.strategy, by = %caller.user.name, "reading re-read");
+    }
+    Ok(Json(RereadView {
+        reading_id: stored.id.0,
+        version: reread.version,
+        strategy: reread.strategy,
+        reading: reread.reading,
+    }))
+}

@@ -1,0 +1,143 @@
+//! A reading kept whole: its exchange comes back as it was sent, re-reads file new
+//! versions beside it, and readings filed before the exchange was kept whole still read.
+
+use quire_model::{Cycle, StrategyRef};
+use quire_store::{Ingest, RawExchange};
+use sqlx::Connection as _;
+
+use crate::kyocera::kyocera;
+use crate::support::{at, backends, printer_mib};
+
+const SNMPREC: &str = "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.11.2.3.9.1\n";
+const EXCHANGES: &str = "{\"kind\":\"http\",\"method\":\"GET\",\"tls\":false,\"port\":null,\"path\":\"/DevMgmt/ProductUsageDyn.xml\",\"status\":200,\"headers\":[],\"body_b64\":\"PHgvPg==\"}\n";
+
+#[tokio::test]
+async fn a_reread_is_a_new_version_and_the_first_stays() {
+    for db in backends().await {
+        let store = db.open().await;
+        let account = store.create_account("Acme", None, false).await.unwrap();
+        let strategy = printer_mib();
+        let first = kyocera("VD21457943", "00:17:c8:b9:02:de", 7432, 7056);
+        let filed = store
+            .ingest_batch(&[Ingest {
+                account,
+                address: "10.0.0.5",
+                taken_at: at(9, 0),
+                cycle: Cycle::MetersAndSupplies,
+                strategy: &strategy,
+                reading: &first,
+                raw: Some(SNMPREC),
+                exchanges: Some(EXCHANGES),
+            }])
+            .await
+            .unwrap()
+            .remove(0);
+        let id = filed.reading_id;
+        assert_eq!(
+            store.reading_raw(id).await.unwrap(),
+            RawExchange {
+                snmprec: Some(SNMPREC.into()),
+                exchanges: Some(EXCHANGES.into()),
+            },
+            "{}",
+            db.backend
+        );
+
+        let newer = StrategyRef {
+            name: "printer-mib".into(),
+            version: "0.2.0".into(),
+        };
+        let mut reread = first.clone();
+        reread.counters.insert("jams".into(), 11);
+        let version = store
+            .add_reading_version(id, &newer, &reread, at(12, 0))
+            .await
+            .unwrap();
+        assert_eq!(version, 2, "{}", db.backend);
+
+        let shown = store.readings(filed.device_id, 1).await.unwrap().remove(0);
+        assert_eq!(
+            (
+                shown.version,
+                &shown.strategy,
+                &shown.reading,
+                shown.taken_at
+            ),
+            (2, &newer, &reread, at(9, 0)),
+            "{}: the latest version is shown, at the time it was read",
+            db.backend
+        );
+        assert_eq!(store.reading(id).await.unwrap(), shown, "{}", db.backend);
+        let versions = store.reading_versions(id).await.unwrap();
+        let summary: Vec<_> = versions
+            .iter()
+            .map(|v| (v.version, v.strategy.to_string(), v.made_at))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (1, "printer-mib@0.1.0".to_owned(), at(9, 0)),
+                (2, "printer-mib@0.2.0".to_owned(), at(12, 0)),
+            ],
+            "{}",
+            db.backend
+        );
+        assert_eq!(versions[0].reading, first, "{}: history kept", db.backend);
+        assert_eq!(
+            store.reading_raw(id).await.unwrap().snmprec.as_deref(),
+            Some(SNMPREC),
+            "{}: the exchange is untouched",
+            db.backend
+        );
+        assert!(
+            store
+                .reading_versions(quire_store::ReadingId(id.0 + 100))
+                .await
+                .is_err(),
+            "{}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_reading_filed_with_its_snmprec_uncompressed_reads_back() {
+    for db in backends().await {
+        let store = db.open().await;
+        let account = store.create_account("Acme", None, false).await.unwrap();
+        let filed = store
+            .ingest(
+                account,
+                "10.0.0.5",
+                at(9, 0),
+                Cycle::Alerts,
+                &printer_mib(),
+                &kyocera("VD21457943", "00:17:c8:b9:02:de", 7432, 7056),
+                None,
+            )
+            .await
+            .unwrap();
+        // As the schema before the exchange was kept whole wrote it.
+        let update = "UPDATE readings SET raw = $1 WHERE id = $2";
+        if db.url.starts_with("postgres") {
+            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            let q = sqlx::query(update).bind(SNMPREC).bind(filed.reading_id.0);
+            q.execute(&mut c).await.unwrap();
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            let q = sqlx::query(update).bind(SNMPREC).bind(filed.reading_id.0);
+            q.execute(&mut c).await.unwrap();
+        }
+        let shown = store.reading(filed.reading_id).await.unwrap();
+        assert!(shown.has_raw && shown.version == 1, "{}", db.backend);
+        assert_eq!(
+            store.reading_raw(filed.reading_id).await.unwrap(),
+            RawExchange {
+                snmprec: Some(SNMPREC.into()),
+                exchanges: None,
+            },
+            "{}",
+            db.backend
+        );
+    }
+}
