@@ -205,15 +205,9 @@ impl Depot {
     /// The strategies this server's agents run now — the built-in ones with the
     /// published versions handed out in their place — loaded to re-read stored readings.
     pub async fn registry(&self) -> Result<Registry, DepotError> {
-        let registry = Registry::new();
-        for (label, bytes) in quire_strategies::BUILTIN {
-            let plugin = self
-                .host
-                .load(bytes)
-                .await
-                .map_err(|e| DepotError::Invalid(format!("built-in strategy {label}: {e}")))?;
-            registry.install(plugin);
-        }
+        let registry = quire_builtin::registry(&self.host)
+            .await
+            .map_err(|e| DepotError::Invalid(e.to_string()))?;
         for (name, serving) in self.current().await? {
             let bytes = self
                 .store

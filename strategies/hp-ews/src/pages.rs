@@ -9,7 +9,7 @@ use quire_plugins_sdk::{
     AlertSeverity, DeviceAlert, DeviceStatus, ErrorState, PrinterStatus, Supply, SupplyState,
 };
 
-use crate::xml::{Document, Element};
+use super::xml::{Document, Element};
 
 /// Where each page lives on the device's web server.
 pub const PRODUCT_CONFIG: &str = "/DevMgmt/ProductConfigDyn.xml";
