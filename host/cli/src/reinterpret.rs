@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use quire_plugins::{DeviceTransport, ReplayTransport};
 use quire_server::Server;
 use quire_snmp::Recording;
 use quire_store::{Device, DeviceId};
+use quire_transport::{DeviceTransport, ReplayTransport};
 
 use crate::output::Outcome;
 use crate::replay;

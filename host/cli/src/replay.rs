@@ -6,11 +6,9 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use quire_model::Cycle;
-use quire_plugins::{
-    DeviceTransport, ExchangeLog, Host, HostConfig, Probe, Registry, ReplayTransport,
-    exchanges_beside,
-};
+use quire_plugins::{Host, HostConfig, Probe, Registry};
 use quire_snmp::Recording;
+use quire_transport::{DeviceTransport, ExchangeLog, ReplayTransport, exchanges_beside};
 
 use crate::output::Outcome;
 
@@ -258,7 +256,7 @@ fn walk_dir(dir: &Path) -> Vec<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use quire_plugins::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
+    use quire_transport::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
 
     use super::*;
 

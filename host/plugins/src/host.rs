@@ -14,7 +14,6 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, PoolingAllocationConfig};
 
 use crate::bindings::latest::{Strategy, StrategyPre};
-use crate::plugin::Plugin;
 use crate::sandbox::{self, Sandbox};
 use crate::{
     DEFAULT_DEADLINE, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_OUTPUT_BYTES,
@@ -196,10 +195,10 @@ impl Host {
             .expect("the host never closes its slot semaphore")
     }
 
-    /// Loads a strategy: checks that the bytes are a component of a world Quire
-    /// supports, compiles it (once per content hash), and asks it to describe
-    /// itself in a sandbox with no device.
-    pub async fn load(&self, bytes: &[u8]) -> Result<Plugin> {
+    /// Checks that `bytes` are a strategy component, compiles it (once per
+    /// content hash) and links it: all of [`Host::load`] but asking the plugin
+    /// to describe itself.
+    pub(crate) fn prepare(&self, bytes: &[u8]) -> Result<(StrategyPre<Sandbox>, [u8; 32], String)> {
         let hash: [u8; 32] = Sha256::digest(bytes).into();
         let label = hash_label(&hash);
         let invalid = |reason: String| PluginError::Invalid {
@@ -222,7 +221,7 @@ impl Host {
         })?;
         let pre = StrategyPre::new(pre)
             .map_err(|e| invalid(format!("its {STRATEGY_API} does not match Quire's: {e:#}")))?;
-        Plugin::describe(self.clone(), pre, hash, label).await
+        Ok((pre, hash, label))
     }
 
     /// Which world `bytes` target, without running anything: what a server

@@ -12,9 +12,10 @@ use crate::bindings::latest::{Strategy, StrategyPre};
 use crate::convert;
 use crate::host::{Host, hex};
 use crate::sandbox::{Sandbox, stop_of};
-use crate::transport::{DeviceTransport, NoDevice, TransportError};
 use crate::{PluginError, Result, Stop};
+use async_trait::async_trait;
 use quire_snmp::{Oid, Value};
+use quire_transport::{DeviceTransport, TransportError};
 
 /// What the host already knows about a device when it chooses a strategy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -135,9 +136,22 @@ impl fmt::Debug for Plugin {
     }
 }
 
+impl Host {
+    /// Loads a strategy: checks that the bytes are a component of a world Quire
+    /// supports, compiles it (once per content hash), and asks it to describe
+    /// itself in a sandbox with no device.
+    ///
+    /// Written here rather than beside [`Host::new`] so the host module need
+    /// not know plugins: they depend on it, not it on them.
+    pub async fn load(&self, bytes: &[u8]) -> Result<Plugin> {
+        let (pre, hash, label) = self.prepare(bytes)?;
+        Plugin::describe(self.clone(), pre, hash, label).await
+    }
+}
+
 impl Plugin {
     /// Calls `describe` once in a device-less sandbox and keeps the answer.
-    pub(crate) async fn describe(
+    async fn describe(
         host: Host,
         pre: StrategyPre<Sandbox>,
         hash: [u8; 32],
@@ -361,4 +375,32 @@ fn settle<T>(
         Ok(Err(e)) => Err(stopped(stop_of(&e, host.config()))),
         Ok(Ok(value)) => Ok(value),
     }
+}
+
+/// The transport of calls that have no device (`describe`, `map-error`): every
+/// request is denied, so a plugin cannot reach anything while it describes itself.
+struct NoDevice;
+
+#[async_trait]
+impl DeviceTransport for NoDevice {
+    async fn snmp_get(&self, _: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Err(no_device())
+    }
+
+    async fn snmp_get_next(&self, _: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Err(no_device())
+    }
+
+    async fn snmp_get_bulk(
+        &self,
+        _: usize,
+        _: usize,
+        _: &[Oid],
+    ) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Err(no_device())
+    }
+}
+
+fn no_device() -> TransportError {
+    TransportError::Denied("this call has no device".into())
 }

@@ -11,7 +11,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use quire_model::StrategyRef;
 
-use crate::{DeviceTransport, FALLBACK_STRATEGY, MatchRule, Plugin, PluginError, Probe, Result};
+use quire_transport::DeviceTransport;
+
+use crate::{FALLBACK_STRATEGY, MatchRule, Plugin, PluginError, Probe, Result};
 
 /// Loaded strategies by name, one version each.
 #[derive(Debug, Default)]

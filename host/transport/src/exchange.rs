@@ -45,7 +45,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout_at};
 
-use crate::transport::{
+use crate::device::{
     DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NpapPort, TransportError,
 };
 
@@ -491,4 +491,43 @@ impl<T: DeviceTransport> DeviceTransport for WithExchanges<T> {
     async fn http_send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         self.exchanges.http(request).await
     }
+}
+
+/// A device read without SNMP (an IPP printer, a CUPS server): NPAP and HTTP
+/// only, every SNMP request denied.
+#[async_trait]
+impl DeviceTransport for DeviceExchanges {
+    async fn snmp_get(&self, _: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Err(no_snmp())
+    }
+
+    async fn snmp_get_next(&self, _: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Err(no_snmp())
+    }
+
+    async fn snmp_get_bulk(
+        &self,
+        _: usize,
+        _: usize,
+        _: &[Oid],
+    ) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Err(no_snmp())
+    }
+
+    async fn npap_exchange(
+        &self,
+        port: NpapPort,
+        request: &[u8],
+        timeout: Duration,
+    ) -> Result<Vec<u8>, TransportError> {
+        self.npap(port, request, timeout).await
+    }
+
+    async fn http_send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.http(request).await
+    }
+}
+
+fn no_snmp() -> TransportError {
+    TransportError::Denied("this device is read without SNMP".into())
 }
