@@ -15,7 +15,7 @@ use quire_ipp::PrinterUri;
 use quire_model::{Reading, StrategyRef};
 use quire_transport::{
     DeviceExchanges, DeviceExchangesConfig, DeviceTransport, ExchangeLog, ExchangeRecorder,
-    HttpMethod, HttpRequest,
+    HttpMethod, HttpRequest, NoDevice, WithExchanges,
 };
 
 /// The local CUPS server, where a host's USB printers are shared.
@@ -61,14 +61,12 @@ async fn resolve(uri: &PrinterUri, text: &str) -> Result<IpAddr, String> {
         .ok_or_else(|| format!("{text}: {} has no address", uri.host))
 }
 
-/// The bounded live transport to the printer at `uri`.
-async fn connect(uri: &str) -> Result<(PrinterUri, DeviceExchanges), String> {
+/// The bounded live transport to the printer at `uri`: HTTP to its address, no SNMP.
+async fn connect(uri: &str) -> Result<(PrinterUri, WithExchanges<NoDevice>), String> {
     let parsed = PrinterUri::parse(uri)?;
     let addr = resolve(&parsed, uri).await?;
-    Ok((
-        parsed,
-        DeviceExchanges::new(addr, DeviceExchangesConfig::default()),
-    ))
+    let exchanges = DeviceExchanges::new(addr, DeviceExchangesConfig::default());
+    Ok((parsed, WithExchanges::new(NoDevice, exchanges)))
 }
 
 /// One IPP exchange with the printer at `target` through `transport`.

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -14,47 +13,9 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, PoolingAllocationConfig};
 
 use crate::bindings::latest::{Strategy, StrategyPre};
+use crate::config::HostConfig;
 use crate::sandbox::{self, Sandbox};
-use crate::{
-    DEFAULT_DEADLINE, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_OUTPUT_BYTES,
-    DEFAULT_MAX_WASM_STACK, DEFAULT_MEMORY_CAP, DEFAULT_READ_TIMEOUT, EPOCH_TICK, PluginError,
-    Result,
-};
-
-/// The limits every plugin call runs under. Builds a [`Host`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostConfig {
-    /// Most linear memory one instance may grow to, in bytes.
-    pub memory_cap: usize,
-    /// How long one call may compute: wall-clock time in the plugin's own code,
-    /// instantiation included, time waiting on the device excluded.
-    pub deadline: Duration,
-    /// How long one call may take in all, device waits included: the bound for
-    /// a plugin that keeps a slow device busy, and for a device that never answers.
-    pub read_timeout: Duration,
-    /// Most bytes one call may return (strings and lists, estimated).
-    pub max_output_bytes: usize,
-    /// Most bytes of WebAssembly call stack.
-    pub max_wasm_stack: usize,
-    /// Most plugin calls running at once; further calls wait for a slot. Instances
-    /// come from a pre-reserved pool of this many slots, which halves the cost of
-    /// instantiating, and each slot reserves address space (not memory) for its
-    /// linear memories.
-    pub max_concurrent_calls: u32,
-}
-
-impl Default for HostConfig {
-    fn default() -> Self {
-        HostConfig {
-            memory_cap: DEFAULT_MEMORY_CAP,
-            deadline: DEFAULT_DEADLINE,
-            read_timeout: DEFAULT_READ_TIMEOUT,
-            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
-            max_wasm_stack: DEFAULT_MAX_WASM_STACK,
-            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
-        }
-    }
-}
+use crate::{EPOCH_TICK, PluginError, Result};
 
 /// Which Quire world a component targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -73,16 +73,20 @@ pub const MAX_LOG_LINE_BYTES: usize = 4096;
 pub const FALLBACK_STRATEGY: &str = "printer-mib";
 
 pub mod bindings;
+mod config;
 mod convert;
 mod error;
 mod host;
 mod plugin;
+mod probe;
 mod registry;
 mod sandbox;
 mod signing;
 
+pub use config::HostConfig;
 pub use error::{PluginError, Result, Stop, StrategyError};
-pub use host::{Host, HostConfig, World};
-pub use plugin::{MatchRule, Plugin, Probe, StrategyInfo};
+pub use host::{Host, World};
+pub use plugin::{Plugin, StrategyInfo};
+pub use probe::{MatchRule, Probe};
 pub use registry::{Considered, Reason, Registry, Selection, Verdict};
 pub use signing::{SigningError, SigningKey, TrustedPublishers};

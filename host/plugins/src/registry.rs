@@ -13,7 +13,9 @@ use quire_model::StrategyRef;
 
 use quire_transport::DeviceTransport;
 
-use crate::{FALLBACK_STRATEGY, MatchRule, Plugin, PluginError, Probe, Result};
+use crate::plugin::Plugin;
+use crate::probe::{MatchRule, Probe};
+use crate::{FALLBACK_STRATEGY, PluginError, Result};
 
 /// Loaded strategies by name, one version each.
 #[derive(Debug, Default)]

@@ -120,3 +120,34 @@ pub trait DeviceTransport: Send + Sync {
         ))
     }
 }
+
+/// A transport that denies every request: what a plugin call without a device
+/// (`describe`, `map-error`) gets, so a plugin cannot reach anything while it
+/// describes itself, and the SNMP side of a device read without SNMP (an IPP
+/// printer: `WithExchanges::new(NoDevice, exchanges)`).
+#[derive(Debug, Clone, Copy)]
+pub struct NoDevice;
+
+#[async_trait]
+impl DeviceTransport for NoDevice {
+    async fn snmp_get(&self, _: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Err(no_device())
+    }
+
+    async fn snmp_get_next(&self, _: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Err(no_device())
+    }
+
+    async fn snmp_get_bulk(
+        &self,
+        _: usize,
+        _: usize,
+        _: &[Oid],
+    ) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Err(no_device())
+    }
+}
+
+fn no_device() -> TransportError {
+    TransportError::Denied("this call has no device".into())
+}

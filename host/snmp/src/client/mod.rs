@@ -36,6 +36,10 @@ pub use session::{PreparedCredentials, Session};
 pub use shared::SharedSockets;
 pub use sweep::{Probed, Sweep};
 
+/// The receive buffer: the largest UDP payload, and one byte more to notice
+/// a datagram that was cut.
+const RECEIVE_BUFFER: usize = 65536;
+
 /// How patient and how greedy a [`Session`] is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientConfig {

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::Mutex;
 
+use super::RECEIVE_BUFFER;
 use super::error::status_name;
 use super::shared::{Route, SharedSockets};
 use super::{
@@ -27,10 +28,6 @@ const USM_STATS: &[u32] = &[1, 3, 6, 1, 6, 3, 15, 1, 1];
 
 /// msgMaxSize of our v3 requests: the largest UDP payload.
 const MAX_MESSAGE_SIZE: i32 = 65507;
-
-/// The receive buffer: the largest UDP payload, and one byte more to notice
-/// a datagram that was cut.
-pub(crate) const RECEIVE_BUFFER: usize = 65536;
 
 /// One device, one set of credentials: every request to it goes through here.
 ///
@@ -108,7 +105,7 @@ pub struct PreparedCredentials {
 
 impl std::fmt::Debug for PreparedCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.credentials.fmt(f)
+        std::fmt::Debug::fmt(&self.credentials, f)
     }
 }
 

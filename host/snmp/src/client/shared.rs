@@ -21,7 +21,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use super::session::RECEIVE_BUFFER;
+use super::RECEIVE_BUFFER;
 
 /// Datagrams a session may have waiting: one per attempt is the norm; more
 /// are dropped, as a full kernel buffer would.
