@@ -21,7 +21,7 @@ mod live;
 mod replay;
 
 pub use device::{
-    DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NpapPort, TransportError,
+    DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NoDevice, NpapPort, TransportError,
 };
 pub use exchange::{
     DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_HTTP_BODY, DEFAULT_MAX_NPAP_RESPONSE, DeviceExchanges,
