@@ -23,6 +23,7 @@
 
 pub mod credentials;
 pub mod discovery;
+mod error;
 pub mod ipp;
 pub mod queue;
 pub mod read;
@@ -32,11 +33,12 @@ pub mod strategy_sync;
 pub mod supplies;
 pub mod uplink;
 
+pub use crate::error::ReadError;
 pub use crate::queue::{Queue, QueueError};
 pub use crate::read::DeviceRead;
 pub use crate::runner::{
-    Agent, AgentError, AgentOptions, CycleReport, DATABASE_FILE, Delivery, OnceReport, Running,
-    builtin_registry,
+    Agent, AgentError, AgentOptions, CycleReport, DATABASE_FILE, Delivery, Failure, OnceReport,
+    Running, builtin_registry,
 };
 pub use crate::state::{KnownDevice, device_key};
 pub use crate::supplies::{DEFAULT_LEVEL_JUMP, replacements};

@@ -8,12 +8,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use quire_model::{Cycle, Reading, StrategyRef};
-use quire_plugins::{
-    DeviceExchanges, DeviceExchangesConfig, DeviceTransport, ExchangeRecorder, LiveTransport,
-    Probe, RecordingTransport, Registry, TransportError, WithExchanges,
-};
+use quire_plugins::{Probe, Registry};
 use quire_snmp::client::{ClientConfig, Credentials, Session};
 use quire_snmp::{Oid, Value};
+use quire_transport::{
+    DeviceExchanges, DeviceExchangesConfig, DeviceTransport, ExchangeRecorder, LiveTransport,
+    RecordingTransport, TransportError, WithExchanges,
+};
+
+use crate::error::ReadError;
 
 /// What one read gave.
 #[derive(Debug, Clone)]
@@ -49,7 +52,7 @@ impl Reader {
         credentials: &[Credentials],
         first: usize,
         cycle: Cycle,
-    ) -> Result<DeviceRead, String> {
+    ) -> Result<DeviceRead, ReadError> {
         let taken_at = Utc::now();
         let peer = SocketAddr::new(address, self.snmp_port);
         let (session, credential) = self.open(peer, credentials, first).await?;
@@ -62,17 +65,17 @@ impl Reader {
         let transport: Arc<dyn DeviceTransport> = exchanges.clone();
         let probe = Probe::read(transport.as_ref())
             .await
-            .map_err(|e| format!("{address}: cannot identify the device: {e}"))?;
+            .map_err(|source| ReadError::Identify { address, source })?;
         let plugin = self
             .registry
             .select(&probe, transport.clone())
             .await
-            .map_err(|e| format!("{address}: {e}"))?
+            .map_err(|source| ReadError::Strategy { address, source })?
             .plugin;
         let reading = plugin
             .collect(transport, cycle)
             .await
-            .map_err(|e| format!("{address}: {e}"))?;
+            .map_err(|source| ReadError::Strategy { address, source })?;
         Ok(DeviceRead {
             taken_at,
             reading,
@@ -90,15 +93,15 @@ impl Reader {
         peer: SocketAddr,
         credentials: &[Credentials],
         first: usize,
-    ) -> Result<(Session, usize), String> {
+    ) -> Result<(Session, usize), ReadError> {
         let order = std::iter::once(first)
             .filter(|&i| i < credentials.len())
             .chain((0..credentials.len()).filter(|&i| i != first));
-        let mut last = format!("{peer}: no SNMP credentials are configured");
+        let mut last = ReadError::NoCredentials { address: peer };
         for index in order {
             match Session::open(peer, credentials[index].clone(), self.client.clone()).await {
                 Ok(session) => return Ok((session, index)),
-                Err(e) => last = e.to_string(),
+                Err(e) => last = ReadError::Snmp(e),
             }
         }
         Err(last)

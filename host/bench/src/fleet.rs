@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use clap::Args;
 use quire_model::Cycle;
-use quire_plugins::{DeviceTransport, Host, HostConfig, LiveTransport, Probe, Registry};
+use quire_plugins::{Host, HostConfig, Probe, Registry};
 use quire_snmp::client::{ClientConfig, CredentialSet, Credentials};
 use quire_snmp::responder::{Fleet, FleetConfig};
+use quire_transport::{DeviceTransport, LiveTransport};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 

@@ -298,7 +298,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
                     std::fs::write(&path, text)
                         .with_context(|| format!("cannot write {}", path.display()))?;
                     if !exchanges.exchanges().is_empty() {
-                        let log = quire_plugins::exchanges_beside(&path);
+                        let log = quire_transport::exchanges_beside(&path);
                         exchanges
                             .save(&log)
                             .with_context(|| format!("cannot write {}", log.display()))?;

@@ -8,11 +8,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use quire_model::Cycle;
-use quire_plugins::{
-    DeviceExchanges, DeviceExchangesConfig, DeviceTransport, LiveTransport, WithExchanges,
-};
 use quire_snmp::client::{
     AuthProtocol, ClientConfig, CredentialSet, Credentials, PrivProtocol, Session, V3User,
+};
+use quire_transport::{
+    DeviceExchanges, DeviceExchangesConfig, DeviceTransport, LiveTransport, WithExchanges,
 };
 
 use crate::output::Outcome;

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use quire_model::Cycle;
-use quire_plugins::{
+use quire_snmp::{Oid, Recording};
+use quire_transport::{
     DeviceExchanges, DeviceExchangesConfig, DeviceTransport, ExchangeLog, ExchangeRecorder,
     LiveTransport, RecordingTransport, WithExchanges,
 };
-use quire_snmp::{Oid, Recording};
 
 use crate::output::Outcome;
 use crate::probe::DeviceArgs;

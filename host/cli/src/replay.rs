@@ -6,11 +6,9 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use quire_model::Cycle;
-use quire_plugins::{
-    DeviceTransport, ExchangeLog, Host, HostConfig, Probe, Registry, ReplayTransport,
-    exchanges_beside, unknown_counters,
-};
+use quire_plugins::{Host, HostConfig, Probe, Registry, unknown_counters};
 use quire_snmp::Recording;
+use quire_transport::{DeviceTransport, ExchangeLog, ReplayTransport, exchanges_beside};
 
 use crate::output::Outcome;
 
@@ -214,7 +212,7 @@ pub(crate) fn replay_transport(file: &Path) -> Result<(ReplayTransport, Vec<Stri
 
 #[cfg(test)]
 mod tests {
-    use quire_plugins::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
+    use quire_transport::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
 
     use super::*;
 

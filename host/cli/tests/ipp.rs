@@ -338,7 +338,8 @@ async fn an_agent_files_the_queues_of_its_hosts_cups_server_with_its_first_site(
     .await;
 
     let once = agent.run_once().await.unwrap();
-    let failures: Vec<&String> = once.cycles.iter().flat_map(|c| &c.failures).collect();
+    let failures: Vec<&quire_agent::Failure> =
+        once.cycles.iter().flat_map(|c| &c.failures).collect();
     assert!(failures.is_empty(), "{failures:?}");
     let delivery = once.delivery.unwrap();
     assert_eq!(
@@ -438,7 +439,12 @@ async fn a_sites_ipp_printer_is_read_by_its_agent_which_tells_a_new_cartridge() 
 
     // The printer that does not answer fails alone, named, on each schedule.
     let once = agent.run_once().await.unwrap();
-    let failures: Vec<&String> = once.cycles.iter().flat_map(|c| &c.failures).collect();
+    let failures: Vec<String> = once
+        .cycles
+        .iter()
+        .flat_map(|c| &c.failures)
+        .map(|f| f.to_string())
+        .collect();
     assert_eq!(failures.len(), 2, "{failures:?}");
     assert!(
         failures.iter().all(|f| f.starts_with(&dead)),

@@ -260,12 +260,12 @@ fn the_recorded_web_pages_are_served_byte_for_byte() {
     assert_eq!(logs.len(), 5);
     for log in &logs {
         let folder = PathBuf::from(log.to_string_lossy().replace(".exchanges.jsonl", ""));
-        let loaded = quire_plugins::ExchangeLog::load_lenient(log).unwrap();
+        let loaded = quire_transport::ExchangeLog::load_lenient(log).unwrap();
         assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
         let exchanges = loaded.log.exchanges();
         assert!(!exchanges.is_empty(), "{}", log.display());
         for exchange in exchanges {
-            let quire_plugins::Exchange::Http { request, answer } = exchange else {
+            let quire_transport::Exchange::Http { request, answer } = exchange else {
                 panic!("{}: only web pages were recorded", log.display());
             };
             let page = folder.join(request.path.trim_start_matches("/DevMgmt/"));

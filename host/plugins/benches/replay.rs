@@ -11,10 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use quire_model::{Cycle, ErrorInput, ErrorState};
-use quire_plugins::{DeviceTransport, Host, HostConfig, ReplayTransport};
+use quire_plugins::{Host, HostConfig};
 use quire_plugins_sdk::harness::{Recorded, replay};
 use quire_snmp::Recording;
 use quire_strategy_printer_mib::PrinterMib;
+use quire_transport::{DeviceTransport, ReplayTransport};
 
 /// How long each figure is measured for.
 const BUDGET: Duration = Duration::from_millis(300);

@@ -4,7 +4,8 @@
 use quire_model as model;
 
 use crate::bindings::latest::quire::device::types as wit;
-use crate::{MAX_ROWS, MatchRule, Stop, StrategyError};
+use crate::probe::MatchRule;
+use crate::{MAX_ROWS, Stop, StrategyError};
 
 pub(crate) fn cycle(c: model::Cycle) -> wit::Cycle {
     match c {

@@ -4,7 +4,6 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -14,52 +13,9 @@ use wasmtime::{Config, Engine, PoolingAllocationConfig};
 
 use crate::bindings::latest::{Strategy, StrategyPre};
 use crate::cache::ComponentCache;
-use crate::plugin::Plugin;
+use crate::config::HostConfig;
 use crate::sandbox::{self, Sandbox};
-use crate::{
-    DEFAULT_CACHE_BYTES, DEFAULT_DEADLINE, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_OUTPUT_BYTES,
-    DEFAULT_MAX_WASM_STACK, DEFAULT_MEMORY_CAP, DEFAULT_READ_TIMEOUT, EPOCH_TICK, PluginError,
-    Result,
-};
-
-/// The limits every plugin call runs under. Builds a [`Host`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostConfig {
-    /// Most linear memory one instance may grow to, in bytes.
-    pub memory_cap: usize,
-    /// How long one call may compute: wall-clock time in the plugin's own code,
-    /// instantiation included, time waiting on the device excluded.
-    pub deadline: Duration,
-    /// How long one call may take in all, device waits included: the bound for
-    /// a plugin that keeps a slow device busy, and for a device that never answers.
-    pub read_timeout: Duration,
-    /// Most bytes one call may return (strings and lists, estimated).
-    pub max_output_bytes: usize,
-    /// Most bytes of WebAssembly call stack.
-    pub max_wasm_stack: usize,
-    /// Most plugin calls running at once; further calls wait for a slot. Instances
-    /// come from a pre-reserved pool of this many slots, which halves the cost of
-    /// instantiating, and each slot reserves address space (not memory) for its
-    /// linear memories.
-    pub max_concurrent_calls: u32,
-    /// Most bytes of compiled code the host keeps for components no longer
-    /// being loaded; past it the least recently used is dropped.
-    pub cache_bytes: usize,
-}
-
-impl Default for HostConfig {
-    fn default() -> Self {
-        HostConfig {
-            memory_cap: DEFAULT_MEMORY_CAP,
-            deadline: DEFAULT_DEADLINE,
-            read_timeout: DEFAULT_READ_TIMEOUT,
-            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
-            max_wasm_stack: DEFAULT_MAX_WASM_STACK,
-            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
-            cache_bytes: DEFAULT_CACHE_BYTES,
-        }
-    }
-}
+use crate::{EPOCH_TICK, PluginError, Result};
 
 /// Which Quire world a component targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,10 +163,10 @@ impl Host {
             .expect("the host never closes its slot semaphore")
     }
 
-    /// Loads a strategy: checks that the bytes are a component of a world Quire
-    /// supports, compiles it (once per content hash), and asks it to describe
-    /// itself in a sandbox with no device.
-    pub async fn load(&self, bytes: &[u8]) -> Result<Plugin> {
+    /// Checks that `bytes` are a strategy component, compiles it (once per
+    /// content hash) and links it: all of [`Host::load`] but asking the plugin
+    /// to describe itself.
+    pub(crate) fn prepare(&self, bytes: &[u8]) -> Result<(StrategyPre<Sandbox>, [u8; 32], String)> {
         let hash: [u8; 32] = Sha256::digest(bytes).into();
         let label = hash_label(&hash);
         let invalid = |reason: String| PluginError::Invalid {
@@ -233,7 +189,7 @@ impl Host {
         })?;
         let pre = StrategyPre::new(pre)
             .map_err(|e| invalid(format!("its {STRATEGY_API} does not match Quire's: {e:#}")))?;
-        Plugin::describe(self.clone(), pre, hash, label).await
+        Ok((pre, hash, label))
     }
 
     /// Which world `bytes` target, without running anything: what a server

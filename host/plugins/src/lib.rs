@@ -2,9 +2,8 @@
 //!
 //! This crate owns everything between plugin bytes and a [`quire_model::Reading`]:
 //! loading and validating components against the WIT worlds Quire supports,
-//! compiling them once per content hash (within a bounded cache), the sandbox each call runs in, the
-//! device-scoped transports a plugin reaches its device through, and the
-//! hot-swappable [`Registry`] that chooses a strategy for a device.
+//! compiling them once per content hash (within a bounded cache), the sandbox each call runs in, and
+//! the hot-swappable [`Registry`] that chooses a strategy for a device.
 //!
 //! Key decision: **a fresh instance per call**. A strategy keeps no state
 //! between readings, so a plugin that trapped, looped or hoarded memory is
@@ -12,12 +11,10 @@
 //! because components are compiled once and pre-linked ([`Plugin`] holds an
 //! `InstancePre`), leaving per-call work to instantiation itself.
 //!
-//! NPAP and HTTP to the device are the host's too ([`DeviceExchanges`]), each
-//! exchange bounded in size and time, and recorded beside an SNMP recording
-//! ([`ExchangeRecorder`], [`ExchangeLog`]) so strategies that use them replay.
-//!
-//! It does not own the live SNMP client (`quire-snmp`), scheduling (`agent`) or
-//! plugin distribution (`server`): those hand it a [`DeviceTransport`] and bytes.
+//! It does not own device I/O (`quire-transport`: live, recorded and replayed
+//! SNMP, NPAP and HTTP), scheduling (`agent`) or plugin distribution
+//! (`server`): those hand it a [`DeviceTransport`](quire_transport::DeviceTransport)
+//! and bytes.
 
 use std::time::Duration;
 
@@ -83,33 +80,21 @@ pub const FALLBACK_STRATEGY: &str = "printer-mib";
 
 pub mod bindings;
 mod cache;
+mod config;
 mod convert;
 mod error;
-mod exchange;
-mod exchange_log;
 mod host;
-mod live;
 mod plugin;
+mod probe;
 mod registry;
 mod sandbox;
 mod signing;
-mod transport;
 
+pub use config::HostConfig;
 pub use convert::unknown_counters;
 pub use error::{PluginError, Result, Stop, StrategyError};
-pub use exchange::{
-    DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_HTTP_BODY, DEFAULT_MAX_NPAP_RESPONSE, DeviceExchanges,
-    DeviceExchangesConfig, NPAP_TCP_QUIET, WithExchanges,
-};
-pub use exchange_log::{
-    Exchange, ExchangeLog, ExchangeLogError, ExchangeRecorder, LoadedExchangeLog, exchanges_beside,
-};
-pub use host::{Host, HostConfig, World};
-pub use live::{LiveTransport, RecordingTransport};
-pub use plugin::{MatchRule, Plugin, Probe, StrategyInfo};
+pub use host::{Host, World};
+pub use plugin::{Plugin, StrategyInfo};
+pub use probe::{MatchRule, Probe};
 pub use registry::{Considered, Reason, Registry, Selection, Verdict};
 pub use signing::{SigningError, SigningKey, TrustedPublishers};
-pub use transport::{
-    DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NpapPort, ReplayTransport,
-    TransportError,
-};

@@ -11,7 +11,11 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use quire_model::StrategyRef;
 
-use crate::{DeviceTransport, FALLBACK_STRATEGY, MatchRule, Plugin, PluginError, Probe, Result};
+use quire_transport::DeviceTransport;
+
+use crate::plugin::Plugin;
+use crate::probe::{MatchRule, Probe};
+use crate::{FALLBACK_STRATEGY, PluginError, Result};
 
 /// Loaded strategies by name, one version each.
 #[derive(Debug, Default)]

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use quire_snmp::{Oid, Value};
+use quire_transport::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::latest::quire::device::{http, log, npap, snmp, types};
-use crate::transport::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
-use crate::{HostConfig, MAX_LOG_LINE_BYTES, MAX_LOG_LINES, MAX_VARBINDS_PER_CALL, Stop};
+use crate::config::HostConfig;
+use crate::{MAX_LOG_LINE_BYTES, MAX_LOG_LINES, MAX_VARBINDS_PER_CALL, Stop};
 
 /// Most core instances, tables and memories one component may create. A Rust
 /// strategy built for wasm32-wasip2 uses a handful of each (its module, the

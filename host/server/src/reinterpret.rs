@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use quire_model::{Reading, StrategyRef};
-use quire_plugins::{DeviceTransport, ExchangeLog, Probe, Registry, ReplayTransport};
+use quire_plugins::{Probe, Registry};
 use quire_snmp::Recording;
 use quire_store::{RawExchange, ReadingId, Store};
+use quire_transport::{DeviceTransport, ExchangeLog, ReplayTransport};
 
 /// What a re-read made.
 #[derive(Debug, Clone)]

@@ -1,14 +1,13 @@
 //! The discovery cycle: scan a part of a site's network, read every printing device it
 //! finds, keep one device per serial + MAC, and file their readings.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use quire_model::Cycle;
 use quire_protocol::{AgentConfig, Range, SiteConfig};
 
 use crate::discovery::{self, Target};
-use crate::read::DeviceRead;
 use crate::state::{KnownDevice, device_key};
 
 use super::{Agent, AgentError, CycleReport};
@@ -41,12 +40,12 @@ impl Agent {
             "scan done"
         );
         report.found = scan.found.len();
+        let found_at: HashSet<IpAddr> = scan.found.iter().map(|f| f.target.address).collect();
         let jobs = scan
             .found
             .iter()
             .map(|f| (f.target.address, f.credential))
             .collect();
-        let reads = self.read_all(jobs, credentials, Cycle::Discovery).await;
         let mut known: HashMap<String, KnownDevice> = self
             .inner
             .queue
@@ -55,44 +54,34 @@ impl Agent {
             .into_iter()
             .map(|d| (d.key.clone(), d))
             .collect();
-        let mut by_device: BTreeMap<String, Vec<(IpAddr, DeviceRead)>> = BTreeMap::new();
-        for (address, read) in reads {
-            match read {
-                Ok(read) => {
-                    report.read += 1;
-                    let key = device_key(&read.reading.identity, address);
-                    by_device.entry(key).or_default().push((address, read));
-                }
+        // One device per key, filed as its reads arrive (in address order): the first
+        // address it answers on, unless it is known on a later address the scan found too.
+        let mut kept: HashMap<String, IpAddr> = HashMap::new();
+        let mut reads = self.read_each(jobs, credentials, Cycle::Discovery);
+        while let Some((address, read)) = reads.recv().await {
+            let read = match read {
+                Ok(read) => read,
                 Err(e) => {
                     tracing::warn!(device = %address, error = %e, "discovery could not read a device");
-                    report.failures.push(e);
+                    report.failures.push(e.into());
+                    continue;
                 }
+            };
+            report.read += 1;
+            let key = device_key(&read.reading.identity, address);
+            let known_later = known
+                .get(&key)
+                .map(|p| p.address)
+                .filter(|&at| at > address && found_at.contains(&at));
+            if let Some(at) = kept.get(&key).copied().or(known_later) {
+                tracing::info!(device = %key, kept = %at, also = %address, "one device answers on several addresses");
+                continue;
             }
-        }
-        let mut devices = Vec::new();
-        for (key, mut seen) in by_device {
             let previous = known.remove(&key);
-            let keep = previous
-                .as_ref()
-                .and_then(|p| seen.iter().position(|(a, _)| *a == p.address))
-                .unwrap_or_else(|| {
-                    (0..seen.len())
-                        .min_by_key(|&i| seen[i].0)
-                        .expect("a device has at least one address")
-                });
-            if seen.len() > 1 {
-                let addresses: Vec<String> = seen.iter().map(|(a, _)| a.to_string()).collect();
-                tracing::info!(device = %key, addresses = %addresses.join(", "), kept = %seen[keep].0, "one device answers on several addresses");
-            }
             if previous.is_none() {
                 report.new_devices += 1;
             }
-            let (address, read) = seen.swap_remove(keep);
-            devices.push((address, read, previous, key));
-        }
-        // Queued in address order, as the scan lists them, whatever their keys.
-        devices.sort_by_key(|(address, ..)| *address);
-        for (address, read, previous, key) in devices {
+            kept.insert(key.clone(), address);
             self.file(site, part, address, read, previous.as_ref(), key, report)
                 .await?;
         }

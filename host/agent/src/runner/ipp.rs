@@ -4,6 +4,8 @@
 use quire_model::Cycle;
 use quire_protocol::{AgentConfig, SiteConfig, UploadItem};
 
+use crate::error::ReadError;
+
 use super::{Agent, AgentError, CycleReport, hosts_agent_printers, is_first_part};
 
 impl Agent {
@@ -29,7 +31,7 @@ impl Agent {
                     Ok(queues) => printers.extend(queues),
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot list the CUPS queues");
-                        report.failures.push(e);
+                        report.failures.push(ReadError::Ipp(e).into());
                     }
                 }
             }
@@ -48,7 +50,7 @@ impl Agent {
                 Ok(read) => read,
                 Err(e) => {
                     tracing::warn!(printer = %uri, ?cycle, error = %e, "could not read an IPP printer");
-                    report.failures.push(e);
+                    report.failures.push(ReadError::Ipp(e).into());
                     continue;
                 }
             };
@@ -68,7 +70,7 @@ impl Agent {
                 strategy: crate::ipp::strategy(),
                 reading: read.reading,
                 raw: None,
-                exchanges: Some(read.exchanges),
+                exchanges: Some(read.exchanges.to_jsonl()),
                 replaced_supplies: replaced,
             };
             self.queue_reading(&item, report).await?;

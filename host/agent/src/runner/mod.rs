@@ -40,7 +40,7 @@ mod known;
 mod report;
 mod schedule;
 
-pub use report::{AgentError, CycleReport, Delivery, OnceReport};
+pub use report::{AgentError, CycleReport, Delivery, Failure, OnceReport};
 pub use schedule::Running;
 
 /// The agent's database file in its data directory.
@@ -369,7 +369,7 @@ impl Agent {
         };
         if let Err(e) = outcome {
             tracing::error!(site = site.id, error = %e, "cycle stopped");
-            report.failures.push(e.to_string());
+            report.failures.push(Failure::Stopped(e));
         }
         report.elapsed = started.elapsed();
         tracing::info!(

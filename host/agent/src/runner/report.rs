@@ -5,6 +5,7 @@ use std::time::Duration;
 use quire_model::Cycle;
 use quire_plugins::PluginError;
 
+use crate::error::ReadError;
 use crate::queue::QueueError;
 use crate::uplink::UplinkError;
 
@@ -63,8 +64,21 @@ pub enum AgentError {
     },
 }
 
+/// What went wrong in a cycle, by kind: a device that could not be read costs only its
+/// own reading, while a cycle that stopped (the queue's disk is full, its database
+/// broke) lost the rest of that cycle.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// One device (or IPP printer, or CUPS server) could not be read; the others were.
+    #[error(transparent)]
+    Device(#[from] ReadError),
+    /// The cycle stopped here.
+    #[error("the cycle stopped: {0}")]
+    Stopped(#[from] AgentError),
+}
+
 /// What one run of one cycle on one site's part of the network did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct CycleReport {
     /// The site.
     pub site_id: i64,
@@ -78,8 +92,9 @@ pub struct CycleReport {
     pub found: usize,
     /// Reads that gave a reading.
     pub read: usize,
-    /// Reads that failed, one message each, naming the device address.
-    pub failures: Vec<String>,
+    /// What failed, one entry each: the devices that could not be read, and why the
+    /// cycle stopped if it did.
+    pub failures: Vec<Failure>,
     /// Devices read, after one device seen on several addresses counts once.
     pub devices: usize,
     /// Devices not known before (discovery only).

@@ -3,6 +3,7 @@
 //! in the sandbox, SQLite files, and an HTTPS peer speaking the agent API.
 
 mod fleet;
+mod ipp;
 mod peer;
 mod runner;
 mod uplink;

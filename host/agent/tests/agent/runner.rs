@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use quire_agent::{Agent, AgentError, UplinkError};
+use quire_agent::{Agent, AgentError, Failure, ReadError, UplinkError};
 use quire_model::{Cycle, Reading, Supply};
-use quire_plugins::{DeviceTransport, Probe, ReplayTransport};
+use quire_plugins::Probe;
 use quire_protocol::{ReplacementEvidence, UploadItem};
 use quire_snmp::{Recording, Value};
+use quire_transport::{DeviceTransport, ReplayTransport};
 
 use crate::fleet::{config, enrolled, fleet, options, registry};
 
@@ -55,7 +56,7 @@ async fn a_small_fleet_is_discovered_read_and_delivered_in_order() {
         (5, 3, 3)
     );
     assert_eq!(discovery.new_devices, 3);
-    assert_eq!(discovery.failures, Vec::<String>::new());
+    assert!(discovery.failures.is_empty(), "{:?}", discovery.failures);
     for cycle in &report.cycles[1..] {
         assert_eq!((cycle.read, cycle.queued), (3, 3), "{cycle:?}");
     }
@@ -175,8 +176,13 @@ async fn a_device_that_stops_answering_costs_only_its_own_reading() {
     assert_eq!((meters.addresses, meters.read, meters.queued), (3, 2, 2));
     assert_eq!(meters.failures.len(), 1, "{:?}", meters.failures);
     assert!(
-        meters.failures[0].contains("127.80.3.2"),
+        meters.failures[0].to_string().contains("127.80.3.2"),
         "{:?}",
+        meters.failures
+    );
+    assert!(
+        matches!(meters.failures[0], Failure::Device(ReadError::Snmp(_))),
+        "a silent device is a device failure, not a stopped cycle: {:?}",
         meters.failures
     );
     assert_eq!(agent.queue().len().await.unwrap(), before + 2);

@@ -13,12 +13,13 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use quire_model::{Cycle, Reading};
-use quire_plugins::{
-    DeviceExchanges, DeviceExchangesConfig, DeviceTransport, ExchangeLog, ExchangeRecorder,
-    HttpMethod, HttpRequest, NpapPort, Plugin, PluginError, ReplayTransport, TransportError,
-    WithExchanges, exchanges_beside,
-};
+use quire_plugins::{Plugin, PluginError};
 use quire_snmp::Recording;
+use quire_transport::{
+    DeviceExchanges, DeviceExchangesConfig, DeviceTransport, ExchangeLog, ExchangeRecorder,
+    HttpMethod, HttpRequest, NpapPort, ReplayTransport, TransportError, WithExchanges,
+    exchanges_beside,
+};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::task::JoinHandle;

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use quire_model::Cycle;
-use quire_plugins::{DeviceTransport, ExchangeLog, ReplayTransport, exchanges_beside};
 use quire_plugins_sdk::Strategy;
 use quire_plugins_sdk::harness::{Recorded, replay};
 use quire_snmp::Recording;
 use quire_strategy_hp_ews::HpEws;
 use quire_strategy_printer_mib::PrinterMib;
+use quire_transport::{DeviceTransport, ExchangeLog, ReplayTransport, exchanges_beside};
 
 use crate::host;
 

@@ -11,8 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use quire_plugins::{DeviceTransport, Host, HostConfig, Plugin, ReplayTransport, TransportError};
+use quire_plugins::{Host, HostConfig, Plugin};
 use quire_snmp::{Oid, Recording, Value};
+use quire_transport::{DeviceTransport, ReplayTransport, TransportError};
 
 pub use quire_test_guests::bytes as guest;
 

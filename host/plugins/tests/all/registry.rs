@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use quire_model::Cycle;
-use quire_plugins::{PluginError, Probe, Reason, Registry, ReplayTransport, Verdict};
+use quire_plugins::{PluginError, Probe, Reason, Registry, Verdict};
+use quire_transport::ReplayTransport;
 
 use crate::{SlowDevice, device, guest, host, hostile, recording};
 

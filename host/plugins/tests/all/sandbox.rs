@@ -6,7 +6,8 @@ use quire_model::{Cycle, ErrorInput, ErrorState, SkillLevel};
 use std::sync::Arc;
 use std::time::Duration;
 
-use quire_plugins::{Host, HostConfig, Plugin, PluginError, Probe, ReplayTransport};
+use quire_plugins::{Host, HostConfig, Plugin, PluginError, Probe};
+use quire_transport::ReplayTransport;
 
 use crate::{SlowDevice, device, host, hostile, recording};
 

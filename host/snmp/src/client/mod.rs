@@ -2,7 +2,8 @@
 //!
 //! Built on the crate's own BER/SNMP codec and USM ([`crate::wire`], the
 //! same code the fleet simulator answers with), plus what a client needs on
-//! top: one UDP socket per [`Session`] connected to the device, request-ids
+//! top: one UDP socket per [`Session`] connected to the device (or a few
+//! [`SharedSockets`] for a [`Sweep`] of thousands of devices), request-ids
 //! from a counter, timeouts and retries with backoff, a receive loop that
 //! discards stale answers and garbage instead of failing on them, walks that
 //! fall back to GETNEXT, v1 `noSuchName` turned into v2 exceptions, v3 engine
@@ -21,6 +22,8 @@
 mod credentials;
 mod error;
 mod session;
+mod shared;
+mod sweep;
 mod walk;
 
 use std::time::Duration;
@@ -29,7 +32,13 @@ pub use credentials::{
     AuthProtocol, CredentialSet, Credentials, MIN_V3_PASSWORD_LEN, PrivProtocol, V3User, Version,
 };
 pub use error::{ClientError, ClientErrorKind};
-pub use session::Session;
+pub use session::{PreparedCredentials, Session};
+pub use shared::SharedSockets;
+pub use sweep::{Probed, Sweep};
+
+/// The receive buffer: the largest UDP payload, and one byte more to notice
+/// a datagram that was cut.
+const RECEIVE_BUFFER: usize = 65536;
 
 /// How patient and how greedy a [`Session`] is.
 #[derive(Debug, Clone, PartialEq)]

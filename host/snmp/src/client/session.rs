@@ -4,7 +4,9 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::Mutex;
 
+use super::RECEIVE_BUFFER;
 use super::error::status_name;
+use super::shared::{Route, SharedSockets};
 use super::{
     AuthProtocol, ClientConfig, ClientError, ClientErrorKind, Credentials, PrivProtocol, Version,
 };
@@ -27,14 +29,11 @@ const USM_STATS: &[u32] = &[1, 3, 6, 1, 6, 3, 15, 1, 1];
 /// msgMaxSize of our v3 requests: the largest UDP payload.
 const MAX_MESSAGE_SIZE: i32 = 65507;
 
-/// The receive buffer: the largest UDP payload, and one byte more to notice
-/// a datagram that was cut.
-const RECEIVE_BUFFER: usize = 65536;
-
 /// One device, one set of credentials: every request to it goes through here.
 ///
 /// Requests are serialised (one in flight per device, as printers prefer) on
-/// one UDP socket connected to the device. Every request and every retry
+/// one UDP socket connected to the device, or on [`SharedSockets`] when many
+/// devices are asked at once. Every request and every retry
 /// carries a fresh request-id (and, in v3, msgID) from a counter; a request
 /// waits for an answer to any of its own attempts and discards everything
 /// else (late answers to abandoned requests, undecodable datagrams), so a
@@ -45,7 +44,6 @@ pub struct Session {
     config: ClientConfig,
     /// The v3 user with its master keys (the password hashing is done once).
     usm_user: Option<UsmUser>,
-    socket: UdpSocket,
     state: Mutex<State>,
 }
 
@@ -68,7 +66,69 @@ struct State {
     engine: Option<Engine>,
     /// Set once the agent answered a GETBULK badly; walks then use GETNEXT.
     bulk_broken: bool,
+    link: Link,
     buffer: Vec<u8>,
+}
+
+/// How datagrams reach the device.
+enum Link {
+    /// A socket of the session's own, connected to the device.
+    Connected(UdpSocket),
+    /// A share of sockets many sessions use.
+    Shared(Route),
+}
+
+impl Link {
+    async fn send(&self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Link::Connected(socket) => socket.send(bytes).await.map(|_| ()),
+            Link::Shared(route) => route.send(bytes).await,
+        }
+    }
+
+    async fn recv(&mut self, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
+        match self {
+            Link::Connected(socket) => socket.recv(buffer).await,
+            Link::Shared(route) => route.recv(buffer).await,
+        }
+    }
+}
+
+/// Credentials checked, and a v3 user's passwords hashed into its master
+/// keys: the hashing (a megabyte of digest per password, RFC 3414 A.2) is
+/// done once however many devices the credentials are tried on.
+#[derive(Clone)]
+pub struct PreparedCredentials {
+    credentials: Credentials,
+    usm_user: Option<UsmUser>,
+}
+
+impl std::fmt::Debug for PreparedCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.credentials, f)
+    }
+}
+
+impl PreparedCredentials {
+    /// Refuses credentials no agent could accept ([`Credentials::check`]).
+    pub fn new(credentials: Credentials) -> Result<Self, ClientErrorKind> {
+        credentials.check().map_err(ClientErrorKind::Credentials)?;
+        let usm_user = match &credentials {
+            Credentials::V3(user) => {
+                Some(usm_user(user).map_err(|e| ClientErrorKind::Credentials(e.to_string()))?)
+            }
+            _ => None,
+        };
+        Ok(PreparedCredentials {
+            credentials,
+            usm_user,
+        })
+    }
+
+    /// The credentials as configured.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
 }
 
 impl State {
@@ -202,15 +262,7 @@ impl Session {
         config: ClientConfig,
     ) -> Result<Session, ClientError> {
         let fail = |kind| ClientError::new(address, kind);
-        credentials
-            .check()
-            .map_err(|e| fail(ClientErrorKind::Credentials(e)))?;
-        let usm_user = match &credentials {
-            Credentials::V3(user) => Some(
-                usm_user(user).map_err(|e| fail(ClientErrorKind::Credentials(e.to_string())))?,
-            ),
-            _ => None,
-        };
+        let prepared = PreparedCredentials::new(credentials).map_err(fail)?;
         let unreachable = |e: std::io::Error| fail(ClientErrorKind::Unreachable(e.to_string()));
         let local: SocketAddr = if address.is_ipv4() {
             (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
@@ -219,22 +271,62 @@ impl Session {
         };
         let socket = UdpSocket::bind(local).await.map_err(unreachable)?;
         socket.connect(address).await.map_err(unreachable)?;
-        let session = Session {
+        let session = Session::new(
+            address,
+            prepared,
+            config,
+            Link::Connected(socket),
+            vec![0; RECEIVE_BUFFER],
+        );
+        session.get(&[Oid::from(SYS_OBJECT_ID)]).await?;
+        Ok(session)
+    }
+
+    /// A session to `address` over `sockets`, for asking many devices at
+    /// once. Unlike [`Session::open`] nothing is sent yet: the first request
+    /// proves the credentials, so a sweep spends one round trip per device.
+    /// Fails when `sockets` already carry a session to `address`, or have no
+    /// socket of its family.
+    pub fn shared(
+        sockets: &SharedSockets,
+        address: SocketAddr,
+        credentials: PreparedCredentials,
+        config: ClientConfig,
+    ) -> Result<Session, ClientError> {
+        let route = sockets
+            .route(address)
+            .map_err(|e| ClientError::new(address, ClientErrorKind::Unreachable(e.to_string())))?;
+        // The shared receive task hands over whole datagrams: no buffer of our own.
+        Ok(Session::new(
             address,
             credentials,
             config,
-            usm_user,
-            socket,
+            Link::Shared(route),
+            Vec::new(),
+        ))
+    }
+
+    fn new(
+        address: SocketAddr,
+        credentials: PreparedCredentials,
+        config: ClientConfig,
+        link: Link,
+        buffer: Vec<u8>,
+    ) -> Session {
+        Session {
+            address,
+            credentials: credentials.credentials,
+            config,
+            usm_user: credentials.usm_user,
             state: Mutex::new(State {
                 next_id: fastrand::i32(1..1 << 30),
                 salt: fastrand::u64(..),
                 engine: None,
                 bulk_broken: false,
-                buffer: vec![0; RECEIVE_BUFFER],
+                link,
+                buffer,
             }),
-        };
-        session.get(&[Oid::from(SYS_OBJECT_ID)]).await?;
-        Ok(session)
+        }
     }
 
     /// The device's address.
@@ -546,14 +638,13 @@ impl Session {
             let deadline = tokio::time::Instant::now()
                 .checked_add(wait)
                 .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86_400));
-            if let Err(e) = self.socket.send(&bytes).await {
+            if let Err(e) = state.link.send(&bytes).await {
                 tracing::debug!(device = %self.address, attempt, error = %e, "SNMP request not sent");
                 last = Some(ClientErrorKind::Unreachable(e.to_string()));
             } else {
                 loop {
                     let received =
-                        tokio::time::timeout_at(deadline, self.socket.recv(&mut state.buffer))
-                            .await;
+                        tokio::time::timeout_at(deadline, state.link.recv(&mut state.buffer)).await;
                     let len = match received {
                         Err(_elapsed) => {
                             tracing::debug!(device = %self.address, attempt, "SNMP request timed out");

@@ -45,7 +45,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout_at};
 
-use crate::transport::{
+use crate::device::{
     DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NpapPort, TransportError,
 };
 

@@ -1,16 +1,15 @@
-//! How a plugin reaches its device: a [`DeviceTransport`] the host scopes to one
-//! device, so a plugin can only ever name OIDs and paths, never addresses.
+//! How a reader reaches its device: a [`DeviceTransport`] scoped to one
+//! device, so a strategy (or the host's IPP reader) can only ever name OIDs,
+//! ports and paths, never addresses.
 //!
-//! The sandbox checks every request before it reaches the transport (varbind
-//! caps, paths without a host), so a transport only has to talk to its device.
+//! The plugin sandbox checks every request before it reaches the transport
+//! (varbind caps, paths without a host), so a transport only has to talk to
+//! its device.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use quire_snmp::{Oid, Recording, Value};
-
-use crate::exchange_log::ExchangeLog;
+use quire_snmp::{Oid, Value};
 
 /// Why an exchange with the device failed, as the plugin sees it (WIT `transport-error`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,88 +121,12 @@ pub trait DeviceTransport: Send + Sync {
     }
 }
 
-/// Answers SNMP from a recorded session exactly as the device's agent did, and
-/// NPAP and HTTP from the exchange log recorded beside it, when there is one.
-#[derive(Debug, Clone)]
-pub struct ReplayTransport {
-    recording: Arc<Recording>,
-    exchanges: Option<Arc<ExchangeLog>>,
-}
-
-impl ReplayTransport {
-    /// Replays `recording`; shared, since one recording often feeds many reads.
-    pub fn new(recording: Arc<Recording>) -> Self {
-        ReplayTransport {
-            recording,
-            exchanges: None,
-        }
-    }
-
-    /// Replays `recording`, and NPAP and HTTP from `exchanges`.
-    pub fn with_exchanges(recording: Arc<Recording>, exchanges: Arc<ExchangeLog>) -> Self {
-        ReplayTransport {
-            recording,
-            exchanges: Some(exchanges),
-        }
-    }
-}
-
-#[async_trait]
-impl DeviceTransport for ReplayTransport {
-    async fn snmp_get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        Ok(oids
-            .iter()
-            .map(|oid| (oid.clone(), self.recording.get(oid)))
-            .collect())
-    }
-
-    async fn snmp_get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        Ok(oids
-            .iter()
-            .map(|oid| self.recording.get_next(oid))
-            .collect())
-    }
-
-    async fn snmp_get_bulk(
-        &self,
-        non_repeaters: usize,
-        max_repetitions: usize,
-        oids: &[Oid],
-    ) -> Result<Vec<(Oid, Value)>, TransportError> {
-        Ok(self
-            .recording
-            .get_bulk(non_repeaters, max_repetitions, oids))
-    }
-
-    async fn npap_exchange(
-        &self,
-        port: NpapPort,
-        request: &[u8],
-        _timeout: Duration,
-    ) -> Result<Vec<u8>, TransportError> {
-        match &self.exchanges {
-            Some(log) => log.npap(port, request),
-            None => Err(no_log("NPAP")),
-        }
-    }
-
-    async fn http_send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        match &self.exchanges {
-            Some(log) => log.http(request),
-            None => Err(no_log("HTTP")),
-        }
-    }
-}
-
-fn no_log(what: &str) -> TransportError {
-    TransportError::NotRecorded(format!(
-        "this recording has no exchange log, so no {what} exchanges"
-    ))
-}
-
-/// The transport of calls that have no device (`describe`, `map-error`): every
-/// request is denied, so a plugin cannot reach anything while it describes itself.
-pub(crate) struct NoDevice;
+/// A transport that denies every request: what a plugin call without a device
+/// (`describe`, `map-error`) gets, so a plugin cannot reach anything while it
+/// describes itself, and the SNMP side of a device read without SNMP (an IPP
+/// printer: `WithExchanges::new(NoDevice, exchanges)`).
+#[derive(Debug, Clone, Copy)]
+pub struct NoDevice;
 
 #[async_trait]
 impl DeviceTransport for NoDevice {

@@ -1,9 +1,11 @@
-//! Live devices: a [`DeviceTransport`] that reads one device through the SNMP
-//! client, and a wrapper that records what any transport answered, so a live
-//! read can be saved as a `.snmprec` and replayed to the same reading.
+//! Live SNMP: a [`DeviceTransport`] that reads one device through the SNMP
+//! client, and a wrapper that records what any transport answered over SNMP,
+//! so a live read can be saved as a `.snmprec` and replayed to the same
+//! reading.
 //!
-//! NPAP and HTTP are not live yet: they keep the trait's "not recorded"
-//! answers until their bounded transports exist (issue 3, item 5).
+//! NPAP and HTTP to a live device are [`DeviceExchanges`](crate::DeviceExchanges),
+//! joined to this transport by [`WithExchanges`](crate::WithExchanges) and
+//! recorded by [`ExchangeRecorder`](crate::ExchangeRecorder).
 
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +13,7 @@ use async_trait::async_trait;
 use quire_snmp::client::{ClientError, ClientErrorKind, Session};
 use quire_snmp::{Oid, Recording, Value};
 
-use crate::{DeviceTransport, TransportError};
+use crate::device::{DeviceTransport, TransportError};
 
 /// One device over SNMP, through a [`Session`] whose credentials already
 /// proved to work (see `CredentialSet::open`).
@@ -143,7 +145,7 @@ impl DeviceTransport for RecordingTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ReplayTransport;
+    use crate::replay::ReplayTransport;
 
     fn oid(s: &str) -> Oid {
         s.parse().unwrap()

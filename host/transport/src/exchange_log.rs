@@ -1,6 +1,6 @@
-//! The NPAP and HTTP exchanges of a recorded read, kept beside its recording
-//! (`printer.snmprec` + `printer.exchanges.jsonl`), so a strategy that uses
-//! them replays without the device.
+//! The NPAP and HTTP exchanges of a recorded read (IPP is HTTP POSTs, kept as
+//! such), beside its recording (`printer.snmprec` + `printer.exchanges.jsonl`),
+//! so a strategy or the IPP reader replays without the device.
 //!
 //! The log is JSON lines, one exchange each, readable and diffable:
 //!
@@ -26,7 +26,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use quire_snmp::{Oid, Value};
 use serde::{Deserialize, Serialize};
 
-use crate::transport::{
+use crate::device::{
     DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NpapPort, TransportError,
 };
 

@@ -1,0 +1,91 @@
+//! Replay: a device answered from what was recorded of it, the SNMP side from
+//! a `.snmprec` (or `snmpwalk -On` dump), NPAP and HTTP from the exchange log
+//! beside it, so a strategy reads a recording exactly as it read the device.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use quire_snmp::{Oid, Recording, Value};
+
+use crate::device::{DeviceTransport, HttpRequest, HttpResponse, NpapPort, TransportError};
+use crate::exchange_log::ExchangeLog;
+
+/// Answers SNMP from a recorded session exactly as the device's agent did, and
+/// NPAP and HTTP from the exchange log recorded beside it, when there is one.
+#[derive(Debug, Clone)]
+pub struct ReplayTransport {
+    recording: Arc<Recording>,
+    exchanges: Option<Arc<ExchangeLog>>,
+}
+
+impl ReplayTransport {
+    /// Replays `recording`; shared, since one recording often feeds many reads.
+    pub fn new(recording: Arc<Recording>) -> Self {
+        ReplayTransport {
+            recording,
+            exchanges: None,
+        }
+    }
+
+    /// Replays `recording`, and NPAP and HTTP from `exchanges`.
+    pub fn with_exchanges(recording: Arc<Recording>, exchanges: Arc<ExchangeLog>) -> Self {
+        ReplayTransport {
+            recording,
+            exchanges: Some(exchanges),
+        }
+    }
+}
+
+#[async_trait]
+impl DeviceTransport for ReplayTransport {
+    async fn snmp_get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Ok(oids
+            .iter()
+            .map(|oid| (oid.clone(), self.recording.get(oid)))
+            .collect())
+    }
+
+    async fn snmp_get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Ok(oids
+            .iter()
+            .map(|oid| self.recording.get_next(oid))
+            .collect())
+    }
+
+    async fn snmp_get_bulk(
+        &self,
+        non_repeaters: usize,
+        max_repetitions: usize,
+        oids: &[Oid],
+    ) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Ok(self
+            .recording
+            .get_bulk(non_repeaters, max_repetitions, oids))
+    }
+
+    async fn npap_exchange(
+        &self,
+        port: NpapPort,
+        request: &[u8],
+        _timeout: Duration,
+    ) -> Result<Vec<u8>, TransportError> {
+        match &self.exchanges {
+            Some(log) => log.npap(port, request),
+            None => Err(no_log("NPAP")),
+        }
+    }
+
+    async fn http_send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        match &self.exchanges {
+            Some(log) => log.http(request),
+            None => Err(no_log("HTTP")),
+        }
+    }
+}
+
+fn no_log(what: &str) -> TransportError {
+    TransportError::NotRecorded(format!(
+        "this recording has no exchange log, so no {what} exchanges"
+    ))
+}
