@@ -154,8 +154,9 @@ pub(crate) async fn reinterpret(
     Path((device, reading)): Path<(i64, i64)>,
     Query(query): Query<RereadQuery>,
 ) -> ApiResult<Json<RereadView>> {
-    caller.administrator("re-read stored readings")?;
+    // A reading the caller may not see is "not found" before anything else, as everywhere.
     let stored = visible_reading(&state, &caller, device, reading).await?;
+    caller.administrator("re-read stored readings")?;
     let registry = state.depot.registry().await?;
     let reread = reinterpret::reread(
         &state.store,

@@ -13,6 +13,7 @@ struct Tenant {
     key: i64,
     agent: AgentToken,
     device: i64,
+    reading: i64,
     markers: Vec<String>,
 }
 
@@ -68,10 +69,16 @@ async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Tenant
         .unwrap()["id"]
         .as_i64()
         .unwrap();
+    let reading = server
+        .admin("GET", &format!("/api/v1/devices/{device}/readings"), None)
+        .await[0]["id"]
+        .as_i64()
+        .unwrap();
     Tenant {
         account,
         site,
         key,
+        reading,
         markers: vec![
             name.to_owned(),
             format!("VD2{first_printer:07}"),
@@ -89,6 +96,7 @@ fn fill(path: &str, tenant: &Tenant) -> String {
         .replace("{key_id}", &tenant.key.to_string())
         .replace("{agent_id}", &tenant.agent.agent_id)
         .replace("{device_id}", &tenant.device.to_string())
+        .replace("{reading_id}", &tenant.reading.to_string())
         .replace("{index}", "1")
 }
 

@@ -198,8 +198,13 @@ pub fn item(seq: u64, site: Option<i64>, n: usize, round: u32) -> UploadItem {
             1000 + u64::from(round) * 10,
             7000 - round as i32,
         ),
-        raw: None,
-        exchanges: None,
+        // A read keeps its exchange: SNMP as `.snmprec`, the web as `.exchanges.jsonl`.
+        raw: Some("1.3.6.1.2.1.1.1.0|4|printer\n".into()),
+        exchanges: Some(
+            r#"{"kind":"http","method":"GET","tls":false,"port":null,"path":"/","status":200,"headers":[],"body_b64":""}"#
+                .to_owned()
+                + "\n",
+        ),
         replaced_supplies: Vec::new(),
     }
 }
