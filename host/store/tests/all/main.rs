@@ -6,5 +6,6 @@ mod kyocera;
 mod support;
 
 mod ingest;
+mod listing;
 mod open;
 mod strategies;
