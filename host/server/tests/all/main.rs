@@ -9,6 +9,7 @@ mod support;
 mod enrollment;
 mod ingest;
 mod leak;
+mod lists;
 mod openapi;
 mod ranges;
 mod tls;

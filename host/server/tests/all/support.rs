@@ -20,7 +20,7 @@ pub struct TestServer {
     pub running: Running,
     pub client: Client,
     pub admin: String,
-    _db: TestDb,
+    pub db: TestDb,
     _dir: tempfile::TempDir,
 }
 
@@ -48,7 +48,7 @@ impl TestServer {
             running,
             client,
             admin: String::new(),
-            _db: db,
+            db,
             _dir: dir,
         };
         test.admin = test.login("admin", ADMIN_PASSWORD).await;

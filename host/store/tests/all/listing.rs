@@ -6,7 +6,6 @@ use chrono::Utc;
 use quire_model::{Cycle, DeviceStatus};
 use quire_protocol::SiteRange;
 use quire_store::{AccountId, DeviceFilter, DeviceId, Page, Role, Store, UserId, Visibility};
-use sqlx::Connection;
 
 use crate::kyocera::kyocera;
 use crate::support::{at, backends, printer_mib};
@@ -362,31 +361,6 @@ async fn devices_filter_by_account_site_maker_model_status_and_text_and_page_in_
     }
 }
 
-/// Fills `site` with `ranges` rows straight in the database (the API would take hours),
-/// the last one unreadable; how many the site holds then.
-macro_rules! flood {
-    ($connection:ty, $url:expr, $site:expr, $ranges:expr) => {{
-        let mut conn = <$connection>::connect($url).await.unwrap();
-        sqlx::query(
-            "WITH RECURSIVE n (i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $2) \
-             INSERT INTO site_ranges (site_id, position, range_text) \
-             SELECT $1, i, CASE WHEN i = $2 THEN '10.0.0.9-10.0.0.1' \
-             ELSE '10.' || (i / 65536) || '.' || ((i / 256) % 256) || '.' || (i % 256) END FROM n",
-        )
-        .bind($site)
-        .bind($ranges - 1)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM site_ranges WHERE site_id = $1")
-            .bind($site)
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-        stored
-    }};
-}
-
 /// What an attacker with an account of their own would do: fill it with ranges, one of
 /// them unreadable. Another account's sites (what its agents' check-in reads) come back
 /// exactly as before, and the unreadable row, which any read of it would report, is not
@@ -414,10 +388,7 @@ async fn another_accounts_200000_ranges_are_not_read_when_listing_sites() {
             .unwrap();
         let before = store.sites(victim, Page::ALL).await.unwrap();
 
-        let stored = match backend {
-            "sqlite" => flood!(sqlx::SqliteConnection, &db.url, flood.0, RANGES),
-            _ => flood!(sqlx::PgConnection, &db.url, flood.0, RANGES),
-        };
+        let stored = db.fill_site_ranges(flood.0, RANGES).await;
         assert_eq!(stored, RANGES, "{backend}");
 
         let after = store.sites(victim, Page::ALL).await.unwrap();
