@@ -9,19 +9,16 @@
 //! `cargo bench -p quire-store --bench visibility`
 //!
 //! PostgreSQL is the server at `postgres://postgres@127.0.0.1:5432/postgres` (or
-//! `QUIRE_BENCH_POSTGRES_URL`); a fresh database is created and dropped.
+//! `QUIRE_TEST_POSTGRES_URL`); a fresh database is created and dropped, as for the tests.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use chrono::Utc;
 use quire_model::DeviceStatus;
 use quire_protocol::SiteRange;
 use quire_store::{AccountId, DeviceFilter, Page, Role, Store, Visibility};
 use sqlx::{Connection, PgConnection};
-
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// Times each query is run; the figures are the median and the slowest.
 const RUNS: usize = 30;
@@ -66,26 +63,8 @@ const POPULATE: &[&str] = &[
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let admin =
-        std::env::var("QUIRE_BENCH_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES.into());
-    let name = format!("quire_bench_visibility_{}", std::process::id());
-    let mut conn = PgConnection::connect(&admin).await.with_context(|| {
-        format!(
-            "PostgreSQL is not reachable at {}; start it with scripts/install-test-peers",
-            quire_store::redact(&admin)
-        )
-    })?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await?;
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    let result = run(&format!("{base}/{name}")).await;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&mut conn)
-    .await?;
-    result
+    let db = quire_testdb::postgres().await;
+    run(&db.url).await
 }
 
 async fn run(url: &str) -> anyhow::Result<()> {
@@ -93,7 +72,7 @@ async fn run(url: &str) -> anyhow::Result<()> {
     let mut conn = PgConnection::connect(url).await?;
     let started = Instant::now();
     for statement in POPULATE {
-        sqlx::raw_sql(statement).execute(&mut conn).await?;
+        sqlx::raw_sql(*statement).execute(&mut conn).await?;
     }
     let user = store
         .create_user(
@@ -161,6 +140,21 @@ async fn run(url: &str) -> anyhow::Result<()> {
     }
     let pool = sqlx::PgPool::connect(url).await?;
     let pool = &pool;
+    // A client going deeper keeps the last id of its page instead of counting an offset.
+    let page_199 = store.list_devices(dealer, &running, page(199)).await?;
+    let after = DeviceFilter {
+        after: page_199.last().map(|d| d.id),
+        ..running.clone()
+    };
+    let (store_ref, after, first) = (&store, &after, page(1));
+    let (rows, times) =
+        measure(|| async move { Ok(store_ref.list_devices(dealer, after, first).await?.len()) })
+            .await?;
+    print_row(
+        "dealer user, page 200 after the last id of page 199",
+        rows,
+        &times,
+    );
     let (rows, times) = measure(|| async move {
         let rows = sqlx::query(
             "SELECT id, account_id, site_id, serial, mac, manufacturer, model, first_seen, \

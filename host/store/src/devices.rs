@@ -171,6 +171,7 @@ macro_rules! device_queries {
                 filter.model.as_deref().map(str::to_lowercase),
             );
             listing::equal(&mut query, "d.status", filter.status.as_ref().map(crate::backend::word));
+            listing::compare(&mut query, "d.id", ">", filter.after.map(|d| d.0));
             if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
                 let pattern = super::contains_pattern(text);
                 query.push(" AND (");

@@ -59,11 +59,22 @@ where
     DB: Database,
     for<'t> T: Encode<'t, DB> + Type<DB>,
 {
+    compare(query, column, "=", value);
+}
+
+/// Adds ` AND column <op> value` when the filter is set.
+pub(crate) fn compare<DB, T>(query: &mut QueryBuilder<DB>, column: &str, op: &str, value: Option<T>)
+where
+    DB: Database,
+    for<'t> T: Encode<'t, DB> + Type<DB>,
+{
     if let Some(value) = value {
         query
             .push(" AND ")
             .push(column)
-            .push(" = ")
+            .push(" ")
+            .push(op)
+            .push(" ")
             .push_bind(value);
     }
 }

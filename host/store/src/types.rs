@@ -281,6 +281,10 @@ pub struct DeviceFilter {
     pub status: Option<DeviceStatus>,
     /// Text found (case-blind) in the serial, MAC, manufacturer, model or any address.
     pub text: Option<String>,
+    /// Only devices after this one in id order (the last of the previous page): the
+    /// database then starts at that id instead of counting past an offset, so a deep page
+    /// costs what the first does.
+    pub after: Option<DeviceId>,
 }
 
 /// An enrollment key as listed (never the key itself).

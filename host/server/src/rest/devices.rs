@@ -85,6 +85,7 @@ pub(crate) struct DeviceQuery {
     model: Option<String>,
     status: Option<DeviceStatus>,
     q: Option<String>,
+    after: Option<i64>,
     limit: Option<u32>,
     offset: Option<u64>,
 }
@@ -108,6 +109,7 @@ pub(crate) async fn devices(
         model: query.model,
         status: query.status,
         text: query.q,
+        after: query.after.map(DeviceId),
     };
     let devices = state
         .store

@@ -98,6 +98,14 @@ async fn a_dealer_user_pages_and_filters_its_subtree_only() {
         let second = get("/api/v1/devices?limit=2&offset=2".into()).await.json();
         assert_eq!(serials(&first), ["VD20000100", "VD20000101"], "{backend}");
         assert_eq!(serials(&second), ["VD20000102"], "{backend}");
+        let last = &first[1]["id"];
+        let after = get(format!("/api/v1/devices?limit=2&after={last}"))
+            .await
+            .json();
+        assert_eq!(
+            after, second,
+            "{backend}: the page after the last id is the next page"
+        );
         let one = get(format!("/api/v1/devices?account-id={}", north_customers[1])).await;
         assert_eq!(serials(&one.json()), ["VD20000101"], "{backend}");
         let text = get("/api/v1/devices?q=0102&manufacturer=kyocera&status=running".into()).await;

@@ -352,6 +352,22 @@ async fn devices_filter_by_account_site_maker_model_status_and_text_and_page_in_
             paged, ids,
             "{backend}: two pages of three hold the four in id order"
         );
+        let after_second = store
+            .list_devices(
+                Visibility::All,
+                &in_shop(DeviceFilter {
+                    after: Some(ids[1]),
+                    ..Default::default()
+                }),
+                Page::from(3),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            after_second.iter().map(|d| d.id).collect::<Vec<_>>(),
+            ids[2..],
+            "{backend}: a page after the second device"
+        );
         let first = store.device(ids[2]).await.unwrap();
         assert_eq!(
             first.addresses[0].address, "printer-3.shop.example",
