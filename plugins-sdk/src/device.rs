@@ -18,7 +18,7 @@ const MAX_WALK_VARBINDS: usize = 10_000;
 
 /// Where a [`Device`]'s requests go. In the component this is the host's WIT
 /// imports; natively it is whatever the caller supplies, such as
-/// [`crate::RecordingTransport`] for a replay. Only SNMP is required: a
+/// the harness's recorded device (feature `harness`) for a replay. Only SNMP is required: a
 /// transport without NPAP or HTTP answers them with `not-recorded`.
 pub trait Transport {
     /// SNMP GET of each OID, in order.
@@ -298,12 +298,11 @@ fn in_subtree(oid: &[u32], root: &[u32]) -> bool {
     oid.len() > root.len() && oid.starts_with(root)
 }
 
-#[cfg(test)]
+// The walks are tested over recorded answers, which only the harness reads.
+#[cfg(all(test, feature = "harness"))]
 mod tests {
-    use quire_snmp::Recording;
-
     use super::*;
-    use crate::RecordingTransport;
+    use crate::harness::Recorded;
 
     /// How a device's GETBULK misbehaves; GET and GETNEXT answer honestly.
     enum Bulk {
@@ -313,12 +312,12 @@ mod tests {
         Backwards,
     }
 
-    struct Flaky<'a> {
-        inner: RecordingTransport<'a>,
+    struct Flaky {
+        inner: Recorded,
         bulk: Bulk,
     }
 
-    impl Transport for Flaky<'_> {
+    impl Transport for Flaky {
         fn get(&self, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
             self.inner.get(oids)
         }
@@ -341,7 +340,7 @@ mod tests {
         }
     }
 
-    fn supplies() -> Recording {
+    fn supplies() -> Recorded {
         let mut text = String::from("1.3.6.1.2.1.1.1.0|4|printer\n");
         for i in 1..=30 {
             text.push_str(&format!("1.3.6.1.2.1.43.11.1.1.6.1.{i}|4|supply {i}\n"));
@@ -350,19 +349,18 @@ mod tests {
             text.push_str(&format!("1.3.6.1.2.1.43.11.1.1.9.1.{i}|2|{i}\n"));
         }
         text.push_str("1.3.6.1.2.1.43.12.1.1.4.1.1|4|black\n");
-        Recording::parse_snmprec("supplies", &text).unwrap()
+        Recorded::from_snmprec("supplies", &text)
     }
 
     #[test]
     fn walks_agree_whatever_getbulk_does() {
-        let recording = supplies();
         let columns: [&[u32]; 2] = [
             crate::oids::PRT_MARKER_SUPPLIES_DESCRIPTION,
             crate::oids::PRT_MARKER_SUPPLIES_LEVEL,
         ];
         for bulk in [Bulk::Honest, Bulk::Empty, Bulk::Rejected, Bulk::Backwards] {
             let flaky = Flaky {
-                inner: RecordingTransport::new(&recording),
+                inner: supplies(),
                 bulk,
             };
             let device = Device::new(&flaky);
@@ -383,8 +381,7 @@ mod tests {
 
     #[test]
     fn missing_tables_are_empty_not_errors() {
-        let recording = supplies();
-        let transport = RecordingTransport::new(&recording);
+        let transport = supplies();
         let device = Device::new(&transport);
         assert!(
             device

@@ -22,7 +22,7 @@
 //!     fn describe() -> StrategyInfo {
 //!         StrategyInfo {
 //!             name: "acme".into(),
-//!             version: "0.1.0".into(),
+//!             version: env!("CARGO_PKG_VERSION").into(),
 //!             vendor: "Acme".into(),
 //!             description: "Acme LaserWriters".into(),
 //!             // Lets the host choose candidates without instantiating every plugin.
@@ -47,7 +47,7 @@
 //!
 //! - **One code path, two transports.** A strategy talks to its device only
 //!   through [`Device`], which wraps a [`Transport`]. Inside the component the
-//!   transport is the WIT imports; natively ([`replay`]) it is a recording. The
+//!   transport is the WIT imports; natively (the `harness` feature) it is a recording. The
 //!   strategy code between them is the same, so a native replay reads exactly
 //!   what the component would, and a benchmark compares like with like.
 //! - **Export only on wasm32.** [`register_strategy!`] exports the component
@@ -63,34 +63,30 @@
 
 #![deny(missing_docs)]
 
-/// Bindings generated from `wit/device.wit` (world `strategy`). Hidden: authors
-/// use the re-exports at the crate root; [`register_strategy!`] uses the export
-/// macro in here.
+/// Bindings generated from `wit/device.wit` (world `strategy`), the live
+/// contract, which ships inside this crate so that a packaged SDK binds the
+/// same WIT the host does. Hidden: authors use the re-exports at the crate
+/// root; [`register_strategy!`] uses the export macro in here.
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "strategy",
         pub_export_macro: true,
         export_macro_name: "export",
         default_bindings_module: "quire_plugins_sdk::bindings",
         additional_derives: [PartialEq],
-        // Nothing known is the start of every reading: the host never invents a value.
-        additional_type_attributes: {
-            "quire:device/types@0.1.0/identity": [#[derive(Default)]],
-            "quire:device/types@0.1.0/status": [#[derive(Default)]],
-            "quire:device/types@0.1.0/reading": [#[derive(Default)]],
-        },
     });
 }
 
 mod assess;
+pub mod counters;
 mod device;
+#[cfg(all(feature = "harness", not(target_arch = "wasm32")))]
+pub mod harness;
 pub mod oids;
 pub mod printer_mib;
-#[cfg(not(target_arch = "wasm32"))]
-mod replay;
 pub mod standard;
 mod strategy;
 mod value;
@@ -107,8 +103,6 @@ pub use bindings::quire::device::types::{
     TransportError, Varbind,
 };
 pub use device::{Device, Row, Table, Transport};
-#[cfg(not(target_arch = "wasm32"))]
-pub use replay::{RecordingTransport, replay, replay_file};
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub use strategy::Export;

@@ -7,6 +7,7 @@
 //! maker's MIB says better (a model name, a serial, counters by function), so
 //! it never reads less than the generic strategy would.
 
+use crate::counters::TOTAL;
 use crate::oids::*;
 use crate::printer_mib::{self, text};
 use crate::{Counter, Cycle, Device, Identity, Reading, SnmpValue, Status, TransportError};
@@ -50,7 +51,7 @@ pub fn reading(device: &Device<'_>, cycle: Cycle) -> Result<Reading, TransportEr
     };
     if cycle != Cycle::Alerts {
         if let Some(value) = printer_mib::life_count(device)? {
-            set_counter(&mut reading, "total", value);
+            set_counter(&mut reading, TOTAL, value);
         }
         reading.supplies = printer_mib::supplies(device)?;
     }

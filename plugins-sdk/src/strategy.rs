@@ -63,7 +63,7 @@ pub fn score_by_rules(rules: &[MatchRule], probe: &Probe) -> Option<u32> {
 ///
 /// The export exists only when building for `wasm32`, so several strategies
 /// can be linked into one native binary (tests, benchmarks) without clashing
-/// export symbols; natively, use [`crate::replay`] or call the trait directly.
+/// export symbols; natively, use the `harness` feature's `replay` or call the trait directly.
 #[macro_export]
 macro_rules! register_strategy {
     ($strategy:ty) => {

@@ -1,9 +1,53 @@
 //! Conveniences on the generated WIT types: reading numbers and text out of an
-//! SNMP value whatever tag the device chose, and `?` from a transport error to
-//! a strategy error.
+//! SNMP value whatever tag the device chose, `?` from a transport error to
+//! a strategy error, and an empty reading to start from.
 
 use crate::printer_mib::text;
-use crate::{SnmpValue, StrategyError, TransportError};
+use crate::{Identity, Reading, SnmpValue, Status, StrategyError, TransportError};
+
+// Nothing known is the start of every reading: the host never invents a value.
+// Written here rather than derived through wit-bindgen, whose selectors would
+// name the contract's version a second time beside the WIT package.
+
+impl Default for Identity {
+    fn default() -> Self {
+        Identity {
+            manufacturer: None,
+            model: None,
+            serial: None,
+            mac: None,
+            firmware: None,
+            hostname: None,
+            sys_object_id: None,
+            sys_descr: None,
+            location: None,
+            contact: None,
+        }
+    }
+}
+
+impl Default for Status {
+    fn default() -> Self {
+        Status {
+            device: None,
+            printer: None,
+            errors: Vec::new(),
+            console: None,
+        }
+    }
+}
+
+impl Default for Reading {
+    fn default() -> Self {
+        Reading {
+            identity: Identity::default(),
+            status: Status::default(),
+            counters: Vec::new(),
+            supplies: Vec::new(),
+            alerts: Vec::new(),
+        }
+    }
+}
 
 impl SnmpValue {
     /// The value as a signed number, for any integer-like tag. Devices disagree

@@ -38,7 +38,7 @@ impl SyncReport {
 }
 
 /// Brings `registry` in line with `listings`. `builtin` is the binary's own strategies
-/// (`quire_strategies::BUILTIN`); `download` fetches a listed component's bytes.
+/// (`quire_builtin::BUILTIN`); `download` fetches a listed component's bytes.
 pub async fn sync_strategies<F, Fut>(
     host: &Host,
     registry: &Registry,

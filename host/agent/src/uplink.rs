@@ -1,43 +1,32 @@
 //! The agent's connection to its server: enrollment, fetching the configuration, uploading
-//! readings — HTTPS with the server's certificate **pinned**.
+//! readings — HTTPS with the server's certificate **pinned**, through `quire-https`
+//! (which says why pinning and one connection per call).
 //!
 //! Decisions, with reasons:
 //!
-//! - **Pinning instead of a CA.** The server generates a self-signed certificate on its
-//!   first start, and agents run on customer networks where nobody installs CAs. At
-//!   enrollment the agent accepts the certificate only if its DER's SHA-256 equals what the
-//!   server says its certificate is (and, when the operator gave `--fingerprint`, that
-//!   value too: the one check a machine in the middle cannot forge); from then on it talks
-//!   to that certificate and no other, whatever its name or expiry. A server that changes
-//!   its certificate must have its agents enrolled again, which is the point.
-//! - **One connection per call.** An agent calls its server every few minutes; a fresh
-//!   connection (and pin check) per call keeps a half-dead connection from outliving a
-//!   server restart, at the price of a handshake nobody notices.
+//! - **Enrollment pins what the server says it is.** At enrollment the agent accepts the
+//!   certificate only if its DER's SHA-256 equals what the server says its certificate is
+//!   (and, when the operator gave `--fingerprint`, that value too: the one check a machine
+//!   in the middle cannot forge); from then on it talks to that certificate and no other.
+//!   A server that changes its certificate must have its agents enrolled again, which is
+//!   the point.
 //! - **Errors say what to do.** "Unreachable" means keep the readings and try later;
 //!   a refused call carries the server's message and field; a certificate that is not the
 //!   pinned one says which was expected and which was shown.
 
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
-use hyper::{Method, Request, StatusCode, Uri};
-use hyper_util::rt::TokioIo;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use hyper::{Method, StatusCode, Uri};
+use quire_https::{HttpsError, Server, normalize_fingerprint};
 use quire_protocol::{
     AgentConfig, AgentToken, ApiError, CONFIG_PATH, ENROLL_PATH, EnrollRequest, EnrollResponse,
     READINGS_PATH, ReadingUpload, STRATEGIES_PATH, StrategyListing, UploadAck,
 };
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
-use tokio::net::TcpStream;
 
 /// How long connecting (TCP and TLS) may take before the server counts as unreachable.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -312,11 +301,7 @@ impl Uplink {
 struct Endpoint {
     /// `https://host:port`, as shown in messages and kept in the enrollment.
     url: String,
-    /// `host:port`, for the `Host` header.
-    authority: String,
-    host: String,
-    port: u16,
-    server_name: ServerName<'static>,
+    server: Server,
 }
 
 impl Endpoint {
@@ -344,22 +329,11 @@ impl Endpoint {
             .trim_end_matches(']')
             .to_owned();
         let port = uri.port_u16().unwrap_or(443);
-        let server_name = match host.parse::<IpAddr>() {
-            Ok(ip) => ServerName::IpAddress(ip.into()),
-            Err(_) => ServerName::try_from(host.clone())
-                .map_err(|_| bad("the host is not a valid DNS name"))?,
-        };
-        let shown_host = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.clone()
-        };
+        let server =
+            Server::new(&host, port).map_err(|_| bad("the host is not a valid DNS name"))?;
         Ok(Endpoint {
-            url: format!("https://{shown_host}:{port}"),
-            authority: format!("{shown_host}:{port}"),
-            host,
-            port,
-            server_name,
+            url: format!("https://{}", server.authority()),
+            server,
         })
     }
 
@@ -425,44 +399,12 @@ impl Endpoint {
                     path: path.to_owned(),
                     reason: format!("cannot encode the request: {e}"),
                 })?;
-        let verifier = Arc::new(Pinned::new(pin.map(str::to_owned)));
-        let tls = tokio_rustls::TlsConnector::from(Arc::new(tls_config(verifier.clone())));
-        let connect = async {
-            let tcp = TcpStream::connect((self.host.as_str(), self.port))
-                .await
-                .map_err(|e| self.unreachable(e.to_string()))?;
-            tls.connect(self.server_name.clone(), tcp)
-                .await
-                .map_err(|e| match (pin, verifier.presented()) {
-                    (Some(pinned), Some(presented)) if presented != pinned => {
-                        UplinkError::CertificateMismatch {
-                            server: self.url.clone(),
-                            pinned: pinned.to_owned(),
-                            presented,
-                        }
-                    }
-                    _ => self.unreachable(format!("TLS handshake: {e}")),
-                })
-        };
-        let stream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+        let connection = tokio::time::timeout(CONNECT_TIMEOUT, self.server.connect(pin))
             .await
-            .map_err(|_| self.unreachable(format!("no connection within {CONNECT_TIMEOUT:?}")))??;
-        let presented = verifier
-            .presented()
-            .ok_or_else(|| self.unreachable("the server showed no certificate".to_owned()))?;
-
-        let broken = |e: hyper::Error| self.unreachable(e.to_string());
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(broken)?;
-        let driver = tokio::spawn(async move {
-            // Its errors reach the call through the response.
-            let _ = connection.await;
-        });
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(HOST, &self.authority);
+            .map_err(|_| self.unreachable(format!("no connection within {CONNECT_TIMEOUT:?}")))?
+            .map_err(|e| self.failed(e))?;
+        let presented = connection.presented().to_owned();
+        let mut request = self.server.request(method, path);
         if let Some(token) = token {
             let value = HeaderValue::from_str(&token.header_value()).map_err(|_| {
                 UplinkError::BadAnswer {
@@ -481,20 +423,27 @@ impl Endpoint {
                 url: self.url.clone(),
                 reason: e.to_string(),
             })?;
-        let response = sender.send_request(request).await.map_err(broken);
-        let outcome = match response {
-            Ok(response) => {
-                let status = response.status();
-                Limited::new(response.into_body(), MAX_ANSWER_BYTES)
-                    .collect()
-                    .await
-                    .map(|body| (status, body.to_bytes(), presented))
-                    .map_err(|e| self.unreachable(format!("reading the answer: {e}")))
+        let answer = connection
+            .send(request, MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok((answer.status, answer.body, presented))
+    }
+
+    /// What a connection's failure means to the agent: a certificate other than the
+    /// pinned one needs a person; anything else is the server being out of reach.
+    fn failed(&self, error: HttpsError) -> UplinkError {
+        match error {
+            HttpsError::CertificateMismatch { pinned, presented } => {
+                UplinkError::CertificateMismatch {
+                    server: self.url.clone(),
+                    pinned,
+                    presented,
+                }
             }
-            Err(e) => Err(e),
-        };
-        driver.abort();
-        outcome
+            HttpsError::Connect(e) => self.unreachable(e.to_string()),
+            other => self.unreachable(other.to_string()),
+        }
     }
 
     fn unreachable(&self, reason: String) -> UplinkError {
@@ -505,131 +454,12 @@ impl Endpoint {
     }
 }
 
-/// Lower-case hex of a SHA-256 written with or without colons and in either case; `None`
-/// when it is not one.
-fn normalize_fingerprint(given: &str) -> Option<String> {
-    let hex: String = given
-        .chars()
-        .filter(|c| *c != ':' && !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
-}
-
 /// SHA-256 of a certificate's DER, lower-case hex.
-pub fn certificate_sha256(der: &[u8]) -> String {
-    Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn tls_config(verifier: Arc<Pinned>) -> rustls::ClientConfig {
-    rustls::ClientConfig::builder_with_provider(verifier.provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("ring supports rustls' default protocol versions")
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth()
-}
-
-/// Accepts the server's certificate when its SHA-256 is the pinned one (or any, when
-/// nothing is pinned yet), and remembers which it saw; the handshake's signatures are
-/// checked against that certificate's key as usual, so only its holder passes.
-#[derive(Debug)]
-struct Pinned {
-    pin: Option<String>,
-    presented: Mutex<Option<String>>,
-    provider: Arc<CryptoProvider>,
-}
-
-impl Pinned {
-    fn new(pin: Option<String>) -> Pinned {
-        Pinned {
-            pin,
-            presented: Mutex::new(None),
-            provider: Arc::new(rustls::crypto::ring::default_provider()),
-        }
-    }
-
-    fn presented(&self) -> Option<String> {
-        self.presented
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let presented = certificate_sha256(end_entity);
-        *self
-            .presented
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(presented.clone());
-        match &self.pin {
-            Some(pin) if *pin != presented => Err(rustls::Error::General(format!(
-                "certificate {presented} is not the pinned {pin}"
-            ))),
-            _ => Ok(ServerCertVerified::assertion()),
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
+pub use quire_https::certificate_sha256;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fingerprints_are_read_as_operators_copy_them() {
-        let plain = "ab".repeat(32);
-        let colons = vec!["AB"; 32].join(":");
-        assert_eq!(normalize_fingerprint(&plain), Some(plain.clone()));
-        assert_eq!(normalize_fingerprint(&colons), Some(plain));
-        assert_eq!(normalize_fingerprint("abcd"), None);
-        assert_eq!(normalize_fingerprint(&"zz".repeat(32)), None);
-    }
 
     #[test]
     fn server_urls_must_be_https_host_and_port() {

@@ -5,10 +5,7 @@ use quire_plugins::{Host, HostConfig, Registry};
 use quire_protocol::StrategyListing;
 use sha2::{Digest, Sha256};
 
-fn guest(name: &str) -> Vec<u8> {
-    let path = format!("{}/{name}.wasm", quire_strategies::GUEST_DIR);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use quire_test_guests::bytes as guest;
 
 fn listing(name: &str, version: &str, bytes: &[u8]) -> StrategyListing {
     StrategyListing {
@@ -33,7 +30,7 @@ fn versions(registry: &Registry) -> Vec<String> {
 /// The built-in generic strategy alone, whose versions these tests follow up and down;
 /// the vendor families load beside it unchanged and would only lengthen every list.
 fn printer_mib_only() -> Vec<(&'static str, &'static [u8])> {
-    quire_strategies::BUILTIN
+    quire_builtin::BUILTIN
         .iter()
         .copied()
         .filter(|(name, _)| *name == "quire-strategy-printer-mib")

@@ -2,9 +2,7 @@
 //! calls the crates that own the work, and prints.
 
 mod agent;
-mod bench;
 mod demo;
-mod ingest_bench;
 mod ipp;
 mod output;
 mod plugin;
@@ -181,11 +179,6 @@ enum Command {
         #[command(subcommand)]
         command: plugin::PluginCommand,
     },
-    /// Measure Quire against a peer; figures printed side by side.
-    Bench {
-        #[command(subcommand)]
-        what: BenchCommand,
-    },
     /// Save a live device as a `.snmprec` recording (sorted, one line per OID)
     /// that snmpsim can serve and `quire replay` reads.
     Record {
@@ -198,19 +191,6 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-}
-
-#[derive(Subcommand)]
-enum BenchCommand {
-    /// Poll a simulated fleet through the meters & supplies collect, then walk
-    /// the same devices with net-snmp's snmpbulkwalk at the same concurrency.
-    Fleet(bench::FleetArgs),
-    /// Sweep a /16 of loopback holding simulated printers, the rest silent,
-    /// beside a session per address and FMAudit's sizing figure.
-    Discovery(bench::DiscoveryArgs),
-    /// Post readings through HTTPS to an in-process server on SQLite and on
-    /// PostgreSQL, beside the store's own rate for the same readings.
-    Ingest(ingest_bench::IngestArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -303,24 +283,6 @@ fn try_main() -> anyhow::Result<ExitCode> {
         }
         Command::Server(args) => {
             runtime.block_on(server::run(args))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
-            what: BenchCommand::Ingest(args),
-        } => {
-            runtime.block_on(ingest_bench::run(&args))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
-            what: BenchCommand::Fleet(args),
-        } => {
-            runtime.block_on(bench::fleet(&args))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
-            what: BenchCommand::Discovery(args),
-        } => {
-            runtime.block_on(bench::discovery(&args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Record {

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use quire_model::Cycle;
 use quire_plugins::{
     DeviceTransport, ExchangeLog, Host, HostConfig, Probe, Registry, ReplayTransport,
-    exchanges_beside,
+    exchanges_beside, unknown_counters,
 };
 use quire_snmp::Recording;
 
@@ -24,14 +24,7 @@ pub async fn builtin_registry() -> anyhow::Result<Registry> {
 /// their version, so what is read is what the maker built.
 pub async fn registry_with(extra: &[PathBuf]) -> anyhow::Result<Registry> {
     let host = Host::new(HostConfig::default())?;
-    let registry = Registry::new();
-    for (name, bytes) in quire_strategies::BUILTIN {
-        let plugin = host
-            .load(bytes)
-            .await
-            .with_context(|| format!("built-in strategy {name}"))?;
-        registry.insert(plugin)?;
-    }
+    let registry = quire_builtin::registry(&host).await?;
     for path in extra {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -73,7 +66,7 @@ pub async fn run(
     let registry = registry_with(load).await?;
     check_strategy(&registry, strategy)?;
     let mut outcomes = Vec::new();
-    for file in expand(paths) {
+    for file in quire_snmp::recording::files(paths) {
         outcomes.push(read_one(&registry, &file, strategy, cycle, explain).await);
     }
     Ok(outcomes)
@@ -117,6 +110,7 @@ async fn read_one(
 /// recording (`quire replay`) or the device itself (`quire probe`). Chooses
 /// the strategy from the device's probe unless `strategy` names one (checked
 /// by [`check_strategy`]); `name` labels the outcome and the `--explain` lines.
+/// A counter outside the SDK's vocabulary is added to `warnings`.
 pub async fn read_device(
     registry: &Registry,
     name: String,
@@ -124,7 +118,7 @@ pub async fn read_device(
     strategy: Option<&str>,
     cycle: Cycle,
     explain: bool,
-    warnings: Vec<String>,
+    mut warnings: Vec<String>,
 ) -> Outcome {
     let failed = |error: String, strategy| Outcome::Failed {
         file: name.clone(),
@@ -158,12 +152,15 @@ pub async fn read_device(
         }
     };
     match plugin.collect(transport, cycle).await {
-        Ok(reading) => Outcome::Read {
-            file: name.clone(),
-            strategy: plugin.strategy_ref(),
-            warnings,
-            reading: Box::new(reading),
-        },
+        Ok(reading) => {
+            warnings.extend(unknown_counters(&reading));
+            Outcome::Read {
+                file: name.clone(),
+                strategy: plugin.strategy_ref(),
+                warnings,
+                reading: Box::new(reading),
+            }
+        }
         Err(e) => failed(e.to_string(), Some(plugin.strategy_ref())),
     }
 }
@@ -215,52 +212,40 @@ pub(crate) fn replay_transport(file: &Path) -> Result<(ReplayTransport, Vec<Stri
     }
 }
 
-/// Files as given; directories replaced by the recordings anywhere under
-/// them (`.snmprec`, `.walk`, `.snmpwalk`, `.txt`), sorted by name.
-pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for path in paths {
-        if !path.is_dir() {
-            files.push(path.clone());
-            continue;
-        }
-        let mut found: Vec<PathBuf> = walk_dir(path)
-            .into_iter()
-            .filter(|p| {
-                p.extension().is_some_and(|e| {
-                    ["snmprec", "walk", "snmpwalk", "txt"].contains(&&*e.to_string_lossy())
-                })
-            })
-            .collect();
-        found.sort();
-        files.extend(found);
-    }
-    files
-}
-
-/// Every file under `dir`, recursively: recordings are often kept in sets.
-fn walk_dir(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        out.push(dir.to_path_buf());
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk_dir(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use quire_plugins::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_counter_outside_the_vocabulary_is_a_warning_and_the_reading_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let recording = dir.path().join("odd.snmprec");
+        // The misbehaving test guest reports whatever its mode object names.
+        std::fs::write(
+            &recording,
+            "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.99999.1\n1.3.6.1.4.1.99999.1.0|4|odd-counter\n",
+        )
+        .unwrap();
+        let guest = quire_test_guests::path("quire_guest_hostile");
+        let registry = registry_with(&[guest]).await.unwrap();
+        let outcome = read_one(&registry, &recording, None, Cycle::Discovery, false).await;
+        let Outcome::Read {
+            warnings, reading, ..
+        } = outcome
+        else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0]
+                .starts_with("counter \"impressions.colour\" is not in the SDK's vocabulary"),
+            "{warnings:?}"
+        );
+        assert_eq!(reading.counters.get("impressions.colour"), Some(&7));
+        assert_eq!(reading.counters.get("total"), Some(&1234));
+    }
 
     #[tokio::test]
     async fn a_log_beside_the_recording_answers_and_its_bad_lines_are_warnings() {

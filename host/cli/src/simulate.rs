@@ -77,7 +77,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 /// line of one that does not parse, is reported and left out, as in replay.
 pub fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Recording>> {
     let mut recordings = Vec::new();
-    for file in crate::replay::expand(paths) {
+    for file in quire_snmp::recording::files(paths) {
         match Recording::load_lenient(&file) {
             Ok(loaded) => {
                 for problem in &loaded.problems {

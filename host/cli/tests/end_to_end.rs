@@ -58,11 +58,7 @@ fn recorded_at(path: &Path, oid: &str) -> String {
 
 /// printer-mib one version on: the test guest that reads exactly as the built-in one.
 fn printer_mib_next() -> Vec<u8> {
-    let path = format!(
-        "{}/quire_guest_printer_mib_next.wasm",
-        quire_strategies::GUEST_DIR
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    quire_test_guests::bytes("quire_guest_printer_mib_next")
 }
 
 async fn publish(dealer: &Dealer, component: Vec<u8>) -> (u16, Value) {

@@ -26,9 +26,8 @@ fn text(output: &Output) -> String {
 }
 
 fn guest(name: &str, dir: &Path) -> String {
-    let from = format!("{}/{name}.wasm", quire_strategies::GUEST_DIR);
     let to = dir.join(format!("{name}.wasm"));
-    std::fs::copy(&from, &to).unwrap();
+    std::fs::copy(quire_test_guests::path(name), &to).unwrap();
     to.display().to_string()
 }
 

@@ -17,8 +17,7 @@ use quire_server::client::Client;
 use serde_json::{Value, json};
 use sqlx::Connection as _;
 
-#[path = "../../store/tests/all/kyocera.rs"]
-mod kyocera;
+use quire_testdb::kyocera;
 
 const PASSWORD: &str = "kill-test-password";
 const AGENTS: usize = 4;

@@ -1,11 +1,15 @@
 //! IPP (RFC 8010/8011) for printers whose SNMP is off or thin, and for the
-//! USB printers a CUPS server on the agent's host shares: one
-//! Get-Printer-Attributes request, its answer decoded, and the answer turned
-//! into a Quire [`Reading`](quire_model::Reading).
+//! USB printers a CUPS server on the agent's host shares: printer URIs checked
+//! where they are given ([`PrinterUri`]), the Get-Printer-Attributes request
+//! for one printer and the CUPS-Get-Printers request for every queue of a CUPS
+//! server, their answers decoded by Quire's own codec (the `ipp` crate was
+//! measured and not taken; `codec.rs` says why), and each printer's attributes
+//! turned into a Quire [`Reading`](quire_model::Reading).
 //!
 //! This crate does no I/O, like `model`: the caller sends [`get_printer_attributes`]'s
-//! bytes over HTTP (`POST`, `Content-Type: application/ipp`) with the host's own
-//! bounded device exchange, and hands the body to [`decode`].
+//! (or [`cups_get_printers`]'s) bytes over HTTP (`POST`, `Content-Type:
+//! application/ipp`) with the host's own bounded device exchange, and hands the
+//! body to [`decode`].
 //!
 //! What is read, and from where:
 //!

@@ -6,6 +6,7 @@ use quire_model::{
     AlertSeverity, DeviceAlert, DeviceStatus, ErrorState, Identity, PrinterStatus, Reading, Status,
     Supply, SupplyState,
 };
+use quire_plugins_sdk::counters::{COLOR, MONO, PAGES, SHEETS, TOTAL};
 
 use crate::codec::{Attribute, Message, Value};
 
@@ -400,17 +401,17 @@ fn counters(message: &Message) -> BTreeMap<String, u64> {
         }
     };
     let int = |name: &str| message.printer_attribute(name).and_then(Attribute::int);
-    put("total", int("printer-impressions-completed"));
-    put("sheets", int("printer-media-sheets-completed"));
-    put("pages", int("printer-pages-completed"));
+    put(TOTAL, int("printer-impressions-completed"));
+    put(SHEETS, int("printer-media-sheets-completed"));
+    put(PAGES, int("printer-pages-completed"));
     if let Some(Value::Collection(members)) = message
         .printer_attribute("printer-impressions-completed-col")
         .and_then(|a| a.values.first())
     {
         for member in members {
             match member.name.as_str() {
-                "monochrome" => put("mono", member.int()),
-                "full-color" => put("color", member.int()),
+                "monochrome" => put(MONO, member.int()),
+                "full-color" => put(COLOR, member.int()),
                 _ => {}
             }
         }

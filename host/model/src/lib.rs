@@ -1,9 +1,14 @@
-//! Quire's domain types: what one reading of a printing device says.
+//! Quire's domain types: what one reading of a printing device says, which
+//! cycle took it and which strategy (name and version) read it, and how a
+//! device's error is assessed (the input a strategy's `map-error` gets and the
+//! assessment it gives back).
 //!
-//! Every other crate speaks these types: strategies' WIT readings are converted
-//! into them by `plugins`, the CLI prints them, the store will keep them and ASM
-//! will judge them. They are plain data with serde, and this crate does no I/O,
-//! so the JSON shape documented in the README is decided here and nowhere else.
+//! Every other crate speaks these types: `plugins` converts strategies' WIT
+//! readings into them, `ipp` builds them from an IPP answer, the agent queues
+//! and uploads them, the store keeps them with each reading's history, the
+//! server answers with them and the CLI prints them; ASM will judge them. They
+//! are plain data with serde, and this crate does no I/O, so the JSON shape
+//! documented in the README is decided here and nowhere else.
 //!
 //! Unknown is `None` (JSON `null`), never a made-up default: a dealer must be able
 //! to tell "the device said 0" from "the device did not say".

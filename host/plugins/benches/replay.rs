@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use quire_model::{Cycle, ErrorInput, ErrorState};
 use quire_plugins::{DeviceTransport, Host, HostConfig, ReplayTransport};
-use quire_plugins_sdk::replay;
+use quire_plugins_sdk::harness::{Recorded, replay};
 use quire_snmp::Recording;
 use quire_strategy_printer_mib::PrinterMib;
 
@@ -63,11 +63,11 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let host = Host::new(HostConfig::default()).unwrap();
-        let (_, bytes) = quire_strategies::BUILTIN
-            .iter()
-            .find(|(name, _)| *name == "quire-strategy-printer-mib")
+        let plugin = quire_builtin::registry(&host)
+            .await
+            .unwrap()
+            .get("printer-mib")
             .expect("printer-mib is built in");
-        let plugin = host.load(bytes).await.unwrap();
 
         println!("replay of one device, meters & supplies + alerts (discovery cycle), printer-mib");
         println!(
@@ -78,10 +78,11 @@ fn main() {
         let mut ratios = Vec::new();
         for file in recordings() {
             let recording = Arc::new(Recording::load_lenient(&file).unwrap().recording);
+            let recorded = Recorded::load(&file).unwrap();
             let native = mean(|| {
-                let recording = recording.clone();
+                let recorded = &recorded;
                 async move {
-                    replay::<PrinterMib>(&recording, quire_plugins_sdk::Cycle::Discovery).unwrap();
+                    replay::<PrinterMib>(recorded, quire_plugins_sdk::Cycle::Discovery).unwrap();
                 }
             })
             .await;

@@ -1,6 +1,6 @@
-//! Generated bindings for each released version of the `quire:device` WIT
-//! package (frozen under `wit/since_vX.Y.Z/`), one module per version, and
-//! [`latest`] for the current one.
+//! Generated bindings for the `quire:device` WIT package: [`latest`] from the
+//! live contract the SDK ships (`plugins-sdk/wit/`), and, once a new version is
+//! cut, one module per older release frozen under `wit/since_vX.Y.Z/`.
 //!
 //! Old versions stay so that plugins built against them keep loading after the
 //! contract moves on; conversions into `quire-model` types live in the host, so
@@ -9,15 +9,17 @@
 //! Every import and export is async: transports await the device, and async
 //! calls let the epoch deadline yield to the runtime while a plugin computes.
 
-/// `quire:device@0.1.0`.
-pub mod v0_1_0 {
+/// The version of the package [`latest`] binds, as its WIT names it
+/// (`package quire:device@X.Y.Z;`), read by the build script so that no Rust
+/// source repeats it.
+pub const VERSION: &str = env!("QUIRE_DEVICE_VERSION");
+
+/// The live contract, the one the SDK builds new plugins against.
+pub mod latest {
     wasmtime::component::bindgen!({
-        path: "../../wit/since_v0.1.0",
+        path: "../../plugins-sdk/wit",
         world: "quire:device/strategy",
         imports: { default: async },
         exports: { default: async },
     });
 }
-
-/// The version new plugins are built against.
-pub use v0_1_0 as latest;

@@ -97,6 +97,19 @@ pub(crate) fn check_string(s: &str, max_bytes: usize) -> Result<(), Stop> {
     Ok(())
 }
 
+/// One line for each counter of `reading` outside the SDK's vocabulary
+/// (`quire_plugins_sdk::counters`), which no dealer's meter read would find
+/// under that name: `quire replay` lists them under `warnings`, and every
+/// strategy read logs them.
+pub fn unknown_counters(reading: &model::Reading) -> Vec<String> {
+    reading
+        .counters
+        .keys()
+        .filter(|name| !quire_plugins_sdk::counters::is_known(name))
+        .map(|name| quire_plugins_sdk::counters::unknown(name))
+        .collect()
+}
+
 pub(crate) fn reading(r: wit::Reading) -> model::Reading {
     let i = r.identity;
     model::Reading {

@@ -1,7 +1,6 @@
 //! The [`Host`]: one wasmtime engine, its epoch ticker, the linker with
 //! everything a plugin may import, and the compiled-component cache.
 
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -14,10 +13,11 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, PoolingAllocationConfig};
 
 use crate::bindings::latest::{Strategy, StrategyPre};
+use crate::cache::ComponentCache;
 use crate::plugin::Plugin;
 use crate::sandbox::{self, Sandbox};
 use crate::{
-    DEFAULT_DEADLINE, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_OUTPUT_BYTES,
+    DEFAULT_CACHE_BYTES, DEFAULT_DEADLINE, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_OUTPUT_BYTES,
     DEFAULT_MAX_WASM_STACK, DEFAULT_MEMORY_CAP, DEFAULT_READ_TIMEOUT, EPOCH_TICK, PluginError,
     Result,
 };
@@ -42,6 +42,9 @@ pub struct HostConfig {
     /// instantiating, and each slot reserves address space (not memory) for its
     /// linear memories.
     pub max_concurrent_calls: u32,
+    /// Most bytes of compiled code the host keeps for components no longer
+    /// being loaded; past it the least recently used is dropped.
+    pub cache_bytes: usize,
 }
 
 impl Default for HostConfig {
@@ -53,6 +56,7 @@ impl Default for HostConfig {
             max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
             max_wasm_stack: DEFAULT_MAX_WASM_STACK,
             max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
+            cache_bytes: DEFAULT_CACHE_BYTES,
         }
     }
 }
@@ -60,28 +64,35 @@ impl Default for HostConfig {
 /// Which Quire world a component targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum World {
-    /// `quire:device/strategy@0.1.0`: reads devices.
+    /// `quire:device/strategy`: reads devices.
     Strategy,
-    /// `quire:device/action@0.1.0`: performs ASM actions.
+    /// `quire:device/action`: performs ASM actions.
     Action,
 }
 
-const STRATEGY_API: &str = "quire:device/strategy-api@0.1.0";
-const ACTION_API: &str = "quire:device/action-api@0.1.0";
+/// The name of `interface` of the live contract (`quire:device/NAME@X.Y.Z`).
+macro_rules! interface {
+    ($name:literal) => {
+        concat!("quire:device/", $name, "@", env!("QUIRE_DEVICE_VERSION"))
+    };
+}
+
+const STRATEGY_API: &str = interface!("strategy-api");
+const ACTION_API: &str = interface!("action-api");
 
 /// What each world may import from `quire:device` (WASI comes on top).
 const STRATEGY_IMPORTS: &[&str] = &[
-    "quire:device/types@0.1.0",
-    "quire:device/snmp@0.1.0",
-    "quire:device/npap@0.1.0",
-    "quire:device/http@0.1.0",
-    "quire:device/log@0.1.0",
+    interface!("types"),
+    interface!("snmp"),
+    interface!("npap"),
+    interface!("http"),
+    interface!("log"),
 ];
 const ACTION_IMPORTS: &[&str] = &[
-    "quire:device/types@0.1.0",
-    "quire:device/http@0.1.0",
-    "quire:device/outbound-http@0.1.0",
-    "quire:device/log@0.1.0",
+    interface!("types"),
+    interface!("http"),
+    interface!("outbound-http"),
+    interface!("log"),
 ];
 
 /// The plugin host. Cheap to clone: every clone shares one engine, linker and cache.
@@ -94,9 +105,8 @@ struct Inner {
     engine: Engine,
     config: HostConfig,
     linker: Linker<Sandbox>,
-    /// Compiled components by (sha256 of the bytes, engine compatibility hash):
-    /// loading the same plugin again, or on another registry, compiles nothing.
-    cache: Mutex<HashMap<([u8; 32], u64), Component>>,
+    /// Loading the same plugin again, or on another registry, compiles nothing.
+    cache: Mutex<ComponentCache>,
     engine_hash: u64,
     ticker_stop: Arc<AtomicBool>,
     /// One permit per pool slot, so a call waits for a slot instead of failing.
@@ -164,12 +174,13 @@ impl Host {
             })
             .map_err(|e| setup(format!("cannot start the epoch ticker: {e}")))?;
 
+        let cache = ComponentCache::new(config.cache_bytes);
         Ok(Host {
             inner: Arc::new(Inner {
                 engine,
                 config,
                 linker,
-                cache: Mutex::new(HashMap::new()),
+                cache: Mutex::new(cache),
                 engine_hash,
                 ticker_stop,
                 slots: Arc::new(Semaphore::new(slots as usize)),
@@ -248,7 +259,7 @@ impl Host {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&key)
         {
-            return Ok(found.clone());
+            return Ok(found);
         }
         check_binary(bytes)?;
         let component = Component::new(self.engine(), bytes)
@@ -258,6 +269,13 @@ impl Host {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(key, component.clone());
         Ok(component)
+    }
+
+    /// The compiled component for `bytes`, through the cache.
+    #[cfg(test)]
+    pub(crate) fn compiled(&self, bytes: &[u8]) -> std::result::Result<Component, String> {
+        let hash: [u8; 32] = Sha256::digest(bytes).into();
+        self.compile(&hash, bytes)
     }
 }
 

@@ -250,7 +250,11 @@ impl Plugin {
                 cause,
             }
         })?;
-        Ok(convert::reading(reading))
+        let reading = convert::reading(reading);
+        for unknown in convert::unknown_counters(&reading) {
+            tracing::warn!(plugin = %self.label, "{unknown}");
+        }
+        Ok(reading)
     }
 
     /// Asks whether the device is this strategy's: a score (higher is more

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
+use chrono_tz::Tz;
 use quire_model::Cycle;
 use serde::{Deserialize, Serialize};
 
+use crate::Timestamp;
 use crate::error::{Error, Result};
 use crate::schedule::Schedule;
 
@@ -50,7 +50,7 @@ impl ScheduleConfig {
     /// Checks every schedule and the time zone, and returns the schedules ready to evaluate.
     /// The first problem found is returned, naming its field.
     pub fn build(self) -> Result<Schedules> {
-        let time_zone = TimeZone::get(&self.time_zone).map_err(|_| Error::UnknownTimeZone {
+        let time_zone: Tz = self.time_zone.parse().map_err(|_| Error::UnknownTimeZone {
             field: "time-zone".to_owned(),
             name: self.time_zone.clone(),
         })?;
@@ -93,12 +93,12 @@ fn network_only(schedule: &Schedule, field: &str) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct Schedules {
     config: ScheduleConfig,
-    time_zone: TimeZone,
+    time_zone: Tz,
 }
 
 impl Schedules {
     /// The site's time zone.
-    pub fn time_zone(&self) -> &TimeZone {
+    pub fn time_zone(&self) -> &Tz {
         &self.time_zone
     }
 

@@ -6,8 +6,10 @@
 //! keeps no clock; the agent passes the instant and sleeps until the answer.
 //!
 //! Schedules are written in the site's local wall-clock time, because that is how a dealer
-//! thinks ("Mondays at 02:00"), and evaluated with the IANA database bundled into `jiff`, so the
-//! answer does not depend on the host's zoneinfo. The daylight-saving rules are on [`Schedule`].
+//! thinks ("Mondays at 02:00"), and evaluated with the IANA database that `chrono-tz` compiles into
+//! the binary, so the answer does not depend on the host's zoneinfo. chrono is the workspace's one
+//! date-time library because the store reads and writes its times through sqlx, which has no
+//! other. The daylight-saving rules are on [`Schedule`].
 #![deny(missing_docs)]
 
 /// The shortest interval for locally attached devices: a USB read occupies the printer's
@@ -22,5 +24,8 @@ pub use config::{CycleConfig, ScheduleConfig, Schedules};
 pub use error::{Error, Result};
 pub use schedule::{Day, Schedule};
 
-/// The time types of the API, so callers need not pick their own `jiff` version.
-pub use jiff::{Timestamp, civil::Date, tz::TimeZone};
+/// An instant, as the agent passes it in and gets its next run back.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
+
+/// A site's time zone from the bundled database, as [`Schedules::time_zone`] gives it.
+pub use chrono_tz::Tz;

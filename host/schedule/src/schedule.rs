@@ -2,13 +2,15 @@
 
 use std::collections::BTreeSet;
 
-use jiff::civil::{self, Weekday};
-use jiff::tz::{AmbiguousOffset, TimeZone};
-use jiff::{Timestamp, ToSpan};
+use chrono::{
+    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone as _, Timelike,
+    Utc, Weekday,
+};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::MIN_LOCAL_MINUTES;
 use crate::error::{Error, Result};
+use crate::{MIN_LOCAL_MINUTES, Timestamp};
 
 /// Hour slots looked at before a schedule is declared never to fire again: eight days cover
 /// every weekly pattern and every daily `EveryHours` pattern from any starting hour.
@@ -64,7 +66,7 @@ pub enum Schedule {
     /// Once, at this hour of this local day, and never again.
     Once {
         /// The local day.
-        date: civil::Date,
+        date: NaiveDate,
         /// The hour, 0..=23.
         hour: u8,
     },
@@ -89,13 +91,13 @@ pub enum Day {
 impl From<Day> for Weekday {
     fn from(day: Day) -> Self {
         match day {
-            Day::Monday => Weekday::Monday,
-            Day::Tuesday => Weekday::Tuesday,
-            Day::Wednesday => Weekday::Wednesday,
-            Day::Thursday => Weekday::Thursday,
-            Day::Friday => Weekday::Friday,
-            Day::Saturday => Weekday::Saturday,
-            Day::Sunday => Weekday::Sunday,
+            Day::Monday => Weekday::Mon,
+            Day::Tuesday => Weekday::Tue,
+            Day::Wednesday => Weekday::Wed,
+            Day::Thursday => Weekday::Thu,
+            Day::Friday => Weekday::Fri,
+            Day::Saturday => Weekday::Sat,
+            Day::Sunday => Weekday::Sun,
         }
     }
 }
@@ -154,7 +156,7 @@ impl Schedule {
 
     /// The next run strictly after `after`, or `None` if the schedule never fires again
     /// (disabled, a past `Once`, or a schedule that [`Schedule::validate`] would refuse).
-    pub fn next_after(&self, after: Timestamp, tz: &TimeZone) -> Option<Timestamp> {
+    pub fn next_after(&self, after: Timestamp, tz: &Tz) -> Option<Timestamp> {
         match self {
             Schedule::Weekly { days, hours } => next_hour_slot(after, tz, |slot| {
                 let hour = u8::try_from(slot.hour()).ok();
@@ -162,18 +164,18 @@ impl Schedule {
                     && hour.is_some_and(|h| hours.contains(&h))
             }),
             Schedule::EveryHours { n, starting_at } => next_hour_slot(after, tz, |slot| {
-                let since_start = i16::from(slot.hour()) - i16::from(*starting_at);
+                let hour = i16::try_from(slot.hour()).unwrap_or(i16::MAX);
+                let since_start = hour - i16::from(*starting_at);
                 *n > 0 && since_start.rem_euclid(i16::from(*n)) == 0
             }),
             Schedule::EveryMinutes { n } => {
                 let period = i64::from(*n) * 60;
                 (period > 0)
-                    .then(|| (after.as_second().div_euclid(period) + 1) * period)
-                    .and_then(|second| Timestamp::from_second(second).ok())
+                    .then(|| (after.timestamp().div_euclid(period) + 1) * period)
+                    .and_then(|second| DateTime::from_timestamp(second, 0))
             }
             Schedule::Once { date, hour } => {
-                let hour = i8::try_from(*hour).ok().filter(|h| *h <= 23)?;
-                let when = local_to_instant(date.at(hour, 0, 0, 0), tz)?;
+                let when = local_to_instant(date.and_hms_opt(u32::from(*hour), 0, 0)?, tz)?;
                 (when > after).then_some(when)
             }
             Schedule::Disabled => None,
@@ -186,11 +188,11 @@ impl Schedule {
 /// later slot before an earlier one, so the first such slot is the next run.
 fn next_hour_slot(
     after: Timestamp,
-    tz: &TimeZone,
-    matches: impl Fn(civil::DateTime) -> bool,
+    tz: &Tz,
+    matches: impl Fn(NaiveDateTime) -> bool,
 ) -> Option<Timestamp> {
-    let local = tz.to_datetime(after);
-    let mut slot = local.date().at(local.hour(), 0, 0, 0);
+    let local = after.with_timezone(tz).naive_local();
+    let mut slot = local.date().and_hms_opt(local.hour(), 0, 0)?;
     for _ in 0..=HOUR_SLOTS_SEARCHED {
         if matches(slot) {
             match local_to_instant(slot, tz) {
@@ -198,7 +200,7 @@ fn next_hour_slot(
                 _ => {}
             }
         }
-        slot = slot.checked_add(1.hour()).ok()?;
+        slot = slot.checked_add_signed(TimeDelta::hours(1))?;
     }
     None
 }
@@ -206,17 +208,35 @@ fn next_hour_slot(
 /// The instant a local wall-clock time means for a schedule: itself when it exists once, its
 /// first occurrence when clocks fall back over it, and the end of the gap (the transition
 /// itself) when clocks spring forward over it.
-fn local_to_instant(local: civil::DateTime, tz: &TimeZone) -> Option<Timestamp> {
-    let ambiguous = tz.to_ambiguous_timestamp(local);
-    match ambiguous.offset() {
-        AmbiguousOffset::Unambiguous { offset } => offset.to_timestamp(local).ok(),
-        AmbiguousOffset::Fold { .. } => ambiguous.earlier().ok(),
-        AmbiguousOffset::Gap { after, .. } => {
-            // Read with the offset after the gap, `local` lies before the transition.
-            let before_transition = after.to_timestamp(local).ok()?;
-            tz.following(before_transition)
-                .next()
-                .map(|transition| transition.timestamp())
+fn local_to_instant(local: NaiveDateTime, tz: &Tz) -> Option<Timestamp> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(when) | LocalResult::Ambiguous(when, _) => {
+            Some(when.with_timezone(&Utc))
         }
+        LocalResult::None => transition_over(local, tz),
     }
 }
+
+/// The transition that skips the local time `local`: the first instant whose local time is
+/// at or past it. chrono-tz does not list transitions, so it is found by bisecting the
+/// seconds around `local` read as UTC; every offset is under a day, so the transition lies
+/// within a day either side, and the tz database's transitions fall on whole seconds.
+fn transition_over(local: NaiveDateTime, tz: &Tz) -> Option<Timestamp> {
+    let reached = |second: i64| {
+        DateTime::from_timestamp(second, 0)
+            .is_some_and(|instant| instant.with_timezone(tz).naive_local() >= local)
+    };
+    let as_utc = local.and_utc().timestamp();
+    let (mut before, mut reached_at) = (as_utc - SECONDS_PER_DAY, as_utc + SECONDS_PER_DAY);
+    while reached_at - before > 1 {
+        let middle = before + (reached_at - before) / 2;
+        if reached(middle) {
+            reached_at = middle;
+        } else {
+            before = middle;
+        }
+    }
+    DateTime::from_timestamp(reached_at, 0)
+}
+
+const SECONDS_PER_DAY: i64 = 24 * 60 * 60;

@@ -1,21 +1,16 @@
 //! A small HTTPS client pinned to the server's certificate fingerprint, for the tests,
-//! `quire bench ingest` and `quire demo`: it trusts exactly the certificate an agent
-//! would have pinned at enrollment, and nothing else.
+//! `quire plugin`, `quire demo` and the benchmarks: it trusts exactly the certificate an
+//! agent would have pinned at enrollment, and nothing else. The connection is
+//! `quire-https`'s, the agent's too; this adds the REST API's JSON and login.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::Full;
+use hyper::Method;
 use hyper::body::Bytes;
-use hyper::{Method, Request};
-use hyper_util::rt::TokioIo;
-use rustls::DigitallySignedStruct;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use quire_https::Server;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
 /// Why a call did not get an answer.
 #[derive(Debug, thiserror::Error)]
@@ -61,33 +56,27 @@ impl Answer {
     }
 }
 
+/// Largest answer read: the tools and tests read whole lists and exports, which a
+/// server of any size keeps well under this.
+const MAX_ANSWER_BYTES: usize = 1 << 30;
+
 /// A client for one server.
 #[derive(Clone)]
 pub struct Client {
     address: SocketAddr,
-    connector: tokio_rustls::TlsConnector,
+    server: Server,
+    pin: String,
 }
 
 impl Client {
     /// A client trusting only the certificate whose SHA-256 (hex) is `certificate_sha256`.
     pub fn new(address: SocketAddr, certificate_sha256: &str) -> Client {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = Arc::new(Pinned {
-            sha256: certificate_sha256.to_ascii_lowercase(),
-            provider: provider.clone(),
-        });
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default protocol versions")
-            .dangerous()
-            .with_custom_certificate_verifier(verifier)
-            .with_no_client_auth();
         Client {
             address,
-            connector: tokio_rustls::TlsConnector::from(Arc::new(config)),
+            server: Server::from(address),
+            pin: certificate_sha256.to_ascii_lowercase(),
         }
     }
-
     /// Sends one request on a fresh connection and reads the whole answer.
     pub async fn send(
         &self,
@@ -112,24 +101,12 @@ impl Client {
             address: self.address,
             message,
         };
-        let tcp = tokio::net::TcpStream::connect(self.address)
+        let connection = self
+            .server
+            .connect(Some(&self.pin))
             .await
-            .map_err(|e| fail(format!("connecting: {e}")))?;
-        tcp.set_nodelay(true).ok();
-        let name = ServerName::IpAddress(self.address.ip().into());
-        let tls = self
-            .connector
-            .connect(name, tcp)
-            .await
-            .map_err(|e| fail(format!("TLS: {e}")))?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
-            .await
-            .map_err(|e| fail(format!("HTTP: {e}")))?;
-        tokio::spawn(connection);
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", self.address.to_string());
+            .map_err(|e| fail(e.to_string()))?;
+        let mut request = self.server.request(method, path);
         if let Some(token) = bearer {
             request = request.header("authorization", format!("Bearer {token}"));
         }
@@ -141,19 +118,14 @@ impl Client {
             .header("content-type", content_type)
             .body(Full::new(Bytes::from(bytes)))
             .map_err(|e| fail(format!("building the request: {e}")))?;
-        let response = sender
-            .send_request(request)
+        let answer = connection
+            .send(request, MAX_ANSWER_BYTES)
             .await
-            .map_err(|e| fail(format!("HTTP: {e}")))?;
-        let status = response.status().as_u16();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| fail(format!("reading the answer: {e}")))?
-            .to_bytes()
-            .to_vec();
-        Ok(Answer { status, body })
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(Answer {
+            status: answer.status.as_u16(),
+            body: answer.body.to_vec(),
+        })
     }
 
     /// Sends `body` as JSON (or nothing) and returns the answer whatever its status.
@@ -213,68 +185,5 @@ impl Client {
             return Err(error(answer.text()));
         }
         serde_json::from_slice(&answer.body).map_err(|e| error(e.to_string()))
-    }
-}
-
-/// Accepts exactly one certificate, by fingerprint; signatures are still checked, so
-/// only the holder of its key can answer.
-#[derive(Debug)]
-struct Pinned {
-    sha256: String,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let seen = hex::encode(Sha256::digest(end_entity.as_ref()));
-        if seen == self.sha256 {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(format!(
-                "the server's certificate {seen} is not the pinned {}",
-                self.sha256
-            )))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
     }
 }

@@ -202,14 +202,13 @@ impl Server {
         }
         let host = Host::new(HostConfig::default())
             .map_err(|e| Error::Config(format!("the strategy host: {e}")))?;
-        let mut builtin = Vec::new();
-        for (label, bytes) in quire_strategies::BUILTIN {
-            let plugin = host
-                .load(bytes)
-                .await
-                .map_err(|e| Error::Config(format!("built-in strategy {label}: {e}")))?;
-            builtin.push((plugin.name().to_owned(), plugin.version().clone()));
-        }
+        let builtin: Vec<_> = quire_builtin::registry(&host)
+            .await
+            .map_err(|e| Error::Config(e.to_string()))?
+            .snapshot()
+            .values()
+            .map(|plugin| (plugin.name().to_owned(), plugin.version().clone()))
+            .collect();
         let policy = DepotPolicy {
             require_signatures: self.require_signatures,
             trusted,

@@ -5,10 +5,7 @@ use quire_plugins::{Host, HostConfig, SigningKey, TrustedPublishers};
 use quire_server::depot::{Depot, DepotError, DepotPolicy, RolledBack};
 use quire_testdb::backends;
 
-fn guest(name: &str) -> Vec<u8> {
-    let path = format!("{}/{name}.wasm", quire_strategies::GUEST_DIR);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use quire_test_guests::bytes as guest;
 
 fn builtin() -> Vec<(String, semver::Version)> {
     vec![("printer-mib".to_owned(), semver::Version::new(0, 1, 0))]

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::{Oid, RecordingError, Result, Value};
 
@@ -250,6 +250,49 @@ impl Format {
         }
         snmpwalk::split_varbind(line).map(|_| Format::Snmpwalk)
     }
+}
+
+/// Files as given; directories replaced by the recordings anywhere under them
+/// (`.snmprec`, `.walk`, `.snmpwalk`, `.txt`), sorted by name: how every tool
+/// that takes recordings (replay, the simulator, the benchmarks) reads its
+/// arguments, since recordings are often kept in sets.
+pub fn files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let mut found: Vec<PathBuf> = walk_dir(path)
+            .into_iter()
+            .filter(|p| {
+                p.extension().is_some_and(|e| {
+                    ["snmprec", "walk", "snmpwalk", "txt"].contains(&&*e.to_string_lossy())
+                })
+            })
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    files
+}
+
+/// Every file under `dir`, recursively.
+fn walk_dir(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        out.push(dir.to_path_buf());
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk_dir(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,8 +1,14 @@
-//! Quire's persistence: the device inventory and the history ingest writes —
-//! readings (with the raw recorded exchange), supplies and alerts — on SQLite
-//! (one file, the default) or PostgreSQL (several server processes, one database).
+//! Quire's persistence, on SQLite (one file, the default) or PostgreSQL
+//! (several server processes, one database): the tree of accounts with its
+//! users, sessions and grants (`tenants.rs`); sites with their ranges,
+//! schedules and IPP printers, each account's SNMP credentials, enrollment keys
+//! and agents (`agents.rs`); the strategies published to agents (`strategies.rs`); and the
+//! device inventory with the history ingest writes — readings (with the
+//! `.snmprec` of the read when the agent sent it), supplies, replacements and
+//! alerts.
 //!
-//! It does not judge readings (that is `asm`) nor serve them (that is `server`).
+//! It does not check passwords or tokens (they arrive hashed from `server`),
+//! judge readings (that will be `asm`) nor serve them (that is `server`).
 //!
 //! # Device identity
 //!

@@ -2,6 +2,10 @@
 //! the PostgreSQL server at `postgres://postgres@127.0.0.1:5432/postgres` (override with
 //! `QUIRE_TEST_POSTGRES_URL`), each gone when the test ends. Tests that touch the database run
 //! on both, so a query one backend accepts and the other refuses fails a test.
+//!
+//! [`kyocera`] is the reading those tests and the ingest benchmark file.
+
+pub mod kyocera;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -43,6 +43,7 @@
 //! not paper or supply conditions, and one that outlasts a power cycle needs
 //! service.
 
+use quire_plugins_sdk::counters::{COLOR, MONO, TOTAL};
 use quire_plugins_sdk::standard::{self, device_id_field, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, SnmpValue, Strategy, StrategyError,
@@ -57,7 +58,7 @@ const BRPS_MAIN_REVISION: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 4, 3, 1240, 1, 4
 const BR_FIRMWARE_TEXT: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 4, 3, 1240, 6, 5, 0];
 
 /// Counter names by `brInfoCounter` record code.
-const COUNTER_CODES: &[(u8, &str)] = &[(0x00, "total"), (0x01, "mono"), (0x02, "color")];
+const COUNTER_CODES: &[(u8, &str)] = &[(0x00, TOTAL), (0x01, MONO), (0x02, COLOR)];
 
 /// The code that ends `brInfoCounter`.
 const END: u8 = 0xFF;
@@ -69,7 +70,7 @@ impl Strategy for Brother {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "brother".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Brother HL, DCP and MFC devices: BROTHER-MIB model, serial, firmware, the brInfoCounter blob, and supply status codes.".into(),
             match_rules: vec![

@@ -2,25 +2,13 @@
 //! blob. Expected values are read off the recordings (and the peers'
 //! expected files), never off Quire's output.
 
-use std::path::Path;
-
-use quire_plugins_sdk::{Cycle, ErrorInput, Reading, Strategy, SupplyState, replay_file};
+use quire_plugins_sdk::harness::{read, read_for};
+use quire_plugins_sdk::{Cycle, ErrorInput, Strategy, SupplyState};
 use quire_strategy_brother::Brother;
-
-fn read_cycle(relative: &str, cycle: Cycle) -> Reading {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative);
-    replay_file::<Brother>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn read(relative: &str) -> Reading {
-    read_cycle(relative, Cycle::Discovery)
-}
 
 #[test]
 fn mfc_l2710dw_takes_its_model_from_the_mdns_name_not_the_stale_device_id() {
-    let r = read("recorded/librenms/brother.snmprec");
+    let r = read::<Brother>("../../fixtures/recorded/librenms/brother.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Brother"));
     assert_eq!(r.identity.model.as_deref(), Some("MFC-L2710DW"));
     assert_eq!(r.identity.serial.as_deref(), Some("000A5J431816"));
@@ -35,7 +23,7 @@ fn mfc_l2710dw_takes_its_model_from_the_mdns_name_not_the_stale_device_id() {
 
 #[test]
 fn hl_5370dw_reads_status_code_zero_as_toner_present() {
-    let r = read("recorded/librenms/brother_hl5370dw.snmprec");
+    let r = read::<Brother>("../../fixtures/recorded/librenms/brother_hl5370dw.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Brother"));
     assert_eq!(r.identity.model.as_deref(), Some("HL-5370DW"));
     assert_eq!(r.identity.serial.as_deref(), Some("B9J154306"));
@@ -53,7 +41,7 @@ fn hl_5370dw_reads_status_code_zero_as_toner_present() {
 
 #[test]
 fn counters_come_from_the_brinfocounter_blob() {
-    let r = read("derived/brother_counters.snmprec");
+    let r = read::<Brother>("../../fixtures/derived/brother_counters.snmprec");
     assert_eq!(r.counter("total"), Some(12_000));
     assert_eq!(r.counter("mono"), Some(8_000));
     assert_eq!(r.counter("color"), Some(4_000));
@@ -65,7 +53,10 @@ fn counters_come_from_the_brinfocounter_blob() {
 
 #[test]
 fn status_codes_apply_only_where_capacity_is_unknown() {
-    let r = read_cycle("derived/brother_counters.snmprec", Cycle::MetersAndSupplies);
+    let r = read_for::<Brother>(
+        "../../fixtures/derived/brother_counters.snmprec",
+        Cycle::MetersAndSupplies,
+    );
     let states: Vec<_> = r.supplies.iter().map(|s| s.state).collect();
     assert_eq!(
         states,
@@ -83,7 +74,10 @@ fn status_codes_apply_only_where_capacity_is_unknown() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_cycle("derived/brother_counters.snmprec", Cycle::Alerts);
+    let r = read_for::<Brother>(
+        "../../fixtures/derived/brother_counters.snmprec",
+        Cycle::Alerts,
+    );
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
     assert_eq!(r.alerts.len(), 1);
@@ -91,7 +85,7 @@ fn the_alert_cycle_reads_no_counters() {
 
 #[test]
 fn print_unable_is_a_service_call() {
-    let r = read("derived/brother_counters.snmprec");
+    let r = read::<Brother>("../../fixtures/derived/brother_counters.snmprec");
     let a = Brother::map_error(&ErrorInput::Alert(r.alerts[0].clone()));
     assert_eq!(a.state, "service-call");
     assert!(a.field_service);

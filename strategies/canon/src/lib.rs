@@ -37,6 +37,9 @@
 //! detail code: `E602-0001`) are a technician's visit: Canon's `E` codes are
 //! the service-mode errors the operator cannot clear.
 
+use quire_plugins_sdk::counters::{
+    COLOR, LARGE_COLOR, LARGE_MONO, MONO, PRINT, SCAN, SMALL_COLOR, SMALL_MONO, TOTAL,
+};
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, DeviceAlert, ErrorInput, MatchRule, Reading, SnmpValue, Strategy,
@@ -52,15 +55,15 @@ const CANON_COUNTER_VALUE: &[u32] = &[1, 3, 6, 1, 4, 1, 1602, 1, 11, 1, 3, 1, 4]
 
 /// Counter names by Canon counter id.
 const COUNTER_IDS: &[(u32, &str)] = &[
-    (101, "total"),
-    (106, "color"),
-    (109, "mono"),
-    (112, "large.mono"),
-    (113, "small.mono"),
-    (122, "large.color"),
-    (123, "small.color"),
-    (301, "print"),
-    (501, "scan"),
+    (101, TOTAL),
+    (106, COLOR),
+    (109, MONO),
+    (112, LARGE_MONO),
+    (113, SMALL_MONO),
+    (122, LARGE_COLOR),
+    (123, SMALL_COLOR),
+    (301, PRINT),
+    (501, SCAN),
 ];
 
 /// "Some remaining": the Printer-MIB level Canon reports for most toners.
@@ -73,7 +76,7 @@ impl Strategy for Canon {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "canon".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Canon imageRUNNER, i-SENSYS/LBP and imagePROGRAF devices: Canon MIB model, firmware, serial and counters by counter id; three-step toner levels.".into(),
             match_rules: vec![

@@ -2,44 +2,27 @@
 //! counter table. Expected values are read off the recordings (and the
 //! peers' expected files), never off Quire's output.
 
-use std::path::Path;
-
+use quire_plugins_sdk::harness::{percents, read, read_for};
 use quire_plugins_sdk::{
-    AlertSeverity, Cycle, DeviceAlert, ErrorInput, Reading, SkillLevel, Strategy, SupplyState,
-    replay_file,
+    AlertSeverity, Cycle, DeviceAlert, ErrorInput, SkillLevel, Strategy, SupplyState,
 };
 use quire_strategy_canon::Canon;
 
-fn read_cycle(relative: &str, cycle: Cycle) -> Reading {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative);
-    replay_file::<Canon>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn read(relative: &str) -> Reading {
-    read_cycle(relative, Cycle::Discovery)
-}
-
-fn percents(reading: &Reading) -> Vec<Option<u8>> {
-    reading.supplies.iter().map(|s| s.percent).collect()
-}
-
 #[test]
 fn lbp6670_reads_its_private_model_and_firmware_and_the_standard_serial() {
-    let r = read("recorded/librenms/canonprinter_lbp.snmprec");
+    let r = read::<Canon>("../../fixtures/recorded/librenms/canonprinter_lbp.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Canon"));
     assert_eq!(r.identity.model.as_deref(), Some("LBP6670"));
     assert_eq!(r.identity.serial.as_deref(), Some("MKRA012345"));
     assert_eq!(r.identity.firmware.as_deref(), Some("R7.21"));
     // No prtMarkerLifeCount and no Canon counter table in the recording.
     assert!(r.counters.is_empty(), "{:?}", r.counters);
-    assert_eq!(percents(&r), [Some(70)]);
+    assert_eq!(percents(&r), [(1, Some(70))]);
 }
 
 #[test]
 fn tm5300_large_format_reads_its_inks_and_life_count() {
-    let r = read("recorded/librenms/canonprinter_tm.snmprec");
+    let r = read::<Canon>("../../fixtures/recorded/librenms/canonprinter_tm.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Canon"));
     assert_eq!(r.identity.model.as_deref(), Some("TM-5300"));
     assert_eq!(r.identity.firmware.as_deref(), Some("01.21"));
@@ -47,14 +30,21 @@ fn tm5300_large_format_reads_its_inks_and_life_count() {
     assert_eq!(r.counter("total"), Some(21_588));
     assert_eq!(
         percents(&r),
-        [Some(80), Some(100), Some(60), Some(80), Some(70), Some(90)]
+        [
+            (1, Some(80)),
+            (2, Some(100)),
+            (3, Some(60)),
+            (4, Some(80)),
+            (5, Some(70)),
+            (6, Some(90))
+        ]
     );
     assert_eq!(r.supplies[5].kind, "waste-ink");
 }
 
 #[test]
 fn ir_adv_with_only_sysdescr_takes_the_model_from_it() {
-    let r = read("recorded/librenms/canonprinter_ir-adv.snmprec");
+    let r = read::<Canon>("../../fixtures/recorded/librenms/canonprinter_ir-adv.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Canon"));
     assert_eq!(r.identity.model.as_deref(), Some("iR-ADV C5235"));
     assert_eq!(r.identity.firmware, None);
@@ -62,7 +52,7 @@ fn ir_adv_with_only_sysdescr_takes_the_model_from_it() {
 
 #[test]
 fn counters_come_by_counter_id() {
-    let r = read("derived/canon_counters.snmprec");
+    let r = read::<Canon>("../../fixtures/derived/canon_counters.snmprec");
     let expected = [
         ("total", 50_000),
         ("color", 20_000),
@@ -87,7 +77,7 @@ fn counters_come_by_counter_id() {
 #[test]
 fn three_step_toners_step_down_by_their_alerts() {
     for cycle in [Cycle::Discovery, Cycle::MetersAndSupplies] {
-        let r = read_cycle("derived/canon_counters.snmprec", cycle);
+        let r = read_for::<Canon>("../../fixtures/derived/canon_counters.snmprec", cycle);
         let states: Vec<_> = r.supplies.iter().map(|s| s.state).collect();
         assert_eq!(
             states,
@@ -102,7 +92,7 @@ fn three_step_toners_step_down_by_their_alerts() {
         );
         assert_eq!(
             percents(&r),
-            [None, None, Some(0), None, Some(80)],
+            [(1, None), (2, None), (3, Some(0)), (4, None), (5, Some(80))],
             "{cycle:?}"
         );
     }
@@ -110,7 +100,10 @@ fn three_step_toners_step_down_by_their_alerts() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_cycle("derived/canon_counters.snmprec", Cycle::Alerts);
+    let r = read_for::<Canon>(
+        "../../fixtures/derived/canon_counters.snmprec",
+        Cycle::Alerts,
+    );
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
     assert_eq!(r.alerts.len(), 3);
@@ -118,7 +111,7 @@ fn the_alert_cycle_reads_no_counters() {
 
 #[test]
 fn an_e_code_in_an_alert_is_a_service_call() {
-    let r = read("derived/canon_counters.snmprec");
+    let r = read::<Canon>("../../fixtures/derived/canon_counters.snmprec");
     let e_code = r.alerts.iter().find(|a| a.index == 3).unwrap().clone();
     let assessment = Canon::map_error(&ErrorInput::Alert(e_code));
     assert_eq!(assessment.state, "service-call");

@@ -54,7 +54,7 @@ impl Strategy for Dell {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "dell".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Dell laser printers and MFPs: model from Dell's, Lexmark's or Fuji Xerox's device ID, firmware from the private version or sysDescr.".into(),
             match_rules: vec![

@@ -2,25 +2,13 @@
 //! one. Expected values are read off the recordings (and the peers' expected
 //! files), never off Quire's output.
 
-use std::path::Path;
-
-use quire_plugins_sdk::{Cycle, Reading, SupplyState, replay_file};
+use quire_plugins_sdk::harness::{read, read_for};
+use quire_plugins_sdk::{Cycle, SupplyState};
 use quire_strategy_dell::Dell;
-
-fn read_for(relative: &str, cycle: Cycle) -> Reading {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative);
-    replay_file::<Dell>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn read(relative: &str) -> Reading {
-    read_for(relative, Cycle::Discovery)
-}
 
 #[test]
 fn s5830dn_reads_its_dell_device_id_firmware_and_serial() {
-    let r = read("recorded/librenms/dell-laser_s5830dn.snmprec");
+    let r = read::<Dell>("../../fixtures/recorded/librenms/dell-laser_s5830dn.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Dell"));
     assert_eq!(r.identity.model.as_deref(), Some("S5830dn"));
     assert_eq!(r.identity.serial.as_deref(), Some("7XQ1R92-132-13"));
@@ -38,7 +26,7 @@ fn s5830dn_reads_its_dell_device_id_firmware_and_serial() {
 
 #[test]
 fn mfp_3115cn_reads_model_and_engine_version_from_sysdescr() {
-    let r = read("recorded/librenms/dell-laser_mfp.snmprec");
+    let r = read::<Dell>("../../fixtures/recorded/librenms/dell-laser_mfp.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Dell"));
     assert_eq!(r.identity.model.as_deref(), Some("MFP Laser 3115cn"));
     assert_eq!(r.identity.firmware.as_deref(), Some("05.09.00"));
@@ -46,7 +34,7 @@ fn mfp_3115cn_reads_model_and_engine_version_from_sysdescr() {
 
 #[test]
 fn fuji_xerox_built_dell_takes_its_model_from_that_device_id() {
-    let r = read("derived/dell_fuji_xerox_made.snmprec");
+    let r = read::<Dell>("../../fixtures/derived/dell_fuji_xerox_made.snmprec");
     assert_eq!(r.identity.model.as_deref(), Some("Laser Printer 3100cn"));
     assert_eq!(r.identity.firmware.as_deref(), Some("03.02.00"));
     assert_eq!(r.identity.serial.as_deref(), Some("CN0000000001"));
@@ -61,7 +49,10 @@ fn fuji_xerox_built_dell_takes_its_model_from_that_device_id() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_for("derived/dell_fuji_xerox_made.snmprec", Cycle::Alerts);
+    let r = read_for::<Dell>(
+        "../../fixtures/derived/dell_fuji_xerox_made.snmprec",
+        Cycle::Alerts,
+    );
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
 }

@@ -51,7 +51,7 @@ impl Strategy for Epson {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "epson".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Epson WorkForce, SureColor and EcoTank printers: Epson MIB model, serial and printer firmware; service-required and maintenance-box alerts.".into(),
             match_rules: vec![

@@ -1,28 +1,11 @@
 //! The Epson strategy over the recorded Epsons. Expected values are read off
 //! the recordings (and the peers' expected files), never off Quire's output.
 
-use std::path::Path;
-
+use quire_plugins_sdk::harness::{percents, read, read_for};
 use quire_plugins_sdk::{
-    AlertSeverity, AssessmentSeverity, Cycle, DeviceAlert, ErrorInput, Reading, SkillLevel,
-    Strategy, replay_file,
+    AlertSeverity, AssessmentSeverity, Cycle, DeviceAlert, ErrorInput, SkillLevel, Strategy,
 };
 use quire_strategy_epson::Epson;
-
-fn read_cycle(relative: &str, cycle: Cycle) -> Reading {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative);
-    replay_file::<Epson>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn read(relative: &str) -> Reading {
-    read_cycle(relative, Cycle::Discovery)
-}
-
-fn percents(reading: &Reading) -> Vec<Option<u8>> {
-    reading.supplies.iter().map(|s| s.percent).collect()
-}
 
 fn alert(description: &str) -> ErrorInput {
     ErrorInput::Alert(DeviceAlert {
@@ -41,19 +24,22 @@ fn alert(description: &str) -> ErrorInput {
 
 #[test]
 fn wf_c5790ba_reads_the_standard_serial_and_its_model_from_hr_device_descr() {
-    let r = read("recorded/librenms/epson.snmprec");
+    let r = read::<Epson>("../../fixtures/recorded/librenms/epson.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Epson"));
     assert_eq!(r.identity.model.as_deref(), Some("WF-C5790BA"));
     assert_eq!(r.identity.serial.as_deref(), Some("X3B8022793"));
     assert_eq!(r.identity.firmware, None);
     // No prtMarkerLifeCount in the recording.
     assert!(r.counters.is_empty(), "{:?}", r.counters);
-    assert_eq!(percents(&r), [Some(1), Some(1), Some(1), Some(1)]);
+    assert_eq!(
+        percents(&r),
+        [(1, Some(1)), (2, Some(1)), (3, Some(1)), (4, Some(1))]
+    );
 }
 
 #[test]
 fn sc_t3405_reads_its_private_model_serial_and_printer_firmware() {
-    let r = read("recorded/printmaster/epson_sc_snmp.snmprec");
+    let r = read::<Epson>("../../fixtures/recorded/printmaster/epson_sc_snmp.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Epson"));
     assert_eq!(r.identity.model.as_deref(), Some("SC-T3405"));
     assert_eq!(r.identity.serial.as_deref(), Some("X8G9000415"));
@@ -62,7 +48,13 @@ fn sc_t3405_reads_its_private_model_serial_and_printer_firmware() {
     assert_eq!(r.counter("total"), Some(145));
     assert_eq!(
         percents(&r),
-        [Some(83), Some(84), Some(84), Some(82), Some(67)]
+        [
+            (1, Some(83)),
+            (2, Some(84)),
+            (3, Some(84)),
+            (4, Some(82)),
+            (5, Some(67))
+        ]
     );
     assert_eq!(r.supplies[4].description, "Maintenance Box");
     assert_eq!(r.supplies[4].kind, "waste-ink");
@@ -70,7 +62,10 @@ fn sc_t3405_reads_its_private_model_serial_and_printer_firmware() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_cycle("recorded/printmaster/epson_sc_snmp.snmprec", Cycle::Alerts);
+    let r = read_for::<Epson>(
+        "../../fixtures/recorded/printmaster/epson_sc_snmp.snmprec",
+        Cycle::Alerts,
+    );
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
     assert_eq!(r.alerts.len(), 1);

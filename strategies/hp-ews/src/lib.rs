@@ -133,7 +133,7 @@ impl Strategy for HpEws {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "hp-ews".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "HP inkjets and small lasers without PML counters: identity, counters, supplies and alerts from the embedded web server's LEDM pages.".into(),
             match_rules: vec![MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.11".into())],
@@ -147,7 +147,7 @@ impl Strategy for HpEws {
         }
         let response = device.http(&get(PRODUCT_USAGE)).ok()?;
         let body = String::from_utf8_lossy(&response.body);
-        (response.status == 200 && pages::root_named(&body, "ProductUsageDyn").is_some())
+        (response.status == 200 && pages::page_named(&body, "ProductUsageDyn").is_some())
             .then_some(SCORE)
     }
 
@@ -230,9 +230,17 @@ fn page<T>(device: &Device<'_>, path: &str, parse: fn(&str) -> Option<T>) -> Opt
         );
         return None;
     }
-    let parsed = parse(&String::from_utf8_lossy(&response.body));
+    let body = String::from_utf8_lossy(&response.body);
+    let parsed = parse(&body);
     if parsed.is_none() {
-        device.log(LogLevel::Warn, &format!("GET {path}: not the LEDM page"));
+        let why = match xml::Document::parse(&body) {
+            Ok(document) => format!("the root is {}", document.root().name()),
+            Err(e) => format!("not XML: {e}"),
+        };
+        device.log(
+            LogLevel::Warn,
+            &format!("GET {path}: not the LEDM page ({why})"),
+        );
     }
     parsed
 }

@@ -1,14 +1,15 @@
 //! The four LEDM pages this strategy reads, each parsed on its own into what
 //! it adds to a reading. A page that is not the document expected (another
-//! root element, not XML at all) parses to `None`; a field the page lacks is
-//! simply absent.
+//! root element, not well-formed XML) parses to `None`; a field the page lacks
+//! is simply absent.
 
+use quire_plugins_sdk::counters::{COLOR, COPY, DUPLEX, FAX, MONO, SCAN, TOTAL};
 use quire_plugins_sdk::printer_mib::{supply_percent, supply_state};
 use quire_plugins_sdk::{
     AlertSeverity, DeviceAlert, DeviceStatus, ErrorState, PrinterStatus, Supply, SupplyState,
 };
 
-use crate::xml::{self, Element};
+use crate::xml::{Document, Element};
 
 /// Where each page lives on the device's web server.
 pub const PRODUCT_CONFIG: &str = "/DevMgmt/ProductConfigDyn.xml";
@@ -19,9 +20,11 @@ pub const CONSUMABLE_CONFIG: &str = "/DevMgmt/ConsumableConfigDyn.xml";
 /// See [`PRODUCT_CONFIG`].
 pub const PRODUCT_STATUS: &str = "/DevMgmt/ProductStatusDyn.xml";
 
-/// The root element of `document` when its local name is `name`.
-pub fn root_named<'a>(document: &'a str, name: &str) -> Option<Element<'a>> {
-    xml::root(document).filter(|root| root.name() == name)
+/// Parses a page whose root element's local name is `name`.
+pub fn page_named<'a>(text: &'a str, name: &str) -> Option<Document<'a>> {
+    Document::parse(text)
+        .ok()
+        .filter(|document| document.root().name() == name)
 }
 
 /// Who the device says it is, from `ProductConfigDyn`.
@@ -39,7 +42,8 @@ pub struct ProductConfig {
 
 /// Parses `ProductConfigDyn`.
 pub fn product_config(document: &str) -> Option<ProductConfig> {
-    let root = root_named(document, "ProductConfigDyn")?;
+    let document = page_named(document, "ProductConfigDyn")?;
+    let root = document.root();
     let Some(info) = root.child("ProductInformation") else {
         return Some(ProductConfig::default());
     };
@@ -55,7 +59,8 @@ pub fn product_config(document: &str) -> Option<ProductConfig> {
 /// appears under the printer, under each consumable, under copy and fax and
 /// under the printer's per-media breakdowns, each meaning something else.
 pub fn usage_counters(document: &str) -> Option<Vec<(&'static str, u64)>> {
-    let root = root_named(document, "ProductUsageDyn")?;
+    let document = page_named(document, "ProductUsageDyn")?;
+    let root = document.root();
     let mut counters = Vec::new();
     let mut add = |name: &'static str, value: Option<u64>| {
         if let Some(value) = value {
@@ -63,10 +68,10 @@ pub fn usage_counters(document: &str) -> Option<Vec<(&'static str, u64)>> {
         }
     };
     if let Some(printer) = root.child("PrinterSubunit") {
-        add("total", printer.number_at(&["TotalImpressions"]));
-        add("mono", printer.number_at(&["MonochromeImpressions"]));
-        add("color", printer.number_at(&["ColorImpressions"]));
-        add("duplex", printer.number_at(&["DuplexSheets"]));
+        add(TOTAL, printer.number_at(&["TotalImpressions"]));
+        add(MONO, printer.number_at(&["MonochromeImpressions"]));
+        add(COLOR, printer.number_at(&["ColorImpressions"]));
+        add(DUPLEX, printer.number_at(&["DuplexSheets"]));
     }
     if let Some(scanner) = root.child("ScannerEngineSubunit") {
         // Models without a ScanImages total count the two scan paths apart.
@@ -75,14 +80,14 @@ pub fn usage_counters(document: &str) -> Option<Vec<(&'static str, u64)>> {
             let flatbed = scanner.number_at(&["FlatbedImages"])?;
             adf.checked_add(flatbed)
         });
-        add("scan", scans);
+        add(SCAN, scans);
     }
     add(
-        "copy",
+        COPY,
         root.number_at(&["CopyApplicationSubunit", "TotalImpressions"]),
     );
     add(
-        "fax",
+        FAX,
         root.number_at(&["FaxApplicationSubunit", "TotalImpressions"]),
     );
     Some(counters)
@@ -93,7 +98,8 @@ pub fn usage_counters(document: &str) -> Option<Vec<(&'static str, u64)>> {
 /// supply's position on the page, from 1, since `ConsumableStation` starts
 /// at 0 and is absent on some models.
 pub fn consumables(document: &str) -> Option<Vec<Supply>> {
-    let root = root_named(document, "ConsumableConfigDyn")?;
+    let document = page_named(document, "ConsumableConfigDyn")?;
+    let root = document.root();
     let supplies = root
         .children_named("ConsumableInfo")
         .filter_map(consumable)
@@ -255,7 +261,8 @@ fn worse(a: DeviceStatus, b: DeviceStatus) -> DeviceStatus {
 
 /// Parses `ProductStatusDyn`.
 pub fn product_status(document: &str) -> Option<ProductStatus> {
-    let root = root_named(document, "ProductStatusDyn")?;
+    let document = page_named(document, "ProductStatusDyn")?;
+    let root = document.root();
     let categories: Vec<String> = root
         .children_named("Status")
         .filter_map(|status| status.text_at(&["StatusCategory"]))
@@ -363,7 +370,7 @@ mod tests {
 
     #[test]
     fn config_without_product_information_gives_nothing_but_parses() {
-        let page = "<prdcfgdyn2:ProductConfigDyn><dd:Version><dd:Revision>SVN.50</dd:Revision></dd:Version></prdcfgdyn2:ProductConfigDyn>";
+        let page = "<prdcfgdyn2:ProductConfigDyn xmlns:dd=\"urn:dd\" xmlns:prdcfgdyn2=\"urn:prdcfgdyn2\"><dd:Version><dd:Revision>SVN.50</dd:Revision></dd:Version></prdcfgdyn2:ProductConfigDyn>";
         assert_eq!(product_config(page), Some(ProductConfig::default()));
     }
 
@@ -387,18 +394,18 @@ mod tests {
 
     #[test]
     fn scans_add_the_two_paths_when_there_is_no_total_and_fax_is_read() {
-        let page = "<pudyn:ProductUsageDyn>\
+        let page = "<pudyn:ProductUsageDyn xmlns:dd=\"urn:dd\" xmlns:pudyn=\"urn:pudyn\">\
             <pudyn:ScannerEngineSubunit><dd:AdfImages>204</dd:AdfImages><dd:FlatbedImages>218</dd:FlatbedImages></pudyn:ScannerEngineSubunit>\
             <pudyn:FaxApplicationSubunit><dd:TotalImpressions>12</dd:TotalImpressions></pudyn:FaxApplicationSubunit>\
             </pudyn:ProductUsageDyn>";
         assert_eq!(usage_counters(page).unwrap(), [("scan", 422), ("fax", 12)]);
-        let flatbed_only = "<pudyn:ProductUsageDyn><pudyn:ScannerEngineSubunit><dd:FlatbedImages>5</dd:FlatbedImages></pudyn:ScannerEngineSubunit></pudyn:ProductUsageDyn>";
+        let flatbed_only = "<pudyn:ProductUsageDyn xmlns:dd=\"urn:dd\" xmlns:pudyn=\"urn:pudyn\"><pudyn:ScannerEngineSubunit><dd:FlatbedImages>5</dd:FlatbedImages></pudyn:ScannerEngineSubunit></pudyn:ProductUsageDyn>";
         assert_eq!(usage_counters(flatbed_only).unwrap(), []);
     }
 
     #[test]
     fn odd_counter_values_are_skipped() {
-        let page = "<pudyn:ProductUsageDyn><pudyn:PrinterSubunit>\
+        let page = "<pudyn:ProductUsageDyn xmlns:dd=\"urn:dd\" xmlns:pudyn=\"urn:pudyn\"><pudyn:PrinterSubunit>\
             <dd:TotalImpressions>-1</dd:TotalImpressions><dd:MonochromeImpressions>n/a</dd:MonochromeImpressions>\
             <dd:ColorImpressions>7</dd:ColorImpressions></pudyn:PrinterSubunit></pudyn:ProductUsageDyn>";
         assert_eq!(usage_counters(page).unwrap(), [("color", 7)]);
@@ -446,7 +453,7 @@ mod tests {
 
     #[test]
     fn consumable_quirks() {
-        let page = "<ccdyn:ConsumableConfigDyn>\
+        let page = "<ccdyn:ConsumableConfigDyn xmlns:ccdyn=\"urn:ccdyn\" xmlns:dd=\"urn:dd\">\
             <ccdyn:ConsumableInfo><dd:ConsumableLabelCode>CMY</dd:ConsumableLabelCode><dd:ConsumableTypeEnum>inkCartridge</dd:ConsumableTypeEnum><dd:ConsumablePercentageLevelRemaining>0</dd:ConsumablePercentageLevelRemaining></ccdyn:ConsumableInfo>\
             <ccdyn:ConsumableInfo><dd:ConsumableLabelCode>K</dd:ConsumableLabelCode></ccdyn:ConsumableInfo>\
             <ccdyn:ConsumableInfo><dd:ConsumableTypeEnum>toner</dd:ConsumableTypeEnum><dd:ConsumablePercentageLevelRemaining>140</dd:ConsumablePercentageLevelRemaining><dd:ConsumableLifeState><dd:MeasuredQuantityState>veryLow</dd:MeasuredQuantityState></dd:ConsumableLifeState></ccdyn:ConsumableInfo>\
@@ -495,7 +502,7 @@ mod tests {
 
     #[test]
     fn alert_severities_and_alerts_without_an_id() {
-        let page = "<psdyn:ProductStatusDyn><psdyn:AlertTable>\
+        let page = "<psdyn:ProductStatusDyn xmlns:ad=\"urn:ad\" xmlns:psdyn=\"urn:psdyn\"><psdyn:AlertTable>\
             <psdyn:Alert><ad:ProductStatusAlertID>hardError</ad:ProductStatusAlertID><ad:Severity>Error</ad:Severity></psdyn:Alert>\
             <psdyn:Alert><ad:Severity>Error</ad:Severity></psdyn:Alert>\
             <psdyn:Alert><ad:ProductStatusAlertID>genuineHP</ad:ProductStatusAlertID><ad:Severity>Info</ad:Severity></psdyn:Alert>\
@@ -573,7 +580,7 @@ mod tests {
 
     #[test]
     fn a_jam_stops_the_printer_and_says_so() {
-        let page = "<psdyn:ProductStatusDyn>\
+        let page = "<psdyn:ProductStatusDyn xmlns:pscat=\"urn:pscat\" xmlns:psdyn=\"urn:psdyn\">\
             <psdyn:Status><pscat:StatusCategory>jamInPrinter</pscat:StatusCategory></psdyn:Status>\
             <psdyn:Status><pscat:StatusCategory>cartridgeLow</pscat:StatusCategory></psdyn:Status>\
             <psdyn:Status><pscat:StatusCategory>closeDoorOrCover</pscat:StatusCategory></psdyn:Status>\
@@ -593,7 +600,7 @@ mod tests {
 
     #[test]
     fn categories_of_unknown_meaning_stay_on_the_console_only() {
-        let page = "<psdyn:ProductStatusDyn><psdyn:Status><pscat:StatusCategory>scanProcessing</pscat:StatusCategory></psdyn:Status></psdyn:ProductStatusDyn>";
+        let page = "<psdyn:ProductStatusDyn xmlns:pscat=\"urn:pscat\" xmlns:psdyn=\"urn:psdyn\"><psdyn:Status><pscat:StatusCategory>scanProcessing</pscat:StatusCategory></psdyn:Status></psdyn:ProductStatusDyn>";
         let status = product_status(page).unwrap();
         assert_eq!(status.console.as_deref(), Some("scanProcessing"));
         assert_eq!((status.device, status.printer), (None, None));

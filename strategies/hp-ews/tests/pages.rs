@@ -1,17 +1,19 @@
-//! The hp-ews strategy end to end over the derived ENVY recording: SNMP from
-//! `hp_ews_envy.snmprec`, HTTP from the four pages in `hp_ews_envy/`. The
-//! SDK's native replay has no HTTP, so a small transport here joins the two.
-//! Expected values are the ones written into those files, never Quire's output.
+//! The hp-ews strategy end to end: over a recorded printer's exchange log
+//! through the SDK's harness, as `quire replay` reads it; and over the
+//! derived ENVY recording, SNMP from `hp_ews_envy.snmprec` and HTTP from the
+//! four pages in `hp_ews_envy/` through a transport here that can also make a
+//! page fail. Expected values are the recordings' sources' (aiohpprinter's
+//! `expected.json`) or the ones written into those files, never Quire's output.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
+use quire_plugins_sdk::counters::{COLOR, COPY, DUPLEX, FAX, MONO, SCAN, TOTAL};
+use quire_plugins_sdk::harness::{Recorded, percents, read};
 use quire_plugins_sdk::{
     AlertSeverity, Cycle, Device, DeviceStatus, ErrorState, HttpMethod, HttpRequest, HttpResponse,
-    Oid, Probe, Reading, RecordingTransport, Strategy, SupplyState, Transport, TransportError,
-    Varbind,
+    Oid, Probe, Reading, Strategy, SupplyState, Transport, TransportError, Varbind,
 };
-use quire_snmp::Recording;
 use quire_strategy_hp_ews::{
     CONSUMABLE_CONFIG, HpEws, PRODUCT_CONFIG, PRODUCT_STATUS, PRODUCT_USAGE,
 };
@@ -27,11 +29,8 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
-fn recording(relative: &str) -> Recording {
-    let path = fixtures().join(relative);
-    Recording::load_lenient(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .recording
+fn recording(relative: &str) -> Recorded {
+    Recorded::load(&fixtures().join(relative)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The page file for a device path (`/DevMgmt/X.xml` → `hp_ews_envy/X.xml`).
@@ -54,15 +53,15 @@ enum Answer {
 /// request the exchange log holds (GET, plain HTTP, default port, no body)
 /// and notes every path asked for.
 struct Envy<'a> {
-    snmp: RecordingTransport<'a>,
+    snmp: &'a Recorded,
     answers: Vec<(&'static str, Answer)>,
     asked: RefCell<Vec<String>>,
 }
 
 impl<'a> Envy<'a> {
-    fn new(recording: &'a Recording) -> Self {
+    fn new(recording: &'a Recorded) -> Self {
         Envy {
-            snmp: RecordingTransport::new(recording),
+            snmp: recording,
             answers: PAGES.iter().map(|p| (*p, Answer::Page)).collect(),
             asked: RefCell::new(Vec::new()),
         }
@@ -124,7 +123,7 @@ fn probe() -> Probe {
     }
 }
 
-fn envy() -> Recording {
+fn envy() -> Recorded {
     recording("derived/hp_ews_envy.snmprec")
 }
 
@@ -140,12 +139,59 @@ fn counters(reading: &Reading) -> Vec<(&str, u64)> {
         .collect()
 }
 
-fn percents(reading: &Reading) -> Vec<(u32, Option<u8>)> {
-    reading
-        .supplies
-        .iter()
-        .map(|s| (s.index, s.percent))
-        .collect()
+/// The pages an OfficeJet Pro 9022e served, recorded by aiohpprinter, replay
+/// natively from their exchange log as `quire replay --strategy hp-ews` reads
+/// them, to the values aiohpprinter's own tests expect of them.
+#[test]
+fn a_recorded_exchange_log_replays_natively_to_its_sources_expected_values() {
+    let printer = "../../fixtures/recorded/aiohpprinter/hp_officejet_pro_9022e";
+    let r = read::<HpEws>(format!("{printer}.exchanges.jsonl"));
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{printer}/expected.json")).unwrap())
+            .unwrap();
+    let counters = [
+        (TOTAL, "printer_usage", "total_impressions"),
+        (MONO, "printer_usage", "monochrome_impressions"),
+        (COLOR, "printer_usage", "color_impressions"),
+        (DUPLEX, "printer_usage", "duplex_sheets"),
+        (SCAN, "scanner_usage", "scan_images"),
+        (COPY, "copy_usage", "total_impressions"),
+        (FAX, "fax_usage", "total_impressions"),
+    ];
+    for (name, section, key) in counters {
+        let want = expected[section][key].as_u64();
+        assert!(want.is_some(), "{section}.{key}");
+        assert_eq!(r.counter(name), want, "{name}");
+    }
+    assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
+    let model = expected["device"]["make_and_model"].as_str().unwrap();
+    assert_eq!(
+        r.identity.model.as_deref(),
+        model.strip_prefix("HP "),
+        "{model}"
+    );
+    // Cartridges by part number; the printhead has no level.
+    let mut levels = 0;
+    for consumable in expected["consumables"].as_array().unwrap() {
+        let Some(want) = consumable["percentage_level_remaining"].as_f64() else {
+            continue;
+        };
+        let part = consumable["product_number"].as_str().unwrap();
+        let supply = r
+            .supplies
+            .iter()
+            .find(|s| s.part_number.as_deref() == Some(part))
+            .unwrap_or_else(|| panic!("no supply {part} in {:?}", r.supplies));
+        assert_eq!(supply.percent.map(f64::from), Some(want), "{part}");
+        levels += 1;
+    }
+    assert_eq!(levels, 4);
+    let status = expected["status"]["device_status"].as_str().unwrap();
+    let console = r.status.console.as_deref().unwrap_or_default();
+    assert!(
+        console.lines().any(|l| l.eq_ignore_ascii_case(status)),
+        "{console:?}, expected {status:?}"
+    );
 }
 
 const ENVY_COUNTERS: [(&str, u64); 6] = [

@@ -45,6 +45,7 @@
 //! `50.X` fuser, `79.XXXX` formatter or service errors) in an alert text are
 //! a service call, whatever the standard alert code says.
 
+use quire_plugins_sdk::counters::{COLOR, DUPLEX, MONO, SCAN, TOTAL};
 use quire_plugins_sdk::standard::{self, device_id_field, set_counter, strip_maker};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, SnmpValue, Strategy, StrategyError,
@@ -64,11 +65,11 @@ const LIFETIME_SCANNED: &[u32] = &[1, 3, 6, 1, 4, 1, 11, 2, 3, 9, 4, 2, 1, 2, 2,
 
 /// The private counters, read in one GET, with the names they report under.
 const COUNTERS: [(&[u32], &str); 5] = [
-    (TOTAL_ENGINE_PAGE_COUNT, "total"),
-    (TOTAL_MONO_PAGE_COUNT, "mono"),
-    (TOTAL_COLOR_PAGE_COUNT, "color"),
-    (DUPLEX_PAGE_COUNT, "duplex"),
-    (LIFETIME_SCANNED, "scan"),
+    (TOTAL_ENGINE_PAGE_COUNT, TOTAL),
+    (TOTAL_MONO_PAGE_COUNT, MONO),
+    (TOTAL_COLOR_PAGE_COUNT, COLOR),
+    (DUPLEX_PAGE_COUNT, DUPLEX),
+    (LIFETIME_SCANNED, SCAN),
 ];
 
 /// How HP spells itself in device IDs and model names.
@@ -93,7 +94,7 @@ impl Strategy for Hp {
         );
         StrategyInfo {
             name: "hp".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "HP LaserJet, OfficeJet and FutureSmart devices behind JetDirect: model from the 1284 device ID, PML serial, firmware and engine counters.".into(),
             match_rules,

@@ -2,33 +2,13 @@
 //! recording. Expected values are read off the recordings (and the peers'
 //! expected files), never off Quire's output.
 
-use std::path::Path;
-
-use quire_plugins_sdk::{Cycle, Reading, SupplyState, replay_file};
+use quire_plugins_sdk::harness::{percents, read, read_for};
+use quire_plugins_sdk::{Cycle, SupplyState};
 use quire_strategy_hp::Hp;
-
-fn read_for(relative: &str, cycle: Cycle) -> Reading {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative);
-    replay_file::<Hp>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn read(relative: &str) -> Reading {
-    read_for(relative, Cycle::Discovery)
-}
-
-fn percents(reading: &Reading) -> Vec<(u32, Option<u8>)> {
-    reading
-        .supplies
-        .iter()
-        .map(|s| (s.index, s.percent))
-        .collect()
-}
 
 #[test]
 fn m452nw_takes_its_model_from_the_device_id() {
-    let r = read("recorded/librenms/jetdirect.snmprec");
+    let r = read::<Hp>("../../fixtures/recorded/librenms/jetdirect.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
     assert_eq!(r.identity.model.as_deref(), Some("Color LaserJet M452nw"));
     // The recording's sysDescr carries LibreNMS's anonymised serial; the peer states none.
@@ -56,7 +36,7 @@ fn m452nw_takes_its_model_from_the_device_id() {
 
 #[test]
 fn m130nw_reads_pml_serial_firmware_and_engine_counters() {
-    let r = read("recorded/librenms/jetdirect_m130nw.snmprec");
+    let r = read::<Hp>("../../fixtures/recorded/librenms/jetdirect_m130nw.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
     assert_eq!(r.identity.model.as_deref(), Some("LaserJet MFP M129-M134"));
     assert_eq!(r.identity.serial.as_deref(), Some("VNCRC48198"));
@@ -77,7 +57,7 @@ fn m130nw_reads_pml_serial_firmware_and_engine_counters() {
 
 #[test]
 fn m252dw_without_private_counters_keeps_the_standard_reading() {
-    let r = read("recorded/librenms/jetdirect_m252dw.snmprec");
+    let r = read::<Hp>("../../fixtures/recorded/librenms/jetdirect_m252dw.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
     assert_eq!(
         r.identity.model.as_deref(),
@@ -93,7 +73,7 @@ fn m252dw_without_private_counters_keeps_the_standard_reading() {
 
 #[test]
 fn engine_counts_replace_the_generic_total_and_odd_values_are_skipped() {
-    let r = read("derived/hp_counters.snmprec");
+    let r = read::<Hp>("../../fixtures/derived/hp_counters.snmprec");
     let expected = [
         ("total", 5_000),
         ("mono", 3_000),
@@ -113,7 +93,7 @@ fn engine_counts_replace_the_generic_total_and_odd_values_are_skipped() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_for("derived/hp_counters.snmprec", Cycle::Alerts);
+    let r = read_for::<Hp>("../../fixtures/derived/hp_counters.snmprec", Cycle::Alerts);
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
     assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));

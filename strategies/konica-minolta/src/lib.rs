@@ -29,6 +29,9 @@
 //! trouble or service make the alert a technician's visit whatever its
 //! Printer-MIB code says.
 
+use quire_plugins_sdk::counters::{
+    COLOR, COPY, COPY_COLOR, COPY_MONO, DUPLEX, MONO, PRINT, PRINT_COLOR, PRINT_MONO, SCAN, TOTAL,
+};
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
@@ -42,21 +45,21 @@ const KM_COUNTERS: &[u32] = &[1, 3, 6, 1, 4, 1, 18334, 1, 1, 1, 5, 7, 2];
 /// Counters under [`KM_COUNTERS`] by the arcs after it, as GLPI Agent's
 /// `Konica.pm` names them.
 const COUNTERS: &[(&[u32], &str)] = &[
-    (&[1, 1, 0], "total"),
-    (&[1, 3, 0], "duplex"),
-    (&[2, 1, 5, 1, 1], "copy.mono"),
-    (&[2, 1, 5, 1, 2], "print.mono"),
-    (&[2, 1, 5, 2, 1], "copy.color"),
-    (&[2, 1, 5, 2, 2], "print.color"),
-    (&[3, 1, 5, 1], "scan"),
+    (&[1, 1, 0], TOTAL),
+    (&[1, 3, 0], DUPLEX),
+    (&[2, 1, 5, 1, 1], COPY_MONO),
+    (&[2, 1, 5, 1, 2], PRINT_MONO),
+    (&[2, 1, 5, 2, 1], COPY_COLOR),
+    (&[2, 1, 5, 2, 2], PRINT_COLOR),
+    (&[3, 1, 5, 1], SCAN),
 ];
 
 /// Sums of the counters above: (sum, its parts).
 const SUMS: &[(&str, &[&str])] = &[
-    ("copy", &["copy.mono", "copy.color"]),
-    ("print", &["print.mono", "print.color"]),
-    ("mono", &["copy.mono", "print.mono"]),
-    ("color", &["copy.color", "print.color"]),
+    (COPY, &[COPY_MONO, COPY_COLOR]),
+    (PRINT, &[PRINT_MONO, PRINT_COLOR]),
+    (MONO, &[COPY_MONO, PRINT_MONO]),
+    (COLOR, &[COPY_COLOR, PRINT_COLOR]),
 ];
 
 /// The brands on Konica Minolta engines as sysDescr starts with them, and as
@@ -70,7 +73,7 @@ impl Strategy for KonicaMinolta {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "konica-minolta".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Konica Minolta bizhub and Develop ineo devices: private model, firmware and counters by function and colour.".into(),
             match_rules: vec![
@@ -98,9 +101,9 @@ impl Strategy for KonicaMinolta {
         reading.identity.model = model.map(|m| strip_maker(m, &prefixes));
         reading.identity.firmware = text_of(device, KM_FIRMWARE)?;
         if cycle != Cycle::Alerts {
-            let has_life_count = reading.counters.iter().any(|c| c.name == "total");
+            let has_life_count = reading.counters.iter().any(|c| c.name == TOTAL);
             for (name, value) in counters(device)? {
-                if !(name == "total" && has_life_count) {
+                if !(name == TOTAL && has_life_count) {
                     set_counter(&mut reading, name, value);
                 }
             }

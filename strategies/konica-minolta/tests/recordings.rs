@@ -2,25 +2,13 @@
 //! devices and the derived counter recording. Expected values are read off
 //! the recordings (and the peers' expected files), never off Quire's output.
 
-use std::path::{Path, PathBuf};
-
-use quire_plugins_sdk::{Cycle, ErrorInput, Reading, Strategy, SupplyState, replay_file};
+use quire_plugins_sdk::harness::{read, read_for};
+use quire_plugins_sdk::{Cycle, ErrorInput, Strategy, SupplyState};
 use quire_strategy_konica_minolta::KonicaMinolta;
-
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative)
-}
-
-fn read(relative: &str) -> Reading {
-    replay_file::<KonicaMinolta>(&fixture(relative), Cycle::Discovery)
-        .unwrap_or_else(|e| panic!("{e}"))
-}
 
 #[test]
 fn bizhub_c3110_takes_the_private_model_and_firmware() {
-    let r = read("recorded/librenms/konica.snmprec");
+    let r = read::<KonicaMinolta>("../../fixtures/recorded/librenms/konica.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Konica Minolta"));
     // 18334.1.1.1.1.6.2.1.0, the model LibreNMS reports, over hrDeviceDescr
     // `Generic 28C-1`.
@@ -43,7 +31,7 @@ fn bizhub_c3110_takes_the_private_model_and_firmware() {
 
 #[test]
 fn bizhub_25e_has_no_private_objects_and_reads_the_standard_ones() {
-    let r = read("recorded/librenms/konica_2.snmprec");
+    let r = read::<KonicaMinolta>("../../fixtures/recorded/librenms/konica_2.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Konica Minolta"));
     assert_eq!(r.identity.model.as_deref(), Some("bizhub 25e"));
     assert_eq!(r.identity.firmware, None);
@@ -54,14 +42,14 @@ fn bizhub_25e_has_no_private_objects_and_reads_the_standard_ones() {
 
 #[test]
 fn develop_keeps_its_brand() {
-    let r = read("recorded/librenms/developprinter.snmprec");
+    let r = read::<KonicaMinolta>("../../fixtures/recorded/librenms/developprinter.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Develop"));
     assert_eq!(r.identity.model.as_deref(), Some("ineo 280"));
 }
 
 #[test]
 fn counters_by_function_and_colour_and_the_device_total() {
-    let r = read("derived/konica_minolta_counters.snmprec");
+    let r = read::<KonicaMinolta>("../../fixtures/derived/konica_minolta_counters.snmprec");
     let expected = [
         ("total", 25_000),
         ("duplex", 4_000),
@@ -86,7 +74,7 @@ fn counters_by_function_and_colour_and_the_device_total() {
 
 #[test]
 fn a_trouble_code_is_a_service_call() {
-    let r = read("derived/konica_minolta_counters.snmprec");
+    let r = read::<KonicaMinolta>("../../fixtures/derived/konica_minolta_counters.snmprec");
     let alert = &r.alerts[0];
     assert_eq!(alert.description.as_deref(), Some("Trouble code: C2152"));
     let assessment = KonicaMinolta::map_error(&ErrorInput::Alert(alert.clone()));
@@ -103,11 +91,10 @@ fn a_trouble_code_is_a_service_call() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = replay_file::<KonicaMinolta>(
-        &fixture("derived/konica_minolta_counters.snmprec"),
+    let r = read_for::<KonicaMinolta>(
+        "../../fixtures/derived/konica_minolta_counters.snmprec",
         Cycle::Alerts,
-    )
-    .unwrap();
+    );
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
     assert_eq!(r.alerts.len(), 1);

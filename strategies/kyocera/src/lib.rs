@@ -40,6 +40,10 @@
 //! whatever the alert code says. Alerts with empty descriptions (the P2040dw
 //! lists power-up 503 and fuser warming 1001 so) take the standard reading.
 
+use quire_plugins_sdk::counters::{
+    COLOR, COPY, COPY_COLOR, COPY_MONO, FAX, FAX_COLOR, FAX_MONO, MONO, PRINT, PRINT_COLOR,
+    PRINT_MONO, SCAN,
+};
 use quire_plugins_sdk::standard::{self, device_id_field, first_text, set_counter, strip_maker};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
@@ -54,8 +58,13 @@ const KC_PRINTED_BY_FUNCTION_AND_COLOUR: &[u32] = &[1, 3, 6, 1, 4, 1, 1347, 42, 
 const KC_SCANNED_BY_FUNCTION: &[u32] = &[1, 3, 6, 1, 4, 1, 1347, 42, 3, 1, 3, 1, 1];
 const KC_OTHER_SCANS: &[u32] = &[1, 3, 6, 1, 4, 1, 1347, 42, 3, 1, 4, 1, 1, 1];
 
-/// Functions of the `1347.42.3` counters, by their index arc.
-const FUNCTIONS: &[(u32, &str)] = &[(1, "print"), (2, "copy"), (4, "fax")];
+/// Functions of the `1347.42.3` counters, by their index arc: the function's
+/// counter, then its black-and-white and colour parts.
+const FUNCTIONS: &[(u32, &str, [&str; 2])] = &[
+    (1, PRINT, [PRINT_MONO, PRINT_COLOR]),
+    (2, COPY, [COPY_MONO, COPY_COLOR]),
+    (4, FAX, [FAX_MONO, FAX_COLOR]),
+];
 
 /// Functions whose originals the scanner counts (`1347.42.3.1.3.1.1.<n>`).
 const SCANNING_FUNCTIONS: &[u32] = &[2, 4];
@@ -80,7 +89,7 @@ impl Strategy for Kyocera {
         );
         StrategyInfo {
             name: "kyocera".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Kyocera and UTAX / TA Triumph-Adler devices: KYOCERA-PRIVATE-MIB model, serial, firmware and counters by function and colour.".into(),
             match_rules,
@@ -140,15 +149,15 @@ fn counters(device: &Device<'_>) -> Result<Vec<(String, u64)>, StrategyError> {
         let (Some(&[function, colour]), Some(value)) = (index, vb.value.as_u64()) else {
             continue;
         };
-        let Some((_, name)) = FUNCTIONS.iter().find(|(n, _)| *n == function) else {
+        let Some((_, name, parts)) = FUNCTIONS.iter().find(|(n, _, _)| *n == function) else {
             continue;
         };
-        let tone = match colour {
-            1 => "mono",
-            2 | 3 => "color",
+        let (tone, part) = match colour {
+            1 => (MONO, parts[0]),
+            2 | 3 => (COLOR, parts[1]),
             _ => continue,
         };
-        totals.add(&format!("{name}.{tone}"), value);
+        totals.add(part, value);
         totals.add(name, value);
         totals.add(tone, value);
     }
@@ -158,11 +167,11 @@ fn counters(device: &Device<'_>) -> Result<Vec<(String, u64)>, StrategyError> {
             continue;
         };
         if SCANNING_FUNCTIONS.contains(&function) {
-            totals.add("scan", value);
+            totals.add(SCAN, value);
         }
     }
     if let Some(value) = device.get_value(KC_OTHER_SCANS)?.and_then(|v| v.as_u64()) {
-        totals.add("scan", value);
+        totals.add(SCAN, value);
     }
     Ok(totals.0)
 }

@@ -2,27 +2,15 @@
 //! derived counter recording. Expected values are read off the recordings
 //! (and the peers' expected files), never off Quire's output.
 
-use std::path::{Path, PathBuf};
-
+use quire_plugins_sdk::harness::{read, read_for};
 use quire_plugins_sdk::{
-    AlertSeverity, Cycle, DeviceAlert, ErrorInput, Reading, SkillLevel, Strategy, SupplyState,
-    replay_file,
+    AlertSeverity, Cycle, DeviceAlert, ErrorInput, SkillLevel, Strategy, SupplyState,
 };
 use quire_strategy_kyocera::Kyocera;
 
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative)
-}
-
-fn read(relative: &str) -> Reading {
-    replay_file::<Kyocera>(&fixture(relative), Cycle::Discovery).unwrap_or_else(|e| panic!("{e}"))
-}
-
 #[test]
 fn fs_1028mfp_reads_its_private_model_serial_and_firmware() {
-    let r = read("recorded/librenms/kyocera.snmprec");
+    let r = read::<Kyocera>("../../fixtures/recorded/librenms/kyocera.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Kyocera"));
     assert_eq!(r.identity.model.as_deref(), Some("FS-1028MFP"));
     assert_eq!(r.identity.serial.as_deref(), Some("QUV9600664"));
@@ -31,7 +19,7 @@ fn fs_1028mfp_reads_its_private_model_serial_and_firmware() {
 
 #[test]
 fn utax_keeps_its_brand_on_a_kyocera_engine() {
-    let r = read("recorded/librenms/utax.snmprec");
+    let r = read::<Kyocera>("../../fixtures/recorded/librenms/utax.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("UTAX"));
     assert_eq!(r.identity.model.as_deref(), Some("P-4532DN"));
     assert_eq!(r.identity.serial.as_deref(), Some("R9L0309954"));
@@ -44,7 +32,7 @@ fn utax_keeps_its_brand_on_a_kyocera_engine() {
 
 #[test]
 fn ecosys_p2040dw_reads_identity_total_and_supplies() {
-    let r = read("recorded/printmaster/kyocera_p2040_snmp.snmprec");
+    let r = read::<Kyocera>("../../fixtures/recorded/printmaster/kyocera_p2040_snmp.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Kyocera"));
     assert_eq!(r.identity.model.as_deref(), Some("ECOSYS P2040dw"));
     assert_eq!(r.identity.serial.as_deref(), Some("VD21457943"));
@@ -61,7 +49,7 @@ fn ecosys_p2040dw_reads_identity_total_and_supplies() {
 
 #[test]
 fn empty_alert_descriptions_take_the_standard_reading() {
-    let r = read("recorded/printmaster/kyocera_p2040_snmp.snmprec");
+    let r = read::<Kyocera>("../../fixtures/recorded/printmaster/kyocera_p2040_snmp.snmprec");
     let warming = r.alerts.iter().find(|a| a.code == 1001).unwrap();
     assert_eq!(warming.description, None);
     let assessment = Kyocera::map_error(&ErrorInput::Alert(warming.clone()));
@@ -71,7 +59,7 @@ fn empty_alert_descriptions_take_the_standard_reading() {
 
 #[test]
 fn counters_come_by_function_and_colour_and_add_up() {
-    let r = read("derived/kyocera_counters.snmprec");
+    let r = read::<Kyocera>("../../fixtures/derived/kyocera_counters.snmprec");
     let expected = [
         ("total", 19_900),
         ("print.mono", 10_000),
@@ -97,7 +85,7 @@ fn counters_come_by_function_and_colour_and_add_up() {
 
 #[test]
 fn a_c_code_in_an_alert_is_a_service_call() {
-    let r = read("derived/kyocera_counters.snmprec");
+    let r = read::<Kyocera>("../../fixtures/derived/kyocera_counters.snmprec");
     let alert = &r.alerts[0];
     assert_eq!(
         alert.description.as_deref(),
@@ -128,8 +116,10 @@ fn a_c_code_in_an_alert_is_a_service_call() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = replay_file::<Kyocera>(&fixture("derived/kyocera_counters.snmprec"), Cycle::Alerts)
-        .unwrap();
+    let r = read_for::<Kyocera>(
+        "../../fixtures/derived/kyocera_counters.snmprec",
+        Cycle::Alerts,
+    );
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
     assert_eq!(r.alerts.len(), 1);

@@ -68,7 +68,7 @@ impl Strategy for Lexmark {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "lexmark".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Lexmark printers and MFPs over SNMP: LEXMARK-MPS-MIB and LEXMARK-PVT-MIB model, serial and firmware.".into(),
             match_rules: vec![

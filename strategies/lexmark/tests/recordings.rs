@@ -3,22 +3,9 @@
 //! recording. Expected values are read off the recordings, never off Quire's
 //! output.
 
-use std::path::{Path, PathBuf};
-
-use quire_plugins_sdk::{
-    Cycle, Device, Oid, Probe, Reading, Strategy, Transport, TransportError, Varbind, replay_file,
-};
+use quire_plugins_sdk::harness::read_for;
+use quire_plugins_sdk::{Cycle, Device, Oid, Probe, Strategy, Transport, TransportError, Varbind};
 use quire_strategy_lexmark::Lexmark;
-
-fn path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative)
-}
-
-fn read(relative: &str, cycle: Cycle) -> Reading {
-    replay_file::<Lexmark>(&path(relative), cycle).unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// `identify` decides on the probe alone; a device that never answers
 /// proves it asks nothing.
@@ -37,8 +24,8 @@ impl Transport for Silent {
 }
 
 /// The score for a recording, probed with its own sysObjectID and sysDescr lines.
-fn identify(relative: &str) -> Option<u32> {
-    let text = std::fs::read_to_string(path(relative)).unwrap();
+fn identify(path: &str) -> Option<u32> {
+    let text = std::fs::read_to_string(path).unwrap();
     let field = |oid: &str| {
         text.lines()
             .find_map(|line| line.strip_prefix(oid))
@@ -54,7 +41,10 @@ fn identify(relative: &str) -> Option<u32> {
 
 #[test]
 fn t640_reads_model_and_firmware_from_sysdescr() {
-    let r = read("recorded/librenms/lexmarkprinter.snmprec", Cycle::Discovery);
+    let r = read_for::<Lexmark>(
+        "../../fixtures/recorded/librenms/lexmarkprinter.snmprec",
+        Cycle::Discovery,
+    );
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Lexmark"));
     assert_eq!(r.identity.model.as_deref(), Some("T640"));
     assert_eq!(r.identity.firmware.as_deref(), Some("NS.NP.N219"));
@@ -66,22 +56,25 @@ fn t640_reads_model_and_firmware_from_sysdescr() {
 fn lexmark_wins_its_own_and_leaves_the_toshiba_and_dell_it_built() {
     // sysObjectID 1.3.6.1.4.1.641 is seven arcs.
     assert_eq!(
-        identify("recorded/librenms/lexmarkprinter.snmprec"),
+        identify("../../fixtures/recorded/librenms/lexmarkprinter.snmprec"),
         Some(107)
     );
     assert_eq!(
-        identify("recorded/librenms/toshiba-tec_estudio305.snmprec"),
+        identify("../../fixtures/recorded/librenms/toshiba-tec_estudio305.snmprec"),
         None
     );
     assert_eq!(
-        identify("recorded/librenms/dell-laser_s5830dn.snmprec"),
+        identify("../../fixtures/recorded/librenms/dell-laser_s5830dn.snmprec"),
         None
     );
 }
 
 #[test]
 fn private_mps_objects_give_model_serial_and_firmware() {
-    let r = read("derived/lexmark_private.snmprec", Cycle::Discovery);
+    let r = read_for::<Lexmark>(
+        "../../fixtures/derived/lexmark_private.snmprec",
+        Cycle::Discovery,
+    );
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Lexmark"));
     assert_eq!(r.identity.model.as_deref(), Some("MS610de"));
     assert_eq!(r.identity.serial.as_deref(), Some("4514000000AB"));
@@ -98,7 +91,10 @@ fn private_mps_objects_give_model_serial_and_firmware() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read("derived/lexmark_private.snmprec", Cycle::Alerts);
+    let r = read_for::<Lexmark>(
+        "../../fixtures/derived/lexmark_private.snmprec",
+        Cycle::Alerts,
+    );
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
 }

@@ -44,7 +44,7 @@ impl Strategy for Oki {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "oki".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "OKI printers behind OkiLAN boards: OKI MIB model and serial, else the 1284 device ID and the attached printer named in sysDescr.".into(),
             match_rules: vec![

@@ -2,23 +2,15 @@
 //! values are read off the recording and the peer's expected file, never off
 //! Quire's output.
 
-use std::path::Path;
-
-use quire_plugins_sdk::{Cycle, Reading, replay_file};
+use quire_plugins_sdk::Cycle;
+use quire_plugins_sdk::harness::read_for;
 use quire_strategy_oki::Oki;
 
-const MC873: &str = "recorded/librenms/okilan_9450g.snmprec";
-
-fn read_cycle(relative: &str, cycle: Cycle) -> Reading {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative);
-    replay_file::<Oki>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
-}
+const MC873: &str = "../../fixtures/recorded/librenms/okilan_9450g.snmprec";
 
 #[test]
 fn mc873_reads_its_model_from_the_device_id_and_firmware_from_sysdescr() {
-    let r = read_cycle(MC873, Cycle::Discovery);
+    let r = read_for::<Oki>(MC873, Cycle::Discovery);
     assert_eq!(r.identity.manufacturer.as_deref(), Some("OKI"));
     assert_eq!(r.identity.model.as_deref(), Some("MC873"));
     assert_eq!(r.identity.firmware.as_deref(), Some("07.87"));
@@ -49,7 +41,7 @@ fn mc873_reads_its_model_from_the_device_id_and_firmware_from_sysdescr() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_cycle(MC873, Cycle::Alerts);
+    let r = read_for::<Oki>(MC873, Cycle::Alerts);
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
     assert_eq!(r.identity.model.as_deref(), Some("MC873"));

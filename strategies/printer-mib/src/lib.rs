@@ -19,7 +19,7 @@ impl Strategy for PrinterMib {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "printer-mib".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Any printer with the standard Printer-MIB (RFC 3805) and Host Resources MIB (RFC 2790).".into(),
             match_rules: Vec::new(),

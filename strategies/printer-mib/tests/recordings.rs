@@ -2,27 +2,16 @@
 //! native harness. Expected values come from the recordings themselves and
 //! from the peers' expected files beside them, never from our own output.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use quire_plugins_sdk::{
-    AlertSeverity, Cycle, Device, ErrorState, Probe, Reading, RecordingTransport, Strategy,
-    SupplyState, replay,
-};
-use quire_snmp::Recording;
+use quire_plugins_sdk::harness::{Recorded, read, replay};
+use quire_plugins_sdk::{AlertSeverity, Cycle, Device, ErrorState, Probe, Strategy, SupplyState};
 use quire_strategy_printer_mib::PrinterMib;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/recorded")
-}
+const FIXTURES: &str = "../../fixtures/recorded";
 
-fn load(relative: &str) -> Recording {
-    let path = fixtures().join(relative);
-    Recording::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn read(relative: &str) -> Reading {
-    replay::<PrinterMib>(&load(relative), Cycle::Discovery)
-        .unwrap_or_else(|e| panic!("{relative}: {e:?}"))
+fn load(relative: &str) -> Recorded {
+    Recorded::load(&Path::new(FIXTURES).join(relative)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The one fixture with a corrupt line: line 23 holds the Counter32
@@ -34,7 +23,7 @@ const CORRUPT_LINE: &str = "librenms/okilan_9450g.snmprec";
 fn every_recording_reads_in_every_cycle() {
     let mut files = Vec::new();
     for set in ["librenms", "printmaster"] {
-        for entry in std::fs::read_dir(fixtures().join(set)).unwrap() {
+        for entry in std::fs::read_dir(Path::new(FIXTURES).join(set)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "snmprec") {
                 files.push(path);
@@ -43,18 +32,21 @@ fn every_recording_reads_in_every_cycle() {
     }
     assert!(files.len() >= 30, "fixtures missing: {}", files.len());
     for path in files {
-        let loaded = Recording::load_lenient(&path).unwrap_or_else(|e| panic!("{e}"));
-        let lines: Vec<usize> = loaded.problems.iter().map(|p| p.line).collect();
-        let expected: &[usize] = if path.ends_with(CORRUPT_LINE) {
-            &[23]
+        let recorded = Recorded::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let lines: Vec<&str> = recorded
+            .problems()
+            .iter()
+            .filter_map(|p| p.split(".snmprec:").nth(1)?.split(':').next())
+            .collect();
+        let expected: &[&str] = if path.ends_with(CORRUPT_LINE) {
+            &["23"]
         } else {
             &[]
         };
         assert_eq!(lines, expected, "{}", path.display());
-        let recording = loaded.recording;
         for cycle in [Cycle::Discovery, Cycle::MetersAndSupplies, Cycle::Alerts] {
-            if let Err(e) = replay::<PrinterMib>(&recording, cycle) {
-                panic!("{} ({cycle:?}): {e:?}", path.display());
+            if let Err(e) = replay::<PrinterMib>(&recorded, cycle) {
+                panic!("{} ({cycle:?}): {e}", path.display());
             }
         }
     }
@@ -62,7 +54,7 @@ fn every_recording_reads_in_every_cycle() {
 
 #[test]
 fn jetdirect_m452nw() {
-    let r = read("librenms/jetdirect.snmprec");
+    let r = read::<PrinterMib>("../../fixtures/recorded/librenms/jetdirect.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
     assert_eq!(r.identity.model.as_deref(), Some("Color LaserJet M452nw"));
     assert_eq!(r.identity.mac.as_deref(), Some("94:57:a5:34:df:33"));
@@ -86,7 +78,7 @@ fn jetdirect_m452nw() {
 
 #[test]
 fn kyocera_p2040_supplies_counter_and_alerts() {
-    let r = read("printmaster/kyocera_p2040_snmp.snmprec");
+    let r = read::<PrinterMib>("../../fixtures/recorded/printmaster/kyocera_p2040_snmp.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Kyocera"));
     assert_eq!(r.identity.model.as_deref(), Some("ECOSYS P2040dw"));
     assert_eq!(r.identity.serial.as_deref(), Some("VD21457943"));
@@ -139,7 +131,7 @@ fn cycles_read_only_what_they_need() {
 
 #[test]
 fn epson_sc_t3405() {
-    let r = read("printmaster/epson_sc_snmp.snmprec");
+    let r = read::<PrinterMib>("../../fixtures/recorded/printmaster/epson_sc_snmp.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Epson"));
     assert_eq!(r.identity.serial.as_deref(), Some("X8G9000415"));
     assert_eq!(r.identity.model.as_deref(), Some("SC-T3405 Series"));
@@ -153,7 +145,7 @@ fn epson_sc_t3405() {
 
 #[test]
 fn samsung_m4080fx_reports_low_paper() {
-    let r = read("librenms/samsungprinter_m4080fx.snmprec");
+    let r = read::<PrinterMib>("../../fixtures/recorded/librenms/samsungprinter_m4080fx.snmprec");
     assert_eq!(r.status.errors, [ErrorState::LowPaper]);
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Samsung"));
     assert_eq!(r.supplies[0].percent, Some(88));
@@ -162,7 +154,7 @@ fn samsung_m4080fx_reports_low_paper() {
 
 #[test]
 fn epson_with_an_empty_error_state_has_no_errors() {
-    let r = read("librenms/epson.snmprec");
+    let r = read::<PrinterMib>("../../fixtures/recorded/librenms/epson.snmprec");
     assert!(r.status.errors.is_empty());
     assert_eq!(r.supplies.len(), 4);
 }
@@ -174,13 +166,11 @@ fn identify_is_low_for_printers_and_none_without_printer_mib() {
         sys_descr: String::new(),
     };
     let kyocera = load("printmaster/kyocera_p2040_snmp.snmprec");
-    let transport = RecordingTransport::new(&kyocera);
     assert_eq!(
-        PrinterMib::identify(&Device::new(&transport), &probe),
+        PrinterMib::identify(&Device::new(&kyocera), &probe),
         Some(1)
     );
     // Detection-only recording: sysDescr and sysObjectID, no Printer-MIB.
     let lexmark = load("librenms/lexmarkprinter.snmprec");
-    let transport = RecordingTransport::new(&lexmark);
-    assert_eq!(PrinterMib::identify(&Device::new(&transport), &probe), None);
+    assert_eq!(PrinterMib::identify(&Device::new(&lexmark), &probe), None);
 }

@@ -20,6 +20,9 @@
 //! Alert texts carrying a service call (`SC542`, "Service Call SC-899") are a
 //! technician's visit, whatever the standard alert code says.
 
+use quire_plugins_sdk::counters::{
+    COPY, COPY_COLOR, COPY_MONO, FAX, PRINT, PRINT_COLOR, PRINT_MONO, SCAN, TOTAL,
+};
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
@@ -46,18 +49,18 @@ const BRANDS: &[(&str, &str)] = &[
 /// Counter names by `ricohEngCounterType`. Types that share a name (full
 /// colour and two-colour copies are both colour copies) are added up.
 const COUNTER_TYPES: &[(i64, &str)] = &[
-    (10, "total"),
-    (200, "copy"),
-    (201, "copy.mono"),
-    (202, "copy.color"),
-    (203, "copy.color"),
-    (300, "fax"),
-    (400, "print"),
-    (401, "print.mono"),
-    (402, "print.color"),
-    (403, "print.color"),
-    (870, "scan"),
-    (871, "scan"),
+    (10, TOTAL),
+    (200, COPY),
+    (201, COPY_MONO),
+    (202, COPY_COLOR),
+    (203, COPY_COLOR),
+    (300, FAX),
+    (400, PRINT),
+    (401, PRINT_MONO),
+    (402, PRINT_COLOR),
+    (403, PRINT_COLOR),
+    (870, SCAN),
+    (871, SCAN),
 ];
 
 /// Ricoh's `prtMarkerSuppliesLevel` for a cartridge at its end.
@@ -76,7 +79,7 @@ impl Strategy for Ricoh {
         );
         StrategyInfo {
             name: "ricoh".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Ricoh, Lanier, Savin, Gestetner and NRG devices: RICOH-PRIVATE-MIB model, serial, firmware and counters by type.".into(),
             match_rules,

@@ -2,21 +2,13 @@
 //! counter table. Expected values are read off the recordings (and the
 //! peers' expected files), never off Quire's output.
 
-use std::path::Path;
-
-use quire_plugins_sdk::{Cycle, Reading, SupplyState, replay_file};
+use quire_plugins_sdk::harness::{read, read_for};
+use quire_plugins_sdk::{Cycle, SupplyState};
 use quire_strategy_ricoh::Ricoh;
-
-fn read(relative: &str) -> Reading {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative);
-    replay_file::<Ricoh>(&path, Cycle::Discovery).unwrap_or_else(|e| panic!("{e}"))
-}
 
 #[test]
 fn aficio_mp_c3002_reads_its_private_model_serial_and_firmware() {
-    let r = read("recorded/librenms/ricoh_mpc3002.snmprec");
+    let r = read::<Ricoh>("../../fixtures/recorded/librenms/ricoh_mpc3002.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Ricoh"));
     assert_eq!(r.identity.model.as_deref(), Some("Aficio MP C3002"));
     assert_eq!(r.identity.serial.as_deref(), Some("W492KB03439"));
@@ -31,16 +23,16 @@ fn aficio_mp_c3002_reads_its_private_model_serial_and_firmware() {
 
 #[test]
 fn brands_on_ricoh_engines_keep_their_name() {
-    let lanier = read("recorded/librenms/lanier.snmprec");
+    let lanier = read::<Ricoh>("../../fixtures/recorded/librenms/lanier.snmprec");
     assert_eq!(lanier.identity.manufacturer.as_deref(), Some("Lanier"));
     assert_eq!(lanier.identity.model.as_deref(), Some("MP C3501/LD635C"));
     assert_eq!(lanier.identity.firmware.as_deref(), Some("2.01"));
 
-    let savin = read("recorded/librenms/savin_c4503.snmprec");
+    let savin = read::<Ricoh>("../../fixtures/recorded/librenms/savin_c4503.snmprec");
     assert_eq!(savin.identity.manufacturer.as_deref(), Some("Savin"));
     assert_eq!(savin.identity.model.as_deref(), Some("MP C4503"));
 
-    let gestetner = read("recorded/librenms/gestetner.snmprec");
+    let gestetner = read::<Ricoh>("../../fixtures/recorded/librenms/gestetner.snmprec");
     assert_eq!(
         gestetner.identity.manufacturer.as_deref(),
         Some("Gestetner")
@@ -52,7 +44,7 @@ fn brands_on_ricoh_engines_keep_their_name() {
 
 #[test]
 fn counters_come_by_type_and_types_sharing_a_name_add_up() {
-    let r = read("derived/ricoh_counters.snmprec");
+    let r = read::<Ricoh>("../../fixtures/derived/ricoh_counters.snmprec");
     let expected = [
         ("total", 121_000),
         ("scan", 300 + 450),
@@ -73,7 +65,7 @@ fn counters_come_by_type_and_types_sharing_a_name_add_up() {
 
 #[test]
 fn minus_one_hundred_is_an_empty_cartridge() {
-    let r = read("derived/ricoh_counters.snmprec");
+    let r = read::<Ricoh>("../../fixtures/derived/ricoh_counters.snmprec");
     let black = &r.supplies[0];
     assert_eq!(black.level, Some(-100));
     assert_eq!(black.percent, Some(0));
@@ -83,9 +75,10 @@ fn minus_one_hundred_is_an_empty_cartridge() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/derived/ricoh_counters.snmprec");
-    let r = replay_file::<Ricoh>(&path, Cycle::Alerts).unwrap();
+    let r = read_for::<Ricoh>(
+        "../../fixtures/derived/ricoh_counters.snmprec",
+        Cycle::Alerts,
+    );
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
 }

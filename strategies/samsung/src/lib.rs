@@ -45,7 +45,7 @@ impl Strategy for Samsung {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "samsung".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Samsung MultiXpress and ProXpress devices: model, firmware and serial from sysDescr, cartridge serials, U1/A1 error codes.".into(),
             match_rules: vec![

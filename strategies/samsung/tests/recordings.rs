@@ -1,25 +1,15 @@
 //! The Samsung strategy over the recorded M4080FX. Expected values are read
 //! off the recording and the peer's expected file, never off Quire's output.
 
-use std::path::Path;
-
-use quire_plugins_sdk::{
-    AlertSeverity, Cycle, DeviceAlert, ErrorInput, Reading, Strategy, replay_file,
-};
+use quire_plugins_sdk::harness::read_for;
+use quire_plugins_sdk::{AlertSeverity, Cycle, DeviceAlert, ErrorInput, Strategy};
 use quire_strategy_samsung::Samsung;
 
-const M4080FX: &str = "recorded/librenms/samsungprinter_m4080fx.snmprec";
-
-fn read_cycle(relative: &str, cycle: Cycle) -> Reading {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative);
-    replay_file::<Samsung>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
-}
+const M4080FX: &str = "../../fixtures/recorded/librenms/samsungprinter_m4080fx.snmprec";
 
 #[test]
 fn m4080fx_reads_model_and_firmware_from_sysdescr_and_no_serial() {
-    let r = read_cycle(M4080FX, Cycle::Discovery);
+    let r = read_for::<Samsung>(M4080FX, Cycle::Discovery);
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Samsung"));
     assert_eq!(r.identity.model.as_deref(), Some("M4080FX"));
     assert_eq!(
@@ -47,7 +37,7 @@ fn m4080fx_reads_model_and_firmware_from_sysdescr_and_no_serial() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_cycle(M4080FX, Cycle::Alerts);
+    let r = read_for::<Samsung>(M4080FX, Cycle::Alerts);
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
 }

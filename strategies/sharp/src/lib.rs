@@ -34,6 +34,10 @@
 //! `E` family only `E7` is taken: we know no source tying the others to a
 //! visit.
 
+use quire_plugins_sdk::counters::{
+    COLOR, COPY, COPY_COLOR, COPY_MONO, DUPLEX, FEEDER, MONO, PRINT, PRINT_COLOR, PRINT_MONO, SCAN,
+    SCAN_COLOR, SCAN_MONO,
+};
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
@@ -47,30 +51,30 @@ const SHARP_COUNT: &[u32] = &[1, 3, 6, 1, 4, 1, 2385, 1, 1, 19, 2, 1, 3];
 /// Counter names by the `<function>.<sub>.<kind>` index of Sharp's counter
 /// table. Indexes sharing a name are added up.
 const COUNTERS: &[([u32; 3], &str)] = &[
-    ([1, 4, 60], "print"),
-    ([1, 4, 61], "print.mono"),
-    ([1, 4, 63], "print.color"),
-    ([1, 4, 64], "print.color"),
-    ([1, 4, 80], "print.color"),
-    ([1, 4, 75], "duplex"),
-    ([4, 4, 60], "copy"),
-    ([4, 4, 61], "copy.mono"),
-    ([4, 4, 63], "copy.color"),
-    ([4, 4, 64], "copy.color"),
-    ([4, 4, 80], "copy.color"),
-    ([5, 4, 61], "mono"),
-    ([5, 4, 63], "color"),
-    ([5, 4, 64], "color"),
-    ([5, 4, 80], "color"),
-    ([6, 4, 70], "feeder"),
-    ([7, 4, 50], "scan"),
-    ([7, 4, 51], "scan.mono"),
-    ([7, 4, 53], "scan.color"),
-    ([7, 4, 54], "scan.color"),
-    ([8, 4, 50], "scan"),
-    ([8, 4, 51], "scan.mono"),
-    ([8, 4, 53], "scan.color"),
-    ([8, 4, 54], "scan.color"),
+    ([1, 4, 60], PRINT),
+    ([1, 4, 61], PRINT_MONO),
+    ([1, 4, 63], PRINT_COLOR),
+    ([1, 4, 64], PRINT_COLOR),
+    ([1, 4, 80], PRINT_COLOR),
+    ([1, 4, 75], DUPLEX),
+    ([4, 4, 60], COPY),
+    ([4, 4, 61], COPY_MONO),
+    ([4, 4, 63], COPY_COLOR),
+    ([4, 4, 64], COPY_COLOR),
+    ([4, 4, 80], COPY_COLOR),
+    ([5, 4, 61], MONO),
+    ([5, 4, 63], COLOR),
+    ([5, 4, 64], COLOR),
+    ([5, 4, 80], COLOR),
+    ([6, 4, 70], FEEDER),
+    ([7, 4, 50], SCAN),
+    ([7, 4, 51], SCAN_MONO),
+    ([7, 4, 53], SCAN_COLOR),
+    ([7, 4, 54], SCAN_COLOR),
+    ([8, 4, 50], SCAN),
+    ([8, 4, 51], SCAN_MONO),
+    ([8, 4, 53], SCAN_COLOR),
+    ([8, 4, 54], SCAN_COLOR),
 ];
 
 /// The Sharp family strategy.
@@ -80,7 +84,7 @@ impl Strategy for Sharp {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "sharp".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description:
                 "Sharp MX and AR devices: firmware and the counter table by function and colour."

@@ -2,24 +2,13 @@
 //! odd counter rows. Expected values are read off the recordings and the
 //! peer's expected file (`sharp.json`), never off Quire's output.
 
-use std::path::{Path, PathBuf};
-
-use quire_plugins_sdk::{Cycle, ErrorInput, Reading, Strategy, replay_file};
+use quire_plugins_sdk::harness::{read, read_for};
+use quire_plugins_sdk::{Cycle, ErrorInput, Strategy};
 use quire_strategy_sharp::Sharp;
-
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative)
-}
-
-fn read(relative: &str) -> Reading {
-    replay_file::<Sharp>(&fixture(relative), Cycle::Discovery).unwrap_or_else(|e| panic!("{e}"))
-}
 
 #[test]
 fn mx_3570n_reads_identity_and_supplies() {
-    let r = read("recorded/librenms/sharp.snmprec");
+    let r = read::<Sharp>("../../fixtures/recorded/librenms/sharp.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Sharp"));
     assert_eq!(r.identity.model.as_deref(), Some("MX-3570N"));
     assert_eq!(r.identity.serial.as_deref(), Some("6509415X00"));
@@ -51,7 +40,7 @@ fn mx_3570n_reads_identity_and_supplies() {
 
 #[test]
 fn mx_3570n_counters_by_function_and_colour() {
-    let r = read("recorded/librenms/sharp.snmprec");
+    let r = read::<Sharp>("../../fixtures/recorded/librenms/sharp.snmprec");
     // Values as sharp.json states them for each OID.
     let expected = [
         ("total", 121_104),
@@ -79,7 +68,7 @@ fn mx_3570n_counters_by_function_and_colour() {
 
 #[test]
 fn odd_counter_rows_are_skipped() {
-    let r = read("derived/sharp_counters_odd.snmprec");
+    let r = read::<Sharp>("../../fixtures/derived/sharp_counters_odd.snmprec");
     let expected = [
         ("total", 3_000),
         ("print", 2_000),
@@ -97,7 +86,7 @@ fn odd_counter_rows_are_skipped() {
 
 #[test]
 fn a_service_code_in_an_alert_is_a_technician_visit() {
-    let r = read("derived/sharp_counters_odd.snmprec");
+    let r = read::<Sharp>("../../fixtures/derived/sharp_counters_odd.snmprec");
     let alert = &r.alerts[0];
     assert_eq!(
         alert.description.as_deref(),
@@ -110,8 +99,10 @@ fn a_service_code_in_an_alert_is_a_technician_visit() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r =
-        replay_file::<Sharp>(&fixture("recorded/librenms/sharp.snmprec"), Cycle::Alerts).unwrap();
+    let r = read_for::<Sharp>(
+        "../../fixtures/recorded/librenms/sharp.snmprec",
+        Cycle::Alerts,
+    );
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
 }

@@ -54,7 +54,7 @@ impl Strategy for Toshiba {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "toshiba".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Toshiba TEC e-STUDIO devices, including Lexmark-built ones: model, serial and firmware.".into(),
             match_rules: vec![

@@ -2,23 +2,12 @@
 //! sysObjectID, one on Lexmark's) and the derived identity recording.
 //! Expected values are read off the recordings, never off Quire's output.
 
-use std::path::{Path, PathBuf};
-
+use quire_plugins_sdk::harness::{read, read_for};
 use quire_plugins_sdk::{
-    Cycle, Device, ErrorInput, MatchRule, Oid, Probe, Reading, Strategy, Transport, TransportError,
-    Varbind, replay_file, score_by_rules,
+    Cycle, Device, ErrorInput, MatchRule, Oid, Probe, Strategy, Transport, TransportError, Varbind,
+    score_by_rules,
 };
 use quire_strategy_toshiba::{TOSHIBA_DESCR_SCORE, Toshiba};
-
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative)
-}
-
-fn read(relative: &str) -> Reading {
-    replay_file::<Toshiba>(&fixture(relative), Cycle::Discovery).unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// `identify` asks the device nothing; a transport that answers nothing
 /// proves it.
@@ -46,7 +35,7 @@ fn identify(oid: &str, descr: &str) -> Option<u32> {
 
 #[test]
 fn estudio2505_reads_model_from_sysdescr() {
-    let r = read("recorded/librenms/toshiba-tec_estudio2505.snmprec");
+    let r = read::<Toshiba>("../../fixtures/recorded/librenms/toshiba-tec_estudio2505.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Toshiba"));
     assert_eq!(r.identity.model.as_deref(), Some("e-STUDIO2505AC"));
     assert_eq!(r.identity.firmware, None);
@@ -54,7 +43,7 @@ fn estudio2505_reads_model_from_sysdescr() {
 
 #[test]
 fn estudio305_on_a_lexmark_oid_is_a_toshiba() {
-    let r = read("recorded/librenms/toshiba-tec_estudio305.snmprec");
+    let r = read::<Toshiba>("../../fixtures/recorded/librenms/toshiba-tec_estudio305.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Toshiba"));
     assert_eq!(r.identity.model.as_deref(), Some("e-STUDIO305CS"));
     assert_eq!(r.identity.firmware.as_deref(), Some("NH63.GM.N639"));
@@ -89,7 +78,7 @@ fn toshiba_outscores_a_lexmark_oid_prefix_on_its_own_sysdescr() {
 
 #[test]
 fn private_identity_objects_win_over_sysdescr() {
-    let r = read("derived/toshiba_identity.snmprec");
+    let r = read::<Toshiba>("../../fixtures/derived/toshiba_identity.snmprec");
     assert_eq!(r.identity.model.as_deref(), Some("e-STUDIO5005AC"));
     assert_eq!(r.identity.serial.as_deref(), Some("CVB000001"));
     assert_eq!(r.identity.firmware.as_deref(), Some("V1.10"));
@@ -103,7 +92,7 @@ fn private_identity_objects_win_over_sysdescr() {
 
 #[test]
 fn a_service_call_code_in_an_alert_is_a_technician_visit() {
-    let r = read("derived/toshiba_identity.snmprec");
+    let r = read::<Toshiba>("../../fixtures/derived/toshiba_identity.snmprec");
     let alert = &r.alerts[0];
     assert_eq!(alert.description.as_deref(), Some("Call for service C44"));
     let assessment = Toshiba::map_error(&ErrorInput::Alert(alert.clone()));
@@ -113,8 +102,10 @@ fn a_service_call_code_in_an_alert_is_a_technician_visit() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = replay_file::<Toshiba>(&fixture("derived/toshiba_identity.snmprec"), Cycle::Alerts)
-        .unwrap();
+    let r = read_for::<Toshiba>(
+        "../../fixtures/derived/toshiba_identity.snmprec",
+        Cycle::Alerts,
+    );
     assert!(r.counters.is_empty());
     assert_eq!(r.alerts.len(), 1);
 }

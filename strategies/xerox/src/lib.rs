@@ -40,6 +40,9 @@
 //! in an alert text are a service call; a code on a jam message is the
 //! operator's to clear and stays standard.
 
+use quire_plugins_sdk::counters::{
+    COPY, COPY_COLOR, COPY_MONO, PRINT, PRINT_COLOR, PRINT_MONO, SCAN,
+};
 use quire_plugins_sdk::standard::{self, device_id_field, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
@@ -52,13 +55,13 @@ const DETAIL_VALUE: &[u32] = &[1, 3, 6, 1, 4, 1, 253, 8, 53, 13, 2, 1, 6];
 
 /// Counters by the arcs after [`DETAIL_VALUE`]; entries sharing a name add up.
 const COUNTERS: [([u32; 3], &str); 7] = [
-    ([1, 20, 1], "print"),
-    ([1, 20, 33], "print.color"),
-    ([1, 20, 34], "print.mono"),
-    ([11, 20, 25], "copy.color"),
-    ([11, 20, 3], "copy.mono"),
-    ([10, 20, 11], "scan"),
-    ([10, 20, 12], "scan"),
+    ([1, 20, 1], PRINT),
+    ([1, 20, 33], PRINT_COLOR),
+    ([1, 20, 34], PRINT_MONO),
+    ([11, 20, 25], COPY_COLOR),
+    ([11, 20, 3], COPY_MONO),
+    ([10, 20, 11], SCAN),
+    ([10, 20, 12], SCAN),
 ];
 
 /// Brands as sysDescr spells them first, and as a dealer writes them.
@@ -84,7 +87,7 @@ impl Strategy for Xerox {
         );
         StrategyInfo {
             name: "xerox".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             vendor: "Quire".into(),
             description: "Xerox, Fuji Xerox and FUJIFILM devices: model from the 1284 device ID or sysDescr, XEROX-HOST-RESOURCES-EXT-MIB counters, supply part numbers and serials.".into(),
             match_rules,
@@ -178,11 +181,11 @@ fn counters(device: &Device<'_>) -> Result<Vec<(&'static str, u64)>, StrategyErr
     }
     let copies: Vec<u64> = totals
         .iter()
-        .filter(|(name, _)| name.starts_with("copy."))
+        .filter(|(name, _)| [COPY_MONO, COPY_COLOR].contains(name))
         .map(|(_, value)| *value)
         .collect();
     if !copies.is_empty() {
-        totals.push(("copy", copies.iter().sum()));
+        totals.push((COPY, copies.iter().sum()));
     }
     Ok(totals)
 }

@@ -2,33 +2,13 @@
 //! devices and the derived counter recording. Expected values are read off
 //! the recordings (and the peers' expected files), never off Quire's output.
 
-use std::path::Path;
-
-use quire_plugins_sdk::{Cycle, Reading, replay_file};
+use quire_plugins_sdk::Cycle;
+use quire_plugins_sdk::harness::{percents, read, read_for};
 use quire_strategy_xerox::Xerox;
-
-fn read_for(relative: &str, cycle: Cycle) -> Reading {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(relative);
-    replay_file::<Xerox>(&path, cycle).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn read(relative: &str) -> Reading {
-    read_for(relative, Cycle::Discovery)
-}
-
-fn percents(reading: &Reading) -> Vec<(u32, Option<u8>)> {
-    reading
-        .supplies
-        .iter()
-        .map(|s| (s.index, s.percent))
-        .collect()
-}
 
 #[test]
 fn altalink_model_from_the_device_id_and_supplies_split() {
-    let r = read("recorded/librenms/xerox.snmprec");
+    let r = read::<Xerox>("../../fixtures/recorded/librenms/xerox.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Xerox"));
     assert_eq!(r.identity.model.as_deref(), Some("AltaLink C8045"));
     assert_eq!(r.identity.serial, None);
@@ -67,7 +47,7 @@ fn altalink_model_from_the_device_id_and_supplies_split() {
 
 #[test]
 fn apeosport_is_fuji_xerox_with_its_printer_mib_serial() {
-    let r = read("recorded/librenms/xerox_apeosport.snmprec");
+    let r = read::<Xerox>("../../fixtures/recorded/librenms/xerox_apeosport.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Fuji Xerox"));
     assert_eq!(r.identity.model.as_deref(), Some("ApeosPort-VI C4471"));
     assert_eq!(r.identity.serial.as_deref(), Some("TC101180620073"));
@@ -75,7 +55,7 @@ fn apeosport_is_fuji_xerox_with_its_printer_mib_serial() {
 
 #[test]
 fn apeos_c7580_is_fujifilm() {
-    let r = read("recorded/librenms/fujifilmprinter_c7580.snmprec");
+    let r = read::<Xerox>("../../fixtures/recorded/librenms/fujifilmprinter_c7580.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Fujifilm"));
     assert_eq!(r.identity.model.as_deref(), Some("Apeos C7580"));
     assert_eq!(r.identity.serial.as_deref(), Some("TC101642170085"));
@@ -99,7 +79,7 @@ fn apeos_c7580_is_fujifilm() {
 
 #[test]
 fn glpi_counters_add_up_and_odd_values_are_skipped() {
-    let r = read("derived/xerox_counters.snmprec");
+    let r = read::<Xerox>("../../fixtures/derived/xerox_counters.snmprec");
     let expected = [
         ("total", 36_000),
         ("print", 30_000),
@@ -122,7 +102,10 @@ fn glpi_counters_add_up_and_odd_values_are_skipped() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_for("derived/xerox_counters.snmprec", Cycle::Alerts);
+    let r = read_for::<Xerox>(
+        "../../fixtures/derived/xerox_counters.snmprec",
+        Cycle::Alerts,
+    );
     assert!(r.counters.is_empty());
     assert!(r.supplies.is_empty());
 }

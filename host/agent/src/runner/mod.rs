@@ -124,12 +124,9 @@ pub async fn builtin_registry() -> Result<Registry, AgentError> {
         source,
     };
     let host = Host::new(HostConfig::default()).map_err(|e| strategy("(host)", e))?;
-    let registry = Registry::new();
-    for (name, bytes) in quire_strategies::BUILTIN {
-        let plugin = host.load(bytes).await.map_err(|e| strategy(name, e))?;
-        registry.insert(plugin).map_err(|e| strategy(name, e))?;
-    }
-    Ok(registry)
+    quire_builtin::registry(&host)
+        .await
+        .map_err(|e| strategy(e.name, e.source))
 }
 
 async fn open_queue(data_dir: &Path) -> Result<Queue, AgentError> {
@@ -229,7 +226,7 @@ impl Agent {
         let report = sync_strategies(
             &self.inner.host,
             self.registry(),
-            quire_strategies::BUILTIN,
+            quire_builtin::BUILTIN,
             &config.strategies,
             |listing| async move {
                 uplink

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::Utc;
 use quire_model::Cycle;
 use quire_protocol::AgentConfig;
 use quire_schedule::{Schedules, Timestamp};
@@ -60,16 +61,14 @@ impl Agent {
             if let Some(config) = &config {
                 let mut ran = false;
                 for slot in &mut plan {
-                    let now = Timestamp::now();
+                    let now = Utc::now();
                     if slot.next.is_some_and(|next| next <= now) {
                         let site = &config.sites[slot.site];
                         self.run_cycle(config, site, slot.part.as_deref(), slot.cycle)
                             .await;
-                        slot.next = slot.schedules.next_run(
-                            slot.cycle,
-                            slot.part.as_deref(),
-                            Timestamp::now(),
-                        );
+                        slot.next =
+                            slot.schedules
+                                .next_run(slot.cycle, slot.part.as_deref(), Utc::now());
                         ran = true;
                     }
                 }
@@ -77,12 +76,12 @@ impl Agent {
                     self.deliver_logged().await;
                 }
             }
-            let now = Timestamp::now();
+            let now = Utc::now();
             let mut wake = next_check_in;
             for next in plan.iter().filter_map(|s| s.next) {
                 let wait = next
-                    .as_millisecond()
-                    .saturating_sub(now.as_millisecond())
+                    .timestamp_millis()
+                    .saturating_sub(now.timestamp_millis())
                     .max(0);
                 wake = wake.min(Instant::now() + Duration::from_millis(wait as u64));
             }
@@ -108,7 +107,7 @@ impl Agent {
             tracing::error!(error = %e, "cannot read the known devices");
             Vec::new()
         });
-        let now = Timestamp::now();
+        let now = Utc::now();
         let mut plan = Vec::new();
         for (index, site) in config.sites.iter().enumerate() {
             let schedules = match site.schedules.clone().build() {

@@ -5,6 +5,7 @@
 //! enterprise number 32473 (reserved for documentation by RFC 5612) with your
 //! IANA number, and the counter OIDs with your MIB's.
 
+use quire_plugins_sdk::counters::{PRINT_COLOR, PRINT_MONO};
 use quire_plugins_sdk::standard::{self, set_counter};
 use quire_plugins_sdk::{
     Cycle, Device, MatchRule, Reading, Strategy, StrategyError, StrategyInfo, register_strategy,
@@ -14,10 +15,11 @@ use quire_plugins_sdk::{
 /// maker Quire does not know.
 const MAKER: &str = "Example";
 
-/// The maker's private counters: (OID, counter name).
+/// The maker's private counters: (OID, counter name). Names come from the
+/// SDK's vocabulary, so Quire shows them beside every other maker's.
 const COUNTERS: &[(&[u32], &str)] = &[
-    (&[1, 3, 6, 1, 4, 1, 32473, 2, 1, 0], "print.mono"),
-    (&[1, 3, 6, 1, 4, 1, 32473, 2, 2, 0], "print.color"),
+    (&[1, 3, 6, 1, 4, 1, 32473, 2, 1, 0], PRINT_MONO),
+    (&[1, 3, 6, 1, 4, 1, 32473, 2, 2, 0], PRINT_COLOR),
 ];
 
 /// The {{name}} strategy.

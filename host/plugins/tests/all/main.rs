@@ -1,12 +1,12 @@
 //! The plugin host's tests, one binary: real components built by
-//! `host/strategies/build.rs`, real recordings, the real sandbox.
+//! `quire-builtin` and `quire-test-guests`, real recordings, the real sandbox.
 
 mod exchange;
+mod harness;
 mod registry;
 mod sandbox;
 mod validation;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,11 +14,7 @@ use async_trait::async_trait;
 use quire_plugins::{DeviceTransport, Host, HostConfig, Plugin, ReplayTransport, TransportError};
 use quire_snmp::{Oid, Recording, Value};
 
-/// The bytes of a test guest built from `tests/guests/`.
-pub fn guest(crate_name: &str) -> Vec<u8> {
-    let file = Path::new(quire_strategies::GUEST_DIR).join(format!("{crate_name}.wasm"));
-    std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
-}
+pub use quire_test_guests::bytes as guest;
 
 pub fn host() -> Host {
     Host::new(HostConfig::default()).unwrap()

@@ -2,6 +2,7 @@
 //! says what is wrong, named by the bytes' hash.
 
 use quire_plugins::World;
+use quire_plugins::bindings::VERSION;
 
 use crate::{guest, host};
 
@@ -16,9 +17,9 @@ async fn refused(bytes: &[u8]) -> String {
 async fn a_component_without_exports_names_the_missing_export() {
     let message = refused(&wat::parse_str("(component)").unwrap()).await;
     assert!(
-        message.contains(
-            "component exports nothing of quire:device/strategy-api@0.1.0 or quire:device/action-api@0.1.0 (it exports nothing)"
-        ),
+        message.contains(&format!(
+            "component exports nothing of quire:device/strategy-api@{VERSION} or quire:device/action-api@{VERSION} (it exports nothing)"
+        )),
         "{message}"
     );
 }
@@ -34,12 +35,12 @@ async fn a_core_module_is_not_a_component() {
 
 #[tokio::test]
 async fn an_unknown_import_is_named() {
-    let bytes = wat::parse_str(
+    let bytes = wat::parse_str(format!(
         r#"(component
             (import "foo:bar/baz" (instance))
             (instance $api)
-            (export "quire:device/strategy-api@0.1.0" (instance $api)))"#,
-    )
+            (export "quire:device/strategy-api@{VERSION}" (instance $api)))"#,
+    ))
     .unwrap();
     let message = refused(&bytes).await;
     assert!(
@@ -50,15 +51,17 @@ async fn an_unknown_import_is_named() {
 
 #[tokio::test]
 async fn an_export_of_the_wrong_shape_is_refused() {
-    let bytes = wat::parse_str(
+    let bytes = wat::parse_str(format!(
         r#"(component
             (instance $api)
-            (export "quire:device/strategy-api@0.1.0" (instance $api)))"#,
-    )
+            (export "quire:device/strategy-api@{VERSION}" (instance $api)))"#,
+    ))
     .unwrap();
     let message = refused(&bytes).await;
     assert!(
-        message.contains("its quire:device/strategy-api@0.1.0 does not match Quire's"),
+        message.contains(&format!(
+            "its quire:device/strategy-api@{VERSION} does not match Quire's"
+        )),
         "{message}"
     );
 }
@@ -71,11 +74,11 @@ async fn garbage_is_not_webassembly() {
 
 #[tokio::test]
 async fn the_action_world_is_recognised_but_is_not_a_strategy() {
-    let bytes = wat::parse_str(
+    let bytes = wat::parse_str(format!(
         r#"(component
             (instance $api)
-            (export "quire:device/action-api@0.1.0" (instance $api)))"#,
-    )
+            (export "quire:device/action-api@{VERSION}" (instance $api)))"#,
+    ))
     .unwrap();
     assert_eq!(host().validate(&bytes).unwrap(), World::Action);
     let message = refused(&bytes).await;
@@ -102,7 +105,7 @@ async fn the_test_guests_are_strategies() {
 async fn the_built_in_strategies_load_and_printer_mib_is_among_them() {
     let host = host();
     let mut names = Vec::new();
-    for (crate_name, bytes) in quire_strategies::BUILTIN {
+    for (crate_name, bytes) in quire_builtin::BUILTIN {
         let plugin = host
             .load(bytes)
             .await
@@ -116,16 +119,24 @@ async fn the_built_in_strategies_load_and_printer_mib_is_among_them() {
 }
 
 #[test]
-fn the_current_contract_is_the_frozen_release_until_a_new_version_is_cut() {
-    // Strategies are built against wit/device.wit and the host binds
-    // wit/since_v0.1.0; an edit to one without a version bump would make
-    // freshly built plugins disagree with the host about the same version.
-    let wit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit");
-    let current = std::fs::read_to_string(wit.join("device.wit")).unwrap();
-    let frozen = std::fs::read_to_string(wit.join("since_v0.1.0/device.wit")).unwrap();
-    assert!(current.contains("package quire:device@0.1.0;"));
+fn the_live_contract_is_its_frozen_release_until_a_new_version_is_cut() {
+    // Strategies are built against plugins-sdk/wit, and the host binds the same
+    // file and names its interfaces by the version read from it (VERSION). The
+    // release of that version is frozen under wit/since_vX.Y.Z/: an edit to the
+    // live WIT without a version bump would make freshly built plugins disagree
+    // with ones built before about the same version.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let live = std::fs::read_to_string(root.join("plugins-sdk/wit/device.wit")).unwrap();
+    assert!(
+        live.lines()
+            .any(|line| line == format!("package quire:device@{VERSION};")),
+        "the host's VERSION {VERSION} is not the live WIT package's"
+    );
+    let frozen_path = root.join(format!("wit/since_v{VERSION}/device.wit"));
+    let frozen = std::fs::read_to_string(&frozen_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", frozen_path.display()));
     assert_eq!(
-        current, frozen,
-        "wit/device.wit changed but is still 0.1.0: bump the version and freeze the new one under wit/since_vX.Y.Z/"
+        live, frozen,
+        "plugins-sdk/wit/device.wit changed but is still {VERSION}: bump the version and freeze the new one under wit/since_vX.Y.Z/"
     );
 }

@@ -28,7 +28,7 @@ fn build(json: serde_json::Value) -> Result<quire_schedule::Schedules, Error> {
 #[test]
 fn the_example_site_runs_each_cycle_and_part_on_its_own_schedule() {
     let schedules = build(example()).unwrap();
-    let tz = schedules.time_zone().clone();
+    let tz = *schedules.time_zone();
     let from = at(&tz, "2026-06-01T10:30");
     let next = |cycle, part| runs(schedules.schedule(cycle, part), &tz, from, 1);
     assert_eq!(
@@ -155,7 +155,7 @@ fn once_and_disabled_are_written_as_a_dealer_would() {
     json["alerts"]["default"] =
         serde_json::json!({ "kind": "once", "date": "2026-12-24", "hour": 18 });
     let schedules = build(json).unwrap();
-    let tz = schedules.time_zone().clone();
+    let tz = *schedules.time_zone();
     let from = at(&tz, "2026-06-01T00:00");
     assert_eq!(schedules.next_run(Cycle::Discovery, None, from), None);
     assert_eq!(

@@ -5,22 +5,28 @@ mod dst;
 mod next_after;
 mod properties;
 
-use quire_schedule::{Schedule, TimeZone, Timestamp};
+use chrono::{NaiveDateTime, TimeZone as _, Utc};
+use quire_schedule::{Schedule, Timestamp, Tz};
 
 /// The site's zone, from the bundled database.
-fn zone(name: &str) -> TimeZone {
-    TimeZone::get(name).unwrap()
+fn zone(name: &str) -> Tz {
+    name.parse().unwrap()
 }
 
-/// An unambiguous local wall-clock time in `tz`, such as `2026-03-02T09:30`.
-fn at(tz: &TimeZone, local: &str) -> Timestamp {
-    let local: jiff::civil::DateTime = local.parse().unwrap();
-    tz.to_timestamp(local).unwrap()
+/// An unambiguous local wall-clock time in `tz`, such as `2026-03-02T09:30` (seconds optional).
+fn at(tz: &Tz, local: &str) -> Timestamp {
+    let local = NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M"))
+        .unwrap();
+    tz.from_local_datetime(&local)
+        .single()
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// The next `count` runs after `from`, as local times with their UTC offset, so a test shows
 /// both the wall clock a dealer reads and which of two repeated hours was meant.
-fn runs(schedule: &Schedule, tz: &TimeZone, from: Timestamp, count: usize) -> Vec<String> {
+fn runs(schedule: &Schedule, tz: &Tz, from: Timestamp, count: usize) -> Vec<String> {
     let mut after = from;
     let mut out = Vec::new();
     for _ in 0..count {
@@ -28,8 +34,8 @@ fn runs(schedule: &Schedule, tz: &TimeZone, from: Timestamp, count: usize) -> Ve
             break;
         };
         out.push(
-            next.to_zoned_datetime(tz.clone())
-                .strftime("%a %Y-%m-%d %H:%M %:z")
+            next.with_timezone(tz)
+                .format("%a %Y-%m-%d %H:%M %:z")
                 .to_string(),
         );
         after = next;

@@ -2,8 +2,7 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`, or `QUIRE_TEST_POSTGRES_URL`).
 //! Servers listen on 127.70.0.0/16.
 
-#[path = "../../../store/tests/all/kyocera.rs"]
-mod kyocera;
+use quire_testdb::kyocera;
 mod support;
 
 mod enrollment;

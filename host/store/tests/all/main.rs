@@ -2,7 +2,7 @@
 //! PostgreSQL server at `postgres://postgres@127.0.0.1:5432/postgres` (override
 //! with `QUIRE_TEST_POSTGRES_URL`). Every test runs on both.
 
-mod kyocera;
+use quire_testdb::kyocera;
 mod support;
 
 mod ingest;

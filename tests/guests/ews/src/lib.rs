@@ -11,7 +11,7 @@ use quire::device::types::{
 };
 use quire::device::{http, npap};
 
-wit_bindgen::generate!({ path: "../../../wit", world: "strategy" });
+wit_bindgen::generate!({ path: "../../../plugins-sdk/wit", world: "strategy" });
 
 /// The NPAP request the test peer answers with the serial number.
 const SERIAL_REQUEST: &[u8] = b"SERIAL?";

@@ -7,7 +7,7 @@ use quire::device::types::{
     SkillLevel, Status, StrategyError, StrategyInfo,
 };
 
-wit_bindgen::generate!({ path: "../../../wit", world: "strategy" });
+wit_bindgen::generate!({ path: "../../../plugins-sdk/wit", world: "strategy" });
 
 struct Generic;
 

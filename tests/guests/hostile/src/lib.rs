@@ -18,7 +18,7 @@ use quire::device::types::{
     SupplyState,
 };
 
-wit_bindgen::generate!({ path: "../../../wit", world: "strategy" });
+wit_bindgen::generate!({ path: "../../../plugins-sdk/wit", world: "strategy" });
 
 /// Where the recording says which misbehaviour to show (an enterprise number nobody owns).
 const MODE_OID: [u32; 9] = [1, 3, 6, 1, 4, 1, 99999, 1, 0];
@@ -95,6 +95,14 @@ impl Guest for Hostile {
                 )))
             }
             "ok" => Ok(small_reading("ok")),
+            "odd-counter" => {
+                let mut reading = small_reading("odd-counter");
+                reading.counters.push(Counter {
+                    name: "impressions.colour".into(),
+                    value: 7,
+                });
+                Ok(reading)
+            }
             other => Err(StrategyError::Unsupported(format!(
                 "unknown mode {other:?}"
             ))),

@@ -8,7 +8,7 @@ use quire::device::types::{
     Reading, SkillLevel, Status, StrategyError, StrategyInfo,
 };
 
-wit_bindgen::generate!({ path: "../../../wit", world: "strategy" });
+wit_bindgen::generate!({ path: "../../../plugins-sdk/wit", world: "strategy" });
 
 const ENTERPRISE: &str = "1.3.6.1.4.1.99999";
 

@@ -1,4 +1,4 @@
-//! `quire bench ingest`: readings posted through HTTPS to an in-process server, as
+//! `quire-bench ingest`: readings posted through HTTPS to an in-process server, as
 //! enrolled agents upload them, on SQLite and on PostgreSQL, printed beside the store's
 //! own rate for the same readings (`Store::ingest_batch`, no HTTP, no JSON, no TLS).
 //! The goal is ≥ 5,000 readings/s on SQLite.
@@ -16,12 +16,9 @@ use quire_store::{Ingest, Store};
 use sqlx::Connection as _;
 use tokio::task::JoinSet;
 
-#[path = "../../store/tests/all/kyocera.rs"]
-mod sample;
-
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// `quire bench ingest`.
+/// `quire-bench ingest`.
 #[derive(Args)]
 pub struct IngestArgs {
     /// Printers read.
@@ -267,7 +264,7 @@ fn kyocera(device: usize, round: usize) -> Reading {
         (device >> 8) & 0xff,
         device & 0xff
     );
-    sample::kyocera(
+    quire_testdb::kyocera::kyocera(
         &format!("VD2{device:07}"),
         &mac,
         7432 + round as u64 * 57,

@@ -1,38 +1,61 @@
-//! Compiles every WebAssembly guest in the workspace — the built-in strategies
-//! under `strategies/` and the test guests under `tests/guests/` — with a nested
-//! `cargo build --target wasm32-wasip2`, so a plain `cargo build` or `cargo test`
-//! at the root needs no manual wasm step.
+//! Compiles guest crates of the workspace to `wasm32-wasip2` components, for the
+//! build scripts of `quire-builtin` (the strategies that ship) and
+//! `quire-test-guests` (the misbehaving guests, for tests only), so a plain
+//! `cargo build` or `cargo test` at the root needs no manual wasm step and each
+//! set is built only by the crate that needs it.
 //!
 //! The nested build uses its own target directory: sharing the outer one would
-//! wait forever on the lock the outer build holds.
+//! wait forever on the lock the outer build holds. Both sets share that one
+//! directory, so the SDK and `wit-bindgen` are compiled for wasm once; when both
+//! build scripts run at once, the second waits on its lock.
 
 use std::env;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TARGET: &str = "wasm32-wasip2";
 const PROFILE: &str = "wasm";
 
-fn main() {
+/// The guests compiled from one folder of the workspace.
+pub struct Guests {
+    /// Each guest's package name, sorted.
+    pub names: Vec<String>,
+    /// Where the build left `<crate_name>.wasm` for each.
+    pub out_dir: PathBuf,
+}
+
+impl Guests {
+    /// The component built for the package `name`.
+    pub fn component(&self, name: &str) -> PathBuf {
+        let file = self
+            .out_dir
+            .join(format!("{}.wasm", name.replace('-', "_")));
+        assert!(file.exists(), "{} was not built", file.display());
+        file
+    }
+}
+
+/// Compiles every crate in `folder` (relative to the workspace root, e.g.
+/// `strategies`) with a nested `cargo build --target wasm32-wasip2`, and tells
+/// cargo to run the calling build script again when the guests, the SDK or the
+/// WIT change. Panics, failing the build, when the nested build fails.
+pub fn build(folder: &str) -> Guests {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest_dir.join("../..").canonicalize().unwrap();
-    let strategies = crate_dirs(&root.join("strategies"));
-    let guests = crate_dirs(&root.join("tests/guests"));
+    let crates = crate_names(&root.join(folder));
 
+    // Test guests compile strategies' sources in too (printer-mib-next), so every
+    // set is rebuilt when a strategy changes.
     for dir in [
+        folder,
         "strategies",
-        "tests/guests",
         "plugins-sdk",
         "wit",
         ".cargo/config.toml",
+        "Cargo.lock",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
-    println!(
-        "cargo:rerun-if-changed={}",
-        root.join("Cargo.lock").display()
-    );
 
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     ensure_target();
@@ -46,7 +69,7 @@ fn main() {
         .args(["build", "--target", TARGET, "--profile", PROFILE])
         .arg("--target-dir")
         .arg(&target_dir);
-    for (name, _) in strategies.iter().chain(guests.iter()) {
+    for name in &crates {
         cmd.args(["-p", name]);
     }
     // The outer build's flags are for the host, not for wasm.
@@ -67,31 +90,16 @@ fn main() {
         .expect("cannot start cargo for the wasm guests");
     assert!(
         status.success(),
-        "building the wasm guests failed: {status}"
+        "building the wasm guests in {folder} failed: {status}"
     );
-
-    let out_dir = target_dir.join(TARGET).join(PROFILE);
-    let mut builtin = String::from(
-        "/// Built-in strategies: (crate name, component bytes).\npub static BUILTIN: &[(&str, &[u8])] = &[\n",
-    );
-    for (name, _) in &strategies {
-        let file = out_dir.join(format!("{}.wasm", name.replace('-', "_")));
-        assert!(file.exists(), "{} was not built", file.display());
-        writeln!(
-            builtin,
-            "    ({name:?}, include_bytes!({:?})),",
-            file.display().to_string()
-        )
-        .unwrap();
+    Guests {
+        names: crates,
+        out_dir: target_dir.join(TARGET).join(PROFILE),
     }
-    builtin.push_str("];\n");
-    let generated = PathBuf::from(env::var("OUT_DIR").unwrap()).join("builtin.rs");
-    std::fs::write(generated, builtin).unwrap();
-    println!("cargo:rustc-env=QUIRE_GUEST_DIR={}", out_dir.display());
 }
 
-/// Each subdirectory with a Cargo.toml, as (package name, path).
-fn crate_dirs(parent: &Path) -> Vec<(String, PathBuf)> {
+/// The package name of each subdirectory of `parent` that has a Cargo.toml, sorted.
+fn crate_names(parent: &Path) -> Vec<String> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(parent) else {
         return found;
@@ -109,7 +117,7 @@ fn crate_dirs(parent: &Path) -> Vec<(String, PathBuf)> {
                     .map(|n| n.trim_matches('"').to_owned())
             })
             .unwrap_or_else(|| panic!("{} has no package name", manifest.display()));
-        found.push((name, entry.path()));
+        found.push(name);
     }
     found.sort();
     found

@@ -1,6 +1,6 @@
-//! A reading as a Kyocera ECOSYS P2040dw reports it, shared by the tests and
-//! the ingest benchmark (`examples/ingest_bench.rs` includes this file), so
-//! both file the same shape of reading.
+//! A reading as a Kyocera ECOSYS P2040dw reports it, shared by the store's and
+//! server's tests and the ingest benchmark (`quire-bench ingest`), so all file
+//! the same shape of reading.
 
 use quire_model::{
     AlertSeverity, DeviceAlert, DeviceStatus, Identity, PrinterStatus, Reading, Status, Supply,

@@ -1,0 +1,57 @@
+//! `quire-bench`: Quire measured against its peers, figures printed side by
+//! side. A binary of its own so the benchmarks, their simulators and their test
+//! data stay out of the shipped `quire`.
+
+mod child;
+mod discovery;
+mod fleet;
+mod ingest;
+mod memory;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "quire-bench",
+    version,
+    about = "Measure Quire against a peer; figures printed side by side"
+)]
+struct Cli {
+    #[command(subcommand)]
+    what: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Poll a simulated fleet through the meters & supplies collect, then walk
+    /// the same devices with net-snmp's snmpbulkwalk at the same concurrency.
+    Fleet(fleet::FleetArgs),
+    /// Sweep a /16 of loopback holding simulated printers, the rest silent,
+    /// beside a session per address and FMAudit's sizing figure.
+    Discovery(discovery::DiscoveryArgs),
+    /// Post readings through HTTPS to an in-process server on SQLite and on
+    /// PostgreSQL, beside the store's own rate for the same readings.
+    Ingest(ingest::IngestArgs),
+}
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quire-bench: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn try_main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new()?;
+    match cli.what {
+        Bench::Fleet(args) => runtime.block_on(fleet::run(&args)),
+        Bench::Discovery(args) => runtime.block_on(discovery::run(&args)),
+        Bench::Ingest(args) => runtime.block_on(ingest::run(&args)),
+    }
+}

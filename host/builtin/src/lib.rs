@@ -1,0 +1,37 @@
+//! Quire's built-in strategies, compiled to `wasm32-wasip2` components by this
+//! crate's build script and embedded, so the `quire` binary reads any printer
+//! with no files beside it. More strategies can be loaded at run time.
+//!
+//! Every process that reads devices or serves strategies loads this set through
+//! [`registry`], the one place that does. The misbehaving test guests are not
+//! here: `quire-test-guests` builds them for the test suites only.
+
+use quire_plugins::{Host, PluginError, Registry};
+
+include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+
+/// A built-in strategy that did not load: the build embedded a component this
+/// host refuses, which no run-time retry can mend.
+#[derive(Debug, thiserror::Error)]
+#[error("built-in strategy {name}: {source}")]
+pub struct LoadError {
+    /// The strategy's crate name.
+    pub name: &'static str,
+    /// Why the host refused it.
+    #[source]
+    pub source: PluginError,
+}
+
+/// Loads every built-in strategy into a new registry, compiled by `host` (so its
+/// cache serves later loads of the same bytes).
+pub async fn registry(host: &Host) -> Result<Registry, LoadError> {
+    let registry = Registry::new();
+    for &(name, bytes) in BUILTIN {
+        let loaded = host.load(bytes).await;
+        let plugin = loaded.map_err(|source| LoadError { name, source })?;
+        registry
+            .insert(plugin)
+            .map_err(|source| LoadError { name, source })?;
+    }
+    Ok(registry)
+}

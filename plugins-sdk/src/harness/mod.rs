@@ -1,0 +1,248 @@
+//! The native test harness (feature `harness`): a strategy read over a
+//! recording instead of a device. Only the transport differs from the
+//! component: the strategy code, the walks and the decoding are the same calls.
+//!
+//! It replays what `quire record` writes and `quire replay` reads: SNMP from a
+//! `.snmprec`, and NPAP and HTTP from the exchange log beside it
+//! (`printer.snmprec` + `printer.exchanges.jsonl`), or from a log named on its
+//! own for a device recorded through its web server only. Requests are answered
+//! as the host's replay answers them; `host/plugins/tests/all/harness.rs` reads
+//! every recording in the repository both ways and compares the readings.
+//!
+//! A recording or log line that does not parse costs only itself, as in
+//! `quire replay` (shared recordings have the odd corrupt line); each is kept
+//! in [`Recorded::problems`] and printed. A counter outside the SDK's
+//! vocabulary ([`crate::counters`]), a warning in `quire replay`, fails here:
+//! a strategy's test is the place to fix it.
+//!
+//! Key decision: **readers of its own.** The host reads recordings with
+//! `quire-snmp` and exchange logs in `quire-plugins`, which pull in tokio, the
+//! SNMPv3 crypto and wasmtime, and are not published: a packaged SDK cannot
+//! depend on them even optionally (`cargo package` resolves optional
+//! dependencies too). The harness reads the two formats itself, with
+//! serde_json and base64 only, and the comparison test above keeps it
+//! answering as the host does.
+
+mod exchanges;
+mod snmprec;
+
+use std::path::{Path, PathBuf};
+
+use crate::{
+    Cycle, Device, HttpRequest, HttpResponse, LogLevel, NpapPort, Oid, Reading, Strategy,
+    Transport, TransportError, Varbind, counters,
+};
+
+use exchanges::Exchanges;
+use snmprec::Snmp;
+
+/// One recorded device: its SNMP answers and its NPAP and HTTP exchanges.
+pub struct Recorded {
+    name: String,
+    snmp: Snmp,
+    exchanges: Option<Exchanges>,
+    problems: Vec<String>,
+}
+
+const EXCHANGES_SUFFIX: &str = ".exchanges.jsonl";
+
+impl Recorded {
+    /// Reads the recording at `path`: a `.snmprec` with the exchange log
+    /// beside it when there is one, or an exchange log on its own (a device
+    /// whose SNMP answers nothing). Fails only when a file cannot be read.
+    pub fn load(path: &Path) -> Result<Recorded, String> {
+        let name = path.display().to_string();
+        let read = |path: &Path| {
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("{}: cannot read: {e}", path.display()))
+        };
+        let mut problems = Vec::new();
+        let (snmp, log) = if name.ends_with(EXCHANGES_SUFFIX) {
+            (Snmp::default(), Some(path.to_owned()))
+        } else {
+            let snmp = Snmp::parse(&name, &read(path)?, &mut problems);
+            let beside = exchanges_beside(path);
+            (snmp, beside.exists().then_some(beside))
+        };
+        let exchanges = match log {
+            Some(log) => Some(Exchanges::parse(
+                &log.display().to_string(),
+                &read(&log)?,
+                &mut problems,
+            )),
+            None => None,
+        };
+        for problem in &problems {
+            eprintln!("{problem}");
+        }
+        Ok(Recorded {
+            name,
+            snmp,
+            exchanges,
+            problems,
+        })
+    }
+
+    /// Each line of the recording or its log that could not be read, as
+    /// `file:line: why`.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+
+    /// A device answering SNMP from the `.snmprec` `text`, for the SDK's own tests.
+    #[cfg(test)]
+    pub(crate) fn from_snmprec(name: &str, text: &str) -> Recorded {
+        let mut problems = Vec::new();
+        let snmp = Snmp::parse(name, text, &mut problems);
+        Recorded {
+            name: name.into(),
+            snmp,
+            exchanges: None,
+            problems,
+        }
+    }
+}
+
+/// `lab/printer.snmprec` → `lab/printer.exchanges.jsonl`, as `quire record` names it.
+fn exchanges_beside(recording: &Path) -> PathBuf {
+    let stem = recording
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    recording.with_file_name(format!("{stem}{EXCHANGES_SUFFIX}"))
+}
+
+impl Transport for Recorded {
+    fn get(&self, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+        Ok(oids.iter().map(|oid| self.snmp.get(oid)).collect())
+    }
+
+    fn get_next(&self, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+        Ok(oids.iter().map(|oid| self.snmp.get_next(oid)).collect())
+    }
+
+    fn get_bulk(
+        &self,
+        non_repeaters: u32,
+        max_repetitions: u32,
+        oids: &[Oid],
+    ) -> Result<Vec<Varbind>, TransportError> {
+        Ok(self
+            .snmp
+            .get_bulk(non_repeaters as usize, max_repetitions as usize, oids))
+    }
+
+    fn npap(&self, port: NpapPort, request: &[u8], _: u32) -> Result<Vec<u8>, TransportError> {
+        self.log_of("NPAP")?.npap(port, request)
+    }
+
+    fn http(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.log_of("HTTP")?.http(request)
+    }
+
+    fn log(&self, level: LogLevel, message: &str) {
+        eprintln!("[{level:?}] {}: {message}", self.name);
+    }
+}
+
+impl Recorded {
+    fn log_of(&self, what: &str) -> Result<&Exchanges, TransportError> {
+        self.exchanges.as_ref().ok_or_else(|| {
+            TransportError::NotRecorded(format!(
+                "this recording has no exchange log, so no {what} exchanges"
+            ))
+        })
+    }
+}
+
+/// Runs `S::collect` for `cycle` over a recorded device, as the host would run
+/// the component over it, and fails on a counter outside the vocabulary.
+pub fn replay<S: Strategy>(recorded: &Recorded, cycle: Cycle) -> Result<Reading, String> {
+    let reading = S::collect(&Device::new(recorded), cycle)
+        .map_err(|e| format!("{}: {e:?}", recorded.name))?;
+    match reading
+        .counters
+        .iter()
+        .find(|c| !counters::is_known(&c.name))
+    {
+        Some(c) => Err(format!("{}: {}", recorded.name, counters::unknown(&c.name))),
+        None => Ok(reading),
+    }
+}
+
+/// Loads the recording at `path` ([`Recorded::load`]) and runs `S` over it
+/// for `cycle` ([`replay`]). The error names the file.
+pub fn replay_file<S: Strategy>(path: &Path, cycle: Cycle) -> Result<Reading, String> {
+    replay::<S>(&Recorded::load(path)?, cycle)
+}
+
+/// `S`'s discovery reading of the recording at `path` (relative paths start
+/// at the crate's own folder, where `cargo test` runs), for a strategy's own
+/// tests: panics with the file and the problem.
+pub fn read<S: Strategy>(path: impl AsRef<Path>) -> Reading {
+    read_for::<S>(path, Cycle::Discovery)
+}
+
+/// As [`read`], for `cycle`.
+pub fn read_for<S: Strategy>(path: impl AsRef<Path>, cycle: Cycle) -> Reading {
+    replay_file::<S>(path.as_ref(), cycle).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Each supply's index and percent, in the reading's order: what a test
+/// compares with the levels a recording's source states.
+pub fn percents(reading: &Reading) -> Vec<(u32, Option<u8>)> {
+    reading
+        .supplies
+        .iter()
+        .map(|s| (s.index, s.percent))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Counter, StrategyError, StrategyInfo};
+
+    /// Reports whatever counter the device's sysName names.
+    struct Echo;
+
+    impl Strategy for Echo {
+        fn describe() -> StrategyInfo {
+            StrategyInfo {
+                name: "echo".into(),
+                version: "1.0.0".into(),
+                vendor: "Quire tests".into(),
+                description: "Reports the counter its device names.".into(),
+                match_rules: Vec::new(),
+            }
+        }
+
+        fn collect(device: &Device<'_>, _: Cycle) -> Result<Reading, StrategyError> {
+            let name = device
+                .get_value(crate::oids::SYS_NAME)?
+                .and_then(|v| v.as_text());
+            let mut reading = Reading::default();
+            reading
+                .counters
+                .extend(name.map(|name| Counter { name, value: 1 }));
+            Ok(reading)
+        }
+    }
+
+    fn naming(counter: &str) -> Recorded {
+        Recorded::from_snmprec(
+            "lab/echo.snmprec",
+            &format!("1.3.6.1.2.1.1.5.0|4|{counter}\n"),
+        )
+    }
+
+    #[test]
+    fn a_counter_outside_the_vocabulary_fails_the_replay() {
+        assert_eq!(
+            replay::<Echo>(&naming("colour"), Cycle::Discovery),
+            Err(format!("lab/echo.snmprec: {}", counters::unknown("colour")))
+        );
+        let known = replay::<Echo>(&naming(counters::COLOR), Cycle::Discovery).unwrap();
+        assert_eq!(known.counter(counters::COLOR), Some(1));
+    }
+}
