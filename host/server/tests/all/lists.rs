@@ -35,15 +35,7 @@ async fn dealer_with_customers(
             .await["id"]
             .as_i64()
             .unwrap();
-        let site = server
-            .admin(
-                "POST",
-                &format!("/api/v1/accounts/{customer}/sites"),
-                Some(json!({"name": "Office"})),
-            )
-            .await["id"]
-            .as_i64()
-            .unwrap();
+        let site = server.site(customer, "Office").await;
         let (_, agent) = server.enroll(&server.key(customer).await).await.unwrap();
         let answer = server
             .agent_call(
@@ -158,24 +150,8 @@ async fn another_accounts_200000_ranges_leave_a_check_in_unchanged() {
         let backend = server.backend;
         let attacker = server.account("Attacker").await;
         let victim = server.account("Victim").await;
-        let flood = server
-            .admin(
-                "POST",
-                &format!("/api/v1/accounts/{attacker}/sites"),
-                Some(json!({"name": "Flood"})),
-            )
-            .await["id"]
-            .as_i64()
-            .unwrap();
-        let office = server
-            .admin(
-                "POST",
-                &format!("/api/v1/accounts/{victim}/sites"),
-                Some(json!({"name": "Office"})),
-            )
-            .await["id"]
-            .as_i64()
-            .unwrap();
+        let flood = server.site(attacker, "Flood").await;
+        let office = server.site(victim, "Office").await;
         server
             .admin(
                 "PUT",

@@ -124,6 +124,18 @@ impl TestServer {
             .unwrap()
     }
 
+    /// A site of `account`; its id.
+    pub async fn site(&self, account: i64, name: &str) -> i64 {
+        self.admin(
+            "POST",
+            &format!("/api/v1/accounts/{account}/sites"),
+            Some(json!({"name": name})),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
     /// A fresh enrollment key for `account`.
     pub async fn key(&self, account: i64) -> String {
         self.admin(
