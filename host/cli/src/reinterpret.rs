@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use clap::Args;
 use quire_server::Server;
 use quire_server::reinterpret::{self, RereadError};
-use quire_store::{Device, DeviceId};
+use quire_store::{Device, DeviceFilter, DeviceId, Page, Visibility};
 
 use crate::output::Outcome;
 
@@ -48,9 +48,9 @@ pub async fn run(args: &ReinterpretArgs) -> anyhow::Result<Vec<Outcome>> {
     let mut outcomes = Vec::new();
     let mut devices: Vec<Device> = Vec::new();
     if args.devices.is_empty() {
-        for account in store.accounts().await? {
-            devices.extend(store.devices(account.id).await?);
-        }
+        devices = store
+            .list_devices(Visibility::All, &DeviceFilter::default(), Page::ALL)
+            .await?;
     } else {
         for id in &args.devices {
             match store.device(DeviceId(*id)).await {

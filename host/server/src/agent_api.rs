@@ -13,12 +13,12 @@ use quire_protocol::{
     RejectedItem, SiteConfig, UploadAck, UploadItem,
 };
 use quire_schedule::{CycleConfig, Day, Schedule, ScheduleConfig};
-use quire_store::{Agent, AgentIngest, Ingest, KeyRefusal, NewAgent, SiteId};
+use quire_store::{Agent, AgentIngest, Ingest, KeyRefusal, NewAgent, Page, SiteId};
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiResult, Failure, json_failure, parse_json};
 use crate::secrets;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The schedules a site has until someone sets its own: discovery nightly at 02:00,
 /// meters and supplies every four hours, alerts hourly, in UTC.
@@ -141,7 +141,7 @@ pub(crate) async fn config(
     let account = state.store.account(agent.account_id).await?;
     let sites = state
         .store
-        .sites(agent.account_id)
+        .sites(agent.account_id, Page::ALL)
         .await?
         .into_iter()
         .map(|site| SiteConfig {
@@ -186,10 +186,10 @@ pub(crate) async fn readings(
     };
     let sites: HashSet<i64> = state
         .store
-        .sites(agent.account_id)
+        .site_ids(agent.account_id)
         .await?
         .iter()
-        .map(|s| s.id.0)
+        .map(|s| s.0)
         .collect();
     let (items, refused): (Vec<UploadItem>, Vec<UploadItem>) = items
         .into_iter()

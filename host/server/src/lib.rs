@@ -25,11 +25,13 @@ mod rest;
 mod routes;
 mod secrets;
 mod server;
+mod state;
 mod strategies_api;
 mod tls;
 
 pub use crate::error::{Error, Result};
 pub use crate::openapi::OPENAPI;
 pub use crate::routes::{app, registered_routes};
-pub use crate::secrets::issue_enrollment_key;
-pub use crate::server::{AppState, IssuedKey, Running, Server};
+pub use crate::secrets::{IssuedKey, issue_enrollment_key};
+pub use crate::server::{Running, Server};
+pub use crate::state::AppState;

@@ -7,7 +7,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, on};
 use quire_protocol::{CONFIG_PATH, ENROLL_PATH, READINGS_PATH};
 
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::{agent_api, openapi, rest, strategies_api};
 
 /// The router with the routes it serves, as (method, path) pairs.
@@ -51,7 +51,7 @@ fn build() -> Routes {
         strategies_api::rollback,
     )
     .add(M::GET, openapi::PATH, openapi::document)
-    .add(M::POST, rest::sessions::LOGIN_PATH, rest::sessions::login)
+    .add(M::POST, rest::LOGIN_PATH, rest::sessions::login)
     .add(M::POST, "/api/v1/logout", rest::sessions::logout)
     .add(M::GET, "/api/v1/me", rest::sessions::me)
     .add(M::GET, "/api/v1/accounts", rest::accounts::accounts)

@@ -3,9 +3,22 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Utc};
 use quire_store::{AccountId, Store};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::server::IssuedKey;
+/// A key just issued: the only time the key itself is seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct IssuedKey {
+    /// The key's id, for listing and revoking it.
+    pub id: i64,
+    /// The account it enrolls agents for.
+    pub account_id: i64,
+    /// The key, to hand to whoever installs the agent.
+    pub key: String,
+    /// After this it is refused.
+    pub expires_at: DateTime<Utc>,
+}
 
 /// 32 random bytes as 64 hex digits: sessions, enrollment keys and agent secrets.
 pub(crate) fn token() -> String {

@@ -3,17 +3,16 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use hyper_util::rt::TokioIo;
 use quire_plugins::{Host, HostConfig, TrustedPublishers};
 use quire_store::{AccountId, Role, Store};
-use serde::Serialize;
 
 use crate::client::Client;
 use crate::depot::{Depot, DepotPolicy};
 use crate::error::{Error, Result};
+use crate::state::AppState;
 use crate::{secrets, tls};
 
 /// The name of the administrator created on first start.
@@ -39,40 +38,6 @@ pub struct Server {
     pub require_signatures: bool,
     /// The trusted publishers' keys: one `name base64-public-key` per line.
     pub trusted_publishers: Option<PathBuf>,
-}
-
-/// A key just issued: the only time the key itself is seen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct IssuedKey {
-    /// The key's id, for listing and revoking it.
-    pub id: i64,
-    /// The account it enrolls agents for.
-    pub account_id: i64,
-    /// The key, to hand to whoever installs the agent.
-    pub key: String,
-    /// After this it is refused.
-    pub expires_at: DateTime<Utc>,
-}
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub(crate) store: Store,
-    pub(crate) certificate_sha256: Arc<str>,
-    pub(crate) depot: Depot,
-}
-
-impl AppState {
-    /// State over an open store, answering agents with this certificate fingerprint and
-    /// handing out the strategies of `depot`.
-    pub fn new(store: Store, certificate_sha256: &str, depot: Depot) -> AppState {
-        AppState {
-            store,
-            certificate_sha256: certificate_sha256.into(),
-            depot,
-        }
-    }
 }
 
 /// A started server; dropping it stops accepting connections.

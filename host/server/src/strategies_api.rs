@@ -15,7 +15,7 @@ use crate::agent_api::authenticate;
 use crate::depot::DepotError;
 use crate::error::{ApiResult, Failure};
 use crate::rest::Caller;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The largest component accepted: built strategies are a few hundred KiB.
 const MAX_COMPONENT_BYTES: usize = 16 << 20;

@@ -2,7 +2,7 @@
 //! they fetch (sites with schedules and ranges, the account's SNMP credentials), and
 //! exactly-once uploads.
 //!
-//! Keys and secrets arrive hashed, as in [`crate::tenants`].
+//! Keys and secrets arrive hashed, as passwords and session tokens do.
 
 use chrono::{DateTime, Utc};
 use quire_protocol::{CredentialSpec, SiteRange};
@@ -10,32 +10,10 @@ use quire_schedule::ScheduleConfig;
 
 use crate::error::Result;
 use crate::types::{
-    AccountId, Agent, AgentIngest, DeviceId, EnrollmentKey, EnrollmentKeyId, KeyRefusal,
-    ReplacementRecord, Site, SiteId, UploadOutcome,
+    AccountId, Agent, AgentIngest, DeviceId, EnrollmentKey, EnrollmentKeyId, KeyRefusal, NewAgent,
+    Page, ReplacementRecord, Site, SiteId, UploadOutcome, Visibility,
 };
 use crate::{Backend, Store};
-
-macro_rules! dispatch {
-    ($self:ident . $f:ident ( $($arg:expr),* )) => {
-        match &$self.backend {
-            Backend::Sqlite(pool) => crate::backend::sqlite::agents::$f(pool, $($arg),*).await,
-            Backend::Postgres(pool) => crate::backend::postgres::agents::$f(pool, $($arg),*).await,
-        }
-    };
-}
-
-/// An agent being enrolled: its id and the hash of the secret it was given.
-#[derive(Debug, Clone, Copy)]
-pub struct NewAgent<'a> {
-    /// The id the server chose.
-    pub id: &'a str,
-    /// SHA-256 of its secret.
-    pub secret_hash: &'a str,
-    /// Its machine's host name.
-    pub hostname: &'a str,
-    /// Its version.
-    pub version: &'a str,
-}
 
 impl Store {
     /// Stores a new key (by hash) for `account`, valid until `expires_at`.
@@ -49,9 +27,13 @@ impl Store {
         dispatch!(self.issue_enrollment_key(account, key_hash, now, expires_at))
     }
 
-    /// The keys issued for an account, newest first.
-    pub async fn enrollment_keys(&self, account: AccountId) -> Result<Vec<EnrollmentKey>> {
-        dispatch!(self.enrollment_keys(account))
+    /// A page of the keys issued for an account, newest first.
+    pub async fn enrollment_keys(
+        &self,
+        account: AccountId,
+        page: Page,
+    ) -> Result<Vec<EnrollmentKey>> {
+        dispatch!(self.enrollment_keys(account, page))
     }
 
     /// One key, or [`crate::Error::NotFound`].
@@ -90,9 +72,15 @@ impl Store {
         dispatch!(self.check_in(id, now))
     }
 
-    /// Every agent, by enrollment time.
-    pub async fn agents(&self) -> Result<Vec<Agent>> {
-        dispatch!(self.agents())
+    /// A page of the agents `visibility` covers (of `account` only, when given), by
+    /// enrollment time.
+    pub async fn agents(
+        &self,
+        visibility: Visibility,
+        account: Option<AccountId>,
+        page: Page,
+    ) -> Result<Vec<Agent>> {
+        dispatch!(self.agents(visibility, account, page))
     }
 
     /// One agent, or [`crate::Error::NotFound`].
@@ -105,14 +93,15 @@ impl Store {
         dispatch!(self.revoke_agent(id, now))
     }
 
-    /// The sites of an account with their configuration, by id.
-    pub async fn sites(&self, account: AccountId) -> Result<Vec<Site>> {
-        dispatch!(self.sites(Some(account)))
+    /// A page of the sites of an account with their configuration, by id. Only those
+    /// sites' ranges are read, however many other accounts have.
+    pub async fn sites(&self, account: AccountId, page: Page) -> Result<Vec<Site>> {
+        dispatch!(self.sites(account, page))
     }
 
-    /// Every site, by id (for listings filtered afterwards).
-    pub async fn all_sites(&self) -> Result<Vec<Site>> {
-        dispatch!(self.sites(None))
+    /// The ids of an account's sites, without their configuration.
+    pub async fn site_ids(&self, account: AccountId) -> Result<Vec<SiteId>> {
+        dispatch!(self.site_ids(account))
     }
 
     /// One site, or [`crate::Error::NotFound`].
@@ -168,21 +157,26 @@ impl Store {
         }
     }
 
-    /// The supplies the agents saw replaced on a device, oldest first.
-    pub async fn supply_replacements(&self, device: DeviceId) -> Result<Vec<ReplacementRecord>> {
-        dispatch!(self.supply_replacements(device))
+    /// A page of the supplies the agents saw replaced on a device, oldest first.
+    pub async fn supply_replacements(
+        &self,
+        device: DeviceId,
+        page: Page,
+    ) -> Result<Vec<ReplacementRecord>> {
+        dispatch!(self.supply_replacements(device, page))
     }
 }
 
 macro_rules! agent_queries {
-    ($db:ty) => {
+    ($db:ty, $backend:ident) => {
         use chrono::{DateTime, Utc};
         use quire_protocol::{CredentialSpec, Range, SiteRange};
         use quire_schedule::ScheduleConfig;
         use sqlx::types::Json;
         use sqlx::{Pool, Row};
 
-        use crate::agents::NewAgent;
+        use crate::backend::$backend::BEGIN_WRITE;
+        use crate::listing;
         use crate::error::{Context, Error, Result};
         use crate::types::*;
 
@@ -222,13 +216,16 @@ macro_rules! agent_queries {
             .context(|| format!("issuing an enrollment key for {account}"))
         }
 
-        pub(crate) async fn enrollment_keys(pool: &Pool<Db>, account: AccountId) -> Result<Vec<EnrollmentKey>> {
+        pub(crate) async fn enrollment_keys(pool: &Pool<Db>, account: AccountId, page: Page) -> Result<Vec<EnrollmentKey>> {
             let context = || format!("listing the enrollment keys of {account}");
+            let (limit, offset) = page.binds();
             sqlx::query(
                 "SELECT id, account_id, created_at, expires_at, used_at, agent_id, revoked_at \
-                 FROM enrollment_keys WHERE account_id = $1 ORDER BY id DESC",
+                 FROM enrollment_keys WHERE account_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
             )
             .bind(account.0)
+            .bind(limit)
+            .bind(offset)
             .fetch_all(pool)
             .await
             .context(context)?
@@ -269,7 +266,7 @@ macro_rules! agent_queries {
             now: DateTime<Utc>,
         ) -> Result<std::result::Result<AccountId, KeyRefusal>> {
             let context = || format!("enrolling agent {} ({})", agent.id, agent.hostname);
-            let mut tx = pool.begin_with(super::BEGIN_WRITE).await.context(context)?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             let row = sqlx::query(
                 "SELECT account_id, expires_at, used_at, revoked_at FROM enrollment_keys WHERE key_hash = $1",
             )
@@ -363,19 +360,30 @@ macro_rules! agent_queries {
             Ok(())
         }
 
-        pub(crate) async fn agents(pool: &Pool<Db>) -> Result<Vec<Agent>> {
+        pub(crate) async fn agents(
+            pool: &Pool<Db>,
+            visibility: Visibility,
+            account: Option<AccountId>,
+            page: Page,
+        ) -> Result<Vec<Agent>> {
             let context = || "listing agents".to_owned();
-            sqlx::query(
+            let mut query = listing::select::<Db>(
+                visibility,
                 "SELECT id, account_id, hostname, version, enrolled_at, last_check_in, revoked_at \
-                 FROM agents ORDER BY enrolled_at, id",
-            )
-            .fetch_all(pool)
-            .await
-            .context(context)?
-            .iter()
-            .map(agent_from_row)
-            .collect::<Result<_, _>>()
-            .context(context)
+                 FROM agents WHERE TRUE",
+            );
+            listing::restrict(&mut query, visibility, "account_id");
+            listing::equal(&mut query, "account_id", account.map(|a| a.0));
+            listing::page(&mut query, "enrolled_at, id", page);
+            query
+                .build()
+                .fetch_all(pool)
+                .await
+                .context(context)?
+                .iter()
+                .map(agent_from_row)
+                .collect::<Result<_, _>>()
+                .context(context)
         }
 
         pub(crate) async fn agent(pool: &Pool<Db>, id: &str) -> Result<Agent> {
@@ -398,15 +406,11 @@ macro_rules! agent_queries {
             Ok(())
         }
 
-        async fn ranges_of(pool: &Pool<Db>, site: Option<SiteId>) -> Result<Vec<(i64, SiteRange)>> {
-            let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-                "SELECT site_id, range_text, part FROM site_ranges WHERE $1 IS NULL OR site_id = $1 \
-                 ORDER BY site_id, position",
-            )
-            .bind(site.map(|s| s.0))
-            .fetch_all(pool)
-            .await
-            .context(|| "reading discovery ranges".into())?;
+        /// The ranges a query selects (`site_id, range_text, part`) for the sites it names:
+        /// each caller names its own sites, never another account's, so their number costs
+        /// this account nothing.
+        async fn ranges(query: sqlx::query::QueryAs<'_, Db, (i64, String, Option<String>), <Db as sqlx::Database>::Arguments>, pool: &Pool<Db>) -> Result<Vec<(i64, SiteRange)>> {
+            let rows = query.fetch_all(pool).await.context(|| "reading discovery ranges".into())?;
             rows.into_iter()
                 .map(|(site, text, part)| {
                     let range: Range = text.parse().map_err(|e: quire_protocol::RangeError| Error::Corrupt {
@@ -433,13 +437,28 @@ macro_rules! agent_queries {
             })
         }
 
-        pub(crate) async fn sites(pool: &Pool<Db>, account: Option<AccountId>) -> Result<Vec<Site>> {
-            let context = || "listing sites".to_owned();
-            let ranges = ranges_of(pool, None).await?;
-            sqlx::query(
-                "SELECT id, account_id, name, schedules, ipp_printers FROM sites WHERE $1 IS NULL OR account_id = $1 ORDER BY id",
+        pub(crate) async fn sites(pool: &Pool<Db>, account: AccountId, page: Page) -> Result<Vec<Site>> {
+            let context = || format!("listing the sites of {account}");
+            let (limit, offset) = page.binds();
+            let ranges = ranges(
+                sqlx::query_as(
+                    "SELECT site_id, range_text, part FROM site_ranges WHERE site_id IN \
+                     (SELECT id FROM sites WHERE account_id = $1 ORDER BY id LIMIT $2 OFFSET $3) \
+                     ORDER BY site_id, position",
+                )
+                .bind(account.0)
+                .bind(limit)
+                .bind(offset),
+                pool,
             )
-            .bind(account.map(|a| a.0))
+            .await?;
+            sqlx::query(
+                "SELECT id, account_id, name, schedules, ipp_printers FROM sites WHERE account_id = $1 \
+                 ORDER BY id LIMIT $2 OFFSET $3",
+            )
+            .bind(account.0)
+            .bind(limit)
+            .bind(offset)
             .fetch_all(pool)
             .await
             .context(context)?
@@ -447,6 +466,15 @@ macro_rules! agent_queries {
             .map(|row| site_from_row(row, &ranges))
             .collect::<Result<_, _>>()
             .context(context)
+        }
+
+        pub(crate) async fn site_ids(pool: &Pool<Db>, account: AccountId) -> Result<Vec<SiteId>> {
+            let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM sites WHERE account_id = $1 ORDER BY id")
+                .bind(account.0)
+                .fetch_all(pool)
+                .await
+                .context(|| format!("listing the sites of {account}"))?;
+            Ok(ids.into_iter().map(SiteId).collect())
         }
 
         pub(crate) async fn site(pool: &Pool<Db>, id: SiteId) -> Result<Site> {
@@ -457,7 +485,12 @@ macro_rules! agent_queries {
                 .await
                 .context(context)?
                 .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
-            let ranges = ranges_of(pool, Some(id)).await?;
+            let ranges = ranges(
+                sqlx::query_as("SELECT site_id, range_text, part FROM site_ranges WHERE site_id = $1 ORDER BY position")
+                    .bind(id.0),
+                pool,
+            )
+            .await?;
             site_from_row(&row, &ranges).context(context)
         }
 
@@ -489,7 +522,7 @@ macro_rules! agent_queries {
 
         pub(crate) async fn replace_site_ranges(pool: &Pool<Db>, ranges: &[(SiteId, Vec<SiteRange>)]) -> Result<()> {
             let context = || format!("replacing the ranges of {} sites", ranges.len());
-            let mut tx = pool.begin_with(super::BEGIN_WRITE).await.context(context)?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             for (site, list) in ranges {
                 sqlx::query("DELETE FROM site_ranges WHERE site_id = $1")
                     .bind(site.0)
@@ -524,7 +557,7 @@ macro_rules! agent_queries {
 
         pub(crate) async fn set_credentials(pool: &Pool<Db>, account: AccountId, credentials: &[CredentialSpec]) -> Result<()> {
             let context = || format!("setting the credentials of {account}");
-            let mut tx = pool.begin_with(super::BEGIN_WRITE).await.context(context)?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             sqlx::query("DELETE FROM account_credentials WHERE account_id = $1")
                 .bind(account.0)
                 .execute(&mut *tx)
@@ -543,14 +576,17 @@ macro_rules! agent_queries {
             Ok(())
         }
 
-        pub(crate) async fn supply_replacements(pool: &Pool<Db>, device: DeviceId) -> Result<Vec<ReplacementRecord>> {
+        pub(crate) async fn supply_replacements(pool: &Pool<Db>, device: DeviceId, page: Page) -> Result<Vec<ReplacementRecord>> {
             let context = || format!("reading the supply replacements of {device}");
+            let (limit, offset) = page.binds();
             let rows = sqlx::query(
                 "SELECT s.reading_id, r.taken_at, s.idx, s.description, s.evidence \
                  FROM supply_replacements s JOIN readings r ON r.id = s.reading_id \
-                 WHERE s.device_id = $1 ORDER BY r.taken_at, s.reading_id, s.idx",
+                 WHERE s.device_id = $1 ORDER BY r.taken_at, s.reading_id, s.idx LIMIT $2 OFFSET $3",
             )
             .bind(device.0)
+            .bind(limit)
+            .bind(offset)
             .fetch_all(pool)
             .await
             .context(context)?;
@@ -571,4 +607,10 @@ macro_rules! agent_queries {
     };
 }
 
-pub(crate) use agent_queries;
+mod sqlite {
+    agent_queries!(sqlx::Sqlite, sqlite);
+}
+
+mod postgres {
+    agent_queries!(sqlx::Postgres, postgres);
+}

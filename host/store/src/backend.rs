@@ -5,11 +5,9 @@
 //! column types, so one text serves both; a macro instantiates it for each pool
 //! type because sqlx's generic executor bounds would cost more words than the queries.
 
-use quire_model::StrategyRef;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::error::{Error, Result};
-use crate::types::DeviceAddress;
 
 /// The device's identity key; the rule is documented in the crate doc.
 pub(crate) fn identity_key(serial: Option<&str>, mac: Option<&str>, address: &str) -> String {
@@ -56,25 +54,6 @@ pub(crate) fn stored_u32(column: &'static str, value: i64) -> Result<u32> {
     })
 }
 
-/// A strategy reference from its two columns, when the name is set.
-pub(crate) fn strategy(name: Option<String>, version: Option<String>) -> Option<StrategyRef> {
-    Some(StrategyRef {
-        name: name?,
-        version: version.unwrap_or_default(),
-    })
-}
-
-/// Groups address rows (device id first) by device, keeping their order.
-pub(crate) fn group_addresses(
-    rows: Vec<(i64, DeviceAddress)>,
-) -> std::collections::HashMap<i64, Vec<DeviceAddress>> {
-    let mut by_device = std::collections::HashMap::<i64, Vec<DeviceAddress>>::new();
-    for (device, address) in rows {
-        by_device.entry(device).or_default().push(address);
-    }
-    by_device
-}
-
 /// Where an agent's reading came from: what makes its upload exactly-once and places its device.
 pub(crate) struct Origin<'a> {
     pub(crate) agent: &'a str,
@@ -94,6 +73,11 @@ pub(crate) struct BatchRows<'r> {
     pub(crate) alerts: Vec<(i64, i64, &'r quire_model::DeviceAlert)>,
 }
 
+/// The reading's hrDeviceStatus as the `devices.status` word the device list filters on.
+pub(crate) fn status(reading: &quire_model::Reading) -> Option<String> {
+    reading.status.device.as_ref().map(word)
+}
+
 /// Rows per multi-row INSERT: 11 binds a supply row keeps a statement far below SQLite's
 /// 32,766 and PostgreSQL's 65,535 bind limits.
 pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
@@ -106,28 +90,19 @@ pub(crate) fn stored_seq(seq: u64) -> Result<i64> {
     })
 }
 
-/// Columns of `devices` as every device query selects them (a macro, so the SQL stays a literal).
-macro_rules! device_columns {
-    () => {
-        "id, account_id, site_id, serial, mac, manufacturer, model, \
-         first_seen, last_seen, strategy_name, strategy_version"
-    };
-}
-
 macro_rules! queries {
     ($db:ty) => {
         use sqlx::types::Json;
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
         use crate::backend::{
-            BatchRows, Origin, ROWS_PER_STATEMENT, group_addresses, identity_key, parse_word, stored_seq, stored_u32, strategy, word,
+            BatchRows, Origin, ROWS_PER_STATEMENT, identity_key, parse_word, status, stored_seq, stored_u32, word,
         };
         use crate::error::{Context, Error, Result};
         use crate::readings::compress;
         use crate::types::*;
 
         type Db = $db;
-        type DbRow = <Db as sqlx::Database>::Row;
 
         pub(crate) async fn migrate(pool: &Pool<Db>) -> Result<(), sqlx::migrate::MigrateError> {
             MIGRATOR.run(pool).await
@@ -245,8 +220,8 @@ macro_rules! queries {
             if device.is_none() {
                 device = sqlx::query_scalar(
                     "INSERT INTO devices (account_id, identity, serial, mac, manufacturer, model, \
-                     first_seen, last_seen, strategy_name, strategy_version, site_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10) \
+                     first_seen, last_seen, strategy_name, strategy_version, site_id, status) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11) \
                      ON CONFLICT (account_id, identity) DO NOTHING RETURNING id",
                 )
                 .bind(item.account.0)
@@ -259,6 +234,7 @@ macro_rules! queries {
                 .bind(&item.strategy.name)
                 .bind(&item.strategy.version)
                 .bind(site)
+                .bind(status(item.reading))
                 .fetch_optional(&mut **tx)
                 .await
                 .context(context)?;
@@ -384,6 +360,7 @@ macro_rules! queries {
                  strategy_name = CASE WHEN $7 >= last_seen THEN $8 ELSE strategy_name END, \
                  strategy_version = CASE WHEN $7 >= last_seen THEN $9 ELSE strategy_version END, \
                  last_seen = CASE WHEN $7 > last_seen THEN $7 ELSE last_seen END, \
+                 status = CASE WHEN $7 >= last_seen THEN $11 ELSE status END, \
                  site_id = COALESCE($10, site_id) \
                  WHERE account_id = $1 AND identity = $2 RETURNING id",
             )
@@ -397,106 +374,24 @@ macro_rules! queries {
             .bind(&item.strategy.name)
             .bind(&item.strategy.version)
             .bind(site)
+            .bind(status(item.reading))
             .fetch_optional(&mut **tx)
             .await
-        }
-
-        fn device_from_row(row: &DbRow, addresses: Vec<DeviceAddress>) -> Result<Device, sqlx::Error> {
-            Ok(Device {
-                id: DeviceId(row.try_get("id")?),
-                account_id: AccountId(row.try_get("account_id")?),
-                site_id: row.try_get::<Option<i64>, _>("site_id")?.map(SiteId),
-                serial: row.try_get("serial")?,
-                mac: row.try_get("mac")?,
-                manufacturer: row.try_get("manufacturer")?,
-                model: row.try_get("model")?,
-                first_seen: row.try_get("first_seen")?,
-                last_seen: row.try_get("last_seen")?,
-                strategy: strategy(row.try_get("strategy_name")?, row.try_get("strategy_version")?),
-                addresses,
-            })
-        }
-
-        fn address_from_row(row: &DbRow) -> Result<(i64, DeviceAddress), sqlx::Error> {
-            Ok((
-                row.try_get("device_id")?,
-                DeviceAddress {
-                    address: row.try_get("address")?,
-                    first_seen: row.try_get("first_seen")?,
-                    last_seen: row.try_get("last_seen")?,
-                },
-            ))
-        }
-
-        pub(crate) async fn device(pool: &Pool<Db>, id: DeviceId) -> Result<Device> {
-            let context = || format!("reading {id}");
-            let row = sqlx::query(concat!("SELECT ", device_columns!(), " FROM devices WHERE id = $1"))
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await
-                .context(context)?
-                .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
-            let addresses = sqlx::query(
-                "SELECT device_id, address, first_seen, last_seen FROM device_addresses \
-                 WHERE device_id = $1 ORDER BY first_seen, address",
-            )
-            .bind(id.0)
-            .fetch_all(pool)
-            .await
-            .context(context)?
-            .iter()
-            .map(|row| address_from_row(row).map(|(_, a)| a))
-            .collect::<Result<_, _>>()
-            .context(context)?;
-            device_from_row(&row, addresses).context(context)
-        }
-
-        pub(crate) async fn devices(pool: &Pool<Db>, account: AccountId) -> Result<Vec<Device>> {
-            let context = || format!("listing the devices of {account}");
-            let rows = sqlx::query(concat!(
-                "SELECT ",
-                device_columns!(),
-                " FROM devices WHERE account_id = $1 ORDER BY id"
-            ))
-            .bind(account.0)
-            .fetch_all(pool)
-            .await
-            .context(context)?;
-            let addresses = sqlx::query(
-                "SELECT a.device_id, a.address, a.first_seen, a.last_seen FROM device_addresses a \
-                 JOIN devices d ON d.id = a.device_id WHERE d.account_id = $1 \
-                 ORDER BY a.device_id, a.first_seen, a.address",
-            )
-            .bind(account.0)
-            .fetch_all(pool)
-            .await
-            .context(context)?
-            .iter()
-            .map(address_from_row)
-            .collect::<Result<Vec<_>, _>>()
-            .context(context)?;
-            let mut addresses = group_addresses(addresses);
-            rows.iter()
-                .map(|row| {
-                    let id: i64 = row.try_get("id")?;
-                    device_from_row(row, addresses.remove(&id).unwrap_or_default())
-                })
-                .collect::<Result<_, _>>()
-                .context(context)
         }
 
         pub(crate) async fn readings(
             pool: &Pool<Db>,
             device: DeviceId,
-            limit: u32,
+            page: Page,
         ) -> Result<Vec<StoredReading>> {
             let context = || format!("reading the readings of {device}");
             let rows = sqlx::query(concat!(
                 crate::readings::latest_reading!(),
-                "WHERE r.device_id = $1 ORDER BY r.taken_at DESC, r.id DESC LIMIT $2"
+                "WHERE r.device_id = $1 ORDER BY r.taken_at DESC, r.id DESC LIMIT $2 OFFSET $3"
             ))
             .bind(device.0)
-            .bind(i64::from(limit))
+            .bind(page.binds().0)
+            .bind(page.binds().1)
             .fetch_all(pool)
             .await
             .context(context)?;
@@ -506,14 +401,17 @@ macro_rules! queries {
         pub(crate) async fn alert_history(
             pool: &Pool<Db>,
             device: DeviceId,
+            page: Page,
         ) -> Result<Vec<AlertRecord>> {
             let context = || format!("reading the alert history of {device}");
             let rows = sqlx::query(
                 "SELECT a.reading_id, r.taken_at, a.idx, a.code, a.severity, a.alert_group, \
                  a.description FROM alerts a JOIN readings r ON r.id = a.reading_id \
-                 WHERE a.device_id = $1 ORDER BY r.taken_at, a.reading_id, a.idx",
+                 WHERE a.device_id = $1 ORDER BY r.taken_at, a.reading_id, a.idx LIMIT $2 OFFSET $3",
             )
             .bind(device.0)
+            .bind(page.binds().0)
+            .bind(page.binds().1)
             .fetch_all(pool)
             .await
             .context(context)?;
@@ -538,16 +436,19 @@ macro_rules! queries {
             pool: &Pool<Db>,
             device: DeviceId,
             index: u32,
+            page: Page,
         ) -> Result<Vec<SupplyRecord>> {
             let context = || format!("reading the history of supply {index} of {device}");
             let rows = sqlx::query(
                 "SELECT s.reading_id, r.taken_at, s.idx, s.description, s.kind, s.color, s.level, \
                  s.max_level, s.percent, s.state, s.serial FROM supplies s \
                  JOIN readings r ON r.id = s.reading_id \
-                 WHERE s.device_id = $1 AND s.idx = $2 ORDER BY r.taken_at, s.reading_id",
+                 WHERE s.device_id = $1 AND s.idx = $2 ORDER BY r.taken_at, s.reading_id LIMIT $3 OFFSET $4",
             )
             .bind(device.0)
             .bind(i64::from(index))
+            .bind(page.binds().0)
+            .bind(page.binds().1)
             .fetch_all(pool)
             .await
             .context(context)?;
@@ -590,37 +491,15 @@ pub(crate) mod sqlite {
     static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
     /// Takes the write lock at once: a transaction that reads first could not upgrade
     /// when another writer committed meanwhile, and would fail instead of waiting.
-    const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    use crate::readings::sqlite as readings;
     super::queries!(sqlx::Sqlite);
-
-    pub(crate) mod tenants {
-        crate::tenants::tenant_queries!(sqlx::Sqlite);
-    }
-
-    pub(crate) mod agents {
-        crate::agents::agent_queries!(sqlx::Sqlite);
-    }
-
-    pub(crate) mod readings {
-        crate::readings::reading_queries!(sqlx::Sqlite);
-    }
 }
 
 /// PostgreSQL: for installations beyond one process.
 pub(crate) mod postgres {
     static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-    const BEGIN_WRITE: &str = "BEGIN";
+    pub(crate) const BEGIN_WRITE: &str = "BEGIN";
+    use crate::readings::postgres as readings;
     super::queries!(sqlx::Postgres);
-
-    pub(crate) mod tenants {
-        crate::tenants::tenant_queries!(sqlx::Postgres);
-    }
-
-    pub(crate) mod agents {
-        crate::agents::agent_queries!(sqlx::Postgres);
-    }
-
-    pub(crate) mod readings {
-        crate::readings::reading_queries!(sqlx::Postgres);
-    }
 }

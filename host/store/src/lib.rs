@@ -31,9 +31,22 @@
 //! callers get one concrete type and the queries are written once. Migrations
 //! live in `migrations/{sqlite,postgres}/` and run on [`Store::open`]. Times are UTC.
 
+/// Runs the same query function on whichever backend the store holds: `sqlite::f` or
+/// `postgres::f` of the calling module, where each file instantiates its queries.
+macro_rules! dispatch {
+    ($self:ident . $f:ident ( $($arg:expr),* )) => {
+        match &$self.backend {
+            $crate::Backend::Sqlite(pool) => sqlite::$f(pool, $($arg),*).await,
+            $crate::Backend::Postgres(pool) => postgres::$f(pool, $($arg),*).await,
+        }
+    };
+}
+
 mod agents;
 mod backend;
+mod devices;
 mod error;
+mod listing;
 mod readings;
 mod strategies;
 mod tenants;
@@ -50,15 +63,14 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use crate::agents::NewAgent;
+use crate::backend::{postgres, sqlite};
 pub use crate::error::{Error, Result};
 pub use crate::readings::{RawExchange, ReadingVersion};
-pub use crate::strategies::{NewStrategy, StoredStrategy};
 pub use crate::types::{
-    Account, AccountId, Agent, AgentIngest, AlertRecord, Device, DeviceAddress, DeviceId,
-    EnrollmentKey, EnrollmentKeyId, Ingest, IngestOutcome, KeyRefusal, ReadingId,
-    ReplacementRecord, Role, Site, SiteId, StoredReading, SupplyRecord, UploadOutcome, User,
-    UserId, Visibility,
+    Account, AccountId, Agent, AgentIngest, AlertRecord, Device, DeviceAddress, DeviceFilter,
+    DeviceId, EnrollmentKey, EnrollmentKeyId, Ingest, IngestOutcome, KeyRefusal, NewAgent,
+    NewStrategy, Page, ReadingId, ReplacementRecord, Role, Site, SiteId, StoredReading,
+    StoredStrategy, SupplyRecord, UploadOutcome, User, UserId, Visibility,
 };
 pub use crate::url::redact;
 
@@ -81,16 +93,6 @@ pub struct Store {
 enum Backend {
     Sqlite(SqlitePool),
     Postgres(PgPool),
-}
-
-/// Runs the same query function on whichever backend the store holds.
-macro_rules! dispatch {
-    ($self:ident . $f:ident ( $($arg:expr),* )) => {
-        match &$self.backend {
-            Backend::Sqlite(pool) => backend::sqlite::$f(pool, $($arg),*).await,
-            Backend::Postgres(pool) => backend::postgres::$f(pool, $($arg),*).await,
-        }
-    };
 }
 
 impl std::fmt::Debug for Store {
@@ -126,7 +128,7 @@ impl Store {
                     .connect_with(options)
                     .await
                     .map_err(|e| open_error(e.into()))?;
-                backend::sqlite::migrate(&pool)
+                sqlite::migrate(&pool)
                     .await
                     .map_err(|e| open_error(e.into()))?;
                 Backend::Sqlite(pool)
@@ -146,7 +148,7 @@ impl Store {
                     .connect_with(options)
                     .await
                     .map_err(|e| open_error(e.into()))?;
-                backend::postgres::migrate(&pool)
+                postgres::migrate(&pool)
                     .await
                     .map_err(|e| open_error(e.into()))?;
                 Backend::Postgres(pool)
@@ -217,28 +219,27 @@ impl Store {
         dispatch!(self.ingest_batch(items))
     }
 
-    /// The devices of an account, oldest first, each with its addresses.
-    pub async fn devices(&self, account: AccountId) -> Result<Vec<Device>> {
-        dispatch!(self.devices(account))
+    /// A page of a device's readings, newest first (a `u32` is the latest that many).
+    pub async fn readings(
+        &self,
+        device: DeviceId,
+        page: impl Into<Page>,
+    ) -> Result<Vec<StoredReading>> {
+        dispatch!(self.readings(device, page.into()))
     }
 
-    /// One device with its addresses, or [`Error::NotFound`].
-    pub async fn device(&self, id: DeviceId) -> Result<Device> {
-        dispatch!(self.device(id))
+    /// A page of one supply's levels over time, oldest first, as a graph draws them.
+    pub async fn supply_history(
+        &self,
+        device: DeviceId,
+        index: u32,
+        page: Page,
+    ) -> Result<Vec<SupplyRecord>> {
+        dispatch!(self.supply_history(device, index, page))
     }
 
-    /// A device's latest `limit` readings, newest first, each in its latest version.
-    pub async fn readings(&self, device: DeviceId, limit: u32) -> Result<Vec<StoredReading>> {
-        dispatch!(self.readings(device, limit))
-    }
-
-    /// One supply's levels over time, oldest first, as a graph draws them.
-    pub async fn supply_history(&self, device: DeviceId, index: u32) -> Result<Vec<SupplyRecord>> {
-        dispatch!(self.supply_history(device, index))
-    }
-
-    /// A device's alert rows over time, oldest first, each reading's in the device's order.
-    pub async fn alert_history(&self, device: DeviceId) -> Result<Vec<AlertRecord>> {
-        dispatch!(self.alert_history(device))
+    /// A page of a device's alert rows over time, oldest first, each reading's in the device's order.
+    pub async fn alert_history(&self, device: DeviceId, page: Page) -> Result<Vec<AlertRecord>> {
+        dispatch!(self.alert_history(device, page))
     }
 }

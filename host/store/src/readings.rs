@@ -21,7 +21,7 @@ use quire_model::{Reading, StrategyRef};
 
 use crate::error::{Error, Result};
 use crate::types::StoredReading;
-use crate::{Backend, ReadingId, Store, backend};
+use crate::{ReadingId, Store};
 
 /// Everything a read asked the device, as `quire replay` reads it back.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -217,18 +217,6 @@ macro_rules! reading_queries {
     };
 }
 
-pub(crate) use reading_queries;
-
-/// Runs the same query function on whichever backend the store holds.
-macro_rules! dispatch {
-    ($self:ident . $f:ident ( $($arg:expr),* )) => {
-        match &$self.backend {
-            Backend::Sqlite(pool) => backend::sqlite::readings::$f(pool, $($arg),*).await,
-            Backend::Postgres(pool) => backend::postgres::readings::$f(pool, $($arg),*).await,
-        }
-    };
-}
-
 impl Store {
     /// One reading in its latest version, or [`Error::NotFound`].
     pub async fn reading(&self, id: ReadingId) -> Result<StoredReading> {
@@ -257,4 +245,12 @@ impl Store {
     pub async fn reading_versions(&self, id: ReadingId) -> Result<Vec<ReadingVersion>> {
         dispatch!(self.reading_versions(id))
     }
+}
+
+pub(crate) mod sqlite {
+    reading_queries!(sqlx::Sqlite);
+}
+
+pub(crate) mod postgres {
+    reading_queries!(sqlx::Postgres);
 }

@@ -6,49 +6,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Backend, Result, Store};
-
-/// A strategy version as published.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredStrategy {
-    /// Its name, from its own `describe`.
-    pub name: String,
-    /// Its version, from its own `describe`.
-    pub version: String,
-    /// SHA-256 of the component, hex.
-    pub sha256: String,
-    /// The ed25519 signature over the component (base64), when it was signed.
-    pub signature: Option<String>,
-    /// The trusted publisher whose key verified the signature.
-    pub publisher: Option<String>,
-    /// When it was accepted (UTC).
-    pub published_at: DateTime<Utc>,
-    /// The user who published it.
-    pub published_by: String,
-    /// When a rollback withdrew it; withdrawn versions are never handed out again.
-    pub withdrawn_at: Option<DateTime<Utc>>,
-}
-
-/// A version to file, with its bytes.
-#[derive(Debug, Clone, Copy)]
-pub struct NewStrategy<'a> {
-    /// Its name.
-    pub name: &'a str,
-    /// Its version.
-    pub version: &'a str,
-    /// SHA-256 of `component`, hex.
-    pub sha256: &'a str,
-    /// The component.
-    pub component: &'a [u8],
-    /// Its signature, base64.
-    pub signature: Option<&'a str>,
-    /// The publisher that signed it.
-    pub publisher: Option<&'a str>,
-    /// When.
-    pub published_at: DateTime<Utc>,
-    /// By whom.
-    pub published_by: &'a str,
-}
+use crate::Store;
+use crate::error::Result;
+use crate::types::{NewStrategy, StoredStrategy};
 
 macro_rules! strategy_queries {
     ($db:ty) => {
@@ -56,7 +16,7 @@ macro_rules! strategy_queries {
         use sqlx::{Pool, Row};
 
         use crate::error::{Context, Error, Result};
-        use crate::strategies::{NewStrategy, StoredStrategy};
+        use crate::types::{NewStrategy, StoredStrategy};
 
         type Db = $db;
 
@@ -153,16 +113,6 @@ pub(crate) mod sqlite {
 
 pub(crate) mod postgres {
     strategy_queries!(sqlx::Postgres);
-}
-
-/// Runs the same query function on whichever backend the store holds.
-macro_rules! dispatch {
-    ($self:ident . $f:ident ( $($arg:expr),* )) => {
-        match &$self.backend {
-            Backend::Sqlite(pool) => sqlite::$f(pool, $($arg),*).await,
-            Backend::Postgres(pool) => postgres::$f(pool, $($arg),*).await,
-        }
-    };
 }
 
 impl Store {

@@ -5,23 +5,14 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::Store;
 use crate::error::Result;
-use crate::types::{Account, AccountId, Role, User, UserId, Visibility};
-use crate::{Backend, Store};
-
-macro_rules! dispatch {
-    ($self:ident . $f:ident ( $($arg:expr),* )) => {
-        match &$self.backend {
-            Backend::Sqlite(pool) => crate::backend::sqlite::tenants::$f(pool, $($arg),*).await,
-            Backend::Postgres(pool) => crate::backend::postgres::tenants::$f(pool, $($arg),*).await,
-        }
-    };
-}
+use crate::types::{Account, AccountId, Page, Role, User, UserId, Visibility};
 
 impl Store {
-    /// Every account, by id.
-    pub async fn accounts(&self) -> Result<Vec<Account>> {
-        dispatch!(self.accounts())
+    /// A page of the accounts `visibility` covers, by id.
+    pub async fn accounts(&self, visibility: Visibility, page: Page) -> Result<Vec<Account>> {
+        dispatch!(self.accounts(visibility, page))
     }
 
     /// One account, or [`crate::Error::NotFound`].
@@ -51,9 +42,14 @@ impl Store {
         dispatch!(self.create_user(name, password_hash, role, accounts, now))
     }
 
-    /// Every user, by id.
-    pub async fn users(&self) -> Result<Vec<User>> {
-        dispatch!(self.users())
+    /// A page of the users, by id.
+    pub async fn users(&self, page: Page) -> Result<Vec<User>> {
+        dispatch!(self.users(page))
+    }
+
+    /// One user, or [`crate::Error::NotFound`].
+    pub async fn user(&self, id: UserId) -> Result<User> {
+        dispatch!(self.user(id))
     }
 
     /// A user and their password hash, by login name.
@@ -86,28 +82,17 @@ impl Store {
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         dispatch!(self.delete_session(token_hash))
     }
-
-    /// The accounts `user` may see: administrators all; others the accounts granted,
-    /// with the whole subtree of every granted dealer.
-    pub async fn visibility(&self, user: &User) -> Result<Visibility> {
-        if user.role == Role::Administrator {
-            return Ok(Visibility::All);
-        }
-        dispatch!(self.visible_accounts(user.id)).map(Visibility::Accounts)
-    }
 }
 
 macro_rules! tenant_queries {
     ($db:ty) => {
-        use std::collections::BTreeSet;
-
         use chrono::{DateTime, Utc};
         use sqlx::{Pool, Row};
 
         use crate::backend::parse_word;
         use crate::backend::word;
         use crate::error::{Context, Error, Result};
-        use crate::types::{Account, AccountId, Role, User, UserId};
+        use crate::types::{Account, AccountId, Page, Role, User, UserId, Visibility};
 
         type Db = $db;
         type DbRow = <Db as sqlx::Database>::Row;
@@ -124,8 +109,16 @@ macro_rules! tenant_queries {
             })
         }
 
-        pub(crate) async fn accounts(pool: &Pool<Db>) -> Result<Vec<Account>> {
-            sqlx::query("SELECT id, parent_id, name, is_dealer, CAST(check_in_seconds AS BIGINT) AS check_in_seconds FROM accounts ORDER BY id")
+        /// `check_in_seconds` is INTEGER, read as BIGINT on both backends.
+        const ACCOUNT_COLUMNS: &str = "SELECT id, parent_id, name, is_dealer, \
+             CAST(check_in_seconds AS BIGINT) AS check_in_seconds FROM accounts WHERE ";
+
+        pub(crate) async fn accounts(pool: &Pool<Db>, visibility: Visibility, page: Page) -> Result<Vec<Account>> {
+            let mut query = crate::listing::select::<Db>(visibility, &format!("{ACCOUNT_COLUMNS}TRUE"));
+            crate::listing::restrict(&mut query, visibility, "id");
+            crate::listing::page(&mut query, "id", page);
+            query
+                .build()
                 .fetch_all(pool)
                 .await
                 .context(|| "listing accounts".into())?
@@ -135,7 +128,7 @@ macro_rules! tenant_queries {
         }
 
         pub(crate) async fn account(pool: &Pool<Db>, id: AccountId) -> Result<Account> {
-            let row = sqlx::query("SELECT id, parent_id, name, is_dealer, CAST(check_in_seconds AS BIGINT) AS check_in_seconds FROM accounts WHERE id = $1")
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ACCOUNT_COLUMNS}id = $1")))
                 .bind(id.0)
                 .fetch_optional(pool)
                 .await
@@ -207,11 +200,14 @@ macro_rules! tenant_queries {
             Ok(UserId(id))
         }
 
-        async fn grants(pool: &Pool<Db>, user: Option<i64>) -> Result<Vec<(i64, AccountId)>> {
+        /// The grants of the users with ids `first..=last`.
+        async fn grants(pool: &Pool<Db>, first: i64, last: i64) -> Result<Vec<(i64, AccountId)>> {
             let rows: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT user_id, account_id FROM user_accounts WHERE $1 IS NULL OR user_id = $1 ORDER BY user_id, account_id",
+                "SELECT user_id, account_id FROM user_accounts WHERE user_id BETWEEN $1 AND $2 \
+                 ORDER BY user_id, account_id",
             )
-            .bind(user)
+            .bind(first)
+            .bind(last)
             .fetch_all(pool)
             .await
             .context(|| "reading the accounts users were granted".into())?;
@@ -230,15 +226,32 @@ macro_rules! tenant_queries {
             })
         }
 
-        pub(crate) async fn users(pool: &Pool<Db>) -> Result<Vec<User>> {
-            let grants = grants(pool, None).await?;
-            sqlx::query("SELECT id, name, role FROM users ORDER BY id")
+        pub(crate) async fn users(pool: &Pool<Db>, page: Page) -> Result<Vec<User>> {
+            let (limit, offset) = page.binds();
+            let rows = sqlx::query("SELECT id, name, role FROM users ORDER BY id LIMIT $1 OFFSET $2")
+                .bind(limit)
+                .bind(offset)
                 .fetch_all(pool)
                 .await
-                .context(|| "listing users".into())?
-                .iter()
-                .map(|row| user_from_row(row, &grants))
-                .collect()
+                .context(|| "listing users".into())?;
+            let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+                return Ok(Vec::new());
+            };
+            let first: i64 = first.try_get("id").context(|| "listing users".into())?;
+            let last: i64 = last.try_get("id").context(|| "listing users".into())?;
+            let grants = grants(pool, first, last).await?;
+            rows.iter().map(|row| user_from_row(row, &grants)).collect()
+        }
+
+        pub(crate) async fn user(pool: &Pool<Db>, id: UserId) -> Result<User> {
+            let row = sqlx::query("SELECT id, name, role FROM users WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
+                .context(|| format!("reading {id}"))?
+                .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
+            let grants = grants(pool, id.0, id.0).await?;
+            user_from_row(&row, &grants)
         }
 
         pub(crate) async fn user_by_name(pool: &Pool<Db>, name: &str) -> Result<Option<(User, String)>> {
@@ -251,7 +264,7 @@ macro_rules! tenant_queries {
                 return Ok(None);
             };
             let id: i64 = row.try_get("id").context(|| format!("reading user `{name}`"))?;
-            let grants = grants(pool, Some(id)).await?;
+            let grants = grants(pool, id, id).await?;
             let hash: String = row.try_get("password_hash").context(|| format!("reading user `{name}`"))?;
             Ok(Some((user_from_row(&row, &grants)?, hash)))
         }
@@ -308,7 +321,7 @@ macro_rules! tenant_queries {
                 return Ok(None);
             };
             let id: i64 = row.try_get("id").context(context)?;
-            let grants = grants(pool, Some(id)).await?;
+            let grants = grants(pool, id, id).await?;
             user_from_row(&row, &grants).map(Some)
         }
 
@@ -320,24 +333,13 @@ macro_rules! tenant_queries {
                 .context(|| "ending a session".into())?;
             Ok(())
         }
-
-        pub(crate) async fn visible_accounts(pool: &Pool<Db>, user: UserId) -> Result<BTreeSet<AccountId>> {
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "WITH RECURSIVE visible (id, is_dealer) AS ( \
-                   SELECT a.id, a.is_dealer FROM user_accounts g JOIN accounts a ON a.id = g.account_id \
-                   WHERE g.user_id = $1 \
-                   UNION \
-                   SELECT c.id, c.is_dealer FROM accounts c JOIN visible v ON c.parent_id = v.id \
-                   WHERE v.is_dealer \
-                 ) SELECT id FROM visible",
-            )
-            .bind(user.0)
-            .fetch_all(pool)
-            .await
-            .context(|| format!("finding the accounts {user} may see"))?;
-            Ok(ids.into_iter().map(AccountId).collect())
-        }
     };
 }
 
-pub(crate) use tenant_queries;
+mod sqlite {
+    tenant_queries!(sqlx::Sqlite);
+}
+
+mod postgres {
+    tenant_queries!(sqlx::Postgres);
+}

@@ -1,7 +1,7 @@
 //! What the store hands back: plain rows turned into domain types, so callers never see sqlx.
 
 use chrono::{DateTime, Utc};
-use quire_model::{AlertSeverity, Cycle, Reading, StrategyRef, SupplyState};
+use quire_model::{AlertSeverity, Cycle, DeviceStatus, Reading, StrategyRef, SupplyState};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
@@ -104,6 +104,8 @@ pub struct Device {
     pub last_seen: DateTime<Utc>,
     /// The strategy that took the latest reading.
     pub strategy: Option<StrategyRef>,
+    /// hrDeviceStatus as the latest reading reported it.
+    pub status: Option<DeviceStatus>,
     /// Every address it was seen at, oldest first.
     pub addresses: Vec<DeviceAddress>,
 }
@@ -226,23 +228,67 @@ pub struct User {
     pub accounts: Vec<AccountId>,
 }
 
-/// The accounts a user may see, already expanded through dealer subtrees.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Whose rows a query may return: the condition every listing and lookup applies in SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Visibility {
     /// An administrator: every account.
     All,
-    /// These accounts only.
-    Accounts(std::collections::BTreeSet<AccountId>),
+    /// The accounts granted to this user, each granted dealer with its whole subtree.
+    Granted(UserId),
 }
 
-impl Visibility {
-    /// Whether rows of `account` may be shown.
-    pub fn sees(&self, account: AccountId) -> bool {
-        match self {
-            Visibility::All => true,
-            Visibility::Accounts(set) => set.contains(&account),
+/// One page of a list, in the list's stable order: `limit` rows after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Rows skipped.
+    pub offset: u64,
+    /// Rows returned at most.
+    pub limit: u64,
+}
+
+impl Page {
+    /// Every row: for callers that need the whole list (an agent's sites, re-reading).
+    pub const ALL: Page = Page {
+        offset: 0,
+        limit: i64::MAX as u64,
+    };
+
+    /// The bounds as the BIGINT binds `LIMIT $n OFFSET $m` take.
+    pub(crate) fn binds(self) -> (i64, i64) {
+        let bind = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        (bind(self.limit), bind(self.offset))
+    }
+}
+
+/// The first `limit` rows.
+impl From<u32> for Page {
+    fn from(limit: u32) -> Page {
+        Page {
+            offset: 0,
+            limit: u64::from(limit),
         }
     }
+}
+
+/// Which devices a listing returns; every condition set must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceFilter {
+    /// Devices of this account only.
+    pub account: Option<AccountId>,
+    /// Devices placed in this site only.
+    pub site: Option<SiteId>,
+    /// The manufacturer, case-blind.
+    pub manufacturer: Option<String>,
+    /// The model, case-blind.
+    pub model: Option<String>,
+    /// hrDeviceStatus as the latest reading reported it.
+    pub status: Option<DeviceStatus>,
+    /// Text found (case-blind) in the serial, MAC, manufacturer, model or any address.
+    pub text: Option<String>,
+    /// Only devices after this one in id order (the last of the previous page): the
+    /// database then starts at that id instead of counting past an offset, so a deep page
+    /// costs what the first does.
+    pub after: Option<DeviceId>,
 }
 
 /// An enrollment key as listed (never the key itself).
@@ -349,4 +395,59 @@ pub struct ReplacementRecord {
     pub description: String,
     /// Why the agent thinks it was replaced.
     pub evidence: quire_protocol::ReplacementEvidence,
+}
+
+/// A strategy version as published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredStrategy {
+    /// Its name, from its own `describe`.
+    pub name: String,
+    /// Its version, from its own `describe`.
+    pub version: String,
+    /// SHA-256 of the component, hex.
+    pub sha256: String,
+    /// The ed25519 signature over the component (base64), when it was signed.
+    pub signature: Option<String>,
+    /// The trusted publisher whose key verified the signature.
+    pub publisher: Option<String>,
+    /// When it was accepted (UTC).
+    pub published_at: DateTime<Utc>,
+    /// The user who published it.
+    pub published_by: String,
+    /// When a rollback withdrew it; withdrawn versions are never handed out again.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+/// A version to file, with its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct NewStrategy<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its version.
+    pub version: &'a str,
+    /// SHA-256 of `component`, hex.
+    pub sha256: &'a str,
+    /// The component.
+    pub component: &'a [u8],
+    /// Its signature, base64.
+    pub signature: Option<&'a str>,
+    /// The publisher that signed it.
+    pub publisher: Option<&'a str>,
+    /// When.
+    pub published_at: DateTime<Utc>,
+    /// By whom.
+    pub published_by: &'a str,
+}
+
+/// An agent being enrolled: its id and the hash of the secret it was given.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAgent<'a> {
+    /// The id the server chose.
+    pub id: &'a str,
+    /// SHA-256 of its secret.
+    pub secret_hash: &'a str,
+    /// Its machine's host name.
+    pub hostname: &'a str,
+    /// Its version.
+    pub version: &'a str,
 }

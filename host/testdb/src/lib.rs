@@ -34,6 +34,44 @@ impl TestDb {
     }
 }
 
+/// Fills a site with `rows` discovery ranges, the last one unreadable (a span that ends
+/// before it starts), and returns how many ranges the site holds then.
+macro_rules! fill_site_ranges {
+    ($connection:ty, $url:expr, $site:expr, $rows:expr) => {{
+        let mut conn = <$connection>::connect($url)
+            .await
+            .expect("a connection to the test database");
+        sqlx::query(
+            "WITH RECURSIVE n (i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $2) \
+             INSERT INTO site_ranges (site_id, position, range_text) \
+             SELECT $1, i, CASE WHEN i = $2 THEN '10.0.0.9-10.0.0.1' \
+             ELSE '10.' || (i / 65536) || '.' || ((i / 256) % 256) || '.' || (i % 256) END FROM n",
+        )
+        .bind($site)
+        .bind($rows - 1)
+        .execute(&mut conn)
+        .await
+        .expect("filling the site's ranges");
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM site_ranges WHERE site_id = $1")
+            .bind($site)
+            .fetch_one(&mut conn)
+            .await
+            .expect("counting the site's ranges")
+    }};
+}
+
+impl TestDb {
+    /// Fills `site` with `rows` discovery ranges straight in the database, as a customer
+    /// trying to slow everyone else down would (through the API it would take hours); the
+    /// last one is unreadable, so any query that parses them fails. How many the site holds.
+    pub async fn fill_site_ranges(&self, site: i64, rows: i64) -> i64 {
+        match self.backend {
+            "sqlite" => fill_site_ranges!(sqlx::SqliteConnection, &self.url, site, rows),
+            _ => fill_site_ranges!(sqlx::PgConnection, &self.url, site, rows),
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, name)) = self.postgres.take() {

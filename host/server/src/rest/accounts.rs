@@ -9,9 +9,9 @@ use quire_store::{Account, AccountId, Role};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiResult, Failure, json_failure, parse_json, parse_json_list};
-use crate::server::AppState;
+use crate::state::AppState;
 
-use super::Caller;
+use super::{Caller, ListQuery, Paging};
 
 /// Check-in bounds: more often than every 10 s is load for nothing; less than daily
 /// leaves an agent deaf to configuration changes.
@@ -45,25 +45,21 @@ pub(super) async fn visible_account(
     id: i64,
 ) -> ApiResult<Account> {
     let id = AccountId(id);
-    caller.require(id, id)?;
+    caller.require(state, id, id).await?;
     Ok(state.store.account(id).await?)
 }
 
-/// `GET /api/v1/accounts`.
+/// `GET /api/v1/accounts?limit=&offset=`: the accounts the caller sees, by id.
 pub(crate) async fn accounts(
     State(state): State<AppState>,
     caller: Caller,
+    ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<AccountView>>> {
-    Ok(Json(
-        state
-            .store
-            .accounts()
-            .await?
-            .into_iter()
-            .filter(|a| caller.visibility.sees(a.id))
-            .map(Into::into)
-            .collect(),
-    ))
+    let accounts = state
+        .store
+        .accounts(caller.visibility, paging.page()?)
+        .await?;
+    Ok(Json(accounts.into_iter().map(Into::into).collect()))
 }
 
 /// `GET /api/v1/accounts/{account_id}`.

@@ -3,13 +3,13 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
-use quire_store::Agent;
-use serde::Serialize;
+use quire_store::{AccountId, Agent};
+use serde::{Deserialize, Serialize};
 
 use crate::error::ApiResult;
-use crate::server::AppState;
+use crate::state::AppState;
 
-use super::Caller;
+use super::{Caller, ListQuery, Paging};
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -39,25 +39,37 @@ impl From<Agent> for AgentView {
 
 async fn visible_agent(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Agent> {
     let agent = state.store.agent(id).await?;
-    caller.require(agent.account_id, format_args!("agent {id}"))?;
+    caller
+        .require(state, agent.account_id, format!("agent {id}"))
+        .await?;
     Ok(agent)
 }
 
-/// `GET /api/v1/agents`.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct AgentQuery {
+    account_id: Option<i64>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+/// `GET /api/v1/agents?account-id=&limit=&offset=`: the agents of the accounts the caller
+/// sees, by enrollment time.
 pub(crate) async fn agents(
     State(state): State<AppState>,
     caller: Caller,
+    ListQuery(query): ListQuery<AgentQuery>,
 ) -> ApiResult<Json<Vec<AgentView>>> {
-    Ok(Json(
-        state
-            .store
-            .agents()
-            .await?
-            .into_iter()
-            .filter(|a| caller.visibility.sees(a.account_id))
-            .map(Into::into)
-            .collect(),
-    ))
+    let page = Paging {
+        limit: query.limit,
+        offset: query.offset,
+    }
+    .page()?;
+    let agents = state
+        .store
+        .agents(caller.visibility, query.account_id.map(AccountId), page)
+        .await?;
+    Ok(Json(agents.into_iter().map(Into::into).collect()))
 }
 
 /// `GET /api/v1/agents/{agent_id}`.

@@ -1,16 +1,16 @@
 //! Devices and what was read from them: readings, supply history, alerts, replacements.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
-use quire_model::{Cycle, Reading, StrategyRef};
-use quire_store::{Device, DeviceId};
+use quire_model::{Cycle, DeviceStatus, Reading, StrategyRef};
+use quire_store::{AccountId, Device, DeviceFilter, DeviceId, SiteId};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiResult;
-use crate::server::AppState;
+use crate::state::AppState;
 
-use super::Caller;
+use super::{Caller, ListQuery, Paging};
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -25,6 +25,7 @@ pub(crate) struct DeviceView {
     first_seen: DateTime<Utc>,
     last_seen: DateTime<Utc>,
     strategy: Option<StrategyRef>,
+    status: Option<DeviceStatus>,
     addresses: Vec<AddressView>,
 }
 
@@ -49,6 +50,7 @@ impl From<Device> for DeviceView {
             first_seen: d.first_seen,
             last_seen: d.last_seen,
             strategy: d.strategy,
+            status: d.status,
             addresses: d
                 .addresses
                 .into_iter()
@@ -69,29 +71,51 @@ pub(super) async fn visible_device(
 ) -> ApiResult<Device> {
     let id = DeviceId(id);
     let device = state.store.device(id).await?;
-    caller.require(device.account_id, id)?;
+    caller.require(state, device.account_id, id).await?;
     Ok(device)
 }
 
-/// `GET /api/v1/devices`: every device of every account the caller sees.
+/// The device list's query string: filters that must all hold, and the page.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct DeviceQuery {
+    account_id: Option<i64>,
+    site_id: Option<i64>,
+    manufacturer: Option<String>,
+    model: Option<String>,
+    status: Option<DeviceStatus>,
+    q: Option<String>,
+    after: Option<i64>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+/// `GET /api/v1/devices`: the devices of the accounts the caller sees that match the
+/// filters, by id, one page; visibility, filters and page are one SQL query.
 pub(crate) async fn devices(
     State(state): State<AppState>,
     caller: Caller,
+    ListQuery(query): ListQuery<DeviceQuery>,
 ) -> ApiResult<Json<Vec<DeviceView>>> {
-    let mut out = Vec::new();
-    for account in state.store.accounts().await? {
-        if caller.visibility.sees(account.id) {
-            out.extend(
-                state
-                    .store
-                    .devices(account.id)
-                    .await?
-                    .into_iter()
-                    .map(DeviceView::from),
-            );
-        }
+    let page = Paging {
+        limit: query.limit,
+        offset: query.offset,
     }
-    Ok(Json(out))
+    .page()?;
+    let filter = DeviceFilter {
+        account: query.account_id.map(AccountId),
+        site: query.site_id.map(SiteId),
+        manufacturer: query.manufacturer,
+        model: query.model,
+        status: query.status,
+        text: query.q,
+        after: query.after.map(DeviceId),
+    };
+    let devices = state
+        .store
+        .list_devices(caller.visibility, &filter, page)
+        .await?;
+    Ok(Json(devices.into_iter().map(DeviceView::from).collect()))
 }
 
 /// `GET /api/v1/devices/{device_id}`.
@@ -101,11 +125,6 @@ pub(crate) async fn device(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<DeviceView>> {
     Ok(Json(visible_device(&state, &caller, id).await?.into()))
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Limit {
-    limit: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -120,19 +139,18 @@ pub(crate) struct ReadingView {
     has_raw: bool,
 }
 
-/// `GET /api/v1/devices/{device_id}/readings?limit=N` (newest first, default 100).
+/// `GET /api/v1/devices/{device_id}/readings?limit=&offset=` (newest first).
 pub(crate) async fn readings(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Query(limit): Query<Limit>,
+    ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<ReadingView>>> {
     let device = visible_device(&state, &caller, id).await?;
-    let limit = limit.limit.unwrap_or(100).min(10_000);
     Ok(Json(
         state
             .store
-            .readings(device.id, limit)
+            .readings(device.id, paging.page()?)
             .await?
             .into_iter()
             .map(|r| ReadingView {
@@ -163,17 +181,19 @@ pub(crate) struct SupplyPoint {
     serial: Option<String>,
 }
 
-/// `GET /api/v1/devices/{device_id}/supplies/{index}`: one supply's history.
+/// `GET /api/v1/devices/{device_id}/supplies/{index}?limit=&offset=`: one supply's
+/// history, oldest first.
 pub(crate) async fn supply_history(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, index)): Path<(i64, u32)>,
+    ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<SupplyPoint>>> {
     let device = visible_device(&state, &caller, id).await?;
     Ok(Json(
         state
             .store
-            .supply_history(device.id, index)
+            .supply_history(device.id, index, paging.page()?)
             .await?
             .into_iter()
             .map(|s| SupplyPoint {
@@ -204,17 +224,19 @@ pub(crate) struct AlertView {
     description: Option<String>,
 }
 
-/// `GET /api/v1/devices/{device_id}/alerts`: the alert rows over time.
+/// `GET /api/v1/devices/{device_id}/alerts?limit=&offset=`: the alert rows over time,
+/// oldest first.
 pub(crate) async fn alerts(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<AlertView>>> {
     let device = visible_device(&state, &caller, id).await?;
     Ok(Json(
         state
             .store
-            .alert_history(device.id)
+            .alert_history(device.id, paging.page()?)
             .await?
             .into_iter()
             .map(|a| AlertView {
@@ -240,17 +262,18 @@ pub(crate) struct ReplacementView {
     evidence: quire_protocol::ReplacementEvidence,
 }
 
-/// `GET /api/v1/devices/{device_id}/supply-replacements`.
+/// `GET /api/v1/devices/{device_id}/supply-replacements?limit=&offset=`, oldest first.
 pub(crate) async fn replacements(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<ReplacementView>>> {
     let device = visible_device(&state, &caller, id).await?;
     Ok(Json(
         state
             .store
-            .supply_replacements(device.id)
+            .supply_replacements(device.id, paging.page()?)
             .await?
             .into_iter()
             .map(|r| ReplacementView {

@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiResult, Failure, parse_json};
 use crate::secrets;
-use crate::server::{AppState, IssuedKey};
+use crate::secrets::IssuedKey;
+use crate::state::AppState;
 
-use super::Caller;
 use super::accounts::visible_account;
+use super::{Caller, ListQuery, Paging};
 
 /// The longest an enrollment key may stay valid: a key is meant for one installation soon.
 const MAX_KEY_HOURS: u32 = 24 * 30;
@@ -44,17 +45,18 @@ impl From<EnrollmentKey> for KeyView {
     }
 }
 
-/// `GET /api/v1/accounts/{account_id}/enrollment-keys`.
+/// `GET /api/v1/accounts/{account_id}/enrollment-keys?limit=&offset=`, newest first.
 pub(crate) async fn enrollment_keys(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<KeyView>>> {
     let account = visible_account(&state, &caller, id).await?;
     Ok(Json(
         state
             .store
-            .enrollment_keys(account.id)
+            .enrollment_keys(account.id, paging.page()?)
             .await?
             .into_iter()
             .map(Into::into)
@@ -108,7 +110,7 @@ pub(crate) async fn revoke_key(
 ) -> ApiResult<Json<KeyView>> {
     let id = EnrollmentKeyId(id);
     let key = state.store.enrollment_key(id).await?;
-    caller.require(key.account_id, id)?;
+    caller.require(&state, key.account_id, id).await?;
     state.store.revoke_enrollment_key(id, Utc::now()).await?;
     Ok(Json(state.store.enrollment_key(id).await?.into()))
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiResult, Failure};
 use crate::reinterpret::{self, RereadError};
-use crate::server::AppState;
+use crate::state::AppState;
 
 use super::Caller;
 use super::devices::visible_device;

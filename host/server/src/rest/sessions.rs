@@ -5,21 +5,17 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use quire_store::Visibility;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiResult, Failure, parse_json};
 use crate::secrets;
-use crate::server::AppState;
+use crate::state::AppState;
 
 use super::Caller;
 use super::users::UserView;
 
 /// How long a login lasts.
 const SESSION_HOURS: i64 = 12;
-
-/// Where people log in.
-pub(crate) const LOGIN_PATH: &str = "/api/v1/login";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -80,13 +76,10 @@ pub(crate) struct Me {
 }
 
 /// `GET /api/v1/me`: who is logged in and what they see (`null`: everything).
-pub(crate) async fn me(caller: Caller) -> Json<Me> {
-    let visible_account_ids = match &caller.visibility {
-        Visibility::All => None,
-        Visibility::Accounts(set) => Some(set.iter().map(|a| a.0).collect()),
-    };
-    Json(Me {
+pub(crate) async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
+    let visible = state.store.visible_accounts(caller.visibility).await?;
+    Ok(Json(Me {
         user: caller.user.into(),
-        visible_account_ids,
-    })
+        visible_account_ids: visible.map(|ids| ids.iter().map(|a| a.0).collect()),
+    }))
 }

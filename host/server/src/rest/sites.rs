@@ -8,16 +8,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use quire_protocol::{SiteRange, parse_range_csv};
 use quire_schedule::ScheduleConfig;
-use quire_store::{Site, SiteId};
+use quire_store::{Page, Site, SiteId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::agent_api::default_schedules;
 use crate::error::{ApiResult, Failure, json_failure, parse_json, parse_json_list};
-use crate::server::AppState;
+use crate::state::AppState;
 
-use super::Caller;
 use super::accounts::visible_account;
+use super::{Caller, ListQuery, Paging};
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -46,21 +46,22 @@ impl From<Site> for SiteView {
 async fn visible_site(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Site> {
     let id = SiteId(id);
     let site = state.store.site(id).await?;
-    caller.require(site.account_id, id)?;
+    caller.require(state, site.account_id, id).await?;
     Ok(site)
 }
 
-/// `GET /api/v1/accounts/{account_id}/sites`.
+/// `GET /api/v1/accounts/{account_id}/sites?limit=&offset=`, by id.
 pub(crate) async fn sites(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<SiteView>>> {
     let account = visible_account(&state, &caller, id).await?;
     Ok(Json(
         state
             .store
-            .sites(account.id)
+            .sites(account.id, paging.page()?)
             .await?
             .into_iter()
             .map(Into::into)
@@ -106,7 +107,7 @@ pub(crate) async fn create_site(
         .transpose()?;
     if state
         .store
-        .sites(account.id)
+        .sites(account.id, Page::ALL)
         .await?
         .iter()
         .any(|s| s.name == name)
@@ -216,7 +217,7 @@ pub(crate) async fn upload_ranges(
         .map_err(|e| Failure::invalid(&format!("line {}", e.line), e.to_string()))?;
     let sites: HashMap<String, SiteId> = state
         .store
-        .sites(account.id)
+        .sites(account.id, Page::ALL)
         .await?
         .into_iter()
         .map(|s| (s.name, s.id))

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiResult, Failure, parse_json};
 use crate::secrets;
-use crate::server::AppState;
+use crate::state::AppState;
 
-use super::Caller;
+use super::{Caller, ListQuery, Paging};
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -34,16 +34,17 @@ impl From<User> for UserView {
     }
 }
 
-/// `GET /api/v1/users` (administrators).
+/// `GET /api/v1/users?limit=&offset=` (administrators), by id.
 pub(crate) async fn users(
     State(state): State<AppState>,
     caller: Caller,
+    ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<UserView>>> {
     caller.administrator("manage users")?;
     Ok(Json(
         state
             .store
-            .users()
+            .users(paging.page()?)
             .await?
             .into_iter()
             .map(Into::into)
@@ -109,12 +110,6 @@ pub(crate) async fn create_user(
         .store
         .create_user(name, &hash, new.role, &accounts, Utc::now())
         .await?;
-    let user = state
-        .store
-        .users()
-        .await?
-        .into_iter()
-        .find(|u| u.id == id)
-        .ok_or_else(|| Failure::Internal(format!("{id} vanished after its creation")))?;
+    let user = state.store.user(id).await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }

@@ -8,6 +8,7 @@ mod support;
 mod enrollment;
 mod ingest;
 mod leak;
+mod lists;
 mod openapi;
 mod ranges;
 mod tls;

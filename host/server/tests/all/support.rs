@@ -20,7 +20,7 @@ pub struct TestServer {
     pub running: Running,
     pub client: Client,
     pub admin: String,
-    _db: TestDb,
+    pub db: TestDb,
     _dir: tempfile::TempDir,
 }
 
@@ -48,7 +48,7 @@ impl TestServer {
             running,
             client,
             admin: String::new(),
-            _db: db,
+            db,
             _dir: dir,
         };
         test.admin = test.login("admin", ADMIN_PASSWORD).await;
@@ -118,6 +118,18 @@ impl TestServer {
             "POST",
             "/api/v1/accounts",
             Some(json!({"name": name, "parent-id": dealer})),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// A site of `account`; its id.
+    pub async fn site(&self, account: i64, name: &str) -> i64 {
+        self.admin(
+            "POST",
+            &format!("/api/v1/accounts/{account}/sites"),
+            Some(json!({"name": name})),
         )
         .await["id"]
             .as_i64()

@@ -1,7 +1,7 @@
 //! Ingest: device identity, history order, and readings that say little.
 
 use quire_model::{AlertSeverity, Cycle, Identity, Reading, Supply, SupplyState};
-use quire_store::{Ingest, RawExchange};
+use quire_store::{Ingest, Page, RawExchange};
 
 use crate::kyocera::kyocera;
 use crate::support::{at, backends, printer_mib};
@@ -190,7 +190,7 @@ async fn readings_and_supply_history_come_back_in_order() {
             db.backend
         );
 
-        let toner = store.supply_history(device, 1).await.unwrap();
+        let toner = store.supply_history(device, 1, Page::ALL).await.unwrap();
         let levels: Vec<_> = toner
             .iter()
             .map(|s| (s.taken_at, s.level, s.percent, s.state))
@@ -207,7 +207,7 @@ async fn readings_and_supply_history_come_back_in_order() {
         );
         assert_eq!(toner[0].description, "TK-1162", "{}", db.backend);
         assert_eq!(toner[0].color.as_deref(), Some("black"), "{}", db.backend);
-        let waste = store.supply_history(device, 2).await.unwrap();
+        let waste = store.supply_history(device, 2, Page::ALL).await.unwrap();
         assert_eq!(waste.len(), 3, "{}", db.backend);
         assert_eq!(
             (waste[0].level, waste[0].max, waste[0].percent),
@@ -215,7 +215,7 @@ async fn readings_and_supply_history_come_back_in_order() {
         );
         assert_eq!(waste[0].state, SupplyState::SomeRemaining, "{}", db.backend);
 
-        let alerts = store.alert_history(device).await.unwrap();
+        let alerts = store.alert_history(device, Page::ALL).await.unwrap();
         let seen: Vec<_> = alerts
             .iter()
             .map(|a| (a.taken_at, a.code, a.severity))
@@ -334,7 +334,10 @@ async fn a_reading_with_nulls_round_trips_and_is_keyed_by_its_address() {
             "{}",
             db.backend
         );
-        let supply = store.supply_history(first.device_id, 1).await.unwrap();
+        let supply = store
+            .supply_history(first.device_id, 1, Page::ALL)
+            .await
+            .unwrap();
         assert_eq!(
             (supply[0].level, supply[0].state),
             (None, SupplyState::Unknown),

@@ -6,6 +6,7 @@ use quire_testdb::kyocera;
 mod support;
 
 mod ingest;
+mod listing;
 mod open;
 mod readings;
 mod strategies;
