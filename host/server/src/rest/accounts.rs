@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ApiResult, Failure, json_failure, parse_json, parse_json_list};
 use crate::state::AppState;
 
-use super::{Caller, ListQuery, Paging};
+use super::{Caller, ListQuery, Paging, views};
 
 /// Check-in bounds: more often than every 10 s is load for nothing; less than daily
 /// leaves an agent deaf to configuration changes.
@@ -59,7 +59,7 @@ pub(crate) async fn accounts(
         .store
         .accounts(caller.visibility, paging.page()?)
         .await?;
-    Ok(Json(accounts.into_iter().map(Into::into).collect()))
+    Ok(views(accounts))
 }
 
 /// `GET /api/v1/accounts/{account_id}`.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-use super::{Caller, ListQuery, Paging};
+use super::{Caller, ListQuery, Paging, views};
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -69,7 +69,7 @@ pub(crate) async fn agents(
         .store
         .agents(caller.visibility, query.account_id.map(AccountId), page)
         .await?;
-    Ok(Json(agents.into_iter().map(Into::into).collect()))
+    Ok(views(agents))
 }
 
 /// `GET /api/v1/agents/{agent_id}`.

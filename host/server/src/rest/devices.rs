@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-use super::{Caller, ListQuery, Paging};
+use super::{Caller, ListQuery, Paging, views};
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -115,7 +115,7 @@ pub(crate) async fn devices(
         .store
         .list_devices(caller.visibility, &filter, page)
         .await?;
-    Ok(Json(devices.into_iter().map(DeviceView::from).collect()))
+    Ok(views(devices))
 }
 
 /// `GET /api/v1/devices/{device_id}`.

@@ -14,7 +14,7 @@ use crate::secrets::IssuedKey;
 use crate::state::AppState;
 
 use super::accounts::visible_account;
-use super::{Caller, ListQuery, Paging};
+use super::{Caller, ListQuery, Paging, views};
 
 /// The longest an enrollment key may stay valid: a key is meant for one installation soon.
 const MAX_KEY_HOURS: u32 = 24 * 30;
@@ -53,14 +53,11 @@ pub(crate) async fn enrollment_keys(
     ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<KeyView>>> {
     let account = visible_account(&state, &caller, id).await?;
-    Ok(Json(
+    Ok(views(
         state
             .store
             .enrollment_keys(account.id, paging.page()?)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
+            .await?,
     ))
 }
 

@@ -60,6 +60,11 @@ impl Paging {
     }
 }
 
+/// A list's answer: each stored row as its API view, in the order the query gave.
+pub(crate) fn views<T, V: From<T>>(rows: Vec<T>) -> axum::Json<Vec<V>> {
+    axum::Json(rows.into_iter().map(V::from).collect())
+}
+
 /// A query string parsed into `T`, a bad one refused as JSON naming the parameter, like
 /// every other error of the API.
 pub(crate) struct ListQuery<T>(pub(crate) T);

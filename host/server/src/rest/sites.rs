@@ -17,7 +17,7 @@ use crate::error::{ApiResult, Failure, json_failure, parse_json, parse_json_list
 use crate::state::AppState;
 
 use super::accounts::visible_account;
-use super::{Caller, ListQuery, Paging};
+use super::{Caller, ListQuery, Paging, views};
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -58,15 +58,7 @@ pub(crate) async fn sites(
     ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<SiteView>>> {
     let account = visible_account(&state, &caller, id).await?;
-    Ok(Json(
-        state
-            .store
-            .sites(account.id, paging.page()?)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Ok(views(state.store.sites(account.id, paging.page()?).await?))
 }
 
 #[derive(Deserialize)]

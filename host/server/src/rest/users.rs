@@ -12,7 +12,7 @@ use crate::error::{ApiResult, Failure, parse_json};
 use crate::secrets;
 use crate::state::AppState;
 
-use super::{Caller, ListQuery, Paging};
+use super::{Caller, ListQuery, Paging, views};
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -41,15 +41,7 @@ pub(crate) async fn users(
     ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<UserView>>> {
     caller.administrator("manage users")?;
-    Ok(Json(
-        state
-            .store
-            .users(paging.page()?)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Ok(views(state.store.users(paging.page()?).await?))
 }
 
 #[derive(Deserialize)]
