@@ -204,6 +204,22 @@ pub fn read_for<S: Strategy>(path: impl AsRef<Path>, cycle: Cycle) -> Reading {
     replay_file::<S>(path.as_ref(), cycle).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A device that never answers: for testing that `identify` decides on the probe
+/// alone, as the host expects of it, without asking the device anything.
+pub struct Silent;
+
+impl Transport for Silent {
+    fn get(&self, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+        Err(TransportError::Timeout)
+    }
+    fn get_next(&self, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+        Err(TransportError::Timeout)
+    }
+    fn get_bulk(&self, _: u32, _: u32, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+        Err(TransportError::Timeout)
+    }
+}
+
 /// Each supply's index and percent, in the reading's order: what a test
 /// compares with the levels a recording's source states.
 pub fn percents(reading: &Reading) -> Vec<(u32, Option<u8>)> {

@@ -151,33 +151,7 @@ mod tests {
             sys_object_id: oid.into(),
             sys_descr: descr.into(),
         };
-        struct Silent;
-        impl quire_plugins_sdk::Transport for Silent {
-            fn get(
-                &self,
-                _: &[quire_plugins_sdk::Oid],
-            ) -> Result<Vec<quire_plugins_sdk::Varbind>, quire_plugins_sdk::TransportError>
-            {
-                Err(quire_plugins_sdk::TransportError::Timeout)
-            }
-            fn get_next(
-                &self,
-                _: &[quire_plugins_sdk::Oid],
-            ) -> Result<Vec<quire_plugins_sdk::Varbind>, quire_plugins_sdk::TransportError>
-            {
-                Err(quire_plugins_sdk::TransportError::Timeout)
-            }
-            fn get_bulk(
-                &self,
-                _: u32,
-                _: u32,
-                _: &[quire_plugins_sdk::Oid],
-            ) -> Result<Vec<quire_plugins_sdk::Varbind>, quire_plugins_sdk::TransportError>
-            {
-                Err(quire_plugins_sdk::TransportError::Timeout)
-            }
-        }
-        let device = Device::new(&Silent);
+        let device = Device::new(&quire_plugins_sdk::harness::Silent);
         let lexmark_arc = probe("1.3.6.1.4.1.641.2.1", "Dell 1700n Laser Printer");
         assert_eq!(Dell::identify(&device, &lexmark_arc), Some(DESCR_SCORE));
         let switch = probe("1.3.6.1.4.1.674.10895.3000", "Dell Networking N2048");

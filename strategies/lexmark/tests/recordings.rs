@@ -3,25 +3,9 @@
 //! recording. Expected values are read off the recordings, never off Quire's
 //! output.
 
-use quire_plugins_sdk::harness::read_for;
-use quire_plugins_sdk::{Cycle, Device, Oid, Probe, Strategy, Transport, TransportError, Varbind};
+use quire_plugins_sdk::harness::{Silent, read_for};
+use quire_plugins_sdk::{Cycle, Device, Probe, Strategy};
 use quire_strategy_lexmark::Lexmark;
-
-/// `identify` decides on the probe alone; a device that never answers
-/// proves it asks nothing.
-struct Silent;
-
-impl Transport for Silent {
-    fn get(&self, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
-        Err(TransportError::Timeout)
-    }
-    fn get_next(&self, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
-        Err(TransportError::Timeout)
-    }
-    fn get_bulk(&self, _: u32, _: u32, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
-        Err(TransportError::Timeout)
-    }
-}
 
 /// The score for a recording, probed with its own sysObjectID and sysDescr lines.
 fn identify(path: &str) -> Option<u32> {

@@ -2,28 +2,9 @@
 //! sysObjectID, one on Lexmark's) and the derived identity recording.
 //! Expected values are read off the recordings, never off Quire's output.
 
-use quire_plugins_sdk::harness::{read, read_for};
-use quire_plugins_sdk::{
-    Cycle, Device, ErrorInput, MatchRule, Oid, Probe, Strategy, Transport, TransportError, Varbind,
-    score_by_rules,
-};
+use quire_plugins_sdk::harness::{Silent, read, read_for};
+use quire_plugins_sdk::{Cycle, Device, ErrorInput, MatchRule, Probe, Strategy, score_by_rules};
 use quire_strategy_toshiba::{TOSHIBA_DESCR_SCORE, Toshiba};
-
-/// `identify` asks the device nothing; a transport that answers nothing
-/// proves it.
-struct Silent;
-
-impl Transport for Silent {
-    fn get(&self, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
-        Err(TransportError::Timeout)
-    }
-    fn get_next(&self, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
-        Err(TransportError::Timeout)
-    }
-    fn get_bulk(&self, _: u32, _: u32, _: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
-        Err(TransportError::Timeout)
-    }
-}
 
 fn identify(oid: &str, descr: &str) -> Option<u32> {
     let probe = Probe {
