@@ -8,7 +8,7 @@ use quire_model::Cycle;
 use quire_protocol::{AgentConfig, Range, SiteConfig};
 
 use crate::discovery::{self, Target};
-use crate::state::{KnownDevice, device_key};
+use crate::state::device_key;
 
 use super::{Agent, AgentError, CycleReport};
 
@@ -46,14 +46,7 @@ impl Agent {
             .iter()
             .map(|f| (f.target.address, f.credential))
             .collect();
-        let mut known: HashMap<String, KnownDevice> = self
-            .inner
-            .queue
-            .devices()
-            .await?
-            .into_iter()
-            .map(|d| (d.key.clone(), d))
-            .collect();
+        let mut known = self.known_by_key().await?;
         // One device per key, filed as its reads arrive (in address order): the first
         // address it answers on, unless it is known on a later address the scan found too.
         let mut kept: HashMap<String, IpAddr> = HashMap::new();

@@ -1,5 +1,6 @@
 //! Filing a reading: the supplies it shows replaced, the queue, the known device.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use quire_model::Supply;
@@ -12,6 +13,13 @@ use crate::supplies::replacements;
 use super::{Agent, AgentError, CycleReport};
 
 impl Agent {
+    /// The devices the agent knows, by their serial + MAC key: what a cycle files its
+    /// reads against.
+    pub(super) async fn known_by_key(&self) -> Result<HashMap<String, KnownDevice>, AgentError> {
+        let devices = self.inner.queue.devices().await?;
+        Ok(devices.into_iter().map(|d| (d.key.clone(), d)).collect())
+    }
+
     /// The supplies a reading's `now` shows replaced since `before`, each logged
     /// against `device` and counted in the report.
     pub(super) fn replaced_supplies(

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::error::ReadError;
 use crate::read::DeviceRead;
-use crate::state::{KnownDevice, device_key};
+use crate::state::device_key;
 
 use super::{Agent, AgentError, CycleReport};
 
@@ -27,14 +27,7 @@ impl Agent {
         report: &mut CycleReport,
     ) -> Result<(), AgentError> {
         let credentials = crate::credentials::usable(&config.credentials);
-        let mut known: HashMap<String, KnownDevice> = self
-            .inner
-            .queue
-            .devices()
-            .await?
-            .into_iter()
-            .map(|d| (d.key.clone(), d))
-            .collect();
+        let mut known = self.known_by_key().await?;
         let mine: HashMap<IpAddr, String> = known
             .values()
             .filter(|d| d.site_id == site.id && d.part.as_deref() == part)
