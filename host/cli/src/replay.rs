@@ -189,7 +189,10 @@ pub(crate) fn replay_transport(file: &Path) -> Result<(ReplayTransport, Vec<Stri
         ));
     }
     let loaded = Recording::load_lenient(file).map_err(|e| e.to_string())?;
-    let mut warnings: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
+    let mut warnings: Vec<String> = (loaded.problems.iter())
+        .chain(&loaded.notes)
+        .map(ToString::to_string)
+        .collect();
     let recording = Arc::new(loaded.recording);
     let log_file = exchanges_beside(file);
     if !log_file.exists() {

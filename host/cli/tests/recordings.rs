@@ -159,6 +159,44 @@ fn a_file_that_is_no_recording_fails_alone_and_the_rest_still_print() {
     assert_eq!(readings[2]["supplies"].as_array().unwrap().len(), 4);
 }
 
+#[test]
+fn a_capture_kept_in_net_snmp_display_form_reads_as_the_device_sent_it_and_says_so() {
+    // The derived file is xerox.snmprec with its twelve supply descriptions kept
+    // as net-snmp displays them (text, newline, hex dump of the rest).
+    let recorded = fixtures().join("recorded/librenms/xerox.snmprec");
+    let displayed = fixtures().join("derived/xerox_netsnmp_display.snmprec");
+    let (code, readings, stderr) = replay(&[], &[recorded, displayed]);
+    assert_eq!(code, 0, "{stderr}");
+    let without = |reading: &Value, key: &str| {
+        let mut reading = reading.clone();
+        reading.as_object_mut().unwrap().remove(key);
+        reading.as_object_mut().unwrap().remove("file");
+        reading
+    };
+    assert_eq!(
+        without(&readings[1], "warnings"),
+        without(&readings[0], "warnings")
+    );
+    let black = &readings[1]["supplies"][0];
+    assert_eq!(
+        (&black["part_number"], &black["serial"]),
+        (&Value::from("006R01509"), &Value::from("48178080E0000481"))
+    );
+    let warnings: Vec<&str> = readings[1]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|w| w.contains("as net-snmp displayed it"))
+        .collect();
+    assert_eq!(warnings.len(), 12, "{warnings:?}");
+    assert!(
+        warnings[0].contains("xerox_netsnmp_display.snmprec:8"),
+        "{}",
+        warnings[0]
+    );
+}
+
 fn tempdir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "quire-cli-test-{}-{:?}",

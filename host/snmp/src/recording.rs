@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::{Oid, RecordingError, Result, Value};
 
+mod display_form;
 mod snmprec;
 mod snmpwalk;
 
@@ -22,6 +23,10 @@ pub struct Loaded {
     pub recording: Recording,
     /// One error per line that did not, with file and line.
     pub problems: Vec<RecordingError>,
+    /// One note per value that was read but not as written: a string a capture
+    /// tool kept as net-snmp displayed it, turned back into the device's
+    /// bytes. The reading stands; QA should know the file is not byte-exact.
+    pub notes: Vec<RecordingError>,
 }
 
 type Parser = fn(&str, &str, &mut Vec<RecordingError>) -> Recording;
@@ -87,8 +92,9 @@ impl Recording {
             }
         })?;
         let mut problems = Vec::new();
+        let mut notes = Vec::new();
         let recording = match Format::sniff(&text) {
-            Some(Format::Snmprec) => snmprec::parse(&name, &text, &mut problems),
+            Some(Format::Snmprec) => snmprec::parse_noting(&name, &text, &mut problems, &mut notes),
             Some(Format::Snmpwalk) => snmpwalk::parse(&name, &text, &mut problems),
             None => {
                 let line = text
@@ -105,6 +111,7 @@ impl Recording {
         Ok(Loaded {
             recording,
             problems,
+            notes,
         })
     }
 

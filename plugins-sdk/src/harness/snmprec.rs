@@ -4,8 +4,13 @@
 //!
 //! TAG is the BER type number (2, 4, 5, 6, 64, 65, 66, 67, 68, 70, and the
 //! exceptions 128, 129, 130), with `x` after 4, 64 or 68 for a hex value.
-//! snmpsim's escaped byte strings (`4e`), which `quire record` never writes,
-//! are refused with the line that has one: `quire replay` reads them.
+//! snmpsim's escaped byte strings (`4e`), which `quire record` writes only for
+//! a string that would otherwise read as a net-snmp display form, are refused
+//! with the line that has one: `quire replay` reads them.
+//!
+//! A `4x` string kept as net-snmp displayed it (a line of text, a newline and a
+//! hex dump of the rest, as some public captures keep it) is read as the
+//! device's bytes, as `quire replay` reads it.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -146,6 +151,7 @@ fn decode(tag: &str, text: &str) -> Result<SnmpValue, String> {
             .parse::<i32>()
             .map(|v| SnmpValue::Integer(v.into()))
             .map_err(|_| number_of("Integer32")),
+        "4" if hex => bytes().map(|shown| SnmpValue::Octets(displayed(&shown).unwrap_or(shown))),
         "4" => bytes().map(SnmpValue::Octets),
         "5" => empty(SnmpValue::Null),
         "6" => parse_oid(text.trim()).map(SnmpValue::ObjectId),
@@ -190,6 +196,27 @@ fn decode(tag: &str, text: &str) -> Result<SnmpValue, String> {
              variation modules are quire replay's only)"
         )),
     }
+}
+
+/// The bytes behind a net-snmp display form (`Black Cartridge \n38 32 37 41
+/// 20 00`): a line of printable text, then lines of two-digit hex bytes, each
+/// separated by one space, a line ending in at most one space. `None` for any
+/// other value.
+fn displayed(shown: &[u8]) -> Option<Vec<u8>> {
+    let (text, dump) = std::str::from_utf8(shown).ok()?.split_once('\n')?;
+    let printable = !text.is_empty() && text.bytes().all(|b| (0x20..0x7f).contains(&b));
+    let hex_pairs = |line: &str| {
+        let line = line.strip_suffix(' ').unwrap_or(line);
+        line.is_empty()
+            || line
+                .split(' ')
+                .all(|pair| pair.len() == 2 && pair.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    if !printable || !dump.split('\n').all(hex_pairs) {
+        return None;
+    }
+    let rest = super::unhex(&dump.replace([' ', '\n'], "")).ok()?;
+    (!rest.is_empty()).then(|| [text.as_bytes(), &rest].concat())
 }
 
 #[cfg(test)]
@@ -242,6 +269,24 @@ mod tests {
                 &SnmpValue::EndOfMibView,
             ]
         );
+    }
+
+    #[test]
+    fn a_string_kept_in_net_snmp_display_form_reads_as_the_device_sent_it() {
+        let shown = "Black Cartridge \n38 32 37 41 20 00 \n41";
+        let hex: String = shown.bytes().map(|b| format!("{b:02x}")).collect();
+        let mut problems = Vec::new();
+        let snmp = Snmp::parse("c.snmprec", &format!("1.3.6|4x|{hex}\n"), &mut problems);
+        assert_eq!(
+            (snmp.get(&vec![1, 3, 6]).value, problems),
+            (
+                SnmpValue::Octets(b"Black Cartridge 827A \0A".to_vec()),
+                vec![]
+            )
+        );
+        for other in ["line\nbreak", "Toner\n38  32", "Toner\n", "\n38 32"] {
+            assert_eq!(displayed(other.as_bytes()), None, "{other:?}");
+        }
     }
 
     #[test]

@@ -20,14 +20,30 @@
 //! test evidence: an odd number of hex digits (pyasn1 pads a zero), a dangling
 //! `\` or `\x` at the end of an `e` value (snmpsim drops it), and variation
 //! module tags (`2:numeric`), which replay cannot honour, are errors.
+//!
+//! One thing snmpsim does not do: a `4x` string kept in net-snmp's display
+//! form (see [`super::display_form`]) is turned back into the device's bytes,
+//! with a note naming its line.
 
 use std::fmt::Write as _;
 
+use super::display_form;
 use crate::{Oid, Recording, RecordingError, Value};
 
 /// Parses every line it can; each line it cannot is added to `problems` with
 /// its number, and the rest of the file is still read.
 pub(super) fn parse(name: &str, text: &str, problems: &mut Vec<RecordingError>) -> Recording {
+    parse_noting(name, text, problems, &mut Vec::new())
+}
+
+/// [`parse`], adding to `notes` each value that was read but rewritten on the
+/// way in (a display form decoded), with its line.
+pub(super) fn parse_noting(
+    name: &str,
+    text: &str,
+    problems: &mut Vec<RecordingError>,
+    notes: &mut Vec<RecordingError>,
+) -> Recording {
     let mut recording = Recording::new(name);
     for (i, raw) in text.split('\n').enumerate() {
         let line = raw.trim();
@@ -50,6 +66,20 @@ pub(super) fn parse(name: &str, text: &str, problems: &mut Vec<RecordingError>) 
             .map_err(|e| format!("{e}"))
             .and_then(|oid| Ok((oid, decode(tag, value)?)));
         match parsed {
+            Ok((oid, Value::OctetString(shown))) if tag == "4x" => {
+                let value = match display_form::decode(&shown) {
+                    Some(sent) => {
+                        notes.push(err(format!(
+                            "{oid}: a string kept as net-snmp displayed it (text, newline, hex \
+                             dump) was read back as the {} bytes the device sent",
+                            sent.len()
+                        )));
+                        sent
+                    }
+                    None => shown,
+                };
+                recording.insert(oid, Value::OctetString(value));
+            }
             Ok((oid, value)) => {
                 recording.insert(oid, value);
             }
@@ -267,6 +297,19 @@ fn write_octets(out: &mut String, oid: &Oid, tag: &str, bytes: &[u8]) -> std::fm
     if as_text {
         // Checked printable ASCII above, so this is valid UTF-8.
         writeln!(out, "{oid}|{tag}|{}", String::from_utf8_lossy(bytes))
+    } else if display_form::decode(bytes).is_some() {
+        // As hex it would read back as a display form: escaped, it reads as is.
+        write!(out, "{oid}|{tag}e|")?;
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'\\' => out.push_str("\\\\"),
+                b'\n' => out.push_str("\\n"),
+                b' ' if i + 1 == bytes.len() => out.push_str("\\x20"),
+                0x20..0x7f => out.push(char::from(b)),
+                _ => write!(out, "\\x{b:02x}")?,
+            }
+        }
+        writeln!(out)
     } else {
         write!(out, "{oid}|{tag}x|")?;
         for b in bytes {
@@ -399,6 +442,42 @@ mod tests {
             assert!(e.message.contains(what), "{text:?}: {e}");
             assert_eq!(e.file, "t.snmprec");
         }
+    }
+
+    #[test]
+    fn a_net_snmp_display_form_reads_as_the_device_sent_it_with_a_note() {
+        // "Black Cartridge \n38 32 37 41 20 00" in hex, as a capture keeps it.
+        let text = "1.3.1|4|plain\n\
+                    1.3.2|4x|426c61636b20436172747269646765200a3338203332203337203431203230203030\n\
+                    1.3.3|4x|6c696e650a627265616b\n";
+        let (mut problems, mut notes) = (Vec::new(), Vec::new());
+        let r = parse_noting("capture.snmprec", text, &mut problems, &mut notes);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            r.get(&"1.3.2".parse().unwrap()),
+            Value::OctetString(b"Black Cartridge 827A \x00".to_vec())
+        );
+        assert_eq!(
+            r.get(&"1.3.3".parse().unwrap()),
+            Value::OctetString(b"line\nbreak".to_vec())
+        );
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(
+            (notes[0].file.as_str(), notes[0].line),
+            ("capture.snmprec", 2)
+        );
+        assert!(notes[0].message.contains("1.3.2"), "{}", notes[0]);
+    }
+
+    #[test]
+    fn a_value_that_looks_like_a_display_form_is_written_escaped() {
+        let mut r = Recording::new("w");
+        let shown = b"Toner \\\n38 32 ".to_vec();
+        r.insert("1.3.1".parse().unwrap(), Value::OctetString(shown));
+        assert_eq!(write(&r), "1.3.1|4e|Toner \\\\\\n38 32\\x20\n");
+        let (mut problems, mut notes) = (Vec::new(), Vec::new());
+        let back = parse_noting("w", &write(&r), &mut problems, &mut notes);
+        assert_eq!((back, problems, notes), (r, vec![], vec![]));
     }
 
     #[test]
