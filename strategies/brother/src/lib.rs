@@ -16,9 +16,11 @@
 //! - the serial from `brInfoSerialNumber` (`2435.2.3.9.4.2.1.5.5.1.0`, GLPI
 //!   Agent's `MibSupport/BrotherNetConfig.pm` and LibreNMS; recorded);
 //! - the firmware from `brpsMainRevision` (`2435.2.4.3.1240.1.4.0`, GLPI
-//!   Agent), else the version in `2435.2.4.3.1240.6.5.0` (`Firmware Ver.Q`,
-//!   `Firmware Ver.1.01 (08.12.12)`: LibreNMS; recorded). sysDescr's version is
-//!   the network board's, so it is not used;
+//!   Agent), else the main firmware in `brInfo` `5.5.17.0` (`J1906051424`:
+//!   the `brother` library's firmware object, held by eleven of the twelve
+//!   printers in its test data), else the version in `2435.2.4.3.1240.6.5.0`
+//!   (`Firmware Ver.Q`, `Firmware Ver.1.01 (08.12.12)`: LibreNMS; recorded).
+//!   sysDescr's version is the network board's, so it is not used;
 //! - page counters from `brInfoCounter` (`2435.2.3.9.4.2.1.5.5.10.0`), an
 //!   octet string of records `code, type, length, value` (value big-endian,
 //!   `length` bytes) ended by `0xFF`. Codes `00` (printed pages), `01`
@@ -27,8 +29,10 @@
 //!   the same way; an HL-L5100DN dump published with it shows the layout
 //!   (`00 01 04 00000009 06 01 04 00000006 FF...`). No shared recording holds
 //!   the blob, so `fixtures/derived/brother_counters.snmprec` is made from it.
-//!   The maintenance blob (`5.5.8.0`) is not read: the sources disagree on
-//!   which of its codes are percentages.
+//! - the remaining life of toner or ink, drums, belt, fuser, laser unit and
+//!   paper-feed kits from `brInfoMaintenance` (`5.5.8.0`), in the same record
+//!   layout ([`blob`]; codes and evidence in [`maintenance`]), put on the
+//!   Printer-MIB row that names the same part or added where none does.
 //!
 //! Brother supplies of unknown capacity (`prtMarkerSuppliesMaxCapacity` -2)
 //! report a status code in `prtMarkerSuppliesLevel`, not an amount: 0 toner
@@ -43,6 +47,10 @@
 //! not paper or supply conditions, and one that outlasts a power cycle needs
 //! service.
 
+mod blob;
+mod maintenance;
+
+use maintenance::Marking;
 use quire_plugins_sdk::counters::{COLOR, MONO, TOTAL};
 use quire_plugins_sdk::standard::{self, device_id_field, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
@@ -54,14 +62,13 @@ const BRM_DNS_PRINTER_NAME: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 4, 3, 2435, 5,
 const BR_DEVICE_ID: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 3, 9, 1, 1, 7, 0];
 const BR_INFO_SERIAL_NUMBER: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 3, 9, 4, 2, 1, 5, 5, 1, 0];
 const BR_INFO_COUNTER: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 3, 9, 4, 2, 1, 5, 5, 10, 0];
+const BR_INFO_MAINTENANCE: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 3, 9, 4, 2, 1, 5, 5, 8, 0];
+const BR_INFO_FIRMWARE: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 3, 9, 4, 2, 1, 5, 5, 17, 0];
 const BRPS_MAIN_REVISION: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 4, 3, 1240, 1, 4, 0];
 const BR_FIRMWARE_TEXT: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 4, 3, 1240, 6, 5, 0];
 
 /// Counter names by `brInfoCounter` record code.
 const COUNTER_CODES: &[(u8, &str)] = &[(0x00, TOTAL), (0x01, MONO), (0x02, COLOR)];
-
-/// The code that ends `brInfoCounter`.
-const END: u8 = 0xFF;
 
 /// The Brother family strategy.
 pub struct Brother;
@@ -97,7 +104,10 @@ impl Strategy for Brother {
         }
         reading.identity.firmware = match text_of(device, BRPS_MAIN_REVISION)? {
             Some(revision) => Some(revision),
-            None => text_of(device, BR_FIRMWARE_TEXT)?.and_then(|t| firmware_version(&t)),
+            None => match text_of(device, BR_INFO_FIRMWARE)? {
+                Some(version) => Some(version),
+                None => text_of(device, BR_FIRMWARE_TEXT)?.and_then(|t| firmware_version(&t)),
+            },
         };
         if cycle != Cycle::Alerts {
             let blob = device.get_value(BR_INFO_COUNTER)?;
@@ -107,6 +117,15 @@ impl Strategy for Brother {
                 }
             }
             reading.supplies.iter_mut().for_each(read_status_code);
+            let blob = device.get_value(BR_INFO_MAINTENANCE)?;
+            if let Some(bytes) = blob.as_ref().and_then(SnmpValue::as_bytes) {
+                let marking = Marking::of(
+                    &reading.supplies,
+                    reading.identity.model.as_deref(),
+                    &blob::records(bytes),
+                );
+                maintenance::merge(&mut reading.supplies, maintenance::supplies(bytes, marking));
+            }
         }
         Ok(reading)
     }
@@ -139,32 +158,17 @@ fn firmware_version(text: &str) -> Option<String> {
     (!version.is_empty()).then(|| version.to_owned())
 }
 
-/// The counters in a `brInfoCounter` blob. Stops at the end code or at a
-/// record cut short; unknown codes and over-long values are skipped.
+/// The counters in a `brInfoCounter` blob; unknown codes and empty values
+/// are skipped.
 fn counters(blob: &[u8]) -> Vec<(&'static str, u64)> {
-    let mut found = Vec::new();
-    let mut rest = blob;
-    while let [code, _kind, length, tail @ ..] = rest {
-        if *code == END {
-            break;
-        }
-        let length = usize::from(*length);
-        let Some(value) = tail.get(..length) else {
-            break;
-        };
-        rest = &tail[length..];
-        let Some((_, name)) = COUNTER_CODES.iter().find(|(known, _)| known == code) else {
-            continue;
-        };
-        if length == 0 || length > 8 {
-            continue;
-        }
-        let value = value
-            .iter()
-            .fold(0u64, |sum, byte| (sum << 8) | u64::from(*byte));
-        found.push((*name, value));
-    }
-    found
+    blob::records(blob)
+        .into_iter()
+        .filter(|(_, value)| value.width > 0)
+        .filter_map(|(code, value)| {
+            let (_, name) = COUNTER_CODES.iter().find(|(known, _)| *known == code)?;
+            Some((*name, value.number))
+        })
+        .collect()
 }
 
 /// A supply of unknown capacity whose level is 0-3 carries a status code.
