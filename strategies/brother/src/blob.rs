@@ -70,16 +70,18 @@ pub(crate) fn legacy_levels(blob: &[u8]) -> Option<Vec<(u8, u8, u8)>> {
         .collect()
 }
 
+/// A blob written as hex, as the brother library's test data writes them.
+#[cfg(test)]
+pub(crate) fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     #[test]
     fn records_of_four_and_one_byte_values_end_at_ff_or_the_end() {

@@ -236,13 +236,7 @@ pub(crate) fn merge(rows: &mut Vec<Supply>, found: Vec<Supply>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::blob::hex;
 
     fn percents(found: &[Supply]) -> Vec<(&str, Option<u8>)> {
         found
@@ -291,34 +285,35 @@ mod tests {
 
     #[test]
     fn an_inkjet_reads_inks_from_either_layout() {
-        // MFC-J680DW (modern) and MFC-5490CN (legacy), as the library's
-        // snapshot states them.
-        let modern = hex(
-            "310104000000013201040000000133010400000001340104000000016f01040000125c70010400000dac71010400002134720104000011948101040000002f82010400000023830104000000558401040000002d86010400000012870104000000128801040000001289010400000012",
-        );
-        let marking = Marking::of(&[], Some("MFC-J680DW"), &blob::records(&modern));
-        assert_eq!(marking, Marking::Ink);
-        assert_eq!(
-            percents(&supplies(&modern, marking)),
-            [
-                ("Black Ink", Some(47)),
-                ("Cyan Ink", Some(35)),
-                ("Magenta Ink", Some(85)),
-                ("Yellow Ink", Some(45)),
-            ]
-        );
-        let legacy = hex("a101020414a201020c14a301020614a401020b14");
-        let marking = Marking::of(&[], Some("MFC-5490CN"), &blob::records(&legacy));
-        assert_eq!(marking, Marking::Ink);
-        assert_eq!(
-            percents(&supplies(&legacy, marking)),
-            [
-                ("Black Ink", Some(20)),
-                ("Cyan Ink", Some(60)),
-                ("Magenta Ink", Some(30)),
-                ("Yellow Ink", Some(55)),
-            ]
-        );
+        // MFC-J680DW (modern) and MFC-5490CN (legacy), with the percentages
+        // the library's snapshot states.
+        let cases = [
+            (
+                "MFC-J680DW",
+                "310104000000013201040000000133010400000001340104000000016f01040000125c70010400000dac71010400002134720104000011948101040000002f82010400000023830104000000558401040000002d86010400000012870104000000128801040000001289010400000012",
+                [47, 35, 85, 45],
+            ),
+            (
+                "MFC-5490CN",
+                "a101020414a201020c14a301020614a401020b14",
+                [20, 60, 30, 55],
+            ),
+        ];
+        for (model, blob, [black, cyan, magenta, yellow]) in cases {
+            let blob = hex(blob);
+            let marking = Marking::of(&[], Some(model), &blob::records(&blob));
+            assert_eq!(marking, Marking::Ink, "{model}");
+            assert_eq!(
+                percents(&supplies(&blob, marking)),
+                [
+                    ("Black Ink", Some(black)),
+                    ("Cyan Ink", Some(cyan)),
+                    ("Magenta Ink", Some(magenta)),
+                    ("Yellow Ink", Some(yellow)),
+                ],
+                "{model}"
+            );
+        }
     }
 
     #[test]
