@@ -173,7 +173,7 @@ macro_rules! agent_queries {
         use quire_protocol::{CredentialSpec, Range, SiteRange};
         use quire_schedule::ScheduleConfig;
         use sqlx::types::Json;
-        use sqlx::{Pool, Row};
+        use sqlx::{FromRow, Pool, Row};
 
         use crate::backend::$backend::BEGIN_WRITE;
         use crate::listing;
@@ -182,18 +182,6 @@ macro_rules! agent_queries {
 
         type Db = $db;
         type DbRow = <Db as sqlx::Database>::Row;
-
-        fn key_from_row(row: &DbRow) -> Result<EnrollmentKey, sqlx::Error> {
-            Ok(EnrollmentKey {
-                id: EnrollmentKeyId(row.try_get("id")?),
-                account_id: AccountId(row.try_get("account_id")?),
-                created_at: row.try_get("created_at")?,
-                expires_at: row.try_get("expires_at")?,
-                used_at: row.try_get("used_at")?,
-                agent_id: row.try_get("agent_id")?,
-                revoked_at: row.try_get("revoked_at")?,
-            })
-        }
 
         pub(crate) async fn issue_enrollment_key(
             pool: &Pool<Db>,
@@ -219,7 +207,7 @@ macro_rules! agent_queries {
         pub(crate) async fn enrollment_keys(pool: &Pool<Db>, account: AccountId, page: Page) -> Result<Vec<EnrollmentKey>> {
             let context = || format!("listing the enrollment keys of {account}");
             let (limit, offset) = page.binds();
-            sqlx::query(
+            sqlx::query_as(
                 "SELECT id, account_id, created_at, expires_at, used_at, agent_id, revoked_at \
                  FROM enrollment_keys WHERE account_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
             )
@@ -228,10 +216,6 @@ macro_rules! agent_queries {
             .bind(offset)
             .fetch_all(pool)
             .await
-            .context(context)?
-            .iter()
-            .map(key_from_row)
-            .collect::<Result<_, _>>()
             .context(context)
         }
 
@@ -246,7 +230,7 @@ macro_rules! agent_queries {
             .await
             .context(context)?
             .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
-            key_from_row(&row).context(context)
+            EnrollmentKey::from_row(&row).context(context)
         }
 
         pub(crate) async fn revoke_enrollment_key(pool: &Pool<Db>, id: EnrollmentKeyId, now: DateTime<Utc>) -> Result<()> {
@@ -320,18 +304,6 @@ macro_rules! agent_queries {
             Ok(Ok(account))
         }
 
-        fn agent_from_row(row: &DbRow) -> Result<Agent, sqlx::Error> {
-            Ok(Agent {
-                id: row.try_get("id")?,
-                account_id: AccountId(row.try_get("account_id")?),
-                hostname: row.try_get("hostname")?,
-                version: row.try_get("version")?,
-                enrolled_at: row.try_get("enrolled_at")?,
-                last_check_in: row.try_get("last_check_in")?,
-                revoked_at: row.try_get("revoked_at")?,
-            })
-        }
-
         pub(crate) async fn agent_with_secret(pool: &Pool<Db>, id: &str) -> Result<Option<(Agent, String)>> {
             let context = || format!("reading agent {id}");
             let Some(row) = sqlx::query(
@@ -345,7 +317,7 @@ macro_rules! agent_queries {
             else {
                 return Ok(None);
             };
-            let agent = agent_from_row(&row).context(context)?;
+            let agent = Agent::from_row(&row).context(context)?;
             let hash: String = row.try_get("secret_hash").context(context)?;
             Ok(Some((agent, hash)))
         }
@@ -366,7 +338,6 @@ macro_rules! agent_queries {
             account: Option<AccountId>,
             page: Page,
         ) -> Result<Vec<Agent>> {
-            let context = || "listing agents".to_owned();
             let mut query = listing::select::<Db>(
                 visibility,
                 "SELECT id, account_id, hostname, version, enrolled_at, last_check_in, revoked_at \
@@ -375,15 +346,7 @@ macro_rules! agent_queries {
             listing::restrict(&mut query, visibility, "account_id");
             listing::equal(&mut query, "account_id", account.map(|a| a.0));
             listing::page(&mut query, "enrolled_at, id", page);
-            query
-                .build()
-                .fetch_all(pool)
-                .await
-                .context(context)?
-                .iter()
-                .map(agent_from_row)
-                .collect::<Result<_, _>>()
-                .context(context)
+            query.build_query_as().fetch_all(pool).await.context(|| "listing agents".to_owned())
         }
 
         pub(crate) async fn agent(pool: &Pool<Db>, id: &str) -> Result<Agent> {

@@ -13,7 +13,7 @@ use crate::types::{NewStrategy, StoredStrategy};
 macro_rules! strategy_queries {
     ($db:ty) => {
         use chrono::{DateTime, Utc};
-        use sqlx::{Pool, Row};
+        use sqlx::Pool;
 
         use crate::error::{Context, Error, Result};
         use crate::types::{NewStrategy, StoredStrategy};
@@ -41,28 +41,13 @@ macro_rules! strategy_queries {
         }
 
         pub(crate) async fn strategies(pool: &Pool<Db>) -> Result<Vec<StoredStrategy>> {
-            let rows = sqlx::query(
+            sqlx::query_as(
                 "SELECT name, version, sha256, signature, publisher, published_at, published_by, \
                  withdrawn_at FROM strategies ORDER BY name, published_at",
             )
             .fetch_all(pool)
             .await
-            .context(|| "listing strategies".to_owned())?;
-            rows.iter()
-                .map(|row| {
-                    let context = || "reading a strategies row".to_owned();
-                    Ok(StoredStrategy {
-                        name: row.try_get("name").context(context)?,
-                        version: row.try_get("version").context(context)?,
-                        sha256: row.try_get("sha256").context(context)?,
-                        signature: row.try_get("signature").context(context)?,
-                        publisher: row.try_get("publisher").context(context)?,
-                        published_at: row.try_get("published_at").context(context)?,
-                        published_by: row.try_get("published_by").context(context)?,
-                        withdrawn_at: row.try_get("withdrawn_at").context(context)?,
-                    })
-                })
-                .collect()
+            .context(|| "listing strategies".to_owned())
         }
 
         pub(crate) async fn strategy_component(
