@@ -103,6 +103,48 @@ macro_rules! queries {
         use crate::types::*;
 
         type Db = $db;
+        type Args = <Db as sqlx::Database>::Arguments;
+
+        /// Runs an UPDATE of one row by its key: matching no row means there is no such
+        /// row, which is [`Error::NotFound`] naming `what`.
+        pub(crate) async fn update_one(
+            pool: &Pool<Db>,
+            update: sqlx::query::Query<'_, Db, Args>,
+            what: impl std::fmt::Display,
+            doing: impl FnOnce() -> String,
+        ) -> Result<()> {
+            let done = update.execute(pool).await.context(doing)?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { what: what.to_string() });
+            }
+            Ok(())
+        }
+
+        /// The row a lookup by key selects, or [`Error::NotFound`] naming `what`.
+        pub(crate) async fn one_row(
+            pool: &Pool<Db>,
+            select: sqlx::query::Query<'_, Db, Args>,
+            what: impl std::fmt::Display,
+            doing: impl FnOnce() -> String,
+        ) -> Result<<Db as sqlx::Database>::Row> {
+            select
+                .fetch_optional(pool)
+                .await
+                .context(doing)?
+                .ok_or_else(|| Error::NotFound { what: what.to_string() })
+        }
+
+        /// One page of the rows `select` reads, its last two binds (`LIMIT`, `OFFSET`)
+        /// bound here after the caller's own.
+        pub(crate) async fn page_of(
+            pool: &Pool<Db>,
+            select: sqlx::query::Query<'_, Db, Args>,
+            page: Page,
+            doing: impl FnOnce() -> String,
+        ) -> Result<Vec<<Db as sqlx::Database>::Row>> {
+            let (limit, offset) = page.binds();
+            select.bind(limit).bind(offset).fetch_all(pool).await.context(doing)
+        }
 
         pub(crate) async fn migrate(pool: &Pool<Db>) -> Result<(), sqlx::migrate::MigrateError> {
             MIGRATOR.run(pool).await
@@ -380,17 +422,11 @@ macro_rules! queries {
             device: DeviceId,
             page: Page,
         ) -> Result<Vec<StoredReading>> {
-            let context = || format!("reading the readings of {device}");
-            let rows = sqlx::query(concat!(
+            let select = sqlx::query(concat!(
                 crate::readings::latest_reading!(),
                 "WHERE r.device_id = $1 ORDER BY r.taken_at DESC, r.id DESC LIMIT $2 OFFSET $3"
-            ))
-            .bind(device.0)
-            .bind(page.binds().0)
-            .bind(page.binds().1)
-            .fetch_all(pool)
-            .await
-            .context(context)?;
+            ));
+            let rows = page_of(pool, select.bind(device.0), page, || format!("reading the readings of {device}")).await?;
             rows.iter().map(readings::stored_reading).collect()
         }
 
@@ -400,17 +436,12 @@ macro_rules! queries {
             page: Page,
         ) -> Result<Vec<AlertRecord>> {
             let context = || format!("reading the alert history of {device}");
-            let rows = sqlx::query(
+            let select = sqlx::query(
                 "SELECT a.reading_id, r.taken_at, a.idx, a.code, a.severity, a.alert_group, \
                  a.description FROM alerts a JOIN readings r ON r.id = a.reading_id \
                  WHERE a.device_id = $1 ORDER BY r.taken_at, a.reading_id, a.idx LIMIT $2 OFFSET $3",
-            )
-            .bind(device.0)
-            .bind(page.binds().0)
-            .bind(page.binds().1)
-            .fetch_all(pool)
-            .await
-            .context(context)?;
+            );
+            let rows = page_of(pool, select.bind(device.0), page, context).await?;
             rows.iter()
                 .map(|row| {
                     let severity: String = row.try_get("severity").context(context)?;
@@ -435,19 +466,13 @@ macro_rules! queries {
             page: Page,
         ) -> Result<Vec<SupplyRecord>> {
             let context = || format!("reading the history of supply {index} of {device}");
-            let rows = sqlx::query(
+            let select = sqlx::query(
                 "SELECT s.reading_id, r.taken_at, s.idx, s.description, s.kind, s.color, s.level, \
                  s.max_level, s.percent, s.state, s.serial FROM supplies s \
                  JOIN readings r ON r.id = s.reading_id \
                  WHERE s.device_id = $1 AND s.idx = $2 ORDER BY r.taken_at, s.reading_id LIMIT $3 OFFSET $4",
-            )
-            .bind(device.0)
-            .bind(i64::from(index))
-            .bind(page.binds().0)
-            .bind(page.binds().1)
-            .fetch_all(pool)
-            .await
-            .context(context)?;
+            );
+            let rows = page_of(pool, select.bind(device.0).bind(i64::from(index)), page, context).await?;
             rows.iter()
                 .map(|row| {
                     let state: String = row.try_get("state").context(context)?;

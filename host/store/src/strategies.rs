@@ -11,10 +11,11 @@ use crate::error::Result;
 use crate::types::{NewStrategy, StoredStrategy};
 
 macro_rules! strategy_queries {
-    ($db:ty) => {
+    ($db:ty, $backend:ident) => {
         use chrono::{DateTime, Utc};
         use sqlx::Pool;
 
+        use crate::backend::$backend::update_one;
         use crate::error::{Context, Error, Result};
         use crate::types::{NewStrategy, StoredStrategy};
 
@@ -72,32 +73,27 @@ macro_rules! strategy_queries {
             version: &str,
             at: DateTime<Utc>,
         ) -> Result<()> {
-            let done = sqlx::query(
+            let update = sqlx::query(
                 "UPDATE strategies SET withdrawn_at = $3 \
                  WHERE name = $1 AND version = $2 AND withdrawn_at IS NULL",
+            );
+            update_one(
+                pool,
+                update.bind(name).bind(version).bind(at),
+                format!("strategy {name}@{version} (not withdrawn yet)"),
+                || format!("withdrawing strategy {name}@{version}"),
             )
-            .bind(name)
-            .bind(version)
-            .bind(at)
-            .execute(pool)
             .await
-            .context(|| format!("withdrawing strategy {name}@{version}"))?;
-            if done.rows_affected() == 0 {
-                return Err(Error::NotFound {
-                    what: format!("strategy {name}@{version} (not withdrawn yet)"),
-                });
-            }
-            Ok(())
         }
     };
 }
 
 pub(crate) mod sqlite {
-    strategy_queries!(sqlx::Sqlite);
+    strategy_queries!(sqlx::Sqlite, sqlite);
 }
 
 pub(crate) mod postgres {
-    strategy_queries!(sqlx::Postgres);
+    strategy_queries!(sqlx::Postgres, postgres);
 }
 
 impl Store {
