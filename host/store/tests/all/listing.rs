@@ -8,7 +8,7 @@ use quire_protocol::SiteRange;
 use quire_store::{AccountId, DeviceFilter, DeviceId, Page, Role, Store, UserId, Visibility};
 
 use crate::kyocera::kyocera;
-use crate::support::{at, backends, printer_mib};
+use crate::support::{at, backends, file};
 
 /// The tree every test here uses, by name:
 ///
@@ -70,24 +70,16 @@ async fn user(store: &Store, name: &str, role: Role, grants: &[AccountId]) -> Vi
 
 /// One Kyocera per account, serial `S-<account name>`, at address `10.9.0.<n>`.
 async fn one_device_each(store: &Store, tree: &Tree) {
+    let meters = Cycle::MetersAndSupplies;
     for (n, (name, account)) in tree.ids.iter().enumerate() {
-        store
-            .ingest(
-                *account,
-                &format!("10.9.0.{n}"),
-                at(9, 0),
-                Cycle::MetersAndSupplies,
-                &printer_mib(),
-                &kyocera(
-                    &format!("S-{name}"),
-                    &format!("00:17:c8:00:00:{n:02x}"),
-                    1,
-                    1,
-                ),
-                None,
-            )
-            .await
-            .unwrap();
+        let reading = kyocera(
+            &format!("S-{name}"),
+            &format!("00:17:c8:00:00:{n:02x}"),
+            1,
+            1,
+        );
+        let address = format!("10.9.0.{n}");
+        file(store, *account, &address, at(9, 0), meters, &reading).await;
     }
 }
 
@@ -212,39 +204,20 @@ async fn devices_filter_by_account_site_maker_model_status_and_text_and_page_in_
                 "10.1.0.4",
             ),
         ];
+        let meters = Cycle::MetersAndSupplies;
         let mut ids = Vec::new();
         for (n, (serial, maker, model, status, address)) in fleet.iter().enumerate() {
             let mut reading = kyocera(serial, &format!("00:17:c8:00:01:{n:02x}"), 1, 1);
             reading.identity.manufacturer = Some((*maker).into());
             reading.identity.model = Some((*model).into());
             reading.status.device = Some(*status);
-            let filed = store
-                .ingest(
-                    shop,
-                    address,
-                    at(9, 0),
-                    Cycle::MetersAndSupplies,
-                    &printer_mib(),
-                    &reading,
-                    None,
-                )
-                .await
-                .unwrap();
+            let filed = file(&store, shop, address, at(9, 0), meters, &reading).await;
             ids.push(filed.device_id);
         }
         // The school's printer matches every text below but is another account's.
-        store
-            .ingest(
-                tree.id("n-school"),
-                "10.1.0.9",
-                at(9, 0),
-                Cycle::MetersAndSupplies,
-                &printer_mib(),
-                &kyocera("K-9", "00:17:c8:00:02:09", 1, 1),
-                None,
-            )
-            .await
-            .unwrap();
+        let school = tree.id("n-school");
+        let reading = kyocera("K-9", "00:17:c8:00:02:09", 1, 1);
+        file(&store, school, "10.1.0.9", at(9, 0), meters, &reading).await;
         let list = |filter: DeviceFilter| {
             let store = store.clone();
             async move {
