@@ -173,27 +173,15 @@ macro_rules! agent_queries {
         use quire_protocol::{CredentialSpec, Range, SiteRange};
         use quire_schedule::ScheduleConfig;
         use sqlx::types::Json;
-        use sqlx::{Pool, Row};
+        use sqlx::{FromRow, Pool, Row};
 
-        use crate::backend::$backend::BEGIN_WRITE;
+        use crate::backend::$backend::{BEGIN_WRITE, one_row, page_of, update_one};
         use crate::listing;
         use crate::error::{Context, Error, Result};
         use crate::types::*;
 
         type Db = $db;
         type DbRow = <Db as sqlx::Database>::Row;
-
-        fn key_from_row(row: &DbRow) -> Result<EnrollmentKey, sqlx::Error> {
-            Ok(EnrollmentKey {
-                id: EnrollmentKeyId(row.try_get("id")?),
-                account_id: AccountId(row.try_get("account_id")?),
-                created_at: row.try_get("created_at")?,
-                expires_at: row.try_get("expires_at")?,
-                used_at: row.try_get("used_at")?,
-                agent_id: row.try_get("agent_id")?,
-                revoked_at: row.try_get("revoked_at")?,
-            })
-        }
 
         pub(crate) async fn issue_enrollment_key(
             pool: &Pool<Db>,
@@ -219,7 +207,7 @@ macro_rules! agent_queries {
         pub(crate) async fn enrollment_keys(pool: &Pool<Db>, account: AccountId, page: Page) -> Result<Vec<EnrollmentKey>> {
             let context = || format!("listing the enrollment keys of {account}");
             let (limit, offset) = page.binds();
-            sqlx::query(
+            sqlx::query_as(
                 "SELECT id, account_id, created_at, expires_at, used_at, agent_id, revoked_at \
                  FROM enrollment_keys WHERE account_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
             )
@@ -228,25 +216,17 @@ macro_rules! agent_queries {
             .bind(offset)
             .fetch_all(pool)
             .await
-            .context(context)?
-            .iter()
-            .map(key_from_row)
-            .collect::<Result<_, _>>()
             .context(context)
         }
 
         pub(crate) async fn enrollment_key(pool: &Pool<Db>, id: EnrollmentKeyId) -> Result<EnrollmentKey> {
             let context = || format!("reading {id}");
-            let row = sqlx::query(
+            let select = sqlx::query(
                 "SELECT id, account_id, created_at, expires_at, used_at, agent_id, revoked_at \
                  FROM enrollment_keys WHERE id = $1",
-            )
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await
-            .context(context)?
-            .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
-            key_from_row(&row).context(context)
+            );
+            let row = one_row(pool, select.bind(id.0), id, context).await?;
+            EnrollmentKey::from_row(&row).context(context)
         }
 
         pub(crate) async fn revoke_enrollment_key(pool: &Pool<Db>, id: EnrollmentKeyId, now: DateTime<Utc>) -> Result<()> {
@@ -320,18 +300,6 @@ macro_rules! agent_queries {
             Ok(Ok(account))
         }
 
-        fn agent_from_row(row: &DbRow) -> Result<Agent, sqlx::Error> {
-            Ok(Agent {
-                id: row.try_get("id")?,
-                account_id: AccountId(row.try_get("account_id")?),
-                hostname: row.try_get("hostname")?,
-                version: row.try_get("version")?,
-                enrolled_at: row.try_get("enrolled_at")?,
-                last_check_in: row.try_get("last_check_in")?,
-                revoked_at: row.try_get("revoked_at")?,
-            })
-        }
-
         pub(crate) async fn agent_with_secret(pool: &Pool<Db>, id: &str) -> Result<Option<(Agent, String)>> {
             let context = || format!("reading agent {id}");
             let Some(row) = sqlx::query(
@@ -345,7 +313,7 @@ macro_rules! agent_queries {
             else {
                 return Ok(None);
             };
-            let agent = agent_from_row(&row).context(context)?;
+            let agent = Agent::from_row(&row).context(context)?;
             let hash: String = row.try_get("secret_hash").context(context)?;
             Ok(Some((agent, hash)))
         }
@@ -366,7 +334,6 @@ macro_rules! agent_queries {
             account: Option<AccountId>,
             page: Page,
         ) -> Result<Vec<Agent>> {
-            let context = || "listing agents".to_owned();
             let mut query = listing::select::<Db>(
                 visibility,
                 "SELECT id, account_id, hostname, version, enrolled_at, last_check_in, revoked_at \
@@ -375,15 +342,7 @@ macro_rules! agent_queries {
             listing::restrict(&mut query, visibility, "account_id");
             listing::equal(&mut query, "account_id", account.map(|a| a.0));
             listing::page(&mut query, "enrolled_at, id", page);
-            query
-                .build()
-                .fetch_all(pool)
-                .await
-                .context(context)?
-                .iter()
-                .map(agent_from_row)
-                .collect::<Result<_, _>>()
-                .context(context)
+            query.build_query_as().fetch_all(pool).await.context(|| "listing agents".to_owned())
         }
 
         pub(crate) async fn agent(pool: &Pool<Db>, id: &str) -> Result<Agent> {
@@ -394,16 +353,8 @@ macro_rules! agent_queries {
         }
 
         pub(crate) async fn revoke_agent(pool: &Pool<Db>, id: &str, now: DateTime<Utc>) -> Result<()> {
-            let done = sqlx::query("UPDATE agents SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1")
-                .bind(id)
-                .bind(now)
-                .execute(pool)
-                .await
-                .context(|| format!("revoking agent {id}"))?;
-            if done.rows_affected() == 0 {
-                return Err(Error::NotFound { what: format!("agent {id}") });
-            }
-            Ok(())
+            let update = sqlx::query("UPDATE agents SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1");
+            update_one(pool, update.bind(id).bind(now), format!("agent {id}"), || format!("revoking agent {id}")).await
         }
 
         /// The ranges a query selects (`site_id, range_text, part`) for the sites it names:
@@ -452,20 +403,16 @@ macro_rules! agent_queries {
                 pool,
             )
             .await?;
-            sqlx::query(
+            let select = sqlx::query(
                 "SELECT id, account_id, name, schedules, ipp_printers FROM sites WHERE account_id = $1 \
                  ORDER BY id LIMIT $2 OFFSET $3",
-            )
-            .bind(account.0)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool)
-            .await
-            .context(context)?
-            .iter()
-            .map(|row| site_from_row(row, &ranges))
-            .collect::<Result<_, _>>()
-            .context(context)
+            );
+            page_of(pool, select.bind(account.0), page, context)
+                .await?
+                .iter()
+                .map(|row| site_from_row(row, &ranges))
+                .collect::<Result<_, _>>()
+                .context(context)
         }
 
         pub(crate) async fn site_ids(pool: &Pool<Db>, account: AccountId) -> Result<Vec<SiteId>> {
@@ -479,12 +426,8 @@ macro_rules! agent_queries {
 
         pub(crate) async fn site(pool: &Pool<Db>, id: SiteId) -> Result<Site> {
             let context = || format!("reading {id}");
-            let row = sqlx::query("SELECT id, account_id, name, schedules, ipp_printers FROM sites WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await
-                .context(context)?
-                .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
+            let select = sqlx::query("SELECT id, account_id, name, schedules, ipp_printers FROM sites WHERE id = $1");
+            let row = one_row(pool, select.bind(id.0), id, context).await?;
             let ranges = ranges(
                 sqlx::query_as("SELECT site_id, range_text, part FROM site_ranges WHERE site_id = $1 ORDER BY position")
                     .bind(id.0),
@@ -495,29 +438,15 @@ macro_rules! agent_queries {
         }
 
         pub(crate) async fn set_site_schedules(pool: &Pool<Db>, site: SiteId, schedules: &ScheduleConfig) -> Result<()> {
-            let done = sqlx::query("UPDATE sites SET schedules = $2 WHERE id = $1")
-                .bind(site.0)
-                .bind(Json(schedules))
-                .execute(pool)
-                .await
-                .context(|| format!("setting the schedules of {site}"))?;
-            if done.rows_affected() == 0 {
-                return Err(Error::NotFound { what: site.to_string() });
-            }
-            Ok(())
+            let update = sqlx::query("UPDATE sites SET schedules = $2 WHERE id = $1");
+            let update = update.bind(site.0).bind(Json(schedules));
+            update_one(pool, update, site, || format!("setting the schedules of {site}")).await
         }
 
         pub(crate) async fn set_site_ipp_printers(pool: &Pool<Db>, site: SiteId, printers: &[String]) -> Result<()> {
-            let done = sqlx::query("UPDATE sites SET ipp_printers = $2 WHERE id = $1")
-                .bind(site.0)
-                .bind(Json(printers))
-                .execute(pool)
-                .await
-                .context(|| format!("setting the IPP printers of {site}"))?;
-            if done.rows_affected() == 0 {
-                return Err(Error::NotFound { what: site.to_string() });
-            }
-            Ok(())
+            let update = sqlx::query("UPDATE sites SET ipp_printers = $2 WHERE id = $1");
+            let update = update.bind(site.0).bind(Json(printers));
+            update_one(pool, update, site, || format!("setting the IPP printers of {site}")).await
         }
 
         pub(crate) async fn replace_site_ranges(pool: &Pool<Db>, ranges: &[(SiteId, Vec<SiteRange>)]) -> Result<()> {
@@ -578,18 +507,12 @@ macro_rules! agent_queries {
 
         pub(crate) async fn supply_replacements(pool: &Pool<Db>, device: DeviceId, page: Page) -> Result<Vec<ReplacementRecord>> {
             let context = || format!("reading the supply replacements of {device}");
-            let (limit, offset) = page.binds();
-            let rows = sqlx::query(
+            let select = sqlx::query(
                 "SELECT s.reading_id, r.taken_at, s.idx, s.description, s.evidence \
                  FROM supply_replacements s JOIN readings r ON r.id = s.reading_id \
                  WHERE s.device_id = $1 ORDER BY r.taken_at, s.reading_id, s.idx LIMIT $2 OFFSET $3",
-            )
-            .bind(device.0)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool)
-            .await
-            .context(context)?;
+            );
+            let rows = page_of(pool, select.bind(device.0), page, context).await?;
             rows.iter()
                 .map(|row| {
                     let index: i64 = row.try_get("idx").context(context)?;

@@ -103,6 +103,48 @@ macro_rules! queries {
         use crate::types::*;
 
         type Db = $db;
+        type Args = <Db as sqlx::Database>::Arguments;
+
+        /// Runs an UPDATE of one row by its key: matching no row means there is no such
+        /// row, which is [`Error::NotFound`] naming `what`.
+        pub(crate) async fn update_one(
+            pool: &Pool<Db>,
+            update: sqlx::query::Query<'_, Db, Args>,
+            what: impl std::fmt::Display,
+            doing: impl FnOnce() -> String,
+        ) -> Result<()> {
+            let done = update.execute(pool).await.context(doing)?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { what: what.to_string() });
+            }
+            Ok(())
+        }
+
+        /// The row a lookup by key selects, or [`Error::NotFound`] naming `what`.
+        pub(crate) async fn one_row(
+            pool: &Pool<Db>,
+            select: sqlx::query::Query<'_, Db, Args>,
+            what: impl std::fmt::Display,
+            doing: impl FnOnce() -> String,
+        ) -> Result<<Db as sqlx::Database>::Row> {
+            select
+                .fetch_optional(pool)
+                .await
+                .context(doing)?
+                .ok_or_else(|| Error::NotFound { what: what.to_string() })
+        }
+
+        /// One page of the rows `select` reads, its last two binds (`LIMIT`, `OFFSET`)
+        /// bound here after the caller's own.
+        pub(crate) async fn page_of(
+            pool: &Pool<Db>,
+            select: sqlx::query::Query<'_, Db, Args>,
+            page: Page,
+            doing: impl FnOnce() -> String,
+        ) -> Result<Vec<<Db as sqlx::Database>::Row>> {
+            let (limit, offset) = page.binds();
+            select.bind(limit).bind(offset).fetch_all(pool).await.context(doing)
+        }
 
         pub(crate) async fn migrate(pool: &Pool<Db>) -> Result<(), sqlx::migrate::MigrateError> {
             MIGRATOR.run(pool).await
@@ -216,33 +258,14 @@ macro_rules! queries {
             // when it matched nothing, and update again if a concurrent ingest won the insert.
             let mut new_device = false;
             let site = origin.and_then(|o| o.site).map(|s| s.0);
-            let mut device = update_device(tx, item, &key, site).await.context(context)?;
+            let mut device = write_device(tx, UPDATE_DEVICE, item, &key, site).await.context(context)?;
             if device.is_none() {
-                device = sqlx::query_scalar(
-                    "INSERT INTO devices (account_id, identity, serial, mac, manufacturer, model, \
-                     first_seen, last_seen, strategy_name, strategy_version, site_id, status) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11) \
-                     ON CONFLICT (account_id, identity) DO NOTHING RETURNING id",
-                )
-                .bind(item.account.0)
-                .bind(&key)
-                .bind(identity.serial.as_deref())
-                .bind(identity.mac.as_deref())
-                .bind(identity.manufacturer.as_deref())
-                .bind(identity.model.as_deref())
-                .bind(item.taken_at)
-                .bind(&item.strategy.name)
-                .bind(&item.strategy.version)
-                .bind(site)
-                .bind(status(item.reading))
-                .fetch_optional(&mut **tx)
-                .await
-                .context(context)?;
+                device = write_device(tx, INSERT_DEVICE, item, &key, site).await.context(context)?;
                 new_device = device.is_some();
             }
             let device = match device {
                 Some(id) => id,
-                None => update_device(tx, item, &key, site)
+                None => write_device(tx, UPDATE_DEVICE, item, &key, site)
                     .await
                     .context(context)?
                     .ok_or_else(|| Error::NotFound { what: format!("device `{key}` after insert") })?,
@@ -307,76 +330,91 @@ macro_rules! queries {
             tx: &mut Transaction<'static, Db>,
             rows: &BatchRows<'_>,
         ) -> std::result::Result<(), sqlx::Error> {
-            for chunk in rows.supplies.chunks(ROWS_PER_STATEMENT) {
-                let mut insert = QueryBuilder::<Db>::new(
-                    "INSERT INTO supplies (device_id, reading_id, idx, description, kind, color, \
-                     level, max_level, percent, state, serial) ",
-                );
-                insert.push_values(chunk, |mut row, (device, reading, s)| {
-                    row.push_bind(*device)
-                        .push_bind(*reading)
-                        .push_bind(i64::from(s.index))
-                        .push_bind(&s.description)
-                        .push_bind(&s.kind)
-                        .push_bind(s.color.as_deref())
-                        .push_bind(s.level)
-                        .push_bind(s.max)
-                        .push_bind(s.percent.map(i32::from))
-                        .push_bind(word(&s.state))
-                        .push_bind(s.serial.as_deref());
+            let supplies = "INSERT INTO supplies (device_id, reading_id, idx, description, kind, color, \
+                 level, max_level, percent, state, serial) ";
+            insert_chunked(tx, supplies, &rows.supplies, |row, s| {
+                row.push_bind(i64::from(s.index))
+                    .push_bind(&s.description)
+                    .push_bind(&s.kind)
+                    .push_bind(s.color.as_deref())
+                    .push_bind(s.level)
+                    .push_bind(s.max)
+                    .push_bind(s.percent.map(i32::from))
+                    .push_bind(word(&s.state))
+                    .push_bind(s.serial.as_deref());
+            })
+            .await?;
+            let alerts = "INSERT INTO alerts (device_id, reading_id, idx, code, severity, alert_group, description) ";
+            insert_chunked(tx, alerts, &rows.alerts, |row, a| {
+                row.push_bind(i64::from(a.index))
+                    .push_bind(a.code)
+                    .push_bind(word(&a.severity))
+                    .push_bind(a.group.as_deref())
+                    .push_bind(a.description.as_deref());
+            })
+            .await
+        }
+
+        /// Inserts `(device, reading, item)` rows [`ROWS_PER_STATEMENT`] to a statement:
+        /// `insert` names the columns, the two ids first, and `bind` binds the item's own.
+        async fn insert_chunked<T>(
+            tx: &mut Transaction<'static, Db>,
+            insert: &'static str,
+            rows: &[(i64, i64, &T)],
+            bind: impl Fn(&mut sqlx::query_builder::Separated<'_, Db, &'static str>, &T),
+        ) -> std::result::Result<(), sqlx::Error> {
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                let mut query = QueryBuilder::<Db>::new(insert);
+                query.push_values(chunk, |mut row, (device, reading, item)| {
+                    row.push_bind(*device).push_bind(*reading);
+                    bind(&mut row, item);
                 });
-                insert.build().execute(&mut **tx).await?;
-            }
-            for chunk in rows.alerts.chunks(ROWS_PER_STATEMENT) {
-                let mut insert = QueryBuilder::<Db>::new(
-                    "INSERT INTO alerts (device_id, reading_id, idx, code, severity, alert_group, description) ",
-                );
-                insert.push_values(chunk, |mut row, (device, reading, a)| {
-                    row.push_bind(*device)
-                        .push_bind(*reading)
-                        .push_bind(i64::from(a.index))
-                        .push_bind(a.code)
-                        .push_bind(word(&a.severity))
-                        .push_bind(a.group.as_deref())
-                        .push_bind(a.description.as_deref());
-                });
-                insert.build().execute(&mut **tx).await?;
+                query.build().execute(&mut **tx).await?;
             }
             Ok(())
         }
 
+        /// Files a device first seen; nothing when a concurrent ingest filed it meanwhile.
+        const INSERT_DEVICE: &str = "INSERT INTO devices (account_id, identity, serial, mac, manufacturer, model, \
+             first_seen, last_seen, strategy_name, strategy_version, site_id, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11) \
+             ON CONFLICT (account_id, identity) DO NOTHING RETURNING id";
+
         /// Refreshes a known device from a reading; what the reading does not say is kept,
         /// and an older reading delivered late does not move `last_seen` or the strategy back.
-        async fn update_device(
+        const UPDATE_DEVICE: &str = "UPDATE devices SET serial = COALESCE($3, serial), mac = COALESCE($4, mac), \
+             manufacturer = COALESCE($5, manufacturer), model = COALESCE($6, model), \
+             strategy_name = CASE WHEN $7 >= last_seen THEN $8 ELSE strategy_name END, \
+             strategy_version = CASE WHEN $7 >= last_seen THEN $9 ELSE strategy_version END, \
+             last_seen = CASE WHEN $7 > last_seen THEN $7 ELSE last_seen END, \
+             status = CASE WHEN $7 >= last_seen THEN $11 ELSE status END, \
+             site_id = COALESCE($10, site_id) \
+             WHERE account_id = $1 AND identity = $2 RETURNING id";
+
+        /// Runs [`INSERT_DEVICE`] or [`UPDATE_DEVICE`], which number the reading's facts
+        /// alike, and returns the device's id unless it matched nothing.
+        async fn write_device(
             tx: &mut Transaction<'static, Db>,
+            sql: &'static str,
             item: &Ingest<'_>,
             key: &str,
             site: Option<i64>,
         ) -> Result<Option<i64>, sqlx::Error> {
             let identity = &item.reading.identity;
-            sqlx::query_scalar(
-                "UPDATE devices SET serial = COALESCE($3, serial), mac = COALESCE($4, mac), \
-                 manufacturer = COALESCE($5, manufacturer), model = COALESCE($6, model), \
-                 strategy_name = CASE WHEN $7 >= last_seen THEN $8 ELSE strategy_name END, \
-                 strategy_version = CASE WHEN $7 >= last_seen THEN $9 ELSE strategy_version END, \
-                 last_seen = CASE WHEN $7 > last_seen THEN $7 ELSE last_seen END, \
-                 status = CASE WHEN $7 >= last_seen THEN $11 ELSE status END, \
-                 site_id = COALESCE($10, site_id) \
-                 WHERE account_id = $1 AND identity = $2 RETURNING id",
-            )
-            .bind(item.account.0)
-            .bind(key)
-            .bind(identity.serial.as_deref())
-            .bind(identity.mac.as_deref())
-            .bind(identity.manufacturer.as_deref())
-            .bind(identity.model.as_deref())
-            .bind(item.taken_at)
-            .bind(&item.strategy.name)
-            .bind(&item.strategy.version)
-            .bind(site)
-            .bind(status(item.reading))
-            .fetch_optional(&mut **tx)
-            .await
+            sqlx::query_scalar(sql)
+                .bind(item.account.0)
+                .bind(key)
+                .bind(identity.serial.as_deref())
+                .bind(identity.mac.as_deref())
+                .bind(identity.manufacturer.as_deref())
+                .bind(identity.model.as_deref())
+                .bind(item.taken_at)
+                .bind(&item.strategy.name)
+                .bind(&item.strategy.version)
+                .bind(site)
+                .bind(status(item.reading))
+                .fetch_optional(&mut **tx)
+                .await
         }
 
         pub(crate) async fn readings(
@@ -384,17 +422,11 @@ macro_rules! queries {
             device: DeviceId,
             page: Page,
         ) -> Result<Vec<StoredReading>> {
-            let context = || format!("reading the readings of {device}");
-            let rows = sqlx::query(concat!(
+            let select = sqlx::query(concat!(
                 crate::readings::latest_reading!(),
                 "WHERE r.device_id = $1 ORDER BY r.taken_at DESC, r.id DESC LIMIT $2 OFFSET $3"
-            ))
-            .bind(device.0)
-            .bind(page.binds().0)
-            .bind(page.binds().1)
-            .fetch_all(pool)
-            .await
-            .context(context)?;
+            ));
+            let rows = page_of(pool, select.bind(device.0), page, || format!("reading the readings of {device}")).await?;
             rows.iter().map(readings::stored_reading).collect()
         }
 
@@ -404,17 +436,12 @@ macro_rules! queries {
             page: Page,
         ) -> Result<Vec<AlertRecord>> {
             let context = || format!("reading the alert history of {device}");
-            let rows = sqlx::query(
+            let select = sqlx::query(
                 "SELECT a.reading_id, r.taken_at, a.idx, a.code, a.severity, a.alert_group, \
                  a.description FROM alerts a JOIN readings r ON r.id = a.reading_id \
                  WHERE a.device_id = $1 ORDER BY r.taken_at, a.reading_id, a.idx LIMIT $2 OFFSET $3",
-            )
-            .bind(device.0)
-            .bind(page.binds().0)
-            .bind(page.binds().1)
-            .fetch_all(pool)
-            .await
-            .context(context)?;
+            );
+            let rows = page_of(pool, select.bind(device.0), page, context).await?;
             rows.iter()
                 .map(|row| {
                     let severity: String = row.try_get("severity").context(context)?;
@@ -439,19 +466,13 @@ macro_rules! queries {
             page: Page,
         ) -> Result<Vec<SupplyRecord>> {
             let context = || format!("reading the history of supply {index} of {device}");
-            let rows = sqlx::query(
+            let select = sqlx::query(
                 "SELECT s.reading_id, r.taken_at, s.idx, s.description, s.kind, s.color, s.level, \
                  s.max_level, s.percent, s.state, s.serial FROM supplies s \
                  JOIN readings r ON r.id = s.reading_id \
                  WHERE s.device_id = $1 AND s.idx = $2 ORDER BY r.taken_at, s.reading_id LIMIT $3 OFFSET $4",
-            )
-            .bind(device.0)
-            .bind(i64::from(index))
-            .bind(page.binds().0)
-            .bind(page.binds().1)
-            .fetch_all(pool)
-            .await
-            .context(context)?;
+            );
+            let rows = page_of(pool, select.bind(device.0).bind(i64::from(index)), page, context).await?;
             rows.iter()
                 .map(|row| {
                     let state: String = row.try_get("state").context(context)?;

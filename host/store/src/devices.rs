@@ -61,11 +61,12 @@ const DEVICE_COLUMNS: &str = "d.id, d.account_id, d.site_id, d.serial, d.mac, d.
      d.model, d.first_seen, d.last_seen, d.strategy_name, d.strategy_version, d.status";
 
 macro_rules! device_queries {
-    ($db:ty) => {
+    ($db:ty, $backend:ident) => {
         use sqlx::{Pool, QueryBuilder, Row};
 
+        use crate::backend::$backend::one_row;
         use crate::backend::parse_word;
-        use crate::error::{Context, Error, Result};
+        use crate::error::{Context, Result};
         use crate::types::*;
         use crate::listing;
 
@@ -137,12 +138,7 @@ macro_rules! device_queries {
                 super::DEVICE_COLUMNS
             ));
             query.push_bind(id.0);
-            let row = query
-                .build()
-                .fetch_optional(pool)
-                .await
-                .context(|| format!("reading {id}"))?
-                .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
+            let row = one_row(pool, query.build(), id, || format!("reading {id}")).await?;
             let mut devices = with_addresses(pool, std::slice::from_ref(&row)).await?;
             Ok(devices.remove(0))
         }
@@ -200,9 +196,9 @@ macro_rules! device_queries {
 }
 
 mod sqlite {
-    device_queries!(sqlx::Sqlite);
+    device_queries!(sqlx::Sqlite, sqlite);
 }
 
 mod postgres {
-    device_queries!(sqlx::Postgres);
+    device_queries!(sqlx::Postgres, postgres);
 }

@@ -95,6 +95,42 @@ enum Backend {
     Postgres(PgPool),
 }
 
+/// Why a database could not be opened, as the driver or the migrator says.
+type OpenError = Box<dyn std::error::Error + Send + Sync>;
+
+impl Backend {
+    /// The SQLite file at `path`, created if missing, in WAL mode so readers do not block
+    /// ingest, with its migrations applied.
+    async fn open_sqlite(path: &str) -> std::result::Result<Backend, OpenError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL with NORMAL loses no committed transaction on a process crash,
+            // only possibly the last ones on power loss; FULL would halve ingest.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new().connect_with(options).await?;
+        sqlite::migrate(&pool).await?;
+        Ok(Backend::Sqlite(pool))
+    }
+
+    /// The PostgreSQL database at `url`, with its migrations applied.
+    async fn open_postgres(url: &str) -> std::result::Result<Backend, OpenError> {
+        let options = PgConnectOptions::from_str(url)?;
+        // The pool retries a refused connection until its acquire timeout; one
+        // direct attempt first reports a wrong host or port at once.
+        PgConnection::connect_with(&options).await?.close().await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(POSTGRES_MAX_CONNECTIONS)
+            .connect_with(options)
+            .await?;
+        postgres::migrate(&pool).await?;
+        Ok(Backend::Postgres(pool))
+    }
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("url", &self.url).finish()
@@ -109,52 +145,15 @@ impl Store {
     /// Errors name the URL with its password redacted.
     pub async fn open(url: &str) -> Result<Store> {
         let redacted = redact(url);
-        let open_error = |source: Box<dyn std::error::Error + Send + Sync>| Error::Open {
+        let backend = match url::target(url) {
+            Some(url::Target::Sqlite(path)) => Backend::open_sqlite(path).await,
+            Some(url::Target::Postgres) => Backend::open_postgres(url).await,
+            None => return Err(Error::UnsupportedUrl { url: redacted }),
+        }
+        .map_err(|source| Error::Open {
             url: redacted.clone(),
             source,
-        };
-        let backend = match url::target(url) {
-            Some(url::Target::Sqlite(path)) => {
-                let options = SqliteConnectOptions::new()
-                    .filename(path)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    // WAL with NORMAL loses no committed transaction on a process crash,
-                    // only possibly the last ones on power loss; FULL would halve ingest.
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
-                let pool = SqlitePoolOptions::new()
-                    .connect_with(options)
-                    .await
-                    .map_err(|e| open_error(e.into()))?;
-                sqlite::migrate(&pool)
-                    .await
-                    .map_err(|e| open_error(e.into()))?;
-                Backend::Sqlite(pool)
-            }
-            Some(url::Target::Postgres) => {
-                let options = PgConnectOptions::from_str(url).map_err(|e| open_error(e.into()))?;
-                // The pool retries a refused connection until its acquire timeout; one
-                // direct attempt first reports a wrong host or port at once.
-                PgConnection::connect_with(&options)
-                    .await
-                    .map_err(|e| open_error(e.into()))?
-                    .close()
-                    .await
-                    .map_err(|e| open_error(e.into()))?;
-                let pool = PgPoolOptions::new()
-                    .max_connections(POSTGRES_MAX_CONNECTIONS)
-                    .connect_with(options)
-                    .await
-                    .map_err(|e| open_error(e.into()))?;
-                postgres::migrate(&pool)
-                    .await
-                    .map_err(|e| open_error(e.into()))?;
-                Backend::Postgres(pool)
-            }
-            None => return Err(Error::UnsupportedUrl { url: redacted }),
-        };
+        })?;
         Ok(Store {
             backend,
             url: redacted,

@@ -91,12 +91,13 @@ macro_rules! latest_reading {
 pub(crate) use latest_reading;
 
 macro_rules! reading_queries {
-    ($db:ty) => {
+    ($db:ty, $backend:ident) => {
         use chrono::{DateTime, Utc};
         use quire_model::{Reading, StrategyRef};
         use sqlx::types::Json;
         use sqlx::{Pool, Row};
 
+        use crate::backend::$backend::one_row;
         use crate::backend::{parse_word, stored_u32};
         use crate::error::{Context, Error, Result};
         use crate::readings::{RawExchange, ReadingVersion, decompress};
@@ -126,23 +127,14 @@ macro_rules! reading_queries {
         }
 
         pub(crate) async fn reading(pool: &Pool<Db>, id: ReadingId) -> Result<StoredReading> {
-            let row = sqlx::query(concat!(crate::readings::latest_reading!(), "WHERE r.id = $1"))
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await
-                .context(|| format!("reading {id}"))?
-                .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
-            stored_reading(&row)
+            let select = sqlx::query(concat!(crate::readings::latest_reading!(), "WHERE r.id = $1"));
+            stored_reading(&one_row(pool, select.bind(id.0), id, || format!("reading {id}")).await?)
         }
 
         pub(crate) async fn reading_raw(pool: &Pool<Db>, id: ReadingId) -> Result<RawExchange> {
             let context = || format!("reading the exchange of {id}");
-            let row = sqlx::query("SELECT raw, snmprec_z, exchanges_z FROM readings WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await
-                .context(context)?
-                .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
+            let select = sqlx::query("SELECT raw, snmprec_z, exchanges_z FROM readings WHERE id = $1");
+            let row = one_row(pool, select.bind(id.0), id, context).await?;
             let raw: Option<String> = row.try_get("raw").context(context)?;
             let snmprec: Option<Vec<u8>> = row.try_get("snmprec_z").context(context)?;
             let exchanges: Option<Vec<u8>> = row.try_get("exchanges_z").context(context)?;
@@ -248,9 +240,9 @@ impl Store {
 }
 
 pub(crate) mod sqlite {
-    reading_queries!(sqlx::Sqlite);
+    reading_queries!(sqlx::Sqlite, sqlite);
 }
 
 pub(crate) mod postgres {
-    reading_queries!(sqlx::Postgres);
+    reading_queries!(sqlx::Postgres, postgres);
 }

@@ -11,10 +11,11 @@ use crate::error::Result;
 use crate::types::{NewStrategy, StoredStrategy};
 
 macro_rules! strategy_queries {
-    ($db:ty) => {
+    ($db:ty, $backend:ident) => {
         use chrono::{DateTime, Utc};
-        use sqlx::{Pool, Row};
+        use sqlx::Pool;
 
+        use crate::backend::$backend::update_one;
         use crate::error::{Context, Error, Result};
         use crate::types::{NewStrategy, StoredStrategy};
 
@@ -41,28 +42,13 @@ macro_rules! strategy_queries {
         }
 
         pub(crate) async fn strategies(pool: &Pool<Db>) -> Result<Vec<StoredStrategy>> {
-            let rows = sqlx::query(
+            sqlx::query_as(
                 "SELECT name, version, sha256, signature, publisher, published_at, published_by, \
                  withdrawn_at FROM strategies ORDER BY name, published_at",
             )
             .fetch_all(pool)
             .await
-            .context(|| "listing strategies".to_owned())?;
-            rows.iter()
-                .map(|row| {
-                    let context = || "reading a strategies row".to_owned();
-                    Ok(StoredStrategy {
-                        name: row.try_get("name").context(context)?,
-                        version: row.try_get("version").context(context)?,
-                        sha256: row.try_get("sha256").context(context)?,
-                        signature: row.try_get("signature").context(context)?,
-                        publisher: row.try_get("publisher").context(context)?,
-                        published_at: row.try_get("published_at").context(context)?,
-                        published_by: row.try_get("published_by").context(context)?,
-                        withdrawn_at: row.try_get("withdrawn_at").context(context)?,
-                    })
-                })
-                .collect()
+            .context(|| "listing strategies".to_owned())
         }
 
         pub(crate) async fn strategy_component(
@@ -87,32 +73,27 @@ macro_rules! strategy_queries {
             version: &str,
             at: DateTime<Utc>,
         ) -> Result<()> {
-            let done = sqlx::query(
+            let update = sqlx::query(
                 "UPDATE strategies SET withdrawn_at = $3 \
                  WHERE name = $1 AND version = $2 AND withdrawn_at IS NULL",
+            );
+            update_one(
+                pool,
+                update.bind(name).bind(version).bind(at),
+                format!("strategy {name}@{version} (not withdrawn yet)"),
+                || format!("withdrawing strategy {name}@{version}"),
             )
-            .bind(name)
-            .bind(version)
-            .bind(at)
-            .execute(pool)
             .await
-            .context(|| format!("withdrawing strategy {name}@{version}"))?;
-            if done.rows_affected() == 0 {
-                return Err(Error::NotFound {
-                    what: format!("strategy {name}@{version} (not withdrawn yet)"),
-                });
-            }
-            Ok(())
         }
     };
 }
 
 pub(crate) mod sqlite {
-    strategy_queries!(sqlx::Sqlite);
+    strategy_queries!(sqlx::Sqlite, sqlite);
 }
 
 pub(crate) mod postgres {
-    strategy_queries!(sqlx::Postgres);
+    strategy_queries!(sqlx::Postgres, postgres);
 }
 
 impl Store {

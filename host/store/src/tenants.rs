@@ -85,12 +85,12 @@ impl Store {
 }
 
 macro_rules! tenant_queries {
-    ($db:ty) => {
+    ($db:ty, $backend:ident) => {
         use chrono::{DateTime, Utc};
         use sqlx::{Pool, Row};
 
-        use crate::backend::parse_word;
-        use crate::backend::word;
+        use crate::backend::$backend::{one_row, page_of, update_one};
+        use crate::backend::{parse_word, word};
         use crate::error::{Context, Error, Result};
         use crate::types::{Account, AccountId, Page, Role, User, UserId, Visibility};
 
@@ -128,12 +128,8 @@ macro_rules! tenant_queries {
         }
 
         pub(crate) async fn account(pool: &Pool<Db>, id: AccountId) -> Result<Account> {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ACCOUNT_COLUMNS}id = $1")))
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await
-                .context(|| format!("reading {id}"))?
-                .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
+            let select = sqlx::query(sqlx::AssertSqlSafe(format!("{ACCOUNT_COLUMNS}id = $1")));
+            let row = one_row(pool, select.bind(id.0), id, || format!("reading {id}")).await?;
             account_from_row(&row)
         }
 
@@ -148,16 +144,9 @@ macro_rules! tenant_queries {
         }
 
         pub(crate) async fn set_check_in_seconds(pool: &Pool<Db>, account: AccountId, seconds: u32) -> Result<()> {
-            let done = sqlx::query("UPDATE accounts SET check_in_seconds = $2 WHERE id = $1")
-                .bind(account.0)
-                .bind(i32::try_from(seconds).unwrap_or(i32::MAX))
-                .execute(pool)
-                .await
-                .context(|| format!("setting the check-in interval of {account}"))?;
-            if done.rows_affected() == 0 {
-                return Err(Error::NotFound { what: account.to_string() });
-            }
-            Ok(())
+            let update = sqlx::query("UPDATE accounts SET check_in_seconds = $2 WHERE id = $1");
+            let update = update.bind(account.0).bind(i32::try_from(seconds).unwrap_or(i32::MAX));
+            update_one(pool, update, account, || format!("setting the check-in interval of {account}")).await
         }
 
         pub(crate) async fn create_user(
@@ -227,13 +216,8 @@ macro_rules! tenant_queries {
         }
 
         pub(crate) async fn users(pool: &Pool<Db>, page: Page) -> Result<Vec<User>> {
-            let (limit, offset) = page.binds();
-            let rows = sqlx::query("SELECT id, name, role FROM users ORDER BY id LIMIT $1 OFFSET $2")
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(pool)
-                .await
-                .context(|| "listing users".into())?;
+            let select = sqlx::query("SELECT id, name, role FROM users ORDER BY id LIMIT $1 OFFSET $2");
+            let rows = page_of(pool, select, page, || "listing users".into()).await?;
             let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
                 return Ok(Vec::new());
             };
@@ -244,12 +228,8 @@ macro_rules! tenant_queries {
         }
 
         pub(crate) async fn user(pool: &Pool<Db>, id: UserId) -> Result<User> {
-            let row = sqlx::query("SELECT id, name, role FROM users WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await
-                .context(|| format!("reading {id}"))?
-                .ok_or_else(|| Error::NotFound { what: id.to_string() })?;
+            let select = sqlx::query("SELECT id, name, role FROM users WHERE id = $1");
+            let row = one_row(pool, select.bind(id.0), id, || format!("reading {id}")).await?;
             let grants = grants(pool, id.0, id.0).await?;
             user_from_row(&row, &grants)
         }
@@ -270,16 +250,9 @@ macro_rules! tenant_queries {
         }
 
         pub(crate) async fn set_password(pool: &Pool<Db>, user: UserId, password_hash: &str) -> Result<()> {
-            let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-                .bind(user.0)
-                .bind(password_hash)
-                .execute(pool)
-                .await
-                .context(|| format!("setting the password of {user}"))?;
-            if done.rows_affected() == 0 {
-                return Err(Error::NotFound { what: user.to_string() });
-            }
-            Ok(())
+            let update = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1");
+            let update = update.bind(user.0).bind(password_hash);
+            update_one(pool, update, user, || format!("setting the password of {user}")).await
         }
 
         pub(crate) async fn create_session(
@@ -337,9 +310,9 @@ macro_rules! tenant_queries {
 }
 
 mod sqlite {
-    tenant_queries!(sqlx::Sqlite);
+    tenant_queries!(sqlx::Sqlite, sqlite);
 }
 
 mod postgres {
-    tenant_queries!(sqlx::Postgres);
+    tenant_queries!(sqlx::Postgres, postgres);
 }

@@ -1,4 +1,6 @@
 //! What the store hands back: plain rows turned into domain types, so callers never see sqlx.
+//! A type whose fields are its table's columns as stored derives `sqlx::FromRow` rather
+//! than having a mapper written out for each query, and the ids decode as the BIGINT they wrap.
 
 use chrono::{DateTime, Utc};
 use quire_model::{AlertSeverity, Cycle, DeviceStatus, Reading, StrategyRef, SupplyState};
@@ -6,7 +8,8 @@ use quire_model::{AlertSeverity, Cycle, DeviceStatus, Reading, StrategyRef, Supp
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::Type)]
+        #[sqlx(transparent)]
         pub struct $name(pub i64);
 
         impl std::fmt::Display for $name {
@@ -292,7 +295,7 @@ pub struct DeviceFilter {
 }
 
 /// An enrollment key as listed (never the key itself).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EnrollmentKey {
     /// Its id.
     pub id: EnrollmentKeyId,
@@ -325,7 +328,7 @@ pub enum KeyRefusal {
 }
 
 /// An enrolled agent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Agent {
     /// The id enrollment gave it.
     pub id: String,
@@ -398,7 +401,7 @@ pub struct ReplacementRecord {
 }
 
 /// A strategy version as published.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredStrategy {
     /// Its name, from its own `describe`.
     pub name: String,

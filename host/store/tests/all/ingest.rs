@@ -4,86 +4,43 @@ use quire_model::{AlertSeverity, Cycle, Identity, Reading, Supply, SupplyState};
 use quire_store::{Ingest, Page, RawExchange};
 
 use crate::kyocera::kyocera;
-use crate::support::{at, backends, printer_mib};
+use crate::support::{Acme, at, backends, file, printer, printer_mib};
 
 #[tokio::test]
 async fn one_printer_seen_on_two_addresses_is_one_device_with_two_addresses() {
     for db in backends().await {
-        let store = db.open().await;
-        let acme = store.create_account("Acme", None, false).await.unwrap();
+        let backend = db.backend;
+        let acme = Acme::open(&db).await;
+        let store = &acme.store;
         let other = store.create_account("Other", None, false).await.unwrap();
-        let strategy = printer_mib();
-        let printer = kyocera("VD21457943", "00:17:c8:b9:02:de", 7432, 7056);
+        let printer = printer(7432, 7056);
         // Some strategies report the MAC in capitals with dashes: still the same device.
         let mut same_printer = kyocera("VD21457943", "00-17-C8-B9-02-DE", 7440, 7050);
         same_printer.identity.model = None;
         let neighbour = kyocera("VD21457944", "00:17:c8:b9:02:df", 120, 7200);
 
-        let first = store
-            .ingest(
-                acme,
-                "10.0.0.5",
-                at(9, 0),
-                Cycle::MetersAndSupplies,
-                &strategy,
-                &printer,
-                None,
-            )
-            .await
-            .unwrap();
-        let moved = store
-            .ingest(
-                acme,
-                "10.0.0.77",
-                at(10, 0),
-                Cycle::MetersAndSupplies,
-                &strategy,
-                &same_printer,
-                None,
-            )
-            .await
-            .unwrap();
-        let second = store
-            .ingest(
-                acme,
-                "10.0.0.6",
-                at(10, 0),
-                Cycle::MetersAndSupplies,
-                &strategy,
-                &neighbour,
-                None,
-            )
-            .await
-            .unwrap();
-        let elsewhere = store
-            .ingest(
-                other,
-                "10.0.0.5",
-                at(10, 0),
-                Cycle::MetersAndSupplies,
-                &strategy,
-                &printer,
-                None,
-            )
-            .await
-            .unwrap();
+        let meters = Cycle::MetersAndSupplies;
+        let first = acme.file("10.0.0.5", at(9, 0), meters, &printer).await;
+        let moved = acme
+            .file("10.0.0.77", at(10, 0), meters, &same_printer)
+            .await;
+        let second = acme.file("10.0.0.6", at(10, 0), meters, &neighbour).await;
+        let elsewhere = file(store, other, "10.0.0.5", at(10, 0), meters, &printer).await;
 
-        assert!(first.new_device, "{}", db.backend);
-        assert!(!moved.new_device, "{}", db.backend);
-        assert_eq!(moved.device_id, first.device_id, "{}", db.backend);
+        assert!(first.new_device, "{backend}");
+        assert!(!moved.new_device, "{backend}");
+        assert_eq!(moved.device_id, first.device_id, "{backend}");
         assert!(
             second.new_device && second.device_id != first.device_id,
-            "{}",
-            db.backend
+            "{backend}"
         );
         assert!(
             elsewhere.new_device,
-            "another account's printer is its own: {}",
-            db.backend
+            "another account's printer is its own: {backend}"
         );
 
-        let devices = store.devices(acme).await.unwrap();
-        assert_eq!(devices.len(), 2, "{}", db.backend);
+        let devices = store.devices(acme.account).await.unwrap();
+        assert_eq!(devices.len(), 2, "{backend}");
         let device = &devices[0];
         assert_eq!(device.id, first.device_id);
         let addresses: Vec<_> = device
@@ -91,41 +48,34 @@ async fn one_printer_seen_on_two_addresses_is_one_device_with_two_addresses() {
             .iter()
             .map(|a| a.address.as_str())
             .collect();
-        assert_eq!(addresses, ["10.0.0.5", "10.0.0.77"], "{}", db.backend);
-        assert_eq!(device.first_seen, at(9, 0), "{}", db.backend);
-        assert_eq!(device.last_seen, at(10, 0), "{}", db.backend);
+        assert_eq!(addresses, ["10.0.0.5", "10.0.0.77"], "{backend}");
+        assert_eq!(device.first_seen, at(9, 0), "{backend}");
+        assert_eq!(device.last_seen, at(10, 0), "{backend}");
         assert_eq!(
             device.model.as_deref(),
             Some("ECOSYS P2040dw"),
-            "a missing model keeps the known one: {}",
-            db.backend
+            "a missing model keeps the known one: {backend}"
         );
-        assert_eq!(device.strategy.as_ref(), Some(&strategy), "{}", db.backend);
+        assert_eq!(device.strategy, Some(printer_mib()), "{backend}");
         assert_eq!(
             store.device(first.device_id).await.unwrap(),
             *device,
-            "{}",
-            db.backend
+            "{backend}"
         );
-        assert_eq!(
-            store.devices(other).await.unwrap().len(),
-            1,
-            "{}",
-            db.backend
-        );
+        assert_eq!(store.devices(other).await.unwrap().len(), 1, "{backend}");
     }
 }
 
 #[tokio::test]
 async fn readings_and_supply_history_come_back_in_order() {
     for db in backends().await {
-        let store = db.open().await;
-        let account = store.create_account("Acme", None, false).await.unwrap();
+        let backend = db.backend;
+        let Acme { store, account } = Acme::open(&db).await;
         let strategy = printer_mib();
         let raw = "1.3.6.1.2.1.43.11.1.1.9.1.1|2|7056\n";
-        let morning = kyocera("VD21457943", "00:17:c8:b9:02:de", 7432, 7056);
-        let noon = kyocera("VD21457943", "00:17:c8:b9:02:de", 7690, 6800);
-        let evening = kyocera("VD21457943", "00:17:c8:b9:02:de", 8012, 500);
+        let morning = printer(7432, 7056);
+        let noon = printer(7690, 6800);
+        let evening = printer(8012, 500);
         let item = |taken_at, reading| Ingest {
             account,
             address: "10.0.0.5",
@@ -146,16 +96,11 @@ async fn readings_and_supply_history_come_back_in_order() {
             .await
             .unwrap();
         let device = outcomes[0].device_id;
-        assert!(
-            outcomes.iter().all(|o| o.device_id == device),
-            "{}",
-            db.backend
-        );
+        assert!(outcomes.iter().all(|o| o.device_id == device), "{backend}");
         assert_eq!(
             outcomes.iter().map(|o| o.new_device).collect::<Vec<_>>(),
             [true, false, false],
-            "{}",
-            db.backend
+            "{backend}"
         );
 
         let readings = store.readings(device, 10).await.unwrap();
@@ -163,31 +108,24 @@ async fn readings_and_supply_history_come_back_in_order() {
             .iter()
             .map(|r| r.reading.counters["total"])
             .collect();
-        assert_eq!(totals, [8012, 7690, 7432], "newest first: {}", db.backend);
-        assert_eq!(readings[0].taken_at, at(18, 0), "{}", db.backend);
-        assert_eq!(readings[0].reading, evening, "{}", db.backend);
-        assert_eq!(
-            readings[0].cycle,
-            Cycle::MetersAndSupplies,
-            "{}",
-            db.backend
-        );
-        assert_eq!(readings[0].strategy, strategy, "{}", db.backend);
-        assert!(readings[0].has_raw, "{}", db.backend);
+        assert_eq!(totals, [8012, 7690, 7432], "newest first: {backend}");
+        assert_eq!(readings[0].taken_at, at(18, 0), "{backend}");
+        assert_eq!(readings[0].reading, evening, "{backend}");
+        assert_eq!(readings[0].cycle, Cycle::MetersAndSupplies, "{backend}");
+        assert_eq!(readings[0].strategy, strategy, "{backend}");
+        assert!(readings[0].has_raw, "{backend}");
         assert_eq!(
             store.reading_raw(readings[0].id).await.unwrap(),
             RawExchange {
                 snmprec: Some(raw.to_owned()),
                 exchanges: None
             },
-            "{}",
-            db.backend
+            "{backend}"
         );
         assert_eq!(
             store.readings(device, 2).await.unwrap().len(),
             2,
-            "{}",
-            db.backend
+            "{backend}"
         );
 
         let toner = store.supply_history(device, 1, Page::ALL).await.unwrap();
@@ -202,18 +140,17 @@ async fn readings_and_supply_history_come_back_in_order() {
                 (at(12, 0), Some(6800), Some(94), SupplyState::Ok),
                 (at(18, 0), Some(500), Some(6), SupplyState::Low),
             ],
-            "oldest first: {}",
-            db.backend
+            "oldest first: {backend}"
         );
-        assert_eq!(toner[0].description, "TK-1162", "{}", db.backend);
-        assert_eq!(toner[0].color.as_deref(), Some("black"), "{}", db.backend);
+        assert_eq!(toner[0].description, "TK-1162", "{backend}");
+        assert_eq!(toner[0].color.as_deref(), Some("black"), "{backend}");
         let waste = store.supply_history(device, 2, Page::ALL).await.unwrap();
-        assert_eq!(waste.len(), 3, "{}", db.backend);
+        assert_eq!(waste.len(), 3, "{backend}");
         assert_eq!(
             (waste[0].level, waste[0].max, waste[0].percent),
             (Some(-3), Some(-2), None)
         );
-        assert_eq!(waste[0].state, SupplyState::SomeRemaining, "{}", db.backend);
+        assert_eq!(waste[0].state, SupplyState::SomeRemaining, "{backend}");
 
         let alerts = store.alert_history(device, Page::ALL).await.unwrap();
         let seen: Vec<_> = alerts
@@ -227,27 +164,20 @@ async fn readings_and_supply_history_come_back_in_order() {
                 (at(12, 0), 503, AlertSeverity::Warning),
                 (at(18, 0), 503, AlertSeverity::Warning),
             ],
-            "{}",
-            db.backend
+            "{backend}"
         );
         assert_eq!(
             alerts[0].group.as_deref(),
             Some("general-printer"),
-            "{}",
-            db.backend
+            "{backend}"
         );
-        assert_eq!(
-            alerts[0].reading_id, outcomes[0].reading_id,
-            "{}",
-            db.backend
-        );
+        assert_eq!(alerts[0].reading_id, outcomes[0].reading_id, "{backend}");
 
         // The late noon reading did not move the device's last sighting back.
         assert_eq!(
             store.device(device).await.unwrap().last_seen,
             at(18, 0),
-            "{}",
-            db.backend
+            "{backend}"
         );
     }
 }
@@ -255,8 +185,8 @@ async fn readings_and_supply_history_come_back_in_order() {
 #[tokio::test]
 async fn a_reading_with_nulls_round_trips_and_is_keyed_by_its_address() {
     for db in backends().await {
-        let store = db.open().await;
-        let account = store.create_account("Acme", None, false).await.unwrap();
+        let backend = db.backend;
+        let acme = Acme::open(&db).await;
         // A device that gives neither serial nor MAC, a supply with no level, no counters.
         let reading = Reading {
             identity: Identity {
@@ -278,61 +208,32 @@ async fn a_reading_with_nulls_round_trips_and_is_keyed_by_its_address() {
             }],
             ..Reading::default()
         };
-        let strategy = printer_mib();
-        let first = store
-            .ingest(
-                account,
-                "192.168.1.20",
-                at(9, 0),
-                Cycle::Alerts,
-                &strategy,
-                &reading,
-                None,
-            )
-            .await
-            .unwrap();
-        let again = store
-            .ingest(
-                account,
-                "192.168.1.20",
-                at(10, 0),
-                Cycle::Alerts,
-                &strategy,
-                &reading,
-                None,
-            )
-            .await
-            .unwrap();
-        let elsewhere = store
-            .ingest(
-                account,
-                "192.168.1.21",
-                at(10, 0),
-                Cycle::Alerts,
-                &strategy,
-                &reading,
-                None,
-            )
-            .await
-            .unwrap();
-        assert_eq!(again.device_id, first.device_id, "{}", db.backend);
-        assert_ne!(elsewhere.device_id, first.device_id, "{}", db.backend);
+        let first = acme
+            .file("192.168.1.20", at(9, 0), Cycle::Alerts, &reading)
+            .await;
+        let again = acme
+            .file("192.168.1.20", at(10, 0), Cycle::Alerts, &reading)
+            .await;
+        let elsewhere = acme
+            .file("192.168.1.21", at(10, 0), Cycle::Alerts, &reading)
+            .await;
+        let store = &acme.store;
+        assert_eq!(again.device_id, first.device_id, "{backend}");
+        assert_ne!(elsewhere.device_id, first.device_id, "{backend}");
 
         let stored = store.readings(first.device_id, 1).await.unwrap();
-        assert_eq!(stored[0].reading, reading, "{}", db.backend);
-        assert!(!stored[0].has_raw, "{}", db.backend);
+        assert_eq!(stored[0].reading, reading, "{backend}");
+        assert!(!stored[0].has_raw, "{backend}");
         assert!(
             store.reading_raw(stored[0].id).await.unwrap().is_empty(),
-            "{}",
-            db.backend
+            "{backend}"
         );
-        assert_eq!(stored[0].cycle, Cycle::Alerts, "{}", db.backend);
+        assert_eq!(stored[0].cycle, Cycle::Alerts, "{backend}");
         let device = store.device(first.device_id).await.unwrap();
         assert_eq!(
             (device.serial, device.mac, device.model),
             (None, None, None),
-            "{}",
-            db.backend
+            "{backend}"
         );
         let supply = store
             .supply_history(first.device_id, 1, Page::ALL)
@@ -341,8 +242,7 @@ async fn a_reading_with_nulls_round_trips_and_is_keyed_by_its_address() {
         assert_eq!(
             (supply[0].level, supply[0].state),
             (None, SupplyState::Unknown),
-            "{}",
-            db.backend
+            "{backend}"
         );
     }
 }
@@ -350,12 +250,13 @@ async fn a_reading_with_nulls_round_trips_and_is_keyed_by_its_address() {
 #[tokio::test]
 async fn a_new_printer_uploaded_by_several_requests_at_once_is_one_device() {
     for db in backends().await {
+        let backend = db.backend;
         let store = db.open().await;
         let account = store.create_account("Acme", None, false).await.unwrap();
         let uploads = (0..8).map(|n| {
             let store = store.clone();
             tokio::spawn(async move {
-                let reading = kyocera("VD21457943", "00:17:c8:b9:02:de", 7432 + n, 7056);
+                let reading = printer(7432 + n, 7056);
                 let address = format!("10.0.0.{}", 5 + n);
                 store
                     .ingest(
@@ -376,23 +277,21 @@ async fn a_new_printer_uploaded_by_several_requests_at_once_is_one_device() {
                 upload
                     .await
                     .unwrap()
-                    .unwrap_or_else(|e| panic!("{}: {e}", db.backend)),
+                    .unwrap_or_else(|e| panic!("{backend}: {e}")),
             );
         }
         assert_eq!(
             outcomes.iter().filter(|o| o.new_device).count(),
             1,
-            "{}",
-            db.backend
+            "{backend}"
         );
         let devices = store.devices(account).await.unwrap();
-        assert_eq!(devices.len(), 1, "{}", db.backend);
-        assert_eq!(devices[0].addresses.len(), 8, "{}", db.backend);
+        assert_eq!(devices.len(), 1, "{backend}");
+        assert_eq!(devices[0].addresses.len(), 8, "{backend}");
         assert_eq!(
             store.readings(devices[0].id, 100).await.unwrap().len(),
             8,
-            "{}",
-            db.backend
+            "{backend}"
         );
     }
 }

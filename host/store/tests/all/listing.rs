@@ -8,7 +8,7 @@ use quire_protocol::SiteRange;
 use quire_store::{AccountId, DeviceFilter, DeviceId, Page, Role, Store, UserId, Visibility};
 
 use crate::kyocera::kyocera;
-use crate::support::{at, backends, printer_mib};
+use crate::support::{at, backends, file};
 
 /// The tree every test here uses, by name:
 ///
@@ -70,24 +70,16 @@ async fn user(store: &Store, name: &str, role: Role, grants: &[AccountId]) -> Vi
 
 /// One Kyocera per account, serial `S-<account name>`, at address `10.9.0.<n>`.
 async fn one_device_each(store: &Store, tree: &Tree) {
+    let meters = Cycle::MetersAndSupplies;
     for (n, (name, account)) in tree.ids.iter().enumerate() {
-        store
-            .ingest(
-                *account,
-                &format!("10.9.0.{n}"),
-                at(9, 0),
-                Cycle::MetersAndSupplies,
-                &printer_mib(),
-                &kyocera(
-                    &format!("S-{name}"),
-                    &format!("00:17:c8:00:00:{n:02x}"),
-                    1,
-                    1,
-                ),
-                None,
-            )
-            .await
-            .unwrap();
+        let reading = kyocera(
+            &format!("S-{name}"),
+            &format!("00:17:c8:00:00:{n:02x}"),
+            1,
+            1,
+        );
+        let address = format!("10.9.0.{n}");
+        file(store, *account, &address, at(9, 0), meters, &reading).await;
     }
 }
 
@@ -212,39 +204,20 @@ async fn devices_filter_by_account_site_maker_model_status_and_text_and_page_in_
                 "10.1.0.4",
             ),
         ];
+        let meters = Cycle::MetersAndSupplies;
         let mut ids = Vec::new();
         for (n, (serial, maker, model, status, address)) in fleet.iter().enumerate() {
             let mut reading = kyocera(serial, &format!("00:17:c8:00:01:{n:02x}"), 1, 1);
             reading.identity.manufacturer = Some((*maker).into());
             reading.identity.model = Some((*model).into());
             reading.status.device = Some(*status);
-            let filed = store
-                .ingest(
-                    shop,
-                    address,
-                    at(9, 0),
-                    Cycle::MetersAndSupplies,
-                    &printer_mib(),
-                    &reading,
-                    None,
-                )
-                .await
-                .unwrap();
+            let filed = file(&store, shop, address, at(9, 0), meters, &reading).await;
             ids.push(filed.device_id);
         }
         // The school's printer matches every text below but is another account's.
-        store
-            .ingest(
-                tree.id("n-school"),
-                "10.1.0.9",
-                at(9, 0),
-                Cycle::MetersAndSupplies,
-                &printer_mib(),
-                &kyocera("K-9", "00:17:c8:00:02:09", 1, 1),
-                None,
-            )
-            .await
-            .unwrap();
+        let school = tree.id("n-school");
+        let reading = kyocera("K-9", "00:17:c8:00:02:09", 1, 1);
+        file(&store, school, "10.1.0.9", at(9, 0), meters, &reading).await;
         let list = |filter: DeviceFilter| {
             let store = store.clone();
             async move {
@@ -257,93 +230,92 @@ async fn devices_filter_by_account_site_maker_model_status_and_text_and_page_in_
                     .collect::<Vec<_>>()
             }
         };
-        let in_shop = |filter: DeviceFilter| DeviceFilter {
+        let shop_only = DeviceFilter {
             account: Some(shop),
-            ..filter
+            ..DeviceFilter::default()
         };
-        assert_eq!(
-            list(in_shop(DeviceFilter::default())).await,
-            ["K-1", "K-2", "H-1", "H_2"],
-            "{backend}"
-        );
-        assert_eq!(
-            list(in_shop(DeviceFilter {
-                manufacturer: Some("kyocera".into()),
-                ..Default::default()
-            }))
-            .await,
-            ["K-1", "K-2"],
-            "{backend}: maker is case-blind"
-        );
-        assert_eq!(
-            list(in_shop(DeviceFilter {
-                model: Some("LASERJET M404".into()),
-                ..Default::default()
-            }))
-            .await,
-            ["H-1", "H_2"],
-            "{backend}"
-        );
-        assert_eq!(
-            list(in_shop(DeviceFilter {
-                status: Some(DeviceStatus::Running),
-                ..Default::default()
-            }))
-            .await,
-            ["K-1", "H_2"],
-            "{backend}"
-        );
-        assert_eq!(
-            list(in_shop(DeviceFilter {
-                text: Some("shop.EXAMPLE".into()),
-                ..Default::default()
-            }))
-            .await,
-            ["H-1"],
-            "{backend}: text finds an address"
-        );
-        assert_eq!(
-            list(in_shop(DeviceFilter {
-                text: Some("2540".into()),
-                ..Default::default()
-            }))
-            .await,
-            ["K-2"],
-            "{backend}: text finds a model"
-        );
-        assert_eq!(
-            list(in_shop(DeviceFilter {
-                text: Some("_".into()),
-                ..Default::default()
-            }))
-            .await,
-            ["H_2"],
-            "{backend}: `_` is a character, not a wildcard"
-        );
-        assert_eq!(
-            list(DeviceFilter {
-                text: Some("k-".into()),
-                ..Default::default()
-            })
-            .await,
-            ["K-1", "K-2", "K-9"],
-            "{backend}: text across accounts"
-        );
-        assert!(
-            list(in_shop(DeviceFilter {
-                site: Some(site),
-                ..Default::default()
-            }))
-            .await
-            .is_empty(),
-            "{backend}: no device was placed in the site"
-        );
+        // What each filter adds to the shop's, and the serials it lists.
+        let cases: [(&str, DeviceFilter, &[&str]); 9] = [
+            (
+                "no filter",
+                shop_only.clone(),
+                &["K-1", "K-2", "H-1", "H_2"],
+            ),
+            (
+                "maker is case-blind",
+                DeviceFilter {
+                    manufacturer: Some("kyocera".into()),
+                    ..shop_only.clone()
+                },
+                &["K-1", "K-2"],
+            ),
+            (
+                "model is case-blind",
+                DeviceFilter {
+                    model: Some("LASERJET M404".into()),
+                    ..shop_only.clone()
+                },
+                &["H-1", "H_2"],
+            ),
+            (
+                "status",
+                DeviceFilter {
+                    status: Some(DeviceStatus::Running),
+                    ..shop_only.clone()
+                },
+                &["K-1", "H_2"],
+            ),
+            (
+                "text finds an address",
+                DeviceFilter {
+                    text: Some("shop.EXAMPLE".into()),
+                    ..shop_only.clone()
+                },
+                &["H-1"],
+            ),
+            (
+                "text finds a model",
+                DeviceFilter {
+                    text: Some("2540".into()),
+                    ..shop_only.clone()
+                },
+                &["K-2"],
+            ),
+            (
+                "`_` is a character, not a wildcard",
+                DeviceFilter {
+                    text: Some("_".into()),
+                    ..shop_only.clone()
+                },
+                &["H_2"],
+            ),
+            (
+                "text across accounts",
+                DeviceFilter {
+                    account: None,
+                    text: Some("k-".into()),
+                    ..shop_only.clone()
+                },
+                &["K-1", "K-2", "K-9"],
+            ),
+            (
+                "no device was placed in the site",
+                DeviceFilter {
+                    site: Some(site),
+                    ..shop_only.clone()
+                },
+                &[],
+            ),
+        ];
+        for (what, filter, serials) in cases {
+            assert_eq!(list(filter).await, serials, "{backend}: {what}");
+        }
 
         let mut paged: Vec<DeviceId> = Vec::new();
         for offset in (0..6).step_by(3) {
             let page = Page { offset, limit: 3 };
             let devices = store
-                .list_devices(Visibility::All, &in_shop(DeviceFilter::default()), page)
+                .list_devices(Visibility::All, &shop_only, page)
                 .await
                 .unwrap();
             paged.extend(devices.iter().map(|d| d.id));
@@ -355,10 +327,10 @@ async fn devices_filter_by_account_site_maker_model_status_and_text_and_page_in_
         let after_second = store
             .list_devices(
                 Visibility::All,
-                &in_shop(DeviceFilter {
+                &DeviceFilter {
                     after: Some(ids[1]),
-                    ..Default::default()
-                }),
+                    ..shop_only.clone()
+                },
                 Page::from(3),
             )
             .await

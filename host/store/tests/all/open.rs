@@ -3,42 +3,22 @@
 use quire_model::Cycle;
 use quire_store::{DeviceId, Error, Store};
 
-use crate::kyocera::kyocera;
-use crate::support::{at, backends, printer_mib, sqlite};
+use crate::support::{Acme, backends, sqlite};
 
 #[tokio::test]
 async fn migrations_apply_twice_and_keep_the_data() {
     for db in backends().await {
-        let store = db.open().await;
-        let account = store.create_account("Acme", None, false).await.unwrap();
-        let reading = kyocera("VD21457943", "00:17:c8:b9:02:de", 7432, 7056);
-        let first = store
-            .ingest(
-                account,
-                "10.0.0.5",
-                at(9, 0),
-                Cycle::MetersAndSupplies,
-                &printer_mib(),
-                &reading,
-                None,
-            )
-            .await
-            .unwrap();
-        store.close().await;
+        let backend = db.backend;
+        let (acme, first) = Acme::with_printer_filed(&db, Cycle::MetersAndSupplies).await;
+        acme.store.close().await;
 
         let reopened = db.open().await;
         let device = reopened.device(first.device_id).await.unwrap();
-        assert_eq!(
-            device.serial.as_deref(),
-            Some("VD21457943"),
-            "{}",
-            db.backend
-        );
+        assert_eq!(device.serial.as_deref(), Some("VD21457943"), "{backend}");
         assert_eq!(
             reopened.readings(first.device_id, 10).await.unwrap().len(),
             1,
-            "{}",
-            db.backend
+            "{backend}"
         );
     }
 }
@@ -96,9 +76,10 @@ async fn a_bad_url_is_named_with_its_password_redacted() {
 #[tokio::test]
 async fn an_unknown_device_is_not_found() {
     for db in backends().await {
+        let backend = db.backend;
         let store = db.open().await;
         let err = store.device(DeviceId(4242)).await.unwrap_err();
-        assert_eq!(err.to_string(), "device 4242 not found", "{}", db.backend);
+        assert_eq!(err.to_string(), "device 4242 not found", "{backend}");
     }
 }
 

@@ -5,8 +5,7 @@ use quire_model::{Cycle, StrategyRef};
 use quire_store::{Ingest, RawExchange};
 use sqlx::Connection as _;
 
-use crate::kyocera::kyocera;
-use crate::support::{at, backends, printer_mib};
+use crate::support::{Acme, at, backends, printer, printer_mib};
 
 const SNMPREC: &str = "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.11.2.3.9.1\n";
 const EXCHANGES: &str = "{\"kind\":\"http\",\"method\":\"GET\",\"tls\":false,\"port\":null,\"path\":\"/DevMgmt/ProductUsageDyn.xml\",\"status\":200,\"headers\":[],\"body_b64\":\"PHgvPg==\"}\n";
@@ -14,10 +13,10 @@ const EXCHANGES: &str = "{\"kind\":\"http\",\"method\":\"GET\",\"tls\":false,\"p
 #[tokio::test]
 async fn a_reread_is_a_new_version_and_the_first_stays() {
     for db in backends().await {
-        let store = db.open().await;
-        let account = store.create_account("Acme", None, false).await.unwrap();
+        let backend = db.backend;
+        let Acme { store, account } = Acme::open(&db).await;
         let strategy = printer_mib();
-        let first = kyocera("VD21457943", "00:17:c8:b9:02:de", 7432, 7056);
+        let first = printer(7432, 7056);
         let filed = store
             .ingest_batch(&[Ingest {
                 account,
@@ -39,8 +38,7 @@ async fn a_reread_is_a_new_version_and_the_first_stays() {
                 snmprec: Some(SNMPREC.into()),
                 exchanges: Some(EXCHANGES.into()),
             },
-            "{}",
-            db.backend
+            "{backend}"
         );
 
         let newer = StrategyRef {
@@ -53,7 +51,7 @@ async fn a_reread_is_a_new_version_and_the_first_stays() {
             .add_reading_version(id, &newer, &reread, at(12, 0))
             .await
             .unwrap();
-        assert_eq!(version, 2, "{}", db.backend);
+        assert_eq!(version, 2, "{backend}");
 
         let shown = store.readings(filed.device_id, 1).await.unwrap().remove(0);
         assert_eq!(
@@ -64,10 +62,9 @@ async fn a_reread_is_a_new_version_and_the_first_stays() {
                 shown.taken_at
             ),
             (2, &newer, &reread, at(9, 0)),
-            "{}: the latest version is shown, at the time it was read",
-            db.backend
+            "{backend}: the latest version is shown, at the time it was read"
         );
-        assert_eq!(store.reading(id).await.unwrap(), shown, "{}", db.backend);
+        assert_eq!(store.reading(id).await.unwrap(), shown, "{backend}");
         let versions = store.reading_versions(id).await.unwrap();
         let summary: Vec<_> = versions
             .iter()
@@ -79,23 +76,20 @@ async fn a_reread_is_a_new_version_and_the_first_stays() {
                 (1, "printer-mib@0.1.0".to_owned(), at(9, 0)),
                 (2, "printer-mib@0.2.0".to_owned(), at(12, 0)),
             ],
-            "{}",
-            db.backend
+            "{backend}"
         );
-        assert_eq!(versions[0].reading, first, "{}: history kept", db.backend);
+        assert_eq!(versions[0].reading, first, "{backend}: history kept");
         assert_eq!(
             store.reading_raw(id).await.unwrap().snmprec.as_deref(),
             Some(SNMPREC),
-            "{}: the exchange is untouched",
-            db.backend
+            "{backend}: the exchange is untouched"
         );
         assert!(
             store
                 .reading_versions(quire_store::ReadingId(id.0 + 100))
                 .await
                 .is_err(),
-            "{}",
-            db.backend
+            "{backend}"
         );
     }
 }
@@ -103,20 +97,8 @@ async fn a_reread_is_a_new_version_and_the_first_stays() {
 #[tokio::test]
 async fn a_reading_filed_with_its_snmprec_uncompressed_reads_back() {
     for db in backends().await {
-        let store = db.open().await;
-        let account = store.create_account("Acme", None, false).await.unwrap();
-        let filed = store
-            .ingest(
-                account,
-                "10.0.0.5",
-                at(9, 0),
-                Cycle::Alerts,
-                &printer_mib(),
-                &kyocera("VD21457943", "00:17:c8:b9:02:de", 7432, 7056),
-                None,
-            )
-            .await
-            .unwrap();
+        let backend = db.backend;
+        let (Acme { store, .. }, filed) = Acme::with_printer_filed(&db, Cycle::Alerts).await;
         // As the schema before the exchange was kept whole wrote it.
         let update = "UPDATE readings SET raw = $1 WHERE id = $2";
         if db.url.starts_with("postgres") {
@@ -129,15 +111,14 @@ async fn a_reading_filed_with_its_snmprec_uncompressed_reads_back() {
             q.execute(&mut c).await.unwrap();
         }
         let shown = store.reading(filed.reading_id).await.unwrap();
-        assert!(shown.has_raw && shown.version == 1, "{}", db.backend);
+        assert!(shown.has_raw && shown.version == 1, "{backend}");
         assert_eq!(
             store.reading_raw(filed.reading_id).await.unwrap(),
             RawExchange {
                 snmprec: Some(SNMPREC.into()),
                 exchanges: None,
             },
-            "{}",
-            db.backend
+            "{backend}"
         );
     }
 }
