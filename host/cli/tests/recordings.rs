@@ -143,6 +143,58 @@ fn a_corrupt_line_costs_only_its_varbind_and_is_reported_with_file_and_line() {
 }
 
 #[test]
+fn a_walk_printed_with_mib_names_reads_as_the_recording_it_was_walked_from() {
+    // fixtures/derived/epson_sc_named.walk is net-snmp's snmpwalk, with MIBs
+    // loaded, of the recorded Epson SC-T3405 (see fixtures/derived/SOURCES.md).
+    let named = fixtures().join("derived/epson_sc_named.walk");
+    let numeric = fixtures().join("recorded/printmaster/epson_sc_snmp.snmprec");
+    let (code, readings, stderr) = replay(&[], &[named, numeric]);
+    assert_eq!(code, 0, "{stderr}");
+    let [named, numeric] = &readings[..] else {
+        panic!("{readings:?}")
+    };
+    assert_eq!(named["warnings"], Value::Array(vec![]));
+    let reading = |r: &Value| {
+        let mut r = r.clone();
+        r["file"] = Value::Null;
+        r
+    };
+    assert_eq!(reading(named), reading(numeric));
+}
+
+#[test]
+fn a_walk_name_not_in_the_mib_table_is_a_warning_naming_it_and_the_rest_reads() {
+    let dir = tempdir();
+    let walk = dir.join("brother.walk");
+    std::fs::write(
+        &walk,
+        concat!(
+            "SNMPv2-MIB::sysDescr.0 = STRING: Brother NC-8300h\n",
+            "SNMPv2-MIB::sysObjectID.0 = OID: SNMPv2-SMI::enterprises.2435.2.3.9.1\n",
+            "BROTHER-MIB::brInfoSerialNumber.0 = STRING: \"E78123A4J567890\"\n",
+            "HOST-RESOURCES-MIB::hrDeviceType.1 = OID: HOST-RESOURCES-TYPES::hrDevicePrinter\n",
+            "HOST-RESOURCES-MIB::hrDeviceDescr.1 = STRING: Brother HL-L5100DN series\n",
+        ),
+    )
+    .unwrap();
+    let (code, readings, stderr) = replay(&[], &[walk]);
+    assert_eq!(code, 0, "{stderr}");
+    let warnings = readings[0]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(warning.contains("brother.walk:3"), "{warning}");
+    assert!(
+        warning.contains("BROTHER-MIB::brInfoSerialNumber"),
+        "{warning}"
+    );
+    assert_eq!(
+        readings[0]["strategy"]["name"], "brother",
+        "{}",
+        readings[0]
+    );
+}
+
+#[test]
 fn a_file_that_is_no_recording_fails_alone_and_the_rest_still_print() {
     let dir = tempdir();
     let garbage = dir.join("garbage.snmprec");

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::{Oid, RecordingError, Result, Value};
 
 mod display_form;
+mod mib_names;
 mod snmprec;
 mod snmpwalk;
 
@@ -104,7 +105,7 @@ impl Recording {
                 return Err(RecordingError::at(
                     &name,
                     line,
-                    "neither .snmprec (`OID|TAG|VALUE`) nor snmpwalk -On output (`.OID = TYPE: VALUE`)",
+                    "neither .snmprec (`OID|TAG|VALUE`) nor snmpwalk output (`OID = TYPE: VALUE`)",
                 ));
             }
         };
@@ -121,9 +122,10 @@ impl Recording {
         strict(snmprec::parse, name, text)
     }
 
-    /// Parses net-snmp `snmpwalk -On` output, so a walk a customer or field
-    /// engineer took with stock tools can be replayed without converting it.
-    /// Refuses it at its first bad varbind.
+    /// Parses net-snmp `snmpwalk` output, numeric (`-On`) or with MIB names
+    /// (`SNMPv2-MIB::sysDescr.0`), so a walk a customer or field engineer took
+    /// with stock tools can be replayed without converting it. Refuses it at
+    /// its first bad varbind or unknown name.
     pub fn parse_snmpwalk(name: &str, text: &str) -> Result<Self> {
         strict(snmpwalk::parse, name, text)
     }
@@ -242,12 +244,17 @@ enum Format {
 }
 
 impl Format {
-    /// Judges by the first line that is neither blank nor a comment.
+    /// Judges by the first line that is either format's record, skipping
+    /// blanks, comments and lines that are neither (a stray banner, a bad
+    /// first varbind): those are reported by the format's own reader.
     fn sniff(text: &str) -> Option<Format> {
-        let line = text
-            .split('\n')
+        text.split('\n')
             .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .find_map(Format::of_line)
+    }
+
+    fn of_line(line: &str) -> Option<Format> {
         let mut fields = line.splitn(3, '|');
         if let (Some(oid), Some(tag), Some(_)) = (fields.next(), fields.next(), fields.next())
             && oid.parse::<Oid>().is_ok()

@@ -327,3 +327,27 @@ proptest! {
         let _ = Recording::parse_snmpwalk("fuzz", &text);
     }
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
+
+/// `fixtures/derived/epson_sc_named.walk` is what net-snmp's `snmpwalk`
+/// printed, with the MIBs of `host/snmp/mibs` loaded, walking the recorded
+/// Epson SC-T3405 served by snmpsim (see `fixtures/derived/SOURCES.md`): MIB
+/// names on the left and in `OID:` values, display hints applied. It must
+/// read back to exactly the recording it was walked from.
+#[test]
+fn a_walk_printed_with_mib_names_reads_as_the_recording_it_was_walked_from() {
+    let named =
+        Recording::load_lenient(&Path::new(FIXTURES).join("derived/epson_sc_named.walk")).unwrap();
+    assert_eq!(named.problems, vec![]);
+    let numeric =
+        Recording::load(&Path::new(FIXTURES).join("recorded/printmaster/epson_sc_snmp.snmprec"))
+            .unwrap();
+    let differing: Vec<String> = numeric
+        .iter()
+        .filter(|(oid, value)| named.recording.get(oid) != **value)
+        .map(|(oid, value)| format!("{oid}: {value:?} read as {:?}", named.recording.get(oid)))
+        .collect();
+    assert_eq!(differing, Vec::<String>::new());
+    assert_eq!(named.recording.len(), numeric.len());
+}

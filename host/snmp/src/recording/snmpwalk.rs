@@ -1,5 +1,5 @@
-//! net-snmp's `snmpwalk -On` output: `.OID = TYPE: VALUE`, one varbind per
-//! line except where net-snmp itself wraps a value:
+//! net-snmp's `snmpwalk` output: `OID = TYPE: VALUE`, one varbind per line
+//! except where net-snmp itself wraps a value:
 //!
 //! - a quoted `STRING: "…"` holding newlines runs on until its closing quote
 //!   (inside the quotes net-snmp escapes only `"` and `\`);
@@ -19,14 +19,27 @@
 //!
 //! A non-printable byte in a quoted STRING is printed by net-snmp as `.`, so
 //! such values cannot be recovered; they come back as the text shown.
+//!
+//! The OID is read as `-On` prints it (`.1.3.6…`), as net-snmp prints it
+//! without MIBs (`iso.3.6…`), and as it prints it with MIBs loaded
+//! (`SNMPv2-MIB::sysDescr.0`, `sysDescr.0`), on the left and in `OID:`
+//! values alike; names resolve through [`super::mib_names`]. A name that does
+//! not resolve costs its own line, reported with the name. With MIBs loaded,
+//! net-snmp prints an OCTET STRING through the DISPLAY-HINT of its SYNTAX,
+//! unquoted; the reader turns the hints it knows back into the bytes the
+//! device sent (`1x:` of PhysAddress and MacAddress, `0:1e:4f:a:b:c`; the
+//! DateAndTime hint, `2020-1-1,12:0:0.0,+0:0`; text hints as the text); a
+//! line it cannot turn back costs itself and is reported with the object.
 
+use super::mib_names::{self, MibObject, Resolved};
 use super::snmprec::parse_number;
-use crate::{Oid, Recording, RecordingError, Value};
+use crate::{Recording, RecordingError, Value};
 
 /// One varbind's text, possibly gathered from several lines.
 struct Record {
     line: usize,
-    oid: Oid,
+    /// The OID on the left, or why it did not resolve.
+    target: Result<Resolved, String>,
     value: String,
     more: More,
     /// Blank lines seen after a free-text value, kept only if more text follows.
@@ -66,7 +79,7 @@ pub(super) fn parse(name: &str, text: &str, problems: &mut Vec<RecordingError>) 
             if let Some(done) = current.take() {
                 finish(name, &mut recording, done, problems);
             }
-            current = Some(start(line_no, oid, value));
+            current = Some(start(line_no, mib_names::resolve(oid), value));
             continue;
         }
         if line.trim() == "End of MIB" {
@@ -82,7 +95,7 @@ pub(super) fn parse(name: &str, text: &str, problems: &mut Vec<RecordingError>) 
             problems.push(RecordingError::at(
                 name,
                 line_no,
-                format!("expected `.OID = TYPE: VALUE`, found {line:?}"),
+                format!("expected `.OID = TYPE: VALUE` or `MODULE::name.index = TYPE: VALUE`, found {line:?}"),
             ));
             continue;
         };
@@ -124,25 +137,19 @@ pub(super) fn parse(name: &str, text: &str, problems: &mut Vec<RecordingError>) 
     recording
 }
 
-/// Splits a line that starts a varbind into its OID and value text.
-pub(super) fn split_varbind(line: &str) -> Option<(Oid, &str)> {
+/// Splits a line that starts a varbind into its OID text and value text. The
+/// OID need only look like one (numeric, `iso.…` or a name with an index):
+/// whether a name resolves is the varbind's own business.
+pub(super) fn split_varbind(line: &str) -> Option<(&str, &str)> {
     let (oid, value) = match line.split_once(" = ") {
         Some(parts) => parts,
         None => (line.strip_suffix(" =")?, ""),
     };
-    Some((parse_oid(oid.trim())?, value))
+    let oid = oid.trim();
+    mib_names::looks_like_instance(oid).then_some((oid, value))
 }
 
-/// `-On` gives `.1.3.6…`; without it net-snmp may print `iso.3.6…`.
-fn parse_oid(text: &str) -> Option<Oid> {
-    match text.strip_prefix("iso") {
-        Some("") => Some(Oid::new(vec![1])),
-        Some(rest) => format!("1{rest}").parse().ok(),
-        None => text.parse().ok(),
-    }
-}
-
-fn start(line: usize, oid: Oid, value: &str) -> Record {
+fn start(line: usize, target: Result<Resolved, String>, value: &str) -> Record {
     let body = strip_wrong_type(value).unwrap_or(value);
     let more = if let Some(inner) = body.strip_prefix('"') {
         scan_quoted(inner, false)
@@ -165,7 +172,7 @@ fn start(line: usize, oid: Oid, value: &str) -> Record {
     };
     Record {
         line,
-        oid,
+        target,
         value: value.to_owned(),
         more,
         blanks: 0,
@@ -204,18 +211,25 @@ fn strip_wrong_type(value: &str) -> Option<&str> {
     rest.split_once("): ").map(|(_, actual)| actual)
 }
 
+/// Adds the varbind, or reports why not.
 fn finish(name: &str, recording: &mut Recording, rec: Record, problems: &mut Vec<RecordingError>) {
-    match decode(&rec.value) {
-        Ok(Some(value)) => {
-            recording.insert(rec.oid, value);
+    let decoded = rec.target.and_then(|target| {
+        let value = decode(&rec.value, target.object)?;
+        Ok(value.map(|value| (target.oid, value)))
+    });
+    match decoded {
+        Ok(Some((oid, value))) => {
+            recording.insert(oid, value);
         }
         Ok(None) => {}
         Err(message) => problems.push(RecordingError::at(name, rec.line, message)),
     }
 }
 
-/// The value of one varbind, `None` for the end-of-walk marker.
-fn decode(text: &str) -> std::result::Result<Option<Value>, String> {
+/// The value of one varbind, `None` for the end-of-walk marker. `object` is
+/// the MIB object the varbind is an instance of, where the table knows it:
+/// its display hint says how an unquoted STRING was printed.
+fn decode(text: &str, object: Option<&MibObject>) -> std::result::Result<Option<Value>, String> {
     let text = if text.starts_with("Wrong Type (") {
         strip_wrong_type(text)
             .ok_or_else(|| format!("`Wrong Type` without `(should be …): `: {text:?}"))?
@@ -250,7 +264,7 @@ fn decode(text: &str) -> std::result::Result<Option<Value>, String> {
         "STRING" => Value::OctetString(if body.starts_with('"') {
             unquote(body)?
         } else {
-            body.as_bytes().to_vec()
+            hinted(body, object)?
         }),
         "HEX-STRING" => Value::OctetString(hex_bytes(body)?),
         "INTEGER" => {
@@ -264,7 +278,9 @@ fn decode(text: &str) -> std::result::Result<Option<Value>, String> {
             Value::Integer(v.into())
         }
         "OID" => Value::ObjectId(
-            parse_oid(first()).ok_or_else(|| format!("OID value {:?} is not numeric", first()))?,
+            mib_names::resolve(first())
+                .map_err(|e| format!("OID value: {e}"))?
+                .oid,
         ),
         "TIMETICKS" => {
             let ticks = match body.strip_prefix('(') {
@@ -306,6 +322,76 @@ fn decode(text: &str) -> std::result::Result<Option<Value>, String> {
         other => return Err(format!("unknown snmpwalk type {other:?}")),
     };
     Ok(Some(value))
+}
+
+/// An unquoted STRING: the value as net-snmp printed it through the display
+/// hint of `object`'s SYNTAX, turned back into the device's bytes. Without a
+/// known object, or with a text hint (`255a`, `255t`), it is the text itself.
+fn hinted(body: &str, object: Option<&MibObject>) -> std::result::Result<Vec<u8>, String> {
+    let Some(object) = object.filter(|o| !o.hint.is_empty()) else {
+        return Ok(body.as_bytes().to_vec());
+    };
+    let hint = object.hint;
+    let bytes = match hint {
+        "1x:" => physical_address(body),
+        DATE_AND_TIME => date_and_time(body),
+        _ if hint.ends_with('a') || hint.ends_with('t') => Some(body.as_bytes().to_vec()),
+        _ => None,
+    };
+    bytes.ok_or_else(|| {
+        format!(
+            "{body:?} cannot be turned back into the bytes of {}::{} ({}, DISPLAY-HINT {hint:?})",
+            object.module, object.name, object.syntax
+        )
+    })
+}
+
+/// SNMPv2-TC's DateAndTime hint (RFC 2579): `2d-1d-1d,1d:1d:1d.1d,1a1d:1d`.
+const DATE_AND_TIME: &str = "2d-1d-1d,1d:1d:1d.1d,1a1d:1d";
+
+/// `1x:`: each byte in hex without leading zero, `:` between (`0:1e:4f:a:b:c`).
+fn physical_address(body: &str) -> Option<Vec<u8>> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Some(Vec::new());
+    }
+    body.split(':')
+        .map(|t| {
+            u8::from_str_radix(t, 16)
+                .ok()
+                .filter(|_| (1..=2).contains(&t.len()))
+        })
+        .collect()
+}
+
+/// `2020-1-28,14:25:29.0,+0:0`: year (two bytes), month, day, hour, minutes,
+/// seconds, deci-seconds, then optionally the direction from UTC as a byte
+/// (`+`/`-`), its hours and minutes: 8 or 11 bytes.
+fn date_and_time(body: &str) -> Option<Vec<u8>> {
+    let body = body.trim();
+    let (date, rest) = body.split_once(',')?;
+    let (time, zone) = match rest.split_once(',') {
+        Some((time, zone)) => (time, Some(zone)),
+        None => (rest, None),
+    };
+    let mut date = date.splitn(3, '-');
+    let year: u16 = date.next()?.parse().ok()?;
+    let mut out = year.to_be_bytes().to_vec();
+    let small = |t: &str| t.parse::<u8>().ok();
+    out.push(small(date.next()?)?);
+    out.push(small(date.next()?)?);
+    let (clock, deci) = time.split_once('.')?;
+    let mut clock = clock.splitn(3, ':');
+    for _ in 0..3 {
+        out.push(small(clock.next()?)?);
+    }
+    out.push(small(deci)?);
+    if let Some(zone) = zone {
+        let direction = zone.chars().next().filter(|c| matches!(c, '+' | '-'))?;
+        let (hours, minutes) = zone[1..].split_once(':')?;
+        out.extend([direction as u8, small(hours)?, small(minutes)?]);
+    }
+    Some(out)
 }
 
 /// A quoted net-snmp string: `\"` and `\\` are the only escapes.
@@ -428,6 +514,145 @@ mod tests {
         assert_eq!(
             one(".1.3 = Opaque: Float: 1.5\n"),
             Value::Opaque(vec![0x9f, 0x78, 0x04, 0x3f, 0xc0, 0, 0])
+        );
+    }
+
+    #[test]
+    fn names_resolve_on_the_left_and_in_oid_values() {
+        let r = Recording::parse_snmpwalk(
+            "named.walk",
+            concat!(
+                "SNMPv2-MIB::sysObjectID.0 = OID: SNMPv2-SMI::enterprises.367.1.1\n",
+                "hrDeviceType.1 = OID: HOST-RESOURCES-TYPES::hrDevicePrinter\n",
+                "Printer-MIB::prtMarkerSuppliesType.1.1 = INTEGER: toner(3)\n",
+                "IF-MIB::ifSpecific.1 = OID: SNMPv2-SMI::zeroDotZero\n",
+            ),
+        )
+        .unwrap();
+        let values: Vec<(String, Value)> =
+            r.iter().map(|(o, v)| (o.to_string(), v.clone())).collect();
+        let oid = |s: &str| Value::ObjectId(s.parse().unwrap());
+        assert_eq!(
+            values,
+            vec![
+                ("1.3.6.1.2.1.1.2.0".into(), oid("1.3.6.1.4.1.367.1.1")),
+                ("1.3.6.1.2.1.2.2.1.22.1".into(), oid("0.0")),
+                (
+                    "1.3.6.1.2.1.25.3.2.1.2.1".into(),
+                    oid("1.3.6.1.2.1.25.3.1.5")
+                ),
+                ("1.3.6.1.2.1.43.11.1.1.5.1.1".into(), Value::Integer(3)),
+            ]
+        );
+    }
+
+    #[test]
+    fn display_hints_turn_back_into_the_device_bytes() {
+        let bytes = |text: &str| match one(text) {
+            Value::OctetString(b) => b,
+            other => panic!("{other:?}"),
+        };
+        // PhysAddress (`1x:`), by name and by number: the hint comes from the
+        // object's SYNTAX either way.
+        assert_eq!(
+            bytes("IF-MIB::ifPhysAddress.1 = STRING: 0:1e:4f:a:b:c\n"),
+            vec![0x00, 0x1e, 0x4f, 0x0a, 0x0b, 0x0c]
+        );
+        assert_eq!(
+            bytes(".1.3.6.1.2.1.2.2.1.6.1 = STRING: f8:d0:27:29:f1:6f\n"),
+            vec![0xf8, 0xd0, 0x27, 0x29, 0xf1, 0x6f]
+        );
+        assert_eq!(
+            bytes("IF-MIB::ifPhysAddress.2 = STRING: \n"),
+            Vec::<u8>::new()
+        );
+        // DateAndTime, with and without the offset from UTC.
+        assert_eq!(
+            bytes("HOST-RESOURCES-MIB::hrSystemDate.0 = STRING: 2026-1-28,14:25:29.0,+0:0\n"),
+            vec![0x07, 0xea, 1, 28, 14, 25, 29, 0, b'+', 0, 0]
+        );
+        assert_eq!(
+            bytes("hrSystemDate.0 = STRING: 1992-5-26,13:30:15.0\n"),
+            vec![0x07, 0xc8, 5, 26, 13, 30, 15, 0]
+        );
+        // A text hint is the text; a quoted STRING has no hint applied.
+        assert_eq!(
+            bytes("SNMPv2-MIB::sysName.0 = STRING: EPSON29F16F\n"),
+            b"EPSON29F16F"
+        );
+        assert_eq!(bytes("IF-MIB::ifPhysAddress.3 = STRING: \"ab\"\n"), b"ab");
+    }
+
+    #[test]
+    fn the_other_value_forms_print_the_same_with_names() {
+        assert_eq!(
+            one("SNMPv2-MIB::sysUpTime.0 = Timeticks: (366052940) 42 days, 8:48:49.40\n"),
+            Value::TimeTicks(366052940)
+        );
+        assert_eq!(
+            one("HOST-RESOURCES-MIB::hrPrinterDetectedErrorState.1 = Hex-STRING: 00 \n"),
+            Value::OctetString(vec![0])
+        );
+        assert_eq!(
+            one("hrPrinterDetectedErrorState.1 = BITS: 80 00 lowPaper(0) \n"),
+            Value::OctetString(vec![0x80, 0])
+        );
+        assert_eq!(
+            one("SNMPv2-SMI::mib-2.4.20.1.1.192.168.0.5 = IpAddress: 192.168.0.5\n"),
+            Value::IpAddress([192, 168, 0, 5])
+        );
+        assert_eq!(
+            one("SNMPv2-SMI::enterprises.11.2.3.9.4.2.1.1.3.3.0 = Network Address: C0:A8:00:05\n"),
+            Value::IpAddress([192, 168, 0, 5])
+        );
+        assert_eq!(
+            one("Printer-MIB::prtMarkerSuppliesMaxCapacity.1.1 = INTEGER: -2\n"),
+            Value::Integer(-2)
+        );
+    }
+
+    #[test]
+    fn an_unknown_name_is_reported_and_the_rest_reads() {
+        let mut problems = Vec::new();
+        let r = parse(
+            "lab/printer.walk",
+            concat!(
+                "SNMPv2-MIB::sysDescr.0 = STRING: Printer\n",
+                "BROTHER-MIB::brInfoCounter.0 = STRING: \"one\n",
+                "two\"\n",
+                "SNMPv2-MIB::sysObjectID.0 = OID: BROTHER-MIB::brother.1\n",
+                "SNMPv2-MIB::sysName.0 = STRING: lp\n",
+            ),
+            &mut problems,
+        );
+        assert_eq!(r.len(), 2);
+        // Each line that names what the table lacks, with its file and line.
+        let expected = [
+            "lab/printer.walk:2: MIB name BROTHER-MIB::brInfoCounter is not in",
+            "lab/printer.walk:4: OID value: MIB name BROTHER-MIB::brother is not in",
+        ];
+        assert_eq!(problems.len(), expected.len(), "{problems:?}");
+        for (problem, start) in problems.iter().zip(expected) {
+            assert!(problem.to_string().starts_with(start), "{problem}");
+        }
+    }
+
+    #[test]
+    fn a_hinted_value_that_does_not_read_back_costs_its_line_and_says_why() {
+        let mut problems = Vec::new();
+        let r = parse(
+            "t",
+            "IF-MIB::ifPhysAddress.1 = STRING: not-hex\nIF-MIB::ifIndex.1 = INTEGER: 1\n",
+            &mut problems,
+        );
+        assert_eq!(r.len(), 1);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0]
+                .message
+                .contains("IF-MIB::ifPhysAddress (PhysAddress, DISPLAY-HINT \"1x:\")"),
+            "{}",
+            problems[0]
         );
     }
 
