@@ -19,6 +19,9 @@ use tokio::net::UdpSocket;
 
 const SNMPD: &str = "/usr/sbin/snmpd";
 const PORT: u16 = 16190;
+const KYOCERA: &str = "printmaster/kyocera_p2040_snmp.snmprec";
+/// The v3 user a fleet accepts, whom [`v3`]`("ops")` logs in as.
+const OPS: &str = "ops:SHA:authpass123:AES:privpass123";
 
 fn recording(name: &str) -> Recording {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -162,6 +165,12 @@ fn config(base: Ipv4Addr, communities: &[&str], users: &[&str], silent: usize) -
     }
 }
 
+/// The recordings `names` served as `config` says.
+async fn serve(names: &[&str], config: FleetConfig) -> Fleet {
+    let recordings = names.iter().map(|name| recording(name)).collect();
+    Fleet::start(recordings, config).await.unwrap()
+}
+
 fn by_address(found: &[Found]) -> Vec<(IpAddr, usize)> {
     let mut out: Vec<_> = found
         .iter()
@@ -174,35 +183,27 @@ fn by_address(found: &[Found]) -> Vec<(IpAddr, usize)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_24_finds_exactly_the_printers_with_the_credentials_they_answer() {
     // Three printers on `public`, then five held-silent addresses.
-    let public = Fleet::start(
-        vec![
-            recording("printmaster/kyocera_p2040_snmp.snmprec"),
-            recording("printmaster/epson_sc_snmp.snmprec"),
-            recording("librenms/ricoh_mpc3002.snmprec"),
+    let public = serve(
+        &[
+            KYOCERA,
+            "printmaster/epson_sc_snmp.snmprec",
+            "librenms/ricoh_mpc3002.snmprec",
         ],
         config(Ipv4Addr::new(127, 90, 1, 10), &["public"], &[], 5),
     )
-    .await
-    .unwrap();
+    .await;
     // One printer that only knows the second community.
-    let private = Fleet::start(
-        vec![recording("librenms/jetdirect_m252dw.snmprec")],
+    let private = serve(
+        &["librenms/jetdirect_m252dw.snmprec"],
         config(Ipv4Addr::new(127, 90, 1, 20), &["private"], &[], 0),
     )
-    .await
-    .unwrap();
+    .await;
     // One printer that speaks only v3.
-    let v3_only = Fleet::start(
-        vec![recording("librenms/sharp.snmprec")],
-        config(
-            Ipv4Addr::new(127, 90, 1, 30),
-            &[],
-            &["ops:SHA:authpass123:AES:privpass123"],
-            0,
-        ),
+    let v3_only = serve(
+        &["librenms/sharp.snmprec"],
+        config(Ipv4Addr::new(127, 90, 1, 30), &[], &[OPS], 0),
     )
-    .await
-    .unwrap();
+    .await;
     let snmpd_at = SocketAddr::from(([127, 90, 1, 40], PORT));
     let _snmpd = Snmpd::start(snmpd_at).ready(snmpd_at).await;
     let _garbage = garbage(SocketAddr::from(([127, 90, 1, 50], PORT))).await;
@@ -253,17 +254,11 @@ async fn a_24_finds_exactly_the_printers_with_the_credentials_they_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v3_users_are_tried_in_order_and_a_refusal_is_told_from_silence() {
-    let fleet = Fleet::start(
-        vec![recording("printmaster/kyocera_p2040_snmp.snmprec")],
-        config(
-            Ipv4Addr::new(127, 90, 2, 1),
-            &[],
-            &["ops:SHA:authpass123:AES:privpass123"],
-            1,
-        ),
+    let fleet = serve(
+        &[KYOCERA],
+        config(Ipv4Addr::new(127, 90, 2, 1), &[], &[OPS], 1),
     )
-    .await
-    .unwrap();
+    .await;
     let printer = Target {
         address: ip("127.90.2.1"),
         site_id: 1,
@@ -304,12 +299,11 @@ async fn v3_users_are_tried_in_order_and_a_refusal_is_told_from_silence() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scan_with_no_usable_credentials_calls_everything_silent() {
-    let fleet = Fleet::start(
-        vec![recording("printmaster/kyocera_p2040_snmp.snmprec")],
+    let fleet = serve(
+        &[KYOCERA],
         config(Ipv4Addr::new(127, 90, 3, 1), &["public"], &[], 0),
     )
-    .await
-    .unwrap();
+    .await;
     let short_password = Credentials::V3(V3User {
         user: "ops".into(),
         auth: Some((AuthProtocol::Sha1, "short".into())),

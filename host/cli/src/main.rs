@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use quire_snmp::responder::{self, Faults, FleetConfig};
 use quire_snmp::wire::usm::UsmUser;
 
@@ -49,23 +49,12 @@ enum Command {
         /// Recordings, or directories holding them.
         #[arg(required = true)]
         recordings: Vec<PathBuf>,
-        /// Use this strategy instead of choosing one per device.
-        #[arg(long)]
-        strategy: Option<String>,
         /// Load this strategy component (`.wasm`) beside the built-in ones; it
         /// replaces a built-in one of the same name (repeat for several).
         #[arg(long, value_name = "COMPONENT")]
         load: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Which cycle's reading to take. Discovery reads everything a
-        /// strategy can; the meter & supply and alert cycles read their part.
-        #[arg(long, value_enum, default_value_t = CycleArg::Discovery)]
-        cycle: CycleArg,
-        /// Print why each strategy was chosen (to stderr).
-        #[arg(long)]
-        explain: bool,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// Serve recordings as live SNMP agents (v1, v2c, v3) until Ctrl-C.
     ///
@@ -118,18 +107,8 @@ enum Command {
     Probe {
         #[command(flatten)]
         device: probe::DeviceArgs,
-        /// Use this strategy instead of choosing one for the device.
-        #[arg(long)]
-        strategy: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Which cycle's reading to take.
-        #[arg(long, value_enum, default_value_t = CycleArg::Discovery)]
-        cycle: CycleArg,
-        /// Print why the strategy was chosen (to stderr).
-        #[arg(long)]
-        explain: bool,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// Read printers over IPP (Get-Printer-Attributes) instead of SNMP: network
     /// printers by URI, and the queues of a CUPS server, which is how the USB
@@ -194,6 +173,24 @@ enum Command {
     },
 }
 
+/// How `replay` and `probe` read a device, and how they print it.
+#[derive(Args)]
+struct ReadArgs {
+    /// Use this strategy instead of choosing one for each device.
+    #[arg(long)]
+    strategy: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Which cycle's reading to take. Discovery reads everything a
+    /// strategy can; the meter & supply and alert cycles read their part.
+    #[arg(long, value_enum, default_value_t = CycleArg::Discovery)]
+    cycle: CycleArg,
+    /// Print why each strategy was chosen (to stderr).
+    #[arg(long)]
+    explain: bool,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum CycleArg {
     Discovery,
@@ -241,35 +238,26 @@ fn try_main() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Replay {
             recordings,
-            strategy,
             load,
-            format,
-            cycle,
-            explain,
+            read,
         } => {
             let outcomes = runtime.block_on(replay::run(
                 &recordings,
                 &load,
-                strategy.as_deref(),
-                cycle.into(),
-                explain,
+                read.strategy.as_deref(),
+                read.cycle.into(),
+                read.explain,
             ))?;
-            Ok(print(&outcomes, format))
+            Ok(print(&outcomes, read.format))
         }
-        Command::Probe {
-            device,
-            strategy,
-            format,
-            cycle,
-            explain,
-        } => {
+        Command::Probe { device, read } => {
             let outcome = runtime.block_on(probe::run(
                 &device,
-                strategy.as_deref(),
-                cycle.into(),
-                explain,
+                read.strategy.as_deref(),
+                read.cycle.into(),
+                read.explain,
             ))?;
-            Ok(print(&[outcome], format))
+            Ok(print(&[outcome], read.format))
         }
         Command::Ipp { uris, cups, format } => {
             let outcomes = runtime.block_on(ipp::run(&uris, cups.as_deref()))?;

@@ -31,30 +31,15 @@ fn enrolling_needs_https_and_a_real_fingerprint() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("agent");
     let data = data.to_str().unwrap();
-    let (code, stderr) = quire(&[
-        "agent",
-        "enroll",
-        "--server",
-        "http://127.80.9.30:8443",
-        "--key",
-        "k",
-        "--data",
-        data,
-    ]);
+    // `quire agent enroll --server SERVER --key k [FINGERPRINT…] --data DATA`
+    let enroll = |server: &str, fingerprint: &[&str]| {
+        let server = ["agent", "enroll", "--server", server, "--key", "k"];
+        quire(&[&server[..], fingerprint, &["--data", data]].concat())
+    };
+    let (code, stderr) = enroll("http://127.80.9.30:8443", &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("must start with https://"), "{stderr}");
-    let (code, stderr) = quire(&[
-        "agent",
-        "enroll",
-        "--server",
-        "https://127.80.9.30:8443",
-        "--key",
-        "k",
-        "--fingerprint",
-        "12:34",
-        "--data",
-        data,
-    ]);
+    let (code, stderr) = enroll("https://127.80.9.30:8443", &["--fingerprint", "12:34"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("not a SHA-256"), "{stderr}");
 }

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 mod common;
 mod quire_cli;
-use common::{Dealer, server};
+use common::{Dealer, start_server};
 use quire_cli::quire_json;
 
 /// This test's loopback block: printers on 127.152.0.x, servers on 127.152.1.x.
@@ -93,6 +93,11 @@ fn strategy_versions(readings: &Value, cycle: &str) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// The version of strategy `name` the agent reads with now.
+fn serving(agent: &Agent, name: &str) -> String {
+    agent.registry().get(name).unwrap().version().to_string()
 }
 
 /// The dealer's setup, as the console would do it: an account with a site scanning
@@ -167,10 +172,7 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
         let backend = db.backend;
         let dir = tempfile::tempdir().unwrap();
         let listen = SocketAddr::from(([127, 152, 1, n as u8 + 1], 18452));
-        let running = server(&dir.path().join("server"), listen, &db.url)
-            .start()
-            .await
-            .unwrap();
+        let running = start_server(&dir.path().join("server"), listen, &db.url).await;
 
         let (dealer, site, agent, key) =
             enrolled_agent(&running, "127.152.0.0/29", dir.path()).await;
@@ -188,8 +190,7 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
         );
 
         // What the dealer sees is what the recordings hold.
-        let devices = dealer.call(Method::GET, "/api/v1/devices", None).await;
-        let devices = devices.as_array().unwrap();
+        let devices = dealer.devices().await;
         assert_eq!(devices.len(), 2, "{backend}: {devices:?}");
         let kyocera = devices
             .iter()
@@ -206,9 +207,7 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
             "{backend}: placed in the site whose range found it"
         );
         let id = kyocera["id"].as_i64().unwrap();
-        let readings = dealer
-            .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
-            .await;
+        let readings = dealer.readings(id).await;
         assert_eq!(
             readings.as_array().unwrap().len(),
             3,
@@ -240,9 +239,7 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
             .find(|d| d["serial"] == generic_serial.as_str())
             .unwrap_or_else(|| panic!("{backend}: the generic printer in {devices:?}"));
         let id = generic["id"].as_i64().unwrap();
-        let readings = dealer
-            .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
-            .await;
+        let readings = dealer.readings(id).await;
         assert_eq!(
             strategy_versions(&readings, "meters-and-supplies"),
             ["printer-mib@0.1.0"],
@@ -257,21 +254,10 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
         let (status, again) = publish(&dealer, next).await;
         assert_eq!(status, 409, "{backend}: {again}");
         agent.check_in().await.unwrap();
-        assert_eq!(
-            agent
-                .registry()
-                .get("printer-mib")
-                .unwrap()
-                .version()
-                .to_string(),
-            "0.2.0",
-            "{backend}"
-        );
+        assert_eq!(serving(&agent, "printer-mib"), "0.2.0", "{backend}");
         run_cycle(&agent, Cycle::MetersAndSupplies, 2).await;
         agent.deliver().await.unwrap();
-        let readings = dealer
-            .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
-            .await;
+        let readings = dealer.readings(id).await;
         assert_eq!(
             strategy_versions(&readings, "meters-and-supplies"),
             ["printer-mib@0.2.0", "printer-mib@0.1.0"],
@@ -288,16 +274,7 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
             .await;
         assert_eq!(rolled["now-serving"], Value::Null, "{backend}: {rolled}");
         agent.check_in().await.unwrap();
-        assert_eq!(
-            agent
-                .registry()
-                .get("printer-mib")
-                .unwrap()
-                .version()
-                .to_string(),
-            "0.1.0",
-            "{backend}"
-        );
+        assert_eq!(serving(&agent, "printer-mib"), "0.1.0", "{backend}");
 
         // The server goes away; the agent keeps reading; it comes back and gets everything once.
         running.stop().await;
@@ -307,10 +284,7 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
             "{backend}: the server is down"
         );
         assert_eq!(agent.queue().len().await.unwrap(), 2, "{backend}");
-        let running = server(&dir.path().join("server"), listen, &db.url)
-            .start()
-            .await
-            .unwrap();
+        let running = start_server(&dir.path().join("server"), listen, &db.url).await;
         let dealer = Dealer::login(&running).await;
         let delivery = agent.deliver().await.unwrap();
         assert_eq!(
@@ -319,9 +293,7 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
             "{backend}: {delivery:?}"
         );
         assert!(agent.queue().is_empty().await.unwrap(), "{backend}");
-        let readings = dealer
-            .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
-            .await;
+        let readings = dealer.readings(id).await;
         assert_eq!(
             readings.as_array().unwrap().len(),
             5,
@@ -358,10 +330,7 @@ async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_versi
     let db = quire_testdb::sqlite();
     let dir = tempfile::tempdir().unwrap();
     let listen = SocketAddr::from(([127, 152, 1, 9], 0));
-    let running = server(&dir.path().join("server"), listen, &db.url)
-        .start()
-        .await
-        .unwrap();
+    let running = start_server(&dir.path().join("server"), listen, &db.url).await;
     let (dealer, _, agent, _) = enrolled_agent(&running, "127.152.2.1", dir.path()).await;
     run_cycle(&agent, Cycle::Discovery, 1).await;
 
@@ -387,15 +356,7 @@ async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_versi
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     agent.check_in().await.unwrap();
-    assert_eq!(
-        agent
-            .registry()
-            .get("printer-mib")
-            .unwrap()
-            .version()
-            .to_string(),
-        "0.2.0"
-    );
+    assert_eq!(serving(&agent, "printer-mib"), "0.2.0");
     assert!(
         !in_flight.is_finished(),
         "the read must still be running when the new version lands ({} answers so far)",
@@ -406,11 +367,9 @@ async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_versi
     run_cycle(&agent, Cycle::MetersAndSupplies, 1).await;
     agent.deliver().await.unwrap();
 
-    let devices = dealer.call(Method::GET, "/api/v1/devices", None).await;
+    let devices = dealer.devices().await;
     let id = devices[0]["id"].as_i64().unwrap();
-    let readings = dealer
-        .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
-        .await;
+    let readings = dealer.readings(id).await;
     assert_eq!(
         strategy_versions(&readings, "meters-and-supplies"),
         ["printer-mib@0.2.0", "printer-mib@0.1.0"],
@@ -498,20 +457,14 @@ async fn a_web_server_reading_is_kept_whole_and_read_again_by_a_newer_strategy()
         let dir = tempfile::tempdir().unwrap();
         let server_dir = dir.path().join("server");
         let listen = SocketAddr::from(([127, 152, 1, 20 + n as u8], 0));
-        let running = server(&server_dir, listen, &db.url).start().await.unwrap();
+        let running = start_server(&server_dir, listen, &db.url).await;
         let (dealer, _, agent, _) = enrolled_agent(&running, "127.152.3.1", dir.path()).await;
         run_cycle(&agent, Cycle::Discovery, 1).await;
         agent.deliver().await.unwrap();
 
-        let devices = dealer.call(Method::GET, "/api/v1/devices", None).await;
+        let devices = dealer.devices().await;
         let device = devices[0]["id"].as_i64().unwrap();
-        let readings = dealer
-            .call(
-                Method::GET,
-                &format!("/api/v1/devices/{device}/readings"),
-                None,
-            )
-            .await;
+        let readings = dealer.readings(device).await;
         let first = &readings[0];
         let reading_id = first["id"].as_i64().unwrap();
         assert_eq!(
@@ -582,13 +535,7 @@ async fn a_web_server_reading_is_kept_whole_and_read_again_by_a_newer_strategy()
         assert_eq!(reread["strategy"]["version"], "0.2.0", "{backend}");
         assert_eq!(reread["reading"]["counters"]["jams"], jams, "{backend}");
 
-        let shown = dealer
-            .call(
-                Method::GET,
-                &format!("/api/v1/devices/{device}/readings"),
-                None,
-            )
-            .await;
+        let shown = dealer.readings(device).await;
         assert_eq!(
             (
                 shown[0]["version"].as_i64(),

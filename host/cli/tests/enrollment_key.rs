@@ -1,34 +1,20 @@
 //! `quire server enrollment-key`: a key issued from the command line, straight in the
 //! database, enrolls an agent with the running server. Servers listen on 127.71.1.0/24.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use quire_protocol::{ENROLL_PATH, EnrollRequest, EnrollResponse};
 use quire_server::client::Client;
+
+mod server_process;
+use server_process::ServerProcess;
 
 #[tokio::test]
 async fn a_key_issued_on_the_command_line_enrolls_an_agent() {
     let data = tempfile::tempdir().unwrap();
     let quire = env!("CARGO_BIN_EXE_quire");
-    let mut server = Command::new(quire)
-        .args(["server", "--data"])
-        .arg(data.path())
-        .args(["--listen", "127.71.1.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let mut fields = std::collections::HashMap::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let (name, value) = line.split_once(' ').unwrap();
-        fields.insert(name.to_owned(), value.to_owned());
-        if name == "admin-password" {
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
+    let server = ServerProcess::start(data.path(), &["--listen", "127.71.1.1:0"], "admin-password");
+    let fields = &server.printed;
     assert_eq!(fields["admin-password"].len(), 20, "{fields:?}");
 
     let issue = |account: &str| {
@@ -47,7 +33,7 @@ async fn a_key_issued_on_the_command_line_enrolls_an_agent() {
         "{message}"
     );
 
-    let issued = issue(&fields["main-dealer"]);
+    let issued = issue(&server.main_dealer().to_string());
     assert!(
         issued.status.success(),
         "{}",
@@ -56,11 +42,7 @@ async fn a_key_issued_on_the_command_line_enrolls_an_agent() {
     let key = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
     assert_eq!(key.len(), 64);
 
-    let address = fields["listening"]
-        .trim_start_matches("https://")
-        .parse()
-        .unwrap();
-    let client = Client::new(address, &fields["certificate-sha256"]);
+    let client = Client::new(server.address(), server.certificate_sha256());
     let enrolled: EnrollResponse = client
         .json(
             "POST".parse().unwrap(),
@@ -74,7 +56,5 @@ async fn a_key_issued_on_the_command_line_enrolls_an_agent() {
         )
         .await
         .unwrap();
-    assert_eq!(enrolled.account_id.to_string(), fields["main-dealer"]);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    assert_eq!(enrolled.account_id, server.main_dealer());
 }

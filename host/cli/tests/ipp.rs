@@ -25,6 +25,26 @@ use common::Dealer;
 /// A peer process, killed when the test ends however it ends.
 struct Peer(Child);
 
+impl Peer {
+    /// `command` (`what`, from the Debian package `package`), once it listens on `port`.
+    fn start(command: &mut Command, port: u16, what: &str, package: &str) -> Peer {
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("{what} (Debian {package}) runs ({e}); see scripts/install-test-peers")
+            });
+        let peer = Peer(child);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "{what} never listened on {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        peer
+    }
+}
+
 impl Drop for Peer {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -40,14 +60,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn wait_for(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} never listened on {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
@@ -58,18 +70,16 @@ fn scratch(name: &str) -> PathBuf {
 /// ippeveprinter on its own port, spooling into `dir`.
 fn ippeveprinter(dir: &Path) -> (Peer, u16) {
     let port = free_port();
-    let child = Command::new("ippeveprinter")
+    let mut command = Command::new("ippeveprinter");
+    command
         .current_dir(dir)
         .args(["-p", &port.to_string(), "-d"])
         .arg(dir)
-        .args(["-M", "Quire", "-m", "Test Laser", "Quire Test"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ippeveprinter (Debian cups-ipp-utils) runs; see scripts/install-test-peers");
-    let peer = Peer(child);
-    wait_for(port, "ippeveprinter");
-    (peer, port)
+        .args(["-M", "Quire", "-m", "Test Laser", "Quire Test"]);
+    (
+        Peer::start(&mut command, port, "ippeveprinter", "cups-ipp-utils"),
+        port,
+    )
 }
 
 /// Sets ippeveprinter's supply levels through its own web form.
@@ -210,19 +220,17 @@ fn cupsd(dir: &Path) -> (Peer, u16) {
         .status()
         .unwrap();
     assert!(status.success(), "chown to lp (the tests run as root)");
-    let child = Command::new("cupsd")
+    let mut command = Command::new("cupsd");
+    command
         .arg("-f")
         .arg("-c")
         .arg(dir.join("cupsd.conf"))
         .arg("-s")
-        .arg(dir.join("cups-files.conf"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cupsd (Debian cups-daemon) runs; see scripts/install-test-peers");
-    let peer = Peer(child);
-    wait_for(port, "cupsd");
-    (peer, port)
+        .arg(dir.join("cups-files.conf"));
+    (
+        Peer::start(&mut command, port, "cupsd", "cups-daemon"),
+        port,
+    )
 }
 
 fn run(program: &str, args: &[&str]) -> String {
@@ -311,10 +319,7 @@ fn every_queue_of_a_cups_server_is_read_with_what_cups_knows_of_its_printer() {
 /// while the first value lives), and its administrator logged in.
 async fn serve(dir: &Path, listen: SocketAddr) -> (quire_testdb::TestDb, Running, Dealer) {
     let db = quire_testdb::sqlite();
-    let running = common::server(&dir.join("server"), listen, &db.url)
-        .start()
-        .await
-        .unwrap();
+    let running = common::start_server(&dir.join("server"), listen, &db.url).await;
     let dealer = Dealer::login(&running).await;
     (db, running, dealer)
 }
@@ -347,8 +352,7 @@ async fn an_agent_files_the_queues_of_its_hosts_cups_server_with_its_first_site(
         "one queue, meters & supplies and alerts: {delivery:?}"
     );
 
-    let devices = dealer.call(Method::GET, "/api/v1/devices", None).await;
-    let devices = devices.as_array().unwrap();
+    let devices = dealer.devices().await;
     assert_eq!(devices.len(), 1, "{devices:?}");
     let office = &devices[0];
     assert_eq!(office["site-id"], site);
@@ -357,9 +361,7 @@ async fn an_agent_files_the_queues_of_its_hosts_cups_server_with_its_first_site(
         format!("ipp://{cups}/printers/office")
     );
     let id = office["id"].as_i64().unwrap();
-    let readings = dealer
-        .call(Method::GET, &format!("/api/v1/devices/{id}/readings"), None)
-        .await;
+    let readings = dealer.readings(id).await;
     let readings = readings.as_array().unwrap();
     assert_eq!(readings.len(), 2, "{readings:?}");
     for reading in readings {
@@ -465,8 +467,7 @@ async fn a_sites_ipp_printer_is_read_by_its_agent_which_tells_a_new_cartridge() 
     assert_eq!(replaced, 1, "{:?}", once.cycles);
     assert_eq!(once.delivery.unwrap().filed, 2);
 
-    let devices = dealer.call(Method::GET, "/api/v1/devices", None).await;
-    let devices = devices.as_array().unwrap();
+    let devices = dealer.devices().await;
     assert_eq!(devices.len(), 1, "{devices:?}");
     assert_eq!(devices[0]["site-id"], site);
     assert_eq!(devices[0]["addresses"][0]["address"], printer);

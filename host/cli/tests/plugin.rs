@@ -25,6 +25,12 @@ fn text(output: &Output) -> String {
     )
 }
 
+/// The command failed as a refusal does (exit code 2), saying `reason`.
+fn assert_refused(output: &Output, reason: &str) {
+    assert_eq!(output.status.code(), Some(2), "{}", text(output));
+    assert!(text(output).contains(reason), "{}", text(output));
+}
+
 fn guest(name: &str, dir: &Path) -> String {
     let to = dir.join(format!("{name}.wasm"));
     std::fs::copy(quire_test_guests::path(name), &to).unwrap();
@@ -35,25 +41,19 @@ fn guest(name: &str, dir: &Path) -> String {
 async fn a_signed_strategy_is_published_listed_and_rolled_back() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("acme.key");
-    let keygen = quire(&[
+    let keygen_args = [
         "plugin",
         "keygen",
         "--name",
         "acme",
         "--out",
         key.to_str().unwrap(),
-    ]);
+    ];
+    let keygen = quire(&keygen_args);
     assert!(keygen.status.success(), "{}", text(&keygen));
     let trusted_line = String::from_utf8(keygen.stdout).unwrap();
     assert!(trusted_line.starts_with("acme "), "{trusted_line}");
-    let again = quire(&[
-        "plugin",
-        "keygen",
-        "--name",
-        "acme",
-        "--out",
-        key.to_str().unwrap(),
-    ]);
+    let again = quire(&keygen_args);
     assert!(
         !again.status.success(),
         "an existing key is never overwritten"
@@ -84,12 +84,7 @@ async fn a_signed_strategy_is_published_listed_and_rolled_back() {
 
     let hostile = guest("quire_guest_hostile", dir.path());
     let unsigned = run(with_login(&["plugin", "publish", &hostile]));
-    assert_eq!(unsigned.status.code(), Some(2), "{}", text(&unsigned));
-    assert!(
-        text(&unsigned).contains("accepts only signed strategies"),
-        "{}",
-        text(&unsigned)
-    );
+    assert_refused(&unsigned, "accepts only signed strategies");
 
     let signed = quire(&["plugin", "sign", &hostile, "--key", key.to_str().unwrap()]);
     assert!(signed.status.success(), "{}", text(&signed));
@@ -106,12 +101,7 @@ async fn a_signed_strategy_is_published_listed_and_rolled_back() {
     let reformed = guest("quire_guest_reformed", dir.path());
     std::fs::copy(format!("{hostile}.sig"), format!("{reformed}.sig")).unwrap();
     let forged = run(with_login(&["plugin", "publish", &reformed]));
-    assert_eq!(forged.status.code(), Some(2), "{}", text(&forged));
-    assert!(
-        text(&forged).contains("signature refused"),
-        "{}",
-        text(&forged)
-    );
+    assert_refused(&forged, "signature refused");
 
     let list = run(with_login(&["plugin", "list"]));
     let listed = String::from_utf8_lossy(&list.stdout).into_owned();

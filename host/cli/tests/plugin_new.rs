@@ -14,6 +14,16 @@ fn quire(args: &[&str]) -> Output {
         .expect("quire runs")
 }
 
+/// `quire plugin new NAME --dir DIR [--sdk SDK]`.
+fn plugin_new(name: &str, dir: &Path, sdk: Option<&Path>) -> Output {
+    let dir = dir.to_str().unwrap();
+    let mut args = vec!["plugin", "new", name, "--dir", dir];
+    if let Some(sdk) = sdk {
+        args.extend(["--sdk", sdk.to_str().unwrap()]);
+    }
+    quire(&args)
+}
+
 /// Cargo as the maker runs it in their crate: none of this build's own
 /// flags or target directory leak in, and snapshots are checked, never written.
 fn cargo(dir: &Path, args: &[&str]) -> Output {
@@ -59,15 +69,7 @@ fn a_new_strategy_tests_builds_and_reads_its_recording_through_quire() {
     let parent = fresh_dir("plugin-new");
     let dir = parent.join("acme-laser");
     let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins-sdk");
-    let out = quire(&[
-        "plugin",
-        "new",
-        "acme-laser",
-        "--dir",
-        dir.to_str().unwrap(),
-        "--sdk",
-        sdk.to_str().unwrap(),
-    ]);
+    let out = plugin_new("acme-laser", &dir, Some(&sdk));
     ok("quire plugin new", &out);
     for file in [
         "Cargo.toml",
@@ -79,13 +81,7 @@ fn a_new_strategy_tests_builds_and_reads_its_recording_through_quire() {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
 
-    let again = quire(&[
-        "plugin",
-        "new",
-        "acme-laser",
-        "--dir",
-        dir.to_str().unwrap(),
-    ]);
+    let again = plugin_new("acme-laser", &dir, None);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
 
@@ -122,26 +118,12 @@ fn a_new_strategy_tests_builds_and_reads_its_recording_through_quire() {
 #[test]
 fn bad_names_and_sdks_are_refused_with_the_reason() {
     let parent = fresh_dir("plugin-new-bad");
-    let out = quire(&[
-        "plugin",
-        "new",
-        "Acme_Laser",
-        "--dir",
-        parent.join("x").to_str().unwrap(),
-    ]);
+    let out = plugin_new("Acme_Laser", &parent.join("x"), None);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no strategy name"));
     assert!(!parent.join("x").exists());
 
-    let out = quire(&[
-        "plugin",
-        "new",
-        "acme",
-        "--dir",
-        parent.join("y").to_str().unwrap(),
-        "--sdk",
-        parent.to_str().unwrap(),
-    ]);
+    let out = plugin_new("acme", &parent.join("y"), Some(&parent));
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not Quire's plugins-sdk"), "{stderr}");

@@ -3,10 +3,7 @@
 //! agents' retries of what was not acknowledged fill in the rest without a duplicate.
 //! Servers listen on 127.71.0.0/16.
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,56 +16,19 @@ use sqlx::Connection as _;
 
 use quire_testdb::kyocera;
 
+mod server_process;
+use server_process::ServerProcess;
+
 const PASSWORD: &str = "kill-test-password";
 const AGENTS: usize = 4;
 const BATCHES: usize = 30;
 const BATCH: usize = 25;
 
-/// A `quire server` process, killed when the test ends however it ends.
-struct ServerProcess {
-    child: Child,
-    address: SocketAddr,
-    sha256: String,
-    main_dealer: i64,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// A server on `data` listening on `listen`; what it printed is complete once it names
+/// the main dealer.
 fn start(data: &Path, listen: &str) -> ServerProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
-        .args(["server", "--data"])
-        .arg(data)
-        .args(["--listen", listen, "--admin-password", PASSWORD])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut fields = std::collections::HashMap::new();
-    let mut lines = BufReader::new(stdout).lines();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let (name, value) = line.split_once(' ').unwrap();
-        fields.insert(name.to_owned(), value.to_owned());
-        if name == "main-dealer" {
-            break;
-        }
-    }
-    // Keep reading, so the server never writes into a closed pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    ServerProcess {
-        child,
-        address: fields["listening"]
-            .trim_start_matches("https://")
-            .parse()
-            .unwrap(),
-        sha256: fields["certificate-sha256"].clone(),
-        main_dealer: fields["main-dealer"].parse().unwrap(),
-    }
+    let args = ["--listen", listen, "--admin-password", PASSWORD];
+    ServerProcess::start(data, &args, "main-dealer")
 }
 
 fn batches(agent: usize) -> Vec<Vec<UploadItem>> {
@@ -121,7 +81,7 @@ async fn post(client: &Client, bearer: &str, batch: &[UploadItem]) -> Option<Upl
 async fn acknowledged_readings_survive_sigkill_and_retries_file_the_rest_once() {
     let data = tempfile::tempdir().unwrap();
     let mut first = start(data.path(), "127.71.0.1:0");
-    let client = Client::new(first.address, &first.sha256);
+    let client = Client::new(first.address(), first.certificate_sha256());
     let login: Value = client
         .json(
             "POST".parse().unwrap(),
@@ -137,7 +97,7 @@ async fn acknowledged_readings_survive_sigkill_and_retries_file_the_rest_once() 
             "POST".parse().unwrap(),
             "/api/v1/accounts",
             Some(&admin),
-            Some(&json!({"name": "Acme", "parent-id": first.main_dealer})),
+            Some(&json!({"name": "Acme", "parent-id": first.main_dealer()})),
         )
         .await
         .unwrap();
@@ -208,11 +168,13 @@ async fn acknowledged_readings_survive_sigkill_and_retries_file_the_rest_once() 
     // Started again on the same data: same certificate, and every agent re-sends what
     // was not acknowledged.
     let second = start(data.path(), "127.71.0.2:0");
+    let sha256 = second.certificate_sha256();
     assert_eq!(
-        second.sha256, first.sha256,
+        sha256,
+        first.certificate_sha256(),
         "the certificate changed across restarts"
     );
-    let client = Client::new(second.address, &second.sha256);
+    let client = Client::new(second.address(), sha256);
     let mut duplicates = 0;
     for (agent, bearer) in bearers.iter().enumerate() {
         for batch in batches(agent) {

@@ -88,6 +88,19 @@ pub enum Day {
     Sunday,
 }
 
+impl Day {
+    /// Every day of the week, Monday first: the days of a schedule that runs daily.
+    pub const ALL: [Day; 7] = [
+        Day::Monday,
+        Day::Tuesday,
+        Day::Wednesday,
+        Day::Thursday,
+        Day::Friday,
+        Day::Saturday,
+        Day::Sunday,
+    ];
+}
+
 impl From<Day> for Weekday {
     fn from(day: Day) -> Self {
         match day {

@@ -23,16 +23,7 @@ use crate::state::AppState;
 /// The schedules a site has until someone sets its own: discovery nightly at 02:00,
 /// meters and supplies every four hours, alerts hourly, in UTC.
 pub(crate) fn default_schedules() -> ScheduleConfig {
-    let every_day: BTreeSet<Day> = [
-        Day::Monday,
-        Day::Tuesday,
-        Day::Wednesday,
-        Day::Thursday,
-        Day::Friday,
-        Day::Saturday,
-        Day::Sunday,
-    ]
-    .into();
+    let every_day: BTreeSet<Day> = Day::ALL.into();
     let cycle = |default| CycleConfig {
         default,
         parts: BTreeMap::new(),

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use quire_agent::{Agent, AgentOptions};
+use quire_agent::{Agent, AgentOptions, CycleReport};
+use quire_model::Cycle;
 use quire_plugins::Registry;
 use quire_protocol::AgentConfig;
 use quire_snmp::Recording;
@@ -85,6 +86,26 @@ pub fn options(dir: &Path) -> AgentOptions {
             ..ClientConfig::default()
         },
         ..AgentOptions::new(dir)
+    }
+}
+
+/// The agent's one site on the configuration of one check-in, its cycles run now as its
+/// schedules would run them.
+pub struct OneSite<'a> {
+    agent: &'a Agent,
+    config: AgentConfig,
+}
+
+impl OneSite<'_> {
+    /// The site of the configuration `agent` checks in for now.
+    pub async fn checked_in(agent: &Agent) -> OneSite<'_> {
+        let config = agent.check_in().await.unwrap();
+        OneSite { agent, config }
+    }
+
+    pub async fn run(&self, cycle: Cycle) -> CycleReport {
+        let site = &self.config.sites[0];
+        self.agent.run_cycle(&self.config, site, None, cycle).await
     }
 }
 

@@ -14,7 +14,7 @@ use quire_protocol::{ReplacementEvidence, UploadItem};
 use quire_snmp::{Recording, Value};
 use quire_transport::{DeviceTransport, ReplayTransport};
 
-use crate::fleet::{config, enrolled, fleet, options, registry};
+use crate::fleet::{OneSite, config, enrolled, fleet, options, registry};
 
 const RICOH: &str = "librenms/ricoh_mpc3002.snmprec";
 const SHARP: &str = "librenms/sharp.snmprec";
@@ -105,12 +105,9 @@ async fn a_small_fleet_is_discovered_read_and_delivered_in_order() {
 async fn the_recorded_exchange_replays_to_the_same_reading() {
     let _fleet = fleet(Ipv4Addr::new(127, 80, 7, 1), &[SHARP]).await;
     let (agent, _peer, _dir) = enrolled("127.80.9.17", config("127.80.7.1")).await;
-    let config = agent.check_in().await.unwrap();
-    let site = &config.sites[0];
-    agent.run_cycle(&config, site, None, Cycle::Discovery).await;
-    agent
-        .run_cycle(&config, site, None, Cycle::MetersAndSupplies)
-        .await;
+    let site = OneSite::checked_in(&agent).await;
+    site.run(Cycle::Discovery).await;
+    site.run(Cycle::MetersAndSupplies).await;
     let items = agent.queue().batch(10, usize::MAX).await.unwrap();
     assert_eq!(items.len(), 2);
     for item in items {
@@ -135,10 +132,9 @@ async fn the_recorded_exchange_replays_to_the_same_reading() {
 async fn one_printer_on_two_addresses_is_one_device() {
     let _fleet = fleet(Ipv4Addr::new(127, 80, 2, 1), &[RICOH, RICOH, SHARP]).await;
     let (agent, _peer, _dir) = enrolled("127.80.9.11", config("127.80.2.1-127.80.2.3")).await;
-    let config = agent.check_in().await.unwrap();
-    let site = &config.sites[0];
+    let site = OneSite::checked_in(&agent).await;
 
-    let discovery = agent.run_cycle(&config, site, None, Cycle::Discovery).await;
+    let discovery = site.run(Cycle::Discovery).await;
     assert_eq!((discovery.found, discovery.read), (3, 3));
     assert_eq!((discovery.devices, discovery.new_devices), (2, 2));
     let queued = agent.queue().batch(10, usize::MAX).await.unwrap();
@@ -151,11 +147,9 @@ async fn one_printer_on_two_addresses_is_one_device() {
         .unwrap();
     assert_eq!(ricoh.address, "127.80.2.1".parse::<IpAddr>().unwrap());
 
-    let meters = agent
-        .run_cycle(&config, site, None, Cycle::MetersAndSupplies)
-        .await;
+    let meters = site.run(Cycle::MetersAndSupplies).await;
     assert_eq!((meters.addresses, meters.read, meters.devices), (2, 2, 2));
-    let again = agent.run_cycle(&config, site, None, Cycle::Discovery).await;
+    let again = site.run(Cycle::Discovery).await;
     assert_eq!((again.devices, again.new_devices), (2, 0));
     assert_eq!(agent.queue().devices().await.unwrap().len(), 2);
 }
@@ -164,15 +158,12 @@ async fn one_printer_on_two_addresses_is_one_device() {
 async fn a_device_that_stops_answering_costs_only_its_own_reading() {
     let fleet = fleet(Ipv4Addr::new(127, 80, 3, 1), &[RICOH, SHARP, EPSON]).await;
     let (agent, _peer, _dir) = enrolled("127.80.9.12", config("127.80.3.1-127.80.3.3")).await;
-    let config = agent.check_in().await.unwrap();
-    let site = &config.sites[0];
-    agent.run_cycle(&config, site, None, Cycle::Discovery).await;
+    let site = OneSite::checked_in(&agent).await;
+    site.run(Cycle::Discovery).await;
     let before = agent.queue().len().await.unwrap();
 
     fleet.set_online(1, false);
-    let meters = agent
-        .run_cycle(&config, site, None, Cycle::MetersAndSupplies)
-        .await;
+    let meters = site.run(Cycle::MetersAndSupplies).await;
     assert_eq!((meters.addresses, meters.read, meters.queued), (3, 2, 2));
     assert_eq!(meters.failures.len(), 1, "{:?}", meters.failures);
     assert!(
@@ -188,7 +179,7 @@ async fn a_device_that_stops_answering_costs_only_its_own_reading() {
     assert_eq!(agent.queue().len().await.unwrap(), before + 2);
     // It is still known, and read again once it is back.
     fleet.set_online(1, true);
-    let alerts = agent.run_cycle(&config, site, None, Cycle::Alerts).await;
+    let alerts = site.run(Cycle::Alerts).await;
     assert_eq!((alerts.read, alerts.failures.len()), (3, 0));
 }
 
@@ -196,9 +187,8 @@ async fn a_device_that_stops_answering_costs_only_its_own_reading() {
 async fn a_new_cartridge_is_reported_once() {
     let fleet = fleet(Ipv4Addr::new(127, 80, 4, 1), &[RICOH]).await;
     let (agent, _peer, _dir) = enrolled("127.80.9.13", config("127.80.4.1")).await;
-    let config = agent.check_in().await.unwrap();
-    let site = &config.sites[0];
-    agent.run_cycle(&config, site, None, Cycle::Discovery).await;
+    let site = OneSite::checked_in(&agent).await;
+    site.run(Cycle::Discovery).await;
     let found = agent.queue().batch(10, usize::MAX).await.unwrap();
     let low = found[0]
         .reading
@@ -212,9 +202,7 @@ async fn a_new_cartridge_is_reported_once() {
         .unwrap();
     assert!(fleet.set(0, level, Value::Integer(i64::from(low.max.unwrap()))));
 
-    let meters = agent
-        .run_cycle(&config, site, None, Cycle::MetersAndSupplies)
-        .await;
+    let meters = site.run(Cycle::MetersAndSupplies).await;
     assert_eq!(meters.replaced_supplies, 1);
     let queued = agent.queue().batch(10, usize::MAX).await.unwrap();
     let item = queued.last().unwrap();
@@ -229,9 +217,7 @@ async fn a_new_cartridge_is_reported_once() {
             after: 100
         }
     );
-    let next = agent
-        .run_cycle(&config, site, None, Cycle::MetersAndSupplies)
-        .await;
+    let next = site.run(Cycle::MetersAndSupplies).await;
     assert_eq!((next.read, next.replaced_supplies), (1, 0));
 }
 

@@ -56,6 +56,18 @@ impl Dealer {
         (account, site)
     }
 
+    /// The devices the dealer sees.
+    pub async fn devices(&self) -> Vec<Value> {
+        let devices = self.call(Method::GET, "/api/v1/devices", None).await;
+        devices.as_array().unwrap().clone()
+    }
+
+    /// The readings of device `id`, newest first.
+    pub async fn readings(&self, id: i64) -> Value {
+        let path = format!("/api/v1/devices/{id}/readings");
+        self.call(Method::GET, &path, None).await
+    }
+
     /// A single-use enrollment key for an agent of `account`.
     pub async fn enrollment_key(&self, account: i64) -> String {
         self.call(
@@ -85,10 +97,12 @@ pub async fn enrolled_agent(running: &Running, key: &str, options: AgentOptions)
     Agent::open(options).await.unwrap()
 }
 
-pub fn server(data: &Path, listen: SocketAddr, database: &str) -> Server {
+/// A server with its data in `data` on `database`, listening on `listen`, whose `admin`
+/// logs in with [`ADMIN_PASSWORD`].
+pub async fn start_server(data: &Path, listen: SocketAddr, database: &str) -> Running {
     let mut server = Server::new(data);
     server.listen = listen;
     server.database = Some(database.to_owned());
     server.admin_password = Some(ADMIN_PASSWORD.to_owned());
-    server
+    server.start().await.unwrap()
 }

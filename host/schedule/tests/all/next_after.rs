@@ -11,6 +11,10 @@ fn weekly(days: &[Day], hours: &[u8]) -> Schedule {
     }
 }
 
+fn every_hours(n: u8, starting_at: u8) -> Schedule {
+    Schedule::EveryHours { n, starting_at }
+}
+
 #[test]
 fn weekly_runs_on_its_days_and_hours_and_wraps_into_next_week() {
     let tz = zone("Europe/Berlin");
@@ -45,10 +49,7 @@ fn a_run_exactly_at_the_instant_given_is_not_next() {
 #[test]
 fn every_four_hours_from_midnight_is_aligned_to_the_wall_clock() {
     let tz = zone("Europe/Berlin");
-    let schedule = Schedule::EveryHours {
-        n: 4,
-        starting_at: 0,
-    };
+    let schedule = every_hours(4, 0);
     assert_eq!(
         runs(&schedule, &tz, at(&tz, "2026-06-01T13:10"), 4),
         [
@@ -63,10 +64,7 @@ fn every_four_hours_from_midnight_is_aligned_to_the_wall_clock() {
 #[test]
 fn every_n_hours_not_dividing_the_day_restarts_at_midnight() {
     let tz = zone("Europe/Berlin");
-    let schedule = Schedule::EveryHours {
-        n: 5,
-        starting_at: 3,
-    };
+    let schedule = every_hours(5, 3);
     // The day's hours are 03, 08, 13, 18, 23, the same every day.
     assert_eq!(
         runs(&schedule, &tz, at(&tz, "2026-06-01T19:00"), 3),

@@ -4,20 +4,10 @@ use quire_schedule::{Day, Schedule};
 
 use crate::zone;
 
-const DAYS: [Day; 7] = [
-    Day::Monday,
-    Day::Tuesday,
-    Day::Wednesday,
-    Day::Thursday,
-    Day::Friday,
-    Day::Saturday,
-    Day::Sunday,
-];
-
 fn schedule() -> impl Strategy<Value = Schedule> {
     prop_oneof![
         (
-            proptest::collection::btree_set(proptest::sample::select(&DAYS[..]), 1..=7),
+            proptest::collection::btree_set(proptest::sample::select(&Day::ALL[..]), 1..=7),
             proptest::collection::btree_set(0u8..24, 1..=24),
         )
             .prop_map(|(days, hours)| Schedule::Weekly { days, hours }),

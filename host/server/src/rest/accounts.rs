@@ -2,51 +2,42 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use quire_protocol::CredentialSpec;
 use quire_store::{Account, AccountId, Role};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::error::{ApiResult, Failure, json_failure, parse_json, parse_json_list};
 use crate::state::AppState;
 
-use super::{Caller, ListQuery, Paging, views};
+use super::{Caller, ListQuery, Owned, Paging, PathIds, Visible, views};
 
 /// Check-in bounds: more often than every 10 s is load for nothing; less than daily
 /// leaves an agent deaf to configuration changes.
 const CHECK_IN_RANGE: std::ops::RangeInclusive<u32> = 10..=86_400;
 
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) struct AccountView {
-    id: i64,
-    parent_id: Option<i64>,
-    name: String,
-    is_dealer: bool,
-    check_in_seconds: u32,
-}
-
-impl From<Account> for AccountView {
-    fn from(a: Account) -> Self {
-        AccountView {
-            id: a.id.0,
-            parent_id: a.parent.map(|p| p.0),
-            name: a.name,
-            is_dealer: a.is_dealer,
-            check_in_seconds: a.check_in_seconds,
-        }
+view! {
+    AccountView from Account as a {
+        id: i64 = a.id.0,
+        parent_id: Option<i64> = a.parent.map(|p| p.0),
+        name: String,
+        is_dealer: bool,
+        check_in_seconds: u32,
     }
 }
 
-pub(super) async fn visible_account(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-) -> ApiResult<Account> {
-    let id = AccountId(id);
-    caller.require(state, id, id).await?;
-    Ok(state.store.account(id).await?)
+/// Account `id`, when the caller sees it: the account a path names, or the parent a new
+/// account is asked for under.
+async fn visible_account(state: &AppState, caller: &Caller, id: AccountId) -> ApiResult<Account> {
+    let account = state.store.account(id).await?;
+    caller.sees(state, id, id, account).await
+}
+
+impl Owned for Account {
+    async fn visible(state: &AppState, caller: &Caller, path: &PathIds) -> ApiResult<Account> {
+        visible_account(state, caller, AccountId(path.number("account_id")?)).await
+    }
 }
 
 /// `GET /api/v1/accounts?limit=&offset=`: the accounts the caller sees, by id.
@@ -63,12 +54,8 @@ pub(crate) async fn accounts(
 }
 
 /// `GET /api/v1/accounts/{account_id}`.
-pub(crate) async fn account(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<AccountView>> {
-    Ok(Json(visible_account(&state, &caller, id).await?.into()))
+pub(crate) async fn account(Visible(account): Visible<Account>) -> Json<AccountView> {
+    Json(account.into())
 }
 
 #[derive(Deserialize)]
@@ -87,7 +74,7 @@ pub(crate) async fn create_account(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<AccountView>)> {
     let new: NewAccount = parse_json(&body)?;
-    let parent = visible_account(&state, &caller, new.parent_id).await?;
+    let parent = visible_account(&state, &caller, AccountId(new.parent_id)).await?;
     if caller.user.role == Role::AccountUser {
         return Err(Failure::Forbidden(
             "account users cannot create accounts".to_owned(),
@@ -125,11 +112,9 @@ struct CheckIn {
 /// `PUT /api/v1/accounts/{account_id}/check-in`.
 pub(crate) async fn set_check_in(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(account): Visible<Account>,
     body: Bytes,
 ) -> ApiResult<Json<AccountView>> {
-    let account = visible_account(&state, &caller, id).await?;
     let CheckIn { check_in_seconds } = parse_json(&body)?;
     if !CHECK_IN_RANGE.contains(&check_in_seconds) {
         return Err(Failure::invalid(
@@ -151,21 +136,17 @@ pub(crate) async fn set_check_in(
 /// `GET /api/v1/accounts/{account_id}/credentials`.
 pub(crate) async fn credentials(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(account): Visible<Account>,
 ) -> ApiResult<Json<Vec<CredentialSpec>>> {
-    let account = visible_account(&state, &caller, id).await?;
     Ok(Json(state.store.credentials(account.id).await?))
 }
 
 /// `PUT /api/v1/accounts/{account_id}/credentials`: the whole ordered list.
 pub(crate) async fn set_credentials(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(account): Visible<Account>,
     body: Bytes,
 ) -> ApiResult<Json<Vec<CredentialSpec>>> {
-    let account = visible_account(&state, &caller, id).await?;
     let list = parse_json_list(&body, "", |value, field| {
         let spec: CredentialSpec =
             serde_json::from_value(value).map_err(|e| json_failure(&e, Some(field)))?;

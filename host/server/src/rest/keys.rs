@@ -2,63 +2,42 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use quire_store::{EnrollmentKey, EnrollmentKeyId};
-use serde::{Deserialize, Serialize};
+use quire_store::{Account, EnrollmentKey};
+use serde::Deserialize;
 
 use crate::error::{ApiResult, Failure, parse_json};
 use crate::secrets;
 use crate::secrets::IssuedKey;
 use crate::state::AppState;
 
-use super::accounts::visible_account;
-use super::{Caller, ListQuery, Paging, views};
+use super::{ListQuery, Paging, Visible, views};
 
 /// The longest an enrollment key may stay valid: a key is meant for one installation soon.
 const MAX_KEY_HOURS: u32 = 24 * 30;
 
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) struct KeyView {
-    id: i64,
-    account_id: i64,
-    created_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    used_at: Option<DateTime<Utc>>,
-    agent_id: Option<String>,
-    revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<EnrollmentKey> for KeyView {
-    fn from(k: EnrollmentKey) -> Self {
-        KeyView {
-            id: k.id.0,
-            account_id: k.account_id.0,
-            created_at: k.created_at,
-            expires_at: k.expires_at,
-            used_at: k.used_at,
-            agent_id: k.agent_id,
-            revoked_at: k.revoked_at,
-        }
+view! {
+    KeyView from EnrollmentKey as k {
+        id: i64 = k.id.0,
+        account_id: i64 = k.account_id.0,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        used_at: Option<DateTime<Utc>>,
+        agent_id: Option<String>,
+        revoked_at: Option<DateTime<Utc>>,
     }
 }
 
 /// `GET /api/v1/accounts/{account_id}/enrollment-keys?limit=&offset=`, newest first.
 pub(crate) async fn enrollment_keys(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(account): Visible<Account>,
     ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<KeyView>>> {
-    let account = visible_account(&state, &caller, id).await?;
-    Ok(views(
-        state
-            .store
-            .enrollment_keys(account.id, paging.page()?)
-            .await?,
-    ))
+    let page = paging.page()?;
+    Ok(views(state.store.enrollment_keys(account.id, page).await?))
 }
 
 #[derive(Deserialize)]
@@ -75,11 +54,9 @@ fn default_key_hours() -> u32 {
 /// `POST /api/v1/accounts/{account_id}/enrollment-keys`.
 pub(crate) async fn issue_key(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(account): Visible<Account>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<IssuedKey>)> {
-    let account = visible_account(&state, &caller, id).await?;
     let new: NewKey = if body.is_empty() {
         NewKey {
             valid_hours: default_key_hours(),
@@ -102,12 +79,11 @@ pub(crate) async fn issue_key(
 /// `DELETE /api/v1/enrollment-keys/{key_id}`: revokes an unused key.
 pub(crate) async fn revoke_key(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(key): Visible<EnrollmentKey>,
 ) -> ApiResult<Json<KeyView>> {
-    let id = EnrollmentKeyId(id);
-    let key = state.store.enrollment_key(id).await?;
-    caller.require(&state, key.account_id, id).await?;
-    state.store.revoke_enrollment_key(id, Utc::now()).await?;
-    Ok(Json(state.store.enrollment_key(id).await?.into()))
+    state
+        .store
+        .revoke_enrollment_key(key.id, Utc::now())
+        .await?;
+    Ok(Json(state.store.enrollment_key(key.id).await?.into()))
 }

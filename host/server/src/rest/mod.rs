@@ -3,18 +3,55 @@
 //! that do not exist, so IDs cannot be probed.
 //!
 //! One module per resource; every handler learns who is asking through [`Caller`], and
-//! the store applies what they see inside its queries. Lists page with `limit` and
-//! `offset` in a stable order ([`Paging`]).
+//! the store applies what they see inside its queries. A handler of one row takes it as
+//! [`Visible`], which loads it and refuses it unseen the same way for every resource.
+//! Lists page with `limit` and `offset` in a stable order ([`Paging`]).
 
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{FromRequestParts, Query, RawPathParams};
 use axum::http::request::Parts;
 use chrono::Utc;
-use quire_store::{AccountId, Page, Role, User, Visibility};
+use quire_store::{
+    AccountId, Device, DeviceId, EnrollmentKey, EnrollmentKeyId, Page, Role, Site, SiteId, User,
+    Visibility,
+};
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiResult, Failure};
 use crate::secrets;
 use crate::state::AppState;
+
+/// An API view of a stored row: a struct that answers as kebab-case JSON, and
+/// `From<row>` filling each field from the row's field of the same name, or from the
+/// expression after `=` over the row (`id: i64 = row.id.0`), so a field is named once.
+macro_rules! view {
+    (
+        $(#[$doc:meta])*
+        $view:ident from $row:ty as $r:ident {
+            $($field:ident: $ty:ty $(= $value:expr)?),* $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub(crate) struct $view {
+            $($field: $ty,)*
+        }
+
+        impl From<$row> for $view {
+            fn from($r: $row) -> Self {
+                $view {
+                    $($field: view!(@field $r.$field $(= $value)?),)*
+                }
+            }
+        }
+    };
+    (@field $r:ident.$field:ident) => {
+        $r.$field
+    };
+    (@field $r:ident.$field:ident = $value:expr) => {
+        $value
+    };
+}
 
 pub(crate) mod accounts;
 pub(crate) mod agents;
@@ -46,18 +83,23 @@ pub(crate) struct Paging {
 
 impl Paging {
     pub(crate) fn page(&self) -> ApiResult<Page> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(Failure::invalid(
-                "limit",
-                format!("{limit} is outside 1..={MAX_LIMIT}"),
-            ));
-        }
-        Ok(Page {
-            offset: self.offset.unwrap_or(0),
-            limit: u64::from(limit),
-        })
+        page(self.limit, self.offset)
     }
+}
+
+/// The page `?limit=&offset=` asks for, of a list whose query string has filters too.
+pub(crate) fn page(limit: Option<u32>, offset: Option<u64>) -> ApiResult<Page> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Failure::invalid(
+            "limit",
+            format!("{limit} is outside 1..={MAX_LIMIT}"),
+        ));
+    }
+    Ok(Page {
+        offset: offset.unwrap_or(0),
+        limit: u64::from(limit),
+    })
 }
 
 /// A list's answer: each stored row as its API view, in the order the query gave.
@@ -83,6 +125,7 @@ impl<T: DeserializeOwned, S: Sync> FromRequestParts<S> for ListQuery<T> {
 }
 
 /// The logged-in user making a call, with what they may see.
+#[derive(Clone)]
 pub(crate) struct Caller {
     pub(crate) user: User,
     visibility: Visibility,
@@ -93,6 +136,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Caller> {
+        // A handler taking both a `Visible` row and the caller looks the session up once.
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let token = parts
             .headers
             .get("authorization")
@@ -115,24 +162,28 @@ impl FromRequestParts<AppState> for Caller {
             Role::Administrator => Visibility::All,
             Role::DealerUser | Role::AccountUser => Visibility::Granted(user.id),
         };
-        Ok(Caller {
+        let caller = Caller {
             user,
             visibility,
             token_hash,
-        })
+        };
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
     }
 }
 
 impl Caller {
-    /// Refuses a row of `account` the caller may not see as "not found".
-    async fn require(
+    /// `row`, which belongs to `account`, when the caller sees that account; otherwise
+    /// "not found" naming `what`, exactly as a row that does not exist.
+    async fn sees<T>(
         &self,
         state: &AppState,
         account: AccountId,
         what: impl std::fmt::Display,
-    ) -> ApiResult<()> {
+        row: T,
+    ) -> ApiResult<T> {
         if state.store.sees(self.visibility, account).await? {
-            Ok(())
+            Ok(row)
         } else {
             Err(Failure::NotFound(format!("{what} not found")))
         }
@@ -145,5 +196,77 @@ impl Caller {
         } else {
             Err(Failure::Forbidden(format!("only administrators {what}")))
         }
+    }
+}
+
+/// A row of one account that the request's path names, read by [`Visible`].
+pub(crate) trait Owned: Sized {
+    /// The row `path` names, when `caller` sees its account; "not found" otherwise,
+    /// exactly as a row that does not exist.
+    fn visible(
+        state: &AppState,
+        caller: &Caller,
+        path: &PathIds,
+    ) -> impl Future<Output = ApiResult<Self>> + Send;
+}
+
+/// Rows that belong to an account by their `account_id`, each named in the path by its
+/// id: `Row: Id from "parameter" by store_method`.
+macro_rules! owned_by_account {
+    ($($row:ty: $id:ident from $param:literal by $load:ident),* $(,)?) => {$(
+        impl Owned for $row {
+            async fn visible(state: &AppState, caller: &Caller, path: &PathIds) -> ApiResult<Self> {
+                let id = $id(path.number($param)?);
+                let row = state.store.$load(id).await?;
+                caller.sees(state, row.account_id, id, row).await
+            }
+        }
+    )*};
+}
+
+owned_by_account! {
+    Site: SiteId from "site_id" by site,
+    Device: DeviceId from "device_id" by device,
+    EnrollmentKey: EnrollmentKeyId from "key_id" by enrollment_key,
+}
+
+/// The row of type `T` the request's path names, loaded once the caller is known and
+/// refused as "not found" when the caller may not see it.
+pub(crate) struct Visible<T>(pub(crate) T);
+
+impl<T: Owned> FromRequestParts<AppState> for Visible<T> {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Visible<T>> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| Failure::Invalid {
+                field: None,
+                message: rejection.body_text(),
+            })?;
+        Ok(Visible(T::visible(state, &caller, &PathIds(params)).await?))
+    }
+}
+
+/// The `{parameter}`s of the request's path, each read as the id it holds.
+pub(crate) struct PathIds(RawPathParams);
+
+impl PathIds {
+    /// The parameter `name` as given.
+    pub(crate) fn text(&self, name: &str) -> ApiResult<&str> {
+        self.0
+            .iter()
+            .find_map(|(param, value)| (param == name).then_some(value))
+            .ok_or_else(|| Failure::Internal(format!("the route has no {{{name}}}")))
+    }
+
+    /// The parameter `name` as a number; a 400 naming it when it is none.
+    pub(crate) fn number(&self, name: &str) -> ApiResult<i64> {
+        let text = self.text(name)?;
+        text.parse().map_err(|_| Failure::Invalid {
+            field: None,
+            message: format!("{{{name}}} is `{text}`, not a number"),
+        })
     }
 }

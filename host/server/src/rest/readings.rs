@@ -2,75 +2,60 @@
 //! back, its versions, and re-reading it through today's strategies (administrators).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use quire_model::{Reading, StrategyRef};
-use quire_store::{RawExchange, ReadingId, StoredReading};
+use quire_store::{Device, RawExchange, ReadingId, ReadingVersion, StoredReading};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiResult, Failure};
 use crate::reinterpret::{self, RereadError};
 use crate::state::AppState;
 
-use super::Caller;
-use super::devices::visible_device;
+use super::{Caller, Owned, PathIds, Visible, views};
 
-/// The reading `reading` of device `device`, when the caller sees that device; a
-/// reading of another device answers 404 as a missing one does.
-async fn visible_reading(
-    state: &AppState,
-    caller: &Caller,
-    device: i64,
-    reading: i64,
-) -> ApiResult<StoredReading> {
-    let device = visible_device(state, caller, device).await?;
-    let id = ReadingId(reading);
-    let missing = || Failure::NotFound(format!("{id} of {}", device.id));
-    let stored = match state.store.reading(id).await {
-        Ok(stored) => stored,
-        Err(quire_store::Error::NotFound { .. }) => return Err(missing()),
-        Err(e) => return Err(e.into()),
-    };
-    if stored.device_id != device.id {
-        return Err(missing());
+/// A reading is seen through its device: one of another device answers 404, as a
+/// missing one does.
+impl Owned for StoredReading {
+    async fn visible(state: &AppState, caller: &Caller, path: &PathIds) -> ApiResult<Self> {
+        let device = Device::visible(state, caller, path).await?;
+        let id = ReadingId(path.number("reading_id")?);
+        let missing = || Failure::NotFound(format!("{id} of {}", device.id));
+        let stored = match state.store.reading(id).await {
+            Ok(stored) => stored,
+            Err(quire_store::Error::NotFound { .. }) => return Err(missing()),
+            Err(e) => return Err(e.into()),
+        };
+        if stored.device_id != device.id {
+            return Err(missing());
+        }
+        Ok(stored)
     }
-    Ok(stored)
 }
 
 /// `GET /api/v1/devices/{device_id}/readings/{reading_id}/raw.snmprec`: the read's SNMP
 /// exchange; `quire replay` reads it (with the log below beside it) to the same reading.
 pub(crate) async fn raw_snmprec(
     State(state): State<AppState>,
-    caller: Caller,
-    Path((device, reading)): Path<(i64, i64)>,
+    Visible(stored): Visible<StoredReading>,
 ) -> ApiResult<Response> {
-    let raw = |r: RawExchange| r.snmprec;
-    raw_part(
-        &state,
-        &caller,
-        (device, reading),
-        raw,
-        "text/plain; charset=utf-8",
-        "SNMP",
-    )
-    .await
+    let snmp = |r: RawExchange| r.snmprec;
+    raw_part(&state, &stored, snmp, "text/plain; charset=utf-8", "SNMP").await
 }
 
 /// `GET /api/v1/devices/{device_id}/readings/{reading_id}/raw.exchanges.jsonl`: the
 /// read's web, NPAP and IPP exchanges, as `quire record` logs them.
 pub(crate) async fn raw_exchanges(
     State(state): State<AppState>,
-    caller: Caller,
-    Path((device, reading)): Path<(i64, i64)>,
+    Visible(stored): Visible<StoredReading>,
 ) -> ApiResult<Response> {
-    let raw = |r: RawExchange| r.exchanges;
+    let logged = |r: RawExchange| r.exchanges;
     raw_part(
         &state,
-        &caller,
-        (device, reading),
-        raw,
+        &stored,
+        logged,
         "application/jsonl",
         "web, NPAP or IPP",
     )
@@ -81,50 +66,33 @@ pub(crate) async fn raw_exchanges(
 /// kept none of it.
 async fn raw_part(
     state: &AppState,
-    caller: &Caller,
-    (device, reading): (i64, i64),
+    stored: &StoredReading,
     part: impl FnOnce(RawExchange) -> Option<String>,
     content_type: &'static str,
     what: &str,
 ) -> ApiResult<Response> {
-    let stored = visible_reading(state, caller, device, reading).await?;
     let body = part(state.store.reading_raw(stored.id).await?).ok_or_else(|| {
         Failure::NotFound(format!("{} was filed without a {what} exchange", stored.id))
     })?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) struct VersionView {
-    version: u32,
-    strategy: StrategyRef,
-    made_at: DateTime<Utc>,
-    reading: Reading,
+view! {
+    VersionView from ReadingVersion as v {
+        version: u32,
+        strategy: StrategyRef,
+        made_at: DateTime<Utc>,
+        reading: Reading,
+    }
 }
 
 /// `GET /api/v1/devices/{device_id}/readings/{reading_id}/versions`: every version, the
 /// agent's first.
 pub(crate) async fn versions(
     State(state): State<AppState>,
-    caller: Caller,
-    Path((device, reading)): Path<(i64, i64)>,
+    Visible(stored): Visible<StoredReading>,
 ) -> ApiResult<Json<Vec<VersionView>>> {
-    let stored = visible_reading(&state, &caller, device, reading).await?;
-    Ok(Json(
-        state
-            .store
-            .reading_versions(stored.id)
-            .await?
-            .into_iter()
-            .map(|v| VersionView {
-                version: v.version,
-                strategy: v.strategy,
-                made_at: v.made_at,
-                reading: v.reading,
-            })
-            .collect(),
-    ))
+    Ok(views(state.store.reading_versions(stored.id).await?))
 }
 
 #[derive(Deserialize)]
@@ -150,12 +118,11 @@ pub(crate) struct RereadView {
 /// re-reads the stored exchange through the strategies agents run now.
 pub(crate) async fn reinterpret(
     State(state): State<AppState>,
+    // A reading the caller may not see is "not found" before anything else, as everywhere.
+    Visible(stored): Visible<StoredReading>,
     caller: Caller,
-    Path((device, reading)): Path<(i64, i64)>,
     Query(query): Query<RereadQuery>,
 ) -> ApiResult<Json<RereadView>> {
-    // A reading the caller may not see is "not found" before anything else, as everywhere.
-    let stored = visible_reading(&state, &caller, device, reading).await?;
     caller.administrator("re-read stored readings")?;
     let registry = state.depot.registry().await?;
     let reread = reinterpret::reread(

@@ -4,60 +4,37 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use quire_protocol::{SiteRange, parse_range_csv};
 use quire_schedule::ScheduleConfig;
-use quire_store::{Page, Site, SiteId};
-use serde::{Deserialize, Serialize};
+use quire_store::{Account, Page, Site, SiteId};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::agent_api::default_schedules;
 use crate::error::{ApiResult, Failure, json_failure, parse_json, parse_json_list};
 use crate::state::AppState;
 
-use super::accounts::visible_account;
-use super::{Caller, ListQuery, Paging, views};
+use super::{ListQuery, Paging, Visible, views};
 
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) struct SiteView {
-    id: i64,
-    account_id: i64,
-    name: String,
-    schedules: ScheduleConfig,
-    ranges: Vec<SiteRange>,
-    ipp_printers: Vec<String>,
-}
-
-impl From<Site> for SiteView {
-    fn from(site: Site) -> Self {
-        SiteView {
-            id: site.id.0,
-            account_id: site.account_id.0,
-            name: site.name,
-            schedules: site.schedules.unwrap_or_else(default_schedules),
-            ranges: site.ranges,
-            ipp_printers: site.ipp_printers,
-        }
+view! {
+    SiteView from Site as site {
+        id: i64 = site.id.0,
+        account_id: i64 = site.account_id.0,
+        name: String,
+        schedules: ScheduleConfig = site.schedules.unwrap_or_else(default_schedules),
+        ranges: Vec<SiteRange>,
+        ipp_printers: Vec<String>,
     }
-}
-
-async fn visible_site(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Site> {
-    let id = SiteId(id);
-    let site = state.store.site(id).await?;
-    caller.require(state, site.account_id, id).await?;
-    Ok(site)
 }
 
 /// `GET /api/v1/accounts/{account_id}/sites?limit=&offset=`, by id.
 pub(crate) async fn sites(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(account): Visible<Account>,
     ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<SiteView>>> {
-    let account = visible_account(&state, &caller, id).await?;
     Ok(views(state.store.sites(account.id, paging.page()?).await?))
 }
 
@@ -83,11 +60,9 @@ fn schedules(value: Value, prefix: &str) -> ApiResult<ScheduleConfig> {
 /// `POST /api/v1/accounts/{account_id}/sites`.
 pub(crate) async fn create_site(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(account): Visible<Account>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<SiteView>)> {
-    let account = visible_account(&state, &caller, id).await?;
     let new: NewSite = parse_json(&body)?;
     let name = new.name.trim();
     if name.is_empty() {
@@ -120,22 +95,16 @@ pub(crate) async fn create_site(
 }
 
 /// `GET /api/v1/sites/{site_id}`.
-pub(crate) async fn site(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<SiteView>> {
-    Ok(Json(visible_site(&state, &caller, id).await?.into()))
+pub(crate) async fn site(Visible(site): Visible<Site>) -> Json<SiteView> {
+    Json(site.into())
 }
 
 /// `PUT /api/v1/sites/{site_id}/schedules`: time zone and the schedules of every cycle.
 pub(crate) async fn set_schedules(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(site): Visible<Site>,
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
-    let site = visible_site(&state, &caller, id).await?;
     let value: Value = parse_json(&body)?;
     let config = schedules(value, "schedules")?;
     state.store.set_site_schedules(site.id, &config).await?;
@@ -145,11 +114,9 @@ pub(crate) async fn set_schedules(
 /// `PUT /api/v1/sites/{site_id}/ranges`: the site's whole list.
 pub(crate) async fn set_ranges(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(site): Visible<Site>,
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
-    let site = visible_site(&state, &caller, id).await?;
     let ranges: Vec<SiteRange> = parse_json_list(&body, "ranges", |value, field| {
         serde_json::from_value(value).map_err(|e| json_failure(&e, Some(field)))
     })?;
@@ -165,11 +132,9 @@ pub(crate) async fn set_ranges(
 /// twice, refuses the whole list, naming its index.
 pub(crate) async fn set_ipp_printers(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(site): Visible<Site>,
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
-    let site = visible_site(&state, &caller, id).await?;
     let mut printers: Vec<String> = Vec::new();
     parse_json_list(&body, "ipp-printers", |value, field| {
         let Value::String(uri) = value else {
@@ -198,11 +163,9 @@ pub(crate) async fn set_ipp_printers(
 /// theirs. A bad line, or a site the account does not have, refuses the whole upload.
 pub(crate) async fn upload_ranges(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
+    Visible(account): Visible<Account>,
     body: Bytes,
 ) -> ApiResult<Json<Vec<SiteView>>> {
-    let account = visible_account(&state, &caller, id).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|e| Failure::invalid("body", format!("the CSV is not UTF-8: {e}")))?;
     let rows = parse_range_csv(text)

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use quire_store::{AccountId, Role, User};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::error::{ApiResult, Failure, parse_json};
 use crate::secrets;
@@ -14,23 +14,12 @@ use crate::state::AppState;
 
 use super::{Caller, ListQuery, Paging, views};
 
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) struct UserView {
-    id: i64,
-    name: String,
-    role: Role,
-    account_ids: Vec<i64>,
-}
-
-impl From<User> for UserView {
-    fn from(user: User) -> Self {
-        UserView {
-            id: user.id.0,
-            name: user.name,
-            role: user.role,
-            account_ids: user.accounts.iter().map(|a| a.0).collect(),
-        }
+view! {
+    UserView from User as user {
+        id: i64 = user.id.0,
+        name: String,
+        role: Role,
+        account_ids: Vec<i64> = user.accounts.iter().map(|a| a.0).collect(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Enrollment: a good key once, and every refusal with its reason; revoked agents.
 
 use chrono::{Duration, Utc};
-use quire_protocol::{AgentConfig, CONFIG_PATH};
+use quire_protocol::CONFIG_PATH;
 use quire_store::AccountId;
 use serde_json::json;
 
@@ -100,15 +100,7 @@ async fn the_configuration_carries_sites_ranges_schedules_and_credentials_in_ord
     for server in TestServer::each().await {
         let backend = server.backend;
         let acme = server.account("Acme").await;
-        let site = server
-            .admin(
-                "POST",
-                &format!("/api/v1/accounts/{acme}/sites"),
-                Some(json!({"name": "Head office"})),
-            )
-            .await["id"]
-            .as_i64()
-            .unwrap();
+        let site = server.site(acme, "Head office").await;
         let schedules = json!({
             "time-zone": "Europe/Berlin",
             "discovery": {"default": {"kind": "weekly", "days": ["monday"], "hours": [3]}},
@@ -146,13 +138,7 @@ async fn the_configuration_carries_sites_ranges_schedules_and_credentials_in_ord
                 Some(json!([{"version": "v2c", "community": "private"}, {"version": "v1", "community": "public"}])),
             )
             .await;
-        server
-            .admin(
-                "PUT",
-                &format!("/api/v1/accounts/{acme}/check-in"),
-                Some(json!({"check-in-seconds": 60})),
-            )
-            .await;
+        set_check_in(&server, acme, 60).await;
 
         // Bad schedules are refused, naming the field.
         let answer = server
@@ -172,8 +158,7 @@ async fn the_configuration_carries_sites_ranges_schedules_and_credentials_in_ord
         );
 
         let (_, token) = server.enroll(&server.key(acme).await).await.unwrap();
-        let answer = server.agent_call("GET", CONFIG_PATH, &token, None).await;
-        let config: AgentConfig = serde_json::from_slice(&answer.body).unwrap();
+        let config = server.config(&token).await;
         assert_eq!(config.check_in_seconds, 60, "{backend}");
         assert_eq!(config.sites.len(), 1, "{backend}");
         assert_eq!(
@@ -204,28 +189,17 @@ async fn the_configuration_carries_sites_ranges_schedules_and_credentials_in_ord
         assert!(config.strategies.is_empty(), "{backend}");
 
         // The revision changes when the configuration does, and only then.
-        let again: AgentConfig = serde_json::from_slice(
-            &server
-                .agent_call("GET", CONFIG_PATH, &token, None)
-                .await
-                .body,
-        )
-        .unwrap();
+        let again = server.config(&token).await;
         assert_eq!(again.revision, config.revision, "{backend}");
-        server
-            .admin(
-                "PUT",
-                &format!("/api/v1/accounts/{acme}/check-in"),
-                Some(json!({"check-in-seconds": 120})),
-            )
-            .await;
-        let changed: AgentConfig = serde_json::from_slice(
-            &server
-                .agent_call("GET", CONFIG_PATH, &token, None)
-                .await
-                .body,
-        )
-        .unwrap();
+        set_check_in(&server, acme, 120).await;
+        let changed = server.config(&token).await;
         assert_ne!(changed.revision, config.revision, "{backend}");
     }
+}
+
+/// Account `account`'s agents check in every `seconds`.
+async fn set_check_in(server: &TestServer, account: i64, seconds: u32) {
+    let path = format!("/api/v1/accounts/{account}/check-in");
+    let body = json!({"check-in-seconds": seconds});
+    server.admin("PUT", &path, Some(body)).await;
 }

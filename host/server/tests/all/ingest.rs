@@ -11,46 +11,27 @@ async fn a_retried_upload_files_every_reading_exactly_once() {
     for server in TestServer::each().await {
         let backend = server.backend;
         let acme = server.account("Acme").await;
-        let site = server
-            .admin(
-                "POST",
-                &format!("/api/v1/accounts/{acme}/sites"),
-                Some(json!({"name": "HQ"})),
-            )
-            .await["id"]
-            .as_i64()
-            .unwrap();
+        let site = server.site(acme, "HQ").await;
         let (_, token) = server.enroll(&server.key(acme).await).await.unwrap();
-        let post = |items: Vec<quire_protocol::UploadItem>| {
-            let token = token.clone();
-            let server = &server;
-            async move {
-                let answer = server
-                    .agent_call("POST", READINGS_PATH, &token, Some(upload(&items)))
-                    .await;
-                assert_eq!(answer.status, 200, "{}: {}", server.backend, answer.text());
-                serde_json::from_slice::<UploadAck>(&answer.body).unwrap()
-            }
-        };
 
         // Three printers, two rounds: seq 1..=6.
         let batch: Vec<_> = (0..6)
             .map(|i| item(i as u64 + 1, Some(site), i % 3, 1 + (i / 3) as u32))
             .collect();
-        let ack = post(batch[..4].to_vec()).await;
+        let ack = server.deliver(&token, &batch[..4]).await;
         assert_eq!(
             (ack.acked_through, ack.filed, ack.duplicates),
             (4, 4, 0),
             "{backend}"
         );
         // The answer was "lost": the agent sends 1..=6 again.
-        let ack = post(batch.clone()).await;
+        let ack = server.deliver(&token, &batch).await;
         assert_eq!(
             (ack.acked_through, ack.filed, ack.duplicates),
             (6, 2, 4),
             "{backend}"
         );
-        let ack = post(batch.clone()).await;
+        let ack = server.deliver(&token, &batch).await;
         assert_eq!(
             (ack.acked_through, ack.filed, ack.duplicates),
             (6, 0, 6),
@@ -73,10 +54,7 @@ async fn a_retried_upload_files_every_reading_exactly_once() {
         }
         // Another agent's sequence numbers are its own.
         let (_, other) = server.enroll(&server.key(acme).await).await.unwrap();
-        let answer = server
-            .agent_call("POST", READINGS_PATH, &other, Some(upload(&batch[..1])))
-            .await;
-        let ack: UploadAck = serde_json::from_slice(&answer.body).unwrap();
+        let ack = server.deliver(&other, &batch[..1]).await;
         assert_eq!((ack.filed, ack.duplicates), (1, 0), "{backend}");
     }
 }
@@ -87,15 +65,7 @@ async fn replaced_supplies_are_kept_and_a_bad_item_is_refused_alone() {
         let backend = server.backend;
         let acme = server.account("Acme").await;
         let stranger = server.account("Stranger").await;
-        let foreign_site = server
-            .admin(
-                "POST",
-                &format!("/api/v1/accounts/{stranger}/sites"),
-                Some(json!({"name": "Theirs"})),
-            )
-            .await["id"]
-            .as_i64()
-            .unwrap();
+        let foreign_site = server.site(stranger, "Theirs").await;
         let (_, token) = server.enroll(&server.key(acme).await).await.unwrap();
 
         let mut replaced = item(1, None, 7, 1);
@@ -203,10 +173,7 @@ async fn the_same_upload_sent_four_times_at_once_is_filed_once() {
                 other => panic!("{backend}: {other} {}", answer.text()),
             }
         }
-        let retry = server
-            .agent_call("POST", READINGS_PATH, &token, Some(body))
-            .await;
-        let ack: UploadAck = serde_json::from_slice(&retry.body).unwrap();
+        let ack = server.deliver(&token, &batch).await;
         filed += ack.filed;
         assert_eq!(filed, 40, "{backend}");
         assert_eq!(ack.duplicates + ack.filed, 40, "{backend}");

@@ -1,10 +1,10 @@
 //! Two sibling accounts under the main dealer: a user of one walks every endpoint of the
 //! OpenAPI document and sees nothing of the other.
 
-use quire_protocol::{AgentToken, CONFIG_PATH, READINGS_PATH};
+use quire_protocol::{AgentToken, CONFIG_PATH};
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, item, upload};
+use crate::support::{TestServer, item};
 
 /// One tenant's rows, and the strings that would betray them.
 struct Tenant {
@@ -19,15 +19,7 @@ struct Tenant {
 
 async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Tenant {
     let account = server.account(name).await;
-    let site = server
-        .admin(
-            "POST",
-            &format!("/api/v1/accounts/{account}/sites"),
-            Some(json!({"name": format!("{name} site")})),
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let site = server.site(account, &format!("{name} site")).await;
     server
         .admin(
             "PUT",
@@ -55,10 +47,7 @@ async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Tenant
     let items: Vec<_> = (0..2)
         .map(|i| item(i + 1, Some(site), first_printer, i as u32))
         .collect();
-    let answer = server
-        .agent_call("POST", READINGS_PATH, &agent, Some(upload(&items)))
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.text());
+    server.deliver(&agent, &items).await;
     let device = server
         .admin("GET", "/api/v1/devices", None)
         .await

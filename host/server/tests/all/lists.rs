@@ -1,10 +1,10 @@
 //! The API's lists for every kind of user: what they see, filtered and paged by the
 //! server, and an agent's check-in that reads only its own account.
 
-use quire_protocol::{CONFIG_PATH, READINGS_PATH};
+use quire_protocol::CONFIG_PATH;
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, item, upload};
+use crate::support::{TestServer, item};
 
 /// A dealer under the main dealer with `customers` child accounts, each with a site and
 /// an agent that filed printer `first + n` there; the accounts' ids.
@@ -37,18 +37,21 @@ async fn dealer_with_customers(
             .unwrap();
         let site = server.site(customer, "Office").await;
         let (_, agent) = server.enroll(&server.key(customer).await).await.unwrap();
-        let answer = server
-            .agent_call(
-                "POST",
-                READINGS_PATH,
-                &agent,
-                Some(upload(&[item(1, Some(site), first + n, 0)])),
-            )
+        server
+            .deliver(&agent, &[item(1, Some(site), first + n, 0)])
             .await;
-        assert_eq!(answer.status, 200, "{}", answer.text());
         ids.push(customer);
     }
     (dealer, ids)
+}
+
+/// The number `field` of each row of a list.
+fn numbers(list: &Value, field: &str) -> Vec<i64> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|row| row[field].as_i64().unwrap())
+        .collect()
 }
 
 fn serials(list: &Value) -> Vec<String> {
@@ -107,25 +110,13 @@ async fn a_dealer_user_pages_and_filters_its_subtree_only() {
         assert_eq!(theirs.json(), json!([]), "{backend}");
 
         let accounts = get("/api/v1/accounts?limit=3".into()).await.json();
-        let ids: Vec<i64> = accounts
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["id"].as_i64().unwrap())
-            .collect();
         assert_eq!(
-            ids,
+            numbers(&accounts, "id"),
             [north, north_customers[0], north_customers[1]],
             "{backend}"
         );
         let agents = get("/api/v1/agents".into()).await.json();
-        let owners: Vec<i64> = agents
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["account-id"].as_i64().unwrap())
-            .collect();
-        assert_eq!(owners, north_customers, "{backend}");
+        assert_eq!(numbers(&agents, "account-id"), north_customers, "{backend}");
 
         let bad = get("/api/v1/devices?status=sleepy".into()).await;
         assert_eq!(bad.status, 400, "{backend}: {}", bad.text());

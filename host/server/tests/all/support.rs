@@ -4,7 +4,10 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use chrono::{TimeZone, Utc};
 use quire_model::{Cycle, StrategyRef};
-use quire_protocol::{AgentToken, EnrollRequest, EnrollResponse, UploadItem};
+use quire_protocol::{
+    AgentConfig, AgentToken, CONFIG_PATH, EnrollRequest, EnrollResponse, READINGS_PATH, UploadAck,
+    UploadItem,
+};
 use quire_server::client::{Answer, Client};
 use quire_server::{Running, Server};
 use serde_json::{Value, json};
@@ -187,6 +190,21 @@ impl TestServer {
     ) -> Answer {
         let bearer = format!("{}:{}", token.agent_id, token.secret);
         self.call(method, path, Some(&bearer), body).await
+    }
+
+    /// The configuration the agent of `token` checks in for, which must be served.
+    pub async fn config(&self, token: &AgentToken) -> AgentConfig {
+        let answer = self.agent_call("GET", CONFIG_PATH, token, None).await;
+        assert_eq!(answer.status, 200, "{}: {}", self.backend, answer.text());
+        serde_json::from_slice(&answer.body).unwrap()
+    }
+
+    /// Uploads `items` as the agent of `token`, which must be answered 200; the acknowledgement.
+    pub async fn deliver(&self, token: &AgentToken, items: &[UploadItem]) -> UploadAck {
+        let body = Some(upload(items));
+        let answer = self.agent_call("POST", READINGS_PATH, token, body).await;
+        assert_eq!(answer.status, 200, "{}: {}", self.backend, answer.text());
+        serde_json::from_slice(&answer.body).unwrap()
     }
 }
 
