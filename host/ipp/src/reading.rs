@@ -30,7 +30,8 @@ pub const GET_PRINTER_ATTRIBUTES: &[&str] = &[
     "device-uri",
 ];
 
-/// A supply at or below this percentage is low: the Printer-MIB strategies' threshold.
+/// A supply at or below this percentage is low where the printer gives no low
+/// level of its own: the Printer-MIB strategies' threshold.
 const LOW_PERCENT: u8 = 10;
 
 /// The reading an answer gives. Nothing the printer did not say is invented:
@@ -80,6 +81,7 @@ pub fn reading(message: &Message) -> Reading {
             firmware: text("printer-firmware-string-version"),
             hostname: text("printer-dns-sd-name"),
             location: text("printer-location"),
+            uuid: text("printer-uuid"),
             ..Identity::default()
         },
         status: Status {
@@ -265,10 +267,53 @@ fn alerts(reasons: &[String]) -> Vec<DeviceAlert> {
         .collect()
 }
 
+/// What CUPS's `marker-*` attributes say of each marker, by position: its
+/// name (`marker-names`) and the level at or below which the printer itself
+/// calls it low (`marker-low-levels`, in per cent; CUPS's IPP extensions,
+/// `spec-ipp.html`). IPP Everywhere printers that send them list their markers
+/// in the order of `printer-supply` (CUPS builds its own marker lists from
+/// `printer-supply` in that order), so position `i` of each list is the same
+/// supply.
+struct Markers<'m> {
+    names: Vec<Option<&'m str>>,
+    low_levels: Vec<Option<i32>>,
+}
+
+impl<'m> Markers<'m> {
+    fn of(message: &'m Message) -> Self {
+        let list = |name: &str| -> Vec<&'m Value> {
+            message
+                .printer_attribute(name)
+                .map(|a| a.values.iter().collect())
+                .unwrap_or_default()
+        };
+        Markers {
+            names: list("marker-names")
+                .into_iter()
+                .map(|v| v.as_text().map(str::trim).filter(|t| !t.is_empty()))
+                .collect(),
+            low_levels: list("marker-low-levels")
+                .into_iter()
+                .map(Value::as_int)
+                .collect(),
+        }
+    }
+
+    fn name(&self, position: usize) -> Option<&'m str> {
+        self.names.get(position).copied().flatten()
+    }
+
+    fn low_level(&self, position: usize) -> Option<i32> {
+        self.low_levels.get(position).copied().flatten()
+    }
+}
+
 /// `printer-supply` values (`index=1;class=supplyThatIsConsumed;type=toner;
-/// unit=percent;maxcapacity=100;level=75;colorantname=black;`) with their
-/// `printer-supply-description`, one supply each. A value that is no such
-/// string is skipped; the rest still count.
+/// unit=percent;maxcapacity=100;level=75;colorantname=black;`), one supply
+/// each, described by `printer-supply-description`, or where that is missing
+/// or empty by the marker's name, and judged low by the printer's own low
+/// level where it gives one. A value that is no such string is skipped; the
+/// rest still count.
 fn printer_supplies(message: &Message) -> Vec<Supply> {
     let Some(values) = message.printer_attribute("printer-supply") else {
         return Vec::new();
@@ -277,6 +322,7 @@ fn printer_supplies(message: &Message) -> Vec<Supply> {
         .printer_attribute("printer-supply-description")
         .map(|a| a.values.iter().filter_map(Value::as_text).collect())
         .unwrap_or_default();
+    let markers = Markers::of(message);
     values
         .values
         .iter()
@@ -293,11 +339,15 @@ fn printer_supplies(message: &Message) -> Vec<Supply> {
                 .unwrap_or(position as u32 + 1);
             let level = number("level");
             let max = number("maxcapacity");
+            let description = descriptions
+                .get(position)
+                .map(|d| d.trim())
+                .filter(|d| !d.is_empty())
+                .or(markers.name(position))
+                .map_or_else(|| format!("Supply {index}"), str::to_owned);
             Some(Supply {
                 index,
-                description: descriptions
-                    .get(position)
-                    .map_or_else(|| format!("Supply {index}"), |d| (*d).to_owned()),
+                description,
                 kind: fields
                     .get("type")
                     .map_or_else(|| "unknown".into(), |t| kebab(t)),
@@ -309,7 +359,7 @@ fn printer_supplies(message: &Message) -> Vec<Supply> {
                 level,
                 max,
                 percent: percent(level, max),
-                state: state(level, max),
+                state: state(level, max, markers.low_level(position)),
                 serial: None,
                 part_number: None,
             })
@@ -318,7 +368,7 @@ fn printer_supplies(message: &Message) -> Vec<Supply> {
 }
 
 /// CUPS's own supply attributes: parallel lists of names, levels (percent,
-/// -1 unknown) and colours (`#RRGGBB`, kept as written).
+/// -1 unknown), colours (`#RRGGBB`, kept as written) and low levels.
 fn cups_markers(message: &Message) -> Vec<Supply> {
     let list = |name: &str| -> Vec<&Value> {
         message
@@ -326,19 +376,17 @@ fn cups_markers(message: &Message) -> Vec<Supply> {
             .map(|a| a.values.iter().collect())
             .unwrap_or_default()
     };
-    let names = list("marker-names");
+    let markers = Markers::of(message);
     let levels = list("marker-levels");
     let colors = list("marker-colors");
     let types = list("marker-types");
-    names
-        .iter()
-        .enumerate()
-        .filter_map(|(i, name)| {
+    (0..markers.names.len())
+        .filter_map(|i| {
             let level = levels.get(i).and_then(|v| v.as_int());
             let max = level.map(|_| 100);
             Some(Supply {
                 index: i as u32 + 1,
-                description: name.as_text()?.to_owned(),
+                description: markers.name(i)?.to_owned(),
                 kind: types
                     .get(i)
                     .and_then(|v| v.as_text())
@@ -348,7 +396,7 @@ fn cups_markers(message: &Message) -> Vec<Supply> {
                 level,
                 max,
                 percent: percent(level, max),
-                state: state(level, max),
+                state: state(level, max, markers.low_level(i)),
                 serial: None,
                 part_number: None,
             })
@@ -382,11 +430,18 @@ fn percent(level: Option<i32>, max: Option<i32>) -> Option<u8> {
     (level >= 0 && max > 0).then(|| (i64::from(level.min(max)) * 100 / i64::from(max)) as u8)
 }
 
-fn state(level: Option<i32>, max: Option<i32>) -> SupplyState {
+/// The Printer-MIB strategies' states, with the printer's own low level in
+/// place of Quire's threshold where it gives one: a cartridge at 11 % that its
+/// printer calls low at 18 % is low.
+fn state(level: Option<i32>, max: Option<i32>, low_level: Option<i32>) -> SupplyState {
+    let low = low_level
+        .and_then(|l| u8::try_from(l).ok())
+        .filter(|l| *l <= 100)
+        .unwrap_or(LOW_PERCENT);
     match (level, percent(level, max)) {
         (Some(-3), _) => SupplyState::SomeRemaining,
         (_, Some(0)) => SupplyState::Empty,
-        (_, Some(p)) if p <= LOW_PERCENT => SupplyState::Low,
+        (_, Some(p)) if p <= low => SupplyState::Low,
         (_, Some(_)) => SupplyState::Ok,
         _ => SupplyState::Unknown,
     }
@@ -477,6 +532,71 @@ mod tests {
         );
     }
 
+    fn message(attributes: Vec<(&str, Vec<Value>)>) -> Message {
+        Message {
+            version: (2, 0),
+            status: 0,
+            request_id: 1,
+            groups: vec![crate::codec::Group {
+                tag: 0x04,
+                attributes: attributes
+                    .into_iter()
+                    .map(|(name, values)| Attribute {
+                        name: name.into(),
+                        values,
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    fn texts(words: &[&str]) -> Vec<Value> {
+        words.iter().map(|w| Value::Text((*w).into())).collect()
+    }
+
+    fn ints(numbers: &[i32]) -> Vec<Value> {
+        numbers.iter().copied().map(Value::Integer).collect()
+    }
+
+    #[test]
+    fn the_printers_own_low_levels_and_marker_names_are_used() {
+        let supply = |index: u32, kind: &str, level: i32| {
+            format!("index={index};type={kind};unit=percent;maxcapacity=100;level={level};")
+        };
+        let printer = message(vec![
+            (
+                "printer-supply",
+                texts(&[
+                    &supply(1, "toner", 11),
+                    &supply(2, "opc", 9),
+                    &supply(3, "toner", 40),
+                ]),
+            ),
+            ("printer-supply-description", texts(&["", "Imaging Drum"])),
+            ("marker-names", texts(&["Black Toner", "Drum", " "])),
+            ("marker-low-levels", ints(&[18, 5])),
+        ]);
+        let read: Vec<_> = printer_supplies(&printer)
+            .into_iter()
+            .map(|s| (s.description, s.state))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("Black Toner".to_owned(), SupplyState::Low),
+                ("Imaging Drum".to_owned(), SupplyState::Ok),
+                ("Supply 3".to_owned(), SupplyState::Ok),
+            ]
+        );
+        let cups = message(vec![
+            ("marker-names", texts(&["Cyan", "Magenta"])),
+            ("marker-levels", ints(&[11, 11])),
+            ("marker-low-levels", ints(&[18, -1])),
+        ]);
+        let states: Vec<_> = cups_markers(&cups).iter().map(|s| s.state).collect();
+        assert_eq!(states, [SupplyState::Low, SupplyState::Ok]);
+    }
+
     #[test]
     fn kebab_case_of_pwg_keywords() {
         assert_eq!(kebab("wasteToner"), "waste-toner");
@@ -513,9 +633,9 @@ mod tests {
     fn levels_follow_the_printer_mib_rules() {
         assert_eq!(percent(Some(75), Some(100)), Some(75));
         assert_eq!(percent(Some(-3), Some(100)), None);
-        assert_eq!(state(Some(-3), Some(100)), SupplyState::SomeRemaining);
-        assert_eq!(state(Some(5), Some(100)), SupplyState::Low);
-        assert_eq!(state(Some(0), Some(100)), SupplyState::Empty);
-        assert_eq!(state(None, None), SupplyState::Unknown);
+        assert_eq!(state(Some(-3), Some(100), None), SupplyState::SomeRemaining);
+        assert_eq!(state(Some(5), Some(100), None), SupplyState::Low);
+        assert_eq!(state(Some(0), Some(100), None), SupplyState::Empty);
+        assert_eq!(state(None, None, None), SupplyState::Unknown);
     }
 }

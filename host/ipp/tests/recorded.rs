@@ -23,6 +23,11 @@ fn an_idle_ippeveprinter() {
     assert_eq!(r.identity.manufacturer.as_deref(), Some("Quire"));
     assert_eq!(r.identity.model.as_deref(), Some("Test Laser"));
     assert_eq!(
+        r.identity.uuid.as_deref(),
+        Some("urn:uuid:db24b7f7-c124-3c7d-580c-a82a03ce3fef"),
+        "the printer-uuid the answer holds"
+    );
+    assert_eq!(
         r.identity.serial, None,
         "ippeveprinter's device ID has no SN field"
     );

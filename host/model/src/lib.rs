@@ -42,6 +42,11 @@ pub struct Identity {
     pub location: Option<String>,
     /// sysContact.
     pub contact: Option<String>,
+    /// The UUID an IPP printer names itself by (`printer-uuid`, RFC 8011
+    /// 5.4.38, `urn:uuid:…`): unlike its address and its queue name, it stays
+    /// the same for the life of the printer. Left out of a reading that has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
 }
 
 /// hrDeviceStatus (RFC 2790).

@@ -125,6 +125,7 @@ pub(crate) fn reading(r: wit::Reading) -> model::Reading {
             sys_descr: i.sys_descr,
             location: i.location,
             contact: i.contact,
+            uuid: None,
         },
         status: model::Status {
             device: r.status.device.map(device_status),
