@@ -131,13 +131,11 @@ pub struct HpEws;
 
 impl Strategy for HpEws {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "hp-ews".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "HP inkjets and small lasers without PML counters: identity, counters, supplies and alerts from the embedded web server's LEDM pages.".into(),
-            match_rules: vec![MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.11".into())],
-        }
+        quire_plugins_sdk::quire_strategy_info!(
+            "hp-ews",
+            "HP inkjets and small lasers without PML counters: identity, counters, supplies and alerts from the embedded web server's LEDM pages.",
+            vec![MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.11".into())],
+        )
     }
 
     fn identify(device: &Device<'_>, _probe: &Probe) -> Option<u32> {

@@ -28,8 +28,8 @@
 
 use quire_plugins_sdk::standard::{self, strip_maker};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, Supply, assessment_by_service_code, register_strategy,
+    Assessment, Cycle, Device, ErrorInput, Reading, Strategy, StrategyError, StrategyInfo, Supply,
+    assessment_by_service_code, match_rules, quire_strategy_info, register_strategy,
 };
 
 /// What precedes a cartridge's serial in its description.
@@ -43,30 +43,24 @@ pub struct Samsung;
 
 impl Strategy for Samsung {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "samsung".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Samsung MultiXpress and ProXpress devices: model, firmware and serial from sysDescr, cartridge serials, U1/A1 error codes.".into(),
-            match_rules: vec![
-                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.236".into()),
-                MatchRule::SysDescrContains("Samsung ".into()),
-            ],
-        }
+        quire_strategy_info!(
+            "samsung",
+            "Samsung MultiXpress and ProXpress devices: model, firmware and serial from sysDescr, cartridge serials, U1/A1 error codes.",
+            match_rules(&["1.3.6.1.4.1.236"], ["Samsung "]),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        reading.identity.manufacturer = Some("Samsung".into());
-        let descr = reading.identity.sys_descr.clone().unwrap_or_default();
+        let identity = &mut reading.identity;
+        identity.manufacturer = Some("Samsung".into());
+        let descr = identity.sys_descr.clone().unwrap_or_default();
         let fields = DescrFields::parse(&descr);
         if let Some(model) = fields.model {
-            reading.identity.model = Some(strip_maker(model.to_owned(), &["Samsung"]));
+            identity.model = Some(strip_maker(model.to_owned(), &["Samsung"]));
         }
-        reading.identity.firmware = fields.firmware.map(str::to_owned);
-        if let Some(serial) = fields.serial {
-            reading.identity.serial = Some(serial.to_owned());
-        }
+        identity.firmware = fields.firmware.map(str::to_owned);
+        identity.serial = fields.serial.map(str::to_owned).or(identity.serial.take());
         reading.supplies.iter_mut().for_each(supply_serial);
         Ok(reading)
     }
