@@ -115,8 +115,8 @@ pub use pages::{
 
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, HttpMethod, HttpRequest, LogLevel, MatchRule, Probe,
-    Reading, Strategy, StrategyError, StrategyInfo, assessment_by_service_code,
+    Assessment, Cycle, Device, ErrorInput, HttpRequest, LogLevel, MatchRule, Probe, Reading,
+    Strategy, StrategyError, StrategyInfo, assessment_by_service_code,
 };
 
 /// HP's PML `total-engine-page-count`: a device that has it is `hp`'s.
@@ -143,7 +143,7 @@ impl Strategy for HpEws {
         if engine_total.is_some() {
             return None;
         }
-        let response = device.http(&get(PRODUCT_USAGE)).ok()?;
+        let response = device.http(&HttpRequest::get(PRODUCT_USAGE)).ok()?;
         let body = String::from_utf8_lossy(&response.body);
         (response.status == 200 && pages::page_named(&body, "ProductUsageDyn").is_some())
             .then_some(SCORE)
@@ -200,22 +200,10 @@ impl Strategy for HpEws {
 #[cfg(feature = "component")]
 quire_plugins_sdk::register_strategy!(HpEws);
 
-/// The request for one page, exactly as the exchange logs record it.
-fn get(path: &str) -> HttpRequest {
-    HttpRequest {
-        method: HttpMethod::Get,
-        tls: false,
-        port: None,
-        path: path.into(),
-        headers: Vec::new(),
-        body: None,
-    }
-}
-
 /// Fetches and parses one page; any failure is logged and costs only this
 /// page.
 fn page<T>(device: &Device<'_>, path: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
-    let response = match device.http(&get(path)) {
+    let response = match device.http(&HttpRequest::get(path)) {
         Ok(response) => response,
         Err(e) => {
             device.log(LogLevel::Warn, &format!("GET {path}: {e:?}"));
