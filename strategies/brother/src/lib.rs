@@ -187,6 +187,7 @@ fn is_machine_fault(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn models_lose_maker_series_and_mac() {
@@ -227,8 +228,10 @@ mod tests {
 
     #[test]
     fn machine_faults_by_their_words() {
-        assert!(is_machine_fault("Print Unable 46"));
-        assert!(is_machine_fault("MACHINE ERROR AF"));
-        assert!(!is_machine_fault("Toner Low"));
+        assert_recognises(
+            is_machine_fault,
+            &["Print Unable 46", "MACHINE ERROR AF"],
+            &["Toner Low"],
+        );
     }
 }

@@ -189,6 +189,7 @@ fn has_error_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn model_from_sysdescr_drops_the_personality_suffix() {
@@ -202,11 +203,10 @@ mod tests {
 
     #[test]
     fn error_codes_are_e_and_three_digits_at_a_word_start() {
-        assert!(has_error_code("E000"));
-        assert!(has_error_code("Error E602-0001 call service"));
-        assert!(!has_error_code("E-mail failed"));
-        assert!(!has_error_code("CE1234 toner"));
-        assert!(!has_error_code("E1234"));
-        assert!(!has_error_code("Load paper"));
+        assert_recognises(
+            has_error_code,
+            &["E000", "Error E602-0001 call service"],
+            &["E-mail failed", "CE1234 toner", "E1234", "Load paper"],
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! peers' expected files), never off Quire's output.
 
 use quire_plugins_sdk::harness::{
-    assert_counters, identity, percents, read, read_alert_cycle, read_for,
+    alert, assert_counters, identity, percents, read, read_alert_cycle, read_for,
 };
 use quire_plugins_sdk::{
     AlertSeverity, Cycle, DeviceAlert, ErrorInput, SkillLevel, Strategy, SupplyState,
@@ -133,14 +133,10 @@ fn an_e_code_in_an_alert_is_a_service_call() {
     let plain = DeviceAlert {
         index: 9,
         severity: AlertSeverity::Warning,
-        training_level: None,
         group: None,
-        group_index: None,
-        location: None,
         code: 8,
         code_name: Some("jam".into()),
-        description: Some("Paper jam in E-tray".into()),
-        time: None,
+        ..alert("Paper jam in E-tray")
     };
     assert_eq!(
         Canon::map_error(&ErrorInput::Alert(plain)).state,

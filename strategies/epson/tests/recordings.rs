@@ -1,25 +1,12 @@
 //! The Epson strategy over the recorded Epsons. Expected values are read off
 //! the recordings (and the peers' expected files), never off Quire's output.
 
-use quire_plugins_sdk::harness::{identity, percents, read, read_alert_cycle};
-use quire_plugins_sdk::{
-    AlertSeverity, AssessmentSeverity, DeviceAlert, ErrorInput, SkillLevel, Strategy,
-};
+use quire_plugins_sdk::harness::{self, identity, percents, read, read_alert_cycle};
+use quire_plugins_sdk::{AssessmentSeverity, ErrorInput, SkillLevel, Strategy};
 use quire_strategy_epson::Epson;
 
 fn alert(description: &str) -> ErrorInput {
-    ErrorInput::Alert(DeviceAlert {
-        index: 1,
-        severity: AlertSeverity::Critical,
-        training_level: None,
-        group: Some("general-printer".into()),
-        group_index: None,
-        location: None,
-        code: 1,
-        code_name: Some("other".into()),
-        description: Some(description.into()),
-        time: None,
-    })
+    ErrorInput::Alert(harness::alert(description))
 }
 
 #[test]

@@ -247,21 +247,14 @@ pub fn service_minutes(alert_id: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quire_plugins_sdk::{AlertSeverity, DeviceAlert};
+    use quire_plugins_sdk::{DeviceAlert, harness};
     use quire_plugins_sdk::{service_call_assessment, standard_assessment};
 
+    /// An alert as the LEDM status page gives one: no Printer-MIB group.
     fn alert(description: &str) -> ErrorInput {
         ErrorInput::Alert(DeviceAlert {
-            index: 1,
-            severity: AlertSeverity::Critical,
-            training_level: None,
             group: None,
-            group_index: None,
-            location: None,
-            code: 1,
-            code_name: Some("other".into()),
-            description: Some(description.into()),
-            time: None,
+            ..harness::alert(description)
         })
     }
 

@@ -230,7 +230,7 @@ fn service_code(text: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quire_plugins_sdk::{service_call_assessment, standard_assessment};
+    use quire_plugins_sdk::{DeviceAlert, harness, service_call_assessment, standard_assessment};
 
     #[test]
     fn pml_strings_lose_their_leading_control_bytes() {
@@ -253,19 +253,7 @@ mod tests {
     #[test]
     fn part_numbers_follow_hp_in_the_description() {
         let part = |description: &str| {
-            let mut supply = Supply {
-                index: 1,
-                description: description.into(),
-                kind: "toner".into(),
-                color: None,
-                unit: None,
-                level: None,
-                max: None,
-                percent: None,
-                state: quire_plugins_sdk::SupplyState::Unknown,
-                serial: None,
-                part_number: None,
-            };
+            let mut supply = harness::supply(description);
             add_part_number(&mut supply);
             supply.part_number
         };
@@ -295,17 +283,10 @@ mod tests {
     #[test]
     fn a_fuser_alert_is_a_service_call_and_others_stay_standard() {
         let alert = |description: &str| {
-            ErrorInput::Alert(quire_plugins_sdk::DeviceAlert {
-                index: 1,
-                severity: quire_plugins_sdk::AlertSeverity::Critical,
-                training_level: None,
+            ErrorInput::Alert(DeviceAlert {
                 group: None,
-                group_index: None,
-                location: None,
-                code: 1,
                 code_name: None,
-                description: Some(description.into()),
-                time: None,
+                ..harness::alert(description)
             })
         };
         let fuser = Hp::map_error(&alert("50.2 FUSER ERROR"));

@@ -171,6 +171,7 @@ fn is_trouble_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn brand_and_model_from_sysdescr() {
@@ -187,10 +188,10 @@ mod tests {
 
     #[test]
     fn trouble_codes_need_four_digits() {
-        assert!(is_trouble_code("Trouble code: C2152"));
-        assert!(is_trouble_code("Call service C-3425"));
-        assert!(!is_trouble_code("bizhub C3110 ready"));
-        assert!(!is_trouble_code("Service: C300"));
-        assert!(!is_trouble_code("Toner low C4050"));
+        assert_recognises(
+            is_trouble_code,
+            &["Trouble code: C2152", "Call service C-3425"],
+            &["bizhub C3110 ready", "Service: C300", "Toner low C4050"],
+        );
     }
 }

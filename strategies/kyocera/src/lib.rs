@@ -194,6 +194,7 @@ fn is_service_call(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn brand_from_sysdescr() {
@@ -207,10 +208,10 @@ mod tests {
 
     #[test]
     fn service_calls_are_c_and_four_digits() {
-        assert!(is_service_call("Call service 0100:C6000"));
-        assert!(is_service_call("C7990"));
-        assert!(!is_service_call("Add paper in cassette 1"));
-        assert!(!is_service_call("TASKalfa C30000"));
-        assert!(!is_service_call("C600"));
+        assert_recognises(
+            is_service_call,
+            &["Call service 0100:C6000", "C7990"],
+            &["Add paper in cassette 1", "TASKalfa C30000", "C600"],
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! derived counter recording. Expected values are read off the recordings
 //! (and the peers' expected files), never off Quire's output.
 
-use quire_plugins_sdk::harness::{assert_counters, identity, read, read_alert_cycle};
+use quire_plugins_sdk::harness::{self, assert_counters, identity, read, read_alert_cycle};
 use quire_plugins_sdk::{
     AlertSeverity, DeviceAlert, ErrorInput, SkillLevel, Strategy, SupplyState,
 };
@@ -119,14 +119,10 @@ fn a_c_code_in_an_alert_is_a_service_call() {
     let paper = DeviceAlert {
         index: 2,
         severity: AlertSeverity::Warning,
-        training_level: None,
         group: Some("input".into()),
-        group_index: None,
-        location: None,
         code: 808,
         code_name: None,
-        description: Some("Add paper in Cassette 1".into()),
-        time: None,
+        ..harness::alert("Add paper in Cassette 1")
     };
     assert_eq!(
         Kyocera::map_error(&ErrorInput::Alert(paper)).state,

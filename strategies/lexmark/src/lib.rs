@@ -162,6 +162,7 @@ fn is_service_error(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn model_and_version_from_sysdescr() {
@@ -173,23 +174,31 @@ mod tests {
 
     #[test]
     fn other_makers_on_lexmark_engines_are_declined() {
-        assert!(other_maker(
-            "TOSHIBA e-STUDIO305CS version NH63.GM.N639 kernel 3.0.0 All-N-1"
-        ));
-        assert!(other_maker("Dell S5830dn version NH62.YS.N636"));
-        assert!(!other_maker("Lexmark T640 version NS.NP.N219"));
-        assert!(!other_maker("Dellington printer"));
-        assert!(!other_maker(""));
+        assert_recognises(
+            other_maker,
+            &[
+                "TOSHIBA e-STUDIO305CS version NH63.GM.N639 kernel 3.0.0 All-N-1",
+                "Dell S5830dn version NH62.YS.N636",
+            ],
+            &["Lexmark T640 version NS.NP.N219", "Dellington printer", ""],
+        );
     }
 
     #[test]
     fn service_errors_are_nine_hundreds() {
-        assert!(is_service_error("900.00 Firmware Error"));
-        assert!(is_service_error("920.01 Service Fuser"));
-        assert!(is_service_error("Service error: 980"));
-        assert!(!is_service_error("200.01 Paper Jam"));
-        assert!(!is_service_error("88 Toner Low"));
-        assert!(!is_service_error("920 pages printed"));
-        assert!(!is_service_error("9200 service"));
+        assert_recognises(
+            is_service_error,
+            &[
+                "900.00 Firmware Error",
+                "920.01 Service Fuser",
+                "Service error: 980",
+            ],
+            &[
+                "200.01 Paper Jam",
+                "88 Toner Low",
+                "920 pages printed",
+                "9200 service",
+            ],
+        );
     }
 }

@@ -176,6 +176,7 @@ fn is_service_call(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn brand_model_and_version_from_sysdescr() {
@@ -189,9 +190,10 @@ mod tests {
 
     #[test]
     fn service_calls_need_three_digits() {
-        assert!(is_service_call("Service Call SC542"));
-        assert!(is_service_call("Call service: SC-899"));
-        assert!(!is_service_call("SCAN ready"));
-        assert!(!is_service_call("Toner end"));
+        assert_recognises(
+            is_service_call,
+            &["Service Call SC542", "Call service: SC-899"],
+            &["SCAN ready", "Toner end"],
+        );
     }
 }

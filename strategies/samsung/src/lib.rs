@@ -130,6 +130,7 @@ fn has_service_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::{assert_recognises, supply};
 
     #[test]
     fn sysdescr_fields_with_an_empty_serial() {
@@ -153,19 +154,7 @@ mod tests {
 
     #[test]
     fn cartridge_serials_follow_s_n() {
-        let mut supply = Supply {
-            index: 1,
-            description: "Black Toner Cartridge S/N:CRUM-15011234567".into(),
-            kind: "toner".into(),
-            color: None,
-            unit: None,
-            level: None,
-            max: None,
-            percent: None,
-            state: quire_plugins_sdk::SupplyState::Unknown,
-            serial: None,
-            part_number: None,
-        };
+        let mut supply = supply("Black Toner Cartridge S/N:CRUM-15011234567");
         supply_serial(&mut supply);
         assert_eq!(supply.serial.as_deref(), Some("CRUM-15011234567"));
         supply.serial = None;
@@ -176,10 +165,10 @@ mod tests {
 
     #[test]
     fn service_codes_need_the_family_and_four_digits() {
-        assert!(has_service_code("U1-2320 Fuser error. Call for service."));
-        assert!(has_service_code("Error: A1-1110"));
-        assert!(!has_service_code("XU1-2320"));
-        assert!(!has_service_code("U1-23"));
-        assert!(!has_service_code("M1-1110 paper jam"));
+        assert_recognises(
+            has_service_code,
+            &["U1-2320 Fuser error. Call for service.", "Error: A1-1110"],
+            &["XU1-2320", "U1-23", "M1-1110 paper jam"],
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! The Samsung strategy over the recorded M4080FX. Expected values are read
 //! off the recording and the peer's expected file, never off Quire's output.
 
-use quire_plugins_sdk::harness::{identity, read, read_alert_cycle};
-use quire_plugins_sdk::{AlertSeverity, DeviceAlert, ErrorInput, Strategy};
+use quire_plugins_sdk::harness::{self, identity, read, read_alert_cycle};
+use quire_plugins_sdk::{ErrorInput, Strategy};
 use quire_strategy_samsung::Samsung;
 
 const M4080FX: &str = "../../fixtures/recorded/librenms/samsungprinter_m4080fx.snmprec";
@@ -44,20 +44,7 @@ fn the_alert_cycle_reads_no_counters() {
 
 #[test]
 fn fuser_and_motor_codes_are_service_calls() {
-    let alert = |description: &str| {
-        ErrorInput::Alert(DeviceAlert {
-            index: 1,
-            severity: AlertSeverity::Critical,
-            training_level: None,
-            group: Some("general-printer".into()),
-            group_index: None,
-            location: None,
-            code: 1,
-            code_name: Some("other".into()),
-            description: Some(description.into()),
-            time: None,
-        })
-    };
+    let alert = |description: &str| ErrorInput::Alert(harness::alert(description));
     let fuser = Samsung::map_error(&alert("U1-2320 Fuser error. Call for service."));
     assert_eq!(fuser.state, "service-call");
     assert!(fuser.field_service);

@@ -157,16 +157,20 @@ fn is_service_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn service_codes_by_family() {
-        assert!(is_service_code("Call for service. H3-00"));
-        assert!(is_service_code("U2-00"));
-        assert!(is_service_code("Trouble F2-04 occurred"));
-        assert!(is_service_code("L4-01"));
-        assert!(is_service_code("E7-03"));
-        assert!(!is_service_code("E1-00"));
-        assert!(!is_service_code("MX-3570N"));
-        assert!(!is_service_code("Toner low"));
+        assert_recognises(
+            is_service_code,
+            &[
+                "Call for service. H3-00",
+                "U2-00",
+                "Trouble F2-04 occurred",
+                "L4-01",
+                "E7-03",
+            ],
+            &["E1-00", "MX-3570N", "Toner low"],
+        );
     }
 }

@@ -132,6 +132,7 @@ fn is_service_call(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn model_and_version_from_sysdescr() {
@@ -148,11 +149,10 @@ mod tests {
 
     #[test]
     fn service_calls_are_c_two_digits_or_f_three() {
-        assert!(is_service_call("Call for service C41"));
-        assert!(is_service_call("F100"));
-        assert!(!is_service_call("e-STUDIO2505AC"));
-        assert!(!is_service_call("C411"));
-        assert!(!is_service_call("F10"));
-        assert!(!is_service_call("Paper jam E12"));
+        assert_recognises(
+            is_service_call,
+            &["Call for service C41", "F100"],
+            &["e-STUDIO2505AC", "C411", "F10", "Paper jam E12"],
+        );
     }
 }

@@ -223,6 +223,7 @@ fn has_fault_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn brands_from_sysdescr() {
@@ -247,13 +248,18 @@ mod tests {
 
     #[test]
     fn fault_codes_on_fault_messages_only() {
-        assert!(is_fault("010-397 Fuser fault. Call for service"));
-        assert!(is_fault(
-            "Fault code 042-325: restart, then call for assistance"
-        ));
-        assert!(!is_fault("072-101 Paper jam in tray 2, call operator"));
-        assert!(!is_fault("093-960 Replace toner cartridge"));
-        assert!(!is_fault("Service 1234-5678 reference"));
-        assert!(!is_fault("Call 555-123-4567"));
+        assert_recognises(
+            is_fault,
+            &[
+                "010-397 Fuser fault. Call for service",
+                "Fault code 042-325: restart, then call for assistance",
+            ],
+            &[
+                "072-101 Paper jam in tray 2, call operator",
+                "093-960 Replace toner cartridge",
+                "Service 1234-5678 reference",
+                "Call 555-123-4567",
+            ],
+        );
     }
 }
