@@ -179,7 +179,18 @@ impl<'d> FirstOf<'_, 'd> {
     /// The first of `keys` in the IEEE 1284 device ID that the object `oid`
     /// holds ([`device_id_field`]).
     pub fn device_id(self, oid: &[u32], keys: &[&str]) -> Self {
-        self.read(|device| Ok(text_of(device, oid)?.and_then(|id| device_id_field(&id, keys))))
+        self.text_with(oid, |id| device_id_field(id, keys))
+    }
+
+    /// What `parse` finds in the object `oid`'s text: a version in a banner,
+    /// a field of a device ID.
+    pub fn text_with(self, oid: &[u32], parse: impl FnOnce(&str) -> Option<String>) -> Self {
+        self.read(|device| Ok(text_of(device, oid)?.and_then(|text| parse(&text))))
+    }
+
+    /// What `parse` finds in the first text in `column`.
+    pub fn column_with(self, column: &[u32], parse: impl FnOnce(&str) -> Option<String>) -> Self {
+        self.read(|device| Ok(first_text(device, column)?.and_then(|text| parse(&text))))
     }
 
     /// A value already at hand, such as the standard reading's.
@@ -301,7 +312,7 @@ mod tests {
         );
         let recorded = crate::harness::Recorded::from_snmprec(
             "lab/acme.snmprec",
-            "1.3.6.1.4.1.99999.1.0|4|MFG:Acme;MDL:M2;\n",
+            "1.3.6.1.4.1.99999.1.0|4|MFG:Acme;MDL:M2;\n1.3.6.1.4.1.99999.2.1|4|Firmware Ver.C\n",
         );
         let device = Device::new(&recorded);
         let model = first_of(&device)
@@ -310,6 +321,12 @@ mod tests {
             .or(at_hand())
             .found();
         assert_eq!(model, Ok(Some("M2".into())));
+        let version = |text: &str| text.strip_prefix("Firmware Ver.").map(str::to_owned);
+        let firmware = first_of(&device)
+            .column_with(&[1, 3, 6, 1, 4, 1, 99999, 3], version)
+            .column_with(&[1, 3, 6, 1, 4, 1, 99999, 2], version)
+            .found();
+        assert_eq!(firmware, Ok(Some("C".into())));
     }
 
     #[test]

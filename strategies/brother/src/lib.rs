@@ -91,9 +91,7 @@ impl Strategy for Brother {
         identity.serial = text_of(device, BR_INFO_SERIAL_NUMBER)?.or(identity.serial.take());
         identity.firmware = first_of(device)
             .text(BRPS_MAIN_REVISION)
-            .read(
-                |device| Ok(text_of(device, BR_FIRMWARE_TEXT)?.and_then(|t| firmware_version(&t))),
-            )
+            .text_with(BR_FIRMWARE_TEXT, firmware_version)
             .found()?;
         if cycle != Cycle::Alerts {
             let blob = device.get_value(BR_INFO_COUNTER)?;

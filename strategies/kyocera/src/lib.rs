@@ -97,10 +97,7 @@ impl Strategy for Kyocera {
         let model = first_of(device)
             .column(KCPRT_GENERAL_MODEL_NAME)
             .or(identity.model.take())
-            .read(|device| {
-                let id = first_text(device, KC_DEVICE_ID)?;
-                Ok(id.and_then(|id| device_id_field(&id, MODEL_FIELDS)))
-            })
+            .column_with(KC_DEVICE_ID, |id| device_id_field(id, MODEL_FIELDS))
             .found()?;
         identity.model = model.map(|m| strip_maker(m, &[brand, "Kyocera"]));
         identity.serial = first_text(device, KCPRT_SERIAL_NUMBER)?.or(identity.serial.take());
