@@ -75,6 +75,15 @@ const COUNTERS: [(&[u32], &str); 5] = [
     (LIFETIME_SCANNED, SCAN),
 ];
 
+/// Words in the sysDescr of a JetDirect or of HP's printer lines.
+const DESCR_WORDS: [&str; 5] = [
+    "HP ETHERNET",
+    "JETDIRECT",
+    "LaserJet",
+    "OfficeJet",
+    "PageWide",
+];
+
 /// How HP spells itself in device IDs and model names.
 const HP_NAMES: [&str; 2] = ["HP", "Hewlett-Packard"];
 
@@ -86,16 +95,7 @@ impl Strategy for Hp {
         quire_strategy_info!(
             "hp",
             "HP LaserJet, OfficeJet and FutureSmart devices behind JetDirect: model from the 1284 device ID, PML serial, firmware and engine counters.",
-            match_rules(
-                &["1.3.6.1.4.1.11.2.3.9"],
-                [
-                    "HP ETHERNET",
-                    "JETDIRECT",
-                    "LaserJet",
-                    "OfficeJet",
-                    "PageWide"
-                ],
-            ),
+            match_rules(&["1.3.6.1.4.1.11.2.3.9"], DESCR_WORDS),
         )
     }
 
