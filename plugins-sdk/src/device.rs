@@ -229,6 +229,22 @@ pub struct Table {
     rows: BTreeMap<Vec<u32>, Vec<Option<SnmpValue>>>,
 }
 
+impl HttpRequest {
+    /// A GET of `path` over plain HTTP on the web server's default port, with
+    /// no headers and no body: how a strategy asks for one page, and exactly
+    /// how an exchange log records that request, so a replay answers it.
+    pub fn get(path: &str) -> HttpRequest {
+        HttpRequest {
+            method: crate::HttpMethod::Get,
+            tls: false,
+            port: None,
+            path: path.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+}
+
 impl Table {
     /// Every row, in index order (numeric, arc by arc).
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {

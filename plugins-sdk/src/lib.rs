@@ -106,4 +106,4 @@ pub use device::{Device, Row, Table, Transport};
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub use strategy::Export;
-pub use strategy::{Strategy, score_by_rules};
+pub use strategy::{Strategy, match_rules, score_by_rules};

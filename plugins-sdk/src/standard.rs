@@ -126,6 +126,100 @@ pub fn text_of(device: &Device<'_>, oid: &[u32]) -> Result<Option<String>, Trans
         .and_then(text))
 }
 
+/// The IEEE 1284 device-ID keys that name the model, as most families read
+/// them: `MDL`, the usual key, else `MODEL`, which some boards write.
+pub const MODEL_FIELDS: &[&str] = &["MDL", "MODEL"];
+
+/// Looks for one identity value (a model, a serial, a firmware version) among
+/// the sources a family trusts, most trusted first. Each source is read only
+/// while none before it gave a value, so a device is asked no more than the
+/// family needs:
+///
+/// ```
+/// use quire_plugins_sdk::standard::{MODEL_FIELDS, first_of};
+/// use quire_plugins_sdk::{Device, Identity, TransportError};
+///
+/// const PRIVATE_MODEL: &[u32] = &[1, 3, 6, 1, 4, 1, 99999, 1, 0];
+/// const DEVICE_ID: &[u32] = &[1, 3, 6, 1, 4, 1, 99999, 2, 0];
+///
+/// fn model(device: &Device<'_>, standard: &mut Identity) -> Result<Option<String>, TransportError> {
+///     first_of(device)
+///         .text(PRIVATE_MODEL)                // the maker's own object
+///         .or(standard.model.take())          // what the standard reading found
+///         .device_id(DEVICE_ID, MODEL_FIELDS) // the 1284 device ID's model
+///         .found()
+/// }
+/// ```
+pub fn first_of<'a, 'd>(device: &'a Device<'d>) -> FirstOf<'a, 'd> {
+    FirstOf {
+        device,
+        found: Ok(None),
+    }
+}
+
+/// A search begun by [`first_of`]: the value found so far, or the transport
+/// error that ended the search (returned by [`FirstOf::found`]).
+#[must_use = "the value is only had from `found`"]
+pub struct FirstOf<'a, 'd> {
+    device: &'a Device<'d>,
+    found: Result<Option<String>, TransportError>,
+}
+
+impl<'d> FirstOf<'_, 'd> {
+    /// The object `oid` as text ([`text_of`]).
+    pub fn text(self, oid: &[u32]) -> Self {
+        self.read(|device| text_of(device, oid))
+    }
+
+    /// The first text in `column` ([`first_text`]).
+    pub fn column(self, column: &[u32]) -> Self {
+        self.read(|device| first_text(device, column))
+    }
+
+    /// The first of `keys` in the IEEE 1284 device ID that the object `oid`
+    /// holds ([`device_id_field`]).
+    pub fn device_id(self, oid: &[u32], keys: &[&str]) -> Self {
+        self.text_with(oid, |id| device_id_field(id, keys))
+    }
+
+    /// What `parse` finds in the object `oid`'s text: a version in a banner,
+    /// a field of a device ID.
+    pub fn text_with(self, oid: &[u32], parse: impl FnOnce(&str) -> Option<String>) -> Self {
+        self.read(|device| Ok(text_of(device, oid)?.and_then(|text| parse(&text))))
+    }
+
+    /// What `parse` finds in the first text in `column`.
+    pub fn column_with(self, column: &[u32], parse: impl FnOnce(&str) -> Option<String>) -> Self {
+        self.read(|device| Ok(first_text(device, column)?.and_then(|text| parse(&text))))
+    }
+
+    /// A value already at hand, such as the standard reading's.
+    pub fn or(self, value: Option<String>) -> Self {
+        self.or_else(|| value)
+    }
+
+    /// A value worked out without the device, such as one parsed from sysDescr.
+    pub fn or_else(self, value: impl FnOnce() -> Option<String>) -> Self {
+        self.read(|_| Ok(value()))
+    }
+
+    /// Whatever `read` asks the device, for a source none of the above covers.
+    pub fn read(
+        mut self,
+        read: impl FnOnce(&Device<'d>) -> Result<Option<String>, TransportError>,
+    ) -> Self {
+        if matches!(self.found, Ok(None)) {
+            self.found = read(self.device);
+        }
+        self
+    }
+
+    /// The value of the first source that gave one, `None` when none did.
+    pub fn found(self) -> Result<Option<String>, TransportError> {
+        self.found
+    }
+}
+
 /// `HP Color LaserJet M452nw` → `Color LaserJet M452nw`: the maker is its own
 /// field, so the model does not repeat it. Kept whole when nothing would be left.
 pub fn strip_maker(model: String, prefixes: &[&str]) -> String {
@@ -202,6 +296,37 @@ mod tests {
             None
         );
         assert_eq!(device_id_field("garbage without fields", &["MDL"]), None);
+    }
+
+    #[test]
+    fn first_of_asks_the_device_only_until_a_source_gives_a_value() {
+        let silent = Device::new(&crate::harness::Silent);
+        let at_hand = || Some("M1".to_owned());
+        assert_eq!(
+            first_of(&silent).or(at_hand()).text(SYS_NAME).found(),
+            Ok(at_hand())
+        );
+        assert_eq!(
+            first_of(&silent).text(SYS_NAME).or(at_hand()).found(),
+            Err(TransportError::Timeout)
+        );
+        let recorded = crate::harness::Recorded::from_snmprec(
+            "lab/acme.snmprec",
+            "1.3.6.1.4.1.99999.1.0|4|MFG:Acme;MDL:M2;\n1.3.6.1.4.1.99999.2.1|4|Firmware Ver.C\n",
+        );
+        let device = Device::new(&recorded);
+        let model = first_of(&device)
+            .text(SYS_NAME)
+            .device_id(&[1, 3, 6, 1, 4, 1, 99999, 1, 0], MODEL_FIELDS)
+            .or(at_hand())
+            .found();
+        assert_eq!(model, Ok(Some("M2".into())));
+        let version = |text: &str| text.strip_prefix("Firmware Ver.").map(str::to_owned);
+        let firmware = first_of(&device)
+            .column_with(&[1, 3, 6, 1, 4, 1, 99999, 3], version)
+            .column_with(&[1, 3, 6, 1, 4, 1, 99999, 2], version)
+            .found();
+        assert_eq!(firmware, Ok(Some("C".into())));
     }
 
     #[test]

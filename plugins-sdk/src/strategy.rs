@@ -59,6 +59,49 @@ pub fn score_by_rules(rules: &[MatchRule], probe: &Probe) -> Option<u32> {
         .max()
 }
 
+/// A family's match rules: the sysObjectID prefixes of its makers' arcs, then
+/// the words its sysDescr carries, each scored as [`score_by_rules`] says.
+pub fn match_rules<W: Into<String>>(
+    sys_object_id_prefixes: &[&str],
+    sys_descr_words: impl IntoIterator<Item = W>,
+) -> Vec<MatchRule> {
+    let prefixes = sys_object_id_prefixes
+        .iter()
+        .map(|prefix| MatchRule::SysObjectIdPrefix((*prefix).into()));
+    let words = sys_descr_words
+        .into_iter()
+        .map(|word| MatchRule::SysDescrContains(word.into()));
+    prefixes.chain(words).collect()
+}
+
+/// The [`StrategyInfo`] of a strategy Quire ships: vendor `Quire`, and the
+/// version of the crate the macro is written in. `env!` expands there, so each
+/// strategy reports its own release, never the SDK's, and none can pass the
+/// wrong one.
+///
+/// ```
+/// use quire_plugins_sdk::{StrategyInfo, match_rules, quire_strategy_info};
+///
+/// let info: StrategyInfo = quire_strategy_info!(
+///     "acme",
+///     "Acme LaserWriters: the standard reading.",
+///     match_rules(&["1.3.6.1.4.1.99999"], ["Acme "]),
+/// );
+/// assert_eq!((info.vendor.as_str(), info.match_rules.len()), ("Quire", 2));
+/// ```
+#[macro_export]
+macro_rules! quire_strategy_info {
+    ($name:expr, $description:expr, $match_rules:expr $(,)?) => {
+        $crate::StrategyInfo {
+            name: ::std::string::String::from($name),
+            version: ::std::string::String::from(::core::env!("CARGO_PKG_VERSION")),
+            vendor: ::std::string::String::from("Quire"),
+            description: ::std::string::String::from($description),
+            match_rules: $match_rules,
+        }
+    };
+}
+
 /// Exports a [`Strategy`] as the component's `strategy-api`.
 ///
 /// The export exists only when building for `wasm32`, so several strategies

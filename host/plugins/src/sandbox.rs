@@ -396,11 +396,11 @@ mod tests {
 
     #[test]
     fn only_paths_on_the_device_pass() {
-        assert!(on_device("/hp/device/info"));
-        assert!(on_device("/cgi-bin/status?x=1"));
-        assert!(!on_device("http://127.0.0.9/x"));
-        assert!(!on_device("//127.0.0.9/x"));
-        assert!(!on_device("/\\127.0.0.9/x"));
-        assert!(!on_device(""));
+        for path in ["/hp/device/info", "/cgi-bin/status?x=1"] {
+            assert!(on_device(path), "{path:?}");
+        }
+        for path in ["http://127.0.0.9/x", "//127.0.0.9/x", "/\\127.0.0.9/x", ""] {
+            assert!(!on_device(path), "{path:?}");
+        }
     }
 }

@@ -29,8 +29,8 @@ mod snmprec;
 use std::path::{Path, PathBuf};
 
 use crate::{
-    Cycle, Device, HttpRequest, HttpResponse, LogLevel, NpapPort, Oid, Reading, Strategy,
-    Transport, TransportError, Varbind, counters,
+    AlertSeverity, Cycle, Device, DeviceAlert, HttpRequest, HttpResponse, LogLevel, NpapPort, Oid,
+    Reading, Strategy, Supply, SupplyState, Transport, TransportError, Varbind, counters,
 };
 
 use exchanges::Exchanges;
@@ -230,6 +230,104 @@ pub fn percents(reading: &Reading) -> Vec<(u32, Option<u8>)> {
         .collect()
 }
 
+/// An alert-table row known only by its text: the first row, a critical
+/// `general-printer` alert of code 1 (`other`) saying `description`. What a
+/// test of a strategy's [`Strategy::map_error`] starts from; struct update
+/// syntax sets the rest (`DeviceAlert { code: 8, ..alert("Paper jam") }`).
+pub fn alert(description: &str) -> DeviceAlert {
+    DeviceAlert {
+        index: 1,
+        severity: AlertSeverity::Critical,
+        training_level: None,
+        group: Some("general-printer".into()),
+        group_index: None,
+        location: None,
+        code: 1,
+        code_name: Some("other".into()),
+        description: Some(description.into()),
+        time: None,
+    }
+}
+
+/// A toner row known only by its `description`, the first of the table:
+/// what a test of a strategy's reading of supply descriptions starts from.
+pub fn supply(description: &str) -> Supply {
+    Supply {
+        index: 1,
+        description: description.into(),
+        kind: "toner".into(),
+        color: None,
+        unit: None,
+        level: None,
+        max: None,
+        percent: None,
+        state: SupplyState::Unknown,
+        serial: None,
+        part_number: None,
+    }
+}
+
+/// Who a reading says the device is, as (manufacturer, model, serial,
+/// firmware): one value a test compares with what the recording's source
+/// states, so a failure shows all four side by side.
+pub fn identity(reading: &Reading) -> Who<'_> {
+    let identity = &reading.identity;
+    (
+        identity.manufacturer.as_deref(),
+        identity.model.as_deref(),
+        identity.serial.as_deref(),
+        identity.firmware.as_deref(),
+    )
+}
+
+/// What [`identity`] gives: manufacturer, model, serial and firmware.
+pub type Who<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+/// Fails unless the reading's counters are exactly `expected`, in any order.
+/// Both sides are shown sorted by name, so a missing, a wrong and an extra
+/// counter each stand out.
+#[track_caller]
+pub fn assert_counters(reading: &Reading, expected: &[(&str, u64)]) {
+    let mut read: Vec<(&str, u64)> = reading
+        .counters
+        .iter()
+        .map(|c| (c.name.as_str(), c.value))
+        .collect();
+    let mut expected = expected.to_vec();
+    read.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(read, expected, "counters read (left) and expected (right)");
+}
+
+/// `S`'s alert-cycle reading of the recording at `path` ([`read_for`]), after
+/// failing unless it holds no counters and no supplies: that cycle reads
+/// status and alerts only, which every strategy's tests check.
+#[track_caller]
+pub fn read_alert_cycle<S: Strategy>(path: impl AsRef<Path>) -> Reading {
+    let reading = read_for::<S>(path, Cycle::Alerts);
+    let (counters, supplies) = (&reading.counters, &reading.supplies);
+    assert!(counters.is_empty(), "the alert cycle read {counters:?}");
+    assert!(supplies.is_empty(), "the alert cycle read {supplies:?}");
+    reading
+}
+
+/// Fails unless `holds` is true of every text in `yes` and of none in `no`,
+/// naming the text that went the wrong way: for a strategy's recognisers
+/// (service codes, fault words) tested over texts a device shows.
+#[track_caller]
+pub fn assert_recognises(holds: impl Fn(&str) -> bool, yes: &[&str], no: &[&str]) {
+    for (texts, expected) in [(yes, true), (no, false)] {
+        for text in texts {
+            assert_eq!(holds(text), expected, "{text:?}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,6 +364,32 @@ mod tests {
             "lab/echo.snmprec",
             &format!("1.3.6.1.2.1.1.5.0|4|{counter}\n"),
         )
+    }
+
+    fn counting(counters: &[(&str, u64)]) -> Reading {
+        let mut reading = Reading::default();
+        for (name, value) in counters {
+            crate::standard::set_counter(&mut reading, name, *value);
+        }
+        reading
+    }
+
+    #[test]
+    fn counters_are_compared_in_any_order() {
+        let reading = counting(&[("mono", 3), ("total", 5)]);
+        assert_counters(&reading, &[("total", 5), ("mono", 3)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "counters read (left) and expected (right)")]
+    fn an_extra_counter_fails_the_comparison() {
+        assert_counters(&counting(&[("mono", 3), ("total", 5)]), &[("total", 5)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "\"C600\"")]
+    fn a_text_recognised_the_wrong_way_is_named() {
+        assert_recognises(|text| text.starts_with('C'), &["C6000"], &["C600"]);
     }
 
     #[test]

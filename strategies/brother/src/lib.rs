@@ -52,10 +52,13 @@ mod maintenance;
 
 use maintenance::Marking;
 use quire_plugins_sdk::counters::{COLOR, MONO, TOTAL};
-use quire_plugins_sdk::standard::{self, device_id_field, set_counter, strip_maker, text_of};
+use quire_plugins_sdk::standard::{
+    self, MODEL_FIELDS, first_of, set_counter, strip_maker, text_of,
+};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, SnmpValue, Strategy, StrategyError,
-    StrategyInfo, Supply, SupplyState, assessment_by_service_code, register_strategy,
+    Assessment, Cycle, Device, ErrorInput, Reading, SnmpValue, Strategy, StrategyError,
+    StrategyInfo, Supply, SupplyState, assessment_by_service_code, match_rules,
+    quire_strategy_info, register_strategy,
 };
 
 const BRM_DNS_PRINTER_NAME: &[u32] = &[1, 3, 6, 1, 4, 1, 2435, 2, 4, 3, 2435, 5, 13, 3, 0];
@@ -75,40 +78,29 @@ pub struct Brother;
 
 impl Strategy for Brother {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "brother".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Brother HL, DCP and MFC devices: BROTHER-MIB model, serial, firmware, the brInfoCounter blob, and supply status codes.".into(),
-            match_rules: vec![
-                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.2435".into()),
-                MatchRule::SysDescrContains("Brother ".into()),
-            ],
-        }
+        quire_strategy_info!(
+            "brother",
+            "Brother HL, DCP and MFC devices: BROTHER-MIB model, serial, firmware, the brInfoCounter blob, and supply status codes.",
+            match_rules(&["1.3.6.1.4.1.2435"], ["Brother "]),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        reading.identity.manufacturer = Some("Brother".into());
-        let model = match text_of(device, BRM_DNS_PRINTER_NAME)? {
-            Some(name) => Some(name),
-            None => match reading.identity.model.take() {
-                Some(descr) => Some(descr),
-                None => text_of(device, BR_DEVICE_ID)?
-                    .and_then(|id| device_id_field(&id, &["MDL", "MODEL"])),
-            },
-        };
-        reading.identity.model = model.map(|m| clean_model(&m));
-        if let Some(serial) = text_of(device, BR_INFO_SERIAL_NUMBER)? {
-            reading.identity.serial = Some(serial);
-        }
-        reading.identity.firmware = match text_of(device, BRPS_MAIN_REVISION)? {
-            Some(revision) => Some(revision),
-            None => match text_of(device, BR_INFO_FIRMWARE)? {
-                Some(version) => Some(version),
-                None => text_of(device, BR_FIRMWARE_TEXT)?.and_then(|t| firmware_version(&t)),
-            },
-        };
+        let identity = &mut reading.identity;
+        identity.manufacturer = Some("Brother".into());
+        let model = first_of(device)
+            .text(BRM_DNS_PRINTER_NAME)
+            .or(identity.model.take())
+            .device_id(BR_DEVICE_ID, MODEL_FIELDS)
+            .found()?;
+        identity.model = model.map(|m| clean_model(&m));
+        identity.serial = text_of(device, BR_INFO_SERIAL_NUMBER)?.or(identity.serial.take());
+        identity.firmware = first_of(device)
+            .text(BRPS_MAIN_REVISION)
+            .text(BR_INFO_FIRMWARE)
+            .text_with(BR_FIRMWARE_TEXT, firmware_version)
+            .found()?;
         if cycle != Cycle::Alerts {
             let blob = device.get_value(BR_INFO_COUNTER)?;
             if let Some(bytes) = blob.as_ref().and_then(SnmpValue::as_bytes) {
@@ -195,6 +187,7 @@ fn is_machine_fault(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn models_lose_maker_series_and_mac() {
@@ -235,8 +228,10 @@ mod tests {
 
     #[test]
     fn machine_faults_by_their_words() {
-        assert!(is_machine_fault("Print Unable 46"));
-        assert!(is_machine_fault("MACHINE ERROR AF"));
-        assert!(!is_machine_fault("Toner Low"));
+        assert_recognises(
+            is_machine_fault,
+            &["Print Unable 46", "MACHINE ERROR AF"],
+            &["Toner Low"],
+        );
     }
 }

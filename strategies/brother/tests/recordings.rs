@@ -2,17 +2,22 @@
 //! blob. Expected values are read off the recordings (and the peers'
 //! expected files), never off Quire's output.
 
-use quire_plugins_sdk::harness::{read, read_for};
+use quire_plugins_sdk::harness::{assert_counters, identity, read, read_alert_cycle, read_for};
 use quire_plugins_sdk::{Cycle, ErrorInput, Strategy, SupplyState};
 use quire_strategy_brother::Brother;
 
 #[test]
 fn mfc_l2710dw_takes_its_model_from_the_mdns_name_not_the_stale_device_id() {
     let r = read::<Brother>("../../fixtures/recorded/librenms/brother.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Brother"));
-    assert_eq!(r.identity.model.as_deref(), Some("MFC-L2710DW"));
-    assert_eq!(r.identity.serial.as_deref(), Some("000A5J431816"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("Q"));
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Brother"),
+            Some("MFC-L2710DW"),
+            Some("000A5J431816"),
+            Some("Q")
+        )
+    );
     // No prtMarkerLifeCount and no brInfoCounter in the recording.
     assert!(r.counters.is_empty(), "{:?}", r.counters);
     // Toner -3 (some remaining) has no amount; the drum is 11501 of 12000.
@@ -24,10 +29,15 @@ fn mfc_l2710dw_takes_its_model_from_the_mdns_name_not_the_stale_device_id() {
 #[test]
 fn hl_5370dw_reads_status_code_zero_as_toner_present() {
     let r = read::<Brother>("../../fixtures/recorded/librenms/brother_hl5370dw.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Brother"));
-    assert_eq!(r.identity.model.as_deref(), Some("HL-5370DW"));
-    assert_eq!(r.identity.serial.as_deref(), Some("B9J154306"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("1.01"));
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Brother"),
+            Some("HL-5370DW"),
+            Some("B9J154306"),
+            Some("1.01")
+        )
+    );
     assert_eq!(r.counter("total"), Some(7_792));
     let states: Vec<_> = r.supplies.iter().map(|s| s.state).collect();
     assert_eq!(
@@ -42,13 +52,16 @@ fn hl_5370dw_reads_status_code_zero_as_toner_present() {
 #[test]
 fn counters_come_from_the_brinfocounter_blob() {
     let r = read::<Brother>("../../fixtures/derived/brother_counters.snmprec");
-    assert_eq!(r.counter("total"), Some(12_000));
-    assert_eq!(r.counter("mono"), Some(8_000));
-    assert_eq!(r.counter("color"), Some(4_000));
-    assert_eq!(r.counters.len(), 3, "{:?}", r.counters);
-    assert_eq!(r.identity.model.as_deref(), Some("MFC-L8690CDW"));
-    assert_eq!(r.identity.serial.as_deref(), Some("E78123A9N123456"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("ZC"));
+    assert_counters(&r, &[("total", 12_000), ("mono", 8_000), ("color", 4_000)]);
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Brother"),
+            Some("MFC-L8690CDW"),
+            Some("E78123A9N123456"),
+            Some("ZC")
+        )
+    );
 }
 
 #[test]
@@ -74,12 +87,7 @@ fn status_codes_apply_only_where_capacity_is_unknown() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_for::<Brother>(
-        "../../fixtures/derived/brother_counters.snmprec",
-        Cycle::Alerts,
-    );
-    assert!(r.counters.is_empty());
-    assert!(r.supplies.is_empty());
+    let r = read_alert_cycle::<Brother>("../../fixtures/derived/brother_counters.snmprec");
     assert_eq!(r.alerts.len(), 1);
 }
 

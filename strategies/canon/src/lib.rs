@@ -42,9 +42,9 @@ use quire_plugins_sdk::counters::{
 };
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, DeviceAlert, ErrorInput, MatchRule, Reading, SnmpValue, Strategy,
-    StrategyError, StrategyInfo, Supply, SupplyState, assessment_by_service_code, printer_mib,
-    register_strategy,
+    Assessment, Cycle, Device, DeviceAlert, ErrorInput, Reading, SnmpValue, Strategy,
+    StrategyError, StrategyInfo, Supply, SupplyState, assessment_by_service_code, match_rules,
+    printer_mib, quire_strategy_info, register_strategy,
 };
 
 const CAN_PD_INFO_PRODUCT_NAME: &[u32] = &[1, 3, 6, 1, 4, 1, 1602, 1, 1, 1, 1, 0];
@@ -74,35 +74,25 @@ pub struct Canon;
 
 impl Strategy for Canon {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "canon".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Canon imageRUNNER, i-SENSYS/LBP and imagePROGRAF devices: Canon MIB model, firmware, serial and counters by counter id; three-step toner levels.".into(),
-            match_rules: vec![
-                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.1602".into()),
-                MatchRule::SysDescrContains("Canon ".into()),
-            ],
-        }
+        quire_strategy_info!(
+            "canon",
+            "Canon imageRUNNER, i-SENSYS/LBP and imagePROGRAF devices: Canon MIB model, firmware, serial and counters by counter id; three-step toner levels.",
+            match_rules(&["1.3.6.1.4.1.1602"], ["Canon "]),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        reading.identity.manufacturer = Some("Canon".into());
-        let descr = reading.identity.sys_descr.clone().unwrap_or_default();
-        let model = match text_of(device, CAN_PD_INFO_PRODUCT_NAME)? {
-            Some(name) => Some(name),
-            None => reading
-                .identity
-                .model
-                .take()
-                .or_else(|| descr_model(&descr).map(str::to_owned)),
-        };
-        reading.identity.model = model.map(|m| strip_maker(m, &["Canon"]));
-        reading.identity.firmware = text_of(device, CAN_PD_INFO_PRODUCT_VERSION)?;
-        if let Some(serial) = text_of(device, CAN_SERV_INFO_SERIAL_NUMBER_DEVICE_NUMBER)? {
-            reading.identity.serial = Some(serial);
-        }
+        let identity = &mut reading.identity;
+        identity.manufacturer = Some("Canon".into());
+        let descr = identity.sys_descr.clone().unwrap_or_default();
+        let model = text_of(device, CAN_PD_INFO_PRODUCT_NAME)?
+            .or(identity.model.take())
+            .or_else(|| descr_model(&descr).map(str::to_owned));
+        identity.model = model.map(|m| strip_maker(m, &["Canon"]));
+        identity.firmware = text_of(device, CAN_PD_INFO_PRODUCT_VERSION)?;
+        identity.serial =
+            text_of(device, CAN_SERV_INFO_SERIAL_NUMBER_DEVICE_NUMBER)?.or(identity.serial.take());
         if cycle != Cycle::Alerts {
             for (name, value) in counters(device)? {
                 set_counter(&mut reading, name, value);
@@ -199,6 +189,7 @@ fn has_error_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn model_from_sysdescr_drops_the_personality_suffix() {
@@ -212,11 +203,10 @@ mod tests {
 
     #[test]
     fn error_codes_are_e_and_three_digits_at_a_word_start() {
-        assert!(has_error_code("E000"));
-        assert!(has_error_code("Error E602-0001 call service"));
-        assert!(!has_error_code("E-mail failed"));
-        assert!(!has_error_code("CE1234 toner"));
-        assert!(!has_error_code("E1234"));
-        assert!(!has_error_code("Load paper"));
+        assert_recognises(
+            has_error_code,
+            &["E000", "Error E602-0001 call service"],
+            &["E-mail failed", "CE1234 toner", "E1234", "Load paper"],
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! counter table. Expected values are read off the recordings (and the
 //! peers' expected files), never off Quire's output.
 
-use quire_plugins_sdk::harness::{percents, read, read_for};
+use quire_plugins_sdk::harness::{
+    alert, assert_counters, identity, percents, read, read_alert_cycle, read_for,
+};
 use quire_plugins_sdk::{
     AlertSeverity, Cycle, DeviceAlert, ErrorInput, SkillLevel, Strategy, SupplyState,
 };
@@ -11,10 +13,15 @@ use quire_strategy_canon::Canon;
 #[test]
 fn lbp6670_reads_its_private_model_and_firmware_and_the_standard_serial() {
     let r = read::<Canon>("../../fixtures/recorded/librenms/canonprinter_lbp.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Canon"));
-    assert_eq!(r.identity.model.as_deref(), Some("LBP6670"));
-    assert_eq!(r.identity.serial.as_deref(), Some("MKRA012345"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("R7.21"));
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Canon"),
+            Some("LBP6670"),
+            Some("MKRA012345"),
+            Some("R7.21")
+        )
+    );
     // No prtMarkerLifeCount and no Canon counter table in the recording.
     assert!(r.counters.is_empty(), "{:?}", r.counters);
     assert_eq!(percents(&r), [(1, Some(70))]);
@@ -23,10 +30,10 @@ fn lbp6670_reads_its_private_model_and_firmware_and_the_standard_serial() {
 #[test]
 fn tm5300_large_format_reads_its_inks_and_life_count() {
     let r = read::<Canon>("../../fixtures/recorded/librenms/canonprinter_tm.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Canon"));
-    assert_eq!(r.identity.model.as_deref(), Some("TM-5300"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("01.21"));
-    assert_eq!(r.identity.serial, None);
+    assert_eq!(
+        identity(&r),
+        (Some("Canon"), Some("TM-5300"), None, Some("01.21"))
+    );
     assert_eq!(r.counter("total"), Some(21_588));
     assert_eq!(
         percents(&r),
@@ -45,33 +52,40 @@ fn tm5300_large_format_reads_its_inks_and_life_count() {
 #[test]
 fn ir_adv_with_only_sysdescr_takes_the_model_from_it() {
     let r = read::<Canon>("../../fixtures/recorded/librenms/canonprinter_ir-adv.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Canon"));
-    assert_eq!(r.identity.model.as_deref(), Some("iR-ADV C5235"));
-    assert_eq!(r.identity.firmware, None);
+    // sysDescr and sysObjectID are all the recording holds: no serial either.
+    assert_eq!(
+        identity(&r),
+        (Some("Canon"), Some("iR-ADV C5235"), None, None)
+    );
 }
 
 #[test]
 fn counters_come_by_counter_id() {
     let r = read::<Canon>("../../fixtures/derived/canon_counters.snmprec");
-    let expected = [
-        ("total", 50_000),
-        ("color", 20_000),
-        ("mono", 30_000),
-        ("large.mono", 5_000),
-        ("small.mono", 25_000),
-        ("large.color", 4_000),
-        ("small.color", 16_000),
-        ("print", 35_000),
-        ("scan", 7_000),
-    ];
-    for (name, value) in expected {
-        assert_eq!(r.counter(name), Some(value), "{name}");
-    }
     // Id 102 is not one Quire names; the generic life count (48000) is replaced.
-    assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
-    assert_eq!(r.identity.model.as_deref(), Some("iR-ADV C5235"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("46.05"));
-    assert_eq!(r.identity.serial.as_deref(), Some("2SX01234"));
+    assert_counters(
+        &r,
+        &[
+            ("total", 50_000),
+            ("color", 20_000),
+            ("mono", 30_000),
+            ("large.mono", 5_000),
+            ("small.mono", 25_000),
+            ("large.color", 4_000),
+            ("small.color", 16_000),
+            ("print", 35_000),
+            ("scan", 7_000),
+        ],
+    );
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Canon"),
+            Some("iR-ADV C5235"),
+            Some("2SX01234"),
+            Some("46.05")
+        )
+    );
 }
 
 #[test]
@@ -100,12 +114,7 @@ fn three_step_toners_step_down_by_their_alerts() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_for::<Canon>(
-        "../../fixtures/derived/canon_counters.snmprec",
-        Cycle::Alerts,
-    );
-    assert!(r.counters.is_empty());
-    assert!(r.supplies.is_empty());
+    let r = read_alert_cycle::<Canon>("../../fixtures/derived/canon_counters.snmprec");
     assert_eq!(r.alerts.len(), 3);
 }
 
@@ -124,14 +133,10 @@ fn an_e_code_in_an_alert_is_a_service_call() {
     let plain = DeviceAlert {
         index: 9,
         severity: AlertSeverity::Warning,
-        training_level: None,
         group: None,
-        group_index: None,
-        location: None,
         code: 8,
         code_name: Some("jam".into()),
-        description: Some("Paper jam in E-tray".into()),
-        time: None,
+        ..alert("Paper jam in E-tray")
     };
     assert_eq!(
         Canon::map_error(&ErrorInput::Alert(plain)).state,

@@ -30,10 +30,10 @@
 //! (`MFP`, `Printer`, `Laser`, LibreNMS's detection rule), and the Lexmark
 //! strategy declines those.
 
-use quire_plugins_sdk::standard::{self, device_id_field, strip_maker, text_of};
+use quire_plugins_sdk::standard::{self, MODEL_FIELDS, first_of, strip_maker};
 use quire_plugins_sdk::{
-    Cycle, Device, MatchRule, Probe, Reading, Strategy, StrategyError, StrategyInfo,
-    register_strategy, score_by_rules,
+    Cycle, Device, Probe, Reading, Strategy, StrategyError, StrategyInfo, match_rules,
+    quire_strategy_info, register_strategy, score_by_rules,
 };
 
 const DELL_DEVICE_ID: &[u32] = &[1, 3, 6, 1, 4, 1, 674, 10898, 100, 2, 1, 2, 1, 3, 1];
@@ -52,17 +52,14 @@ pub struct Dell;
 
 impl Strategy for Dell {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "dell".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Dell laser printers and MFPs: model from Dell's, Lexmark's or Fuji Xerox's device ID, firmware from the private version or sysDescr.".into(),
-            match_rules: vec![
-                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.674.10898".into()),
-                MatchRule::SysDescrContains("Dell Color Laser".into()),
-                MatchRule::SysDescrContains("Dell Laser Printer".into()),
-            ],
-        }
+        quire_strategy_info!(
+            "dell",
+            "Dell laser printers and MFPs: model from Dell's, Lexmark's or Fuji Xerox's device ID, firmware from the private version or sysDescr.",
+            match_rules(
+                &["1.3.6.1.4.1.674.10898"],
+                ["Dell Color Laser", "Dell Laser Printer"],
+            ),
+        )
     }
 
     fn identify(_device: &Device<'_>, probe: &Probe) -> Option<u32> {
@@ -72,27 +69,22 @@ impl Strategy for Dell {
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        let descr = reading.identity.sys_descr.clone().unwrap_or_default();
-        reading.identity.manufacturer = Some(DELL.into());
-        let mut model = None;
-        for oid in [DELL_DEVICE_ID, FUJI_XEROX_DEVICE_ID, LEXMARK_DEVICE_ID] {
-            model = text_of(device, oid)?.and_then(|id| device_id_field(&id, &["MDL", "MODEL"]));
-            if model.is_some() {
-                break;
-            }
-        }
-        if let Some(model) = model.or_else(|| descr_model(&descr)) {
-            reading.identity.model = Some(model);
-        }
-        reading.identity.model = reading
-            .identity
-            .model
-            .take()
-            .map(|m| strip_maker(m, &[DELL]));
-        reading.identity.firmware = match text_of(device, DELL_VERSION)? {
-            Some(version) => Some(version),
-            None => text_of(device, LEXMARK_VERSION)?.or_else(|| descr_version(&descr)),
-        };
+        let identity = &mut reading.identity;
+        let descr = identity.sys_descr.clone().unwrap_or_default();
+        identity.manufacturer = Some(DELL.into());
+        let model = first_of(device)
+            .device_id(DELL_DEVICE_ID, MODEL_FIELDS)
+            .device_id(FUJI_XEROX_DEVICE_ID, MODEL_FIELDS)
+            .device_id(LEXMARK_DEVICE_ID, MODEL_FIELDS)
+            .or_else(|| descr_model(&descr))
+            .or(identity.model.take())
+            .found()?;
+        identity.model = model.map(|m| strip_maker(m, &[DELL]));
+        identity.firmware = first_of(device)
+            .text(DELL_VERSION)
+            .text(LEXMARK_VERSION)
+            .or_else(|| descr_version(&descr))
+            .found()?;
         Ok(reading)
     }
 }

@@ -28,11 +28,11 @@
 //! life) needs a technician; a full or expiring maintenance box is the key
 //! operator's to replace, a supply rather than a fault.
 
-use quire_plugins_sdk::standard::{self, device_id_field, strip_maker, text_of};
+use quire_plugins_sdk::standard::{self, MODEL_FIELDS, first_of, strip_maker, text_of};
 use quire_plugins_sdk::{
-    Assessment, AssessmentSeverity, Cycle, Device, ErrorGroup, ErrorInput, MatchRule, Reading,
-    SkillLevel, Strategy, StrategyError, StrategyInfo, register_strategy, service_call_assessment,
-    standard_assessment,
+    Assessment, AssessmentSeverity, Cycle, Device, ErrorGroup, ErrorInput, Reading, SkillLevel,
+    Strategy, StrategyError, StrategyInfo, match_rules, quire_strategy_info, register_strategy,
+    service_call_assessment, standard_assessment,
 };
 
 const EPSON_DEVICE_ID: &[u32] = &[1, 3, 6, 1, 4, 1, 1248, 1, 2, 2, 1, 1, 1, 1, 1];
@@ -49,34 +49,25 @@ pub struct Epson;
 
 impl Strategy for Epson {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "epson".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Epson WorkForce, SureColor and EcoTank printers: Epson MIB model, serial and printer firmware; service-required and maintenance-box alerts.".into(),
-            match_rules: vec![
-                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.1248".into()),
-                MatchRule::SysDescrContains("EPSON ".into()),
-            ],
-        }
+        quire_strategy_info!(
+            "epson",
+            "Epson WorkForce, SureColor and EcoTank printers: Epson MIB model, serial and printer firmware; service-required and maintenance-box alerts.",
+            match_rules(&["1.3.6.1.4.1.1248"], ["EPSON "]),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        reading.identity.manufacturer = Some("Epson".into());
-        let model = match text_of(device, EPSON_MODEL)? {
-            Some(model) => Some(model),
-            None => match reading.identity.model.take() {
-                Some(descr) => Some(descr),
-                None => text_of(device, EPSON_DEVICE_ID)?
-                    .and_then(|id| device_id_field(&id, &["MDL", "MODEL"])),
-            },
-        };
-        reading.identity.model = model.map(|m| clean_model(&m));
-        if let Some(serial) = text_of(device, EPSON_SERIAL)? {
-            reading.identity.serial = Some(serial);
-        }
-        reading.identity.firmware = firmware(device)?;
+        let identity = &mut reading.identity;
+        identity.manufacturer = Some("Epson".into());
+        let model = first_of(device)
+            .text(EPSON_MODEL)
+            .or(identity.model.take())
+            .device_id(EPSON_DEVICE_ID, MODEL_FIELDS)
+            .found()?;
+        identity.model = model.map(|m| clean_model(&m));
+        identity.serial = text_of(device, EPSON_SERIAL)?.or(identity.serial.take());
+        identity.firmware = firmware(device)?;
         Ok(reading)
     }
 

@@ -1,34 +1,21 @@
 //! The Epson strategy over the recorded Epsons. Expected values are read off
 //! the recordings (and the peers' expected files), never off Quire's output.
 
-use quire_plugins_sdk::harness::{percents, read, read_for};
-use quire_plugins_sdk::{
-    AlertSeverity, AssessmentSeverity, Cycle, DeviceAlert, ErrorInput, SkillLevel, Strategy,
-};
+use quire_plugins_sdk::harness::{self, identity, percents, read, read_alert_cycle};
+use quire_plugins_sdk::{AssessmentSeverity, ErrorInput, SkillLevel, Strategy};
 use quire_strategy_epson::Epson;
 
 fn alert(description: &str) -> ErrorInput {
-    ErrorInput::Alert(DeviceAlert {
-        index: 1,
-        severity: AlertSeverity::Critical,
-        training_level: None,
-        group: Some("general-printer".into()),
-        group_index: None,
-        location: None,
-        code: 1,
-        code_name: Some("other".into()),
-        description: Some(description.into()),
-        time: None,
-    })
+    ErrorInput::Alert(harness::alert(description))
 }
 
 #[test]
 fn wf_c5790ba_reads_the_standard_serial_and_its_model_from_hr_device_descr() {
     let r = read::<Epson>("../../fixtures/recorded/librenms/epson.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Epson"));
-    assert_eq!(r.identity.model.as_deref(), Some("WF-C5790BA"));
-    assert_eq!(r.identity.serial.as_deref(), Some("X3B8022793"));
-    assert_eq!(r.identity.firmware, None);
+    assert_eq!(
+        identity(&r),
+        (Some("Epson"), Some("WF-C5790BA"), Some("X3B8022793"), None)
+    );
     // No prtMarkerLifeCount in the recording.
     assert!(r.counters.is_empty(), "{:?}", r.counters);
     assert_eq!(
@@ -40,11 +27,16 @@ fn wf_c5790ba_reads_the_standard_serial_and_its_model_from_hr_device_descr() {
 #[test]
 fn sc_t3405_reads_its_private_model_serial_and_printer_firmware() {
     let r = read::<Epson>("../../fixtures/recorded/printmaster/epson_sc_snmp.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Epson"));
-    assert_eq!(r.identity.model.as_deref(), Some("SC-T3405"));
-    assert_eq!(r.identity.serial.as_deref(), Some("X8G9000415"));
     // Row 1 of the firmware table is named "Printer FW"; row 3 is the network's 16.52.
-    assert_eq!(r.identity.firmware.as_deref(), Some("EQ22M3"));
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Epson"),
+            Some("SC-T3405"),
+            Some("X8G9000415"),
+            Some("EQ22M3")
+        )
+    );
     assert_eq!(r.counter("total"), Some(145));
     assert_eq!(
         percents(&r),
@@ -62,12 +54,7 @@ fn sc_t3405_reads_its_private_model_serial_and_printer_firmware() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_for::<Epson>(
-        "../../fixtures/recorded/printmaster/epson_sc_snmp.snmprec",
-        Cycle::Alerts,
-    );
-    assert!(r.counters.is_empty());
-    assert!(r.supplies.is_empty());
+    let r = read_alert_cycle::<Epson>("../../fixtures/recorded/printmaster/epson_sc_snmp.snmprec");
     assert_eq!(r.alerts.len(), 1);
     assert_eq!(r.alerts[0].description.as_deref(), Some("Ready"));
 }

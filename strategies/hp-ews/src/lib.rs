@@ -115,8 +115,8 @@ pub use pages::{
 
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, HttpMethod, HttpRequest, LogLevel, MatchRule, Probe,
-    Reading, Strategy, StrategyError, StrategyInfo, assessment_by_service_code,
+    Assessment, Cycle, Device, ErrorInput, HttpRequest, LogLevel, MatchRule, Probe, Reading,
+    Strategy, StrategyError, StrategyInfo, assessment_by_service_code,
 };
 
 /// HP's PML `total-engine-page-count`: a device that has it is `hp`'s.
@@ -131,13 +131,11 @@ pub struct HpEws;
 
 impl Strategy for HpEws {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "hp-ews".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "HP inkjets and small lasers without PML counters: identity, counters, supplies and alerts from the embedded web server's LEDM pages.".into(),
-            match_rules: vec![MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.11".into())],
-        }
+        quire_plugins_sdk::quire_strategy_info!(
+            "hp-ews",
+            "HP inkjets and small lasers without PML counters: identity, counters, supplies and alerts from the embedded web server's LEDM pages.",
+            vec![MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.11".into())],
+        )
     }
 
     fn identify(device: &Device<'_>, _probe: &Probe) -> Option<u32> {
@@ -145,7 +143,7 @@ impl Strategy for HpEws {
         if engine_total.is_some() {
             return None;
         }
-        let response = device.http(&get(PRODUCT_USAGE)).ok()?;
+        let response = device.http(&HttpRequest::get(PRODUCT_USAGE)).ok()?;
         let body = String::from_utf8_lossy(&response.body);
         (response.status == 200 && pages::page_named(&body, "ProductUsageDyn").is_some())
             .then_some(SCORE)
@@ -202,22 +200,10 @@ impl Strategy for HpEws {
 #[cfg(feature = "component")]
 quire_plugins_sdk::register_strategy!(HpEws);
 
-/// The request for one page, exactly as the exchange logs record it.
-fn get(path: &str) -> HttpRequest {
-    HttpRequest {
-        method: HttpMethod::Get,
-        tls: false,
-        port: None,
-        path: path.into(),
-        headers: Vec::new(),
-        body: None,
-    }
-}
-
 /// Fetches and parses one page; any failure is logged and costs only this
 /// page.
 fn page<T>(device: &Device<'_>, path: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
-    let response = match device.http(&get(path)) {
+    let response = match device.http(&HttpRequest::get(path)) {
         Ok(response) => response,
         Err(e) => {
             device.log(LogLevel::Warn, &format!("GET {path}: {e:?}"));
@@ -261,21 +247,14 @@ pub fn service_minutes(alert_id: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quire_plugins_sdk::{AlertSeverity, DeviceAlert};
+    use quire_plugins_sdk::{DeviceAlert, harness};
     use quire_plugins_sdk::{service_call_assessment, standard_assessment};
 
+    /// An alert as the LEDM status page gives one: no Printer-MIB group.
     fn alert(description: &str) -> ErrorInput {
         ErrorInput::Alert(DeviceAlert {
-            index: 1,
-            severity: AlertSeverity::Critical,
-            training_level: None,
             group: None,
-            group_index: None,
-            location: None,
-            code: 1,
-            code_name: Some("other".into()),
-            description: Some(description.into()),
-            time: None,
+            ..harness::alert(description)
         })
     }
 

@@ -46,10 +46,13 @@
 //! a service call, whatever the standard alert code says.
 
 use quire_plugins_sdk::counters::{COLOR, DUPLEX, MONO, SCAN, TOTAL};
-use quire_plugins_sdk::standard::{self, device_id_field, set_counter, strip_maker};
+use quire_plugins_sdk::standard::{
+    self, MODEL_FIELDS, device_id_field, first_of, set_counter, strip_maker,
+};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, SnmpValue, Strategy, StrategyError,
-    StrategyInfo, Supply, assessment_by_service_code, register_strategy,
+    Assessment, Cycle, Device, ErrorInput, Reading, SnmpValue, Strategy, StrategyError,
+    StrategyInfo, Supply, TransportError, assessment_by_service_code, match_rules,
+    quire_strategy_info, register_strategy,
 };
 
 const GD_STATUS_ID: &[u32] = &[1, 3, 6, 1, 4, 1, 11, 2, 3, 9, 1, 1, 7, 0];
@@ -72,6 +75,15 @@ const COUNTERS: [(&[u32], &str); 5] = [
     (LIFETIME_SCANNED, SCAN),
 ];
 
+/// Words in the sysDescr of a JetDirect or of HP's printer lines.
+const DESCR_WORDS: [&str; 5] = [
+    "HP ETHERNET",
+    "JETDIRECT",
+    "LaserJet",
+    "OfficeJet",
+    "PageWide",
+];
+
 /// How HP spells itself in device IDs and model names.
 const HP_NAMES: [&str; 2] = ["HP", "Hewlett-Packard"];
 
@@ -80,53 +92,35 @@ pub struct Hp;
 
 impl Strategy for Hp {
     fn describe() -> StrategyInfo {
-        let mut match_rules = vec![MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.11.2.3.9".into())];
-        match_rules.extend(
-            [
-                "HP ETHERNET",
-                "JETDIRECT",
-                "LaserJet",
-                "OfficeJet",
-                "PageWide",
-            ]
-            .iter()
-            .map(|word| MatchRule::SysDescrContains((*word).into())),
-        );
-        StrategyInfo {
-            name: "hp".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "HP LaserJet, OfficeJet and FutureSmart devices behind JetDirect: model from the 1284 device ID, PML serial, firmware and engine counters.".into(),
-            match_rules,
-        }
+        quire_strategy_info!(
+            "hp",
+            "HP LaserJet, OfficeJet and FutureSmart devices behind JetDirect: model from the 1284 device ID, PML serial, firmware and engine counters.",
+            match_rules(&["1.3.6.1.4.1.11.2.3.9"], DESCR_WORDS),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
+        let identity = &mut reading.identity;
         let device_id = standard::text_of(device, GD_STATUS_ID)?.unwrap_or_default();
         let maker = device_id_field(&device_id, &["MFG", "MANUFACTURER"])
             .filter(|mfg| !HP_NAMES.iter().any(|hp| mfg.eq_ignore_ascii_case(hp)))
             .unwrap_or_else(|| "HP".into());
         let prefixes = [maker.as_str(), HP_NAMES[0], HP_NAMES[1]];
-        let model = match device_id_field(&device_id, &["MDL", "MODEL"]) {
-            Some(model) => Some(model),
-            None => match reading.identity.model.take() {
-                Some(model) => Some(model),
-                None => pml(device, MODEL_NAME)?,
-            },
-        };
-        reading.identity.model = model.map(|m| strip_maker(m, &prefixes));
-        reading.identity.manufacturer = Some(maker);
-        if let Some(serial) = pml(device, SERIAL_NUMBER)? {
-            reading.identity.serial = Some(serial);
-        }
-        if reading.identity.serial.is_none() {
-            reading.identity.serial = reading.identity.sys_descr.as_deref().and_then(descr_serial);
-        }
-        reading.identity.firmware = match pml(device, FW_ROM)? {
-            Some(rom) => Some(rom),
-            None => pml(device, FW_ROM_DATECODE)?,
-        };
+        let model = first_of(device)
+            .or(device_id_field(&device_id, MODEL_FIELDS))
+            .or(identity.model.take())
+            .read(|device| pml(device, MODEL_NAME))
+            .found()?;
+        identity.model = model.map(|m| strip_maker(m, &prefixes));
+        identity.manufacturer = Some(maker);
+        identity.serial = pml(device, SERIAL_NUMBER)?
+            .or(identity.serial.take())
+            .or_else(|| identity.sys_descr.as_deref().and_then(descr_serial));
+        identity.firmware = first_of(device)
+            .read(|device| pml(device, FW_ROM))
+            .read(|device| pml(device, FW_ROM_DATECODE))
+            .found()?;
         if cycle != Cycle::Alerts {
             let oids: Vec<&[u32]> = COUNTERS.iter().map(|(oid, _)| *oid).collect();
             let values = device.get(&oids)?;
@@ -151,7 +145,7 @@ register_strategy!(Hp);
 
 /// A PML string object as text: non-printing bytes dropped (see the module
 /// doc), `None` when nothing is left.
-fn pml(device: &Device<'_>, oid: &[u32]) -> Result<Option<String>, StrategyError> {
+fn pml(device: &Device<'_>, oid: &[u32]) -> Result<Option<String>, TransportError> {
     Ok(device
         .get_value(oid)?
         .as_ref()
@@ -236,7 +230,7 @@ fn service_code(text: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quire_plugins_sdk::{service_call_assessment, standard_assessment};
+    use quire_plugins_sdk::{DeviceAlert, harness, service_call_assessment, standard_assessment};
 
     #[test]
     fn pml_strings_lose_their_leading_control_bytes() {
@@ -259,19 +253,7 @@ mod tests {
     #[test]
     fn part_numbers_follow_hp_in_the_description() {
         let part = |description: &str| {
-            let mut supply = Supply {
-                index: 1,
-                description: description.into(),
-                kind: "toner".into(),
-                color: None,
-                unit: None,
-                level: None,
-                max: None,
-                percent: None,
-                state: quire_plugins_sdk::SupplyState::Unknown,
-                serial: None,
-                part_number: None,
-            };
+            let mut supply = harness::supply(description);
             add_part_number(&mut supply);
             supply.part_number
         };
@@ -301,17 +283,10 @@ mod tests {
     #[test]
     fn a_fuser_alert_is_a_service_call_and_others_stay_standard() {
         let alert = |description: &str| {
-            ErrorInput::Alert(quire_plugins_sdk::DeviceAlert {
-                index: 1,
-                severity: quire_plugins_sdk::AlertSeverity::Critical,
-                training_level: None,
+            ErrorInput::Alert(DeviceAlert {
                 group: None,
-                group_index: None,
-                location: None,
-                code: 1,
                 code_name: None,
-                description: Some(description.into()),
-                time: None,
+                ..harness::alert(description)
             })
         };
         let fuser = Hp::map_error(&alert("50.2 FUSER ERROR"));

@@ -2,18 +2,23 @@
 //! recording. Expected values are read off the recordings (and the peers'
 //! expected files), never off Quire's output.
 
-use quire_plugins_sdk::harness::{percents, read, read_for};
-use quire_plugins_sdk::{Cycle, SupplyState};
+use quire_plugins_sdk::SupplyState;
+use quire_plugins_sdk::harness::{assert_counters, identity, percents, read, read_alert_cycle};
 use quire_strategy_hp::Hp;
 
 #[test]
 fn m452nw_takes_its_model_from_the_device_id() {
     let r = read::<Hp>("../../fixtures/recorded/librenms/jetdirect.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
-    assert_eq!(r.identity.model.as_deref(), Some("Color LaserJet M452nw"));
     // The recording's sysDescr carries LibreNMS's anonymised serial; the peer states none.
-    assert_eq!(r.identity.serial.as_deref(), Some("AAA0A00000"));
-    assert_eq!(r.identity.firmware, None);
+    assert_eq!(
+        identity(&r),
+        (
+            Some("HP"),
+            Some("Color LaserJet M452nw"),
+            Some("AAA0A00000"),
+            None
+        )
+    );
     assert_eq!(
         percents(&r),
         [(1, Some(54)), (2, Some(44)), (3, Some(76)), (4, Some(71))]
@@ -37,20 +42,24 @@ fn m452nw_takes_its_model_from_the_device_id() {
 #[test]
 fn m130nw_reads_pml_serial_firmware_and_engine_counters() {
     let r = read::<Hp>("../../fixtures/recorded/librenms/jetdirect_m130nw.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
-    assert_eq!(r.identity.model.as_deref(), Some("LaserJet MFP M129-M134"));
-    assert_eq!(r.identity.serial.as_deref(), Some("VNCRC48198"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("20201023"));
-    let expected = [
-        ("total", 15_232),
-        ("mono", 15_232),
-        ("duplex", 0),
-        ("scan", 1_190),
-    ];
-    for (name, value) in expected {
-        assert_eq!(r.counter(name), Some(value), "{name}");
-    }
-    assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
+    assert_eq!(
+        identity(&r),
+        (
+            Some("HP"),
+            Some("LaserJet MFP M129-M134"),
+            Some("VNCRC48198"),
+            Some("20201023")
+        )
+    );
+    assert_counters(
+        &r,
+        &[
+            ("total", 15_232),
+            ("mono", 15_232),
+            ("duplex", 0),
+            ("scan", 1_190),
+        ],
+    );
     assert_eq!(percents(&r), [(1, Some(28)), (5, Some(71))]);
     assert_eq!(r.supplies[1].part_number.as_deref(), Some("CF219A"));
 }
@@ -58,12 +67,16 @@ fn m130nw_reads_pml_serial_firmware_and_engine_counters() {
 #[test]
 fn m252dw_without_private_counters_keeps_the_standard_reading() {
     let r = read::<Hp>("../../fixtures/recorded/librenms/jetdirect_m252dw.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
+    // The recording holds no PML firmware object.
     assert_eq!(
-        r.identity.model.as_deref(),
-        Some("Color LaserJet Pro M252dw")
+        identity(&r),
+        (
+            Some("HP"),
+            Some("Color LaserJet Pro M252dw"),
+            Some("VNB3J99999"),
+            None
+        )
     );
-    assert_eq!(r.identity.serial.as_deref(), Some("VNB3J99999"));
     assert!(r.counters.is_empty(), "{:?}", r.counters);
     assert_eq!(
         percents(&r),
@@ -74,28 +87,31 @@ fn m252dw_without_private_counters_keeps_the_standard_reading() {
 #[test]
 fn engine_counts_replace_the_generic_total_and_odd_values_are_skipped() {
     let r = read::<Hp>("../../fixtures/derived/hp_counters.snmprec");
-    let expected = [
-        ("total", 5_000),
-        ("mono", 3_000),
-        ("color", 2_000),
-        ("duplex", 1_200),
-    ];
-    for (name, value) in expected {
-        assert_eq!(r.counter(name), Some(value), "{name}");
-    }
-    assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
-    assert_eq!(r.identity.model.as_deref(), Some("Color LaserJet MFP M577"));
-    assert_eq!(r.identity.serial.as_deref(), Some("JPBCS00001"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("2409081_000123"));
+    assert_counters(
+        &r,
+        &[
+            ("total", 5_000),
+            ("mono", 3_000),
+            ("color", 2_000),
+            ("duplex", 1_200),
+        ],
+    );
+    assert_eq!(
+        identity(&r),
+        (
+            Some("HP"),
+            Some("Color LaserJet MFP M577"),
+            Some("JPBCS00001"),
+            Some("2409081_000123")
+        )
+    );
     assert_eq!(r.supplies[1].level, Some(-3));
     assert_eq!(r.supplies[1].state, SupplyState::SomeRemaining);
 }
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_for::<Hp>("../../fixtures/derived/hp_counters.snmprec", Cycle::Alerts);
-    assert!(r.counters.is_empty());
-    assert!(r.supplies.is_empty());
+    let r = read_alert_cycle::<Hp>("../../fixtures/derived/hp_counters.snmprec");
     assert_eq!(r.identity.manufacturer.as_deref(), Some("HP"));
 }
 

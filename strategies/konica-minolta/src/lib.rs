@@ -34,8 +34,8 @@ use quire_plugins_sdk::counters::{
 };
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, assessment_by_service_code, register_strategy,
+    Assessment, Cycle, Device, ErrorInput, Reading, Strategy, StrategyError, StrategyInfo,
+    assessment_by_service_code, match_rules, quire_strategy_info, register_strategy,
 };
 
 const KM_MODEL: &[u32] = &[1, 3, 6, 1, 4, 1, 18334, 1, 1, 1, 1, 6, 2, 1, 0];
@@ -71,35 +71,24 @@ pub struct KonicaMinolta;
 
 impl Strategy for KonicaMinolta {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "konica-minolta".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Konica Minolta bizhub and Develop ineo devices: private model, firmware and counters by function and colour.".into(),
-            match_rules: vec![
-                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.18334".into()),
-                MatchRule::SysDescrContains("KONICA MINOLTA".into()),
-                MatchRule::SysDescrContains("Develop ineo".into()),
-            ],
-        }
+        quire_strategy_info!(
+            "konica-minolta",
+            "Konica Minolta bizhub and Develop ineo devices: private model, firmware and counters by function and colour.",
+            match_rules(&["1.3.6.1.4.1.18334"], ["KONICA MINOLTA", "Develop ineo"]),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        let descr = reading.identity.sys_descr.clone().unwrap_or_default();
+        let identity = &mut reading.identity;
+        let descr = identity.sys_descr.clone().unwrap_or_default();
         let brand = brand(&descr);
-        reading.identity.manufacturer = Some(brand.into());
-        let prefixes = [brand, "Konica Minolta"];
-        let model = match text_of(device, KM_MODEL)? {
-            Some(model) => Some(model),
-            None => reading
-                .identity
-                .model
-                .take()
-                .or_else(|| descr_model(&descr)),
-        };
-        reading.identity.model = model.map(|m| strip_maker(m, &prefixes));
-        reading.identity.firmware = text_of(device, KM_FIRMWARE)?;
+        identity.manufacturer = Some(brand.into());
+        let model = text_of(device, KM_MODEL)?
+            .or(identity.model.take())
+            .or_else(|| descr_model(&descr));
+        identity.model = model.map(|m| strip_maker(m, &[brand, "Konica Minolta"]));
+        identity.firmware = text_of(device, KM_FIRMWARE)?;
         if cycle != Cycle::Alerts {
             let has_life_count = reading.counters.iter().any(|c| c.name == TOTAL);
             for (name, value) in counters(device)? {
@@ -182,6 +171,7 @@ fn is_trouble_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn brand_and_model_from_sysdescr() {
@@ -198,10 +188,10 @@ mod tests {
 
     #[test]
     fn trouble_codes_need_four_digits() {
-        assert!(is_trouble_code("Trouble code: C2152"));
-        assert!(is_trouble_code("Call service C-3425"));
-        assert!(!is_trouble_code("bizhub C3110 ready"));
-        assert!(!is_trouble_code("Service: C300"));
-        assert!(!is_trouble_code("Toner low C4050"));
+        assert_recognises(
+            is_trouble_code,
+            &["Trouble code: C2152", "Call service C-3425"],
+            &["bizhub C3110 ready", "Service: C300", "Toner low C4050"],
+        );
     }
 }

@@ -44,10 +44,12 @@ use quire_plugins_sdk::counters::{
     COLOR, COPY, COPY_COLOR, COPY_MONO, FAX, FAX_COLOR, FAX_MONO, MONO, PRINT, PRINT_COLOR,
     PRINT_MONO, SCAN,
 };
-use quire_plugins_sdk::standard::{self, device_id_field, first_text, set_counter, strip_maker};
+use quire_plugins_sdk::standard::{
+    self, MODEL_FIELDS, device_id_field, first_of, first_text, set_counter, strip_maker,
+};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, assessment_by_service_code, register_strategy,
+    Assessment, Cycle, Device, ErrorInput, Reading, Strategy, StrategyError, StrategyInfo,
+    assessment_by_service_code, match_rules, quire_strategy_info, register_strategy,
 };
 
 const KCPRT_GENERAL_MODEL_NAME: &[u32] = &[1, 3, 6, 1, 4, 1, 1347, 43, 5, 1, 1, 1];
@@ -78,43 +80,28 @@ pub struct Kyocera;
 
 impl Strategy for Kyocera {
     fn describe() -> StrategyInfo {
-        let mut match_rules = vec![
-            MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.1347".into()),
-            MatchRule::SysDescrContains("KYOCERA".into()),
-        ];
-        match_rules.extend(
-            BRANDS
-                .iter()
-                .map(|(word, _)| MatchRule::SysDescrContains((*word).into())),
-        );
-        StrategyInfo {
-            name: "kyocera".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Kyocera and UTAX / TA Triumph-Adler devices: KYOCERA-PRIVATE-MIB model, serial, firmware and counters by function and colour.".into(),
-            match_rules,
-        }
+        let brands = BRANDS.iter().map(|(word, _)| *word);
+        quire_strategy_info!(
+            "kyocera",
+            "Kyocera and UTAX / TA Triumph-Adler devices: KYOCERA-PRIVATE-MIB model, serial, firmware and counters by function and colour.",
+            match_rules(&["1.3.6.1.4.1.1347"], ["KYOCERA"].into_iter().chain(brands)),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        let descr = reading.identity.sys_descr.clone().unwrap_or_default();
+        let identity = &mut reading.identity;
+        let descr = identity.sys_descr.clone().unwrap_or_default();
         let brand = brand(&descr);
-        reading.identity.manufacturer = Some(brand.into());
-        let prefixes = [brand, "Kyocera"];
-        let model = match first_text(device, KCPRT_GENERAL_MODEL_NAME)? {
-            Some(model) => Some(model),
-            None => match reading.identity.model.take() {
-                Some(model) => Some(model),
-                None => first_text(device, KC_DEVICE_ID)?
-                    .and_then(|id| device_id_field(&id, &["MDL", "MODEL"])),
-            },
-        };
-        reading.identity.model = model.map(|m| strip_maker(m, &prefixes));
-        if let Some(serial) = first_text(device, KCPRT_SERIAL_NUMBER)? {
-            reading.identity.serial = Some(serial);
-        }
-        reading.identity.firmware = first_text(device, KCPRT_FIRMWARE_VERSION)?;
+        identity.manufacturer = Some(brand.into());
+        let model = first_of(device)
+            .column(KCPRT_GENERAL_MODEL_NAME)
+            .or(identity.model.take())
+            .column_with(KC_DEVICE_ID, |id| device_id_field(id, MODEL_FIELDS))
+            .found()?;
+        identity.model = model.map(|m| strip_maker(m, &[brand, "Kyocera"]));
+        identity.serial = first_text(device, KCPRT_SERIAL_NUMBER)?.or(identity.serial.take());
+        identity.firmware = first_text(device, KCPRT_FIRMWARE_VERSION)?;
         if cycle != Cycle::Alerts {
             for (name, value) in counters(device)? {
                 set_counter(&mut reading, &name, value);
@@ -204,6 +191,7 @@ fn is_service_call(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn brand_from_sysdescr() {
@@ -217,10 +205,10 @@ mod tests {
 
     #[test]
     fn service_calls_are_c_and_four_digits() {
-        assert!(is_service_call("Call service 0100:C6000"));
-        assert!(is_service_call("C7990"));
-        assert!(!is_service_call("Add paper in cassette 1"));
-        assert!(!is_service_call("TASKalfa C30000"));
-        assert!(!is_service_call("C600"));
+        assert_recognises(
+            is_service_call,
+            &["Call service 0100:C6000", "C7990"],
+            &["Add paper in cassette 1", "TASKalfa C30000", "C600"],
+        );
     }
 }

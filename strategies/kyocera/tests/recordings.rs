@@ -2,28 +2,38 @@
 //! derived counter recording. Expected values are read off the recordings
 //! (and the peers' expected files), never off Quire's output.
 
-use quire_plugins_sdk::harness::{read, read_for};
+use quire_plugins_sdk::harness::{self, assert_counters, identity, read, read_alert_cycle};
 use quire_plugins_sdk::{
-    AlertSeverity, Cycle, DeviceAlert, ErrorInput, SkillLevel, Strategy, SupplyState,
+    AlertSeverity, DeviceAlert, ErrorInput, SkillLevel, Strategy, SupplyState,
 };
 use quire_strategy_kyocera::Kyocera;
 
 #[test]
 fn fs_1028mfp_reads_its_private_model_serial_and_firmware() {
     let r = read::<Kyocera>("../../fixtures/recorded/librenms/kyocera.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Kyocera"));
-    assert_eq!(r.identity.model.as_deref(), Some("FS-1028MFP"));
-    assert_eq!(r.identity.serial.as_deref(), Some("QUV9600664"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("2H9_2F00.002.002"));
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Kyocera"),
+            Some("FS-1028MFP"),
+            Some("QUV9600664"),
+            Some("2H9_2F00.002.002")
+        )
+    );
 }
 
 #[test]
 fn utax_keeps_its_brand_on_a_kyocera_engine() {
     let r = read::<Kyocera>("../../fixtures/recorded/librenms/utax.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("UTAX"));
-    assert_eq!(r.identity.model.as_deref(), Some("P-4532DN"));
-    assert_eq!(r.identity.serial.as_deref(), Some("R9L0309954"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("2TP_S000.003.402"));
+    assert_eq!(
+        identity(&r),
+        (
+            Some("UTAX"),
+            Some("P-4532DN"),
+            Some("R9L0309954"),
+            Some("2TP_S000.003.402")
+        )
+    );
     assert_eq!(r.counter("total"), Some(427));
     // PK-3010S 5340 of 6000 is 89 %; the waste box's -3 is "some remaining".
     assert_eq!(r.supplies[0].percent, Some(89));
@@ -33,13 +43,17 @@ fn utax_keeps_its_brand_on_a_kyocera_engine() {
 #[test]
 fn ecosys_p2040dw_reads_identity_total_and_supplies() {
     let r = read::<Kyocera>("../../fixtures/recorded/printmaster/kyocera_p2040_snmp.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Kyocera"));
-    assert_eq!(r.identity.model.as_deref(), Some("ECOSYS P2040dw"));
-    assert_eq!(r.identity.serial.as_deref(), Some("VD21457943"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("2RX_3000.002.503"));
-    assert_eq!(r.counter("total"), Some(7432));
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Kyocera"),
+            Some("ECOSYS P2040dw"),
+            Some("VD21457943"),
+            Some("2RX_3000.002.503")
+        )
+    );
     // No 1347.42.3 subtree on this model: only the life count.
-    assert_eq!(r.counters.len(), 1, "{:?}", r.counters);
+    assert_counters(&r, &[("total", 7432)]);
     // TK-1162 7056 of 7200 is 98 %.
     assert_eq!(r.supplies[0].percent, Some(98));
     assert_eq!(r.supplies[1].state, SupplyState::SomeRemaining);
@@ -60,26 +74,32 @@ fn empty_alert_descriptions_take_the_standard_reading() {
 #[test]
 fn counters_come_by_function_and_colour_and_add_up() {
     let r = read::<Kyocera>("../../fixtures/derived/kyocera_counters.snmprec");
-    let expected = [
-        ("total", 19_900),
-        ("print.mono", 10_000),
-        ("print.color", 500 + 4_000),
-        ("print", 14_500),
-        ("copy.mono", 3_000),
-        ("copy.color", 100 + 1_500),
-        ("copy", 4_600),
-        ("fax.mono", 800),
-        ("fax", 800),
-        ("mono", 10_000 + 3_000 + 800),
-        ("color", 500 + 4_000 + 100 + 1_500),
-        ("scan", 2_500 + 600 + 1_200),
-    ];
-    for (name, value) in expected {
-        assert_eq!(r.counter(name), Some(value), "{name}");
-    }
-    assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
-    assert_eq!(r.identity.model.as_deref(), Some("TASKalfa 2552ci"));
-    assert_eq!(r.identity.serial.as_deref(), Some("LVX0000001"));
+    assert_counters(
+        &r,
+        &[
+            ("total", 19_900),
+            ("print.mono", 10_000),
+            ("print.color", 500 + 4_000),
+            ("print", 14_500),
+            ("copy.mono", 3_000),
+            ("copy.color", 100 + 1_500),
+            ("copy", 4_600),
+            ("fax.mono", 800),
+            ("fax", 800),
+            ("mono", 10_000 + 3_000 + 800),
+            ("color", 500 + 4_000 + 100 + 1_500),
+            ("scan", 2_500 + 600 + 1_200),
+        ],
+    );
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Kyocera"),
+            Some("TASKalfa 2552ci"),
+            Some("LVX0000001"),
+            Some("2TH_S000.001.000")
+        )
+    );
     assert_eq!(r.supplies[0].percent, Some(50));
 }
 
@@ -99,14 +119,10 @@ fn a_c_code_in_an_alert_is_a_service_call() {
     let paper = DeviceAlert {
         index: 2,
         severity: AlertSeverity::Warning,
-        training_level: None,
         group: Some("input".into()),
-        group_index: None,
-        location: None,
         code: 808,
         code_name: None,
-        description: Some("Add paper in Cassette 1".into()),
-        time: None,
+        ..harness::alert("Add paper in Cassette 1")
     };
     assert_eq!(
         Kyocera::map_error(&ErrorInput::Alert(paper)).state,
@@ -116,11 +132,6 @@ fn a_c_code_in_an_alert_is_a_service_call() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_for::<Kyocera>(
-        "../../fixtures/derived/kyocera_counters.snmprec",
-        Cycle::Alerts,
-    );
-    assert!(r.counters.is_empty());
-    assert!(r.supplies.is_empty());
+    let r = read_alert_cycle::<Kyocera>("../../fixtures/derived/kyocera_counters.snmprec");
     assert_eq!(r.alerts.len(), 1);
 }

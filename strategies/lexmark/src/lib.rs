@@ -45,10 +45,11 @@
 //! its service errors (its PJL reference returns one status code for "all 9xx
 //! Service Errors"): an alert text carrying one is a service call.
 
-use quire_plugins_sdk::standard::{self, MAKERS, strip_maker, text_of};
+use quire_plugins_sdk::standard::{self, MAKERS, first_of, strip_maker};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, MatchRule, Probe, Reading, Strategy, StrategyError,
-    StrategyInfo, assessment_by_service_code, register_strategy, score_by_rules,
+    Assessment, Cycle, Device, ErrorInput, Probe, Reading, Strategy, StrategyError, StrategyInfo,
+    assessment_by_service_code, match_rules, quire_strategy_info, register_strategy,
+    score_by_rules,
 };
 
 const DEVICE_MODEL: &[u32] = &[1, 3, 6, 1, 4, 1, 641, 6, 2, 3, 1, 4, 1];
@@ -66,16 +67,11 @@ pub struct Lexmark;
 
 impl Strategy for Lexmark {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "lexmark".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Lexmark printers and MFPs over SNMP: LEXMARK-MPS-MIB and LEXMARK-PVT-MIB model, serial and firmware.".into(),
-            match_rules: vec![
-                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.641".into()),
-                MatchRule::SysDescrContains(LEXMARK.into()),
-            ],
-        }
+        quire_strategy_info!(
+            "lexmark",
+            "Lexmark printers and MFPs over SNMP: LEXMARK-MPS-MIB and LEXMARK-PVT-MIB model, serial and firmware.",
+            match_rules(&["1.3.6.1.4.1.641"], [LEXMARK]),
+        )
     }
 
     fn identify(_device: &Device<'_>, probe: &Probe) -> Option<u32> {
@@ -87,19 +83,27 @@ impl Strategy for Lexmark {
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        let descr = reading.identity.sys_descr.clone().unwrap_or_default();
-        reading.identity.manufacturer = Some(LEXMARK.into());
-        let hr_model = reading.identity.model.take();
-        let model = first_of(device, &[DEVICE_MODEL, PRTGEN_PRINTER_NAME])?
+        let identity = &mut reading.identity;
+        let descr = identity.sys_descr.clone().unwrap_or_default();
+        identity.manufacturer = Some(LEXMARK.into());
+        let hr_model = identity.model.take();
+        let model = first_of(device)
+            .text(DEVICE_MODEL)
+            .text(PRTGEN_PRINTER_NAME)
             .or_else(|| word_after(&descr, LEXMARK))
-            .or_else(|| hr_model.and_then(|m| m.split_whitespace().next().map(str::to_owned)));
-        reading.identity.model = model.map(|m| strip_maker(m, &[LEXMARK]));
-        if reading.identity.serial.is_none() {
-            reading.identity.serial = first_of(device, &[DEVICE_SERIAL, PRTGEN_SERIAL_NO])?;
-        }
-        reading.identity.firmware =
-            first_of(device, &[SW_INVENTORY_REVISION, PRTGEN_CODE_REVISION])?
-                .or_else(|| word_after(&descr, "version"));
+            .or_else(|| hr_model.and_then(|m| m.split_whitespace().next().map(str::to_owned)))
+            .found()?;
+        identity.model = model.map(|m| strip_maker(m, &[LEXMARK]));
+        identity.serial = first_of(device)
+            .or(identity.serial.take())
+            .text(DEVICE_SERIAL)
+            .text(PRTGEN_SERIAL_NO)
+            .found()?;
+        identity.firmware = first_of(device)
+            .text(SW_INVENTORY_REVISION)
+            .text(PRTGEN_CODE_REVISION)
+            .or_else(|| word_after(&descr, "version"))
+            .found()?;
         Ok(reading)
     }
 
@@ -109,16 +113,6 @@ impl Strategy for Lexmark {
 }
 
 register_strategy!(Lexmark);
-
-/// The first of `oids` that holds text.
-fn first_of(device: &Device<'_>, oids: &[&[u32]]) -> Result<Option<String>, StrategyError> {
-    for oid in oids {
-        if let Some(text) = text_of(device, oid)? {
-            return Ok(Some(text));
-        }
-    }
-    Ok(None)
-}
 
 /// The word after `key` (`Lexmark T640 version NS.NP.N219` → `T640` after
 /// `Lexmark`, `NS.NP.N219` after `version`), keys compared without case.
@@ -168,6 +162,7 @@ fn is_service_error(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn model_and_version_from_sysdescr() {
@@ -179,23 +174,31 @@ mod tests {
 
     #[test]
     fn other_makers_on_lexmark_engines_are_declined() {
-        assert!(other_maker(
-            "TOSHIBA e-STUDIO305CS version NH63.GM.N639 kernel 3.0.0 All-N-1"
-        ));
-        assert!(other_maker("Dell S5830dn version NH62.YS.N636"));
-        assert!(!other_maker("Lexmark T640 version NS.NP.N219"));
-        assert!(!other_maker("Dellington printer"));
-        assert!(!other_maker(""));
+        assert_recognises(
+            other_maker,
+            &[
+                "TOSHIBA e-STUDIO305CS version NH63.GM.N639 kernel 3.0.0 All-N-1",
+                "Dell S5830dn version NH62.YS.N636",
+            ],
+            &["Lexmark T640 version NS.NP.N219", "Dellington printer", ""],
+        );
     }
 
     #[test]
     fn service_errors_are_nine_hundreds() {
-        assert!(is_service_error("900.00 Firmware Error"));
-        assert!(is_service_error("920.01 Service Fuser"));
-        assert!(is_service_error("Service error: 980"));
-        assert!(!is_service_error("200.01 Paper Jam"));
-        assert!(!is_service_error("88 Toner Low"));
-        assert!(!is_service_error("920 pages printed"));
-        assert!(!is_service_error("9200 service"));
+        assert_recognises(
+            is_service_error,
+            &[
+                "900.00 Firmware Error",
+                "920.01 Service Fuser",
+                "Service error: 980",
+            ],
+            &[
+                "200.01 Paper Jam",
+                "88 Toner Low",
+                "920 pages printed",
+                "9200 service",
+            ],
+        );
     }
 }

@@ -3,8 +3,8 @@
 //! recording. Expected values are read off the recordings, never off Quire's
 //! output.
 
-use quire_plugins_sdk::harness::{Silent, read_for};
-use quire_plugins_sdk::{Cycle, Device, Probe, Strategy};
+use quire_plugins_sdk::harness::{Silent, assert_counters, identity, read, read_alert_cycle};
+use quire_plugins_sdk::{Device, Probe, Strategy};
 use quire_strategy_lexmark::Lexmark;
 
 /// The score for a recording, probed with its own sysObjectID and sysDescr lines.
@@ -25,14 +25,11 @@ fn identify(path: &str) -> Option<u32> {
 
 #[test]
 fn t640_reads_model_and_firmware_from_sysdescr() {
-    let r = read_for::<Lexmark>(
-        "../../fixtures/recorded/librenms/lexmarkprinter.snmprec",
-        Cycle::Discovery,
+    let r = read::<Lexmark>("../../fixtures/recorded/librenms/lexmarkprinter.snmprec");
+    assert_eq!(
+        identity(&r),
+        (Some("Lexmark"), Some("T640"), None, Some("NS.NP.N219"))
     );
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Lexmark"));
-    assert_eq!(r.identity.model.as_deref(), Some("T640"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("NS.NP.N219"));
-    assert_eq!(r.identity.serial, None);
     assert!(r.counters.is_empty());
 }
 
@@ -55,30 +52,22 @@ fn lexmark_wins_its_own_and_leaves_the_toshiba_and_dell_it_built() {
 
 #[test]
 fn private_mps_objects_give_model_serial_and_firmware() {
-    let r = read_for::<Lexmark>(
-        "../../fixtures/derived/lexmark_private.snmprec",
-        Cycle::Discovery,
+    let r = read::<Lexmark>("../../fixtures/derived/lexmark_private.snmprec");
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Lexmark"),
+            Some("MS610de"),
+            Some("4514000000AB"),
+            Some("LW61.PR2.P631")
+        )
     );
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Lexmark"));
-    assert_eq!(r.identity.model.as_deref(), Some("MS610de"));
-    assert_eq!(r.identity.serial.as_deref(), Some("4514000000AB"));
-    assert_eq!(r.identity.firmware.as_deref(), Some("LW61.PR2.P631"));
-    let counters: Vec<_> = r
-        .counters
-        .iter()
-        .map(|c| (c.name.as_str(), c.value))
-        .collect();
-    assert_eq!(counters, [("total", 48_210)]);
+    assert_counters(&r, &[("total", 48_210)]);
     let percents: Vec<_> = r.supplies.iter().map(|s| s.percent).collect();
     assert_eq!(percents, [Some(25), Some(80)]);
 }
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_for::<Lexmark>(
-        "../../fixtures/derived/lexmark_private.snmprec",
-        Cycle::Alerts,
-    );
-    assert!(r.counters.is_empty());
-    assert!(r.supplies.is_empty());
+    read_alert_cycle::<Lexmark>("../../fixtures/derived/lexmark_private.snmprec");
 }

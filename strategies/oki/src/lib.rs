@@ -25,9 +25,10 @@
 //! upstream; the replay skips that varbind and this strategy reads nothing
 //! from it.
 
-use quire_plugins_sdk::standard::{self, device_id_field, strip_maker, text_of};
+use quire_plugins_sdk::standard::{self, first_of, strip_maker, text_of};
 use quire_plugins_sdk::{
-    Cycle, Device, MatchRule, Reading, Strategy, StrategyError, StrategyInfo, register_strategy,
+    Cycle, Device, Reading, Strategy, StrategyError, StrategyInfo, match_rules,
+    quire_strategy_info, register_strategy,
 };
 
 const OKI_MODEL: &[u32] = &[1, 3, 6, 1, 4, 1, 2001, 1, 1, 1, 1, 11, 1, 10, 25, 0];
@@ -42,40 +43,28 @@ pub struct Oki;
 
 impl Strategy for Oki {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "oki".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "OKI printers behind OkiLAN boards: OKI MIB model and serial, else the 1284 device ID and the attached printer named in sysDescr.".into(),
-            match_rules: vec![
-                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.2001".into()),
-                MatchRule::SysDescrContains("OkiLAN".into()),
-            ],
-        }
+        quire_strategy_info!(
+            "oki",
+            "OKI printers behind OkiLAN boards: OKI MIB model and serial, else the 1284 device ID and the attached printer named in sysDescr.",
+            match_rules(&["1.3.6.1.4.1.2001"], ["OkiLAN"]),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        reading.identity.manufacturer = Some("OKI".into());
-        let descr = reading.identity.sys_descr.clone().unwrap_or_default();
+        let identity = &mut reading.identity;
+        identity.manufacturer = Some("OKI".into());
+        let descr = identity.sys_descr.clone().unwrap_or_default();
         let attached = attached_printer(&descr);
-        let model = match text_of(device, OKI_MODEL)? {
-            Some(model) => Some(model),
-            None => match reading.identity.model.take() {
-                Some(model) => Some(model),
-                None => match text_of(device, JETDIRECT_DEVICE_ID)?
-                    .and_then(|id| device_id_field(&id, &["MODEL", "MDL"]))
-                {
-                    Some(model) => Some(model),
-                    None => attached.map(|(model, _)| model.to_owned()),
-                },
-            },
-        };
-        reading.identity.model = model.map(|m| strip_maker(m, &["OKI"]));
-        reading.identity.firmware = attached.and_then(|(_, rev)| rev).map(str::to_owned);
-        if let Some(serial) = text_of(device, OKI_SERIAL)? {
-            reading.identity.serial = Some(serial);
-        }
+        let model = first_of(device)
+            .text(OKI_MODEL)
+            .or(identity.model.take())
+            .device_id(JETDIRECT_DEVICE_ID, &["MODEL", "MDL"])
+            .or_else(|| attached.map(|(model, _)| model.to_owned()))
+            .found()?;
+        identity.model = model.map(|m| strip_maker(m, &["OKI"]));
+        identity.firmware = attached.and_then(|(_, rev)| rev).map(str::to_owned);
+        identity.serial = text_of(device, OKI_SERIAL)?.or(identity.serial.take());
         Ok(reading)
     }
 }

@@ -17,13 +17,11 @@ pub struct PrinterMib;
 
 impl Strategy for PrinterMib {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "printer-mib".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Any printer with the standard Printer-MIB (RFC 3805) and Host Resources MIB (RFC 2790).".into(),
-            match_rules: Vec::new(),
-        }
+        quire_plugins_sdk::quire_strategy_info!(
+            "printer-mib",
+            "Any printer with the standard Printer-MIB (RFC 3805) and Host Resources MIB (RFC 2790).",
+            Vec::new(),
+        )
     }
 
     /// A score of 1 (any vendor strategy wins) when the device shows any

@@ -25,8 +25,8 @@ use quire_plugins_sdk::counters::{
 };
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, SupplyState, assessment_by_service_code, register_strategy,
+    Assessment, Cycle, Device, ErrorInput, Reading, Strategy, StrategyError, StrategyInfo,
+    SupplyState, assessment_by_service_code, match_rules, quire_strategy_info, register_strategy,
 };
 
 const RICOH_SYS_NAME: &[u32] = &[1, 3, 6, 1, 4, 1, 367, 3, 2, 1, 1, 1, 1, 0];
@@ -71,37 +71,30 @@ pub struct Ricoh;
 
 impl Strategy for Ricoh {
     fn describe() -> StrategyInfo {
-        let mut match_rules = vec![MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.367".into())];
-        match_rules.extend(
-            BRANDS
-                .iter()
-                .map(|(word, _)| MatchRule::SysDescrContains(format!("{word} "))),
-        );
-        StrategyInfo {
-            name: "ricoh".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Ricoh, Lanier, Savin, Gestetner and NRG devices: RICOH-PRIVATE-MIB model, serial, firmware and counters by type.".into(),
-            match_rules,
-        }
+        quire_strategy_info!(
+            "ricoh",
+            "Ricoh, Lanier, Savin, Gestetner and NRG devices: RICOH-PRIVATE-MIB model, serial, firmware and counters by type.",
+            match_rules(
+                &["1.3.6.1.4.1.367"],
+                BRANDS.iter().map(|(word, _)| format!("{word} ")),
+            ),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        let descr = reading.identity.sys_descr.clone().unwrap_or_default();
+        let identity = &mut reading.identity;
+        let descr = identity.sys_descr.clone().unwrap_or_default();
         let brand = brand(&descr);
-        reading.identity.manufacturer = Some(brand.into());
-        let prefixes = [brand, "Ricoh"];
+        identity.manufacturer = Some(brand.into());
         if let Some(model) =
             text_of(device, RICOH_SYS_NAME)?.or_else(|| descr_model(&descr).map(str::to_owned))
         {
-            reading.identity.model = Some(strip_maker(model, &prefixes));
+            identity.model = Some(strip_maker(model, &[brand, "Ricoh"]));
         }
-        reading.identity.firmware =
+        identity.firmware =
             text_of(device, RICOH_SYS_VERS)?.or_else(|| descr_version(&descr).map(str::to_owned));
-        if let Some(serial) = text_of(device, RICOH_ENG_SERIAL_NUMBER)? {
-            reading.identity.serial = Some(serial);
-        }
+        identity.serial = text_of(device, RICOH_ENG_SERIAL_NUMBER)?.or(identity.serial.take());
         if cycle != Cycle::Alerts {
             for (name, value) in counters(device)? {
                 set_counter(&mut reading, name, value);
@@ -183,6 +176,7 @@ fn is_service_call(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn brand_model_and_version_from_sysdescr() {
@@ -196,9 +190,10 @@ mod tests {
 
     #[test]
     fn service_calls_need_three_digits() {
-        assert!(is_service_call("Service Call SC542"));
-        assert!(is_service_call("Call service: SC-899"));
-        assert!(!is_service_call("SCAN ready"));
-        assert!(!is_service_call("Toner end"));
+        assert_recognises(
+            is_service_call,
+            &["Service Call SC542", "Call service: SC-899"],
+            &["SCAN ready", "Toner end"],
+        );
     }
 }

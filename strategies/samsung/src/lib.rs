@@ -28,8 +28,8 @@
 
 use quire_plugins_sdk::standard::{self, strip_maker};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, Supply, assessment_by_service_code, register_strategy,
+    Assessment, Cycle, Device, ErrorInput, Reading, Strategy, StrategyError, StrategyInfo, Supply,
+    assessment_by_service_code, match_rules, quire_strategy_info, register_strategy,
 };
 
 /// What precedes a cartridge's serial in its description.
@@ -43,30 +43,24 @@ pub struct Samsung;
 
 impl Strategy for Samsung {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "samsung".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Samsung MultiXpress and ProXpress devices: model, firmware and serial from sysDescr, cartridge serials, U1/A1 error codes.".into(),
-            match_rules: vec![
-                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.236".into()),
-                MatchRule::SysDescrContains("Samsung ".into()),
-            ],
-        }
+        quire_strategy_info!(
+            "samsung",
+            "Samsung MultiXpress and ProXpress devices: model, firmware and serial from sysDescr, cartridge serials, U1/A1 error codes.",
+            match_rules(&["1.3.6.1.4.1.236"], ["Samsung "]),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        reading.identity.manufacturer = Some("Samsung".into());
-        let descr = reading.identity.sys_descr.clone().unwrap_or_default();
+        let identity = &mut reading.identity;
+        identity.manufacturer = Some("Samsung".into());
+        let descr = identity.sys_descr.clone().unwrap_or_default();
         let fields = DescrFields::parse(&descr);
         if let Some(model) = fields.model {
-            reading.identity.model = Some(strip_maker(model.to_owned(), &["Samsung"]));
+            identity.model = Some(strip_maker(model.to_owned(), &["Samsung"]));
         }
-        reading.identity.firmware = fields.firmware.map(str::to_owned);
-        if let Some(serial) = fields.serial {
-            reading.identity.serial = Some(serial.to_owned());
-        }
+        identity.firmware = fields.firmware.map(str::to_owned);
+        identity.serial = fields.serial.map(str::to_owned).or(identity.serial.take());
         reading.supplies.iter_mut().for_each(supply_serial);
         Ok(reading)
     }
@@ -136,6 +130,7 @@ fn has_service_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::{assert_recognises, supply};
 
     #[test]
     fn sysdescr_fields_with_an_empty_serial() {
@@ -159,19 +154,7 @@ mod tests {
 
     #[test]
     fn cartridge_serials_follow_s_n() {
-        let mut supply = Supply {
-            index: 1,
-            description: "Black Toner Cartridge S/N:CRUM-15011234567".into(),
-            kind: "toner".into(),
-            color: None,
-            unit: None,
-            level: None,
-            max: None,
-            percent: None,
-            state: quire_plugins_sdk::SupplyState::Unknown,
-            serial: None,
-            part_number: None,
-        };
+        let mut supply = supply("Black Toner Cartridge S/N:CRUM-15011234567");
         supply_serial(&mut supply);
         assert_eq!(supply.serial.as_deref(), Some("CRUM-15011234567"));
         supply.serial = None;
@@ -182,10 +165,10 @@ mod tests {
 
     #[test]
     fn service_codes_need_the_family_and_four_digits() {
-        assert!(has_service_code("U1-2320 Fuser error. Call for service."));
-        assert!(has_service_code("Error: A1-1110"));
-        assert!(!has_service_code("XU1-2320"));
-        assert!(!has_service_code("U1-23"));
-        assert!(!has_service_code("M1-1110 paper jam"));
+        assert_recognises(
+            has_service_code,
+            &["U1-2320 Fuser error. Call for service.", "Error: A1-1110"],
+            &["XU1-2320", "U1-23", "M1-1110 paper jam"],
+        );
     }
 }

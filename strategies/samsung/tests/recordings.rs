@@ -1,22 +1,24 @@
 //! The Samsung strategy over the recorded M4080FX. Expected values are read
 //! off the recording and the peer's expected file, never off Quire's output.
 
-use quire_plugins_sdk::harness::read_for;
-use quire_plugins_sdk::{AlertSeverity, Cycle, DeviceAlert, ErrorInput, Strategy};
+use quire_plugins_sdk::harness::{self, identity, read, read_alert_cycle};
+use quire_plugins_sdk::{ErrorInput, Strategy};
 use quire_strategy_samsung::Samsung;
 
 const M4080FX: &str = "../../fixtures/recorded/librenms/samsungprinter_m4080fx.snmprec";
 
 #[test]
 fn m4080fx_reads_model_and_firmware_from_sysdescr_and_no_serial() {
-    let r = read_for::<Samsung>(M4080FX, Cycle::Discovery);
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Samsung"));
-    assert_eq!(r.identity.model.as_deref(), Some("M4080FX"));
+    let r = read::<Samsung>(M4080FX);
     assert_eq!(
-        r.identity.firmware.as_deref(),
-        Some("V11.01.03.04_02-27-2017")
+        identity(&r),
+        (
+            Some("Samsung"),
+            Some("M4080FX"),
+            None,
+            Some("V11.01.03.04_02-27-2017")
+        )
     );
-    assert_eq!(r.identity.serial, None);
     assert_eq!(r.counter("total"), Some(22_934));
     let percents: Vec<_> = r.supplies.iter().map(|s| s.percent).collect();
     assert_eq!(
@@ -37,27 +39,12 @@ fn m4080fx_reads_model_and_firmware_from_sysdescr_and_no_serial() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_for::<Samsung>(M4080FX, Cycle::Alerts);
-    assert!(r.counters.is_empty());
-    assert!(r.supplies.is_empty());
+    read_alert_cycle::<Samsung>(M4080FX);
 }
 
 #[test]
 fn fuser_and_motor_codes_are_service_calls() {
-    let alert = |description: &str| {
-        ErrorInput::Alert(DeviceAlert {
-            index: 1,
-            severity: AlertSeverity::Critical,
-            training_level: None,
-            group: Some("general-printer".into()),
-            group_index: None,
-            location: None,
-            code: 1,
-            code_name: Some("other".into()),
-            description: Some(description.into()),
-            time: None,
-        })
-    };
+    let alert = |description: &str| ErrorInput::Alert(harness::alert(description));
     let fuser = Samsung::map_error(&alert("U1-2320 Fuser error. Call for service."));
     assert_eq!(fuser.state, "service-call");
     assert!(fuser.field_service);

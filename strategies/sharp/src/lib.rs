@@ -40,8 +40,8 @@ use quire_plugins_sdk::counters::{
 };
 use quire_plugins_sdk::standard::{self, set_counter, strip_maker, text_of};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, assessment_by_service_code, register_strategy,
+    Assessment, Cycle, Device, ErrorInput, Reading, Strategy, StrategyError, StrategyInfo,
+    assessment_by_service_code, match_rules, quire_strategy_info, register_strategy,
 };
 
 const SHARP_HARDWARE: &[u32] = &[1, 3, 6, 1, 4, 1, 2385, 2, 1, 3, 2, 1, 4, 13501, 1302, 1];
@@ -82,33 +82,20 @@ pub struct Sharp;
 
 impl Strategy for Sharp {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "sharp".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description:
-                "Sharp MX and AR devices: firmware and the counter table by function and colour."
-                    .into(),
-            match_rules: vec![
-                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.2385".into()),
-                MatchRule::SysDescrContains("SHARP MX-".into()),
-                MatchRule::SysDescrContains("SHARP AR-".into()),
-            ],
-        }
+        quire_strategy_info!(
+            "sharp",
+            "Sharp MX and AR devices: firmware and the counter table by function and colour.",
+            match_rules(&["1.3.6.1.4.1.2385"], ["SHARP MX-", "SHARP AR-"]),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        reading.identity.manufacturer = Some("Sharp".into());
-        if let Some(model) = text_of(device, SHARP_HARDWARE)? {
-            reading.identity.model = Some(model);
-        }
-        reading.identity.model = reading
-            .identity
-            .model
-            .take()
-            .map(|m| strip_maker(m, &["Sharp"]));
-        reading.identity.firmware = text_of(device, SHARP_VERSION)?;
+        let identity = &mut reading.identity;
+        identity.manufacturer = Some("Sharp".into());
+        let model = text_of(device, SHARP_HARDWARE)?.or(identity.model.take());
+        identity.model = model.map(|m| strip_maker(m, &["Sharp"]));
+        identity.firmware = text_of(device, SHARP_VERSION)?;
         if cycle != Cycle::Alerts {
             for (name, value) in counters(device)? {
                 set_counter(&mut reading, name, value);
@@ -170,16 +157,20 @@ fn is_service_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn service_codes_by_family() {
-        assert!(is_service_code("Call for service. H3-00"));
-        assert!(is_service_code("U2-00"));
-        assert!(is_service_code("Trouble F2-04 occurred"));
-        assert!(is_service_code("L4-01"));
-        assert!(is_service_code("E7-03"));
-        assert!(!is_service_code("E1-00"));
-        assert!(!is_service_code("MX-3570N"));
-        assert!(!is_service_code("Toner low"));
+        assert_recognises(
+            is_service_code,
+            &[
+                "Call for service. H3-00",
+                "U2-00",
+                "Trouble F2-04 occurred",
+                "L4-01",
+                "E7-03",
+            ],
+            &["E1-00", "MX-3570N", "Toner low"],
+        );
     }
 }

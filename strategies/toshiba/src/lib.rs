@@ -34,8 +34,9 @@
 
 use quire_plugins_sdk::standard::{self, strip_maker, text_of};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, MatchRule, Probe, Reading, Strategy, StrategyError,
-    StrategyInfo, assessment_by_service_code, register_strategy, score_by_rules,
+    Assessment, Cycle, Device, ErrorInput, Probe, Reading, Strategy, StrategyError, StrategyInfo,
+    assessment_by_service_code, match_rules, quire_strategy_info, register_strategy,
+    score_by_rules,
 };
 
 const BCP_PRODUCT_NUMBER: &[u32] = &[1, 3, 6, 1, 4, 1, 1129, 1, 2, 1, 1, 1, 1, 1, 0];
@@ -52,16 +53,11 @@ pub struct Toshiba;
 
 impl Strategy for Toshiba {
     fn describe() -> StrategyInfo {
-        StrategyInfo {
-            name: "toshiba".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Toshiba TEC e-STUDIO devices, including Lexmark-built ones: model, serial and firmware.".into(),
-            match_rules: vec![
-                MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.1129".into()),
-                MatchRule::SysDescrContains("TOSHIBA".into()),
-            ],
-        }
+        quire_strategy_info!(
+            "toshiba",
+            "Toshiba TEC e-STUDIO devices, including Lexmark-built ones: model, serial and firmware.",
+            match_rules(&["1.3.6.1.4.1.1129"], ["TOSHIBA"]),
+        )
     }
 
     fn identify(_device: &Device<'_>, probe: &Probe) -> Option<u32> {
@@ -75,24 +71,16 @@ impl Strategy for Toshiba {
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
-        let descr = reading.identity.sys_descr.clone().unwrap_or_default();
-        reading.identity.manufacturer = Some("Toshiba".into());
-        let model = match text_of(device, BCP_DEVICE_MODEL)? {
-            Some(model) => Some(model),
-            None => reading
-                .identity
-                .model
-                .take()
-                .or_else(|| descr_model(&descr).map(str::to_owned)),
-        };
-        reading.identity.model = model.map(|m| strip_maker(m, &["Toshiba"]));
-        if let Some(serial) = text_of(device, BCP_PRODUCT_NUMBER)? {
-            reading.identity.serial = Some(serial);
-        }
-        reading.identity.firmware = match text_of(device, BCP_PRODUCT_VERSION)? {
-            Some(version) => Some(version),
-            None => descr_version(&descr).map(str::to_owned),
-        };
+        let identity = &mut reading.identity;
+        let descr = identity.sys_descr.clone().unwrap_or_default();
+        identity.manufacturer = Some("Toshiba".into());
+        let model = text_of(device, BCP_DEVICE_MODEL)?
+            .or(identity.model.take())
+            .or_else(|| descr_model(&descr).map(str::to_owned));
+        identity.model = model.map(|m| strip_maker(m, &["Toshiba"]));
+        identity.serial = text_of(device, BCP_PRODUCT_NUMBER)?.or(identity.serial.take());
+        identity.firmware = text_of(device, BCP_PRODUCT_VERSION)?
+            .or_else(|| descr_version(&descr).map(str::to_owned));
         Ok(reading)
     }
 
@@ -144,6 +132,7 @@ fn is_service_call(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn model_and_version_from_sysdescr() {
@@ -160,11 +149,10 @@ mod tests {
 
     #[test]
     fn service_calls_are_c_two_digits_or_f_three() {
-        assert!(is_service_call("Call for service C41"));
-        assert!(is_service_call("F100"));
-        assert!(!is_service_call("e-STUDIO2505AC"));
-        assert!(!is_service_call("C411"));
-        assert!(!is_service_call("F10"));
-        assert!(!is_service_call("Paper jam E12"));
+        assert_recognises(
+            is_service_call,
+            &["Call for service C41", "F100"],
+            &["e-STUDIO2505AC", "C411", "F10", "Paper jam E12"],
+        );
     }
 }

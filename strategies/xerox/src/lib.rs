@@ -43,10 +43,12 @@
 use quire_plugins_sdk::counters::{
     COPY, COPY_COLOR, COPY_MONO, PRINT, PRINT_COLOR, PRINT_MONO, SCAN,
 };
-use quire_plugins_sdk::standard::{self, device_id_field, set_counter, strip_maker, text_of};
+use quire_plugins_sdk::standard::{
+    self, MODEL_FIELDS, device_id_field, set_counter, strip_maker, text_of,
+};
 use quire_plugins_sdk::{
-    Assessment, Cycle, Device, ErrorInput, MatchRule, Reading, Strategy, StrategyError,
-    StrategyInfo, Supply, assessment_by_service_code, register_strategy,
+    Assessment, Cycle, Device, ErrorInput, Reading, Strategy, StrategyError, StrategyInfo, Supply,
+    assessment_by_service_code, match_rules, quire_strategy_info, register_strategy,
 };
 
 const DEVICE_ID: &[u32] = &[1, 3, 6, 1, 4, 1, 253, 8, 51, 1, 2, 1, 20, 1];
@@ -76,22 +78,14 @@ pub struct Xerox;
 
 impl Strategy for Xerox {
     fn describe() -> StrategyInfo {
-        let mut match_rules = vec![
-            MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.253".into()),
-            MatchRule::SysObjectIdPrefix("1.3.6.1.4.1.297".into()),
-        ];
-        match_rules.extend(
-            BRANDS
-                .iter()
-                .map(|(word, _)| MatchRule::SysDescrContains(format!("{word} "))),
-        );
-        StrategyInfo {
-            name: "xerox".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            vendor: "Quire".into(),
-            description: "Xerox, Fuji Xerox and FUJIFILM devices: model from the 1284 device ID or sysDescr, XEROX-HOST-RESOURCES-EXT-MIB counters, supply part numbers and serials.".into(),
-            match_rules,
-        }
+        quire_strategy_info!(
+            "xerox",
+            "Xerox, Fuji Xerox and FUJIFILM devices: model from the 1284 device ID or sysDescr, XEROX-HOST-RESOURCES-EXT-MIB counters, supply part numbers and serials.",
+            match_rules(
+                &["1.3.6.1.4.1.253", "1.3.6.1.4.1.297"],
+                BRANDS.iter().map(|(word, _)| format!("{word} ")),
+            ),
+        )
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
@@ -107,20 +101,15 @@ impl Strategy for Xerox {
         });
         reading.identity.manufacturer = Some(brand.into());
         let device_id = text_of(device, DEVICE_ID)?.unwrap_or_default();
-        let model = device_id_field(&device_id, &["MDL", "MODEL"])
+        let model = device_id_field(&device_id, MODEL_FIELDS)
             .or_else(|| {
                 device_id_field(&device_id, &["DES", "DESCRIPTION"])
                     .and_then(|des| des.split(',').next().map(|d| d.trim().to_owned()))
             })
-            .or_else(|| descr_model(&descr));
-        if let Some(model) = model {
-            reading.identity.model = Some(model);
-        }
-        reading.identity.model = reading
-            .identity
-            .model
-            .take()
-            .map(|m| strip_maker(m, &[brand, "Fuji Xerox", "FUJIFILM", "Xerox"]));
+            .or_else(|| descr_model(&descr))
+            .or(reading.identity.model.take());
+        reading.identity.model =
+            model.map(|m| strip_maker(m, &[brand, "Fuji Xerox", "FUJIFILM", "Xerox"]));
         if cycle != Cycle::Alerts {
             for (name, value) in counters(device)? {
                 set_counter(&mut reading, name, value);
@@ -234,6 +223,7 @@ fn has_fault_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_plugins_sdk::harness::assert_recognises;
 
     #[test]
     fn brands_from_sysdescr() {
@@ -258,13 +248,18 @@ mod tests {
 
     #[test]
     fn fault_codes_on_fault_messages_only() {
-        assert!(is_fault("010-397 Fuser fault. Call for service"));
-        assert!(is_fault(
-            "Fault code 042-325: restart, then call for assistance"
-        ));
-        assert!(!is_fault("072-101 Paper jam in tray 2, call operator"));
-        assert!(!is_fault("093-960 Replace toner cartridge"));
-        assert!(!is_fault("Service 1234-5678 reference"));
-        assert!(!is_fault("Call 555-123-4567"));
+        assert_recognises(
+            is_fault,
+            &[
+                "010-397 Fuser fault. Call for service",
+                "Fault code 042-325: restart, then call for assistance",
+            ],
+            &[
+                "072-101 Paper jam in tray 2, call operator",
+                "093-960 Replace toner cartridge",
+                "Service 1234-5678 reference",
+                "Call 555-123-4567",
+            ],
+        );
     }
 }

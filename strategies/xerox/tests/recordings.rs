@@ -2,16 +2,17 @@
 //! devices and the derived counter recording. Expected values are read off
 //! the recordings (and the peers' expected files), never off Quire's output.
 
-use quire_plugins_sdk::Cycle;
-use quire_plugins_sdk::harness::{percents, read, read_for};
+use quire_plugins_sdk::harness::{assert_counters, identity, percents, read, read_alert_cycle};
 use quire_strategy_xerox::Xerox;
 
 #[test]
 fn altalink_model_from_the_device_id_and_supplies_split() {
     let r = read::<Xerox>("../../fixtures/recorded/librenms/xerox.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Xerox"));
-    assert_eq!(r.identity.model.as_deref(), Some("AltaLink C8045"));
-    assert_eq!(r.identity.serial, None);
+    // No family firmware is read (see the crate doc).
+    assert_eq!(
+        identity(&r),
+        (Some("Xerox"), Some("AltaLink C8045"), None, None)
+    );
     assert_eq!(
         percents(&r),
         [
@@ -48,17 +49,29 @@ fn altalink_model_from_the_device_id_and_supplies_split() {
 #[test]
 fn apeosport_is_fuji_xerox_with_its_printer_mib_serial() {
     let r = read::<Xerox>("../../fixtures/recorded/librenms/xerox_apeosport.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Fuji Xerox"));
-    assert_eq!(r.identity.model.as_deref(), Some("ApeosPort-VI C4471"));
-    assert_eq!(r.identity.serial.as_deref(), Some("TC101180620073"));
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Fuji Xerox"),
+            Some("ApeosPort-VI C4471"),
+            Some("TC101180620073"),
+            None
+        )
+    );
 }
 
 #[test]
 fn apeos_c7580_is_fujifilm() {
     let r = read::<Xerox>("../../fixtures/recorded/librenms/fujifilmprinter_c7580.snmprec");
-    assert_eq!(r.identity.manufacturer.as_deref(), Some("Fujifilm"));
-    assert_eq!(r.identity.model.as_deref(), Some("Apeos C7580"));
-    assert_eq!(r.identity.serial.as_deref(), Some("TC101642170085"));
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Fujifilm"),
+            Some("Apeos C7580"),
+            Some("TC101642170085"),
+            None
+        )
+    );
     // Index 5 is at -3 ("some remaining"), which the peer shows as 50 by its own policy.
     assert_eq!(
         percents(&r),
@@ -80,21 +93,27 @@ fn apeos_c7580_is_fujifilm() {
 #[test]
 fn glpi_counters_add_up_and_odd_values_are_skipped() {
     let r = read::<Xerox>("../../fixtures/derived/xerox_counters.snmprec");
-    let expected = [
-        ("total", 36_000),
-        ("print", 30_000),
-        ("print.color", 12_000),
-        ("print.mono", 18_000),
-        ("scan", 700 + 300),
-        ("copy.mono", 6_000),
-        ("copy", 6_000),
-    ];
-    for (name, value) in expected {
-        assert_eq!(r.counter(name), Some(value), "{name}");
-    }
-    assert_eq!(r.counters.len(), expected.len(), "{:?}", r.counters);
-    assert_eq!(r.identity.model.as_deref(), Some("VersaLink C405"));
-    assert_eq!(r.identity.serial.as_deref(), Some("3390000001"));
+    assert_counters(
+        &r,
+        &[
+            ("total", 36_000),
+            ("print", 30_000),
+            ("print.color", 12_000),
+            ("print.mono", 18_000),
+            ("scan", 700 + 300),
+            ("copy.mono", 6_000),
+            ("copy", 6_000),
+        ],
+    );
+    assert_eq!(
+        identity(&r),
+        (
+            Some("Xerox"),
+            Some("VersaLink C405"),
+            Some("3390000001"),
+            None
+        )
+    );
     assert_eq!(r.supplies[0].part_number.as_deref(), Some("106R03500"));
     assert_eq!(r.supplies[0].serial.as_deref(), Some("1A2B3C4D5E6F0001"));
     assert_eq!(percents(&r), [(1, Some(80)), (2, Some(70))]);
@@ -102,10 +121,5 @@ fn glpi_counters_add_up_and_odd_values_are_skipped() {
 
 #[test]
 fn the_alert_cycle_reads_no_counters() {
-    let r = read_for::<Xerox>(
-        "../../fixtures/derived/xerox_counters.snmprec",
-        Cycle::Alerts,
-    );
-    assert!(r.counters.is_empty());
-    assert!(r.supplies.is_empty());
+    read_alert_cycle::<Xerox>("../../fixtures/derived/xerox_counters.snmprec");
 }
