@@ -372,46 +372,33 @@ async fn fleet_copies_show_distinct_serials_and_macs() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dropped_requests_time_out_and_delayed_answers_arrive_late() {
-    let dropping = Fleet::start(
-        vec![recording()],
-        FleetConfig {
-            faults: Faults {
-                drop: 1.0,
-                ..Faults::default()
-            },
-            ..config(10)
-        },
-    )
-    .await
-    .unwrap();
-    let (out, _) = get(
-        dropping.addr(0).unwrap(),
-        "public",
-        ".1.3.6.1.2.1.1.5.0",
-        "1",
-    )
-    .await;
+    // One device with `faults`, asked for sysName with a `timeout` in seconds.
+    let faulty = async |third_octet: u8, faults: Faults, timeout: &str| {
+        let config = FleetConfig {
+            faults,
+            ..config(third_octet)
+        };
+        let fleet = Fleet::start(vec![recording()], config).await.unwrap();
+        get(
+            fleet.addr(0).unwrap(),
+            "public",
+            ".1.3.6.1.2.1.1.5.0",
+            timeout,
+        )
+        .await
+    };
+    let dropping = Faults {
+        drop: 1.0,
+        ..Faults::default()
+    };
+    let (out, _) = faulty(10, dropping, "1").await;
     assert!(timed_out(&out));
 
-    let delaying = Fleet::start(
-        vec![recording()],
-        FleetConfig {
-            faults: Faults {
-                delay: Duration::from_millis(400),
-                ..Faults::default()
-            },
-            ..config(11)
-        },
-    )
-    .await
-    .unwrap();
-    let (out, took) = get(
-        delaying.addr(0).unwrap(),
-        "public",
-        ".1.3.6.1.2.1.1.5.0",
-        "3",
-    )
-    .await;
+    let delaying = Faults {
+        delay: Duration::from_millis(400),
+        ..Faults::default()
+    };
+    let (out, took) = faulty(11, delaying, "3").await;
     assert!(out.status.success());
     assert!(took >= Duration::from_millis(400), "{took:?}");
 }
