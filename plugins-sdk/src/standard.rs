@@ -220,6 +220,20 @@ impl<'d> FirstOf<'_, 'd> {
     }
 }
 
+/// For a family that sells under several names on one engine (Ricoh's Savin,
+/// Lanier and Gestetner, Kyocera's UTAX, Konica Minolta's Develop): the brand
+/// its `brand` rule finds in sysDescr becomes the manufacturer. Returns the
+/// sysDescr and the brand, which the family's other rules read too.
+pub fn brand_by_descr(
+    identity: &mut Identity,
+    brand: impl Fn(&str) -> &'static str,
+) -> (String, &'static str) {
+    let descr = identity.sys_descr.clone().unwrap_or_default();
+    let brand = brand(&descr);
+    identity.manufacturer = Some(brand.into());
+    (descr, brand)
+}
+
 /// `HP Color LaserJet M452nw` → `Color LaserJet M452nw`: the maker is its own
 /// field, so the model does not repeat it. Kept whole when nothing would be left.
 pub fn strip_maker(model: String, prefixes: &[&str]) -> String {

@@ -81,9 +81,7 @@ impl Strategy for KonicaMinolta {
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
-        let descr = identity.sys_descr.clone().unwrap_or_default();
-        let brand = brand(&descr);
-        identity.manufacturer = Some(brand.into());
+        let (descr, brand) = standard::brand_by_descr(identity, brand);
         let model = text_of(device, KM_MODEL)?
             .or(identity.model.take())
             .or_else(|| descr_model(&descr));

@@ -84,9 +84,7 @@ impl Strategy for Ricoh {
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
-        let descr = identity.sys_descr.clone().unwrap_or_default();
-        let brand = brand(&descr);
-        identity.manufacturer = Some(brand.into());
+        let (descr, brand) = standard::brand_by_descr(identity, brand);
         if let Some(model) =
             text_of(device, RICOH_SYS_NAME)?.or_else(|| descr_model(&descr).map(str::to_owned))
         {
