@@ -5,8 +5,7 @@
 //! A missing `snmpd` fails the test: run `scripts/install-test-peers`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
 use quire_agent::discovery::{Found, Target, scan};
@@ -15,9 +14,9 @@ use quire_snmp::Recording;
 use quire_snmp::client::{AuthProtocol, Credentials, PrivProtocol, V3User};
 use quire_snmp::responder::{Fleet, FleetConfig};
 use quire_snmp::wire::usm::UsmUser;
+use quire_test_peers::Snmpd;
 use tokio::net::UdpSocket;
 
-const SNMPD: &str = "/usr/sbin/snmpd";
 const PORT: u16 = 16190;
 const KYOCERA: &str = "printmaster/kyocera_p2040_snmp.snmprec";
 /// The v3 user a fleet accepts, whom [`v3`]`("ops")` logs in as.
@@ -69,75 +68,28 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-/// One `snmpd` answering community `public`, stopped when dropped.
-struct Snmpd {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Snmpd {
-    fn start(address: SocketAddr) -> Snmpd {
-        assert!(
-            Path::new(SNMPD).exists(),
-            "{SNMPD} is missing: run scripts/install-test-peers"
-        );
-        let dir = std::env::temp_dir().join(format!("quire-agent-snmpd-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("persist")).unwrap();
-        let config = format!(
-            "agentAddress udp:{address}\n\
-             rocommunity public 127.0.0.0/8\n\
-             sysDescr Quire test agent, no printer\n"
-        );
-        let file = dir.join("snmpd.conf");
-        std::fs::write(&file, config).unwrap();
-        let child = Command::new(SNMPD)
-            .arg("-f")
-            .arg("-Lf")
-            .arg(dir.join("snmpd.log"))
-            .arg("-C")
-            .arg("-c")
-            .arg(&file)
-            .arg(format!("--persistentDir={}", dir.join("persist").display()))
-            .arg("-p")
-            .arg(dir.join("snmpd.pid"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("snmpd starts");
-        Snmpd { child, dir }
-    }
-
-    /// Waits until the agent answers, so the scan meets a live agent.
-    async fn ready(self, address: SocketAddr) -> Self {
-        let config = quire_snmp::client::ClientConfig {
-            timeout: Duration::from_millis(200),
-            retries: 0,
-            ..Default::default()
-        };
-        for _ in 0..50 {
-            if quire_snmp::client::Session::open(address, v2c("public"), config.clone())
-                .await
-                .is_ok()
-            {
-                return self;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+/// One `snmpd` answering community `public` on `address`, once it answers, so
+/// the scan meets a live agent.
+async fn snmpd(address: SocketAddr) -> Snmpd {
+    let agent = Snmpd::start(
+        address,
+        "rocommunity public 127.0.0.0/8\nsysDescr Quire test agent, no printer\n",
+    );
+    let config = quire_snmp::client::ClientConfig {
+        timeout: Duration::from_millis(200),
+        retries: 0,
+        ..Default::default()
+    };
+    for _ in 0..50 {
+        if quire_snmp::client::Session::open(address, v2c("public"), config.clone())
+            .await
+            .is_ok()
+        {
+            return agent;
         }
-        panic!(
-            "snmpd on {address} never answered; log: {}",
-            std::fs::read_to_string(self.dir.join("snmpd.log")).unwrap_or_default()
-        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-impl Drop for Snmpd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    panic!("snmpd on {address} never answered; log: {}", agent.log());
 }
 
 /// A UDP peer that answers every datagram with bytes that are no SNMP message.
@@ -205,7 +157,7 @@ async fn a_24_finds_exactly_the_printers_with_the_credentials_they_answer() {
     )
     .await;
     let snmpd_at = SocketAddr::from(([127, 90, 1, 40], PORT));
-    let _snmpd = Snmpd::start(snmpd_at).ready(snmpd_at).await;
+    let _snmpd = snmpd(snmpd_at).await;
     let _garbage = garbage(SocketAddr::from(([127, 90, 1, 50], PORT))).await;
 
     let credentials = [v2c("public"), v2c("private"), v3("ops")];

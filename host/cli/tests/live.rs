@@ -30,17 +30,9 @@ struct Snmpsim {
 impl Snmpsim {
     async fn start(address: &str, recording: &Path, community: &str) -> Snmpsim {
         use std::os::unix::fs::{PermissionsExt, chown};
-        assert!(
-            Path::new(SNMPSIM).exists(),
-            "{SNMPSIM} is missing: run scripts/install-test-peers"
-        );
+        quire_test_peers::require(SNMPSIM);
         let address: SocketAddr = address.parse().unwrap();
-        let dir = std::env::temp_dir().join(format!(
-            "quire-snmpsim-{}-{}",
-            std::process::id(),
-            address.port()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = quire_test_peers::scratch_dir("snmpsim", address);
         let data = dir.join("data");
         let cache = dir.join("cache");
         std::fs::create_dir_all(&data).unwrap();

@@ -2,9 +2,6 @@
 //! its own configuration and persistent directory (shared PEERS.md recipe).
 //! A missing `snmpd` fails the test: run `scripts/install-test-peers`.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use quire_snmp::client::{
@@ -12,35 +9,18 @@ use quire_snmp::client::{
     V3User,
 };
 use quire_snmp::{Oid, Value};
+use quire_test_peers::Snmpd;
 
-const SNMPD: &str = "/usr/sbin/snmpd";
 const AUTH_PASS: &str = "authpass123";
 const PRIV_PASS: &str = "privpass123";
 
-/// One `snmpd` on `address`, stopped when dropped.
-struct Snmpd {
-    child: Child,
-    address: SocketAddr,
-    dir: PathBuf,
-}
-
-impl Snmpd {
-    fn start(address: &str) -> Snmpd {
-        assert!(
-            std::path::Path::new(SNMPD).exists(),
-            "{SNMPD} is missing: run scripts/install-test-peers"
-        );
-        let address: SocketAddr = address.parse().unwrap();
-        let dir = std::env::temp_dir().join(format!(
-            "quire-snmpd-{}-{}",
-            std::process::id(),
-            address.port()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("persist")).unwrap();
-        let config = format!(
-            "agentAddress udp:{address}\n\
-             rocommunity public 127.0.0.0/8\n\
+/// `snmpd` on `address` with the v1/v2c communities and the v3 users the
+/// tests log in as, once it answers v2c, so each test starts on a live agent.
+async fn snmpd(address: &str) -> Snmpd {
+    let agent = Snmpd::start(
+        address.parse().unwrap(),
+        &format!(
+            "rocommunity public 127.0.0.0/8\n\
              com2sec v1only 127.0.0.0/8 oldcommunity\n\
              group v1group v1 v1only\n\
              view everything included .1\n\
@@ -55,54 +35,19 @@ impl Snmpd {
              rouser authonly auth\n\
              sysDescr Quire test agent\n\
              sysLocation loopback\n"
-        );
-        let file = dir.join("snmpd.conf");
-        std::fs::write(&file, config).unwrap();
-        let child = Command::new(SNMPD)
-            .arg("-f")
-            .arg("-Lf")
-            .arg(dir.join("snmpd.log"))
-            .arg("-C")
-            .arg("-c")
-            .arg(&file)
-            .arg(format!("--persistentDir={}", dir.join("persist").display()))
-            .arg("-p")
-            .arg(dir.join("snmpd.pid"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("snmpd starts");
-        Snmpd {
-            child,
-            address,
-            dir,
+        ),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match Session::open(agent.address(), v2c("public"), quick()).await {
+            Ok(_) => return agent,
+            Err(e) if Instant::now() > deadline => panic!(
+                "snmpd on {} never answered: {e}; log: {}",
+                agent.address(),
+                agent.log()
+            ),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
-    }
-
-    /// Waits until the agent answers v2c, so each test starts on a live agent.
-    async fn ready(self) -> Self {
-        let config = quick();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            match Session::open(self.address, v2c("public"), config.clone()).await {
-                Ok(_) => return self,
-                Err(e) if Instant::now() > deadline => panic!(
-                    "snmpd on {} never answered: {e}; log: {}",
-                    self.address,
-                    std::fs::read_to_string(self.dir.join("snmpd.log")).unwrap_or_default()
-                ),
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-    }
-}
-
-impl Drop for Snmpd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -168,7 +113,7 @@ async fn read_system(session: &Session) {
 
 #[tokio::test]
 async fn reads_the_system_group_over_v1_v2c_and_v3() {
-    let agent = Snmpd::start("127.56.0.1:16201").ready().await;
+    let agent = snmpd("127.56.0.1:16201").await;
     let credentials = [
         Credentials::V1 {
             community: "public".into(),
@@ -195,7 +140,7 @@ async fn reads_the_system_group_over_v1_v2c_and_v3() {
         v3("authonly", AuthProtocol::Sha1, None, AUTH_PASS),
     ];
     for credentials in credentials {
-        let session = Session::open(agent.address, credentials.clone(), quick())
+        let session = Session::open(agent.address(), credentials.clone(), quick())
             .await
             .unwrap_or_else(|e| panic!("{credentials:?}: {e}"));
         read_system(&session).await;
@@ -204,7 +149,7 @@ async fn reads_the_system_group_over_v1_v2c_and_v3() {
 
 #[tokio::test]
 async fn a_wrong_password_or_unknown_user_fails_fast_and_says_so() {
-    let agent = Snmpd::start("127.56.0.2:16202").ready().await;
+    let agent = snmpd("127.56.0.2:16202").await;
     let patient = ClientConfig {
         timeout: Duration::from_secs(3),
         retries: 2,
@@ -231,7 +176,7 @@ async fn a_wrong_password_or_unknown_user_fails_fast_and_says_so() {
         ),
     ] {
         let started = Instant::now();
-        let error = Session::open(agent.address, credentials.clone(), patient.clone())
+        let error = Session::open(agent.address(), credentials.clone(), patient.clone())
             .await
             .expect_err("the agent must refuse");
         let took = started.elapsed();
@@ -260,16 +205,16 @@ async fn a_wrong_password_or_unknown_user_fails_fast_and_says_so() {
 
 #[tokio::test]
 async fn v1_walks_by_getnext_and_the_credential_that_worked_is_remembered() {
-    let agent = Snmpd::start("127.56.0.3:16203").ready().await;
+    let agent = snmpd("127.56.0.3:16203").await;
     let set = CredentialSet::new(vec![
         v2c("not-a-community"),
         Credentials::V1 {
             community: "oldcommunity".into(),
         },
     ]);
-    let session = set.open(agent.address, &quick()).await.unwrap();
+    let session = set.open(agent.address(), &quick()).await.unwrap();
     assert_eq!(session.credentials(), &set.credentials()[1]);
-    assert_eq!(set.remembered(agent.address), Some(&set.credentials()[1]));
+    assert_eq!(set.remembered(agent.address()), Some(&set.credentials()[1]));
     read_system(&session).await;
     let bulk = session
         .get_bulk(1, 3, &[oid("1.3.6.1.2.1.1.1"), oid("1.3.6.1.2.1.1.2")])
@@ -279,7 +224,7 @@ async fn v1_walks_by_getnext_and_the_credential_that_worked_is_remembered() {
     assert_eq!(bulk[0].0, oid("1.3.6.1.2.1.1.1.0"));
     // The remembered one is tried first: no timeout on the bad community now.
     let started = Instant::now();
-    set.open(agent.address, &quick()).await.unwrap();
+    set.open(agent.address(), &quick()).await.unwrap();
     assert!(
         started.elapsed() < Duration::from_millis(250),
         "{:?}",
