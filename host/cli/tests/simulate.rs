@@ -59,27 +59,11 @@ fn a_simulated_fleet_copy_walks_as_the_replicated_recording_over_v3() {
         "{printed:?}"
     );
 
+    // The user `quire simulate` serves by default.
+    let v3 = quire_test_peers::net_snmp_v3("quireuser:SHA:authpass123:AES:privpass123");
     let out = Command::new("snmpwalk")
-        .args([
-            "-v3",
-            "-l",
-            "authPriv",
-            "-u",
-            "quireuser",
-            "-a",
-            "SHA",
-            "-A",
-            "authpass123",
-            "-x",
-            "AES",
-            "-X",
-            "privpass123",
-            "-On",
-            "-Ox",
-            "-Oe",
-            "127.61.0.2:16171",
-            ".1",
-        ])
+        .args(v3)
+        .args(["-On", "-Ox", "-Oe", "127.61.0.2:16171", ".1"])
         .output()
         .unwrap_or_else(|e| panic!("cannot run snmpwalk ({e}): run scripts/install-test-peers"));
     assert!(

@@ -84,22 +84,22 @@ fn all(r: &Recording) -> impl Iterator<Item = (Oid, Value)> + '_ {
     r.iter().map(|(o, v)| (o.clone(), v.clone()))
 }
 
+/// Walks one simulated device, started from the recording with `config`,
+/// with a net-snmp `tool` and its `auth` arguments.
+async fn walk_fleet(config: FleetConfig, tool: &str, auth: &[&str]) -> Recording {
+    let fleet = Fleet::start(vec![recording()], config).await.unwrap();
+    walk(tool, auth, fleet.addr(0).unwrap()).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn snmpwalk_v2c_reads_exactly_the_recording() {
-    let fleet = Fleet::start(vec![recording()], config(1)).await.unwrap();
-    let walked = walk(
-        "snmpwalk",
-        &["-v2c", "-c", "public"],
-        fleet.addr(0).unwrap(),
-    )
-    .await;
+    let walked = walk_fleet(config(1), "snmpwalk", &["-v2c", "-c", "public"]).await;
     assert_same(&walked, all(&recording()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn snmpwalk_v1_reads_the_recording_without_counter64() {
-    let fleet = Fleet::start(vec![recording()], config(2)).await.unwrap();
-    let walked = walk("snmpwalk", &["-v1", "-c", "public"], fleet.addr(0).unwrap()).await;
+    let walked = walk_fleet(config(2), "snmpwalk", &["-v1", "-c", "public"]).await;
     let source = recording();
     assert_same(
         &walked,
@@ -113,35 +113,15 @@ async fn snmpbulkwalk_v2c_reads_exactly_the_recording_even_when_responses_must_s
         max_message_size: 484,
         ..config(3)
     };
-    let fleet = Fleet::start(vec![recording()], small).await.unwrap();
-    let walked = walk(
-        "snmpbulkwalk",
-        &["-v2c", "-c", "public", "-Cr50"],
-        fleet.addr(0).unwrap(),
-    )
-    .await;
+    let walked = walk_fleet(small, "snmpbulkwalk", &["-v2c", "-c", "public", "-Cr50"]).await;
     assert_same(&walked, all(&recording()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn snmpwalk_v3_auth_priv_reads_exactly_the_recording() {
-    let fleet = Fleet::start(vec![recording()], config(4)).await.unwrap();
-    let v3 = [
-        "-v3",
-        "-l",
-        "authPriv",
-        "-u",
-        "quireuser",
-        "-a",
-        "SHA",
-        "-A",
-        "authpass123",
-        "-x",
-        "AES",
-        "-X",
-        "privpass123",
-    ];
-    let walked = walk("snmpwalk", &v3, fleet.addr(0).unwrap()).await;
+    let v3 = quire_test_peers::net_snmp_v3(USER);
+    let v3: Vec<&str> = v3.iter().map(String::as_str).collect();
+    let walked = walk_fleet(config(4), "snmpwalk", &v3).await;
     assert_same(&walked, all(&recording()));
 }
 
@@ -166,49 +146,10 @@ async fn v3_sha2_des_and_auth_no_priv_and_no_auth_users_are_served() {
     .await
     .unwrap();
     let target = fleet.addr(0).unwrap().to_string();
-    for args in [
-        &[
-            "-l",
-            "authPriv",
-            "-u",
-            "shades",
-            "-a",
-            "SHA-256",
-            "-A",
-            "authpass123",
-            "-x",
-            "DES",
-            "-X",
-            "privpass123",
-        ][..],
-        &[
-            "-l",
-            "authNoPriv",
-            "-u",
-            "sha512",
-            "-a",
-            "SHA-512",
-            "-A",
-            "authpass123",
-        ][..],
-        &[
-            "-l",
-            "authPriv",
-            "-u",
-            "md5des",
-            "-a",
-            "MD5",
-            "-A",
-            "authpass123",
-            "-x",
-            "DES",
-            "-X",
-            "privpass123",
-        ][..],
-        &["-l", "noAuthNoPriv", "-u", "plain"][..],
-    ] {
-        let mut all_args = vec!["-v3", "-On", "-Ox", "-t", "2", "-r", "0"];
-        all_args.extend_from_slice(args);
+    for user in users {
+        let args = quire_test_peers::net_snmp_v3(user);
+        let mut all_args = vec!["-On", "-Ox", "-t", "2", "-r", "0"];
+        all_args.extend(args.iter().map(String::as_str));
         all_args.extend_from_slice(&[&target, ".1.3.6.1.2.1.1.5.0"]);
         let out = net_snmp("snmpget", &all_args).await;
         let text = String::from_utf8_lossy(&out.stdout);

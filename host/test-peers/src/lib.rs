@@ -93,3 +93,51 @@ impl Drop for Snmpd {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// net-snmp's command-line options for logging in as the USM user `user`,
+/// written as Quire's fleet and agent take users
+/// (`name[:AUTH:authpass[:PRIV:privpass]]`), so a test names each user once:
+/// `quireuser:SHA:authpass123:AES:privpass123` is `-v3 -l authPriv -u
+/// quireuser -a SHA -A authpass123 -x AES -X privpass123`.
+pub fn net_snmp_v3(user: &str) -> Vec<String> {
+    let parts: Vec<&str> = user.split(':').collect();
+    let (level, keys): (&str, &[&str]) = match parts.as_slice() {
+        [_] => ("noAuthNoPriv", &[]),
+        [_, _, _] => ("authNoPriv", &["-a", "-A"]),
+        [_, _, _, _, _] => ("authPriv", &["-a", "-A", "-x", "-X"]),
+        _ => panic!("{user:?} is not name[:AUTH:pass[:PRIV:pass]]"),
+    };
+    let mut args = vec![
+        "-v3".into(),
+        "-l".into(),
+        level.into(),
+        "-u".into(),
+        parts[0].into(),
+    ];
+    for (key, value) in keys.iter().zip(&parts[1..]) {
+        args.push((*key).into());
+        args.push((*value).into());
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::net_snmp_v3;
+
+    #[test]
+    fn usm_users_become_net_snmp_options() {
+        assert_eq!(
+            net_snmp_v3("quireuser:SHA:authpass123:AES:privpass123").join(" "),
+            "-v3 -l authPriv -u quireuser -a SHA -A authpass123 -x AES -X privpass123"
+        );
+        assert_eq!(
+            net_snmp_v3("sha512:SHA-512:authpass123").join(" "),
+            "-v3 -l authNoPriv -u sha512 -a SHA-512 -A authpass123"
+        );
+        assert_eq!(
+            net_snmp_v3("plain").join(" "),
+            "-v3 -l noAuthNoPriv -u plain"
+        );
+    }
+}
