@@ -165,31 +165,41 @@ impl Engine {
     }
 }
 
-/// One request as the caller asked it.
-#[derive(Clone, Copy)]
-enum Op<'a> {
+/// One request as the caller asked it: what [`Session::send`] takes, and what a
+/// reader forwards from a strategy (`quire-transport`'s `DeviceTransport::snmp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request<'a> {
+    /// GET.
     Get(&'a [Oid]),
+    /// GETNEXT.
     GetNext(&'a [Oid]),
+    /// GETBULK (RFC 3416 4.2.3).
     GetBulk {
-        non_repeaters: i32,
-        max_repetitions: i32,
+        /// How many of `oids`, from the front, are asked once.
+        non_repeaters: usize,
+        /// How many rows to walk from each of the rest.
+        max_repetitions: usize,
+        /// The OIDs.
         oids: &'a [Oid],
     },
 }
 
-impl Op<'_> {
+impl Request<'_> {
     fn pdu(self, request_id: i32) -> Pdu {
+        let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         match self {
-            Op::Get(oids) => Pdu::request(PduKind::Get, request_id, oids.iter().cloned()),
-            Op::GetNext(oids) => Pdu::request(PduKind::GetNext, request_id, oids.iter().cloned()),
-            Op::GetBulk {
+            Request::Get(oids) => Pdu::request(PduKind::Get, request_id, oids.iter().cloned()),
+            Request::GetNext(oids) => {
+                Pdu::request(PduKind::GetNext, request_id, oids.iter().cloned())
+            }
+            Request::GetBulk {
                 non_repeaters,
                 max_repetitions,
                 oids,
             } => Pdu::get_bulk(
                 request_id,
-                non_repeaters,
-                max_repetitions,
+                to_i32(non_repeaters),
+                to_i32(max_repetitions),
                 oids.iter().cloned(),
             ),
         }
@@ -201,7 +211,7 @@ impl Op<'_> {
 enum Outgoing<'a> {
     /// v3 engine discovery: an empty GET from no user to no engine.
     Discovery,
-    Op(Op<'a>),
+    Request(Request<'a>),
 }
 
 /// A response PDU.
@@ -344,6 +354,19 @@ impl Session {
         &self.config
     }
 
+    /// Any of the three requests: GET, GETNEXT or GETBULK as below.
+    pub async fn send(&self, request: Request<'_>) -> Result<Vec<(Oid, Value)>, ClientError> {
+        match request {
+            Request::Get(oids) => self.get(oids).await,
+            Request::GetNext(oids) => self.get_next(oids).await,
+            Request::GetBulk {
+                non_repeaters,
+                max_repetitions,
+                oids,
+            } => self.get_bulk(non_repeaters, max_repetitions, oids).await,
+        }
+    }
+
     /// GET of any number of OIDs, sent [`ClientConfig::max_varbinds`] per PDU.
     /// Answers are in request order; a v1 `noSuchName` becomes `noSuchObject`
     /// for that OID (and the rest are asked again), as a v2 agent would answer.
@@ -381,9 +404,9 @@ impl Session {
             }
             let asked: Vec<Oid> = pending.iter().map(|&i| oids[i].clone()).collect();
             let op = if next {
-                Op::GetNext(&asked)
+                Request::GetNext(&asked)
             } else {
-                Op::Get(&asked)
+                Request::Get(&asked)
             };
             let reply = self.request(op).await?;
             if let Some(i) = self.v1_missing(&reply, asked.len()) {
@@ -425,11 +448,10 @@ impl Session {
                 .bulk_by_getnext(non_repeaters, max_repetitions, oids)
                 .await;
         }
-        let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         let reply = self
-            .request(Op::GetBulk {
-                non_repeaters: to_i32(non_repeaters),
-                max_repetitions: to_i32(max_repetitions),
+            .request(Request::GetBulk {
+                non_repeaters,
+                max_repetitions,
                 oids,
             })
             .await?;
@@ -502,7 +524,7 @@ impl Session {
     /// first, resynchronises boots/time once on a notInTimeWindow report and
     /// rediscovers once on an unknownEngineID one; other reports are errors
     /// that say which check the agent failed.
-    async fn request(&self, op: Op<'_>) -> Result<Reply, ClientError> {
+    async fn request(&self, op: Request<'_>) -> Result<Reply, ClientError> {
         let fail = |kind| ClientError::new(self.address, kind);
         for oid in op_oids(op) {
             check_oid(oid).map_err(fail)?;
@@ -510,7 +532,7 @@ impl Session {
         let mut state = self.state.lock().await;
         let state = &mut *state;
         if self.usm_user.is_none() {
-            return match self.exchange(state, Outgoing::Op(op)).await {
+            return match self.exchange(state, Outgoing::Request(op)).await {
                 Ok(Incoming::Reply(reply)) => Ok(reply),
                 Ok(Incoming::Report(_, oid, _)) => Err(fail(ClientErrorKind::Malformed(format!(
                     "a v1/v2c agent sent a Report ({oid})"
@@ -524,7 +546,11 @@ impl Session {
             if state.engine.is_none() {
                 self.discover(state).await.map_err(fail)?;
             }
-            match self.exchange(state, Outgoing::Op(op)).await.map_err(fail)? {
+            match self
+                .exchange(state, Outgoing::Request(op))
+                .await
+                .map_err(fail)?
+            {
                 Incoming::Reply(reply) => return Ok(reply),
                 Incoming::Report(UsmReport::NotInTimeWindow, _, usm) if !resynced => {
                     resynced = true;
@@ -685,8 +711,8 @@ impl Session {
         id: i32,
     ) -> Result<Vec<u8>, ClientErrorKind> {
         let (op, community) = match (&self.credentials, outgoing) {
-            (Credentials::V1 { community }, Outgoing::Op(op)) => (op, community),
-            (Credentials::V2c { community }, Outgoing::Op(op)) => (op, community),
+            (Credentials::V1 { community }, Outgoing::Request(op)) => (op, community),
+            (Credentials::V2c { community }, Outgoing::Request(op)) => (op, community),
             (Credentials::V3(user), outgoing) => return self.encode_v3(state, user, outgoing, id),
             (_, Outgoing::Discovery) => {
                 return Err(ClientErrorKind::Encode("discovery is for v3 only".into()));
@@ -712,9 +738,9 @@ impl Session {
         id: i32,
     ) -> Result<Vec<u8>, ClientErrorKind> {
         let engine = match (outgoing, &state.engine) {
-            (Outgoing::Op(op), Some(engine)) => Some((op, engine)),
+            (Outgoing::Request(op), Some(engine)) => Some((op, engine)),
             (Outgoing::Discovery, _) => None,
-            (Outgoing::Op(_), None) => {
+            (Outgoing::Request(_), None) => {
                 return Err(ClientErrorKind::Encode(
                     "a v3 request before engine discovery".into(),
                 ));
@@ -960,10 +986,10 @@ fn classify_report(pdu: &Pdu) -> (UsmReport, Oid) {
     (kind, oid.clone())
 }
 
-fn op_oids(op: Op<'_>) -> &[Oid] {
+fn op_oids(op: Request<'_>) -> &[Oid] {
     match op {
-        Op::Get(oids) | Op::GetNext(oids) => oids,
-        Op::GetBulk { oids, .. } => oids,
+        Request::Get(oids) | Request::GetNext(oids) => oids,
+        Request::GetBulk { oids, .. } => oids,
     }
 }
 
