@@ -7,9 +7,7 @@ use tokio::sync::Mutex;
 use super::RECEIVE_BUFFER;
 use super::error::status_name;
 use super::shared::{Route, SharedSockets};
-use super::{
-    AuthProtocol, ClientConfig, ClientError, ClientErrorKind, Credentials, PrivProtocol, Version,
-};
+use super::{ClientConfig, ClientError, ClientErrorKind, Credentials, Version};
 use crate::wire::usm::{self, LocalizedUser, UsmUser};
 use crate::wire::{
     CommunityMessage, Message, MsgFlags, Pdu, PduKind, ScopedPdu, ScopedPduData, UsmParams,
@@ -718,12 +716,8 @@ impl Session {
                 return Err(ClientErrorKind::Encode("discovery is for v3 only".into()));
             }
         };
-        let version = match self.credentials.version() {
-            Version::V1 => crate::wire::Version::V1,
-            _ => crate::wire::Version::V2c,
-        };
         Ok(Message::Community(CommunityMessage {
-            version,
+            version: self.credentials.version(),
             community: community.as_bytes().to_vec(),
             pdu: op.pdu(id),
         })
@@ -831,8 +825,8 @@ impl Session {
         match message {
             Message::Community(m) => {
                 let expected = match &self.credentials {
-                    Credentials::V1 { community } => (crate::wire::Version::V1, community),
-                    Credentials::V2c { community } => (crate::wire::Version::V2c, community),
+                    Credentials::V1 { community } => (Version::V1, community),
+                    Credentials::V2c { community } => (Version::V2c, community),
                     Credentials::V3(_) => {
                         return Err(Discard::stale("a v1/v2c message to a v3 request"));
                     }
@@ -1014,22 +1008,10 @@ fn check_oid(oid: &Oid) -> Result<(), ClientErrorKind> {
 fn usm_user(user: &super::V3User) -> Result<UsmUser, usm::UsmError> {
     let mut out = UsmUser::new(user.user.as_bytes());
     if let Some((protocol, password)) = &user.auth {
-        let protocol = match protocol {
-            AuthProtocol::Md5 => usm::AuthProtocol::Md5,
-            AuthProtocol::Sha1 => usm::AuthProtocol::Sha1,
-            AuthProtocol::Sha224 => usm::AuthProtocol::Sha224,
-            AuthProtocol::Sha256 => usm::AuthProtocol::Sha256,
-            AuthProtocol::Sha384 => usm::AuthProtocol::Sha384,
-            AuthProtocol::Sha512 => usm::AuthProtocol::Sha512,
-        };
-        out = out.with_auth(protocol, password.as_bytes())?;
+        out = out.with_auth(*protocol, password.as_bytes())?;
     }
     if let Some((protocol, password)) = &user.privacy {
-        let protocol = match protocol {
-            PrivProtocol::Des => usm::PrivProtocol::Des,
-            PrivProtocol::Aes128 => usm::PrivProtocol::Aes128,
-        };
-        out = out.with_privacy(protocol, password.as_bytes())?;
+        out = out.with_privacy(*protocol, password.as_bytes())?;
     }
     Ok(out)
 }
