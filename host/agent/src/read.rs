@@ -13,7 +13,7 @@ use quire_snmp::client::{ClientConfig, Credentials, Session};
 use quire_snmp::{Oid, Value};
 use quire_transport::{
     DeviceExchanges, DeviceExchangesConfig, DeviceTransport, ExchangeRecorder, LiveTransport,
-    RecordingTransport, TransportError, WithExchanges,
+    RecordingTransport, SnmpRequest, TransportError, WithExchanges,
 };
 
 use crate::error::ReadError;
@@ -115,22 +115,7 @@ struct Shared(Arc<RecordingTransport>);
 
 #[async_trait]
 impl DeviceTransport for Shared {
-    async fn snmp_get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        self.0.snmp_get(oids).await
-    }
-
-    async fn snmp_get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        self.0.snmp_get_next(oids).await
-    }
-
-    async fn snmp_get_bulk(
-        &self,
-        non_repeaters: usize,
-        max_repetitions: usize,
-        oids: &[Oid],
-    ) -> Result<Vec<(Oid, Value)>, TransportError> {
-        self.0
-            .snmp_get_bulk(non_repeaters, max_repetitions, oids)
-            .await
+    async fn snmp(&self, request: SnmpRequest<'_>) -> Result<Vec<(Oid, Value)>, TransportError> {
+        self.0.snmp(request).await
     }
 }

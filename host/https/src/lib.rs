@@ -18,6 +18,10 @@
 //!   differ per caller (an agent's upload, an administrator's publish), so callers
 //!   wrap [`Server::connect`] and [`Connection::send`] in their own.
 //!
+//! It is also the one place that checks certificates: HTTPS to a printer
+//! (`quire-transport`) takes [`any_certificate_tls`], the same verifier with nothing
+//! pinned.
+//!
 //! It owns no I/O policy beyond one connection: retries, queues and error wording
 //! for operators stay with the agent and the tools.
 
@@ -124,12 +128,7 @@ impl Server {
     /// is accepted and [`Connection::presented`] says which it was.
     pub async fn connect(&self, pin: Option<&str>) -> Result<Connection, HttpsError> {
         let verifier = Arc::new(Pinned::new(pin.map(str::to_owned)));
-        let config = rustls::ClientConfig::builder_with_provider(verifier.provider.clone())
-            .with_safe_default_protocol_versions()
-            .expect("ring supports rustls' default protocol versions")
-            .dangerous()
-            .with_custom_certificate_verifier(verifier.clone())
-            .with_no_client_auth();
+        let config = verified_by(verifier.clone());
         let tcp = TcpStream::connect((self.host.as_str(), self.port))
             .await
             .map_err(HttpsError::Connect)?;
@@ -230,6 +229,24 @@ pub fn certificate_sha256(der: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// TLS that accepts whatever certificate the peer shows, still checking that the
+/// handshake was signed by its key: encrypted but not authenticated, what HTTPS to a
+/// printer can offer, since printers ship self-signed certificates nobody pins
+/// (`quire-transport`'s exchanges with a device's web server).
+pub fn any_certificate_tls() -> rustls::ClientConfig {
+    verified_by(Arc::new(Pinned::new(None)))
+}
+
+/// rustls with ring, its certificates checked by `verifier` alone.
+fn verified_by(verifier: Arc<Pinned>) -> rustls::ClientConfig {
+    rustls::ClientConfig::builder_with_provider(verifier.provider.clone())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports rustls' default protocol versions")
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth()
 }
 
 /// Accepts the server's certificate when its SHA-256 is the pinned one (or any, when

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use quire_snmp::{Oid, Value};
-use quire_transport::{DeviceTransport, TransportError};
+use quire_transport::{DeviceTransport, SnmpRequest, TransportError};
 
 /// What the host already knows about a device when it chooses a strategy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,7 +38,7 @@ impl Probe {
             .iter()
             .map(|arcs| Oid::from(&arcs[..]))
             .collect();
-        let answer = transport.snmp_get(&oids).await?;
+        let answer = transport.snmp(SnmpRequest::Get(&oids)).await?;
         let mut probe = Probe::default();
         for (oid, value) in answer {
             match value {

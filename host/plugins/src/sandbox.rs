@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use quire_snmp::{Oid, Value};
-use quire_transport::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
+use quire_transport::{
+    DeviceTransport, HttpMethod, HttpRequest, NpapPort, SnmpRequest, TransportError,
+};
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -199,20 +201,6 @@ fn oids_in(oids: Vec<types::Oid>) -> Result<Vec<Oid>, types::TransportError> {
     Ok(oids.into_iter().map(Oid::from).collect())
 }
 
-fn varbinds_out(
-    answer: Result<Vec<(Oid, Value)>, TransportError>,
-) -> Result<Vec<types::Varbind>, types::TransportError> {
-    let mut varbinds = answer.map_err(transport_error)?;
-    varbinds.truncate(MAX_VARBINDS_PER_CALL);
-    Ok(varbinds
-        .into_iter()
-        .map(|(oid, value)| types::Varbind {
-            oid: oid.into(),
-            value: snmp_value(value),
-        })
-        .collect())
-}
-
 fn snmp_value(value: Value) -> types::SnmpValue {
     use types::SnmpValue as W;
     match value {
@@ -243,14 +231,36 @@ fn transport_error(e: TransportError) -> types::TransportError {
     }
 }
 
+impl Sandbox {
+    /// Asks the device and hands the plugin at most [`MAX_VARBINDS_PER_CALL`]
+    /// of the varbinds it answered.
+    async fn snmp(
+        &mut self,
+        request: SnmpRequest<'_>,
+    ) -> Result<Vec<types::Varbind>, types::TransportError> {
+        let transport = self.transport.clone();
+        let mut varbinds = self
+            .wait(transport.snmp(request))
+            .await
+            .map_err(transport_error)?;
+        varbinds.truncate(MAX_VARBINDS_PER_CALL);
+        Ok(varbinds
+            .into_iter()
+            .map(|(oid, value)| types::Varbind {
+                oid: oid.into(),
+                value: snmp_value(value),
+            })
+            .collect())
+    }
+}
+
 impl snmp::Host for Sandbox {
     async fn get(
         &mut self,
         oids: Vec<types::Oid>,
     ) -> Result<Vec<types::Varbind>, types::TransportError> {
         let oids = oids_in(oids)?;
-        let transport = self.transport.clone();
-        varbinds_out(self.wait(transport.snmp_get(&oids)).await)
+        self.snmp(SnmpRequest::Get(&oids)).await
     }
 
     async fn get_next(
@@ -258,8 +268,7 @@ impl snmp::Host for Sandbox {
         oids: Vec<types::Oid>,
     ) -> Result<Vec<types::Varbind>, types::TransportError> {
         let oids = oids_in(oids)?;
-        let transport = self.transport.clone();
-        varbinds_out(self.wait(transport.snmp_get_next(&oids)).await)
+        self.snmp(SnmpRequest::GetNext(&oids)).await
     }
 
     async fn get_bulk(
@@ -274,12 +283,12 @@ impl snmp::Host for Sandbox {
         // rather than refuse: the strategy continues its walk from the last one.
         let repeaters = (oids.len() - non_repeaters).max(1);
         let room = MAX_VARBINDS_PER_CALL.saturating_sub(non_repeaters) / repeaters;
-        let max_repetitions = (max_repetitions as usize).min(room.max(1));
-        let transport = self.transport.clone();
-        varbinds_out(
-            self.wait(transport.snmp_get_bulk(non_repeaters, max_repetitions, &oids))
-                .await,
-        )
+        self.snmp(SnmpRequest::GetBulk {
+            non_repeaters,
+            max_repetitions: (max_repetitions as usize).min(room.max(1)),
+            oids: &oids,
+        })
+        .await
     }
 }
 

@@ -31,23 +31,12 @@ pub enum TransportError {
     NotRecorded(String),
 }
 
-/// Lexmark NPAP's two ports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NpapPort {
-    /// UDP 9300.
-    Udp9300,
-    /// TCP 9500.
-    Tcp9500,
-}
-
-/// The HTTP methods a plugin may use on the device's embedded web server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HttpMethod {
-    /// GET.
-    Get,
-    /// POST.
-    Post,
-}
+/// NPAP's ports, HTTP's methods and the device's HTTP answer are the exchange
+/// log's own plain types, so what the host exchanges is what its log records
+/// (see `exchange_log`).
+pub use quire_plugins_sdk::exchange_log::{
+    Method as HttpMethod, Port as NpapPort, Response as HttpResponse,
+};
 
 /// A request to the device's own web server. `path` has been checked to be a
 /// path (starting with one `/`), never a URL.
@@ -67,37 +56,19 @@ pub struct HttpRequest {
     pub body: Option<Vec<u8>>,
 }
 
-/// The device's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpResponse {
-    /// The status code.
-    pub status: u16,
-    /// Response headers.
-    pub headers: Vec<(String, String)>,
-    /// Response body.
-    pub body: Vec<u8>,
-}
+/// An SNMP request is the SNMP client's own, as an HTTP one is [`HttpRequest`]:
+/// what [`DeviceTransport::snmp`] takes.
+pub use quire_snmp::client::Request as SnmpRequest;
 
 /// The device one plugin call may talk to. Live SNMP, a recording and a test
 /// harness implement it; the plugin cannot tell them apart.
 ///
 /// NPAP and HTTP default to "not recorded", so an SNMP-only transport needs
-/// only the three SNMP operations.
+/// only [`DeviceTransport::snmp`].
 #[async_trait]
 pub trait DeviceTransport: Send + Sync {
-    /// SNMP GET.
-    async fn snmp_get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError>;
-
-    /// SNMP GETNEXT.
-    async fn snmp_get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError>;
-
-    /// SNMP GETBULK (RFC 3416 4.2.3).
-    async fn snmp_get_bulk(
-        &self,
-        non_repeaters: usize,
-        max_repetitions: usize,
-        oids: &[Oid],
-    ) -> Result<Vec<(Oid, Value)>, TransportError>;
+    /// One SNMP request; the varbinds answered, in order.
+    async fn snmp(&self, request: SnmpRequest<'_>) -> Result<Vec<(Oid, Value)>, TransportError>;
 
     /// One NPAP request/response exchange.
     async fn npap_exchange(
@@ -130,24 +101,7 @@ pub struct NoDevice;
 
 #[async_trait]
 impl DeviceTransport for NoDevice {
-    async fn snmp_get(&self, _: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        Err(no_device())
+    async fn snmp(&self, _: SnmpRequest<'_>) -> Result<Vec<(Oid, Value)>, TransportError> {
+        Err(TransportError::Denied("this call has no device".into()))
     }
-
-    async fn snmp_get_next(&self, _: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        Err(no_device())
-    }
-
-    async fn snmp_get_bulk(
-        &self,
-        _: usize,
-        _: usize,
-        _: &[Oid],
-    ) -> Result<Vec<(Oid, Value)>, TransportError> {
-        Err(no_device())
-    }
-}
-
-fn no_device() -> TransportError {
-    TransportError::Denied("this call has no device".into())
 }

@@ -14,6 +14,7 @@
 //!   for their own IP address and nobody replaces them; refusing them would make
 //!   HTTPS unusable. The handshake signatures are still verified, so the session
 //!   is encrypted, only not authenticated: what HTTPS to a printer can offer.
+//!   The verifier is `quire-https`'s, the one place that checks certificates.
 //!   rustls speaks TLS 1.2 and 1.3 only; a device that offers only TLS 1.0 fails
 //!   the handshake with a protocol error.
 //! - **NPAP framing is the plugin's.** UDP is one datagram each way. Over TCP
@@ -37,16 +38,13 @@ use hyper::body::{Body as _, Bytes};
 use hyper::header::{HeaderName, HeaderValue};
 use hyper_util::rt::TokioIo;
 use quire_snmp::{Oid, Value};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout_at};
 
 use crate::device::{
-    DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NpapPort, TransportError,
+    DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NpapPort, SnmpRequest, TransportError,
 };
 
 /// Default cap on one NPAP answer. NPAP answers are a few hundred bytes; 64 KiB
@@ -127,7 +125,7 @@ impl DeviceExchanges {
         DeviceExchanges {
             addr,
             config,
-            tls: tokio_rustls::TlsConnector::from(Arc::new(unchecked_tls())),
+            tls: tokio_rustls::TlsConnector::from(Arc::new(quire_https::any_certificate_tls())),
         }
     }
 
@@ -382,67 +380,6 @@ where
     })
 }
 
-/// rustls with ring, accepting any certificate (see the module doc).
-fn unchecked_tls() -> rustls::ClientConfig {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("ring supports rustls' default protocol versions")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-        .with_no_client_auth()
-}
-
-/// Accepts whatever certificate the device shows, still checking that the
-/// handshake was signed by its key.
-#[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 /// Any SNMP transport joined with live NPAP and HTTP to the same device: how a
 /// live read gets all three imports.
 #[derive(Debug)]
@@ -460,23 +397,8 @@ impl<T: DeviceTransport> WithExchanges<T> {
 
 #[async_trait]
 impl<T: DeviceTransport> DeviceTransport for WithExchanges<T> {
-    async fn snmp_get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        self.snmp.snmp_get(oids).await
-    }
-
-    async fn snmp_get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        self.snmp.snmp_get_next(oids).await
-    }
-
-    async fn snmp_get_bulk(
-        &self,
-        non_repeaters: usize,
-        max_repetitions: usize,
-        oids: &[Oid],
-    ) -> Result<Vec<(Oid, Value)>, TransportError> {
-        self.snmp
-            .snmp_get_bulk(non_repeaters, max_repetitions, oids)
-            .await
+    async fn snmp(&self, request: SnmpRequest<'_>) -> Result<Vec<(Oid, Value)>, TransportError> {
+        self.snmp.snmp(request).await
     }
 
     async fn npap_exchange(

@@ -21,14 +21,17 @@ mod live;
 mod replay;
 
 pub use device::{
-    DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NoDevice, NpapPort, TransportError,
+    DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NoDevice, NpapPort, SnmpRequest,
+    TransportError,
 };
 pub use exchange::{
     DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_HTTP_BODY, DEFAULT_MAX_NPAP_RESPONSE, DeviceExchanges,
     DeviceExchangesConfig, NPAP_TCP_QUIET, WithExchanges,
 };
 pub use exchange_log::{
-    Exchange, ExchangeLog, ExchangeLogError, ExchangeRecorder, LoadedExchangeLog, exchanges_beside,
+    ExchangeLog, ExchangeLogError, ExchangeRecorder, LoadedExchangeLog, exchanges_beside,
 };
 pub use live::{LiveTransport, RecordingTransport};
+/// One exchange as the log keeps it (the SDK's, see `exchange_log`).
+pub use quire_plugins_sdk::exchange_log::Exchange;
 pub use replay::ReplayTransport;

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use quire_snmp::client::{ClientError, ClientErrorKind, Session};
 use quire_snmp::{Oid, Recording, Value};
 
-use crate::device::{DeviceTransport, TransportError};
+use crate::device::{DeviceTransport, SnmpRequest, TransportError};
 
 /// One device over SNMP, through a [`Session`] whose credentials already
 /// proved to work (see `CredentialSet::open`).
@@ -36,24 +36,8 @@ impl LiveTransport {
 
 #[async_trait]
 impl DeviceTransport for LiveTransport {
-    async fn snmp_get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        self.session.get(oids).await.map_err(transport_error)
-    }
-
-    async fn snmp_get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        self.session.get_next(oids).await.map_err(transport_error)
-    }
-
-    async fn snmp_get_bulk(
-        &self,
-        non_repeaters: usize,
-        max_repetitions: usize,
-        oids: &[Oid],
-    ) -> Result<Vec<(Oid, Value)>, TransportError> {
-        self.session
-            .get_bulk(non_repeaters, max_repetitions, oids)
-            .await
-            .map_err(transport_error)
+    async fn snmp(&self, request: SnmpRequest<'_>) -> Result<Vec<(Oid, Value)>, TransportError> {
+        self.session.send(request).await.map_err(transport_error)
     }
 }
 
@@ -115,28 +99,8 @@ impl RecordingTransport {
 
 #[async_trait]
 impl DeviceTransport for RecordingTransport {
-    async fn snmp_get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        let answered = self.inner.snmp_get(oids).await?;
-        self.keep(&answered);
-        Ok(answered)
-    }
-
-    async fn snmp_get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        let answered = self.inner.snmp_get_next(oids).await?;
-        self.keep(&answered);
-        Ok(answered)
-    }
-
-    async fn snmp_get_bulk(
-        &self,
-        non_repeaters: usize,
-        max_repetitions: usize,
-        oids: &[Oid],
-    ) -> Result<Vec<(Oid, Value)>, TransportError> {
-        let answered = self
-            .inner
-            .snmp_get_bulk(non_repeaters, max_repetitions, oids)
-            .await?;
+    async fn snmp(&self, request: SnmpRequest<'_>) -> Result<Vec<(Oid, Value)>, TransportError> {
+        let answered = self.inner.snmp(request).await?;
         self.keep(&answered);
         Ok(answered)
     }
@@ -165,14 +129,17 @@ mod tests {
         let live: Arc<dyn DeviceTransport> = Arc::new(ReplayTransport::new(Arc::new(device)));
         let recorder = RecordingTransport::new(live.clone(), "saved");
         let asks = |t: Arc<dyn DeviceTransport>| async move {
+            let get = [oid("1.3.6.1.2.1.1.1.0"), oid("1.3.6.1.9.0")];
+            let next = [oid("1.3.6.1.2.1.1.1.0")];
+            let bulk = SnmpRequest::GetBulk {
+                non_repeaters: 0,
+                max_repetitions: 5,
+                oids: &[oid("1.3.6.1.2.1.1.2")],
+            };
             (
-                t.snmp_get(&[oid("1.3.6.1.2.1.1.1.0"), oid("1.3.6.1.9.0")])
-                    .await
-                    .unwrap(),
-                t.snmp_get_next(&[oid("1.3.6.1.2.1.1.1.0")]).await.unwrap(),
-                t.snmp_get_bulk(0, 5, &[oid("1.3.6.1.2.1.1.2")])
-                    .await
-                    .unwrap(),
+                t.snmp(SnmpRequest::Get(&get)).await.unwrap(),
+                t.snmp(SnmpRequest::GetNext(&next)).await.unwrap(),
+                t.snmp(bulk).await.unwrap(),
             )
         };
         let recorder = Arc::new(recorder);

@@ -8,7 +8,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use quire_snmp::{Oid, Recording, Value};
 
-use crate::device::{DeviceTransport, HttpRequest, HttpResponse, NpapPort, TransportError};
+use crate::device::{
+    DeviceTransport, HttpRequest, HttpResponse, NpapPort, SnmpRequest, TransportError,
+};
 use crate::exchange_log::ExchangeLog;
 
 /// Answers SNMP from a recorded session exactly as the device's agent did, and
@@ -39,29 +41,20 @@ impl ReplayTransport {
 
 #[async_trait]
 impl DeviceTransport for ReplayTransport {
-    async fn snmp_get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        Ok(oids
-            .iter()
-            .map(|oid| (oid.clone(), self.recording.get(oid)))
-            .collect())
-    }
-
-    async fn snmp_get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        Ok(oids
-            .iter()
-            .map(|oid| self.recording.get_next(oid))
-            .collect())
-    }
-
-    async fn snmp_get_bulk(
-        &self,
-        non_repeaters: usize,
-        max_repetitions: usize,
-        oids: &[Oid],
-    ) -> Result<Vec<(Oid, Value)>, TransportError> {
-        Ok(self
-            .recording
-            .get_bulk(non_repeaters, max_repetitions, oids))
+    async fn snmp(&self, request: SnmpRequest<'_>) -> Result<Vec<(Oid, Value)>, TransportError> {
+        let recording = &self.recording;
+        Ok(match request {
+            SnmpRequest::Get(oids) => oids
+                .iter()
+                .map(|oid| (oid.clone(), recording.get(oid)))
+                .collect(),
+            SnmpRequest::GetNext(oids) => oids.iter().map(|oid| recording.get_next(oid)).collect(),
+            SnmpRequest::GetBulk {
+                non_repeaters,
+                max_repetitions,
+                oids,
+            } => recording.get_bulk(non_repeaters, max_repetitions, oids),
+        })
     }
 
     async fn npap_exchange(

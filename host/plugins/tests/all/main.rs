@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use quire_plugins::{Host, HostConfig, Plugin};
 use quire_snmp::{Oid, Recording, Value};
-use quire_transport::{DeviceTransport, ReplayTransport, TransportError};
+use quire_transport::{DeviceTransport, ReplayTransport, SnmpRequest, TransportError};
 
 pub use quire_test_guests::bytes as guest;
 
@@ -49,25 +49,8 @@ pub struct SlowDevice {
 
 #[async_trait]
 impl DeviceTransport for SlowDevice {
-    async fn snmp_get(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
+    async fn snmp(&self, request: SnmpRequest<'_>) -> Result<Vec<(Oid, Value)>, TransportError> {
         tokio::time::sleep(self.delay).await;
-        self.inner.snmp_get(oids).await
-    }
-
-    async fn snmp_get_next(&self, oids: &[Oid]) -> Result<Vec<(Oid, Value)>, TransportError> {
-        tokio::time::sleep(self.delay).await;
-        self.inner.snmp_get_next(oids).await
-    }
-
-    async fn snmp_get_bulk(
-        &self,
-        non_repeaters: usize,
-        max_repetitions: usize,
-        oids: &[Oid],
-    ) -> Result<Vec<(Oid, Value)>, TransportError> {
-        tokio::time::sleep(self.delay).await;
-        self.inner
-            .snmp_get_bulk(non_repeaters, max_repetitions, oids)
-            .await
+        self.inner.snmp(request).await
     }
 }

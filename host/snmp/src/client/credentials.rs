@@ -12,42 +12,10 @@ use super::{ClientConfig, ClientError, ClientErrorKind, Session};
 /// localisation in the codec would loop over an empty one forever.
 pub const MIN_V3_PASSWORD_LEN: usize = 8;
 
-/// The SNMP version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Version {
-    /// SNMPv1.
-    V1,
-    /// SNMPv2c.
-    V2c,
-    /// SNMPv3 (USM).
-    V3,
-}
-
-/// The v3 authentication protocols (RFC 3414, RFC 7860).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthProtocol {
-    /// HMAC-MD5-96.
-    Md5,
-    /// HMAC-SHA-96.
-    Sha1,
-    /// HMAC-SHA-224 (usmHMAC128SHA224AuthProtocol).
-    Sha224,
-    /// HMAC-SHA-256 (usmHMAC192SHA256AuthProtocol).
-    Sha256,
-    /// HMAC-SHA-384.
-    Sha384,
-    /// HMAC-SHA-512.
-    Sha512,
-}
-
-/// The v3 privacy protocols.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PrivProtocol {
-    /// CBC-DES (RFC 3414), still the only one many older printers speak.
-    Des,
-    /// CFB128-AES-128 (RFC 3826).
-    Aes128,
-}
+/// The version and the v3 protocols are the codec's own, so credentials reach
+/// the wire as they are.
+pub use crate::wire::Version;
+pub use crate::wire::usm::{AuthProtocol, PrivProtocol};
 
 /// One way of talking to a device. Passwords and communities are secrets:
 /// `Debug` prints them as `***`.

@@ -32,7 +32,7 @@ pub use credentials::{
     AuthProtocol, CredentialSet, Credentials, MIN_V3_PASSWORD_LEN, PrivProtocol, V3User, Version,
 };
 pub use error::{ClientError, ClientErrorKind};
-pub use session::{PreparedCredentials, Session};
+pub use session::{PreparedCredentials, Request, Session};
 pub use shared::SharedSockets;
 pub use sweep::{Probed, Sweep};
 

@@ -7,9 +7,7 @@ use tokio::sync::Mutex;
 use super::RECEIVE_BUFFER;
 use super::error::status_name;
 use super::shared::{Route, SharedSockets};
-use super::{
-    AuthProtocol, ClientConfig, ClientError, ClientErrorKind, Credentials, PrivProtocol, Version,
-};
+use super::{ClientConfig, ClientError, ClientErrorKind, Credentials, Version};
 use crate::wire::usm::{self, LocalizedUser, UsmUser};
 use crate::wire::{
     CommunityMessage, Message, MsgFlags, Pdu, PduKind, ScopedPdu, ScopedPduData, UsmParams,
@@ -165,31 +163,41 @@ impl Engine {
     }
 }
 
-/// One request as the caller asked it.
-#[derive(Clone, Copy)]
-enum Op<'a> {
+/// One request as the caller asked it: what [`Session::send`] takes, and what a
+/// reader forwards from a strategy (`quire-transport`'s `DeviceTransport::snmp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request<'a> {
+    /// GET.
     Get(&'a [Oid]),
+    /// GETNEXT.
     GetNext(&'a [Oid]),
+    /// GETBULK (RFC 3416 4.2.3).
     GetBulk {
-        non_repeaters: i32,
-        max_repetitions: i32,
+        /// How many of `oids`, from the front, are asked once.
+        non_repeaters: usize,
+        /// How many rows to walk from each of the rest.
+        max_repetitions: usize,
+        /// The OIDs.
         oids: &'a [Oid],
     },
 }
 
-impl Op<'_> {
+impl Request<'_> {
     fn pdu(self, request_id: i32) -> Pdu {
+        let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         match self {
-            Op::Get(oids) => Pdu::request(PduKind::Get, request_id, oids.iter().cloned()),
-            Op::GetNext(oids) => Pdu::request(PduKind::GetNext, request_id, oids.iter().cloned()),
-            Op::GetBulk {
+            Request::Get(oids) => Pdu::request(PduKind::Get, request_id, oids.iter().cloned()),
+            Request::GetNext(oids) => {
+                Pdu::request(PduKind::GetNext, request_id, oids.iter().cloned())
+            }
+            Request::GetBulk {
                 non_repeaters,
                 max_repetitions,
                 oids,
             } => Pdu::get_bulk(
                 request_id,
-                non_repeaters,
-                max_repetitions,
+                to_i32(non_repeaters),
+                to_i32(max_repetitions),
                 oids.iter().cloned(),
             ),
         }
@@ -201,7 +209,7 @@ impl Op<'_> {
 enum Outgoing<'a> {
     /// v3 engine discovery: an empty GET from no user to no engine.
     Discovery,
-    Op(Op<'a>),
+    Request(Request<'a>),
 }
 
 /// A response PDU.
@@ -344,6 +352,19 @@ impl Session {
         &self.config
     }
 
+    /// Any of the three requests: GET, GETNEXT or GETBULK as below.
+    pub async fn send(&self, request: Request<'_>) -> Result<Vec<(Oid, Value)>, ClientError> {
+        match request {
+            Request::Get(oids) => self.get(oids).await,
+            Request::GetNext(oids) => self.get_next(oids).await,
+            Request::GetBulk {
+                non_repeaters,
+                max_repetitions,
+                oids,
+            } => self.get_bulk(non_repeaters, max_repetitions, oids).await,
+        }
+    }
+
     /// GET of any number of OIDs, sent [`ClientConfig::max_varbinds`] per PDU.
     /// Answers are in request order; a v1 `noSuchName` becomes `noSuchObject`
     /// for that OID (and the rest are asked again), as a v2 agent would answer.
@@ -381,9 +402,9 @@ impl Session {
             }
             let asked: Vec<Oid> = pending.iter().map(|&i| oids[i].clone()).collect();
             let op = if next {
-                Op::GetNext(&asked)
+                Request::GetNext(&asked)
             } else {
-                Op::Get(&asked)
+                Request::Get(&asked)
             };
             let reply = self.request(op).await?;
             if let Some(i) = self.v1_missing(&reply, asked.len()) {
@@ -425,11 +446,10 @@ impl Session {
                 .bulk_by_getnext(non_repeaters, max_repetitions, oids)
                 .await;
         }
-        let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         let reply = self
-            .request(Op::GetBulk {
-                non_repeaters: to_i32(non_repeaters),
-                max_repetitions: to_i32(max_repetitions),
+            .request(Request::GetBulk {
+                non_repeaters,
+                max_repetitions,
                 oids,
             })
             .await?;
@@ -502,7 +522,7 @@ impl Session {
     /// first, resynchronises boots/time once on a notInTimeWindow report and
     /// rediscovers once on an unknownEngineID one; other reports are errors
     /// that say which check the agent failed.
-    async fn request(&self, op: Op<'_>) -> Result<Reply, ClientError> {
+    async fn request(&self, op: Request<'_>) -> Result<Reply, ClientError> {
         let fail = |kind| ClientError::new(self.address, kind);
         for oid in op_oids(op) {
             check_oid(oid).map_err(fail)?;
@@ -510,7 +530,7 @@ impl Session {
         let mut state = self.state.lock().await;
         let state = &mut *state;
         if self.usm_user.is_none() {
-            return match self.exchange(state, Outgoing::Op(op)).await {
+            return match self.exchange(state, Outgoing::Request(op)).await {
                 Ok(Incoming::Reply(reply)) => Ok(reply),
                 Ok(Incoming::Report(_, oid, _)) => Err(fail(ClientErrorKind::Malformed(format!(
                     "a v1/v2c agent sent a Report ({oid})"
@@ -524,7 +544,11 @@ impl Session {
             if state.engine.is_none() {
                 self.discover(state).await.map_err(fail)?;
             }
-            match self.exchange(state, Outgoing::Op(op)).await.map_err(fail)? {
+            match self
+                .exchange(state, Outgoing::Request(op))
+                .await
+                .map_err(fail)?
+            {
                 Incoming::Reply(reply) => return Ok(reply),
                 Incoming::Report(UsmReport::NotInTimeWindow, _, usm) if !resynced => {
                     resynced = true;
@@ -685,19 +709,15 @@ impl Session {
         id: i32,
     ) -> Result<Vec<u8>, ClientErrorKind> {
         let (op, community) = match (&self.credentials, outgoing) {
-            (Credentials::V1 { community }, Outgoing::Op(op)) => (op, community),
-            (Credentials::V2c { community }, Outgoing::Op(op)) => (op, community),
+            (Credentials::V1 { community }, Outgoing::Request(op)) => (op, community),
+            (Credentials::V2c { community }, Outgoing::Request(op)) => (op, community),
             (Credentials::V3(user), outgoing) => return self.encode_v3(state, user, outgoing, id),
             (_, Outgoing::Discovery) => {
                 return Err(ClientErrorKind::Encode("discovery is for v3 only".into()));
             }
         };
-        let version = match self.credentials.version() {
-            Version::V1 => crate::wire::Version::V1,
-            _ => crate::wire::Version::V2c,
-        };
         Ok(Message::Community(CommunityMessage {
-            version,
+            version: self.credentials.version(),
             community: community.as_bytes().to_vec(),
             pdu: op.pdu(id),
         })
@@ -712,9 +732,9 @@ impl Session {
         id: i32,
     ) -> Result<Vec<u8>, ClientErrorKind> {
         let engine = match (outgoing, &state.engine) {
-            (Outgoing::Op(op), Some(engine)) => Some((op, engine)),
+            (Outgoing::Request(op), Some(engine)) => Some((op, engine)),
             (Outgoing::Discovery, _) => None,
-            (Outgoing::Op(_), None) => {
+            (Outgoing::Request(_), None) => {
                 return Err(ClientErrorKind::Encode(
                     "a v3 request before engine discovery".into(),
                 ));
@@ -805,8 +825,8 @@ impl Session {
         match message {
             Message::Community(m) => {
                 let expected = match &self.credentials {
-                    Credentials::V1 { community } => (crate::wire::Version::V1, community),
-                    Credentials::V2c { community } => (crate::wire::Version::V2c, community),
+                    Credentials::V1 { community } => (Version::V1, community),
+                    Credentials::V2c { community } => (Version::V2c, community),
                     Credentials::V3(_) => {
                         return Err(Discard::stale("a v1/v2c message to a v3 request"));
                     }
@@ -960,10 +980,10 @@ fn classify_report(pdu: &Pdu) -> (UsmReport, Oid) {
     (kind, oid.clone())
 }
 
-fn op_oids(op: Op<'_>) -> &[Oid] {
+fn op_oids(op: Request<'_>) -> &[Oid] {
     match op {
-        Op::Get(oids) | Op::GetNext(oids) => oids,
-        Op::GetBulk { oids, .. } => oids,
+        Request::Get(oids) | Request::GetNext(oids) => oids,
+        Request::GetBulk { oids, .. } => oids,
     }
 }
 
@@ -988,22 +1008,10 @@ fn check_oid(oid: &Oid) -> Result<(), ClientErrorKind> {
 fn usm_user(user: &super::V3User) -> Result<UsmUser, usm::UsmError> {
     let mut out = UsmUser::new(user.user.as_bytes());
     if let Some((protocol, password)) = &user.auth {
-        let protocol = match protocol {
-            AuthProtocol::Md5 => usm::AuthProtocol::Md5,
-            AuthProtocol::Sha1 => usm::AuthProtocol::Sha1,
-            AuthProtocol::Sha224 => usm::AuthProtocol::Sha224,
-            AuthProtocol::Sha256 => usm::AuthProtocol::Sha256,
-            AuthProtocol::Sha384 => usm::AuthProtocol::Sha384,
-            AuthProtocol::Sha512 => usm::AuthProtocol::Sha512,
-        };
-        out = out.with_auth(protocol, password.as_bytes())?;
+        out = out.with_auth(*protocol, password.as_bytes())?;
     }
     if let Some((protocol, password)) = &user.privacy {
-        let protocol = match protocol {
-            PrivProtocol::Des => usm::PrivProtocol::Des,
-            PrivProtocol::Aes128 => usm::PrivProtocol::Aes128,
-        };
-        out = out.with_privacy(protocol, password.as_bytes())?;
+        out = out.with_privacy(*protocol, password.as_bytes())?;
     }
     Ok(out)
 }

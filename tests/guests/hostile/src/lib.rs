@@ -26,7 +26,8 @@ const MODE_OID: [u32; 9] = [1, 3, 6, 1, 4, 1, 99999, 1, 0];
 /// sysObjectID prefix of the devices this strategy claims.
 const ENTERPRISE: &str = "1.3.6.1.4.1.99999";
 
-struct Hostile;
+/// The strategy that does what its device tells it to.
+pub struct Hostile;
 
 impl Guest for Hostile {
     fn describe() -> StrategyInfo {
@@ -203,4 +204,8 @@ fn small_reading(model: &str) -> Reading {
     }
 }
 
+// Exported on wasm32 only, as the SDK's strategies are: a native build of the
+// workspace links this crate too, and the component's export names are no
+// native symbol names.
+#[cfg(target_arch = "wasm32")]
 export!(Hostile);

@@ -2,19 +2,17 @@
 //! that always reads cleanly, so the registry tests can swap one for the other
 //! and see from the reading which version served it.
 
-use exports::quire::device::strategy_api::Guest;
-use quire::device::types::{
-    Assessment, AssessmentSeverity, Cycle, ErrorGroup, ErrorInput, Identity, MatchRule, Probe,
-    Reading, SkillLevel, Status, StrategyError, StrategyInfo,
+use quire_plugins_sdk::{
+    Cycle, Device, MatchRule, Probe, Reading, Strategy, StrategyError, StrategyInfo,
+    register_strategy,
 };
-
-wit_bindgen::generate!({ path: "../../../plugins-sdk/wit", world: "strategy" });
 
 const ENTERPRISE: &str = "1.3.6.1.4.1.99999";
 
-struct Reformed;
+/// The hostile strategy, one version on.
+pub struct Reformed;
 
-impl Guest for Reformed {
+impl Strategy for Reformed {
     fn describe() -> StrategyInfo {
         StrategyInfo {
             name: "hostile".into(),
@@ -25,46 +23,20 @@ impl Guest for Reformed {
         }
     }
 
-    fn identify(probe: Probe) -> Option<u32> {
+    /// Scores as the hostile strategy does, so swapping one for the other
+    /// changes only the version that reads.
+    fn identify(_device: &Device<'_>, probe: &Probe) -> Option<u32> {
         probe.sys_object_id.starts_with(ENTERPRISE).then_some(10)
     }
 
-    fn collect(_cycle: Cycle) -> Result<Reading, StrategyError> {
-        Ok(Reading {
-            identity: Identity {
-                manufacturer: Some("Hostile".into()),
-                model: Some("ok".into()),
-                serial: Some("HOSTILE-1".into()),
-                mac: None,
-                firmware: Some("2.0.0".into()),
-                hostname: None,
-                sys_object_id: None,
-                sys_descr: None,
-                location: None,
-                contact: None,
-            },
-            status: Status {
-                device: None,
-                printer: None,
-                errors: Vec::new(),
-                console: None,
-            },
-            counters: Vec::new(),
-            supplies: Vec::new(),
-            alerts: Vec::new(),
-        })
-    }
-
-    fn map_error(_input: ErrorInput) -> Assessment {
-        Assessment {
-            state: "other".into(),
-            group: ErrorGroup::Device,
-            severity: AssessmentSeverity::Info,
-            skill: SkillLevel::Anyone,
-            field_service: false,
-            estimated_minutes: 0,
-        }
+    fn collect(_device: &Device<'_>, _cycle: Cycle) -> Result<Reading, StrategyError> {
+        let mut reading = Reading::default();
+        reading.identity.manufacturer = Some("Hostile".into());
+        reading.identity.model = Some("ok".into());
+        reading.identity.serial = Some("HOSTILE-1".into());
+        reading.identity.firmware = Some("2.0.0".into());
+        Ok(reading)
     }
 }
 
-export!(Reformed);
+register_strategy!(Reformed);
