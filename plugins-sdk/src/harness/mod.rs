@@ -15,13 +15,14 @@
 //! vocabulary ([`crate::counters`]), a warning in `quire replay`, fails here:
 //! a strategy's test is the place to fix it.
 //!
-//! Key decision: **readers of its own.** The host reads recordings with
-//! `quire-snmp` and exchange logs in `quire-plugins`, which pull in tokio, the
-//! SNMPv3 crypto and wasmtime, and are not published: a packaged SDK cannot
-//! depend on them even optionally (`cargo package` resolves optional
-//! dependencies too). The harness reads the two formats itself, with
-//! serde_json and base64 only, and the comparison test above keeps it
-//! answering as the host does.
+//! Key decision: **the SDK owns the exchange log's format.** The host reads
+//! recordings with `quire-snmp`, which pulls in tokio and the SNMPv3 crypto
+//! and is not published: a packaged SDK cannot depend on it even optionally
+//! (`cargo package` resolves optional dependencies too), so the harness reads
+//! `.snmprec` itself. The exchange log's lines are the SDK's
+//! [`crate::exchange_log`] (serde_json and base64 only), which the host's
+//! transport reads and writes too; the comparison test above keeps the two
+//! answering alike.
 
 mod exchanges;
 mod snmprec;

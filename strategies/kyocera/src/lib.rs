@@ -91,7 +91,7 @@ impl Strategy for Kyocera {
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
-        let (descr, brand) = standard::brand_by_descr(identity, brand);
+        let (_, brand) = standard::brand_by_descr(identity, brand);
         let model = first_of(device)
             .column(KCPRT_GENERAL_MODEL_NAME)
             .or(identity.model.take())
