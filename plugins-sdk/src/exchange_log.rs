@@ -302,15 +302,24 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(field: &str, text: &str) -> Result<Vec<u8>, String> {
+    hex_bytes(text).map_err(|why| format!("{field} {why}"))
+}
+
+/// The bytes that hex digits stand for, or what is wrong with them, naming
+/// the digits at fault (for the caller to say which value).
+pub(crate) fn hex_bytes(text: &str) -> Result<Vec<u8>, String> {
     if !text.len().is_multiple_of(2) {
-        return Err(format!("{field} has an odd number of hex digits"));
+        return Err("has an odd number of hex digits".into());
     }
     (0..text.len())
         .step_by(2)
         .map(|at| {
-            text.get(at..at + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| format!("{field} has a non-hex digit"))
+            let pair = text.get(at..at + 2);
+            pair.and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                .ok_or_else(|| match pair {
+                    Some(pair) => format!("is not hex: {pair:?}"),
+                    None => "is not hex".into(),
+                })
         })
         .collect()
 }

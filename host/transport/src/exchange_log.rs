@@ -331,7 +331,7 @@ mod tests {
         let problems: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
         assert_eq!(problems.len(), 2);
         assert!(
-            problems[0].starts_with("lab/p.exchanges.jsonl:3: request_hex has a non-hex digit"),
+            problems[0].starts_with("lab/p.exchanges.jsonl:3: request_hex is not hex: \"0g\""),
             "{problems:?}"
         );
         assert!(

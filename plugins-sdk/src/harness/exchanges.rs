@@ -168,7 +168,7 @@ mod tests {
                 "\n\n",
                 r#"{"kind":"npap","port":"udp9300","request_hex":"0g","response_hex":"02"}"#
             )),
-            "lab/p.exchanges.jsonl:3: request_hex has a non-hex digit"
+            "lab/p.exchanges.jsonl:3: request_hex is not hex: \"0g\""
         );
         assert!(
             bad(r#"{"kind":"ftp"}"#).starts_with("lab/p.exchanges.jsonl:1: unknown variant `ftp`")

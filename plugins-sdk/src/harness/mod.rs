@@ -156,22 +156,6 @@ impl Recorded {
     }
 }
 
-/// The bytes that hex digits stand for, or what is wrong with them (for the
-/// caller to say which value).
-fn unhex(text: &str) -> Result<Vec<u8>, &'static str> {
-    if !text.len().is_multiple_of(2) {
-        return Err("has an odd number of hex digits");
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|at| {
-            text.get(at..at + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or("has a non-hex digit")
-        })
-        .collect()
-}
-
 /// Runs `S::collect` for `cycle` over a recorded device, as the host would run
 /// the component over it, and fails on a counter outside the vocabulary.
 pub fn replay<S: Strategy>(recorded: &Recorded, cycle: Cycle) -> Result<Reading, String> {

@@ -137,7 +137,8 @@ fn decode(tag: &str, text: &str) -> Result<SnmpValue, String> {
         _ => (tag, false),
     };
     let bytes = || match hex {
-        true => super::unhex(text.trim()).map_err(|why| format!("hex value {text:?} {why}")),
+        true => crate::exchange_log::hex_bytes(text.trim())
+            .map_err(|why| format!("hex value {text:?} {why}")),
         false => Ok(text.as_bytes().to_vec()),
     };
     let number_of = |what: &str| format!("{what} value {:?} is not a number in range", text.trim());
@@ -215,7 +216,7 @@ fn displayed(shown: &[u8]) -> Option<Vec<u8>> {
     if !printable || !dump.split('\n').all(hex_pairs) {
         return None;
     }
-    let rest = super::unhex(&dump.replace([' ', '\n'], "")).ok()?;
+    let rest = crate::exchange_log::hex_bytes(&dump.replace([' ', '\n'], "")).ok()?;
     (!rest.is_empty()).then(|| [text.as_bytes(), &rest].concat())
 }
 
