@@ -30,6 +30,11 @@ const SILENT: usize = 16;
 /// it out rather than show a printer as "not a printing device".
 const PRINTER_MIB: &str = "1.3.6.1.2.1.43";
 
+/// sysObjectID: a recording without it holds only the objects one reader asked for
+/// (the brother library's Brother blobs), which discovery cannot tell from a
+/// non-printer, so the demo leaves it out too.
+const SYS_OBJECT_ID: &str = "1.3.6.1.2.1.1.2.0";
+
 /// `quire demo`'s options.
 #[derive(Args)]
 pub struct DemoArgs {
@@ -61,12 +66,17 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             .keep(),
     };
     let printer_mib: Oid = PRINTER_MIB.parse().expect("a valid OID");
+    let sys_object_id: Oid = SYS_OBJECT_ID.parse().expect("a valid OID");
     let recordings: Vec<Recording> = crate::simulate::load(&args.recordings)?
         .into_iter()
-        .filter(|r| r.subtree(&printer_mib).next().is_some())
+        .filter(|r| {
+            r.subtree(&printer_mib).next().is_some() && r.subtree(&sys_object_id).next().is_some()
+        })
         .collect();
     if recordings.is_empty() {
-        bail!("none of the recordings holds Printer-MIB data to serve as a printer");
+        bail!(
+            "none of the recordings holds sysObjectID and Printer-MIB data to serve as a printer"
+        );
     }
     let fleet = Fleet::start(
         recordings,

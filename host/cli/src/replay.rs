@@ -215,7 +215,9 @@ pub(crate) fn replay_transport(file: &Path) -> Result<(ReplayTransport, Vec<Stri
 
 #[cfg(test)]
 mod tests {
-    use quire_transport::{DeviceTransport, HttpMethod, HttpRequest, NpapPort, TransportError};
+    use quire_transport::{
+        DeviceTransport, HttpMethod, HttpRequest, NpapPort, NpapRequest, TransportError,
+    };
 
     use super::*;
 
@@ -286,11 +288,11 @@ mod tests {
         assert_eq!(page.body, b"total=1234\n");
         assert!(matches!(
             replay
-                .npap_exchange(
-                    NpapPort::Udp9300,
-                    b"\x00",
-                    std::time::Duration::from_secs(1)
-                )
+                .npap_exchange(NpapRequest {
+                    port: NpapPort::Udp9300,
+                    bytes: b"\x00",
+                    timeout: std::time::Duration::from_secs(1),
+                })
                 .await,
             Err(TransportError::NotRecorded(_))
         ));

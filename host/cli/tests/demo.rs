@@ -6,8 +6,9 @@ use std::process::Command;
 
 use quire_store::{AccountId, Store};
 
-/// How many recordings the demo serves: those with Printer-MIB data (the rest are
-/// OS-detection stubs holding only sysDescr and sysObjectID).
+/// How many recordings the demo serves: those with Printer-MIB data and a
+/// sysObjectID (the rest are OS-detection stubs holding only sysDescr and
+/// sysObjectID, or one reader's objects without the system group).
 fn printers_recorded() -> usize {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/recorded");
     let mut count = 0;
@@ -18,12 +19,12 @@ fn printers_recorded() -> usize {
         }
         for file in std::fs::read_dir(&set).unwrap() {
             let file = file.unwrap().path();
-            if file.extension().is_some_and(|e| e == "snmprec")
-                && std::fs::read_to_string(&file)
-                    .unwrap()
-                    .lines()
-                    .any(|l| l.starts_with("1.3.6.1.2.1.43."))
-            {
+            if file.extension().is_none_or(|e| e != "snmprec") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            let holds = |prefix: &str| text.lines().any(|l| l.starts_with(prefix));
+            if holds("1.3.6.1.2.1.43.") && holds("1.3.6.1.2.1.1.2.0|") {
                 count += 1;
             }
         }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use quire_snmp::{Oid, Value};
 use quire_transport::{
-    DeviceTransport, HttpMethod, HttpRequest, NpapPort, SnmpRequest, TransportError,
+    DeviceTransport, HttpMethod, HttpRequest, NpapPort, NpapRequest, SnmpRequest, TransportError,
 };
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
@@ -317,7 +317,12 @@ impl npap::Host for Sandbox {
         };
         let timeout = Duration::from_millis(timeout_ms.into()).min(MAX_NPAP_TIMEOUT);
         let transport = self.transport.clone();
-        self.wait(transport.npap_exchange(port, &request, timeout))
+        let request = NpapRequest {
+            port,
+            bytes: &request,
+            timeout,
+        };
+        self.wait(transport.npap_exchange(request))
             .await
             .map_err(transport_error)
     }

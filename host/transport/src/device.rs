@@ -56,9 +56,38 @@ pub struct HttpRequest {
     pub body: Option<Vec<u8>>,
 }
 
+impl HttpRequest {
+    /// A GET of `path` over plain HTTP on the default port, with no headers
+    /// and no body: the plain page request strategies make, as the SDK's
+    /// `HttpRequest::get` writes it.
+    pub fn get(path: &str) -> HttpRequest {
+        HttpRequest {
+            method: HttpMethod::Get,
+            tls: false,
+            port: None,
+            path: path.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+}
+
 /// An SNMP request is the SNMP client's own, as an HTTP one is [`HttpRequest`]:
 /// what [`DeviceTransport::snmp`] takes.
 pub use quire_snmp::client::Request as SnmpRequest;
+
+/// One NPAP exchange: the bytes to send, the port they go to, and how long
+/// the answer may take. One value, as [`SnmpRequest`] is, so every transport
+/// passes it on whole.
+#[derive(Clone, Copy, Debug)]
+pub struct NpapRequest<'a> {
+    /// UDP 9300 or TCP 9500.
+    pub port: NpapPort,
+    /// The request as the strategy wrote it.
+    pub bytes: &'a [u8],
+    /// How long the device may take to answer.
+    pub timeout: Duration,
+}
 
 /// The device one plugin call may talk to. Live SNMP, a recording and a test
 /// harness implement it; the plugin cannot tell them apart.
@@ -71,13 +100,8 @@ pub trait DeviceTransport: Send + Sync {
     async fn snmp(&self, request: SnmpRequest<'_>) -> Result<Vec<(Oid, Value)>, TransportError>;
 
     /// One NPAP request/response exchange.
-    async fn npap_exchange(
-        &self,
-        port: NpapPort,
-        request: &[u8],
-        timeout: Duration,
-    ) -> Result<Vec<u8>, TransportError> {
-        let _ = (port, request, timeout);
+    async fn npap_exchange(&self, request: NpapRequest<'_>) -> Result<Vec<u8>, TransportError> {
+        let _ = request;
         Err(TransportError::NotRecorded(
             "this device's session has no NPAP exchanges".into(),
         ))

@@ -44,7 +44,8 @@ use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout_at};
 
 use crate::device::{
-    DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NpapPort, SnmpRequest, TransportError,
+    DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NpapPort, NpapRequest, SnmpRequest,
+    TransportError,
 };
 
 /// Default cap on one NPAP answer. NPAP answers are a few hundred bytes; 64 KiB
@@ -135,22 +136,17 @@ impl DeviceExchanges {
     }
 
     /// One NPAP request and its answer, within `timeout` and the response cap.
-    pub async fn npap(
-        &self,
-        port: NpapPort,
-        request: &[u8],
-        timeout: Duration,
-    ) -> Result<Vec<u8>, TransportError> {
-        let deadline = Instant::now() + timeout;
+    pub async fn npap(&self, request: NpapRequest<'_>) -> Result<Vec<u8>, TransportError> {
+        let deadline = Instant::now() + request.timeout;
         let cap = self.config.max_npap_response;
-        match port {
+        match request.port {
             NpapPort::Udp9300 => {
                 let peer = SocketAddr::new(self.addr, self.config.npap_udp_port);
-                npap_udp(peer, request, deadline, cap).await
+                npap_udp(peer, request.bytes, deadline, cap).await
             }
             NpapPort::Tcp9500 => {
                 let peer = SocketAddr::new(self.addr, self.config.npap_tcp_port);
-                npap_tcp(peer, request, deadline, cap).await
+                npap_tcp(peer, request.bytes, deadline, cap).await
             }
         }
     }
@@ -401,13 +397,8 @@ impl<T: DeviceTransport> DeviceTransport for WithExchanges<T> {
         self.snmp.snmp(request).await
     }
 
-    async fn npap_exchange(
-        &self,
-        port: NpapPort,
-        request: &[u8],
-        timeout: Duration,
-    ) -> Result<Vec<u8>, TransportError> {
-        self.exchanges.npap(port, request, timeout).await
+    async fn npap_exchange(&self, request: NpapRequest<'_>) -> Result<Vec<u8>, TransportError> {
+        self.exchanges.npap(request).await
     }
 
     async fn http_send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {

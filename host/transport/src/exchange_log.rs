@@ -13,14 +13,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use quire_plugins_sdk::exchange_log::{self as jsonl, Exchange, Failure};
 use quire_snmp::{Oid, Value};
 
 use crate::device::{
-    DeviceTransport, HttpRequest, HttpResponse, NpapPort, SnmpRequest, TransportError,
+    DeviceTransport, HttpRequest, HttpResponse, NpapPort, NpapRequest, SnmpRequest, TransportError,
 };
 
 /// A log line that could not be read, named by file and line.
@@ -213,16 +212,11 @@ impl<T: DeviceTransport> DeviceTransport for ExchangeRecorder<T> {
         self.inner.snmp(request).await
     }
 
-    async fn npap_exchange(
-        &self,
-        port: NpapPort,
-        request: &[u8],
-        timeout: Duration,
-    ) -> Result<Vec<u8>, TransportError> {
-        let answer = self.inner.npap_exchange(port, request, timeout).await;
+    async fn npap_exchange(&self, request: NpapRequest<'_>) -> Result<Vec<u8>, TransportError> {
+        let answer = self.inner.npap_exchange(request).await;
         self.keep(&answer, |answer| Exchange::Npap {
-            port,
-            request: request.to_vec(),
+            port: request.port,
+            request: request.bytes.to_vec(),
             answer,
         });
         answer
@@ -268,14 +262,7 @@ mod tests {
     use crate::device::HttpMethod;
 
     fn get(path: &str) -> HttpRequest {
-        HttpRequest {
-            method: HttpMethod::Get,
-            tls: false,
-            port: None,
-            path: path.into(),
-            headers: Vec::new(),
-            body: None,
-        }
+        HttpRequest::get(path)
     }
 
     #[test]

@@ -21,8 +21,8 @@ mod live;
 mod replay;
 
 pub use device::{
-    DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NoDevice, NpapPort, SnmpRequest,
-    TransportError,
+    DeviceTransport, HttpMethod, HttpRequest, HttpResponse, NoDevice, NpapPort, NpapRequest,
+    SnmpRequest, TransportError,
 };
 pub use exchange::{
     DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_HTTP_BODY, DEFAULT_MAX_NPAP_RESPONSE, DeviceExchanges,

@@ -3,13 +3,12 @@
 //! beside it, so a strategy reads a recording exactly as it read the device.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use quire_snmp::{Oid, Recording, Value};
 
 use crate::device::{
-    DeviceTransport, HttpRequest, HttpResponse, NpapPort, SnmpRequest, TransportError,
+    DeviceTransport, HttpRequest, HttpResponse, NpapRequest, SnmpRequest, TransportError,
 };
 use crate::exchange_log::ExchangeLog;
 
@@ -57,14 +56,9 @@ impl DeviceTransport for ReplayTransport {
         })
     }
 
-    async fn npap_exchange(
-        &self,
-        port: NpapPort,
-        request: &[u8],
-        _timeout: Duration,
-    ) -> Result<Vec<u8>, TransportError> {
+    async fn npap_exchange(&self, request: NpapRequest<'_>) -> Result<Vec<u8>, TransportError> {
         match &self.exchanges {
-            Some(log) => log.npap(port, request),
+            Some(log) => log.npap(request.port, request.bytes),
             None => Err(no_log("NPAP")),
         }
     }

@@ -92,15 +92,13 @@ fn transport_error(failure: Failure) -> TransportError {
 mod tests {
     use super::*;
 
+    /// A page request carrying a header, which the log does not record.
     fn get(path: &str) -> HttpRequest {
-        HttpRequest {
-            method: HttpMethod::Get,
-            tls: false,
-            port: None,
-            path: path.into(),
-            headers: vec![("authorization".into(), "Basic secret".into())],
-            body: None,
-        }
+        let mut request = HttpRequest::get(path);
+        request
+            .headers
+            .push(("authorization".into(), "Basic secret".into()));
+        request
     }
 
     const LOG: &str = concat!(

@@ -17,7 +17,7 @@ use quire_plugins::{Plugin, PluginError};
 use quire_snmp::Recording;
 use quire_transport::{
     DeviceExchanges, DeviceExchangesConfig, DeviceTransport, ExchangeLog, ExchangeRecorder,
-    HttpMethod, HttpRequest, NpapPort, ReplayTransport, TransportError, WithExchanges,
+    HttpRequest, NpapPort, NpapRequest, ReplayTransport, TransportError, WithExchanges,
     exchanges_beside,
 };
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -143,6 +143,13 @@ async fn npap_udp_peer(ip: &str, answer: &'static [u8]) -> Peer {
     Peer { addr, hits, task }
 }
 
+/// A one-byte NPAP query to TCP 9500, allowed a second.
+const TCP_QUERY: NpapRequest<'static> = NpapRequest {
+    port: NpapPort::Tcp9500,
+    bytes: b"Q",
+    timeout: Duration::from_secs(1),
+};
+
 /// An NPAP peer on TCP that reads one request, writes `chunks` with `pause`
 /// between them, then closes or, like most devices, keeps the connection open.
 async fn npap_tcp_peer(ip: &str, chunks: Vec<Vec<u8>>, pause: Duration, close: bool) -> Peer {
@@ -201,14 +208,7 @@ async fn collect(
 }
 
 fn get(path: &str) -> HttpRequest {
-    HttpRequest {
-        method: HttpMethod::Get,
-        tls: false,
-        port: None,
-        path: path.into(),
-        headers: Vec::new(),
-        body: None,
-    }
+    HttpRequest::get(path)
 }
 
 #[tokio::test]
@@ -359,10 +359,7 @@ async fn tcp_npap_returns_the_answer_when_the_device_goes_quiet() {
     .await;
     let device = exchanges(ip, None, Some(&peer));
     let asked = Instant::now();
-    let answer = device
-        .npap(NpapPort::Tcp9500, b"Q", Duration::from_secs(1))
-        .await
-        .unwrap();
+    let answer = device.npap(TCP_QUERY).await.unwrap();
     assert_eq!(answer, b"ANSWER");
     assert!(
         asked.elapsed() < Duration::from_millis(900),
@@ -376,10 +373,7 @@ async fn tcp_npap_returns_the_answer_when_the_device_closes() {
     let ip = "127.61.7.1";
     let peer = npap_tcp_peer(ip, vec![b"DONE".to_vec()], Duration::ZERO, true).await;
     let device = exchanges(ip, None, Some(&peer));
-    let answer = device
-        .npap(NpapPort::Tcp9500, b"Q", Duration::from_secs(1))
-        .await
-        .unwrap();
+    let answer = device.npap(TCP_QUERY).await.unwrap();
     assert_eq!(answer, b"DONE");
 }
 
@@ -388,10 +382,7 @@ async fn an_npap_answer_past_the_cap_is_refused() {
     let ip = "127.61.8.1";
     let peer = npap_tcp_peer(ip, vec![vec![0; 100 << 10]], Duration::ZERO, true).await;
     let device = exchanges(ip, None, Some(&peer));
-    let err = device
-        .npap(NpapPort::Tcp9500, b"Q", Duration::from_secs(1))
-        .await
-        .unwrap_err();
+    let err = device.npap(TCP_QUERY).await.unwrap_err();
     assert_eq!(
         err,
         TransportError::Protocol(format!(
@@ -407,7 +398,11 @@ async fn a_silent_npap_device_times_out() {
     let peer = npap_udp_peer(ip, b"never asked").await;
     let device = exchanges(ip, None, Some(&peer));
     let err = device
-        .npap(NpapPort::Udp9300, b"STATUS?", Duration::from_millis(200))
+        .npap(NpapRequest {
+            port: NpapPort::Udp9300,
+            bytes: b"STATUS?",
+            timeout: Duration::from_millis(200),
+        })
         .await
         .unwrap_err();
     assert_eq!(err, TransportError::Timeout);
