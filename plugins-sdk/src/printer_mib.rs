@@ -107,11 +107,22 @@ pub fn supply_percent(level: Option<i64>, max: Option<i64>) -> Option<u8> {
     Some(percent.clamp(0, 100) as u8)
 }
 
+/// The state a known percentage implies: 0 is `empty`, at or below
+/// [`LOW_PERCENT`] `low`, anything else `ok`.
+pub fn percent_state(percent: u8) -> SupplyState {
+    match percent {
+        0 => SupplyState::Empty,
+        p if p <= LOW_PERCENT => SupplyState::Low,
+        _ => SupplyState::Ok,
+    }
+}
+
 /// A supply's level in words. -3 ("some remaining") is `some-remaining`;
 /// -1, -2, any other negative value or no level is `unknown`; 0 is `empty`;
-/// a known percentage at or below [`LOW_PERCENT`] is `low`; anything else is
-/// `ok` (including a positive level of unknown capacity: there is some, and
-/// nothing says it is low). For a receptacle (waste toner) the level is the
+/// a known percentage is judged by [`percent_state`]. A positive level of
+/// unknown capacity is `some-remaining`, not `ok`: there is some, but a drum
+/// at 9 of an unknown maximum may be nearly spent, and a state must not claim
+/// more than the device said. For a receptacle (waste toner) the level is the
 /// space left, so `empty` and `low` mean full and nearly full alike: either
 /// way the part wants replacing.
 pub fn supply_state(level: Option<i64>, max: Option<i64>) -> SupplyState {
@@ -121,8 +132,8 @@ pub fn supply_state(level: Option<i64>, max: Option<i64>) -> SupplyState {
         Some(l) if l < 0 => SupplyState::Unknown,
         Some(0) => SupplyState::Empty,
         Some(_) => match supply_percent(level, max) {
-            Some(p) if p <= LOW_PERCENT => SupplyState::Low,
-            _ => SupplyState::Ok,
+            Some(p) => percent_state(p),
+            None => SupplyState::SomeRemaining,
         },
     }
 }
@@ -597,7 +608,23 @@ mod tests {
         assert_eq!(supply_state(Some(0), Some(100)), SupplyState::Empty);
         assert_eq!(supply_state(Some(10), Some(100)), SupplyState::Low);
         assert_eq!(supply_state(Some(11), Some(100)), SupplyState::Ok);
-        assert_eq!(supply_state(Some(7), Some(-2)), SupplyState::Ok);
+        assert_eq!(supply_state(Some(7), Some(-2)), SupplyState::SomeRemaining);
+        assert_eq!(supply_state(Some(9), None), SupplyState::SomeRemaining);
+    }
+
+    #[test]
+    fn a_known_percentage_is_judged_by_the_low_threshold() {
+        let states: Vec<_> = [0, 9, 10, 11, 100].map(percent_state).to_vec();
+        assert_eq!(
+            states,
+            [
+                SupplyState::Empty,
+                SupplyState::Low,
+                SupplyState::Low,
+                SupplyState::Ok,
+                SupplyState::Ok
+            ]
+        );
     }
 
     #[test]

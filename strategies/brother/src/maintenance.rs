@@ -26,8 +26,8 @@
 //! The same codes mean toner on a laser and ink on an inkjet, and the library
 //! is told which by its user. Quire decides by [`Marking::of`].
 
-use quire_plugins_sdk::printer_mib::{LOW_PERCENT, supply_percent};
-use quire_plugins_sdk::{Supply, SupplyState};
+use quire_plugins_sdk::Supply;
+use quire_plugins_sdk::printer_mib::{percent_state, supply_percent};
 
 use crate::blob::{self, Value};
 
@@ -178,7 +178,7 @@ fn supply(part: &Part, percent: u8, marking: Marking) -> Supply {
         level: Some(i32::from(percent)),
         max: Some(100),
         percent: Some(percent),
-        state: state(percent),
+        state: percent_state(percent),
         serial: None,
         part_number: None,
     }
@@ -191,15 +191,6 @@ fn title(color: Option<&str>) -> String {
         .next()
         .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
         .unwrap_or_default()
-}
-
-/// The state a remaining life implies, by the Printer-MIB rule's threshold.
-pub(crate) fn state(percent: u8) -> SupplyState {
-    match percent {
-        0 => SupplyState::Empty,
-        p if p <= LOW_PERCENT => SupplyState::Low,
-        _ => SupplyState::Ok,
-    }
 }
 
 /// Puts each blob supply on the Printer-MIB row that names the same part
@@ -237,6 +228,7 @@ pub(crate) fn merge(rows: &mut Vec<Supply>, found: Vec<Supply>) {
 mod tests {
     use super::*;
     use crate::blob::hex;
+    use quire_plugins_sdk::SupplyState;
 
     fn percents(found: &[Supply]) -> Vec<(&str, Option<u8>)> {
         found
