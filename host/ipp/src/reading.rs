@@ -267,6 +267,13 @@ fn alerts(reasons: &[String]) -> Vec<DeviceAlert> {
         .collect()
 }
 
+/// The values of one printer attribute; none when the printer does not send it.
+fn values<'m>(message: &'m Message, name: &str) -> &'m [Value] {
+    message
+        .printer_attribute(name)
+        .map_or(&[], |a| a.values.as_slice())
+}
+
 /// What CUPS's `marker-*` attributes say of each marker, by position: its
 /// name (`marker-names`) and the level at or below which the printer itself
 /// calls it low (`marker-low-levels`, in per cent; CUPS's IPP extensions,
@@ -281,19 +288,13 @@ struct Markers<'m> {
 
 impl<'m> Markers<'m> {
     fn of(message: &'m Message) -> Self {
-        let list = |name: &str| -> Vec<&'m Value> {
-            message
-                .printer_attribute(name)
-                .map(|a| a.values.iter().collect())
-                .unwrap_or_default()
-        };
         Markers {
-            names: list("marker-names")
-                .into_iter()
+            names: values(message, "marker-names")
+                .iter()
                 .map(|v| v.as_text().map(str::trim).filter(|t| !t.is_empty()))
                 .collect(),
-            low_levels: list("marker-low-levels")
-                .into_iter()
+            low_levels: values(message, "marker-low-levels")
+                .iter()
                 .map(Value::as_int)
                 .collect(),
         }
@@ -370,16 +371,10 @@ fn printer_supplies(message: &Message) -> Vec<Supply> {
 /// CUPS's own supply attributes: parallel lists of names, levels (percent,
 /// -1 unknown), colours (`#RRGGBB`, kept as written) and low levels.
 fn cups_markers(message: &Message) -> Vec<Supply> {
-    let list = |name: &str| -> Vec<&Value> {
-        message
-            .printer_attribute(name)
-            .map(|a| a.values.iter().collect())
-            .unwrap_or_default()
-    };
     let markers = Markers::of(message);
-    let levels = list("marker-levels");
-    let colors = list("marker-colors");
-    let types = list("marker-types");
+    let levels = values(message, "marker-levels");
+    let colors = values(message, "marker-colors");
+    let types = values(message, "marker-types");
     (0..markers.names.len())
         .filter_map(|i| {
             let level = levels.get(i).and_then(|v| v.as_int());

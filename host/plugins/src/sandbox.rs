@@ -311,18 +311,16 @@ impl npap::Host for Sandbox {
                 request.len()
             )));
         }
-        let port = match port {
-            npap::NpapPort::Udp9300 => NpapPort::Udp9300,
-            npap::NpapPort::Tcp9500 => NpapPort::Tcp9500,
-        };
-        let timeout = Duration::from_millis(timeout_ms.into()).min(MAX_NPAP_TIMEOUT);
-        let transport = self.transport.clone();
-        let request = NpapRequest {
-            port,
+        let exchange = NpapRequest {
+            port: match port {
+                npap::NpapPort::Udp9300 => NpapPort::Udp9300,
+                npap::NpapPort::Tcp9500 => NpapPort::Tcp9500,
+            },
             bytes: &request,
-            timeout,
+            timeout: Duration::from_millis(timeout_ms.into()).min(MAX_NPAP_TIMEOUT),
         };
-        self.wait(transport.npap_exchange(request))
+        let transport = self.transport.clone();
+        self.wait(transport.npap_exchange(exchange))
             .await
             .map_err(transport_error)
     }

@@ -50,7 +50,7 @@
 mod blob;
 mod maintenance;
 
-use maintenance::Marking;
+use maintenance::Maintenance;
 use quire_plugins_sdk::counters::{COLOR, MONO, TOTAL};
 use quire_plugins_sdk::standard::{
     self, MODEL_FIELDS, first_of, set_counter, strip_maker, text_of,
@@ -111,12 +111,9 @@ impl Strategy for Brother {
             reading.supplies.iter_mut().for_each(read_status_code);
             let blob = device.get_value(BR_INFO_MAINTENANCE)?;
             if let Some(bytes) = blob.as_ref().and_then(SnmpValue::as_bytes) {
-                let marking = Marking::of(
-                    &reading.supplies,
-                    reading.identity.model.as_deref(),
-                    &blob::records(bytes),
-                );
-                maintenance::merge(&mut reading.supplies, maintenance::supplies(bytes, marking));
+                let life = Maintenance::parse(bytes);
+                let marking = life.marking(&reading.supplies, reading.identity.model.as_deref());
+                maintenance::merge(&mut reading.supplies, life.supplies(marking));
             }
         }
         Ok(reading)

@@ -24,30 +24,38 @@
 //!   black/cyan/magenta/yellow as level over capacity.
 //!
 //! The same codes mean toner on a laser and ink on an inkjet, and the library
-//! is told which by its user. Quire decides by [`Marking::of`].
+//! is told which by its user. Quire decides by [`Maintenance::marking`].
 
 use quire_plugins_sdk::Supply;
 use quire_plugins_sdk::printer_mib::{percent_state, supply_percent};
 
 use crate::blob::{self, Value};
 
-/// What the printer marks paper with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Marking {
-    Toner,
-    Ink,
+/// A `brInfoMaintenance` blob read once, in whichever layout it is written.
+pub(crate) enum Maintenance {
+    /// `code, type, length, value` records.
+    Records(Vec<(u8, Value)>),
+    /// The legacy `(code, level, capacity)` records.
+    Legacy(Vec<(u8, u8, u8)>),
 }
 
-impl Marking {
+impl Maintenance {
+    pub(crate) fn parse(blob: &[u8]) -> Self {
+        match blob::legacy_levels(blob) {
+            Some(levels) => Maintenance::Legacy(levels),
+            None => Maintenance::Records(blob::records(blob)),
+        }
+    }
+
     /// Toner or ink, from the strongest evidence there is: the Printer-MIB
-    /// supply types the printer reports; else its model line, Brother's `J`
-    /// (inkjet) and `T` (ink tank) series after the `DCP-`/`MFC-` prefix; else
-    /// whether the maintenance blob tracks a drum, which only lasers have.
-    pub(crate) fn of(
-        supplies: &[Supply],
-        model: Option<&str>,
-        maintenance: &[(u8, Value)],
-    ) -> Self {
+    /// supply types the printer reports (`toner`, `ink`: RFC 3805's
+    /// `prtMarkerSuppliesType`); else its model line, Brother's `J` (inkjet)
+    /// and `T` (ink tank) series after the `DCP-`/`MFC-` prefix (the brother
+    /// library's tests read its DCP-J132W, MFC-J680DW and MFC-T910DW as ink);
+    /// else whether the blob tracks a drum (`11`, `41`, `63`, `79`–`7b`, `80`),
+    /// codes the library lists for lasers only (`VALUES_LASER_MAINTENANCE`,
+    /// none in `VALUES_INK_MAINTENANCE`).
+    pub(crate) fn marking(&self, supplies: &[Supply], model: Option<&str>) -> Marking {
         let kinds = |names: &[&str]| supplies.iter().any(|s| names.contains(&s.kind.as_str()));
         if kinds(&["ink", "ink-cartridge"]) {
             return Marking::Ink;
@@ -61,13 +69,49 @@ impl Marking {
         if series.is_some_and(|n| n.starts_with(['J', 'T'])) {
             return Marking::Ink;
         }
-        let drum = |code: &u8| matches!(code, 0x11 | 0x41 | 0x63 | 0x79..=0x7b | 0x80);
-        if maintenance.iter().any(|(code, _)| drum(code)) {
+        let drum = |code: u8| matches!(code, 0x11 | 0x41 | 0x63 | 0x79..=0x7b | 0x80);
+        let tracks_a_drum = match self {
+            Maintenance::Records(records) => records.iter().any(|(code, _)| drum(*code)),
+            Maintenance::Legacy(levels) => levels.iter().any(|(code, _, _)| drum(*code)),
+        };
+        if tracks_a_drum {
             Marking::Toner
         } else {
             Marking::Ink
         }
     }
+
+    /// The parts whose remaining life the blob gives, as supplies in per cent
+    /// with the state that implies.
+    pub(crate) fn supplies(&self, marking: Marking) -> Vec<Supply> {
+        PARTS
+            .iter()
+            .filter_map(|part| {
+                let percent = match self {
+                    Maintenance::Legacy(levels) => levels
+                        .iter()
+                        .find(|(code, _, _)| Some(*code) == part.legacy)
+                        .and_then(|(_, level, capacity)| {
+                            supply_percent(Some(i64::from(*level)), Some(i64::from(*capacity)))
+                        })?,
+                    Maintenance::Records(records) => {
+                        let (_, value) = records
+                            .iter()
+                            .find(|(code, value)| *code == part.life && value.width == 4)?;
+                        supply_percent(Some(i64::try_from(value.number).ok()?), Some(10_000))?
+                    }
+                };
+                Some(supply(part, percent, marking))
+            })
+            .collect()
+    }
+}
+
+/// What the printer marks paper with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Marking {
+    Toner,
+    Ink,
 }
 
 /// One part Brother tracks.
@@ -128,40 +172,6 @@ const PARTS: &[Part] = &[
 /// Index of a part no Printer-MIB row matched: above any row index a Brother
 /// reports, and the same in every reading, so a part is tracked across them.
 const INDEX_BASE: u32 = 1000;
-
-/// The parts whose remaining life the blob gives, as supplies in per cent
-/// with the state that implies.
-pub(crate) fn supplies(maintenance: &[u8], marking: Marking) -> Vec<Supply> {
-    let legacy = blob::legacy_levels(maintenance);
-    let modern = match legacy {
-        Some(_) => Vec::new(),
-        None => blob::records(maintenance),
-    };
-    let four_bytes = |code: u8| {
-        modern
-            .iter()
-            .find(|(c, v)| *c == code && v.width == 4)
-            .map(|(_, v)| v.number)
-    };
-    PARTS
-        .iter()
-        .filter_map(|part| {
-            let percent = match &legacy {
-                Some(levels) => levels
-                    .iter()
-                    .find(|(code, _, _)| Some(*code) == part.legacy)
-                    .and_then(|(_, level, capacity)| {
-                        supply_percent(Some(i64::from(*level)), Some(i64::from(*capacity)))
-                    })?,
-                None => supply_percent(
-                    Some(i64::try_from(four_bytes(part.life)?).ok()?),
-                    Some(10_000),
-                )?,
-            };
-            Some(supply(part, percent, marking))
-        })
-        .collect()
-}
 
 fn supply(part: &Part, percent: u8, marking: Marking) -> Supply {
     let (name, kind) = match (part.name, marking) {
@@ -243,10 +253,10 @@ mod tests {
 
     #[test]
     fn a_colour_laser_reads_its_toners_drums_belt_fuser_and_paper_feed_kit() {
-        let blob = hex(DCP_L3550CDW);
-        let marking = Marking::of(&[], Some("DCP-L3550CDW"), &blob::records(&blob));
+        let blob = Maintenance::parse(&hex(DCP_L3550CDW));
+        let marking = blob.marking(&[], Some("DCP-L3550CDW"));
         assert_eq!(marking, Marking::Toner);
-        let found = supplies(&blob, marking);
+        let found = blob.supplies(marking);
         assert_eq!(
             percents(&found),
             [
@@ -292,11 +302,11 @@ mod tests {
             ),
         ];
         for (model, blob, [black, cyan, magenta, yellow]) in cases {
-            let blob = hex(blob);
-            let marking = Marking::of(&[], Some(model), &blob::records(&blob));
+            let blob = Maintenance::parse(&hex(blob));
+            let marking = blob.marking(&[], Some(model));
             assert_eq!(marking, Marking::Ink, "{model}");
             assert_eq!(
-                percents(&supplies(&blob, marking)),
+                percents(&blob.supplies(marking)),
                 [
                     ("Black Ink", Some(black)),
                     ("Cyan Ink", Some(cyan)),
@@ -313,7 +323,10 @@ mod tests {
         // The HL-5350DN's brInfoMaintenance: the library states no levels.
         let blob =
             hex("110104000061a83101010141010103630101035401010166010101350101013601010162010101");
-        assert_eq!(percents(&supplies(&blob, Marking::Toner)), []);
+        assert_eq!(
+            percents(&Maintenance::parse(&blob).supplies(Marking::Toner)),
+            []
+        );
     }
 
     #[test]
@@ -335,9 +348,9 @@ mod tests {
             row(1, "Black Toner Cartridge", "toner"),
             row(2, "Drum Unit", "opc"),
         ];
-        assert_eq!(Marking::of(&rows, Some("HL-J0"), &[]), Marking::Toner);
-        let blob = hex("6f010400001e1441010400002260690104000025e4");
-        merge(&mut rows, supplies(&blob, Marking::Toner));
+        let blob = Maintenance::parse(&hex("6f010400001e1441010400002260690104000025e4"));
+        assert_eq!(blob.marking(&rows, Some("HL-J0")), Marking::Toner);
+        merge(&mut rows, blob.supplies(Marking::Toner));
         let shown: Vec<_> = rows
             .iter()
             .map(|s| (s.index, s.description.as_str(), s.level, s.percent, s.state))
