@@ -83,6 +83,7 @@ pub mod bindings {
 mod assess;
 pub mod counters;
 mod device;
+pub mod enterprises;
 #[cfg(all(feature = "exchange-log", not(target_arch = "wasm32")))]
 pub mod exchange_log;
 #[cfg(all(feature = "harness", not(target_arch = "wasm32")))]

@@ -47,6 +47,10 @@ pub const HR_PRINTER_DETECTED_ERROR_STATE: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 3, 5
 
 /// ENTITY-MIB (RFC 6933) `entPhysicalSerialNum` column.
 pub const ENT_PHYSICAL_SERIAL_NUM: &[u32] = &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 11];
+/// ENTITY-MIB (RFC 6933) `entPhysicalFirmwareRev` column.
+pub const ENT_PHYSICAL_FIRMWARE_REV: &[u32] = &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 9];
+/// ENTITY-MIB (RFC 6933) `entPhysicalSoftwareRev` column.
+pub const ENT_PHYSICAL_SOFTWARE_REV: &[u32] = &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 10];
 
 /// Printer-MIB (RFC 3805) root, `printmib`.
 pub const PRINTMIB: &[u32] = &[1, 3, 6, 1, 2, 1, 43];

@@ -8,30 +8,10 @@
 //! it never reads less than the generic strategy would.
 
 use crate::counters::TOTAL;
+use crate::enterprises;
 use crate::oids::*;
 use crate::printer_mib::{self, text};
 use crate::{Counter, Cycle, Device, Identity, Reading, SnmpValue, Status, TransportError};
-
-/// Printer makers by IANA enterprise number (the arc after `enterprises` in
-/// sysObjectID), with the prefixes their model names carry. Each number is
-/// the one its maker's devices report in the recorded fixtures.
-pub const MAKERS: &[(u32, &str, &[&str])] = &[
-    (11, "HP", &["HP", "Hewlett-Packard"]),
-    (236, "Samsung", &["Samsung"]),
-    (253, "Xerox", &["Xerox"]),
-    (297, "Fuji Xerox", &["Fuji Xerox", "FUJIFILM"]),
-    (367, "Ricoh", &["Ricoh"]),
-    (641, "Lexmark", &["Lexmark"]),
-    (674, "Dell", &["Dell"]),
-    (1129, "Toshiba", &["Toshiba"]),
-    (1248, "Epson", &["Epson"]),
-    (1347, "Kyocera", &["Kyocera"]),
-    (1602, "Canon", &["Canon"]),
-    (2001, "OKI", &["OKI"]),
-    (2385, "Sharp", &["Sharp"]),
-    (2435, "Brother", &["Brother"]),
-    (18334, "Konica Minolta", &["Konica Minolta"]),
-];
 
 /// The generic reading of a standard printer for one cycle. Discovery reads
 /// everything; the meter & supply cycle skips alerts and the alert cycle
@@ -62,9 +42,14 @@ pub fn reading(device: &Device<'_>, cycle: Cycle) -> Result<Reading, TransportEr
 }
 
 /// Who the device says it is, from the standard MIBs alone: the maker by
-/// sysObjectID, the model from `hrDeviceDescr` of the printer (`hr_descr`) or
+/// sysObjectID's enterprise number ([`enterprises`]), or, behind a print
+/// server or on an agent of no printing maker, by the name the printer's
+/// description begins with; the model from `hrDeviceDescr` of the printer (`hr_descr`) or
 /// `prtGeneralPrinterName`, the serial from ENTITY-MIB or
-/// `prtGeneralSerialNumber`.
+/// `prtGeneralSerialNumber`, the firmware from ENTITY-MIB's
+/// `entPhysicalFirmwareRev`, else `entPhysicalSoftwareRev` (RFC 6933: the
+/// vendor's firmware and software revision strings), the only standard
+/// objects that hold one; families replace it with their maker's own.
 pub fn identity(device: &Device<'_>, hr_descr: Option<String>) -> Result<Identity, TransportError> {
     let system = device.get(&[
         SYS_DESCR,
@@ -76,24 +61,30 @@ pub fn identity(device: &Device<'_>, hr_descr: Option<String>) -> Result<Identit
     let value = |i: usize| system.get(i).map(|vb| &vb.value);
     let text_at = |i: usize| value(i).and_then(SnmpValue::as_text);
     let object_id = value(1).and_then(SnmpValue::as_oid);
-    let maker = object_id
-        .and_then(|oid| oid.strip_prefix(ENTERPRISES)?.first())
-        .and_then(|number| MAKERS.iter().find(|(n, _, _)| n == number));
     let model = match hr_descr {
         Some(descr) => Some(descr),
         None => first_text(device, PRT_GENERAL_PRINTER_NAME)?,
     };
-    let model = model.map(|m| strip_maker(m, maker.map_or(&[][..], |(_, _, prefixes)| *prefixes)));
-    let serial = match first_text(device, ENT_PHYSICAL_SERIAL_NUM)? {
-        Some(serial) => Some(serial),
-        None => first_text(device, PRT_GENERAL_SERIAL_NUMBER)?,
-    };
+    let maker = object_id
+        .and_then(|oid| oid.strip_prefix(ENTERPRISES)?.first())
+        .and_then(|number| enterprises::by_number(*number))
+        .filter(|enterprise| enterprise.kind == enterprises::Kind::Maker)
+        .or_else(|| model.as_deref().and_then(enterprises::maker_named_in));
+    let model = model.map(|m| strip_maker(m, maker.map_or(&[][..], |e| e.names)));
+    let serial = first_of(device)
+        .column(ENT_PHYSICAL_SERIAL_NUM)
+        .column(PRT_GENERAL_SERIAL_NUMBER)
+        .found()?;
+    let firmware = first_of(device)
+        .column(ENT_PHYSICAL_FIRMWARE_REV)
+        .column(ENT_PHYSICAL_SOFTWARE_REV)
+        .found()?;
     Ok(Identity {
-        manufacturer: maker.map(|(_, name, _)| (*name).to_owned()),
+        manufacturer: maker.map(|e| e.brand.to_owned()),
         model,
         serial,
         mac: printer_mib::mac_address(device)?,
-        firmware: None,
+        firmware,
         hostname: text_at(2),
         sys_object_id: object_id.map(|arcs| {
             arcs.iter()
@@ -341,6 +332,42 @@ mod tests {
             .column_with(&[1, 3, 6, 1, 4, 1, 99999, 2], version)
             .found();
         assert_eq!(firmware, Ok(Some("C".into())));
+    }
+
+    #[test]
+    fn the_standard_identity_names_makers_by_enterprise_and_behind_print_servers() {
+        let who = |snmprec: &str| {
+            let recorded = crate::harness::Recorded::from_snmprec("lab/who.snmprec", snmprec);
+            let identity = identity(&Device::new(&recorded), None).unwrap();
+            (identity.manufacturer, identity.model, identity.firmware)
+        };
+        let owned = |s: &str| Some(s.to_owned());
+        // SATO (42406) is in no family; its model loses the maker's name.
+        assert_eq!(
+            who("1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.42406.1\n\
+                 1.3.6.1.2.1.43.5.1.1.16.1|4|SATO CL4NX\n\
+                 1.3.6.1.2.1.47.1.1.1.1.10.1|4|1.13.2-r1\n"),
+            (owned("SATO"), owned("CL4NX"), owned("1.13.2-r1"))
+        );
+        // An Axis print server (368) in front of a Kyocera: the printer's maker.
+        assert_eq!(
+            who("1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.368.1.1\n\
+                 1.3.6.1.2.1.43.5.1.1.16.1|4|Kyocera FS-1020D\n\
+                 1.3.6.1.2.1.47.1.1.1.1.9.1|4|2H0_2F00.002.002\n\
+                 1.3.6.1.2.1.47.1.1.1.1.10.1|4|5.20\n"),
+            (
+                owned("Kyocera"),
+                owned("FS-1020D"),
+                owned("2H0_2F00.002.002")
+            )
+        );
+        // net-snmp's own arc (8072) and a model naming no maker: none is guessed.
+        assert_eq!(
+            who(
+                "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.8072.3.2.10\n1.3.6.1.2.1.43.5.1.1.16.1|4|LaserPrinter 9\n"
+            ),
+            (None, owned("LaserPrinter 9"), None)
+        );
     }
 
     #[test]

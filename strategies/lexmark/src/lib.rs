@@ -45,7 +45,8 @@
 //! its service errors (its PJL reference returns one status code for "all 9xx
 //! Service Errors"): an alert text carrying one is a service call.
 
-use quire_plugins_sdk::standard::{self, MAKERS, first_of, strip_maker};
+use quire_plugins_sdk::enterprises;
+use quire_plugins_sdk::standard::{self, first_of, strip_maker};
 use quire_plugins_sdk::{
     Assessment, Cycle, Device, ErrorInput, Probe, Reading, Strategy, StrategyError, StrategyInfo,
     assessment_by_service_code, match_rules, quire_strategy_info, register_strategy,
@@ -128,17 +129,7 @@ fn word_after(text: &str, key: &str) -> Option<String> {
 /// Whether sysDescr starts with the name of a maker other than Lexmark, as
 /// the Lexmark-built Toshiba and Dell devices' do.
 fn other_maker(descr: &str) -> bool {
-    let descr = descr.trim_start();
-    MAKERS
-        .iter()
-        .filter(|(_, name, _)| *name != LEXMARK)
-        .flat_map(|(_, _, prefixes)| prefixes.iter())
-        .any(|prefix| {
-            descr
-                .get(..prefix.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
-                && descr[prefix.len()..].starts_with([' ', '-', '_'])
-        })
+    enterprises::maker_named_in(descr).is_some_and(|maker| maker.brand != LEXMARK)
 }
 
 /// A 9xx service error: `900.00`, `920.01`, `980` at a word start, with
