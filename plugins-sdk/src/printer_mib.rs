@@ -138,6 +138,27 @@ pub fn supply_state(level: Option<i64>, max: Option<i64>) -> SupplyState {
     }
 }
 
+/// `prtMarkerSuppliesSupplyUnit` `percent(19)` (RFC 3805).
+const PERCENT_UNIT: i64 = 19;
+
+/// [`supply_state`] with the unit column's word: a level in `percent(19)`
+/// is a percentage whatever the maximum says, so a drum at 9 % of an unknown
+/// (-2) maximum is `low`, judged as any known percentage is. The percentage
+/// itself is not reported until the contract allows it (see
+/// `plugins-sdk/wit/PENDING_CHANGES.md`).
+pub fn supply_state_in_unit(
+    unit: Option<i64>,
+    level: Option<i64>,
+    max: Option<i64>,
+) -> SupplyState {
+    match (unit, level) {
+        (Some(PERCENT_UNIT), Some(l @ 0..=100)) if max.is_none_or(|m| m <= 0) => {
+            percent_state(l as u8)
+        }
+        _ => supply_state(level, max),
+    }
+}
+
 /// `prtAlertSeverityLevel`; unknown codes are `other`.
 pub fn alert_severity(code: i64) -> AlertSeverity {
     match code {
@@ -497,7 +518,7 @@ pub fn decode_supplies(supplies: &Table, colorants: &Table) -> Vec<Supply> {
                 level: level.and_then(|l| i32::try_from(l).ok()),
                 max: max.and_then(|m| i32::try_from(m).ok()),
                 percent: supply_percent(level, max),
-                state: supply_state(level, max),
+                state: supply_state_in_unit(row.int(3), level, max),
                 serial: None,
                 part_number: None,
             })
@@ -610,6 +631,29 @@ mod tests {
         assert_eq!(supply_state(Some(11), Some(100)), SupplyState::Ok);
         assert_eq!(supply_state(Some(7), Some(-2)), SupplyState::SomeRemaining);
         assert_eq!(supply_state(Some(9), None), SupplyState::SomeRemaining);
+        let percent = Some(PERCENT_UNIT);
+        assert_eq!(
+            supply_state_in_unit(percent, Some(9), Some(-2)),
+            SupplyState::Low
+        );
+        assert_eq!(
+            supply_state_in_unit(percent, Some(60), Some(-2)),
+            SupplyState::Ok
+        );
+        assert_eq!(
+            supply_state_in_unit(percent, Some(0), None),
+            SupplyState::Empty
+        );
+        assert_eq!(
+            supply_state_in_unit(percent, Some(400), Some(-2)),
+            SupplyState::SomeRemaining,
+            "no percentage is over 100"
+        );
+        assert_eq!(
+            supply_state_in_unit(Some(7), Some(9), Some(-2)),
+            SupplyState::SomeRemaining,
+            "9 impressions of an unknown maximum"
+        );
     }
 
     #[test]
