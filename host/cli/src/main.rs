@@ -8,6 +8,10 @@ mod output;
 mod plugin;
 mod plugin_new;
 mod probe;
+#[cfg(test)]
+mod readme_blocks;
+#[cfg(test)]
+mod readme_check;
 mod record;
 mod reinterpret;
 mod replay;
