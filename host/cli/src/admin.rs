@@ -295,7 +295,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
         } => {
             let password = match password {
                 Some(password) => password,
-                None => ask(&format!("password of {user}: "))?,
+                None => ask(&format!("password of {user}: "), "QUIRE_PASSWORD")?,
             };
             let session = Session::login(&server, fingerprint.as_deref(), &user, &password).await?;
             if fingerprint.is_none() {
@@ -329,11 +329,12 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads a secret from the terminal without echoing it.
-fn ask(prompt: &str) -> anyhow::Result<String> {
+/// Reads a secret from the terminal without echoing it; with no terminal, says which
+/// flag or variable `env` gives it instead.
+fn ask(prompt: &str, env: &str) -> anyhow::Result<String> {
     anyhow::ensure!(
         std::io::stdin().is_terminal(),
-        "no password: give --password or set the environment variable"
+        "no password: give --password or set {env}"
     );
     rpassword::prompt_password(prompt).context("reading the password")
 }
@@ -553,7 +554,7 @@ async fn user(session: &Session, command: UserCommand, format: Format) -> anyhow
                 .map_err(|e| anyhow::anyhow!("--role {role}: {e}"))?;
             let password = match password {
                 Some(password) => password,
-                None => ask(&format!("password for {name}: "))?,
+                None => ask(&format!("password for {name}: "), "QUIRE_NEW_PASSWORD")?,
             };
             let new = NewUser {
                 name,
