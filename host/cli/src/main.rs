@@ -1,6 +1,7 @@
 //! `quire`: the one binary. Subcommands are thin: each parses its arguments,
 //! calls the crates that own the work, and prints.
 
+mod admin;
 mod agent;
 mod demo;
 mod ipp;
@@ -158,6 +159,9 @@ enum Command {
     /// Prints its address, certificate fingerprint and, on first start, the
     /// generated `admin` password. `quire server enrollment-key` issues a key.
     Server(server::ServerArgs),
+    /// Set a server up for a dealer over its REST API: log in, then accounts, sites,
+    /// ranges, SNMP credentials, schedules, users and enrollment keys.
+    Admin(admin::AdminArgs),
     /// Strategies: make a publisher key, sign, publish to a server, list, roll back.
     Plugin {
         #[command(subcommand)]
@@ -267,6 +271,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
             let outcomes = runtime.block_on(ipp::run(&uris, cups.as_deref()))?;
             Ok(print(&outcomes, format))
         }
+        Command::Admin(args) => runtime.block_on(admin::run(args)),
         Command::Agent { command } => runtime.block_on(agent::run(command)),
         Command::Demo(args) => runtime.block_on(demo::run(args)),
         Command::Plugin { command } => runtime.block_on(plugin::run(command)),

@@ -218,16 +218,7 @@ struct Session {
 
 impl Session {
     async fn login(login: &ServerLogin) -> anyhow::Result<Session> {
-        let address = login
-            .server
-            .strip_prefix("https://")
-            .and_then(|rest| rest.trim_end_matches('/').parse().ok())
-            .with_context(|| {
-                format!(
-                    "--server {}: expected https://IP:PORT, as `quire server` printed it",
-                    login.server
-                )
-            })?;
+        let address = crate::admin::server_address(&login.server)?;
         let client = Client::new(address, &login.fingerprint);
         let token = client
             .login(&login.user, &login.password)

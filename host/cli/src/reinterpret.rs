@@ -41,7 +41,7 @@ pub struct ReinterpretArgs {
 pub async fn run(args: &ReinterpretArgs) -> anyhow::Result<Vec<Outcome>> {
     let mut server = Server::new(&args.data);
     server.database = args.database.clone();
-    let store = server.open_store().await?;
+    let store = server.open_existing_store().await?;
     let registry = server.depot(store.clone()).await?.registry().await?;
     crate::replay::check_strategy(&registry, args.strategy.as_deref())?;
 

@@ -1,6 +1,7 @@
-//! `quire server`: runs the server until Ctrl-C, and `quire server enrollment-key`,
-//! which issues a key straight in the database, for the administrator at the console
-//! before anyone has logged in.
+//! `quire server`: runs the server until Ctrl-C; `quire server enrollment-key`, which
+//! issues a key straight in the database, for the administrator at the console before
+//! anyone has logged in; and `quire server reset-admin-password`. The tools refuse a
+//! data directory where no server has run.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -69,6 +70,12 @@ enum Action {
         #[command(flatten)]
         place: Place,
     },
+    /// Give `admin` a new password and print it, for the operator who lost the one
+    /// printed on first start. The server may be running.
+    ResetAdminPassword {
+        #[command(flatten)]
+        place: Place,
+    },
 }
 
 pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
@@ -78,6 +85,13 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
             valid_hours,
             place,
         }) => enrollment_key(place, account, valid_hours).await,
+        Some(Action::ResetAdminPassword { place }) => {
+            let password = server(place).reset_admin_password().await?;
+            // The same line, read the same way, as on first start.
+            println!("admin-password {password}");
+            eprintln!("quire: log in as `admin` with the password above; it is not shown again");
+            Ok(())
+        }
         None => serve(args.place, args.run).await,
     }
 }
@@ -121,7 +135,7 @@ async fn enrollment_key(place: Place, account: i64, valid_hours: u32) -> anyhow:
         (1..=24 * 30).contains(&valid_hours),
         "--valid-hours must be 1 to 720"
     );
-    let store = server(place).open_store().await?;
+    let store = server(place).open_existing_store().await?;
     let issued = quire_server::issue_enrollment_key(
         &store,
         AccountId(account),

@@ -10,6 +10,9 @@ use hyper::Method;
 use hyper::body::Bytes;
 use quire_https::Server;
 use serde::Serialize;
+
+use crate::rest::LOGIN_PATH;
+use crate::rest::sessions::{Login, Session};
 use serde::de::DeserializeOwned;
 
 /// Why a call did not get an answer.
@@ -77,6 +80,22 @@ impl Client {
             pin: certificate_sha256.to_ascii_lowercase(),
         }
     }
+
+    /// Connects with nothing pinned and returns the SHA-256 (hex) of the certificate the
+    /// server at `address` shows: what a tool pins on first contact when its operator
+    /// gave no fingerprint, as an agent does at enrollment.
+    pub async fn presented(address: SocketAddr) -> Result<String, ClientError> {
+        let connection =
+            Server::from(address)
+                .connect(None)
+                .await
+                .map_err(|e| ClientError::Transport {
+                    address,
+                    message: e.to_string(),
+                })?;
+        Ok(connection.presented().to_owned())
+    }
+
     /// Sends one request on a fresh connection and reads the whole answer.
     pub async fn send(
         &self,
@@ -147,23 +166,14 @@ impl Client {
 
     /// Logs in as `name` and returns the session token for later calls' bearer.
     pub async fn login(&self, name: &str, password: &str) -> Result<String, ClientError> {
-        let path = "/api/v1/login";
-        let session: serde_json::Value = self
-            .json(
-                Method::POST,
-                path,
-                None,
-                Some(&serde_json::json!({"name": name, "password": password})),
-            )
+        let login = Login {
+            name: name.to_owned(),
+            password: password.to_owned(),
+        };
+        let session: Session = self
+            .json(Method::POST, LOGIN_PATH, None, Some(&login))
             .await?;
-        session["token"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| ClientError::Body {
-                path: path.to_owned(),
-                status: 200,
-                message: "the answer holds no token".to_owned(),
-            })
+        Ok(session.token)
     }
 
     /// Like [`Client::call`], and parses a 2xx answer as `R`; any other status is an error

@@ -27,6 +27,15 @@ pub enum Error {
     /// The database refused.
     #[error(transparent)]
     Store(#[from] quire_store::Error),
+    /// A tool was pointed at a data directory where no server has run.
+    #[error(
+        "{dir}: no Quire server has run here (it holds no quire.db); give the --data \
+         that `quire server` was started with"
+    )]
+    NoData {
+        /// The directory as given.
+        dir: String,
+    },
     /// The listen address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Listen {

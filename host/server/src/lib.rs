@@ -29,6 +29,20 @@ mod state;
 mod strategies_api;
 mod tls;
 
+/// The REST API's request and answer bodies, for its clients (`quire admin`), so both
+/// sides read one definition.
+pub mod api {
+    pub use crate::rest::LOGIN_PATH;
+    pub use crate::rest::accounts::{AccountView, NewAccount};
+    pub use crate::rest::keys::{KeyView, NewKey};
+    pub use crate::rest::sessions::{Login, Session};
+    pub use crate::rest::sites::{NewSite, SiteView};
+    pub use crate::rest::users::{NewUser, UserView};
+    pub use crate::secrets::IssuedKey;
+    pub use quire_protocol::{ApiError, CredentialSpec, SiteRange};
+    pub use quire_store::Role;
+}
+
 pub use crate::error::{Error, Result};
 pub use crate::openapi::OPENAPI;
 pub use crate::routes::{app, registered_routes};

@@ -2,7 +2,7 @@
 //! user, certificate), and the HTTPS listener.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use hyper_util::rt::TokioIo;
@@ -17,6 +17,9 @@ use crate::{secrets, tls};
 
 /// The name of the administrator created on first start.
 pub const ADMIN_USER: &str = "admin";
+
+/// The SQLite database's file in the data directory, unless `--database` names another.
+const DATABASE_FILE: &str = "quire.db";
 
 /// The server's configuration; [`Server::start`] runs it.
 #[derive(Debug, Clone)]
@@ -94,7 +97,7 @@ impl Server {
     pub fn database_url(&self) -> String {
         self.database
             .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("quire.db").display()))
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join(DATABASE_FILE).display()))
     }
 
     /// Creates the data directory and opens (migrating) the store.
@@ -106,8 +109,35 @@ impl Server {
         Ok(Store::open(&self.database_url()).await?)
     }
 
-    /// Opens the store, bootstraps a fresh installation, binds and serves in the
-    /// current runtime until the [`Running`] is dropped or stopped.
+    /// Opens the store of a server that has started here before. The tools that read one
+    /// (`reinterpret`, `enrollment-key`, `reset-admin-password`) use this, so a mistyped
+    /// `--data` is refused instead of answered from a new, empty database.
+    pub async fn open_existing_store(&self) -> Result<Store> {
+        if self.database.is_none() && !self.data_dir.join(DATABASE_FILE).is_file() {
+            return Err(Error::NoData {
+                dir: self.data_dir.display().to_string(),
+            });
+        }
+        Ok(Store::open(&self.database_url()).await?)
+    }
+
+    /// Gives `admin` a new generated password, for the operator who lost the one printed
+    /// on first start, and returns it. Sessions already open stay open until they expire.
+    pub async fn reset_admin_password(&self) -> Result<String> {
+        let store = self.open_existing_store().await?;
+        let reset = bootstrap(&store, Some(secrets::password())).await;
+        store.close().await;
+        let (_, password) = reset?;
+        Ok(password.expect("bootstrap returns the password it was given"))
+    }
+
+    /// Binds, opens the store, bootstraps a fresh installation and serves in the current
+    /// runtime until the [`Running`] is dropped or stopped.
+    ///
+    /// A first start is all or nothing: the port is bound before anything is written, and
+    /// a data directory this start created is removed again when a later step fails, so
+    /// the start that succeeds is the one that creates the `admin` user and prints its
+    /// password.
     pub async fn start(self) -> Result<Running> {
         let configured = match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
@@ -119,10 +149,6 @@ impl Server {
                 ));
             }
         };
-        let store = self.open_store().await?;
-        let identity = tls::identity(&self.data_dir, configured)?;
-        let (main_dealer, admin_password) = bootstrap(&store, self.admin_password.clone()).await?;
-
         let listener = tokio::net::TcpListener::bind(self.listen)
             .await
             .map_err(|source| Error::Listen {
@@ -133,7 +159,13 @@ impl Server {
             address: self.listen,
             source,
         })?;
-        let depot = self.depot(store.clone()).await?;
+        let fresh = !self.data_dir.exists();
+        let prepared = self.prepare(configured).await;
+        if prepared.is_err() && fresh {
+            // Only what this start created; the error says what failed.
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+        let (store, identity, depot, (main_dealer, admin_password)) = prepared?;
         let app = crate::routes::app(AppState::new(store.clone(), &identity.sha256, depot));
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config);
         let accept = tokio::spawn(async move {
@@ -180,6 +212,29 @@ impl Server {
 }
 
 impl Server {
+    /// Everything [`Server::start`] serves with, the `admin` user last, so nothing after
+    /// it can fail; the store is closed again when a step fails.
+    async fn prepare(
+        &self,
+        configured: Option<(&Path, &Path)>,
+    ) -> Result<(Store, tls::Identity, Depot, (AccountId, Option<String>))> {
+        let store = self.open_store().await?;
+        let rest = async {
+            let identity = tls::identity(&self.data_dir, configured)?;
+            let depot = self.depot(store.clone()).await?;
+            let admin = bootstrap(&store, self.admin_password.clone()).await?;
+            Ok((identity, depot, admin))
+        }
+        .await;
+        match rest {
+            Ok((identity, depot, admin)) => Ok((store, identity, depot, admin)),
+            Err(error) => {
+                store.close().await;
+                Err(error)
+            }
+        }
+    }
+
     /// The depot with this server's signature policy, knowing the built-in versions so
     /// nothing older is ever handed out.
     pub async fn depot(&self, store: Store) -> Result<Depot> {

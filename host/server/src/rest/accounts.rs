@@ -5,8 +5,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use quire_protocol::CredentialSpec;
-use quire_store::{Account, AccountId, Role};
-use serde::Deserialize;
+use quire_store::{Account, AccountId, Page, Role, Visibility};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiResult, Failure, json_failure, parse_json, parse_json_list};
 use crate::state::AppState;
@@ -58,13 +58,14 @@ pub(crate) async fn account(Visible(account): Visible<Account>) -> Json<AccountV
     Json(account.into())
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /api/v1/accounts`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct NewAccount {
-    name: String,
-    parent_id: i64,
+pub struct NewAccount {
+    pub name: String,
+    pub parent_id: i64,
     #[serde(default)]
-    is_dealer: bool,
+    pub is_dealer: bool,
 }
 
 /// `POST /api/v1/accounts`: a child account under a dealer the caller sees.
@@ -92,6 +93,18 @@ pub(crate) async fn create_account(
     let name = new.name.trim();
     if name.is_empty() {
         return Err(Failure::invalid("name", "the name is empty"));
+    }
+    if state
+        .store
+        .accounts(Visibility::All, Page::ALL)
+        .await?
+        .iter()
+        .any(|a| a.parent == Some(parent.id) && a.name == name)
+    {
+        return Err(Failure::Conflict {
+            field: Some("name".to_owned()),
+            message: format!("{} has an account named `{name}` already", parent.id),
+        });
     }
     let id = state
         .store

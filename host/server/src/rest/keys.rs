@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use quire_store::{Account, EnrollmentKey};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiResult, Failure, parse_json};
 use crate::secrets;
@@ -40,11 +40,12 @@ pub(crate) async fn enrollment_keys(
     Ok(views(state.store.enrollment_keys(account.id, page).await?))
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /api/v1/accounts/{account_id}/enrollment-keys`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct NewKey {
+pub struct NewKey {
     #[serde(default = "default_key_hours")]
-    valid_hours: u32,
+    pub valid_hours: u32,
 }
 
 fn default_key_hours() -> u32 {

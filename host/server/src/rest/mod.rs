@@ -20,9 +20,10 @@ use crate::error::{ApiResult, Failure};
 use crate::secrets;
 use crate::state::AppState;
 
-/// An API view of a stored row: a struct that answers as kebab-case JSON, and
-/// `From<row>` filling each field from the row's field of the same name, or from the
-/// expression after `=` over the row (`id: i64 = row.id.0`), so a field is named once.
+/// An API view of a stored row: a struct that answers as kebab-case JSON (and reads
+/// back from it, for clients such as `quire admin`), and `From<row>` filling each field
+/// from the row's field of the same name, or from the expression after `=` over the row
+/// (`id: i64 = row.id.0`), so a field is named once.
 macro_rules! view {
     (
         $(#[$doc:meta])*
@@ -31,10 +32,10 @@ macro_rules! view {
         }
     ) => {
         $(#[$doc])*
-        #[derive(serde::Serialize)]
+        #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "kebab-case")]
-        pub(crate) struct $view {
-            $($field: $ty,)*
+        pub struct $view {
+            $(pub $field: $ty,)*
         }
 
         impl From<$row> for $view {
@@ -63,7 +64,7 @@ pub(crate) mod sites;
 pub(crate) mod users;
 
 /// Where people log in.
-pub(crate) const LOGIN_PATH: &str = "/api/v1/login";
+pub const LOGIN_PATH: &str = "/api/v1/login";
 
 /// Rows a list returns when the caller does not say.
 const DEFAULT_LIMIT: u32 = 100;

@@ -17,19 +17,21 @@ use super::users::UserView;
 /// How long a login lasts.
 const SESSION_HOURS: i64 = 12;
 
-#[derive(Deserialize)]
+/// The body of `POST /api/v1/login`.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct Login {
-    name: String,
-    password: String,
+pub struct Login {
+    pub name: String,
+    pub password: String,
 }
 
-#[derive(Serialize)]
+/// The answer to a login: the bearer token of later calls, and who it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub(crate) struct Session {
-    token: String,
-    expires_at: DateTime<Utc>,
-    user: UserView,
+pub struct Session {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: UserView,
 }
 
 /// `POST /api/v1/login`.

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use quire_protocol::{SiteRange, parse_range_csv};
 use quire_schedule::ScheduleConfig;
 use quire_store::{Account, Page, Site, SiteId};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::agent_api::default_schedules;
@@ -38,12 +38,13 @@ pub(crate) async fn sites(
     Ok(views(state.store.sites(account.id, paging.page()?).await?))
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /api/v1/accounts/{account_id}/sites`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct NewSite {
-    name: String,
-    #[serde(default)]
-    schedules: Option<Value>,
+pub struct NewSite {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedules: Option<Value>,
 }
 
 /// Parses and validates schedules, naming the field (`schedules.alerts.default.kind`).
@@ -117,8 +118,18 @@ pub(crate) async fn set_ranges(
     Visible(site): Visible<Site>,
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
-    let ranges: Vec<SiteRange> = parse_json_list(&body, "ranges", |value, field| {
-        serde_json::from_value(value).map_err(|e| json_failure(&e, Some(field)))
+    let mut ranges: Vec<SiteRange> = Vec::new();
+    parse_json_list(&body, "ranges", |value, field| {
+        let range: SiteRange =
+            serde_json::from_value(value).map_err(|e| json_failure(&e, Some(field)))?;
+        if let Some(first) = ranges.iter().position(|r| r.range == range.range) {
+            return Err(Failure::invalid(
+                &format!("{field}.range"),
+                format!("{} is listed already, as ranges[{first}]", range.range),
+            ));
+        }
+        ranges.push(range);
+        Ok(())
     })?;
     state
         .store

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use quire_store::{AccountId, Role, User};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiResult, Failure, parse_json};
 use crate::secrets;
@@ -33,14 +33,15 @@ pub(crate) async fn users(
     Ok(views(state.store.users(paging.page()?).await?))
 }
 
-#[derive(Deserialize)]
+/// The body of `POST /api/v1/users`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct NewUser {
-    name: String,
-    password: String,
-    role: Role,
+pub struct NewUser {
+    pub name: String,
+    pub password: String,
+    pub role: Role,
     #[serde(default)]
-    account_ids: Vec<i64>,
+    pub account_ids: Vec<i64>,
 }
 
 /// The shortest password accepted.
