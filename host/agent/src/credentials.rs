@@ -1,11 +1,11 @@
 //! The configured SNMP credentials as the client speaks them.
 
-use quire_protocol::CredentialSpec;
-use quire_snmp::client::{AuthProtocol, Credentials, PrivProtocol, V3User};
+use quire_protocol::{AuthProtocol, CredentialSpec, PrivacyProtocol};
+use quire_snmp::client::{self as snmp, Credentials, V3User};
 
-/// The credentials of `specs` the client can use, in order. One that cannot be used (an
-/// unknown protocol, privacy without authentication, a short password) is logged, naming
-/// its place in the list, and left out: the others still work.
+/// The credentials of `specs` the client can use, in order. One that cannot be used (a
+/// short password the server did not refuse) is logged, naming its place in the list,
+/// and left out: the others still work.
 pub fn usable(specs: &[CredentialSpec]) -> Vec<Credentials> {
     specs
         .iter()
@@ -38,13 +38,13 @@ pub fn convert(spec: &CredentialSpec) -> Result<Credentials, String> {
             context,
         } => {
             let auth = match (auth_protocol, auth_password) {
-                (Some(protocol), Some(password)) => Some((auth(protocol)?, password.clone())),
+                (Some(protocol), Some(password)) => Some((auth(*protocol), password.clone())),
                 (None, None) => None,
                 (Some(_), None) => return Err("auth-protocol without auth-password".into()),
                 (None, Some(_)) => return Err("auth-password without auth-protocol".into()),
             };
             let privacy = match (privacy_protocol, privacy_password) {
-                (Some(protocol), Some(password)) => Some((privacy(protocol)?, password.clone())),
+                (Some(protocol), Some(password)) => Some((privacy(*protocol), password.clone())),
                 (None, None) => None,
                 (Some(_), None) => {
                     return Err("privacy-protocol without privacy-password".into());
@@ -65,40 +65,34 @@ pub fn convert(spec: &CredentialSpec) -> Result<Credentials, String> {
     Ok(credentials)
 }
 
-fn auth(name: &str) -> Result<AuthProtocol, String> {
-    Ok(match name.to_ascii_lowercase().replace('-', "").as_str() {
-        "md5" => AuthProtocol::Md5,
-        "sha" | "sha1" => AuthProtocol::Sha1,
-        "sha224" => AuthProtocol::Sha224,
-        "sha256" => AuthProtocol::Sha256,
-        "sha384" => AuthProtocol::Sha384,
-        "sha512" => AuthProtocol::Sha512,
-        _ => {
-            return Err(format!(
-                "auth-protocol {name:?} is not md5, sha1, sha224, sha256, sha384 or sha512"
-            ));
-        }
-    })
+fn auth(protocol: AuthProtocol) -> snmp::AuthProtocol {
+    match protocol {
+        AuthProtocol::Md5 => snmp::AuthProtocol::Md5,
+        AuthProtocol::Sha1 => snmp::AuthProtocol::Sha1,
+        AuthProtocol::Sha224 => snmp::AuthProtocol::Sha224,
+        AuthProtocol::Sha256 => snmp::AuthProtocol::Sha256,
+        AuthProtocol::Sha384 => snmp::AuthProtocol::Sha384,
+        AuthProtocol::Sha512 => snmp::AuthProtocol::Sha512,
+    }
 }
 
-fn privacy(name: &str) -> Result<PrivProtocol, String> {
-    Ok(match name.to_ascii_lowercase().replace('-', "").as_str() {
-        "des" => PrivProtocol::Des,
-        "aes" | "aes128" => PrivProtocol::Aes128,
-        _ => return Err(format!("privacy-protocol {name:?} is not des or aes128")),
-    })
+fn privacy(protocol: PrivacyProtocol) -> snmp::PrivProtocol {
+    match protocol {
+        PrivacyProtocol::Des => snmp::PrivProtocol::Des,
+        PrivacyProtocol::Aes128 => snmp::PrivProtocol::Aes128,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn v3(auth: Option<&str>, privacy: Option<&str>) -> CredentialSpec {
+    fn v3(auth: Option<AuthProtocol>, privacy: Option<PrivacyProtocol>) -> CredentialSpec {
         CredentialSpec::V3 {
             user: "quire".into(),
-            auth_protocol: auth.map(str::to_owned),
+            auth_protocol: auth,
             auth_password: auth.map(|_| "authpass123".to_owned()),
-            privacy_protocol: privacy.map(str::to_owned),
+            privacy_protocol: privacy,
             privacy_password: privacy.map(|_| "privpass123".to_owned()),
             context: String::new(),
         }
@@ -110,9 +104,16 @@ mod tests {
             CredentialSpec::V2c {
                 community: "public".into(),
             },
-            v3(Some("sha256"), Some("aes128")),
-            v3(Some("whirlpool"), None),
-            v3(None, Some("des")),
+            v3(Some(AuthProtocol::Sha256), Some(PrivacyProtocol::Aes128)),
+            CredentialSpec::V3 {
+                user: "quire".into(),
+                auth_protocol: Some(AuthProtocol::Sha1),
+                auth_password: Some("short".into()),
+                privacy_protocol: None,
+                privacy_password: None,
+                context: String::new(),
+            },
+            v3(None, Some(PrivacyProtocol::Des)),
             CredentialSpec::V1 {
                 community: "private".into(),
             },
@@ -128,9 +129,9 @@ mod tests {
         let Credentials::V3(user) = &usable[1] else {
             panic!("{usable:?}")
         };
-        assert_eq!(user.auth.as_ref().unwrap().0, AuthProtocol::Sha256);
-        assert_eq!(user.privacy.as_ref().unwrap().0, PrivProtocol::Aes128);
+        assert_eq!(user.auth.as_ref().unwrap().0, snmp::AuthProtocol::Sha256);
+        assert_eq!(user.privacy.as_ref().unwrap().0, snmp::PrivProtocol::Aes128);
         assert!(matches!(usable[2], Credentials::V1 { .. }));
-        assert!(convert(&specs[2]).unwrap_err().contains("whirlpool"));
+        assert!(convert(&specs[2]).unwrap_err().contains("at least"));
     }
 }

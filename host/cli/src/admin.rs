@@ -209,10 +209,10 @@ struct CredentialArgs {
     auth_password: Option<String>,
     /// `des` or `aes128`; none for authNoPriv.
     #[arg(long, value_name = "P", requires = "auth_protocol")]
-    priv_protocol: Option<String>,
+    privacy_protocol: Option<String>,
     /// The privacy password.
-    #[arg(long, value_name = "PASSWORD", requires = "priv_protocol")]
-    priv_password: Option<String>,
+    #[arg(long, value_name = "PASSWORD", requires = "privacy_protocol")]
+    privacy_password: Option<String>,
     /// The v3 context name.
     #[arg(long, value_name = "NAME", requires = "v3_user")]
     context: Option<String>,
@@ -483,8 +483,8 @@ impl CredentialArgs {
             for (field, value) in [
                 ("auth-protocol", &self.auth_protocol),
                 ("auth-password", &self.auth_password),
-                ("privacy-protocol", &self.priv_protocol),
-                ("privacy-password", &self.priv_password),
+                ("privacy-protocol", &self.privacy_protocol),
+                ("privacy-password", &self.privacy_password),
                 ("context", &self.context),
             ] {
                 if let Some(value) = value {

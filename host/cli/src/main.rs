@@ -83,7 +83,8 @@ enum Command {
         #[arg(long = "community", value_name = "C", default_values_t = [String::from("public")])]
         communities: Vec<String>,
         /// v3 user `NAME[:AUTH:PASS[:PRIV:PASS]]`, e.g.
-        /// `quire:SHA:authpass123:AES:privpass123` (repeat for several).
+        /// `quire:sha1:authpass123:aes128:privpass123`, the words of `--auth-protocol` and
+        /// `--privacy-protocol` (repeat for several).
         #[arg(long = "v3-user", value_name = "SPEC")]
         v3_users: Vec<UsmUser>,
         /// Probability (0-1) that a request is ignored.

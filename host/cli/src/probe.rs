@@ -8,9 +8,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use quire_model::Cycle;
-use quire_snmp::client::{
-    AuthProtocol, ClientConfig, CredentialSet, Credentials, PrivProtocol, Session, V3User,
-};
+use quire_protocol::{AuthProtocol, CredentialSpec, PrivacyProtocol};
+use quire_snmp::client::{ClientConfig, CredentialSet, Credentials, Session};
 use quire_transport::{
     DeviceExchanges, DeviceExchangesConfig, DeviceTransport, LiveTransport, WithExchanges,
 };
@@ -35,18 +34,22 @@ pub struct DeviceArgs {
     /// v3 user name.
     #[arg(long)]
     pub v3_user: Option<String>,
-    /// v3 authentication protocol (needs --auth-pass).
-    #[arg(long, value_enum, ignore_case = true, requires = "auth_pass")]
-    pub auth_proto: Option<AuthArg>,
+    /// v3 authentication protocol: md5, sha1, sha224, sha256, sha384 or sha512 (as the
+    /// API's `auth-protocol`; net-snmp's `SHA`, `SHA-256` … are read too). Needs
+    /// --auth-password; sha1 when only the password is given.
+    #[arg(long, value_name = "PROTOCOL", requires = "auth_password")]
+    pub auth_protocol: Option<AuthProtocol>,
     /// v3 authentication password.
-    #[arg(long)]
-    pub auth_pass: Option<String>,
-    /// v3 privacy protocol (needs --priv-pass and authentication).
-    #[arg(long, value_enum, ignore_case = true, requires = "priv_pass")]
-    pub priv_proto: Option<PrivArg>,
+    #[arg(long, value_name = "PASSWORD")]
+    pub auth_password: Option<String>,
+    /// v3 privacy protocol: des or aes128 (as the API's `privacy-protocol`; net-snmp's
+    /// `DES`, `AES` are read too). Needs --privacy-password and authentication; aes128
+    /// when only the password is given.
+    #[arg(long, value_name = "PROTOCOL", requires = "privacy_password")]
+    pub privacy_protocol: Option<PrivacyProtocol>,
     /// v3 privacy password.
-    #[arg(long)]
-    pub priv_pass: Option<String>,
+    #[arg(long, value_name = "PASSWORD")]
+    pub privacy_password: Option<String>,
     /// v3 context name.
     #[arg(long, default_value = "")]
     pub context: String,
@@ -72,42 +75,9 @@ pub enum SnmpVersion {
     V3,
 }
 
-/// `--auth-proto`, named as net-snmp's `-a` names them.
-#[derive(Clone, Copy, ValueEnum)]
-pub enum AuthArg {
-    /// HMAC-MD5-96.
-    #[value(name = "MD5")]
-    Md5,
-    /// HMAC-SHA-96.
-    #[value(name = "SHA", alias = "SHA1")]
-    Sha,
-    /// HMAC-SHA-224.
-    #[value(name = "SHA-224", alias = "SHA224")]
-    Sha224,
-    /// HMAC-SHA-256.
-    #[value(name = "SHA-256", alias = "SHA256")]
-    Sha256,
-    /// HMAC-SHA-384.
-    #[value(name = "SHA-384", alias = "SHA384")]
-    Sha384,
-    /// HMAC-SHA-512.
-    #[value(name = "SHA-512", alias = "SHA512")]
-    Sha512,
-}
-
-/// `--priv-proto`, named as net-snmp's `-x` names them.
-#[derive(Clone, Copy, ValueEnum)]
-pub enum PrivArg {
-    /// CBC-DES.
-    #[value(name = "DES")]
-    Des,
-    /// CFB-AES-128.
-    #[value(name = "AES", alias = "AES128")]
-    Aes,
-}
-
 impl DeviceArgs {
-    /// The credentials the flags describe.
+    /// The credentials the flags describe, as an account's credentials list would hold
+    /// them, turned into the client's by the agent's own conversion.
     pub fn credentials(&self) -> anyhow::Result<Credentials> {
         let version = match (self.snmp_version, &self.v3_user) {
             (Some(version), _) => version,
@@ -115,32 +85,28 @@ impl DeviceArgs {
             (None, None) => SnmpVersion::V2c,
         };
         let community = self.community.clone();
-        Ok(match version {
-            SnmpVersion::V1 => Credentials::V1 { community },
-            SnmpVersion::V2c => Credentials::V2c { community },
-            SnmpVersion::V3 => {
-                let user = self
+        let spec = match version {
+            SnmpVersion::V1 => CredentialSpec::V1 { community },
+            SnmpVersion::V2c => CredentialSpec::V2c { community },
+            SnmpVersion::V3 => CredentialSpec::V3 {
+                user: self
                     .v3_user
                     .clone()
-                    .context("--version 3 needs --v3-user")?;
-                let auth = match (self.auth_proto, &self.auth_pass) {
-                    (Some(protocol), Some(password)) => Some((protocol.into(), password.clone())),
-                    (None, Some(password)) => Some((AuthProtocol::Sha1, password.clone())),
-                    _ => None,
-                };
-                let privacy = match (self.priv_proto, &self.priv_pass) {
-                    (Some(protocol), Some(password)) => Some((protocol.into(), password.clone())),
-                    (None, Some(password)) => Some((PrivProtocol::Aes128, password.clone())),
-                    _ => None,
-                };
-                Credentials::V3(V3User {
-                    user,
-                    auth,
-                    privacy,
-                    context: self.context.clone(),
-                })
-            }
-        })
+                    .context("--version 3 needs --v3-user")?,
+                auth_protocol: self
+                    .auth_password
+                    .as_ref()
+                    .map(|_| self.auth_protocol.unwrap_or(AuthProtocol::Sha1)),
+                auth_password: self.auth_password.clone(),
+                privacy_protocol: self
+                    .privacy_password
+                    .as_ref()
+                    .map(|_| self.privacy_protocol.unwrap_or(PrivacyProtocol::Aes128)),
+                privacy_password: self.privacy_password.clone(),
+                context: self.context.clone(),
+            },
+        };
+        quire_agent::credentials::convert(&spec).map_err(anyhow::Error::msg)
     }
 
     /// The client settings the flags describe.
@@ -161,28 +127,6 @@ impl DeviceArgs {
             .with_context(|| format!("{} has no address", self.host))?;
         let credentials = CredentialSet::new(vec![self.credentials()?]);
         Ok(credentials.open(address, &self.config()).await?)
-    }
-}
-
-impl From<AuthArg> for AuthProtocol {
-    fn from(arg: AuthArg) -> Self {
-        match arg {
-            AuthArg::Md5 => AuthProtocol::Md5,
-            AuthArg::Sha => AuthProtocol::Sha1,
-            AuthArg::Sha224 => AuthProtocol::Sha224,
-            AuthArg::Sha256 => AuthProtocol::Sha256,
-            AuthArg::Sha384 => AuthProtocol::Sha384,
-            AuthArg::Sha512 => AuthProtocol::Sha512,
-        }
-    }
-}
-
-impl From<PrivArg> for PrivProtocol {
-    fn from(arg: PrivArg) -> Self {
-        match arg {
-            PrivArg::Des => PrivProtocol::Des,
-            PrivArg::Aes => PrivProtocol::Aes128,
-        }
     }
 }
 

@@ -170,9 +170,9 @@ fn a_dealer_sets_up_a_customer_from_login_to_an_enrolled_agent() {
         "sha256",
         "--auth-password",
         "authpass123",
-        "--priv-protocol",
+        "--privacy-protocol",
         "aes128",
-        "--priv-password",
+        "--privacy-password",
         "privpass123",
     ]);
     admin.ok(&[
@@ -357,6 +357,21 @@ fn every_admin_command_refuses_bad_input_naming_the_field_and_stores_nothing() {
     admin.refused(
         &["credentials", "set", "--account", &acme, "--community", ""],
         &["[0].community", "empty"],
+    );
+    admin.refused(
+        &[
+            "credentials",
+            "add",
+            "--account",
+            &acme,
+            "--v3-user",
+            "quire",
+            "--auth-protocol",
+            "bogus",
+            "--auth-password",
+            "authpass123",
+        ],
+        &["[1].auth-protocol"],
     );
     assert_eq!(
         admin.json(&["credentials", "list", "--account", &acme]),

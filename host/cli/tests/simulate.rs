@@ -77,3 +77,63 @@ fn a_simulated_fleet_copy_walks_as_the_replicated_recording_over_v3() {
     assert_eq!(walked.len(), expected.len());
     assert!(walked.iter().eq(expected.iter()));
 }
+
+/// `quire probe` speaks the API's words for v3 (`--auth-protocol sha1`, as an account's
+/// credentials write `auth-protocol`), reads net-snmp's (`AES`) too, and refuses any
+/// other naming the words it takes.
+#[test]
+fn probe_reads_a_v3_device_with_the_api_s_credential_words() {
+    let user = "quireuser:sha1:authpass123:aes128:privpass123";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args([
+            "simulate",
+            FIXTURE,
+            "--base",
+            "127.61.1.1",
+            "--port",
+            "16172",
+            "--v3-user",
+            user,
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _simulator = Simulator(child);
+    for line in BufReader::new(stdout).lines() {
+        if line.unwrap().starts_with("listening:") {
+            break;
+        }
+    }
+    let probe = |auth: &str, privacy: &str| {
+        Command::new(env!("CARGO_BIN_EXE_quire"))
+            .args(["probe", "127.61.1.1", "--port", "16172", "--format", "json"])
+            .args(["--v3-user", "quireuser", "--auth-protocol", auth])
+            .args([
+                "--auth-password",
+                "authpass123",
+                "--privacy-protocol",
+                privacy,
+            ])
+            .args(["--privacy-password", "privpass123"])
+            .output()
+            .unwrap()
+    };
+    let read = probe("sha1", "AES");
+    let stdout = String::from_utf8_lossy(&read.stdout);
+    assert!(
+        read.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let outcome: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(outcome[0]["identity"]["sys_descr"].is_string(), "{outcome}");
+
+    let refused = probe("bogus", "aes128");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--auth-protocol") && stderr.contains("md5, sha1, sha224"),
+        "{stderr}"
+    );
+}

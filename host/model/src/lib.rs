@@ -18,9 +18,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Who a device says it is.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Identity {
     /// The maker, as the strategy names it (`HP`, `Kyocera`, …).
     pub manufacturer: Option<String>,
@@ -50,7 +51,7 @@ pub struct Identity {
 }
 
 /// hrDeviceStatus (RFC 2790).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceStatus {
     /// The device does not know.
@@ -66,7 +67,7 @@ pub enum DeviceStatus {
 }
 
 /// hrPrinterStatus (RFC 2790).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PrinterStatus {
     /// Some other state (often: an error is present).
@@ -82,7 +83,9 @@ pub enum PrinterStatus {
 }
 
 /// One bit of hrPrinterDetectedErrorState, in bit order (RFC 2790 and RFC 3805).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorState {
     /// Bit 0.
@@ -139,7 +142,7 @@ impl ErrorState {
 }
 
 /// What state the device is in, as it reports it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Status {
     /// hrDeviceStatus.
     pub device: Option<DeviceStatus>,
@@ -152,7 +155,7 @@ pub struct Status {
 }
 
 /// A supply's level in words, so a dealer can filter without knowing the MIB's special values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SupplyState {
     /// Above the low threshold.
@@ -168,7 +171,7 @@ pub enum SupplyState {
 }
 
 /// One consumable or replaceable part: toner, drum, fuser, waste bin, maintenance kit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Supply {
     /// The device's own row index.
     pub index: u32,
@@ -195,7 +198,7 @@ pub struct Supply {
 }
 
 /// prtAlertSeverityLevel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AlertSeverity {
     /// Neither critical nor warning.
@@ -209,7 +212,7 @@ pub enum AlertSeverity {
 }
 
 /// One row of the device's alert table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DeviceAlert {
     /// The device's own row index.
     pub index: u32,
@@ -234,7 +237,7 @@ pub struct DeviceAlert {
 }
 
 /// Everything one read of one device returned.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reading {
     /// Who the device is.
     pub identity: Identity,
@@ -249,7 +252,7 @@ pub struct Reading {
 }
 
 /// The three schedules a device is read on; a strategy may read less on some.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cycle {
     /// Finding devices and who they are.
@@ -261,7 +264,7 @@ pub enum Cycle {
 }
 
 /// What a strategy's `map-error` is asked to judge: one alert row or one error-state bit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorInput {
     /// A row of the device's alert table.
@@ -271,7 +274,7 @@ pub enum ErrorInput {
 }
 
 /// ASM's printer-error groups, so dealers can route paper jams and service calls differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorGroup {
     /// The device itself (fuser, controller, covers).
@@ -285,7 +288,7 @@ pub enum ErrorGroup {
 }
 
 /// How urgent a printer error state is for ASM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AssessmentSeverity {
     /// Worth knowing, no action needed.
@@ -297,7 +300,7 @@ pub enum AssessmentSeverity {
 }
 
 /// Who can fix a printer error state, so ASM sends the right person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SkillLevel {
     /// Any user at the device.
@@ -311,7 +314,7 @@ pub enum SkillLevel {
 }
 
 /// A strategy's judgement of one malfunction: what ASM calls it and what fixing it takes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Assessment {
     /// The ASM printer error state, in kebab-case (`paper-jam`, `toner-empty`, …).
     pub state: String,
@@ -329,7 +332,7 @@ pub struct Assessment {
 
 /// Which strategy produced a reading: name plus version, so a reading can be
 /// re-interpreted later by a newer one and the difference explained.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub struct StrategyRef {
     /// The strategy's name (`printer-mib`).
     pub name: String,

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use quire_model::{Cycle, Reading, StrategyRef};
 use quire_schedule::ScheduleConfig;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::ranges::Range;
 
@@ -27,7 +28,7 @@ pub const STRATEGIES_PATH: &str = "/api/v1/agent/strategies";
 pub const SIGNATURE_HEADER: &str = "x-quire-signature";
 
 /// What an agent sends to enroll.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct EnrollRequest {
     /// The enrollment key the dealer issued: single use, expiring, for one account.
@@ -39,7 +40,7 @@ pub struct EnrollRequest {
 }
 
 /// What the server answers an enrollment with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct EnrollResponse {
     /// The agent's id, unique on this server.
@@ -79,7 +80,7 @@ impl AgentToken {
 }
 
 /// Everything an agent needs to do its job, fetched at every check-in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct AgentConfig {
     /// Changes whenever anything below changes, so the agent can tell at a glance.
@@ -99,7 +100,7 @@ pub struct AgentConfig {
 }
 
 /// One site: its ranges and schedules.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct SiteConfig {
     /// The site's id, sent back with every reading taken there.
@@ -118,8 +119,8 @@ pub struct SiteConfig {
 }
 
 /// A range of a site, with the part of the network it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct SiteRange {
     /// The range.
     pub range: Range,
@@ -129,7 +130,7 @@ pub struct SiteRange {
 }
 
 /// Discovery's knobs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct DiscoverySettings {
     /// How long to wait for an address to answer before calling it silent (milliseconds).
@@ -151,8 +152,19 @@ impl Default for DiscoverySettings {
 }
 
 /// SNMP credentials as configured; secrets travel only to enrolled agents over TLS.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "version", rename_all = "kebab-case")]
+///
+/// The API, the agent and `quire probe` share these words: `auth-protocol`,
+/// `auth-password`, `privacy-protocol`, `privacy-password`, with the values of
+/// [`AuthProtocol`] and [`PrivacyProtocol`]. A body with any other field, a protocol
+/// without its password, or privacy without authentication is refused as it is read,
+/// so a mistyped entry is never stored as a weaker credential than was meant.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(
+    tag = "version",
+    rename_all = "kebab-case",
+    deny_unknown_fields,
+    try_from = "CredentialFields"
+)]
 pub enum CredentialSpec {
     /// SNMPv1 with a community.
     V1 {
@@ -169,22 +181,138 @@ pub enum CredentialSpec {
     V3 {
         /// The user name.
         user: String,
-        /// `md5`, `sha1`, `sha224`, `sha256`, `sha384` or `sha512`; none for noAuthNoPriv.
+        /// Absent for noAuthNoPriv.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        auth_protocol: Option<String>,
-        /// The authentication password.
+        auth_protocol: Option<AuthProtocol>,
+        /// The authentication password; given exactly when `auth-protocol` is.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         auth_password: Option<String>,
-        /// `des` or `aes128`; none for authNoPriv.
+        /// Absent for authNoPriv; needs authentication.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        privacy_protocol: Option<String>,
-        /// The privacy password.
+        privacy_protocol: Option<PrivacyProtocol>,
+        /// The privacy password; given exactly when `privacy-protocol` is.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         privacy_password: Option<String>,
         /// The context name, usually empty.
         #[serde(default)]
         context: String,
     },
+}
+
+/// Every field any version may have, read flat so that a bad value is named by its own
+/// field (`[0].auth-protocol`): an internally tagged enum buffers its fields and loses
+/// their names. [`CredentialSpec`]'s `TryFrom` then checks which belong together.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct CredentialFields {
+    version: SnmpVersion,
+    community: Option<String>,
+    user: Option<String>,
+    auth_protocol: Option<AuthProtocol>,
+    auth_password: Option<String>,
+    privacy_protocol: Option<PrivacyProtocol>,
+    privacy_password: Option<String>,
+    context: Option<String>,
+}
+
+/// The `version` of a [`CredentialSpec`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum SnmpVersion {
+    V1,
+    V2c,
+    V3,
+}
+
+impl TryFrom<CredentialFields> for CredentialSpec {
+    type Error = String;
+
+    fn try_from(fields: CredentialFields) -> Result<CredentialSpec, String> {
+        let CredentialFields {
+            version,
+            community,
+            user,
+            auth_protocol,
+            auth_password,
+            privacy_protocol,
+            privacy_password,
+            context,
+        } = fields;
+        let v3_only = [
+            ("user", user.is_some()),
+            ("auth-protocol", auth_protocol.is_some()),
+            ("auth-password", auth_password.is_some()),
+            ("privacy-protocol", privacy_protocol.is_some()),
+            ("privacy-password", privacy_password.is_some()),
+            ("context", context.is_some()),
+        ];
+        let community_only = |version: &str, community: Option<String>| {
+            if let Some((field, _)) = v3_only.iter().find(|(_, given)| *given) {
+                return Err(format!(
+                    "unknown field `{field}`: {version} credentials have only a community"
+                ));
+            }
+            match community {
+                Some(community) if !community.is_empty() => Ok(community),
+                Some(_) => Err("field `community`: the community is empty".to_owned()),
+                None => Err(format!(
+                    "missing field `community` of {version} credentials"
+                )),
+            }
+        };
+        match version {
+            SnmpVersion::V1 => Ok(CredentialSpec::V1 {
+                community: community_only("v1", community)?,
+            }),
+            SnmpVersion::V2c => Ok(CredentialSpec::V2c {
+                community: community_only("v2c", community)?,
+            }),
+            SnmpVersion::V3 => {
+                if community.is_some() {
+                    return Err(
+                        "unknown field `community`: v3 credentials name a user instead".to_owned(),
+                    );
+                }
+                let user = user.ok_or("missing field `user` of v3 credentials")?;
+                if user.is_empty() {
+                    return Err("field `user`: the v3 user name is empty".to_owned());
+                }
+                paired("auth", auth_protocol.is_some(), auth_password.is_some())?;
+                paired(
+                    "privacy",
+                    privacy_protocol.is_some(),
+                    privacy_password.is_some(),
+                )?;
+                if privacy_protocol.is_some() && auth_protocol.is_none() {
+                    return Err(
+                        "field `privacy-protocol`: privacy needs authentication (authPriv)"
+                            .to_owned(),
+                    );
+                }
+                Ok(CredentialSpec::V3 {
+                    user,
+                    auth_protocol,
+                    auth_password,
+                    privacy_protocol,
+                    privacy_password,
+                    context: context.unwrap_or_default(),
+                })
+            }
+        }
+    }
+}
+
+/// A protocol and its password go together: one without the other is refused.
+fn paired(what: &str, protocol: bool, password: bool) -> Result<(), String> {
+    match (protocol, password) {
+        (true, false) => Err(format!(
+            "missing field `{what}-password`: {what}-protocol needs it"
+        )),
+        (false, true) => Err(format!(
+            "missing field `{what}-protocol`: {what}-password needs it"
+        )),
+        _ => Ok(()),
+    }
 }
 
 impl std::fmt::Debug for CredentialSpec {
@@ -200,15 +328,140 @@ impl std::fmt::Debug for CredentialSpec {
             } => f
                 .debug_struct("V3")
                 .field("user", user)
-                .field("auth_protocol", auth_protocol)
-                .field("privacy_protocol", privacy_protocol)
+                .field("auth_protocol", &auth_protocol.map(protocol_name))
+                .field("privacy_protocol", &privacy_protocol.map(protocol_name))
                 .finish_non_exhaustive(),
         }
     }
 }
 
+/// An SNMPv3 authentication protocol (RFC 3414, RFC 7860).
+///
+/// Written as here (`sha256`); net-snmp's spellings (`SHA`, `SHA-256`, `sha-256`) are
+/// read too, in any case, so a value copied from an `snmpget` command line works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case", try_from = "String")]
+pub enum AuthProtocol {
+    /// HMAC-MD5-96.
+    Md5,
+    /// HMAC-SHA-96 (net-snmp's `SHA`).
+    Sha1,
+    /// HMAC-SHA-224.
+    Sha224,
+    /// HMAC-SHA-256.
+    Sha256,
+    /// HMAC-SHA-384.
+    Sha384,
+    /// HMAC-SHA-512.
+    Sha512,
+}
+
+/// An SNMPv3 privacy protocol.
+///
+/// Written as here (`aes128`); net-snmp's spellings (`DES`, `AES`) are read too, in any
+/// case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case", try_from = "String")]
+pub enum PrivacyProtocol {
+    /// CBC-DES.
+    Des,
+    /// CFB-AES-128 (net-snmp's `AES`).
+    Aes128,
+}
+
+/// A protocol's words: the one it is written as, then those also read.
+trait ProtocolNames: Sized + Copy + 'static {
+    const ALL: &'static [(Self, &'static str, &'static [&'static str])];
+    const FIELD: &'static str;
+}
+
+impl ProtocolNames for AuthProtocol {
+    const ALL: &'static [(Self, &'static str, &'static [&'static str])] = &[
+        (AuthProtocol::Md5, "md5", &[]),
+        (AuthProtocol::Sha1, "sha1", &["sha"]),
+        (AuthProtocol::Sha224, "sha224", &[]),
+        (AuthProtocol::Sha256, "sha256", &[]),
+        (AuthProtocol::Sha384, "sha384", &[]),
+        (AuthProtocol::Sha512, "sha512", &[]),
+    ];
+    const FIELD: &'static str = "auth-protocol";
+}
+
+impl ProtocolNames for PrivacyProtocol {
+    const ALL: &'static [(Self, &'static str, &'static [&'static str])] = &[
+        (PrivacyProtocol::Des, "des", &[]),
+        (PrivacyProtocol::Aes128, "aes128", &["aes"]),
+    ];
+    const FIELD: &'static str = "privacy-protocol";
+}
+
+/// `text` as a protocol of `P`: case and hyphens do not matter (`SHA-256` is `sha256`).
+fn parse_protocol<P: ProtocolNames>(text: &str) -> Result<P, String> {
+    let plain = text.to_ascii_lowercase().replace('-', "");
+    P::ALL
+        .iter()
+        .find(|(_, name, aliases)| *name == plain || aliases.contains(&plain.as_str()))
+        .map(|(protocol, _, _)| *protocol)
+        .ok_or_else(|| {
+            let names: Vec<&str> = P::ALL.iter().map(|(_, name, _)| *name).collect();
+            format!("{} `{text}` is not one of {}", P::FIELD, names.join(", "))
+        })
+}
+
+fn protocol_name<P: ProtocolNames + PartialEq>(protocol: P) -> &'static str {
+    P::ALL
+        .iter()
+        .find(|(p, _, _)| *p == protocol)
+        .map_or("", |(_, name, _)| name)
+}
+
+impl AuthProtocol {
+    /// Every protocol, in the order of their strength.
+    pub const ALL: [AuthProtocol; 6] = [
+        AuthProtocol::Md5,
+        AuthProtocol::Sha1,
+        AuthProtocol::Sha224,
+        AuthProtocol::Sha256,
+        AuthProtocol::Sha384,
+        AuthProtocol::Sha512,
+    ];
+}
+
+impl PrivacyProtocol {
+    /// Every protocol, in the order of their strength.
+    pub const ALL: [PrivacyProtocol; 2] = [PrivacyProtocol::Des, PrivacyProtocol::Aes128];
+}
+
+macro_rules! protocol_text {
+    ($($protocol:ty),*) => {$(
+        impl std::str::FromStr for $protocol {
+            type Err = String;
+
+            fn from_str(text: &str) -> Result<Self, String> {
+                parse_protocol(text)
+            }
+        }
+
+        impl TryFrom<String> for $protocol {
+            type Error = String;
+
+            fn try_from(text: String) -> Result<Self, String> {
+                parse_protocol(&text)
+            }
+        }
+
+        impl std::fmt::Display for $protocol {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(protocol_name(*self))
+            }
+        }
+    )*};
+}
+
+protocol_text!(AuthProtocol, PrivacyProtocol);
+
 /// A strategy the server hands out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct StrategyListing {
     /// Its name.
@@ -223,7 +476,7 @@ pub struct StrategyListing {
 }
 
 /// A batch of queued readings, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct ReadingUpload {
     /// The readings, in ascending `seq`.
@@ -231,7 +484,7 @@ pub struct ReadingUpload {
 }
 
 /// One reading as the agent queued it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct UploadItem {
     /// The agent's sequence number: strictly increasing, never reused.
@@ -264,7 +517,7 @@ pub struct UploadItem {
 }
 
 /// A supply that was replaced between two readings, and why the agent thinks so.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct SupplyReplacement {
     /// The device's row index of the supply.
@@ -276,7 +529,7 @@ pub struct SupplyReplacement {
 }
 
 /// What showed that a supply was replaced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ReplacementEvidence {
     /// The cartridge reports another serial number.
@@ -296,7 +549,7 @@ pub enum ReplacementEvidence {
 }
 
 /// The server's answer to an upload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct UploadAck {
     /// Every item with `seq` at or below this is filed (or was refused for good, see
@@ -313,7 +566,7 @@ pub struct UploadAck {
 }
 
 /// One refused item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct RejectedItem {
     /// Its sequence number.
@@ -323,7 +576,7 @@ pub struct RejectedItem {
 }
 
 /// Every API error's body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct ApiError {
     /// What went wrong, for a person.
@@ -369,5 +622,63 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("sha256"), "{shown}");
+    }
+
+    #[test]
+    fn protocols_are_written_in_the_api_s_words_and_read_in_net_snmp_s_too() {
+        for (text, protocol) in [
+            ("sha1", AuthProtocol::Sha1),
+            ("SHA", AuthProtocol::Sha1),
+            ("SHA-256", AuthProtocol::Sha256),
+            ("md5", AuthProtocol::Md5),
+        ] {
+            assert_eq!(text.parse::<AuthProtocol>(), Ok(protocol), "{text}");
+        }
+        assert_eq!(
+            "AES".parse::<PrivacyProtocol>(),
+            Ok(PrivacyProtocol::Aes128)
+        );
+        let spec: CredentialSpec = serde_json::from_str(
+            r#"{"version":"v3","user":"u","auth-protocol":"SHA","auth-password":"authpass1","privacy-protocol":"AES","privacy-password":"privpass1"}"#,
+        )
+        .unwrap();
+        let written = serde_json::to_value(&spec).unwrap();
+        assert_eq!(written["auth-protocol"], "sha1");
+        assert_eq!(written["privacy-protocol"], "aes128");
+        for protocol in AuthProtocol::ALL {
+            assert_eq!(
+                serde_json::to_value(protocol).unwrap(),
+                protocol.to_string().as_str()
+            );
+        }
+    }
+
+    #[test]
+    fn a_credential_is_refused_as_it_is_read_naming_what_is_wrong() {
+        for (json, expected) in [
+            (
+                r#"{"version":"v3","user":"u","auth-proto":"SHA"}"#,
+                "unknown field `auth-proto`",
+            ),
+            (
+                r#"{"version":"v3","user":"u","auth-protocol":"bogus","auth-password":"authpass1"}"#,
+                "auth-protocol `bogus` is not one of md5, sha1, sha224, sha256, sha384, sha512",
+            ),
+            (
+                r#"{"version":"v3","user":"u","auth-protocol":"sha1"}"#,
+                "missing field `auth-password`",
+            ),
+            (
+                r#"{"version":"v3","user":"u","privacy-protocol":"des","privacy-password":"privpass1"}"#,
+                "privacy needs authentication",
+            ),
+            (
+                r#"{"version":"v2c","community":"public","user":"u"}"#,
+                "unknown field `user`",
+            ),
+        ] {
+            let error = serde_json::from_str::<CredentialSpec>(json).unwrap_err();
+            assert!(error.to_string().contains(expected), "{json}: {error}");
+        }
     }
 }

@@ -194,6 +194,21 @@ impl fmt::Display for Range {
     }
 }
 
+/// In the OpenAPI document a range is the text a dealer writes.
+impl utoipa::PartialSchema for Range {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some(
+                "One address, `first-last` (`10.0.0.1-40`), CIDR (`10.0.0.0/24`) or a host name; at most a /16.",
+            ))
+            .examples(["10.0.0.0/24"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Range {}
+
 impl Serialize for Range {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)

@@ -12,7 +12,7 @@ use crate::schedule::Schedule;
 
 /// A site's schedules: one per cycle and per part of the network, and one for locally attached
 /// devices, all read in the site's time zone. Builds [`Schedules`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ScheduleConfig {
     /// The site's IANA time zone, such as `Europe/Berlin`; the hours of every schedule are
@@ -32,7 +32,7 @@ pub struct ScheduleConfig {
 }
 
 /// A cycle's schedule for the whole site and, where a part of the network differs, for that part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct CycleConfig {
     /// The schedule of every part not named in `parts`.

@@ -28,15 +28,13 @@ const HOUR_SLOTS_SEARCHED: usize = 8 * 24;
 ///   in America/New_York) fires once, at its first occurrence; the repeated hour is not a slot.
 /// * `EveryMinutes` is the exception: it counts real elapsed time, because a locally attached
 ///   device read every 30 minutes should not go an hour unread when clocks fall back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "kebab-case",
-    rename_all_fields = "kebab-case",
-    deny_unknown_fields
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+// Each variant names its own fields in kebab-case (not `rename_all_fields`, which the
+// OpenAPI document's generator does not read).
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Schedule {
     /// On these days of the week, at these hours of each of them.
+    #[serde(rename_all = "kebab-case")]
     Weekly {
         /// The days; at least one.
         days: BTreeSet<Day>,
@@ -50,6 +48,7 @@ pub enum Schedule {
     /// before `starting_at` that fit the pattern run too (every 6 from 03:00 includes 21:00).
     /// Across daylight-saving changes the named rules of [`Schedule`] apply, so on those
     /// nights the real interval is one hour shorter or longer.
+    #[serde(rename_all = "kebab-case")]
     EveryHours {
         /// The interval in hours, 1..=24.
         n: u8,
@@ -59,11 +58,13 @@ pub enum Schedule {
     /// Every `n` minutes of real time, at instants that are a multiple of `n` minutes since the
     /// Unix epoch (so on :00 and :30 local in every zone whose offset is whole or half hours).
     /// Only locally attached devices may run this often; see [`crate::ScheduleConfig`].
+    #[serde(rename_all = "kebab-case")]
     EveryMinutes {
         /// The interval in minutes; divides 60 and is at least [`MIN_LOCAL_MINUTES`].
         n: u8,
     },
     /// Once, at this hour of this local day, and never again.
+    #[serde(rename_all = "kebab-case")]
     Once {
         /// The local day.
         date: NaiveDate,
@@ -75,7 +76,19 @@ pub enum Schedule {
 }
 
 /// A day of the week, spelled out in configuration (`"monday"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)] // the names are the documentation
 pub enum Day {

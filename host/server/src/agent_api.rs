@@ -9,14 +9,14 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use chrono::Utc;
 use quire_protocol::{
-    AgentConfig, AgentToken, DiscoverySettings, EnrollRequest, EnrollResponse, ReadingUpload,
-    RejectedItem, SiteConfig, UploadAck, UploadItem,
+    AgentConfig, AgentToken, ApiError, DiscoverySettings, EnrollRequest, EnrollResponse,
+    ReadingUpload, RejectedItem, SiteConfig, UploadAck, UploadItem,
 };
 use quire_schedule::{CycleConfig, Day, Schedule, ScheduleConfig};
 use quire_store::{Agent, AgentIngest, Ingest, KeyRefusal, NewAgent, Page, SiteId};
 use sha2::{Digest, Sha256};
 
-use crate::error::{ApiResult, Failure, json_failure, parse_json};
+use crate::error::{ApiResult, Body, Failure, from_value, parse_json};
 use crate::secrets;
 use crate::state::AppState;
 
@@ -47,11 +47,15 @@ pub(crate) fn default_schedules() -> ScheduleConfig {
 }
 
 /// `POST /api/v1/agent/enroll`.
+#[utoipa::path(post, path = "/api/v1/agent/enroll", tag = "agent", request_body = EnrollRequest,
+    responses(
+        (status = 200, description = "Enrolled: the agent's id and secret, shown once", body = EnrollResponse),
+        (status = 403, description = "The enrollment key is used, expired, revoked or unknown; `field` is `key`", body = ApiError),
+    ))]
 pub(crate) async fn enroll(
     State(state): State<AppState>,
-    body: Bytes,
+    Body(request): Body<EnrollRequest>,
 ) -> ApiResult<Json<EnrollResponse>> {
-    let request: EnrollRequest = parse_json(&body)?;
     let key = request.key.trim();
     if key.is_empty() {
         return Err(Failure::invalid("key", "the enrollment key is empty"));
@@ -123,6 +127,8 @@ pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiRe
 }
 
 /// `GET /api/v1/agent/config`: the agent's configuration, and its check-in.
+#[utoipa::path(get, path = "/api/v1/agent/config", tag = "agent",
+    responses((status = 200, description = "The agent's configuration (also its check-in)", body = AgentConfig)))]
 pub(crate) async fn config(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -159,6 +165,8 @@ pub(crate) async fn config(
 /// `POST /api/v1/agent/readings`: files what is new, counts what was filed before,
 /// and refuses (acknowledging) items that can never be filed, so one bad reading does
 /// not hold up the agent's queue.
+#[utoipa::path(post, path = "/api/v1/agent/readings", tag = "agent", request_body = ReadingUpload,
+    responses((status = 200, description = "What was filed; items at or below `acked-through` may be deleted", body = UploadAck)))]
 pub(crate) async fn readings(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -231,7 +239,7 @@ fn item_by_item(body: &[u8]) -> ApiResult<(Vec<UploadItem>, Vec<RejectedItem>, u
     struct Upload {
         items: Vec<serde_json::Value>,
     }
-    let upload: Upload = parse_json(body)?;
+    let upload: Upload = parse_json(body, "")?;
     let mut acked_through = 0;
     let mut items = Vec::with_capacity(upload.items.len());
     let mut rejected = Vec::new();
@@ -246,14 +254,11 @@ fn item_by_item(body: &[u8]) -> ApiResult<(Vec<UploadItem>, Vec<RejectedItem>, u
                 )
             })?;
         acked_through = acked_through.max(seq);
-        match serde_json::from_value::<UploadItem>(value) {
+        match from_value::<UploadItem>(value, &format!("items[{index}]")) {
             Ok(item) => items.push(item),
-            Err(error) => rejected.push(RejectedItem {
+            Err(failure) => rejected.push(RejectedItem {
                 seq,
-                message: match json_failure(&error, None) {
-                    Failure::Invalid { message, .. } => message,
-                    other => format!("{other:?}"),
-                },
+                message: failure.to_string(),
             }),
         }
     }

@@ -2,9 +2,13 @@
 //! becomes a status and a JSON [`ApiError`] naming the offending field.
 
 use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use quire_protocol::ApiError;
+use serde::de::DeserializeOwned;
+use serde_path_to_error::Segment;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +70,8 @@ pub(crate) enum Failure {
     KeyRefused(String),
     /// 404: absent, or not the caller's to see (the two are never told apart).
     NotFound(String),
+    /// 404 as [`Failure::NotFound`], of a row a body field names (a new account's parent).
+    NotFoundIn { field: String, message: String },
     /// 409: conflicts with what is stored.
     Conflict {
         field: Option<String>,
@@ -81,6 +87,30 @@ impl Failure {
         Failure::Invalid {
             field: Some(field.to_owned()),
             message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    /// The message, after the field it names: what an agent's log shows of a refused item.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Invalid {
+                field: Some(field),
+                message,
+            }
+            | Failure::Conflict {
+                field: Some(field),
+                message,
+            }
+            | Failure::NotFoundIn { field, message } => write!(f, "{field}: {message}"),
+            Failure::Invalid { message, .. }
+            | Failure::Conflict { message, .. }
+            | Failure::Unauthorized(message)
+            | Failure::Forbidden(message)
+            | Failure::KeyRefused(message)
+            | Failure::NotFound(message)
+            | Failure::Internal(message) => f.write_str(message),
         }
     }
 }
@@ -114,6 +144,7 @@ impl IntoResponse for Failure {
                 (StatusCode::FORBIDDEN, Some("key".to_owned()), message)
             }
             Failure::NotFound(message) => (StatusCode::NOT_FOUND, None, message),
+            Failure::NotFoundIn { field, message } => (StatusCode::NOT_FOUND, Some(field), message),
             Failure::Conflict { field, message } => (StatusCode::CONFLICT, field, message),
             Failure::Internal(message) => {
                 tracing::error!(%message, "request failed");
@@ -131,40 +162,86 @@ impl IntoResponse for Failure {
 /// The result of a handler.
 pub(crate) type ApiResult<T> = std::result::Result<T, Failure>;
 
-/// Parses a JSON body, naming the field serde complained about.
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    serde_json::from_slice(body).map_err(|e| json_failure(&e, None))
+/// A JSON request body of type `T`, refused (400) with the path of the first bad field
+/// (`[0].auth-protocol`, `schedules.alerts.default.kind`) as [`parse_json`] names it.
+pub(crate) struct Body<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = Failure;
+
+    async fn from_request(request: Request, state: &S) -> ApiResult<Body<T>> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| Failure::Invalid {
+                field: None,
+                message: rejection.body_text(),
+            })?;
+        parse_json(&bytes, "").map(Body)
+    }
 }
 
-/// A JSON array body, element by element: `element` is given each value with the name
-/// of its place (`ranges[3]`, or `[3]` when `list` is empty), so that the error of a
-/// bad element says which one it is.
-pub(crate) fn parse_json_list<T>(
-    body: &[u8],
-    list: &str,
-    mut element: impl FnMut(serde_json::Value, &str) -> ApiResult<T>,
-) -> ApiResult<Vec<T>> {
-    let values: Vec<serde_json::Value> = parse_json(body)?;
-    values
-        .into_iter()
-        .enumerate()
-        .map(|(index, value)| element(value, &format!("{list}[{index}]")))
-        .collect()
+/// Parses a JSON body whose errors name their field under `prefix` (`ranges` gives
+/// `ranges[3].range`; empty, a body that is a list gives `[3].range`).
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8], prefix: &str) -> ApiResult<T> {
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut json)
+        .map_err(|error| path_failure(&error, prefix))?;
+    json.end().map_err(|error| Failure::Invalid {
+        field: None,
+        message: error.to_string(),
+    })?;
+    Ok(value)
 }
 
-/// A serde error as a 400: the field is the one named in backquotes when serde names one,
-/// under `prefix` (`items[3]`) when the value was part of a larger body.
-pub(crate) fn json_failure(error: &serde_json::Error, prefix: Option<&str>) -> Failure {
-    let message = error.to_string();
-    let named = message
-        .split('`')
-        .nth(1)
-        .filter(|_| message.contains("field `"))
-        .map(str::to_owned);
-    let field = match (prefix, named) {
-        (Some(prefix), Some(name)) => Some(format!("{prefix}.{name}")),
-        (Some(prefix), None) => Some(prefix.to_owned()),
-        (None, named) => named,
-    };
-    Failure::Invalid { field, message }
+/// `value` as a `T`, its errors named under `prefix` as [`parse_json`] names them.
+pub(crate) fn from_value<T: DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+) -> ApiResult<T> {
+    serde_path_to_error::deserialize(value).map_err(|error| path_failure(&error, prefix))
+}
+
+/// A serde error at a path as a 400 naming the field: the path where serde stopped, and
+/// then the field its message names when it is about one field of that object (unknown,
+/// missing or refused), so `{"auth-proto": …}` in the first entry is `[0].auth-proto`.
+fn path_failure<E: std::fmt::Display>(
+    error: &serde_path_to_error::Error<E>,
+    prefix: &str,
+) -> Failure {
+    let mut field = prefix.to_owned();
+    for segment in error.path().iter() {
+        match segment {
+            Segment::Seq { index } => field.push_str(&format!("[{index}]")),
+            Segment::Map { key } => push_field(&mut field, key),
+            Segment::Enum { variant } => push_field(&mut field, variant),
+            Segment::Unknown => {}
+        }
+    }
+    let message = error.inner().to_string();
+    if let Some(named) = named_field(&message)
+        && !field.ends_with(named)
+    {
+        push_field(&mut field, named);
+    }
+    Failure::Invalid {
+        field: (!field.is_empty()).then_some(field),
+        message,
+    }
+}
+
+fn push_field(path: &mut String, name: &str) {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(name);
+}
+
+/// The field serde's message is about: `unknown field `x``, `missing field `x``, or a
+/// refusal written `field `x`: …`.
+fn named_field(message: &str) -> Option<&str> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("missing field `"))
+        .or_else(|| message.strip_prefix("field `"))?;
+    rest.split('`').next()
 }

@@ -17,6 +17,28 @@
 
 mod agent_api;
 pub mod client;
+
+/// The REST API's request and answer bodies, for a client to send and read (the agent
+/// API's are `quire-protocol`'s; `quire admin` is one), so both sides read one
+/// definition; the OpenAPI document is generated from them.
+pub mod api {
+    pub use crate::rest::LOGIN_PATH;
+    pub use crate::rest::accounts::{AccountView, CheckIn, NewAccount};
+    pub use crate::rest::agents::AgentView;
+    pub use crate::rest::devices::{
+        AddressView, AlertView, DeviceView, ReadingView, ReplacementView, SupplyPoint,
+    };
+    pub use crate::rest::keys::{KeyView, NewKey};
+    pub use crate::rest::readings::{RereadView, VersionView};
+    pub use crate::rest::sessions::{Login, Me, Session};
+    pub use crate::rest::sites::{NewSite, SiteView};
+    pub use crate::rest::users::{NewUser, UserView};
+    pub use crate::secrets::IssuedKey;
+    pub use crate::strategies_api::{RollbackView, StrategyView};
+    pub use quire_protocol::{ApiError, AuthProtocol, CredentialSpec, PrivacyProtocol, SiteRange};
+    pub use quire_schedule::ScheduleConfig;
+    pub use quire_store::Role;
+}
 pub mod depot;
 mod error;
 mod openapi;
@@ -29,22 +51,8 @@ mod state;
 mod strategies_api;
 mod tls;
 
-/// The REST API's request and answer bodies, for its clients (`quire admin`), so both
-/// sides read one definition.
-pub mod api {
-    pub use crate::rest::LOGIN_PATH;
-    pub use crate::rest::accounts::{AccountView, NewAccount};
-    pub use crate::rest::keys::{KeyView, NewKey};
-    pub use crate::rest::sessions::{Login, Session};
-    pub use crate::rest::sites::{NewSite, SiteView};
-    pub use crate::rest::users::{NewUser, UserView};
-    pub use crate::secrets::IssuedKey;
-    pub use quire_protocol::{ApiError, CredentialSpec, SiteRange};
-    pub use quire_store::Role;
-}
-
 pub use crate::error::{Error, Result};
-pub use crate::openapi::OPENAPI;
+pub use crate::openapi::openapi_json;
 pub use crate::routes::{app, registered_routes};
 pub use crate::secrets::{IssuedKey, issue_enrollment_key};
 pub use crate::server::{Running, Server};

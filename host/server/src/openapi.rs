@@ -1,16 +1,194 @@
-//! The OpenAPI 3 document, hand-written beside the routes (`openapi.json`); a test
-//! fails when a route is served that it does not list, or it lists one not served.
+//! The OpenAPI document, generated from the request and answer types themselves and the
+//! `#[utoipa::path]` beside each handler, so a field added to a type is documented by
+//! the same change. A test fails when a route is served that the document does not
+//! list, or it lists one not served; another checks live answers against its schemas.
+
+use std::sync::LazyLock;
 
 use axum::http::header;
 use axum::response::IntoResponse;
+use utoipa::OpenApi;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+
+use crate::{agent_api, rest, strategies_api};
 
 /// Where the document is served.
 pub(crate) const PATH: &str = "/api/v1/openapi.json";
 
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Quire API",
+        version = "1",
+        description = "Quire's server: the agent API (enrollment, configuration, uploads) and the REST API for people. \
+Every answer to a person is filtered by the accounts they may see; a row of an account they may not see answers 404, as one that does not exist. \
+Errors are JSON `ApiError` bodies whose `field` names the offending field by its path (`[0].auth-protocol`, `schedules.alerts.default.kind`). \
+Request bodies refuse unknown fields. \
+Lists page with `limit` (default 100, at most 1000) and `offset` in a stable order (by id, or by time where the list says so); a page shorter than `limit` is the last."
+    ),
+    paths(
+        agent_api::enroll,
+        agent_api::config,
+        agent_api::readings,
+        strategies_api::download,
+        strategies_api::list,
+        strategies_api::publish,
+        strategies_api::rollback,
+        document,
+        rest::sessions::login,
+        rest::sessions::logout,
+        rest::sessions::me,
+        rest::accounts::accounts,
+        rest::accounts::create_account,
+        rest::accounts::account,
+        rest::accounts::set_check_in,
+        rest::accounts::credentials,
+        rest::accounts::set_credentials,
+        rest::sites::sites,
+        rest::sites::create_site,
+        rest::sites::upload_ranges,
+        rest::keys::enrollment_keys,
+        rest::keys::issue_key,
+        rest::keys::revoke_key,
+        rest::sites::site,
+        rest::sites::set_schedules,
+        rest::sites::set_ranges,
+        rest::sites::set_ipp_printers,
+        rest::agents::agents,
+        rest::agents::agent,
+        rest::agents::revoke_agent,
+        rest::users::users,
+        rest::users::create_user,
+        rest::devices::devices,
+        rest::devices::device,
+        rest::devices::readings,
+        rest::readings::versions,
+        rest::readings::raw_snmprec,
+        rest::readings::raw_exchanges,
+        rest::readings::reinterpret,
+        rest::devices::supply_history,
+        rest::devices::alerts,
+        rest::devices::replacements,
+    ),
+    components(schemas(quire_protocol::ApiError)),
+    tags(
+        (name = "agent", description = "What agents call, with the credentials enrollment gave them"),
+        (name = "session", description = "Logging in and out"),
+        (name = "accounts", description = "The dealer tree and its customers"),
+        (name = "credentials", description = "SNMP credentials of an account, tried in order by its agents"),
+        (name = "sites", description = "Sites, their schedules, discovery ranges and IPP printers"),
+        (name = "enrollment", description = "Enrollment keys, single use, one per agent installation"),
+        (name = "agents", description = "Enrolled agents"),
+        (name = "users", description = "The people who use Quire (administrators)"),
+        (name = "devices", description = "Devices and what was read from them"),
+        (name = "strategies", description = "Publishing and rolling back strategies"),
+        (name = "meta", description = "This document"),
+    )
+)]
+struct Document;
+
+/// The document as served, built once.
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    let mut document = Document::openapi();
+    let components = document.components.get_or_insert_with(Default::default);
+    for (name, description) in [
+        ("session", "The token POST /api/v1/login answers."),
+        (
+            "agentToken",
+            "`<agent-id>:<secret>` as enrollment answered.",
+        ),
+    ] {
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(description))
+            .build();
+        components.add_security_scheme(name, SecurityScheme::Http(scheme));
+    }
+    for (status, description) in ERRORS {
+        let response = ResponseBuilder::new()
+            .description(*description)
+            .content(
+                "application/json",
+                Content::new(Some(Ref::from_schema_name("ApiError"))),
+            )
+            .build();
+        components
+            .responses
+            .insert(format!("E{status}"), RefOr::T(response));
+    }
+    for (path, item) in document.paths.paths.iter_mut() {
+        for operation in operations(item) {
+            complete(path, operation);
+        }
+    }
+    document
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes")
+});
+
+/// The answers any call may give, by the rules of [`complete`].
+const ERRORS: &[(u16, &str)] = &[
+    (400, "The request is wrong; `field` names what, by its path"),
+    (401, "No valid session or agent credentials"),
+    (403, "Not allowed"),
+    (404, "Absent, or not the caller's to see"),
+    (409, "Conflicts with what is stored; `field` names what"),
+];
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// What every operation of `path` shares, so each handler documents only its own: who
+/// may call it (agents under `/api/v1/agent/`, no one needs to log in to log in, enroll
+/// or read this document, a session everywhere else), and the errors its shape allows
+/// (400 with a body or parameters, 401 when it needs credentials, 404 with a `{row}`).
+fn complete(path: &str, operation: &mut Operation) {
+    let open = [rest::LOGIN_PATH, quire_protocol::ENROLL_PATH, PATH].contains(&path);
+    let scheme = if path.starts_with("/api/v1/agent/") {
+        "agentToken"
+    } else {
+        "session"
+    };
+    operation.security = Some(if open {
+        Vec::new()
+    } else {
+        vec![SecurityRequirement::new::<_, _, &str>(scheme, [])]
+    });
+    let takes_input = operation.request_body.is_some()
+        || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let responses = &mut operation.responses.responses;
+    for (status, applies) in [
+        (400, takes_input && path != PATH),
+        (401, !open),
+        (404, path.contains('{')),
+    ] {
+        if applies {
+            responses
+                .entry(status.to_string())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(format!("E{status}"))));
+        }
+    }
+}
+
 /// The document's text.
-pub const OPENAPI: &str = include_str!("openapi.json");
+pub fn openapi_json() -> &'static str {
+    &DOCUMENT
+}
 
 /// `GET /api/v1/openapi.json`.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "This document", content_type = "application/json")))]
 pub(crate) async fn document() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json())
 }

@@ -7,9 +7,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use quire_protocol::SIGNATURE_HEADER;
+use quire_protocol::{ApiError, SIGNATURE_HEADER};
 use quire_store::StoredStrategy;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::agent_api::authenticate;
 use crate::depot::DepotError;
@@ -21,18 +22,22 @@ use crate::state::AppState;
 const MAX_COMPONENT_BYTES: usize = 16 << 20;
 
 /// A published version, as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
-pub(crate) struct StrategyView {
-    name: String,
-    version: String,
-    sha256: String,
-    publisher: Option<String>,
-    published_at: DateTime<Utc>,
-    published_by: String,
-    withdrawn_at: Option<DateTime<Utc>>,
+pub struct StrategyView {
+    pub name: String,
+    pub version: String,
+    /// SHA-256 of the component, hex.
+    pub sha256: String,
+    /// The trusted publisher whose key signed it.
+    pub publisher: Option<String>,
+    pub published_at: DateTime<Utc>,
+    /// The administrator who published it.
+    pub published_by: String,
+    /// Set by a rollback.
+    pub withdrawn_at: Option<DateTime<Utc>>,
     /// Whether agents are handed this version now.
-    serving: bool,
+    pub serving: bool,
 }
 
 impl StrategyView {
@@ -51,13 +56,14 @@ impl StrategyView {
 }
 
 /// What a rollback did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
-pub(crate) struct RollbackView {
-    name: String,
-    withdrawn: String,
+pub struct RollbackView {
+    pub name: String,
+    /// The version withdrawn.
+    pub withdrawn: String,
     /// The version handed out now; null means the agents' built-in one.
-    now_serving: Option<String>,
+    pub now_serving: Option<String>,
 }
 
 impl From<DepotError> for Failure {
@@ -80,6 +86,8 @@ impl From<DepotError> for Failure {
 }
 
 /// `GET /api/v1/strategies`: every version ever published.
+#[utoipa::path(get, path = "/api/v1/strategies", tag = "strategies",
+    responses((status = 200, description = "Every strategy version ever published, and which are handed out", body = Vec<StrategyView>)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     _caller: Caller,
@@ -102,6 +110,14 @@ pub(crate) async fn list(
 
 /// `POST /api/v1/strategies`: the body is the component, the signature (if any) in
 /// its header.
+#[utoipa::path(post, path = "/api/v1/strategies", tag = "strategies",
+    params(("x-quire-signature" = Option<String>, Header, description = "The component's ed25519 signature, base64")),
+    request_body(content = Vec<u8>, content_type = "application/wasm", description = "The WebAssembly component"),
+    responses(
+        (status = 201, description = "Published, and handed out from now on", body = StrategyView),
+        (status = 403, description = "Only administrators publish strategies", body = ApiError),
+        (status = 409, description = "The version is not newer than the one published", body = ApiError),
+    ))]
 pub(crate) async fn publish(
     State(state): State<AppState>,
     caller: Caller,
@@ -133,6 +149,12 @@ pub(crate) async fn publish(
 }
 
 /// `POST /api/v1/strategies/{name}/rollback`.
+#[utoipa::path(post, path = "/api/v1/strategies/{name}/rollback", tag = "strategies",
+    params(("name" = String, Path)),
+    responses(
+        (status = 200, description = "Withdrawn: the previous version, or the built-in one, is handed out again", body = RollbackView),
+        (status = 403, description = "Only administrators roll strategies back", body = ApiError),
+    ))]
 pub(crate) async fn rollback(
     State(state): State<AppState>,
     caller: Caller,
@@ -150,6 +172,9 @@ pub(crate) async fn rollback(
 
 /// `GET /api/v1/agent/strategies/{name}/{version}`: the bytes an agent's configuration
 /// lists.
+#[utoipa::path(get, path = "/api/v1/agent/strategies/{name}/{version}", tag = "agent",
+    params(("name" = String, Path), ("version" = String, Path)),
+    responses((status = 200, description = "The component's bytes, its signature in x-quire-signature", content_type = "application/wasm", body = Vec<u8>)))]
 pub(crate) async fn download(
     State(state): State<AppState>,
     headers: HeaderMap,

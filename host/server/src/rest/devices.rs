@@ -16,6 +16,7 @@ use crate::state::AppState;
 use super::{Caller, ListQuery, Paging, Visible, page, views};
 
 view! {
+    /// A device with the addresses it answered on.
     DeviceView from Device as d {
         id: i64 = d.id.0,
         account_id: i64 = d.account_id.0,
@@ -26,13 +27,16 @@ view! {
         model: Option<String>,
         first_seen: DateTime<Utc>,
         last_seen: DateTime<Utc>,
+        /// The strategy of its latest reading.
         strategy: Option<StrategyRef>,
+        /// hrDeviceStatus of its latest reading.
         status: Option<DeviceStatus>,
         addresses: Vec<AddressView> = d.addresses.into_iter().map(AddressView::from).collect(),
     }
 }
 
 view! {
+    /// An address a device answered on, and when.
     AddressView from DeviceAddress as a {
         address: String,
         first_seen: DateTime<Utc>,
@@ -41,18 +45,22 @@ view! {
 }
 
 view! {
+    /// A stored reading, as its latest version reads it.
     ReadingView from StoredReading as r {
         id: i64 = r.id.0,
         taken_at: DateTime<Utc>,
         cycle: Cycle,
         strategy: StrategyRef,
         reading: Reading,
+        /// 1 for the agent's; later ones are re-readings.
         version: u32,
+        /// Whether the read's exchange was kept, so it can be re-read.
         has_raw: bool,
     }
 }
 
 view! {
+    /// One supply's level in one reading.
     SupplyPoint from SupplyRecord as s {
         reading_id: i64 = s.reading_id.0,
         taken_at: DateTime<Utc>,
@@ -68,6 +76,7 @@ view! {
 }
 
 view! {
+    /// One row of a device's alert table in one reading.
     AlertView from AlertRecord as a {
         reading_id: i64 = a.reading_id.0,
         taken_at: DateTime<Utc>,
@@ -80,6 +89,7 @@ view! {
 }
 
 view! {
+    /// A supply an agent saw replaced, and why it thinks so.
     ReplacementView from ReplacementRecord as r {
         reading_id: i64 = r.reading_id.0,
         taken_at: DateTime<Utc>,
@@ -90,22 +100,35 @@ view! {
 }
 
 /// The device list's query string: filters that must all hold, and the page.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct DeviceQuery {
+    /// Only this account's devices.
     account_id: Option<i64>,
+    /// Only this site's devices.
     site_id: Option<i64>,
+    /// The manufacturer, exactly.
     manufacturer: Option<String>,
+    /// The model, exactly.
     model: Option<String>,
+    /// hrDeviceStatus of the latest reading.
+    #[param(inline)]
     status: Option<DeviceStatus>,
+    /// Text found in the serial, MAC, model or an address.
     q: Option<String>,
+    /// Only ids above this: the last id of the previous page, a cheaper `offset`.
     after: Option<i64>,
+    /// Rows of the page: 1 to 1000, 100 when not given.
     limit: Option<u32>,
+    /// Rows skipped before the page.
     offset: Option<u64>,
 }
 
 /// `GET /api/v1/devices`: the devices of the accounts the caller sees that match the
 /// filters, by id, one page; visibility, filters and page are one SQL query.
+#[utoipa::path(get, path = "/api/v1/devices", tag = "devices", params(DeviceQuery),
+    responses((status = 200, description = "Devices of the accounts the user sees that match every filter given, by id", body = Vec<DeviceView>)))]
 pub(crate) async fn devices(
     State(state): State<AppState>,
     caller: Caller,
@@ -129,11 +152,15 @@ pub(crate) async fn devices(
 }
 
 /// `GET /api/v1/devices/{device_id}`.
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}", tag = "devices", params(("device_id" = i64, Path)),
+    responses((status = 200, description = "One device with its addresses", body = DeviceView)))]
 pub(crate) async fn device(Visible(device): Visible<Device>) -> Json<DeviceView> {
     Json(device.into())
 }
 
 /// `GET /api/v1/devices/{device_id}/readings?limit=&offset=` (newest first).
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/readings", tag = "devices", params(("device_id" = i64, Path), Paging),
+    responses((status = 200, description = "The device's readings, newest first", body = Vec<ReadingView>)))]
 pub(crate) async fn readings(
     State(state): State<AppState>,
     Visible(device): Visible<Device>,
@@ -146,6 +173,9 @@ pub(crate) async fn readings(
 
 /// `GET /api/v1/devices/{device_id}/supplies/{index}?limit=&offset=`: one supply's
 /// history, oldest first.
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/supplies/{index}", tag = "devices",
+    params(("device_id" = i64, Path), ("index" = u32, Path, description = "The supply's row index on the device"), Paging),
+    responses((status = 200, description = "One supply's levels over time, oldest first", body = Vec<SupplyPoint>)))]
 pub(crate) async fn supply_history(
     State(state): State<AppState>,
     Visible(device): Visible<Device>,
@@ -160,6 +190,8 @@ pub(crate) async fn supply_history(
 
 /// `GET /api/v1/devices/{device_id}/alerts?limit=&offset=`: the alert rows over time,
 /// oldest first.
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/alerts", tag = "devices", params(("device_id" = i64, Path), Paging),
+    responses((status = 200, description = "The device's alert rows over time, oldest first", body = Vec<AlertView>)))]
 pub(crate) async fn alerts(
     State(state): State<AppState>,
     Visible(device): Visible<Device>,
@@ -171,6 +203,8 @@ pub(crate) async fn alerts(
 }
 
 /// `GET /api/v1/devices/{device_id}/supply-replacements?limit=&offset=`, oldest first.
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/supply-replacements", tag = "devices", params(("device_id" = i64, Path), Paging),
+    responses((status = 200, description = "Supplies the agents saw replaced, oldest first", body = Vec<ReplacementView>)))]
 pub(crate) async fn replacements(
     State(state): State<AppState>,
     Visible(device): Visible<Device>,

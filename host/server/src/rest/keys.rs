@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use quire_store::{Account, EnrollmentKey};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::{ApiResult, Failure, parse_json};
 use crate::secrets;
@@ -19,18 +20,25 @@ use super::{ListQuery, Paging, Visible, views};
 const MAX_KEY_HOURS: u32 = 24 * 30;
 
 view! {
+    /// An enrollment key as listed: never the key itself, which only its issue shows.
     KeyView from EnrollmentKey as k {
         id: i64 = k.id.0,
         account_id: i64 = k.account_id.0,
         created_at: DateTime<Utc>,
+        /// After this it is refused.
         expires_at: DateTime<Utc>,
+        /// When an agent enrolled with it.
         used_at: Option<DateTime<Utc>>,
+        /// The agent it enrolled.
         agent_id: Option<String>,
         revoked_at: Option<DateTime<Utc>>,
     }
 }
 
 /// `GET /api/v1/accounts/{account_id}/enrollment-keys?limit=&offset=`, newest first.
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/enrollment-keys", tag = "enrollment",
+    params(("account_id" = i64, Path), Paging),
+    responses((status = 200, description = "Enrollment keys issued for the account, newest first", body = Vec<KeyView>)))]
 pub(crate) async fn enrollment_keys(
     State(state): State<AppState>,
     Visible(account): Visible<Account>,
@@ -40,10 +48,11 @@ pub(crate) async fn enrollment_keys(
     Ok(views(state.store.enrollment_keys(account.id, page).await?))
 }
 
-/// The body of `POST /api/v1/accounts/{account_id}/enrollment-keys`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// What a new enrollment key is asked with; the body may be left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct NewKey {
+    /// Hours the key stays valid, 1 to 720; 24 when not given.
     #[serde(default = "default_key_hours")]
     pub valid_hours: u32,
 }
@@ -53,6 +62,9 @@ fn default_key_hours() -> u32 {
 }
 
 /// `POST /api/v1/accounts/{account_id}/enrollment-keys`.
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/enrollment-keys", tag = "enrollment",
+    params(("account_id" = i64, Path)), request_body(content = Option<NewKey>),
+    responses((status = 201, description = "Issued; the key is shown only in this answer", body = IssuedKey)))]
 pub(crate) async fn issue_key(
     State(state): State<AppState>,
     Visible(account): Visible<Account>,
@@ -63,7 +75,7 @@ pub(crate) async fn issue_key(
             valid_hours: default_key_hours(),
         }
     } else {
-        parse_json(&body)?
+        parse_json(&body, "")?
     };
     if !(1..=MAX_KEY_HOURS).contains(&new.valid_hours) {
         return Err(Failure::invalid(
@@ -78,6 +90,9 @@ pub(crate) async fn issue_key(
 }
 
 /// `DELETE /api/v1/enrollment-keys/{key_id}`: revokes an unused key.
+#[utoipa::path(delete, path = "/api/v1/enrollment-keys/{key_id}", tag = "enrollment",
+    params(("key_id" = i64, Path)),
+    responses((status = 200, description = "The key as revoked", body = KeyView)))]
 pub(crate) async fn revoke_key(
     State(state): State<AppState>,
     Visible(key): Visible<EnrollmentKey>,

@@ -20,22 +20,22 @@ use crate::error::{ApiResult, Failure};
 use crate::secrets;
 use crate::state::AppState;
 
-/// An API view of a stored row: a struct that answers as kebab-case JSON (and reads
-/// back from it, for clients such as `quire admin`), and `From<row>` filling each field
-/// from the row's field of the same name, or from the expression after `=` over the row
-/// (`id: i64 = row.id.0`), so a field is named once.
+/// An API view of a stored row: a struct that answers as kebab-case JSON (and reads back,
+/// for clients), with its schema for the OpenAPI document, and `From<row>` filling each
+/// field from the row's field of the same name, or from the expression after `=` over
+/// the row (`id: i64 = row.id.0`), so a field is named once.
 macro_rules! view {
     (
         $(#[$doc:meta])*
         $view:ident from $row:ty as $r:ident {
-            $($field:ident: $ty:ty $(= $value:expr)?),* $(,)?
+            $($(#[$field_doc:meta])* $field:ident: $ty:ty $(= $value:expr)?),* $(,)?
         }
     ) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "kebab-case")]
         pub struct $view {
-            $(pub $field: $ty,)*
+            $($(#[$field_doc])* pub $field: $ty,)*
         }
 
         impl From<$row> for $view {
@@ -75,10 +75,13 @@ const MAX_LIMIT: u32 = 1_000;
 
 /// `?limit=&offset=` of a list: `limit` rows (default 100, at most 1,000) after skipping
 /// `offset`, in the list's stable order. A page shorter than `limit` is the last.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct Paging {
+    /// Rows of the page: 1 to 1000, 100 when not given.
     pub(crate) limit: Option<u32>,
+    /// Rows skipped before the page.
     pub(crate) offset: Option<u64>,
 }
 

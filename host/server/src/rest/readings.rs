@@ -2,19 +2,21 @@
 //! back, its versions, and re-reading it through today's strategies (administrators).
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use quire_model::{Reading, StrategyRef};
+use quire_protocol::ApiError;
 use quire_store::{Device, RawExchange, ReadingId, ReadingVersion, StoredReading};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::{ApiResult, Failure};
 use crate::reinterpret::{self, RereadError};
 use crate::state::AppState;
 
-use super::{Caller, Owned, PathIds, Visible, views};
+use super::{Caller, ListQuery, Owned, PathIds, Visible, views};
 
 /// A reading is seen through its device: one of another device answers 404, as a
 /// missing one does.
@@ -37,6 +39,9 @@ impl Owned for StoredReading {
 
 /// `GET /api/v1/devices/{device_id}/readings/{reading_id}/raw.snmprec`: the read's SNMP
 /// exchange; `quire replay` reads it (with the log below beside it) to the same reading.
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/readings/{reading_id}/raw.snmprec", tag = "devices",
+    params(("device_id" = i64, Path), ("reading_id" = i64, Path)),
+    responses((status = 200, description = "The read's SNMP exchange as .snmprec (404 when it was not kept)", content_type = "text/plain", body = String)))]
 pub(crate) async fn raw_snmprec(
     State(state): State<AppState>,
     Visible(stored): Visible<StoredReading>,
@@ -47,6 +52,9 @@ pub(crate) async fn raw_snmprec(
 
 /// `GET /api/v1/devices/{device_id}/readings/{reading_id}/raw.exchanges.jsonl`: the
 /// read's web, NPAP and IPP exchanges, as `quire record` logs them.
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/readings/{reading_id}/raw.exchanges.jsonl", tag = "devices",
+    params(("device_id" = i64, Path), ("reading_id" = i64, Path)),
+    responses((status = 200, description = "The read's web, NPAP and IPP exchanges as the .exchanges.jsonl log (404 when the read made none)", content_type = "application/jsonl", body = String)))]
 pub(crate) async fn raw_exchanges(
     State(state): State<AppState>,
     Visible(stored): Visible<StoredReading>,
@@ -78,8 +86,10 @@ async fn raw_part(
 }
 
 view! {
+    /// One version of a reading: the agent's first, then each re-reading filed.
     VersionView from ReadingVersion as v {
         version: u32,
+        /// The strategy and version that made it.
         strategy: StrategyRef,
         made_at: DateTime<Utc>,
         reading: Reading,
@@ -88,6 +98,9 @@ view! {
 
 /// `GET /api/v1/devices/{device_id}/readings/{reading_id}/versions`: every version, the
 /// agent's first.
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/readings/{reading_id}/versions", tag = "devices",
+    params(("device_id" = i64, Path), ("reading_id" = i64, Path)),
+    responses((status = 200, description = "Every version of the reading, the agent's first", body = Vec<VersionView>)))]
 pub(crate) async fn versions(
     State(state): State<AppState>,
     Visible(stored): Visible<StoredReading>,
@@ -95,7 +108,9 @@ pub(crate) async fn versions(
     Ok(views(state.store.reading_versions(stored.id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct RereadQuery {
     /// File the result as the reading's next version.
     #[serde(default)]
@@ -104,24 +119,33 @@ pub(crate) struct RereadQuery {
     strategy: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A reading read again from its stored exchange.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
-pub(crate) struct RereadView {
-    reading_id: i64,
+pub struct RereadView {
+    pub reading_id: i64,
     /// The version filed; null when only shown.
-    version: Option<u32>,
-    strategy: StrategyRef,
-    reading: Reading,
+    pub version: Option<u32>,
+    /// The strategy that read it now.
+    pub strategy: StrategyRef,
+    pub reading: Reading,
 }
 
 /// `POST /api/v1/devices/{device_id}/readings/{reading_id}/reinterpret?store=true`:
 /// re-reads the stored exchange through the strategies agents run now.
+#[utoipa::path(post, path = "/api/v1/devices/{device_id}/readings/{reading_id}/reinterpret", tag = "devices",
+    params(("device_id" = i64, Path), ("reading_id" = i64, Path), RereadQuery),
+    responses(
+        (status = 200, description = "The reading as the strategies agents run now read it", body = RereadView),
+        (status = 403, description = "Only administrators re-read stored readings", body = ApiError),
+        (status = 409, description = "The reading kept no exchange, or the strategy failed on it", body = ApiError),
+    ))]
 pub(crate) async fn reinterpret(
     State(state): State<AppState>,
     // A reading the caller may not see is "not found" before anything else, as everywhere.
     Visible(stored): Visible<StoredReading>,
     caller: Caller,
-    Query(query): Query<RereadQuery>,
+    ListQuery(query): ListQuery<RereadQuery>,
 ) -> ApiResult<Json<RereadView>> {
     caller.administrator("re-read stored readings")?;
     let registry = state.depot.registry().await?;

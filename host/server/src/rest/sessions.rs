@@ -1,13 +1,13 @@
 //! Logging in and out, and who is logged in.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use crate::error::{ApiResult, Failure, parse_json};
+use crate::error::{ApiResult, Body, Failure};
 use crate::secrets;
 use crate::state::AppState;
 
@@ -17,26 +17,31 @@ use super::users::UserView;
 /// How long a login lasts.
 const SESSION_HOURS: i64 = 12;
 
-/// The body of `POST /api/v1/login`.
-#[derive(Clone, Serialize, Deserialize)]
+/// A user's name and password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Login {
     pub name: String,
     pub password: String,
 }
 
-/// The answer to a login: the bearer token of later calls, and who it is.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A session: send its token as `Authorization: Bearer <token>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct Session {
     pub token: String,
+    /// It lasts 12 hours.
     pub expires_at: DateTime<Utc>,
     pub user: UserView,
 }
 
 /// `POST /api/v1/login`.
-pub(crate) async fn login(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Session>> {
-    let login: Login = parse_json(&body)?;
+#[utoipa::path(post, path = "/api/v1/login", tag = "session", request_body = Login,
+    responses((status = 200, description = "Logged in", body = Session)))]
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    Body(login): Body<Login>,
+) -> ApiResult<Json<Session>> {
     let refused = || Failure::Unauthorized("wrong user name or password".to_owned());
     let (user, hash) = state
         .store
@@ -65,19 +70,25 @@ pub(crate) async fn login(State(state): State<AppState>, body: Bytes) -> ApiResu
 }
 
 /// `POST /api/v1/logout`.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "session",
+    responses((status = 204, description = "The session is ended")))]
 pub(crate) async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     state.store.delete_session(&caller.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize)]
+/// Who is logged in, and what they see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
-pub(crate) struct Me {
-    user: UserView,
-    visible_account_ids: Option<Vec<i64>>,
+pub struct Me {
+    pub user: UserView,
+    /// The accounts they see; null for everything (an administrator).
+    pub visible_account_ids: Option<Vec<i64>>,
 }
 
 /// `GET /api/v1/me`: who is logged in and what they see (`null`: everything).
+#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+    responses((status = 200, description = "The logged-in user and the accounts they see", body = Me)))]
 pub(crate) async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
     let visible = state.store.visible_accounts(caller.visibility).await?;
     Ok(Json(Me {

@@ -6,30 +6,38 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use quire_protocol::{SiteRange, parse_range_csv};
+use quire_protocol::{ApiError, SiteRange, parse_range_csv};
 use quire_schedule::ScheduleConfig;
 use quire_store::{Account, Page, Site, SiteId};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::agent_api::default_schedules;
-use crate::error::{ApiResult, Failure, json_failure, parse_json, parse_json_list};
+use crate::error::{ApiResult, Body, Failure, parse_json};
 use crate::state::AppState;
 
 use super::{ListQuery, Paging, Visible, views};
 
 view! {
+    /// A site of an account: where an agent reads, and when.
     SiteView from Site as site {
         id: i64 = site.id.0,
         account_id: i64 = site.account_id.0,
+        /// Unique within the account.
         name: String,
+        /// Its own, or the defaults until it has some.
         schedules: ScheduleConfig = site.schedules.unwrap_or_else(default_schedules),
+        /// What discovery scans.
         ranges: Vec<SiteRange>,
+        /// Printers read over IPP by URI.
         ipp_printers: Vec<String>,
     }
 }
 
 /// `GET /api/v1/accounts/{account_id}/sites?limit=&offset=`, by id.
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/sites", tag = "sites",
+    params(("account_id" = i64, Path), Paging),
+    responses((status = 200, description = "The account's sites, by id", body = Vec<SiteView>)))]
 pub(crate) async fn sites(
     State(state): State<AppState>,
     Visible(account): Visible<Account>,
@@ -38,41 +46,46 @@ pub(crate) async fn sites(
     Ok(views(state.store.sites(account.id, paging.page()?).await?))
 }
 
-/// The body of `POST /api/v1/accounts/{account_id}/sites`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A new site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct NewSite {
+    /// Unique within the account.
     pub name: String,
+    /// The defaults when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedules: Option<Value>,
+    pub schedules: Option<ScheduleConfig>,
 }
 
-/// Parses and validates schedules, naming the field (`schedules.alerts.default.kind`).
-fn schedules(value: Value, prefix: &str) -> ApiResult<ScheduleConfig> {
-    let config: ScheduleConfig =
-        serde_json::from_value(value).map_err(|e| json_failure(&e, Some(prefix)))?;
+/// Checks schedules beyond their shape (the time zone, hours in range), naming the field
+/// (`schedules.alerts.default.kind`).
+fn check_schedules(config: &ScheduleConfig) -> ApiResult<()> {
     config.clone().build().map_err(|e| Failure::Invalid {
-        field: Some(prefix.to_owned()),
+        field: Some("schedules".to_owned()),
         message: e.to_string(),
     })?;
-    Ok(config)
+    Ok(())
 }
 
 /// `POST /api/v1/accounts/{account_id}/sites`.
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/sites", tag = "sites",
+    params(("account_id" = i64, Path)), request_body = NewSite,
+    responses(
+        (status = 201, description = "Created", body = SiteView),
+        (status = 409, description = "The account has a site of that name", body = ApiError),
+    ))]
 pub(crate) async fn create_site(
     State(state): State<AppState>,
     Visible(account): Visible<Account>,
-    body: Bytes,
+    Body(new): Body<NewSite>,
 ) -> ApiResult<(StatusCode, Json<SiteView>)> {
-    let new: NewSite = parse_json(&body)?;
     let name = new.name.trim();
     if name.is_empty() {
         return Err(Failure::invalid("name", "the name is empty"));
     }
-    let config = new
-        .schedules
-        .map(|v| schedules(v, "schedules"))
-        .transpose()?;
+    if let Some(config) = &new.schedules {
+        check_schedules(config)?;
+    }
     if state
         .store
         .sites(account.id, Page::ALL)
@@ -86,7 +99,7 @@ pub(crate) async fn create_site(
         });
     }
     let site = state.store.create_site(account.id, name).await?;
-    if let Some(config) = config {
+    if let Some(config) = new.schedules {
         state.store.set_site_schedules(site, &config).await?;
     }
     Ok((
@@ -96,41 +109,37 @@ pub(crate) async fn create_site(
 }
 
 /// `GET /api/v1/sites/{site_id}`.
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}", tag = "sites", params(("site_id" = i64, Path)),
+    responses((status = 200, description = "One site with its schedules and ranges", body = SiteView)))]
 pub(crate) async fn site(Visible(site): Visible<Site>) -> Json<SiteView> {
     Json(site.into())
 }
 
 /// `PUT /api/v1/sites/{site_id}/schedules`: time zone and the schedules of every cycle.
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/schedules", tag = "sites",
+    params(("site_id" = i64, Path)), request_body = ScheduleConfig,
+    responses((status = 200, description = "The site as changed", body = SiteView)))]
 pub(crate) async fn set_schedules(
     State(state): State<AppState>,
     Visible(site): Visible<Site>,
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
-    let value: Value = parse_json(&body)?;
-    let config = schedules(value, "schedules")?;
+    let config: ScheduleConfig = parse_json(&body, "schedules")?;
+    check_schedules(&config)?;
     state.store.set_site_schedules(site.id, &config).await?;
     Ok(Json(state.store.site(site.id).await?.into()))
 }
 
 /// `PUT /api/v1/sites/{site_id}/ranges`: the site's whole list.
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/ranges", tag = "sites",
+    params(("site_id" = i64, Path)), request_body = Vec<SiteRange>,
+    responses((status = 200, description = "The site as changed", body = SiteView)))]
 pub(crate) async fn set_ranges(
     State(state): State<AppState>,
     Visible(site): Visible<Site>,
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
-    let mut ranges: Vec<SiteRange> = Vec::new();
-    parse_json_list(&body, "ranges", |value, field| {
-        let range: SiteRange =
-            serde_json::from_value(value).map_err(|e| json_failure(&e, Some(field)))?;
-        if let Some(first) = ranges.iter().position(|r| r.range == range.range) {
-            return Err(Failure::invalid(
-                &format!("{field}.range"),
-                format!("{} is listed already, as ranges[{first}]", range.range),
-            ));
-        }
-        ranges.push(range);
-        Ok(())
-    })?;
+    let ranges: Vec<SiteRange> = parse_json(&body, "ranges")?;
     state
         .store
         .replace_site_ranges(&[(site.id, ranges)])
@@ -141,27 +150,28 @@ pub(crate) async fn set_ranges(
 /// `PUT /api/v1/sites/{site_id}/ipp-printers`: the printers the site's agents read over
 /// IPP by URI, in place of the old list. A URI that could never be read, or one listed
 /// twice, refuses the whole list, naming its index.
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/ipp-printers", tag = "sites",
+    params(("site_id" = i64, Path)), request_body(content = Vec<String>, description = "Printer URIs (`ipp://host/ipp/print`, `ipps://…`)"),
+    responses((status = 200, description = "The site as changed", body = SiteView)))]
 pub(crate) async fn set_ipp_printers(
     State(state): State<AppState>,
     Visible(site): Visible<Site>,
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
-    let mut printers: Vec<String> = Vec::new();
-    parse_json_list(&body, "ipp-printers", |value, field| {
-        let Value::String(uri) = value else {
-            return Err(Failure::invalid(field, "a printer URI is a string"));
-        };
+    let listed: Vec<String> = parse_json(&body, "ipp-printers")?;
+    let mut printers: Vec<String> = Vec::with_capacity(listed.len());
+    for (index, uri) in listed.into_iter().enumerate() {
+        let field = format!("ipp-printers[{index}]");
         let uri = uri.trim().to_owned();
-        quire_ipp::PrinterUri::parse(&uri).map_err(|e| Failure::invalid(field, e))?;
+        quire_ipp::PrinterUri::parse(&uri).map_err(|e| Failure::invalid(&field, e))?;
         if let Some(first) = printers.iter().position(|p| *p == uri) {
             return Err(Failure::invalid(
-                field,
+                &field,
                 format!("{uri} is listed already, as ipp-printers[{first}]"),
             ));
         }
         printers.push(uri);
-        Ok(())
-    })?;
+    }
     state
         .store
         .set_site_ipp_printers(site.id, &printers)
@@ -172,6 +182,10 @@ pub(crate) async fn set_ipp_printers(
 /// `POST /api/v1/accounts/{account_id}/ranges-csv`: `site,range[,part]` lines. Every
 /// site named gets the ranges of its lines in place of its old ones; sites not named keep
 /// theirs. A bad line, or a site the account does not have, refuses the whole upload.
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/ranges-csv", tag = "sites",
+    params(("account_id" = i64, Path)),
+    request_body(content = String, content_type = "text/csv", description = "`site,range[,part]` lines; a header line `site,range,part` is skipped"),
+    responses((status = 200, description = "The sites whose ranges changed", body = Vec<SiteView>)))]
 pub(crate) async fn upload_ranges(
     State(state): State<AppState>,
     Visible(account): Visible<Account>,

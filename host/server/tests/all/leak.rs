@@ -1,93 +1,10 @@
 //! Two sibling accounts under the main dealer: a user of one walks every endpoint of the
 //! OpenAPI document and sees nothing of the other.
 
-use quire_protocol::{AgentToken, CONFIG_PATH};
+use quire_protocol::CONFIG_PATH;
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, item};
-
-/// One tenant's rows, and the strings that would betray them.
-struct Tenant {
-    account: i64,
-    site: i64,
-    key: i64,
-    agent: AgentToken,
-    device: i64,
-    reading: i64,
-    markers: Vec<String>,
-}
-
-async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Tenant {
-    let account = server.account(name).await;
-    let site = server.site(account, &format!("{name} site")).await;
-    server
-        .admin(
-            "PUT",
-            &format!("/api/v1/sites/{site}/ranges"),
-            Some(json!([{"range": format!("{name}-printer.example").to_ascii_lowercase()}])),
-        )
-        .await;
-    server
-        .admin(
-            "PUT",
-            &format!("/api/v1/accounts/{account}/credentials"),
-            Some(json!([{"version": "v2c", "community": format!("{name}-community")}])),
-        )
-        .await;
-    let (_, agent) = server.enroll(&server.key(account).await).await.unwrap();
-    let key = server
-        .admin(
-            "GET",
-            &format!("/api/v1/accounts/{account}/enrollment-keys"),
-            None,
-        )
-        .await[0]["id"]
-        .as_i64()
-        .unwrap();
-    let items: Vec<_> = (0..2)
-        .map(|i| item(i + 1, Some(site), first_printer, i as u32))
-        .collect();
-    server.deliver(&agent, &items).await;
-    let device = server
-        .admin("GET", "/api/v1/devices", None)
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["account-id"] == account)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    let reading = server
-        .admin("GET", &format!("/api/v1/devices/{device}/readings"), None)
-        .await[0]["id"]
-        .as_i64()
-        .unwrap();
-    Tenant {
-        account,
-        site,
-        key,
-        reading,
-        markers: vec![
-            name.to_owned(),
-            format!("VD2{first_printer:07}"),
-            agent.agent_id.clone(),
-        ],
-        agent,
-        device,
-    }
-}
-
-/// The path with its parameters filled from `tenant`.
-fn fill(path: &str, tenant: &Tenant) -> String {
-    path.replace("{account_id}", &tenant.account.to_string())
-        .replace("{site_id}", &tenant.site.to_string())
-        .replace("{key_id}", &tenant.key.to_string())
-        .replace("{agent_id}", &tenant.agent.agent_id)
-        .replace("{device_id}", &tenant.device.to_string())
-        .replace("{reading_id}", &tenant.reading.to_string())
-        .replace("{index}", "1")
-}
+use crate::support::{Tenant, TestServer, fill, tenant};
 
 /// A body each mutation would accept, so a 404 means "not yours", not "bad body".
 fn body(method: &str, path: &str, theirs: &Tenant, dealer: i64) -> Option<Value> {
@@ -144,7 +61,7 @@ async fn a_user_of_one_account_sees_nothing_of_its_sibling_on_any_endpoint() {
         let alice = server.login("alice", "alice-password").await;
         let before = snapshot(&server, &theirs).await;
 
-        let doc: Value = serde_json::from_str(quire_server::OPENAPI).unwrap();
+        let doc: Value = serde_json::from_str(quire_server::openapi_json()).unwrap();
         let mut walked = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
             for method in item.as_object().unwrap().keys() {

@@ -5,6 +5,7 @@
 use quire_testdb::kyocera;
 mod support;
 
+mod bad_input;
 mod enrollment;
 mod ingest;
 mod leak;

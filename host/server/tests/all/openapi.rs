@@ -1,12 +1,20 @@
-//! The OpenAPI document lists exactly the routes served.
+//! The OpenAPI document lists exactly the routes served, and what the server really
+//! answers (and what a client sends it) fits the document's schemas.
 
 use std::collections::BTreeSet;
 
-use crate::support::TestServer;
+use quire_protocol::{EnrollRequest, READINGS_PATH};
+use quire_server::client::Answer;
+use serde_json::{Value, json};
 
-fn documented() -> BTreeSet<(String, String)> {
-    let doc: serde_json::Value = serde_json::from_str(quire_server::OPENAPI).unwrap();
-    assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+use crate::support::{ADMIN_PASSWORD, Tenant, TestServer, fill, item, tenant, upload};
+
+fn document() -> Value {
+    serde_json::from_str(quire_server::openapi_json()).unwrap()
+}
+
+/// Every (method, path) of the document, methods in capitals.
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
     doc["paths"]
         .as_object()
         .unwrap()
@@ -23,19 +31,68 @@ fn documented() -> BTreeSet<(String, String)> {
 
 #[test]
 fn every_route_is_documented_and_every_documented_route_is_served() {
+    let doc = document();
+    assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
     let served: BTreeSet<(String, String)> =
         quire_server::registered_routes().into_iter().collect();
-    let documented = documented();
+    let documented = documented(&doc);
     let undocumented: Vec<_> = served.difference(&documented).collect();
     let phantom: Vec<_> = documented.difference(&served).collect();
     assert!(
         undocumented.is_empty(),
-        "served but not in openapi.json: {undocumented:?}"
+        "served but not in the OpenAPI document: {undocumented:?}"
     );
     assert!(
         phantom.is_empty(),
-        "in openapi.json but not served: {phantom:?}"
+        "in the OpenAPI document but not served: {phantom:?}"
     );
+}
+
+#[test]
+fn every_json_body_has_a_real_schema() {
+    let doc = document();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        let text = schema.to_string();
+        assert!(
+            !text.contains("See quire-protocol"),
+            "{name} is a stub: {text}"
+        );
+        assert!(
+            schema.get("type").is_some()
+                || schema.get("oneOf").is_some()
+                || schema.get("allOf").is_some()
+                || schema.get("enum").is_some(),
+            "{name} says nothing of its shape: {text}"
+        );
+    }
+    for (method, path) in documented(&doc) {
+        let operation = &doc["paths"][&path][method.to_ascii_lowercase()];
+        let Some(body) = operation.get("requestBody") else {
+            continue;
+        };
+        let content = body["content"].as_object().unwrap();
+        assert!(
+            content.values().all(|media| media.get("schema").is_some()),
+            "{method} {path}: its request body has no schema"
+        );
+        // A body of people's requests refuses fields it does not know; an agent's upload
+        // keeps reading what a newer agent adds, so no reading is refused for it.
+        let Some(Value::String(reference)) = content
+            .get("application/json")
+            .and_then(|media| media["schema"].get("$ref"))
+        else {
+            continue;
+        };
+        let name = reference.trim_start_matches("#/components/schemas/");
+        if schemas[name]["type"] == "object" && name != "ReadingUpload" {
+            assert_eq!(
+                schemas[name]["additionalProperties"],
+                Value::Bool(false),
+                "{method} {path}: {name} lets unknown fields in"
+            );
+        }
+    }
 }
 
 #[tokio::test]
@@ -45,4 +102,255 @@ async fn the_document_is_served_without_login() {
     let answer = server.call("GET", "/api/v1/openapi.json", None, None).await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.json()["info"]["title"], "Quire API");
+    assert_eq!(answer.json(), document());
+}
+
+/// The document's schemas, checked with a JSON-Schema validator: each schema is
+/// validated with the document's `components` beside it, so its `$ref`s resolve.
+struct Schemas {
+    doc: Value,
+}
+
+impl Schemas {
+    /// Fails naming `what` and the pointer into `instance` of every mismatch.
+    fn check(&self, what: &str, schema: &Value, instance: &Value) {
+        let mut root = schema.clone();
+        root.as_object_mut()
+            .unwrap_or_else(|| panic!("{what}: the schema is not an object: {schema}"))
+            .insert("components".to_owned(), self.doc["components"].clone());
+        let validator = jsonschema::validator_for(&root)
+            .unwrap_or_else(|e| panic!("{what}: the schema does not compile: {e}: {schema}"));
+        let errors: Vec<String> = validator
+            .iter_errors(instance)
+            .map(|e| format!("at `{}`: {e}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{what} does not fit its schema:\n  {}\nbody: {instance}",
+            errors.join("\n  ")
+        );
+    }
+
+    fn operation(&self, method: &str, template: &str) -> &Value {
+        let operation = &self.doc["paths"][template][method.to_ascii_lowercase()];
+        assert!(
+            operation.is_object(),
+            "{method} {template} is not documented"
+        );
+        operation
+    }
+
+    /// A request body against the operation's JSON request schema.
+    fn request(&self, method: &str, template: &str, body: &Value) {
+        let operation = self.operation(method, template);
+        let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+        assert!(
+            schema.is_object(),
+            "{method} {template}: a JSON body is sent but none is documented"
+        );
+        self.check(
+            &format!("the body sent to {method} {template}"),
+            schema,
+            body,
+        );
+    }
+
+    /// An answer against the schema documented for its status; a status the document
+    /// does not list fails. Whether it was JSON: non-JSON answers (a `.snmprec`, a
+    /// component) are only checked to be documented.
+    fn answer(&self, method: &str, template: &str, answer: &Answer) -> bool {
+        let operation = self.operation(method, template);
+        let status = answer.status.to_string();
+        let mut response = &operation["responses"][&status];
+        assert!(
+            response.is_object(),
+            "{method} {template} answered {status}, which the document does not list: {}",
+            answer.text()
+        );
+        if let Some(Value::String(pointer)) = response.get("$ref") {
+            response = self
+                .doc
+                .pointer(pointer.trim_start_matches('#'))
+                .unwrap_or_else(|| panic!("{method} {template}: {pointer} is not in the document"));
+        }
+        let Some(schema) = response["content"]
+            .get("application/json")
+            .and_then(|media| media.get("schema"))
+        else {
+            return false;
+        };
+        let body: Value = serde_json::from_slice(&answer.body).unwrap_or_else(|e| {
+            panic!(
+                "{method} {template} answered {status} with a body that is not JSON ({e}): {}",
+                answer.text()
+            )
+        });
+        self.check(
+            &format!("{method} {template}'s {status} answer"),
+            schema,
+            &body,
+        );
+        true
+    }
+}
+
+#[test]
+fn the_checker_names_the_pointer_of_a_mismatch() {
+    let schemas = Schemas { doc: document() };
+    let account = json!({"$ref": "#/components/schemas/AccountView"});
+    let wrong = json!({"id": "one", "name": "Acme", "is-dealer": false, "check-in-seconds": 300});
+    let failure = std::panic::catch_unwind(|| schemas.check("an account", &account, &wrong))
+        .expect_err("a string id fits no account");
+    let message = failure.downcast_ref::<String>().unwrap();
+    assert!(message.contains("at `/id`"), "{message}");
+}
+
+/// A body each operation accepts from an administrator on `ours`, so its success is
+/// what gets checked; `None` when it takes none.
+fn body(method: &str, path: &str, ours: &Tenant, dealer: i64, key: &str) -> Option<Value> {
+    Some(match (method, path) {
+        ("GET" | "DELETE", _) => return None,
+        ("POST", "/api/v1/accounts") => json!({"name": "Gamma", "parent-id": dealer}),
+        ("POST", "/api/v1/login") => json!({"name": "admin", "password": ADMIN_PASSWORD}),
+        ("POST", "/api/v1/users") => {
+            json!({"name": "gail", "password": "0123456789ab", "role": "account-user", "account-ids": [ours.account]})
+        }
+        ("POST", "/api/v1/agent/enroll") => serde_json::to_value(EnrollRequest {
+            key: key.to_owned(),
+            hostname: "second-agent".into(),
+            agent_version: "0.1.0".into(),
+        })
+        .unwrap(),
+        ("POST", READINGS_PATH) => upload(&[item(9, Some(ours.site), 0, 9)]),
+        (_, p) if p.ends_with("/check-in") => json!({"check-in-seconds": 30}),
+        (_, p) if p.ends_with("/credentials") => json!([
+            {"version": "v2c", "community": "public"},
+            {"version": "v3", "user": "quire", "auth-protocol": "sha256", "auth-password": "authpass123",
+             "privacy-protocol": "aes128", "privacy-password": "privpass123"},
+            {"version": "v3", "user": "reader"},
+        ]),
+        (_, p) if p.ends_with("/sites") => json!({"name": "Second site", "schedules": {
+            "time-zone": "Europe/Berlin",
+            "discovery": {"default": {"kind": "weekly", "days": ["monday"], "hours": [2]}},
+            "meters-and-supplies": {"default": {"kind": "every-hours", "n": 4, "starting-at": 0},
+                "parts": {"dock": {"kind": "once", "date": "2026-12-24", "hour": 9}}},
+            "alerts": {"default": {"kind": "disabled"}},
+            "local-devices": {"kind": "every-minutes", "n": 30}}}),
+        (_, p) if p.ends_with("/ranges") => {
+            json!([{"range": "10.66.0.0/24"}, {"range": "10.66.1.1-40", "part": "dock"}])
+        }
+        (_, p) if p.ends_with("/ipp-printers") => json!(["ipp://10.66.0.1/ipp/print"]),
+        (_, p) if p.ends_with("/enrollment-keys") => json!({"valid-hours": 1}),
+        (_, p) if p.ends_with("/schedules") => json!({"time-zone": "UTC",
+            "discovery": {"default": {"kind": "disabled"}},
+            "meters-and-supplies": {"default": {"kind": "every-hours", "n": 2, "starting-at": 1}},
+            "alerts": {"default": {"kind": "disabled"}}}),
+        // Publishing takes a component, not JSON: the refusal of a bad one is checked.
+        _ => return None,
+    })
+}
+
+/// Answers that are not a success, by design of the walk: no strategy is published (so
+/// none can be rolled back or downloaded), publishing is sent no component, and the
+/// reading's stored exchange is one made-up object no strategy reads.
+fn refused_by_design(method: &str, path: &str) -> bool {
+    path.starts_with("/api/v1/strategies/")
+        || path.starts_with("/api/v1/agent/strategies/")
+        || (method == "POST" && path == "/api/v1/strategies")
+        || path.ends_with("/reinterpret")
+}
+
+#[tokio::test]
+async fn every_answer_and_request_fits_the_document() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let doc = document();
+        let schemas = Schemas { doc: doc.clone() };
+        let ours = tenant(&server, "Alpha", 100).await;
+        let dealer = server.running.main_dealer.0;
+        let key = server.key(ours.account).await;
+        // Reads first, then writes; the calls that end something (a revoked key or
+        // agent, a logout) last, so every other call still has what it needs.
+        let rank = |(method, path): &(String, String)| match method.as_str() {
+            "GET" => 0,
+            _ if path.ends_with("/revoke") || method == "DELETE" => 2,
+            _ if path == "/api/v1/logout" => 3,
+            _ => 1,
+        };
+        let mut operations: Vec<(String, String)> = documented(&doc).into_iter().collect();
+        operations.sort_by_key(rank);
+        let mut json_answers = 0;
+        for (method, template) in &operations {
+            let path = fill(template, &ours);
+            let body = body(method, template, &ours, dealer, &key);
+            if let Some(body) = &body {
+                schemas.request(method, template, body);
+            }
+            let answer = if template.starts_with("/api/v1/agent/") {
+                server.agent_call(method, &path, &ours.agent, body).await
+            } else if template.ends_with("/ranges-csv") {
+                let csv = "site,range,part\nAlpha site,10.66.2.0/24,\n"
+                    .as_bytes()
+                    .to_vec();
+                let admin = server.admin.clone();
+                server
+                    .client
+                    .send(
+                        method.parse().unwrap(),
+                        &path,
+                        Some(&admin),
+                        Some(("text/csv", csv)),
+                    )
+                    .await
+                    .unwrap()
+            } else {
+                let admin = server.admin.clone();
+                server.call(method, &path, Some(&admin), body).await
+            };
+            if !refused_by_design(method, template) {
+                assert!(
+                    (200..300).contains(&answer.status),
+                    "{backend}: {method} {path}: {} {}",
+                    answer.status,
+                    answer.text()
+                );
+            }
+            if schemas.answer(method, template, &answer) {
+                json_answers += 1;
+            }
+        }
+        assert!(
+            json_answers >= 35,
+            "{backend}: only {json_answers} JSON answers checked"
+        );
+
+        // Refusals are documented too: a missing row, a bad body, no session.
+        let admin = server.login("admin", ADMIN_PASSWORD).await;
+        for (method, template, token, body) in [
+            (
+                "GET",
+                "/api/v1/devices/{device_id}",
+                Some(admin.clone()),
+                None,
+            ),
+            (
+                "PUT",
+                "/api/v1/accounts/{account_id}/credentials",
+                Some(admin.clone()),
+                Some(json!([{"version": "v3", "user": "quire", "auth-protocol": "bogus"}])),
+            ),
+            ("GET", "/api/v1/accounts", None, None),
+        ] {
+            let path = template
+                .replace("{device_id}", "999999")
+                .replace("{account_id}", &ours.account.to_string());
+            let answer = server.call(method, &path, token.as_deref(), body).await;
+            assert!(
+                answer.status >= 400,
+                "{backend}: {method} {path}: {}",
+                answer.text()
+            );
+            assert!(schemas.answer(method, template, &answer));
+        }
+    }
 }

@@ -208,6 +208,90 @@ impl TestServer {
     }
 }
 
+/// One tenant (an account under the main dealer) with a row of every kind, and the
+/// strings that would betray its rows to another.
+pub struct Tenant {
+    pub account: i64,
+    pub site: i64,
+    pub key: i64,
+    pub agent: AgentToken,
+    pub device: i64,
+    pub reading: i64,
+    pub markers: Vec<String>,
+}
+
+pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Tenant {
+    let account = server.account(name).await;
+    let site = server.site(account, &format!("{name} site")).await;
+    server
+        .admin(
+            "PUT",
+            &format!("/api/v1/sites/{site}/ranges"),
+            Some(json!([{"range": format!("{name}-printer.example").to_ascii_lowercase()}])),
+        )
+        .await;
+    server
+        .admin(
+            "PUT",
+            &format!("/api/v1/accounts/{account}/credentials"),
+            Some(json!([{"version": "v2c", "community": format!("{name}-community")}])),
+        )
+        .await;
+    let (_, agent) = server.enroll(&server.key(account).await).await.unwrap();
+    let key = server
+        .admin(
+            "GET",
+            &format!("/api/v1/accounts/{account}/enrollment-keys"),
+            None,
+        )
+        .await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let items: Vec<_> = (0..2)
+        .map(|i| item(i + 1, Some(site), first_printer, i as u32))
+        .collect();
+    server.deliver(&agent, &items).await;
+    let device = server
+        .admin("GET", "/api/v1/devices", None)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["account-id"] == account)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let reading = server
+        .admin("GET", &format!("/api/v1/devices/{device}/readings"), None)
+        .await[0]["id"]
+        .as_i64()
+        .unwrap();
+    Tenant {
+        account,
+        site,
+        key,
+        reading,
+        markers: vec![
+            name.to_owned(),
+            format!("VD2{first_printer:07}"),
+            agent.agent_id.clone(),
+        ],
+        agent,
+        device,
+    }
+}
+
+/// The path with its parameters filled from `tenant`.
+pub fn fill(path: &str, tenant: &Tenant) -> String {
+    path.replace("{account_id}", &tenant.account.to_string())
+        .replace("{site_id}", &tenant.site.to_string())
+        .replace("{key_id}", &tenant.key.to_string())
+        .replace("{agent_id}", &tenant.agent.agent_id)
+        .replace("{device_id}", &tenant.device.to_string())
+        .replace("{reading_id}", &tenant.reading.to_string())
+        .replace("{index}", "1")
+}
+
 /// An upload item: printer `n` of a fleet, read at hour `round`.
 pub fn item(seq: u64, site: Option<i64>, n: usize, round: u32) -> UploadItem {
     UploadItem {
