@@ -25,14 +25,14 @@ pub enum AgentCommand {
         #[arg(long, value_name = "SHA256")]
         fingerprint: Option<String>,
         /// Where the agent keeps its queue and state.
-        #[arg(long, value_name = "DIR", default_value = "quire-agent")]
+        #[arg(long, value_name = "DIR", default_value_os_t = crate::places::default_data("agent"))]
         data: PathBuf,
     },
     /// Discover and read printers on the schedules the server sets, and deliver the
     /// readings, until Ctrl-C. Set QUIRE_LOG=debug for more detail.
     Run {
         /// Where the agent keeps its queue and state.
-        #[arg(long, value_name = "DIR", default_value = "quire-agent")]
+        #[arg(long, value_name = "DIR", default_value_os_t = crate::places::default_data("agent"))]
         data: PathBuf,
         /// UDP port devices answer SNMP on (another than 161 only for simulators).
         #[arg(long, value_name = "N", default_value_t = 161)]

@@ -5,6 +5,7 @@ mod agent;
 mod demo;
 mod ipp;
 mod output;
+mod places;
 mod plugin;
 mod plugin_new;
 mod probe;

@@ -26,7 +26,7 @@ pub struct ServerArgs {
 #[derive(Args)]
 struct Place {
     /// The data directory: the SQLite database (by default) and the generated certificate.
-    #[arg(long = "data", value_name = "DIR", default_value = "./quire-data")]
+    #[arg(long = "data", value_name = "DIR", default_value_os_t = crate::places::default_data("server"))]
     data: PathBuf,
     /// `postgres://…` for PostgreSQL; by default `quire.db` in the data directory.
     #[arg(long, value_name = "URL")]
