@@ -61,15 +61,17 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
             data,
         } => {
             let enrollment = Agent::enroll(&data, &server, &key, fingerprint.as_deref()).await?;
-            println!(
+            outln!(
                 "enrolled with {} as agent {} for account {}",
-                enrollment.server, enrollment.agent_id, enrollment.account_id
+                enrollment.server,
+                enrollment.agent_id,
+                enrollment.account_id
             );
-            println!(
+            outln!(
                 "pinned server certificate sha256 {}",
                 enrollment.certificate_sha256
             );
-            println!("data in {}", data.display());
+            outln!("data in {}", data.display());
             Ok(ExitCode::SUCCESS)
         }
         AgentCommand::Run {
@@ -92,13 +94,13 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
             if once {
                 return once_now(&agent).await;
             }
-            eprintln!(
+            note!(
                 "quire agent: running against {}; Ctrl-C stops",
                 agent.uplink().server()
             );
             let running = agent.start();
             tokio::signal::ctrl_c().await?;
-            eprintln!("quire agent: stopping after the cycle in progress");
+            note!("quire agent: stopping after the cycle in progress");
             running.stop().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -107,7 +109,7 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
 
 async fn once_now(agent: &Agent) -> anyhow::Result<ExitCode> {
     let report = agent.run_once().await?;
-    println!(
+    outln!(
         "{:>5} {:<10} {:<18} {:>9} {:>6} {:>6} {:>7} {:>8} {:>4} {:>9}",
         "site",
         "part",
@@ -121,7 +123,7 @@ async fn once_now(agent: &Agent) -> anyhow::Result<ExitCode> {
         "replaced"
     );
     for cycle in &report.cycles {
-        println!(
+        outln!(
             "{:>5} {:<10} {:<18} {:>9} {:>6} {:>6} {:>7} {:>8} {:>4} {:>9}",
             cycle.site_id,
             cycle.part.as_deref().unwrap_or("-"),
@@ -135,12 +137,12 @@ async fn once_now(agent: &Agent) -> anyhow::Result<ExitCode> {
             cycle.replaced_supplies,
         );
         for failure in &cycle.failures {
-            eprintln!("quire agent: {failure}");
+            note!("quire agent: {failure}");
         }
     }
     match &report.delivery {
         Ok(delivery) => {
-            println!(
+            outln!(
                 "delivered {} readings ({} filed, {} already filed, {} refused); {} queued",
                 delivery.sent,
                 delivery.filed,
@@ -151,7 +153,7 @@ async fn once_now(agent: &Agent) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("quire agent: {e}; {} readings stay queued", report.queued);
+            note!("quire agent: {e}; {} readings stay queued", report.queued);
             Ok(ExitCode::from(1))
         }
     }

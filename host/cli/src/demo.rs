@@ -157,23 +157,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     })
     .await?;
 
-    println!("Quire demo");
-    println!("  data          {}", data.display());
-    println!("  server        {url}  (API described at {url}/api/v1/openapi.json)");
-    println!("  certificate   sha256 {}", running.certificate_sha256);
-    println!("  login         admin / {password}");
-    println!(
+    outln!("Quire demo");
+    outln!("  data          {}", data.display());
+    outln!("  server        {url}  (API described at {url}/api/v1/openapi.json)");
+    outln!("  certificate   sha256 {}", running.certificate_sha256);
+    outln!("  login         admin / {password}");
+    outln!(
         "  fleet         {} simulated printers on {range} (UDP {FLEET_PORT}), {SILENT} silent addresses",
         fleet.len()
     );
-    println!(
+    outln!(
         "  agent         enrolled for account {account} \"Demo customer\", site \"Head office\""
     );
 
     if args.once {
         let report = agent.run_once().await?;
         for cycle in &report.cycles {
-            println!(
+            outln!(
                 "  {:<20} {} asked, {} read, {} failed",
                 format!("{:?}", cycle.cycle),
                 cycle.addresses,
@@ -186,10 +186,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             .call(Method::GET, "/api/v1/devices", Value::Null)
             .await?;
         let devices = devices.as_array().map_or(&[][..], Vec::as_slice);
-        println!("  the server now holds {} devices:", devices.len());
+        outln!("  the server now holds {} devices:", devices.len());
         for device in devices {
             let text = |field: &str| device[field].as_str().unwrap_or("-").to_owned();
-            println!(
+            outln!(
                 "    {:>4}  {:<16} {:<40} serial {}",
                 device["id"].as_i64().unwrap_or_default(),
                 text("manufacturer"),
@@ -202,17 +202,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
 
     let agent_loop = agent.start();
-    println!("Discovering and reading now; Ctrl-C to stop. Try:");
-    println!(
-        "  curl -sk {url}/api/v1/login -d '{{\"name\":\"admin\",\"password\":\"{password}\"}}'"
-    );
-    println!("  curl -sk -H 'Authorization: Bearer TOKEN' {url}/api/v1/devices");
+    outln!("Discovering and reading now; Ctrl-C to stop. Try:");
+    outln!("  curl -sk {url}/api/v1/login -d '{{\"name\":\"admin\",\"password\":\"{password}\"}}'");
+    outln!("  curl -sk -H 'Authorization: Bearer TOKEN' {url}/api/v1/devices");
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
     agent_loop.stop().await;
     running.stop().await;
-    println!("stopped; the data stays in {}", data.display());
+    outln!("stopped; the data stays in {}", data.display());
     Ok(ExitCode::SUCCESS)
 }
 

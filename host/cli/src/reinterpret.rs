@@ -109,9 +109,7 @@ pub async fn run(args: &ReinterpretArgs) -> anyhow::Result<Vec<Outcome>> {
     }
     store.close().await;
     if without_raw > 0 {
-        eprintln!(
-            "quire: {without_raw} readings were stored without their exchange and were skipped"
-        );
+        note!("quire: {without_raw} readings were stored without their exchange and were skipped");
     }
     Ok(outcomes)
 }

@@ -100,18 +100,18 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     let database = quire_store::redact(&server.database_url());
     let running = server.start().await?;
     // These lines are read by scripts and tests: keep their shape.
-    println!("listening https://{}", running.address);
-    println!("certificate-sha256 {}", running.certificate_sha256);
-    println!("database {database}");
-    println!("main-dealer {}", running.main_dealer.0);
+    outln!("listening https://{}", running.address);
+    outln!("certificate-sha256 {}", running.certificate_sha256);
+    outln!("database {database}");
+    outln!("main-dealer {}", running.main_dealer.0);
     if let Some(password) = running.admin_password.as_ref().filter(|_| !password_given) {
-        println!("admin-password {password}");
-        eprintln!("quire: log in as `admin` with the password above; it is not shown again");
+        outln!("admin-password {password}");
+        note!("quire: log in as `admin` with the password above; it is not shown again");
     }
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
-    eprintln!("quire: stopping");
+    note!("quire: stopping");
     running.stop().await;
     Ok(())
 }
@@ -131,8 +131,8 @@ async fn enrollment_key(place: Place, account: i64, valid_hours: u32) -> anyhow:
     .await
     .with_context(|| format!("--account {account}"))?;
     store.close().await;
-    println!("{}", issued.key);
-    eprintln!(
+    outln!("{}", issued.key);
+    note!(
         "quire: enrollment key {} for account {account}, single use, valid until {}",
         issued.id,
         issued.expires_at.format("%Y-%m-%d %H:%M UTC")
