@@ -299,13 +299,13 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             };
             let session = Session::login(&server, fingerprint.as_deref(), &user, &password).await?;
             if fingerprint.is_none() {
-                eprintln!(
+                note!(
                     "quire: pinned the certificate the server showed; check it is the one `quire server` printed"
                 );
             }
-            println!("logged in to {} as {}", session.server(), session.user());
-            println!("certificate-sha256 {}", session.certificate_sha256());
-            println!(
+            outln!("logged in to {} as {}", session.server(), session.user());
+            outln!("certificate-sha256 {}", session.certificate_sha256());
+            outln!(
                 "session valid until {}",
                 session.expires_at().format("%Y-%m-%d %H:%M UTC")
             );
@@ -314,7 +314,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             let session = Session::load()?;
             let server = session.server().to_owned();
             session.logout().await?;
-            println!("logged out of {server}");
+            outln!("logged out of {server}");
         }
         AdminCommand::Account { command } => account(&Session::load()?, command, format).await?,
         AdminCommand::Site { command } => site(&Session::load()?, command, format).await?,
@@ -358,11 +358,11 @@ async fn account(session: &Session, command: AccountCommand, format: Format) -> 
             let account: AccountView = session
                 .call(Method::POST, "/api/v1/accounts", Some(&new))
                 .await?;
-            print_one(account, format, print_accounts);
+            print_one(account, format, print_accounts)?;
         }
         AccountCommand::List => {
             let accounts: Vec<AccountView> = list_all(session, "/api/v1/accounts").await?;
-            print_accounts(&accounts, format);
+            print_accounts(&accounts, format)?;
         }
     }
     Ok(())
@@ -389,12 +389,12 @@ async fn site(session: &Session, command: SiteCommand, format: Format) -> anyhow
             };
             let path = format!("/api/v1/accounts/{account}/sites");
             let site: SiteView = session.call(Method::POST, &path, Some(&new)).await?;
-            print_one(site, format, print_sites);
+            print_one(site, format, print_sites)?;
         }
         SiteCommand::List { account } => {
             let sites: Vec<SiteView> =
                 list_all(session, &format!("/api/v1/accounts/{account}/sites")).await?;
-            print_sites(&sites, format);
+            print_sites(&sites, format)?;
         }
     }
     Ok(())
@@ -418,12 +418,12 @@ async fn range(session: &Session, command: RangeCommand, format: Format) -> anyh
             let site: SiteView = session
                 .call(Method::PUT, &format!("{path}/ranges"), Some(&list))
                 .await?;
-            print_one(site, format, print_ranges);
+            print_one(site, format, print_ranges)?;
         }
         RangeCommand::List { site } => {
             let path = format!("/api/v1/sites/{site}");
             let site: SiteView = session.call(Method::GET, &path, None::<&()>).await?;
-            print_one(site, format, print_ranges);
+            print_one(site, format, print_ranges)?;
         }
         RangeCommand::Upload { account, file } => {
             let bytes =
@@ -433,7 +433,7 @@ async fn range(session: &Session, command: RangeCommand, format: Format) -> anyh
                 .send(Method::POST, &path, "text/csv", bytes)
                 .await
                 .with_context(|| file.display().to_string())?;
-            print_ranges(&sites, format);
+            print_ranges(&sites, format)?;
         }
     }
     Ok(())
@@ -448,7 +448,7 @@ async fn credentials(
         CredentialsCommand::List { account } => {
             let path = format!("/api/v1/accounts/{account}/credentials");
             let list: Vec<CredentialSpec> = session.call(Method::GET, &path, None::<&()>).await?;
-            print_credentials(&list, format);
+            print_credentials(&list, format)?;
             return Ok(());
         }
         CredentialsCommand::Set { credentials } => (credentials, false),
@@ -466,7 +466,7 @@ async fn credentials(
     }
     list.extend(args.entries());
     let stored: Vec<CredentialSpec> = session.call(Method::PUT, &path, Some(&list)).await?;
-    print_credentials(&stored, format);
+    print_credentials(&stored, format)?;
     Ok(())
 }
 
@@ -521,7 +521,7 @@ async fn schedule(
         }
     };
     match format {
-        Format::Json => print_json(&site.schedules),
+        Format::Json => print_json(&site.schedules)?,
         Format::Table => {
             let s = &site.schedules;
             let mut rows = vec![vec!["time-zone".to_owned(), s.time_zone.clone()]];
@@ -536,7 +536,7 @@ async fn schedule(
                 }
             }
             rows.push(vec!["local-devices".to_owned(), compact(&s.local_devices)]);
-            print!("{}", table(&["cycle", "schedule"], &rows));
+            out!("{}", table(&["cycle", "schedule"], &rows));
         }
     }
     Ok(())
@@ -565,11 +565,11 @@ async fn user(session: &Session, command: UserCommand, format: Format) -> anyhow
             let user: UserView = session
                 .call(Method::POST, "/api/v1/users", Some(&new))
                 .await?;
-            print_one(user, format, print_users);
+            print_one(user, format, print_users)?;
         }
         UserCommand::List => {
             let users: Vec<UserView> = list_all(session, "/api/v1/users").await?;
-            print_users(&users, format);
+            print_users(&users, format)?;
         }
     }
     Ok(())
@@ -586,11 +586,11 @@ async fn key(session: &Session, command: KeyCommand, format: Format) -> anyhow::
                 .call(Method::POST, &path, Some(&NewKey { valid_hours }))
                 .await?;
             match format {
-                Format::Json => print_json(&issued),
+                Format::Json => print_json(&issued)?,
                 Format::Table => {
                     // The key alone on standard output, as `quire server enrollment-key`.
-                    println!("{}", issued.key);
-                    eprintln!(
+                    outln!("{}", issued.key);
+                    note!(
                         "quire: enrollment key {} for account {}, single use, valid until {}",
                         issued.id,
                         issued.account_id,
@@ -605,12 +605,12 @@ async fn key(session: &Session, command: KeyCommand, format: Format) -> anyhow::
                 &format!("/api/v1/accounts/{account}/enrollment-keys"),
             )
             .await?;
-            print_keys(&keys, format);
+            print_keys(&keys, format)?;
         }
         KeyCommand::Revoke { id } => {
             let path = format!("/api/v1/enrollment-keys/{id}");
             let key: KeyView = session.call(Method::DELETE, &path, None::<&()>).await?;
-            print_one(key, format, print_keys);
+            print_one(key, format, print_keys)?;
         }
     }
     Ok(())
@@ -640,18 +640,23 @@ async fn list_all<T: serde::de::DeserializeOwned>(
 }
 
 /// One row: its JSON object, or the list's table of one row.
-fn print_one<T: Serialize>(row: T, format: Format, print: fn(&[T], Format)) {
+fn print_one<T: Serialize>(
+    row: T,
+    format: Format,
+    print: fn(&[T], Format) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     match format {
         Format::Json => print_json(&row),
         Format::Table => print(&[row], format),
     }
 }
 
-fn print_json<T: Serialize + ?Sized>(value: &T) {
-    println!(
+fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).expect("answers serialise")
     );
+    Ok(())
 }
 
 /// Columns padded to their widest cell, two spaces apart.
@@ -687,7 +692,7 @@ fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
-fn print_accounts(accounts: &[AccountView], format: Format) {
+fn print_accounts(accounts: &[AccountView], format: Format) -> anyhow::Result<()> {
     if let Format::Json = format {
         return print_json(accounts);
     }
@@ -703,13 +708,14 @@ fn print_accounts(accounts: &[AccountView], format: Format) {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         table(&["id", "parent", "name", "kind", "check-in-s"], &rows)
     );
+    Ok(())
 }
 
-fn print_sites(sites: &[SiteView], format: Format) {
+fn print_sites(sites: &[SiteView], format: Format) -> anyhow::Result<()> {
     if let Format::Json = format {
         return print_json(sites);
     }
@@ -725,13 +731,14 @@ fn print_sites(sites: &[SiteView], format: Format) {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         table(&["id", "account", "name", "ranges", "time-zone"], &rows)
     );
+    Ok(())
 }
 
-fn print_ranges(sites: &[SiteView], format: Format) {
+fn print_ranges(sites: &[SiteView], format: Format) -> anyhow::Result<()> {
     if let Format::Json = format {
         return print_json(sites);
     }
@@ -748,11 +755,12 @@ fn print_ranges(sites: &[SiteView], format: Format) {
             })
         })
         .collect();
-    print!("{}", table(&["site", "name", "range", "part"], &rows));
+    out!("{}", table(&["site", "name", "range", "part"], &rows));
+    Ok(())
 }
 
 /// Credentials with their secrets left out: the table is for reading over a shoulder.
-fn print_credentials(list: &[CredentialSpec], format: Format) {
+fn print_credentials(list: &[CredentialSpec], format: Format) -> anyhow::Result<()> {
     if let Format::Json = format {
         return print_json(list);
     }
@@ -775,13 +783,14 @@ fn print_credentials(list: &[CredentialSpec], format: Format) {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         table(&["#", "version", "who", "auth", "privacy"], &rows)
     );
+    Ok(())
 }
 
-fn print_users(users: &[UserView], format: Format) {
+fn print_users(users: &[UserView], format: Format) -> anyhow::Result<()> {
     if let Format::Json = format {
         return print_json(users);
     }
@@ -797,10 +806,11 @@ fn print_users(users: &[UserView], format: Format) {
             ]
         })
         .collect();
-    print!("{}", table(&["id", "name", "role", "accounts"], &rows));
+    out!("{}", table(&["id", "name", "role", "accounts"], &rows));
+    Ok(())
 }
 
-fn print_keys(keys: &[KeyView], format: Format) {
+fn print_keys(keys: &[KeyView], format: Format) -> anyhow::Result<()> {
     if let Format::Json = format {
         return print_json(keys);
     }
@@ -823,8 +833,9 @@ fn print_keys(keys: &[KeyView], format: Format) {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         table(&["id", "account", "created", "expires", "state"], &rows)
     );
+    Ok(())
 }

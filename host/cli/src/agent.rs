@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use quire_agent::{Agent, AgentOptions};
+use quire_agent::{Agent, AgentOptions, CycleReport};
+use quire_model::Cycle;
 
 /// `quire agent …`.
 #[derive(Subcommand)]
@@ -25,20 +26,28 @@ pub enum AgentCommand {
         #[arg(long, value_name = "SHA256")]
         fingerprint: Option<String>,
         /// Where the agent keeps its queue and state.
-        #[arg(long, value_name = "DIR", default_value = "quire-agent")]
+        #[arg(long, value_name = "DIR", default_value_os_t = crate::places::default_data("agent"))]
         data: PathBuf,
     },
     /// Discover and read printers on the schedules the server sets, and deliver the
-    /// readings, until Ctrl-C. Set QUIRE_LOG=debug for more detail.
+    /// readings, until Ctrl-C.
+    ///
+    /// The log says where the agent looks (ranges, SNMP port, credentials) and when each
+    /// next cycle is due; QUIRE_LOG=debug says more.
+    ///
+    /// Exit codes with --once: 0 when every cycle that had addresses or devices to ask read
+    /// at least one and delivery succeeded; 1 when delivery failed (the readings stay
+    /// queued); 2 when the agent cannot run (not enrolled, no configuration); 3 when a
+    /// cycle asked addresses or devices and read none of them.
     Run {
         /// Where the agent keeps its queue and state.
-        #[arg(long, value_name = "DIR", default_value = "quire-agent")]
+        #[arg(long, value_name = "DIR", default_value_os_t = crate::places::default_data("agent"))]
         data: PathBuf,
-        /// UDP port devices answer SNMP on (another than 161 only for simulators).
+        /// UDP port the printers answer SNMP on: 161, unless they (or a simulator such as
+        /// `quire simulate`) listen on another.
         #[arg(long, value_name = "N", default_value_t = 161)]
         snmp_port: u16,
-        /// Run every cycle once now, deliver, and exit (1 when delivery failed: the
-        /// readings stay queued for the next run).
+        /// Run every cycle once now, deliver, and exit (see the exit codes above).
         #[arg(long)]
         once: bool,
         /// Also read every queue of this machine's CUPS server over IPP (the printers
@@ -61,15 +70,17 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
             data,
         } => {
             let enrollment = Agent::enroll(&data, &server, &key, fingerprint.as_deref()).await?;
-            println!(
+            outln!(
                 "enrolled with {} as agent {} for account {}",
-                enrollment.server, enrollment.agent_id, enrollment.account_id
+                enrollment.server,
+                enrollment.agent_id,
+                enrollment.account_id
             );
-            println!(
+            outln!(
                 "pinned server certificate sha256 {}",
                 enrollment.certificate_sha256
             );
-            println!("data in {}", data.display());
+            outln!("data in {}", data.display());
             Ok(ExitCode::SUCCESS)
         }
         AgentCommand::Run {
@@ -92,13 +103,13 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
             if once {
                 return once_now(&agent).await;
             }
-            eprintln!(
-                "quire agent: running against {}; Ctrl-C stops",
+            note!(
+                "quire agent: running against {}, asking devices on SNMP UDP port {snmp_port}; Ctrl-C stops",
                 agent.uplink().server()
             );
             let running = agent.start();
             tokio::signal::ctrl_c().await?;
-            eprintln!("quire agent: stopping after the cycle in progress");
+            note!("quire agent: stopping after the cycle in progress");
             running.stop().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -107,7 +118,7 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
 
 async fn once_now(agent: &Agent) -> anyhow::Result<ExitCode> {
     let report = agent.run_once().await?;
-    println!(
+    outln!(
         "{:>5} {:<10} {:<18} {:>9} {:>6} {:>6} {:>7} {:>8} {:>4} {:>9}",
         "site",
         "part",
@@ -121,7 +132,7 @@ async fn once_now(agent: &Agent) -> anyhow::Result<ExitCode> {
         "replaced"
     );
     for cycle in &report.cycles {
-        println!(
+        outln!(
             "{:>5} {:<10} {:<18} {:>9} {:>6} {:>6} {:>7} {:>8} {:>4} {:>9}",
             cycle.site_id,
             cycle.part.as_deref().unwrap_or("-"),
@@ -135,12 +146,12 @@ async fn once_now(agent: &Agent) -> anyhow::Result<ExitCode> {
             cycle.replaced_supplies,
         );
         for failure in &cycle.failures {
-            eprintln!("quire agent: {failure}");
+            note!("quire agent: {failure}");
         }
     }
-    match &report.delivery {
+    let delivered = match &report.delivery {
         Ok(delivery) => {
-            println!(
+            outln!(
                 "delivered {} readings ({} filed, {} already filed, {} refused); {} queued",
                 delivery.sent,
                 delivery.filed,
@@ -148,11 +159,39 @@ async fn once_now(agent: &Agent) -> anyhow::Result<ExitCode> {
                 delivery.rejected,
                 report.queued
             );
-            Ok(ExitCode::SUCCESS)
+            true
         }
         Err(e) => {
-            eprintln!("quire agent: {e}; {} readings stay queued", report.queued);
-            Ok(ExitCode::from(1))
+            note!("quire agent: {e}; {} readings stay queued", report.queued);
+            false
         }
+    };
+    let unread: Vec<&CycleReport> = report.cycles.iter().filter(|c| c.read_nothing()).collect();
+    for cycle in &unread {
+        let (one, many) = match cycle.cycle {
+            Cycle::Discovery => ("address", "addresses"),
+            Cycle::MetersAndSupplies | Cycle::Alerts => ("device", "devices"),
+        };
+        note!(
+            "quire agent: the {:?} cycle of site {} asked {} and read none",
+            cycle.cycle,
+            cycle.site_id,
+            plural(cycle.addresses, one, many)
+        );
     }
+    Ok(if !delivered {
+        ExitCode::from(1)
+    } else if !unread.is_empty() {
+        ExitCode::from(NOTHING_READ)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `--once`'s exit code when a cycle asked addresses or devices and read none: 1 says
+/// delivery failed, 2 that the agent could not run at all.
+const NOTHING_READ: u8 = 3;
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -3,7 +3,7 @@
 //! and reading it — set up through the same REST API a dealer uses.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -41,8 +41,10 @@ pub struct DemoArgs {
     /// Where the server and the agent keep their data; a fresh directory when not given.
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
-    /// Recordings to serve as the simulated fleet (files or directories).
-    #[arg(long, value_name = "PATH", default_value = "fixtures/recorded")]
+    /// Recordings to serve as the simulated fleet (files or directories; repeat for
+    /// several). By default `fixtures/recorded` of the current directory, else of the
+    /// checkout this binary was built from.
+    #[arg(long, value_name = "PATH")]
     recordings: Vec<PathBuf>,
     /// Where the server listens.
     #[arg(long, default_value = "127.0.0.1:8443")]
@@ -57,6 +59,22 @@ pub struct DemoArgs {
 
 /// Sets everything up, then runs until Ctrl-C (or once).
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let printer_mib: Oid = PRINTER_MIB.parse().expect("a valid OID");
+    let sys_object_id: Oid = SYS_OBJECT_ID.parse().expect("a valid OID");
+    let paths = recordings(args.recordings)?;
+    let recordings: Vec<Recording> = crate::simulate::load(&paths)
+        .with_context(|| format!("--recordings {}", shown(&paths)))?
+        .into_iter()
+        .filter(|r| {
+            r.subtree(&printer_mib).next().is_some() && r.subtree(&sys_object_id).next().is_some()
+        })
+        .collect();
+    if recordings.is_empty() {
+        bail!(
+            "--recordings {}: none holds sysObjectID and Printer-MIB data to serve as a printer",
+            shown(&paths)
+        );
+    }
     let data = match args.data {
         Some(dir) => dir,
         None => tempfile::Builder::new()
@@ -65,19 +83,6 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             .context("creating the demo's data directory")?
             .keep(),
     };
-    let printer_mib: Oid = PRINTER_MIB.parse().expect("a valid OID");
-    let sys_object_id: Oid = SYS_OBJECT_ID.parse().expect("a valid OID");
-    let recordings: Vec<Recording> = crate::simulate::load(&args.recordings)?
-        .into_iter()
-        .filter(|r| {
-            r.subtree(&printer_mib).next().is_some() && r.subtree(&sys_object_id).next().is_some()
-        })
-        .collect();
-    if recordings.is_empty() {
-        bail!(
-            "none of the recordings holds sysObjectID and Printer-MIB data to serve as a printer"
-        );
-    }
     let fleet = Fleet::start(
         recordings,
         FleetConfig {
@@ -157,23 +162,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     })
     .await?;
 
-    println!("Quire demo");
-    println!("  data          {}", data.display());
-    println!("  server        {url}  (API described at {url}/api/v1/openapi.json)");
-    println!("  certificate   sha256 {}", running.certificate_sha256);
-    println!("  login         admin / {password}");
-    println!(
+    outln!("Quire demo");
+    outln!("  data          {}", data.display());
+    outln!("  server        {url}  (API described at {url}/api/v1/openapi.json)");
+    outln!("  certificate   sha256 {}", running.certificate_sha256);
+    outln!("  login         admin / {password}");
+    outln!(
         "  fleet         {} simulated printers on {range} (UDP {FLEET_PORT}), {SILENT} silent addresses",
         fleet.len()
     );
-    println!(
+    outln!(
         "  agent         enrolled for account {account} \"Demo customer\", site \"Head office\""
     );
 
     if args.once {
         let report = agent.run_once().await?;
         for cycle in &report.cycles {
-            println!(
+            outln!(
                 "  {:<20} {} asked, {} read, {} failed",
                 format!("{:?}", cycle.cycle),
                 cycle.addresses,
@@ -186,10 +191,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             .call(Method::GET, "/api/v1/devices", Value::Null)
             .await?;
         let devices = devices.as_array().map_or(&[][..], Vec::as_slice);
-        println!("  the server now holds {} devices:", devices.len());
+        outln!("  the server now holds {} devices:", devices.len());
         for device in devices {
             let text = |field: &str| device[field].as_str().unwrap_or("-").to_owned();
-            println!(
+            outln!(
                 "    {:>4}  {:<16} {:<40} serial {}",
                 device["id"].as_i64().unwrap_or_default(),
                 text("manufacturer"),
@@ -202,18 +207,66 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
 
     let agent_loop = agent.start();
-    println!("Discovering and reading now; Ctrl-C to stop. Try:");
-    println!(
-        "  curl -sk {url}/api/v1/login -d '{{\"name\":\"admin\",\"password\":\"{password}\"}}'"
-    );
-    println!("  curl -sk -H 'Authorization: Bearer TOKEN' {url}/api/v1/devices");
+    outln!("Discovering and reading now; Ctrl-C to stop. Try:");
+    outln!("  curl -sk {url}/api/v1/login -d '{{\"name\":\"admin\",\"password\":\"{password}\"}}'");
+    outln!("  curl -sk -H 'Authorization: Bearer TOKEN' {url}/api/v1/devices");
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
     agent_loop.stop().await;
     running.stop().await;
-    println!("stopped; the data stays in {}", data.display());
+    outln!("stopped; the data stays in {}", data.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the recordings are looked for without `--recordings`, in order: a checkout the
+/// demo is run from, then the checkout it was built from. They are never built into
+/// the binary: they are the project's test data, far bigger than the program.
+fn default_recordings() -> [PathBuf; 2] {
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("host/cli sits two levels under the checkout");
+    [PathBuf::from(RECORDINGS), built_from.join(RECORDINGS)]
+}
+
+/// The recordings under the checkout.
+const RECORDINGS: &str = "fixtures/recorded";
+
+/// The recordings to serve: those named, each of which must exist, or the first
+/// default that does.
+fn recordings(named: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
+    if named.is_empty() {
+        let defaults = default_recordings();
+        return match defaults.iter().find(|path| path.is_dir()) {
+            Some(found) => Ok(vec![found.clone()]),
+            None => bail!(
+                "no recordings to serve: neither {} nor {} exists; name them with \
+                 `--recordings PATH` (the fixtures/recorded directory of a Quire checkout)",
+                defaults[0].display(),
+                defaults[1].display()
+            ),
+        };
+    }
+    for path in &named {
+        if !path.exists() {
+            bail!(
+                "--recordings {}: no such file or directory; name recordings or a directory of them \
+                 (the fixtures/recorded directory of a Quire checkout)",
+                path.display()
+            );
+        }
+    }
+    Ok(named)
+}
+
+/// Paths as the user would type them, space separated.
+fn shown(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The dealer's administrator, logged in.

@@ -1,11 +1,16 @@
 //! `quire`: the one binary. Subcommands are thin: each parses its arguments,
 //! calls the crates that own the work, and prints.
 
+#[macro_use]
+mod stdio;
+
 mod admin;
 mod agent;
 mod demo;
 mod ipp;
+mod logging;
 mod output;
+mod places;
 mod plugin;
 mod plugin_new;
 mod probe;
@@ -33,7 +38,10 @@ use quire_snmp::wire::usm::UsmUser;
 #[command(
     name = "quire",
     version,
-    about = "Printer-fleet monitoring for Managed Print Services"
+    about = "Printer-fleet monitoring for Managed Print Services",
+    after_help = "The log goes to standard error, filtered by QUIRE_LOG: a level (`QUIRE_LOG=debug`) \
+                  for Quire's own crates, whose libraries stay at warn, and TARGET=LEVEL for \
+                  others (`QUIRE_LOG=debug,hyper=debug`)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -224,18 +232,15 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("QUIRE_LOG")
-                // The agent's progress and counts are what its operator watches.
-                .unwrap_or_else(|_| "warn,quire_agent=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(e) = logging::init() {
+        note!("quire: {e}");
+        return ExitCode::from(2);
+    }
     match try_main() {
         Ok(code) => code,
+        Err(e) if e.is::<stdio::StdoutClosed>() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("quire: {e:#}");
+            note!("quire: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -257,7 +262,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
                 read.cycle.into(),
                 read.explain,
             ))?;
-            Ok(print(&outcomes, read.format))
+            print(&outcomes, read.format)
         }
         Command::Probe { device, read } => {
             let outcome = runtime.block_on(probe::run(
@@ -266,11 +271,11 @@ fn try_main() -> anyhow::Result<ExitCode> {
                 read.cycle.into(),
                 read.explain,
             ))?;
-            Ok(print(&[outcome], read.format))
+            print(&[outcome], read.format)
         }
         Command::Ipp { uris, cups, format } => {
             let outcomes = runtime.block_on(ipp::run(&uris, cups.as_deref()))?;
-            Ok(print(&outcomes, format))
+            print(&outcomes, format)
         }
         Command::Admin(args) => runtime.block_on(admin::run(args)),
         Command::Agent { command } => runtime.block_on(agent::run(command)),
@@ -278,7 +283,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         Command::Plugin { command } => runtime.block_on(plugin::run(command)),
         Command::Reinterpret { args, format } => {
             let outcomes = runtime.block_on(reinterpret::run(&args))?;
-            Ok(print(&outcomes, format))
+            print(&outcomes, format)
         }
         Command::Server(args) => {
             runtime.block_on(server::run(args))?;
@@ -303,9 +308,9 @@ fn try_main() -> anyhow::Result<ExitCode> {
                     }
                 }
                 None => {
-                    print!("{text}");
+                    out!("{text}");
                     if !exchanges.exchanges().is_empty() {
-                        eprintln!(
+                        note!(
                             "quire: the read also made {} NPAP/HTTP exchanges; give -o FILE to keep them beside the recording",
                             exchanges.exchanges().len()
                         );
@@ -353,15 +358,15 @@ fn try_main() -> anyhow::Result<ExitCode> {
 }
 
 /// Prints readings as asked; exit code 1 when any device could not be read.
-fn print(outcomes: &[output::Outcome], format: Format) -> ExitCode {
+fn print(outcomes: &[output::Outcome], format: Format) -> anyhow::Result<ExitCode> {
     let text = match format {
         Format::Json => output::json(outcomes),
         Format::Table => output::table(outcomes),
     };
-    println!("{text}");
-    if outcomes.iter().any(output::Outcome::failed) {
+    outln!("{text}");
+    Ok(if outcomes.iter().any(output::Outcome::failed) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }

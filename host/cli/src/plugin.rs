@@ -90,8 +90,8 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<ExitCode> {
     match command {
         PluginCommand::New { name, dir, sdk } => {
             let dir = crate::plugin_new::create(&name, dir, sdk)?;
-            println!("{}", dir.display());
-            eprintln!(
+            outln!("{}", dir.display());
+            note!(
                 "quire: strategy {name} created; `cargo test` there runs it over its recording, its README says what next"
             );
         }
@@ -102,8 +102,8 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<ExitCode> {
             );
             let key = SigningKey::generate()?;
             write_new(&out, &key.to_text())?;
-            println!("{name} {}", key.public_key());
-            eprintln!(
+            outln!("{name} {}", key.public_key());
+            note!(
                 "quire: secret key in {}; give the line above to servers that should trust it",
                 out.display()
             );
@@ -115,7 +115,7 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<ExitCode> {
             let out = signature_path(&component);
             std::fs::write(&out, key.sign(&bytes) + "\n")
                 .with_context(|| format!("cannot write {}", out.display()))?;
-            println!("{}", out.display());
+            outln!("{}", out.display());
         }
         PluginCommand::Publish { component, server } => {
             let bytes = read(&component)?;
@@ -147,7 +147,7 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<ExitCode> {
                     message(&body, &answer.text())
                 );
             }
-            println!(
+            outln!(
                 "published {}@{} (sha256 {}{}); agents get it at their next check-in",
                 body["name"].as_str().unwrap_or("?"),
                 body["version"].as_str().unwrap_or("?"),
@@ -169,7 +169,7 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<ExitCode> {
                     None,
                 )
                 .await?;
-            println!(
+            outln!(
                 "withdrew {name}@{}; agents now run {}",
                 body["withdrawn"].as_str().unwrap_or("?"),
                 body["now-serving"].as_str().map_or_else(
@@ -197,7 +197,7 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<ExitCode> {
                 } else {
                     "superseded"
                 };
-                println!(
+                outln!(
                     "{:<24} {:<12} {:<11} {}",
                     s["name"].as_str().unwrap_or("?"),
                     s["version"].as_str().unwrap_or("?"),

@@ -48,7 +48,7 @@ pub async fn run(device: &DeviceArgs, all: bool) -> anyhow::Result<(Recording, E
         .collect::<Result<_, _>>()?;
     for root in &roots {
         let varbinds = session.walk(root).await?;
-        eprintln!("{name}: {root}: {} varbinds", varbinds.len());
+        note!("{name}: {root}: {} varbinds", varbinds.len());
         for (oid, value) in varbinds {
             recording.insert(oid, value);
         }
@@ -73,7 +73,7 @@ pub async fn run(device: &DeviceArgs, all: bool) -> anyhow::Result<(Recording, E
     )
     .await;
     if let Outcome::Failed { error, .. } = &outcome {
-        eprintln!("{name}: the strategies could not read it ({error}); the walk is saved anyway");
+        note!("{name}: the strategies could not read it ({error}); the walk is saved anyway");
     }
     for (oid, value) in recorder.recording().iter() {
         recording.insert(oid.clone(), value.clone());

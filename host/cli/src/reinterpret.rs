@@ -19,7 +19,7 @@ use crate::output::Outcome;
 #[derive(Args)]
 pub struct ReinterpretArgs {
     /// The server's data directory.
-    #[arg(long = "data", value_name = "DIR", default_value = "./quire-data")]
+    #[arg(long = "data", value_name = "DIR", default_value_os_t = crate::places::default_data("server"))]
     data: PathBuf,
     /// The server's database, when not SQLite in the data directory.
     #[arg(long, value_name = "URL")]
@@ -109,9 +109,7 @@ pub async fn run(args: &ReinterpretArgs) -> anyhow::Result<Vec<Outcome>> {
     }
     store.close().await;
     if without_raw > 0 {
-        eprintln!(
-            "quire: {without_raw} readings were stored without their exchange and were skipped"
-        );
+        note!("quire: {without_raw} readings were stored without their exchange and were skipped");
     }
     Ok(outcomes)
 }

@@ -137,11 +137,11 @@ pub async fn read_device(
             match registry.select(&probe, transport.clone()).await {
                 Ok(selection) => {
                     if explain {
-                        eprint!(
+                        crate::stdio::err(format_args!(
                             "{name}: {} {}",
                             selection.plugin.strategy_ref(),
                             selection.reason
-                        );
+                        ));
                     }
                     selection.plugin
                 }

@@ -27,7 +27,7 @@ pub struct ServerArgs {
 #[derive(Args)]
 struct Place {
     /// The data directory: the SQLite database (by default) and the generated certificate.
-    #[arg(long = "data", value_name = "DIR", default_value = "./quire-data")]
+    #[arg(long = "data", value_name = "DIR", default_value_os_t = crate::places::default_data("server"))]
     data: PathBuf,
     /// `postgres://…` for PostgreSQL; by default `quire.db` in the data directory.
     #[arg(long, value_name = "URL")]
@@ -88,8 +88,8 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         Some(Action::ResetAdminPassword { place }) => {
             let password = server(place).reset_admin_password().await?;
             // The same line, read the same way, as on first start.
-            println!("admin-password {password}");
-            eprintln!("quire: log in as `admin` with the password above; it is not shown again");
+            outln!("admin-password {password}");
+            note!("quire: log in as `admin` with the password above; it is not shown again");
             Ok(())
         }
         None => serve(args.place, args.run).await,
@@ -114,18 +114,18 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     let database = quire_store::redact(&server.database_url());
     let running = server.start().await?;
     // These lines are read by scripts and tests: keep their shape.
-    println!("listening https://{}", running.address);
-    println!("certificate-sha256 {}", running.certificate_sha256);
-    println!("database {database}");
-    println!("main-dealer {}", running.main_dealer.0);
+    outln!("listening https://{}", running.address);
+    outln!("certificate-sha256 {}", running.certificate_sha256);
+    outln!("database {database}");
+    outln!("main-dealer {}", running.main_dealer.0);
     if let Some(password) = running.admin_password.as_ref().filter(|_| !password_given) {
-        println!("admin-password {password}");
-        eprintln!("quire: log in as `admin` with the password above; it is not shown again");
+        outln!("admin-password {password}");
+        note!("quire: log in as `admin` with the password above; it is not shown again");
     }
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
-    eprintln!("quire: stopping");
+    note!("quire: stopping");
     running.stop().await;
     Ok(())
 }
@@ -145,8 +145,8 @@ async fn enrollment_key(place: Place, account: i64, valid_hours: u32) -> anyhow:
     .await
     .with_context(|| format!("--account {account}"))?;
     store.close().await;
-    println!("{}", issued.key);
-    eprintln!(
+    outln!("{}", issued.key);
+    note!(
         "quire: enrollment key {} for account {account}, single use, valid until {}",
         issued.id,
         issued.expires_at.format("%Y-%m-%d %H:%M UTC")

@@ -48,19 +48,19 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         } else {
             ""
         };
-        println!("device {i:>5}  {addr:<21}  {name}{state}");
+        outln!("device {i:>5}  {addr:<21}  {name}{state}");
     }
     if fleet.len() > LIST_LIMIT {
-        println!(
+        outln!(
             "… and {} more devices on the following addresses",
             fleet.len() - LIST_LIMIT
         );
     }
     let silent = fleet.silent_addrs();
     if let (Some(first), Some(last)) = (silent.first(), silent.last()) {
-        println!("silent {first} to {last} (held, never answer)");
+        outln!("silent {first} to {last} (held, never answer)");
     }
-    println!(
+    outln!(
         "listening: {} devices, communities {}, {} v3 users; Ctrl-C to stop",
         fleet.len(),
         options.config.communities.len(),
@@ -69,7 +69,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
-    println!("stopped after {} responses", fleet.answered());
+    outln!("stopped after {} responses", fleet.answered());
     Ok(())
 }
 
@@ -81,11 +81,11 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Recording>> {
         match Recording::load_lenient(&file) {
             Ok(loaded) => {
                 for problem in &loaded.problems {
-                    eprintln!("quire: {problem} (line left out)");
+                    note!("quire: {problem} (line left out)");
                 }
                 recordings.push(loaded.recording);
             }
-            Err(e) => eprintln!("quire: {e} (recording left out)"),
+            Err(e) => note!("quire: {e} (recording left out)"),
         }
     }
     if recordings.is_empty() {

@@ -1,7 +1,28 @@
-//! `quire agent` as an operator meets it before anything works: the messages must say
-//! what to do next.
+//! `quire agent` as an operator meets it: before anything works, the messages must say
+//! what to do next; running, it says where it looks and when it runs next, and its exit
+//! code says whether it read anything.
 
-use std::process::Command;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use hyper::Method;
+use quire_server::Running;
+use quire_snmp::Recording;
+use quire_snmp::responder::{Fleet, FleetConfig};
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+// The shared dealer helpers; this suite runs its agents as processes, so the in-process
+// agent helper stays unused here.
+#[allow(dead_code)]
+mod common;
+
+use common::{Dealer, start_server};
+
+/// This test's loopback block: printers on 127.155.0.x, servers on 127.155.1.x.
+const SNMP_PORT: u16 = 16155;
 
 fn quire(args: &[&str]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_quire"))
@@ -42,4 +63,185 @@ fn enrolling_needs_https_and_a_real_fingerprint() {
     let (code, stderr) = enroll("https://127.80.9.30:8443", &["--fingerprint", "12:34"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("not a SHA-256"), "{stderr}");
+}
+
+/// The dealer's setup for an agent run as its own process: a server with an account
+/// whose site scans `range` (community `public`), and an agent enrolled for it by
+/// `quire agent enroll` in `dir/agent`. Returns the server and the agent's data directory.
+async fn enrolled(dir: &Path, listen: SocketAddr, range: &str) -> (Running, PathBuf) {
+    let database = format!("sqlite://{}", dir.join("quire.db").display());
+    let running = start_server(&dir.join("server"), listen, &database).await;
+    let dealer = Dealer::login(&running).await;
+    let (account, site) = dealer.account_with_site(&running).await;
+    dealer
+        .call(
+            Method::PUT,
+            &format!("/api/v1/sites/{site}/ranges"),
+            Some(json!([{ "range": range }])),
+        )
+        .await;
+    dealer
+        .call(
+            Method::PUT,
+            &format!("/api/v1/accounts/{account}/credentials"),
+            Some(json!([{"version": "v2c", "community": "public"}])),
+        )
+        .await;
+    let key = dealer.enrollment_key(account).await;
+    let data = dir.join("agent");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["agent", "enroll", "--server"])
+        .arg(format!("https://{}", running.address))
+        .args(["--key", &key, "--fingerprint", &running.certificate_sha256])
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (running, data)
+}
+
+/// Two printers from `base` on, answering SNMP on [`SNMP_PORT`], not on 161: a Kyocera
+/// and the strategy template's sample.
+async fn fleet(base: Ipv4Addr) -> Fleet {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let recordings = [
+        "../../fixtures/recorded/printmaster/kyocera_p2040_snmp.snmprec",
+        "templates/strategy/sample.snmprec",
+    ]
+    .map(|file| Recording::load(&here.join(file)).unwrap());
+    Fleet::start(
+        recordings.into(),
+        FleetConfig {
+            base,
+            port: SNMP_PORT,
+            ..FleetConfig::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// `quire agent run --once --data DATA ARGS…`: its exit code and standard error.
+async fn run_once(data: &Path, args: &[&str]) -> (i32, String) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["agent", "run", "--once", "--data"])
+        .arg(data)
+        .args(args)
+        .env_remove("QUIRE_LOG")
+        .output()
+        .await
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The operator: printers that answer SNMP on another port than 161 are found
+/// by no cycle, and the agent says so with the ranges, the port and the flag, and fails;
+/// with `--snmp-port` it reads them and succeeds.
+#[tokio::test(flavor = "multi_thread")]
+async fn once_fails_when_nothing_answers_and_names_the_port_flag() {
+    let _fleet = fleet(Ipv4Addr::new(127, 155, 0, 1)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let listen = SocketAddr::from(([127, 155, 1, 1], 0));
+    let (running, data) = enrolled(dir.path(), listen, "127.155.0.1-127.155.0.2").await;
+
+    let (code, stderr) = run_once(&data, &[]).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains(
+            "discovery scans 127.155.0.1-127.155.0.2 on SNMP UDP port 161 with 1 credential"
+        ),
+        "{stderr}"
+    );
+    let hint = stderr
+        .lines()
+        .find(|l| l.contains("found no printing device"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        hint.contains("2 addresses (127.155.0.1-127.155.0.2) on SNMP UDP port 161")
+            && hint.contains("--snmp-port"),
+        "{hint}"
+    );
+    assert!(
+        stderr.contains("the Discovery cycle of site")
+            && stderr.contains("asked 2 addresses and read none"),
+        "{stderr}"
+    );
+
+    let port = SNMP_PORT.to_string();
+    let (code, stderr) = run_once(&data, &["--snmp-port", &port]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("--snmp-port"), "{stderr}");
+    let devices = Dealer::login(&running).await.devices().await;
+    assert_eq!(devices.len(), 2, "{devices:?}");
+}
+
+/// A running agent says where it looks, with the port it was given, and when its next
+/// cycle is due.
+#[tokio::test(flavor = "multi_thread")]
+async fn run_says_where_it_looks_and_when_the_next_cycle_is_due() {
+    let _fleet = fleet(Ipv4Addr::new(127, 155, 0, 11)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let listen = SocketAddr::from(([127, 155, 1, 2], 0));
+    let (_running, data) = enrolled(dir.path(), listen, "127.155.0.11-127.155.0.12").await;
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args([
+            "agent",
+            "run",
+            "--snmp-port",
+            &SNMP_PORT.to_string(),
+            "--data",
+        ])
+        .arg(&data)
+        .env_remove("QUIRE_LOG")
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let next = tokio::time::timeout(Duration::from_secs(120), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            seen.push(line);
+            let line = seen.last().unwrap();
+            if line.contains(" cycle at ") {
+                return line.clone();
+            }
+        }
+        panic!("the agent ended: {seen:#?}")
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no next cycle announced"));
+    child.kill().await.unwrap();
+
+    let text = seen.join("\n");
+    assert!(
+        text.contains(&format!("asking devices on SNMP UDP port {SNMP_PORT}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "discovery scans 127.155.0.11-127.155.0.12 on SNMP UDP port {SNMP_PORT} with 1 credential"
+        )),
+        "{text}"
+    );
+    // Discovery ran at start (no device was known); the site's default schedules then
+    // run alerts hourly, and meters & supplies every four hours on the hour.
+    assert!(
+        text.contains("cycle done") && !text.contains("found no printing device"),
+        "{text}"
+    );
+    assert!(
+        next.contains("next alerts cycle at ") && next.contains(":00:00 UTC (in "),
+        "{next}"
+    );
 }

@@ -1,5 +1,6 @@
 //! `quire demo --once`, the README's first command in one round: the server ends up
-//! holding every simulated printer, read on every cycle, on SQLite and on PostgreSQL.
+//! holding every simulated printer, read on every cycle, on SQLite and on PostgreSQL,
+//! run from the checkout or from anywhere else.
 
 use std::path::Path;
 use std::process::Command;
@@ -40,8 +41,15 @@ async fn one_round_files_every_simulated_printer_on_both_backends() {
         let backend = db.backend;
         let dir = tempfile::tempdir().unwrap();
         let listen = format!("127.154.0.{}:0", n + 1);
+        // Run from the checkout, where `fixtures/recorded` is, and from elsewhere, where
+        // the demo finds the recordings of the checkout it was built from.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let cwd = match n {
+            0 => Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")),
+            _ => elsewhere.path(),
+        };
         let output = Command::new(env!("CARGO_BIN_EXE_quire"))
-            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+            .current_dir(cwd)
             .args(["demo", "--once", "--listen", &listen, "--database", &db.url])
             .arg("--data")
             .arg(dir.path())
@@ -91,4 +99,28 @@ async fn one_round_files_every_simulated_printer_on_both_backends() {
         }
         store.close().await;
     }
+}
+
+/// Recordings that are not there are named with the flag that names them, before
+/// anything is started or created.
+#[test]
+fn recordings_that_are_not_there_are_named_with_the_flag() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .current_dir(elsewhere.path())
+        .args(["demo", "--once", "--recordings", "no/such/recordings"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("quire: --recordings no/such/recordings: no such file or directory"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_dir(elsewhere.path())
+            .unwrap()
+            .next()
+            .is_none()
+    );
 }

@@ -10,7 +10,7 @@ use quire_protocol::{AgentConfig, Range, SiteConfig};
 use crate::discovery::{self, Target};
 use crate::state::device_key;
 
-use super::{Agent, AgentError, CycleReport};
+use super::{Agent, AgentError, CycleReport, announce};
 
 impl Agent {
     pub(super) async fn discover(
@@ -40,6 +40,15 @@ impl Agent {
             "scan done"
         );
         report.found = scan.found.len();
+        if scan.found.is_empty() && report.addresses > 0 {
+            announce::nothing_found(
+                site,
+                part,
+                self.inner.options.snmp_port,
+                credentials.len(),
+                report.addresses,
+            );
+        }
         let found_at: HashSet<IpAddr> = scan.found.iter().map(|f| f.target.address).collect();
         let jobs = scan
             .found

@@ -33,6 +33,7 @@ use crate::strategy_sync::sync_strategies;
 use crate::supplies::DEFAULT_LEVEL_JUMP;
 use crate::uplink::{Enrollment, Uplink, enroll};
 
+mod announce;
 mod discover;
 mod filing;
 mod ipp;
@@ -322,6 +323,7 @@ impl Agent {
     /// kept one used when the server is down.
     pub async fn run_once(&self) -> Result<OnceReport, AgentError> {
         let config = self.config().await?;
+        announce::scope(&config, self.inner.options.snmp_port);
         let mut cycles = Vec::new();
         for site in &config.sites {
             for part in parts(site) {

@@ -124,6 +124,13 @@ impl CycleReport {
             elapsed: Duration::ZERO,
         }
     }
+
+    /// Whether the cycle asked at least one address or device and read none: the agent
+    /// looks in the wrong place (a range, a port, a credential), or everything it knows
+    /// is switched off.
+    pub fn read_nothing(&self) -> bool {
+        self.addresses > 0 && self.read == 0
+    }
 }
 
 /// What one delivery of the queue did.

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::{Agent, DEFAULT_CHECK_IN, MIN_CHECK_IN, parts};
+use super::{Agent, DEFAULT_CHECK_IN, MIN_CHECK_IN, announce, parts};
 
 impl Agent {
     /// Starts the agent's loop on the current tokio runtime: check in every
@@ -36,6 +36,8 @@ impl Agent {
         let mut plan: Vec<Slot> = Vec::new();
         let mut planned: Option<String> = None;
         let mut next_check_in = Instant::now();
+        // The soonest cycle last logged as next, so each is announced once.
+        let mut announced: Option<Option<(usize, Timestamp)>> = None;
         loop {
             if Instant::now() >= next_check_in {
                 match self.check_in().await {
@@ -55,6 +57,7 @@ impl Agent {
             if let Some(config) = &config
                 && planned.as_deref() != Some(config.revision.as_str())
             {
+                announce::scope(config, self.inner.options.snmp_port);
                 plan = self.plan(config).await;
                 planned = Some(config.revision.clone());
             }
@@ -74,6 +77,24 @@ impl Agent {
                 }
                 if ran {
                     self.deliver_logged().await;
+                }
+                let soonest = plan
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, slot)| slot.next.map(|next| (i, next)))
+                    .min_by_key(|&(_, next)| next);
+                if announced != Some(soonest) {
+                    match soonest {
+                        Some((i, at)) => {
+                            let slot = &plan[i];
+                            let site = &config.sites[slot.site];
+                            announce::next_cycle(site, slot.part.as_deref(), slot.cycle, at);
+                        }
+                        None => tracing::info!(
+                            "no cycle is scheduled; the agent checks in for a new configuration"
+                        ),
+                    }
+                    announced = Some(soonest);
                 }
             }
             let now = Utc::now();

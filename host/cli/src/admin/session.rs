@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The file under the configuration directory.
-const FILE: &str = "quire/admin-session.json";
+const FILE: &str = "admin-session.json";
 
 /// What `quire admin login` keeps.
 #[derive(Serialize, Deserialize)]
@@ -46,10 +46,7 @@ pub fn server_address(url: &str) -> anyhow::Result<SocketAddr> {
 
 /// Where the session is kept: `$XDG_CONFIG_HOME/quire/` (by default `~/.config/quire/`).
 fn path() -> anyhow::Result<PathBuf> {
-    use etcetera::BaseStrategy as _;
-    let base = etcetera::choose_base_strategy()
-        .context("cannot find this user's configuration directory (is HOME set?)")?;
-    Ok(base.config_dir().join(FILE))
+    crate::places::config_file(FILE)
 }
 
 impl Session {
