@@ -18,8 +18,8 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use hyper::Method;
 use quire_server::api::{
-    AccountView, CredentialSpec, IssuedKey, KeyView, NewAccount, NewKey, NewSite, NewUser, Role,
-    SiteView, UserView,
+    AccountView, CredentialSpec, DeviceView, IssuedKey, KeyView, NewAccount, NewKey, NewSite,
+    NewUser, ReadingView, Role, SiteView, UserView,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -57,6 +57,10 @@ enum AdminCommand {
         /// The password; asked for when neither this nor QUIRE_PASSWORD is given.
         #[arg(long, env = "QUIRE_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// How long to wait for a server that is still starting (its port not yet
+        /// open), as when it was started a moment before in the same script.
+        #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+        wait: u64,
     },
     /// End the session and forget it.
     Logout,
@@ -94,6 +98,42 @@ enum AdminCommand {
     Key {
         #[command(subcommand)]
         command: KeyCommand,
+    },
+    /// The printers agents found, as the server holds them.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// What agents read from a printer, newest first.
+    Reading {
+        #[command(subcommand)]
+        command: ReadingCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// The devices you see, by id.
+    List {
+        /// Only this account's.
+        #[arg(long, value_name = "ID")]
+        account: Option<i64>,
+        /// Only this site's.
+        #[arg(long, value_name = "ID")]
+        site: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReadingCommand {
+    /// A device's readings, newest first.
+    List {
+        /// The device's id.
+        #[arg(long, value_name = "ID")]
+        device: i64,
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
     },
 }
 
@@ -292,7 +332,9 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             fingerprint,
             user,
             password,
+            wait,
         } => {
+            session::wait_for(&server, std::time::Duration::from_secs(wait)).await?;
             let password = match password {
                 Some(password) => password,
                 None => ask(&format!("password of {user}: "), "QUIRE_PASSWORD")?,
@@ -325,6 +367,28 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
         AdminCommand::Schedule { command } => schedule(&Session::load()?, command, format).await?,
         AdminCommand::User { command } => user(&Session::load()?, command, format).await?,
         AdminCommand::Key { command } => key(&Session::load()?, command, format).await?,
+        AdminCommand::Device {
+            command: DeviceCommand::List { account, site },
+        } => {
+            let mut filters = Vec::new();
+            filters.extend(account.map(|id| format!("account-id={id}")));
+            filters.extend(site.map(|id| format!("site-id={id}")));
+            let path = match filters.is_empty() {
+                true => "/api/v1/devices".to_owned(),
+                false => format!("/api/v1/devices?{}", filters.join("&")),
+            };
+            let devices: Vec<DeviceView> = list_all(&Session::load()?, &path).await?;
+            print_devices(&devices, format)?;
+        }
+        AdminCommand::Reading {
+            command: ReadingCommand::List { device, limit },
+        } => {
+            let path = format!("/api/v1/devices/{device}/readings?limit={limit}");
+            let readings: Vec<ReadingView> = Session::load()?
+                .call(Method::GET, &path, None::<&()>)
+                .await?;
+            print_readings(&readings, format)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -624,10 +688,11 @@ async fn list_all<T: serde::de::DeserializeOwned>(
     const PAGE: usize = 1_000;
     let mut all = Vec::new();
     loop {
+        let glue = if path.contains('?') { '&' } else { '?' };
         let page: Vec<T> = session
             .call(
                 Method::GET,
-                &format!("{path}?limit={PAGE}&offset={}", all.len()),
+                &format!("{path}{glue}limit={PAGE}&offset={}", all.len()),
                 None::<&()>,
             )
             .await?;
@@ -836,6 +901,91 @@ fn print_keys(keys: &[KeyView], format: Format) -> anyhow::Result<()> {
     out!(
         "{}",
         table(&["id", "account", "created", "expires", "state"], &rows)
+    );
+    Ok(())
+}
+
+fn print_devices(devices: &[DeviceView], format: Format) -> anyhow::Result<()> {
+    if let Format::Json = format {
+        return print_json(devices);
+    }
+    let rows: Vec<Vec<String>> = devices
+        .iter()
+        .map(|d| {
+            let addresses: Vec<&str> = d.addresses.iter().map(|a| a.address.as_str()).collect();
+            vec![
+                d.id.to_string(),
+                d.account_id.to_string(),
+                or_dash(d.site_id),
+                or_dash(d.manufacturer.as_deref()),
+                or_dash(d.model.as_deref()),
+                or_dash(d.serial.as_deref()),
+                addresses.join(" "),
+                d.last_seen.format("%Y-%m-%d %H:%M").to_string(),
+            ]
+        })
+        .collect();
+    out!(
+        "{}",
+        table(
+            &[
+                "id",
+                "account",
+                "site",
+                "maker",
+                "model",
+                "serial",
+                "address",
+                "last seen"
+            ],
+            &rows
+        )
+    );
+    Ok(())
+}
+
+/// A reading's line: its total counter and its lowest supply, what a dealer looks
+/// at first; `--format json` has the whole reading.
+fn print_readings(readings: &[ReadingView], format: Format) -> anyhow::Result<()> {
+    if let Format::Json = format {
+        return print_json(readings);
+    }
+    let rows: Vec<Vec<String>> = readings
+        .iter()
+        .map(|r| {
+            let total = r.reading.counters.get("total").copied();
+            let lowest = r
+                .reading
+                .supplies
+                .iter()
+                .filter_map(|s| Some((s.percent?, s.description.as_str())))
+                .min()
+                .map(|(percent, name)| format!("{name} {percent}%"));
+            vec![
+                r.id.to_string(),
+                r.taken_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                compact(&r.cycle),
+                format!("{}@{}", r.strategy.name, r.strategy.version),
+                or_dash(total),
+                r.reading.supplies.len().to_string(),
+                or_dash(lowest),
+            ]
+        })
+        .collect();
+    out!(
+        "{}",
+        table(
+            &[
+                "id",
+                "taken",
+                "cycle",
+                "strategy",
+                "total",
+                "supplies",
+                "lowest supply"
+            ],
+            &rows
+        )
     );
     Ok(())
 }

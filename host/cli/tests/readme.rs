@@ -8,8 +8,10 @@
 #[path = "../src/readme_blocks.rs"]
 mod readme_blocks;
 
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use readme_blocks::{Block, blocks, commands};
 
@@ -22,22 +24,112 @@ fn readme() -> Vec<Block> {
 }
 
 /// `bash -c script` from the repository's root, this build's `quire` first
-/// on the PATH and `home` as HOME, so nothing of the user's is read or written.
-fn bash(script: &str, home: &Path) -> Output {
+/// on the PATH and `home` as HOME (and no XDG directories), so nothing of the
+/// user's is read or written.
+fn bash_command(script: &str, home: &Path) -> Command {
     let quire_dir = Path::new(env!("CARGO_BIN_EXE_quire")).parent().unwrap();
     let path = format!(
         "{}:{}",
         quire_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    Command::new("bash")
+    let mut command = Command::new("bash");
+    command
         .args(["-c", script])
         .current_dir(root())
         .env("PATH", path)
         .env("HOME", home)
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("XDG_CONFIG_HOME")
         .env_remove("QUIRE_LOG")
-        .output()
-        .unwrap()
+        .env_remove("QUIRE_PASSWORD")
+        .env_remove("QUIRE_ADMIN_PASSWORD");
+    command
+}
+
+fn bash(script: &str, home: &Path) -> Output {
+    bash_command(script, home).output().unwrap()
+}
+
+/// Kills the script's whole process group (the server and the simulator it
+/// left running) however the test ends.
+struct Group(i32);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0)])
+            .status();
+    }
+}
+
+/// How long the walkthrough may take: a debug build compiles the strategies
+/// once and reads two printers.
+const WALKTHROUGH_LIMIT: Duration = Duration::from_secs(300);
+
+#[test]
+fn the_walkthrough_runs_command_for_command() {
+    let blocks = readme();
+    let walkthrough: Vec<&Block> = blocks
+        .iter()
+        .filter(|b| b.marker.as_deref() == Some("walkthrough"))
+        .collect();
+    assert_eq!(
+        walkthrough.len(),
+        1,
+        "one block is marked as the walkthrough"
+    );
+    let block = walkthrough[0];
+    // As a person pasting it would: stop at the first command that fails.
+    let script = format!("set -euo pipefail\n{}", block.text);
+    let home = tempfile::tempdir().unwrap();
+    // Files, not pipes: the server and the simulator the script leaves running
+    // hold its output open until the group is killed.
+    let (out_path, err_path) = (home.path().join("stdout"), home.path().join("stderr"));
+    let mut child = bash_command(&script, home.path())
+        .process_group(0)
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let _group = Group(child.id() as i32);
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < WALKTHROUGH_LIMIT,
+            "README.md:{}: the walkthrough did not end within {WALKTHROUGH_LIMIT:?}",
+            block.line
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let status = child.wait().unwrap();
+    let stdout = std::fs::read_to_string(&out_path).unwrap();
+    let stderr = std::fs::read_to_string(&err_path).unwrap();
+    assert!(
+        status.success(),
+        "README.md:{}: the walkthrough failed ({status}):\n{stdout}\n{stderr}",
+        block.line
+    );
+    // The two recorded printers, read by the agent and listed by the server
+    // as their recordings name them (makers as fixtures/recorded/printmaster/
+    // expected states; model and serial as each recording's hrDeviceDescr and
+    // serial objects hold them), and the first one's readings of each cycle.
+    for expected in [
+        "Epson",
+        "SC-T3405",
+        "Kyocera",
+        "ECOSYS P2040dw",
+        "VD21457943",
+        "epson@",
+        "meters-and-supplies",
+        "alerts",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "README.md:{}: the walkthrough's output lacks {expected:?}:\n{stdout}\n{stderr}",
+            block.line
+        );
+    }
 }
 
 #[test]

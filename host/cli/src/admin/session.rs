@@ -49,6 +49,28 @@ fn path() -> anyhow::Result<PathBuf> {
     crate::places::config_file(FILE)
 }
 
+/// Waits until the server's port accepts a connection, up to `patience`: a server
+/// started a moment before (`quire server &` in a script) binds its port within
+/// a second or two, and logging in before that would fail for no real reason.
+pub async fn wait_for(server: &str, patience: std::time::Duration) -> anyhow::Result<()> {
+    let address = server_address(server)?;
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        match tokio::net::TcpStream::connect(address).await {
+            Ok(_) => return Ok(()),
+            Err(e) if tokio::time::Instant::now() >= deadline => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "{server}: no server answered within {}s",
+                        patience.as_secs()
+                    )
+                });
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+}
+
 impl Session {
     /// Logs in as `user` and saves the session. With no `fingerprint`, the certificate
     /// the server shows now is pinned (and printed by the caller, to compare with the one
