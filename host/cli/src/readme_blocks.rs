@@ -61,33 +61,31 @@ fn marker_before(markdown: &str, at: usize) -> Option<String> {
     Some(inner.trim().to_owned())
 }
 
-/// The commands of a shell block: comments dropped, `\` continuations
-/// joined, empty lines skipped; each with the README line it starts on.
+/// The commands of a shell block: comments dropped, `\\` continuations
+/// joined, empty lines skipped; each with the README line it starts on. An
+/// indented line that opens with `[` or `-` continues the command above it,
+/// as a wrapped usage synopsis does.
 pub fn commands(block: &Block) -> Vec<(usize, String)> {
-    let mut commands = Vec::new();
-    let mut pending: Option<(usize, String)> = None;
+    let mut commands: Vec<(usize, String)> = Vec::new();
+    let mut continues = false;
     for (i, raw) in block.text.lines().enumerate() {
         let line = block.line + 1 + i;
         let text = strip_comment(raw);
-        let (text, continues) = match text.trim_end().strip_suffix('\\') {
-            Some(head) => (head.to_owned(), true),
-            None => (text.trim_end().to_owned(), false),
+        let (text, next_continues) = match text.trim_end().strip_suffix('\\') {
+            Some(head) => (head.trim().to_owned(), true),
+            None => (text.trim().to_owned(), false),
         };
-        let entry = pending.get_or_insert_with(|| (line, String::new()));
-        if !text.trim().is_empty() {
-            if !entry.1.is_empty() {
-                entry.1.push(' ');
+        let wrapped = raw.starts_with([' ', '\t']) && text.starts_with(['[', '-']);
+        match commands.last_mut() {
+            Some((_, command)) if (continues || wrapped) && !text.is_empty() => {
+                command.push(' ');
+                command.push_str(&text);
             }
-            entry.1.push_str(text.trim());
+            _ if !text.is_empty() => commands.push((line, text)),
+            _ => {}
         }
-        if !continues {
-            let (at, command) = pending.take().expect("just inserted");
-            if !command.is_empty() {
-                commands.push((at, command));
-            }
-        }
+        continues = next_continues;
     }
-    commands.extend(pending.filter(|(_, c)| !c.is_empty()));
     commands
 }
 
