@@ -80,6 +80,12 @@ pub mod bindings {
     });
 }
 
+/// The repository README's Rust examples, compiled as this crate's doctests so
+/// the strategy a plugin author copies from it builds against the SDK as it is.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;
+
 mod assess;
 pub mod counters;
 mod device;

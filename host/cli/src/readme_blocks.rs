@@ -6,8 +6,12 @@
 //!
 //! A block is marked by an HTML comment on the line before its fence, which
 //! GitHub does not show: `<!-- readme-test: walkthrough -->` (run the block
-//! as one shell script) or `<!-- readme-test: output -->` (the block is the
-//! exact output of the last command of the shell block before it).
+//! as one shell script), `<!-- readme-test: output -->` (the block is the
+//! exact output of the last command of the shell block before it) or
+//! `<!-- readme-test: output-shape -->` (the same, for output that differs
+//! from run to run: its lines' labels, in order). Unmarked blocks that are
+//! not shell are figures the benchmarks measured (their commands print them
+//! again) or code for plugin authors (compiled by the SDK's doctests).
 
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 

@@ -455,7 +455,7 @@ fn every_admin_command_refuses_bad_input_naming_the_field_and_stores_nothing() {
             "--password",
             "alice's long password",
         ],
-        &["name", "exists already"],
+        &["name", "`alice` already"],
     );
     assert_eq!(admin.json(&["user", "list"]), before);
 

@@ -130,7 +130,8 @@ pub(crate) async fn set_schedules(
     Ok(Json(state.store.site(site.id).await?.into()))
 }
 
-/// `PUT /api/v1/sites/{site_id}/ranges`: the site's whole list.
+/// `PUT /api/v1/sites/{site_id}/ranges`: the site's whole list. A range listed twice
+/// refuses the whole list, naming the second one's index.
 #[utoipa::path(put, path = "/api/v1/sites/{site_id}/ranges", tag = "sites",
     params(("site_id" = i64, Path)), request_body = Vec<SiteRange>,
     responses((status = 200, description = "The site as changed", body = SiteView)))]
@@ -140,6 +141,14 @@ pub(crate) async fn set_ranges(
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
     let ranges: Vec<SiteRange> = parse_json(&body, "ranges")?;
+    for (index, range) in ranges.iter().enumerate() {
+        if let Some(first) = ranges[..index].iter().position(|r| r.range == range.range) {
+            return Err(Failure::invalid(
+                &format!("ranges[{index}].range"),
+                format!("{} is listed already, as ranges[{first}]", range.range),
+            ));
+        }
+    }
     state
         .store
         .replace_site_ranges(&[(site.id, ranges)])
