@@ -168,14 +168,10 @@ fn every_output_sample_is_what_its_command_prints() {
         let (line, command) = commands(shell)
             .pop()
             .unwrap_or_else(|| panic!("README.md:{}: an empty shell block", shell.line));
+        // The exit status is the command's to choose (replay exits 1 when a
+        // file failed, as the sample shows one doing); what it prints is checked.
         let output = bash(&command, home.path());
         let printed = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "README.md:{line}: `{command}` failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
         if shape_only {
             let mut printed_labels = printed.lines().map(label);
             for shown in sample.text.lines().map(label) {
