@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use hyper::Method;
 use quire_server::Running;
 use quire_snmp::Recording;
 use quire_snmp::responder::{Fleet, FleetConfig};
@@ -72,21 +71,8 @@ async fn enrolled(dir: &Path, listen: SocketAddr, range: &str) -> (Running, Path
     let database = format!("sqlite://{}", dir.join("quire.db").display());
     let running = start_server(&dir.join("server"), listen, &database).await;
     let dealer = Dealer::login(&running).await;
-    let (account, site) = dealer.account_with_site(&running).await;
-    dealer
-        .call(
-            Method::PUT,
-            &format!("/api/v1/sites/{site}/ranges"),
-            Some(json!([{ "range": range }])),
-        )
-        .await;
-    dealer
-        .call(
-            Method::PUT,
-            &format!("/api/v1/accounts/{account}/credentials"),
-            Some(json!([{"version": "v2c", "community": "public"}])),
-        )
-        .await;
+    let public = json!([{"version": "v2c", "community": "public"}]);
+    let (account, _site) = dealer.customer(&running, range, public).await;
     let key = dealer.enrollment_key(account).await;
     let data = dir.join("agent");
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_quire"))

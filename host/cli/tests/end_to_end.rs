@@ -109,21 +109,8 @@ async fn enrolled_agent(
     dir: &Path,
 ) -> (Dealer, i64, Agent, String) {
     let dealer = Dealer::login(running).await;
-    let (account, site) = dealer.account_with_site(running).await;
-    dealer
-        .call(
-            Method::PUT,
-            &format!("/api/v1/sites/{site}/ranges"),
-            Some(json!([{ "range": range }])),
-        )
-        .await;
-    dealer
-        .call(
-            Method::PUT,
-            &format!("/api/v1/accounts/{account}/credentials"),
-            Some(json!([{"version": "v2c", "community": "wrong"}, {"version": "v2c", "community": "public"}])),
-        )
-        .await;
+    let credentials = json!([{"version": "v2c", "community": "wrong"}, {"version": "v2c", "community": "public"}]);
+    let (account, site) = dealer.customer(running, range, credentials).await;
     let key = dealer.enrollment_key(account).await;
     let agent = common::enrolled_agent(
         running,

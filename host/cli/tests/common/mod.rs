@@ -56,6 +56,25 @@ impl Dealer {
         (account, site)
     }
 
+    /// [`Dealer::account_with_site`], the site scanning `range` and the account trying
+    /// `credentials` (the API's list) in order. Returns (account, site).
+    pub async fn customer(&self, running: &Running, range: &str, credentials: Value) -> (i64, i64) {
+        let (account, site) = self.account_with_site(running).await;
+        self.call(
+            Method::PUT,
+            &format!("/api/v1/sites/{site}/ranges"),
+            Some(json!([{ "range": range }])),
+        )
+        .await;
+        self.call(
+            Method::PUT,
+            &format!("/api/v1/accounts/{account}/credentials"),
+            Some(credentials),
+        )
+        .await;
+        (account, site)
+    }
+
     /// The devices the dealer sees.
     pub async fn devices(&self) -> Vec<Value> {
         let devices = self.call(Method::GET, "/api/v1/devices", None).await;
