@@ -41,23 +41,20 @@ fn invocations(command: &str) -> Vec<Vec<String>> {
 
 /// `quire ...` or `cargo run --release -- ...` as the binary's arguments.
 fn quire_args(segment: &[String]) -> Option<Vec<String>> {
-    match segment {
-        [first, rest @ ..] if first == "quire" => Some(
-            std::iter::once("quire".to_owned())
-                .chain(rest.iter().cloned())
-                .collect(),
-        ),
+    let rest = match segment {
+        [first, rest @ ..] if first == "quire" => rest,
         [cargo, run, release, dashes, rest @ ..]
             if cargo == "cargo" && run == "run" && release == "--release" && dashes == "--" =>
         {
-            Some(
-                std::iter::once("quire".to_owned())
-                    .chain(rest.iter().cloned())
-                    .collect(),
-            )
+            rest
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some(
+        std::iter::once("quire".to_owned())
+            .chain(rest.iter().cloned())
+            .collect(),
+    )
 }
 
 /// `NAME=value` as the flag of the command `args` names that reads `NAME`.
