@@ -1,0 +1,9 @@
+//! What readings mean to a dealer, as pure logic over a clock: the pages printed
+//! between readings (with counter resets, controller-board swaps, 32-bit rollovers
+//! and gaps told apart from printing), what those pages cost, each supply's life
+//! from order to replacement, and when it will run out.
+//!
+//! It does no I/O and reads no clock: the store feeds it rows, the caller passes
+//! the instant, and the server stores what it returns. That keeps every rule
+//! testable from a table of readings.
+#![deny(missing_docs)]
