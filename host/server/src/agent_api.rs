@@ -217,6 +217,7 @@ pub(crate) async fn readings(
                 exchanges: item.exchanges.as_deref(),
             },
             replaced: &item.replaced_supplies,
+            assessments: &item.assessments,
         })
         .collect();
     let outcome = state.store.ingest_upload(&agent.id, &ingest).await?;
