@@ -108,11 +108,6 @@ impl Store {
         dispatch!(self.maintenance(visibility, filter, page))
     }
 
-    /// The conditions device `device` shows now, by state.
-    pub async fn device_conditions(&self, device: DeviceId) -> Result<Vec<Condition>> {
-        dispatch!(self.device_conditions(device))
-    }
-
     /// The assessments of the given readings, each version's apart, by (reading,
     /// version); a reading filed without assessments is missing from the map.
     pub async fn assessments(
@@ -386,7 +381,7 @@ macro_rules! malfunction_queries {
                 marks.insert(device, (taken_at, row.try_get::<i64, _>("reading_id").context(context)?));
             }
             let mut current: HashMap<i64, BTreeMap<String, Condition>> = HashMap::new();
-            let mut select = QueryBuilder::<Db>::new(concat!(crate::malfunctions::condition_columns!(), " WHERE c.device_id IN "));
+            let mut select = QueryBuilder::<Db>::new(concat!(crate::malfunctions::condition_columns!(), " FROM device_conditions c WHERE c.device_id IN "));
             select.push_tuples(&devices, |mut row, device| {
                 row.push_bind(*device);
             });
@@ -524,7 +519,7 @@ macro_rules! malfunction_queries {
                 concat!(
                     crate::malfunctions::condition_columns!(),
                     ", d.account_id, d.site_id, d.serial, d.manufacturer, d.model \
-                     JOIN devices d ON d.id = c.device_id WHERE TRUE"
+                     FROM device_conditions c JOIN devices d ON d.id = c.device_id WHERE TRUE"
                 ),
             );
             crate::listing::restrict(&mut query, visibility, "d.account_id");
@@ -545,19 +540,6 @@ macro_rules! malfunction_queries {
                     })
                 })
                 .collect()
-        }
-
-        pub(crate) async fn device_conditions(pool: &Pool<Db>, device: DeviceId) -> Result<Vec<Condition>> {
-            let select = sqlx::query(concat!(
-                crate::malfunctions::condition_columns!(),
-                " WHERE c.device_id = $1 ORDER BY c.state"
-            ));
-            let rows = select
-                .bind(device.0)
-                .fetch_all(pool)
-                .await
-                .context(|| format!("reading the conditions of {device}"))?;
-            rows.iter().map(condition_from_row).collect()
         }
 
         /// A `reading_assessments` row (its input and assessment columns) back as the model's.
@@ -673,12 +655,13 @@ macro_rules! malfunction_queries {
     };
 }
 
-/// What a condition query selects (a macro, so the SQL stays a literal).
+/// The columns a condition query selects from `device_conditions c` (a macro, so the
+/// SQL stays a literal); the caller adds `FROM` and the rest.
 macro_rules! condition_columns {
     () => {
         "SELECT c.device_id, c.state, c.error_group, c.severity, c.skill, c.field_service, \
          CAST(c.estimated_minutes AS BIGINT) AS estimated_minutes, c.inputs, c.since, \
-         c.since_reading_id, c.reading_id FROM device_conditions c"
+         c.since_reading_id, c.reading_id"
     };
 }
 

@@ -111,12 +111,21 @@ impl OneSite<'_> {
 
 /// An agent enrolled with a peer at `peer_ip` that hands out `config`.
 pub async fn enrolled(peer_ip: &str, config: AgentConfig) -> (Agent, Peer, TempDir) {
+    enrolled_with(peer_ip, config, registry().await).await
+}
+
+/// [`enrolled`], reading with the strategies of `registry`.
+pub async fn enrolled_with(
+    peer_ip: &str,
+    config: AgentConfig,
+    registry: Arc<Registry>,
+) -> (Agent, Peer, TempDir) {
     let peer = Peer::start(peer_ip, config).await;
     let dir = tempfile::tempdir().unwrap();
     Agent::enroll(dir.path(), &peer.url(), KEY, Some(&peer.sha256))
         .await
         .unwrap();
-    let agent = Agent::open_with(options(dir.path()), registry().await)
+    let agent = Agent::open_with(options(dir.path()), registry)
         .await
         .unwrap();
     (agent, peer, dir)

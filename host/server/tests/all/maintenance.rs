@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::support::{TestServer, item};
 
 fn at(hour: u32, minute: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 6, hour, minute, 0).unwrap()
+    Utc.with_ymd_and_hms(2025, 12, 6, hour, minute, 0).unwrap()
 }
 
 /// Row 3 of the alert table: prtAlertCode 8 (jam), critical, as a printer raises it.
@@ -188,8 +188,8 @@ async fn a_jam_waits_on_the_dashboard_and_its_order_closes_itself_when_it_clears
         assert_eq!(
             latest["assessments"],
             json!([
-                {"input": {"kind": "alert", "index": 3}, "outcome": {"assessed": {"state": "paper-jam", "group": "paper", "severity": "critical", "skill": "key-operator", "field-service": false, "estimated-minutes": 5}}},
-                {"input": {"kind": "state", "state": "jammed"}, "outcome": {"assessed": {"state": "paper-jam", "group": "paper", "severity": "critical", "skill": "key-operator", "field-service": false, "estimated-minutes": 5}}},
+                {"input": {"kind": "alert", "index": 3}, "outcome": {"assessed": {"state": "paper-jam", "group": "paper", "severity": "critical", "skill": "key-operator", "field_service": false, "estimated_minutes": 5}}},
+                {"input": {"kind": "state", "state": "jammed"}, "outcome": {"assessed": {"state": "paper-jam", "group": "paper", "severity": "critical", "skill": "key-operator", "field_service": false, "estimated_minutes": 5}}},
             ]),
             "{backend}"
         );
@@ -528,5 +528,41 @@ async fn moves_a_status_does_not_allow_are_refused_naming_the_field() {
             )
             .await;
         assert_eq!(history[1]["note"], "customer fixed it", "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn an_assessment_of_nothing_in_its_reading_refuses_that_reading_alone() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let account = server.account("Misjudged").await;
+        let site = server.site(account, "HQ").await;
+        let (_, agent) = server.enroll(&server.key(account).await).await.unwrap();
+        let mut stray = reading(1, site, 1, at(8, 0), Cycle::Alerts, true);
+        stray.assessments[0].input = ErrorSource::Alert { index: 9 };
+        let mut twice = reading(2, site, 2, at(8, 0), Cycle::Alerts, true);
+        twice.assessments[0].input = twice.assessments[1].input;
+        let good = reading(3, site, 3, at(8, 0), Cycle::Alerts, true);
+        let ack = server.deliver(&agent, &[stray, twice, good]).await;
+        assert_eq!((ack.acked_through, ack.filed), (3, 1), "{backend}");
+        let refused: Vec<(u64, &str)> = ack
+            .rejected
+            .iter()
+            .map(|r| (r.seq, r.message.as_str()))
+            .collect();
+        assert_eq!(
+            refused,
+            [
+                (
+                    1,
+                    "assessments[0].input: alert 9 is not an alert row or error bit of the reading"
+                ),
+                (
+                    2,
+                    "assessments[1].input: error state jammed is judged twice"
+                ),
+            ],
+            "{backend}"
+        );
     }
 }
