@@ -12,11 +12,12 @@
 //!
 //! Ingest keeps the conditions as readings arrive: a state newly assessed starts its
 //! run at that reading (`since`); a state the next alert-bearing reading assesses again
-//! keeps its `since`; a state it no longer assesses is cleared, and the device's open
-//! work orders for it are closed where the account asked for that
-//! ([`crate::work_orders`]). Keeping them at ingest rather than recomputing runs when
-//! the dashboard is asked costs a few statements per batch instead of a walk back
-//! through each device's history per question.
+//! keeps its `since`; a state it no longer assesses is cleared. The device's open work
+//! orders whose state that reading does not assess at all (of any severity) are closed
+//! where the account asked for that ([`crate::work_orders`]). Keeping conditions at
+//! ingest rather than recomputing runs when the dashboard is asked costs a few
+//! statements per batch of alert readings (none for meter readings) instead of a walk
+//! back through each device's history per question.
 //!
 //! Three rules keep a reading from clearing what it cannot know about:
 //! - a reading older than the device's latest alert-bearing one (delivered late from

@@ -88,12 +88,13 @@ async fn every_alert_row_and_error_bit_is_judged_and_queued_with_the_reading() {
     let _fleet = serve(Ipv4Addr::new(127, 80, 10, 1), jammed_printer()).await;
     let (agent, _peer, _dir) = enrolled("127.80.9.20", config("127.80.10.1")).await;
     let site = OneSite::checked_in(&agent).await;
-    let alerts = site.run(Cycle::Alerts).await;
+    // Discovery reads everything, the alert table included.
+    let discovery = site.run(Cycle::Discovery).await;
     assert_eq!(
-        (alerts.read, alerts.queued),
+        (discovery.read, discovery.queued),
         (1, 1),
         "{:?}",
-        alerts.failures
+        discovery.failures
     );
     let meters = site.run(Cycle::MetersAndSupplies).await;
     assert_eq!(meters.queued, 1, "{:?}", meters.failures);
@@ -150,7 +151,8 @@ async fn every_alert_row_and_error_bit_is_judged_and_queued_with_the_reading() {
 async fn a_strategy_failing_on_one_alert_loses_neither_the_reading_nor_the_rest() {
     let hostile = Recording::parse_snmprec(
         "hostile-alerts.snmprec",
-        "1.3.6.1.2.1.1.1.0|4|Hostile Test Printer\n1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.99999.1\n1.3.6.1.4.1.99999.1.0|4|alerts\n",
+        "1.3.6.1.2.1.1.1.0|4|Hostile Test Printer\n1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.99999.1\n\
+         1.3.6.1.2.1.25.3.2.1.2.1|6|1.3.6.1.2.1.25.3.1.5\n1.3.6.1.4.1.99999.1.0|4|alerts\n",
     )
     .unwrap();
     let _fleet = serve(Ipv4Addr::new(127, 80, 11, 1), hostile).await;
@@ -163,10 +165,11 @@ async fn a_strategy_failing_on_one_alert_loses_neither_the_reading_nor_the_rest(
                 .unwrap(),
         )
         .unwrap();
+    let config = config("127.80.11.1");
     let (agent, _peer, _dir) =
-        enrolled_with("127.80.9.21", config("127.80.11.1"), Arc::new(registry)).await;
-    let site = OneSite::checked_in(&agent).await;
-    let report = site.run(Cycle::Alerts).await;
+        enrolled_with("127.80.9.21", config.clone(), Arc::new(registry)).await;
+    let site = OneSite::configured(&agent, config);
+    let report = site.run(Cycle::Discovery).await;
     assert_eq!(
         (report.read, report.queued),
         (1, 1),
@@ -177,7 +180,7 @@ async fn a_strategy_failing_on_one_alert_loses_neither_the_reading_nor_the_rest(
     let item = agent.queue().batch(10, usize::MAX).await.unwrap().remove(0);
     // The guest traps on alert 1 (its `trap` row), names alert 2's state by its code
     // name and calls any error bit a paper jam.
-    assert_eq!(item.reading.alerts.len(), 2);
+    assert_eq!(item.reading.alerts.len(), 2, "{item:?}");
     let outcomes: Vec<(ErrorSource, Result<&str, &str>)> = item
         .assessments
         .iter()
@@ -206,5 +209,54 @@ async fn a_strategy_failing_on_one_alert_loses_neither_the_reading_nor_the_rest(
     assert!(
         message.starts_with("hostile@1.0.0 ") && message.contains("trapped"),
         "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ipp_printer_s_state_reasons_are_judged_by_the_generic_strategy() {
+    // ippeveprinter after its toner was run down (fixtures/ipp/SOURCES.md): state reasons
+    // `marker-waste-almost-full-report` and `toner-low-report`.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/ipp/ippeveprinter-toner-low.ipp");
+    let listener = tokio::net::TcpListener::bind("127.80.12.1:0")
+        .await
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let printer = tokio::spawn(crate::ipp::serve(listener, std::fs::read(fixture).unwrap()));
+    let mut config = config("127.80.12.9");
+    config.sites[0].ipp_printers = vec![format!("ipp://127.80.12.1:{port}/ipp/print")];
+    let (agent, _peer, _dir) = enrolled("127.80.9.22", config).await;
+    let site = OneSite::checked_in(&agent).await;
+    let report = site.run(Cycle::Alerts).await;
+    assert_eq!(report.queued, 1, "{:?}", report.failures);
+    printer.abort();
+
+    let item = agent.queue().batch(10, usize::MAX).await.unwrap().remove(0);
+    assert_eq!(item.strategy.name, "ipp");
+    // The reasons read as Printer-MIB alert codes 1107 (waste almost full) and 1104
+    // (toner almost empty) and the lowToner bit; the generic table makes each a key
+    // operator's five minutes.
+    let supply = |input, state| {
+        assessed(
+            input,
+            state,
+            ErrorGroup::Supply,
+            AssessmentSeverity::Warning,
+            SkillLevel::KeyOperator,
+            5,
+        )
+    };
+    assert_eq!(
+        item.assessments,
+        [
+            supply(ErrorSource::Alert { index: 1 }, "waste-almost-full"),
+            supply(ErrorSource::Alert { index: 2 }, "toner-low"),
+            supply(
+                ErrorSource::State {
+                    state: ErrorState::LowToner
+                },
+                "toner-low"
+            ),
+        ]
     );
 }

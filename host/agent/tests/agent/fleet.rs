@@ -103,6 +103,12 @@ impl OneSite<'_> {
         OneSite { agent, config }
     }
 
+    /// The site of `config`, without checking in: the agent keeps the strategies it was
+    /// opened with (a check-in brings them in line with the server's list).
+    pub fn configured(agent: &Agent, config: AgentConfig) -> OneSite<'_> {
+        OneSite { agent, config }
+    }
+
     pub async fn run(&self, cycle: Cycle) -> CycleReport {
         let site = &self.config.sites[0];
         self.agent.run_cycle(&self.config, site, None, cycle).await
