@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use quire_model::{Assessment, ErrorSource};
 use quire_store::{
     Actor, DeviceId, EffectiveSettings, Estimate, NewWorkOrder, ReadingId, Store, UserId,
-    WorkOrder, WorkOrderPart, WorkOrderStatus,
+    WorkOrder, WorkOrderMove, WorkOrderPart, WorkOrderStatus,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -223,9 +223,15 @@ pub async fn move_work_order(
     check_move(order.status, order.assignee, to, assignee)?;
     // A done or cancelled order keeps the assignee who had it.
     let assignee = assignee.or(order.assignee);
-    let moved = store
-        .change_work_order(order.id, order.status, to, assignee, by, now, note)
-        .await?;
+    let change = WorkOrderMove {
+        from: order.status,
+        to,
+        assignee,
+        by,
+        at: now,
+        note,
+    };
+    let moved = store.change_work_order(order.id, &change).await?;
     if !moved {
         return Err(WorkOrderError::Concurrent(order.id));
     }
@@ -348,19 +354,21 @@ mod tests {
         }
     }
 
+    /// (from, assignee now, to, assignee asked) → Ok, or the field and a word of the message.
+    type Move = (
+        WorkOrderStatus,
+        Option<UserId>,
+        WorkOrderStatus,
+        Option<UserId>,
+        Result<(), (&'static str, &'static str)>,
+    );
+
     #[test]
     fn moves_follow_open_assigned_done_and_name_what_is_wrong() {
         use WorkOrderStatus::*;
         let alice = Some(UserId(2));
         let bob = Some(UserId(3));
-        // (from, assignee now, to, assignee asked) → Ok or the field and a word of the message
-        let cases: [(
-            WorkOrderStatus,
-            Option<UserId>,
-            WorkOrderStatus,
-            Option<UserId>,
-            Result<(), (&str, &str)>,
-        ); 12] = [
+        let cases: [Move; 12] = [
             (Open, None, Assigned, alice, Ok(())),
             (Assigned, alice, Assigned, bob, Ok(())),
             (Assigned, alice, Done, None, Ok(())),

@@ -80,7 +80,8 @@ pub use crate::types::{
 pub use crate::url::redact;
 pub use crate::work_orders::{
     Actor, EffectiveSettings, Estimate, Inherited, LabourRates, NewWorkOrder, ServiceSettings,
-    WorkOrder, WorkOrderChange, WorkOrderFilter, WorkOrderId, WorkOrderPart, WorkOrderStatus,
+    WorkOrder, WorkOrderChange, WorkOrderFilter, WorkOrderId, WorkOrderMove, WorkOrderPart,
+    WorkOrderStatus,
 };
 
 /// How long a SQLite writer waits for another before failing: ingest batches are

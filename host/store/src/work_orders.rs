@@ -172,6 +172,23 @@ pub struct WorkOrderChange {
     pub note: Option<String>,
 }
 
+/// One move of a work order, as its history keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkOrderMove<'a> {
+    /// The status the order must still be in.
+    pub from: WorkOrderStatus,
+    /// The status it moves to.
+    pub to: WorkOrderStatus,
+    /// Who is on it afterwards.
+    pub assignee: Option<UserId>,
+    /// Who moves it.
+    pub by: Actor,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Why, for the history.
+    pub note: Option<&'a str>,
+}
+
 /// Which work orders a list returns; every condition set must hold.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WorkOrderFilter {
@@ -298,20 +315,15 @@ impl Store {
         dispatch!(self.work_orders(visibility, filter, page))
     }
 
-    /// Moves an order that is still `from` to `to` with `assignee`, and records who did
-    /// it; false when the order is no longer `from` (someone else moved it meanwhile).
-    #[allow(clippy::too_many_arguments)] // One change's facts; the history row holds them all.
+    /// Makes `change` to an order that is still `change.from`, and records it in the
+    /// order's history; false when the order is no longer `from` (someone else moved it
+    /// meanwhile).
     pub async fn change_work_order(
         &self,
         id: WorkOrderId,
-        from: WorkOrderStatus,
-        to: WorkOrderStatus,
-        assignee: Option<UserId>,
-        by: Actor,
-        at: DateTime<Utc>,
-        note: Option<&str>,
+        change: &WorkOrderMove<'_>,
     ) -> Result<bool> {
-        dispatch!(self.change_work_order(id, from, to, assignee, by, at, note))
+        dispatch!(self.change_work_order(id, change))
     }
 
     /// Every change of an order, its creation first.
@@ -337,7 +349,8 @@ macro_rules! work_order_queries {
         use crate::types::{AccountId, DeviceId, Page, ReadingId, UserId, Visibility};
         use crate::work_orders::{
             Actor, EffectiveSettings, Estimate, Inherited, LabourRates, NewWorkOrder, ServiceSettings,
-            WorkOrder, WorkOrderChange, WorkOrderFilter, WorkOrderId, WorkOrderPart, WorkOrderStatus,
+            WorkOrder, WorkOrderChange, WorkOrderFilter, WorkOrderId, WorkOrderMove, WorkOrderPart,
+            WorkOrderStatus,
         };
 
         type Db = $db;
@@ -624,13 +637,9 @@ macro_rules! work_order_queries {
         pub(crate) async fn change_work_order(
             pool: &Pool<Db>,
             id: WorkOrderId,
-            from: WorkOrderStatus,
-            to: WorkOrderStatus,
-            assignee: Option<UserId>,
-            by: Actor,
-            at: DateTime<Utc>,
-            note: Option<&str>,
+            change: &WorkOrderMove<'_>,
         ) -> Result<bool> {
+            let &WorkOrderMove { from, to, assignee, by, at, note } = change;
             let context = || format!("moving {id} to {}", word(&to));
             let mut tx = pool.begin().await.context(context)?;
             let moved = sqlx::query(
