@@ -4,7 +4,9 @@
 //! while agents run reaches them at their next check-in and is rolled back the same way;
 //! readings taken while the server is down arrive once it is back, none twice. A reading
 //! taken over a printer's web server is kept whole: downloaded, it replays to the same
-//! reading, and a newer strategy re-reads it on the server into a new version.
+//! reading, and a newer strategy re-reads it on the server into a new version. A jam the
+//! agent reads waits on the maintenance dashboard until a later read no longer finds it,
+//! and then its work order closes itself.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -14,9 +16,9 @@ use hyper::Method;
 use quire_agent::{Agent, AgentOptions};
 use quire_model::Cycle;
 use quire_server::Running;
-use quire_snmp::Recording;
 use quire_snmp::client::ClientConfig;
 use quire_snmp::responder::{Faults, Fleet, FleetConfig};
+use quire_snmp::{Oid, Recording, Value as SnmpValue};
 use serde_json::{Value, json};
 
 mod common;
@@ -579,4 +581,99 @@ async fn a_web_server_reading_is_kept_whole_and_read_again_by_a_newer_strategy()
     }
     web.abort();
     drop(fleet);
+}
+
+/// hrPrinterDetectedErrorState of the generic printer's only hrDevice.
+const ERROR_STATE: &str = "1.3.6.1.2.1.25.3.5.1.2.1";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jam_the_agent_reads_waits_for_a_key_operator_until_it_clears_and_closes_its_order() {
+    let printer = Ipv4Addr::new(127, 152, 4, 1);
+    let fleet = Fleet::start(
+        vec![Recording::load(&generic_printer()).unwrap()],
+        FleetConfig {
+            base: printer,
+            port: SNMP_PORT,
+            ..FleetConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let error_state: Oid = ERROR_STATE.parse().unwrap();
+    // Bit 5 of the first octet, counting from its high bit: jammed (RFC 3805).
+    let jammed = SnmpValue::OctetString(vec![0x04]);
+    for (n, db) in quire_testdb::backends().await.into_iter().enumerate() {
+        let backend = db.backend;
+        assert!(fleet.set(0, error_state.clone(), jammed.clone()));
+        let dir = tempfile::tempdir().unwrap();
+        let listen = SocketAddr::from(([127, 152, 1, 30 + n as u8], 0));
+        let running = start_server(&dir.path().join("server"), listen, &db.url).await;
+        let (dealer, _, agent, _) = enrolled_agent(&running, "127.152.4.1", dir.path()).await;
+        let dealer_account = running.main_dealer.0;
+        dealer
+            .call(
+                Method::PUT,
+                &format!("/api/v1/accounts/{dealer_account}/service-settings"),
+                Some(json!({"labour-rates": {"key-operator": "60.00"}, "auto-close": true})),
+            )
+            .await;
+
+        run_cycle(&agent, Cycle::Discovery, 1).await;
+        agent.deliver().await.unwrap();
+        let device = dealer.devices().await[0]["id"].as_i64().unwrap();
+        // The generic strategy's judgement of the bit: a paper jam a key operator clears
+        // in five minutes, critical, no visit.
+        let judged = json!({"input": {"kind": "state", "state": "jammed"}, "outcome": {"assessed": {
+            "state": "paper-jam", "group": "paper", "severity": "critical", "skill": "key-operator",
+            "field_service": false, "estimated_minutes": 5}}});
+        assert_eq!(
+            dealer.readings(device).await[0]["assessments"],
+            json!([judged]),
+            "{backend}"
+        );
+        let dashboard = dealer.call(Method::GET, "/api/v1/maintenance", None).await;
+        let waiting = &dashboard["by-skill"][0];
+        assert_eq!(waiting["skill"], "key-operator", "{backend}: {dashboard}");
+        assert_eq!(waiting["devices"][0]["device"]["id"], device, "{backend}");
+        assert_eq!(
+            waiting["devices"][0]["conditions"][0]["state"], "paper-jam",
+            "{backend}"
+        );
+        assert_eq!(
+            dashboard["by-field-service"][0]["field-service"], false,
+            "{backend}"
+        );
+
+        let order = dealer
+            .call(
+                Method::POST,
+                "/api/v1/work-orders",
+                Some(json!({"device-id": device, "input": {"kind": "state", "state": "jammed"}})),
+            )
+            .await;
+        // 60.00 an hour for five minutes.
+        assert_eq!(order["estimate"], "5.00", "{backend}: {order}");
+
+        // Someone cleared the jam; the next alert cycle reads the bit gone.
+        assert!(fleet.set(0, error_state.clone(), SnmpValue::OctetString(vec![0x00])));
+        run_cycle(&agent, Cycle::Alerts, 1).await;
+        agent.deliver().await.unwrap();
+        let dashboard = dealer.call(Method::GET, "/api/v1/maintenance", None).await;
+        assert_eq!(dashboard["by-skill"], json!([]), "{backend}: {dashboard}");
+        let path = format!("/api/v1/work-orders/{}", order["id"]);
+        assert_eq!(
+            dealer.call(Method::GET, &path, None).await["status"],
+            "done",
+            "{backend}"
+        );
+        let history = dealer
+            .call(Method::GET, &format!("{path}/history"), None)
+            .await;
+        let last = history.as_array().unwrap().last().unwrap();
+        assert_eq!(
+            (&last["by"], &last["status"]),
+            (&json!("system"), &json!("done")),
+            "{backend}: {history}"
+        );
+    }
 }
