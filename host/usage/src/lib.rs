@@ -7,3 +7,5 @@
 //! the instant, and the server stores what it returns. That keeps every rule
 //! testable from a table of readings.
 #![deny(missing_docs)]
+
+pub mod pages;
