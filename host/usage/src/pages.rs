@@ -64,7 +64,7 @@
 //! per day; [`billing_period`] is O(N·(log I + E)) for E events plus the
 //! intervals it sums.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -126,8 +126,16 @@ impl PageRules {
             .num_milliseconds()
             .max(self.repeat_window.num_milliseconds())
             .max(1) as u128;
-        let pages = (u128::from(self.max_pages_per_minute) * millis).div_ceil(60_000);
-        u64::try_from(pages).unwrap_or(u64::MAX)
+        match u64::try_from(millis)
+            .ok()
+            .and_then(|millis| millis.checked_mul(self.max_pages_per_minute))
+        {
+            Some(product) => product.div_ceil(60_000),
+            None => {
+                let pages = (u128::from(self.max_pages_per_minute) * millis).div_ceil(60_000);
+                u64::try_from(pages).unwrap_or(u64::MAX)
+            }
+        }
     }
 }
 
@@ -312,7 +320,8 @@ impl Track {
     }
 
     fn judge_from(&self, last: CounterPoint, point: CounterPoint, rules: &PageRules) -> Move {
-        let allowed = rules.plausible_pages(point.taken_at - last.taken_at);
+        let elapsed = point.taken_at - last.taken_at;
+        let allowed = rules.plausible_pages(elapsed);
         if point.value >= last.value {
             let rise = point.value - last.value;
             return if rise <= allowed {
@@ -335,7 +344,7 @@ impl Track {
                 return Move::Reverted(since_base.saturating_sub(glitch.counted_since));
             }
         }
-        if point.taken_at - last.taken_at < rules.repeat_window {
+        if elapsed < rules.repeat_window {
             return Move::Stale;
         }
         Move::Drop((point.value <= allowed).then_some(point.value))
@@ -350,12 +359,7 @@ pub fn device_pages(device: i64, samples: &[Sample<'_>], rules: &PageRules) -> D
     if !ordered.is_sorted_by_key(|sample| sample.taken_at) {
         ordered.sort_by_key(|sample| sample.taken_at);
     }
-    let names: Vec<&str> = ordered
-        .iter()
-        .flat_map(|sample| sample.counters.keys().map(String::as_str))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let names = counter_names(&ordered);
     let mut tracks = vec![Track::default(); names.len()];
     let mut series: Vec<Option<CounterSeries>> = vec![None; names.len()];
     let mut events = Vec::new();
@@ -405,7 +409,8 @@ pub fn device_pages(device: i64, samples: &[Sample<'_>], rules: &PageRules) -> D
                 series[index] = Some(CounterSeries {
                     counter: name.to_owned(),
                     first: point,
-                    intervals: Vec::new(),
+                    // Most counters are in most readings: one allocation, not a dozen.
+                    intervals: Vec::with_capacity(ordered.len() - position - 1),
                 });
                 track.last = Some(point);
                 track.last_position = position;
@@ -492,6 +497,25 @@ pub fn device_pages(device: i64, samples: &[Sample<'_>], rules: &PageRules) -> D
     }
 }
 
+/// Every counter name of the samples, sorted. Readings of one device mostly have
+/// the same counters, so each is merged in with one cursor and inserts are rare.
+fn counter_names<'a>(samples: &[&'a Sample<'_>]) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    for sample in samples {
+        let mut cursor = 0;
+        for name in sample.counters.keys() {
+            while cursor < names.len() && names[cursor] < name.as_str() {
+                cursor += 1;
+            }
+            if names.get(cursor) != Some(&name.as_str()) {
+                names.insert(cursor, name);
+            }
+            cursor += 1;
+        }
+    }
+    names
+}
+
 fn event(kind: PageEventKind, change: CounterChange) -> PageEvent {
     PageEvent {
         kind,
@@ -559,12 +583,14 @@ pub fn daily_pages(pages: &DevicePages, zone: Tz) -> Vec<CounterDays> {
         .collect()
 }
 
-/// Where each local day of a span begins, computed once per device.
+/// Where each local day of a span begins, computed once per device so splitting
+/// an interval is integer arithmetic, not a time-zone lookup.
 struct Calendar {
-    zone: Tz,
-    first_day: NaiveDate,
-    /// `starts[i]` is the first instant of `first_day + i`; one more than the days.
-    starts: Vec<DateTime<Utc>>,
+    /// `days[i]` is the local day that begins at `starts[i]`.
+    days: Vec<NaiveDate>,
+    /// Milliseconds since the epoch at which each day begins, and one more: where
+    /// the day after the last begins.
+    starts: Vec<i64>,
 }
 
 /// One day's part of an interval while it is split.
@@ -578,18 +604,14 @@ impl Calendar {
     fn new(zone: Tz, first: DateTime<Utc>, last: DateTime<Utc>) -> Self {
         let first_day = local_day(zone, first);
         let day_count = (local_day(zone, last) - first_day).num_days() as u64 + 2;
-        let starts = (0..day_count)
-            .map(|offset| day_start(zone, first_day + Days::new(offset)))
+        let days: Vec<NaiveDate> = (0..day_count)
+            .map(|offset| first_day + Days::new(offset))
             .collect();
-        Calendar {
-            zone,
-            first_day,
-            starts,
-        }
-    }
-
-    fn day(&self, index: usize) -> NaiveDate {
-        self.first_day + Days::new(index as u64)
+        let starts = days
+            .iter()
+            .map(|&day| day_start(zone, day).timestamp_millis())
+            .collect();
+        Calendar { days, starts }
     }
 
     /// Adds the days of `[from, to)` to `days` with their largest-remainder share
@@ -602,26 +624,28 @@ impl Calendar {
         shares: &mut Vec<Share>,
         days: &mut Vec<DayPages>,
     ) {
-        let first_index = (local_day(self.zone, from) - self.first_day).num_days() as usize;
+        let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
+        // The day `from` falls on: the last that starts at or before it.
+        let first_index = self.starts.partition_point(|&start| start <= from).max(1) - 1;
         shares.clear();
         let mut index = first_index;
         let mut span = 0u128;
         while index + 1 < self.starts.len() && self.starts[index] < to {
             let overlap = to.min(self.starts[index + 1]) - from.max(self.starts[index]);
-            if overlap > TimeDelta::zero() {
-                let millis = overlap.num_milliseconds() as u128;
-                span += millis;
+            if overlap > 0 {
+                span += overlap as u128;
                 shares.push(Share {
                     day: index,
                     pages: 0,
-                    remainder: millis,
+                    remainder: overlap as u128,
                 });
             }
             index += 1;
         }
-        if span == 0 {
-            // Read twice at the same instant (or within a millisecond): the day it fell on.
-            add_day(days, self.day(first_index), pages);
+        if shares.len() <= 1 {
+            // Within one day, or read twice at the same instant: the day it fell on.
+            let day = shares.first().map_or(first_index, |share| share.day);
+            add_day(days, self.days[day], pages);
             return;
         }
         let mut given = 0u64;
@@ -640,7 +664,7 @@ impl Calendar {
             shares.sort_by_key(|share| share.day);
         }
         for share in shares.iter() {
-            add_day(days, self.day(share.day), share.pages);
+            add_day(days, self.days[share.day], share.pages);
         }
     }
 }
