@@ -8,4 +8,6 @@
 //! testable from a table of readings.
 #![deny(missing_docs)]
 
+pub mod calculated;
+pub mod costs;
 pub mod pages;
