@@ -38,8 +38,7 @@
 //!   it are counted then ([`PageEventKind::JumpReverted`]).
 //!
 //! **Plausibility.** The fastest cut-sheet production printers print about 300
-//! pages a minute: Canon rates its varioPRINT 6330 TITAN at 330 A4 images per
-//! minute, and Xerox's twin-engine Nuvera prints 288 sides a minute
+//! pages a minute: Xerox's twin-engine Nuvera prints 288 sides a minute
 //! (<http://www.tcpblogal.com/news/twin-engine-parallel-printing-%e2%80%93-xerox-sees-double/>).
 //! [`DEFAULT_MAX_PAGES_PER_MINUTE`] allows three times that, so no real device is
 //! ever judged implausible, while a counter that jumped by millions in an hour
@@ -75,9 +74,9 @@ use utoipa::ToSchema;
 /// A `Counter32` wraps at 2^32 (RFC 2578 section 7.1.6).
 pub const COUNTER32_MODULUS: u64 = 1 << 32;
 
-/// The fastest cut-sheet production printers' rate (Canon varioPRINT 6330 TITAN:
-/// 330 A4 images a minute), the figure the default plausibility is built on.
-pub const FASTEST_PRINTER_PAGES_PER_MINUTE: u64 = 330;
+/// The fastest cut-sheet production printers' rate (Xerox's twin-engine Nuvera:
+/// 288 sides a minute), the figure the default plausibility is built on.
+pub const FASTEST_PRINTER_PAGES_PER_MINUTE: u64 = 288;
 
 /// About three times [`FASTEST_PRINTER_PAGES_PER_MINUTE`]: generous enough that a
 /// real device is never judged implausible.
