@@ -7,3 +7,18 @@
 //! the instant, and the server stores what it returns. That keeps every rule
 //! testable from a table of readings.
 #![deny(missing_docs)]
+
+pub mod forecast;
+pub mod lifecycle;
+#[cfg(any(test, feature = "simulate"))]
+pub mod simulate;
+
+pub use forecast::{
+    Forecast, ForecastMethod, LevelSample, Refusal, RefusalReason, SupplyForecast, forecast,
+};
+pub use lifecycle::{
+    Cartridge, CartridgeStage, CartridgeYield, DevicePages, HistoryInput, HistoryIssue,
+    InstallEvidence, OnOrder, PageCounter, PageSample, PositionHistory, ReportedReplacement,
+    SuppliesRead, SupplyEvent, SupplyEventKind, SupplyHistory, SupplyPosition, YieldBasis,
+    supply_history,
+};
