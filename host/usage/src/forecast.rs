@@ -45,8 +45,8 @@
 //! the median absolute error is 1.9 days at 30 % left and 0.85 at 10 %, against 11.0
 //! and 3.8 for the line through the last two readings of different levels (the line
 //! through the last two readings themselves answers only where they differ, one case
-//! in ten, and is then 8.0 and 2.8 days off); 89 of the 500 are refused, the 75 read in
-//! 10 % steps among them. The 80 % interval holds the true date in 79 % (at 30 %) and
+//! in ten, and is then 8.0 and 2.8 days off). The 89 read in 10 % steps are refused,
+//! and only they. The 80 % interval holds the true date in 79 % (at 30 %) and
 //! 82 % (at 10 %) of the cases where neither the holiday nor the bulk job falls
 //! between the question and the empty date, and in 60 % and 76 % of all cases. Without
 //! the page counter ([`ForecastMethod::LevelHistory`]) the errors are 2.5 and 0.9 days.
@@ -278,10 +278,11 @@ fn state_words(state: SupplyState) -> &'static str {
     }
 }
 
-/// When the supply whose current cartridge read `levels` runs out, given the device's
-/// cumulative page series `usage` (already corrected; the counter that measures this
-/// supply, see [`crate::SupplyPosition::counter`]) where there is one. Only samples at or
-/// before `now` are used, so a history can be replayed as it was known.
+/// When the supply whose current cartridge read `levels` runs out (its samples from the
+/// last [`crate::Cartridge::since`] of its [`crate::PositionHistory`] on), given the
+/// device's cumulative page series `usage` where there is one (already corrected; the
+/// counter that measures this supply, see [`crate::SupplyPosition::counter`]). Only
+/// samples at or before `now` are used, so a history can be replayed as it was known.
 pub fn forecast(
     levels: &[LevelSample],
     usage: Option<&[PageSample]>,
