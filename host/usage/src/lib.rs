@@ -10,4 +10,18 @@
 
 pub mod calculated;
 pub mod costs;
+pub mod forecast;
+pub mod lifecycle;
 pub mod pages;
+#[cfg(any(test, feature = "simulate"))]
+pub mod simulate;
+
+pub use forecast::{
+    Forecast, ForecastMethod, LevelSample, Refusal, RefusalReason, SupplyForecast, forecast,
+};
+pub use lifecycle::{
+    Cartridge, CartridgeStage, CartridgeYield, CumulativePages, HistoryInput, HistoryIssue,
+    InstallEvidence, OnOrder, PageCounter, PageSample, PositionHistory, ReportedReplacement,
+    SuppliesRead, SupplyEvent, SupplyEventKind, SupplyHistory, SupplyPosition, YieldBasis,
+    supply_history,
+};
