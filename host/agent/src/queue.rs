@@ -222,6 +222,7 @@ mod tests {
             raw: Some("1.3.6.1.2.1.1.1.0|4|printer\n".into()),
             exchanges: None,
             replaced_supplies: Vec::new(),
+            assessments: Vec::new(),
         }
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use quire_model::{Cycle, Reading, StrategyRef};
+use quire_model::{Cycle, ErrorAssessment, Reading, StrategyRef};
 use quire_plugins::{Probe, Registry};
 use quire_snmp::client::{ClientConfig, Credentials, Session};
 use quire_snmp::{Oid, Value};
@@ -27,6 +27,8 @@ pub struct DeviceRead {
     pub reading: Reading,
     /// The strategy that took it.
     pub strategy: StrategyRef,
+    /// What that strategy's `map-error` made of each alert row and error-state bit.
+    pub assessments: Vec<ErrorAssessment>,
     /// The SNMP exchange as `.snmprec`.
     pub raw: String,
     /// The web and NPAP exchanges as `.exchanges.jsonl`; `None` when the read made none.
@@ -76,10 +78,14 @@ impl Reader {
             .collect(transport, cycle)
             .await
             .map_err(|source| ReadError::Strategy { address, source })?;
+        // The plugin that read the device judges what it read: a newer version swapped in
+        // meanwhile might name the same alert differently.
+        let assessments = plugin.assess(&reading).await;
         Ok(DeviceRead {
             taken_at,
             reading,
             strategy: plugin.strategy_ref(),
+            assessments,
             raw: recorder.recording().to_snmprec(),
             exchanges: Some(exchanges.log())
                 .filter(|log| !log.exchanges().is_empty())

@@ -252,6 +252,7 @@ fn fleet(devices: usize, rounds: usize) -> Vec<UploadItem> {
                 raw: None,
                 exchanges: None,
                 replaced_supplies: Vec::new(),
+                assessments: Vec::new(),
             });
         }
     }

@@ -58,6 +58,7 @@ fn batches(agent: usize) -> Vec<Vec<UploadItem>> {
                         raw: None,
                         exchanges: None,
                         replaced_supplies: Vec::new(),
+                        assessments: Vec::new(),
                     }
                 })
                 .collect()

@@ -330,6 +330,84 @@ pub struct Assessment {
     pub estimated_minutes: u32,
 }
 
+/// Which input of a reading an assessment judges: an alert row by the device's own
+/// row index (unique within one reading, as the alert table's key is), or an
+/// error-state bit by its name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ErrorSource {
+    /// A row of the device's alert table.
+    Alert {
+        /// The row's index on the device ([`DeviceAlert::index`]).
+        index: u32,
+    },
+    /// A bit of hrPrinterDetectedErrorState.
+    State {
+        /// The bit.
+        state: ErrorState,
+    },
+}
+
+/// What a strategy's `map-error` made of one input, or why it could not say: a
+/// failure is kept beside the input instead of losing the reading, so a dealer
+/// sees that the input went unjudged and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssessmentOutcome {
+    /// The strategy's judgement.
+    Assessed(Assessment),
+    /// Why asking the strategy failed (names the plugin and the cause).
+    Failed(String),
+}
+
+/// One input of a reading and what its strategy's `map-error` made of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ErrorAssessment {
+    /// The alert row or error-state bit judged.
+    pub input: ErrorSource,
+    /// The assessment, or the failure.
+    pub outcome: AssessmentOutcome,
+}
+
+impl ErrorAssessment {
+    /// The assessment, when the strategy gave one.
+    pub fn assessment(&self) -> Option<&Assessment> {
+        match &self.outcome {
+            AssessmentOutcome::Assessed(assessment) => Some(assessment),
+            AssessmentOutcome::Failed(_) => None,
+        }
+    }
+}
+
+impl Reading {
+    /// Every input `map-error` judges: each alert row in the device's order, then
+    /// each error-state bit in bit order.
+    pub fn error_inputs(&self) -> Vec<(ErrorSource, ErrorInput)> {
+        let alerts = self.alerts.iter().map(|alert| {
+            (
+                ErrorSource::Alert { index: alert.index },
+                ErrorInput::Alert(alert.clone()),
+            )
+        });
+        let states = self
+            .status
+            .errors
+            .iter()
+            .map(|&state| (ErrorSource::State { state }, ErrorInput::State(state)));
+        alerts.chain(states).collect()
+    }
+}
+
+impl ErrorState {
+    /// The bit's number in hrPrinterDetectedErrorState: its place in [`ErrorState::ALL`].
+    pub fn bit(self) -> u32 {
+        self as u32
+    }
+}
+
 /// Which strategy produced a reading: name plus version, so a reading can be
 /// re-interpreted later by a newer one and the difference explained.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -357,6 +435,75 @@ mod tests {
             json,
             r#"["low-paper","no-paper","low-toner","no-toner","door-open","jammed","offline","service-requested","input-tray-missing","output-tray-missing","marker-supply-missing","output-near-full","output-full","input-tray-empty","overdue-prevent-maint"]"#
         );
+    }
+
+    #[test]
+    fn every_alert_row_and_error_bit_is_an_input_and_says_which_it_is() {
+        let alert = DeviceAlert {
+            index: 7,
+            severity: AlertSeverity::Critical,
+            training_level: None,
+            group: None,
+            group_index: None,
+            location: None,
+            code: 8,
+            code_name: Some("jam".into()),
+            description: None,
+            time: None,
+        };
+        let reading = Reading {
+            status: Status {
+                errors: vec![ErrorState::DoorOpen, ErrorState::Jammed],
+                ..Status::default()
+            },
+            alerts: vec![alert.clone()],
+            ..Reading::default()
+        };
+        let inputs = reading.error_inputs();
+        assert_eq!(
+            inputs,
+            [
+                (ErrorSource::Alert { index: 7 }, ErrorInput::Alert(alert)),
+                (
+                    ErrorSource::State {
+                        state: ErrorState::DoorOpen
+                    },
+                    ErrorInput::State(ErrorState::DoorOpen)
+                ),
+                (
+                    ErrorSource::State {
+                        state: ErrorState::Jammed
+                    },
+                    ErrorInput::State(ErrorState::Jammed)
+                ),
+            ]
+        );
+        assert_eq!(
+            serde_json::to_value(inputs[0].0).unwrap(),
+            serde_json::json!({"kind": "alert", "index": 7})
+        );
+        assert_eq!(
+            serde_json::to_value(inputs[2].0).unwrap(),
+            serde_json::json!({"kind": "state", "state": "jammed"})
+        );
+        // Bit 4 is doorOpen, bit 5 jammed (RFC 3805).
+        assert_eq!(
+            (ErrorState::DoorOpen.bit(), ErrorState::Jammed.bit()),
+            (4, 5)
+        );
+    }
+
+    #[test]
+    fn a_failed_assessment_is_kept_with_its_input() {
+        let failed = ErrorAssessment {
+            input: ErrorSource::Alert { index: 2 },
+            outcome: AssessmentOutcome::Failed("hostile@1.0.0 trapped".into()),
+        };
+        assert_eq!(
+            serde_json::to_value(&failed).unwrap(),
+            serde_json::json!({"input": {"kind": "alert", "index": 2}, "outcome": {"failed": "hostile@1.0.0 trapped"}})
+        );
+        assert_eq!(failed.assessment(), None);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use quire_model::{Assessment, Cycle, ErrorInput, Reading, StrategyRef};
+use quire_model::{
+    Assessment, AssessmentOutcome, Cycle, ErrorAssessment, ErrorInput, Reading, StrategyRef,
+};
 use tokio::sync::OwnedSemaphorePermit;
 use wasmtime::Store;
 
@@ -230,6 +232,25 @@ impl Plugin {
             },
         )?;
         Ok(convert::assessment(assessment))
+    }
+
+    /// Asks `map-error` about every alert row and error-state bit of `reading`, one
+    /// call each, in [`Reading::error_inputs`] order. A call that fails is kept as that
+    /// input's failure (and logged) and the others are still asked: one input the
+    /// strategy cannot judge must not cost the reading its other assessments.
+    pub async fn assess(&self, reading: &Reading) -> Vec<ErrorAssessment> {
+        let mut assessments = Vec::new();
+        for (input, error) in reading.error_inputs() {
+            let outcome = match self.map_error(&error).await {
+                Ok(assessment) => AssessmentOutcome::Assessed(assessment),
+                Err(e) => {
+                    tracing::warn!(plugin = %self.label, ?input, error = %e, "map-error failed");
+                    AssessmentOutcome::Failed(e.to_string())
+                }
+            };
+            assessments.push(ErrorAssessment { input, outcome });
+        }
+        assessments
     }
 }
 

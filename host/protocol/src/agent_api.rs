@@ -8,7 +8,7 @@
 //! crash or a network cut never loses or doubles a reading.
 
 use chrono::{DateTime, Utc};
-use quire_model::{Cycle, Reading, StrategyRef};
+use quire_model::{Cycle, ErrorAssessment, Reading, StrategyRef};
 use quire_schedule::ScheduleConfig;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -514,6 +514,11 @@ pub struct UploadItem {
     /// Supplies the agent believes were replaced since its previous reading of this device.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replaced_supplies: Vec<SupplyReplacement>,
+    /// What the strategy that read it (`map-error`) made of each alert row and error-state
+    /// bit of the reading, a failure kept beside its input. Absent from agents older than
+    /// the field, whose readings the server then files unjudged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assessments: Vec<ErrorAssessment>,
 }
 
 /// A supply that was replaced between two readings, and why the agent thinks so.

@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use chrono::Utc;
+use quire_model::ErrorSource;
 use quire_protocol::{
     AgentConfig, AgentToken, ApiError, DiscoverySettings, EnrollRequest, EnrollResponse,
     ReadingUpload, RejectedItem, SiteConfig, UploadAck, UploadItem,
@@ -200,6 +201,21 @@ pub(crate) async fn readings(
             item.site_id.unwrap_or_default()
         ),
     }));
+    let (items, misjudged): (Vec<UploadItem>, Vec<(u64, String)>) =
+        items
+            .into_iter()
+            .fold((Vec::new(), Vec::new()), |(mut good, mut bad), item| {
+                match misjudged_input(&item) {
+                    Some(message) => bad.push((item.seq, message)),
+                    None => good.push(item),
+                }
+                (good, bad)
+            });
+    rejected.extend(
+        misjudged
+            .into_iter()
+            .map(|(seq, message)| RejectedItem { seq, message }),
+    );
     rejected.sort_by_key(|r| r.seq);
     let ingest: Vec<AgentIngest<'_>> = items
         .iter()
@@ -217,6 +233,7 @@ pub(crate) async fn readings(
                 exchanges: item.exchanges.as_deref(),
             },
             replaced: &item.replaced_supplies,
+            assessments: &item.assessments,
         })
         .collect();
     let outcome = state.store.ingest_upload(&agent.id, &ingest).await?;
@@ -229,6 +246,30 @@ pub(crate) async fn readings(
         duplicates: outcome.duplicates,
         rejected,
     }))
+}
+
+/// Why an item's assessments cannot be filed, naming the entry: each must judge an alert
+/// row or error bit of its own reading, and each one once.
+fn misjudged_input(item: &UploadItem) -> Option<String> {
+    let mut seen = HashSet::new();
+    for (index, judged) in item.assessments.iter().enumerate() {
+        let present = match judged.input {
+            ErrorSource::Alert { index } => item.reading.alerts.iter().any(|a| a.index == index),
+            ErrorSource::State { state } => item.reading.status.errors.contains(&state),
+        };
+        let problem = if !present {
+            "is not an alert row or error bit of the reading"
+        } else if !seen.insert(judged.input) {
+            "is judged twice"
+        } else {
+            continue;
+        };
+        return Some(format!(
+            "assessments[{index}].input: {} {problem}",
+            crate::maintenance::input_words(&judged.input)
+        ));
+    }
+    None
 }
 
 /// An upload that did not parse whole: each item on its own, so the bad ones are refused

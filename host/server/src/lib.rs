@@ -29,18 +29,27 @@ pub mod api {
         AddressView, AlertView, DeviceView, ReadingView, ReplacementView, SupplyPoint,
     };
     pub use crate::rest::keys::{KeyView, NewKey};
+    pub use crate::rest::maintenance::{
+        AccountServiceSettings, ConditionView, DeviceMaintenance, DeviceRef, EffectiveRates,
+        FieldServiceGroup, InheritedRate, LabourRatesView, MaintenanceView, Money,
+        ServiceSettingsView, SkillGroup,
+    };
     pub use crate::rest::readings::{RereadView, VersionView};
     pub use crate::rest::sessions::{Login, Me, Session};
     pub use crate::rest::sites::{NewSite, SiteView};
     pub use crate::rest::users::{NewUser, UserView};
+    pub use crate::rest::work_orders::{
+        NewWorkOrder, PartView, StatusChange, WorkOrderChangeView, WorkOrderView,
+    };
     pub use crate::secrets::IssuedKey;
     pub use crate::strategies_api::{RollbackView, StrategyView};
     pub use quire_protocol::{ApiError, AuthProtocol, CredentialSpec, PrivacyProtocol, SiteRange};
     pub use quire_schedule::ScheduleConfig;
-    pub use quire_store::Role;
+    pub use quire_store::{Role, WorkOrderStatus};
 }
 pub mod depot;
 mod error;
+pub mod maintenance;
 mod openapi;
 pub mod reinterpret;
 mod rest;

@@ -71,6 +71,14 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         rest::devices::supply_history,
         rest::devices::alerts,
         rest::devices::replacements,
+        rest::maintenance::maintenance,
+        rest::maintenance::service_settings,
+        rest::maintenance::set_service_settings,
+        rest::work_orders::create_work_order,
+        rest::work_orders::work_orders,
+        rest::work_orders::work_order,
+        rest::work_orders::history,
+        rest::work_orders::change_status,
     ),
     components(schemas(quire_protocol::ApiError)),
     tags(
@@ -84,6 +92,8 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         (name = "users", description = "The people who use Quire (administrators)"),
         (name = "devices", description = "Devices and what was read from them"),
         (name = "strategies", description = "Publishing and rolling back strategies"),
+        (name = "maintenance", description = "Devices waiting for service, and the service settings of accounts"),
+        (name = "work orders", description = "Work orders for a device's malfunction, their price and every change"),
         (name = "meta", description = "This document"),
     )
 )]

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use quire_model::{Reading, StrategyRef};
+use quire_model::{ErrorAssessment, Reading, StrategyRef};
 use quire_plugins::{Probe, Registry};
 use quire_snmp::Recording;
 use quire_store::{RawExchange, ReadingId, Store};
@@ -22,6 +22,8 @@ pub struct Reread {
     pub strategy: StrategyRef,
     /// What it reads.
     pub reading: Reading,
+    /// What the same strategy's `map-error` makes of its alert rows and error bits.
+    pub assessments: Vec<ErrorAssessment>,
     /// The version it was filed as, when it was to be stored.
     pub version: Option<u32>,
 }
@@ -111,18 +113,22 @@ pub async fn reread(
         .await
         .map_err(|e| failed(e.to_string()))?;
     let strategy = plugin.strategy_ref();
+    // Judged by the plugin that re-read it, as the agent judges its reads: a few
+    // sandboxed calls, cheap beside the collection itself.
+    let assessments = plugin.assess(&reading).await;
     let version = if store_it {
-        Some(
-            store
-                .add_reading_version(id, &strategy, &reading, Utc::now())
-                .await?,
-        )
+        let version = store
+            .add_reading_version(id, &strategy, &reading, Utc::now())
+            .await?;
+        store.add_assessments(id, version, &assessments).await?;
+        Some(version)
     } else {
         None
     };
     Ok(Reread {
         strategy,
         reading,
+        assessments,
         version,
     })
 }

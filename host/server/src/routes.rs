@@ -173,6 +173,46 @@ fn build() -> Routes {
         "/api/v1/devices/{device_id}/supply-replacements",
         rest::devices::replacements,
     )
+    .add(
+        M::GET,
+        "/api/v1/maintenance",
+        rest::maintenance::maintenance,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/service-settings",
+        rest::maintenance::service_settings,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/accounts/{account_id}/service-settings",
+        rest::maintenance::set_service_settings,
+    )
+    .add(
+        M::POST,
+        "/api/v1/work-orders",
+        rest::work_orders::create_work_order,
+    )
+    .add(
+        M::GET,
+        "/api/v1/work-orders",
+        rest::work_orders::work_orders,
+    )
+    .add(
+        M::GET,
+        "/api/v1/work-orders/{work_order_id}",
+        rest::work_orders::work_order,
+    )
+    .add(
+        M::GET,
+        "/api/v1/work-orders/{work_order_id}/history",
+        rest::work_orders::history,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/work-orders/{work_order_id}/status",
+        rest::work_orders::change_status,
+    )
 }
 
 /// The whole HTTP application over `state`; what the listener serves.

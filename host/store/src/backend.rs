@@ -71,6 +71,8 @@ pub(crate) struct BatchRows<'r> {
     pub(crate) supplies: Vec<(i64, i64, &'r quire_model::Supply)>,
     /// (device, reading, alert).
     pub(crate) alerts: Vec<(i64, i64, &'r quire_model::DeviceAlert)>,
+    /// Agents' readings with what their strategies made of them.
+    pub(crate) assessed: Vec<crate::malfunctions::Assessed<'r>>,
 }
 
 /// The reading's hrDeviceStatus as the `devices.status` word the device list filters on.
@@ -235,10 +237,12 @@ macro_rules! queries {
                     continue;
                 }
                 let origin = Origin { agent, seq, site: item.site, replaced: item.replaced };
-                ingest_one(&mut tx, &item.ingest, Some(&origin), &mut rows).await?;
+                let filed = ingest_one(&mut tx, &item.ingest, Some(&origin), &mut rows).await?;
+                rows.assessed.push(crate::malfunctions::Assessed::of(&item.ingest, filed, item.assessments));
                 outcome.filed += 1;
             }
             insert_rows(&mut tx, &rows).await.context(context)?;
+            malfunctions::file(&mut tx, &rows.assessed).await?;
             tx.commit().await.context(context)?;
             Ok(outcome)
         }
@@ -513,6 +517,7 @@ pub(crate) mod sqlite {
     /// Takes the write lock at once: a transaction that reads first could not upgrade
     /// when another writer committed meanwhile, and would fail instead of waiting.
     pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    use crate::malfunctions::sqlite as malfunctions;
     use crate::readings::sqlite as readings;
     super::queries!(sqlx::Sqlite);
 }
@@ -521,6 +526,7 @@ pub(crate) mod sqlite {
 pub(crate) mod postgres {
     static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
     pub(crate) const BEGIN_WRITE: &str = "BEGIN";
+    use crate::malfunctions::postgres as malfunctions;
     use crate::readings::postgres as readings;
     super::queries!(sqlx::Postgres);
 }

@@ -5,7 +5,9 @@
 //! and agents (`agents.rs`); the strategies published to agents (`strategies.rs`); and the
 //! device inventory with the history ingest writes — readings (kept whole with
 //! every exchange of the read, and versioned when re-read: `readings.rs`), supplies, replacements and
-//! alerts.
+//! alerts; what strategies made of each reading's alerts and error bits and the conditions
+//! devices show now (`malfunctions.rs`); and work orders with their service settings
+//! (`work_orders.rs`).
 //!
 //! It does not check passwords or tokens (they arrive hashed from `server`),
 //! judge readings (that will be `asm`) nor serve them (that is `server`).
@@ -47,11 +49,13 @@ mod backend;
 mod devices;
 mod error;
 mod listing;
+mod malfunctions;
 mod readings;
 mod strategies;
 mod tenants;
 mod types;
 mod url;
+mod work_orders;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -65,6 +69,7 @@ use sqlx::sqlite::{
 
 use crate::backend::{postgres, sqlite};
 pub use crate::error::{Error, Result};
+pub use crate::malfunctions::{Condition, MaintenanceFilter, MaintenanceItem};
 pub use crate::readings::{RawExchange, ReadingVersion};
 pub use crate::types::{
     Account, AccountId, Agent, AgentIngest, AlertRecord, Device, DeviceAddress, DeviceFilter,
@@ -73,6 +78,10 @@ pub use crate::types::{
     StoredStrategy, SupplyRecord, UploadOutcome, User, UserId, Visibility,
 };
 pub use crate::url::redact;
+pub use crate::work_orders::{
+    Actor, EffectiveSettings, Estimate, Inherited, LabourRates, NewWorkOrder, ServiceSettings,
+    WorkOrder, WorkOrderChange, WorkOrderFilter, WorkOrderId, WorkOrderPart, WorkOrderStatus,
+};
 
 /// How long a SQLite writer waits for another before failing: ingest batches are
 /// short, so waiting beats refusing an agent's upload.

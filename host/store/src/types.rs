@@ -20,6 +20,8 @@ macro_rules! id_type {
     };
 }
 
+pub(crate) use id_type;
+
 id_type!(
     /// An account (a customer or a dealer): every device belongs to one.
     AccountId,
@@ -376,6 +378,8 @@ pub struct AgentIngest<'a> {
     pub ingest: Ingest<'a>,
     /// Supplies the agent saw replaced, stored as replacement events.
     pub replaced: &'a [quire_protocol::SupplyReplacement],
+    /// What the reading's strategy made of its alerts and error bits.
+    pub assessments: &'a [quire_model::ErrorAssessment],
 }
 
 /// What filing an upload did.

@@ -80,6 +80,7 @@ impl Agent {
             raw: Some(read.raw),
             exchanges: read.exchanges,
             replaced_supplies: replaced,
+            assessments: read.assessments,
         };
         self.queue_reading(&item, report).await?;
         self.inner

@@ -1,7 +1,8 @@
 //! The meters & supplies and alert cycles over IPP: the site's printer URIs, the agent's
 //! CUPS queues and the URIs of its options.
 
-use quire_model::Cycle;
+use quire_model::{Cycle, ErrorAssessment, Reading};
+use quire_plugins::FALLBACK_STRATEGY;
 use quire_protocol::{AgentConfig, SiteConfig, UploadItem};
 
 use crate::error::ReadError;
@@ -61,6 +62,7 @@ impl Agent {
             if !now.is_empty() {
                 self.inner.queue.save_ipp_supplies(&uri, now).await?;
             }
+            let assessments = self.assess_ipp(&uri, &read.reading).await;
             let item = UploadItem {
                 seq: 0,
                 site_id: Some(site.id),
@@ -72,9 +74,25 @@ impl Agent {
                 raw: None,
                 exchanges: Some(read.exchanges.to_jsonl()),
                 replaced_supplies: replaced,
+                assessments,
             };
             self.queue_reading(&item, report).await?;
         }
         Ok(())
+    }
+
+    /// What the generic strategy's `map-error` makes of an IPP reading's alerts and
+    /// error bits. No strategy reads an IPP printer, but `quire-ipp` words its
+    /// `printer-state-reasons` as Printer-MIB error bits and alert codes, which is
+    /// exactly what [`FALLBACK_STRATEGY`] judges for SNMP printers; so a jam reads the
+    /// same over either. Without that strategy loaded the reading goes unjudged.
+    async fn assess_ipp(&self, uri: &str, reading: &Reading) -> Vec<ErrorAssessment> {
+        match self.registry().get(FALLBACK_STRATEGY) {
+            Some(generic) => generic.assess(reading).await,
+            None => {
+                tracing::warn!(printer = %uri, "no {FALLBACK_STRATEGY} strategy to judge the IPP printer's errors");
+                Vec::new()
+            }
+        }
     }
 }

@@ -103,6 +103,12 @@ impl OneSite<'_> {
         OneSite { agent, config }
     }
 
+    /// The site of `config`, without checking in: the agent keeps the strategies it was
+    /// opened with (a check-in brings them in line with the server's list).
+    pub fn configured(agent: &Agent, config: AgentConfig) -> OneSite<'_> {
+        OneSite { agent, config }
+    }
+
     pub async fn run(&self, cycle: Cycle) -> CycleReport {
         let site = &self.config.sites[0];
         self.agent.run_cycle(&self.config, site, None, cycle).await
@@ -111,12 +117,21 @@ impl OneSite<'_> {
 
 /// An agent enrolled with a peer at `peer_ip` that hands out `config`.
 pub async fn enrolled(peer_ip: &str, config: AgentConfig) -> (Agent, Peer, TempDir) {
+    enrolled_with(peer_ip, config, registry().await).await
+}
+
+/// [`enrolled`], reading with the strategies of `registry`.
+pub async fn enrolled_with(
+    peer_ip: &str,
+    config: AgentConfig,
+    registry: Arc<Registry>,
+) -> (Agent, Peer, TempDir) {
     let peer = Peer::start(peer_ip, config).await;
     let dir = tempfile::tempdir().unwrap();
     Agent::enroll(dir.path(), &peer.url(), KEY, Some(&peer.sha256))
         .await
         .unwrap();
-    let agent = Agent::open_with(options(dir.path()), registry().await)
+    let agent = Agent::open_with(options(dir.path()), registry)
         .await
         .unwrap();
     (agent, peer, dir)

@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
 /// Answers every HTTP request on `listener` with `answer` as an IPP response.
-async fn serve(listener: TcpListener, answer: Vec<u8>) {
+pub async fn serve(listener: TcpListener, answer: Vec<u8>) {
     loop {
         let Ok((mut stream, _)) = listener.accept().await else {
             return;

@@ -2,6 +2,7 @@
 //! simulator serving shared recordings, the real discovery scan, the built-in strategies
 //! in the sandbox, SQLite files, and an HTTPS peer speaking the agent API.
 
+mod assess;
 mod fleet;
 mod ipp;
 mod peer;

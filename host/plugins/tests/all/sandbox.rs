@@ -2,7 +2,7 @@
 //! fails that read with an error naming the plugin and the cause, and the same
 //! host and plugin then serve a good read.
 
-use quire_model::{Cycle, ErrorInput, ErrorState, SkillLevel};
+use quire_model::{AssessmentOutcome, Cycle, ErrorInput, ErrorSource, ErrorState, SkillLevel};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -207,6 +207,42 @@ async fn identify_and_map_error_convert_to_quire_types() {
         .unwrap();
     assert_eq!(assessment.state, "paper-jam");
     assert_eq!(assessment.skill, SkillLevel::KeyOperator);
+}
+
+#[tokio::test]
+async fn map_error_failing_on_one_input_costs_only_that_input() {
+    let host = host();
+    let plugin = hostile(&host).await;
+    let reading = plugin
+        .collect(device("alerts"), Cycle::Alerts)
+        .await
+        .unwrap();
+    let assessments = plugin.assess(&reading).await;
+    // Alert 1 traps the guest; alert 2 (jam, code name `jam`) and the jammed bit are
+    // judged as the guest judges them: its state from the code name, `paper-jam` for a bit.
+    let inputs: Vec<ErrorSource> = assessments.iter().map(|a| a.input).collect();
+    assert_eq!(
+        inputs,
+        [
+            ErrorSource::Alert { index: 1 },
+            ErrorSource::Alert { index: 2 },
+            ErrorSource::State {
+                state: ErrorState::Jammed
+            },
+        ]
+    );
+    match &assessments[0].outcome {
+        AssessmentOutcome::Failed(message) => assert!(
+            message.starts_with("hostile@1.0.0 ") && message.contains("trapped"),
+            "{message}"
+        ),
+        other => panic!("alert 1 should have failed: {other:?}"),
+    }
+    let states: Vec<Option<&str>> = assessments
+        .iter()
+        .map(|a| a.assessment().map(|a| a.state.as_str()))
+        .collect();
+    assert_eq!(states, [None, Some("jam"), Some("paper-jam")]);
 }
 
 #[tokio::test]

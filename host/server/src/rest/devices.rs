@@ -1,12 +1,14 @@
 //! Devices and what was read from them: readings, supply history, alerts, replacements.
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
-use quire_model::{Cycle, DeviceStatus, Reading, StrategyRef};
+use quire_model::{Cycle, DeviceStatus, ErrorAssessment, Reading, StrategyRef};
 use quire_store::{
-    AccountId, AlertRecord, Device, DeviceAddress, DeviceFilter, DeviceId, ReplacementRecord,
-    SiteId, StoredReading, SupplyRecord,
+    AccountId, AlertRecord, Device, DeviceAddress, DeviceFilter, DeviceId, ReadingId,
+    ReplacementRecord, SiteId, StoredReading, SupplyRecord,
 };
 use serde::Deserialize;
 
@@ -44,18 +46,43 @@ view! {
     }
 }
 
-view! {
-    /// A stored reading, as its latest version reads it.
-    ReadingView from StoredReading as r {
-        id: i64 = r.id.0,
-        taken_at: DateTime<Utc>,
-        cycle: Cycle,
-        strategy: StrategyRef,
-        reading: Reading,
-        /// 1 for the agent's; later ones are re-readings.
-        version: u32,
-        /// Whether the read's exchange was kept, so it can be re-read.
-        has_raw: bool,
+/// A stored reading, as its latest version reads it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ReadingView {
+    pub id: i64,
+    pub taken_at: DateTime<Utc>,
+    pub cycle: Cycle,
+    pub strategy: StrategyRef,
+    pub reading: Reading,
+    /// 1 for the agent's; later ones are re-readings.
+    pub version: u32,
+    /// Whether the read's exchange was kept, so it can be re-read.
+    pub has_raw: bool,
+    /// What the version's strategy (`map-error`) made of each alert row and error bit;
+    /// empty when the reading was filed unjudged (by an agent older than assessments).
+    #[serde(default)]
+    pub assessments: Vec<ErrorAssessment>,
+}
+
+impl ReadingView {
+    /// The view of `stored` with the assessments of its shown version out of `found`.
+    pub(crate) fn new(
+        stored: StoredReading,
+        found: &mut HashMap<(ReadingId, u32), Vec<ErrorAssessment>>,
+    ) -> ReadingView {
+        ReadingView {
+            assessments: found
+                .remove(&(stored.id, stored.version))
+                .unwrap_or_default(),
+            id: stored.id.0,
+            taken_at: stored.taken_at,
+            cycle: stored.cycle,
+            strategy: stored.strategy,
+            reading: stored.reading,
+            version: stored.version,
+            has_raw: stored.has_raw,
+        }
     }
 }
 
@@ -166,8 +193,14 @@ pub(crate) async fn readings(
     Visible(device): Visible<Device>,
     ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<ReadingView>>> {
-    Ok(views(
-        state.store.readings(device.id, paging.page()?).await?,
+    let readings = state.store.readings(device.id, paging.page()?).await?;
+    let ids: Vec<ReadingId> = readings.iter().map(|r| r.id).collect();
+    let mut found = state.store.assessments(&ids).await?;
+    Ok(Json(
+        readings
+            .into_iter()
+            .map(|stored| ReadingView::new(stored, &mut found))
+            .collect(),
     ))
 }
 

@@ -58,10 +58,12 @@ pub(crate) mod accounts;
 pub(crate) mod agents;
 pub(crate) mod devices;
 pub(crate) mod keys;
+pub(crate) mod maintenance;
 pub(crate) mod readings;
 pub(crate) mod sessions;
 pub(crate) mod sites;
 pub(crate) mod users;
+pub(crate) mod work_orders;
 
 /// Where people log in.
 pub const LOGIN_PATH: &str = "/api/v1/login";

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use quire_model::{Reading, StrategyRef};
+use quire_model::{ErrorAssessment, Reading, StrategyRef};
 use quire_protocol::ApiError;
 use quire_store::{Device, RawExchange, ReadingId, ReadingVersion, StoredReading};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use crate::error::{ApiResult, Failure};
 use crate::reinterpret::{self, RereadError};
 use crate::state::AppState;
 
-use super::{Caller, ListQuery, Owned, PathIds, Visible, views};
+use super::{Caller, ListQuery, Owned, PathIds, Visible};
 
 /// A reading is seen through its device: one of another device answers 404, as a
 /// missing one does.
@@ -85,15 +85,18 @@ async fn raw_part(
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
-view! {
-    /// One version of a reading: the agent's first, then each re-reading filed.
-    VersionView from ReadingVersion as v {
-        version: u32,
-        /// The strategy and version that made it.
-        strategy: StrategyRef,
-        made_at: DateTime<Utc>,
-        reading: Reading,
-    }
+/// One version of a reading: the agent's first, then each re-reading filed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct VersionView {
+    pub version: u32,
+    /// The strategy and version that made it.
+    pub strategy: StrategyRef,
+    pub made_at: DateTime<Utc>,
+    pub reading: Reading,
+    /// What that strategy made of the version's alert rows and error bits.
+    #[serde(default)]
+    pub assessments: Vec<ErrorAssessment>,
 }
 
 /// `GET /api/v1/devices/{device_id}/readings/{reading_id}/versions`: every version, the
@@ -105,7 +108,20 @@ pub(crate) async fn versions(
     State(state): State<AppState>,
     Visible(stored): Visible<StoredReading>,
 ) -> ApiResult<Json<Vec<VersionView>>> {
-    Ok(views(state.store.reading_versions(stored.id).await?))
+    let versions = state.store.reading_versions(stored.id).await?;
+    let mut found = state.store.assessments(&[stored.id]).await?;
+    Ok(Json(
+        versions
+            .into_iter()
+            .map(|v: ReadingVersion| VersionView {
+                assessments: found.remove(&(stored.id, v.version)).unwrap_or_default(),
+                version: v.version,
+                strategy: v.strategy,
+                made_at: v.made_at,
+                reading: v.reading,
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -129,6 +145,9 @@ pub struct RereadView {
     /// The strategy that read it now.
     pub strategy: StrategyRef,
     pub reading: Reading,
+    /// What that strategy made of the alert rows and error bits it read.
+    #[serde(default)]
+    pub assessments: Vec<ErrorAssessment>,
 }
 
 /// `POST /api/v1/devices/{device_id}/readings/{reading_id}/reinterpret?store=true`:
@@ -173,5 +192,6 @@ pub(crate) async fn reinterpret(
         version: reread.version,
         strategy: reread.strategy,
         reading: reread.reading,
+        assessments: reread.assessments,
     }))
 }

@@ -501,3 +501,135 @@ async fn keys_users_and_logins_refuse_bad_bodies_by_field() {
         assert_eq!(snapshot(&server, acme).await, before, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn work_orders_and_service_settings_refuse_bad_bodies_naming_the_field() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let dealer = server.running.main_dealer.0;
+        let tenant = crate::support::tenant(&server, "Orders", 300).await;
+        let orders = format!("/api/v1/work-orders?account-id={}", tenant.account);
+        let before = server.admin("GET", &orders, None).await;
+        let new = |extra: Value| {
+            let mut body =
+                json!({"device-id": tenant.device, "input": {"kind": "state", "state": "jammed"}});
+            body.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            body
+        };
+        let post = "/api/v1/work-orders";
+        for (body, status, field) in [
+            (new(json!({"priority": "high"})), 400, "priority"),
+            (
+                json!({"input": {"kind": "state", "state": "jammed"}}),
+                400,
+                "device-id",
+            ),
+            (
+                new(json!({"input": {"kind": "state", "state": "melted"}})),
+                400,
+                "input",
+            ),
+            (new(json!({"input": {"kind": "alert"}})), 400, "input.index"),
+            (
+                new(json!({"parts": [{"part-number": "RM1-2337", "quantity": 1}]})),
+                400,
+                "parts[0].unit-cost",
+            ),
+            (
+                new(
+                    json!({"parts": [{"part-number": "RM1-2337", "quantity": 1, "unit-cost": 12.35}]}),
+                ),
+                400,
+                "parts[0].unit-cost",
+            ),
+            (
+                new(
+                    json!({"parts": [{"part-number": "RM1-2337", "quantity": 1, "unit-cost": "-1.00"}]}),
+                ),
+                400,
+                "parts[0].unit-cost",
+            ),
+            (
+                new(
+                    json!({"parts": [{"part-number": "A", "quantity": 1, "unit-cost": "1"}, {"part-number": "B", "quantity": 0, "unit-cost": "1"}]}),
+                ),
+                400,
+                "parts[1].quantity",
+            ),
+            (
+                new(json!({"parts": [{"part-number": " ", "quantity": 1, "unit-cost": "1"}]})),
+                400,
+                "parts[0].part-number",
+            ),
+            (new(json!({"device-id": 999_999})), 404, "device-id"),
+            (new(json!({"reading-id": 999_999})), 404, "reading-id"),
+            (
+                new(json!({"input": {"kind": "alert", "index": 42}})),
+                409,
+                "input",
+            ),
+        ] {
+            refused(&server, "POST", post, body, status, field).await;
+        }
+        assert_eq!(
+            server.admin("GET", &orders, None).await,
+            before,
+            "{backend}: a refused order was stored"
+        );
+
+        let status = format!("/api/v1/work-orders/{}/status", tenant.work_order);
+        refused(
+            &server,
+            "PUT",
+            &status,
+            json!({"status": "assigned", "assignee": 1}),
+            400,
+            "assignee",
+        )
+        .await;
+        refused(
+            &server,
+            "PUT",
+            &status,
+            json!({"state": "done"}),
+            400,
+            "state",
+        )
+        .await;
+
+        let settings = format!("/api/v1/accounts/{dealer}/service-settings");
+        for (body, field) in [
+            (
+                json!({"labour-rates": {"technician": "ninety"}}),
+                "labour-rates.technician",
+            ),
+            (
+                json!({"labour-rates": {"plumber": "90"}}),
+                "labour-rates.plumber",
+            ),
+            (json!({"auto-close": "yes"}), "auto-close"),
+            (json!({"auto-closing": true}), "auto-closing"),
+        ] {
+            refused(&server, "PUT", &settings, body, 400, field).await;
+        }
+        let customer = format!("/api/v1/accounts/{}/service-settings", tenant.account);
+        let message = refused(
+            &server,
+            "PUT",
+            &customer,
+            json!({"labour-rates": {"anyone": "30"}}),
+            400,
+            "labour-rates",
+        )
+        .await;
+        assert!(message.contains("not a dealer"), "{backend}: {message}");
+        let unchanged = server.admin("GET", &settings, None).await;
+        assert_eq!(
+            unchanged["own"],
+            json!({"labour-rates": {"anyone": null, "key-operator": null, "technician": null, "specialist": null}, "auto-close": null}),
+            "{backend}"
+        );
+    }
+}

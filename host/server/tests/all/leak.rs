@@ -24,6 +24,11 @@ fn body(method: &str, path: &str, theirs: &Tenant, dealer: i64) -> Option<Value>
             "discovery": {"default": {"kind": "disabled"}},
             "meters-and-supplies": {"default": {"kind": "disabled"}},
             "alerts": {"default": {"kind": "disabled"}}}),
+        ("POST", "/api/v1/work-orders") => {
+            json!({"device-id": theirs.device, "input": {"kind": "state", "state": "jammed"}})
+        }
+        (_, p) if p.ends_with("/status") => json!({"status": "cancelled"}),
+        (_, p) if p.ends_with("/service-settings") => json!({"auto-close": true}),
         _ => json!({}),
     })
 }
@@ -105,7 +110,10 @@ async fn a_user_of_one_account_sees_nothing_of_its_sibling_on_any_endpoint() {
                 // administrators only, and the list shows no tenant's rows.
                 if path.starts_with("/api/v1/strategies") && method == "POST" {
                     assert_eq!(answer.status, 403, "{backend}: {method} {path}: {text}");
-                } else if path.contains('{') || path == "/api/v1/accounts" && method == "POST" {
+                } else if path.contains('{')
+                    || (path == "/api/v1/accounts" || path == "/api/v1/work-orders")
+                        && method == "POST"
+                {
                     assert_eq!(
                         answer.status, 404,
                         "{backend}: {method} {theirs_path}: {text}"
@@ -161,5 +169,7 @@ async fn snapshot(server: &TestServer, theirs: &Tenant) -> Value {
         "keys": server.admin("GET", &format!("/api/v1/accounts/{account}/enrollment-keys"), None).await,
         "agent": server.admin("GET", &format!("/api/v1/agents/{}", theirs.agent.agent_id), None).await,
         "accounts": server.admin("GET", "/api/v1/accounts", None).await,
+        "work-orders": server.admin("GET", &format!("/api/v1/work-orders?account-id={account}"), None).await,
+        "service-settings": server.admin("GET", &format!("/api/v1/accounts/{account}/service-settings"), None).await,
     })
 }

@@ -10,6 +10,7 @@ mod enrollment;
 mod ingest;
 mod leak;
 mod lists;
+mod maintenance;
 mod openapi;
 mod ranges;
 mod tls;

@@ -241,6 +241,14 @@ fn body(method: &str, path: &str, ours: &Tenant, dealer: i64, key: &str) -> Opti
         }
         (_, p) if p.ends_with("/ipp-printers") => json!(["ipp://10.66.0.1/ipp/print"]),
         (_, p) if p.ends_with("/enrollment-keys") => json!({"valid-hours": 1}),
+        ("POST", "/api/v1/work-orders") => json!({"device-id": ours.device,
+            "input": {"kind": "state", "state": "jammed"},
+            "parts": [{"part-number": "RM1-2337", "quantity": 2, "unit-cost": "12.35"}],
+            "note": "tray 2"}),
+        (_, p) if p.ends_with("/status") => {
+            json!({"status": "cancelled", "note": "fixed by the customer"})
+        }
+        (_, p) if p.ends_with("/service-settings") => json!({"auto-close": true}),
         (_, p) if p.ends_with("/schedules") => json!({"time-zone": "UTC",
             "discovery": {"default": {"kind": "disabled"}},
             "meters-and-supplies": {"default": {"kind": "every-hours", "n": 2, "starting-at": 1}},

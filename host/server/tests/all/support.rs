@@ -3,7 +3,10 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use chrono::{TimeZone, Utc};
-use quire_model::{Cycle, StrategyRef};
+use quire_model::{
+    Assessment, AssessmentOutcome, AssessmentSeverity, Cycle, ErrorAssessment, ErrorGroup,
+    ErrorSource, ErrorState, SkillLevel, StrategyRef,
+};
 use quire_protocol::{
     AgentConfig, AgentToken, CONFIG_PATH, EnrollRequest, EnrollResponse, READINGS_PATH, UploadAck,
     UploadItem,
@@ -217,6 +220,7 @@ pub struct Tenant {
     pub agent: AgentToken,
     pub device: i64,
     pub reading: i64,
+    pub work_order: i64,
     pub markers: Vec<String>,
 }
 
@@ -247,9 +251,10 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
         .await[0]["id"]
         .as_i64()
         .unwrap();
-    let items: Vec<_> = (0..2)
+    let mut items: Vec<_> = (0..2)
         .map(|i| item(i + 1, Some(site), first_printer, i as u32))
         .collect();
+    items.push(jammed(item(3, Some(site), first_printer, 2)));
     server.deliver(&agent, &items).await;
     let device = server
         .admin("GET", "/api/v1/devices", None)
@@ -266,11 +271,21 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
         .await[0]["id"]
         .as_i64()
         .unwrap();
+    let work_order = server
+        .admin(
+            "POST",
+            "/api/v1/work-orders",
+            Some(json!({"device-id": device, "input": {"kind": "state", "state": "jammed"}})),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
     Tenant {
         account,
         site,
         key,
         reading,
+        work_order,
         markers: vec![
             name.to_owned(),
             format!("VD2{first_printer:07}"),
@@ -289,6 +304,7 @@ pub fn fill(path: &str, tenant: &Tenant) -> String {
         .replace("{agent_id}", &tenant.agent.agent_id)
         .replace("{device_id}", &tenant.device.to_string())
         .replace("{reading_id}", &tenant.reading.to_string())
+        .replace("{work_order_id}", &tenant.work_order.to_string())
         .replace("{index}", "1")
 }
 
@@ -320,7 +336,29 @@ pub fn item(seq: u64, site: Option<i64>, n: usize, round: u32) -> UploadItem {
                 + "\n",
         ),
         replaced_supplies: Vec::new(),
+        assessments: Vec::new(),
     }
+}
+
+/// `item` read by the alert cycle with its paper jammed (hrPrinterDetectedErrorState's
+/// jammed bit), judged as the generic strategy judges a jam.
+pub fn jammed(mut item: UploadItem) -> UploadItem {
+    item.cycle = Cycle::Alerts;
+    item.reading.status.errors = vec![ErrorState::Jammed];
+    item.assessments = vec![ErrorAssessment {
+        input: ErrorSource::State {
+            state: ErrorState::Jammed,
+        },
+        outcome: AssessmentOutcome::Assessed(Assessment {
+            state: "paper-jam".into(),
+            group: ErrorGroup::Paper,
+            severity: AssessmentSeverity::Critical,
+            skill: SkillLevel::KeyOperator,
+            field_service: false,
+            estimated_minutes: 5,
+        }),
+    }];
+    item
 }
 
 /// `{"items": [...]}`.

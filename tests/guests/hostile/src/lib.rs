@@ -13,9 +13,9 @@ use exports::quire::device::strategy_api::Guest;
 use quire::device::http::{self, Method, Request};
 use quire::device::snmp;
 use quire::device::types::{
-    Assessment, AssessmentSeverity, Counter, Cycle, ErrorGroup, ErrorInput, Identity, MatchRule,
-    Probe, Reading, SkillLevel, SnmpValue, Status, StrategyError, StrategyInfo, Supply,
-    SupplyState,
+    AlertSeverity, Assessment, AssessmentSeverity, Counter, Cycle, DeviceAlert, ErrorGroup,
+    ErrorInput, ErrorState, Identity, MatchRule, Probe, Reading, SkillLevel, SnmpValue, Status,
+    StrategyError, StrategyInfo, Supply, SupplyState,
 };
 
 wit_bindgen::generate!({ path: "../../../plugins-sdk/wit", world: "strategy" });
@@ -96,6 +96,13 @@ impl Guest for Hostile {
                 )))
             }
             "ok" => Ok(small_reading("ok")),
+            "alerts" => {
+                // Two alert rows and the jammed bit; `map-error` traps on the first row.
+                let mut reading = small_reading("alerts");
+                reading.alerts = vec![alert(1, 1, "trap"), alert(2, 8, "jam")];
+                reading.status.errors = vec![ErrorState::Jammed];
+                Ok(reading)
+            }
             "odd-counter" => {
                 let mut reading = small_reading("odd-counter");
                 reading.counters.push(Counter {
@@ -111,6 +118,11 @@ impl Guest for Hostile {
     }
 
     fn map_error(input: ErrorInput) -> Assessment {
+        if let ErrorInput::Alert(alert) = &input
+            && alert.code_name.as_deref() == Some("trap")
+        {
+            panic!("asked to trap on alert {}", alert.index);
+        }
         let state = match input {
             ErrorInput::Alert(alert) => alert.code_name.unwrap_or_else(|| "other".into()),
             ErrorInput::State(_) => "paper-jam".into(),
@@ -161,6 +173,21 @@ fn report(observed: String) -> Reading {
     let mut reading = small_reading("report");
     reading.identity.sys_descr = Some(observed);
     reading
+}
+
+fn alert(index: u32, code: i32, code_name: &str) -> DeviceAlert {
+    DeviceAlert {
+        index,
+        severity: AlertSeverity::Critical,
+        training_level: None,
+        group: None,
+        group_index: None,
+        location: None,
+        code,
+        code_name: Some(code_name.into()),
+        description: None,
+        time: None,
+    }
 }
 
 fn small_reading(model: &str) -> Reading {
