@@ -5,7 +5,8 @@
 //! and agents (`agents.rs`); the strategies published to agents (`strategies.rs`); and the
 //! device inventory with the history ingest writes — readings (kept whole with
 //! every exchange of the read, and versioned when re-read: `readings.rs`), supplies, replacements and
-//! alerts.
+//! alerts; contracts (`contracts.rs`), and the costs per page set per device, contract or
+//! account with the page counters costs are computed from (`costs.rs`).
 //!
 //! It does not check passwords or tokens (they arrive hashed from `server`),
 //! judge readings (that will be `asm`) nor serve them (that is `server`).
@@ -44,6 +45,8 @@ macro_rules! dispatch {
 
 mod agents;
 mod backend;
+mod contracts;
+mod costs;
 mod devices;
 mod error;
 mod listing;
@@ -64,12 +67,17 @@ use sqlx::sqlite::{
 };
 
 use crate::backend::{postgres, sqlite};
+pub use crate::contracts::{Contract, ContractTerms};
+pub use crate::costs::{
+    AccountNode, CounterSample, DeviceSelection, PricedDevice, Rate, RateScope, RateTree,
+    ScopedRate,
+};
 pub use crate::error::{Error, Result};
 pub use crate::readings::{RawExchange, ReadingVersion};
 pub use crate::types::{
-    Account, AccountId, Agent, AgentIngest, AlertRecord, Device, DeviceAddress, DeviceFilter,
-    DeviceId, EnrollmentKey, EnrollmentKeyId, Ingest, IngestOutcome, KeyRefusal, NewAgent,
-    NewStrategy, Page, ReadingId, ReplacementRecord, Role, Site, SiteId, StoredReading,
+    Account, AccountId, Agent, AgentIngest, AlertRecord, ContractId, Device, DeviceAddress,
+    DeviceFilter, DeviceId, EnrollmentKey, EnrollmentKeyId, Ingest, IngestOutcome, KeyRefusal,
+    NewAgent, NewStrategy, Page, ReadingId, ReplacementRecord, Role, Site, SiteId, StoredReading,
     StoredStrategy, SupplyRecord, UploadOutcome, User, UserId, Visibility,
 };
 pub use crate::url::redact;

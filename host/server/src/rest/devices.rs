@@ -138,6 +138,7 @@ pub(crate) async fn devices(
     let filter = DeviceFilter {
         account: query.account_id.map(AccountId),
         site: query.site_id.map(SiteId),
+        contract: None,
         manufacturer: query.manufacturer,
         model: query.model,
         status: query.status,
