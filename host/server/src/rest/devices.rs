@@ -21,6 +21,8 @@ view! {
         id: i64 = d.id.0,
         account_id: i64 = d.account_id.0,
         site_id: Option<i64> = d.site_id.map(|s| s.0),
+        /// The contract it is on, if any.
+        contract_id: Option<i64> = d.contract_id.map(|c| c.0),
         serial: Option<String>,
         mac: Option<String>,
         manufacturer: Option<String>,

@@ -160,6 +160,11 @@ async fn snapshot(server: &TestServer, theirs: &Tenant) -> Value {
         "credentials": server.admin("GET", &format!("/api/v1/accounts/{account}/credentials"), None).await,
         "keys": server.admin("GET", &format!("/api/v1/accounts/{account}/enrollment-keys"), None).await,
         "agent": server.admin("GET", &format!("/api/v1/agents/{}", theirs.agent.agent_id), None).await,
+        "contracts": server.admin("GET", &format!("/api/v1/accounts/{account}/contracts"), None).await,
+        "account rates": server.admin("GET", &format!("/api/v1/accounts/{account}/rates"), None).await,
+        "contract rates": server.admin("GET", &format!("/api/v1/contracts/{}/rates", theirs.contract), None).await,
+        "device": server.admin("GET", &format!("/api/v1/devices/{}", theirs.device), None).await,
+        "device rates": server.admin("GET", &format!("/api/v1/devices/{}/rates", theirs.device), None).await,
         "accounts": server.admin("GET", "/api/v1/accounts", None).await,
     })
 }

@@ -217,6 +217,8 @@ pub struct Tenant {
     pub agent: AgentToken,
     pub device: i64,
     pub reading: i64,
+    /// A contract of the account, which the device is on.
+    pub contract: i64,
     pub markers: Vec<String>,
 }
 
@@ -266,11 +268,28 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
         .await[0]["id"]
         .as_i64()
         .unwrap();
+    let contract = server
+        .admin(
+            "POST",
+            &format!("/api/v1/accounts/{account}/contracts"),
+            Some(json!({"name": format!("{name} contract")})),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .admin(
+            "PUT",
+            &format!("/api/v1/devices/{device}/contract"),
+            Some(json!({ "contract-id": contract })),
+        )
+        .await;
     Tenant {
         account,
         site,
         key,
         reading,
+        contract,
         markers: vec![
             name.to_owned(),
             format!("VD2{first_printer:07}"),
@@ -289,6 +308,7 @@ pub fn fill(path: &str, tenant: &Tenant) -> String {
         .replace("{agent_id}", &tenant.agent.agent_id)
         .replace("{device_id}", &tenant.device.to_string())
         .replace("{reading_id}", &tenant.reading.to_string())
+        .replace("{contract_id}", &tenant.contract.to_string())
         .replace("{index}", "1")
 }
 
