@@ -5,6 +5,7 @@
 mod child;
 mod discovery;
 mod fleet;
+mod forecast;
 mod ingest;
 mod memory;
 
@@ -34,6 +35,9 @@ enum Bench {
     /// Post readings through HTTPS to an in-process server on SQLite and on
     /// PostgreSQL, beside the store's own rate for the same readings.
     Ingest(ingest::IngestArgs),
+    /// Replay supply forecasts over simulated cartridges whose true empty dates are
+    /// known, beside the naive line through the last two readings.
+    Forecast(forecast::ForecastArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,5 +57,6 @@ fn try_main() -> anyhow::Result<()> {
         Bench::Fleet(args) => runtime.block_on(fleet::run(&args)),
         Bench::Discovery(args) => runtime.block_on(discovery::run(&args)),
         Bench::Ingest(args) => runtime.block_on(ingest::run(&args)),
+        Bench::Forecast(args) => forecast::run(&args),
     }
 }

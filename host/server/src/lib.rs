@@ -25,6 +25,10 @@ pub mod api {
     pub use crate::rest::LOGIN_PATH;
     pub use crate::rest::accounts::{AccountView, CheckIn, NewAccount};
     pub use crate::rest::agents::AgentView;
+    pub use crate::rest::contracts::{ContractTermsBody, ContractView, DeviceContract};
+    pub use crate::rest::costs::{
+        AccountCostView, CostLineView, DeviceCostView, RateSource, RateView, ResolvedRateView,
+    };
     pub use crate::rest::devices::{
         AddressView, AlertView, DeviceView, ReadingView, ReplacementView, SupplyPoint,
     };
@@ -46,6 +50,8 @@ pub mod api {
     pub use quire_protocol::{ApiError, AuthProtocol, CredentialSpec, PrivacyProtocol, SiteRange};
     pub use quire_schedule::ScheduleConfig;
     pub use quire_store::{Role, WorkOrderStatus};
+    pub use quire_usage::costs::{Scope, UnpricedCounter};
+    pub use quire_usage::pages::MeterRead;
 }
 pub mod depot;
 mod error;

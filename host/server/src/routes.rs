@@ -17,6 +17,13 @@ struct Routes {
 }
 
 impl Routes {
+    /// These routes and `other`'s, so a group of routes can be listed in its own function.
+    fn merge(mut self, other: Routes) -> Routes {
+        self.router = self.router.merge(other.router);
+        self.listed.extend(other.listed);
+        self
+    }
+
     fn add<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Routes
     where
         H: Handler<T, AppState>,
@@ -212,6 +219,112 @@ fn build() -> Routes {
         M::PUT,
         "/api/v1/work-orders/{work_order_id}/status",
         rest::work_orders::change_status,
+    )
+    .merge(contract_and_cost_routes())
+}
+
+/// Contracts, rates and costs (`rest::contracts`, `rest::costs`).
+fn contract_and_cost_routes() -> Routes {
+    use Method as M;
+    use rest::{contracts, costs};
+    Routes {
+        router: Router::new(),
+        listed: Vec::new(),
+    }
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/contracts",
+        contracts::contracts,
+    )
+    .add(
+        M::POST,
+        "/api/v1/accounts/{account_id}/contracts",
+        contracts::create_contract,
+    )
+    .add(
+        M::GET,
+        "/api/v1/contracts/{contract_id}",
+        contracts::contract,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/contracts/{contract_id}",
+        contracts::update_contract,
+    )
+    .add(
+        M::DELETE,
+        "/api/v1/contracts/{contract_id}",
+        contracts::delete_contract,
+    )
+    .add(
+        M::GET,
+        "/api/v1/contracts/{contract_id}/devices",
+        contracts::contract_devices,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/devices/{device_id}/contract",
+        contracts::assign_contract,
+    )
+    .add(
+        M::DELETE,
+        "/api/v1/devices/{device_id}/contract",
+        contracts::unassign_contract,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/rates",
+        costs::account_rates,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/accounts/{account_id}/rates",
+        costs::set_account_rates,
+    )
+    .add(
+        M::DELETE,
+        "/api/v1/accounts/{account_id}/rates",
+        costs::delete_account_rates,
+    )
+    .add(
+        M::GET,
+        "/api/v1/contracts/{contract_id}/rates",
+        costs::contract_rates,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/contracts/{contract_id}/rates",
+        costs::set_contract_rates,
+    )
+    .add(
+        M::DELETE,
+        "/api/v1/contracts/{contract_id}/rates",
+        costs::delete_contract_rates,
+    )
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/rates",
+        costs::device_rates,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/devices/{device_id}/rates",
+        costs::set_device_rates,
+    )
+    .add(
+        M::DELETE,
+        "/api/v1/devices/{device_id}/rates",
+        costs::delete_device_rates,
+    )
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/cost",
+        costs::device_cost_view,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/cost",
+        costs::account_cost_view,
     )
 }
 

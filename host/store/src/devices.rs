@@ -57,7 +57,7 @@ fn contains_pattern(text: &str) -> String {
 }
 
 /// Columns of `devices` as every device query selects them.
-const DEVICE_COLUMNS: &str = "d.id, d.account_id, d.site_id, d.serial, d.mac, d.manufacturer, \
+const DEVICE_COLUMNS: &str = "d.id, d.account_id, d.site_id, d.contract_id, d.serial, d.mac, d.manufacturer, \
      d.model, d.first_seen, d.last_seen, d.strategy_name, d.strategy_version, d.status";
 
 macro_rules! device_queries {
@@ -80,6 +80,7 @@ macro_rules! device_queries {
                 id: DeviceId(row.try_get("id").context(context)?),
                 account_id: AccountId(row.try_get("account_id").context(context)?),
                 site_id: row.try_get::<Option<i64>, _>("site_id").context(context)?.map(SiteId),
+                contract_id: row.try_get::<Option<i64>, _>("contract_id").context(context)?.map(ContractId),
                 serial: row.try_get("serial").context(context)?,
                 mac: row.try_get("mac").context(context)?,
                 manufacturer: row.try_get("manufacturer").context(context)?,
@@ -156,6 +157,7 @@ macro_rules! device_queries {
             listing::restrict(&mut query, visibility, "d.account_id");
             listing::equal(&mut query, "d.account_id", filter.account.map(|a| a.0));
             listing::equal(&mut query, "d.site_id", filter.site.map(|s| s.0));
+            listing::equal(&mut query, "d.contract_id", filter.contract.map(|c| c.0));
             listing::equal(
                 &mut query,
                 "LOWER(d.manufacturer)",

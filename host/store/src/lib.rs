@@ -6,8 +6,9 @@
 //! device inventory with the history ingest writes — readings (kept whole with
 //! every exchange of the read, and versioned when re-read: `readings.rs`), supplies, replacements and
 //! alerts; what strategies made of each reading's alerts and error bits and the conditions
-//! devices show now (`malfunctions.rs`); and work orders with their service settings
-//! (`work_orders.rs`).
+//! devices show now (`malfunctions.rs`); work orders with their service settings
+//! (`work_orders.rs`); contracts (`contracts.rs`), and the costs per page set per device,
+//! contract or account with the page counters costs are computed from (`costs.rs`).
 //!
 //! It does not check passwords or tokens (they arrive hashed from `server`),
 //! judge readings (that will be `asm`) nor serve them (that is `server`).
@@ -46,6 +47,8 @@ macro_rules! dispatch {
 
 mod agents;
 mod backend;
+mod contracts;
+mod costs;
 mod devices;
 mod error;
 mod listing;
@@ -68,13 +71,18 @@ use sqlx::sqlite::{
 };
 
 use crate::backend::{postgres, sqlite};
+pub use crate::contracts::{Contract, ContractTerms};
+pub use crate::costs::{
+    AccountNode, CounterSample, DeviceSelection, PricedDevice, Rate, RateScope, RateTree,
+    ScopedRate,
+};
 pub use crate::error::{Error, Result};
 pub use crate::malfunctions::{Condition, MaintenanceFilter, MaintenanceItem};
 pub use crate::readings::{RawExchange, ReadingVersion};
 pub use crate::types::{
-    Account, AccountId, Agent, AgentIngest, AlertRecord, Device, DeviceAddress, DeviceFilter,
-    DeviceId, EnrollmentKey, EnrollmentKeyId, Ingest, IngestOutcome, KeyRefusal, NewAgent,
-    NewStrategy, Page, ReadingId, ReplacementRecord, Role, Site, SiteId, StoredReading,
+    Account, AccountId, Agent, AgentIngest, AlertRecord, ContractId, Device, DeviceAddress,
+    DeviceFilter, DeviceId, EnrollmentKey, EnrollmentKeyId, Ingest, IngestOutcome, KeyRefusal,
+    NewAgent, NewStrategy, Page, ReadingId, ReplacementRecord, Role, Site, SiteId, StoredReading,
     StoredStrategy, SupplyRecord, UploadOutcome, User, UserId, Visibility,
 };
 pub use crate::url::redact;

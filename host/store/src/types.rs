@@ -42,6 +42,11 @@ id_type!(
     ReadingId,
     "reading"
 );
+id_type!(
+    /// A contract of an account, which its devices (and those below it) may be on.
+    ContractId,
+    "contract"
+);
 
 /// One read of one device, as the agent delivers it.
 #[derive(Debug, Clone, Copy)]
@@ -95,6 +100,8 @@ pub struct Device {
     pub account_id: AccountId,
     /// The site it was placed in, if any.
     pub site_id: Option<SiteId>,
+    /// The contract it is on, if any: its account's or an ancestor's.
+    pub contract_id: Option<ContractId>,
     /// Serial number, as last reported.
     pub serial: Option<String>,
     /// MAC address, as last reported.
@@ -284,6 +291,8 @@ pub struct DeviceFilter {
     pub account: Option<AccountId>,
     /// Devices placed in this site only.
     pub site: Option<SiteId>,
+    /// Devices on this contract only.
+    pub contract: Option<ContractId>,
     /// The manufacturer, case-blind.
     pub manufacturer: Option<String>,
     /// The model, case-blind.

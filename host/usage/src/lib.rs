@@ -7,3 +7,21 @@
 //! the instant, and the server stores what it returns. That keeps every rule
 //! testable from a table of readings.
 #![deny(missing_docs)]
+
+pub mod calculated;
+pub mod costs;
+pub mod forecast;
+pub mod lifecycle;
+pub mod pages;
+#[cfg(any(test, feature = "simulate"))]
+pub mod simulate;
+
+pub use forecast::{
+    Forecast, ForecastMethod, LevelSample, Refusal, RefusalReason, SupplyForecast, forecast,
+};
+pub use lifecycle::{
+    Cartridge, CartridgeStage, CartridgeYield, CumulativePages, HistoryInput, HistoryIssue,
+    InstallEvidence, OnOrder, PageCounter, PageSample, PositionHistory, ReportedReplacement,
+    SuppliesRead, SupplyEvent, SupplyEventKind, SupplyHistory, SupplyPosition, YieldBasis,
+    supply_history,
+};

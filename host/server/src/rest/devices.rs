@@ -23,6 +23,8 @@ view! {
         id: i64 = d.id.0,
         account_id: i64 = d.account_id.0,
         site_id: Option<i64> = d.site_id.map(|s| s.0),
+        /// The contract it is on, if any.
+        contract_id: Option<i64> = d.contract_id.map(|c| c.0),
         serial: Option<String>,
         mac: Option<String>,
         manufacturer: Option<String>,
@@ -165,6 +167,7 @@ pub(crate) async fn devices(
     let filter = DeviceFilter {
         account: query.account_id.map(AccountId),
         site: query.site_id.map(SiteId),
+        contract: None,
         manufacturer: query.manufacturer,
         model: query.model,
         status: query.status,

@@ -56,6 +56,8 @@ macro_rules! view {
 
 pub(crate) mod accounts;
 pub(crate) mod agents;
+pub(crate) mod contracts;
+pub(crate) mod costs;
 pub(crate) mod devices;
 pub(crate) mod keys;
 pub(crate) mod maintenance;
@@ -201,6 +203,17 @@ impl Caller {
             Ok(())
         } else {
             Err(Failure::Forbidden(format!("only administrators {what}")))
+        }
+    }
+
+    /// Refuses account users: contracts and prices are their dealer's to set.
+    pub(crate) fn dealer(&self, what: &str) -> ApiResult<()> {
+        if self.user.role == Role::AccountUser {
+            Err(Failure::Forbidden(format!(
+                "account users cannot {what}; their dealer does"
+            )))
+        } else {
+            Ok(())
         }
     }
 }

@@ -633,3 +633,264 @@ async fn work_orders_and_service_settings_refuse_bad_bodies_naming_the_field() {
         );
     }
 }
+
+/// What the administrator sees of a tenant's contracts and prices.
+async fn prices(server: &TestServer, tenant: &crate::support::Tenant) -> Value {
+    let (account, contract, device) = (tenant.account, tenant.contract, tenant.device);
+    json!({
+        "contracts": server.admin("GET", &format!("/api/v1/accounts/{account}/contracts"), None).await,
+        "account rates": server.admin("GET", &format!("/api/v1/accounts/{account}/rates"), None).await,
+        "contract rates": server.admin("GET", &format!("/api/v1/contracts/{contract}/rates"), None).await,
+        "device": server.admin("GET", &format!("/api/v1/devices/{device}"), None).await,
+        "device rates": server.admin("GET", &format!("/api/v1/devices/{device}/rates"), None).await,
+    })
+}
+
+#[tokio::test]
+async fn rates_refuse_a_bad_row_by_its_place_and_store_nothing() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let acme = crate::support::tenant(&server, "Acme", 1).await;
+        for path in [
+            format!("/api/v1/accounts/{}/rates", acme.account),
+            format!("/api/v1/contracts/{}/rates", acme.contract),
+            format!("/api/v1/devices/{}/rates", acme.device),
+        ] {
+            server
+                .admin(
+                    "PUT",
+                    &path,
+                    Some(json!([{"counter": "mono", "cost-per-page": "0.01"}])),
+                )
+                .await;
+        }
+        let before = prices(&server, &acme).await;
+        let good = json!({"counter": "mono", "cost-per-page": "0.0100"});
+        for path in [
+            format!("/api/v1/accounts/{}/rates", acme.account),
+            format!("/api/v1/contracts/{}/rates", acme.contract),
+            format!("/api/v1/devices/{}/rates", acme.device),
+        ] {
+            for (row, field, said) in [
+                (
+                    json!({"counter": "color", "cost-per-page": "-0.01"}),
+                    "[1].cost-per-page",
+                    "negative",
+                ),
+                (
+                    json!({"counter": "color", "cost-per-page": "1000000.5"}),
+                    "[1].cost-per-page",
+                    "1000000",
+                ),
+                (
+                    json!({"counter": "mono", "cost-per-page": "0.02"}),
+                    "[1].counter",
+                    "[0]",
+                ),
+                (
+                    json!({"counter": "color", "cost-per-page": "0.0a"}),
+                    "[1].cost-per-page",
+                    "0.0a",
+                ),
+                (
+                    json!({"counter": "color", "cost-per-page": 0.08}),
+                    "[1].cost-per-page",
+                    "string",
+                ),
+                (
+                    json!({"counter": "", "cost-per-page": "0.08"}),
+                    "[1].counter",
+                    "empty",
+                ),
+                (json!({"counter": "color"}), "[1].cost-per-page", "missing"),
+                (
+                    json!({"counter": "color", "cost-per-page": "0.08", "currency": "EUR"}),
+                    "[1].currency",
+                    "currency",
+                ),
+            ] {
+                let message = refused(&server, "PUT", &path, json!([good, row]), 400, field).await;
+                assert!(message.contains(said), "{backend}: {path} {row}: {message}");
+            }
+            refused(&server, "PUT", &path, json!({"mono": "0.01"}), 400, "").await;
+        }
+        for path in [
+            "/api/v1/accounts/999999/rates",
+            "/api/v1/contracts/999999/rates",
+            "/api/v1/devices/999999/rates",
+        ] {
+            refused(&server, "PUT", path, json!([good]), 404, "").await;
+        }
+        assert_eq!(prices(&server, &acme).await, before, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn contracts_refuse_bad_terms_and_foreign_assignments_by_field() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let acme = crate::support::tenant(&server, "Acme", 1).await;
+        let globex = crate::support::tenant(&server, "Globex", 2).await;
+        let before = prices(&server, &acme).await;
+        let contracts = format!("/api/v1/accounts/{}/contracts", acme.account);
+        let contract = format!("/api/v1/contracts/{}", acme.contract);
+        for path in [&contracts, &contract] {
+            let method = if path == &contracts { "POST" } else { "PUT" };
+            refused(
+                &server,
+                method,
+                path,
+                json!({"name": "X", "start": "2026-01-01"}),
+                400,
+                "start",
+            )
+            .await;
+            refused(
+                &server,
+                method,
+                path,
+                json!({"name": "X", "starts-on": "1 Jan 2026"}),
+                400,
+                "starts-on",
+            )
+            .await;
+            refused(
+                &server,
+                method,
+                path,
+                json!({"starts-on": "2026-01-01"}),
+                400,
+                "name",
+            )
+            .await;
+            refused(&server, method, path, json!({"name": "  "}), 400, "name").await;
+            let message = refused(
+                &server,
+                method,
+                path,
+                json!({"name": "X", "starts-on": "2026-06-01", "ends-on": "2026-05-31"}),
+                400,
+                "ends-on",
+            )
+            .await;
+            assert!(message.contains("2026-05-31"), "{backend}: {message}");
+        }
+        server
+            .admin("POST", &contracts, Some(json!({"name": "Spare"})))
+            .await;
+        let after_spare = prices(&server, &acme).await;
+        refused(
+            &server,
+            "POST",
+            &contracts,
+            json!({"name": "Spare"}),
+            409,
+            "name",
+        )
+        .await;
+        refused(
+            &server,
+            "PUT",
+            &contract,
+            json!({"name": "Spare"}),
+            409,
+            "name",
+        )
+        .await;
+        refused(
+            &server,
+            "POST",
+            "/api/v1/accounts/999999/contracts",
+            json!({"name": "X"}),
+            404,
+            "",
+        )
+        .await;
+
+        let assign = format!("/api/v1/devices/{}/contract", acme.device);
+        refused(
+            &server,
+            "PUT",
+            &assign,
+            json!({"contract": acme.contract}),
+            400,
+            "contract",
+        )
+        .await;
+        refused(
+            &server,
+            "PUT",
+            &assign,
+            json!({"contract-id": "one"}),
+            400,
+            "contract-id",
+        )
+        .await;
+        let message = refused(
+            &server,
+            "PUT",
+            &assign,
+            json!({"contract-id": 999_999}),
+            404,
+            "contract-id",
+        )
+        .await;
+        assert!(message.contains("999999"), "{backend}: {message}");
+        // A sibling account's contract cannot cover Acme's printer, even for an administrator.
+        let message = refused(
+            &server,
+            "PUT",
+            &assign,
+            json!({"contract-id": globex.contract}),
+            400,
+            "contract-id",
+        )
+        .await;
+        assert!(
+            message.contains(&format!("account {}", globex.account)),
+            "{backend}: {message}"
+        );
+        assert_eq!(prices(&server, &acme).await, after_spare, "{backend}");
+        assert_ne!(
+            after_spare, before,
+            "{backend}: the spare contract is listed"
+        );
+
+        let cost = format!("/api/v1/devices/{}/cost", acme.device);
+        for (query, field) in [
+            ("from=last-week", "from"),
+            ("to=2026-02-30", "to"),
+            ("from=2026-12-01&to=2026-11-01", "to"),
+            ("from=2024-01-01&to=2026-01-01", "to"),
+        ] {
+            let answer = server
+                .call(
+                    "GET",
+                    &format!("{cost}?{query}"),
+                    Some(server.admin.as_str()),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                (answer.status, answer.json()["field"].clone()),
+                (400, json!(field)),
+                "{backend}: {query}: {}",
+                answer.text()
+            );
+        }
+        let answer = server
+            .call(
+                "GET",
+                &format!("{cost}?since=2026-11-01"),
+                Some(server.admin.as_str()),
+                None,
+            )
+            .await;
+        assert_eq!(answer.status, 400, "{backend}: {}", answer.text());
+        assert!(
+            answer.text().contains("since"),
+            "{backend}: {}",
+            answer.text()
+        );
+    }
+}

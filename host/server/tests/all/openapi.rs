@@ -253,6 +253,17 @@ fn body(method: &str, path: &str, ours: &Tenant, dealer: i64, key: &str) -> Opti
             "discovery": {"default": {"kind": "disabled"}},
             "meters-and-supplies": {"default": {"kind": "every-hours", "n": 2, "starting-at": 1}},
             "alerts": {"default": {"kind": "disabled"}}}),
+        (_, p) if p.ends_with("/rates") => json!([
+            {"counter": "mono", "cost-per-page": "0.0100"},
+            {"counter": "total", "cost-per-page": "0.0085"},
+        ]),
+        (_, p) if p.ends_with("/contracts") => {
+            json!({"name": "Second contract", "starts-on": "2026-01-01", "ends-on": "2026-12-31"})
+        }
+        ("PUT", "/api/v1/contracts/{contract_id}") => {
+            json!({"name": "Alpha contract, renewed", "starts-on": "2027-01-01"})
+        }
+        (_, p) if p.ends_with("/contract") => json!({"contract-id": ours.contract}),
         // Publishing takes a component, not JSON: the refusal of a bad one is checked.
         _ => return None,
     })
@@ -278,11 +289,13 @@ async fn every_answer_and_request_fits_the_document() {
         let dealer = server.running.main_dealer.0;
         let key = server.key(ours.account).await;
         // Reads first, then writes; the calls that end something (a revoked key or
-        // agent, a logout) last, so every other call still has what it needs.
+        // agent, cleared rates, a deleted row, a logout) last, so every other call still
+        // has what it needs; a row is deleted after what belongs to it.
         let rank = |(method, path): &(String, String)| match method.as_str() {
             "GET" => 0,
+            "DELETE" if path.ends_with('}') => 3,
             _ if path.ends_with("/revoke") || method == "DELETE" => 2,
-            _ if path == "/api/v1/logout" => 3,
+            _ if path == "/api/v1/logout" => 4,
             _ => 1,
         };
         let mut operations: Vec<(String, String)> = documented(&doc).into_iter().collect();

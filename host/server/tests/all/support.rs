@@ -221,6 +221,8 @@ pub struct Tenant {
     pub device: i64,
     pub reading: i64,
     pub work_order: i64,
+    /// A contract of the account, which the device is on.
+    pub contract: i64,
     pub markers: Vec<String>,
 }
 
@@ -280,12 +282,29 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
         .await["id"]
         .as_i64()
         .unwrap();
+    let contract = server
+        .admin(
+            "POST",
+            &format!("/api/v1/accounts/{account}/contracts"),
+            Some(json!({"name": format!("{name} contract")})),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .admin(
+            "PUT",
+            &format!("/api/v1/devices/{device}/contract"),
+            Some(json!({ "contract-id": contract })),
+        )
+        .await;
     Tenant {
         account,
         site,
         key,
         reading,
         work_order,
+        contract,
         markers: vec![
             name.to_owned(),
             format!("VD2{first_printer:07}"),
@@ -305,6 +324,7 @@ pub fn fill(path: &str, tenant: &Tenant) -> String {
         .replace("{device_id}", &tenant.device.to_string())
         .replace("{reading_id}", &tenant.reading.to_string())
         .replace("{work_order_id}", &tenant.work_order.to_string())
+        .replace("{contract_id}", &tenant.contract.to_string())
         .replace("{index}", "1")
 }
 

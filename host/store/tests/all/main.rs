@@ -5,6 +5,7 @@
 use quire_testdb::kyocera;
 mod support;
 
+mod costs;
 mod ingest;
 mod listing;
 mod open;
