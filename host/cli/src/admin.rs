@@ -1,6 +1,6 @@
 //! `quire admin`: what a dealer sets up on a server before any agent exists — accounts,
-//! sites with their ranges and schedules, SNMP credentials, users, enrollment keys — over
-//! the server's REST API, logged in once with `quire admin login`.
+//! sites with their ranges and schedules, SNMP credentials, users, enrollment keys, costs
+//! per page — over the server's REST API, logged in once with `quire admin login`.
 //!
 //! Requests and answers are the server's own types (`quire_server::api`), so the two
 //! sides cannot drift apart. Values a person types (a range, an SNMP protocol, a schedule)
@@ -19,7 +19,7 @@ use clap::{Args, Subcommand};
 use hyper::Method;
 use quire_server::api::{
     AccountView, CredentialSpec, DeviceView, IssuedKey, KeyView, NewAccount, NewKey, NewSite,
-    NewUser, ReadingView, Role, SiteView, UserView,
+    NewUser, RateView, ReadingView, ResolvedRateView, Role, SiteView, UserView,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -109,6 +109,45 @@ enum AdminCommand {
         #[command(subcommand)]
         command: ReadingCommand,
     },
+    /// Costs per page per counter, set at an account, a contract or a device and
+    /// inherited down the tree.
+    Rates {
+        #[command(subcommand)]
+        command: RatesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RatesCommand {
+    /// Replace the rates set at one scope with the pairs given; none clears them.
+    Set {
+        #[command(flatten)]
+        scope: RateScopeArgs,
+        /// `COUNTER=COST`, the cost a decimal such as `mono=0.0085` (repeat for several).
+        #[arg(value_name = "COUNTER=COST")]
+        rates: Vec<String>,
+    },
+    /// The rates set at an account or a contract; for a device, the rates it pays,
+    /// each with where it was set.
+    List {
+        #[command(flatten)]
+        scope: RateScopeArgs,
+    },
+}
+
+/// The one scope a rates command is about.
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct RateScopeArgs {
+    /// An account (its subtree inherits its rates).
+    #[arg(long, value_name = "ID")]
+    account: Option<i64>,
+    /// A contract (its devices inherit its rates).
+    #[arg(long, value_name = "ID")]
+    contract: Option<i64>,
+    /// A device.
+    #[arg(long, value_name = "ID")]
+    device: Option<i64>,
 }
 
 #[derive(Subcommand)]
@@ -367,6 +406,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
         AdminCommand::Schedule { command } => schedule(&Session::load()?, command, format).await?,
         AdminCommand::User { command } => user(&Session::load()?, command, format).await?,
         AdminCommand::Key { command } => key(&Session::load()?, command, format).await?,
+        AdminCommand::Rates { command } => rates(&Session::load()?, command, format).await?,
         AdminCommand::Device {
             command: DeviceCommand::List { account, site },
         } => {
@@ -676,6 +716,71 @@ async fn key(session: &Session, command: KeyCommand, format: Format) -> anyhow::
             let key: KeyView = session.call(Method::DELETE, &path, None::<&()>).await?;
             print_one(key, format, print_keys)?;
         }
+    }
+    Ok(())
+}
+
+async fn rates(session: &Session, command: RatesCommand, format: Format) -> anyhow::Result<()> {
+    let (scope, pairs) = match command {
+        RatesCommand::Set { scope, rates } => (scope, Some(rates)),
+        RatesCommand::List { scope } => (scope, None),
+    };
+    let path = match (scope.account, scope.contract, scope.device) {
+        (Some(id), _, _) => format!("/api/v1/accounts/{id}/rates"),
+        (_, Some(id), _) => format!("/api/v1/contracts/{id}/rates"),
+        (_, _, Some(id)) => format!("/api/v1/devices/{id}/rates"),
+        (None, None, None) => unreachable!("clap requires one scope"),
+    };
+    // The costs go as typed, as strings: the server judges them and names a bad one.
+    let body = pairs
+        .map(|pairs| {
+            pairs
+                .iter()
+                .map(|pair| {
+                    let (counter, cost) = pair.split_once('=').with_context(|| {
+                        format!("`{pair}` is not COUNTER=COST (such as `mono=0.0085`)")
+                    })?;
+                    Ok(json!({"counter": counter, "cost-per-page": cost}))
+                })
+                .collect::<anyhow::Result<Vec<Value>>>()
+        })
+        .transpose()?;
+    let method = if body.is_some() {
+        Method::PUT
+    } else {
+        Method::GET
+    };
+    if scope.device.is_some() {
+        let rates: Vec<ResolvedRateView> = session.call(method, &path, body.as_ref()).await?;
+        if let Format::Json = format {
+            return print_json(&rates);
+        }
+        let rows: Vec<Vec<String>> = rates
+            .iter()
+            .map(|rate| {
+                let name = rate
+                    .source
+                    .name
+                    .as_deref()
+                    .map_or_else(String::new, |name| format!(" ({name})"));
+                vec![
+                    rate.counter.clone(),
+                    rate.cost_per_page.to_string(),
+                    format!("{} {}{name}", compact(&rate.source.scope), rate.source.id),
+                ]
+            })
+            .collect();
+        out!("{}", table(&["counter", "cost per page", "set at"], &rows));
+    } else {
+        let rates: Vec<RateView> = session.call(method, &path, body.as_ref()).await?;
+        if let Format::Json = format {
+            return print_json(&rates);
+        }
+        let rows: Vec<Vec<String>> = rates
+            .iter()
+            .map(|rate| vec![rate.counter.clone(), rate.cost_per_page.to_string()])
+            .collect();
+        out!("{}", table(&["counter", "cost per page"], &rows));
     }
     Ok(())
 }

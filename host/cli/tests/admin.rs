@@ -1,13 +1,13 @@
 //! `quire admin` against a real `quire server` process, as a dealer sets a server up
 //! before any agent exists: log in, then accounts, sites, ranges, credentials, schedules,
-//! users and enrollment keys, each read back by listing. Every bad input is answered
+//! users, enrollment keys and costs per page, each read back by listing. Every bad input is answered
 //! with the field it is about, a non-zero exit, and nothing stored. Servers listen on
 //! 127.71.14.0/24.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 mod server_process;
 use server_process::ServerProcess;
@@ -470,4 +470,74 @@ fn every_admin_command_refuses_bad_input_naming_the_field_and_stores_nothing() {
         admin.json(&["key", "list", "--account", &acme]),
         Value::Array(vec![])
     );
+}
+
+#[test]
+fn rates_are_set_per_scope_and_a_bad_one_is_refused_by_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.71.14.3");
+    let admin = Admin::new();
+    admin.login(&server);
+    let acme = id(&admin.json(&["account", "add", "Acme"]));
+
+    let set = admin.json(&[
+        "rates",
+        "set",
+        "--account",
+        &acme,
+        "mono=0.0085",
+        "color=0.065",
+    ]);
+    assert_eq!(
+        set,
+        json!([
+            {"counter": "color", "cost-per-page": "0.065"},
+            {"counter": "mono", "cost-per-page": "0.0085"},
+        ])
+    );
+    let table = admin.ok(&["rates", "list", "--account", &acme]);
+    assert!(
+        table.starts_with("counter  cost per page\n") && table.contains("mono     0.0085"),
+        "{table}"
+    );
+
+    // The server judges each cost and names the bad one; nothing is stored.
+    admin.refused(
+        &["rates", "set", "--account", &acme, "mono=0.01", "color=-1"],
+        &["[1].cost-per-page", "negative"],
+    );
+    admin.refused(
+        &["rates", "set", "--account", &acme, "mono=0.01", "mono=0.02"],
+        &["[1].counter", "[0]"],
+    );
+    admin.refused(
+        &["rates", "set", "--account", &acme, "mono=1e-2"],
+        &["[0].cost-per-page", "1e-2"],
+    );
+    admin.refused(
+        &["rates", "set", "--account", &acme, "mono"],
+        &["`mono`", "COUNTER=COST"],
+    );
+    admin.refused(
+        &[
+            "rates",
+            "set",
+            "--account",
+            &acme,
+            "--device",
+            "1",
+            "mono=1",
+        ],
+        &["cannot be used with"],
+    );
+    admin.refused(&["rates", "list"], &["--account"]);
+    admin.refused(
+        &["rates", "list", "--contract", "999"],
+        &["999", "not found"],
+    );
+    admin.refused(&["rates", "list", "--device", "999"], &["999", "not found"]);
+    assert_eq!(admin.json(&["rates", "list", "--account", &acme]), set);
+
+    // No pairs clears the scope.
+    assert_eq!(admin.json(&["rates", "set", "--account", &acme]), json!([]));
 }
