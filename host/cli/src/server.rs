@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use quire_server::Server;
+use quire_server::{RawRetention, Server};
 use quire_store::AccountId;
 
 /// `quire server`.
@@ -55,6 +55,16 @@ struct RunArgs {
     /// Refuse strategies no trusted publisher signed.
     #[arg(long, requires = "trusted_publishers")]
     require_signatures: bool,
+    /// How long a reading keeps its raw exchange (what a newer strategy re-reads), in
+    /// days (0 removes it within the hour) or `never`; readings and daily summaries are
+    /// kept for ever.
+    #[arg(
+        long,
+        value_name = "DAYS|never",
+        env = "QUIRE_RAW_RETENTION",
+        default_value = "30"
+    )]
+    raw_retention: RawRetention,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +119,7 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.tls_key = run.tls_key;
     server.trusted_publishers = run.trusted_publishers;
     server.require_signatures = run.require_signatures;
+    server.raw_retention = run.raw_retention;
     let password_given = run.admin_password.is_some();
     server.admin_password = run.admin_password;
     let database = quire_store::redact(&server.database_url());

@@ -57,8 +57,10 @@ pub mod depot;
 mod error;
 pub mod maintenance;
 mod openapi;
+pub mod periodic;
 pub mod reinterpret;
 mod rest;
+pub mod retention;
 mod routes;
 mod secrets;
 mod server;
@@ -68,6 +70,7 @@ mod tls;
 
 pub use crate::error::{Error, Result};
 pub use crate::openapi::openapi_json;
+pub use crate::retention::RawRetention;
 pub use crate::routes::{app, registered_routes};
 pub use crate::secrets::{IssuedKey, issue_enrollment_key};
 pub use crate::server::{Running, Server};

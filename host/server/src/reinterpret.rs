@@ -34,6 +34,17 @@ pub enum RereadError {
     /// The reading was filed without its exchange (by an agent that did not send it).
     #[error("{0} was filed without its exchange, so there is nothing to re-read")]
     NoExchange(ReadingId),
+    /// Retention removed the reading's exchange once it was older than the period kept.
+    #[error(
+        "the exchange of {reading} was removed when it passed the raw retention period \
+         ({days} days), so there is nothing to re-read"
+    )]
+    RawRemoved {
+        /// The reading.
+        reading: ReadingId,
+        /// The period the exchange was kept.
+        days: u32,
+    },
     /// The stored exchange does not parse.
     #[error("{0}")]
     Corrupt(String),
@@ -83,7 +94,10 @@ pub async fn reread(
     let stored = store.reading(id).await?;
     let raw = store.reading_raw(id).await?;
     if raw.is_empty() {
-        return Err(RereadError::NoExchange(id));
+        return Err(match raw.removed_after_days {
+            Some(days) => RereadError::RawRemoved { reading: id, days },
+            None => RereadError::NoExchange(id),
+        });
     }
     let transport: Arc<dyn DeviceTransport> = Arc::new(
         replay_transport(&id.to_string(), &raw)

@@ -12,6 +12,7 @@ use quire_store::{AccountId, Role, Store};
 use crate::client::Client;
 use crate::depot::{Depot, DepotPolicy};
 use crate::error::{Error, Result};
+use crate::retention::{RAW_RETENTION_JOB, RawRetention, remove_old_raw};
 use crate::state::AppState;
 use crate::{secrets, tls};
 
@@ -41,6 +42,8 @@ pub struct Server {
     pub require_signatures: bool,
     /// The trusted publishers' keys: one `name base64-public-key` per line.
     pub trusted_publishers: Option<PathBuf>,
+    /// How long readings keep their raw exchange; the retention job removes it after.
+    pub raw_retention: RawRetention,
 }
 
 /// A started server; dropping it stops accepting connections.
@@ -56,6 +59,8 @@ pub struct Running {
     /// The open store.
     pub store: Store,
     accept: tokio::task::JoinHandle<()>,
+    /// The scheduled jobs (retention), stopped with the server.
+    jobs: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -75,6 +80,9 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         self.accept.abort();
+        for job in &self.jobs {
+            job.abort();
+        }
     }
 }
 
@@ -90,6 +98,7 @@ impl Server {
             admin_password: None,
             require_signatures: false,
             trusted_publishers: None,
+            raw_retention: RawRetention::default(),
         }
     }
 
@@ -199,7 +208,16 @@ impl Server {
                 });
             }
         });
-        tracing::info!(%address, certificate = %identity.sha256, "server listening");
+        let mut jobs = Vec::new();
+        if self.raw_retention != RawRetention::Never {
+            let retention = self.raw_retention;
+            jobs.push(
+                RAW_RETENTION_JOB.spawn(store.clone(), move |store| async move {
+                    remove_old_raw(&store, retention, Utc::now()).await
+                }),
+            );
+        }
+        tracing::info!(%address, certificate = %identity.sha256, raw_retention = %self.raw_retention, "server listening");
         Ok(Running {
             address,
             certificate_sha256: identity.sha256,
@@ -207,6 +225,7 @@ impl Server {
             main_dealer,
             store,
             accept,
+            jobs,
         })
     }
 }

@@ -149,10 +149,10 @@ impl Store {
     ) -> Result<UploadOutcome> {
         match &self.backend {
             Backend::Sqlite(pool) => {
-                crate::backend::sqlite::ingest_upload(pool, agent, items).await
+                crate::backend::sqlite::ingest_upload(pool, agent, items, &self.keyframes).await
             }
             Backend::Postgres(pool) => {
-                crate::backend::postgres::ingest_upload(pool, agent, items).await
+                crate::backend::postgres::ingest_upload(pool, agent, items, &self.keyframes).await
             }
         }
     }

@@ -54,25 +54,37 @@ pub(crate) fn stored_u32(column: &'static str, value: i64) -> Result<u32> {
     })
 }
 
-/// Where an agent's reading came from: what makes its upload exactly-once and places its device.
+/// Where an agent's reading came from: what places its device and what the agent saw replaced.
 pub(crate) struct Origin<'a> {
-    pub(crate) agent: &'a str,
-    pub(crate) seq: i64,
     pub(crate) site: Option<crate::types::SiteId>,
     pub(crate) replaced: &'a [quire_protocol::SupplyReplacement],
 }
 
-/// The supply and alert rows of a batch's readings, written after them in a few multi-row
-/// statements: with SQLite every statement is a hop to sqlx's worker thread, and two more
-/// per reading nearly halved ingest.
+/// What a batch writes besides each reading's own row, gathered while filing them: the
+/// days they touch, written after them in a few multi-row statements (with SQLite every
+/// statement is a hop to sqlx's worker thread, and two more per reading nearly halved
+/// ingest), and the keyframes they were compressed against, remembered once committed.
 #[derive(Default)]
 pub(crate) struct BatchRows<'r> {
-    /// (device, reading, supply).
-    pub(crate) supplies: Vec<(i64, i64, &'r quire_model::Supply)>,
-    /// (device, reading, alert).
-    pub(crate) alerts: Vec<(i64, i64, &'r quire_model::DeviceAlert)>,
     /// Agents' readings with what their strategies made of them.
     pub(crate) assessed: Vec<crate::malfunctions::Assessed<'r>>,
+    pub(crate) days: crate::summaries::DaySummaries<'r>,
+    pub(crate) keyframes: std::collections::HashMap<
+        crate::series::SeriesKey,
+        std::sync::Arc<crate::series::Keyframe>,
+    >,
+}
+
+/// The runs of consecutive numbers in `seqs` (sorted, distinct), as `(first, last)`.
+pub(crate) fn runs(seqs: &[i64]) -> Vec<(i64, i64)> {
+    let mut runs: Vec<(i64, i64)> = Vec::new();
+    for &seq in seqs {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == seq => *last = seq,
+            _ => runs.push((seq, seq)),
+        }
+    }
+    runs
 }
 
 /// The reading's hrDeviceStatus as the `devices.status` word the device list filters on.
@@ -80,8 +92,8 @@ pub(crate) fn status(reading: &quire_model::Reading) -> Option<String> {
     reading.status.device.as_ref().map(word)
 }
 
-/// Rows per multi-row INSERT: 11 binds a supply row keeps a statement far below SQLite's
-/// 32,766 and PostgreSQL's 65,535 bind limits.
+/// Rows per multi-row INSERT: the 14 binds of a daily level row keep a statement far below
+/// SQLite's 32,766 and PostgreSQL's 65,535 bind limits.
 pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// An agent's sequence number as the BIGINT column holds it.
@@ -95,13 +107,11 @@ pub(crate) fn stored_seq(seq: u64) -> Result<i64> {
 macro_rules! queries {
     ($db:ty) => {
         use sqlx::types::Json;
-        use sqlx::{Pool, QueryBuilder, Row, Transaction};
+        use sqlx::{Pool, QueryBuilder, Transaction};
 
-        use crate::backend::{
-            BatchRows, Origin, ROWS_PER_STATEMENT, identity_key, parse_word, status, stored_seq, stored_u32, word,
-        };
+        use crate::backend::{BatchRows, Origin, identity_key, runs, status, stored_seq, word};
         use crate::error::{Context, Error, Result};
-        use crate::readings::compress;
+        use crate::series::{Filed, Keyframe, Keyframes, SeriesKey, StoredKeyframe};
         use crate::types::*;
 
         type Db = $db;
@@ -189,15 +199,17 @@ macro_rules! queries {
         pub(crate) async fn ingest_batch(
             pool: &Pool<Db>,
             items: &[Ingest<'_>],
+            keyframes: &Keyframes,
         ) -> Result<Vec<IngestOutcome>> {
             let mut tx = pool.begin_with(BEGIN_WRITE).await.context(|| "starting ingest".into())?;
             let mut outcomes = Vec::with_capacity(items.len());
             let mut rows = BatchRows::default();
             for item in items {
-                outcomes.push(ingest_one(&mut tx, item, None, &mut rows).await?);
+                outcomes.push(ingest_one(&mut tx, item, None, keyframes, &mut rows).await?);
             }
-            insert_rows(&mut tx, &rows).await.context(|| format!("filing the supplies and alerts of {} readings", items.len()))?;
+            summaries::file(&mut tx, &rows.days).await.context(|| format!("filing the daily summaries of {} readings", items.len()))?;
             tx.commit().await.context(|| format!("committing {} readings", items.len()))?;
+            keyframes.remember_latest(rows.keyframes);
             Ok(outcomes)
         }
 
@@ -205,6 +217,7 @@ macro_rules! queries {
             pool: &Pool<Db>,
             agent: &str,
             items: &[AgentIngest<'_>],
+            keyframes: &Keyframes,
         ) -> Result<UploadOutcome> {
             let context = || format!("filing an upload of {} readings from agent {agent}", items.len());
             let mut outcome = UploadOutcome::default();
@@ -215,43 +228,77 @@ macro_rules! queries {
                 return Ok(outcome);
             };
             let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
-            // Taken inside the write transaction, so no concurrent retry of the same
-            // upload can file a sequence number between this look and the inserts.
-            let filed: std::collections::HashSet<i64> = sqlx::query_scalar(
-                "SELECT agent_seq FROM readings WHERE agent_id = $1 AND agent_seq >= $2 AND agent_seq <= $3",
+            // Taken inside the write transaction, with the agent's uploads serialised, so no
+            // concurrent retry of the same upload can file a sequence number between this
+            // look and the inserts.
+            sqlx::query(LOCK_AGENT_UPLOADS).bind(agent).execute(&mut *tx).await.context(context)?;
+            let filed: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT first_seq, last_seq FROM agent_seq_runs \
+                 WHERE agent_id = $1 AND last_seq >= $2 AND first_seq <= $3",
             )
             .bind(agent)
             .bind(stored_seq(first)?)
             .bind(stored_seq(last)?)
             .fetch_all(&mut *tx)
             .await
-            .context(context)?
-            .into_iter()
-            .collect();
-            let mut seen = std::collections::HashSet::new();
+            .context(context)?;
+            let mut seen = std::collections::BTreeSet::new();
             let mut rows = BatchRows::default();
             for item in items {
                 let seq = stored_seq(item.seq)?;
-                if filed.contains(&seq) || !seen.insert(seq) {
+                if filed.iter().any(|&(a, b)| (a..=b).contains(&seq)) || !seen.insert(seq) {
                     outcome.duplicates += 1;
                     continue;
                 }
-                let origin = Origin { agent, seq, site: item.site, replaced: item.replaced };
-                let filed = ingest_one(&mut tx, &item.ingest, Some(&origin), &mut rows).await?;
+                let origin = Origin { site: item.site, replaced: item.replaced };
+                let filed = ingest_one(&mut tx, &item.ingest, Some(&origin), keyframes, &mut rows).await?;
                 rows.assessed.push(crate::malfunctions::Assessed::of(&item.ingest, filed, item.assessments));
                 outcome.filed += 1;
             }
-            insert_rows(&mut tx, &rows).await.context(context)?;
+            summaries::file(&mut tx, &rows.days).await.context(context)?;
             malfunctions::file(&mut tx, &rows.assessed).await?;
+            let seqs: Vec<i64> = seen.into_iter().collect();
+            for (first, last) in runs(&seqs) {
+                file_seq_run(&mut tx, agent, first, last).await.context(context)?;
+            }
             tx.commit().await.context(context)?;
+            keyframes.remember_latest(rows.keyframes);
             Ok(outcome)
         }
 
-        /// Device, address, reading, supplies, alerts: the caller's transaction makes them one.
+        /// Adds `first..=last` to the agent's filed runs, merged with the runs it touches.
+        async fn file_seq_run(
+            tx: &mut Transaction<'static, Db>,
+            agent: &str,
+            first: i64,
+            last: i64,
+        ) -> std::result::Result<(), sqlx::Error> {
+            let touching: Vec<(i64, i64)> = sqlx::query_as(
+                "DELETE FROM agent_seq_runs WHERE agent_id = $1 AND last_seq >= $2 AND first_seq <= $3 \
+                 RETURNING first_seq, last_seq",
+            )
+            .bind(agent)
+            .bind(first - 1)
+            .bind(last + 1)
+            .fetch_all(&mut **tx)
+            .await?;
+            let first = touching.iter().map(|r| r.0).fold(first, i64::min);
+            let last = touching.iter().map(|r| r.1).fold(last, i64::max);
+            sqlx::query("INSERT INTO agent_seq_runs (agent_id, first_seq, last_seq) VALUES ($1, $2, $3)")
+                .bind(agent)
+                .bind(first)
+                .bind(last)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        /// Device, address, reading and its series: the caller's transaction makes them one.
         async fn ingest_one<'r>(
             tx: &mut Transaction<'static, Db>,
             item: &Ingest<'r>,
             origin: Option<&Origin<'_>>,
+            keyframes: &Keyframes,
             rows: &mut BatchRows<'r>,
         ) -> Result<IngestOutcome> {
             let identity = &item.reading.identity;
@@ -288,27 +335,24 @@ macro_rules! queries {
             .await
             .context(context)?;
 
+            let json = serde_json::to_string(item.reading).expect("a reading serialises to JSON");
+            let series = SeriesKey { device, cycle: item.cycle, strategy: item.strategy.clone() };
+            let (series, filed) = series_body(tx, series, item, &json, keyframes, rows).await?;
             let reading: i64 = sqlx::query_scalar(
-                "INSERT INTO readings (device_id, taken_at, cycle, strategy_name, strategy_version, \
-                 reading, snmprec_z, exchanges_z, agent_id, agent_seq) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                "INSERT INTO readings (device_id, taken_at, series_id, body, snmprec_z, exchanges_z) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(device)
             .bind(item.taken_at)
-            .bind(word(&item.cycle))
-            .bind(&item.strategy.name)
-            .bind(&item.strategy.version)
-            .bind(Json(item.reading))
-            .bind(item.raw.map(compress))
-            .bind(item.exchanges.map(compress))
-            .bind(origin.map(|o| o.agent))
-            .bind(origin.map(|o| o.seq))
+            .bind(series)
+            .bind(filed.body)
+            .bind(filed.snmprec)
+            .bind(filed.exchanges)
             .fetch_one(&mut **tx)
             .await
             .context(context)?;
 
-            rows.supplies.extend(item.reading.supplies.iter().map(|s| (device, reading, s)));
-            rows.alerts.extend(item.reading.alerts.iter().map(|a| (device, reading, a)));
+            rows.days.add(device, reading, item.taken_at, item.reading);
             if let Some(origin) = origin.filter(|o| !o.replaced.is_empty()) {
                 let mut insert = QueryBuilder::<Db>::new(
                     "INSERT INTO supply_replacements (device_id, reading_id, idx, description, evidence) ",
@@ -329,53 +373,65 @@ macro_rules! queries {
             })
         }
 
-        /// Writes a batch's supplies and alerts in a few multi-row statements.
-        async fn insert_rows(
+        /// The series a reading joins and what it files there: the latest series of its
+        /// key (from this batch, this process, or the database) when the reading fits its
+        /// keyframe, else a new series it opens.
+        async fn series_body(
             tx: &mut Transaction<'static, Db>,
-            rows: &BatchRows<'_>,
-        ) -> std::result::Result<(), sqlx::Error> {
-            let supplies = "INSERT INTO supplies (device_id, reading_id, idx, description, kind, color, \
-                 level, max_level, percent, state, serial) ";
-            insert_chunked(tx, supplies, &rows.supplies, |row, s| {
-                row.push_bind(i64::from(s.index))
-                    .push_bind(&s.description)
-                    .push_bind(&s.kind)
-                    .push_bind(s.color.as_deref())
-                    .push_bind(s.level)
-                    .push_bind(s.max)
-                    .push_bind(s.percent.map(i32::from))
-                    .push_bind(word(&s.state))
-                    .push_bind(s.serial.as_deref());
-            })
-            .await?;
-            let alerts = "INSERT INTO alerts (device_id, reading_id, idx, code, severity, alert_group, description) ";
-            insert_chunked(tx, alerts, &rows.alerts, |row, a| {
-                row.push_bind(i64::from(a.index))
-                    .push_bind(a.code)
-                    .push_bind(word(&a.severity))
-                    .push_bind(a.group.as_deref())
-                    .push_bind(a.description.as_deref());
-            })
-            .await
-        }
-
-        /// Inserts `(device, reading, item)` rows [`ROWS_PER_STATEMENT`] to a statement:
-        /// `insert` names the columns, the two ids first, and `bind` binds the item's own.
-        async fn insert_chunked<T>(
-            tx: &mut Transaction<'static, Db>,
-            insert: &'static str,
-            rows: &[(i64, i64, &T)],
-            bind: impl Fn(&mut sqlx::query_builder::Separated<'_, Db, &'static str>, &T),
-        ) -> std::result::Result<(), sqlx::Error> {
-            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                let mut query = QueryBuilder::<Db>::new(insert);
-                query.push_values(chunk, |mut row, (device, reading, item)| {
-                    row.push_bind(*device).push_bind(*reading);
-                    bind(&mut row, item);
-                });
-                query.build().execute(&mut **tx).await?;
+            key: SeriesKey,
+            item: &Ingest<'_>,
+            json: &str,
+            keyframes: &Keyframes,
+            rows: &mut BatchRows<'_>,
+        ) -> Result<(i64, Filed)> {
+            let context = || format!("finding the reading series of device {}", key.device);
+            let mut latest = rows.keyframes.get(&key).cloned().or_else(|| keyframes.latest(&key));
+            if latest.is_none() {
+                let stored: Option<(i64, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)> = sqlx::query_as(
+                    "SELECT id, keyframe, snmprec_keyframe, exchanges_keyframe FROM reading_series \
+                     WHERE device_id = $1 AND cycle = $2 AND strategy_name = $3 \
+                     AND strategy_version = $4 AND keyframe IS NOT NULL ORDER BY id DESC LIMIT 1",
+                )
+                .bind(key.device)
+                .bind(word(&key.cycle))
+                .bind(&key.strategy.name)
+                .bind(&key.strategy.version)
+                .fetch_optional(&mut **tx)
+                .await
+                .context(context)?;
+                latest = stored
+                    .map(|(id, json, snmprec, exchanges)| {
+                        Keyframe::from_stored(id, StoredKeyframe { json, snmprec, exchanges })
+                    })
+                    .transpose()?
+                    .map(std::sync::Arc::new);
             }
-            Ok(())
+            if let Some(keyframe) = latest {
+                if let Some(filed) = keyframe.file(json, item.raw, item.exchanges) {
+                    rows.keyframes.insert(key, keyframe.clone());
+                    return Ok((keyframe.id, filed));
+                }
+            }
+            let stored = StoredKeyframe::of(json, item.raw, item.exchanges);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO reading_series (device_id, cycle, strategy_name, strategy_version, \
+                 keyframe, snmprec_keyframe, exchanges_keyframe) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(key.device)
+            .bind(word(&key.cycle))
+            .bind(&key.strategy.name)
+            .bind(&key.strategy.version)
+            .bind(&stored.json)
+            .bind(stored.snmprec.as_deref())
+            .bind(stored.exchanges.as_deref())
+            .fetch_one(&mut **tx)
+            .await
+            .context(context)?;
+            let keyframe = std::sync::Arc::new(Keyframe::from_stored(id, stored)?);
+            let (filed, _) = keyframe.encode(json, item.raw, item.exchanges);
+            rows.keyframes.insert(key, keyframe);
+            Ok((id, filed))
         }
 
         /// Files a device first seen; nothing when a concurrent ingest filed it meanwhile.
@@ -420,92 +476,6 @@ macro_rules! queries {
                 .fetch_optional(&mut **tx)
                 .await
         }
-
-        pub(crate) async fn readings(
-            pool: &Pool<Db>,
-            device: DeviceId,
-            page: Page,
-        ) -> Result<Vec<StoredReading>> {
-            let select = sqlx::query(concat!(
-                crate::readings::latest_reading!(),
-                "WHERE r.device_id = $1 ORDER BY r.taken_at DESC, r.id DESC LIMIT $2 OFFSET $3"
-            ));
-            let rows = page_of(pool, select.bind(device.0), page, || format!("reading the readings of {device}")).await?;
-            rows.iter().map(readings::stored_reading).collect()
-        }
-
-        pub(crate) async fn alert_history(
-            pool: &Pool<Db>,
-            device: DeviceId,
-            page: Page,
-        ) -> Result<Vec<AlertRecord>> {
-            let context = || format!("reading the alert history of {device}");
-            let select = sqlx::query(
-                "SELECT a.reading_id, r.taken_at, a.idx, a.code, a.severity, a.alert_group, \
-                 a.description FROM alerts a JOIN readings r ON r.id = a.reading_id \
-                 WHERE a.device_id = $1 ORDER BY r.taken_at, a.reading_id, a.idx LIMIT $2 OFFSET $3",
-            );
-            let rows = page_of(pool, select.bind(device.0), page, context).await?;
-            rows.iter()
-                .map(|row| {
-                    let severity: String = row.try_get("severity").context(context)?;
-                    let stored_index: i64 = row.try_get("idx").context(context)?;
-                    Ok(AlertRecord {
-                        reading_id: ReadingId(row.try_get("reading_id").context(context)?),
-                        taken_at: row.try_get("taken_at").context(context)?,
-                        index: stored_u32("alerts.idx", stored_index)?,
-                        code: row.try_get("code").context(context)?,
-                        severity: parse_word("alerts.severity", severity)?,
-                        group: row.try_get("alert_group").context(context)?,
-                        description: row.try_get("description").context(context)?,
-                    })
-                })
-                .collect()
-        }
-
-        pub(crate) async fn supply_history(
-            pool: &Pool<Db>,
-            device: DeviceId,
-            index: u32,
-            page: Page,
-        ) -> Result<Vec<SupplyRecord>> {
-            let context = || format!("reading the history of supply {index} of {device}");
-            let select = sqlx::query(
-                "SELECT s.reading_id, r.taken_at, s.idx, s.description, s.kind, s.color, s.level, \
-                 s.max_level, s.percent, s.state, s.serial FROM supplies s \
-                 JOIN readings r ON r.id = s.reading_id \
-                 WHERE s.device_id = $1 AND s.idx = $2 ORDER BY r.taken_at, s.reading_id LIMIT $3 OFFSET $4",
-            );
-            let rows = page_of(pool, select.bind(device.0).bind(i64::from(index)), page, context).await?;
-            rows.iter()
-                .map(|row| {
-                    let state: String = row.try_get("state").context(context)?;
-                    let percent: Option<i32> = row.try_get("percent").context(context)?;
-                    let stored_index: i64 = row.try_get("idx").context(context)?;
-                    Ok(SupplyRecord {
-                        reading_id: ReadingId(row.try_get("reading_id").context(context)?),
-                        taken_at: row.try_get("taken_at").context(context)?,
-                        index: stored_u32("supplies.idx", stored_index)?,
-                        description: row.try_get("description").context(context)?,
-                        kind: row.try_get("kind").context(context)?,
-                        color: row.try_get("color").context(context)?,
-                        level: row.try_get("level").context(context)?,
-                        max: row.try_get("max_level").context(context)?,
-                        percent: percent
-                            .map(|p| {
-                                u8::try_from(p).map_err(|e| Error::Corrupt {
-                                    column: "supplies.percent",
-                                    value: p.to_string(),
-                                    reason: e.to_string(),
-                                })
-                            })
-                            .transpose()?,
-                        state: parse_word("supplies.state", state)?,
-                        serial: row.try_get("serial").context(context)?,
-                    })
-                })
-                .collect()
-        }
     };
 }
 
@@ -517,8 +487,10 @@ pub(crate) mod sqlite {
     /// Takes the write lock at once: a transaction that reads first could not upgrade
     /// when another writer committed meanwhile, and would fail instead of waiting.
     pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    /// `BEGIN IMMEDIATE` serialises every writer already; this only reads the agent.
+    const LOCK_AGENT_UPLOADS: &str = "SELECT id FROM agents WHERE id = $1";
     use crate::malfunctions::sqlite as malfunctions;
-    use crate::readings::sqlite as readings;
+    use crate::summaries::sqlite as summaries;
     super::queries!(sqlx::Sqlite);
 }
 
@@ -526,7 +498,10 @@ pub(crate) mod sqlite {
 pub(crate) mod postgres {
     static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
     pub(crate) const BEGIN_WRITE: &str = "BEGIN";
+    /// Serialises one agent's uploads (a retry can arrive while the first is being
+    /// filed): the second waits, then finds the first's numbers filed.
+    const LOCK_AGENT_UPLOADS: &str = "SELECT id FROM agents WHERE id = $1 FOR UPDATE";
     use crate::malfunctions::postgres as malfunctions;
-    use crate::readings::postgres as readings;
+    use crate::summaries::postgres as summaries;
     super::queries!(sqlx::Postgres);
 }

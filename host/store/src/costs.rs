@@ -143,9 +143,11 @@ impl Store {
         dispatch!(self.rate_tree(selection))
     }
 
-    /// The page counters of the meters-and-supplies readings of `devices` taken in
-    /// `[from, to)`, and of each device's last such reading before `from` (the start of
-    /// its first interval), by device, then time: one query per 10,000 devices.
+    /// The page counters of `devices` read in `[from, to)`, and of each device's last
+    /// reading before `from` (the start of its first interval), by device, then time: one
+    /// query per 10,000 devices. They come from the daily meters, kept for ever: each
+    /// day's first and last reading of each counter, so a period costs a few rows a day
+    /// per counter however often the device was read, and raw retention loses nothing.
     pub async fn counter_samples(
         &self,
         devices: &[DeviceId],
@@ -158,6 +160,37 @@ impl Store {
         }
         Ok(samples)
     }
+}
+
+/// The samples of `[from, to)` and each device's last one before `from`, out of the day
+/// marks read for it (keyed by device, time and reading, so in that order).
+fn period_samples(
+    marks: BTreeMap<(i64, DateTime<Utc>, i64), BTreeMap<String, u64>>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<CounterSample> {
+    let mut samples: Vec<CounterSample> = Vec::with_capacity(marks.len());
+    let mut device_start = 0;
+    for ((device, taken_at, reading), counters) in marks {
+        if taken_at >= to {
+            continue;
+        }
+        let device = DeviceId(device);
+        if samples.last().is_none_or(|s| s.device != device) {
+            device_start = samples.len();
+        }
+        // A later sample before `from` replaces the earlier: only the last opens the period.
+        if taken_at < from && samples.len() > device_start {
+            samples.truncate(device_start);
+        }
+        samples.push(CounterSample {
+            device,
+            reading: ReadingId(reading),
+            taken_at,
+            counters,
+        });
+    }
+    samples
 }
 
 /// The cost text as stored, back as a decimal.
@@ -190,7 +223,6 @@ macro_rules! cost_queries {
         use std::collections::BTreeMap;
 
         use chrono::{DateTime, Utc};
-        use sqlx::types::Json;
         use sqlx::{Pool, QueryBuilder, Row};
 
         use super::{
@@ -199,7 +231,7 @@ macro_rules! cost_queries {
         };
         use crate::backend::$backend::BEGIN_WRITE;
         use crate::error::{Context, Error, Result};
-        use crate::types::{AccountId, ContractId, DeviceId, ReadingId};
+        use crate::types::{AccountId, ContractId, DeviceId};
 
         type Db = $db;
 
@@ -356,37 +388,43 @@ macro_rules! cost_queries {
             if devices.is_empty() {
                 return Ok(Vec::new());
             }
-            // Each device's period starts at its last reading before `from`, or at `from`.
+            // Each device's period starts on the last day it was read before `from`'s day,
+            // or on that day; the marks before the last one before `from` are dropped below.
+            let (from_day, to_day) = (from.date_naive(), to.date_naive());
             let mut query = QueryBuilder::<Db>::new(
-                "WITH starts (device_id, start_at) AS (SELECT d.id, COALESCE((SELECT MAX(p.taken_at) \
-                 FROM readings p WHERE p.device_id = d.id AND p.cycle = 'meters-and-supplies' AND p.taken_at < ",
+                "WITH starts (device_id, start_day) AS (SELECT d.id, COALESCE((SELECT MAX(p.day) \
+                 FROM daily_meters p WHERE p.device_id = d.id AND p.day < ",
             );
-            query.push_bind(from).push("), ").push_bind(from).push(") FROM devices d WHERE d.id IN (");
+            query.push_bind(from_day).push("), ").push_bind(from_day).push(") FROM devices d WHERE d.id IN (");
             let mut ids = query.separated(", ");
             for device in devices {
                 ids.push_bind(device.0);
             }
             query
-                .push(")) SELECT r.id, r.device_id, r.taken_at, COALESCE(v.reading, r.reading) -> 'counters' AS counters \
-                       FROM starts s JOIN readings r ON r.device_id = s.device_id AND r.taken_at >= s.start_at AND r.taken_at < ")
-                .push_bind(to)
                 .push(
-                    " LEFT JOIN reading_versions v ON v.reading_id = r.id \
-                     AND v.version = (SELECT MAX(version) FROM reading_versions WHERE reading_id = r.id) \
-                     WHERE r.cycle = 'meters-and-supplies' ORDER BY r.device_id, r.taken_at, r.id",
-                );
+                    ")) SELECT m.device_id, m.counter, m.first_value, m.first_at, m.first_reading_id, \
+                     m.last_value, m.last_at, m.last_reading_id \
+                     FROM starts s JOIN daily_meters m ON m.device_id = s.device_id AND m.day >= s.start_day AND m.day <= ",
+                )
+                .push_bind(to_day);
             let rows = query.build().fetch_all(pool).await.context(context)?;
-            rows.iter()
-                .map(|row| {
-                    let counters: Option<Json<BTreeMap<String, u64>>> = row.try_get("counters").context(context)?;
-                    Ok(CounterSample {
-                        device: DeviceId(row.try_get("device_id").context(context)?),
-                        reading: ReadingId(row.try_get("id").context(context)?),
-                        taken_at: row.try_get("taken_at").context(context)?,
-                        counters: counters.map(|Json(c)| c).unwrap_or_default(),
-                    })
-                })
-                .collect()
+            let mut marks: BTreeMap<(i64, DateTime<Utc>, i64), BTreeMap<String, u64>> = BTreeMap::new();
+            for row in &rows {
+                let device: i64 = row.try_get("device_id").context(context)?;
+                let counter: String = row.try_get("counter").context(context)?;
+                for end in ["first", "last"] {
+                    let value: i64 = row.try_get(format!("{end}_value").as_str()).context(context)?;
+                    let value = u64::try_from(value).map_err(|_| Error::Corrupt {
+                        column: "daily_meters.value",
+                        value: value.to_string(),
+                        reason: "a negative page counter".into(),
+                    })?;
+                    let taken_at: DateTime<Utc> = row.try_get(format!("{end}_at").as_str()).context(context)?;
+                    let reading: i64 = row.try_get(format!("{end}_reading_id").as_str()).context(context)?;
+                    marks.entry((device, taken_at, reading)).or_default().insert(counter.clone(), value);
+                }
+            }
+            Ok(super::period_samples(marks, from, to))
         }
     };
 }

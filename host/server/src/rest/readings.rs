@@ -79,8 +79,16 @@ async fn raw_part(
     content_type: &'static str,
     what: &str,
 ) -> ApiResult<Response> {
-    let body = part(state.store.reading_raw(stored.id).await?).ok_or_else(|| {
-        Failure::NotFound(format!("{} was filed without a {what} exchange", stored.id))
+    let raw = state.store.reading_raw(stored.id).await?;
+    let removed = raw.removed_after_days;
+    let body = part(raw).ok_or_else(|| {
+        Failure::NotFound(match removed {
+            Some(days) => format!(
+                "the exchange of {} was removed when it passed the raw retention period ({days} days)",
+                stored.id
+            ),
+            None => format!("{} was filed without a {what} exchange", stored.id),
+        })
     })?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
@@ -157,7 +165,7 @@ pub struct RereadView {
     responses(
         (status = 200, description = "The reading as the strategies agents run now read it", body = RereadView),
         (status = 403, description = "Only administrators re-read stored readings", body = ApiError),
-        (status = 409, description = "The reading kept no exchange, or the strategy failed on it", body = ApiError),
+        (status = 409, description = "The reading kept no exchange (or retention removed it), or the strategy failed on it", body = ApiError),
     ))]
 pub(crate) async fn reinterpret(
     State(state): State<AppState>,
@@ -178,10 +186,12 @@ pub(crate) async fn reinterpret(
     .await
     .map_err(|e| match e {
         RereadError::Store(e) => e.into(),
-        RereadError::NoExchange(_) | RereadError::Read { .. } => Failure::Conflict {
-            field: None,
-            message: e.to_string(),
-        },
+        RereadError::NoExchange(_) | RereadError::RawRemoved { .. } | RereadError::Read { .. } => {
+            Failure::Conflict {
+                field: None,
+                message: e.to_string(),
+            }
+        }
         RereadError::Corrupt(message) => Failure::Internal(message),
     })?;
     if let Some(version) = reread.version {

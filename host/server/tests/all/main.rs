@@ -14,4 +14,5 @@ mod lists;
 mod maintenance;
 mod openapi;
 mod ranges;
+mod retention;
 mod tls;

@@ -31,8 +31,9 @@ async fn a_periods_samples_start_at_the_last_reading_before_it() {
         let serial = |n: u32| format!("VD2000000{n}");
         let read =
             |n: u32, total: u64| kyocera(&serial(n), &format!("00:17:c8:00:00:0{n}"), total, 5000);
-        // Printer 1: read on the 1st, 3rd, 5th (an alert cycle, not counted), 10th and
-        // 20th; printer 2 only on the 12th; printer 3 only after the period.
+        // Printer 1: read on the 1st, 3rd, 5th (an alert cycle), 10th and
+        // 20th; printer 2 only on the 12th; printer 3 only after the period. The alert cycle
+        // reads no counters, as strategies read none in it.
         let mut filed = Vec::new();
         for (n, day, cycle, total) in [
             (1, 1, Cycle::MetersAndSupplies, 100),
@@ -43,13 +44,17 @@ async fn a_periods_samples_start_at_the_last_reading_before_it() {
             (2, 12, Cycle::MetersAndSupplies, 40),
             (3, 25, Cycle::MetersAndSupplies, 9),
         ] {
+            let mut reading = read(n, total);
+            if cycle == Cycle::Alerts {
+                reading.counters.clear();
+            }
             let outcome = file(
                 &store,
                 acme,
                 &format!("10.0.0.{n}"),
                 november(day, 8),
                 cycle,
-                &read(n, total),
+                &reading,
             )
             .await;
             filed.push((n, day, outcome));

@@ -118,7 +118,8 @@ async fn readings_and_supply_history_come_back_in_order() {
             store.reading_raw(readings[0].id).await.unwrap(),
             RawExchange {
                 snmprec: Some(raw.to_owned()),
-                exchanges: None
+                exchanges: None,
+                removed_after_days: None,
             },
             "{backend}"
         );

@@ -5,9 +5,12 @@
 use quire_testdb::kyocera;
 mod support;
 
+mod compact;
 mod costs;
 mod ingest;
 mod listing;
 mod open;
 mod readings;
+mod retention;
 mod strategies;
+mod summaries;

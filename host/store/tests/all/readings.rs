@@ -37,6 +37,7 @@ async fn a_reread_is_a_new_version_and_the_first_stays() {
             RawExchange {
                 snmprec: Some(SNMPREC.into()),
                 exchanges: Some(EXCHANGES.into()),
+                removed_after_days: None,
             },
             "{backend}"
         );
@@ -99,15 +100,19 @@ async fn a_reading_filed_with_its_snmprec_uncompressed_reads_back() {
     for db in backends().await {
         let backend = db.backend;
         let (Acme { store, .. }, filed) = Acme::with_printer_filed(&db, Cycle::Alerts).await;
-        // As the schema before the exchange was kept whole wrote it.
-        let update = "UPDATE readings SET raw = $1 WHERE id = $2";
+        // As the schema before the exchange was kept whole wrote it, where migrating put it.
+        let update = "UPDATE readings SET snmprec_z = $1 WHERE id = $2";
         if db.url.starts_with("postgres") {
             let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-            let q = sqlx::query(update).bind(SNMPREC).bind(filed.reading_id.0);
+            let q = sqlx::query(update)
+                .bind(SNMPREC.as_bytes())
+                .bind(filed.reading_id.0);
             q.execute(&mut c).await.unwrap();
         } else {
             let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-            let q = sqlx::query(update).bind(SNMPREC).bind(filed.reading_id.0);
+            let q = sqlx::query(update)
+                .bind(SNMPREC.as_bytes())
+                .bind(filed.reading_id.0);
             q.execute(&mut c).await.unwrap();
         }
         let shown = store.reading(filed.reading_id).await.unwrap();
@@ -117,6 +122,7 @@ async fn a_reading_filed_with_its_snmprec_uncompressed_reads_back() {
             RawExchange {
                 snmprec: Some(SNMPREC.into()),
                 exchanges: None,
+                removed_after_days: None,
             },
             "{backend}"
         );

@@ -1,0 +1,421 @@
+//! Daily summaries, kept for ever: each counter's first and last reading of each UTC day
+//! (pages per day and per billing period are their differences, worked out by
+//! `quire-usage`), and each supply position's levels over the day (what a level graph
+//! over months draws). Ingest maintains them in the batch's transaction, so they never
+//! disagree with the readings, and a reading filed late or twice changes a day only
+//! where it is earlier than its first or later than its last.
+
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use quire_model::{Reading, Supply, SupplyState};
+
+use crate::Store;
+use crate::error::Result;
+use crate::types::{DeviceId, ReadingId};
+
+/// A counter's value as one reading saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeterMark {
+    /// The counter's value.
+    pub value: u64,
+    /// When the reading was taken.
+    pub taken_at: DateTime<Utc>,
+    /// The reading.
+    pub reading_id: ReadingId,
+}
+
+/// One counter of one device over one UTC day: the day's first and last reading of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyMeter {
+    /// The device.
+    pub device_id: DeviceId,
+    /// The UTC day.
+    pub day: NaiveDate,
+    /// The counter's name (`total`, `print.color`, …).
+    pub counter: String,
+    /// The day's earliest reading of it.
+    pub first: MeterMark,
+    /// The day's latest reading of it.
+    pub last: MeterMark,
+}
+
+/// One supply position of one device over one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyLevel {
+    /// The device.
+    pub device_id: DeviceId,
+    /// The UTC day.
+    pub day: NaiveDate,
+    /// The device's row index of the supply.
+    pub index: u32,
+    /// The kind (`toner`, `opc`, …), as the day's last reading said.
+    pub kind: String,
+    /// The colorant, as the day's last reading said.
+    pub color: Option<String>,
+    /// The device's description, as the day's last reading said.
+    pub description: String,
+    /// The percent of the day's first reading.
+    pub first_percent: Option<u8>,
+    /// The percent of the day's last reading.
+    pub last_percent: Option<u8>,
+    /// The lowest percent of the day.
+    pub min_percent: Option<u8>,
+    /// The level in words in the day's last reading.
+    pub last_state: SupplyState,
+    /// The cartridge serial in the day's last reading: a change between days is a new cartridge.
+    pub last_serial: Option<String>,
+    /// The part number in the day's last reading.
+    pub last_part_number: Option<String>,
+}
+
+impl Store {
+    /// The daily meters of `devices` over `days` (UTC), in one query: by device, day
+    /// and counter name.
+    pub async fn daily_meters(
+        &self,
+        devices: &[DeviceId],
+        days: RangeInclusive<NaiveDate>,
+    ) -> Result<Vec<DailyMeter>> {
+        dispatch!(self.daily_meters(devices, days))
+    }
+
+    /// The daily supply levels of `devices` over `days` (UTC), in one query: by device,
+    /// day and supply index.
+    pub async fn daily_levels(
+        &self,
+        devices: &[DeviceId],
+        days: RangeInclusive<NaiveDate>,
+    ) -> Result<Vec<DailyLevel>> {
+        dispatch!(self.daily_levels(devices, days))
+    }
+}
+
+/// Devices asked for in one statement: far below both backends' bind limits.
+pub(crate) const DEVICES_PER_QUERY: usize = 10_000;
+
+/// Where a reading stands in a day: by time, then by id for readings taken at the same instant.
+type Order = (DateTime<Utc>, i64);
+
+/// A counter's first or last value of a day, as a batch saw it.
+#[derive(Clone, Copy)]
+pub(crate) struct Mark {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) reading: i64,
+    pub(crate) value: i64,
+}
+
+impl Mark {
+    fn order(&self) -> Order {
+        (self.at, self.reading)
+    }
+}
+
+/// A supply position's day, as a batch saw it.
+pub(crate) struct LevelDay<'r> {
+    pub(crate) first: (Order, Option<u8>),
+    pub(crate) last: (Order, &'r Supply),
+    pub(crate) min_percent: Option<u8>,
+}
+
+/// A batch's readings folded into the days they touch, one row per day and counter or
+/// supply, for one multi-row upsert each (PostgreSQL refuses to update one row twice
+/// in a statement).
+#[derive(Default)]
+pub(crate) struct DaySummaries<'r> {
+    /// (device, day, counter) → (first, last).
+    pub(crate) meters: BTreeMap<(i64, NaiveDate, &'r str), (Mark, Mark)>,
+    /// (device, day, supply index) → the day.
+    pub(crate) levels: BTreeMap<(i64, NaiveDate, u32), LevelDay<'r>>,
+}
+
+impl<'r> DaySummaries<'r> {
+    /// Folds in reading `id` of `device`. A counter beyond 2^63 (no device prints that
+    /// many pages: a broken counter) is left out of the summary; the reading keeps it.
+    pub(crate) fn add(&mut self, device: i64, id: i64, at: DateTime<Utc>, reading: &'r Reading) {
+        let day = at.date_naive();
+        let order = (at, id);
+        for (name, &value) in &reading.counters {
+            let Ok(value) = i64::try_from(value) else {
+                continue;
+            };
+            let mark = Mark {
+                at,
+                reading: id,
+                value,
+            };
+            let (first, last) = self
+                .meters
+                .entry((device, day, name.as_str()))
+                .or_insert((mark, mark));
+            if order < first.order() {
+                *first = mark;
+            }
+            if order > last.order() {
+                *last = mark;
+            }
+        }
+        for supply in &reading.supplies {
+            let level = self
+                .levels
+                .entry((device, day, supply.index))
+                .or_insert(LevelDay {
+                    first: (order, supply.percent),
+                    last: (order, supply),
+                    min_percent: supply.percent,
+                });
+            if order < level.first.0 {
+                level.first = (order, supply.percent);
+            }
+            if order > level.last.0 {
+                level.last = (order, supply);
+            }
+            level.min_percent = match (level.min_percent, supply.percent) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+}
+
+/// The day's first kept unless the row is earlier, the last unless it is as late or later.
+const UPSERT_METERS: &str = " ON CONFLICT (device_id, day, counter) DO UPDATE SET \
+     first_value = CASE WHEN excluded.first_at < daily_meters.first_at \
+     THEN excluded.first_value ELSE daily_meters.first_value END, \
+     first_reading_id = CASE WHEN excluded.first_at < daily_meters.first_at \
+     THEN excluded.first_reading_id ELSE daily_meters.first_reading_id END, \
+     first_at = CASE WHEN excluded.first_at < daily_meters.first_at \
+     THEN excluded.first_at ELSE daily_meters.first_at END, \
+     last_value = CASE WHEN excluded.last_at >= daily_meters.last_at \
+     THEN excluded.last_value ELSE daily_meters.last_value END, \
+     last_reading_id = CASE WHEN excluded.last_at >= daily_meters.last_at \
+     THEN excluded.last_reading_id ELSE daily_meters.last_reading_id END, \
+     last_at = CASE WHEN excluded.last_at >= daily_meters.last_at \
+     THEN excluded.last_at ELSE daily_meters.last_at END";
+
+/// As [`UPSERT_METERS`]; the lowest percent is the lower of two known ones.
+const UPSERT_LEVELS: &str = " ON CONFLICT (device_id, day, idx) DO UPDATE SET \
+     first_percent = CASE WHEN excluded.first_at < daily_levels.first_at \
+     THEN excluded.first_percent ELSE daily_levels.first_percent END, \
+     first_at = CASE WHEN excluded.first_at < daily_levels.first_at \
+     THEN excluded.first_at ELSE daily_levels.first_at END, \
+     kind = CASE WHEN excluded.last_at >= daily_levels.last_at \
+     THEN excluded.kind ELSE daily_levels.kind END, \
+     color = CASE WHEN excluded.last_at >= daily_levels.last_at \
+     THEN excluded.color ELSE daily_levels.color END, \
+     description = CASE WHEN excluded.last_at >= daily_levels.last_at \
+     THEN excluded.description ELSE daily_levels.description END, \
+     last_percent = CASE WHEN excluded.last_at >= daily_levels.last_at \
+     THEN excluded.last_percent ELSE daily_levels.last_percent END, \
+     last_state = CASE WHEN excluded.last_at >= daily_levels.last_at \
+     THEN excluded.last_state ELSE daily_levels.last_state END, \
+     last_serial = CASE WHEN excluded.last_at >= daily_levels.last_at \
+     THEN excluded.last_serial ELSE daily_levels.last_serial END, \
+     last_part_number = CASE WHEN excluded.last_at >= daily_levels.last_at \
+     THEN excluded.last_part_number ELSE daily_levels.last_part_number END, \
+     last_at = CASE WHEN excluded.last_at >= daily_levels.last_at \
+     THEN excluded.last_at ELSE daily_levels.last_at END, \
+     min_percent = CASE WHEN daily_levels.min_percent IS NULL \
+     OR excluded.min_percent < daily_levels.min_percent \
+     THEN excluded.min_percent ELSE daily_levels.min_percent END";
+
+/// A stored percent back as the model's `u8`.
+fn stored_percent(column: &'static str, value: Option<i32>) -> Result<Option<u8>> {
+    value
+        .map(|p| {
+            u8::try_from(p).map_err(|e| crate::Error::Corrupt {
+                column,
+                value: p.to_string(),
+                reason: e.to_string(),
+            })
+        })
+        .transpose()
+}
+
+/// A stored counter back as the model's `u64`.
+fn stored_counter(column: &'static str, value: i64) -> Result<u64> {
+    u64::try_from(value).map_err(|e| crate::Error::Corrupt {
+        column,
+        value: value.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+macro_rules! summary_queries {
+    ($db:ty) => {
+        use std::ops::RangeInclusive;
+
+        use chrono::NaiveDate;
+        use sqlx::{Pool, QueryBuilder, Row, Transaction};
+
+        use super::{
+            DEVICES_PER_QUERY, DailyLevel, DailyMeter, DaySummaries, MeterMark, UPSERT_LEVELS,
+            UPSERT_METERS, stored_counter, stored_percent,
+        };
+        use crate::backend::{ROWS_PER_STATEMENT, parse_word, stored_u32, word};
+        use crate::error::{Context, Result};
+        use crate::types::{DeviceId, ReadingId};
+
+        type Db = $db;
+
+        /// Upserts the days a batch touched, in its transaction.
+        pub(crate) async fn file(
+            tx: &mut Transaction<'static, Db>,
+            days: &DaySummaries<'_>,
+        ) -> std::result::Result<(), sqlx::Error> {
+            let meters: Vec<_> = days.meters.iter().collect();
+            for chunk in meters.chunks(ROWS_PER_STATEMENT) {
+                let mut insert = QueryBuilder::<Db>::new(
+                    "INSERT INTO daily_meters (device_id, day, counter, first_value, first_at, \
+                     first_reading_id, last_value, last_at, last_reading_id) ",
+                );
+                insert.push_values(chunk, |mut row, ((device, day, counter), (first, last))| {
+                    row.push_bind(*device)
+                        .push_bind(*day)
+                        .push_bind(*counter)
+                        .push_bind(first.value)
+                        .push_bind(first.at)
+                        .push_bind(first.reading)
+                        .push_bind(last.value)
+                        .push_bind(last.at)
+                        .push_bind(last.reading);
+                });
+                insert.push(UPSERT_METERS);
+                insert.build().execute(&mut **tx).await?;
+            }
+            let levels: Vec<_> = days.levels.iter().collect();
+            for chunk in levels.chunks(ROWS_PER_STATEMENT) {
+                let mut insert = QueryBuilder::<Db>::new(
+                    "INSERT INTO daily_levels (device_id, day, idx, kind, color, description, \
+                     first_at, first_percent, last_at, last_percent, min_percent, last_state, \
+                     last_serial, last_part_number) ",
+                );
+                insert.push_values(chunk, |mut row, ((device, day, index), level)| {
+                    let ((last_at, _), supply) = level.last;
+                    row.push_bind(*device)
+                        .push_bind(*day)
+                        .push_bind(i64::from(*index))
+                        .push_bind(&supply.kind)
+                        .push_bind(supply.color.as_deref())
+                        .push_bind(&supply.description)
+                        .push_bind(level.first.0.0)
+                        .push_bind(level.first.1.map(i32::from))
+                        .push_bind(last_at)
+                        .push_bind(supply.percent.map(i32::from))
+                        .push_bind(level.min_percent.map(i32::from))
+                        .push_bind(word(&supply.state))
+                        .push_bind(supply.serial.as_deref())
+                        .push_bind(supply.part_number.as_deref());
+                });
+                insert.push(UPSERT_LEVELS);
+                insert.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        /// `SELECT … FROM table WHERE device_id IN (chunk) AND day BETWEEN … ORDER BY …`.
+        fn select_days(
+            select: &str,
+            chunk: &[DeviceId],
+            days: &RangeInclusive<NaiveDate>,
+            order: &str,
+        ) -> QueryBuilder<Db> {
+            let mut query = QueryBuilder::<Db>::new(select);
+            query.push(" WHERE device_id IN (");
+            let mut ids = query.separated(", ");
+            for device in chunk {
+                ids.push_bind(device.0);
+            }
+            query
+                .push(") AND day >= ")
+                .push_bind(*days.start())
+                .push(" AND day <= ")
+                .push_bind(*days.end())
+                .push(" ORDER BY ")
+                .push(order);
+            query
+        }
+
+        pub(crate) async fn daily_meters(
+            pool: &Pool<Db>,
+            devices: &[DeviceId],
+            days: RangeInclusive<NaiveDate>,
+        ) -> Result<Vec<DailyMeter>> {
+            let context = || format!("reading the daily meters of {} devices from {} to {}", devices.len(), days.start(), days.end());
+            let mut meters = Vec::new();
+            for chunk in devices.chunks(DEVICES_PER_QUERY) {
+                let mut query = select_days(
+                    "SELECT device_id, day, counter, first_value, first_at, first_reading_id, \
+                     last_value, last_at, last_reading_id FROM daily_meters",
+                    chunk,
+                    &days,
+                    "device_id, day, counter",
+                );
+                for row in query.build().fetch_all(pool).await.context(context)? {
+                    meters.push(DailyMeter {
+                        device_id: DeviceId(row.try_get("device_id").context(context)?),
+                        day: row.try_get("day").context(context)?,
+                        counter: row.try_get("counter").context(context)?,
+                        first: MeterMark {
+                            value: stored_counter("daily_meters.first_value", row.try_get("first_value").context(context)?)?,
+                            taken_at: row.try_get("first_at").context(context)?,
+                            reading_id: ReadingId(row.try_get("first_reading_id").context(context)?),
+                        },
+                        last: MeterMark {
+                            value: stored_counter("daily_meters.last_value", row.try_get("last_value").context(context)?)?,
+                            taken_at: row.try_get("last_at").context(context)?,
+                            reading_id: ReadingId(row.try_get("last_reading_id").context(context)?),
+                        },
+                    });
+                }
+            }
+            Ok(meters)
+        }
+
+        pub(crate) async fn daily_levels(
+            pool: &Pool<Db>,
+            devices: &[DeviceId],
+            days: RangeInclusive<NaiveDate>,
+        ) -> Result<Vec<DailyLevel>> {
+            let context = || format!("reading the daily levels of {} devices from {} to {}", devices.len(), days.start(), days.end());
+            let mut levels = Vec::new();
+            for chunk in devices.chunks(DEVICES_PER_QUERY) {
+                let mut query = select_days(
+                    "SELECT device_id, day, idx, kind, color, description, first_percent, \
+                     last_percent, min_percent, last_state, last_serial, last_part_number \
+                     FROM daily_levels",
+                    chunk,
+                    &days,
+                    "device_id, day, idx",
+                );
+                for row in query.build().fetch_all(pool).await.context(context)? {
+                    let state: String = row.try_get("last_state").context(context)?;
+                    levels.push(DailyLevel {
+                        device_id: DeviceId(row.try_get("device_id").context(context)?),
+                        day: row.try_get("day").context(context)?,
+                        index: stored_u32("daily_levels.idx", row.try_get("idx").context(context)?)?,
+                        kind: row.try_get("kind").context(context)?,
+                        color: row.try_get("color").context(context)?,
+                        description: row.try_get("description").context(context)?,
+                        first_percent: stored_percent("daily_levels.first_percent", row.try_get("first_percent").context(context)?)?,
+                        last_percent: stored_percent("daily_levels.last_percent", row.try_get("last_percent").context(context)?)?,
+                        min_percent: stored_percent("daily_levels.min_percent", row.try_get("min_percent").context(context)?)?,
+                        last_state: parse_word("daily_levels.last_state", state)?,
+                        last_serial: row.try_get("last_serial").context(context)?,
+                        last_part_number: row.try_get("last_part_number").context(context)?,
+                    });
+                }
+            }
+            Ok(levels)
+        }
+    };
+}
+
+pub(crate) mod sqlite {
+    summary_queries!(sqlx::Sqlite);
+}
+
+pub(crate) mod postgres {
+    summary_queries!(sqlx::Postgres);
+}
