@@ -98,6 +98,10 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         rest::costs::delete_device_rates,
         rest::costs::device_cost_view,
         rest::costs::account_cost_view,
+        rest::daily::pages_per_day,
+        rest::daily::levels_per_day,
+        rest::meter_reads::meter_read_export,
+        rest::meter_reads::meter_read_csv,
     ),
     components(schemas(quire_protocol::ApiError)),
     tags(

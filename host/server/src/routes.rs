@@ -223,10 +223,11 @@ fn build() -> Routes {
     .merge(contract_and_cost_routes())
 }
 
-/// Contracts, rates and costs (`rest::contracts`, `rest::costs`).
+/// Contracts, rates, costs, meter reads and a device's days (`rest::contracts`,
+/// `rest::costs`, `rest::meter_reads`, `rest::daily`).
 fn contract_and_cost_routes() -> Routes {
     use Method as M;
-    use rest::{contracts, costs};
+    use rest::{contracts, costs, daily, meter_reads};
     Routes {
         router: Router::new(),
         listed: Vec::new(),
@@ -325,6 +326,26 @@ fn contract_and_cost_routes() -> Routes {
         M::GET,
         "/api/v1/accounts/{account_id}/cost",
         costs::account_cost_view,
+    )
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/pages-per-day",
+        daily::pages_per_day,
+    )
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/levels-per-day",
+        daily::levels_per_day,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/meter-reads",
+        meter_reads::meter_read_export,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/meter-reads.csv",
+        meter_reads::meter_read_csv,
     )
 }
 

@@ -343,7 +343,7 @@ impl Pricing {
 
 /// `?from=&to=` as instants: RFC 3339 (`2026-11-01T00:00:00Z`) or a date (`2026-11-01`,
 /// midnight UTC), `to` now and `from` 30 days before `to` when not given.
-fn period(
+pub(super) fn period(
     from: Option<&str>,
     to: Option<&str>,
     now: DateTime<Utc>,
@@ -385,9 +385,41 @@ fn period(
     Ok((from, to))
 }
 
+/// Each of `devices`' meter reads from `from` to `to`, in the order given (ascending
+/// ids): the counters of all of them read in one query, each device's pages worked out
+/// from its own.
+pub(super) async fn meter_reads(
+    state: &AppState,
+    devices: &[DeviceId],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ApiResult<Vec<Vec<MeterRead>>> {
+    let samples = state.store.counter_samples(devices, from, to).await?;
+    let rules = PageRules::default();
+    let mut reads = Vec::with_capacity(devices.len());
+    let mut rest = samples.as_slice();
+    for &device in devices {
+        // Samples come by device, in the devices' id order.
+        let own = rest.partition_point(|s| s.device <= device);
+        let (mine, after) = rest.split_at(own);
+        rest = after;
+        let mine: Vec<Sample<'_>> = mine
+            .iter()
+            .filter(|s| s.device == device)
+            .map(|s| Sample {
+                reading_id: s.reading.0,
+                taken_at: s.taken_at,
+                counters: &s.counters,
+            })
+            .collect();
+        let pages = device_pages(device.0, &mine, &rules);
+        reads.push(billing_period(&pages, from, to).map_err(|e| Failure::Internal(e.to_string()))?);
+    }
+    Ok(reads)
+}
+
 /// The cost of every device of `tree` from `from` to `to`, by device id, as computed and
-/// as answered: the counters of all of them read in one query, each device's pages and
-/// price computed from its own.
+/// as answered.
 async fn device_costs(
     state: &AppState,
     tree: &RateTree,
@@ -396,28 +428,10 @@ async fn device_costs(
 ) -> ApiResult<(Vec<DeviceCost>, Vec<DeviceCostView>)> {
     let pricing = Pricing::new(tree);
     let ids: Vec<DeviceId> = tree.devices.iter().map(|d| d.id).collect();
-    let samples = state.store.counter_samples(&ids, from, to).await?;
-    let rules = PageRules::default();
+    let all_reads = meter_reads(state, &ids, from, to).await?;
     let mut costs = Vec::with_capacity(tree.devices.len());
     let mut views = Vec::with_capacity(tree.devices.len());
-    let mut rest = samples.as_slice();
-    for device in &tree.devices {
-        // Samples come by device, in the devices' id order.
-        let own = rest.partition_point(|s| s.device <= device.id);
-        let (mine, after) = rest.split_at(own);
-        rest = after;
-        let mine: Vec<Sample<'_>> = mine
-            .iter()
-            .filter(|s| s.device == device.id)
-            .map(|s| Sample {
-                reading_id: s.reading.0,
-                taken_at: s.taken_at,
-                counters: &s.counters,
-            })
-            .collect();
-        let pages = device_pages(device.id.0, &mine, &rules);
-        let reads =
-            billing_period(&pages, from, to).map_err(|e| Failure::Internal(e.to_string()))?;
+    for (device, reads) in tree.devices.iter().zip(all_reads) {
         let rates = pricing.resolve(device);
         let cost = device_cost(
             device.id.0,
@@ -652,12 +666,12 @@ pub(crate) struct DeviceCostQuery {
 pub(crate) struct AccountCostQuery {
     /// The period's start: an RFC 3339 instant (`2026-11-01T00:00:00Z`) or a date
     /// (`2026-11-01`, midnight UTC); 30 days before `to` when not given.
-    from: Option<String>,
+    pub(super) from: Option<String>,
     /// The period's end, not included, written as `from`; now when not given. At most
     /// 400 days after `from`.
-    to: Option<String>,
+    pub(super) to: Option<String>,
     /// Whether the devices of every account below this one count too; false when not given.
-    subtree: Option<bool>,
+    pub(super) subtree: Option<bool>,
 }
 
 /// `GET /api/v1/devices/{device_id}/cost?from=&to=`: what the device's pages of the

@@ -673,3 +673,252 @@ async fn another_dealers_rows_are_not_found_and_customers_only_read_prices() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_meter_read_export_gives_a_row_per_device_and_counter_with_its_events() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let root = server.running.main_dealer.0;
+        let acme = account(&server, "Acme, Inc.", root, false).await;
+        let (_, agent) = server.enroll(&server.key(acme).await).await.unwrap();
+        // Printer 1's counter was reset to 0 on 10 November (a new controller board on a
+        // one-counter device): 400 pages before it, 250 after, not 150 − 1,000.
+        server
+            .deliver(
+                &agent,
+                &[
+                    read(1, 1, "2026-10-31T22:00:00Z", &[("total", 1_000)]),
+                    read(2, 1, "2026-11-05T10:00:00Z", &[("total", 1_400)]),
+                    read(3, 1, "2026-11-10T10:00:00Z", &[("total", 0)]),
+                    read(4, 1, "2026-11-29T10:00:00Z", &[("total", 250)]),
+                    read(5, 2, "2026-11-03T09:00:00Z", &[("mono", 70), ("color", 5)]),
+                    read(
+                        6,
+                        2,
+                        "2026-11-20T09:00:00Z",
+                        &[("mono", 170), ("color", 25)],
+                    ),
+                ],
+            )
+            .await;
+        let first = device(&server, "VD20000001").await;
+        let second = device(&server, "VD20000002").await;
+        let query = "from=2026-11-01&to=2026-12-01";
+        let export = server
+            .admin(
+                "GET",
+                &format!("/api/v1/accounts/{acme}/meter-reads?{query}"),
+                None,
+            )
+            .await;
+        // (device, counter, start, end, pages, event kinds)
+        type Row<'a> = (i64, &'a str, u64, u64, u64, Vec<&'a str>);
+        let rows: Vec<Row<'_>> = export["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                (
+                    row["device-id"].as_i64().unwrap(),
+                    row["counter"].as_str().unwrap(),
+                    row["start-value"].as_u64().unwrap(),
+                    row["end-value"].as_u64().unwrap(),
+                    row["pages"].as_u64().unwrap(),
+                    row["events"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|e| e["kind"].as_str().unwrap())
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (first, "total", 1_000, 250, 650, vec!["reset"]),
+                (second, "color", 5, 25, 20, vec![]),
+                (second, "mono", 70, 170, 100, vec![]),
+            ],
+            "{backend}: {export}"
+        );
+        assert_eq!(export["rows"][0]["account"], "Acme, Inc.", "{backend}");
+        assert_eq!(
+            export["rows"][0]["start-at"], "2026-10-31T22:00:00Z",
+            "{backend}: the period starts at the last reading before it"
+        );
+
+        // The same rows as the CSV a billing clerk opens: a header, then one line each,
+        // the account's comma quoted.
+        let csv = server
+            .call(
+                "GET",
+                &format!("/api/v1/accounts/{acme}/meter-reads.csv?{query}"),
+                Some(server.admin.as_str()),
+                None,
+            )
+            .await;
+        assert_eq!(csv.status, 200, "{backend}: {}", csv.text());
+        let text = csv.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "account_id,account,device_id,serial,manufacturer,model,counter,start_value,\
+             start_at,end_value,end_at,pages,events",
+            "{backend}"
+        );
+        assert_eq!(lines.len(), 4, "{backend}: {text}");
+        let reset: Vec<&str> = lines[1].split(',').collect();
+        assert_eq!(
+            (reset[1], reset[2], reset[4]),
+            ("\"Acme", " Inc.\"", "VD20000001"),
+            "{backend}: {}",
+            lines[1]
+        );
+        assert!(
+            lines[1].ends_with(
+                ",total,1000,2026-10-31T22:00:00+00:00,250,2026-11-29T10:00:00+00:00,650,reset"
+            ),
+            "{backend}: {}",
+            lines[1]
+        );
+
+        // A period that ends before it starts is refused, naming the field.
+        let refused = server
+            .call(
+                "GET",
+                &format!("/api/v1/accounts/{acme}/meter-reads.csv?from=2026-12-01&to=2026-11-01"),
+                Some(server.admin.as_str()),
+                None,
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{backend}: {}", refused.text());
+        assert!(
+            refused.text().contains("to"),
+            "{backend}: {}",
+            refused.text()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_devices_days_give_its_pages_per_local_day_and_each_supplys_levels() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let root = server.running.main_dealer.0;
+        let acme = account(&server, "Acme", root, false).await;
+        let (_, agent) = server.enroll(&server.key(acme).await).await.unwrap();
+        // 240 pages over 1 November (UTC), then 60 over the next 36 hours; the first
+        // supply drains from 80 % to 55 %.
+        let reads = [
+            (1, "2026-11-01T00:00:00Z", 1_000, 80),
+            (2, "2026-11-02T00:00:00Z", 1_240, 60),
+            (3, "2026-11-03T12:00:00Z", 1_300, 55),
+        ];
+        let items: Vec<UploadItem> = reads
+            .iter()
+            .map(|&(seq, at, total, percent)| {
+                let mut item = read(seq, 1, at, &[("total", total)]);
+                item.reading.supplies[0].percent = Some(percent);
+                item
+            })
+            .collect();
+        server.deliver(&agent, &items).await;
+        let printer = device(&server, "VD20000001").await;
+        let days = |answer: &Value| -> Vec<(String, u64)> {
+            answer["counters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["counter"] == "total")
+                .unwrap_or_else(|| panic!("{backend}: no total: {answer}"))["days"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    (
+                        d["day"].as_str().unwrap().to_string(),
+                        d["pages"].as_u64().unwrap(),
+                    )
+                })
+                .collect()
+        };
+        let path = format!("/api/v1/devices/{printer}/pages-per-day?from=2026-11-01&to=2026-11-04");
+        let utc = server.admin("GET", &path, None).await;
+        assert_eq!(utc["time-zone"], "UTC", "{backend}: no site zone, so UTC");
+        // The 36 hours: 24 on the 2nd (40 pages), 12 on the 3rd (20).
+        assert_eq!(
+            days(&utc),
+            [
+                ("2026-11-01".to_string(), 240),
+                ("2026-11-02".to_string(), 40),
+                ("2026-11-03".to_string(), 20),
+            ],
+            "{backend}: {utc}"
+        );
+        // In Tokyo (UTC+9) the readings fall at 09:00, 09:00 and 21:00: 15 of the first
+        // 24 hours on the 1st (150), 9 + 15 on the 2nd (90 + 25), 21 on the 3rd (35).
+        let tokyo = server
+            .admin("GET", &format!("{path}&tz=Asia/Tokyo"), None)
+            .await;
+        assert_eq!(
+            days(&tokyo),
+            [
+                ("2026-11-01".to_string(), 150),
+                ("2026-11-02".to_string(), 115),
+                ("2026-11-03".to_string(), 35),
+            ],
+            "{backend}: {tokyo}"
+        );
+        let refused = server
+            .call(
+                "GET",
+                &format!("{path}&tz=Mars/Olympus"),
+                Some(server.admin.as_str()),
+                None,
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{backend}: {}", refused.text());
+        assert!(
+            refused.text().contains("Mars/Olympus"),
+            "{backend}: {}",
+            refused.text()
+        );
+
+        let levels = server
+            .admin(
+                "GET",
+                &format!("/api/v1/devices/{printer}/levels-per-day?from=2026-11-01&to=2026-11-04"),
+                None,
+            )
+            .await;
+        let first = &items[0].reading.supplies[0];
+        let supply = levels["supplies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["index"] == first.index)
+            .unwrap_or_else(|| panic!("{backend}: {levels}"));
+        assert_eq!(
+            supply["description"],
+            first.description.as_str(),
+            "{backend}"
+        );
+        let percents: Vec<(&str, u64)> = supply["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["day"].as_str().unwrap(),
+                    d["last-percent"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            percents,
+            [("2026-11-01", 80), ("2026-11-02", 60), ("2026-11-03", 55)],
+            "{backend}: {levels}"
+        );
+    }
+}
