@@ -65,6 +65,16 @@ struct RunArgs {
         default_value = "30"
     )]
     raw_retention: RawRetention,
+    /// Minutes between two recomputes of calculated values (each device's average daily
+    /// and monthly volume), by one server process at a time.
+    #[arg(
+        long,
+        value_name = "MINUTES",
+        env = "QUIRE_CALCULATED_EVERY",
+        default_value = "60",
+        value_parser = clap::value_parser!(u64).range(1..=10_080)
+    )]
+    calculated_every: u64,
 }
 
 #[derive(Subcommand)]
@@ -120,6 +130,7 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.trusted_publishers = run.trusted_publishers;
     server.require_signatures = run.require_signatures;
     server.raw_retention = run.raw_retention;
+    server.calculated_every = std::time::Duration::from_secs(run.calculated_every * 60);
     let password_given = run.admin_password.is_some();
     server.admin_password = run.admin_password;
     let database = quire_store::redact(&server.database_url());

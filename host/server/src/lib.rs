@@ -16,6 +16,7 @@
 //! hash and keeps every agent call cheap; only hashes reach the database.
 
 mod agent_api;
+pub mod calculated;
 pub mod client;
 
 /// The REST API's request and answer bodies, for a client to send and read (the agent
@@ -57,6 +58,7 @@ pub mod depot;
 mod error;
 pub mod maintenance;
 mod openapi;
+mod pages;
 pub mod periodic;
 pub mod reinterpret;
 mod rest;

@@ -337,6 +337,7 @@ fn contract_and_cost_routes() -> Routes {
         "/api/v1/devices/{device_id}/levels-per-day",
         daily::levels_per_day,
     )
+    .add(M::GET, "/api/v1/devices/{device_id}/volume", daily::volume)
     .add(
         M::GET,
         "/api/v1/accounts/{account_id}/meter-reads",

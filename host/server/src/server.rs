@@ -9,9 +9,11 @@ use hyper_util::rt::TokioIo;
 use quire_plugins::{Host, HostConfig, TrustedPublishers};
 use quire_store::{AccountId, Role, Store};
 
+use crate::calculated::{CALCULATED_VALUES_JOB, recompute_volumes};
 use crate::client::Client;
 use crate::depot::{Depot, DepotPolicy};
 use crate::error::{Error, Result};
+use crate::periodic::Periodic;
 use crate::retention::{RAW_RETENTION_JOB, RawRetention, remove_old_raw};
 use crate::state::AppState;
 use crate::{secrets, tls};
@@ -44,6 +46,8 @@ pub struct Server {
     pub trusted_publishers: Option<PathBuf>,
     /// How long readings keep their raw exchange; the retention job removes it after.
     pub raw_retention: RawRetention,
+    /// How often calculated values (average volumes) are recomputed.
+    pub calculated_every: std::time::Duration,
 }
 
 /// A started server; dropping it stops accepting connections.
@@ -59,7 +63,7 @@ pub struct Running {
     /// The open store.
     pub store: Store,
     accept: tokio::task::JoinHandle<()>,
-    /// The scheduled jobs (retention), stopped with the server.
+    /// The scheduled jobs (retention, calculated values), stopped with the server.
     jobs: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -99,6 +103,7 @@ impl Server {
             require_signatures: false,
             trusted_publishers: None,
             raw_retention: RawRetention::default(),
+            calculated_every: CALCULATED_VALUES_JOB.every,
         }
     }
 
@@ -217,6 +222,13 @@ impl Server {
                 }),
             );
         }
+        let calculated = Periodic {
+            every: self.calculated_every,
+            ..CALCULATED_VALUES_JOB
+        };
+        jobs.push(calculated.spawn(store.clone(), |store| async move {
+            recompute_volumes(&store, Utc::now()).await
+        }));
         tracing::info!(%address, certificate = %identity.sha256, raw_retention = %self.raw_retention, "server listening");
         Ok(Running {
             address,

@@ -11,7 +11,8 @@
 //! reading's alerts and error bits and the conditions devices show now
 //! (`malfunctions.rs`); work orders with their service settings (`work_orders.rs`);
 //! contracts (`contracts.rs`), and the costs per page set per device, contract or
-//! account with the page counters costs are computed from (`costs.rs`).
+//! account with the page counters costs are computed from (`costs.rs`); each device's
+//! average volumes as the scheduled recompute last found them (`volumes.rs`).
 //!
 //! # What a device-year costs
 //!
@@ -74,6 +75,7 @@ mod summaries;
 mod tenants;
 mod types;
 mod url;
+mod volumes;
 mod work_orders;
 
 use std::str::FromStr;
@@ -104,6 +106,7 @@ pub use crate::types::{
     StoredStrategy, SupplyRecord, UploadOutcome, User, UserId, Visibility,
 };
 pub use crate::url::redact;
+pub use crate::volumes::DeviceVolume;
 pub use crate::work_orders::{
     Actor, EffectiveSettings, Estimate, Inherited, LabourRates, NewWorkOrder, ServiceSettings,
     WorkOrder, WorkOrderChange, WorkOrderFilter, WorkOrderId, WorkOrderMove, WorkOrderPart,

@@ -25,7 +25,7 @@ use quire_usage::costs::{
     DeviceCost, Lineage, MAX_COST_PER_PAGE, RateCard, RateSetting, ResolvedRate, Scope, ScopeRef,
     UnpricedCounter, account_cost, device_cost,
 };
-use quire_usage::pages::{MeterRead, PageRules, Sample, billing_period, device_pages};
+use quire_usage::pages::{MeterRead, billing_period};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
@@ -395,27 +395,10 @@ pub(super) async fn meter_reads(
     to: DateTime<Utc>,
 ) -> ApiResult<Vec<Vec<MeterRead>>> {
     let samples = state.store.counter_samples(devices, from, to).await?;
-    let rules = PageRules::default();
-    let mut reads = Vec::with_capacity(devices.len());
-    let mut rest = samples.as_slice();
-    for &device in devices {
-        // Samples come by device, in the devices' id order.
-        let own = rest.partition_point(|s| s.device <= device);
-        let (mine, after) = rest.split_at(own);
-        rest = after;
-        let mine: Vec<Sample<'_>> = mine
-            .iter()
-            .filter(|s| s.device == device)
-            .map(|s| Sample {
-                reading_id: s.reading.0,
-                taken_at: s.taken_at,
-                counters: &s.counters,
-            })
-            .collect();
-        let pages = device_pages(device.0, &mine, &rules);
-        reads.push(billing_period(&pages, from, to).map_err(|e| Failure::Internal(e.to_string()))?);
-    }
-    Ok(reads)
+    crate::pages::pages_by_device(devices, &samples)
+        .iter()
+        .map(|pages| billing_period(pages, from, to).map_err(|e| Failure::Internal(e.to_string())))
+        .collect()
 }
 
 /// The cost of every device of `tree` from `from` to `to`, by device id, as computed and

@@ -3,6 +3,9 @@
 //! over months draw. Both come from the daily summaries, kept for ever, so a year is
 //! one point per day and counter (or supply) however often the device was read.
 //!
+//! Its average daily and monthly volume are what the scheduled recompute last found
+//! (`crate::calculated`), read back as stored.
+//!
 //! Pages are split over the days of the device's site time zone (its schedules' zone;
 //! `tz` overrides it, UTC when neither is set) in proportion to time, so the days of an
 //! interval sum to its pages exactly; a day no reading covers is absent, not zero.
@@ -16,7 +19,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use quire_model::SupplyState;
 use quire_store::{DailyLevel, Device};
-use quire_usage::pages::{CounterDays, PageEvent, PageRules, Sample, daily_pages, device_pages};
+use quire_usage::calculated::VolumeAverages;
+use quire_usage::pages::{CounterDays, PageEvent, daily_pages};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -121,15 +125,9 @@ pub(crate) async fn pages_per_day(
     let (from, to) = period(query.from.as_deref(), query.to.as_deref(), Utc::now())?;
     let zone = zone(&state, &device, query.tz.as_deref()).await?;
     let samples = state.store.counter_samples(&[device.id], from, to).await?;
-    let samples: Vec<Sample<'_>> = samples
-        .iter()
-        .map(|s| Sample {
-            reading_id: s.reading.0,
-            taken_at: s.taken_at,
-            counters: &s.counters,
-        })
-        .collect();
-    let pages = device_pages(device.id.0, &samples, &PageRules::default());
+    let pages = crate::pages::pages_by_device(&[device.id], &samples)
+        .pop()
+        .ok_or_else(|| Failure::Internal(format!("no pages worked out for {}", device.id)))?;
     // The interval opened by the reading before the period reaches back before it: only
     // the period's own days are answered.
     let first_day = from.with_timezone(&zone).date_naive();
@@ -217,6 +215,48 @@ pub(crate) async fn levels_per_day(
         from,
         to,
         supplies: supplies.into_values().collect(),
+    }))
+}
+
+/// A device's calculated volume.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct DeviceVolumeView {
+    /// The device.
+    pub device_id: i64,
+    /// When the recompute last found it; absent with `volume`.
+    pub computed_at: Option<DateTime<Utc>>,
+    /// Its averages over the 30 whole UTC days before then, with what they come from;
+    /// absent when it had no pages in that window or no recompute has run since it was
+    /// first read.
+    pub volume: Option<VolumeAverages>,
+}
+
+/// `GET /api/v1/devices/{device_id}/volume`.
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/volume", tag = "devices",
+    params(("device_id" = i64, Path)),
+    responses((status = 200, description = "The device's average daily and monthly volume as last recomputed", body = DeviceVolumeView)))]
+pub(crate) async fn volume(
+    State(state): State<AppState>,
+    Visible(device): Visible<Device>,
+) -> ApiResult<Json<DeviceVolumeView>> {
+    let stored = state.store.volume(device.id).await?;
+    let (computed_at, volume) = match stored {
+        Some(stored) => {
+            let averages: VolumeAverages = serde_json::from_value(stored.detail).map_err(|e| {
+                Failure::Internal(format!(
+                    "the stored volume of {} does not read: {e}",
+                    device.id
+                ))
+            })?;
+            (Some(stored.computed_at), Some(averages))
+        }
+        None => (None, None),
+    };
+    Ok(Json(DeviceVolumeView {
+        device_id: device.id.0,
+        computed_at,
+        volume,
     }))
 }
 

@@ -6,6 +6,7 @@ use quire_testdb::kyocera;
 mod support;
 
 mod bad_input;
+mod calculated;
 mod costs;
 mod enrollment;
 mod ingest;

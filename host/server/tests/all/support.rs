@@ -39,11 +39,17 @@ fn next_address() -> std::net::SocketAddr {
 
 impl TestServer {
     pub async fn start(db: TestDb) -> TestServer {
+        TestServer::start_configured(db, |_| ()).await
+    }
+
+    /// As [`TestServer::start`], with `configure` changing the server's settings first.
+    pub async fn start_configured(db: TestDb, configure: impl FnOnce(&mut Server)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut server = Server::new(dir.path());
         server.listen = next_address();
         server.database = Some(db.url.clone());
         server.admin_password = Some(ADMIN_PASSWORD.to_owned());
+        configure(&mut server);
         let running = server
             .start()
             .await
