@@ -101,6 +101,7 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         rest::daily::pages_per_day,
         rest::daily::levels_per_day,
         rest::daily::volume,
+        rest::daily::account_pages_per_day,
         rest::meter_reads::meter_read_export,
         rest::meter_reads::meter_read_csv,
     ),

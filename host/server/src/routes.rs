@@ -340,6 +340,11 @@ fn contract_and_cost_routes() -> Routes {
     .add(M::GET, "/api/v1/devices/{device_id}/volume", daily::volume)
     .add(
         M::GET,
+        "/api/v1/accounts/{account_id}/pages-per-day",
+        daily::account_pages_per_day,
+    )
+    .add(
+        M::GET,
         "/api/v1/accounts/{account_id}/meter-reads",
         meter_reads::meter_read_export,
     )

@@ -18,7 +18,7 @@ use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use quire_model::SupplyState;
-use quire_store::{DailyLevel, Device};
+use quire_store::{Account, DailyLevel, Device, DeviceId, DeviceSelection};
 use quire_usage::calculated::VolumeAverages;
 use quire_usage::pages::{CounterDays, PageEvent, daily_pages};
 use serde::{Deserialize, Serialize};
@@ -44,32 +44,98 @@ pub(crate) struct DaysQuery {
     /// The IANA time zone whose days pages fall on (`Europe/Berlin`); the device's site's
     /// when not given, else UTC. Levels are by UTC day.
     tz: Option<String>,
+    /// The most points answered per line, 2 to 400 (120 when not given): a longer period
+    /// is answered in buckets of several days, summed (pages) or as the bucket's last and
+    /// lowest (levels).
+    points: Option<u32>,
 }
 
-/// A device's pages per local day.
+/// An account's pages query.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AccountDaysQuery {
+    /// The period's start: an RFC 3339 instant or a date (midnight UTC); 30 days before
+    /// `to` when not given.
+    from: Option<String>,
+    /// The period's end, not included, written as `from`; now when not given. At most
+    /// 400 days after `from`.
+    to: Option<String>,
+    /// The IANA time zone whose days pages fall on; UTC when not given.
+    tz: Option<String>,
+    /// The most points answered per line, 2 to 400 (120 when not given).
+    points: Option<u32>,
+    /// Whether the devices of every account below this one count too; false when not given.
+    subtree: Option<bool>,
+}
+
+/// Points per line when the caller names no number.
+const DEFAULT_POINTS: u32 = 120;
+
+/// The most points per line: a day each over the longest period.
+const MAX_POINTS: u32 = 400;
+
+/// Pages over days as a plotting library takes them: one x axis of bucket start days,
+/// and per counter a y value for each (`null` where no reading covers the bucket).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
-pub struct PagesPerDay {
-    /// The device.
-    pub device_id: i64,
+pub struct PagesChart {
     /// The time zone the days are in.
     pub time_zone: String,
     /// The period's start.
     pub from: DateTime<Utc>,
     /// The period's end, not included.
     pub to: DateTime<Utc>,
-    /// Each counter's days in the period.
-    pub counters: Vec<CounterDays>,
-    /// What happened to the counters (resets, rollovers, board swaps, implausible
-    /// jumps, gaps), each with its evidence.
+    /// Days per bucket: 1 unless the period has more days than points asked.
+    pub bucket_days: u32,
+    /// Each bucket's first day, every bucket of the period in order.
+    pub days: Vec<NaiveDate>,
+    /// One line per counter, by name.
+    pub counters: Vec<PagesLine>,
+}
+
+/// One counter's pages per bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct PagesLine {
+    /// The counter (`total`, `mono`, `print.color`, …).
+    pub counter: String,
+    /// Pages per bucket, aligned with `days`; `null` where no reading covers the bucket.
+    pub pages: Vec<Option<u64>>,
+}
+
+/// A device's pages per local day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct DevicePages {
+    /// The device.
+    pub device_id: i64,
+    /// Its pages per bucket of days.
+    pub chart: PagesChart,
+    /// What happened to the counters in the period (resets, rollovers, board swaps,
+    /// implausible jumps, gaps), each with its evidence.
     pub events: Vec<PageEvent>,
 }
 
-/// One supply position's levels over one UTC day.
+/// An account's pages per local day: its devices' added up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct AccountPages {
+    /// The account.
+    pub account_id: i64,
+    /// Whether the accounts below count.
+    pub subtree: bool,
+    /// Devices counted.
+    pub devices: usize,
+    /// Their pages per bucket of days, added up.
+    pub chart: PagesChart,
+}
+
+/// One supply position's levels over one UTC day, or a bucket of days starting on `day`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct LevelDay {
-    /// The UTC day.
+    /// The UTC day, or the bucket's first.
     pub day: NaiveDate,
     /// The percent of the day's first reading.
     pub first_percent: Option<u8>,
@@ -109,54 +175,155 @@ pub struct LevelsPerDay {
     pub from: DateTime<Utc>,
     /// The period's end, not included.
     pub to: DateTime<Utc>,
+    /// Days per bucket: 1 unless the period has more days than points asked.
+    pub bucket_days: u32,
     /// By supply index.
     pub supplies: Vec<SupplyDays>,
 }
 
-/// `GET /api/v1/devices/{device_id}/pages-per-day?from=&to=&tz=`.
+/// `GET /api/v1/devices/{device_id}/pages-per-day?from=&to=&tz=&points=`.
 #[utoipa::path(get, path = "/api/v1/devices/{device_id}/pages-per-day", tag = "devices",
     params(("device_id" = i64, Path), DaysQuery),
-    responses((status = 200, description = "The device's pages per local day, per counter, with its counters' events", body = PagesPerDay)))]
+    responses((status = 200, description = "The device's pages per local day (or bucket of days), per counter, with its counters' events", body = DevicePages)))]
 pub(crate) async fn pages_per_day(
     State(state): State<AppState>,
     Visible(device): Visible<Device>,
     ListQuery(query): ListQuery<DaysQuery>,
-) -> ApiResult<Json<PagesPerDay>> {
+) -> ApiResult<Json<DevicePages>> {
     let (from, to) = period(query.from.as_deref(), query.to.as_deref(), Utc::now())?;
+    let points = points(query.points)?;
     let zone = zone(&state, &device, query.tz.as_deref()).await?;
     let samples = state.store.counter_samples(&[device.id], from, to).await?;
     let pages = crate::pages::pages_by_device(&[device.id], &samples)
         .pop()
         .ok_or_else(|| Failure::Internal(format!("no pages worked out for {}", device.id)))?;
-    // The interval opened by the reading before the period reaches back before it: only
-    // the period's own days are answered.
-    let first_day = from.with_timezone(&zone).date_naive();
-    let last_day = (to - chrono::TimeDelta::nanoseconds(1))
-        .with_timezone(&zone)
-        .date_naive();
-    let counters = daily_pages(&pages, zone)
-        .into_iter()
-        .map(|mut counter| {
-            counter
-                .days
-                .retain(|d| (first_day..=last_day).contains(&d.day));
-            counter
-        })
-        .filter(|counter| !counter.days.is_empty())
-        .collect();
+    let chart = chart(&[daily_pages(&pages, zone)], zone, from, to, points);
     let events = pages
         .events
         .into_iter()
         .filter(|e| e.taken_at >= from && e.taken_at < to)
         .collect();
-    Ok(Json(PagesPerDay {
+    Ok(Json(DevicePages {
         device_id: device.id.0,
+        chart,
+        events,
+    }))
+}
+
+/// `GET /api/v1/accounts/{account_id}/pages-per-day?from=&to=&tz=&points=&subtree=`.
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/pages-per-day", tag = "costs",
+    params(("account_id" = i64, Path), AccountDaysQuery),
+    responses((status = 200, description = "The account's devices' pages per day (or bucket of days), per counter, added up", body = AccountPages)))]
+pub(crate) async fn account_pages_per_day(
+    State(state): State<AppState>,
+    Visible(account): Visible<Account>,
+    ListQuery(query): ListQuery<AccountDaysQuery>,
+) -> ApiResult<Json<AccountPages>> {
+    let (from, to) = period(query.from.as_deref(), query.to.as_deref(), Utc::now())?;
+    let points = points(query.points)?;
+    let zone = query
+        .tz
+        .as_deref()
+        .map(parse_zone)
+        .transpose()?
+        .unwrap_or(Tz::UTC);
+    let subtree = query.subtree.unwrap_or(false);
+    let tree = state
+        .store
+        .rate_tree(DeviceSelection::Account {
+            account: account.id,
+            subtree,
+        })
+        .await?;
+    let ids: Vec<DeviceId> = tree.devices.iter().map(|d| d.id).collect();
+    let samples = state.store.counter_samples(&ids, from, to).await?;
+    let days: Vec<Vec<CounterDays>> = crate::pages::pages_by_device(&ids, &samples)
+        .iter()
+        .map(|pages| daily_pages(pages, zone))
+        .collect();
+    Ok(Json(AccountPages {
+        account_id: account.id.0,
+        subtree,
+        devices: ids.len(),
+        chart: chart(&days, zone, from, to, points),
+    }))
+}
+
+/// `points` as asked, within its bounds.
+fn points(asked: Option<u32>) -> ApiResult<u32> {
+    match asked {
+        None => Ok(DEFAULT_POINTS),
+        Some(n) if (2..=MAX_POINTS).contains(&n) => Ok(n),
+        Some(n) => Err(Failure::invalid(
+            "points",
+            format!("{n} points: ask for 2 to {MAX_POINTS}"),
+        )),
+    }
+}
+
+/// The period's local days in `zone`, first and last.
+fn local_days(zone: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
+    let first = from.with_timezone(&zone).date_naive();
+    let last = (to - chrono::TimeDelta::nanoseconds(1))
+        .with_timezone(&zone)
+        .date_naive();
+    (first, last)
+}
+
+/// Days per bucket so that the days from `first` to `last` take at most `points` buckets.
+fn bucket_days(first: NaiveDate, last: NaiveDate, points: u32) -> u32 {
+    let days = u32::try_from((last - first).num_days() + 1)
+        .unwrap_or(1)
+        .max(1);
+    days.div_ceil(points)
+}
+
+/// The devices' pages per day added up per counter over the period's buckets. The
+/// interval opened by the reading before the period reaches back before it: only the
+/// period's own days count.
+fn chart(
+    devices: &[Vec<CounterDays>],
+    zone: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    points: u32,
+) -> PagesChart {
+    let (first, last) = local_days(zone, from, to);
+    let per_bucket = bucket_days(first, last, points);
+    let bucket = |day: NaiveDate| {
+        usize::try_from((day - first).num_days()).unwrap_or(0) / per_bucket as usize
+    };
+    let buckets = bucket(last) + 1;
+    let mut lines: BTreeMap<&str, Vec<Option<u64>>> = BTreeMap::new();
+    for counter in devices.iter().flatten() {
+        for day in counter
+            .days
+            .iter()
+            .filter(|d| (first..=last).contains(&d.day))
+        {
+            let line = lines
+                .entry(counter.counter.as_str())
+                .or_insert_with(|| vec![None; buckets]);
+            let slot = &mut line[bucket(day.day)];
+            *slot = Some(slot.unwrap_or(0) + day.pages);
+        }
+    }
+    PagesChart {
         time_zone: zone.name().to_string(),
         from,
         to,
-        counters,
-        events,
-    }))
+        bucket_days: per_bucket,
+        days: (0..buckets)
+            .map(|b| first + chrono::Days::new(b as u64 * u64::from(per_bucket)))
+            .collect(),
+        counters: lines
+            .into_iter()
+            .map(|(counter, pages)| PagesLine {
+                counter: counter.to_string(),
+                pages,
+            })
+            .collect(),
+    }
 }
 
 /// `GET /api/v1/devices/{device_id}/levels-per-day?from=&to=`.
@@ -169,13 +336,15 @@ pub(crate) async fn levels_per_day(
     ListQuery(query): ListQuery<DaysQuery>,
 ) -> ApiResult<Json<LevelsPerDay>> {
     let (from, to) = period(query.from.as_deref(), query.to.as_deref(), Utc::now())?;
+    let points = points(query.points)?;
     if let Some(tz) = query.tz.as_deref() {
         parse_zone(tz)?;
     }
-    let last_day = (to - chrono::TimeDelta::nanoseconds(1)).date_naive();
+    let (first_day, last_day) = local_days(Tz::UTC, from, to);
+    let per_bucket = bucket_days(first_day, last_day, points);
     let levels = state
         .store
-        .daily_levels(&[device.id], from.date_naive()..=last_day)
+        .daily_levels(&[device.id], first_day..=last_day)
         .await?;
     let mut supplies: BTreeMap<u32, SupplyDays> = BTreeMap::new();
     for level in levels {
@@ -201,19 +370,34 @@ pub(crate) async fn levels_per_day(
         });
         // Days come in order: the latest day's names are the supply's.
         (supply.kind, supply.color, supply.description) = (kind, color, description);
-        supply.days.push(LevelDay {
-            day,
-            first_percent,
-            last_percent,
-            min_percent,
-            last_state,
-            serial: last_serial,
-        });
+        let offset = u64::try_from((day - first_day).num_days()).unwrap_or(0);
+        let start = first_day + chrono::Days::new(offset - offset % u64::from(per_bucket));
+        match supply.days.last_mut() {
+            // A later day of the same bucket: its last reading and the lower low win.
+            Some(bucket) if bucket.day == start => {
+                bucket.last_percent = last_percent;
+                bucket.min_percent = match (bucket.min_percent, min_percent) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                bucket.last_state = last_state;
+                bucket.serial = last_serial;
+            }
+            _ => supply.days.push(LevelDay {
+                day: start,
+                first_percent,
+                last_percent,
+                min_percent,
+                last_state,
+                serial: last_serial,
+            }),
+        }
     }
     Ok(Json(LevelsPerDay {
         device_id: device.id.0,
         from,
         to,
+        bucket_days: per_bucket,
         supplies: supplies.into_values().collect(),
     }))
 }

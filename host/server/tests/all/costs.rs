@@ -825,27 +825,31 @@ async fn a_devices_days_give_its_pages_per_local_day_and_each_supplys_levels() {
             .collect();
         server.deliver(&agent, &items).await;
         let printer = device(&server, "VD20000001").await;
+        // The chart's `total` line as (bucket day, pages), buckets without pages left out.
         let days = |answer: &Value| -> Vec<(String, u64)> {
-            answer["counters"]
+            let chart = &answer["chart"];
+            let line = chart["counters"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .find(|c| c["counter"] == "total")
-                .unwrap_or_else(|| panic!("{backend}: no total: {answer}"))["days"]
+                .unwrap_or_else(|| panic!("{backend}: no total: {answer}"));
+            chart["days"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|d| {
-                    (
-                        d["day"].as_str().unwrap().to_string(),
-                        d["pages"].as_u64().unwrap(),
-                    )
+                .zip(line["pages"].as_array().unwrap())
+                .filter_map(|(day, pages)| {
+                    Some((day.as_str().unwrap().to_string(), pages.as_u64()?))
                 })
                 .collect()
         };
         let path = format!("/api/v1/devices/{printer}/pages-per-day?from=2026-11-01&to=2026-11-04");
         let utc = server.admin("GET", &path, None).await;
-        assert_eq!(utc["time-zone"], "UTC", "{backend}: no site zone, so UTC");
+        assert_eq!(
+            utc["chart"]["time-zone"], "UTC",
+            "{backend}: no site zone, so UTC"
+        );
         // The 36 hours: 24 on the 2nd (40 pages), 12 on the 3rd (20).
         assert_eq!(
             days(&utc),
@@ -869,6 +873,41 @@ async fn a_devices_days_give_its_pages_per_local_day_and_each_supplys_levels() {
                 ("2026-11-03".to_string(), 35),
             ],
             "{backend}: {tokyo}"
+        );
+        // Two points for three days: buckets of two days, summed.
+        let two = server.admin("GET", &format!("{path}&points=2"), None).await;
+        assert_eq!(two["chart"]["bucket-days"], 2, "{backend}: {two}");
+        assert_eq!(
+            days(&two),
+            [
+                ("2026-11-01".to_string(), 280),
+                ("2026-11-03".to_string(), 20)
+            ],
+            "{backend}: {two}"
+        );
+        // The account's only printer: the account's line is the printer's.
+        let account = server
+            .admin(
+                "GET",
+                &format!("/api/v1/accounts/{acme}/pages-per-day?from=2026-11-01&to=2026-11-04"),
+                None,
+            )
+            .await;
+        assert_eq!(account["devices"], 1, "{backend}: {account}");
+        assert_eq!(days(&account), days(&utc), "{backend}: {account}");
+        let refused = server
+            .call(
+                "GET",
+                &format!("{path}&points=1"),
+                Some(server.admin.as_str()),
+                None,
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{backend}: {}", refused.text());
+        assert!(
+            refused.text().contains("points"),
+            "{backend}: {}",
+            refused.text()
         );
         let refused = server
             .call(
@@ -920,5 +959,33 @@ async fn a_devices_days_give_its_pages_per_local_day_and_each_supplys_levels() {
             [("2026-11-01", 80), ("2026-11-02", 60), ("2026-11-03", 55)],
             "{backend}: {levels}"
         );
+        // In buckets of two days: the first bucket's first, last and lowest reading.
+        let two = server
+            .admin(
+                "GET",
+                &format!(
+                    "/api/v1/devices/{printer}/levels-per-day?from=2026-11-01&to=2026-11-04&points=2"
+                ),
+                None,
+            )
+            .await;
+        let supply = two["supplies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["index"] == first.index)
+            .unwrap_or_else(|| panic!("{backend}: {two}"));
+        let bucket = &supply["days"][0];
+        assert_eq!(
+            (
+                bucket["day"].as_str(),
+                bucket["first-percent"].as_u64(),
+                bucket["last-percent"].as_u64(),
+                bucket["min-percent"].as_u64()
+            ),
+            (Some("2026-11-01"), Some(80), Some(60), Some(60)),
+            "{backend}: {two}"
+        );
+        assert_eq!(supply["days"][1]["day"], "2026-11-03", "{backend}: {two}");
     }
 }
