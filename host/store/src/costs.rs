@@ -390,9 +390,11 @@ macro_rules! cost_queries {
             }
             // Each device's period starts on the last day it was read before `from`'s day,
             // or on that day; the marks before the last one before `from` are dropped below.
+            // MATERIALIZED: inlined, PostgreSQL ran the start's subquery once per joined row
+            // rather than once per device (1.9 s instead of 0.1 for 2,000 devices' month).
             let (from_day, to_day) = (from.date_naive(), to.date_naive());
             let mut query = QueryBuilder::<Db>::new(
-                "WITH starts (device_id, start_day) AS (SELECT d.id, COALESCE((SELECT MAX(p.day) \
+                "WITH starts (device_id, start_day) AS MATERIALIZED (SELECT d.id, COALESCE((SELECT MAX(p.day) \
                  FROM daily_meters p WHERE p.device_id = d.id AND p.day < ",
             );
             query.push_bind(from_day).push("), ").push_bind(from_day).push(") FROM devices d WHERE d.id IN (");
