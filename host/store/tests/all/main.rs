@@ -14,3 +14,4 @@ mod readings;
 mod retention;
 mod strategies;
 mod summaries;
+mod supplies;
