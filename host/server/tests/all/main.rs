@@ -15,4 +15,5 @@ mod maintenance;
 mod openapi;
 mod ranges;
 mod retention;
+mod supplies;
 mod tls;
