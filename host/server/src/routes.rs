@@ -223,11 +223,12 @@ fn build() -> Routes {
     .merge(contract_and_cost_routes())
 }
 
-/// Contracts, rates, costs, meter reads and a device's days (`rest::contracts`,
-/// `rest::costs`, `rest::meter_reads`, `rest::daily`).
+/// Contracts, rates, costs, meter reads, a device's days and its supplies' lifecycle
+/// (`rest::contracts`, `rest::costs`, `rest::meter_reads`, `rest::daily`,
+/// `rest::supplies`).
 fn contract_and_cost_routes() -> Routes {
     use Method as M;
-    use rest::{contracts, costs, daily, meter_reads};
+    use rest::{contracts, costs, daily, meter_reads, supplies};
     Routes {
         router: Router::new(),
         listed: Vec::new(),
@@ -342,6 +343,36 @@ fn contract_and_cost_routes() -> Routes {
         M::GET,
         "/api/v1/accounts/{account_id}/pages-per-day",
         daily::account_pages_per_day,
+    )
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/supplies/history",
+        supplies::history,
+    )
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/supplies/forecast",
+        supplies::forecasts,
+    )
+    .add(
+        M::GET,
+        "/api/v1/devices/{device_id}/supplies/events",
+        supplies::events,
+    )
+    .add(
+        M::POST,
+        "/api/v1/devices/{device_id}/supplies/events",
+        supplies::add_event,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/rated-yields",
+        supplies::rated_yields,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/accounts/{account_id}/rated-yields",
+        supplies::set_rated_yields,
     )
     .add(
         M::GET,

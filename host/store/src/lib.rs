@@ -10,9 +10,11 @@
 //! and supply levels, kept for ever (`summaries.rs`); what strategies made of each
 //! reading's alerts and error bits and the conditions devices show now
 //! (`malfunctions.rs`); work orders with their service settings (`work_orders.rs`);
-//! contracts (`contracts.rs`), and the costs per page set per device, contract or
-//! account with the page counters costs are computed from (`costs.rs`); each device's
-//! average volumes as the scheduled recompute last found them (`volumes.rs`).
+//! contracts (`contracts.rs`); the costs per page set per device, contract or
+//! account with the page counters costs are computed from (`costs.rs`); the
+//! cartridges ordered and shipped for a device's supplies with the rated yields of
+//! part numbers (`supplies.rs`); and each device's average volumes as the scheduled
+//! recompute last found them (`volumes.rs`).
 //!
 //! # What a device-year costs
 //!
@@ -72,6 +74,7 @@ mod retention;
 mod series;
 mod strategies;
 mod summaries;
+mod supplies;
 mod tenants;
 mod types;
 mod url;
@@ -99,6 +102,9 @@ pub use crate::malfunctions::{Condition, MaintenanceFilter, MaintenanceItem};
 pub use crate::readings::{RawExchange, ReadingVersion};
 pub use crate::retention::{Exclusive, RawRemoved};
 pub use crate::summaries::{DailyLevel, DailyMeter, MeterMark};
+pub use crate::supplies::{
+    NewSupplyEvent, RatedYield, SupplyEvent, SupplyEventId, SupplyEventKind,
+};
 pub use crate::types::{
     Account, AccountId, Agent, AgentIngest, AlertRecord, ContractId, Device, DeviceAddress,
     DeviceFilter, DeviceId, EnrollmentKey, EnrollmentKeyId, Ingest, IngestOutcome, KeyRefusal,

@@ -56,8 +56,12 @@ pub struct DailyLevel {
     pub color: Option<String>,
     /// The device's description, as the day's last reading said.
     pub description: String,
+    /// When the day's first reading of it was taken.
+    pub first_at: DateTime<Utc>,
     /// The percent of the day's first reading.
     pub first_percent: Option<u8>,
+    /// When the day's last reading of it was taken.
+    pub last_at: DateTime<Utc>,
     /// The percent of the day's last reading.
     pub last_percent: Option<u8>,
     /// The lowest percent of the day.
@@ -382,8 +386,8 @@ macro_rules! summary_queries {
             let mut levels = Vec::new();
             for chunk in devices.chunks(DEVICES_PER_QUERY) {
                 let mut query = select_days(
-                    "SELECT device_id, day, idx, kind, color, description, first_percent, \
-                     last_percent, min_percent, last_state, last_serial, last_part_number \
+                    "SELECT device_id, day, idx, kind, color, description, first_at, first_percent, \
+                     last_at, last_percent, min_percent, last_state, last_serial, last_part_number \
                      FROM daily_levels",
                     chunk,
                     &days,
@@ -398,7 +402,9 @@ macro_rules! summary_queries {
                         kind: row.try_get("kind").context(context)?,
                         color: row.try_get("color").context(context)?,
                         description: row.try_get("description").context(context)?,
+                        first_at: row.try_get("first_at").context(context)?,
                         first_percent: stored_percent("daily_levels.first_percent", row.try_get("first_percent").context(context)?)?,
+                        last_at: row.try_get("last_at").context(context)?,
                         last_percent: stored_percent("daily_levels.last_percent", row.try_get("last_percent").context(context)?)?,
                         min_percent: stored_percent("daily_levels.min_percent", row.try_get("min_percent").context(context)?)?,
                         last_state: parse_word("daily_levels.last_state", state)?,

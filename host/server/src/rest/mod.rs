@@ -66,6 +66,7 @@ pub(crate) mod meter_reads;
 pub(crate) mod readings;
 pub(crate) mod sessions;
 pub(crate) mod sites;
+pub(crate) mod supplies;
 pub(crate) mod users;
 pub(crate) mod work_orders;
 

@@ -29,6 +29,13 @@ fn body(method: &str, path: &str, theirs: &Tenant, dealer: i64) -> Option<Value>
         }
         (_, p) if p.ends_with("/status") => json!({"status": "cancelled"}),
         (_, p) if p.ends_with("/service-settings") => json!({"auto-close": true}),
+        (_, p) if p.ends_with("/rated-yields") => {
+            json!([{"part-number": "TK-1162", "rated-pages": 1}])
+        }
+        (_, p) if p.ends_with("/supplies/events") => json!({
+            "position": {"kind": "toner", "color": "black", "rank": 1},
+            "kind": "ordered", "part-number": "TK-1162", "quantity": 1,
+            "at": "2026-11-20T10:00:00Z"}),
         _ => json!({}),
     })
 }

@@ -16,4 +16,5 @@ mod maintenance;
 mod openapi;
 mod ranges;
 mod retention;
+mod supplies;
 mod tls;

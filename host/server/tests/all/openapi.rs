@@ -257,6 +257,13 @@ fn body(method: &str, path: &str, ours: &Tenant, dealer: i64, key: &str) -> Opti
             {"counter": "mono", "cost-per-page": "0.0100"},
             {"counter": "total", "cost-per-page": "0.0085"},
         ]),
+        (_, p) if p.ends_with("/rated-yields") => json!([
+            {"part-number": "TK-1162", "rated-pages": 7200},
+        ]),
+        (_, p) if p.ends_with("/supplies/events") => json!({
+            "position": {"kind": "toner", "color": "black", "rank": 1},
+            "kind": "ordered", "part-number": "TK-1162", "quantity": 1,
+            "at": "2026-11-20T10:00:00Z", "note": "PO 4471"}),
         (_, p) if p.ends_with("/contracts") => {
             json!({"name": "Second contract", "starts-on": "2026-01-01", "ends-on": "2026-12-31"})
         }

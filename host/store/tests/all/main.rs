@@ -14,4 +14,5 @@ mod readings;
 mod retention;
 mod strategies;
 mod summaries;
+mod supplies;
 mod volumes;

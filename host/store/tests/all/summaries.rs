@@ -133,9 +133,11 @@ async fn a_day_keeps_its_first_and_last_reading_across_midnight_late_readings_an
             .await
             .unwrap();
         let toner: Vec<_> = levels.iter().filter(|l| l.index == 1).collect();
-        let expected = |d, first, last, min, state| DailyLevel {
+        let expected = |d, (first_at, first), (last_at, last), min, state| DailyLevel {
             device_id: device,
             day: day(d),
+            first_at,
+            last_at,
             index: 1,
             kind: "toner".into(),
             color: Some("black".into()),
@@ -150,8 +152,20 @@ async fn a_day_keeps_its_first_and_last_reading_across_midnight_late_readings_an
         assert_eq!(
             toner,
             [
-                &expected(23, 100, 20, 20, SupplyState::Ok),
-                &expected(24, 9, 100, 9, SupplyState::Ok),
+                &expected(
+                    23,
+                    (on(23, 0, 1), 100),
+                    (on(23, 23, 59), 20),
+                    20,
+                    SupplyState::Ok
+                ),
+                &expected(
+                    24,
+                    (on(24, 0, 0), 9),
+                    (on(24, 9, 0), 100),
+                    9,
+                    SupplyState::Ok
+                ),
             ],
             "{backend}"
         );
