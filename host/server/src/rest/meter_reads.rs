@@ -5,7 +5,10 @@
 //! reset or rolled over says so in its events, and its pages are not `end − start`.
 //!
 //! The same rows come as JSON (with each event's evidence) and as CSV (event kinds only,
-//! `;`-separated), the file a billing clerk opens in a spreadsheet.
+//! `;`-separated), the file a billing clerk opens in a spreadsheet. Serials, makers and
+//! models are what devices say about themselves, so a CSV text cell that a spreadsheet
+//! would take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+//! return) is written with a leading `'`, as OWASP's CSV-injection advice has it.
 
 use std::collections::HashMap;
 
@@ -211,14 +214,15 @@ fn csv_text(rows: &[MeterReadRow]) -> ApiResult<String> {
                     .unwrap_or_default()
             })
             .collect();
+        let text = |value: Option<&str>| inert(value.unwrap_or_default());
         out.write_record([
             row.account_id.to_string(),
-            row.account.clone(),
+            text(Some(&row.account)),
             row.device_id.to_string(),
-            row.serial.clone().unwrap_or_default(),
-            row.manufacturer.clone().unwrap_or_default(),
-            row.model.clone().unwrap_or_default(),
-            row.counter.clone(),
+            text(row.serial.as_deref()),
+            text(row.manufacturer.as_deref()),
+            text(row.model.as_deref()),
+            text(Some(&row.counter)),
             row.start_value.to_string(),
             row.start_at.to_rfc3339(),
             row.end_value.to_string(),
@@ -232,4 +236,13 @@ fn csv_text(rows: &[MeterReadRow]) -> ApiResult<String> {
         .into_inner()
         .map_err(|e| Failure::Internal(format!("writing the meter-read CSV: {e}")))?;
     String::from_utf8(bytes).map_err(|e| Failure::Internal(e.to_string()))
+}
+
+/// `text` as a cell no spreadsheet evaluates.
+fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
 }

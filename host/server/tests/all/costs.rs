@@ -674,6 +674,12 @@ async fn another_dealers_rows_are_not_found_and_customers_only_read_prices() {
     }
 }
 
+/// `item` from a printer whose model is a spreadsheet formula.
+fn formula(mut item: UploadItem) -> UploadItem {
+    item.reading.identity.model = Some("=HYPERLINK(\"http://x.test\")".into());
+    item
+}
+
 #[tokio::test]
 async fn the_meter_read_export_gives_a_row_per_device_and_counter_with_its_events() {
     for server in TestServer::each().await {
@@ -691,13 +697,18 @@ async fn the_meter_read_export_gives_a_row_per_device_and_counter_with_its_event
                     read(2, 1, "2026-11-05T10:00:00Z", &[("total", 1_400)]),
                     read(3, 1, "2026-11-10T10:00:00Z", &[("total", 0)]),
                     read(4, 1, "2026-11-29T10:00:00Z", &[("total", 250)]),
-                    read(5, 2, "2026-11-03T09:00:00Z", &[("mono", 70), ("color", 5)]),
-                    read(
+                    formula(read(
+                        5,
+                        2,
+                        "2026-11-03T09:00:00Z",
+                        &[("mono", 70), ("color", 5)],
+                    )),
+                    formula(read(
                         6,
                         2,
                         "2026-11-20T09:00:00Z",
                         &[("mono", 170), ("color", 25)],
-                    ),
+                    )),
                 ],
             )
             .await;
@@ -768,6 +779,13 @@ async fn the_meter_read_export_gives_a_row_per_device_and_counter_with_its_event
             "{backend}"
         );
         assert_eq!(lines.len(), 4, "{backend}: {text}");
+        // Printer 2 calls its model a formula: the cell is text a spreadsheet shows as is
+        // (quoted, its quotes doubled, by RFC 4180).
+        assert!(
+            lines[2].contains(r#","'=HYPERLINK(""http://x.test"")","#),
+            "{backend}: {}",
+            lines[2]
+        );
         let reset: Vec<&str> = lines[1].split(',').collect();
         assert_eq!(
             (reset[1], reset[2], reset[4]),
