@@ -18,6 +18,8 @@ use quire_transport::{
     HttpMethod, HttpRequest, NoDevice, WithExchanges,
 };
 
+use crate::clock::Clock;
+
 /// The local CUPS server, where a host's USB printers are shared.
 pub const LOCAL_CUPS: &str = "127.0.0.1:631";
 
@@ -99,9 +101,10 @@ async fn exchange(
     Ok(message)
 }
 
-/// Reads the printer at `uri`, recording the exchange. The error names the URI.
-pub async fn read(uri: &str) -> Result<IppRead, String> {
-    let taken_at = Utc::now();
+/// Reads the printer at `uri`, recording the exchange, stamped by `clock`. The error
+/// names the URI.
+pub async fn read(uri: &str, clock: &Clock) -> Result<IppRead, String> {
+    let taken_at = clock.now();
     let (_, live) = connect(uri).await?;
     let recorder = ExchangeRecorder::new(live);
     let reading = read_through(&recorder, uri).await?;

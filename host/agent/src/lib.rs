@@ -21,6 +21,7 @@
 //! are swapped in between reads without a restart.
 #![deny(missing_docs)]
 
+mod clock;
 pub mod credentials;
 pub mod discovery;
 mod error;
@@ -33,6 +34,7 @@ pub mod strategy_sync;
 pub mod supplies;
 pub mod uplink;
 
+pub use crate::clock::Clock;
 pub use crate::error::ReadError;
 pub use crate::queue::{Queue, QueueError};
 pub use crate::read::DeviceRead;

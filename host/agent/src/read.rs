@@ -16,6 +16,7 @@ use quire_transport::{
     RecordingTransport, SnmpRequest, TransportError, WithExchanges,
 };
 
+use crate::clock::Clock;
 use crate::error::ReadError;
 
 /// What one read gave.
@@ -43,6 +44,7 @@ pub(crate) struct Reader {
     pub registry: Arc<Registry>,
     pub client: ClientConfig,
     pub snmp_port: u16,
+    pub clock: Clock,
 }
 
 impl Reader {
@@ -55,7 +57,7 @@ impl Reader {
         first: usize,
         cycle: Cycle,
     ) -> Result<DeviceRead, ReadError> {
-        let taken_at = Utc::now();
+        let taken_at = self.clock.now();
         let peer = SocketAddr::new(address, self.snmp_port);
         let (session, credential) = self.open(peer, credentials, first).await?;
         let live: Arc<dyn DeviceTransport> = Arc::new(LiveTransport::new(session));

@@ -12,7 +12,7 @@ pub use quire_agent::ipp::LOCAL_CUPS;
 
 /// Reads the printer at `uri`; a failure is this printer's outcome alone.
 async fn read(uri: &str) -> Outcome {
-    match ipp::read(uri).await {
+    match ipp::read(uri, &quire_agent::Clock::system()).await {
         Ok(read) => Outcome::Read {
             file: uri.to_owned(),
             strategy: ipp::strategy(),

@@ -6,14 +6,18 @@
 //! taken over a printer's web server is kept whole: downloaded, it replays to the same
 //! reading, and a newer strategy re-reads it on the server into a new version. A jam the
 //! agent reads waits on the maintenance dashboard until a later read no longer finds it,
-//! and then its work order closes itself.
+//! and then its work order closes itself. A toner drained over simulated weeks (the
+//! agent's clock set by the test) and swapped for a cartridge with a new serial shows the
+//! spent one's pages and yield, a forecast for the new one, and a meter-read export that
+//! matches the counter.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::{DateTime, Datelike, Days, TimeDelta, Utc};
 use hyper::Method;
-use quire_agent::{Agent, AgentOptions};
+use quire_agent::{Agent, AgentOptions, Clock};
 use quire_model::Cycle;
 use quire_server::Running;
 use quire_snmp::client::ClientConfig;
@@ -676,4 +680,321 @@ async fn a_jam_the_agent_reads_waits_for_a_key_operator_until_it_clears_and_clos
             "{backend}: {history}"
         );
     }
+}
+
+/// The Samsung M4080FX's toner row and page counter (Printer-MIB): prtMarkerSuppliesLevel
+/// and prtMarkerSuppliesDescription of supply 1.1, prtMarkerLifeCount of marker 1.1.
+const TONER_LEVEL: &str = "1.3.6.1.2.1.43.11.1.1.9.1.1";
+const TONER_DESCRIPTION: &str = "1.3.6.1.2.1.43.11.1.1.6.1.1";
+const LIFE_COUNT: &str = "1.3.6.1.2.1.43.10.2.1.4.1.1";
+
+/// Pages printed each weekday, Monday first, between the 08:00 and the 17:00 read; none
+/// at the weekend. A week is 420 + 480 + 540 + 480 + 420 = 2,340 pages.
+const WEEKDAY_PAGES: [u64; 7] = [420, 480, 540, 480, 420, 0, 0];
+
+/// The simulated toner uses one point of its level every 60 pages (a 6,000-page
+/// cartridge), so the weekdays use 7, 8, 9, 8 and 7 points: the levels it shows step by
+/// 1 % at their finest, fine enough to forecast.
+const PAGES_PER_POINT: u64 = 60;
+
+/// The day (from the first Monday, day 0) the first cartridge is swapped: the Saturday of
+/// the second week, between the reads, when nothing prints.
+const INSTALL_DAY: i64 = 12;
+
+/// The last simulated day: the Thursday of the fourth week.
+const LAST_DAY: i64 = 24;
+
+fn samsung() -> PathBuf {
+    recordings_dir().join("../librenms/samsungprinter_m4080fx.snmprec")
+}
+
+/// A Samsung toner's description carrying its CRUM chip's serial, as the `samsung`
+/// strategy reads it.
+fn toner_with_serial(serial: &str) -> SnmpValue {
+    SnmpValue::OctetString(format!("Black Toner Cartridge S/N:{serial}").into_bytes())
+}
+
+/// The toner's cartridges in the supply history.
+fn toner_cartridges(history: &Value) -> Vec<Value> {
+    let toner = history["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["position"]["kind"] == "toner")
+        .unwrap_or_else(|| panic!("no toner position in {history}"));
+    toner["cartridges"].as_array().unwrap().clone()
+}
+
+fn instant(value: &Value) -> DateTime<Utc> {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a time: {value}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_toner_drained_over_simulated_weeks_and_replaced_shows_its_pages_yield_and_forecast() {
+    // The Samsung strategy reads a cartridge's CRUM serial from its description, so the
+    // new cartridge is seen by its serial, not only by its level.
+    let fleet = Fleet::start(
+        vec![Recording::load(&samsung()).unwrap()],
+        FleetConfig {
+            base: Ipv4Addr::new(127, 152, 5, 1),
+            port: SNMP_PORT,
+            ..FleetConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let first_count: u64 = recorded_at(&samsung(), LIFE_COUNT).parse().unwrap();
+    let max_capacity: i64 = recorded_at(&samsung(), "1.3.6.1.2.1.43.11.1.1.8.1.1")
+        .parse()
+        .unwrap();
+    assert_eq!(max_capacity % 100, 0, "whole points of {max_capacity}");
+    let (level, description, count): (Oid, Oid, Oid) = (
+        TONER_LEVEL.parse().unwrap(),
+        TONER_DESCRIPTION.parse().unwrap(),
+        LIFE_COUNT.parse().unwrap(),
+    );
+    let (old_serial, new_serial) = ("CRUM-15011000001", "CRUM-15011000002");
+
+    // Four weeks before today at the least, starting on a Monday, so every simulated read
+    // lies in the past the server's 400-day history reaches.
+    let today = Utc::now().date_naive() - Days::new(28);
+    let monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
+    let start = monday.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let at = |day: i64, hour: i64| start + TimeDelta::days(day) + TimeDelta::hours(hour);
+
+    for (n, db) in quire_testdb::backends().await.into_iter().enumerate() {
+        let backend = db.backend;
+        let dir = tempfile::tempdir().unwrap();
+        let listen = SocketAddr::from(([127, 152, 1, 40 + n as u8], 0));
+        let running = start_server(&dir.path().join("server"), listen, &db.url).await;
+        let dealer = Dealer::login(&running).await;
+        let credentials = json!([{"version": "v2c", "community": "public"}]);
+        let (account, _) = dealer.customer(&running, "127.152.5.1", credentials).await;
+        let key = dealer.enrollment_key(account).await;
+        let clock = Clock::manual(at(0, 8));
+        let agent = common::enrolled_agent(
+            &running,
+            &key,
+            AgentOptions {
+                snmp_port: SNMP_PORT,
+                clock: clock.clone(),
+                ..AgentOptions::new(dir.path().join("agent"))
+            },
+        )
+        .await;
+
+        // A full cartridge at the recorded counter.
+        let mut pages = first_count;
+        let mut percent: u64 = 100;
+        let show = |percent: u64, pages: u64| {
+            let units = max_capacity * percent as i64 / 100;
+            assert!(fleet.set(0, level.clone(), SnmpValue::Integer(units)));
+            let pages = u32::try_from(pages).unwrap();
+            assert!(fleet.set(0, count.clone(), SnmpValue::Counter32(pages)));
+        };
+        assert!(fleet.set(0, description.clone(), toner_with_serial(old_serial)));
+        show(percent, pages);
+        // The configuration once: a check-in per read would be most of the test's time.
+        let config = agent.config().await.unwrap();
+        let read = |cycle| {
+            let (agent, config) = (&agent, &config);
+            async move {
+                let report = agent.run_cycle(config, &config.sites[0], None, cycle).await;
+                assert_eq!((report.read, report.failures.len()), (1, 0), "{report:?}");
+            }
+        };
+        read(Cycle::Discovery).await;
+        for day in 0..=LAST_DAY {
+            if day > 0 {
+                clock.set(at(day, 8));
+                read(Cycle::MetersAndSupplies).await;
+            }
+            let printed = WEEKDAY_PAGES[(day % 7) as usize];
+            pages += printed;
+            percent -= printed / PAGES_PER_POINT;
+            if day == INSTALL_DAY {
+                assert_eq!(printed, 0, "the swap is on a day nothing prints");
+                assert!(fleet.set(0, description.clone(), toner_with_serial(new_serial)));
+                percent = 100;
+            }
+            show(percent, pages);
+            clock.set(at(day, 17));
+            read(Cycle::MetersAndSupplies).await;
+        }
+        let delivered = agent.deliver().await.unwrap();
+        // A read at 08:00 and one at 17:00 on each of the 25 days.
+        assert_eq!(delivered.filed, 50, "{backend}: {delivered:?}");
+        let device = dealer.devices().await[0]["id"].as_i64().unwrap();
+
+        let history = dealer
+            .call(
+                Method::GET,
+                &format!("/api/v1/devices/{device}/supplies/history"),
+                None,
+            )
+            .await;
+        assert_eq!(history["issues"], json!([]), "{backend}: {history}");
+        let cartridges = toner_cartridges(&history);
+        assert_eq!(cartridges.len(), 2, "{backend}: {cartridges:?}");
+        let (old, new) = (&cartridges[0], &cartridges[1]);
+        // The first cartridge: first seen at the first read; two weeks of 2,340 pages to
+        // its swap, seen at the Saturday's 17:00 read (nothing printed that Saturday).
+        assert_eq!(old["install"]["kind"], "first-seen", "{backend}: {old}");
+        assert_eq!(old["serial"], old_serial, "{backend}");
+        assert_eq!(instant(&old["since"]), at(0, 8), "{backend}");
+        assert_eq!(
+            instant(&old["replaced-at"]),
+            at(INSTALL_DAY, 17),
+            "{backend}"
+        );
+        assert_eq!(old["stage"], "replaced", "{backend}");
+        assert_eq!(old["pages"], 2 * 2_340, "{backend}: {old}");
+        // Replaced at 22 %: each week uses 7 + 8 + 9 + 8 + 7 = 39 points, two 78. Its
+        // yield is estimated from the level it used: 4,680 pages over 78 points is
+        // 4,680 × 100 / 78 = 6,000 pages for a full cartridge, what the simulation drains.
+        // No part number is read (the strategy reads none), so no rated yield.
+        assert_eq!(
+            old["yield"],
+            json!({"basis": "estimated", "pages": 6_000, "measured-pages": 4_680,
+                "consumed-percent": 78, "rated-pages": null, "percent-of-rated": null}),
+            "{backend}: {old}"
+        );
+        // The new one: seen by its serial at that read, full, and since then a week of
+        // 2,340 pages and Monday to Thursday, 420 + 480 + 540 + 480 = 1,920.
+        assert_eq!(
+            new["install"],
+            json!({"kind": "serial-changed", "before": old_serial, "after": new_serial}),
+            "{backend}: {new}"
+        );
+        assert_eq!(instant(&new["since"]), at(INSTALL_DAY, 17), "{backend}");
+        assert_eq!(new["stage"], "installed", "{backend}");
+        assert_eq!(new["pages"], 2_340 + 1_920, "{backend}: {new}");
+        assert_eq!(new["yield"], Value::Null, "{backend}: not spent yet");
+
+        // 4,260 pages used 71 points, so 29 % are left: 29 × 60 = 1,740 pages. From
+        // Thursday 17:00 the week replayed prints Friday 420 (1,320 left), nothing at
+        // the weekend, Monday 420 (900), Tuesday 480 (420), and Wednesday's 540 cover
+        // the last 420: it runs out during Wednesday's printing, between 08:00 and 17:00
+        // of day 30. The interval widens it by at most the level's rounding, half a point
+        // (30 pages) either way, so its ends lie after Tuesday's last read and before
+        // Thursday's first.
+        let forecasts = dealer
+            .call(
+                Method::GET,
+                &format!("/api/v1/devices/{device}/supplies/forecast"),
+                None,
+            )
+            .await;
+        let toner = forecasts["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["position"]["kind"] == "toner")
+            .unwrap_or_else(|| panic!("{backend}: no toner in {forecasts}"));
+        assert_eq!(
+            instant(&toner["cartridge-since"]),
+            at(INSTALL_DAY, 17),
+            "{backend}"
+        );
+        let forecast = &toner["forecast"];
+        assert_eq!(forecast["outcome"], "forecast", "{backend}: {forecast}");
+        assert_eq!(forecast["method"], "level-per-page", "{backend}");
+        assert_eq!(forecast["level-percent"], 29, "{backend}");
+        // The new cartridge's levels: 100, then 93, 85, 76, 68, 61 and 54, 46, 37, 29.
+        assert_eq!(forecast["based-on-points"], 10, "{backend}");
+        let (empty_on, earliest, latest) = (
+            instant(&forecast["empty-on"]),
+            instant(&forecast["earliest"]),
+            instant(&forecast["latest"]),
+        );
+        assert!(
+            at(30, 8) <= empty_on && empty_on <= at(30, 17),
+            "{backend}: {forecast}"
+        );
+        assert!(
+            at(29, 17) <= earliest && earliest <= empty_on && empty_on <= latest,
+            "{backend}: {forecast}"
+        );
+        assert!(latest <= at(31, 8), "{backend}: {forecast}");
+
+        // The meter-read export over the whole simulation: the first read's counter to
+        // the last, three weeks of 2,340 pages and Monday to Thursday's 1,920.
+        let total = 3 * 2_340 + 1_920;
+        assert_eq!(pages, first_count + total, "the simulation's own sum");
+        let period = format!(
+            "from={}&to={}",
+            start.date_naive(),
+            (start + TimeDelta::days(LAST_DAY + 1)).date_naive()
+        );
+        let export = dealer
+            .call(
+                Method::GET,
+                &format!("/api/v1/accounts/{account}/meter-reads?{period}"),
+                None,
+            )
+            .await;
+        let rows = export["rows"].as_array().unwrap();
+        assert_eq!(
+            rows.len(),
+            1,
+            "{backend}: one device, one counter: {export}"
+        );
+        let row = &rows[0];
+        assert_eq!(
+            (
+                &row["counter"],
+                &row["start-value"],
+                &row["end-value"],
+                &row["pages"]
+            ),
+            (
+                &json!("total"),
+                &json!(first_count),
+                &json!(first_count + total),
+                &json!(total)
+            ),
+            "{backend}: {row}"
+        );
+        assert_eq!(instant(&row["start-at"]), at(0, 8), "{backend}");
+        assert_eq!(instant(&row["end-at"]), at(LAST_DAY, 17), "{backend}");
+        let csv = dealer
+            .client
+            .send(
+                Method::GET,
+                &format!("/api/v1/accounts/{account}/meter-reads.csv?{period}"),
+                Some(&dealer.token),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(csv.status, 200, "{backend}: {}", csv.text());
+        let text = csv.text();
+        let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+        assert_eq!(lines.len(), 2, "{backend}: a header and one row: {text}");
+        let column = |name: &str| {
+            let i = lines[0].iter().position(|h| *h == name).unwrap();
+            lines[1][i]
+        };
+        assert_eq!(
+            (
+                column("counter"),
+                column("start_value"),
+                column("end_value"),
+                column("pages")
+            ),
+            (
+                "total",
+                first_count.to_string().as_str(),
+                (first_count + total).to_string().as_str(),
+                total.to_string().as_str()
+            ),
+            "{backend}: {text}"
+        );
+        running.stop().await;
+    }
+    drop(fleet);
 }

@@ -47,7 +47,7 @@ impl Agent {
         }
         report.addresses += printers.len();
         for uri in printers {
-            let read = match crate::ipp::read(&uri).await {
+            let read = match crate::ipp::read(&uri, &self.inner.options.clock).await {
                 Ok(read) => read,
                 Err(e) => {
                     tracing::warn!(printer = %uri, ?cycle, error = %e, "could not read an IPP printer");

@@ -27,6 +27,7 @@ use quire_protocol::{AgentConfig, ReadingUpload, SiteConfig};
 use quire_snmp::client::ClientConfig;
 use tokio::time::Instant;
 
+use crate::clock::Clock;
 use crate::queue::Queue;
 use crate::read::Reader;
 use crate::strategy_sync::sync_strategies;
@@ -81,6 +82,9 @@ pub struct AgentOptions {
     /// SNMP devices discovery finds: printers whose SNMP is off or not worth
     /// having. Read with the CUPS queues, on the same schedules.
     pub ipp: Vec<String>,
+    /// What readings are stamped with: the system clock, or a manual one that lets a
+    /// test or a replay take weeks of readings in seconds.
+    pub clock: Clock,
 }
 
 impl AgentOptions {
@@ -99,6 +103,7 @@ impl AgentOptions {
             batch_bytes: 1 << 20,
             cups: None,
             ipp: Vec::new(),
+            clock: Clock::system(),
         }
     }
 }
@@ -188,6 +193,7 @@ impl Agent {
             registry,
             client: options.client.clone(),
             snmp_port: options.snmp_port,
+            clock: options.clock.clone(),
         };
         Ok(Agent {
             inner: Arc::new(Inner {

@@ -61,7 +61,9 @@ async fn an_ipp_read_is_recorded_and_replays_to_the_same_reading() {
     let printer = tokio::spawn(serve(listener, std::fs::read(fixture).unwrap()));
     let uri = format!("ipp://127.80.8.1:{port}/ipp/print");
 
-    let read = quire_agent::ipp::read(&uri).await.unwrap();
+    let read = quire_agent::ipp::read(&uri, &quire_agent::Clock::system())
+        .await
+        .unwrap();
     // What ipptool showed for this printer (fixtures/ipp/SOURCES.md).
     assert_eq!(read.reading.identity.manufacturer.as_deref(), Some("Quire"));
     assert_eq!(read.reading.identity.model.as_deref(), Some("Test Laser"));
