@@ -221,13 +221,30 @@ async fn run_says_where_it_looks_and_when_the_next_cycle_is_due() {
         "{text}"
     );
     // Discovery ran at start (no device was known); the site's default schedules then
-    // run alerts hourly, and meters & supplies every four hours on the hour.
+    // run alerts hourly, and meters & supplies every four hours on the hour: the next
+    // cycle is on the next hour, alerts, or meters & supplies where that hour is theirs too
+    // (both are due then, and either may be announced first).
     assert!(
         text.contains("cycle done") && !text.contains("found no printing device"),
         "{text}"
     );
+    let alerts = next.contains("next alerts cycle at ");
+    let meters = next.contains("next meters & supplies cycle at ");
     assert!(
-        next.contains("next alerts cycle at ") && next.contains(":00:00 UTC (in "),
+        (alerts || meters) && next.contains(":00:00 UTC (in "),
         "{next}"
     );
+    if meters {
+        let hour: u32 = next
+            .split("cycle at ")
+            .nth(1)
+            .and_then(|rest| rest.get(..2))
+            .and_then(|h| h.parse().ok())
+            .unwrap_or_else(|| panic!("no hour in {next}"));
+        assert_eq!(
+            hour % 4,
+            0,
+            "meters & supplies announced first at {hour}h: {next}"
+        );
+    }
 }
