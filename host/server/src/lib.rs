@@ -69,6 +69,7 @@ mod server;
 mod state;
 mod strategies_api;
 mod tls;
+mod words;
 
 pub use crate::error::{Error, Result};
 pub use crate::openapi::openapi_json;

@@ -72,13 +72,7 @@ pub enum WorkOrderError {
 pub fn input_words(input: &ErrorSource) -> String {
     match input {
         ErrorSource::Alert { index } => format!("alert {index}"),
-        ErrorSource::State { state } => format!(
-            "error state {}",
-            serde_json::to_value(state)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        ),
+        ErrorSource::State { state } => format!("error state {}", crate::words::word(state)),
     }
 }
 
@@ -174,12 +168,7 @@ pub fn check_move(
     to: WorkOrderStatus,
     assignee: Option<UserId>,
 ) -> Result<(), WorkOrderError> {
-    let word = |status: WorkOrderStatus| {
-        serde_json::to_value(status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    };
+    let word = |status: WorkOrderStatus| crate::words::word(&status);
     if !from.may_become(to) {
         let why = if from.is_final() {
             "done and cancelled orders are final".to_owned()

@@ -194,9 +194,7 @@ pub(crate) async fn pages_per_day(
     let points = points(query.points)?;
     let zone = zone(&state, &device, query.tz.as_deref()).await?;
     let samples = state.store.counter_samples(&[device.id], from, to).await?;
-    let pages = crate::pages::pages_by_device(&[device.id], &samples)
-        .pop()
-        .ok_or_else(|| Failure::Internal(format!("no pages worked out for {}", device.id)))?;
+    let pages = crate::pages::pages_of(device.id, &samples);
     let chart = chart(&[daily_pages(&pages, zone)], zone, from, to, points);
     let events = pages
         .events

@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiResult, Failure};
 use crate::state::AppState;
+use crate::words::word;
 
 use super::costs::{AccountCostQuery, meter_reads, period};
 use super::{ListQuery, Visible};
@@ -204,16 +205,7 @@ fn csv_text(rows: &[MeterReadRow]) -> ApiResult<String> {
     ])
     .map_err(failed)?;
     for row in rows {
-        let events: Vec<String> = row
-            .events
-            .iter()
-            .map(|e| {
-                serde_json::to_value(e.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            })
-            .collect();
+        let events: Vec<String> = row.events.iter().map(|e| word(&e.kind)).collect();
         let text = |value: Option<&str>| inert(value.unwrap_or_default());
         out.write_record([
             row.account_id.to_string(),

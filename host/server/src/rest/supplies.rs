@@ -211,10 +211,7 @@ impl Inputs {
             })
             .collect();
         let samples = state.store.counter_samples(&[device.id], from, now).await?;
-        let pages = crate::pages::pages_by_device(&[device.id], &samples)
-            .pop()
-            .map(|pages| CumulativePages::counted(&pages))
-            .ok_or_else(|| Failure::Internal(format!("no pages worked out for {}", device.id)))?;
+        let pages = CumulativePages::counted(&crate::pages::pages_of(device.id, &samples));
         let rated_yields = state
             .store
             .rated_yields(device.account_id)
