@@ -479,16 +479,7 @@ async fn a_web_server_reading_is_kept_whole_and_read_again_by_a_newer_strategy()
         let base = format!("/api/v1/devices/{device}/readings/{reading_id}");
         let files = tempfile::tempdir().unwrap();
         for suffix in ["snmprec", "exchanges.jsonl"] {
-            let answer = dealer
-                .client
-                .send(
-                    Method::GET,
-                    &format!("{base}/raw.{suffix}"),
-                    Some(&dealer.token),
-                    None,
-                )
-                .await
-                .unwrap();
+            let answer = dealer.download(&format!("{base}/raw.{suffix}")).await;
             assert_eq!(
                 answer.status,
                 200,
@@ -962,15 +953,10 @@ async fn a_toner_drained_over_simulated_weeks_and_replaced_shows_its_pages_yield
         assert_eq!(instant(&row["start-at"]), at(0, 8), "{backend}");
         assert_eq!(instant(&row["end-at"]), at(LAST_DAY, 17), "{backend}");
         let csv = dealer
-            .client
-            .send(
-                Method::GET,
-                &format!("/api/v1/accounts/{account}/meter-reads.csv?{period}"),
-                Some(&dealer.token),
-                None,
-            )
-            .await
-            .unwrap();
+            .download(&format!(
+                "/api/v1/accounts/{account}/meter-reads.csv?{period}"
+            ))
+            .await;
         assert_eq!(csv.status, 200, "{backend}: {}", csv.text());
         let text = csv.text();
         let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();

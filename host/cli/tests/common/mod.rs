@@ -7,7 +7,7 @@ use std::path::Path;
 
 use hyper::Method;
 use quire_agent::{Agent, AgentOptions};
-use quire_server::client::Client;
+use quire_server::client::{Answer, Client};
 use quire_server::{Running, Server};
 use serde_json::{Value, json};
 
@@ -28,6 +28,14 @@ impl Dealer {
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Value {
         self.client
             .json(method, path, Some(&self.token), body.as_ref())
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// GETs `path` as the dealer, with the answer as it came: a file, not JSON.
+    pub async fn download(&self, path: &str) -> Answer {
+        self.client
+            .send(Method::GET, path, Some(&self.token), None)
             .await
             .unwrap_or_else(|e| panic!("{path}: {e}"))
     }
