@@ -1,0 +1,197 @@
+//! Alert events: one per (definition, device, trigger key), from first trigger to
+//! archive, and the status derived from its action events and the time.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use quire_model::ErrorState;
+use serde::{Deserialize, Serialize};
+
+use crate::actions::ActionEvent;
+use crate::definitions::AlertDefinition;
+use crate::ids::{AccountId, ActionDefinitionId, DefinitionId, DeviceId, UserId};
+
+/// What on a device triggered: a consumable (by its position) or an error state.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TriggerKey {
+    /// A consumable, by [`crate::ConsumableFact::position`].
+    Consumable(String),
+    /// A printer error state.
+    ErrorState(ErrorState),
+}
+
+/// What identifies an open alert event: at most one is open per key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct EventKey {
+    /// The definition that raised it.
+    pub definition: DefinitionId,
+    /// The device.
+    pub device: DeviceId,
+    /// What triggered.
+    pub trigger: TriggerKey,
+}
+
+impl fmt::Display for EventKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let trigger = match &self.trigger {
+            TriggerKey::Consumable(position) => format!("consumable:{position}"),
+            TriggerKey::ErrorState(state) => format!("error-state:{}", state.bit()),
+        };
+        write!(f, "{}/{}/{trigger}", self.definition.0, self.device.0)
+    }
+}
+
+/// A user's answer to an alert whose actions need approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "answer")]
+pub enum Approval {
+    /// No answer yet.
+    Unanswered,
+    /// Approved: every action waiting for approval is released.
+    Approved {
+        /// Who.
+        by: UserId,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Rejected: the alert is archived.
+    Rejected {
+        /// Who.
+        by: UserId,
+        /// When.
+        at: DateTime<Utc>,
+    },
+}
+
+impl Approval {
+    /// When it was approved, if it was.
+    pub fn approved_at(self) -> Option<DateTime<Utc>> {
+        match self {
+            Approval::Approved { at, .. } => Some(at),
+            _ => None,
+        }
+    }
+}
+
+/// The alert status the console shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertStatus {
+    /// Triggered; an action needs a user's approval before anything is done.
+    WaitingForApproval,
+    /// Triggered; nothing done yet.
+    Alert,
+    /// At least one action has been invoked.
+    Submitted,
+    /// Past its overdue interval with nothing invoked yet.
+    Overdue,
+    /// Past its overdue interval, some actions invoked, not all finished.
+    SubmittedAndOverdue,
+    /// No longer open; see its [`ArchiveReason`].
+    Archived,
+}
+
+/// Why an event was archived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArchiveReason {
+    /// Every action's workflow ended. The key does not trigger again until its
+    /// condition ends (see [`crate::SettledEvent`]).
+    AllActionsFinished,
+    /// The consumable level rose back above the threshold.
+    LevelRecovered,
+    /// The consumable was replaced; a new drop opens a new event.
+    SupplyReplaced,
+    /// The error state (or the console message) is no longer present.
+    ErrorCleared,
+    /// The device's last reading is older than the stale interval.
+    Stale,
+    /// A critical parameter of the definition or its actions changed.
+    CriticalChange,
+    /// A user rejected the alert. Like a finished one, it does not trigger again until
+    /// its condition ends.
+    Rejected,
+    /// The definition was deleted or no longer validates.
+    DefinitionRemoved,
+    /// The device is gone from the inventory.
+    DeviceRemoved,
+}
+
+impl ArchiveReason {
+    /// Whether the alert was answered (finished or rejected) rather than resolved: such
+    /// a key must not trigger again while the same condition lasts.
+    pub fn settles(self) -> bool {
+        matches!(
+            self,
+            ArchiveReason::AllActionsFinished | ArchiveReason::Rejected
+        )
+    }
+}
+
+/// An open alert event and its action events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertEvent {
+    /// What it is about.
+    pub key: EventKey,
+    /// The device's account when it opened: pools its actions and finds its recipients.
+    pub account: AccountId,
+    /// The definition's critical fingerprint when it opened.
+    pub definition_fingerprint: u64,
+    /// When it first triggered.
+    pub first_triggered_at: DateTime<Utc>,
+    /// The consumable level then (`None` for a service alert).
+    pub first_level: Option<u8>,
+    /// When it last triggered (the last fresh reading that still triggers).
+    pub last_triggered_at: DateTime<Utc>,
+    /// The consumable level then.
+    pub last_level: Option<u8>,
+    /// The cartridge it is about, to notice a replacement.
+    pub cartridge: Option<String>,
+    /// The device's reading time it last took into account, so an old reading is not
+    /// counted twice.
+    pub reading_at: DateTime<Utc>,
+    /// A user's answer, if any.
+    pub approval: Approval,
+    /// The status as last recorded.
+    pub status: AlertStatus,
+    /// Its action events, by action definition.
+    pub actions: BTreeMap<ActionDefinitionId, ActionEvent>,
+}
+
+impl AlertEvent {
+    /// Whether every action of the definition has an action event whose workflow ended.
+    pub fn all_actions_finished(&self, definition: &AlertDefinition) -> bool {
+        definition.actions.iter().all(|action| {
+            self.actions
+                .get(&action.id)
+                .is_some_and(|event| event.progress.is_finished())
+        })
+    }
+
+    /// The status at `now`: overdue once `now − first trigger` exceeds the overdue
+    /// interval while not every action is finished; submitted once any action was
+    /// invoked; waiting for approval while nothing was invoked and an action needs an
+    /// approval not yet given.
+    pub fn status_at(&self, definition: &AlertDefinition, now: DateTime<Utc>) -> AlertStatus {
+        let overdue = now - self.first_triggered_at > definition.overdue.duration()
+            && !self.all_actions_finished(definition);
+        let submitted = self
+            .actions
+            .values()
+            .any(|event| event.progress.was_invoked());
+        let waiting = self.approval.approved_at().is_none()
+            && definition
+                .actions
+                .iter()
+                .any(|action| action.requires_approval);
+        match (submitted, overdue) {
+            (true, true) => AlertStatus::SubmittedAndOverdue,
+            (false, true) => AlertStatus::Overdue,
+            (true, false) => AlertStatus::Submitted,
+            (false, false) if waiting => AlertStatus::WaitingForApproval,
+            (false, false) => AlertStatus::Alert,
+        }
+    }
+}
