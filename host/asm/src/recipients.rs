@@ -219,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn an_email_with_no_valid_recipient_goes_to_the_dealer_admin() {
+    fn a_behaviour_with_no_plausible_address_resolves_to_the_dealer_admin() {
         let contacts = contacts();
         let unusable = behaviour(vec![
             Recipient::PrimaryDealerContact(DealerRole::Billing),

@@ -158,7 +158,10 @@ pub enum Decision {
 }
 
 /// Carries a decision into the state, as the server does in its tables. Decisions about
-/// an event that is no longer open change nothing, so applying one twice is harmless.
+/// an event that is no longer open change nothing, an event is opened only once, and an
+/// action moves on only from the step the decision was taken at (an invocation of attempt
+/// n only from waiting or from a failed attempt n − 1), so applying a decision again,
+/// even after later ones, changes no workflow.
 pub fn apply(state: &mut AsmState, decision: &Decision) {
     match decision {
         Decision::ArchiveEvent { key, reason, .. } => {
@@ -194,7 +197,10 @@ pub fn apply(state: &mut AsmState, decision: &Decision) {
         }
         Decision::OpenEvent(event) => {
             state.settled.remove(&event.key);
-            state.events.insert(event.key.clone(), event.clone());
+            state
+                .events
+                .entry(event.key.clone())
+                .or_insert_with(|| event.clone());
         }
         Decision::CreateActionEvent { key, action } => {
             if let Some(event) = state.events.get_mut(key) {
@@ -205,27 +211,46 @@ pub fn apply(state: &mut AsmState, decision: &Decision) {
             }
         }
         Decision::InvokeAction(invocation) | Decision::RetryAction(invocation) => {
-            set_progress(
+            let attempt = invocation.attempt;
+            let invoked = set_progress(
                 state,
                 &invocation.key,
                 invocation.action,
+                |progress| match progress {
+                    ActionProgress::Waiting => attempt == 1,
+                    ActionProgress::Failed {
+                        attempt: failed, ..
+                    } => attempt == failed + 1,
+                    _ => false,
+                },
                 ActionProgress::Invoked {
-                    attempt: invocation.attempt,
+                    attempt,
                     at: invocation.at,
                 },
             );
-            state
-                .last_invocations
-                .insert(invocation.pool.clone(), invocation.at);
+            if invoked {
+                state
+                    .last_invocations
+                    .insert(invocation.pool.clone(), invocation.at);
+            }
         }
-        Decision::RedirectAction(redirect) => set_progress(
-            state,
-            &redirect.key,
-            redirect.action,
-            ActionProgress::Redirected { at: redirect.at },
-        ),
+        Decision::RedirectAction(redirect) => {
+            set_progress(
+                state,
+                &redirect.key,
+                redirect.action,
+                |progress| !progress.is_finished(),
+                ActionProgress::Redirected { at: redirect.at },
+            );
+        }
         Decision::GiveUpAction { key, action, at } => {
-            set_progress(state, key, *action, ActionProgress::GivenUp { at: *at })
+            set_progress(
+                state,
+                key,
+                *action,
+                |progress| !progress.is_finished(),
+                ActionProgress::GivenUp { at: *at },
+            );
         }
         Decision::SetStatus { key, status } => {
             if let Some(event) = state.events.get_mut(key) {
@@ -235,19 +260,24 @@ pub fn apply(state: &mut AsmState, decision: &Decision) {
     }
 }
 
+/// Moves an action event on when its current progress allows it; whether it did.
 fn set_progress(
     state: &mut AsmState,
     key: &EventKey,
     action: ActionDefinitionId,
+    allowed_from: impl Fn(ActionProgress) -> bool,
     progress: ActionProgress,
-) {
-    if let Some(action_event) = state
+) -> bool {
+    let Some(action_event) = state
         .events
         .get_mut(key)
         .and_then(|event| event.actions.get_mut(&action))
-    {
-        action_event.progress = progress;
-    }
+        .filter(|action_event| allowed_from(action_event.progress))
+    else {
+        return false;
+    };
+    action_event.progress = progress;
+    true
 }
 
 /// What the outside world reports between ticks.
