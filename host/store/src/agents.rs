@@ -165,6 +165,16 @@ impl Store {
     ) -> Result<Vec<ReplacementRecord>> {
         dispatch!(self.supply_replacements(device, page))
     }
+
+    /// The supplies the agents saw replaced on each device in `devices` from `since`
+    /// on, by device, then time: how a job reads a page of devices in one query.
+    pub async fn supply_replacements_of(
+        &self,
+        devices: &[DeviceId],
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(DeviceId, ReplacementRecord)>> {
+        dispatch!(self.supply_replacements_of(devices, since))
+    }
 }
 
 macro_rules! agent_queries {
@@ -173,7 +183,7 @@ macro_rules! agent_queries {
         use quire_protocol::{CredentialSpec, Range, SiteRange};
         use quire_schedule::ScheduleConfig;
         use sqlx::types::Json;
-        use sqlx::{FromRow, Pool, Row};
+        use sqlx::{FromRow, Pool, QueryBuilder, Row};
 
         use crate::backend::$backend::{BEGIN_WRITE, one_row, page_of, update_one};
         use crate::listing;
@@ -505,6 +515,19 @@ macro_rules! agent_queries {
             Ok(())
         }
 
+        fn replacement_from_row(row: &<Db as sqlx::Database>::Row) -> Result<ReplacementRecord> {
+            let context = || "reading a supply replacement row".to_owned();
+            let index: i64 = row.try_get("idx").context(context)?;
+            let Json(evidence) = row.try_get("evidence").context(context)?;
+            Ok(ReplacementRecord {
+                reading_id: ReadingId(row.try_get("reading_id").context(context)?),
+                taken_at: row.try_get("taken_at").context(context)?,
+                index: crate::backend::stored_u32("supply_replacements.idx", index)?,
+                description: row.try_get("description").context(context)?,
+                evidence,
+            })
+        }
+
         pub(crate) async fn supply_replacements(pool: &Pool<Db>, device: DeviceId, page: Page) -> Result<Vec<ReplacementRecord>> {
             let context = || format!("reading the supply replacements of {device}");
             let select = sqlx::query(
@@ -513,19 +536,37 @@ macro_rules! agent_queries {
                  WHERE s.device_id = $1 ORDER BY r.taken_at, s.reading_id, s.idx LIMIT $2 OFFSET $3",
             );
             let rows = page_of(pool, select.bind(device.0), page, context).await?;
-            rows.iter()
-                .map(|row| {
-                    let index: i64 = row.try_get("idx").context(context)?;
-                    let Json(evidence) = row.try_get("evidence").context(context)?;
-                    Ok(ReplacementRecord {
-                        reading_id: ReadingId(row.try_get("reading_id").context(context)?),
-                        taken_at: row.try_get("taken_at").context(context)?,
-                        index: crate::backend::stored_u32("supply_replacements.idx", index)?,
-                        description: row.try_get("description").context(context)?,
-                        evidence,
-                    })
-                })
-                .collect()
+            rows.iter().map(replacement_from_row).collect()
+        }
+
+        pub(crate) async fn supply_replacements_of(
+            pool: &Pool<Db>,
+            devices: &[DeviceId],
+            since: DateTime<Utc>,
+        ) -> Result<Vec<(DeviceId, ReplacementRecord)>> {
+            let mut records = Vec::new();
+            for chunk in devices.chunks(crate::summaries::DEVICES_PER_QUERY) {
+                let mut query = QueryBuilder::<Db>::new(
+                    "SELECT s.device_id, s.reading_id, r.taken_at, s.idx, s.description, s.evidence \
+                     FROM supply_replacements s JOIN readings r ON r.id = s.reading_id WHERE r.taken_at >= ",
+                );
+                query.push_bind(since).push(" AND s.device_id IN (");
+                let mut ids = query.separated(", ");
+                for device in chunk {
+                    ids.push_bind(device.0);
+                }
+                query.push(") ORDER BY s.device_id, r.taken_at, s.reading_id, s.idx");
+                let rows = query
+                    .build()
+                    .fetch_all(pool)
+                    .await
+                    .context(|| format!("reading the supply replacements of {} devices", chunk.len()))?;
+                for row in &rows {
+                    let device: i64 = row.try_get("device_id").context(|| "reading a supply replacement row".to_owned())?;
+                    records.push((DeviceId(device), replacement_from_row(row)?));
+                }
+            }
+            Ok(records)
         }
     };
 }

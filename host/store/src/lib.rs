@@ -67,6 +67,7 @@ mod contracts;
 mod costs;
 mod devices;
 mod error;
+mod forecasts;
 mod listing;
 mod malfunctions;
 mod readings;
@@ -98,6 +99,7 @@ pub use crate::costs::{
     ScopedRate,
 };
 pub use crate::error::{Error, Result};
+pub use crate::forecasts::{NewForecast, StoredForecast};
 pub use crate::malfunctions::{Condition, MaintenanceFilter, MaintenanceItem};
 pub use crate::readings::{RawExchange, ReadingVersion};
 pub use crate::retention::{Exclusive, RawRemoved};

@@ -109,6 +109,21 @@ impl Store {
         dispatch!(self.rated_yields(account))
     }
 
+    /// The orders and shipments of every device in `devices`, by device, then when
+    /// they happened: how a job reads a page of devices in one query.
+    pub async fn supply_events_of(&self, devices: &[DeviceId]) -> Result<Vec<SupplyEvent>> {
+        dispatch!(self.supply_events_of(devices))
+    }
+
+    /// The rated yields each device in `devices` is measured against (its account's),
+    /// by device, then part number.
+    pub async fn rated_yields_of(
+        &self,
+        devices: &[DeviceId],
+    ) -> Result<Vec<(DeviceId, RatedYield)>> {
+        dispatch!(self.rated_yields_of(devices))
+    }
+
     /// Replaces an account's rated yields with `yields` (none clears them), in one
     /// transaction. Part numbers must be distinct; the caller checks them.
     pub async fn set_rated_yields(&self, account: AccountId, yields: &[RatedYield]) -> Result<()> {
@@ -133,6 +148,7 @@ macro_rules! supply_queries {
         use crate::backend::$backend::{BEGIN_WRITE, one_row, page_of};
         use crate::backend::{parse_word, stored_u32, word};
         use crate::error::{Context, Error, Result};
+        use crate::summaries::DEVICES_PER_QUERY;
         use crate::types::{AccountId, DeviceId, Page};
 
         type Db = $db;
@@ -206,14 +222,72 @@ macro_rules! supply_queries {
             .context(|| format!("reading the rated yields of {account}"))?;
             rows.into_iter()
                 .map(|(part_number, pages)| {
-                    let rated_pages = u64::try_from(pages).map_err(|e| Error::Corrupt {
-                        column: "rated_yields.rated_pages",
-                        value: pages.to_string(),
-                        reason: e.to_string(),
-                    })?;
-                    Ok(RatedYield { part_number, rated_pages })
+                    Ok(RatedYield { part_number, rated_pages: stored_pages(pages)? })
                 })
                 .collect()
+        }
+
+        pub(crate) async fn supply_events_of(pool: &Pool<Db>, devices: &[DeviceId]) -> Result<Vec<SupplyEvent>> {
+            let mut events = Vec::new();
+            for chunk in devices.chunks(DEVICES_PER_QUERY) {
+                let mut query = QueryBuilder::<Db>::new(EVENT_COLUMNS);
+                query.push("device_id IN (");
+                let mut ids = query.separated(", ");
+                for device in chunk {
+                    ids.push_bind(device.0);
+                }
+                query.push(") ORDER BY device_id, happened_at, id");
+                let rows = query
+                    .build()
+                    .fetch_all(pool)
+                    .await
+                    .context(|| format!("listing the supply events of {} devices", chunk.len()))?;
+                for row in &rows {
+                    events.push(event_from_row(row)?);
+                }
+            }
+            Ok(events)
+        }
+
+        pub(crate) async fn rated_yields_of(pool: &Pool<Db>, devices: &[DeviceId]) -> Result<Vec<(DeviceId, RatedYield)>> {
+            let mut yields = Vec::new();
+            for chunk in devices.chunks(DEVICES_PER_QUERY) {
+                let mut query = QueryBuilder::<Db>::new(
+                    "SELECT d.id, y.part_number, y.rated_pages FROM devices d \
+                     JOIN rated_yields y ON y.account_id = d.account_id WHERE d.id IN (",
+                );
+                let mut ids = query.separated(", ");
+                for device in chunk {
+                    ids.push_bind(device.0);
+                }
+                query.push(") ORDER BY d.id, y.part_number");
+                let rows = query
+                    .build()
+                    .fetch_all(pool)
+                    .await
+                    .context(|| format!("reading the rated yields of {} devices", chunk.len()))?;
+                for row in &rows {
+                    let context = || "reading a rated yield row".to_owned();
+                    let device = DeviceId(row.try_get("id").context(context)?);
+                    let pages: i64 = row.try_get("rated_pages").context(context)?;
+                    yields.push((
+                        device,
+                        RatedYield {
+                            part_number: row.try_get("part_number").context(context)?,
+                            rated_pages: stored_pages(pages)?,
+                        },
+                    ));
+                }
+            }
+            Ok(yields)
+        }
+
+        fn stored_pages(pages: i64) -> Result<u64> {
+            u64::try_from(pages).map_err(|e| Error::Corrupt {
+                column: "rated_yields.rated_pages",
+                value: pages.to_string(),
+                reason: e.to_string(),
+            })
         }
 
         pub(crate) async fn set_rated_yields(pool: &Pool<Db>, account: AccountId, yields: &[RatedYield]) -> Result<()> {
