@@ -1,19 +1,26 @@
-//! Recomputing calculated values (each device's average daily and monthly volume) for a
-//! large fleet on PostgreSQL, beside a plain scan of the same rows: the issue's goal is
-//! ≤ 30 s for 100,000 devices with 90 days of hourly history.
+//! Recomputing calculated values (each device's average daily and monthly volume, and
+//! when each of its supplies runs out) for a large fleet on PostgreSQL, beside a plain
+//! scan of the same rows: the issue's goal is ≤ 30 s for 100,000 devices with 90 days of
+//! hourly history.
 //!
 //! Hourly history reaches the recompute as the daily meters ingest keeps (each counter's
 //! first and last reading of each UTC day), so the fleet is written as those rows
 //! directly, with `generate_series`, rather than through 216 million hourly ingests: 90
 //! days × 2 counters (`total`, `mono`) per device, counters advancing at a rate of the
-//! device's own (20 to 420 pages a day) with nights and weekends idle. Each device has one
+//! device's own (20 to 420 pages a day) with nights and weekends idle. Supply levels
+//! reach it as the daily level summaries (each supply's first and last level of each
+//! day): one black toner per device, installed full on the first day and falling with
+//! the device's pages to about 30 % on the last, in whole percent. Each device has one
 //! reading the marks point at (the foreign key wants one; which reading a mark names does
 //! not change the arithmetic).
 //!
-//! The recompute is `quire_server::calculated::recompute_volumes`, as the hourly job runs
-//! it: devices 2,000 at a time, one query each for their marks of the 31-day window
-//! (`Store::counter_samples`, set-based), pages per day in `quire-usage`, one transaction
-//! replacing their volumes. The plain scan fetches the same window's rows in one query
+//! The recompute is `quire_server::calculated::recompute`, as the hourly job runs it:
+//! devices 2,000 at a time; for the volumes one query each for their marks of the 31-day
+//! window (`Store::counter_samples`, set-based), pages per day in `quire-usage`, one
+//! transaction replacing their volumes; for the forecasts five queries for their supply
+//! inputs (levels, replacements, orders, rated yields and marks of the history), the
+//! lifecycle and forecast of every position on a blocking thread, one transaction
+//! replacing their forecasts. The plain scan fetches the same rows in one query per table
 //! and sums them, with no arithmetic: the floor of reading them.
 //!
 //! `cargo bench -p quire-bench --bench recompute [-- --devices N]`
@@ -25,7 +32,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use chrono::{Days, NaiveTime, TimeZone, Utc};
-use quire_server::calculated::recompute_volumes;
+use quire_server::calculated::recompute;
 use sqlx::{Connection as _, Row as _};
 
 /// Days of history per device.
@@ -57,8 +64,11 @@ async fn main() -> anyhow::Result<()> {
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM daily_meters")
         .fetch_one(&mut conn)
         .await?;
+    let level_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM daily_levels")
+        .fetch_one(&mut conn)
+        .await?;
     println!(
-        "fleet: {devices} devices, {DAYS} days, {rows} daily meter rows written in {filled:.1} s"
+        "fleet: {devices} devices, {DAYS} days, {rows} daily meter and {level_rows} daily level rows written in {filled:.1} s"
     );
 
     // The window's rows, as the recompute reads them: the 30 days before today and the
@@ -80,9 +90,26 @@ async fn main() -> anyhow::Result<()> {
         .sum();
     let scan = started.elapsed().as_secs_f64();
     std::hint::black_box(sum);
+    // And every level row, as the forecasts read them (their history reaches further
+    // back than the fleet's 90 days).
+    let started = Instant::now();
+    let levels = sqlx::query(
+        "SELECT device_id, day, idx, kind, color, description, first_at, first_percent, \
+         last_at, last_percent, min_percent, last_state, last_serial, last_part_number \
+         FROM daily_levels",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    let lowest: i32 = levels
+        .iter()
+        .map(|row| row.get::<i32, _>("last_percent"))
+        .min()
+        .unwrap_or_default();
+    let level_scan = started.elapsed().as_secs_f64();
+    std::hint::black_box(lowest);
 
     let started = Instant::now();
-    let done = recompute_volumes(&store, now).await?;
+    let done = recompute(&store, now).await?;
     let recompute = started.elapsed().as_secs_f64();
     let with_volume: i64 =
         sqlx::query_scalar("SELECT count(*) FROM device_volumes WHERE daily > 0")
@@ -92,6 +119,16 @@ async fn main() -> anyhow::Result<()> {
         done.with_volume == devices as usize && with_volume == devices,
         "every device has data in the window, yet {} volumes were written ({with_volume} above zero)",
         done.with_volume
+    );
+    let dated: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM supply_forecasts WHERE empty_on IS NOT NULL")
+            .fetch_one(&mut conn)
+            .await?;
+    anyhow::ensure!(
+        done.forecast == devices as usize && dated == devices,
+        "every toner drains steadily, yet {} forecasts were made ({dated} filed) and {} refused",
+        done.forecast,
+        done.refused
     );
 
     println!();
@@ -104,9 +141,28 @@ async fn main() -> anyhow::Result<()> {
     );
     println!(
         "{:<44} {:>10.2} {:>12}",
-        format!("recompute volumes of {} devices", done.devices),
+        "plain scan of the daily levels",
+        level_scan,
+        levels.len()
+    );
+    println!(
+        "{:<44} {:>10.2} {:>12}",
+        "plain scans together",
+        scan + level_scan,
+        scanned.len() + levels.len()
+    );
+    println!(
+        "{:<44} {:>10.2} {:>12}",
+        format!(
+            "recompute volumes and forecasts of {} devices",
+            done.devices
+        ),
         recompute,
-        scanned.len()
+        scanned.len() + levels.len()
+    );
+    println!(
+        "{} supplies forecast, {} refused",
+        done.forecast, done.refused
     );
     println!();
     println!(
@@ -122,7 +178,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Writes `devices` devices of `account` with one reading each and their daily meters
-/// from `first_day` on, in a handful of set-based statements.
+/// and levels from `first_day` on, in a handful of set-based statements.
 async fn fill(
     conn: &mut sqlx::PgConnection,
     account: i64,
@@ -180,6 +236,30 @@ async fn fill(
         .execute(&mut *conn)
         .await
         .context("writing the daily meters")?;
+    // The toner of device d on day k: 100 % at its first mark, falling a point per
+    // 1/70th of the 64 working days' pages, so about 30 % on the last day; the level
+    // after w working days is 100 − 70·w / 64, in whole percent.
+    let statement = "INSERT INTO daily_levels (device_id, day, idx, kind, color, description, \
+         first_at, first_percent, last_at, last_percent, min_percent, last_state, last_serial, \
+         last_part_number) \
+         SELECT r.device_id, (d.day)::date, 1, 'toner', 'black', 'Black Toner', d.day + $2::time, \
+           100 - (70 * d.worked_before) / 64, d.day + $3::time, \
+           100 - (70 * (d.worked_before + d.works)) / 64, 100 - (70 * (d.worked_before + d.works)) / 64, \
+           'ok', 'BK' || r.device_id, 'TK-1' \
+         FROM readings r \
+         CROSS JOIN (SELECT day, \
+             (SELECT count(*) FROM generate_series($1::timestamp, day - interval '1 day', interval '1 day') w \
+               WHERE extract(isodow FROM w) < 6) AS worked_before, \
+             CASE WHEN extract(isodow FROM day) < 6 THEN 1 ELSE 0 END AS works \
+           FROM generate_series($1::timestamp, $1::timestamp + ($4 - 1) * interval '1 day', interval '1 day') day) d";
+    sqlx::query(statement)
+        .bind(first_day.naive_utc())
+        .bind(at((6, 10)))
+        .bind(at((19, 50)))
+        .bind(DAYS as i32)
+        .execute(&mut *conn)
+        .await
+        .context("writing the daily levels")?;
     sqlx::query("SET session_replication_role = DEFAULT")
         .execute(&mut *conn)
         .await?;

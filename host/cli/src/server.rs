@@ -66,7 +66,8 @@ struct RunArgs {
     )]
     raw_retention: RawRetention,
     /// Minutes between two recomputes of calculated values (each device's average daily
-    /// and monthly volume), by one server process at a time.
+    /// and monthly volume, each supply's run-out forecast), by one server process at a
+    /// time.
     #[arg(
         long,
         value_name = "MINUTES",

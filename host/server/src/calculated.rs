@@ -1,24 +1,31 @@
 //! Calculated values: each device's average daily and monthly volume, which ASM's volume
-//! filters compare, recomputed on a schedule (hourly unless configured) by one server
-//! process at a time ([`Periodic`]).
+//! filters compare, and when each of its supplies runs out, recomputed on a schedule
+//! (hourly unless configured) by one server process at a time ([`Periodic`]).
 //!
-//! A pass walks every device in pages of [`DEVICES_PER_PASS`], reads their counter marks
-//! of the window in one query per page (the daily meters of the 30 whole days before
-//! today, and the last mark before them), works out pages per day with `quire-usage` and
-//! replaces the page's volumes in one transaction. The window's days are UTC days, as the
-//! daily meters are: a site's own zone would move the window's edges by a few hours, a
-//! fraction of one day's pages in a 30-day average, for a zone lookup per device.
+//! A pass walks every device in pages of [`DEVICES_PER_PASS`]. It reads their counter
+//! marks of the supply history's reach ([`history_start`], the daily meters kept for
+//! ever) in one query per page and works out their pages with `quire-usage`, once for
+//! both figures. The volumes are the pages per day of the 30 whole days before today;
+//! the page's volumes are replaced in one transaction. For the forecasts it reads the
+//! page's other supply inputs in four more queries ([`Inputs::load_with`]), forecasts
+//! every position on a blocking thread (the arithmetic of 2,000 devices takes longer
+//! than an async task should hold its thread) and replaces the page's forecasts in one
+//! transaction. The window's days are UTC days, as the daily meters are: a site's own
+//! zone would move the window's edges by a few hours, a fraction of one day's pages in
+//! a 30-day average, for a zone lookup per device.
 
 use std::time::Duration;
 
-use chrono::{DateTime, Days, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use quire_store::{CounterSample, DeviceId, DeviceVolume, Store};
-use quire_usage::calculated::{WINDOW_DAYS, volume_averages};
-use quire_usage::pages::daily_pages;
+use quire_store::{DeviceId, DeviceVolume, NewForecast, Store};
+use quire_usage::SupplyForecast;
+use quire_usage::calculated::volume_averages;
+use quire_usage::pages::{DevicePages, daily_pages};
 
 use crate::pages::pages_by_device;
 use crate::periodic::Periodic;
+use crate::supplies::{Inputs, history_start};
 
 /// The recompute: hourly by default, by one server process at a time.
 pub const CALCULATED_VALUES_JOB: Periodic = Periodic {
@@ -27,7 +34,8 @@ pub const CALCULATED_VALUES_JOB: Periodic = Periodic {
 };
 
 /// Devices read and written per step: a month of daily marks for this many devices is
-/// a few hundred thousand rows, held in memory for one step.
+/// a few hundred thousand rows, and their supplies' daily levels a few times that, held
+/// in memory for one step.
 pub const DEVICES_PER_PASS: u32 = 2_000;
 
 /// What a pass did.
@@ -38,17 +46,14 @@ pub struct Recomputed {
     /// Of those, devices with data in the window, whose volume was written; the others'
     /// was removed.
     pub with_volume: usize,
+    /// Supply positions forecast to run out at a date.
+    pub forecast: usize,
+    /// Supply positions whose forecast was refused, with the reason filed.
+    pub refused: usize,
 }
 
-/// Recomputes every device's volume as of `now`.
-pub async fn recompute_volumes(
-    store: &Store,
-    now: DateTime<Utc>,
-) -> quire_store::Result<Recomputed> {
-    let today = now.date_naive();
-    let from = (today - Days::new(WINDOW_DAYS))
-        .and_time(NaiveTime::MIN)
-        .and_utc();
+/// Recomputes every device's volume and supply forecasts as of `now`.
+pub async fn recompute(store: &Store, now: DateTime<Utc>) -> quire_store::Result<Recomputed> {
     let mut done = Recomputed::default();
     let mut after = None;
     loop {
@@ -57,22 +62,31 @@ pub async fn recompute_volumes(
             break;
         };
         after = Some(last);
-        let samples = store.counter_samples(&devices, from, now).await?;
-        let volumes = volumes(&devices, &samples, now);
+        let samples = store
+            .counter_samples(&devices, history_start(now), now)
+            .await?;
+        let pages = pages_by_device(&devices, &samples);
+        let volumes = volumes(&pages, now);
         store.replace_volumes(&devices, &volumes).await?;
+        let inputs = Inputs::load_with(store, &devices, &pages, now).await?;
+        let page = devices.clone();
+        let forecasts = tokio::task::spawn_blocking(move || forecasts(&page, &inputs, now))
+            .await
+            .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()));
+        store.replace_forecasts(&devices, &forecasts, now).await?;
         done.devices += devices.len();
         done.with_volume += volumes.len();
+        let forecast = forecasts.iter().filter(|f| f.empty_on.is_some()).count();
+        done.forecast += forecast;
+        done.refused += forecasts.len() - forecast;
     }
     Ok(done)
 }
 
-/// The volumes of `devices` (ascending) with data in the window before `now`'s day.
-fn volumes(
-    devices: &[DeviceId],
-    samples: &[CounterSample],
-    now: DateTime<Utc>,
-) -> Vec<DeviceVolume> {
-    pages_by_device(devices, samples)
+/// The volumes of the devices whose `pages` these are that have data in the window
+/// before `now`'s day.
+fn volumes(pages: &[DevicePages], now: DateTime<Utc>) -> Vec<DeviceVolume> {
+    pages
         .iter()
         .filter_map(|pages| {
             let days = daily_pages(pages, Tz::UTC);
@@ -84,6 +98,30 @@ fn volumes(
                 monthly: averages.monthly,
                 detail: serde_json::to_value(averages).expect("volume averages serialise to JSON"),
             })
+        })
+        .collect()
+}
+
+/// Every position's forecast or refusal of `devices`, given their inputs in the same
+/// order, as filed.
+fn forecasts(devices: &[DeviceId], inputs: &[Inputs], now: DateTime<Utc>) -> Vec<NewForecast> {
+    devices
+        .iter()
+        .zip(inputs)
+        .flat_map(|(device, inputs)| {
+            inputs
+                .forecasts(now)
+                .into_iter()
+                .map(|position| NewForecast {
+                    device_id: *device,
+                    index: position.index,
+                    empty_on: match &position.forecast {
+                        SupplyForecast::Forecast(forecast) => Some(forecast.empty_on),
+                        SupplyForecast::Refusal(_) => None,
+                    },
+                    detail: serde_json::to_value(&position)
+                        .expect("supply forecasts serialise to JSON"),
+                })
         })
         .collect()
 }

@@ -68,6 +68,7 @@ mod secrets;
 mod server;
 mod state;
 mod strategies_api;
+mod supplies;
 mod tls;
 mod words;
 

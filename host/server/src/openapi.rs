@@ -106,6 +106,7 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         rest::meter_reads::meter_read_csv,
         rest::supplies::history,
         rest::supplies::forecasts,
+        rest::supplies::running_out,
         rest::supplies::events,
         rest::supplies::add_event,
         rest::supplies::rated_yields,

@@ -356,6 +356,11 @@ fn contract_and_cost_routes() -> Routes {
     )
     .add(
         M::GET,
+        "/api/v1/supplies/running-out",
+        supplies::running_out,
+    )
+    .add(
+        M::GET,
         "/api/v1/devices/{device_id}/supplies/events",
         supplies::events,
     )

@@ -9,7 +9,7 @@ use hyper_util::rt::TokioIo;
 use quire_plugins::{Host, HostConfig, TrustedPublishers};
 use quire_store::{AccountId, Role, Store};
 
-use crate::calculated::{CALCULATED_VALUES_JOB, recompute_volumes};
+use crate::calculated::{CALCULATED_VALUES_JOB, recompute};
 use crate::client::Client;
 use crate::depot::{Depot, DepotPolicy};
 use crate::error::{Error, Result};
@@ -46,7 +46,7 @@ pub struct Server {
     pub trusted_publishers: Option<PathBuf>,
     /// How long readings keep their raw exchange; the retention job removes it after.
     pub raw_retention: RawRetention,
-    /// How often calculated values (average volumes) are recomputed.
+    /// How often calculated values (average volumes, supply forecasts) are recomputed.
     pub calculated_every: std::time::Duration,
 }
 
@@ -227,7 +227,7 @@ impl Server {
             ..CALCULATED_VALUES_JOB
         };
         jobs.push(calculated.spawn(store.clone(), |store| async move {
-            recompute_volumes(&store, Utc::now()).await
+            recompute(&store, Utc::now()).await
         }));
         tracing::info!(%address, certificate = %identity.sha256, raw_retention = %self.raw_retention, "server listening");
         Ok(Running {

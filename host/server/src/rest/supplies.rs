@@ -1,47 +1,25 @@
-//! A device's supplies as the person who buys them sees them: each position's
-//! cartridges with the pages they printed and their yield beside the rated one, when
-//! each current cartridge runs out, and what the readings cannot show — the cartridges a
-//! dealer ordered and shipped, and the pages each part number is rated for.
-//!
-//! The arithmetic is `quire-usage`'s ([`supply_history`], [`forecast`]); this module
-//! reads its inputs and answers. Levels come from the daily level summaries, kept for
-//! ever, not from the readings: a year of hourly readings is one or two samples a day.
-//! Each UTC day of a position gives its first reading's level and its last reading's
-//! (one sample when they are the same reading). Only the last reading's serial, part
-//! number and state are summarised, so the first sample carries the serial only where
-//! the day before ended on the same one (the cartridge did not change overnight), and
-//! otherwise none, which lets a level jump at the first reading still show an
-//! overnight replacement. A day's lowest level has no time and is not a sample. An
-//! agent's reported replacement is placed at the day's sample at or after its reading.
-//! Pages are the daily meters' (see `meter-reads`), corrected for resets and rollovers.
-
-use std::collections::{BTreeMap, HashMap};
+//! A device's supplies through the API: each position's cartridges with the pages they
+//! printed and their yield beside the rated one, when each current cartridge runs out
+//! (worked out on request, see [`crate::supplies`]), the supplies of every visible
+//! device that run out soon (as the calculated-values job last filed them), and what
+//! the readings cannot show — the cartridges a dealer ordered and shipped, and the pages
+//! each part number is rated for.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, TimeDelta, Utc};
-use quire_model::{Supply, SupplyState};
 use quire_protocol::ApiError;
-use quire_store::{
-    Account, DailyLevel, Device, NewSupplyEvent, Page, RatedYield, ReplacementRecord,
-};
-use quire_usage::{
-    CumulativePages, HistoryInput, LevelSample, ReportedReplacement, SuppliesRead, SupplyEvent,
-    SupplyEventKind, SupplyForecast, SupplyHistory, SupplyPosition, forecast, supply_history,
-};
+use quire_store::{Account, Device, NewSupplyEvent, RatedYield};
+use quire_usage::{SupplyEventKind, SupplyHistory, SupplyPosition};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiResult, Body, Failure};
 use crate::state::AppState;
+use crate::supplies::{Inputs, PositionForecast, SupplyForecasts, event_kind};
 
 use super::{Caller, ListQuery, Paging, Visible, views};
-
-/// How far back a history reaches: the summaries are kept for ever, but a year and a
-/// bit holds every cartridge still in question (the longest-lived drums last about
-/// that), while one call cannot read a decade.
-const HISTORY_DAYS: i64 = 400;
 
 /// Rated yields one account may set: far more part numbers than a dealer's range.
 const MAX_RATED_YIELDS: usize = 1_000;
@@ -62,36 +40,6 @@ const MAX_QUANTITY: u32 = 10_000;
 /// How far ahead of the server's clock an event may be dated: clocks differ, but an
 /// order placed tomorrow has not happened.
 const FUTURE_SLACK: TimeDelta = TimeDelta::days(1);
-
-/// Where one position's current cartridge runs out, or why that cannot be said.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub struct PositionForecast {
-    /// The position.
-    pub position: SupplyPosition,
-    /// Its row index in the latest reading.
-    pub index: u32,
-    /// Its description in the latest reading.
-    pub description: String,
-    /// When the cartridge forecast was installed, or first seen.
-    pub cartridge_since: DateTime<Utc>,
-    /// That cartridge's part number, where known.
-    pub part_number: Option<String>,
-    /// The forecast, or the refusal with its reason.
-    pub forecast: SupplyForecast,
-}
-
-/// When each of a device's supplies runs out.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub struct SupplyForecasts {
-    /// The device.
-    pub device_id: i64,
-    /// When it was worked out: only what was known then was used.
-    pub at: DateTime<Utc>,
-    /// One per position, in position order.
-    pub positions: Vec<PositionForecast>,
-}
 
 /// An order or shipment to record for one of a device's supply positions.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -151,179 +99,10 @@ pub struct RatedYieldView {
     pub rated_pages: u64,
 }
 
-fn event_kind(kind: quire_store::SupplyEventKind) -> SupplyEventKind {
-    match kind {
-        quire_store::SupplyEventKind::Ordered => SupplyEventKind::Ordered,
-        quire_store::SupplyEventKind::Shipped => SupplyEventKind::Shipped,
-    }
-}
-
 fn stored_kind(kind: SupplyEventKind) -> quire_store::SupplyEventKind {
     match kind {
         SupplyEventKind::Ordered => quire_store::SupplyEventKind::Ordered,
         SupplyEventKind::Shipped => quire_store::SupplyEventKind::Shipped,
-    }
-}
-
-/// Everything a device's supply history is built from, read in five queries.
-struct Inputs {
-    /// The daily levels as readings, in time order.
-    reads: Vec<(DateTime<Utc>, Vec<Supply>)>,
-    events: Vec<SupplyEvent>,
-    reported: Vec<ReportedReplacement>,
-    pages: CumulativePages,
-    rated_yields: BTreeMap<String, u64>,
-}
-
-impl Inputs {
-    /// The device's inputs of the last [`HISTORY_DAYS`] before `now`. Not bounded by
-    /// its `first-seen`: that is its first reading filed, and an agent's queue may file
-    /// older ones after it; no summary predates the device's oldest reading anyway.
-    async fn load(state: &AppState, device: &Device, now: DateTime<Utc>) -> ApiResult<Inputs> {
-        let from = now - TimeDelta::days(HISTORY_DAYS);
-        let first_day = from.date_naive();
-        let levels = state
-            .store
-            .daily_levels(&[device.id], first_day..=now.date_naive())
-            .await?;
-        let reported = state
-            .store
-            .supply_replacements(device.id, Page::ALL)
-            .await?
-            .iter()
-            .filter(|r| r.taken_at.date_naive() >= first_day)
-            .map(|r| placed(r, &levels))
-            .collect();
-        let events = state
-            .store
-            .supply_events(device.id, Page::ALL)
-            .await?
-            .into_iter()
-            .map(|e| SupplyEvent {
-                position: SupplyPosition {
-                    kind: e.supply_kind,
-                    color: e.supply_color,
-                    rank: e.supply_rank,
-                },
-                at: e.at,
-                kind: event_kind(e.kind),
-                part_number: Some(e.part_number),
-            })
-            .collect();
-        let samples = state.store.counter_samples(&[device.id], from, now).await?;
-        let pages = CumulativePages::counted(&crate::pages::pages_of(device.id, &samples));
-        let rated_yields = state
-            .store
-            .rated_yields(device.account_id)
-            .await?
-            .into_iter()
-            .map(|y| (y.part_number, y.rated_pages))
-            .collect();
-        Ok(Inputs {
-            reads: day_reads(levels),
-            events,
-            reported,
-            pages,
-            rated_yields,
-        })
-    }
-
-    fn history(&self, now: DateTime<Utc>) -> SupplyHistory {
-        let reads: Vec<SuppliesRead<'_>> = self
-            .reads
-            .iter()
-            .map(|(taken_at, supplies)| SuppliesRead {
-                taken_at: *taken_at,
-                supplies,
-            })
-            .collect();
-        supply_history(
-            &HistoryInput {
-                readings: &reads,
-                events: &self.events,
-                reported: &self.reported,
-                pages: &self.pages,
-                rated_yields: &self.rated_yields,
-            },
-            now,
-        )
-    }
-
-    /// The levels of `position` read from `since` on.
-    fn levels(&self, position: &SupplyPosition, since: DateTime<Utc>) -> Vec<LevelSample> {
-        self.reads
-            .iter()
-            .filter(|(taken_at, _)| *taken_at >= since)
-            .filter_map(|(taken_at, supplies)| {
-                let at = SupplyPosition::of(supplies)
-                    .iter()
-                    .position(|p| p == position)?;
-                Some(LevelSample::of(*taken_at, &supplies[at]))
-            })
-            .collect()
-    }
-}
-
-/// The daily levels (by day, then index) as readings: each day's first and last sample
-/// of each supply, those taken at one instant together (see the module doc).
-fn day_reads(levels: Vec<DailyLevel>) -> Vec<(DateTime<Utc>, Vec<Supply>)> {
-    let mut reads: BTreeMap<DateTime<Utc>, Vec<Supply>> = BTreeMap::new();
-    let mut ended_on: HashMap<u32, Option<String>> = HashMap::new();
-    for level in levels {
-        let supply = |percent: Option<u8>, state, serial, part_number| Supply {
-            index: level.index,
-            description: level.description.clone(),
-            kind: level.kind.clone(),
-            color: level.color.clone(),
-            unit: None,
-            level: None,
-            max: None,
-            percent,
-            state,
-            serial,
-            part_number,
-        };
-        if level.first_at < level.last_at {
-            let overnight_same = level.last_serial.is_some()
-                && ended_on.get(&level.index) == Some(&level.last_serial);
-            let state = match level.first_percent {
-                Some(0) => SupplyState::Empty,
-                Some(_) => SupplyState::Ok,
-                None => SupplyState::Unknown,
-            };
-            let serial = level.last_serial.clone().filter(|_| overnight_same);
-            reads.entry(level.first_at).or_default().push(supply(
-                level.first_percent,
-                state,
-                serial,
-                None,
-            ));
-        }
-        reads.entry(level.last_at).or_default().push(supply(
-            level.last_percent,
-            level.last_state,
-            level.last_serial.clone(),
-            level.last_part_number.clone(),
-        ));
-        ended_on.insert(level.index, level.last_serial);
-    }
-    reads.into_iter().collect()
-}
-
-/// A reported replacement at the sample of its day that stands for its reading: the
-/// first where it is the day's first reading, else the last. A report whose day has no
-/// summary of its supply is passed as it was, and the history names it as an issue.
-fn placed(report: &ReplacementRecord, levels: &[DailyLevel]) -> ReportedReplacement {
-    let day = levels
-        .iter()
-        .find(|l| l.index == report.index && l.day == report.taken_at.date_naive());
-    ReportedReplacement {
-        taken_at: match day {
-            Some(day) if report.taken_at <= day.first_at => day.first_at,
-            Some(day) => day.last_at,
-            None => report.taken_at,
-        },
-        index: report.index,
     }
 }
 
@@ -336,8 +115,7 @@ pub(crate) async fn history(
     Visible(device): Visible<Device>,
 ) -> ApiResult<Json<SupplyHistory>> {
     let now = Utc::now();
-    let inputs = Inputs::load(&state, &device, now).await?;
-    Ok(Json(inputs.history(now)))
+    Ok(Json(inputs_of(&state, &device, now).await?.history(now)))
 }
 
 /// `GET /api/v1/devices/{device_id}/supplies/forecast`.
@@ -349,31 +127,18 @@ pub(crate) async fn forecasts(
     Visible(device): Visible<Device>,
 ) -> ApiResult<Json<SupplyForecasts>> {
     let now = Utc::now();
-    let inputs = Inputs::load(&state, &device, now).await?;
-    let positions = inputs
-        .history(now)
-        .positions
-        .into_iter()
-        .filter_map(|position| {
-            let current = position.cartridges.last()?;
-            let levels = inputs.levels(&position.position, current.since);
-            let usage = inputs.pages.series(current.counter);
-            let usage = (!usage.is_empty()).then_some(usage);
-            Some(PositionForecast {
-                forecast: forecast(&levels, usage, now),
-                cartridge_since: current.since,
-                part_number: current.part_number.clone(),
-                position: position.position,
-                index: position.index,
-                description: position.description,
-            })
-        })
-        .collect();
+    let positions = inputs_of(&state, &device, now).await?.forecasts(now);
     Ok(Json(SupplyForecasts {
         device_id: device.id.0,
         at: now,
         positions,
     }))
+}
+
+/// One device's supply inputs as of `now`.
+async fn inputs_of(state: &AppState, device: &Device, now: DateTime<Utc>) -> ApiResult<Inputs> {
+    let mut inputs = Inputs::load(&state.store, &[device.id], now).await?;
+    Ok(inputs.pop().unwrap_or_default())
 }
 
 /// `GET /api/v1/devices/{device_id}/supplies/events?limit=&offset=`.
@@ -467,6 +232,82 @@ pub(crate) async fn add_event(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(event.into())))
+}
+
+/// The most days ahead "running out" looks: a forecast further out is a guess.
+const MAX_WITHIN_DAYS: u32 = 365;
+
+/// The running-out list's query string.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct RunningOutQuery {
+    /// Supplies forecast to run out within this many days from now: 1 to 365, 14 when
+    /// not given. Those empty already are refused a forecast and not listed; the
+    /// device's alerts show them.
+    within_days: Option<u32>,
+    /// Rows of the page: 1 to 1000, 100 when not given.
+    limit: Option<u32>,
+    /// Rows skipped before the page.
+    offset: Option<u64>,
+}
+
+/// A supply that runs out soon, as the calculated-values job last forecast it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct RunningOut {
+    /// The device.
+    pub device_id: i64,
+    /// Its account.
+    pub account_id: i64,
+    /// When the forecast was made; the job runs hourly unless configured otherwise.
+    pub computed_at: DateTime<Utc>,
+    /// The supply and its forecast.
+    pub supply: PositionForecast,
+}
+
+/// `GET /api/v1/supplies/running-out?within-days=&limit=&offset=`.
+#[utoipa::path(get, path = "/api/v1/supplies/running-out", tag = "supplies", params(RunningOutQuery),
+    responses(
+        (status = 200, description = "The supplies of the devices the caller sees that are forecast to run out within the days asked, soonest first", body = Vec<RunningOut>),
+        (status = 400, description = "A parameter is wrong; the answer names it", body = ApiError),
+    ))]
+pub(crate) async fn running_out(
+    State(state): State<AppState>,
+    caller: Caller,
+    ListQuery(query): ListQuery<RunningOutQuery>,
+) -> ApiResult<Json<Vec<RunningOut>>> {
+    let page = super::page(query.limit, query.offset)?;
+    let within = query.within_days.unwrap_or(14);
+    if !(1..=MAX_WITHIN_DAYS).contains(&within) {
+        return Err(Failure::invalid(
+            "within-days",
+            format!("{within} is outside 1..={MAX_WITHIN_DAYS}"),
+        ));
+    }
+    let before = Utc::now() + TimeDelta::days(i64::from(within));
+    let rows = state
+        .store
+        .running_out(caller.visibility, before, page)
+        .await?;
+    let list = rows
+        .into_iter()
+        .map(|row| {
+            let supply = serde_json::from_value(row.detail).map_err(|e| {
+                Failure::Internal(format!(
+                    "the stored forecast of {} supply {} does not read: {e}",
+                    row.device_id, row.index
+                ))
+            })?;
+            Ok(RunningOut {
+                device_id: row.device_id.0,
+                account_id: row.account_id.0,
+                computed_at: row.computed_at,
+                supply,
+            })
+        })
+        .collect::<ApiResult<_>>()?;
+    Ok(Json(list))
 }
 
 /// A part number trimmed, refused naming `field` when empty or too long.
@@ -565,93 +406,4 @@ pub(crate) async fn set_rated_yields(
         .set_rated_yields(account.id, &checked_yields(list)?)
         .await?;
     Ok(yield_views(state.store.rated_yields(account.id).await?))
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::{NaiveDate, TimeZone};
-    use quire_store::DeviceId;
-
-    use super::*;
-
-    fn at(day: u32, hour: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()
-    }
-
-    fn level(
-        day: u32,
-        (first_hour, first): (u32, u8),
-        (last_hour, last): (u32, u8),
-        serial: &str,
-    ) -> DailyLevel {
-        DailyLevel {
-            device_id: DeviceId(1),
-            day: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
-            index: 1,
-            kind: "toner".into(),
-            color: Some("black".into()),
-            description: "TK-5240K".into(),
-            first_at: at(day, first_hour),
-            first_percent: Some(first),
-            last_at: at(day, last_hour),
-            last_percent: Some(last),
-            min_percent: Some(last),
-            last_state: SupplyState::Ok,
-            last_serial: Some(serial.into()),
-            last_part_number: None,
-        }
-    }
-
-    #[test]
-    fn a_first_sample_keeps_the_serial_only_where_the_night_did_not_change_it() {
-        // Day 2 starts on the same cartridge as day 1 ended; day 3 starts on a new one
-        // (a jump from 40 to 100 overnight), whose serial the first sample cannot know.
-        let reads = day_reads(vec![
-            level(1, (8, 45), (18, 42), "A"),
-            level(2, (8, 42), (18, 40), "A"),
-            level(3, (8, 100), (18, 98), "B"),
-        ]);
-        let serials: Vec<(DateTime<Utc>, Option<&str>)> = reads
-            .iter()
-            .map(|(t, s)| (*t, s[0].serial.as_deref()))
-            .collect();
-        assert_eq!(
-            serials,
-            [
-                (at(1, 8), None),
-                (at(1, 18), Some("A")),
-                (at(2, 8), Some("A")),
-                (at(2, 18), Some("A")),
-                (at(3, 8), None),
-                (at(3, 18), Some("B")),
-            ]
-        );
-    }
-
-    #[test]
-    fn a_reported_replacement_is_placed_at_its_days_sample() {
-        let levels = [level(1, (8, 45), (18, 42), "A")];
-        let report = |hour| ReplacementRecord {
-            reading_id: quire_store::ReadingId(1),
-            taken_at: at(1, hour),
-            index: 1,
-            description: "TK-5240K".into(),
-            evidence: quire_protocol::ReplacementEvidence::LevelJump {
-                before: 5,
-                after: 100,
-            },
-        };
-        let placed_at = |hour| placed(&report(hour), &levels).taken_at;
-        assert_eq!(placed_at(8), at(1, 8), "the day's first reading");
-        assert_eq!(placed_at(12), at(1, 18), "a reading in the day");
-        let other_day = ReplacementRecord {
-            taken_at: at(2, 9),
-            ..report(8)
-        };
-        assert_eq!(
-            placed(&other_day, &levels).taken_at,
-            at(2, 9),
-            "no summary: as reported"
-        );
-    }
 }

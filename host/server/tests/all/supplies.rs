@@ -8,7 +8,7 @@ use quire_model::{Supply, SupplyState};
 use quire_protocol::UploadItem;
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, item};
+use crate::support::{TestServer, backends, item};
 
 /// Days of readings: one a day, days 0 to 27.
 const DAYS: i64 = 28;
@@ -247,6 +247,108 @@ async fn cartridges_yields_orders_and_forecasts_of_a_printers_four_weeks() {
             json!({"kind": "level-not-reported", "state": "some-remaining"}),
             "{backend}"
         );
+    }
+}
+
+#[tokio::test]
+async fn the_schedule_files_each_supplys_forecast_and_lists_those_running_out_soon() {
+    for db in backends().await {
+        let server = TestServer::start_configured(db, |server| {
+            server.calculated_every = std::time::Duration::from_millis(300);
+        })
+        .await;
+        let backend = server.backend;
+        let (device, acme, start) = printer(&server).await;
+        let soon = |days: u32| format!("/api/v1/supplies/running-out?within-days={days}");
+        // No test calls the recompute: the server's own schedule does, within a second.
+        let mut listed = server.admin("GET", &soon(100), None).await;
+        for _ in 0..100 {
+            if listed.as_array().is_some_and(|l| !l.is_empty()) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            listed = server.admin("GET", &soon(100), None).await;
+        }
+        // Only black has a date: about 78.5 days after day 27 (see the test above); cyan's
+        // cartridge is too new and the waste box gives no level, so neither is listed.
+        let list = listed.as_array().unwrap();
+        assert_eq!(list.len(), 1, "{backend}: {listed}");
+        let black = &list[0];
+        assert_eq!(
+            (black["device-id"].as_i64(), black["account-id"].as_i64()),
+            (Some(device), Some(acme)),
+            "{backend}: {black}"
+        );
+        assert_eq!(black["supply"]["index"], 1, "{backend}: {black}");
+        assert_eq!(black["supply"]["part-number"], "TK-5240K", "{backend}");
+        let empty_on = time(&black["supply"]["forecast"]["empty-on"]);
+        let expected = start + Duration::days(27) + Duration::hours(78 * 24 + 12);
+        assert!(
+            (empty_on - expected).abs() <= Duration::hours(6),
+            "{backend}: filed {empty_on}, expected about {expected}"
+        );
+        // The same forecast as the device's own, worked out on request.
+        let live = server
+            .admin(
+                "GET",
+                &format!("/api/v1/devices/{device}/supplies/forecast"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            live["positions"][0]["forecast"]["empty-on"], black["supply"]["forecast"]["empty-on"],
+            "{backend}"
+        );
+        // 78 days is beyond a 60-day horizon.
+        assert_eq!(
+            server.admin("GET", &soon(60), None).await,
+            json!([]),
+            "{backend}"
+        );
+
+        // Another account's user sees none of Acme's supplies.
+        let other = server.account("Other").await;
+        server
+            .admin(
+                "POST",
+                "/api/v1/users",
+                Some(json!({"name": "olga", "password": "a long password",
+                    "role": "account-user", "account-ids": [other]})),
+            )
+            .await;
+        let olga = server.login("olga", "a long password").await;
+        let answer = server.call("GET", &soon(100), Some(&olga), None).await;
+        assert_eq!(
+            (answer.status, answer.json()),
+            (200, json!([])),
+            "{backend}"
+        );
+
+        for (query, field) in [
+            ("within-days=0", "within-days"),
+            ("within-days=366", "within-days"),
+            ("within-days=soon", "within-days"),
+            ("limit=0", "limit"),
+            ("horizon=3", "horizon"),
+        ] {
+            let answer = server
+                .call(
+                    "GET",
+                    &format!("/api/v1/supplies/running-out?{query}"),
+                    Some(&server.admin),
+                    None,
+                )
+                .await;
+            // A value the handler checks names its field; one the query string cannot
+            // parse is named in the message.
+            let text = answer.text();
+            assert!(
+                answer.status == 400
+                    && (answer.json()["field"].as_str() == Some(field) || text.contains(field)),
+                "{backend}: {query}: {} {text}",
+                answer.status
+            );
+        }
     }
 }
 
