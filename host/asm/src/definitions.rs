@@ -2,7 +2,7 @@
 //! overdue or stale, which devices it looks at and what it does.
 
 use chrono::Duration;
-use quire_model::{ErrorGroup, ErrorState};
+use quire_model::ErrorGroup;
 use serde::{Deserialize, Serialize};
 
 use crate::actions::{ActionDefinition, ActionKind, ActionTiming, OverdueFrom};
@@ -84,12 +84,14 @@ impl ConsumableType {
 }
 
 /// A printer error state as a service definition selects it: from one of the groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceErrorState {
     /// The group it was picked from; a device's state matches only in the same group.
     pub group: ErrorGroup,
     /// The state.
-    pub state: ErrorState,
+    /// The ASM printer error state as strategies' `map-error` names it, kebab-case
+    /// (`paper-jam`, `door-open`, `toner-empty`): what the malfunctions of a reading carry.
+    pub state: String,
 }
 
 /// What makes a definition trigger.

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use quire_model::ErrorState;
 use serde::{Deserialize, Serialize};
 
 use crate::actions::ActionEvent;
@@ -19,7 +18,7 @@ pub enum TriggerKey {
     /// A consumable, by [`crate::ConsumableFact::position`].
     Consumable(String),
     /// A printer error state.
-    ErrorState(ErrorState),
+    ErrorState(String),
 }
 
 /// What identifies an open alert event: at most one is open per key.
@@ -37,7 +36,7 @@ impl fmt::Display for EventKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let trigger = match &self.trigger {
             TriggerKey::Consumable(position) => format!("consumable:{position}"),
-            TriggerKey::ErrorState(state) => format!("error-state:{}", state.bit()),
+            TriggerKey::ErrorState(state) => format!("error-state:{state}"),
         };
         write!(f, "{}/{}/{trigger}", self.definition.0, self.device.0)
     }

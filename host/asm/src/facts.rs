@@ -3,7 +3,7 @@
 //! consumables and error states. The engine judges only these; it never reads a reading.
 
 use chrono::{DateTime, Utc};
-use quire_model::{ErrorGroup, ErrorState};
+use quire_model::ErrorGroup;
 use serde::{Deserialize, Serialize};
 
 use crate::definitions::ConsumableType;
@@ -63,10 +63,11 @@ pub struct ConsumableFact {
 }
 
 /// One active printer error state, with the group its strategy assessed it in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActiveError {
     /// The group (device, supply, paper, tray).
     pub group: ErrorGroup,
     /// The error state.
-    pub state: ErrorState,
+    /// The ASM printer error state, as `map-error` named it (`paper-jam`).
+    pub state: String,
 }

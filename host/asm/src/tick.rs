@@ -158,7 +158,7 @@ fn candidate_keys(definition: &AlertDefinition, device: &DeviceFacts) -> Vec<Tri
             .collect(),
         Trigger::Service { states, .. } => states
             .iter()
-            .map(|chosen| TriggerKey::ErrorState(chosen.state))
+            .map(|chosen| TriggerKey::ErrorState(chosen.state.clone()))
             .collect(),
     }
 }

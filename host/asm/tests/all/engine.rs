@@ -1,5 +1,5 @@
 use quire_asm::*;
-use quire_model::{ErrorGroup, ErrorState};
+use quire_model::ErrorGroup;
 
 use crate::world::*;
 
@@ -495,11 +495,11 @@ fn service_definition(console_message: Option<&str>) -> AlertDefinition {
         states: vec![
             ServiceErrorState {
                 group: ErrorGroup::Paper,
-                state: ErrorState::Jammed,
+                state: "paper-jam".into(),
             },
             ServiceErrorState {
                 group: ErrorGroup::Device,
-                state: ErrorState::DoorOpen,
+                state: "door-open".into(),
             },
         ],
         console_message: console_message.map(str::to_owned),
@@ -507,11 +507,14 @@ fn service_definition(console_message: Option<&str>) -> AlertDefinition {
     definition
 }
 
-fn with_errors(world: &mut World, errors: &[(ErrorGroup, ErrorState)], console: Option<&str>) {
+fn with_errors(world: &mut World, errors: &[(ErrorGroup, &str)], console: Option<&str>) {
     let device = &mut world.inputs.devices[0];
     device.errors = errors
         .iter()
-        .map(|&(group, state)| ActiveError { group, state })
+        .map(|&(group, state)| ActiveError {
+            group,
+            state: state.into(),
+        })
         .collect();
     device.console_message = console.map(str::to_owned);
 }
@@ -522,22 +525,22 @@ fn each_chosen_error_state_opens_its_own_event_and_clearing_it_archives_it() {
     with_errors(
         &mut world,
         &[
-            (ErrorGroup::Paper, ErrorState::Jammed),
-            (ErrorGroup::Device, ErrorState::DoorOpen),
-            (ErrorGroup::Device, ErrorState::Offline),
+            (ErrorGroup::Paper, "paper-jam"),
+            (ErrorGroup::Device, "door-open"),
+            (ErrorGroup::Device, "offline"),
             // Chosen in the device group, reported in the tray group: not this state.
-            (ErrorGroup::Tray, ErrorState::DoorOpen),
+            (ErrorGroup::Tray, "door-open"),
         ],
         None,
     );
     assert_eq!(opened(&world.tick(t0())), 2);
-    with_errors(&mut world, &[(ErrorGroup::Paper, ErrorState::Jammed)], None);
+    with_errors(&mut world, &[(ErrorGroup::Paper, "paper-jam")], None);
     let decisions = world.tick(t0() + minutes(1));
     assert_eq!(archived(&decisions), vec![ArchiveReason::ErrorCleared]);
     let Decision::ArchiveEvent { key, .. } = &decisions[0] else {
         panic!("{decisions:?}");
     };
-    assert_eq!(key.trigger, TriggerKey::ErrorState(ErrorState::DoorOpen));
+    assert_eq!(key.trigger, TriggerKey::ErrorState("door-open".into()));
 }
 
 #[test]
@@ -545,13 +548,13 @@ fn a_console_message_match_is_a_case_insensitive_substring() {
     let mut world = World::new(service_definition(Some("tray 2")), None);
     with_errors(
         &mut world,
-        &[(ErrorGroup::Paper, ErrorState::Jammed)],
+        &[(ErrorGroup::Paper, "paper-jam")],
         Some("Paper jam in TRAY 3"),
     );
     assert_eq!(opened(&world.tick(t0())), 0);
     with_errors(
         &mut world,
-        &[(ErrorGroup::Paper, ErrorState::Jammed)],
+        &[(ErrorGroup::Paper, "paper-jam")],
         Some("Paper jam in TRAY 2, open door B"),
     );
     assert_eq!(opened(&world.tick(t0())), 1);
