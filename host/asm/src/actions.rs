@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use crate::ids::ActionDefinitionId;
 
 /// What kind of thing an action does. Open-ended: plugins add their own.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum ActionKind {
     /// An e-mail to the recipients the processing behaviour names.
     Email,
@@ -31,8 +33,8 @@ pub enum ActionKind {
 }
 
 /// Where an on-overdue action's overdue time counts from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum OverdueFrom {
     /// From when the alert first triggered.
     FirstTrigger,
@@ -41,8 +43,8 @@ pub enum OverdueFrom {
 }
 
 /// When an action becomes due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum ActionTiming {
     /// With the first action: on first trigger, or on approval if it requires one.
     Immediate,
@@ -54,7 +56,8 @@ pub enum ActionTiming {
 }
 
 /// One action of an alert definition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ActionDefinition {
     /// Its id.
     pub id: ActionDefinitionId,
@@ -100,8 +103,12 @@ impl ActionDefinition {
 }
 
 /// How far one action event has got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "stage")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(
+    rename_all_fields = "kebab-case",
+    rename_all = "kebab-case",
+    tag = "stage"
+)]
 pub enum ActionProgress {
     /// Not invoked yet: waiting for approval, its due time or its frequency pool.
     Waiting,
@@ -154,7 +161,8 @@ impl ActionProgress {
 }
 
 /// One action definition applied to one alert event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ActionEvent {
     /// The action definition it carries out.
     pub action: ActionDefinitionId,

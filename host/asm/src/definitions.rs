@@ -11,8 +11,8 @@ use crate::hierarchy::AccountTree;
 use crate::ids::{AccountId, DefinitionId};
 
 /// The units a dealer picks an overdue or stale interval in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum IntervalUnit {
     /// Minutes.
     Minutes,
@@ -25,7 +25,8 @@ pub enum IntervalUnit {
 }
 
 /// An interval as the dealer entered it (type and value), kept so it shows as entered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Interval {
     /// The unit.
     pub unit: IntervalUnit,
@@ -47,8 +48,10 @@ impl Interval {
 }
 
 /// The consumable a consumable alert watches.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum ConsumableType {
     /// Toner.
     Toner,
@@ -84,7 +87,8 @@ impl ConsumableType {
 }
 
 /// A printer error state as a service definition selects it: from one of the groups.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ServiceErrorState {
     /// The group it was picked from; a device's state matches only in the same group.
     pub group: ErrorGroup,
@@ -95,8 +99,8 @@ pub struct ServiceErrorState {
 }
 
 /// What makes a definition trigger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum Trigger {
     /// A consumable level strictly below the threshold triggers; strictly above it
     /// recovers (the source: "levels lower than the threshold" and "became higher than
@@ -119,7 +123,8 @@ pub enum Trigger {
 }
 
 /// A consumable or service alert definition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct AlertDefinition {
     /// Its id.
     pub id: DefinitionId,
@@ -143,7 +148,8 @@ pub struct AlertDefinition {
 }
 
 /// One thing wrong with a definition, naming the field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct DefinitionProblem {
     /// The field, as a path (`actions[1].max_attempts`).
     pub field: String,
@@ -154,6 +160,7 @@ pub struct DefinitionProblem {
 /// The parameters whose change archives the events a definition raised: everything
 /// that decides what triggers, where, when and what is done. Its name is not.
 #[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
 struct CriticalParameters<'a> {
     owner: AccountId,
     hierarchical: bool,
@@ -188,7 +195,7 @@ impl AlertDefinition {
             } => {
                 if !(1..=100).contains(threshold_percent) {
                     problem(
-                        "trigger.threshold_percent".into(),
+                        "trigger.threshold-percent".into(),
                         "must be 1 to 100 (no level is below 0)",
                     );
                 }
@@ -205,11 +212,24 @@ impl AlertDefinition {
                 if states.is_empty() {
                     problem("trigger.states".into(), "no printer error state chosen");
                 }
+                for (index, chosen) in states.iter().enumerate() {
+                    let kebab = !chosen.state.is_empty()
+                        && chosen
+                            .state
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                    if !kebab {
+                        problem(
+                            format!("trigger.states[{index}].state"),
+                            "a printer error state is named in kebab-case, as strategies assess it (paper-jam)",
+                        );
+                    }
+                }
                 if console_message
                     .as_deref()
                     .is_some_and(|text| text.trim().is_empty())
                 {
-                    problem("trigger.console_message".into(), "is empty");
+                    problem("trigger.console-message".into(), "is empty");
                 }
             }
         }
@@ -263,10 +283,10 @@ impl AlertDefinition {
                 problem(field("id"), "is used by another action");
             }
             if action.max_attempts == 0 {
-                problem(field("max_attempts"), "must be at least 1");
+                problem(field("max-attempts"), "must be at least 1");
             }
             if action.result_type.trim().is_empty() {
-                problem(field("result_type"), "is empty");
+                problem(field("result-type"), "is empty");
             }
             if let ActionKind::Plugin(name) = &action.kind
                 && name.trim().is_empty()

@@ -12,8 +12,10 @@ use crate::definitions::AlertDefinition;
 use crate::ids::{AccountId, ActionDefinitionId, DefinitionId, DeviceId, UserId};
 
 /// What on a device triggered: a consumable (by its position) or an error state.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum TriggerKey {
     /// A consumable, by [`crate::ConsumableFact::position`].
     Consumable(String),
@@ -22,7 +24,10 @@ pub enum TriggerKey {
 }
 
 /// What identifies an open alert event: at most one is open per key.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "kebab-case")]
 pub struct EventKey {
     /// The definition that raised it.
     pub definition: DefinitionId,
@@ -43,8 +48,12 @@ impl fmt::Display for EventKey {
 }
 
 /// A user's answer to an alert whose actions need approval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "answer")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(
+    rename_all_fields = "kebab-case",
+    rename_all = "kebab-case",
+    tag = "answer"
+)]
 pub enum Approval {
     /// No answer yet.
     Unanswered,
@@ -75,8 +84,8 @@ impl Approval {
 }
 
 /// The alert status the console shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum AlertStatus {
     /// Triggered; an action needs a user's approval before anything is done.
     WaitingForApproval,
@@ -93,8 +102,8 @@ pub enum AlertStatus {
 }
 
 /// Why an event was archived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum ArchiveReason {
     /// Every action's workflow ended. The key does not trigger again until its
     /// condition ends (see [`crate::SettledEvent`]).
@@ -130,7 +139,8 @@ impl ArchiveReason {
 }
 
 /// An open alert event and its action events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct AlertEvent {
     /// What it is about.
     pub key: EventKey,

@@ -10,7 +10,8 @@ use crate::definitions::ConsumableType;
 use crate::ids::{AccountId, ContractId, DeviceId, GroupId};
 
 /// One device as the alert engine sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct DeviceFacts {
     /// The device.
     pub id: DeviceId,
@@ -47,7 +48,8 @@ pub struct DeviceFacts {
 }
 
 /// One consumable of a device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ConsumableFact {
     /// What tells this consumable apart on its device (`toner:black`, a supply index):
     /// the trigger key of its consumable alert events.
@@ -63,7 +65,8 @@ pub struct ConsumableFact {
 }
 
 /// One active printer error state, with the group its strategy assessed it in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ActiveError {
     /// The group (device, supply, paper, tray).
     pub group: ErrorGroup,

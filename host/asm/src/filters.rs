@@ -29,8 +29,8 @@ use crate::facts::DeviceFacts;
 use crate::ids::{AccountId, ContractId, GroupId};
 
 /// How a filter links to the filters before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum Joiner {
     /// Both must hold.
     And,
@@ -59,8 +59,8 @@ impl Joiner {
 }
 
 /// The first cut of every filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum Managed {
     /// Only devices the dealer manages.
     Managed,
@@ -71,8 +71,8 @@ pub enum Managed {
 }
 
 /// A comparison of a calculated volume.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum VolumeComparison {
     /// The volume is this or more.
     AtLeast(f64),
@@ -98,8 +98,8 @@ impl VolumeComparison {
 }
 
 /// What a filter looks at, with its value. Text values match case-insensitively.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum FilterMethod {
     /// Every device (after the managed cut).
     All,
@@ -126,7 +126,8 @@ pub enum FilterMethod {
 }
 
 /// One filter of a definition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Filter {
     /// How it links to the filters before it (ignored on the first).
     pub joiner: Joiner,

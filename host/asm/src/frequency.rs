@@ -11,7 +11,10 @@ use crate::definitions::Interval;
 use crate::ids::AccountId;
 
 /// What actions are pooled by.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "kebab-case")]
 pub struct PoolKey {
     /// The device's account.
     pub account: AccountId,

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use crate::ids::AccountId;
 
 /// One account as the tenant tree holds it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct AccountNode {
     /// The account above it; `None` for the main dealer and for orphans.
     pub parent: Option<AccountId>,
@@ -27,7 +28,8 @@ pub struct AccountNode {
 }
 
 /// The account tree and which dealer is the main one (the one orphans fall back to).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct AccountTree {
     /// Every account by id.
     pub accounts: BTreeMap<AccountId, AccountNode>,

@@ -10,6 +10,7 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+            utoipa::ToSchema,
         )]
         #[serde(transparent)]
         pub struct $name(pub i64);

@@ -10,7 +10,8 @@ use crate::ids::AccountId;
 use crate::recipients::{Contacts, DealerRole, ProcessingBehaviour, is_plausible_email};
 
 /// The server-wide settings the preconditions look at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ServerSetup {
     /// Whether the ASM e-mail templates are configured.
     pub email_templates_configured: bool,
@@ -19,8 +20,12 @@ pub struct ServerSetup {
 }
 
 /// One missing precondition, naming the dealer or account concerned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "missing")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(
+    rename_all_fields = "kebab-case",
+    rename_all = "kebab-case",
+    tag = "missing"
+)]
 pub enum Missing {
     /// The main dealer's primary contact has no valid e-mail address.
     MainDealerPrimaryEmail {

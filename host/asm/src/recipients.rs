@@ -9,8 +9,20 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{AccountId, ContactId};
 
 /// The five primary contacts of a dealer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum DealerRole {
     /// The dealer admin: where redirected e-mails go.
     Admin,
@@ -36,8 +48,8 @@ impl DealerRole {
 }
 
 /// One recipient choice of a processing behaviour.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum Recipient {
     /// A primary contact of the device's dealer.
     PrimaryDealerContact(DealerRole),
@@ -52,7 +64,8 @@ pub enum Recipient {
 }
 
 /// Who receives the results of one action result type, for one dealer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ProcessingBehaviour {
     /// The dealer it belongs to.
     pub dealer: AccountId,
@@ -63,7 +76,8 @@ pub struct ProcessingBehaviour {
 }
 
 /// The contacts' e-mail addresses the store knows.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Contacts {
     /// Each dealer's primary contacts by role.
     pub dealer_primary: BTreeMap<AccountId, BTreeMap<DealerRole, String>>,
@@ -86,8 +100,8 @@ impl Contacts {
 }
 
 /// Who an e-mail goes to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum Resolution {
     /// These plausible addresses, in the behaviour's order, without repeats.
     Send(Vec<String>),

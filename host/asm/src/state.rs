@@ -18,7 +18,8 @@ use crate::ids::{AccountId, ActionDefinitionId, UserId};
 /// remembered so the same condition does not raise it again: the key triggers anew only
 /// once the level recovers, the supply is replaced, the error clears or the definition
 /// changes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct SettledEvent {
     /// The definition's critical fingerprint the event was raised under.
     pub definition_fingerprint: u64,
@@ -40,8 +41,8 @@ pub struct AsmState {
 }
 
 /// Why an e-mail went to the dealer admin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum RedirectReason {
     /// No recipient the processing behaviour names has a valid address.
     NoValidRecipient,
@@ -50,7 +51,8 @@ pub enum RedirectReason {
 }
 
 /// One invocation (first attempt or retry) of one action event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Invocation {
     /// The alert event.
     pub key: EventKey,
@@ -73,7 +75,8 @@ pub struct Invocation {
 }
 
 /// An e-mail sent to the dealer admin instead of its recipients.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Redirect {
     /// The alert event.
     pub key: EventKey,
@@ -94,8 +97,12 @@ pub struct Redirect {
 
 /// What a tick decided. The server records each decision, carries it out, and applies
 /// it to its state with [`apply`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "decision")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(
+    rename_all_fields = "kebab-case",
+    rename_all = "kebab-case",
+    tag = "decision"
+)]
 pub enum Decision {
     /// Archive an open event.
     ArchiveEvent {
@@ -281,8 +288,12 @@ fn set_progress(
 }
 
 /// What the outside world reports between ticks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "report")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(
+    rename_all_fields = "kebab-case",
+    rename_all = "kebab-case",
+    tag = "report"
+)]
 pub enum Report {
     /// A user approved an alert: its actions waiting for approval are released.
     Approved {

@@ -27,7 +27,8 @@ use crate::recipients::{Contacts, ProcessingBehaviour, Resolution, resolve};
 use crate::state::{AsmState, Decision, Invocation, Redirect, RedirectReason, apply};
 
 /// Engine settings an administrator may change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Settings {
     /// Archive the open events of a definition whose critical parameters changed. On by
     /// default; turned off, ongoing workflows carry on under the new parameters.
@@ -341,7 +342,7 @@ impl Tick<'_> {
         &self,
         event: &AlertEvent,
         action: &ActionDefinition,
-    ) -> Result<Vec<String>, Redirect> {
+    ) -> Result<Vec<String>, RedirectReason> {
         if action.kind != ActionKind::Email {
             return Ok(Vec::new());
         }
@@ -353,9 +354,7 @@ impl Tick<'_> {
             .find(|b| b.dealer == dealer && b.result_type == action.result_type);
         match resolve(behaviour, &self.inputs.contacts, event.account, dealer) {
             Resolution::Send(recipients) => Ok(recipients),
-            Resolution::RedirectToDealerAdmin => {
-                Err(self.redirect(event, action, RedirectReason::NoValidRecipient))
-            }
+            Resolution::RedirectToDealerAdmin => Err(RedirectReason::NoValidRecipient),
         }
     }
 
@@ -436,7 +435,9 @@ impl Tick<'_> {
                             Ok(recipients) => Decision::InvokeAction(
                                 self.invocation(event, action, 1, recipients),
                             ),
-                            Err(redirect) => Decision::RedirectAction(redirect),
+                            Err(reason) => {
+                                Decision::RedirectAction(self.redirect(event, action, reason))
+                            }
                         });
                     }
                     ActionProgress::Failed { attempt, .. } if attempt < action.max_attempts => {
@@ -447,7 +448,9 @@ impl Tick<'_> {
                                 attempt + 1,
                                 recipients,
                             )),
-                            Err(redirect) => Decision::RedirectAction(redirect),
+                            Err(reason) => {
+                                Decision::RedirectAction(self.redirect(event, action, reason))
+                            }
                         });
                     }
                     ActionProgress::Failed { .. } if action.kind == ActionKind::Email => {

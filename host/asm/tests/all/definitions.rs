@@ -42,14 +42,14 @@ fn an_invalid_definition_names_each_wrong_field() {
         fields,
         vec![
             "owner",
-            "trigger.threshold_percent",
+            "trigger.threshold-percent",
             "trigger.consumable",
             "stale.value",
             "filters[0].method",
             "actions[0].timing",
             "actions[1].ordinal",
             "actions[1].id",
-            "actions[1].max_attempts",
+            "actions[1].max-attempts",
             "actions[1].kind",
             "actions[1].timing",
             "actions[1].timing",
@@ -72,7 +72,7 @@ fn a_definition_needs_at_least_one_action_and_a_service_one_an_error_state() {
         .collect();
     assert_eq!(
         fields,
-        vec!["trigger.states", "trigger.console_message", "actions"]
+        vec!["trigger.states", "trigger.console-message", "actions"]
     );
 }
 
