@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use quire_server::mailer::SmtpSettings;
 use quire_server::{RawRetention, Server};
 use quire_store::AccountId;
 
@@ -76,6 +77,26 @@ struct RunArgs {
         value_parser = clap::value_parser!(u64).range(1..=10_080)
     )]
     calculated_every: u64,
+    /// The SMTP server e-mails (ASM's e-mail actions) go through:
+    /// `smtp://[user:password@]host[:port][?security=starttls|tls|plain]`, STARTTLS by
+    /// default; a user or password holding `@`, `:` or `%` writes it as `%40`, `%3A`, `%25`.
+    /// Without it e-mails stay queued (and are sent once it is given).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "QUIRE_SMTP_URL",
+        hide_env_values = true,
+        requires = "smtp_from"
+    )]
+    smtp_url: Option<String>,
+    /// The sender of e-mails: `quire@dealer.example` or `Quire <quire@dealer.example>`.
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        env = "QUIRE_SMTP_FROM",
+        requires = "smtp_url"
+    )]
+    smtp_from: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -132,6 +153,9 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.require_signatures = run.require_signatures;
     server.raw_retention = run.raw_retention;
     server.calculated_every = std::time::Duration::from_secs(run.calculated_every * 60);
+    if let (Some(url), Some(from)) = (&run.smtp_url, &run.smtp_from) {
+        server.smtp = Some(SmtpSettings::from_url(url, from)?);
+    }
     let password_given = run.admin_password.is_some();
     server.admin_password = run.admin_password;
     let database = quire_store::redact(&server.database_url());

@@ -33,6 +33,7 @@ pub mod api {
     pub use crate::rest::devices::{
         AddressView, AlertView, DeviceView, ReadingView, ReplacementView, SupplyPoint,
     };
+    pub use crate::rest::emails::EmailView;
     pub use crate::rest::keys::{KeyView, NewKey};
     pub use crate::rest::maintenance::{
         AccountServiceSettings, ConditionView, DeviceMaintenance, DeviceRef, EffectiveRates,
@@ -50,12 +51,13 @@ pub mod api {
     pub use crate::strategies_api::{RollbackView, StrategyView};
     pub use quire_protocol::{ApiError, AuthProtocol, CredentialSpec, PrivacyProtocol, SiteRange};
     pub use quire_schedule::ScheduleConfig;
-    pub use quire_store::{Role, WorkOrderStatus};
+    pub use quire_store::{EmailStatus, Role, WorkOrderStatus};
     pub use quire_usage::costs::{Scope, UnpricedCounter};
     pub use quire_usage::pages::MeterRead;
 }
 pub mod depot;
 mod error;
+pub mod mailer;
 pub mod maintenance;
 mod openapi;
 mod pages;

@@ -79,6 +79,8 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         rest::work_orders::work_order,
         rest::work_orders::history,
         rest::work_orders::change_status,
+        rest::emails::emails,
+        rest::emails::email,
         rest::contracts::contracts,
         rest::contracts::create_contract,
         rest::contracts::contract,
@@ -129,6 +131,7 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         (name = "strategies", description = "Publishing and rolling back strategies"),
         (name = "maintenance", description = "Devices waiting for service, and the service settings of accounts"),
         (name = "work orders", description = "Work orders for a device's malfunction, their price and every change"),
+        (name = "e-mails", description = "The e-mail history: every e-mail sent or being tried, its recipients, status, attempts and last error"),
         (name = "meta", description = "This document"),
     )
 )]

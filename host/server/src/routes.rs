@@ -220,6 +220,8 @@ fn build() -> Routes {
         "/api/v1/work-orders/{work_order_id}/status",
         rest::work_orders::change_status,
     )
+    .add(M::GET, "/api/v1/emails", rest::emails::emails)
+    .add(M::GET, "/api/v1/emails/{email_id}", rest::emails::email)
     .merge(contract_and_cost_routes())
 }
 

@@ -13,6 +13,7 @@ use crate::calculated::{CALCULATED_VALUES_JOB, recompute};
 use crate::client::Client;
 use crate::depot::{Depot, DepotPolicy};
 use crate::error::{Error, Result};
+use crate::mailer::{Mailer, MailerPolicy, SmtpSettings};
 use crate::periodic::Periodic;
 use crate::retention::{RAW_RETENTION_JOB, RawRetention, remove_old_raw};
 use crate::state::AppState;
@@ -48,6 +49,11 @@ pub struct Server {
     pub raw_retention: RawRetention,
     /// How often calculated values (average volumes, supply forecasts) are recomputed.
     pub calculated_every: std::time::Duration,
+    /// The SMTP server e-mails are sent through; `None` keeps them queued until one is
+    /// configured.
+    pub smtp: Option<SmtpSettings>,
+    /// How often the mailer looks for due e-mails, and how it retries.
+    pub mailer: MailerPolicy,
 }
 
 /// A started server; dropping it stops accepting connections.
@@ -63,7 +69,7 @@ pub struct Running {
     /// The open store.
     pub store: Store,
     accept: tokio::task::JoinHandle<()>,
-    /// The scheduled jobs (retention, calculated values), stopped with the server.
+    /// The scheduled jobs (retention, calculated values, the mailer), stopped with the server.
     jobs: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -104,6 +110,8 @@ impl Server {
             trusted_publishers: None,
             raw_retention: RawRetention::default(),
             calculated_every: CALCULATED_VALUES_JOB.every,
+            smtp: None,
+            mailer: MailerPolicy::default(),
         }
     }
 
@@ -173,6 +181,12 @@ impl Server {
             address: self.listen,
             source,
         })?;
+        // A TLS setting that cannot be built is refused before anything is written.
+        let mailer = self
+            .smtp
+            .clone()
+            .map(|smtp| Mailer::new(smtp, self.mailer.clone()))
+            .transpose()?;
         let fresh = !self.data_dir.exists();
         let prepared = self.prepare(configured).await;
         if prepared.is_err() && fresh {
@@ -229,6 +243,12 @@ impl Server {
         jobs.push(calculated.spawn(store.clone(), |store| async move {
             recompute(&store, Utc::now()).await
         }));
+        match mailer {
+            Some(mailer) => jobs.push(mailer.spawn(store.clone())),
+            None => tracing::warn!(
+                "SMTP is not configured (--smtp-url, --smtp-from): e-mails stay queued until it is"
+            ),
+        }
         tracing::info!(%address, certificate = %identity.sha256, raw_retention = %self.raw_retention, "server listening");
         Ok(Running {
             address,

@@ -14,7 +14,8 @@
 //! account with the page counters costs are computed from (`costs.rs`); the
 //! cartridges ordered and shipped for a device's supplies with the rated yields of
 //! part numbers (`supplies.rs`); and each device's average volumes as the scheduled
-//! recompute last found them (`volumes.rs`).
+//! recompute last found them (`volumes.rs`); and the e-mails the server sends, from
+//! queued to sent or failed, which are the e-mail history too (`outbox.rs`).
 //!
 //! # What a device-year costs
 //!
@@ -70,6 +71,7 @@ mod error;
 mod forecasts;
 mod listing;
 mod malfunctions;
+mod outbox;
 mod readings;
 mod retention;
 mod series;
@@ -101,6 +103,7 @@ pub use crate::costs::{
 pub use crate::error::{Error, Result};
 pub use crate::forecasts::{NewForecast, StoredForecast};
 pub use crate::malfunctions::{Condition, MaintenanceFilter, MaintenanceItem};
+pub use crate::outbox::{Email, EmailFilter, EmailId, EmailStatus, NewEmail};
 pub use crate::readings::{RawExchange, ReadingVersion};
 pub use crate::retention::{Exclusive, RawRemoved};
 pub use crate::summaries::{DailyLevel, DailyMeter, MeterMark};

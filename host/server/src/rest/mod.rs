@@ -60,6 +60,7 @@ pub(crate) mod contracts;
 pub(crate) mod costs;
 pub(crate) mod daily;
 pub(crate) mod devices;
+pub(crate) mod emails;
 pub(crate) mod keys;
 pub(crate) mod maintenance;
 pub(crate) mod meter_reads;

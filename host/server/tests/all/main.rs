@@ -12,6 +12,7 @@ mod enrollment;
 mod ingest;
 mod leak;
 mod lists;
+mod mail;
 mod maintenance;
 mod openapi;
 mod ranges;

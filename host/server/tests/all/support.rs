@@ -229,6 +229,8 @@ pub struct Tenant {
     pub work_order: i64,
     /// A contract of the account, which the device is on.
     pub contract: i64,
+    /// An e-mail about the account.
+    pub email: i64,
     pub markers: Vec<String>,
 }
 
@@ -304,9 +306,29 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
             Some(json!({ "contract-id": contract })),
         )
         .await;
+    let to = vec![format!("desk@{}.example", name.to_ascii_lowercase())];
+    let email = quire_server::mailer::queue_email(
+        &server.running.store,
+        &quire_store::NewEmail {
+            idempotency_key: None,
+            account: Some(quire_store::AccountId(account)),
+            from: None,
+            to: &to,
+            subject: &format!("{name}: toner low"),
+            body_text: "Replace the black toner.",
+            redirected_from: None,
+            redirect_reason: None,
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .0
+    .0;
     Tenant {
         account,
         site,
+        email,
         key,
         reading,
         work_order,
@@ -331,6 +353,7 @@ pub fn fill(path: &str, tenant: &Tenant) -> String {
         .replace("{reading_id}", &tenant.reading.to_string())
         .replace("{work_order_id}", &tenant.work_order.to_string())
         .replace("{contract_id}", &tenant.contract.to_string())
+        .replace("{email_id}", &tenant.email.to_string())
         .replace("{index}", "1")
 }
 
