@@ -63,6 +63,7 @@ macro_rules! dispatch {
 }
 
 mod agents;
+mod asm;
 mod backend;
 mod contracts;
 mod costs;
@@ -94,6 +95,11 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use crate::asm::{
+    AlertEventFilter, AsmAnswer, AsmAnswerId, AsmDefinitionId, AsmEventId, AsmKey, AsmTickChanges,
+    EventWrite, JournalEntry, JournalId, NewContact, NewJournalEntry, PoolRow, SettledRow,
+    StoredAlertEvent, StoredAsmState, StoredBehaviour, StoredContact, StoredDefinition,
+};
 use crate::backend::{postgres, sqlite};
 pub use crate::contracts::{Contract, ContractTerms};
 pub use crate::costs::{

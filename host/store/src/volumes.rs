@@ -49,6 +49,11 @@ impl Store {
         dispatch!(self.replace_volumes(devices, volumes))
     }
 
+    /// The volumes of those of `devices` that have one, by device.
+    pub async fn volumes_of(&self, devices: &[DeviceId]) -> Result<Vec<DeviceVolume>> {
+        dispatch!(self.volumes_of(devices))
+    }
+
     /// The device's volume, if one was computed.
     pub async fn volume(&self, device: DeviceId) -> Result<Option<DeviceVolume>> {
         dispatch!(self.volume(device))
@@ -111,6 +116,41 @@ macro_rules! volume_queries {
                 insert.build().execute(&mut *tx).await.context(context)?;
             }
             tx.commit().await.context(context)
+        }
+
+        fn volume_from_row(row: &<Db as sqlx::Database>::Row) -> Result<DeviceVolume> {
+            let context = || "reading a device volume row".to_owned();
+            let Json(detail): Json<serde_json::Value> = row.try_get("detail").context(context)?;
+            Ok(DeviceVolume {
+                device_id: DeviceId(row.try_get("device_id").context(context)?),
+                computed_at: row.try_get("computed_at").context(context)?,
+                daily: row.try_get("daily").context(context)?,
+                monthly: row.try_get("monthly").context(context)?,
+                detail,
+            })
+        }
+
+        pub(crate) async fn volumes_of(pool: &Pool<Db>, devices: &[DeviceId]) -> Result<Vec<DeviceVolume>> {
+            let mut volumes = Vec::new();
+            for chunk in devices.chunks(crate::summaries::DEVICES_PER_QUERY) {
+                let mut query = QueryBuilder::<Db>::new(
+                    "SELECT device_id, computed_at, daily, monthly, detail FROM device_volumes WHERE device_id IN (",
+                );
+                let mut ids = query.separated(", ");
+                for device in chunk {
+                    ids.push_bind(device.0);
+                }
+                query.push(") ORDER BY device_id");
+                let rows = query
+                    .build()
+                    .fetch_all(pool)
+                    .await
+                    .context(|| format!("reading the volumes of {} devices", chunk.len()))?;
+                for row in &rows {
+                    volumes.push(volume_from_row(row)?);
+                }
+            }
+            Ok(volumes)
         }
 
         pub(crate) async fn volume(pool: &Pool<Db>, device: DeviceId) -> Result<Option<DeviceVolume>> {
