@@ -105,6 +105,7 @@ pub enum Trigger {
     /// A consumable level strictly below the threshold triggers; strictly above it
     /// recovers (the source: "levels lower than the threshold" and "became higher than
     /// the Alert Threshold"); exactly at it neither.
+    #[serde(rename_all = "kebab-case")]
     Consumable {
         /// The consumable watched.
         consumable: ConsumableType,
@@ -114,6 +115,7 @@ pub enum Trigger {
     /// Any of these error states active on the device triggers, one event per state;
     /// with a console message, only while the device's console text contains it
     /// (case-insensitively).
+    #[serde(rename_all = "kebab-case")]
     Service {
         /// The states watched.
         states: Vec<ServiceErrorState>,
@@ -151,7 +153,7 @@ pub struct AlertDefinition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct DefinitionProblem {
-    /// The field, as a path (`actions[1].max_attempts`).
+    /// The field, as a path (`actions[1].max-attempts`).
     pub field: String,
     /// What is wrong with it.
     pub problem: String,

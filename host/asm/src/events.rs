@@ -165,7 +165,8 @@ pub struct AlertEvent {
     pub approval: Approval,
     /// The status as last recorded.
     pub status: AlertStatus,
-    /// Its action events, by action definition.
+    /// Its action events, by action definition (the id as the JSON key).
+    #[schema(value_type = BTreeMap<String, ActionEvent>)]
     pub actions: BTreeMap<ActionDefinitionId, ActionEvent>,
 }
 

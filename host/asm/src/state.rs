@@ -119,6 +119,7 @@ pub enum Decision {
         key: EventKey,
     },
     /// A fresh reading still triggers an open event.
+    #[serde(rename_all = "kebab-case")]
     UpdateEvent {
         /// The event.
         key: EventKey,
