@@ -77,6 +77,16 @@ struct RunArgs {
         value_parser = clap::value_parser!(u64).range(1..=10_080)
     )]
     calculated_every: u64,
+    /// Seconds between two ASM scheduler ticks (alert definitions checked against every
+    /// device, actions carried out), by one server process at a time.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "QUIRE_ASM_EVERY",
+        default_value = "60",
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    asm_every: u64,
     /// The SMTP server e-mails (ASM's e-mail actions) go through:
     /// `smtp://[user:password@]host[:port][?security=starttls|tls|plain]`, STARTTLS by
     /// default; a user or password holding `@`, `:` or `%` writes it as `%40`, `%3A`, `%25`.
@@ -153,6 +163,7 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.require_signatures = run.require_signatures;
     server.raw_retention = run.raw_retention;
     server.calculated_every = std::time::Duration::from_secs(run.calculated_every * 60);
+    server.asm_every = std::time::Duration::from_secs(run.asm_every);
     if let (Some(url), Some(from)) = (&run.smtp_url, &run.smtp_from) {
         server.smtp = Some(SmtpSettings::from_url(url, from)?);
     }

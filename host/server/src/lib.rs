@@ -16,6 +16,7 @@
 //! hash and keeps every agent call cheap; only hashes reach the database.
 
 mod agent_api;
+pub mod asm;
 pub mod calculated;
 pub mod client;
 

@@ -220,6 +220,59 @@ fn build() -> Routes {
         "/api/v1/work-orders/{work_order_id}/status",
         rest::work_orders::change_status,
     )
+    .add(M::GET, "/api/v1/asm/definitions", rest::asm::definitions)
+    .add(
+        M::POST,
+        "/api/v1/asm/definitions",
+        rest::asm::add_definition,
+    )
+    .add(
+        M::GET,
+        "/api/v1/asm/definitions/{definition_id}",
+        rest::asm::definition_view,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/asm/definitions/{definition_id}",
+        rest::asm::replace_definition,
+    )
+    .add(
+        M::DELETE,
+        "/api/v1/asm/definitions/{definition_id}",
+        rest::asm::delete_definition,
+    )
+    .add(M::GET, "/api/v1/asm/events", rest::asm::events)
+    .add(M::GET, "/api/v1/asm/events/{event_id}", rest::asm::event)
+    .add(
+        M::POST,
+        "/api/v1/asm/events/{event_id}/approve",
+        rest::asm::approve,
+    )
+    .add(
+        M::POST,
+        "/api/v1/asm/events/{event_id}/reject",
+        rest::asm::reject,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/contacts",
+        rest::asm::contacts,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/accounts/{account_id}/contacts",
+        rest::asm::set_contacts,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/processing-behaviours",
+        rest::asm::behaviours,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/accounts/{account_id}/processing-behaviours",
+        rest::asm::set_behaviours,
+    )
     .add(M::GET, "/api/v1/emails", rest::emails::emails)
     .add(M::GET, "/api/v1/emails/{email_id}", rest::emails::email)
     .merge(contract_and_cost_routes())

@@ -9,6 +9,7 @@ use hyper_util::rt::TokioIo;
 use quire_plugins::{Host, HostConfig, TrustedPublishers};
 use quire_store::{AccountId, Role, Store};
 
+use crate::asm::{ASM_JOB, run_tick};
 use crate::calculated::{CALCULATED_VALUES_JOB, recompute};
 use crate::client::Client;
 use crate::depot::{Depot, DepotPolicy};
@@ -54,6 +55,8 @@ pub struct Server {
     pub smtp: Option<SmtpSettings>,
     /// How often the mailer looks for due e-mails, and how it retries.
     pub mailer: MailerPolicy,
+    /// How often the ASM scheduler ticks.
+    pub asm_every: std::time::Duration,
 }
 
 /// A started server; dropping it stops accepting connections.
@@ -69,7 +72,7 @@ pub struct Running {
     /// The open store.
     pub store: Store,
     accept: tokio::task::JoinHandle<()>,
-    /// The scheduled jobs (retention, calculated values, the mailer), stopped with the server.
+    /// The scheduled jobs (retention, calculated values, ASM, the mailer), stopped with the server.
     jobs: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -112,6 +115,7 @@ impl Server {
             calculated_every: CALCULATED_VALUES_JOB.every,
             smtp: None,
             mailer: MailerPolicy::default(),
+            asm_every: ASM_JOB.every,
         }
     }
 
@@ -242,6 +246,13 @@ impl Server {
         };
         jobs.push(calculated.spawn(store.clone(), |store| async move {
             recompute(&store, Utc::now()).await
+        }));
+        let asm = Periodic {
+            every: self.asm_every,
+            ..ASM_JOB
+        };
+        jobs.push(asm.spawn(store.clone(), |store| async move {
+            run_tick(&store, Utc::now()).await
         }));
         match mailer {
             Some(mailer) => jobs.push(mailer.spawn(store.clone())),

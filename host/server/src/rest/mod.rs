@@ -56,6 +56,7 @@ macro_rules! view {
 
 pub(crate) mod accounts;
 pub(crate) mod agents;
+pub(crate) mod asm;
 pub(crate) mod contracts;
 pub(crate) mod costs;
 pub(crate) mod daily;

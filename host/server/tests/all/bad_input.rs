@@ -614,7 +614,17 @@ async fn work_orders_and_service_settings_refuse_bad_bodies_naming_the_field() {
         ] {
             refused(&server, "PUT", &settings, body, 400, field).await;
         }
-        let customer = format!("/api/v1/accounts/{}/service-settings", tenant.account);
+        // Tenants are dealers; a customer of theirs is not.
+        let customer = server
+            .admin(
+                "POST",
+                "/api/v1/accounts",
+                Some(json!({"name": "Orders customer", "parent-id": tenant.account})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let customer = format!("/api/v1/accounts/{customer}/service-settings");
         let message = refused(
             &server,
             "PUT",

@@ -27,6 +27,17 @@ fn body(method: &str, path: &str, theirs: &Tenant, dealer: i64) -> Option<Value>
         ("POST", "/api/v1/work-orders") => {
             json!({"device-id": theirs.device, "input": {"kind": "state", "state": "jammed"}})
         }
+        (_, p) if p.starts_with("/api/v1/asm/definitions") => json!({
+            "owner-account-id": theirs.account, "name": "Planted", "hierarchical": true,
+            "trigger": {"consumable": {"consumable": "toner", "threshold-percent": 99}},
+            "overdue": {"unit": "days", "value": 1}, "stale": {"unit": "days", "value": 1},
+            "actions": [{"id": 1, "ordinal": 1, "kind": "email", "result-type": "email",
+                "requires-approval": false, "timing": "immediate", "max-attempts": 1}]}),
+        (_, p) if p.ends_with("/contacts") => {
+            json!([{"role": "admin", "name": "Eve", "email": "eve@evil.example"}])
+        }
+        (_, p) if p.ends_with("/processing-behaviours") => json!([{"result-type": "email",
+            "recipients": [{"custom": "eve@evil.example"}]}]),
         (_, p) if p.ends_with("/status") => json!({"status": "cancelled"}),
         (_, p) if p.ends_with("/service-settings") => json!({"auto-close": true}),
         (_, p) if p.ends_with("/rated-yields") => {
@@ -125,7 +136,9 @@ async fn a_user_of_one_account_sees_nothing_of_its_sibling_on_any_endpoint() {
                         answer.status, 404,
                         "{backend}: {method} {theirs_path}: {text}"
                     );
-                } else if path == "/api/v1/users" {
+                } else if path == "/api/v1/users"
+                    || path == "/api/v1/asm/definitions" && method == "POST"
+                {
                     assert_eq!(answer.status, 403, "{backend}: {method} {path}: {text}");
                 } else {
                     assert_eq!(answer.status, 200, "{backend}: {method} {path}: {text}");
@@ -183,5 +196,8 @@ async fn snapshot(server: &TestServer, theirs: &Tenant) -> Value {
         "accounts": server.admin("GET", "/api/v1/accounts", None).await,
         "work-orders": server.admin("GET", &format!("/api/v1/work-orders?account-id={account}"), None).await,
         "service-settings": server.admin("GET", &format!("/api/v1/accounts/{account}/service-settings"), None).await,
+        "definition": server.admin("GET", &format!("/api/v1/asm/definitions/{}", theirs.definition), None).await,
+        "contacts": server.admin("GET", &format!("/api/v1/accounts/{account}/contacts"), None).await,
+        "behaviours": server.admin("GET", &format!("/api/v1/accounts/{account}/processing-behaviours"), None).await,
     })
 }

@@ -5,6 +5,7 @@
 use quire_testdb::kyocera;
 mod support;
 
+mod asm;
 mod bad_input;
 mod calculated;
 mod costs;

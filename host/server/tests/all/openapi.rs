@@ -271,6 +271,30 @@ fn body(method: &str, path: &str, ours: &Tenant, dealer: i64, key: &str) -> Opti
             json!({"name": "Alpha contract, renewed", "starts-on": "2027-01-01"})
         }
         (_, p) if p.ends_with("/contract") => json!({"contract-id": ours.contract}),
+        (_, p) if p.starts_with("/api/v1/asm/definitions") => json!({
+        "owner-account-id": ours.account, "name": "Toner low", "hierarchical": true,
+        "trigger": {"consumable": {"consumable": "toner", "threshold-percent": 15}},
+        "overdue": {"unit": "days", "value": 2}, "stale": {"unit": "days", "value": 7},
+        "filters": [
+            {"joiner": "and", "managed": "both", "method": {"manufacturer": "Kyocera"}},
+            {"joiner": "or", "managed": "managed",
+                "method": {"daily-average-volume": {"at-least": 50.0}}},
+        ],
+        "actions": [
+            {"id": 1, "ordinal": 1, "kind": "email", "result-type": "email",
+                "requires-approval": true, "timing": "immediate", "max-attempts": 3},
+            {"id": 2, "ordinal": 2, "kind": "work-order", "result-type": "work-order",
+                "requires-approval": false, "timing": {"on-overdue": {"from": "first-trigger"}},
+                "max-attempts": 1},
+        ]}),
+        (_, p) if p.ends_with("/contacts") => json!([
+            {"role": "admin", "name": "Ada", "email": "ada@alpha.example"},
+            {"role": "account-primary", "name": "Abe", "email": "abe@alpha.example"},
+            {"name": "Alt", "email": "alt@alpha.example"},
+        ]),
+        (_, p) if p.ends_with("/processing-behaviours") => json!([{"result-type": "email",
+            "recipients": [{"primary-dealer-contact": "supplies"}, "primary-account-contact",
+                {"custom": "desk@alpha.example"}]}]),
         // Publishing takes a component, not JSON: the refusal of a bad one is checked.
         _ => return None,
     })

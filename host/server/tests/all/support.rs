@@ -49,6 +49,8 @@ impl TestServer {
         server.listen = next_address();
         server.database = Some(db.url.clone());
         server.admin_password = Some(ADMIN_PASSWORD.to_owned());
+        // ASM ticks often, so an alert a test raises opens within a second.
+        server.asm_every = std::time::Duration::from_millis(250);
         configure(&mut server);
         let running = server
             .start()
@@ -217,7 +219,7 @@ impl TestServer {
     }
 }
 
-/// One tenant (an account under the main dealer) with a row of every kind, and the
+/// One tenant (a dealer under the main dealer) with a row of every kind, and the
 /// strings that would betray its rows to another.
 pub struct Tenant {
     pub account: i64,
@@ -231,11 +233,26 @@ pub struct Tenant {
     pub contract: i64,
     /// An e-mail about the account.
     pub email: i64,
+    /// The account's alert definition (tenants are dealers), a service alert on paper
+    /// jams.
+    pub definition: i64,
+    /// The alert event the device's jam raised.
+    pub alert_event: i64,
     pub markers: Vec<String>,
 }
 
 pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Tenant {
-    let account = server.account(name).await;
+    let account = server
+        .admin(
+            "POST",
+            "/api/v1/accounts",
+            Some(
+                json!({"name": name, "parent-id": server.running.main_dealer.0, "is-dealer": true}),
+            ),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
     let site = server.site(account, &format!("{name} site")).await;
     server
         .admin(
@@ -325,10 +342,42 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
     .unwrap()
     .0
     .0;
+    let definition = server
+        .admin(
+            "POST",
+            "/api/v1/asm/definitions",
+            Some(
+                json!({"owner-account-id": account, "name": format!("{name} jams"),
+                "hierarchical": false,
+                "trigger": {"service": {"states": [{"group": "paper", "state": "paper-jam"}]}},
+                "overdue": {"unit": "days", "value": 1},
+                "stale": {"unit": "weeks", "value": 520},
+                "actions": [{"id": 1, "ordinal": 1, "kind": "email", "result-type": "email",
+                    "requires-approval": true, "timing": "immediate", "max-attempts": 1}]}),
+            ),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let events = format!("/api/v1/asm/events?definition-id={definition}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let alert_event = loop {
+        if let Some(id) = server.admin("GET", &events, None).await[0]["id"].as_i64() {
+            break id;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}: {name}'s jam raised no alert",
+            server.backend
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     Tenant {
         account,
         site,
         email,
+        definition,
+        alert_event,
         key,
         reading,
         work_order,
@@ -354,6 +403,8 @@ pub fn fill(path: &str, tenant: &Tenant) -> String {
         .replace("{work_order_id}", &tenant.work_order.to_string())
         .replace("{contract_id}", &tenant.contract.to_string())
         .replace("{email_id}", &tenant.email.to_string())
+        .replace("{definition_id}", &tenant.definition.to_string())
+        .replace("{event_id}", &tenant.alert_event.to_string())
         .replace("{index}", "1")
 }
 

@@ -1,0 +1,240 @@
+//! Carrying out what a tick journaled, and reading back what came of it.
+//!
+//! An e-mail invocation or redirect is queued in the outbox under its decision's
+//! idempotency key, so carrying an entry out twice queues one e-mail; its outcome is the
+//! e-mail's, once the mailer sent it or gave up. The e-mail names the alert's
+//! definition, device and trigger in plain text; editable templates come with the
+//! e-mail settings. Other action kinds are not carried out by this server yet: they are
+//! recorded as failed with that reason, so the engine retries and gives up on them as
+//! on any failure and the event's journal says why.
+
+use chrono::{DateTime, Utc};
+use quire_asm::{ActionKind, Decision, Invocation, Redirect, Report, TriggerKey};
+use quire_store::{EmailId, EmailStatus, JournalEntry, NewEmail, Store};
+use serde::{Deserialize, Serialize};
+
+use super::stored_event;
+use crate::mailer::queue_email;
+
+/// What carrying out a journal entry did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case", tag = "outcome")]
+pub enum Outcome {
+    /// The e-mail was queued; its fate is the outbox's.
+    EmailQueued {
+        /// The e-mail.
+        email_id: i64,
+    },
+    /// It could not be carried out.
+    Failed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Carries out every journal entry not carried out yet; how many were.
+pub(crate) async fn carry_out(store: &Store, now: DateTime<Utc>) -> quire_store::Result<usize> {
+    let pending = store.asm_journal_pending().await?;
+    for entry in &pending {
+        let outcome = match serde_json::from_value::<Decision>(entry.decision.clone()) {
+            Ok(Decision::InvokeAction(invocation) | Decision::RetryAction(invocation)) => {
+                invoke(store, entry, &invocation, now).await?
+            }
+            Ok(Decision::RedirectAction(redirect)) => {
+                redirect_email(store, entry, &redirect, now).await?
+            }
+            Ok(other) => Outcome::Failed {
+                reason: format!("{other:?} is not an action"),
+            },
+            Err(e) => Outcome::Failed {
+                reason: format!("the journaled decision does not read: {e}"),
+            },
+        };
+        let outcome = serde_json::to_value(&outcome).expect("outcomes serialise to JSON");
+        store.asm_journal_done(entry.id, &outcome, now).await?;
+    }
+    Ok(pending.len())
+}
+
+/// What the engine should hear of a carried-out entry: `None` while its e-mail waits in
+/// the outbox, `Some(None)` when there is nothing to report (a redirect is final as
+/// decided), `Some(Some(report))` otherwise.
+pub(crate) async fn outcome(
+    store: &Store,
+    entry: &JournalEntry,
+) -> quire_store::Result<Option<Option<Report>>> {
+    let Ok(Decision::InvokeAction(invocation) | Decision::RetryAction(invocation)) =
+        serde_json::from_value::<Decision>(entry.decision.clone())
+    else {
+        return Ok(Some(None));
+    };
+    let outcome = entry
+        .outcome
+        .clone()
+        .and_then(|o| serde_json::from_value::<Outcome>(o).ok());
+    let (key, action, attempt) = (invocation.key, invocation.action, invocation.attempt);
+    let at = entry.carried_out_at.unwrap_or(entry.decided_at);
+    let failed = Report::Failed {
+        key: key.clone(),
+        action,
+        attempt,
+        at,
+    };
+    Ok(match outcome {
+        Some(Outcome::EmailQueued { email_id }) => {
+            let email = store.email(EmailId(email_id)).await?;
+            match email.status {
+                EmailStatus::Queued => None,
+                EmailStatus::Sent => Some(Some(Report::Succeeded {
+                    key,
+                    action,
+                    attempt,
+                    at: email.sent_at.unwrap_or(at),
+                })),
+                EmailStatus::Failed => Some(Some(failed)),
+            }
+        }
+        Some(Outcome::Failed { .. }) | None => Some(Some(failed)),
+    })
+}
+
+async fn invoke(
+    store: &Store,
+    entry: &JournalEntry,
+    invocation: &Invocation,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Outcome> {
+    match &invocation.kind {
+        ActionKind::Email => {
+            let (subject, body) = message(store, entry).await?;
+            email(
+                store,
+                entry,
+                &NewEmail {
+                    idempotency_key: Some(&entry.idempotency_key),
+                    account: Some(account(store, entry).await?),
+                    from: None,
+                    to: &invocation.recipients,
+                    subject: &subject,
+                    body_text: &body,
+                    redirected_from: None,
+                    redirect_reason: None,
+                },
+                now,
+            )
+            .await
+        }
+        other => Ok(Outcome::Failed {
+            reason: format!(
+                "{} actions are not carried out by this server yet",
+                crate::words::word(other)
+            ),
+        }),
+    }
+}
+
+async fn redirect_email(
+    store: &Store,
+    entry: &JournalEntry,
+    redirect: &Redirect,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Outcome> {
+    let Some(admin) = &redirect.to else {
+        return Ok(Outcome::Failed {
+            reason: format!(
+                "no dealer admin of {} or of the main dealer has a valid address",
+                redirect.dealer
+            ),
+        });
+    };
+    let (subject, body) = message(store, entry).await?;
+    let reason = crate::words::word(&redirect.reason);
+    email(
+        store,
+        entry,
+        &NewEmail {
+            idempotency_key: Some(&entry.idempotency_key),
+            account: Some(account(store, entry).await?),
+            from: None,
+            to: std::slice::from_ref(admin),
+            subject: &subject,
+            body_text: &body,
+            redirected_from: Some(&[]),
+            redirect_reason: Some(&reason),
+        },
+        now,
+    )
+    .await
+}
+
+async fn email(
+    store: &Store,
+    entry: &JournalEntry,
+    email: &NewEmail<'_>,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Outcome> {
+    match queue_email(store, email, now).await {
+        Ok((id, _)) => Ok(Outcome::EmailQueued { email_id: id.0 }),
+        Err(quire_store::Error::Invalid { field, message }) => {
+            tracing::info!(entry = %entry.id, %field, %message, "an alert e-mail was refused");
+            Ok(Outcome::Failed {
+                reason: format!("{field}: {message}"),
+            })
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn account(
+    store: &Store,
+    entry: &JournalEntry,
+) -> quire_store::Result<quire_store::AccountId> {
+    Ok(store.asm_event(entry.event_id).await?.account_id)
+}
+
+/// The subject and body of an alert e-mail: what a dealer's staff reads to act on it.
+async fn message(store: &Store, entry: &JournalEntry) -> quire_store::Result<(String, String)> {
+    let row = store.asm_event(entry.event_id).await?;
+    let event = stored_event(&row)?.event;
+    let device = store.device(row.key.device).await?;
+    let account = store.account(row.account_id).await?;
+    let definition = match store.asm_definition(row.key.definition).await {
+        Ok(definition) => definition.name,
+        Err(quire_store::Error::NotFound { .. }) => row.key.definition.to_string(),
+        Err(other) => return Err(other),
+    };
+    let what = match &event.key.trigger {
+        TriggerKey::Consumable(position) => match event.last_level {
+            Some(level) => format!("{position} at {level} %"),
+            None => position.clone(),
+        },
+        TriggerKey::ErrorState(state) => state.clone(),
+    };
+    let name = [device.manufacturer.as_deref(), device.model.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let serial = device.serial.as_deref().unwrap_or("no serial");
+    let address = device
+        .addresses
+        .first()
+        .map(|a| a.address.to_string())
+        .unwrap_or_default();
+    let subject = format!("{definition}: {what} on {name} {serial} ({})", account.name);
+    let body = format!(
+        "Alert: {definition}\n\
+         Account: {}\n\
+         Device: {name}, serial {serial}, {address} (device {})\n\
+         Trigger: {what}\n\
+         First triggered: {}\n\
+         Last triggered: {}\n\
+         Status: {}\n",
+        account.name,
+        device.id.0,
+        event.first_triggered_at.to_rfc3339(),
+        event.last_triggered_at.to_rfc3339(),
+        crate::words::word(&event.status),
+    );
+    Ok((subject, body))
+}
