@@ -84,6 +84,7 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         rest::asm::definition_view,
         rest::asm::replace_definition,
         rest::asm::delete_definition,
+        rest::asm::preconditions,
         rest::asm::events,
         rest::asm::event,
         rest::asm::approve,

@@ -241,6 +241,11 @@ fn build() -> Routes {
         "/api/v1/asm/definitions/{definition_id}",
         rest::asm::delete_definition,
     )
+    .add(
+        M::GET,
+        "/api/v1/asm/preconditions",
+        rest::asm::preconditions,
+    )
     .add(M::GET, "/api/v1/asm/events", rest::asm::events)
     .add(M::GET, "/api/v1/asm/events/{event_id}", rest::asm::event)
     .add(

@@ -198,7 +198,9 @@ impl Server {
             let _ = std::fs::remove_dir_all(&self.data_dir);
         }
         let (store, identity, depot, (main_dealer, admin_password)) = prepared?;
-        let app = crate::routes::app(AppState::new(store.clone(), &identity.sha256, depot));
+        let app = crate::routes::app(
+            AppState::new(store.clone(), &identity.sha256, depot).with_smtp(self.smtp.is_some()),
+        );
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config);
         let accept = tokio::spawn(async move {
             loop {

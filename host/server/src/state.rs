@@ -12,6 +12,8 @@ pub struct AppState {
     pub(crate) store: Store,
     pub(crate) certificate_sha256: Arc<str>,
     pub(crate) depot: Depot,
+    /// Whether an SMTP server is configured: ASM's preconditions report it.
+    pub(crate) smtp_enabled: bool,
 }
 
 impl AppState {
@@ -22,6 +24,15 @@ impl AppState {
             store,
             certificate_sha256: certificate_sha256.into(),
             depot,
+            smtp_enabled: false,
+        }
+    }
+
+    /// The same state, saying whether an SMTP server is configured.
+    pub fn with_smtp(self, smtp_enabled: bool) -> AppState {
+        AppState {
+            smtp_enabled,
+            ..self
         }
     }
 }

@@ -327,7 +327,7 @@ async fn definitions(store: &Store) -> quire_store::Result<Vec<AlertDefinition>>
 }
 
 /// Every contact's address as the engine reads them.
-async fn contacts(store: &Store) -> quire_store::Result<Contacts> {
+pub(crate) async fn contacts(store: &Store) -> quire_store::Result<Contacts> {
     let mut contacts = Contacts::default();
     for row in store.asm_contacts(None).await? {
         let account = facts::asm_account(row.account_id);
@@ -355,7 +355,7 @@ async fn contacts(store: &Store) -> quire_store::Result<Contacts> {
 }
 
 /// Every dealer's processing behaviours.
-async fn behaviours(store: &Store) -> quire_store::Result<Vec<ProcessingBehaviour>> {
+pub(crate) async fn behaviours(store: &Store) -> quire_store::Result<Vec<ProcessingBehaviour>> {
     store
         .asm_behaviours(None)
         .await?

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use quire_asm::{
     ActionDefinition, AlertDefinition, AlertStatus, DealerRole, DefinitionId, Filter, Interval,
-    Recipient, Trigger,
+    Missing, Recipient, ServerSetup, Trigger, missing_preconditions,
 };
 use quire_protocol::ApiError;
 use quire_store::{
@@ -488,6 +488,53 @@ pub(crate) async fn reject(
     Visible(row): Visible<StoredAlertEvent>,
 ) -> ApiResult<(StatusCode, Json<AnswerFiled>)> {
     answer(&state, &caller, &row, false).await
+}
+
+/// `GET /api/v1/asm/preconditions`: what must be configured before alerts can do their
+/// work (the source's "ASM Preconditions"), of the accounts the caller sees. E-mail
+/// templates count as configured: alert e-mails use Quire's built-in wording until
+/// editable templates exist.
+#[utoipa::path(get, path = "/api/v1/asm/preconditions", tag = "asm",
+    responses((status = 200, description = "Each missing precondition naming the dealer or account concerned; empty when ASM is ready", body = Vec<Missing>)))]
+pub(crate) async fn preconditions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Missing>>> {
+    let Some(tree) = facts::account_tree(&state.store).await? else {
+        return Err(Failure::Internal("the server has no main dealer".into()));
+    };
+    let missing = missing_preconditions(
+        &tree,
+        &crate::asm::contacts(&state.store).await?,
+        &crate::asm::behaviours(&state.store).await?,
+        ServerSetup {
+            email_templates_configured: true,
+            smtp_enabled: state.smtp_enabled,
+        },
+    );
+    let mut seen = Vec::with_capacity(missing.len());
+    for item in missing {
+        let account = match &item {
+            Missing::MainDealerPrimaryEmail { dealer }
+            | Missing::PrimaryDealerContact { dealer, .. }
+            | Missing::ProcessingBehaviour { dealer } => Some(*dealer),
+            Missing::PrimaryAccountContact { account } => Some(*account),
+            Missing::EmailTemplates | Missing::Smtp => None,
+        };
+        let visible = match account {
+            Some(account) => {
+                state
+                    .store
+                    .sees(caller.visibility, AccountId(account.0))
+                    .await?
+            }
+            None => true,
+        };
+        if visible {
+            seen.push(item);
+        }
+    }
+    Ok(Json(seen))
 }
 
 /// A contact of an account.

@@ -491,3 +491,70 @@ async fn a_bad_definition_is_refused_naming_each_field_and_account_users_only_re
         assert_eq!(answer.json()["field"], "[0].email", "{backend}");
     }
 }
+
+#[tokio::test]
+async fn preconditions_name_what_is_missing_and_shrink_as_a_dealer_configures_it() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let main = server.running.main_dealer.0;
+        let (dealer, customer, _) = northwind(&server).await;
+        let missing = server.admin("GET", "/api/v1/asm/preconditions", None).await;
+        let has = |list: &Value, item: Value| list.as_array().unwrap().contains(&item);
+        // No SMTP is configured on this server, and nobody set the main dealer's contact.
+        assert!(
+            has(&missing, json!({"missing": "smtp"})),
+            "{backend}: {missing}"
+        );
+        assert!(
+            has(
+                &missing,
+                json!({"missing": "main-dealer-primary-email", "dealer": main})
+            ),
+            "{backend}: {missing}"
+        );
+        // Northwind set its admin and supplies contacts and its e-mail behaviour.
+        for role in ["support", "service", "billing"] {
+            let item = json!({"missing": "primary-dealer-contact", "dealer": dealer, "role": role});
+            assert!(has(&missing, item), "{backend}: {role}: {missing}");
+        }
+        for role in ["admin", "supplies"] {
+            let item = json!({"missing": "primary-dealer-contact", "dealer": dealer, "role": role});
+            assert!(!has(&missing, item), "{backend}: {role}: {missing}");
+        }
+        assert!(
+            !has(
+                &missing,
+                json!({"missing": "processing-behaviour", "dealer": dealer})
+            ),
+            "{backend}: {missing}"
+        );
+        let acme = json!({"missing": "primary-account-contact", "account": customer});
+        assert!(has(&missing, acme.clone()), "{backend}: {missing}");
+
+        server
+            .admin(
+                "PUT",
+                &format!("/api/v1/accounts/{customer}/contacts"),
+                Some(json!([{"role": "account-primary", "name": "Amy", "email": "amy@acme.example"}])),
+            )
+            .await;
+        let missing = server.admin("GET", "/api/v1/asm/preconditions", None).await;
+        assert!(!has(&missing, acme), "{backend}: {missing}");
+
+        // A user of Acme sees what concerns Acme and the server, not the main dealer.
+        server
+            .admin(
+                "POST",
+                "/api/v1/users",
+                Some(json!({"name": "amy", "password": "a long password",
+                    "role": "account-user", "account-ids": [customer]})),
+            )
+            .await;
+        let amy = server.login("amy", "a long password").await;
+        let seen = server
+            .call("GET", "/api/v1/asm/preconditions", Some(&amy), None)
+            .await
+            .json();
+        assert_eq!(seen, json!([{"missing": "smtp"}]), "{backend}");
+    }
+}
