@@ -4,26 +4,47 @@
 //! idempotency key, so carrying an entry out twice queues one e-mail; its outcome is the
 //! e-mail's, once the mailer sent it or gave up. The e-mail names the alert's
 //! definition, device and trigger in plain text; editable templates come with the
-//! e-mail settings. Other action kinds are not carried out by this server yet: they are
-//! recorded as failed with that reason, so the engine retries and gives up on them as
-//! on any failure and the event's journal says why.
+//! e-mail settings.
+//!
+//! A work-order action opens a work order for the device's current condition of the
+//! alert's error state, priced as a user's would be (`maintenance::create_work_order`,
+//! from the strategy's `map-error` estimate), by the system. Its note carries the
+//! decision's idempotency key, and an order of the device with that key is reused, so
+//! carrying an entry out again after a crash opens no second order. A consumable alert
+//! has no error state to repair, and a condition that cleared meanwhile has nothing to
+//! order: both are failures with their reason.
+//!
+//! Webhook and plugin actions are not carried out by this server yet: they are recorded
+//! as failed with that reason, so the engine retries and gives up on them as on any
+//! failure and the event's journal says why.
 
 use chrono::{DateTime, Utc};
-use quire_asm::{ActionKind, Decision, Invocation, Redirect, Report, TriggerKey};
-use quire_store::{EmailId, EmailStatus, JournalEntry, NewEmail, Store};
+use quire_asm::{ActionKind, Decision, EventKey, Invocation, Redirect, Report, TriggerKey};
+use quire_store::{
+    Actor, DeviceId, EmailId, EmailStatus, JournalEntry, MaintenanceFilter, NewEmail, Page, Store,
+    Visibility, WorkOrderFilter,
+};
 use serde::{Deserialize, Serialize};
 
 use super::stored_event;
 use crate::mailer::queue_email;
+use crate::maintenance::{WorkOrderError, WorkOrderRequest, create_work_order};
 
 /// What carrying out a journal entry did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case", tag = "outcome")]
 pub enum Outcome {
     /// The e-mail was queued; its fate is the outbox's.
+    #[serde(rename_all = "kebab-case")]
     EmailQueued {
         /// The e-mail.
         email_id: i64,
+    },
+    /// A work order was opened (or found opened by an earlier attempt).
+    #[serde(rename_all = "kebab-case")]
+    WorkOrderCreated {
+        /// The order.
+        work_order_id: i64,
     },
     /// It could not be carried out.
     Failed {
@@ -94,6 +115,12 @@ pub(crate) async fn outcome(
                 EmailStatus::Failed => Some(Some(failed)),
             }
         }
+        Some(Outcome::WorkOrderCreated { .. }) => Some(Some(Report::Succeeded {
+            key,
+            action,
+            attempt,
+            at,
+        })),
         Some(Outcome::Failed { .. }) | None => Some(Some(failed)),
     })
 }
@@ -124,11 +151,80 @@ async fn invoke(
             )
             .await
         }
+        ActionKind::WorkOrder => work_order(store, entry, &invocation.key, now).await,
         other => Ok(Outcome::Failed {
             reason: format!(
                 "{} actions are not carried out by this server yet",
                 crate::words::word(other)
             ),
+        }),
+    }
+}
+
+async fn work_order(
+    store: &Store,
+    entry: &JournalEntry,
+    key: &EventKey,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Outcome> {
+    let TriggerKey::ErrorState(state) = &key.trigger else {
+        return Ok(Outcome::Failed {
+            reason: "a consumable alert has no error state to open a work order for".into(),
+        });
+    };
+    let device = DeviceId(key.device.0);
+    let marker = format!("[{}]", entry.idempotency_key);
+    let orders = store
+        .work_orders(
+            Visibility::All,
+            WorkOrderFilter {
+                device: Some(device),
+                ..WorkOrderFilter::default()
+            },
+            Page::ALL,
+        )
+        .await?;
+    if let Some(order) = orders
+        .iter()
+        .find(|o| o.note.as_deref().is_some_and(|n| n.contains(&marker)))
+    {
+        return Ok(Outcome::WorkOrderCreated {
+            work_order_id: order.id.0,
+        });
+    }
+    let account = store.device(device).await?.account_id;
+    let condition = store
+        .maintenance(
+            Visibility::All,
+            MaintenanceFilter {
+                account: Some(account),
+                ..MaintenanceFilter::default()
+            },
+            Page::ALL,
+        )
+        .await?
+        .into_iter()
+        .find(|item| item.condition.device_id == device && item.condition.state == *state);
+    let Some(input) = condition.and_then(|item| item.condition.inputs.first().copied()) else {
+        return Ok(Outcome::Failed {
+            reason: format!("{device} no longer shows {state}"),
+        });
+    };
+    let (subject, _) = message(store, entry).await?;
+    let request = WorkOrderRequest {
+        device,
+        input,
+        reading: None,
+        parts: Vec::new(),
+        note: Some(format!("{subject} {marker}")),
+    };
+    match create_work_order(store, &request, Actor::System, now).await {
+        Ok(order) => Ok(Outcome::WorkOrderCreated {
+            work_order_id: order.id.0,
+        }),
+        Err(WorkOrderError::Store(e)) => Err(e),
+        Err(other) => Ok(Outcome::Failed {
+            reason: other.to_string(),
         }),
     }
 }

@@ -36,7 +36,7 @@ use quire_asm::{
 use quire_store::{DailyLevel, Device, DeviceFilter, MaintenanceFilter, Page, Store, Visibility};
 
 /// The account tree, or `None` before the main dealer exists.
-pub(crate) async fn account_tree(store: &Store) -> quire_store::Result<Option<AccountTree>> {
+pub async fn account_tree(store: &Store) -> quire_store::Result<Option<AccountTree>> {
     let Some(main_dealer) = store.main_dealer().await? else {
         return Ok(None);
     };
@@ -60,8 +60,8 @@ pub(crate) async fn account_tree(store: &Store) -> quire_store::Result<Option<Ac
     }))
 }
 
-/// Every device's facts as of `now`.
-pub(crate) async fn device_facts(
+/// Every device's facts as of `now`: what one tick reads of the fleet.
+pub async fn device_facts(
     store: &Store,
     now: DateTime<Utc>,
 ) -> quire_store::Result<Vec<DeviceFacts>> {

@@ -23,7 +23,7 @@
 //! retries and gives up on like any failure.
 
 pub(crate) mod carry;
-pub(crate) mod facts;
+pub mod facts;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;

@@ -558,3 +558,84 @@ async fn preconditions_name_what_is_missing_and_shrink_as_a_dealer_configures_it
         assert_eq!(seen, json!([{"missing": "smtp"}]), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn a_paper_jam_opens_a_work_order_priced_from_its_assessment_once() {
+    for db in backends().await {
+        let server = TestServer::start_configured(db, |server| {
+            server.asm_every = Duration::from_millis(200);
+        })
+        .await;
+        let backend = server.backend;
+        let (dealer, customer, agent) = northwind(&server).await;
+        server
+            .admin(
+                "PUT",
+                &format!("/api/v1/accounts/{dealer}/service-settings"),
+                Some(json!({"labour-rates": {"key-operator": "60"}})),
+            )
+            .await;
+        let mut jams = definition(
+            dealer,
+            json!({"service": {"states": [{"group": "paper", "state": "paper-jam"}]}}),
+            json!({"id": 1, "ordinal": 1, "kind": "work-order", "result-type": "work-order",
+                "requires-approval": false, "timing": "immediate", "max-attempts": 2}),
+            1,
+        );
+        jams["name"] = json!("Jams");
+        let created = server
+            .call(
+                "POST",
+                "/api/v1/asm/definitions",
+                Some(&server.admin),
+                Some(jams),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{backend}: {}", created.text());
+        let id = created.json()["id"].as_i64().unwrap();
+
+        let mut jam = jammed(read(1, Utc::now() - chrono::Duration::minutes(10), 80, "A"));
+        jam.taken_at = Utc::now() - chrono::Duration::minutes(10);
+        server.deliver(&agent, &[jam]).await;
+
+        // The work order is the action: once it is open, every action is done.
+        let events = events_once(&server, id, "were archived", |events| {
+            events.first().is_some_and(|e| e["status"] == "archived")
+        })
+        .await;
+        assert_eq!(
+            events[0]["detail"]["archived"]["reason"], "all-actions-finished",
+            "{backend}: {}",
+            events[0]
+        );
+        let orders = server
+            .admin(
+                "GET",
+                &format!("/api/v1/work-orders?account-id={customer}"),
+                None,
+            )
+            .await;
+        let orders = orders.as_array().unwrap();
+        assert_eq!(orders.len(), 1, "{backend}: {orders:?}");
+        let order = &orders[0];
+        assert_eq!(order["assessment"]["state"], "paper-jam", "{backend}: {order}");
+        // The generic strategy's jam: a key operator, 5 minutes, at 60 an hour.
+        assert_eq!(order["estimate"], "5.00", "{backend}: {order}");
+        assert!(
+            order["note"]
+                .as_str()
+                .unwrap()
+                .starts_with("Jams: paper-jam on"),
+            "{backend}: {order}"
+        );
+        let event_id = events[0]["id"].as_i64().unwrap();
+        let detail = server
+            .admin("GET", &format!("/api/v1/asm/events/{event_id}"), None)
+            .await;
+        assert_eq!(
+            detail["journal"][0]["outcome"],
+            json!({"outcome": "work-order-created", "work-order-id": order["id"]}),
+            "{backend}: {detail}"
+        );
+    }
+}
