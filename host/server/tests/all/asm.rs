@@ -141,6 +141,26 @@ async fn events_once(
     }
 }
 
+/// Defines `body` as the administrator; the definition's id.
+async fn define(server: &TestServer, body: Value) -> i64 {
+    let created = server
+        .call(
+            "POST",
+            "/api/v1/asm/definitions",
+            Some(&server.admin),
+            Some(body),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}: {}",
+        server.backend,
+        created.text()
+    );
+    created.json()["id"].as_i64().unwrap()
+}
+
 fn definition(owner: i64, trigger: Value, action: Value, overdue_days: u32) -> Value {
     json!({
         "owner-account-id": owner,
@@ -162,22 +182,17 @@ async fn a_low_toner_waits_for_approval_emails_the_supplies_contact_and_a_new_dr
         let server = TestServer::start_configured(db, alerting(address)).await;
         let backend = server.backend;
         let (dealer, customer, agent) = northwind(&server).await;
-        let created = server
-            .call(
-                "POST",
-                "/api/v1/asm/definitions",
-                Some(&server.admin),
-                Some(definition(
-                    dealer,
-                    json!({"consumable": {"consumable": "toner", "threshold-percent": 20}}),
-                    json!({"id": 1, "ordinal": 1, "kind": "email", "result-type": "email",
+        let id = define(
+            &server,
+            definition(
+                dealer,
+                json!({"consumable": {"consumable": "toner", "threshold-percent": 20}}),
+                json!({"id": 1, "ordinal": 1, "kind": "email", "result-type": "email",
                         "requires-approval": true, "timing": "immediate", "max-attempts": 3}),
-                    2,
-                )),
-            )
-            .await;
-        assert_eq!(created.status, 201, "{backend}: {}", created.text());
-        let id = created.json()["id"].as_i64().unwrap();
+                2,
+            ),
+        )
+        .await;
 
         let now = Utc::now()
             .duration_trunc(chrono::Duration::minutes(1))
@@ -322,22 +337,17 @@ async fn a_paper_jam_that_clears_by_itself_is_archived_with_nothing_carried_out(
         let backend = server.backend;
         let (dealer, _, agent) = northwind(&server).await;
         // The e-mail waits for a user's approval, which nobody gives.
-        let created = server
-            .call(
-                "POST",
-                "/api/v1/asm/definitions",
-                Some(&server.admin),
-                Some(definition(
-                    dealer,
-                    json!({"service": {"states": [{"group": "paper", "state": "paper-jam"}]}}),
-                    json!({"id": 1, "ordinal": 1, "kind": "email", "result-type": "email",
+        let id = define(
+            &server,
+            definition(
+                dealer,
+                json!({"service": {"states": [{"group": "paper", "state": "paper-jam"}]}}),
+                json!({"id": 1, "ordinal": 1, "kind": "email", "result-type": "email",
                         "requires-approval": true, "timing": "immediate", "max-attempts": 3}),
-                    1,
-                )),
-            )
-            .await;
-        assert_eq!(created.status, 201, "{backend}: {}", created.text());
-        let id = created.json()["id"].as_i64().unwrap();
+                1,
+            ),
+        )
+        .await;
 
         let now = Utc::now();
         let mut jam = jammed(read(1, now - chrono::Duration::minutes(10), 80, "A"));
@@ -447,15 +457,7 @@ async fn a_bad_definition_is_refused_naming_each_field_and_account_users_only_re
             )
             .await;
         assert_eq!(refused.status, 403, "{backend}: {}", refused.text());
-        let created = server
-            .call(
-                "POST",
-                "/api/v1/asm/definitions",
-                Some(&server.admin),
-                Some(good),
-            )
-            .await;
-        assert_eq!(created.status, 201, "{backend}: {}", created.text());
+        define(&server, good).await;
         let listed = server
             .call("GET", "/api/v1/asm/definitions", Some(&nora), None)
             .await;
@@ -583,16 +585,7 @@ async fn a_paper_jam_opens_a_work_order_priced_from_its_assessment_once() {
             1,
         );
         jams["name"] = json!("Jams");
-        let created = server
-            .call(
-                "POST",
-                "/api/v1/asm/definitions",
-                Some(&server.admin),
-                Some(jams),
-            )
-            .await;
-        assert_eq!(created.status, 201, "{backend}: {}", created.text());
-        let id = created.json()["id"].as_i64().unwrap();
+        let id = define(&server, jams).await;
 
         let mut jam = jammed(read(1, Utc::now() - chrono::Duration::minutes(10), 80, "A"));
         jam.taken_at = Utc::now() - chrono::Duration::minutes(10);
@@ -618,7 +611,10 @@ async fn a_paper_jam_opens_a_work_order_priced_from_its_assessment_once() {
         let orders = orders.as_array().unwrap();
         assert_eq!(orders.len(), 1, "{backend}: {orders:?}");
         let order = &orders[0];
-        assert_eq!(order["assessment"]["state"], "paper-jam", "{backend}: {order}");
+        assert_eq!(
+            order["assessment"]["state"], "paper-jam",
+            "{backend}: {order}"
+        );
         // The generic strategy's jam: a key operator, 5 minutes, at 60 an hour.
         assert_eq!(order["estimate"], "5.00", "{backend}: {order}");
         assert!(
