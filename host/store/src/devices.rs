@@ -105,13 +105,15 @@ macro_rules! device_queries {
                 .collect::<Result<Vec<_>, _>>()
                 .context(context)?;
             let mut by_device = std::collections::HashMap::<i64, Vec<DeviceAddress>>::new();
-            if !ids.is_empty() {
+            // In chunks: a page of every device (an internal caller's `Page::ALL`) can hold
+            // more ids than PostgreSQL's 65,535 binds.
+            for chunk in ids.chunks(crate::summaries::DEVICES_PER_QUERY) {
                 let mut query = QueryBuilder::<Db>::new(
                     "SELECT device_id, address, first_seen, last_seen FROM device_addresses \
                      WHERE device_id IN (",
                 );
                 let mut list = query.separated(", ");
-                for id in &ids {
+                for id in chunk {
                     list.push_bind(*id);
                 }
                 query.push(") ORDER BY device_id, first_seen, address");

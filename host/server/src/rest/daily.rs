@@ -19,6 +19,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use quire_model::SupplyState;
 use quire_store::{Account, DailyLevel, Device, DeviceId, DeviceSelection};
+use quire_usage::SupplyForecast;
 use quire_usage::calculated::VolumeAverages;
 use quire_usage::pages::{CounterDays, PageEvent, daily_pages};
 use serde::{Deserialize, Serialize};
@@ -163,6 +164,26 @@ pub struct SupplyDays {
     pub description: String,
     /// Its days, in order.
     pub days: Vec<LevelDay>,
+    /// Where its level is heading, as the calculated-values job last forecast it; absent
+    /// when no forecast was made (see `no-forecast`).
+    pub forecast: Option<ForecastLine>,
+    /// Why there is no forecast line, in words, when the job refused one.
+    pub no_forecast: Option<String>,
+}
+
+/// A supply's forecast as a line to draw beside its days: from its level when the
+/// forecast was made down to empty, with the 80 % interval of the empty instant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ForecastLine {
+    /// The line's instants: when it was forecast, and when the supply runs out.
+    pub at: Vec<DateTime<Utc>>,
+    /// The line's levels at those instants: the level then, and 0.
+    pub percent: Vec<u8>,
+    /// It is empty before this in one case in ten.
+    pub earliest: DateTime<Utc>,
+    /// It is empty after this in one case in ten.
+    pub latest: DateTime<Utc>,
 }
 
 /// A device's supply levels per day.
@@ -365,6 +386,8 @@ pub(crate) async fn levels_per_day(
             color: color.clone(),
             description: description.clone(),
             days: Vec::new(),
+            forecast: None,
+            no_forecast: None,
         });
         // Days come in order: the latest day's names are the supply's.
         (supply.kind, supply.color, supply.description) = (kind, color, description);
@@ -389,6 +412,29 @@ pub(crate) async fn levels_per_day(
                 last_state,
                 serial: last_serial,
             }),
+        }
+    }
+    for stored in state.store.forecasts(device.id).await? {
+        let Some(supply) = supplies.get_mut(&stored.index) else {
+            continue;
+        };
+        let position: crate::supplies::PositionForecast = serde_json::from_value(stored.detail)
+            .map_err(|e| {
+                Failure::Internal(format!(
+                    "the stored forecast of {} supply {} does not read: {e}",
+                    device.id, stored.index
+                ))
+            })?;
+        match position.forecast {
+            SupplyForecast::Forecast(forecast) => {
+                supply.forecast = Some(ForecastLine {
+                    at: vec![stored.computed_at, forecast.empty_on],
+                    percent: vec![forecast.level_percent, 0],
+                    earliest: forecast.earliest,
+                    latest: forecast.latest,
+                });
+            }
+            SupplyForecast::Refusal(refusal) => supply.no_forecast = Some(refusal.message),
         }
     }
     Ok(Json(LevelsPerDay {

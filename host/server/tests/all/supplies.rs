@@ -299,6 +299,26 @@ async fn the_schedule_files_each_supplys_forecast_and_lists_those_running_out_so
             live["positions"][0]["forecast"]["empty-on"], black["supply"]["forecast"]["empty-on"],
             "{backend}"
         );
+        // The device's level chart draws the same forecast as a line to empty, and says
+        // why cyan has none.
+        let chart = server
+            .admin(
+                "GET",
+                &format!("/api/v1/devices/{device}/levels-per-day"),
+                None,
+            )
+            .await;
+        let black_line = &chart["supplies"][0]["forecast"];
+        assert_eq!(black_line["percent"], json!([78, 0]), "{backend}: {chart}");
+        assert_eq!(
+            black_line["at"][1], black["supply"]["forecast"]["empty-on"],
+            "{backend}: {chart}"
+        );
+        assert_eq!(
+            chart["supplies"][1]["no-forecast"],
+            "the cartridge has 4 day(s) of history, 7 are needed",
+            "{backend}: {chart}"
+        );
         // 78 days is beyond a 60-day horizon.
         assert_eq!(
             server.admin("GET", &soon(60), None).await,
