@@ -10,7 +10,7 @@
 //! 3. invoke, retry, redirect or give up actions;
 //! 4. record changed statuses.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ use crate::facts::DeviceFacts;
 use crate::filters;
 use crate::frequency::{PoolKey, is_released};
 use crate::hierarchy::AccountTree;
-use crate::ids::{DefinitionId, DeviceId};
+use crate::ids::{AccountId, DefinitionId, DeviceId};
 use crate::recipients::{Contacts, ProcessingBehaviour, Resolution, resolve};
 use crate::state::{AsmState, Decision, Invocation, Redirect, RedirectReason, apply};
 
@@ -186,6 +186,9 @@ struct Tick<'a> {
     inputs: &'a Inputs,
     definitions: BTreeMap<DefinitionId, (&'a AlertDefinition, u64)>,
     devices: BTreeMap<DeviceId, &'a DeviceFacts>,
+    /// Which accounts each definition applies to, worked out once per tick: the
+    /// hierarchy walk per device and definition cost most of a tick over a large fleet.
+    applies: HashSet<(DefinitionId, AccountId)>,
 }
 
 impl Tick<'_> {
@@ -278,11 +281,8 @@ impl Tick<'_> {
         let mut decisions = Vec::new();
         for device in self.devices.values() {
             for &(definition, fingerprint) in self.definitions.values() {
-                let applies = self.inputs.accounts.applies(
-                    definition.owner,
-                    definition.hierarchical,
-                    device.account,
-                ) && filters::matches(&definition.filters, device)
+                let applies = self.applies.contains(&(definition.id, device.account))
+                    && filters::matches(&definition.filters, device)
                     && !is_stale(definition, device, self.now);
                 if !applies {
                     continue;
@@ -513,20 +513,37 @@ fn decision_key(decision: &Decision) -> &EventKey {
 /// decisions, and once they are applied a second tick at the same instant decides
 /// nothing that invokes again.
 pub fn tick(now: DateTime<Utc>, inputs: &Inputs) -> Vec<Decision> {
+    let definitions: BTreeMap<DefinitionId, (&AlertDefinition, u64)> = inputs
+        .definitions
+        .iter()
+        .filter(|definition| definition.validate(&inputs.accounts).is_empty())
+        .map(|definition| {
+            (
+                definition.id,
+                (definition, definition.critical_fingerprint()),
+            )
+        })
+        .collect();
+    let applies = definitions
+        .values()
+        .flat_map(|&(definition, _)| {
+            inputs
+                .accounts
+                .accounts
+                .keys()
+                .filter(|&&account| {
+                    inputs
+                        .accounts
+                        .applies(definition.owner, definition.hierarchical, account)
+                })
+                .map(|&account| (definition.id, account))
+        })
+        .collect();
     let tick = Tick {
         now,
         inputs,
-        definitions: inputs
-            .definitions
-            .iter()
-            .filter(|definition| definition.validate(&inputs.accounts).is_empty())
-            .map(|definition| {
-                (
-                    definition.id,
-                    (definition, definition.critical_fingerprint()),
-                )
-            })
-            .collect(),
+        definitions,
+        applies,
         devices: inputs
             .devices
             .iter()
