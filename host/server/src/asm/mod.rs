@@ -127,10 +127,18 @@ pub async fn run_tick(store: &Store, now: DateTime<Utc>) -> quire_store::Result<
     }
 
     let definitions = definitions(store).await?;
+    // With no definition and nothing open or settled, no device can matter: a server
+    // without alerts does not read its whole fleet every minute.
+    let idle = definitions.is_empty() && state.events.is_empty() && state.settled.is_empty();
+    let devices = if idle {
+        Vec::new()
+    } else {
+        facts::device_facts(store, now).await?
+    };
     let inputs = Inputs {
         definitions,
         accounts,
-        devices: facts::device_facts(store, now).await?,
+        devices,
         state: state.clone(),
         frequencies: BTreeMap::new(),
         contacts: contacts(store).await?,
