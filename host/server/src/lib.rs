@@ -70,6 +70,7 @@ mod routes;
 mod secrets;
 mod server;
 mod state;
+mod stored;
 mod strategies_api;
 mod supplies;
 mod tls;

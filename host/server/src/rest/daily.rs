@@ -418,13 +418,9 @@ pub(crate) async fn levels_per_day(
         let Some(supply) = supplies.get_mut(&stored.index) else {
             continue;
         };
-        let position: crate::supplies::PositionForecast = serde_json::from_value(stored.detail)
-            .map_err(|e| {
-                Failure::Internal(format!(
-                    "the stored forecast of {} supply {} does not read: {e}",
-                    device.id, stored.index
-                ))
-            })?;
+        let what = format!("{} supply {}", device.id, stored.index);
+        let position: crate::supplies::PositionForecast =
+            crate::stored::read("supply_forecasts.detail", what, stored.detail)?;
         match position.forecast {
             SupplyForecast::Forecast(forecast) => {
                 supply.forecast = Some(ForecastLine {
@@ -471,12 +467,8 @@ pub(crate) async fn volume(
     let stored = state.store.volume(device.id).await?;
     let (computed_at, volume) = match stored {
         Some(stored) => {
-            let averages: VolumeAverages = serde_json::from_value(stored.detail).map_err(|e| {
-                Failure::Internal(format!(
-                    "the stored volume of {} does not read: {e}",
-                    device.id
-                ))
-            })?;
+            let averages: VolumeAverages =
+                crate::stored::read("device_volumes.detail", device.id, stored.detail)?;
             (Some(stored.computed_at), Some(averages))
         }
         None => (None, None),

@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiResult, Body, Failure};
 use crate::state::AppState;
+use crate::stored;
 use crate::supplies::{Inputs, PositionForecast, SupplyForecasts, event_kind};
 
 use super::{Caller, ListQuery, Paging, Visible, views};
@@ -293,12 +294,8 @@ pub(crate) async fn running_out(
     let list = rows
         .into_iter()
         .map(|row| {
-            let supply = serde_json::from_value(row.detail).map_err(|e| {
-                Failure::Internal(format!(
-                    "the stored forecast of {} supply {} does not read: {e}",
-                    row.device_id, row.index
-                ))
-            })?;
+            let what = format!("{} supply {}", row.device_id, row.index);
+            let supply = stored::read("supply_forecasts.detail", what, row.detail)?;
             Ok(RunningOut {
                 device_id: row.device_id.0,
                 account_id: row.account_id.0,
