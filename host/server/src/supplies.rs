@@ -229,7 +229,9 @@ pub(crate) fn history_start(now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// `rows` grouped by device, each group in the order given.
-fn by_device<T>(rows: impl IntoIterator<Item = (DeviceId, T)>) -> HashMap<DeviceId, Vec<T>> {
+pub(crate) fn by_device<T>(
+    rows: impl IntoIterator<Item = (DeviceId, T)>,
+) -> HashMap<DeviceId, Vec<T>> {
     let mut groups: HashMap<DeviceId, Vec<T>> = HashMap::new();
     for (device, row) in rows {
         groups.entry(device).or_default().push(row);

@@ -21,8 +21,8 @@
 use chrono::{DateTime, Utc};
 use quire_asm::{ActionKind, Decision, EventKey, Invocation, Redirect, Report, TriggerKey};
 use quire_store::{
-    Actor, DeviceId, EmailId, EmailStatus, JournalEntry, MaintenanceFilter, NewEmail, Page, Store,
-    Visibility, WorkOrderFilter,
+    AccountId, Actor, DeviceId, EmailId, EmailStatus, JournalEntry, MaintenanceFilter, NewEmail,
+    Page, Store, Visibility, WorkOrderFilter,
 };
 use serde::{Deserialize, Serialize};
 
@@ -133,17 +133,17 @@ async fn invoke(
 ) -> quire_store::Result<Outcome> {
     match &invocation.kind {
         ActionKind::Email => {
-            let (subject, body) = message(store, entry).await?;
+            let message = message(store, entry).await?;
             email(
                 store,
                 entry,
                 &NewEmail {
                     idempotency_key: Some(&entry.idempotency_key),
-                    account: Some(account(store, entry).await?),
+                    account: Some(message.account),
                     from: None,
                     to: &invocation.recipients,
-                    subject: &subject,
-                    body_text: &body,
+                    subject: &message.subject,
+                    body_text: &message.body,
                     redirected_from: None,
                     redirect_reason: None,
                 },
@@ -192,12 +192,12 @@ async fn work_order(
             work_order_id: order.id.0,
         });
     }
-    let account = store.device(device).await?.account_id;
+    let message = message(store, entry).await?;
     let condition = store
         .maintenance(
             Visibility::All,
             MaintenanceFilter {
-                account: Some(account),
+                account: Some(message.account),
                 ..MaintenanceFilter::default()
             },
             Page::ALL,
@@ -210,13 +210,12 @@ async fn work_order(
             reason: format!("{device} no longer shows {state}"),
         });
     };
-    let (subject, _) = message(store, entry).await?;
     let request = WorkOrderRequest {
         device,
         input,
         reading: None,
         parts: Vec::new(),
-        note: Some(format!("{subject} {marker}")),
+        note: Some(format!("{} {marker}", message.subject)),
     };
     match create_work_order(store, &request, Actor::System, now).await {
         Ok(order) => Ok(Outcome::WorkOrderCreated {
@@ -243,18 +242,18 @@ async fn redirect_email(
             ),
         });
     };
-    let (subject, body) = message(store, entry).await?;
+    let message = message(store, entry).await?;
     let reason = crate::words::word(&redirect.reason);
     email(
         store,
         entry,
         &NewEmail {
             idempotency_key: Some(&entry.idempotency_key),
-            account: Some(account(store, entry).await?),
+            account: Some(message.account),
             from: None,
             to: std::slice::from_ref(admin),
-            subject: &subject,
-            body_text: &body,
+            subject: &message.subject,
+            body_text: &message.body,
             redirected_from: Some(&[]),
             redirect_reason: Some(&reason),
         },
@@ -281,15 +280,16 @@ async fn email(
     }
 }
 
-async fn account(
-    store: &Store,
-    entry: &JournalEntry,
-) -> quire_store::Result<quire_store::AccountId> {
-    Ok(store.asm_event(entry.event_id).await?.account_id)
+/// What an action says about its alert: the account it is about, and the subject and
+/// body a dealer's staff read to act on it.
+struct Message {
+    account: AccountId,
+    subject: String,
+    body: String,
 }
 
-/// The subject and body of an alert e-mail: what a dealer's staff reads to act on it.
-async fn message(store: &Store, entry: &JournalEntry) -> quire_store::Result<(String, String)> {
+/// The message of the alert `entry` is for, read in one pass.
+async fn message(store: &Store, entry: &JournalEntry) -> quire_store::Result<Message> {
     let row = store.asm_event(entry.event_id).await?;
     let event = stored_event(&row)?.event;
     let device = store.device(row.key.device).await?;
@@ -332,5 +332,9 @@ async fn message(store: &Store, entry: &JournalEntry) -> quire_store::Result<(St
         event.last_triggered_at.to_rfc3339(),
         crate::words::word(&event.status),
     );
-    Ok((subject, body))
+    Ok(Message {
+        account: row.account_id,
+        subject,
+        body,
+    })
 }

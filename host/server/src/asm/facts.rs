@@ -35,6 +35,8 @@ use quire_asm::{
 };
 use quire_store::{DailyLevel, Device, DeviceFilter, MaintenanceFilter, Page, Store, Visibility};
 
+use crate::supplies::by_device;
+
 /// The account tree, or `None` before the main dealer exists.
 pub async fn account_tree(store: &Store) -> quire_store::Result<Option<AccountTree>> {
     let Some(main_dealer) = store.main_dealer().await? else {
@@ -84,34 +86,35 @@ pub async fn device_facts(
     let replaced_since = (today - Days::new(LEVEL_DAYS))
         .and_time(NaiveTime::MIN)
         .and_utc();
-    let replacements = store.supply_replacements_of(&ids, replaced_since).await?;
+    let mut replacements = by_device(store.supply_replacements_of(&ids, replaced_since).await?);
     let mut latest = latest_levels(levels);
-    let mut errors: HashMap<_, Vec<ActiveError>> = HashMap::new();
-    for item in store
-        .maintenance(Visibility::All, MaintenanceFilter::default(), Page::ALL)
-        .await?
-    {
-        errors
-            .entry(item.condition.device_id)
-            .or_default()
-            .push(ActiveError {
-                group: item.condition.group,
-                state: item.condition.state,
-            });
-    }
+    let mut errors = by_device(
+        store
+            .maintenance(Visibility::All, MaintenanceFilter::default(), Page::ALL)
+            .await?
+            .into_iter()
+            .map(|item| {
+                let error = ActiveError {
+                    group: item.condition.group,
+                    state: item.condition.state,
+                };
+                (item.condition.device_id, error)
+            }),
+    );
     Ok(devices
         .into_iter()
         .map(|device| {
             let levels = latest.remove(&device.id).unwrap_or_default();
             let replaced: Vec<u32> = replacements
-                .iter()
-                .filter(|(id, record)| {
-                    *id == device.id
-                        && levels
-                            .iter()
-                            .any(|l| l.index == record.index && l.last_at == record.taken_at)
+                .remove(&device.id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|record| {
+                    levels
+                        .iter()
+                        .any(|l| l.index == record.index && l.last_at == record.taken_at)
                 })
-                .map(|(_, record)| record.index)
+                .map(|record| record.index)
                 .collect();
             facts(
                 &device,

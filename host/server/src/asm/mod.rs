@@ -35,12 +35,13 @@ use quire_asm::{
     Settings, SettledEvent, TriggerKey, UserId, apply, record, tick,
 };
 use quire_store::{
-    AsmDefinitionId, AsmKey, AsmTickChanges, EventWrite, NewJournalEntry, PoolRow, SettledRow,
-    Store, StoredAlertEvent, StoredDefinition, Visibility,
+    AsmDefinitionId, AsmEventId, AsmKey, AsmTickChanges, EventWrite, NewJournalEntry, PoolRow,
+    SettledRow, Store, StoredAlertEvent, StoredDefinition, Visibility,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::periodic::Periodic;
+use crate::stored;
 
 /// The scheduler: every minute by default, by one server process at a time.
 pub const ASM_JOB: Periodic = Periodic {
@@ -89,16 +90,10 @@ pub async fn run_tick(store: &Store, now: DateTime<Utc>) -> quire_store::Result<
     let Some(accounts) = facts::account_tree(store).await? else {
         return Ok(done);
     };
-    let stored = store.asm_state().await?;
-    let loaded = engine_state(&stored)?;
+    let (loaded, keys) = engine_state(&store.asm_state().await?)?;
     let mut state = loaded.clone();
     let mut changes = AsmTickChanges::default();
 
-    let keys: HashMap<_, _> = stored
-        .events
-        .iter()
-        .map(|row| Ok((row.id, event_key(row)?)))
-        .collect::<quire_store::Result<_>>()?;
     for entry in store.asm_journal_unreported().await? {
         if let Some(report) = carry::outcome(store, &entry).await? {
             if let Some(report) = report
@@ -142,7 +137,7 @@ pub async fn run_tick(store: &Store, now: DateTime<Utc>) -> quire_store::Result<
         state: state.clone(),
         frequencies: BTreeMap::new(),
         contacts: contacts(store).await?,
-        behaviours: behaviours(store).await?,
+        behaviours: behaviours(store, None).await?,
         settings: Settings::default(),
     };
     let decisions = tick(now, &inputs);
@@ -210,31 +205,24 @@ fn journal_entry(idempotency_key: &str, key: &EventKey, decision: &Decision) -> 
 
 /// An event row's body as the engine's event.
 pub(crate) fn stored_event(row: &StoredAlertEvent) -> quire_store::Result<StoredEvent> {
-    serde_json::from_value(row.body.clone()).map_err(|e| quire_store::Error::Corrupt {
-        column: "asm_events.body",
-        value: row.id.to_string(),
-        reason: e.to_string(),
-    })
+    stored::read("asm_events.body", row.id, row.body.clone())
 }
 
-fn event_key(row: &StoredAlertEvent) -> quire_store::Result<EventKey> {
-    Ok(stored_event(row)?.event.key)
-}
-
-/// The engine's state as stored.
-fn engine_state(stored: &quire_store::StoredAsmState) -> quire_store::Result<AsmState> {
+/// The engine's state as stored, and each open event's key by its row id (what users'
+/// answers name).
+fn engine_state(
+    stored: &quire_store::StoredAsmState,
+) -> quire_store::Result<(AsmState, HashMap<AsmEventId, EventKey>)> {
     let mut state = AsmState::default();
+    let mut keys = HashMap::with_capacity(stored.events.len());
     for row in &stored.events {
         let event = stored_event(row)?.event;
+        keys.insert(row.id, event.key.clone());
         state.events.insert(event.key.clone(), event);
     }
     for row in &stored.settled {
-        let (key, settled): (EventKey, SettledEvent) = serde_json::from_value(row.body.clone())
-            .map_err(|e| quire_store::Error::Corrupt {
-                column: "asm_settled.body",
-                value: row.key.trigger.clone(),
-                reason: e.to_string(),
-            })?;
+        let (key, settled): (EventKey, SettledEvent) =
+            stored::read("asm_settled.body", &row.key.trigger, row.body.clone())?;
         state.settled.insert(key, settled);
     }
     for row in &stored.pools {
@@ -246,7 +234,7 @@ fn engine_state(stored: &quire_store::StoredAsmState) -> quire_store::Result<Asm
             row.last_invoked_at,
         );
     }
-    Ok(state)
+    Ok((state, keys))
 }
 
 /// What changed from `before` to `after`, added to `changes`.
@@ -314,11 +302,7 @@ fn event_write(event: &AlertEvent, archived: Option<Archived>) -> EventWrite {
 /// A stored definition as the engine's.
 pub(crate) fn definition(row: &StoredDefinition) -> quire_store::Result<AlertDefinition> {
     let mut definition: AlertDefinition =
-        serde_json::from_value(row.body.clone()).map_err(|e| quire_store::Error::Corrupt {
-            column: "asm_definitions.body",
-            value: row.id.to_string(),
-            reason: e.to_string(),
-        })?;
+        stored::read("asm_definitions.body", row.id, row.body.clone())?;
     definition.id = DefinitionId(row.id.0);
     definition.owner = facts::asm_account(row.owner);
     definition.name.clone_from(&row.name);
@@ -362,21 +346,21 @@ pub(crate) async fn contacts(store: &Store) -> quire_store::Result<Contacts> {
     Ok(contacts)
 }
 
-/// Every dealer's processing behaviours.
-pub(crate) async fn behaviours(store: &Store) -> quire_store::Result<Vec<ProcessingBehaviour>> {
+/// The processing behaviours of `dealer`, or of every dealer when `None`.
+pub(crate) async fn behaviours(
+    store: &Store,
+    dealer: Option<quire_store::AccountId>,
+) -> quire_store::Result<Vec<ProcessingBehaviour>> {
     store
-        .asm_behaviours(None)
+        .asm_behaviours(dealer)
         .await?
         .into_iter()
         .map(|row| {
-            let recipients: Vec<Recipient> =
-                serde_json::from_value(row.recipients).map_err(|e| {
-                    quire_store::Error::Corrupt {
-                        column: "asm_behaviours.recipients",
-                        value: row.result_type.clone(),
-                        reason: e.to_string(),
-                    }
-                })?;
+            let recipients: Vec<Recipient> = stored::read(
+                "asm_behaviours.recipients",
+                &row.result_type,
+                row.recipients,
+            )?;
             Ok(ProcessingBehaviour {
                 dealer: facts::asm_account(row.dealer),
                 result_type: row.result_type,

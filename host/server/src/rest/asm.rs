@@ -27,6 +27,7 @@ use crate::asm::carry::Outcome;
 use crate::asm::{StoredEvent, definition, facts, stored_event};
 use crate::error::{ApiResult, Body, Failure};
 use crate::state::AppState;
+use crate::stored;
 
 use super::{Caller, ListQuery, Owned, Paging, PathIds, Visible, page};
 
@@ -394,17 +395,12 @@ pub(crate) async fn event(
         .await?
         .into_iter()
         .map(|entry| {
-            let corrupt = |e: serde_json::Error| {
-                Failure::Internal(format!("{} does not read: {e}", entry.id))
-            };
             Ok(JournalView {
-                decision: serde_json::from_value(entry.decision.clone()).map_err(corrupt)?,
+                decision: stored::read("asm_journal.decision", entry.id, entry.decision)?,
                 outcome: entry
                     .outcome
-                    .clone()
-                    .map(serde_json::from_value)
-                    .transpose()
-                    .map_err(corrupt)?,
+                    .map(|outcome| stored::read("asm_journal.outcome", entry.id, outcome))
+                    .transpose()?,
                 idempotency_key: entry.idempotency_key,
                 decided_at: entry.decided_at,
                 carried_out_at: entry.carried_out_at,
@@ -506,7 +502,7 @@ pub(crate) async fn preconditions(
     let missing = missing_preconditions(
         &tree,
         &crate::asm::contacts(&state.store).await?,
-        &crate::asm::behaviours(&state.store).await?,
+        &crate::asm::behaviours(&state.store, None).await?,
         ServerSetup {
             email_templates_configured: true,
             smtp_enabled: state.smtp_enabled,
@@ -672,21 +668,16 @@ pub(crate) async fn behaviours(
     State(state): State<AppState>,
     Visible(account): Visible<Account>,
 ) -> ApiResult<Json<Vec<BehaviourView>>> {
-    state
-        .store
-        .asm_behaviours(Some(account.id))
-        .await?
-        .into_iter()
-        .map(|row| {
-            Ok(BehaviourView {
-                recipients: serde_json::from_value(row.recipients).map_err(|e| {
-                    Failure::Internal(format!("a stored processing behaviour does not read: {e}"))
-                })?,
-                result_type: row.result_type,
+    let behaviours = crate::asm::behaviours(&state.store, Some(account.id)).await?;
+    Ok(Json(
+        behaviours
+            .into_iter()
+            .map(|b| BehaviourView {
+                result_type: b.result_type,
+                recipients: b.recipients,
             })
-        })
-        .collect::<ApiResult<_>>()
-        .map(Json)
+            .collect(),
+    ))
 }
 
 /// `PUT /api/v1/accounts/{account_id}/processing-behaviours`: a dealer's behaviours, in
