@@ -17,6 +17,8 @@
 //! PostgreSQL is the server at `postgres://postgres@127.0.0.1:5432/postgres` (or
 //! `QUIRE_TEST_POSTGRES_URL`); a fresh database is created and dropped.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -36,17 +38,7 @@ const DEFINITIONS: i64 = 100;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut devices: i64 = 100_000;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        if arg == "--devices" {
-            devices = args
-                .next()
-                .context("--devices takes a number")?
-                .parse()
-                .context("--devices takes a number")?;
-        }
-    }
+    let devices = i64::try_from(common::devices(100_000)?).context("--devices is too large")?;
     let db = quire_testdb::postgres().await;
     let store = db.open().await;
     let main_dealer = store.create_account("Main dealer", None, true).await?;

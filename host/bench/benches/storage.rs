@@ -22,6 +22,8 @@
 //! PostgreSQL is the server at `postgres://postgres@127.0.0.1:5432/postgres` (or
 //! `QUIRE_TEST_POSTGRES_URL`); fresh databases are created and dropped, as for the tests.
 
+mod common;
+
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -82,17 +84,8 @@ macro_rules! with_connection {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let devices = args
-        .iter()
-        .position(|a| a == "--devices")
-        .and_then(|i| args.get(i + 1))
-        .map(|n| n.parse::<usize>())
-        .transpose()
-        .context("--devices takes a number")?
-        .unwrap_or(RECORDINGS.len())
-        .clamp(1, RECORDINGS.len());
-    let postgres = !args.iter().any(|a| a == "--no-postgres");
+    let devices = common::devices(RECORDINGS.len())?.clamp(1, RECORDINGS.len());
+    let postgres = !std::env::args().any(|a| a == "--no-postgres");
 
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/recorded");
     let mut years = Vec::new();
