@@ -215,8 +215,8 @@ impl Store {
         dispatch!(self.webhook_failed_attempt(id, outcome, next_attempt_at))
     }
 
-    /// Counts a last failed attempt (none when `outcome` has no status and the endpoint
-    /// was deleted) and gives the delivery up at `at`.
+    /// Gives a queued delivery up at `at`, counting the attempt that failed last when
+    /// `counted` (not when it was given up untried, its endpoint deleted).
     pub async fn webhook_given_up(
         &self,
         id: WebhookDeliveryId,
