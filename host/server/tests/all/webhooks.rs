@@ -1,8 +1,9 @@
 //! ASM's webhook actions end to end: a dealer configures an endpoint over the API, an
 //! alert raised by real readings makes the server POST to a real HTTP receiver the test
 //! starts on its own loopback address (127.57.2.0/24), which checks the signature with
-//! the secret the API showed; a receiver that fails or is down gets the alert later, and
-//! the deliveries list says how it went. Alerts frequencies hold a second alert of an
+//! the secret the API showed; a receiver that fails or is down gets the alert later, a
+//! redirect is not followed, one that never answers times out, and the deliveries list
+//! says how it went. Alerts frequencies hold a second alert of an
 //! account until the interval passes.
 
 use std::net::SocketAddr;
@@ -53,6 +54,15 @@ struct Receiver {
 
 impl Receiver {
     async fn start(address: SocketAddr, answers: &[u16]) -> Receiver {
+        Receiver::start_redirecting(address, answers, None).await
+    }
+
+    /// As [`Receiver::start`], every answer pointing at `location` when it is given.
+    async fn start_redirecting(
+        address: SocketAddr,
+        answers: &[u16],
+        location: Option<String>,
+    ) -> Receiver {
         let listener = tokio::net::TcpListener::bind(address).await.unwrap();
         let address = listener.local_addr().unwrap();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -63,10 +73,11 @@ impl Receiver {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
-                let (kept, answers) = (kept.clone(), answers.clone());
+                let (kept, answers, location) = (kept.clone(), answers.clone(), location.clone());
                 let service = hyper::service::service_fn(
                     move |request: hyper::Request<hyper::body::Incoming>| {
-                        let (kept, answers) = (kept.clone(), answers.clone());
+                        let (kept, answers, location) =
+                            (kept.clone(), answers.clone(), location.clone());
                         async move {
                             let (parts, body) = hyper::Request::into_parts(request);
                             let body = body.collect().await?.to_bytes();
@@ -80,6 +91,11 @@ impl Receiver {
                                 b"the receiver's own words",
                             )));
                             *answer.status_mut() = StatusCode::from_u16(status).unwrap();
+                            if let Some(location) = location {
+                                answer
+                                    .headers_mut()
+                                    .insert(hyper::header::LOCATION, location.parse().unwrap());
+                            }
                             Ok::<_, hyper::Error>(answer)
                         }
                     },
@@ -715,5 +731,79 @@ async fn a_stored_alert_frequency_holds_the_accounts_second_alert_until_the_inte
             "{backend}: {detail}"
         );
         assert_eq!(receiver.received().len(), 2, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_a_receiver_that_never_answers_times_out() {
+    for (n, db) in backends().await.into_iter().enumerate() {
+        let elsewhere = Receiver::start(receiver_address(41 + n as u8, 0), &[200]).await;
+        let redirecting = Receiver::start_redirecting(
+            receiver_address(43 + n as u8, 0),
+            &[307],
+            Some(elsewhere.url()),
+        )
+        .await;
+        // Accepts connections and never answers.
+        let silent = tokio::net::TcpListener::bind(receiver_address(45 + n as u8, 0))
+            .await
+            .unwrap();
+        let silent_url = format!("http://{}/hooks", silent.local_addr().unwrap());
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((tcp, _)) = silent.accept().await {
+                open.push(tcp);
+            }
+        });
+        let server = TestServer::start_configured(db, |server| {
+            hooking(1000)(server);
+            server.webhooks.timeout = Duration::from_millis(300);
+        })
+        .await;
+        let backend = server.backend;
+        let (dealer, _, agent) = northwind(&server).await;
+        let (redirected, _) = endpoint(&server, dealer, &redirecting.url()).await;
+        let (timing_out, _) = endpoint(&server, dealer, &silent_url).await;
+        let mut second = webhook_action(timing_out);
+        second["id"] = json!(2);
+        second["ordinal"] = json!(2);
+        let mut both = definition(dealer, toner_below(20), webhook_action(redirected), 2);
+        both["actions"].as_array_mut().unwrap().push(second);
+        define(&server, both).await;
+        drain(&server, &agent).await;
+
+        let list = deliveries_once(&server, redirected, "were refused twice", |list| {
+            list.first()
+                .is_some_and(|d| d["attempts"].as_u64().unwrap_or(0) >= 2)
+        })
+        .await;
+        let error = list[0]["last-error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("307")
+                && error.contains("redirects are not followed")
+                && error.contains(&elsewhere.url()),
+            "{backend}: {}",
+            list[0]
+        );
+        assert_eq!(list[0]["last-status"], 307, "{backend}");
+        assert_eq!(list[0]["status"], "queued", "{backend}");
+        assert!(
+            elsewhere.received().is_empty(),
+            "{backend}: the redirect was followed"
+        );
+        let list = deliveries_once(&server, timing_out, "timed out", |list| {
+            list.first()
+                .is_some_and(|d| d["attempts"].as_u64().unwrap_or(0) >= 1)
+        })
+        .await;
+        assert!(
+            list[0]["last-error"]
+                .as_str()
+                .is_some_and(|e| e.contains("no answer within")),
+            "{backend}: {}",
+            list[0]
+        );
+        assert_eq!(list[0]["last-status"], Value::Null, "{backend}");
+        held.abort();
     }
 }
