@@ -63,3 +63,8 @@ id_type!(
     ContactId,
     "contact"
 );
+id_type!(
+    /// A webhook endpoint a dealer configured, which webhook actions call.
+    WebhookEndpointId,
+    "webhook endpoint"
+);

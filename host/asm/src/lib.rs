@@ -69,6 +69,7 @@ pub use frequency::PoolKey;
 pub use hierarchy::{AccountNode, AccountTree};
 pub use ids::{
     AccountId, ActionDefinitionId, ContactId, ContractId, DefinitionId, DeviceId, GroupId, UserId,
+    WebhookEndpointId,
 };
 pub use preconditions::{Missing, ServerSetup, missing_preconditions};
 pub use recipients::{

@@ -38,6 +38,15 @@ fn body(method: &str, path: &str, theirs: &Tenant, dealer: i64) -> Option<Value>
         }
         (_, p) if p.ends_with("/processing-behaviours") => json!([{"result-type": "email",
             "recipients": [{"custom": "eve@evil.example"}]}]),
+        (_, p) if p.ends_with("/alert-frequencies") => {
+            json!([{"result-type": "email", "interval": {"unit": "weeks", "value": 52}}])
+        }
+        ("POST", p) if p.ends_with("/webhooks") => {
+            json!({"name": "Planted", "url": "https://evil.example/hook"})
+        }
+        ("PUT", "/api/v1/webhooks/{webhook_id}") => {
+            json!({"name": "Stolen", "url": "https://evil.example/hook"})
+        }
         (_, p) if p.ends_with("/status") => json!({"status": "cancelled"}),
         (_, p) if p.ends_with("/service-settings") => json!({"auto-close": true}),
         (_, p) if p.ends_with("/rated-yields") => {
@@ -199,5 +208,8 @@ async fn snapshot(server: &TestServer, theirs: &Tenant) -> Value {
         "definition": server.admin("GET", &format!("/api/v1/asm/definitions/{}", theirs.definition), None).await,
         "contacts": server.admin("GET", &format!("/api/v1/accounts/{account}/contacts"), None).await,
         "behaviours": server.admin("GET", &format!("/api/v1/accounts/{account}/processing-behaviours"), None).await,
+        "frequencies": server.admin("GET", &format!("/api/v1/accounts/{account}/alert-frequencies"), None).await,
+        "webhooks": server.admin("GET", &format!("/api/v1/accounts/{account}/webhooks"), None).await,
+        "webhook": server.admin("GET", &format!("/api/v1/webhooks/{}", theirs.webhook), None).await,
     })
 }

@@ -20,3 +20,4 @@ mod ranges;
 mod retention;
 mod supplies;
 mod tls;
+mod webhooks;

@@ -238,6 +238,8 @@ pub struct Tenant {
     pub definition: i64,
     /// The alert event the device's jam raised.
     pub alert_event: i64,
+    /// A webhook endpoint of the account (tenants are dealers).
+    pub webhook: i64,
     pub markers: Vec<String>,
 }
 
@@ -372,9 +374,27 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
+    let webhook = server
+        .admin(
+            "POST",
+            &format!("/api/v1/accounts/{account}/webhooks"),
+            Some(json!({"name": format!("{name} ERP"),
+                "url": format!("https://erp.{}.example/quire", name.to_ascii_lowercase())})),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .admin(
+            "PUT",
+            &format!("/api/v1/accounts/{account}/alert-frequencies"),
+            Some(json!([{"result-type": "email", "interval": {"unit": "hours", "value": 4}}])),
+        )
+        .await;
     Tenant {
         account,
         site,
+        webhook,
         email,
         definition,
         alert_event,
@@ -405,6 +425,7 @@ pub fn fill(path: &str, tenant: &Tenant) -> String {
         .replace("{email_id}", &tenant.email.to_string())
         .replace("{definition_id}", &tenant.definition.to_string())
         .replace("{event_id}", &tenant.alert_event.to_string())
+        .replace("{webhook_id}", &tenant.webhook.to_string())
         .replace("{index}", "1")
 }
 
