@@ -1,5 +1,5 @@
-//! Compiles the built-in strategies under `strategies/` to components and
-//! writes the table that embeds them.
+//! Compiles the built-in strategies under `strategies/` and action plugins under
+//! `actions/` to components and writes the tables that embed them.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -14,6 +14,20 @@ fn main() {
             builtin,
             "    ({name:?}, include_bytes!({:?})),",
             guests.component(name).display().to_string()
+        )
+        .unwrap();
+    }
+    builtin.push_str("];\n");
+    let actions = quire_wasm_build::build("actions");
+    builtin.push_str(
+        "/// Built-in action plugins: (name, component bytes); the name is the crate's without `quire-action-`.\npub static ACTIONS: &[(&str, &[u8])] = &[\n",
+    );
+    for name in &actions.names {
+        writeln!(
+            builtin,
+            "    ({:?}, include_bytes!({:?})),",
+            name.trim_start_matches("quire-action-"),
+            actions.component(name).display().to_string()
         )
         .unwrap();
     }

@@ -1,12 +1,17 @@
 //! Quire's built-in strategies, compiled to `wasm32-wasip2` components by this
 //! crate's build script and embedded, so the `quire` binary reads any printer
-//! with no files beside it. More strategies can be loaded at run time.
+//! with no files beside it. More strategies can be loaded at run time. The
+//! built-in action plugins (`actions/`, such as the ERP purchase order) are
+//! embedded the same way and loaded by [`actions`].
 //!
 //! Every process that reads devices or serves strategies loads this set through
 //! [`registry`], the one place that does. The misbehaving test guests are not
 //! here: `quire-test-guests` builds them for the test suites only.
 
-use quire_plugins::{Host, PluginError, Registry};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use quire_plugins::{ActionPlugin, Host, PluginError, Registry};
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
@@ -34,4 +39,18 @@ pub async fn registry(host: &Host) -> Result<Registry, LoadError> {
             .map_err(|source| LoadError { name, source })?;
     }
     Ok(registry)
+}
+
+/// Loads every built-in action plugin, by the name an action definition gives it
+/// (`{"plugin": "erp-order"}`).
+pub fn actions(host: &Host) -> Result<HashMap<String, Arc<ActionPlugin>>, LoadError> {
+    ACTIONS
+        .iter()
+        .map(|&(name, bytes)| {
+            let plugin = host
+                .load_action(name, bytes)
+                .map_err(|source| LoadError { name, source })?;
+            Ok((name.to_owned(), Arc::new(plugin)))
+        })
+        .collect()
 }

@@ -23,3 +23,19 @@ pub mod latest {
         exports: { default: async },
     });
 }
+
+/// The live contract's `action` world. Its shared interfaces (`types`, `http`,
+/// `log`) are the strategy world's, so one linker and one sandbox serve both.
+pub mod action {
+    wasmtime::component::bindgen!({
+        path: "../../plugins-sdk/wit",
+        world: "quire:device/action",
+        imports: { default: async },
+        exports: { default: async },
+        with: {
+            "quire:device/types": super::latest::quire::device::types,
+            "quire:device/http": super::latest::quire::device::http,
+            "quire:device/log": super::latest::quire::device::log,
+        },
+    });
+}

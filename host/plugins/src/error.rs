@@ -115,6 +115,9 @@ pub enum Stop {
     },
     /// It asked for something outside its device (an HTTP URL with a host).
     Escape(String),
+    /// An action plugin asked for an endpoint it was not granted, or a path that
+    /// leaves its endpoint's base URL.
+    Endpoint(String),
     /// It returned something the host cannot use (a version that is not semver …).
     Malformed(String),
 }
@@ -145,6 +148,10 @@ impl fmt::Display for Stop {
             Stop::Escape(asked) => write!(
                 f,
                 "asked for {asked} — only paths on its own device are allowed"
+            ),
+            Stop::Endpoint(asked) => write!(
+                f,
+                "asked for {asked} — only the endpoints its dealer configured for it are allowed"
             ),
             Stop::Malformed(what) => write!(f, "returned {what}"),
         }

@@ -11,6 +11,8 @@ use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, PoolingAllocationConfig};
 
+use crate::bindings::action::ActionPre;
+use crate::bindings::action::quire::device::outbound_http;
 use crate::bindings::latest::{Strategy, StrategyPre};
 use crate::cache::ComponentCache;
 use crate::config::HostConfig;
@@ -112,6 +114,9 @@ impl Host {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| setup(format!("{e:#}")))?;
         Strategy::add_to_linker::<_, HasSelf<Sandbox>>(&mut linker, |s| s)
             .map_err(|e| setup(format!("{e:#}")))?;
+        // The action world's one import of its own; the rest it shares with strategies.
+        outbound_http::add_to_linker::<_, HasSelf<Sandbox>>(&mut linker, |s| s)
+            .map_err(|e| setup(format!("{e:#}")))?;
 
         let mut hasher = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
@@ -190,6 +195,27 @@ impl Host {
         let pre = StrategyPre::new(pre)
             .map_err(|e| invalid(format!("its {STRATEGY_API} does not match Quire's: {e:#}")))?;
         Ok((pre, hash, label))
+    }
+
+    /// Checks that `bytes` are an action component, compiles it (once per content
+    /// hash) and links it; the error is the reason alone, for the caller to name.
+    pub(crate) fn prepare_action(
+        &self,
+        bytes: &[u8],
+    ) -> std::result::Result<ActionPre<Sandbox>, String> {
+        let hash: [u8; 32] = Sha256::digest(bytes).into();
+        let component = self.compile(&hash, bytes)?;
+        if world_of(&component, self.engine())? == World::Strategy {
+            return Err(format!(
+                "it is a strategy (it exports {STRATEGY_API}), not an action plugin"
+            ));
+        }
+        let pre = self
+            .inner
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| format!("its imports do not match what Quire provides: {e:#}"))?;
+        ActionPre::new(pre).map_err(|e| format!("its {ACTION_API} does not match Quire's: {e:#}"))
     }
 
     /// Which world `bytes` target, without running anything: what a server

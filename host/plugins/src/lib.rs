@@ -1,4 +1,4 @@
-//! The wasmtime component host that runs Quire's strategy plugins.
+//! The wasmtime component host that runs Quire's strategy and action plugins.
 //!
 //! This crate owns everything between plugin bytes and a [`quire_model::Reading`]:
 //! loading and validating components against the WIT worlds Quire supports,
@@ -78,6 +78,7 @@ pub const MAX_LOG_LINE_BYTES: usize = 4096;
 /// The strategy chosen when no other claims a device: the standard Printer-MIB one.
 pub const FALLBACK_STRATEGY: &str = "printer-mib";
 
+mod action;
 pub mod bindings;
 mod cache;
 mod config;
@@ -90,6 +91,9 @@ mod registry;
 mod sandbox;
 mod signing;
 
+pub use action::{
+    ActionAlert, ActionCall, ActionOutcome, ActionPlugin, Endpoint, OutboundHttp, OutboundRequest,
+};
 pub use config::HostConfig;
 pub use convert::unknown_counters;
 pub use error::{PluginError, Result, Stop, StrategyError};

@@ -280,13 +280,13 @@ async fn enter(
 }
 
 /// What a call the host cut short with its outer timeout returns.
-struct TimedOut;
+pub(crate) struct TimedOut;
 
 /// Runs `call` under the outer timeout. The epoch deadline only advances while
 /// WebAssembly runs; a host call that hangs (a transport that never answers) is
 /// cut here, a few ticks after the deadline, so the in-wasm trap wins the race
 /// when there is one.
-async fn call_within<T>(
+pub(crate) async fn call_within<T>(
     host: &Host,
     call: impl Future<Output = wasmtime::Result<T>>,
 ) -> std::result::Result<wasmtime::Result<T>, TimedOut> {
@@ -296,7 +296,7 @@ async fn call_within<T>(
 }
 
 /// Turns the outcome of a call into the host's error, naming the plugin.
-fn settle<T>(
+pub(crate) fn settle<T>(
     host: &Host,
     store: &Store<Sandbox>,
     outcome: std::result::Result<wasmtime::Result<T>, TimedOut>,

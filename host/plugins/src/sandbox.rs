@@ -13,6 +13,8 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::action::{Outbound, OutboundRequest, resolve};
+use crate::bindings::action::quire::device::outbound_http;
 use crate::bindings::latest::quire::device::{http, log, npap, snmp, types};
 use crate::config::HostConfig;
 use crate::{MAX_LOG_LINE_BYTES, MAX_LOG_LINES, MAX_VARBINDS_PER_CALL, Stop};
@@ -36,6 +38,11 @@ pub(crate) struct Sandbox {
     transport: Arc<dyn DeviceTransport>,
     /// The first request that reached outside the device; it fails the call.
     escape: Option<String>,
+    /// An action call's endpoints; `None` for a strategy, which has none.
+    outbound: Option<Outbound>,
+    /// The first outbound request naming an endpoint not granted, or leaving its
+    /// base URL; it fails the call.
+    refused: Option<String>,
     log_lines: usize,
     /// Time spent waiting on the device inside imports: it does not count
     /// against the plugin's deadline, which is for its own computing.
@@ -120,6 +127,8 @@ impl Sandbox {
             },
             transport,
             escape: None,
+            outbound: None,
+            refused: None,
             log_lines: 0,
             waiting: Duration::ZERO,
         };
@@ -150,6 +159,16 @@ impl Sandbox {
         let answer = exchange.await;
         self.waiting += asked.elapsed();
         answer
+    }
+
+    /// Lets this call reach `outbound`'s endpoints (an action call).
+    pub(crate) fn grant(&mut self, outbound: Outbound) {
+        self.outbound = Some(outbound);
+    }
+
+    /// The first outbound request the host refused, if any.
+    pub(crate) fn refused(&self) -> Option<&str> {
+        self.refused.as_deref()
     }
 
     /// The first off-device request the plugin made, if any.
@@ -368,6 +387,80 @@ impl http::Host for Sandbox {
         let transport = self.transport.clone();
         let response = self
             .wait(transport.http_send(&request))
+            .await
+            .map_err(transport_error)?;
+        Ok(http::Response {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+        })
+    }
+}
+
+impl outbound_http::Host for Sandbox {
+    async fn send(
+        &mut self,
+        req: outbound_http::OutboundRequest,
+    ) -> Result<http::Response, types::TransportError> {
+        if let Some(body) = &req.body
+            && body.len() > MAX_HTTP_REQUEST_BODY
+        {
+            return Err(types::TransportError::Denied(format!(
+                "an HTTP request body of {} bytes; the cap is {MAX_HTTP_REQUEST_BODY}",
+                body.len()
+            )));
+        }
+        let granted = self
+            .outbound
+            .as_ref()
+            .and_then(|o| o.endpoints.iter().find(|e| e.name == req.endpoint))
+            .ok_or_else(|| {
+                format!(
+                    "the endpoint {:?}, which is not configured for it",
+                    req.endpoint
+                )
+            })
+            .and_then(|endpoint| {
+                resolve(endpoint, &req.path)
+                    .map(|url| (endpoint.clone(), url))
+                    .map_err(|why| format!("{why} on the endpoint {:?}", req.endpoint))
+            });
+        let (endpoint, url) = match granted {
+            Ok(found) => found,
+            Err(why) => {
+                tracing::warn!(plugin = %self.plugin, endpoint = %req.endpoint, path = %req.path, "action plugin refused: {why}");
+                self.refused.get_or_insert_with(|| why.clone());
+                return Err(types::TransportError::Denied(why));
+            }
+        };
+        let mut headers: Vec<(String, String)> = req
+            .headers
+            .into_iter()
+            .filter(|(name, _)| {
+                !endpoint
+                    .headers
+                    .iter()
+                    .any(|(fixed, _)| fixed.eq_ignore_ascii_case(name))
+            })
+            .collect();
+        headers.extend(endpoint.headers.iter().cloned());
+        let request = OutboundRequest {
+            endpoint: endpoint.name,
+            url,
+            method: match req.method {
+                http::Method::Get => HttpMethod::Get,
+                http::Method::Post => HttpMethod::Post,
+            },
+            headers,
+            body: req.body,
+        };
+        let client = self
+            .outbound
+            .as_ref()
+            .map(|o| o.client.clone())
+            .expect("an endpoint was granted, so the call has a client");
+        let response = self
+            .wait(client.send(request))
             .await
             .map_err(transport_error)?;
         Ok(http::Response {

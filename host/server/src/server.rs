@@ -3,13 +3,14 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::Utc;
 use hyper_util::rt::TokioIo;
 use quire_plugins::{Host, HostConfig, TrustedPublishers};
 use quire_store::{AccountId, Role, Store};
 
-use crate::asm::{ASM_JOB, run_tick};
+use crate::asm::{ASM_JOB, ActionPlugins, run_tick};
 use crate::calculated::{CALCULATED_VALUES_JOB, recompute};
 use crate::client::Client;
 use crate::depot::{Depot, DepotPolicy};
@@ -60,6 +61,9 @@ pub struct Server {
     pub asm_every: std::time::Duration,
     /// How often webhook deliveries are looked for, and how they are retried.
     pub webhooks: WebhookPolicy,
+    /// Action plugin components run besides the built-in ones, each by its file name
+    /// without `.wasm` (what an action definition's `{"plugin": NAME}` names).
+    pub action_plugins: Vec<PathBuf>,
 }
 
 /// A started server; dropping it stops accepting connections.
@@ -121,7 +125,36 @@ impl Server {
             mailer: MailerPolicy::default(),
             asm_every: ASM_JOB.every,
             webhooks: WebhookPolicy::default(),
+            action_plugins: Vec::new(),
         }
+    }
+
+    /// The action plugins this server runs: the built-in ones and
+    /// [`Server::action_plugins`], in a sandbox host of their own, reaching their dealers'
+    /// endpoints through the webhook client. A file that does not load stops the start.
+    pub fn actions(&self) -> Result<ActionPlugins> {
+        let host = Host::new(HostConfig::default())
+            .map_err(|e| Error::Config(format!("the action plugin host: {e}")))?;
+        let mut plugins =
+            quire_builtin::actions(&host).map_err(|e| Error::Config(e.to_string()))?;
+        for path in &self.action_plugins {
+            let bytes = std::fs::read(path).map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let plugin = host
+                .load_action(&name, &bytes)
+                .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+            plugins.insert(name, Arc::new(plugin));
+        }
+        Ok(ActionPlugins::new(
+            plugins,
+            Arc::new(Webhooks::new(self.webhooks.clone())),
+        ))
     }
 
     /// The database URL this server opens.
@@ -196,6 +229,7 @@ impl Server {
             .clone()
             .map(|smtp| Mailer::new(smtp, self.mailer.clone()))
             .transpose()?;
+        let actions = self.actions()?;
         let fresh = !self.data_dir.exists();
         let prepared = self.prepare(configured).await;
         if prepared.is_err() && fresh {
@@ -258,8 +292,9 @@ impl Server {
             every: self.asm_every,
             ..ASM_JOB
         };
-        jobs.push(asm.spawn(store.clone(), |store| async move {
-            run_tick(&store, Utc::now()).await
+        jobs.push(asm.spawn(store.clone(), move |store| {
+            let actions = actions.clone();
+            async move { run_tick(&store, &actions, Utc::now()).await }
         }));
         jobs.push(Webhooks::new(self.webhooks.clone()).spawn(store.clone()));
         match mailer {

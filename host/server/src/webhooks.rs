@@ -57,9 +57,11 @@ use hmac::{Hmac, Mac};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Bytes;
 use hyper::header::{CONTENT_TYPE, HOST, LOCATION, USER_AGENT};
-use hyper::{Method, Request, StatusCode};
+use hyper::{HeaderMap, Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
+use quire_plugins::{OutboundHttp, OutboundRequest};
 use quire_store::{AttemptOutcome, Store, WebhookDelivery, WebhookEndpoint};
+use quire_transport::{HttpMethod, HttpResponse, TransportError};
 use rustls::pki_types::ServerName;
 use sha2::Sha256;
 use tokio::net::TcpStream;
@@ -322,16 +324,24 @@ impl Webhooks {
             .body(Full::new(Bytes::from(delivery.body.clone())))
             .map_err(|e| refused(format!("building the request: {e}")))?;
         let where_to = url[..Position::AfterPath].to_owned();
-        let answer = tokio::time::timeout(self.policy.timeout, self.exchange(&url, request))
-            .await
-            .map_err(|_| {
-                refused(format!(
-                    "{where_to}: no answer within {:?}",
-                    self.policy.timeout
-                ))
-            })?
-            .map_err(|e| refused(format!("{where_to}: {e}")))?;
-        let (status, location, text) = answer;
+        let answer = tokio::time::timeout(
+            self.policy.timeout,
+            self.exchange(&url, request, MAX_ANSWER_BYTES),
+        )
+        .await
+        .map_err(|_| {
+            refused(format!(
+                "{where_to}: no answer within {:?}",
+                self.policy.timeout
+            ))
+        })?
+        .map_err(|e| refused(format!("{where_to}: {e}")))?;
+        let (status, headers, body) = answer;
+        let location = headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = String::from_utf8_lossy(&body);
         if status.is_success() {
             return Ok(status.as_u16());
         }
@@ -354,12 +364,13 @@ impl Webhooks {
     }
 
     /// Connects to `url`'s host (over TLS for https), sends `request` and reads the
-    /// answer's status, `Location` and, when it is no success, the start of its body.
+    /// answer's status, headers and up to `limit` bytes of its body.
     async fn exchange(
         &self,
         url: &Url,
         request: Request<Full<Bytes>>,
-    ) -> Result<(StatusCode, Option<String>, String), String> {
+        limit: usize,
+    ) -> Result<Answer, String> {
         let port = url
             .port_or_known_default()
             .ok_or_else(|| "no port".to_owned())?;
@@ -386,9 +397,9 @@ impl Webhooks {
                 .connect(name, tcp)
                 .await
                 .map_err(|e| format!("TLS: {e}"))?;
-            send(TokioIo::new(tls), request).await
+            send(TokioIo::new(tls), request, limit).await
         } else {
-            send(TokioIo::new(tcp), request).await
+            send(TokioIo::new(tcp), request, limit).await
         }
     }
 
@@ -422,11 +433,60 @@ impl Webhooks {
     }
 }
 
-/// One request on a fresh HTTP/1.1 connection over `io`.
-async fn send<IO>(
-    io: IO,
-    request: Request<Full<Bytes>>,
-) -> Result<(StatusCode, Option<String>, String), String>
+/// An answer's status, headers and (the start of) its body.
+type Answer = (StatusCode, HeaderMap, Bytes);
+
+/// Most bytes of an answer an action plugin is handed: an ERP's confirmation is a few
+/// hundred bytes.
+pub const MAX_ACTION_ANSWER_BYTES: usize = 64 << 10;
+
+/// Action plugins reach the endpoints their dealer configured through the webhook
+/// client: the same TLS trust, timeout and refusal to follow redirects (a 3xx is handed
+/// to the plugin as it came). The host has already resolved the endpoint's URL.
+#[async_trait::async_trait]
+impl OutboundHttp for Webhooks {
+    async fn send(&self, request: OutboundRequest) -> Result<HttpResponse, TransportError> {
+        let endpoint = &request.endpoint;
+        let url = checked_url(&request.url)
+            .map_err(|e| TransportError::Denied(format!("endpoint {endpoint:?}: url {e}")))?;
+        let mut built = Request::builder()
+            .method(match request.method {
+                HttpMethod::Get => Method::GET,
+                HttpMethod::Post => Method::POST,
+            })
+            .uri(&url[Position::BeforePath..Position::AfterQuery])
+            .header(HOST, &url[Position::BeforeHost..Position::AfterPort])
+            .header(
+                USER_AGENT,
+                concat!("Quire-Action/", env!("CARGO_PKG_VERSION")),
+            );
+        for (name, value) in &request.headers {
+            built = built.header(name, value);
+        }
+        let built = built
+            .body(Full::new(Bytes::from(request.body.unwrap_or_default())))
+            .map_err(|e| TransportError::Protocol(format!("endpoint {endpoint:?}: {e}")))?;
+        let (status, headers, body) = tokio::time::timeout(
+            self.policy.timeout,
+            self.exchange(&url, built, MAX_ACTION_ANSWER_BYTES),
+        )
+        .await
+        .map_err(|_| TransportError::Timeout)?
+        .map_err(|e| TransportError::Unreachable(format!("endpoint {endpoint:?}: {e}")))?;
+        Ok(HttpResponse {
+            status: status.as_u16(),
+            headers: headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_owned())))
+                .collect(),
+            body: body.to_vec(),
+        })
+    }
+}
+
+/// One request on a fresh HTTP/1.1 connection over `io`; the answer's body is read up
+/// to `limit` bytes, and an answer that breaks off or runs longer loses it.
+async fn send<IO>(io: IO, request: Request<Full<Bytes>>, limit: usize) -> Result<Answer, String>
 where
     IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -442,23 +502,13 @@ where
             .send_request(request)
             .await
             .map_err(|e| format!("HTTP: {e}"))?;
-        let status = response.status();
-        let location = response
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let text = if status.is_success() {
-            String::new()
-        } else {
-            // Only for the error text: an answer that breaks off or runs long loses it.
-            Limited::new(response.into_body(), MAX_ANSWER_BYTES)
-                .collect()
-                .await
-                .map(|body| String::from_utf8_lossy(&body.to_bytes()).into_owned())
-                .unwrap_or_default()
-        };
-        Ok((status, location, text))
+        let (parts, body) = response.into_parts();
+        let body = Limited::new(body, limit)
+            .collect()
+            .await
+            .map(|body| body.to_bytes())
+            .unwrap_or_default();
+        Ok((parts.status, parts.headers, body))
     }
     .await;
     driver.abort();

@@ -19,22 +19,41 @@
 //! [`WebhookBody`], and its outcome is the delivery's, once delivered or given up. An
 //! endpoint deleted since the definition named it is a failure with that reason.
 //!
-//! Plugin actions are not carried out by this server yet: they are recorded as failed
-//! with that reason, so the engine retries and gives up on them as on any failure and the
-//! event's journal says why.
+//! A plugin action runs the action plugin its definition names (`{"plugin": "erp-order"}`,
+//! the built-in ones or those the server was started with, [`ActionPlugins`]) in the
+//! plugin sandbox. Its only way out is HTTP to the endpoints its dealer configured,
+//! which are the dealer's named webhook endpoints (the definition owner's): an endpoint
+//! named `erp` with its URL as the base. The plugin gets the alert, and as action
+//! parameters the decision's `idempotency-key` (the same when an entry is carried out
+//! again after a crash, so the receiving system can refuse a second order), the
+//! `dealer`'s name, and for a consumable alert its `consumable-type`, the `part-number`
+//! of the position's latest level and a `quantity` of 1. Performed is a success;
+//! failed-retry and failed are failures with the plugin's reason (the engine retries
+//! either up to its attempts); a plugin the host stopped (its deadline, a trap, an
+//! endpoint it was not given) is a failure saying so, and costs only that action.
+//!
+//! When the ERP purchase-order plugin ([`PURCHASE_ORDER`]) performed, the supply is
+//! recorded as ordered in the device's supply lifecycle, as `POST …/supplies/events`
+//! records it, with the part number and the plugin's answer (`order N`) and key as the
+//! note; a crash-repeat that finds the key in a note records nothing again.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use quire_asm::{
-    ActionKind, AlertEvent, Decision, EventKey, Invocation, Redirect, Report, TriggerKey,
-    WebhookEndpointId,
+    ActionKind, AlertEvent, ConsumableType, Decision, EventKey, Invocation, Redirect, Report,
+    TriggerKey, WebhookEndpointId,
 };
+use quire_plugins::{ActionAlert, ActionCall, ActionOutcome, ActionPlugin, Endpoint, OutboundHttp};
 use quire_store::{
     Account, AccountId, Actor, AsmEventId, DeliveryStatus, Device, DeviceId, EmailId, EmailStatus,
-    JournalEntry, MaintenanceFilter, NewDelivery, NewEmail, Page, Store, Visibility,
-    WebhookDeliveryId, WorkOrderFilter,
+    JournalEntry, MaintenanceFilter, NewDelivery, NewEmail, NewSupplyEvent, Page, Store,
+    SupplyEventKind, Visibility, WebhookDeliveryId, WorkOrderFilter,
 };
 use serde::{Deserialize, Serialize};
 
+use super::facts::{consumable_type, latest_at};
 use super::stored_event;
 use crate::mailer::queue_email;
 use crate::maintenance::{WorkOrderError, WorkOrderRequest, create_work_order};
@@ -63,6 +82,14 @@ pub enum Outcome {
         /// The order.
         work_order_id: i64,
     },
+    /// An action plugin performed it.
+    #[serde(rename_all = "kebab-case")]
+    PluginPerformed {
+        /// The plugin.
+        plugin: String,
+        /// What it said it did (`order 4711`).
+        result: String,
+    },
     /// It could not be carried out.
     Failed {
         /// Why.
@@ -71,12 +98,16 @@ pub enum Outcome {
 }
 
 /// Carries out every journal entry not carried out yet; how many were.
-pub(crate) async fn carry_out(store: &Store, now: DateTime<Utc>) -> quire_store::Result<usize> {
+pub(crate) async fn carry_out(
+    store: &Store,
+    plugins: &ActionPlugins,
+    now: DateTime<Utc>,
+) -> quire_store::Result<usize> {
     let pending = store.asm_journal_pending().await?;
     for entry in &pending {
         let outcome = match serde_json::from_value::<Decision>(entry.decision.clone()) {
             Ok(Decision::InvokeAction(invocation) | Decision::RetryAction(invocation)) => {
-                invoke(store, entry, &invocation, now).await?
+                invoke(store, plugins, entry, &invocation, now).await?
             }
             Ok(Decision::RedirectAction(redirect)) => {
                 redirect_email(store, entry, &redirect, now).await?
@@ -147,18 +178,21 @@ pub(crate) async fn outcome(
                 DeliveryStatus::Failed => Some(Some(failed)),
             }
         }
-        Some(Outcome::WorkOrderCreated { .. }) => Some(Some(Report::Succeeded {
-            key,
-            action,
-            attempt,
-            at,
-        })),
+        Some(Outcome::WorkOrderCreated { .. } | Outcome::PluginPerformed { .. }) => {
+            Some(Some(Report::Succeeded {
+                key,
+                action,
+                attempt,
+                at,
+            }))
+        }
         Some(Outcome::Failed { .. }) | None => Some(Some(failed)),
     })
 }
 
 async fn invoke(
     store: &Store,
+    plugins: &ActionPlugins,
     entry: &JournalEntry,
     invocation: &Invocation,
     now: DateTime<Utc>,
@@ -187,10 +221,152 @@ async fn invoke(
         ActionKind::Webhook { endpoint_id } => {
             webhook(store, entry, invocation, *endpoint_id, now).await
         }
-        ActionKind::Plugin(name) => Ok(Outcome::Failed {
-            reason: format!("plugin actions ({name}) are not carried out by this server yet"),
-        }),
+        ActionKind::Plugin(name) => plugin(store, plugins, entry, invocation, name, now).await,
     }
+}
+
+/// The built-in plugin that orders consumables from a dealer's ERP.
+pub const PURCHASE_ORDER: &str = "erp-order";
+
+/// The action plugins a server runs, by name, and the client their requests go out by.
+#[derive(Clone)]
+pub struct ActionPlugins {
+    plugins: HashMap<String, Arc<ActionPlugin>>,
+    client: Arc<dyn OutboundHttp>,
+}
+
+impl ActionPlugins {
+    /// `plugins` by name, reaching their endpoints through `client`.
+    pub fn new(
+        plugins: HashMap<String, Arc<ActionPlugin>>,
+        client: Arc<dyn OutboundHttp>,
+    ) -> ActionPlugins {
+        ActionPlugins { plugins, client }
+    }
+}
+
+async fn plugin(
+    store: &Store,
+    plugins: &ActionPlugins,
+    entry: &JournalEntry,
+    invocation: &Invocation,
+    name: &str,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Outcome> {
+    let Some(plugin) = plugins.plugins.get(name) else {
+        return Ok(Outcome::Failed {
+            reason: format!("no action plugin named {name:?} is installed on this server"),
+        });
+    };
+    let alert = alert(store, entry).await?;
+    let mut parameters = vec![("idempotency-key".to_owned(), entry.idempotency_key.clone())];
+    let mut endpoints = Vec::new();
+    if let Some(owner) = alert.owner {
+        parameters.push(("dealer".into(), store.account(owner).await?.name));
+        endpoints = store
+            .webhook_endpoints(owner, Page::ALL)
+            .await?
+            .into_iter()
+            .map(|e| Endpoint {
+                name: e.name,
+                base_url: e.url,
+                headers: Vec::new(),
+            })
+            .collect();
+    }
+    let (kind, subject, level) = match &alert.event.key.trigger {
+        TriggerKey::Consumable(position) => {
+            let level = latest_at(store, alert.device.id, position, now).await?;
+            if let Some((level, _)) = &level {
+                let consumable = match consumable_type(&level.kind, &level.description) {
+                    ConsumableType::Custom(name) => name,
+                    known => crate::words::word(&known),
+                };
+                parameters.push(("consumable-type".into(), consumable));
+                if let Some(part) = &level.last_part_number {
+                    parameters.push(("part-number".into(), part.clone()));
+                }
+            }
+            parameters.push(("quantity".into(), "1".into()));
+            ("consumable", position.clone(), level)
+        }
+        TriggerKey::ErrorState(state) => ("service", state.clone(), None),
+    };
+    let message = Message::of(&alert);
+    let call_alert = ActionAlert {
+        id: u64::try_from(alert.event_id.0).unwrap_or_default(),
+        definition: alert.definition.clone(),
+        kind: kind.into(),
+        device_serial: alert.device.serial.clone(),
+        device_model: alert.device.model.clone(),
+        account: alert.account.name.clone(),
+        subject,
+        message: message.subject,
+        opened_at: alert.event.first_triggered_at.to_rfc3339(),
+    };
+    let call = ActionCall {
+        id: u64::try_from(invocation.action.0).unwrap_or_default(),
+        action_definition: invocation.action.0.to_string(),
+        action_type: name.into(),
+        parameters,
+        attempt: invocation.attempt,
+    };
+    let performed = plugin
+        .perform(endpoints, plugins.client.clone(), &call_alert, &call)
+        .await;
+    let result = match performed {
+        Ok(ActionOutcome::Performed(result)) => result,
+        Ok(ActionOutcome::FailedRetry(reason)) => {
+            return Ok(Outcome::Failed {
+                reason: format!("{name}: {reason} (worth retrying)"),
+            });
+        }
+        Ok(ActionOutcome::Failed(reason)) => {
+            return Ok(Outcome::Failed {
+                reason: format!("{name}: {reason}"),
+            });
+        }
+        Err(stopped) => {
+            tracing::warn!(entry = %entry.id, error = %stopped, "an action plugin failed");
+            return Ok(Outcome::Failed {
+                reason: stopped.to_string(),
+            });
+        }
+    };
+    if name == PURCHASE_ORDER
+        && let Some((level, rank)) = level
+        && let Some(part) = &level.last_part_number
+    {
+        let marker = format!("[{}]", entry.idempotency_key);
+        let recorded = store
+            .supply_events(alert.device.id, Page::ALL)
+            .await?
+            .iter()
+            .any(|e| e.note.as_deref().is_some_and(|n| n.contains(&marker)));
+        if !recorded {
+            let note = format!("{result} {marker}");
+            store
+                .add_supply_event(
+                    alert.device.id,
+                    &NewSupplyEvent {
+                        supply_kind: &level.kind,
+                        supply_color: level.color.as_deref(),
+                        supply_rank: rank,
+                        kind: SupplyEventKind::Ordered,
+                        part_number: part,
+                        quantity: 1,
+                        at: now,
+                        note: Some(&note),
+                    },
+                    now,
+                )
+                .await?;
+        }
+    }
+    Ok(Outcome::PluginPerformed {
+        plugin: name.into(),
+        result,
+    })
 }
 
 async fn webhook(
@@ -360,6 +536,8 @@ struct Alert {
     event: AlertEvent,
     account: Account,
     definition_id: i64,
+    /// The dealer that owns the definition; `None` when it was deleted since.
+    owner: Option<AccountId>,
     /// The definition's name; its id when it was deleted since.
     definition: String,
     device: Device,
@@ -371,9 +549,9 @@ async fn alert(store: &Store, entry: &JournalEntry) -> quire_store::Result<Alert
     let event = stored_event(&row)?.event;
     let device = store.device(row.key.device).await?;
     let account = store.account(row.account_id).await?;
-    let definition = match store.asm_definition(row.key.definition).await {
-        Ok(definition) => definition.name,
-        Err(quire_store::Error::NotFound { .. }) => row.key.definition.to_string(),
+    let (definition, owner) = match store.asm_definition(row.key.definition).await {
+        Ok(definition) => (definition.name, Some(definition.owner)),
+        Err(quire_store::Error::NotFound { .. }) => (row.key.definition.to_string(), None),
         Err(other) => return Err(other),
     };
     Ok(Alert {
@@ -381,6 +559,7 @@ async fn alert(store: &Store, entry: &JournalEntry) -> quire_store::Result<Alert
         event,
         account,
         definition_id: row.key.definition.0,
+        owner,
         definition,
         device,
     })

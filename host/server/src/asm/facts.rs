@@ -154,25 +154,14 @@ fn facts(
     replaced: &[u32],
     errors: Vec<ActiveError>,
 ) -> DeviceFacts {
-    let mut seen: HashMap<(&str, Option<&str>), u32> = HashMap::new();
-    let consumables = levels
-        .iter()
-        .map(|level| {
-            let rank = seen
-                .entry((level.kind.as_str(), level.color.as_deref()))
-                .or_default();
-            *rank += 1;
-            let position = match &level.color {
-                Some(color) => format!("{}:{color}:{rank}", level.kind),
-                None => format!("{}:{rank}", level.kind),
-            };
-            ConsumableFact {
-                position,
-                consumable_type: consumable_type(&level.kind, &level.description),
-                level_percent: level.last_percent,
-                cartridge: level.last_serial.clone(),
-                replaced_since_last: replaced.contains(&level.index),
-            }
+    let consumables = positions(levels)
+        .into_iter()
+        .map(|(level, position, _)| ConsumableFact {
+            position,
+            consumable_type: consumable_type(&level.kind, &level.description),
+            level_percent: level.last_percent,
+            cartridge: level.last_serial.clone(),
+            replaced_since_last: replaced.contains(&level.index),
         })
         .collect();
     DeviceFacts {
@@ -193,6 +182,44 @@ fn facts(
         errors,
         console_message: None,
     }
+}
+
+/// Each level with its position (`toner:black:1`) and rank, in the order given.
+fn positions(levels: &[DailyLevel]) -> Vec<(&DailyLevel, String, u32)> {
+    let mut seen: HashMap<(&str, Option<&str>), u32> = HashMap::new();
+    levels
+        .iter()
+        .map(|level| {
+            let rank = seen
+                .entry((level.kind.as_str(), level.color.as_deref()))
+                .or_default();
+            *rank += 1;
+            let position = match &level.color {
+                Some(color) => format!("{}:{color}:{rank}", level.kind),
+                None => format!("{}:{rank}", level.kind),
+            };
+            (level, position, *rank)
+        })
+        .collect()
+}
+
+/// The supply at `position` of `device` in its latest daily level summary, with its
+/// rank: what an order for it names (its part number).
+pub(crate) async fn latest_at(
+    store: &Store,
+    device: quire_store::DeviceId,
+    position: &str,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Option<(DailyLevel, u32)>> {
+    let today = now.date_naive();
+    let levels = store
+        .daily_levels(&[device], today - Days::new(LEVEL_DAYS)..=today)
+        .await?;
+    let levels = latest_levels(levels).remove(&device).unwrap_or_default();
+    Ok(positions(&levels)
+        .into_iter()
+        .find(|(_, p, _)| p == position)
+        .map(|(level, _, rank)| (level.clone(), rank)))
 }
 
 /// A supply's ASM consumable type from its RFC 3805 kind (see the module doc).

@@ -18,14 +18,15 @@
 //!
 //! So a crash loses no action (its journal entry waits for step 1) and repeats none
 //! that was marked done: an e-mail or a webhook delivery is queued under its decision's
-//! idempotency key, so carrying an entry out twice queues it once. Plugin actions are
-//! recorded and then refused as not carried out by this server yet, which the engine
-//! retries and gives up on like any failure.
+//! idempotency key, so carrying an entry out twice queues it once. A plugin action hands
+//! the plugin its decision's idempotency key, so the system it posts to can refuse a
+//! repeat (see [`carry`]).
 //!
 //! The engine pools actions by the alerts frequencies accounts set
 //! (`PUT /api/v1/accounts/{id}/alert-frequencies`), read afresh every tick.
 
 pub(crate) mod carry;
+pub use carry::{ActionPlugins, PURCHASE_ORDER};
 pub mod facts;
 
 use std::collections::{BTreeMap, HashMap};
@@ -85,9 +86,13 @@ pub struct Ticked {
 }
 
 /// Runs one tick as of `now` (see the module doc).
-pub async fn run_tick(store: &Store, now: DateTime<Utc>) -> quire_store::Result<Ticked> {
+pub async fn run_tick(
+    store: &Store,
+    plugins: &ActionPlugins,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Ticked> {
     let mut done = Ticked {
-        carried_out: carry::carry_out(store, now).await?,
+        carried_out: carry::carry_out(store, plugins, now).await?,
         ..Ticked::default()
     };
     let Some(accounts) = facts::account_tree(store).await? else {
@@ -182,7 +187,7 @@ pub async fn run_tick(store: &Store, now: DateTime<Utc>) -> quire_store::Result<
     }
     changed(&loaded, &state, archived, &mut changes);
     store.save_asm_tick(&changes, now).await?;
-    done.carried_out += carry::carry_out(store, now).await?;
+    done.carried_out += carry::carry_out(store, plugins, now).await?;
     Ok(done)
 }
 

@@ -674,9 +674,14 @@ async fn a_stored_alert_frequency_holds_the_accounts_second_alert_until_the_inte
             definition(dealer, toner_below(20), webhook_action(hook), 2),
         )
         .await;
+        let actions = quire_server::Server::new("unused").actions().unwrap();
         let tick = |at| {
-            let store = store.clone();
-            async move { quire_server::asm::run_tick(&store, at).await.unwrap() }
+            let (store, actions) = (store.clone(), actions.clone());
+            async move {
+                quire_server::asm::run_tick(&store, &actions, at)
+                    .await
+                    .unwrap()
+            }
         };
         let t0 = Utc::now()
             .duration_trunc(chrono::Duration::minutes(1))
