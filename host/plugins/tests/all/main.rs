@@ -1,6 +1,7 @@
 //! The plugin host's tests, one binary: real components built by
 //! `quire-builtin` and `quire-test-guests`, real recordings, the real sandbox.
 
+mod actions;
 mod exchange;
 mod harness;
 mod registry;
