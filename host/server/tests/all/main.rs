@@ -5,6 +5,7 @@
 use quire_testdb::kyocera;
 mod support;
 
+mod actions;
 mod asm;
 mod bad_input;
 mod calculated;

@@ -1,0 +1,397 @@
+//! ASM's plugin actions end to end: a dealer names an endpoint `erp` (one of its webhook
+//! endpoints), an alert raised by real readings runs the built-in ERP purchase-order
+//! plugin in the sandbox, which POSTs its XML order to a real HTTP listener the test
+//! starts on its own loopback address (127.57.3.0/24) as the ERP; the device's supply
+//! lifecycle then shows the cartridge ordered. An ERP answering 500 is asked again, an
+//! order with no `erp` endpoint is refused, and a runaway plugin fails only its own
+//! action.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{DurationRound, Utc};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
+use hyper::{HeaderMap, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use quire_server::Server;
+use serde_json::{Value, json};
+
+use crate::asm::{define, definition, events_once, northwind, read};
+use crate::support::{TestServer, backends};
+
+/// One order the ERP took.
+#[derive(Debug, Clone)]
+struct Order {
+    path: String,
+    headers: HeaderMap,
+    body: String,
+}
+
+/// A dealer's ERP: a real HTTP/1.1 server that keeps every request and answers the
+/// (status, body) pairs given in turn, the last one from then on.
+struct Erp {
+    address: SocketAddr,
+    orders: Arc<Mutex<Vec<Order>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+const CONFIRMED: &str = "<?xml version=\"1.0\"?><OrderConfirmation><OrderNumber>PO-77</OrderNumber></OrderConfirmation>";
+
+impl Erp {
+    async fn start(n: u8, answers: &[(u16, &'static str)]) -> Erp {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 57, 3, n], 0)))
+            .await
+            .unwrap();
+        let address = listener.local_addr().unwrap();
+        let orders = Arc::new(Mutex::new(Vec::new()));
+        let answers = answers.to_vec();
+        let kept = orders.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (kept, answers) = (kept.clone(), answers.clone());
+                let service = hyper::service::service_fn(
+                    move |request: hyper::Request<hyper::body::Incoming>| {
+                        let (kept, answers) = (kept.clone(), answers.clone());
+                        async move {
+                            let (parts, body) = request.into_parts();
+                            let body = body.collect().await?.to_bytes();
+                            let mut all = kept.lock().unwrap_or_else(PoisonError::into_inner);
+                            let (status, text) = answers[all.len().min(answers.len() - 1)];
+                            all.push(Order {
+                                path: parts.uri.to_string(),
+                                headers: parts.headers,
+                                body: String::from_utf8_lossy(&body).into_owned(),
+                            });
+                            let mut answer =
+                                Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+                            *answer.status_mut() = StatusCode::from_u16(status).unwrap();
+                            Ok::<_, hyper::Error>(answer)
+                        }
+                    },
+                );
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tcp), service),
+                );
+            }
+        });
+        Erp {
+            address,
+            orders,
+            task,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/erp/v2", self.address)
+    }
+
+    fn orders(&self) -> Vec<Order> {
+        self.orders
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Drop for Erp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A server that ticks ASM every 200 ms and also runs the runaway test guest.
+fn acting(server: &mut Server) {
+    server.asm_every = Duration::from_millis(200);
+    server.action_plugins = vec![quire_test_guests::path("quire_guest_runaway_action")];
+}
+
+/// Names `url` as the dealer's endpoint `name`.
+async fn endpoint(server: &TestServer, dealer: i64, name: &str, url: &str) {
+    let created = server
+        .call(
+            "POST",
+            &format!("/api/v1/accounts/{dealer}/webhooks"),
+            Some(&server.admin),
+            Some(json!({"name": name, "url": url})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+}
+
+fn plugin_action(plugin: &str, approval: bool, attempts: u32) -> Value {
+    json!({"id": 1, "ordinal": 1, "kind": {"plugin": plugin}, "result-type": "order",
+        "requires-approval": approval, "timing": "immediate", "max-attempts": attempts})
+}
+
+fn toner_below(percent: u8) -> Value {
+    json!({"consumable": {"consumable": "toner", "threshold-percent": percent}})
+}
+
+/// Printer 1's black toner at 35 % and then at 15 %.
+async fn drain(server: &TestServer, agent: &quire_protocol::AgentToken) {
+    let now = Utc::now()
+        .duration_trunc(chrono::Duration::minutes(1))
+        .unwrap();
+    server
+        .deliver(agent, &[read(1, now - chrono::Duration::hours(2), 35, "A")])
+        .await;
+    server
+        .deliver(agent, &[read(2, now - chrono::Duration::hours(1), 15, "A")])
+        .await;
+}
+
+/// The journal of alert event `event`.
+async fn journal(server: &TestServer, event: &Value) -> Vec<Value> {
+    let id = event["id"].as_i64().unwrap();
+    let detail = server
+        .admin("GET", &format!("/api/v1/asm/events/{id}"), None)
+        .await;
+    detail["journal"].as_array().cloned().unwrap_or_default()
+}
+
+/// The journal of `definition`'s first event once `count` of its entries were carried
+/// out (or the test fails).
+async fn outcomes_once(server: &TestServer, definition: i64, count: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let events = events_once(server, definition, "opened", |e| !e.is_empty()).await;
+        let entries = journal(server, &events[0]).await;
+        if entries.iter().filter(|e| !e["outcome"].is_null()).count() >= count {
+            return entries;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: never carried out: {entries:?}",
+            server.backend
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn archived(events: &[Value]) -> bool {
+    events.first().is_some_and(|e| e["status"] == "archived")
+}
+
+#[tokio::test]
+async fn an_approved_low_toner_orders_the_cartridge_from_the_erp_once_and_the_supply_shows_it_ordered()
+ {
+    for (n, db) in backends().await.into_iter().enumerate() {
+        let erp = Erp::start(1 + n as u8, &[(201, CONFIRMED)]).await;
+        let server = TestServer::start_configured(db, acting).await;
+        let backend = server.backend;
+        let (dealer, _customer, agent) = northwind(&server).await;
+        endpoint(&server, dealer, "erp", &erp.url()).await;
+        let id = define(
+            &server,
+            definition(
+                dealer,
+                toner_below(20),
+                plugin_action("erp-order", true, 3),
+                2,
+            ),
+        )
+        .await;
+        drain(&server, &agent).await;
+        let events = events_once(&server, id, "waited for approval", |e| {
+            e.first()
+                .is_some_and(|e| e["status"] == "waiting-for-approval")
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(
+            erp.orders().is_empty(),
+            "{backend}: ordered before approval"
+        );
+        let event_id = events[0]["id"].as_i64().unwrap();
+        let device = events[0]["device-id"].as_i64().unwrap();
+        let approved = server
+            .call(
+                "POST",
+                &format!("/api/v1/asm/events/{event_id}/approve"),
+                Some(&server.admin),
+                None,
+            )
+            .await;
+        assert_eq!(approved.status, 202, "{backend}: {}", approved.text());
+
+        let events = events_once(&server, id, "were archived", archived).await;
+        assert_eq!(
+            events[0]["detail"]["archived"]["reason"], "all-actions-finished",
+            "{backend}: {}",
+            events[0]
+        );
+        let orders = erp.orders();
+        assert_eq!(orders.len(), 1, "{backend}: {orders:?}");
+        let order = &orders[0];
+        assert_eq!(order.path, "/erp/v2/purchase-orders", "{backend}");
+        assert_eq!(
+            order.headers["content-type"], "application/xml",
+            "{backend}"
+        );
+        let key = order.headers["idempotency-key"].to_str().unwrap();
+        for part in [
+            format!("<OrderKey>{key}</OrderKey>"),
+            "<Dealer>Northwind</Dealer>".into(),
+            "<Position>toner:black:1</Position>".into(),
+            "<ConsumableType>toner</ConsumableType>".into(),
+            "<PartNumber>TK-5240K</PartNumber>".into(),
+            "<Quantity>1</Quantity>".into(),
+        ] {
+            assert!(
+                order.body.contains(&part),
+                "{backend}: {part} in {}",
+                order.body
+            );
+        }
+        assert!(order.body.contains("<Serial>"), "{backend}: {}", order.body);
+        let journal = journal(&server, &events[0]).await;
+        assert_eq!(journal.len(), 1, "{backend}: {journal:?}");
+        assert_eq!(
+            journal[0]["outcome"],
+            json!({"outcome": "plugin-performed", "plugin": "erp-order", "result": "order PO-77"}),
+            "{backend}"
+        );
+
+        let supplies = server
+            .admin(
+                "GET",
+                &format!("/api/v1/devices/{device}/supplies/events"),
+                None,
+            )
+            .await;
+        let supplies = supplies.as_array().unwrap();
+        assert_eq!(supplies.len(), 1, "{backend}: {supplies:?}");
+        assert_eq!(supplies[0]["kind"], "ordered", "{backend}");
+        assert_eq!(supplies[0]["part-number"], "TK-5240K", "{backend}");
+        assert_eq!(
+            supplies[0]["position"],
+            json!({"kind": "toner", "color": "black", "rank": 1}),
+            "{backend}"
+        );
+        assert!(
+            supplies[0]["note"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("order PO-77")),
+            "{backend}: {}",
+            supplies[0]
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_erp_answering_500_is_asked_again_and_the_second_answer_places_the_order() {
+    for (n, db) in backends().await.into_iter().enumerate() {
+        let erp = Erp::start(11 + n as u8, &[(500, "database locked"), (201, CONFIRMED)]).await;
+        let server = TestServer::start_configured(db, acting).await;
+        let backend = server.backend;
+        let (dealer, _customer, agent) = northwind(&server).await;
+        endpoint(&server, dealer, "erp", &erp.url()).await;
+        let id = define(
+            &server,
+            definition(
+                dealer,
+                toner_below(20),
+                plugin_action("erp-order", false, 3),
+                2,
+            ),
+        )
+        .await;
+        drain(&server, &agent).await;
+        let events = events_once(&server, id, "were archived", archived).await;
+        let orders = erp.orders();
+        assert_eq!(orders.len(), 2, "{backend}: {orders:?}");
+        let journal = journal(&server, &events[0]).await;
+        assert_eq!(journal.len(), 2, "{backend}: {journal:?}");
+        let failed = journal[0]["outcome"]["reason"].as_str().unwrap_or_default();
+        assert!(
+            failed.contains("500") && failed.contains("database locked"),
+            "{backend}: {journal:?}"
+        );
+        assert_eq!(
+            journal[1]["outcome"]["outcome"], "plugin-performed",
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_order_with_no_erp_endpoint_is_refused_and_its_action_fails_saying_so() {
+    for (n, db) in backends().await.into_iter().enumerate() {
+        let erp = Erp::start(21 + n as u8, &[(201, CONFIRMED)]).await;
+        let server = TestServer::start_configured(db, acting).await;
+        let backend = server.backend;
+        let (dealer, _customer, agent) = northwind(&server).await;
+        endpoint(&server, dealer, "billing", &erp.url()).await;
+        let id = define(
+            &server,
+            definition(
+                dealer,
+                toner_below(20),
+                plugin_action("erp-order", false, 1),
+                2,
+            ),
+        )
+        .await;
+        drain(&server, &agent).await;
+        let journal = outcomes_once(&server, id, 1).await;
+        assert_eq!(journal.len(), 1, "{backend}: {journal:?}");
+        let reason = journal[0]["outcome"]["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains("\"erp\"") && reason.contains("not configured"),
+            "{backend}: {reason}"
+        );
+        assert!(erp.orders().is_empty(), "{backend}: {:?}", erp.orders());
+    }
+}
+
+#[tokio::test]
+async fn a_runaway_plugin_fails_its_own_action_at_the_deadline_and_another_alerts_order_still_goes_out()
+ {
+    for (n, db) in backends().await.into_iter().enumerate() {
+        let erp = Erp::start(31 + n as u8, &[(201, CONFIRMED)]).await;
+        let server = TestServer::start_configured(db, acting).await;
+        let backend = server.backend;
+        let (dealer, _customer, agent) = northwind(&server).await;
+        endpoint(&server, dealer, "erp", &erp.url()).await;
+        let runaway = define(
+            &server,
+            definition(
+                dealer,
+                toner_below(20),
+                plugin_action("quire_guest_runaway_action", false, 1),
+                2,
+            ),
+        )
+        .await;
+        let mut ordering = definition(
+            dealer,
+            toner_below(25),
+            plugin_action("erp-order", false, 1),
+            2,
+        );
+        ordering["name"] = json!("Toner order");
+        let ordering = define(&server, ordering).await;
+        drain(&server, &agent).await;
+
+        let journal_of_runaway = outcomes_once(&server, runaway, 1).await;
+        let reason = journal_of_runaway[0]["outcome"]["reason"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            reason.contains("ran past its 2 s deadline"),
+            "{backend}: {journal_of_runaway:?}"
+        );
+        let journal = outcomes_once(&server, ordering, 1).await;
+        assert_eq!(
+            journal[0]["outcome"]["outcome"], "plugin-performed",
+            "{backend}: {journal:?}"
+        );
+        assert_eq!(erp.orders().len(), 1, "{backend}");
+    }
+}
