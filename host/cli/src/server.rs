@@ -56,6 +56,11 @@ struct RunArgs {
     /// Refuse strategies no trusted publisher signed.
     #[arg(long, requires = "trusted_publishers")]
     require_signatures: bool,
+    /// An action plugin component (the contract's `action` world) to run besides the
+    /// built-in ones; ASM action definitions name it `{"plugin": NAME}`, NAME being the
+    /// file's name without `.wasm`. Repeat for more.
+    #[arg(long = "action-plugin", value_name = "FILE")]
+    action_plugins: Vec<PathBuf>,
     /// How long a reading keeps its raw exchange (what a newer strategy re-reads), in
     /// days (0 removes it within the hour) or `never`; readings and daily summaries are
     /// kept for ever.
@@ -161,6 +166,7 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.tls_key = run.tls_key;
     server.trusted_publishers = run.trusted_publishers;
     server.require_signatures = run.require_signatures;
+    server.action_plugins = run.action_plugins;
     server.raw_retention = run.raw_retention;
     server.calculated_every = std::time::Duration::from_secs(run.calculated_every * 60);
     server.asm_every = std::time::Duration::from_secs(run.asm_every);

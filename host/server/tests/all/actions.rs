@@ -395,3 +395,25 @@ async fn a_runaway_plugin_fails_its_own_action_at_the_deadline_and_another_alert
         assert_eq!(erp.orders().len(), 1, "{backend}");
     }
 }
+
+#[test]
+fn an_action_plugin_file_that_does_not_load_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.wasm");
+    std::fs::write(&text, "not a component").unwrap();
+    let strategy = quire_test_guests::path("quire_guest_hostile");
+    for (file, why) in [
+        (text, "not WebAssembly"),
+        (strategy, "not an action plugin"),
+        (dir.path().join("missing.wasm"), "missing.wasm"),
+    ] {
+        let mut server = Server::new(dir.path());
+        server.action_plugins = vec![file.clone()];
+        let err = server.actions().err().expect("it loads").to_string();
+        assert!(
+            err.contains(&*file.display().to_string()) && err.contains(why),
+            "{}: {err}",
+            file.display()
+        );
+    }
+}
