@@ -15,6 +15,11 @@
 //! SNMP, NPAP and HTTP), scheduling (`agent`) or plugin distribution
 //! (`server`): those hand it a [`DeviceTransport`](quire_transport::DeviceTransport)
 //! and bytes.
+//!
+//! Action plugins ([`ActionPlugin`], the contract's `action` world) run in the same
+//! sandbox with no device; their one way out is HTTP to the endpoints the caller
+//! grants per call, by name, which the host resolves and checks before the caller's
+//! [`OutboundHttp`] sends it.
 
 use std::time::Duration;
 
