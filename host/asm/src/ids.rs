@@ -63,3 +63,8 @@ id_type!(
     ContactId,
     "contact"
 );
+id_type!(
+    /// A supplier of consumables, whose part costs ASM may quote.
+    SupplierId,
+    "supplier"
+);

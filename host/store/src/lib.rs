@@ -64,6 +64,7 @@ macro_rules! dispatch {
 
 mod agents;
 mod asm;
+mod asm_settings;
 mod backend;
 mod contracts;
 mod costs;
@@ -100,6 +101,7 @@ pub use crate::asm::{
     EventWrite, JournalEntry, JournalId, NewContact, NewJournalEntry, PoolRow, SettledRow,
     StoredAlertEvent, StoredAsmState, StoredBehaviour, StoredContact, StoredDefinition,
 };
+pub use crate::asm_settings::{PartCostOwner, PartCostRow, StoredTemplate, Supplier, SupplierId};
 use crate::backend::{postgres, sqlite};
 pub use crate::contracts::{Contract, ContractTerms};
 pub use crate::costs::{

@@ -2,9 +2,9 @@
 //!
 //! An e-mail invocation or redirect is queued in the outbox under its decision's
 //! idempotency key, so carrying an entry out twice queues one e-mail; its outcome is the
-//! e-mail's, once the mailer sent it or gave up. The e-mail names the alert's
-//! definition, device and trigger in plain text; editable templates come with the
-//! e-mail settings.
+//! e-mail's, once the mailer sent it or gave up. The e-mail is written from the device's
+//! dealer's template over the alert's fields and its consumable's part cost
+//! ([`super::mail`]); a redirect from the redirect template, saying why.
 //!
 //! A work-order action opens a work order for the device's current condition of the
 //! alert's error state, priced as a user's would be (`maintenance::create_work_order`,
@@ -19,14 +19,16 @@
 //! failure and the event's journal says why.
 
 use chrono::{DateTime, Utc};
-use quire_asm::{ActionKind, Decision, EventKey, Invocation, Redirect, Report, TriggerKey};
+use quire_asm::{
+    ActionKind, Decision, EventKey, Invocation, Redirect, RedirectReason, Report, TriggerKey,
+};
 use quire_store::{
     AccountId, Actor, DeviceId, EmailId, EmailStatus, JournalEntry, MaintenanceFilter, NewEmail,
     Page, Store, Visibility, WorkOrderFilter,
 };
 use serde::{Deserialize, Serialize};
 
-use super::stored_event;
+use super::mail;
 use crate::mailer::queue_email;
 use crate::maintenance::{WorkOrderError, WorkOrderRequest, create_work_order};
 
@@ -133,7 +135,7 @@ async fn invoke(
 ) -> quire_store::Result<Outcome> {
     match &invocation.kind {
         ActionKind::Email => {
-            let message = message(store, entry).await?;
+            let message = message(store, entry, None, now).await?;
             email(
                 store,
                 entry,
@@ -192,7 +194,7 @@ async fn work_order(
             work_order_id: order.id.0,
         });
     }
-    let message = message(store, entry).await?;
+    let message = message(store, entry, None, now).await?;
     let condition = store
         .maintenance(
             Visibility::All,
@@ -242,7 +244,7 @@ async fn redirect_email(
             ),
         });
     };
-    let message = message(store, entry).await?;
+    let message = message(store, entry, Some(redirect.reason), now).await?;
     let reason = crate::words::word(&redirect.reason);
     email(
         store,
@@ -288,53 +290,26 @@ struct Message {
     body: String,
 }
 
-/// The message of the alert `entry` is for, read in one pass.
-async fn message(store: &Store, entry: &JournalEntry) -> quire_store::Result<Message> {
-    let row = store.asm_event(entry.event_id).await?;
-    let event = stored_event(&row)?.event;
-    let device = store.device(row.key.device).await?;
-    let account = store.account(row.account_id).await?;
-    let definition = match store.asm_definition(row.key.definition).await {
-        Ok(definition) => definition.name,
-        Err(quire_store::Error::NotFound { .. }) => row.key.definition.to_string(),
-        Err(other) => return Err(other),
-    };
-    let what = match &event.key.trigger {
-        TriggerKey::Consumable(position) => match event.last_level {
-            Some(level) => format!("{position} at {level} %"),
-            None => position.clone(),
-        },
-        TriggerKey::ErrorState(state) => state.clone(),
-    };
-    let name = [device.manufacturer.as_deref(), device.model.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let serial = device.serial.as_deref().unwrap_or("no serial");
-    let address = device
-        .addresses
-        .first()
-        .map(|a| a.address.to_string())
-        .unwrap_or_default();
-    let subject = format!("{definition}: {what} on {name} {serial} ({})", account.name);
-    let body = format!(
-        "Alert: {definition}\n\
-         Account: {}\n\
-         Device: {name}, serial {serial}, {address} (device {})\n\
-         Trigger: {what}\n\
-         First triggered: {}\n\
-         Last triggered: {}\n\
-         Status: {}\n",
-        account.name,
-        device.id.0,
-        event.first_triggered_at.to_rfc3339(),
-        event.last_triggered_at.to_rfc3339(),
-        crate::words::word(&event.status),
-    );
+/// The message of the alert `entry` is for; of the redirect kind when it is redirected.
+async fn message(
+    store: &Store,
+    entry: &JournalEntry,
+    redirected: Option<RedirectReason>,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Message> {
+    let reason = redirected.map(redirect_reason);
+    let (account, written) = mail::write(store, entry.event_id, reason, None, now).await?;
     Ok(Message {
-        account: row.account_id,
-        subject,
-        body,
+        account,
+        subject: written.email.subject,
+        body: written.email.body,
     })
+}
+
+/// Why a redirected e-mail came to the dealer admin, finishing "… because".
+pub(crate) fn redirect_reason(reason: RedirectReason) -> &'static str {
+    match reason {
+        RedirectReason::NoValidRecipient => "no recipient it is meant for has a valid address",
+        RedirectReason::Failed => "it could not be sent to the recipients it is meant for",
+    }
 }

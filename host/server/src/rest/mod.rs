@@ -65,6 +65,7 @@ pub(crate) mod emails;
 pub(crate) mod keys;
 pub(crate) mod maintenance;
 pub(crate) mod meter_reads;
+pub(crate) mod part_costs;
 pub(crate) mod readings;
 pub(crate) mod sessions;
 pub(crate) mod sites;
