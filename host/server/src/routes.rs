@@ -314,6 +314,21 @@ fn build() -> Routes {
         "/api/v1/asm/part-cost-setting",
         rest::part_costs::set_part_cost_setting,
     )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/email-templates",
+        rest::templates::templates,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/accounts/{account_id}/email-templates",
+        rest::templates::set_templates,
+    )
+    .add(
+        M::POST,
+        "/api/v1/asm/events/{event_id}/email-preview",
+        rest::templates::preview,
+    )
     .add(M::GET, "/api/v1/emails", rest::emails::emails)
     .add(M::GET, "/api/v1/emails/{email_id}", rest::emails::email)
     .merge(contract_and_cost_routes())

@@ -70,6 +70,7 @@ pub(crate) mod readings;
 pub(crate) mod sessions;
 pub(crate) mod sites;
 pub(crate) mod supplies;
+pub(crate) mod templates;
 pub(crate) mod users;
 pub(crate) mod work_orders;
 

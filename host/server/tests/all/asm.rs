@@ -23,7 +23,7 @@ fn smtp_address(n: u8) -> SocketAddr {
 }
 
 /// A server that ticks ASM every 200 ms and sends through `smtp` at once.
-fn alerting(smtp: SocketAddr) -> impl FnOnce(&mut Server) {
+pub(crate) fn alerting(smtp: SocketAddr) -> impl FnOnce(&mut Server) {
     move |server| {
         server.asm_every = Duration::from_millis(200);
         server.smtp = Some(SmtpSettings {
@@ -110,7 +110,7 @@ fn toner(percent: u8, serial: &str) -> Supply {
 }
 
 /// Printer 1 read at `at` with its black toner at `percent` on cartridge `serial`.
-fn read(seq: u64, at: DateTime<Utc>, percent: u8, serial: &str) -> UploadItem {
+pub(crate) fn read(seq: u64, at: DateTime<Utc>, percent: u8, serial: &str) -> UploadItem {
     let mut item = item(seq, None, 1, 0);
     item.taken_at = at;
     item.reading.supplies = vec![toner(percent, serial)];
@@ -118,7 +118,7 @@ fn read(seq: u64, at: DateTime<Utc>, percent: u8, serial: &str) -> UploadItem {
 }
 
 /// The events of `definition`, once `done` holds of them (or the test fails).
-async fn events_once(
+pub(crate) async fn events_once(
     server: &TestServer,
     definition: i64,
     what: &str,
@@ -142,7 +142,7 @@ async fn events_once(
 }
 
 /// Defines `body` as the administrator; the definition's id.
-async fn define(server: &TestServer, body: Value) -> i64 {
+pub(crate) async fn define(server: &TestServer, body: Value) -> i64 {
     let created = server
         .call(
             "POST",
@@ -161,7 +161,7 @@ async fn define(server: &TestServer, body: Value) -> i64 {
     created.json()["id"].as_i64().unwrap()
 }
 
-fn definition(owner: i64, trigger: Value, action: Value, overdue_days: u32) -> Value {
+pub(crate) fn definition(owner: i64, trigger: Value, action: Value, overdue_days: u32) -> Value {
     json!({
         "owner-account-id": owner,
         "name": "Toner low",
