@@ -43,6 +43,13 @@
 //! carried out on restart) nor repeats one (a key already carried out is skipped); and
 //! since a tick on the applied state decides no invocation twice, re-running a tick is
 //! harmless.
+//!
+//! # Dependencies
+//!
+//! Besides serde and chrono: `rust_decimal`, since a part cost such as 89.90 must stay
+//! exact as the rest of Quire's money does; and `minijinja` for dealers' e-mail
+//! templates, a small, well-kept engine of the Jinja syntax dealers may know, with
+//! strict undefined values, line numbers in its errors and a fuel limit, and no I/O.
 #![deny(missing_docs)]
 
 pub mod actions;

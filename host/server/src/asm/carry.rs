@@ -28,7 +28,7 @@ use quire_store::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::mail;
+use super::mail::Writer;
 use crate::mailer::queue_email;
 use crate::maintenance::{WorkOrderError, WorkOrderRequest, create_work_order};
 
@@ -58,13 +58,17 @@ pub enum Outcome {
 /// Carries out every journal entry not carried out yet; how many were.
 pub(crate) async fn carry_out(store: &Store, now: DateTime<Utc>) -> quire_store::Result<usize> {
     let pending = store.asm_journal_pending().await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let writer = Writer::load(store).await?;
     for entry in &pending {
         let outcome = match serde_json::from_value::<Decision>(entry.decision.clone()) {
             Ok(Decision::InvokeAction(invocation) | Decision::RetryAction(invocation)) => {
-                invoke(store, entry, &invocation, now).await?
+                invoke(store, &writer, entry, &invocation, now).await?
             }
             Ok(Decision::RedirectAction(redirect)) => {
-                redirect_email(store, entry, &redirect, now).await?
+                redirect_email(store, &writer, entry, &redirect, now).await?
             }
             Ok(other) => Outcome::Failed {
                 reason: format!("{other:?} is not an action"),
@@ -129,13 +133,14 @@ pub(crate) async fn outcome(
 
 async fn invoke(
     store: &Store,
+    writer: &Writer,
     entry: &JournalEntry,
     invocation: &Invocation,
     now: DateTime<Utc>,
 ) -> quire_store::Result<Outcome> {
     match &invocation.kind {
         ActionKind::Email => {
-            let message = message(store, entry, None, now).await?;
+            let message = message(store, writer, entry, None, now).await?;
             email(
                 store,
                 entry,
@@ -153,7 +158,7 @@ async fn invoke(
             )
             .await
         }
-        ActionKind::WorkOrder => work_order(store, entry, &invocation.key, now).await,
+        ActionKind::WorkOrder => work_order(store, writer, entry, &invocation.key, now).await,
         other => Ok(Outcome::Failed {
             reason: format!(
                 "{} actions are not carried out by this server yet",
@@ -165,6 +170,7 @@ async fn invoke(
 
 async fn work_order(
     store: &Store,
+    writer: &Writer,
     entry: &JournalEntry,
     key: &EventKey,
     now: DateTime<Utc>,
@@ -194,7 +200,7 @@ async fn work_order(
             work_order_id: order.id.0,
         });
     }
-    let message = message(store, entry, None, now).await?;
+    let message = message(store, writer, entry, None, now).await?;
     let condition = store
         .maintenance(
             Visibility::All,
@@ -232,6 +238,7 @@ async fn work_order(
 
 async fn redirect_email(
     store: &Store,
+    writer: &Writer,
     entry: &JournalEntry,
     redirect: &Redirect,
     now: DateTime<Utc>,
@@ -244,7 +251,7 @@ async fn redirect_email(
             ),
         });
     };
-    let message = message(store, entry, Some(redirect.reason), now).await?;
+    let message = message(store, writer, entry, Some(redirect.reason), now).await?;
     let reason = crate::words::word(&redirect.reason);
     email(
         store,
@@ -293,12 +300,15 @@ struct Message {
 /// The message of the alert `entry` is for; of the redirect kind when it is redirected.
 async fn message(
     store: &Store,
+    writer: &Writer,
     entry: &JournalEntry,
     redirected: Option<RedirectReason>,
     now: DateTime<Utc>,
 ) -> quire_store::Result<Message> {
     let reason = redirected.map(redirect_reason);
-    let (account, written) = mail::write(store, entry.event_id, reason, None, now).await?;
+    let (account, written) = writer
+        .write(store, entry.event_id, reason, None, now)
+        .await?;
     Ok(Message {
         account,
         subject: written.email.subject,

@@ -70,130 +70,147 @@ pub struct WrittenEmail {
     pub email: RenderedEmail,
 }
 
-/// The e-mail of alert event `event` (of the redirect kind with `redirect_reason`), from
-/// `template` when given (a preview), else from the device's dealer's template.
-pub(crate) async fn write(
-    store: &Store,
-    event: AsmEventId,
-    redirect_reason: Option<&str>,
-    template: Option<EmailTemplate>,
-    now: DateTime<Utc>,
-) -> quire_store::Result<(quire_store::AccountId, WrittenEmail)> {
-    let Some(tree) = facts::account_tree(store).await? else {
-        return Err(quire_store::Error::NotFound {
-            what: "the main dealer".into(),
-        });
-    };
-    let row = store.asm_event(event).await?;
-    let alert = stored_event(&row)?.event;
-    let device = store.device(row.key.device).await?;
-    let account = store.account(row.account_id).await?;
-    let definition = match store.asm_definition(row.key.definition).await {
-        Ok(definition) => definition.name,
-        Err(quire_store::Error::NotFound { .. }) => row.key.definition.to_string(),
-        Err(other) => return Err(other),
-    };
-    let (kind, consumable, error_state) = match &alert.key.trigger {
-        TriggerKey::Consumable(position) => {
-            (TemplateKind::ConsumableAlert, Some(position.clone()), None)
-        }
-        TriggerKey::ErrorState(state) => (TemplateKind::ServiceAlert, None, Some(state.clone())),
-    };
-    let kind = if redirect_reason.is_some() {
-        TemplateKind::Redirect
-    } else {
-        kind
-    };
-    let trigger = match (&consumable, &error_state, alert.last_level) {
-        (Some(position), _, Some(level)) => format!("{position} at {level} %"),
-        (Some(position), _, None) => position.clone(),
-        (None, Some(state), _) => state.clone(),
-        (None, None, _) => String::new(),
-    };
-    let part_number = match &consumable {
-        Some(position) => facts::part_number(store, device.id, position, now).await?,
-        None => None,
-    };
-    let account_key = facts::asm_account(row.account_id);
-    let cost = match &part_number {
-        Some(part) => quote(store, part, account_key, &tree).await?,
-        None => None,
-    };
-    let cost_source = match cost.map(|c| c.source) {
-        Some(CostSource::Dealer { dealer }) => Some(format!(
-            "dealer {}",
-            store.account(quire_store::AccountId(dealer.0)).await?.name
-        )),
-        Some(CostSource::Supplier { supplier }) => Some(format!(
-            "supplier {}",
-            store
-                .supplier(quire_store::SupplierId(supplier.0))
-                .await?
-                .name
-        )),
-        None => None,
-    };
-    let name = [device.manufacturer.as_deref(), device.model.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let fields = AlertFields {
-        definition,
-        account: account.name,
-        account_id: account.id.0,
-        device: DeviceFields {
-            id: device.id.0,
-            manufacturer: device.manufacturer.clone(),
-            model: device.model.clone(),
-            name,
-            serial: device.serial.clone(),
-            address: device.addresses.first().map(|a| a.address.to_string()),
-        },
-        trigger,
-        consumable,
-        level: alert.last_level,
-        error_state,
-        first_triggered: alert.first_triggered_at.to_rfc3339(),
-        last_triggered: alert.last_triggered_at.to_rfc3339(),
-        status: crate::words::word(&alert.status),
-        part_number,
-        part_cost: cost.map(|c| c.cost.to_string()),
-        part_cost_source: cost_source,
-        redirect_reason: redirect_reason.map(str::to_owned),
-    };
-    let (template, template_source) = match template {
-        Some(template) => (template, TemplateSource::Given),
-        None => quire_asm::templates::template_for(
-            kind,
-            account_key,
-            &tree,
-            &own_templates(store).await?,
-        ),
-    };
-    let email = match quire_asm::templates::render(&template, &fields) {
-        Ok(email) => email,
-        Err(problem) => {
-            tracing::warn!(%event, ?template_source, %problem,
-                "an e-mail template does not render for this alert; the built-in one writes it");
-            quire_asm::templates::render(&quire_asm::templates::built_in(kind), &fields).map_err(
-                |problem| quire_store::Error::Invalid {
-                    field: "template".into(),
-                    message: problem.to_string(),
-                },
-            )?
-        }
-    };
-    Ok((
-        row.account_id,
-        WrittenEmail {
-            kind,
-            template_source,
-            part_cost: cost,
-            fields,
-            email,
-        },
-    ))
+/// What every e-mail of a batch is written with, read once: the account tree, the
+/// dealers' own templates and the consumable cost setting.
+pub(crate) struct Writer {
+    tree: AccountTree,
+    templates: BTreeMap<(quire_asm::AccountId, TemplateKind), EmailTemplate>,
+    setting: CostSetting,
+}
+
+impl Writer {
+    /// Reads what e-mails are written with.
+    pub(crate) async fn load(store: &Store) -> quire_store::Result<Writer> {
+        let Some(tree) = facts::account_tree(store).await? else {
+            return Err(quire_store::Error::NotFound {
+                what: "the main dealer".into(),
+            });
+        };
+        Ok(Writer {
+            tree,
+            templates: own_templates(store).await?,
+            setting: cost_setting(store).await?,
+        })
+    }
+
+    /// The e-mail of alert event `event` (of the redirect kind with `redirect_reason`),
+    /// from `template` when given (a preview), else from the device's dealer's template.
+    pub(crate) async fn write(
+        &self,
+        store: &Store,
+        event: AsmEventId,
+        redirect_reason: Option<&str>,
+        template: Option<EmailTemplate>,
+        now: DateTime<Utc>,
+    ) -> quire_store::Result<(quire_store::AccountId, WrittenEmail)> {
+        let tree = &self.tree;
+        let row = store.asm_event(event).await?;
+        let alert = stored_event(&row)?.event;
+        let device = store.device(row.key.device).await?;
+        let account = store.account(row.account_id).await?;
+        let definition = match store.asm_definition(row.key.definition).await {
+            Ok(definition) => definition.name,
+            Err(quire_store::Error::NotFound { .. }) => row.key.definition.to_string(),
+            Err(other) => return Err(other),
+        };
+        let (kind, consumable, error_state) = match &alert.key.trigger {
+            TriggerKey::Consumable(position) => {
+                (TemplateKind::ConsumableAlert, Some(position.clone()), None)
+            }
+            TriggerKey::ErrorState(state) => {
+                (TemplateKind::ServiceAlert, None, Some(state.clone()))
+            }
+        };
+        let kind = if redirect_reason.is_some() {
+            TemplateKind::Redirect
+        } else {
+            kind
+        };
+        let trigger = match (&consumable, &error_state, alert.last_level) {
+            (Some(position), _, Some(level)) => format!("{position} at {level} %"),
+            (Some(position), _, None) => position.clone(),
+            (None, Some(state), _) => state.clone(),
+            (None, None, _) => String::new(),
+        };
+        let part_number = match &consumable {
+            Some(position) => facts::part_number(store, device.id, position, now).await?,
+            None => None,
+        };
+        let account_key = facts::asm_account(row.account_id);
+        let cost = match &part_number {
+            Some(part) => quote(store, part, account_key, tree, &self.setting).await?,
+            None => None,
+        };
+        let cost_source = match cost.map(|c| c.source) {
+            Some(CostSource::Dealer { dealer }) => Some(format!(
+                "dealer {}",
+                store.account(quire_store::AccountId(dealer.0)).await?.name
+            )),
+            Some(CostSource::Supplier { supplier }) => Some(format!(
+                "supplier {}",
+                store
+                    .supplier(quire_store::SupplierId(supplier.0))
+                    .await?
+                    .name
+            )),
+            None => None,
+        };
+        let name = [device.manufacturer.as_deref(), device.model.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let fields = AlertFields {
+            definition,
+            account: account.name,
+            account_id: account.id.0,
+            device: DeviceFields {
+                id: device.id.0,
+                manufacturer: device.manufacturer.clone(),
+                model: device.model.clone(),
+                name,
+                serial: device.serial.clone(),
+                address: device.addresses.first().map(|a| a.address.to_string()),
+            },
+            trigger,
+            consumable,
+            level: alert.last_level,
+            error_state,
+            first_triggered: alert.first_triggered_at.to_rfc3339(),
+            last_triggered: alert.last_triggered_at.to_rfc3339(),
+            status: crate::words::word(&alert.status),
+            part_number,
+            part_cost: cost.map(|c| c.cost.to_string()),
+            part_cost_source: cost_source,
+            redirect_reason: redirect_reason.map(str::to_owned),
+        };
+        let (template, template_source) = match template {
+            Some(template) => (template, TemplateSource::Given),
+            None => quire_asm::templates::template_for(kind, account_key, tree, &self.templates),
+        };
+        let email = match quire_asm::templates::render(&template, &fields) {
+            Ok(email) => email,
+            Err(problem) => {
+                tracing::warn!(%event, ?template_source, %problem,
+                    "an e-mail template does not render for this alert; the built-in one writes it");
+                quire_asm::templates::render(&quire_asm::templates::built_in(kind), &fields)
+                    .map_err(|problem| quire_store::Error::Invalid {
+                        field: "template".into(),
+                        message: problem.to_string(),
+                    })?
+            }
+        };
+        Ok((
+            row.account_id,
+            WrittenEmail {
+                kind,
+                template_source,
+                part_cost: cost,
+                fields,
+                email,
+            },
+        ))
+    }
 }
 
 /// The cost of `part` for a device of `account` under the administrator's setting.
@@ -202,6 +219,7 @@ async fn quote(
     part: &str,
     account: quire_asm::AccountId,
     tree: &AccountTree,
+    setting: &CostSetting,
 ) -> quire_store::Result<Option<PartCost>> {
     let key = quire_asm::part_costs::part_key(part);
     let (dealers, suppliers) = store.costs_of_part(&key).await?;
@@ -212,11 +230,5 @@ async fn quote(
     for (supplier, cost) in suppliers {
         book.supplier_price(quire_asm::SupplierId(supplier.0), &key, cost);
     }
-    Ok(part_cost(
-        part,
-        account,
-        tree,
-        &cost_setting(store).await?,
-        &book,
-    ))
+    Ok(part_cost(part, account, tree, setting, &book))
 }

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use crate::asm::carry::redirect_reason;
 use crate::asm::facts;
-use crate::asm::mail::{WrittenEmail, own_templates, write};
+use crate::asm::mail::{Writer, WrittenEmail, own_templates};
 use crate::error::{ApiResult, Body, Failure};
 use crate::state::AppState;
 
@@ -174,13 +174,15 @@ pub(crate) async fn preview(
     let reason = request
         .redirect
         .then_some(redirect_reason(quire_asm::RedirectReason::NoValidRecipient));
-    let (_, written) = write(
-        &state.store,
-        row.id,
-        reason,
-        request.template,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let writer = Writer::load(&state.store).await?;
+    let (_, written) = writer
+        .write(
+            &state.store,
+            row.id,
+            reason,
+            request.template,
+            chrono::Utc::now(),
+        )
+        .await?;
     Ok(Json(written))
 }

@@ -438,6 +438,29 @@ async fn bad_templates_and_price_rows_are_refused_naming_where_and_other_dealers
                 answer.text()
             );
         }
+        // A template stored before the fields it names went away (here written straight
+        // to the store, as an older server could have) is a missing precondition.
+        server
+            .running
+            .store
+            .set_email_templates(
+                quire_store::AccountId(northwind),
+                &[quire_store::StoredTemplate {
+                    dealer: quire_store::AccountId(northwind),
+                    kind: "consumable-alert".into(),
+                    subject: "{{ definition }}".into(),
+                    body: "{{ toner_colour }}".into(),
+                }],
+            )
+            .await
+            .unwrap();
+        let missing = server.admin("GET", "/api/v1/asm/preconditions", None).await;
+        let item =
+            json!({"missing": "email-template", "dealer": northwind, "kind": "consumable-alert"});
+        assert!(
+            missing.as_array().unwrap().contains(&item),
+            "{backend}: {missing}"
+        );
         let answer = server
             .call(
                 "PUT",
