@@ -261,21 +261,27 @@ fn check_part(part: &'static str, source: &str) -> Result<(), TemplateProblem> {
     }
 }
 
-/// The first line where `name`'s last part is used inside a tag (`{{ }}`, `{% %}`),
-/// from 1; 1 when it cannot be found.
+/// The first line, from 1, where `name` (`device.colour`) is used inside a tag (`{{ }}`,
+/// `{% %}`): a dotted name there that is it or starts with it (`device.colour.x`), so
+/// `{{ device.name }}` is not where an unknown `name` is; 1 when it cannot be found.
 fn line_of(source: &str, name: &str) -> usize {
-    let wanted = name.rsplit('.').next().unwrap_or(name);
+    let is = |word: &str| {
+        word == name
+            || word
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
     let mut line = 1;
     let mut in_tag = false;
     let mut word = String::new();
     let mut chars = source.chars().peekable();
     while let Some(c) = chars.next() {
         let next = chars.peek().copied();
-        if in_tag && (c.is_alphanumeric() || c == '_') {
+        if in_tag && (c.is_alphanumeric() || c == '_' || (c == '.' && !word.is_empty())) {
             word.push(c);
             continue;
         }
-        if word == wanted {
+        if is(&word) {
             return line;
         }
         word.clear();
@@ -292,7 +298,7 @@ fn line_of(source: &str, name: &str) -> usize {
             _ => {}
         }
     }
-    if word == wanted { line } else { 1 }
+    if is(&word) { line } else { 1 }
 }
 
 fn problem(part: &'static str, error: &minijinja::Error) -> TemplateProblem {
@@ -454,6 +460,12 @@ mod tests {
                 "body",
                 3,
                 "`cost`",
+            ),
+            (
+                template("x", "{{ device.name }}\n{{ name }}"),
+                "body",
+                2,
+                "`name`",
             ),
             (
                 template("x", "a\nb\n{% if level > 10 %}low"),

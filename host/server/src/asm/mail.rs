@@ -64,7 +64,8 @@ pub struct WrittenEmail {
     pub template_source: TemplateSource,
     /// The part cost quoted, and where it came from; absent when none was found.
     pub part_cost: Option<PartCost>,
-    /// The fields the template was given.
+    /// The fields the template was given, by the names templates use (snake_case, as
+    /// Jinja names must be).
     pub fields: AlertFields,
     /// What it says.
     pub email: RenderedEmail,
