@@ -1,7 +1,8 @@
 //! ASM's e-mail templates and part costs end to end: a dealer edits its template, a
 //! child dealer's customer's toner drains, and the real SMTP server (aiosmtpd) receives
-//! the e-mail in the parent's wording with the part cost quoted by each rule in turn;
-//! bad templates and price rows are refused naming where, and dealers see only theirs.
+//! the e-mail in the parent's wording with the part cost quoted by each rule in turn
+//! (and in the built-in wording once a stored template no longer renders); bad
+//! templates and price rows are refused naming where, and dealers see only theirs.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -262,6 +263,47 @@ async fn a_dealers_edited_template_is_what_the_smtp_server_receives_with_the_par
             "{backend}: {body}"
         );
         assert_eq!(smtp.messages().len(), 3, "{backend}: the preview sent mail");
+
+        // A stored template that no longer renders (written straight to the store, as an
+        // older server could have left it) does not hold the e-mail back: the built-in
+        // wording carries it.
+        server
+            .running
+            .store
+            .set_email_templates(
+                quire_store::AccountId(northwind),
+                &[quire_store::StoredTemplate {
+                    dealer: quire_store::AccountId(northwind),
+                    kind: "consumable-alert".into(),
+                    subject: "{{ toner_colour }}".into(),
+                    body: "x".into(),
+                }],
+            )
+            .await
+            .unwrap();
+        server
+            .deliver(&agent, &[read(7, minutes(120), 100, "D")])
+            .await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        server
+            .deliver(&agent, &[read(8, minutes(130), 12, "D")])
+            .await;
+        let messages = received(&smtp, 4, backend).await;
+        assert!(
+            messages[3]
+                .subject
+                .starts_with("Toner low: toner:black:1 at 12 % on"),
+            "{backend}: {}",
+            messages[3].subject
+        );
+        assert!(
+            messages[3]
+                .body
+                .replace("\r\n", "\n")
+                .contains("Part: TK-5240K, 71.50 (supplier Bolt Parts)\n"),
+            "{backend}: {}",
+            messages[3].body
+        );
     }
 }
 
