@@ -11,25 +11,59 @@
 //! failed e-mail is then redirected to the dealer admin.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::ids::ActionDefinitionId;
+use crate::ids::{ActionDefinitionId, WebhookEndpointId};
 
 /// What kind of thing an action does. Open-ended: plugins add their own.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
-)]
+///
+/// Written as `"email"`, `{"webhook": {"endpoint-id": 3}}`, `{"plugin": "erp"}` or
+/// `"work-order"`. A bare `"webhook"`, as definitions said before webhooks named their
+/// endpoint, still reads (as a webhook with no endpoint) so those definitions load; they
+/// do not validate until they name one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum ActionKind {
     /// An e-mail to the recipients the processing behaviour names.
     Email,
-    /// An HTTP call to an endpoint the dealer configured.
-    Webhook,
+    /// A signed HTTP POST to a webhook endpoint the dealer configured.
+    Webhook {
+        /// The endpoint; `None` only in a definition written before webhooks named one.
+        endpoint_id: Option<WebhookEndpointId>,
+    },
     /// An action a plugin implements (an ERP purchase order, a service-desk ticket), by
     /// the plugin's name.
     Plugin(String),
     /// A work order in Quire itself.
     WorkOrder,
+}
+
+impl<'de> Deserialize<'de> for ActionKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// The kinds as written today.
+        #[derive(Deserialize)]
+        #[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
+        enum Written {
+            Email,
+            Webhook { endpoint_id: WebhookEndpointId },
+            Plugin(String),
+            WorkOrder,
+        }
+        let value = serde_json::Value::deserialize(deserializer)?;
+        if value.as_str() == Some("webhook") {
+            return Ok(ActionKind::Webhook { endpoint_id: None });
+        }
+        Ok(
+            match Written::deserialize(value).map_err(serde::de::Error::custom)? {
+                Written::Email => ActionKind::Email,
+                Written::Webhook { endpoint_id } => ActionKind::Webhook {
+                    endpoint_id: Some(endpoint_id),
+                },
+                Written::Plugin(name) => ActionKind::Plugin(name),
+                Written::WorkOrder => ActionKind::WorkOrder,
+            },
+        )
+    }
 }
 
 /// Where an on-overdue action's overdue time counts from.

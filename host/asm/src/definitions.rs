@@ -290,10 +290,15 @@ impl AlertDefinition {
             if action.result_type.trim().is_empty() {
                 problem(field("result-type"), "is empty");
             }
-            if let ActionKind::Plugin(name) = &action.kind
-                && name.trim().is_empty()
-            {
-                problem(field("kind"), "plugin has no name");
+            match &action.kind {
+                ActionKind::Plugin(name) if name.trim().is_empty() => {
+                    problem(field("kind"), "plugin has no name");
+                }
+                ActionKind::Webhook { endpoint_id: None } => problem(
+                    field("kind"),
+                    "a webhook names the endpoint it calls: {\"webhook\": {\"endpoint-id\": ID}}",
+                ),
+                _ => {}
             }
             if Some(action.ordinal) == first_ordinal
                 && matches!(action.timing, ActionTiming::OnOverdue { .. })

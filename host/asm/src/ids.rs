@@ -68,3 +68,8 @@ id_type!(
     SupplierId,
     "supplier"
 );
+id_type!(
+    /// A webhook endpoint a dealer configured, which webhook actions call.
+    WebhookEndpointId,
+    "webhook endpoint"
+);

@@ -81,7 +81,7 @@ pub use frequency::PoolKey;
 pub use hierarchy::{AccountNode, AccountTree};
 pub use ids::{
     AccountId, ActionDefinitionId, ContactId, ContractId, DefinitionId, DeviceId, GroupId,
-    SupplierId, UserId,
+    SupplierId, UserId, WebhookEndpointId,
 };
 pub use part_costs::{CostRule, CostSetting, CostSource, PartCost, PriceBook, part_cost};
 pub use preconditions::{Missing, ServerSetup, missing_preconditions};

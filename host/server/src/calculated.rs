@@ -9,8 +9,8 @@
 //! the page's volumes are replaced in one transaction. For the forecasts it reads the
 //! page's other supply inputs in four more queries ([`Inputs::load_with`]), forecasts
 //! every position on a blocking thread (the arithmetic of 2,000 devices takes longer
-//! than an async task should hold its thread) and replaces the page's forecasts in one
-//! transaction. The window's days are UTC days, as the daily meters are: a site's own
+//! than an async task should hold its thread) while the next page is read, and replaces
+//! the page's forecasts in one transaction. The window's days are UTC days, as the daily meters are: a site's own
 //! zone would move the window's edges by a few hours, a fraction of one day's pages in
 //! a 30-day average, for a zone lookup per device.
 
@@ -52,35 +52,61 @@ pub struct Recomputed {
     pub refused: usize,
 }
 
-/// Recomputes every device's volume and supply forecasts as of `now`.
+/// Recomputes every device's volume and supply forecasts as of `now`. While one page's
+/// forecasts are worked out on a blocking thread the next page is read and its volumes
+/// filed, so the database and the arithmetic each keep a core busy.
 pub async fn recompute(store: &Store, now: DateTime<Utc>) -> quire_store::Result<Recomputed> {
     let mut done = Recomputed::default();
-    let mut after = None;
-    loop {
-        let devices = store.device_ids_after(after, DEVICES_PER_PASS).await?;
-        let Some(&last) = devices.last() else {
-            break;
-        };
-        after = Some(last);
-        let samples = store
-            .counter_samples(&devices, history_start(now), now)
-            .await?;
-        let pages = pages_by_device(&devices, &samples);
-        let volumes = volumes(&pages, now);
-        store.replace_volumes(&devices, &volumes).await?;
-        let inputs = Inputs::load_with(store, &devices, &pages, now).await?;
-        let page = devices.clone();
-        let forecasts = tokio::task::spawn_blocking(move || forecasts(&page, &inputs, now))
-            .await
-            .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()));
+    let mut next = read_page(store, None, now).await?;
+    while let Some(page) = next {
+        let after = page.devices.last().copied();
+        done.devices += page.devices.len();
+        done.with_volume += page.with_volume;
+        let working = tokio::task::spawn_blocking(move || {
+            let forecasts = forecasts(&page.devices, &page.inputs, now);
+            (page.devices, forecasts)
+        });
+        let (worked, read) = tokio::join!(working, read_page(store, after, now));
+        let (devices, forecasts) =
+            worked.unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()));
         store.replace_forecasts(&devices, &forecasts, now).await?;
-        done.devices += devices.len();
-        done.with_volume += volumes.len();
         let forecast = forecasts.iter().filter(|f| f.empty_on.is_some()).count();
         done.forecast += forecast;
         done.refused += forecasts.len() - forecast;
+        next = read?;
     }
     Ok(done)
+}
+
+/// A page of devices read, its volumes filed, its forecasts still to work out.
+struct Page {
+    devices: Vec<DeviceId>,
+    inputs: Vec<Inputs>,
+    with_volume: usize,
+}
+
+/// The page of devices after `after`, with its volumes replaced; `None` past the last.
+async fn read_page(
+    store: &Store,
+    after: Option<DeviceId>,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Option<Page>> {
+    let devices = store.device_ids_after(after, DEVICES_PER_PASS).await?;
+    if devices.is_empty() {
+        return Ok(None);
+    }
+    let samples = store
+        .counter_samples(&devices, history_start(now), now)
+        .await?;
+    let pages = pages_by_device(&devices, &samples);
+    let volumes = volumes(&pages, now);
+    store.replace_volumes(&devices, &volumes).await?;
+    let inputs = Inputs::load_with(store, &devices, &pages, now).await?;
+    Ok(Some(Page {
+        devices,
+        inputs,
+        with_volume: volumes.len(),
+    }))
 }
 
 /// The volumes of the devices whose `pages` these are that have data in the window

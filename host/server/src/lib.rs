@@ -45,6 +45,7 @@ pub mod api {
     pub use crate::rest::sessions::{Login, Me, Session};
     pub use crate::rest::sites::{NewSite, SiteView};
     pub use crate::rest::users::{NewUser, UserView};
+    pub use crate::rest::webhooks::{WebhookDeliveryView, WebhookEndpointView, WebhookSecretView};
     pub use crate::rest::work_orders::{
         NewWorkOrder, PartView, StatusChange, WorkOrderChangeView, WorkOrderView,
     };
@@ -74,6 +75,7 @@ mod stored;
 mod strategies_api;
 mod supplies;
 mod tls;
+pub mod webhooks;
 mod words;
 
 pub use crate::error::{Error, Result};

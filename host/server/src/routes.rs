@@ -329,6 +329,51 @@ fn build() -> Routes {
         "/api/v1/asm/events/{event_id}/email-preview",
         rest::templates::preview,
     )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/alert-frequencies",
+        rest::asm::frequencies,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/accounts/{account_id}/alert-frequencies",
+        rest::asm::set_frequencies,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/webhooks",
+        rest::webhooks::webhooks,
+    )
+    .add(
+        M::POST,
+        "/api/v1/accounts/{account_id}/webhooks",
+        rest::webhooks::add_webhook,
+    )
+    .add(
+        M::GET,
+        "/api/v1/webhooks/{webhook_id}",
+        rest::webhooks::webhook,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/webhooks/{webhook_id}",
+        rest::webhooks::replace_webhook,
+    )
+    .add(
+        M::DELETE,
+        "/api/v1/webhooks/{webhook_id}",
+        rest::webhooks::delete_webhook,
+    )
+    .add(
+        M::POST,
+        "/api/v1/webhooks/{webhook_id}/rotate-secret",
+        rest::webhooks::rotate_secret,
+    )
+    .add(
+        M::GET,
+        "/api/v1/webhooks/{webhook_id}/deliveries",
+        rest::webhooks::deliveries,
+    )
     .add(M::GET, "/api/v1/emails", rest::emails::emails)
     .add(M::GET, "/api/v1/emails/{email_id}", rest::emails::email)
     .merge(contract_and_cost_routes())

@@ -18,6 +18,7 @@ use crate::mailer::{Mailer, MailerPolicy, SmtpSettings};
 use crate::periodic::Periodic;
 use crate::retention::{RAW_RETENTION_JOB, RawRetention, remove_old_raw};
 use crate::state::AppState;
+use crate::webhooks::{WebhookPolicy, Webhooks};
 use crate::{secrets, tls};
 
 /// The name of the administrator created on first start.
@@ -57,6 +58,8 @@ pub struct Server {
     pub mailer: MailerPolicy,
     /// How often the ASM scheduler ticks.
     pub asm_every: std::time::Duration,
+    /// How often webhook deliveries are looked for, and how they are retried.
+    pub webhooks: WebhookPolicy,
 }
 
 /// A started server; dropping it stops accepting connections.
@@ -72,7 +75,8 @@ pub struct Running {
     /// The open store.
     pub store: Store,
     accept: tokio::task::JoinHandle<()>,
-    /// The scheduled jobs (retention, calculated values, ASM, the mailer), stopped with the server.
+    /// The scheduled jobs (retention, calculated values, ASM, webhooks, the mailer), stopped
+    /// with the server.
     jobs: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -116,6 +120,7 @@ impl Server {
             smtp: None,
             mailer: MailerPolicy::default(),
             asm_every: ASM_JOB.every,
+            webhooks: WebhookPolicy::default(),
         }
     }
 
@@ -256,6 +261,7 @@ impl Server {
         jobs.push(asm.spawn(store.clone(), |store| async move {
             run_tick(&store, Utc::now()).await
         }));
+        jobs.push(Webhooks::new(self.webhooks.clone()).spawn(store.clone()));
         match mailer {
             Some(mailer) => jobs.push(mailer.spawn(store.clone())),
             None => tracing::warn!(

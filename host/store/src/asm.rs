@@ -206,6 +206,18 @@ pub struct StoredBehaviour {
     pub recipients: serde_json::Value,
 }
 
+/// An alerts frequency: how long after the last action of one result type for one
+/// account the next may be invoked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFrequency {
+    /// The account.
+    pub account_id: AccountId,
+    /// The action result type.
+    pub result_type: String,
+    /// The interval, as the engine wrote it.
+    pub frequency: serde_json::Value,
+}
+
 /// What a tick changes, written in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AsmTickChanges {
@@ -372,6 +384,24 @@ impl Store {
         dispatch!(self.asm_behaviours(dealer))
     }
 
+    /// Replaces an account's alerts frequencies, in one transaction.
+    pub async fn set_asm_frequencies(
+        &self,
+        account: AccountId,
+        frequencies: &[StoredFrequency],
+    ) -> Result<()> {
+        dispatch!(self.set_asm_frequencies(account, frequencies))
+    }
+
+    /// The alerts frequencies of `account`, or of every account when `None`, by account
+    /// then result type.
+    pub async fn asm_frequencies(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<StoredFrequency>> {
+        dispatch!(self.asm_frequencies(account))
+    }
+
     /// The journal entries of one event, oldest first.
     pub async fn asm_journal_of(&self, event: AsmEventId) -> Result<Vec<JournalEntry>> {
         dispatch!(self.asm_journal_of(event))
@@ -402,7 +432,7 @@ macro_rules! asm_queries {
         use super::{
             AlertEventFilter, AsmAnswer, AsmAnswerId, AsmDefinitionId, AsmEventId, AsmKey, AsmTickChanges,
             JournalEntry, JournalId, NewContact, PoolRow, SettledRow, StoredAlertEvent, StoredAsmState,
-            StoredBehaviour, StoredContact, StoredDefinition,
+            StoredBehaviour, StoredContact, StoredDefinition, StoredFrequency,
         };
         use crate::backend::$backend::{BEGIN_WRITE, one_row, update_one};
         use crate::error::{Context, Result};
@@ -811,6 +841,50 @@ macro_rules! asm_queries {
                         dealer: AccountId(row.try_get("dealer_account_id").context(context)?),
                         result_type: row.try_get("result_type").context(context)?,
                         recipients,
+                    })
+                })
+                .collect()
+        }
+
+        pub(crate) async fn set_asm_frequencies(
+            pool: &Pool<Db>,
+            account: AccountId,
+            frequencies: &[StoredFrequency],
+        ) -> Result<()> {
+            let context = || format!("setting the alerts frequencies of {account}");
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
+            sqlx::query("DELETE FROM asm_frequencies WHERE account_id = $1")
+                .bind(account.0)
+                .execute(&mut *tx)
+                .await
+                .context(context)?;
+            for frequency in frequencies {
+                sqlx::query("INSERT INTO asm_frequencies (account_id, result_type, frequency) VALUES ($1, $2, $3)")
+                    .bind(account.0)
+                    .bind(&frequency.result_type)
+                    .bind(Json(&frequency.frequency))
+                    .execute(&mut *tx)
+                    .await
+                    .context(context)?;
+            }
+            tx.commit().await.context(context)
+        }
+
+        pub(crate) async fn asm_frequencies(pool: &Pool<Db>, account: Option<AccountId>) -> Result<Vec<StoredFrequency>> {
+            let context = || "reading alerts frequencies".to_owned();
+            let mut query = QueryBuilder::<Db>::new(
+                "SELECT account_id, result_type, frequency FROM asm_frequencies WHERE TRUE",
+            );
+            crate::listing::equal(&mut query, "account_id", account.map(|a| a.0));
+            query.push(" ORDER BY account_id, result_type");
+            let rows = query.build().fetch_all(pool).await.context(context)?;
+            rows.iter()
+                .map(|row| {
+                    let Json(frequency) = row.try_get("frequency").context(context)?;
+                    Ok(StoredFrequency {
+                        account_id: AccountId(row.try_get("account_id").context(context)?),
+                        result_type: row.try_get("result_type").context(context)?,
+                        frequency,
                     })
                 })
                 .collect()

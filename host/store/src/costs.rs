@@ -414,15 +414,17 @@ macro_rules! cost_queries {
             for row in &rows {
                 let device: i64 = row.try_get("device_id").context(context)?;
                 let counter: String = row.try_get("counter").context(context)?;
-                for end in ["first", "last"] {
-                    let value: i64 = row.try_get(format!("{end}_value").as_str()).context(context)?;
+                for (value, at, reading) in
+                    [("first_value", "first_at", "first_reading_id"), ("last_value", "last_at", "last_reading_id")]
+                {
+                    let value: i64 = row.try_get(value).context(context)?;
                     let value = u64::try_from(value).map_err(|_| Error::Corrupt {
                         column: "daily_meters.value",
                         value: value.to_string(),
                         reason: "a negative page counter".into(),
                     })?;
-                    let taken_at: DateTime<Utc> = row.try_get(format!("{end}_at").as_str()).context(context)?;
-                    let reading: i64 = row.try_get(format!("{end}_reading_id").as_str()).context(context)?;
+                    let taken_at: DateTime<Utc> = row.try_get(at).context(context)?;
+                    let reading: i64 = row.try_get(reading).context(context)?;
                     marks.entry((device, taken_at, reading)).or_default().insert(counter.clone(), value);
                 }
             }

@@ -15,7 +15,8 @@
 //! cartridges ordered and shipped for a device's supplies with the rated yields of
 //! part numbers (`supplies.rs`); and each device's average volumes as the scheduled
 //! recompute last found them (`volumes.rs`); and the e-mails the server sends, from
-//! queued to sent or failed, which are the e-mail history too (`outbox.rs`).
+//! queued to sent or failed, which are the e-mail history too (`outbox.rs`), and likewise
+//! the webhook endpoints dealers configure with their deliveries (`webhooks.rs`).
 //!
 //! # What a device-year costs
 //!
@@ -84,6 +85,7 @@ mod tenants;
 mod types;
 mod url;
 mod volumes;
+mod webhooks;
 mod work_orders;
 
 use std::str::FromStr;
@@ -100,6 +102,7 @@ pub use crate::asm::{
     AlertEventFilter, AsmAnswer, AsmAnswerId, AsmDefinitionId, AsmEventId, AsmKey, AsmTickChanges,
     EventWrite, JournalEntry, JournalId, NewContact, NewJournalEntry, PoolRow, SettledRow,
     StoredAlertEvent, StoredAsmState, StoredBehaviour, StoredContact, StoredDefinition,
+    StoredFrequency,
 };
 pub use crate::asm_settings::{PartCostOwner, PartCostRow, StoredTemplate, Supplier, SupplierId};
 use crate::backend::{postgres, sqlite};
@@ -126,6 +129,10 @@ pub use crate::types::{
 };
 pub use crate::url::redact;
 pub use crate::volumes::DeviceVolume;
+pub use crate::webhooks::{
+    AttemptOutcome, DeliveryStatus, NewDelivery, WebhookDelivery, WebhookDeliveryId,
+    WebhookEndpoint, WebhookEndpointId,
+};
 pub use crate::work_orders::{
     Actor, EffectiveSettings, Estimate, Inherited, LabourRates, NewWorkOrder, ServiceSettings,
     WorkOrder, WorkOrderChange, WorkOrderFilter, WorkOrderId, WorkOrderMove, WorkOrderPart,

@@ -355,8 +355,9 @@ fn try_forecast(
         used.push((at, f64::from(known[0].1 - lowest)));
     }
     let level_weeks = (history.num_hours() / (24 * 7)).min(MAX_REPLAY_WEEKS);
-    let level_base = Replay::new(&used, anchor, level_weeks);
-    if level_base.total <= 0.0 {
+    let level_fell =
+        interpolate(&used, anchor) - interpolate(&used, anchor - Duration::weeks(level_weeks));
+    if level_fell <= 0.0 {
         return Err(RefusalReason::NotFalling {
             days: (level_weeks * 7) as u32,
         });
@@ -369,7 +370,7 @@ fn try_forecast(
             Some((replay, left)) => (ForecastMethod::LevelPerPage, replay, left),
             None => (
                 ForecastMethod::LevelHistory,
-                level_base,
+                Replay::new(&used, anchor, level_weeks),
                 Left {
                     likely: level_f,
                     least: (level_f - half_step).max(0.0),
@@ -522,10 +523,19 @@ struct Replay {
 }
 
 impl Replay {
+    /// The grid is read in one walk along the series: a search per hour was most of a
+    /// forecast's time.
     fn new(series: &[(DateTime<Utc>, f64)], anchor: DateTime<Utc>, weeks: i64) -> Self {
         let start = anchor - Duration::weeks(weeks);
+        let mut after = series.partition_point(|s| s.0 <= start);
         let grid: Vec<f64> = (0..=weeks * 168)
-            .map(|h| interpolate(series, start + Duration::hours(h)))
+            .map(|h| {
+                let at = start + Duration::hours(h);
+                while series.get(after).is_some_and(|s| s.0 <= at) {
+                    after += 1;
+                }
+                interpolate_from(series, after, at)
+            })
             .collect();
         let total = grid.last().copied().unwrap_or(0.0) - grid.first().copied().unwrap_or(0.0);
         Self { grid, total, weeks }
@@ -641,7 +651,11 @@ impl Replay {
 
 /// The series' value at `at`, linear between samples and held beyond its ends.
 fn interpolate(series: &[(DateTime<Utc>, f64)], at: DateTime<Utc>) -> f64 {
-    let after = series.partition_point(|s| s.0 <= at);
+    interpolate_from(series, series.partition_point(|s| s.0 <= at), at)
+}
+
+/// [`interpolate`] where `after` is the first sample past `at`.
+fn interpolate_from(series: &[(DateTime<Utc>, f64)], after: usize, at: DateTime<Utc>) -> f64 {
     match (after.checked_sub(1).map(|i| series[i]), series.get(after)) {
         (Some((t0, v0)), Some(&(t1, v1))) => {
             let span = (t1 - t0).num_seconds() as f64;

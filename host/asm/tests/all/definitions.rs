@@ -101,3 +101,34 @@ fn a_custom_consumable_is_matched_by_name_case_insensitively() {
     assert!(!wanted.matches(&ConsumableType::Toner));
     assert!(ConsumableType::Drum.matches(&ConsumableType::Drum));
 }
+
+#[test]
+fn a_webhook_action_names_its_endpoint_and_a_bare_webhook_of_old_definitions_still_reads() {
+    let named: ActionKind =
+        serde_json::from_value(serde_json::json!({"webhook": {"endpoint-id": 3}})).unwrap();
+    assert_eq!(
+        named,
+        ActionKind::Webhook {
+            endpoint_id: Some(WebhookEndpointId(3))
+        }
+    );
+    assert_eq!(
+        serde_json::to_value(&named).unwrap(),
+        serde_json::json!({"webhook": {"endpoint-id": 3}})
+    );
+    let bare: ActionKind = serde_json::from_value(serde_json::json!("webhook")).unwrap();
+    assert_eq!(bare, ActionKind::Webhook { endpoint_id: None });
+    let unknown = serde_json::from_value::<ActionKind>(serde_json::json!("fax")).unwrap_err();
+    assert!(unknown.to_string().contains("fax"), "{unknown}");
+
+    let mut definition = toner_definition();
+    definition.actions[0].kind = bare;
+    let fields: Vec<String> = definition
+        .validate(&tree())
+        .into_iter()
+        .map(|problem| problem.field)
+        .collect();
+    assert_eq!(fields, vec!["actions[0].kind"]);
+    definition.actions[0].kind = named;
+    assert_eq!(definition.validate(&tree()), vec![]);
+}

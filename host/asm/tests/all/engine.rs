@@ -187,7 +187,13 @@ fn a_rejection_archives_the_event() {
 fn escalation(from: OverdueFrom, requires_approval: bool) -> AlertDefinition {
     let mut definition = approval_definition();
     definition.actions[0].requires_approval = requires_approval;
-    let mut second = action(SECOND, 2, ActionKind::Webhook);
+    let mut second = action(
+        SECOND,
+        2,
+        ActionKind::Webhook {
+            endpoint_id: Some(WebhookEndpointId(1)),
+        },
+    );
     second.requires_approval = requires_approval;
     second.timing = ActionTiming::OnOverdue { from };
     definition.actions.push(second);

@@ -14,21 +14,29 @@
 //! has no error state to repair, and a condition that cleared meanwhile has nothing to
 //! order: both are failures with their reason.
 //!
-//! Webhook and plugin actions are not carried out by this server yet: they are recorded
-//! as failed with that reason, so the engine retries and gives up on them as on any
-//! failure and the event's journal says why.
+//! A webhook action queues a delivery to its endpoint (`crate::webhooks`) under the
+//! decision's idempotency key, so carrying an entry out twice queues one; its body is a
+//! [`WebhookBody`], and its outcome is the delivery's, once delivered or given up. An
+//! endpoint deleted since the definition named it is a failure with that reason.
+//!
+//! Plugin actions are not carried out by this server yet: they are recorded as failed
+//! with that reason, so the engine retries and gives up on them as on any failure and the
+//! event's journal says why.
 
 use chrono::{DateTime, Utc};
 use quire_asm::{
-    ActionKind, Decision, EventKey, Invocation, Redirect, RedirectReason, Report, TriggerKey,
+    ActionKind, AlertEvent, Decision, EventKey, Invocation, Redirect, RedirectReason, Report,
+    TriggerKey, WebhookEndpointId,
 };
 use quire_store::{
-    AccountId, Actor, DeviceId, EmailId, EmailStatus, JournalEntry, MaintenanceFilter, NewEmail,
-    Page, Store, Visibility, WorkOrderFilter,
+    Account, AccountId, Actor, AsmEventId, DeliveryStatus, Device, DeviceId, EmailId, EmailStatus,
+    JournalEntry, MaintenanceFilter, NewDelivery, NewEmail, Page, Store, Visibility,
+    WebhookDeliveryId, WorkOrderFilter,
 };
 use serde::{Deserialize, Serialize};
 
 use super::mail::Writer;
+use super::stored_event;
 use crate::mailer::queue_email;
 use crate::maintenance::{WorkOrderError, WorkOrderRequest, create_work_order};
 
@@ -41,6 +49,14 @@ pub enum Outcome {
     EmailQueued {
         /// The e-mail.
         email_id: i64,
+    },
+    /// The webhook delivery was queued; its fate is the delivery's.
+    #[serde(rename_all = "kebab-case")]
+    WebhookQueued {
+        /// The delivery.
+        delivery_id: i64,
+        /// The endpoint it goes to.
+        endpoint_id: i64,
     },
     /// A work order was opened (or found opened by an earlier attempt).
     #[serde(rename_all = "kebab-case")]
@@ -121,6 +137,21 @@ pub(crate) async fn outcome(
                 EmailStatus::Failed => Some(Some(failed)),
             }
         }
+        Some(Outcome::WebhookQueued { delivery_id, .. }) => {
+            let delivery = store
+                .webhook_delivery(WebhookDeliveryId(delivery_id))
+                .await?;
+            match delivery.status {
+                DeliveryStatus::Queued => None,
+                DeliveryStatus::Delivered => Some(Some(Report::Succeeded {
+                    key,
+                    action,
+                    attempt,
+                    at: delivery.delivered_at.unwrap_or(at),
+                })),
+                DeliveryStatus::Failed => Some(Some(failed)),
+            }
+        }
         Some(Outcome::WorkOrderCreated { .. }) => Some(Some(Report::Succeeded {
             key,
             action,
@@ -159,13 +190,55 @@ async fn invoke(
             .await
         }
         ActionKind::WorkOrder => work_order(store, writer, entry, &invocation.key, now).await,
-        other => Ok(Outcome::Failed {
-            reason: format!(
-                "{} actions are not carried out by this server yet",
-                crate::words::word(other)
-            ),
+        ActionKind::Webhook { endpoint_id } => {
+            webhook(store, entry, invocation, *endpoint_id, now).await
+        }
+        ActionKind::Plugin(name) => Ok(Outcome::Failed {
+            reason: format!("plugin actions ({name}) are not carried out by this server yet"),
         }),
     }
+}
+
+async fn webhook(
+    store: &Store,
+    entry: &JournalEntry,
+    invocation: &Invocation,
+    endpoint: Option<WebhookEndpointId>,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Outcome> {
+    let Some(endpoint) = endpoint else {
+        return Ok(Outcome::Failed {
+            reason: "the webhook action names no endpoint".into(),
+        });
+    };
+    let endpoint = quire_store::WebhookEndpointId(endpoint.0);
+    match store.webhook_endpoint(endpoint).await {
+        Ok(_) => {}
+        Err(quire_store::Error::NotFound { .. }) => {
+            return Ok(Outcome::Failed {
+                reason: format!("{endpoint} was deleted"),
+            });
+        }
+        Err(other) => return Err(other),
+    }
+    let alert = alert(store, entry).await?;
+    let body = serde_json::to_string(&WebhookBody::of(&alert, entry, invocation))
+        .expect("webhook bodies serialise to JSON");
+    let (id, _) = store
+        .queue_webhook_delivery(
+            &NewDelivery {
+                idempotency_key: &entry.idempotency_key,
+                endpoint,
+                event: entry.event_id,
+                body: &body,
+            },
+            now,
+        )
+        .await?;
+    Ok(Outcome::WebhookQueued {
+        delivery_id: id.0,
+        endpoint_id: endpoint.0,
+    })
 }
 
 async fn work_order(
@@ -289,8 +362,19 @@ async fn email(
     }
 }
 
-/// What an action says about its alert: the account it is about, and the subject and
-/// body a dealer's staff read to act on it.
+/// What an action says about: the alert event and what it names, read in one pass.
+struct Alert {
+    event_id: AsmEventId,
+    event: AlertEvent,
+    account: Account,
+    definition_id: i64,
+    /// The definition's name; its id when it was deleted since.
+    definition: String,
+    device: Device,
+}
+
+/// What an e-mail action says about its alert: the account it is about, and the subject
+/// and body a dealer's staff read to act on it.
 struct Message {
     account: AccountId,
     subject: String,
@@ -314,6 +398,143 @@ async fn message(
         subject: written.email.subject,
         body: written.email.body,
     })
+}
+
+/// The alert `entry` is for.
+async fn alert(store: &Store, entry: &JournalEntry) -> quire_store::Result<Alert> {
+    let row = store.asm_event(entry.event_id).await?;
+    let event = stored_event(&row)?.event;
+    let device = store.device(row.key.device).await?;
+    let account = store.account(row.account_id).await?;
+    let definition = match store.asm_definition(row.key.definition).await {
+        Ok(definition) => definition.name,
+        Err(quire_store::Error::NotFound { .. }) => row.key.definition.to_string(),
+        Err(other) => return Err(other),
+    };
+    Ok(Alert {
+        event_id: row.id,
+        event,
+        account,
+        definition_id: row.key.definition.0,
+        definition,
+        device,
+    })
+}
+
+impl Alert {
+    fn address(&self) -> Option<String> {
+        self.device.addresses.first().map(|a| a.address.to_string())
+    }
+}
+
+/// The JSON body a webhook action POSTs (see `crate::webhooks` for the headers and the
+/// signature): the alert event as a receiver's system needs it to act, and which action
+/// and attempt it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct WebhookBody {
+    /// What happened: always `asm.action`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The ASM decision's key, one per event, action and attempt of the action.
+    pub idempotency_key: String,
+    /// The alert event.
+    pub alert: WebhookAlert,
+    /// The action carried out.
+    pub action: WebhookAction,
+}
+
+/// The alert event of a webhook body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct WebhookAlert {
+    /// The alert event's id (`GET /api/v1/asm/events/{id}`).
+    pub event_id: i64,
+    /// The definition that raised it.
+    pub definition_id: i64,
+    /// The definition's name.
+    pub definition: String,
+    /// The device's account.
+    pub account_id: i64,
+    /// The account's name.
+    pub account: String,
+    /// The device.
+    pub device_id: i64,
+    /// Its manufacturer, when known.
+    pub manufacturer: Option<String>,
+    /// Its model, when known.
+    pub model: Option<String>,
+    /// Its serial number, when known.
+    pub serial: Option<String>,
+    /// The address it was last read at.
+    pub address: Option<String>,
+    /// What triggered (`consumable:toner:black:1`, `error-state:paper-jam`).
+    pub trigger: String,
+    /// The consumable's level when it first triggered, percent.
+    pub first_level: Option<u8>,
+    /// Its level in the last reading, percent.
+    pub level: Option<u8>,
+    /// The printer error state, for a service alert.
+    pub error_state: Option<String>,
+    /// waiting-for-approval, alert, submitted, overdue or submitted-and-overdue.
+    pub status: String,
+    /// When it first triggered.
+    pub first_triggered_at: DateTime<Utc>,
+    /// When a reading last showed it.
+    pub last_triggered_at: DateTime<Utc>,
+}
+
+/// The action of a webhook body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct WebhookAction {
+    /// The action definition's id within its alert definition.
+    pub id: i64,
+    /// Its result type, as the definition names it.
+    pub result_type: String,
+    /// Which attempt of the action this is, from 1 (a failed delivery the engine retries
+    /// is a new attempt, with a new idempotency key).
+    pub attempt: u32,
+    /// When the scheduler decided it.
+    pub decided_at: DateTime<Utc>,
+}
+
+impl WebhookBody {
+    fn of(alert: &Alert, entry: &JournalEntry, invocation: &Invocation) -> WebhookBody {
+        let event = &alert.event;
+        WebhookBody {
+            kind: "asm.action".into(),
+            idempotency_key: entry.idempotency_key.clone(),
+            alert: WebhookAlert {
+                event_id: alert.event_id.0,
+                definition_id: alert.definition_id,
+                definition: alert.definition.clone(),
+                account_id: alert.account.id.0,
+                account: alert.account.name.clone(),
+                device_id: alert.device.id.0,
+                manufacturer: alert.device.manufacturer.clone(),
+                model: alert.device.model.clone(),
+                serial: alert.device.serial.clone(),
+                address: alert.address(),
+                trigger: super::store_key(&event.key).trigger,
+                first_level: event.first_level,
+                level: event.last_level,
+                error_state: match &event.key.trigger {
+                    TriggerKey::ErrorState(state) => Some(state.clone()),
+                    TriggerKey::Consumable(_) => None,
+                },
+                status: crate::words::word(&event.status),
+                first_triggered_at: event.first_triggered_at,
+                last_triggered_at: event.last_triggered_at,
+            },
+            action: WebhookAction {
+                id: invocation.action.0,
+                result_type: invocation.pool.result_type.clone(),
+                attempt: invocation.attempt,
+                decided_at: invocation.at,
+            },
+        }
+    }
 }
 
 /// Why a redirected e-mail came to the dealer admin, finishing "… because".

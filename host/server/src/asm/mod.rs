@@ -17,10 +17,13 @@
 //!    outcome.
 //!
 //! So a crash loses no action (its journal entry waits for step 1) and repeats none
-//! that was marked done: an e-mail is queued under its decision's idempotency key, so
-//! carrying an entry out twice queues it once. Action kinds other than e-mail are
+//! that was marked done: an e-mail or a webhook delivery is queued under its decision's
+//! idempotency key, so carrying an entry out twice queues it once. Plugin actions are
 //! recorded and then refused as not carried out by this server yet, which the engine
 //! retries and gives up on like any failure.
+//!
+//! The engine pools actions by the alerts frequencies accounts set
+//! (`PUT /api/v1/accounts/{id}/alert-frequencies`), read afresh every tick.
 
 pub(crate) mod carry;
 pub mod facts;
@@ -32,8 +35,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use quire_asm::{
     AlertDefinition, AlertEvent, ArchiveReason, AsmState, ContactId, Contacts, DealerRole,
-    Decision, DefinitionId, EventKey, Inputs, PoolKey, ProcessingBehaviour, Recipient, Report,
-    Settings, SettledEvent, TriggerKey, UserId, apply, record, tick,
+    Decision, DefinitionId, EventKey, Inputs, Interval, PoolKey, ProcessingBehaviour, Recipient,
+    Report, Settings, SettledEvent, TriggerKey, UserId, apply, record, tick,
 };
 use quire_store::{
     AsmDefinitionId, AsmEventId, AsmKey, AsmTickChanges, EventWrite, NewJournalEntry, PoolRow,
@@ -136,7 +139,7 @@ pub async fn run_tick(store: &Store, now: DateTime<Utc>) -> quire_store::Result<
         accounts,
         devices,
         state: state.clone(),
-        frequencies: BTreeMap::new(),
+        frequencies: frequencies(store).await?,
         contacts: contacts(store).await?,
         behaviours: behaviours(store, None).await?,
         settings: Settings::default(),
@@ -345,6 +348,26 @@ pub(crate) async fn contacts(store: &Store) -> quire_store::Result<Contacts> {
         }
     }
     Ok(contacts)
+}
+
+/// Every account's alerts frequencies, by pool.
+pub(crate) async fn frequencies(store: &Store) -> quire_store::Result<BTreeMap<PoolKey, Interval>> {
+    store
+        .asm_frequencies(None)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let interval: Interval =
+                stored::read("asm_frequencies.frequency", &row.result_type, row.frequency)?;
+            Ok((
+                PoolKey {
+                    account: facts::asm_account(row.account_id),
+                    result_type: row.result_type,
+                },
+                interval,
+            ))
+        })
+        .collect()
 }
 
 /// The processing behaviours of `dealer`, or of every dealer when `None`.

@@ -1,6 +1,8 @@
 //! ASM through the REST API: the alert definitions dealers write, the alert events the
-//! scheduler raised with their journal, users' approvals and rejections, and who the
-//! results reach (each account's contacts, each dealer's processing behaviours).
+//! scheduler raised with their journal, users' approvals and rejections, who the
+//! results reach (each account's contacts, each dealer's processing behaviours), and how
+//! often an account's actions of one type may run (its alerts frequencies). Webhook
+//! endpoints, which webhook actions name, are `rest::webhooks`.
 //!
 //! A definition is seen through its owner, an event through its device's account.
 //! Account users read; dealers' users and administrators write. An approval or
@@ -12,13 +14,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use quire_asm::{
-    ActionDefinition, AlertDefinition, AlertStatus, DealerRole, DefinitionId, Filter, Interval,
-    Missing, Recipient, ServerSetup, Trigger, missing_preconditions,
+    ActionDefinition, ActionKind, AlertDefinition, AlertStatus, DealerRole, DefinitionId, Filter,
+    Interval, Missing, Recipient, ServerSetup, Trigger, missing_preconditions,
 };
 use quire_protocol::ApiError;
 use quire_store::{
     Account, AccountId, AlertEventFilter, AsmDefinitionId, AsmEventId, DeviceId, NewContact,
-    StoredAlertEvent, StoredBehaviour, StoredContact, StoredDefinition,
+    StoredAlertEvent, StoredBehaviour, StoredContact, StoredDefinition, StoredFrequency,
+    WebhookEndpointId,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -33,6 +36,9 @@ use super::{Caller, ListQuery, Owned, Paging, PathIds, Visible, page};
 
 /// Contacts one account may have.
 const MAX_CONTACTS: usize = 100;
+
+/// Alerts frequencies one account may have.
+const MAX_FREQUENCIES: usize = 100;
 
 /// A definition as a dealer writes it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -145,6 +151,26 @@ async fn checked(
             .map(|p| format!("{}: {}", p.field, p.problem))
             .collect();
         return Err(Failure::invalid(&first.field, all.join("; ")));
+    }
+    for (index, action) in definition.actions.iter().enumerate() {
+        if let ActionKind::Webhook {
+            endpoint_id: Some(endpoint),
+        } = action.kind
+        {
+            let endpoint = WebhookEndpointId(endpoint.0);
+            // Another dealer's endpoint is answered as one that does not exist.
+            let owners = match state.store.webhook_endpoint(endpoint).await {
+                Ok(found) => found.account_id == owner,
+                Err(quire_store::Error::NotFound { .. }) => false,
+                Err(other) => return Err(other.into()),
+            };
+            if !owners {
+                return Err(Failure::invalid(
+                    &format!("actions[{index}].kind.webhook.endpoint-id"),
+                    format!("{endpoint} is not one of {owner}'s webhook endpoints"),
+                ));
+            }
+        }
     }
     Ok(definition)
 }
@@ -739,4 +765,98 @@ pub(crate) async fn set_behaviours(
         .collect();
     state.store.set_asm_behaviours(account.id, &rows).await?;
     behaviours(State(state), Visible(account)).await
+}
+
+/// An alerts frequency: an account's actions of one result type are pooled and released
+/// no sooner than this interval after the last of that type was invoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct FrequencyView {
+    /// The action result type (`email`, `webhook`), as action definitions name it.
+    pub result_type: String,
+    /// The interval.
+    pub interval: Interval,
+}
+
+/// `GET /api/v1/accounts/{account_id}/alert-frequencies`.
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/alert-frequencies", tag = "asm",
+    params(("account_id" = i64, Path)),
+    responses((status = 200, description = "The account's alerts frequencies, by result type; a type not listed is invoked as soon as it is due", body = Vec<FrequencyView>)))]
+pub(crate) async fn frequencies(
+    State(state): State<AppState>,
+    Visible(account): Visible<Account>,
+) -> ApiResult<Json<Vec<FrequencyView>>> {
+    state
+        .store
+        .asm_frequencies(Some(account.id))
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(FrequencyView {
+                interval: stored::read(
+                    "asm_frequencies.frequency",
+                    &row.result_type,
+                    row.frequency,
+                )?,
+                result_type: row.result_type,
+            })
+        })
+        .collect::<ApiResult<_>>()
+        .map(Json)
+}
+
+/// `PUT /api/v1/accounts/{account_id}/alert-frequencies`: the account's frequencies, in
+/// place of its old ones; the next tick pools by them. One bad row refuses the list,
+/// naming it.
+#[utoipa::path(put, path = "/api/v1/accounts/{account_id}/alert-frequencies", tag = "asm",
+    params(("account_id" = i64, Path)), request_body = Vec<FrequencyView>,
+    responses(
+        (status = 200, description = "The account's alerts frequencies as stored", body = Vec<FrequencyView>),
+        (status = 400, description = "A row is wrong; the answer names it", body = ApiError),
+        (status = 403, description = "Account users cannot set alerts frequencies", body = ApiError),
+    ))]
+pub(crate) async fn set_frequencies(
+    State(state): State<AppState>,
+    caller: Caller,
+    Visible(account): Visible<Account>,
+    Body(list): Body<Vec<FrequencyView>>,
+) -> ApiResult<Json<Vec<FrequencyView>>> {
+    caller.dealer("set alerts frequencies")?;
+    if list.len() > MAX_FREQUENCIES {
+        return Err(Failure::invalid(
+            &format!("[{MAX_FREQUENCIES}]"),
+            format!("an account has at most {MAX_FREQUENCIES} alerts frequencies"),
+        ));
+    }
+    for (index, frequency) in list.iter().enumerate() {
+        let field = |name: &str| format!("[{index}].{name}");
+        if frequency.result_type.trim().is_empty() {
+            return Err(Failure::invalid(&field("result-type"), "is empty"));
+        }
+        if let Some(first) = list[..index]
+            .iter()
+            .position(|f| f.result_type == frequency.result_type)
+        {
+            return Err(Failure::invalid(
+                &field("result-type"),
+                format!("`{}` is [{first}]'s already", frequency.result_type),
+            ));
+        }
+        if frequency.interval.value == 0 {
+            return Err(Failure::invalid(
+                &field("interval.value"),
+                "must be more than zero; leave the type out to invoke its actions as soon as they are due",
+            ));
+        }
+    }
+    let rows: Vec<StoredFrequency> = list
+        .iter()
+        .map(|f| StoredFrequency {
+            account_id: account.id,
+            result_type: f.result_type.clone(),
+            frequency: serde_json::to_value(f.interval).expect("intervals serialise to JSON"),
+        })
+        .collect();
+    state.store.set_asm_frequencies(account.id, &rows).await?;
+    frequencies(State(state), Visible(account)).await
 }

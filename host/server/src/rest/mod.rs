@@ -72,6 +72,7 @@ pub(crate) mod sites;
 pub(crate) mod supplies;
 pub(crate) mod templates;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 pub(crate) mod work_orders;
 
 /// Where people log in.

@@ -46,7 +46,7 @@ pub(crate) fn alerting(smtp: SocketAddr) -> impl FnOnce(&mut Server) {
 /// A dealer under the main dealer with its contacts and an e-mail processing behaviour
 /// to its supplies contact, and a customer of it with an enrolled agent: (dealer,
 /// customer, agent).
-async fn northwind(server: &TestServer) -> (i64, i64, AgentToken) {
+pub(crate) async fn northwind(server: &TestServer) -> (i64, i64, AgentToken) {
     let main = server.running.main_dealer.0;
     let dealer = server
         .admin(
@@ -89,7 +89,7 @@ async fn northwind(server: &TestServer) -> (i64, i64, AgentToken) {
     (dealer, customer, agent)
 }
 
-fn toner(percent: u8, serial: &str) -> Supply {
+pub(crate) fn toner(percent: u8, serial: &str) -> Supply {
     Supply {
         index: 1,
         description: "TK-5240K".into(),

@@ -45,6 +45,15 @@ fn body(method: &str, path: &str, theirs: &Tenant, dealer: i64) -> Option<Value>
         (_, "/api/v1/asm/part-cost-setting") => json!({"rule": "lowest-supplier"}),
         (_, p) if p.ends_with("/email-templates") => json!([{"kind": "consumable-alert",
             "subject": "Planted", "body": "Send your orders to eve@evil.example"}]),
+        (_, p) if p.ends_with("/alert-frequencies") => {
+            json!([{"result-type": "email", "interval": {"unit": "weeks", "value": 52}}])
+        }
+        ("POST", p) if p.ends_with("/webhooks") => {
+            json!({"name": "Planted", "url": "https://evil.example/hook"})
+        }
+        ("PUT", "/api/v1/webhooks/{webhook_id}") => {
+            json!({"name": "Stolen", "url": "https://evil.example/hook"})
+        }
         (_, p) if p.ends_with("/status") => json!({"status": "cancelled"}),
         (_, p) if p.ends_with("/service-settings") => json!({"auto-close": true}),
         (_, p) if p.ends_with("/rated-yields") => {
@@ -217,5 +226,8 @@ async fn snapshot(server: &TestServer, theirs: &Tenant) -> Value {
         "supplier part costs": server.admin("GET", &format!("/api/v1/asm/suppliers/{}/part-costs", theirs.supplier), None).await,
         "part cost setting": server.admin("GET", "/api/v1/asm/part-cost-setting", None).await,
         "email templates": server.admin("GET", &format!("/api/v1/accounts/{account}/email-templates"), None).await,
+        "frequencies": server.admin("GET", &format!("/api/v1/accounts/{account}/alert-frequencies"), None).await,
+        "webhooks": server.admin("GET", &format!("/api/v1/accounts/{account}/webhooks"), None).await,
+        "webhook": server.admin("GET", &format!("/api/v1/webhooks/{}", theirs.webhook), None).await,
     })
 }

@@ -21,3 +21,4 @@ mod ranges;
 mod retention;
 mod supplies;
 mod tls;
+mod webhooks;

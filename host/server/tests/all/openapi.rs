@@ -298,6 +298,9 @@ fn body(method: &str, path: &str, ours: &Tenant, dealer: i64, key: &str) -> Opti
             {"id": 2, "ordinal": 2, "kind": "work-order", "result-type": "work-order",
                 "requires-approval": false, "timing": {"on-overdue": {"from": "first-trigger"}},
                 "max-attempts": 1},
+            {"id": 3, "ordinal": 3, "kind": {"webhook": {"endpoint-id": ours.webhook}},
+                "result-type": "webhook", "requires-approval": false,
+                "timing": {"on-overdue": {"from": "first-trigger"}}, "max-attempts": 2},
         ]}),
         (_, p) if p.ends_with("/contacts") => json!([
             {"role": "admin", "name": "Ada", "email": "ada@alpha.example"},
@@ -307,6 +310,16 @@ fn body(method: &str, path: &str, ours: &Tenant, dealer: i64, key: &str) -> Opti
         (_, p) if p.ends_with("/processing-behaviours") => json!([{"result-type": "email",
             "recipients": [{"primary-dealer-contact": "supplies"}, "primary-account-contact",
                 {"custom": "desk@alpha.example"}]}]),
+        (_, p) if p.ends_with("/alert-frequencies") => json!([
+            {"result-type": "email", "interval": {"unit": "hours", "value": 4}},
+            {"result-type": "webhook", "interval": {"unit": "minutes", "value": 30}},
+        ]),
+        ("POST", p) if p.ends_with("/webhooks") => {
+            json!({"name": "Alpha ERP, second", "url": "https://erp2.alpha.example/quire"})
+        }
+        ("PUT", "/api/v1/webhooks/{webhook_id}") => {
+            json!({"name": "Alpha ERP", "url": "http://10.66.0.9:8080/hooks?from=quire"})
+        }
         // Publishing takes a component, not JSON: the refusal of a bad one is checked.
         _ => return None,
     })

@@ -240,6 +240,8 @@ pub struct Tenant {
     pub alert_event: i64,
     /// A supplier (suppliers belong to no account; each tenant adds one).
     pub supplier: i64,
+    /// A webhook endpoint of the account (tenants are dealers).
+    pub webhook: i64,
     pub markers: Vec<String>,
 }
 
@@ -383,9 +385,27 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
         .await["id"]
         .as_i64()
         .unwrap();
+    let webhook = server
+        .admin(
+            "POST",
+            &format!("/api/v1/accounts/{account}/webhooks"),
+            Some(json!({"name": format!("{name} ERP"),
+                "url": format!("https://erp.{}.example/quire", name.to_ascii_lowercase())})),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .admin(
+            "PUT",
+            &format!("/api/v1/accounts/{account}/alert-frequencies"),
+            Some(json!([{"result-type": "email", "interval": {"unit": "hours", "value": 4}}])),
+        )
+        .await;
     Tenant {
         account,
         site,
+        webhook,
         email,
         supplier,
         definition,
@@ -418,6 +438,7 @@ pub fn fill(path: &str, tenant: &Tenant) -> String {
         .replace("{definition_id}", &tenant.definition.to_string())
         .replace("{event_id}", &tenant.alert_event.to_string())
         .replace("{supplier_id}", &tenant.supplier.to_string())
+        .replace("{webhook_id}", &tenant.webhook.to_string())
         .replace("{index}", "1")
 }
 
