@@ -154,25 +154,15 @@ fn facts(
     replaced: &[u32],
     errors: Vec<ActiveError>,
 ) -> DeviceFacts {
-    let mut seen: HashMap<(&str, Option<&str>), u32> = HashMap::new();
     let consumables = levels
         .iter()
-        .map(|level| {
-            let rank = seen
-                .entry((level.kind.as_str(), level.color.as_deref()))
-                .or_default();
-            *rank += 1;
-            let position = match &level.color {
-                Some(color) => format!("{}:{color}:{rank}", level.kind),
-                None => format!("{}:{rank}", level.kind),
-            };
-            ConsumableFact {
-                position,
-                consumable_type: consumable_type(&level.kind, &level.description),
-                level_percent: level.last_percent,
-                cartridge: level.last_serial.clone(),
-                replaced_since_last: replaced.contains(&level.index),
-            }
+        .zip(positions(levels))
+        .map(|(level, position)| ConsumableFact {
+            position,
+            consumable_type: consumable_type(&level.kind, &level.description),
+            level_percent: level.last_percent,
+            cartridge: level.last_serial.clone(),
+            replaced_since_last: replaced.contains(&level.index),
         })
         .collect();
     DeviceFacts {
@@ -193,6 +183,45 @@ fn facts(
         errors,
         console_message: None,
     }
+}
+
+/// Each of one day's supplies' positions (kind, colour and rank among the supplies of
+/// that kind and colour, `toner:black:1`), in the order given (by index).
+pub(crate) fn positions(levels: &[DailyLevel]) -> Vec<String> {
+    let mut seen: HashMap<(&str, Option<&str>), u32> = HashMap::new();
+    levels
+        .iter()
+        .map(|level| {
+            let rank = seen
+                .entry((level.kind.as_str(), level.color.as_deref()))
+                .or_default();
+            *rank += 1;
+            match &level.color {
+                Some(color) => format!("{}:{color}:{rank}", level.kind),
+                None => format!("{}:{rank}", level.kind),
+            }
+        })
+        .collect()
+}
+
+/// The part number the device last reported for the consumable at `position`, from its
+/// latest daily levels of the last week.
+pub(crate) async fn part_number(
+    store: &Store,
+    device: quire_store::DeviceId,
+    position: &str,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Option<String>> {
+    let today = now.date_naive();
+    let levels = store
+        .daily_levels(&[device], today - Days::new(LEVEL_DAYS)..=today)
+        .await?;
+    let levels = latest_levels(levels).remove(&device).unwrap_or_default();
+    Ok(levels
+        .iter()
+        .zip(positions(&levels))
+        .find(|(_, at)| at == position)
+        .and_then(|(level, _)| level.last_part_number.clone()))
 }
 
 /// A supply's ASM consumable type from its RFC 3805 kind (see the module doc).

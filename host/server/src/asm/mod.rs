@@ -27,6 +27,7 @@
 
 pub(crate) mod carry;
 pub mod facts;
+pub(crate) mod mail;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;

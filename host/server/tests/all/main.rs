@@ -6,6 +6,7 @@ use quire_testdb::kyocera;
 mod support;
 
 mod asm;
+mod asm_templates;
 mod bad_input;
 mod calculated;
 mod costs;
