@@ -64,6 +64,11 @@ id_type!(
     "contact"
 );
 id_type!(
+    /// A supplier of consumables, whose part costs ASM may quote.
+    SupplierId,
+    "supplier"
+);
+id_type!(
     /// A webhook endpoint a dealer configured, which webhook actions call.
     WebhookEndpointId,
     "webhook endpoint"

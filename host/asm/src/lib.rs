@@ -26,6 +26,9 @@
 //! - Alerts frequency pools due actions per (account, result type) ([`frequency`]);
 //!   processing behaviours decide who receives, and e-mails with no valid recipient or
 //!   that failed every attempt go to the dealer admin ([`recipients`]).
+//! - A consumable's part cost comes from dealer- or supplier-specific values by the
+//!   administrator's rule ([`part_costs`]); e-mails are written from dealers' templates
+//!   ([`templates`]).
 //! - [`missing_preconditions`] lists what must be configured before alerts can be defined.
 //!
 //! # How the server drives it
@@ -40,6 +43,13 @@
 //! carried out on restart) nor repeats one (a key already carried out is skipped); and
 //! since a tick on the applied state decides no invocation twice, re-running a tick is
 //! harmless.
+//!
+//! # Dependencies
+//!
+//! Besides serde and chrono: `rust_decimal`, since a part cost such as 89.90 must stay
+//! exact as the rest of Quire's money does; and `minijinja` for dealers' e-mail
+//! templates, a small, well-kept engine of the Jinja syntax dealers may know, with
+//! strict undefined values, line numbers in its errors and a fuel limit, and no I/O.
 #![deny(missing_docs)]
 
 pub mod actions;
@@ -50,9 +60,11 @@ pub mod filters;
 pub mod frequency;
 pub mod hierarchy;
 pub mod ids;
+pub mod part_costs;
 pub mod preconditions;
 pub mod recipients;
 pub mod state;
+pub mod templates;
 pub mod tick;
 
 pub use actions::{
@@ -68,9 +80,10 @@ pub use filters::{Filter, FilterMethod, Joiner, Managed, VolumeComparison};
 pub use frequency::PoolKey;
 pub use hierarchy::{AccountNode, AccountTree};
 pub use ids::{
-    AccountId, ActionDefinitionId, ContactId, ContractId, DefinitionId, DeviceId, GroupId, UserId,
-    WebhookEndpointId,
+    AccountId, ActionDefinitionId, ContactId, ContractId, DefinitionId, DeviceId, GroupId,
+    SupplierId, UserId, WebhookEndpointId,
 };
+pub use part_costs::{CostRule, CostSetting, CostSource, PartCost, PriceBook, part_cost};
 pub use preconditions::{Missing, ServerSetup, missing_preconditions};
 pub use recipients::{
     Contacts, DealerRole, ProcessingBehaviour, Recipient, Resolution, is_plausible_email, resolve,
@@ -78,5 +91,9 @@ pub use recipients::{
 pub use state::{
     AsmState, Decision, Invocation, Redirect, RedirectReason, Report, ReportError, SettledEvent,
     apply, record,
+};
+pub use templates::{
+    AlertFields, DeviceFields, EmailTemplate, RenderedEmail, TemplateKind, TemplateProblem,
+    TemplateSource,
 };
 pub use tick::{Inputs, Settings, tick};

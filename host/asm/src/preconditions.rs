@@ -2,19 +2,24 @@
 //! Preconditions"): a valid e-mail for the main dealer's primary contact, the ASM
 //! e-mail templates, SMTP, every dealer's primary dealer contacts, every account's
 //! primary contact, and every dealer's processing behaviour.
+//!
+//! Every dealer has e-mail templates (its own, a dealer's above, or the built-in ones),
+//! so the templates are missing only where a dealer's own no longer renders: the server
+//! checks each stored template with [`crate::templates::check`] and names those that fail.
 
 use serde::{Deserialize, Serialize};
 
 use crate::hierarchy::AccountTree;
 use crate::ids::AccountId;
 use crate::recipients::{Contacts, DealerRole, ProcessingBehaviour, is_plausible_email};
+use crate::templates::TemplateKind;
 
 /// The server-wide settings the preconditions look at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct ServerSetup {
-    /// Whether the ASM e-mail templates are configured.
-    pub email_templates_configured: bool,
+    /// The dealers' own e-mail templates that do not render, by dealer and kind.
+    pub unusable_templates: Vec<(AccountId, TemplateKind)>,
     /// Whether SMTP is enabled.
     pub smtp_enabled: bool,
 }
@@ -32,8 +37,13 @@ pub enum Missing {
         /// The main dealer.
         dealer: AccountId,
     },
-    /// The ASM e-mail templates are not configured.
-    EmailTemplates,
+    /// A dealer's own e-mail template of a kind does not render.
+    EmailTemplate {
+        /// The dealer.
+        dealer: AccountId,
+        /// Which template.
+        kind: TemplateKind,
+    },
     /// SMTP is not enabled.
     Smtp,
     /// A dealer lacks a primary dealer contact with a valid address.
@@ -60,7 +70,7 @@ pub fn missing_preconditions(
     tree: &AccountTree,
     contacts: &Contacts,
     behaviours: &[ProcessingBehaviour],
-    setup: ServerSetup,
+    setup: &ServerSetup,
 ) -> Vec<Missing> {
     let valid = |address: Option<&String>| address.is_some_and(|a| is_plausible_email(a));
     let mut missing = Vec::new();
@@ -69,8 +79,8 @@ pub fn missing_preconditions(
             dealer: tree.main_dealer,
         });
     }
-    if !setup.email_templates_configured {
-        missing.push(Missing::EmailTemplates);
+    for &(dealer, kind) in &setup.unusable_templates {
+        missing.push(Missing::EmailTemplate { dealer, kind });
     }
     if !setup.smtp_enabled {
         missing.push(Missing::Smtp);
@@ -136,14 +146,17 @@ mod tests {
             &tree(),
             &Contacts::default(),
             &[],
-            ServerSetup {
-                email_templates_configured: false,
+            &ServerSetup {
+                unusable_templates: vec![(MAIN, TemplateKind::Redirect)],
                 smtp_enabled: false,
             },
         );
         let mut expected = vec![
             Missing::MainDealerPrimaryEmail { dealer: MAIN },
-            Missing::EmailTemplates,
+            Missing::EmailTemplate {
+                dealer: MAIN,
+                kind: TemplateKind::Redirect,
+            },
             Missing::Smtp,
         ];
         expected.extend(
@@ -177,11 +190,11 @@ mod tests {
             recipients: vec![Recipient::PrimaryDealerContact(DealerRole::Supplies)],
         }];
         let setup = ServerSetup {
-            email_templates_configured: true,
+            unusable_templates: Vec::new(),
             smtp_enabled: true,
         };
         assert_eq!(
-            missing_preconditions(&tree(), &contacts, &behaviours, setup),
+            missing_preconditions(&tree(), &contacts, &behaviours, &setup),
             vec![]
         );
         let mut invalid = contacts.clone();
@@ -189,7 +202,7 @@ mod tests {
             .account_primary
             .insert(MAIN, "owner at dealer".to_owned());
         assert_eq!(
-            missing_preconditions(&tree(), &invalid, &behaviours, setup),
+            missing_preconditions(&tree(), &invalid, &behaviours, &setup),
             vec![
                 Missing::MainDealerPrimaryEmail { dealer: MAIN },
                 Missing::PrimaryAccountContact { account: MAIN },

@@ -149,16 +149,33 @@ fn condition(
     }
 }
 
-/// The trigger keys a definition could raise on a device.
+/// The trigger keys a definition could raise on a device: those whose level is below
+/// the threshold or whose error state is active, for [`condition`] to judge. Passing
+/// over the rest without building a key is what keeps a tick over a large fleet short:
+/// almost no (device, definition) pair triggers.
 fn candidate_keys(definition: &AlertDefinition, device: &DeviceFacts) -> Vec<TriggerKey> {
     match &definition.trigger {
-        Trigger::Consumable { .. } => device
+        Trigger::Consumable {
+            consumable,
+            threshold_percent,
+        } => device
             .consumables
             .iter()
+            .filter(|fact| {
+                fact.level_percent
+                    .is_some_and(|level| level < *threshold_percent)
+                    && consumable.matches(&fact.consumable_type)
+            })
             .map(|fact| TriggerKey::Consumable(fact.position.clone()))
             .collect(),
         Trigger::Service { states, .. } => states
             .iter()
+            .filter(|chosen| {
+                device
+                    .errors
+                    .iter()
+                    .any(|error| error.state == chosen.state)
+            })
             .map(|chosen| TriggerKey::ErrorState(chosen.state.clone()))
             .collect(),
     }

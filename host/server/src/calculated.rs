@@ -9,10 +9,11 @@
 //! the page's volumes are replaced in one transaction. For the forecasts it reads the
 //! page's other supply inputs in four more queries ([`Inputs::load_with`]), forecasts
 //! every position on a blocking thread (the arithmetic of 2,000 devices takes longer
-//! than an async task should hold its thread) while the next page is read, and replaces
-//! the page's forecasts in one transaction. The window's days are UTC days, as the daily meters are: a site's own
-//! zone would move the window's edges by a few hours, a fraction of one day's pages in
-//! a 30-day average, for a zone lookup per device.
+//! than an async task should hold its thread), spread over the cores with rayon, while
+//! the next page is read, and replaces the page's forecasts in one transaction. The
+//! window's days are UTC days, as the daily meters are: a site's own zone would move the
+//! window's edges by a few hours, a fraction of one day's pages in a 30-day average, for
+//! a zone lookup per device.
 
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use quire_store::{DeviceId, DeviceVolume, NewForecast, Store};
 use quire_usage::SupplyForecast;
 use quire_usage::calculated::volume_averages;
 use quire_usage::pages::{DevicePages, daily_pages};
+use rayon::prelude::*;
 
 use crate::pages::pages_by_device;
 use crate::periodic::Periodic;
@@ -132,9 +134,9 @@ fn volumes(pages: &[DevicePages], now: DateTime<Utc>) -> Vec<DeviceVolume> {
 /// order, as filed.
 fn forecasts(devices: &[DeviceId], inputs: &[Inputs], now: DateTime<Utc>) -> Vec<NewForecast> {
     devices
-        .iter()
+        .par_iter()
         .zip(inputs)
-        .flat_map(|(device, inputs)| {
+        .flat_map_iter(|(device, inputs)| {
             inputs
                 .forecasts(now)
                 .into_iter()

@@ -278,6 +278,57 @@ fn build() -> Routes {
         "/api/v1/accounts/{account_id}/processing-behaviours",
         rest::asm::set_behaviours,
     )
+    .add(M::GET, "/api/v1/asm/suppliers", rest::part_costs::suppliers)
+    .add(
+        M::POST,
+        "/api/v1/asm/suppliers",
+        rest::part_costs::add_supplier,
+    )
+    .add(
+        M::GET,
+        "/api/v1/asm/suppliers/{supplier_id}/part-costs",
+        rest::part_costs::supplier_part_costs,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/asm/suppliers/{supplier_id}/part-costs",
+        rest::part_costs::set_supplier_part_costs,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/part-costs",
+        rest::part_costs::dealer_part_costs,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/accounts/{account_id}/part-costs",
+        rest::part_costs::set_dealer_part_costs,
+    )
+    .add(
+        M::GET,
+        "/api/v1/asm/part-cost-setting",
+        rest::part_costs::part_cost_setting,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/asm/part-cost-setting",
+        rest::part_costs::set_part_cost_setting,
+    )
+    .add(
+        M::GET,
+        "/api/v1/accounts/{account_id}/email-templates",
+        rest::templates::templates,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/accounts/{account_id}/email-templates",
+        rest::templates::set_templates,
+    )
+    .add(
+        M::POST,
+        "/api/v1/asm/events/{event_id}/email-preview",
+        rest::templates::preview,
+    )
     .add(
         M::GET,
         "/api/v1/accounts/{account_id}/alert-frequencies",

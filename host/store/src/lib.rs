@@ -65,6 +65,7 @@ macro_rules! dispatch {
 
 mod agents;
 mod asm;
+mod asm_settings;
 mod backend;
 mod contracts;
 mod costs;
@@ -103,6 +104,7 @@ pub use crate::asm::{
     StoredAlertEvent, StoredAsmState, StoredBehaviour, StoredContact, StoredDefinition,
     StoredFrequency,
 };
+pub use crate::asm_settings::{PartCostOwner, PartCostRow, StoredTemplate, Supplier, SupplierId};
 use crate::backend::{postgres, sqlite};
 pub use crate::contracts::{Contract, ContractTerms};
 pub use crate::costs::{

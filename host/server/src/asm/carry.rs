@@ -2,9 +2,9 @@
 //!
 //! An e-mail invocation or redirect is queued in the outbox under its decision's
 //! idempotency key, so carrying an entry out twice queues one e-mail; its outcome is the
-//! e-mail's, once the mailer sent it or gave up. The e-mail names the alert's
-//! definition, device and trigger in plain text; editable templates come with the
-//! e-mail settings.
+//! e-mail's, once the mailer sent it or gave up. The e-mail is written from the device's
+//! dealer's template over the alert's fields and its consumable's part cost
+//! ([`super::mail`]); a redirect from the redirect template, saying why.
 //!
 //! A work-order action opens a work order for the device's current condition of the
 //! alert's error state, priced as a user's would be (`maintenance::create_work_order`,
@@ -42,8 +42,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use quire_asm::{
-    ActionKind, AlertEvent, ConsumableType, Decision, EventKey, Invocation, Redirect, Report,
-    TriggerKey, WebhookEndpointId,
+    ActionKind, AlertEvent, ConsumableType, Decision, EventKey, Invocation, Redirect,
+    RedirectReason, Report, TriggerKey, WebhookEndpointId,
 };
 use quire_plugins::{ActionAlert, ActionCall, ActionOutcome, ActionPlugin, Endpoint, OutboundHttp};
 use quire_store::{
@@ -54,6 +54,7 @@ use quire_store::{
 use serde::{Deserialize, Serialize};
 
 use super::facts::{consumable_type, latest_at};
+use super::mail::Writer;
 use super::stored_event;
 use crate::mailer::queue_email;
 use crate::maintenance::{WorkOrderError, WorkOrderRequest, create_work_order};
@@ -104,13 +105,17 @@ pub(crate) async fn carry_out(
     now: DateTime<Utc>,
 ) -> quire_store::Result<usize> {
     let pending = store.asm_journal_pending().await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let writer = Writer::load(store).await?;
     for entry in &pending {
         let outcome = match serde_json::from_value::<Decision>(entry.decision.clone()) {
             Ok(Decision::InvokeAction(invocation) | Decision::RetryAction(invocation)) => {
-                invoke(store, plugins, entry, &invocation, now).await?
+                invoke(store, plugins, &writer, entry, &invocation, now).await?
             }
             Ok(Decision::RedirectAction(redirect)) => {
-                redirect_email(store, entry, &redirect, now).await?
+                redirect_email(store, &writer, entry, &redirect, now).await?
             }
             Ok(other) => Outcome::Failed {
                 reason: format!("{other:?} is not an action"),
@@ -193,13 +198,14 @@ pub(crate) async fn outcome(
 async fn invoke(
     store: &Store,
     plugins: &ActionPlugins,
+    writer: &Writer,
     entry: &JournalEntry,
     invocation: &Invocation,
     now: DateTime<Utc>,
 ) -> quire_store::Result<Outcome> {
     match &invocation.kind {
         ActionKind::Email => {
-            let message = Message::of(&alert(store, entry).await?);
+            let message = message(store, writer, entry, None, now).await?;
             email(
                 store,
                 entry,
@@ -217,11 +223,13 @@ async fn invoke(
             )
             .await
         }
-        ActionKind::WorkOrder => work_order(store, entry, &invocation.key, now).await,
+        ActionKind::WorkOrder => work_order(store, writer, entry, &invocation.key, now).await,
         ActionKind::Webhook { endpoint_id } => {
             webhook(store, entry, invocation, *endpoint_id, now).await
         }
-        ActionKind::Plugin(name) => plugin(store, plugins, entry, invocation, name, now).await,
+        ActionKind::Plugin(name) => {
+            plugin(store, plugins, writer, entry, invocation, name, now).await
+        }
     }
 }
 
@@ -248,6 +256,7 @@ impl ActionPlugins {
 async fn plugin(
     store: &Store,
     plugins: &ActionPlugins,
+    writer: &Writer,
     entry: &JournalEntry,
     invocation: &Invocation,
     name: &str,
@@ -292,7 +301,7 @@ async fn plugin(
         }
         TriggerKey::ErrorState(state) => ("service", state.clone(), None),
     };
-    let message = Message::of(&alert);
+    let message = message(store, writer, entry, None, now).await?;
     let call_alert = ActionAlert {
         id: u64::try_from(alert.event_id.0).unwrap_or_default(),
         definition: alert.definition.clone(),
@@ -413,6 +422,7 @@ async fn webhook(
 
 async fn work_order(
     store: &Store,
+    writer: &Writer,
     entry: &JournalEntry,
     key: &EventKey,
     now: DateTime<Utc>,
@@ -442,7 +452,7 @@ async fn work_order(
             work_order_id: order.id.0,
         });
     }
-    let message = Message::of(&alert(store, entry).await?);
+    let message = message(store, writer, entry, None, now).await?;
     let condition = store
         .maintenance(
             Visibility::All,
@@ -480,6 +490,7 @@ async fn work_order(
 
 async fn redirect_email(
     store: &Store,
+    writer: &Writer,
     entry: &JournalEntry,
     redirect: &Redirect,
     now: DateTime<Utc>,
@@ -492,7 +503,7 @@ async fn redirect_email(
             ),
         });
     };
-    let message = Message::of(&alert(store, entry).await?);
+    let message = message(store, writer, entry, Some(redirect.reason), now).await?;
     let reason = crate::words::word(&redirect.reason);
     email(
         store,
@@ -543,6 +554,33 @@ struct Alert {
     device: Device,
 }
 
+/// What an e-mail action says about its alert: the account it is about, and the subject
+/// and body a dealer's staff read to act on it.
+struct Message {
+    account: AccountId,
+    subject: String,
+    body: String,
+}
+
+/// The message of the alert `entry` is for; of the redirect kind when it is redirected.
+async fn message(
+    store: &Store,
+    writer: &Writer,
+    entry: &JournalEntry,
+    redirected: Option<RedirectReason>,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Message> {
+    let reason = redirected.map(redirect_reason);
+    let (account, written) = writer
+        .write(store, entry.event_id, reason, None, now)
+        .await?;
+    Ok(Message {
+        account,
+        subject: written.email.subject,
+        body: written.email.body,
+    })
+}
+
 /// The alert `entry` is for.
 async fn alert(store: &Store, entry: &JournalEntry) -> quire_store::Result<Alert> {
     let row = store.asm_event(entry.event_id).await?;
@@ -566,29 +604,6 @@ async fn alert(store: &Store, entry: &JournalEntry) -> quire_store::Result<Alert
 }
 
 impl Alert {
-    /// What triggered, as people read it: `toner:black:1 at 15 %`, `paper-jam`.
-    fn what(&self) -> String {
-        match &self.event.key.trigger {
-            TriggerKey::Consumable(position) => match self.event.last_level {
-                Some(level) => format!("{position} at {level} %"),
-                None => position.clone(),
-            },
-            TriggerKey::ErrorState(state) => state.clone(),
-        }
-    }
-
-    /// The device's manufacturer and model.
-    fn device_name(&self) -> String {
-        [
-            self.device.manufacturer.as_deref(),
-            self.device.model.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ")
-    }
-
     fn address(&self) -> Option<String> {
         self.device.addresses.first().map(|a| a.address.to_string())
     }
@@ -704,39 +719,10 @@ impl WebhookBody {
     }
 }
 
-/// What an e-mail action says about its alert: the account it is about, and the subject
-/// and body a dealer's staff read to act on it.
-struct Message {
-    account: AccountId,
-    subject: String,
-    body: String,
-}
-
-impl Message {
-    fn of(alert: &Alert) -> Message {
-        let (definition, what, name) = (&alert.definition, alert.what(), alert.device_name());
-        let serial = alert.device.serial.as_deref().unwrap_or("no serial");
-        let address = alert.address().unwrap_or_default();
-        let account = &alert.account.name;
-        let event = &alert.event;
-        let subject = format!("{definition}: {what} on {name} {serial} ({account})");
-        let body = format!(
-            "Alert: {definition}\n\
-             Account: {account}\n\
-             Device: {name}, serial {serial}, {address} (device {})\n\
-             Trigger: {what}\n\
-             First triggered: {}\n\
-             Last triggered: {}\n\
-             Status: {}\n",
-            alert.device.id.0,
-            event.first_triggered_at.to_rfc3339(),
-            event.last_triggered_at.to_rfc3339(),
-            crate::words::word(&event.status),
-        );
-        Message {
-            account: alert.account.id,
-            subject,
-            body,
-        }
+/// Why a redirected e-mail came to the dealer admin, finishing "… because".
+pub(crate) fn redirect_reason(reason: RedirectReason) -> &'static str {
+    match reason {
+        RedirectReason::NoValidRecipient => "no recipient it is meant for has a valid address",
+        RedirectReason::Failed => "it could not be sent to the recipients it is meant for",
     }
 }

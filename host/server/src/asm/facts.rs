@@ -154,9 +154,10 @@ fn facts(
     replaced: &[u32],
     errors: Vec<ActiveError>,
 ) -> DeviceFacts {
-    let consumables = positions(levels)
-        .into_iter()
-        .map(|(level, position, _)| ConsumableFact {
+    let consumables = levels
+        .iter()
+        .zip(positions(levels))
+        .map(|(level, position)| ConsumableFact {
             position,
             consumable_type: consumable_type(&level.kind, &level.description),
             level_percent: level.last_percent,
@@ -184,8 +185,9 @@ fn facts(
     }
 }
 
-/// Each level with its position (`toner:black:1`) and rank, in the order given.
-fn positions(levels: &[DailyLevel]) -> Vec<(&DailyLevel, String, u32)> {
+/// Each of one day's supplies' positions (kind, colour and rank among the supplies of
+/// that kind and colour, `toner:black:1`), in the order given (by index).
+pub(crate) fn positions(levels: &[DailyLevel]) -> Vec<String> {
     let mut seen: HashMap<(&str, Option<&str>), u32> = HashMap::new();
     levels
         .iter()
@@ -194,17 +196,29 @@ fn positions(levels: &[DailyLevel]) -> Vec<(&DailyLevel, String, u32)> {
                 .entry((level.kind.as_str(), level.color.as_deref()))
                 .or_default();
             *rank += 1;
-            let position = match &level.color {
+            match &level.color {
                 Some(color) => format!("{}:{color}:{rank}", level.kind),
                 None => format!("{}:{rank}", level.kind),
-            };
-            (level, position, *rank)
+            }
         })
         .collect()
 }
 
-/// The supply at `position` of `device` in its latest daily level summary, with its
-/// rank: what an order for it names (its part number).
+/// The part number the device last reported for the consumable at `position`, from its
+/// latest daily levels of the last week.
+pub(crate) async fn part_number(
+    store: &Store,
+    device: quire_store::DeviceId,
+    position: &str,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Option<String>> {
+    Ok(latest_at(store, device, position, now)
+        .await?
+        .and_then(|(level, _)| level.last_part_number))
+}
+
+/// The consumable at `position` in the device's latest daily levels of the last week,
+/// with its rank among the supplies of its kind and colour: what an order for it names.
 pub(crate) async fn latest_at(
     store: &Store,
     device: quire_store::DeviceId,
@@ -216,10 +230,17 @@ pub(crate) async fn latest_at(
         .daily_levels(&[device], today - Days::new(LEVEL_DAYS)..=today)
         .await?;
     let levels = latest_levels(levels).remove(&device).unwrap_or_default();
-    Ok(positions(&levels)
+    let rank = position
+        .rsplit(':')
+        .next()
+        .and_then(|r| r.parse::<u32>().ok());
+    let named = positions(&levels);
+    Ok(levels
         .into_iter()
-        .find(|(_, p, _)| p == position)
-        .map(|(level, _, rank)| (level.clone(), rank)))
+        .zip(named)
+        .find(|(_, at)| at == position)
+        .zip(rank)
+        .map(|((level, _), rank)| (level, rank)))
 }
 
 /// A supply's ASM consumable type from its RFC 3805 kind (see the module doc).

@@ -28,6 +28,7 @@
 pub(crate) mod carry;
 pub use carry::{ActionPlugins, PURCHASE_ORDER};
 pub mod facts;
+pub(crate) mod mail;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;

@@ -513,9 +513,9 @@ pub(crate) async fn reject(
 }
 
 /// `GET /api/v1/asm/preconditions`: what must be configured before alerts can do their
-/// work (the source's "ASM Preconditions"), of the accounts the caller sees. E-mail
-/// templates count as configured: alert e-mails use Quire's built-in wording until
-/// editable templates exist.
+/// work (the source's "ASM Preconditions"), of the accounts the caller sees. Every
+/// dealer has e-mail templates (its own, a dealer's above, or the built-in ones); one
+/// it saved that no longer passes the template check is missing.
 #[utoipa::path(get, path = "/api/v1/asm/preconditions", tag = "asm",
     responses((status = 200, description = "Each missing precondition naming the dealer or account concerned; empty when ASM is ready", body = Vec<Missing>)))]
 pub(crate) async fn preconditions(
@@ -529,8 +529,13 @@ pub(crate) async fn preconditions(
         &tree,
         &crate::asm::contacts(&state.store).await?,
         &crate::asm::behaviours(&state.store, None).await?,
-        ServerSetup {
-            email_templates_configured: true,
+        &ServerSetup {
+            unusable_templates: crate::asm::mail::own_templates(&state.store)
+                .await?
+                .into_iter()
+                .filter(|(_, template)| quire_asm::templates::check(template).is_err())
+                .map(|(key, _)| key)
+                .collect(),
             smtp_enabled: state.smtp_enabled,
         },
     );
@@ -539,9 +544,10 @@ pub(crate) async fn preconditions(
         let account = match &item {
             Missing::MainDealerPrimaryEmail { dealer }
             | Missing::PrimaryDealerContact { dealer, .. }
-            | Missing::ProcessingBehaviour { dealer } => Some(*dealer),
+            | Missing::ProcessingBehaviour { dealer }
+            | Missing::EmailTemplate { dealer, .. } => Some(*dealer),
             Missing::PrimaryAccountContact { account } => Some(*account),
-            Missing::EmailTemplates | Missing::Smtp => None,
+            Missing::Smtp => None,
         };
         let visible = match account {
             Some(account) => {

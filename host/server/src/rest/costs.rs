@@ -152,7 +152,7 @@ pub struct AccountCostView {
 
 /// A cost per page from a JSON string, strictly: digits with at most one point and a
 /// sign, so `1e3`, `1_000` and JSON numbers are refused rather than guessed at.
-fn money<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+pub(super) fn money<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
     struct Money;
     impl serde::de::Visitor<'_> for Money {
         type Value = Decimal;

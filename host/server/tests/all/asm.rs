@@ -23,7 +23,7 @@ fn smtp_address(n: u8) -> SocketAddr {
 }
 
 /// A server that ticks ASM every 200 ms and sends through `smtp` at once.
-fn alerting(smtp: SocketAddr) -> impl FnOnce(&mut Server) {
+pub(crate) fn alerting(smtp: SocketAddr) -> impl FnOnce(&mut Server) {
     move |server| {
         server.asm_every = Duration::from_millis(200);
         server.smtp = Some(SmtpSettings {

@@ -38,6 +38,13 @@ fn body(method: &str, path: &str, theirs: &Tenant, dealer: i64) -> Option<Value>
         }
         (_, p) if p.ends_with("/processing-behaviours") => json!([{"result-type": "email",
             "recipients": [{"custom": "eve@evil.example"}]}]),
+        ("POST", "/api/v1/asm/suppliers") => json!({"name": "Planted supplies"}),
+        (_, p) if p.ends_with("/part-costs") => {
+            json!([{"part-number": "TK-1162", "cost": "0.01"}])
+        }
+        (_, "/api/v1/asm/part-cost-setting") => json!({"rule": "lowest-supplier"}),
+        (_, p) if p.ends_with("/email-templates") => json!([{"kind": "consumable-alert",
+            "subject": "Planted", "body": "Send your orders to eve@evil.example"}]),
         (_, p) if p.ends_with("/alert-frequencies") => {
             json!([{"result-type": "email", "interval": {"unit": "weeks", "value": 52}}])
         }
@@ -137,6 +144,11 @@ async fn a_user_of_one_account_sees_nothing_of_its_sibling_on_any_endpoint() {
                 // administrators only, and the list shows no tenant's rows.
                 if path.starts_with("/api/v1/strategies") && method == "POST" {
                     assert_eq!(answer.status, 403, "{backend}: {method} {path}: {text}");
+                } else if path.starts_with("/api/v1/asm/suppliers/") {
+                    // Suppliers belong to no account either: everyone reads their price
+                    // lists, administrators alone set them.
+                    let status = if method == "GET" { 200 } else { 403 };
+                    assert_eq!(answer.status, status, "{backend}: {method} {path}: {text}");
                 } else if path.contains('{')
                     || (path == "/api/v1/accounts" || path == "/api/v1/work-orders")
                         && method == "POST"
@@ -147,6 +159,8 @@ async fn a_user_of_one_account_sees_nothing_of_its_sibling_on_any_endpoint() {
                     );
                 } else if path == "/api/v1/users"
                     || path == "/api/v1/asm/definitions" && method == "POST"
+                    || path == "/api/v1/asm/suppliers" && method == "POST"
+                    || path == "/api/v1/asm/part-cost-setting" && method == "PUT"
                 {
                     assert_eq!(answer.status, 403, "{backend}: {method} {path}: {text}");
                 } else {
@@ -208,6 +222,10 @@ async fn snapshot(server: &TestServer, theirs: &Tenant) -> Value {
         "definition": server.admin("GET", &format!("/api/v1/asm/definitions/{}", theirs.definition), None).await,
         "contacts": server.admin("GET", &format!("/api/v1/accounts/{account}/contacts"), None).await,
         "behaviours": server.admin("GET", &format!("/api/v1/accounts/{account}/processing-behaviours"), None).await,
+        "part costs": server.admin("GET", &format!("/api/v1/accounts/{account}/part-costs"), None).await,
+        "supplier part costs": server.admin("GET", &format!("/api/v1/asm/suppliers/{}/part-costs", theirs.supplier), None).await,
+        "part cost setting": server.admin("GET", "/api/v1/asm/part-cost-setting", None).await,
+        "email templates": server.admin("GET", &format!("/api/v1/accounts/{account}/email-templates"), None).await,
         "frequencies": server.admin("GET", &format!("/api/v1/accounts/{account}/alert-frequencies"), None).await,
         "webhooks": server.admin("GET", &format!("/api/v1/accounts/{account}/webhooks"), None).await,
         "webhook": server.admin("GET", &format!("/api/v1/webhooks/{}", theirs.webhook), None).await,

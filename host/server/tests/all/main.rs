@@ -7,6 +7,7 @@ mod support;
 
 mod actions;
 mod asm;
+mod asm_templates;
 mod bad_input;
 mod calculated;
 mod costs;

@@ -245,6 +245,18 @@ fn body(method: &str, path: &str, ours: &Tenant, dealer: i64, key: &str) -> Opti
             "input": {"kind": "state", "state": "jammed"},
             "parts": [{"part-number": "RM1-2337", "quantity": 2, "unit-cost": "12.35"}],
             "note": "tray 2"}),
+        ("POST", "/api/v1/asm/suppliers") => json!({"name": "Gamma Supplies"}),
+        (_, p) if p.ends_with("/part-costs") => json!([
+            {"part-number": "TK-1162", "cost": "39.90"},
+            {"part-number": "TK-5240K", "cost": "0"},
+        ]),
+        (_, "/api/v1/asm/part-cost-setting") => json!({"rule": "first-available-supplier",
+            "supplier-priority": [ours.supplier]}),
+        (_, p) if p.ends_with("/email-templates") => json!([
+            {"kind": "service-alert", "subject": "{{ definition }}: {{ error_state }}",
+                "body": "{{ device.name }} at {{ account }}: {{ trigger }}\n"},
+        ]),
+        (_, p) if p.ends_with("/email-preview") => json!({"redirect": true}),
         (_, p) if p.ends_with("/status") => {
             json!({"status": "cancelled", "note": "fixed by the customer"})
         }

@@ -238,6 +238,8 @@ pub struct Tenant {
     pub definition: i64,
     /// The alert event the device's jam raised.
     pub alert_event: i64,
+    /// A supplier (suppliers belong to no account; each tenant adds one).
+    pub supplier: i64,
     /// A webhook endpoint of the account (tenants are dealers).
     pub webhook: i64,
     pub markers: Vec<String>,
@@ -374,6 +376,15 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
+    let supplier = server
+        .admin(
+            "POST",
+            "/api/v1/asm/suppliers",
+            Some(json!({"name": format!("Supplier {first_printer}")})),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
     let webhook = server
         .admin(
             "POST",
@@ -396,6 +407,7 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
         site,
         webhook,
         email,
+        supplier,
         definition,
         alert_event,
         key,
@@ -425,6 +437,7 @@ pub fn fill(path: &str, tenant: &Tenant) -> String {
         .replace("{email_id}", &tenant.email.to_string())
         .replace("{definition_id}", &tenant.definition.to_string())
         .replace("{event_id}", &tenant.alert_event.to_string())
+        .replace("{supplier_id}", &tenant.supplier.to_string())
         .replace("{webhook_id}", &tenant.webhook.to_string())
         .replace("{index}", "1")
 }
