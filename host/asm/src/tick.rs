@@ -10,7 +10,7 @@
 //! 3. invoke, retry, redirect or give up actions;
 //! 4. record changed statuses.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -203,9 +203,11 @@ struct Tick<'a> {
     inputs: &'a Inputs,
     definitions: BTreeMap<DefinitionId, (&'a AlertDefinition, u64)>,
     devices: BTreeMap<DeviceId, &'a DeviceFacts>,
-    /// Which accounts each definition applies to, worked out once per tick: the
-    /// hierarchy walk per device and definition cost most of a tick over a large fleet.
-    applies: HashSet<(DefinitionId, AccountId)>,
+    /// The definitions that apply to each account, in id order, worked out once per
+    /// tick: the hierarchy walk per device and definition cost most of a tick over a
+    /// large fleet, and a lookup per device rather than per (device, definition) pair
+    /// keeps the rest short.
+    applies: HashMap<AccountId, Vec<(&'a AlertDefinition, u64)>>,
 }
 
 impl Tick<'_> {
@@ -297,9 +299,11 @@ impl Tick<'_> {
     fn open(&self, state: &AsmState) -> Vec<Decision> {
         let mut decisions = Vec::new();
         for device in self.devices.values() {
-            for &(definition, fingerprint) in self.definitions.values() {
-                let applies = self.applies.contains(&(definition.id, device.account))
-                    && filters::matches(&definition.filters, device)
+            let Some(definitions) = self.applies.get(&device.account) else {
+                continue;
+            };
+            for &(definition, fingerprint) in definitions {
+                let applies = filters::matches(&definition.filters, device)
                     && !is_stale(definition, device, self.now);
                 if !applies {
                     continue;
@@ -541,21 +545,21 @@ pub fn tick(now: DateTime<Utc>, inputs: &Inputs) -> Vec<Decision> {
             )
         })
         .collect();
-    let applies = definitions
-        .values()
-        .flat_map(|&(definition, _)| {
-            inputs
-                .accounts
-                .accounts
-                .keys()
-                .filter(|&&account| {
-                    inputs
-                        .accounts
-                        .applies(definition.owner, definition.hierarchical, account)
-                })
-                .map(|&account| (definition.id, account))
-        })
-        .collect();
+    let mut applies: HashMap<AccountId, Vec<(&AlertDefinition, u64)>> = HashMap::new();
+    for &account in inputs.accounts.accounts.keys() {
+        let applying: Vec<(&AlertDefinition, u64)> = definitions
+            .values()
+            .filter(|(definition, _)| {
+                inputs
+                    .accounts
+                    .applies(definition.owner, definition.hierarchical, account)
+            })
+            .copied()
+            .collect();
+        if !applying.is_empty() {
+            applies.insert(account, applying);
+        }
+    }
     let tick = Tick {
         now,
         inputs,

@@ -127,9 +127,21 @@ pub async fn enrolled_agent(running: &Running, key: &str, options: AgentOptions)
 /// A server with its data in `data` on `database`, listening on `listen`, whose `admin`
 /// logs in with [`ADMIN_PASSWORD`].
 pub async fn start_server(data: &Path, listen: SocketAddr, database: &str) -> Running {
+    start_configured_server(data, listen, database, |_| ()).await
+}
+
+/// [`start_server`], with `configure` changing the server's settings first.
+#[allow(dead_code)] // Not every test binary that shares this module configures its server.
+pub async fn start_configured_server(
+    data: &Path,
+    listen: SocketAddr,
+    database: &str,
+    configure: impl FnOnce(&mut Server),
+) -> Running {
     let mut server = Server::new(data);
     server.listen = listen;
     server.database = Some(database.to_owned());
     server.admin_password = Some(ADMIN_PASSWORD.to_owned());
+    configure(&mut server);
     server.start().await.unwrap()
 }
