@@ -131,7 +131,7 @@ pub async fn start_server(data: &Path, listen: SocketAddr, database: &str) -> Ru
 }
 
 /// [`start_server`], with `configure` changing the server's settings first.
-#[allow(dead_code)] // Not every test binary that shares this module configures its server.
+#[allow(dead_code)] // Only the suites that configure their servers call it.
 pub async fn start_configured_server(
     data: &Path,
     listen: SocketAddr,
