@@ -67,6 +67,7 @@ pub mod periodic;
 pub mod reinterpret;
 mod rest;
 pub mod retention;
+mod retry;
 mod routes;
 mod secrets;
 mod server;

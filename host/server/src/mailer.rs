@@ -31,6 +31,7 @@ use quire_store::{Email, EmailId, NewEmail, Store};
 
 use crate::error::{Error, Result};
 use crate::periodic::{Attempt, Periodic};
+use crate::retry;
 
 /// The job's name: its hold across server processes is derived from it.
 pub const MAILER_JOB: &str = "mailer";
@@ -244,20 +245,12 @@ pub struct MailerPolicy {
 }
 
 impl Default for MailerPolicy {
-    /// Every 10 s; 8 attempts over about 17 hours (1 min, 5 min, 15 min, 1 h, then every
-    /// 4 h), long enough to outlast a relay's maintenance night.
+    /// Every 10 s, on the shared retry schedule ([`crate::retry`]).
     fn default() -> MailerPolicy {
-        let minutes = |m: u64| Duration::from_secs(60 * m);
         MailerPolicy {
             every: Duration::from_secs(10),
-            max_attempts: 8,
-            backoff: vec![
-                minutes(1),
-                minutes(5),
-                minutes(15),
-                minutes(60),
-                minutes(240),
-            ],
+            max_attempts: retry::DEFAULT_MAX_ATTEMPTS,
+            backoff: retry::default_backoff(),
             batch: 100,
         }
     }
@@ -266,12 +259,7 @@ impl Default for MailerPolicy {
 impl MailerPolicy {
     /// The wait after an e-mail's `attempts`-th failed attempt (from 1).
     fn wait_after(&self, attempts: u32) -> Duration {
-        let index = usize::try_from(attempts.saturating_sub(1)).unwrap_or(usize::MAX);
-        self.backoff
-            .get(index)
-            .or(self.backoff.last())
-            .copied()
-            .unwrap_or(self.every)
+        retry::wait_after(&self.backoff, attempts, self.every)
     }
 }
 

@@ -68,6 +68,7 @@ use tokio::net::TcpStream;
 use url::{Host, Position, Url};
 
 use crate::periodic::{Attempt, Periodic};
+use crate::retry;
 
 /// The job's name: its hold across server processes is derived from it.
 pub const WEBHOOKS_JOB: &str = "webhooks";
@@ -94,21 +95,13 @@ pub struct WebhookPolicy {
 }
 
 impl Default for WebhookPolicy {
-    /// Every 10 s; 8 attempts over about 17 hours (1 min, 5 min, 15 min, 1 h, then every
-    /// 4 h), as for e-mails, long enough to outlast a receiver's maintenance night; 10 s
+    /// Every 10 s, on the shared retry schedule ([`crate::retry`]), as for e-mails; 10 s
     /// per attempt.
     fn default() -> WebhookPolicy {
-        let minutes = |m: u64| Duration::from_secs(60 * m);
         WebhookPolicy {
             every: Duration::from_secs(10),
-            max_attempts: 8,
-            backoff: vec![
-                minutes(1),
-                minutes(5),
-                minutes(15),
-                minutes(60),
-                minutes(240),
-            ],
+            max_attempts: retry::DEFAULT_MAX_ATTEMPTS,
+            backoff: retry::default_backoff(),
             batch: 100,
             timeout: Duration::from_secs(10),
         }
@@ -118,12 +111,7 @@ impl Default for WebhookPolicy {
 impl WebhookPolicy {
     /// The wait after a delivery's `attempts`-th failed attempt (from 1).
     fn wait_after(&self, attempts: u32) -> Duration {
-        let index = usize::try_from(attempts.saturating_sub(1)).unwrap_or(usize::MAX);
-        self.backoff
-            .get(index)
-            .or(self.backoff.last())
-            .copied()
-            .unwrap_or(self.every)
+        retry::wait_after(&self.backoff, attempts, self.every)
     }
 }
 
