@@ -106,7 +106,7 @@ pub use bindings::quire::device::http::{
 };
 pub use bindings::quire::device::npap::NpapPort;
 pub use bindings::quire::device::types::{
-    AlertSeverity, Assessment, AssessmentSeverity, Counter, Cycle, DeviceAlert, DeviceStatus,
+    AlertSeverity, Assessment, AssessmentSeverity, Collected, Counter, Cycle, DeviceAlert, DeviceStatus,
     ErrorGroup, ErrorInput, ErrorState, Identity, LogLevel, MatchRule, Oid, PrinterStatus, Probe,
     Reading, SkillLevel, SnmpValue, Status, StrategyError, StrategyInfo, Supply, SupplyState,
     TransportError, Varbind,

@@ -55,19 +55,28 @@ impl Maintenance {
     /// else whether the blob tracks a drum (`11`, `41`, `63`, `79`–`7b`, `80`),
     /// codes the library lists for lasers only (`VALUES_LASER_MAINTENANCE`,
     /// none in `VALUES_INK_MAINTENANCE`).
-    pub(crate) fn marking(&self, supplies: &[Supply], model: Option<&str>) -> Marking {
+    ///
+    /// The evidence that decided it is returned beside it, for the reading's notes.
+    pub(crate) fn marking(
+        &self,
+        supplies: &[Supply],
+        model: Option<&str>,
+    ) -> (Marking, &'static str) {
         let kinds = |names: &[&str]| supplies.iter().any(|s| names.contains(&s.kind.as_str()));
         if kinds(&["ink", "ink-cartridge"]) {
-            return Marking::Ink;
+            return (Marking::Ink, "the Printer-MIB supplies include ink");
         }
         if kinds(&["toner", "toner-cartridge"]) {
-            return Marking::Toner;
+            return (Marking::Toner, "the Printer-MIB supplies include toner");
         }
         let series = model
             .and_then(|m| m.split_once('-'))
             .map(|(_, number)| number);
         if series.is_some_and(|n| n.starts_with(['J', 'T'])) {
-            return Marking::Ink;
+            return (
+                Marking::Ink,
+                "the model is of Brother's J (inkjet) or T (ink tank) series",
+            );
         }
         let drum = |code: u8| matches!(code, 0x11 | 0x41 | 0x63 | 0x79..=0x7b | 0x80);
         let tracks_a_drum = match self {
@@ -75,9 +84,9 @@ impl Maintenance {
             Maintenance::Legacy(levels) => levels.iter().any(|(code, _, _)| drum(*code)),
         };
         if tracks_a_drum {
-            Marking::Toner
+            (Marking::Toner, "the blob tracks a drum, which only lasers have")
         } else {
-            Marking::Ink
+            (Marking::Ink, "the blob tracks no drum, so not a laser")
         }
     }
 
@@ -254,7 +263,7 @@ mod tests {
     #[test]
     fn a_colour_laser_reads_its_toners_drums_belt_fuser_and_paper_feed_kit() {
         let blob = Maintenance::parse(&hex(DCP_L3550CDW));
-        let marking = blob.marking(&[], Some("DCP-L3550CDW"));
+        let (marking, _) = blob.marking(&[], Some("DCP-L3550CDW"));
         assert_eq!(marking, Marking::Toner);
         let found = blob.supplies(marking);
         assert_eq!(
@@ -303,7 +312,8 @@ mod tests {
         ];
         for (model, blob, [black, cyan, magenta, yellow]) in cases {
             let blob = Maintenance::parse(&hex(blob));
-            let marking = blob.marking(&[], Some(model));
+            let (marking, evidence) = blob.marking(&[], Some(model));
+            assert!(evidence.contains("series"), "{model}: {evidence}");
             assert_eq!(marking, Marking::Ink, "{model}");
             assert_eq!(
                 percents(&blob.supplies(marking)),
@@ -349,7 +359,10 @@ mod tests {
             row(2, "Drum Unit", "opc"),
         ];
         let blob = Maintenance::parse(&hex("6f010400001e1441010400002260690104000025e4"));
-        assert_eq!(blob.marking(&rows, Some("HL-J0")), Marking::Toner);
+        assert_eq!(
+            blob.marking(&rows, Some("HL-J0")),
+            (Marking::Toner, "the Printer-MIB supplies include toner")
+        );
         merge(&mut rows, blob.supplies(Marking::Toner));
         let shown: Vec<_> = rows
             .iter()
