@@ -84,7 +84,10 @@ impl Maintenance {
             Maintenance::Legacy(levels) => levels.iter().any(|(code, _, _)| drum(*code)),
         };
         if tracks_a_drum {
-            (Marking::Toner, "the blob tracks a drum, which only lasers have")
+            (
+                Marking::Toner,
+                "the blob tracks a drum, which only lasers have",
+            )
         } else {
             (Marking::Ink, "the blob tracks no drum, so not a laser")
         }
