@@ -1,5 +1,6 @@
-//! Compiles the built-in strategies under `strategies/` and action plugins under
-//! `actions/` to components and writes the tables that embed them.
+//! Compiles the built-in strategies under `strategies/`, action plugins under
+//! `actions/` and alert logic under `alert-logic/` to components and writes the
+//! tables that embed them.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -28,6 +29,19 @@ fn main() {
             "    ({:?}, include_bytes!({:?})),",
             name.trim_start_matches("quire-action-"),
             actions.component(name).display().to_string()
+        )
+        .unwrap();
+    }
+    builtin.push_str("];\n");
+    let alert_logic = quire_wasm_build::build("alert-logic");
+    builtin.push_str(
+        "/// Built-in alert-logic plugins: (crate name, component bytes).\npub static ALERT_LOGIC: &[(&str, &[u8])] = &[\n",
+    );
+    for name in &alert_logic.names {
+        writeln!(
+            builtin,
+            "    ({name:?}, include_bytes!({:?})),",
+            alert_logic.component(name).display().to_string()
         )
         .unwrap();
     }

@@ -1,5 +1,7 @@
 //! The device handle a strategy reads through, and the table walks built on it.
 
+use std::cell::RefCell;
+
 use std::collections::BTreeMap;
 
 use crate::{
@@ -56,12 +58,31 @@ pub trait Transport {
 /// scopes it to this device, caps it and can record it.
 pub struct Device<'a> {
     transport: &'a dyn Transport,
+    notes: RefCell<Vec<String>>,
 }
 
 impl<'a> Device<'a> {
     /// A device reached through `transport`.
     pub fn new(transport: &'a dyn Transport) -> Self {
-        Device { transport }
+        Device {
+            transport,
+            notes: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Says why the strategy chose one source over another for this device
+    /// (`maker from the printer's description: the sysObjectID is an Axis print
+    /// server's`). `quire replay --explain` prints the notes after the reading's
+    /// strategy, so a QA engineer sees the evidence behind each choice; readings
+    /// are stored without them. One short sentence each, no trailing period.
+    pub fn note(&self, text: impl Into<String>) {
+        self.notes.borrow_mut().push(text.into());
+    }
+
+    /// The notes given so far, leaving none: what the component returns beside
+    /// its reading.
+    pub fn take_notes(&self) -> Vec<String> {
+        self.notes.take()
     }
 
     /// SNMP GET of several OIDs in one request.

@@ -141,20 +141,33 @@ pub fn supply_state(level: Option<i64>, max: Option<i64>) -> SupplyState {
 /// `prtMarkerSuppliesSupplyUnit` `percent(19)` (RFC 3805).
 const PERCENT_UNIT: i64 = 19;
 
+/// [`supply_percent`] with the unit column's word: a level in `percent(19)`
+/// (RFC 3805's `PrtMarkerSuppliesSupplyUnitTC`) is a percentage whatever the
+/// maximum says, so a drum at 9 of an unknown (-2) maximum is 9 %. A level
+/// outside 0-100 in that unit is not a percentage of anything, and a real
+/// maximum still divides as it would for any unit (a device that says
+/// `percent` with a maximum of 200 counts in half-percents).
+pub fn supply_percent_in_unit(
+    unit: Option<i64>,
+    level: Option<i64>,
+    max: Option<i64>,
+) -> Option<u8> {
+    match (unit, level) {
+        (Some(PERCENT_UNIT), Some(l @ 0..=100)) if max.is_none_or(|m| m <= 0) => Some(l as u8),
+        _ => supply_percent(level, max),
+    }
+}
+
 /// [`supply_state`] with the unit column's word: a level in `percent(19)`
-/// is a percentage whatever the maximum says, so a drum at 9 % of an unknown
-/// (-2) maximum is `low`, judged as any known percentage is. The percentage
-/// itself is not reported until the contract allows it (see
-/// `plugins-sdk/wit/PENDING_CHANGES.md`).
+/// of an unknown maximum is judged as the percentage
+/// [`supply_percent_in_unit`] reports, so a drum at 9 % is `low`.
 pub fn supply_state_in_unit(
     unit: Option<i64>,
     level: Option<i64>,
     max: Option<i64>,
 ) -> SupplyState {
-    match (unit, level) {
-        (Some(PERCENT_UNIT), Some(l @ 0..=100)) if max.is_none_or(|m| m <= 0) => {
-            percent_state(l as u8)
-        }
+    match supply_percent_in_unit(unit, level, max) {
+        Some(p) if level.is_some_and(|l| l >= 0) => percent_state(p),
         _ => supply_state(level, max),
     }
 }
@@ -517,7 +530,7 @@ pub fn decode_supplies(supplies: &Table, colorants: &Table) -> Vec<Supply> {
                 unit: row.int(3).and_then(supply_unit).map(str::to_owned),
                 level: level.and_then(|l| i32::try_from(l).ok()),
                 max: max.and_then(|m| i32::try_from(m).ok()),
-                percent: supply_percent(level, max),
+                percent: supply_percent_in_unit(row.int(3), level, max),
                 state: supply_state_in_unit(row.int(3), level, max),
                 serial: None,
                 part_number: None,
@@ -545,7 +558,19 @@ pub fn supplies(device: &Device<'_>) -> Result<Vec<Supply>, TransportError> {
         return Ok(Vec::new());
     }
     let colorants = device.walk_columns(&[PRT_MARKER_COLORANT_VALUE])?;
-    Ok(decode_supplies(&table, &colorants))
+    let supplies = decode_supplies(&table, &colorants);
+    for supply in &supplies {
+        if supply.unit.as_deref() == Some("percent")
+            && supply.max.is_none_or(|m| m <= 0)
+            && let Some(percent) = supply.percent
+        {
+            device.note(format!(
+                "supply {} ({}): {percent} % from its level in the unit percent; its maximum is unknown",
+                supply.index, supply.description
+            ));
+        }
+    }
+    Ok(supplies)
 }
 
 /// The `prtAlertTable` columns [`decode_alerts`] reads, in order: severity,
@@ -616,6 +641,37 @@ mod tests {
             supply_percent(Some(i64::MAX), Some(1)),
             Some(100),
             "no overflow"
+        );
+    }
+
+    #[test]
+    fn a_level_in_percent_of_an_unknown_maximum_is_that_percentage() {
+        let percent = Some(PERCENT_UNIT);
+        assert_eq!(supply_percent_in_unit(percent, Some(9), Some(-2)), Some(9));
+        assert_eq!(supply_percent_in_unit(percent, Some(0), None), Some(0));
+        assert_eq!(
+            supply_percent_in_unit(percent, Some(100), Some(-1)),
+            Some(100)
+        );
+        assert_eq!(
+            supply_percent_in_unit(percent, Some(101), Some(-2)),
+            None,
+            "no percentage is over 100"
+        );
+        assert_eq!(
+            supply_percent_in_unit(percent, Some(-3), Some(-2)),
+            None,
+            "some remaining stays in words"
+        );
+        assert_eq!(
+            supply_percent_in_unit(percent, Some(50), Some(200)),
+            Some(25),
+            "a real maximum still divides"
+        );
+        assert_eq!(
+            supply_percent_in_unit(Some(7), Some(9), Some(-2)),
+            None,
+            "9 impressions of an unknown maximum"
         );
     }
 

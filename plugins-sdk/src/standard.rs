@@ -65,11 +65,31 @@ pub fn identity(device: &Device<'_>, hr_descr: Option<String>) -> Result<Identit
         Some(descr) => Some(descr),
         None => first_text(device, PRT_GENERAL_PRINTER_NAME)?,
     };
-    let maker = object_id
+    let enterprise = object_id
         .and_then(|oid| oid.strip_prefix(ENTERPRISES)?.first())
-        .and_then(|number| enterprises::by_number(*number))
-        .filter(|enterprise| enterprise.kind == enterprises::Kind::Maker)
-        .or_else(|| model.as_deref().and_then(enterprises::maker_named_in));
+        .copied();
+    let maker = enterprise
+        .and_then(enterprises::by_number)
+        .filter(|enterprise| enterprise.kind == enterprises::Kind::Maker);
+    let maker = match maker {
+        Some(maker) => Some(maker),
+        None => {
+            let named = model.as_deref().and_then(enterprises::maker_named_in);
+            if let Some(named) = named {
+                let agent = enterprise.map_or("no enterprise number".to_owned(), |number| {
+                    match enterprises::by_number(number) {
+                        Some(e) => format!("enterprise {number}, {}", e.registrant),
+                        None => format!("enterprise {number}, no printer maker's"),
+                    }
+                });
+                device.note(format!(
+                    "maker {} from the printer's description; the SNMP agent's sysObjectID has {agent}",
+                    named.brand
+                ));
+            }
+            named
+        }
+    };
     let model = model.map(|m| strip_maker(m, maker.map_or(&[][..], |e| e.names)));
     let serial = first_of(device)
         .column(ENT_PHYSICAL_SERIAL_NUM)

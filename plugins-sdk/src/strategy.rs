@@ -129,8 +129,8 @@ mod component {
     use crate::bindings::exports::quire::device::strategy_api::Guest;
     use crate::bindings::quire::device::{http, log, npap, snmp};
     use crate::{
-        Assessment, Cycle, Device, ErrorInput, HttpRequest, HttpResponse, LogLevel, NpapPort, Oid,
-        Probe, Reading, StrategyError, StrategyInfo, Transport, TransportError, Varbind,
+        Assessment, Collected, Cycle, Device, ErrorInput, HttpRequest, HttpResponse, LogLevel,
+        NpapPort, Oid, Probe, StrategyError, StrategyInfo, Transport, TransportError, Varbind,
     };
 
     /// The `strategy-api` export for `S`; named by [`register_strategy!`].
@@ -177,8 +177,13 @@ mod component {
         fn identify(probe: Probe) -> Option<u32> {
             S::identify(&Device::new(&Host), &probe)
         }
-        fn collect(cycle: Cycle) -> Result<Reading, StrategyError> {
-            S::collect(&Device::new(&Host), cycle)
+        fn collect(cycle: Cycle) -> Result<Collected, StrategyError> {
+            let device = Device::new(&Host);
+            let reading = S::collect(&device, cycle)?;
+            Ok(Collected {
+                reading,
+                notes: device.take_notes(),
+            })
         }
         fn map_error(input: ErrorInput) -> Assessment {
             S::map_error(&input)

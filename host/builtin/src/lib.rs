@@ -2,7 +2,8 @@
 //! crate's build script and embedded, so the `quire` binary reads any printer
 //! with no files beside it. More strategies can be loaded at run time. The
 //! built-in action plugins (`actions/`, such as the ERP purchase order) are
-//! embedded the same way and loaded by [`actions`].
+//! embedded the same way and loaded by [`actions`], and the built-in alert logic
+//! (`alert-logic/`, such as the maintenance kit counted in pages) by [`alert_logic`].
 //!
 //! Every process that reads devices or serves strategies loads this set through
 //! [`registry`], the one place that does. The misbehaving test guests are not
@@ -11,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use quire_plugins::{ActionPlugin, Host, PluginError, Registry};
+use quire_plugins::{ActionPlugin, AlertLogicPlugin, Host, PluginError, Registry};
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
@@ -53,4 +54,17 @@ pub fn actions(host: &Host) -> Result<HashMap<String, Arc<ActionPlugin>>, LoadEr
             Ok((name.to_owned(), Arc::new(plugin)))
         })
         .collect()
+}
+
+/// Loads every built-in alert-logic plugin, each named by its own `describe`.
+pub async fn alert_logic(host: &Host) -> Result<Vec<Arc<AlertLogicPlugin>>, LoadError> {
+    let mut plugins = Vec::new();
+    for &(name, bytes) in ALERT_LOGIC {
+        let plugin = host
+            .load_alert_logic(bytes)
+            .await
+            .map_err(|source| LoadError { name, source })?;
+        plugins.push(Arc::new(plugin));
+    }
+    Ok(plugins)
 }

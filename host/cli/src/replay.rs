@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use quire_model::Cycle;
-use quire_plugins::{Host, HostConfig, Probe, Registry, unknown_counters};
+use quire_plugins::{Explained, Host, HostConfig, Probe, Registry, unknown_counters};
 use quire_snmp::Recording;
 use quire_transport::{DeviceTransport, ExchangeLog, ReplayTransport, exchanges_beside};
 
@@ -149,8 +149,13 @@ pub async fn read_device(
             }
         }
     };
-    match plugin.collect(transport, cycle).await {
-        Ok(reading) => {
+    match plugin.collect_explained(transport, cycle).await {
+        Ok(Explained { reading, notes }) => {
+            if explain {
+                for note in notes {
+                    crate::stdio::err(format_args!("{name}: {}: {note}", plugin.strategy_ref()));
+                }
+            }
             warnings.extend(unknown_counters(&reading));
             Outcome::Read {
                 file: name.clone(),

@@ -25,9 +25,9 @@ use sha2::{Digest, Sha256};
 use tokio::sync::OwnedSemaphorePermit;
 use wasmtime::Store;
 
-use crate::bindings::action::exports::quire::device::action_api as wit;
 use crate::bindings::action::{Action, ActionPre};
-use crate::host::{Host, hex};
+use crate::bindings::v0_1_0;
+use crate::host::{Host, Prepared, Release, World, hex};
 use crate::plugin::{call_within, settle};
 use crate::sandbox::Sandbox;
 use crate::{PluginError, Result, Stop};
@@ -126,7 +126,7 @@ pub enum ActionOutcome {
 /// A loaded action plugin. Each call runs in a fresh sandbox, so it is shared freely.
 pub struct ActionPlugin {
     host: Host,
-    pre: ActionPre<Sandbox>,
+    pre: Pre,
     hash: [u8; 32],
     label: Arc<str>,
 }
@@ -148,7 +148,8 @@ impl Host {
         let hash: [u8; 32] = Sha256::digest(bytes).into();
         let label: Arc<str> = Arc::from(format!("{name} (action plugin)"));
         let pre = self
-            .prepare_action(bytes)
+            .prepare(&hash, bytes, World::Action)
+            .and_then(Pre::new)
             .map_err(|reason| PluginError::Invalid {
                 plugin: label.to_string(),
                 reason,
@@ -188,31 +189,7 @@ impl ActionPlugin {
                 client,
             })
             .await?;
-        let alert = wit::AlertEvent {
-            id: alert.id,
-            definition: alert.definition.clone(),
-            kind: alert.kind.clone(),
-            device_serial: alert.device_serial.clone(),
-            device_model: alert.device_model.clone(),
-            account: alert.account.clone(),
-            subject: alert.subject.clone(),
-            message: alert.message.clone(),
-            opened_at: alert.opened_at.clone(),
-        };
-        let action = wit::ActionEvent {
-            id: call.id,
-            action_definition: call.action_definition.clone(),
-            action_type: call.action_type.clone(),
-            parameters: call.parameters.clone(),
-            attempt: call.attempt,
-        };
-        let outcome = call_within(
-            &self.host,
-            guest
-                .quire_device_action_api()
-                .call_perform(&mut store, &alert, &action),
-        )
-        .await;
+        let outcome = call_within(&self.host, guest.perform(&mut store, alert, call)).await;
         let outcome = settle(&self.host, &store, outcome)?;
         if let Some(asked) = store.data().refused() {
             return Err(PluginError::Stopped {
@@ -221,22 +198,20 @@ impl ActionPlugin {
             });
         }
         let max = self.host.config().max_output_bytes;
-        let (text, outcome): (&String, fn(String) -> ActionOutcome) = match &outcome {
-            wit::Outcome::Performed(t) => (t, ActionOutcome::Performed),
-            wit::Outcome::FailedRetry(t) => (t, ActionOutcome::FailedRetry),
-            wit::Outcome::Failed(t) => (t, ActionOutcome::Failed),
-        };
+        let (ActionOutcome::Performed(text)
+        | ActionOutcome::FailedRetry(text)
+        | ActionOutcome::Failed(text)) = &outcome;
         crate::convert::check_string(text, max).map_err(|cause| PluginError::Stopped {
             plugin: self.label.to_string(),
             cause,
         })?;
-        Ok(outcome(text.clone()))
+        Ok(outcome)
     }
 
     async fn enter(
         &self,
         outbound: Outbound,
-    ) -> Result<(OwnedSemaphorePermit, Store<Sandbox>, Action)> {
+    ) -> Result<(OwnedSemaphorePermit, Store<Sandbox>, Guest)> {
         let slot = self.host.slot().await;
         let mut store = Sandbox::store(
             self.host.engine(),
@@ -245,9 +220,98 @@ impl ActionPlugin {
             Arc::new(NoDevice),
         );
         store.data_mut().grant(outbound);
-        let instantiated = call_within(&self.host, self.pre.instantiate_async(&mut store)).await;
+        let instantiated = call_within(&self.host, self.pre.instantiate(&mut store)).await;
         let guest = settle(&self.host, &store, instantiated)?;
         Ok((slot, store, guest))
+    }
+}
+
+/// A linked action plugin of one of the releases the host runs.
+enum Pre {
+    Latest(ActionPre<Sandbox>),
+    V0_1_0(v0_1_0::action::ActionPre<Sandbox>),
+}
+
+/// One instance of an action plugin, of its release.
+enum Guest {
+    Latest(Action),
+    V0_1_0(v0_1_0::action::Action),
+}
+
+impl Pre {
+    fn new(prepared: Prepared) -> std::result::Result<Pre, String> {
+        match prepared.release {
+            Release::Latest => ActionPre::new(prepared.pre).map(Pre::Latest),
+            Release::V0_1_0 => v0_1_0::action::ActionPre::new(prepared.pre).map(Pre::V0_1_0),
+        }
+        .map_err(|e| format!("its {} does not match Quire's: {e:#}", prepared.export))
+    }
+
+    async fn instantiate(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<Guest> {
+        Ok(match self {
+            Pre::Latest(pre) => Guest::Latest(pre.instantiate_async(store).await?),
+            Pre::V0_1_0(pre) => Guest::V0_1_0(pre.instantiate_async(store).await?),
+        })
+    }
+}
+
+/// Calls `perform` on `$guest` with the alert and action in the records of the
+/// `action-api` module `$wit` (each release has its own Rust types for them).
+macro_rules! perform_in {
+    ($guest:expr, $store:expr, $alert:expr, $call:expr, $($wit:ident)::+) => {{
+        let alert = $($wit)::+::AlertEvent {
+            id: $alert.id,
+            definition: $alert.definition.clone(),
+            kind: $alert.kind.clone(),
+            device_serial: $alert.device_serial.clone(),
+            device_model: $alert.device_model.clone(),
+            account: $alert.account.clone(),
+            subject: $alert.subject.clone(),
+            message: $alert.message.clone(),
+            opened_at: $alert.opened_at.clone(),
+        };
+        let action = $($wit)::+::ActionEvent {
+            id: $call.id,
+            action_definition: $call.action_definition.clone(),
+            action_type: $call.action_type.clone(),
+            parameters: $call.parameters.clone(),
+            attempt: $call.attempt,
+        };
+        let outcome = $guest
+            .quire_device_action_api()
+            .call_perform($store, &alert, &action)
+            .await?;
+        Ok(match outcome {
+            $($wit)::+::Outcome::Performed(t) => ActionOutcome::Performed(t),
+            $($wit)::+::Outcome::FailedRetry(t) => ActionOutcome::FailedRetry(t),
+            $($wit)::+::Outcome::Failed(t) => ActionOutcome::Failed(t),
+        })
+    }};
+}
+
+impl Guest {
+    async fn perform(
+        &self,
+        store: &mut Store<Sandbox>,
+        alert: &ActionAlert,
+        call: &ActionCall,
+    ) -> wasmtime::Result<ActionOutcome> {
+        match self {
+            Guest::Latest(g) => perform_in!(
+                g,
+                store,
+                alert,
+                call,
+                crate::bindings::action::exports::quire::device::action_api
+            ),
+            Guest::V0_1_0(g) => perform_in!(
+                g,
+                store,
+                alert,
+                call,
+                crate::bindings::v0_1_0::action::exports::quire::device::action_api
+            ),
+        }
     }
 }
 

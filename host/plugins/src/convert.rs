@@ -30,15 +30,17 @@ pub(crate) fn strategy_error(e: wit::StrategyError) -> StrategyError {
     }
 }
 
-/// Rejects a reading with too many rows or too many bytes. Bytes are estimated
-/// as the strings' lengths plus each row's fixed size: what the reading will
-/// cost in memory, on the wire and in the database.
-pub(crate) fn check_reading(r: &wit::Reading, max_bytes: usize) -> Result<(), Stop> {
+/// Rejects a reading (with its notes) with too many rows or too many bytes.
+/// Bytes are estimated as the strings' lengths plus each row's fixed size: what
+/// the reading will cost in memory, on the wire and in the database.
+pub(crate) fn check_collected(collected: &wit::Collected, max_bytes: usize) -> Result<(), Stop> {
+    let r = &collected.reading;
     for (list, count) in [
         ("counters", r.counters.len()),
         ("supplies", r.supplies.len()),
         ("alerts", r.alerts.len()),
         ("error states", r.status.errors.len()),
+        ("notes", collected.notes.len()),
     ] {
         if count > MAX_ROWS {
             return Err(Stop::Rows { list, count });
@@ -58,7 +60,8 @@ pub(crate) fn check_reading(r: &wit::Reading, max_bytes: usize) -> Result<(), St
         + s(&i.location)
         + s(&i.contact)
         + s(&r.status.console)
-        + r.status.errors.len();
+        + r.status.errors.len()
+        + collected.notes.iter().map(String::len).sum::<usize>();
     for c in &r.counters {
         bytes += std::mem::size_of::<wit::Counter>() + c.name.len();
     }
@@ -136,6 +139,82 @@ pub(crate) fn reading(r: wit::Reading) -> model::Reading {
         counters: r.counters.into_iter().map(|c| (c.name, c.value)).collect(),
         supplies: r.supplies.into_iter().map(supply).collect(),
         alerts: r.alerts.into_iter().map(device_alert).collect(),
+    }
+}
+
+/// A stored reading as the contract carries it, for an alert-logic plugin's
+/// facts. The model's `uuid` (IPP's) has no place in the contract's identity.
+pub(crate) fn reading_out(r: &model::Reading) -> wit::Reading {
+    let i = &r.identity;
+    wit::Reading {
+        identity: wit::Identity {
+            manufacturer: i.manufacturer.clone(),
+            model: i.model.clone(),
+            serial: i.serial.clone(),
+            mac: i.mac.clone(),
+            firmware: i.firmware.clone(),
+            hostname: i.hostname.clone(),
+            sys_object_id: i.sys_object_id.clone(),
+            sys_descr: i.sys_descr.clone(),
+            location: i.location.clone(),
+            contact: i.contact.clone(),
+        },
+        status: wit::Status {
+            device: r.status.device.map(|s| match s {
+                model::DeviceStatus::Unknown => wit::DeviceStatus::Unknown,
+                model::DeviceStatus::Running => wit::DeviceStatus::Running,
+                model::DeviceStatus::Warning => wit::DeviceStatus::Warning,
+                model::DeviceStatus::Testing => wit::DeviceStatus::Testing,
+                model::DeviceStatus::Down => wit::DeviceStatus::Down,
+            }),
+            printer: r.status.printer.map(|s| match s {
+                model::PrinterStatus::Other => wit::PrinterStatus::Other,
+                model::PrinterStatus::Unknown => wit::PrinterStatus::Unknown,
+                model::PrinterStatus::Idle => wit::PrinterStatus::Idle,
+                model::PrinterStatus::Printing => wit::PrinterStatus::Printing,
+                model::PrinterStatus::Warmup => wit::PrinterStatus::Warmup,
+            }),
+            errors: r
+                .status
+                .errors
+                .iter()
+                .copied()
+                .map(error_state_out)
+                .collect(),
+            console: r.status.console.clone(),
+        },
+        counters: r
+            .counters
+            .iter()
+            .map(|(name, value)| wit::Counter {
+                name: name.clone(),
+                value: *value,
+            })
+            .collect(),
+        supplies: r
+            .supplies
+            .iter()
+            .map(|s| wit::Supply {
+                index: s.index,
+                description: s.description.clone(),
+                kind: s.kind.clone(),
+                color: s.color.clone(),
+                unit: s.unit.clone(),
+                level: s.level,
+                max: s.max,
+                percent: s.percent,
+                state: match s.state {
+                    model::SupplyState::Ok => wit::SupplyState::Ok,
+                    model::SupplyState::Low => wit::SupplyState::Low,
+                    model::SupplyState::Empty => wit::SupplyState::Empty,
+                    model::SupplyState::SomeRemaining => wit::SupplyState::SomeRemaining,
+                    model::SupplyState::Unknown => wit::SupplyState::Unknown,
+                },
+                serial: s.serial.clone(),
+                part_number: s.part_number.clone(),
+            })
+            .collect(),
+        alerts: r.alerts.iter().map(device_alert_out).collect(),
     }
 }
 
@@ -259,15 +338,19 @@ pub(crate) fn error_input(input: &model::ErrorInput) -> wit::ErrorInput {
     }
 }
 
+pub(crate) fn error_group(g: wit::ErrorGroup) -> model::ErrorGroup {
+    match g {
+        wit::ErrorGroup::Device => model::ErrorGroup::Device,
+        wit::ErrorGroup::Supply => model::ErrorGroup::Supply,
+        wit::ErrorGroup::Paper => model::ErrorGroup::Paper,
+        wit::ErrorGroup::Tray => model::ErrorGroup::Tray,
+    }
+}
+
 pub(crate) fn assessment(a: wit::Assessment) -> model::Assessment {
     model::Assessment {
         state: a.state,
-        group: match a.group {
-            wit::ErrorGroup::Device => model::ErrorGroup::Device,
-            wit::ErrorGroup::Supply => model::ErrorGroup::Supply,
-            wit::ErrorGroup::Paper => model::ErrorGroup::Paper,
-            wit::ErrorGroup::Tray => model::ErrorGroup::Tray,
-        },
+        group: error_group(a.group),
         severity: match a.severity {
             wit::AssessmentSeverity::Info => model::AssessmentSeverity::Info,
             wit::AssessmentSeverity::Warning => model::AssessmentSeverity::Warning,

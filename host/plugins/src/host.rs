@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::{Config, Engine, PoolingAllocationConfig};
 
-use crate::bindings::action::ActionPre;
 use crate::bindings::action::quire::device::outbound_http;
-use crate::bindings::latest::{Strategy, StrategyPre};
+use crate::bindings::latest::Strategy;
+use crate::bindings::v0_1_0;
+use crate::bindings::v0_1_0::action::quire::device::outbound_http as v0_1_0_outbound_http;
 use crate::cache::ComponentCache;
 use crate::config::HostConfig;
 use crate::sandbox::{self, Sandbox};
@@ -26,6 +27,18 @@ pub enum World {
     Strategy,
     /// `quire:device/action`: performs ASM actions.
     Action,
+    /// `quire:device/alert-logic`: judges a device for ASM.
+    AlertLogic,
+}
+
+/// Which release of the contract a component was built against: the host runs
+/// every release since 0.1.0 (see [`crate::bindings`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Release {
+    /// 0.1.0, frozen under `wit/since_v0.1.0/`.
+    V0_1_0,
+    /// The live contract, [`crate::bindings::VERSION`].
+    Latest,
 }
 
 /// The name of `interface` of the live contract (`quire:device/NAME@X.Y.Z`).
@@ -35,22 +48,80 @@ macro_rules! interface {
     };
 }
 
+/// The name of `interface` of contract 0.1.0.
+macro_rules! interface_0_1_0 {
+    ($name:literal) => {
+        concat!("quire:device/", $name, "@0.1.0")
+    };
+}
+
 const STRATEGY_API: &str = interface!("strategy-api");
 const ACTION_API: &str = interface!("action-api");
+const ALERT_LOGIC_API: &str = interface!("alert-logic-api");
 
-/// What each world may import from `quire:device` (WASI comes on top).
-const STRATEGY_IMPORTS: &[&str] = &[
-    interface!("types"),
-    interface!("snmp"),
-    interface!("npap"),
-    interface!("http"),
-    interface!("log"),
-];
-const ACTION_IMPORTS: &[&str] = &[
-    interface!("types"),
-    interface!("http"),
-    interface!("outbound-http"),
-    interface!("log"),
+/// One world of one release: the interface a component of it exports, and what
+/// it may import from `quire:device` (WASI comes on top).
+struct Target {
+    world: World,
+    release: Release,
+    export: &'static str,
+    imports: &'static [&'static str],
+}
+
+/// Every world of every release the host runs, the live ones first.
+const TARGETS: &[Target] = &[
+    Target {
+        world: World::Strategy,
+        release: Release::Latest,
+        export: STRATEGY_API,
+        imports: &[
+            interface!("types"),
+            interface!("snmp"),
+            interface!("npap"),
+            interface!("http"),
+            interface!("log"),
+        ],
+    },
+    Target {
+        world: World::Action,
+        release: Release::Latest,
+        export: ACTION_API,
+        imports: &[
+            interface!("types"),
+            interface!("http"),
+            interface!("outbound-http"),
+            interface!("log"),
+        ],
+    },
+    Target {
+        world: World::AlertLogic,
+        release: Release::Latest,
+        export: ALERT_LOGIC_API,
+        imports: &[interface!("types"), interface!("log")],
+    },
+    Target {
+        world: World::Strategy,
+        release: Release::V0_1_0,
+        export: interface_0_1_0!("strategy-api"),
+        imports: &[
+            interface_0_1_0!("types"),
+            interface_0_1_0!("snmp"),
+            interface_0_1_0!("npap"),
+            interface_0_1_0!("http"),
+            interface_0_1_0!("log"),
+        ],
+    },
+    Target {
+        world: World::Action,
+        release: Release::V0_1_0,
+        export: interface_0_1_0!("action-api"),
+        imports: &[
+            interface_0_1_0!("types"),
+            interface_0_1_0!("http"),
+            interface_0_1_0!("outbound-http"),
+            interface_0_1_0!("log"),
+        ],
+    },
 ];
 
 /// The plugin host. Cheap to clone: every clone shares one engine, linker and cache.
@@ -114,8 +185,14 @@ impl Host {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| setup(format!("{e:#}")))?;
         Strategy::add_to_linker::<_, HasSelf<Sandbox>>(&mut linker, |s| s)
             .map_err(|e| setup(format!("{e:#}")))?;
-        // The action world's one import of its own; the rest it shares with strategies.
+        // The action world's one import of its own; the rest it shares with
+        // strategies, and the alert-logic world imports only `log`.
         outbound_http::add_to_linker::<_, HasSelf<Sandbox>>(&mut linker, |s| s)
+            .map_err(|e| setup(format!("{e:#}")))?;
+        // Contract 0.1.0's imports under their own names (crate::v0_1_0).
+        v0_1_0::Strategy::add_to_linker::<_, HasSelf<Sandbox>>(&mut linker, |s| s)
+            .map_err(|e| setup(format!("{e:#}")))?;
+        v0_1_0_outbound_http::add_to_linker::<_, HasSelf<Sandbox>>(&mut linker, |s| s)
             .map_err(|e| setup(format!("{e:#}")))?;
 
         let mut hasher = DefaultHasher::new();
@@ -168,46 +245,23 @@ impl Host {
             .expect("the host never closes its slot semaphore")
     }
 
-    /// Checks that `bytes` are a strategy component, compiles it (once per
-    /// content hash) and links it: all of [`Host::load`] but asking the plugin
-    /// to describe itself.
-    pub(crate) fn prepare(&self, bytes: &[u8]) -> Result<(StrategyPre<Sandbox>, [u8; 32], String)> {
-        let hash: [u8; 32] = Sha256::digest(bytes).into();
-        let label = hash_label(&hash);
-        let invalid = |reason: String| PluginError::Invalid {
-            plugin: label.clone(),
-            reason,
-        };
-        let component = self.compile(&hash, bytes).map_err(&invalid)?;
-        match world_of(&component, self.engine()).map_err(&invalid)? {
-            World::Strategy => {}
-            World::Action => {
-                return Err(invalid(format!(
-                    "it is an action plugin (it exports {ACTION_API}), not a strategy"
-                )));
-            }
-        }
-        let pre = self.inner.linker.instantiate_pre(&component).map_err(|e| {
-            invalid(format!(
-                "its imports do not match what Quire provides: {e:#}"
-            ))
-        })?;
-        let pre = StrategyPre::new(pre)
-            .map_err(|e| invalid(format!("its {STRATEGY_API} does not match Quire's: {e:#}")))?;
-        Ok((pre, hash, label))
-    }
-
-    /// Checks that `bytes` are an action component, compiles it (once per content
-    /// hash) and links it; the error is the reason alone, for the caller to name.
-    pub(crate) fn prepare_action(
+    /// Checks that `bytes` are a component of `world` of a release the host runs,
+    /// compiles it (once per content hash) and links it; the error is the reason
+    /// alone, for the caller to name.
+    pub(crate) fn prepare(
         &self,
+        hash: &[u8; 32],
         bytes: &[u8],
-    ) -> std::result::Result<ActionPre<Sandbox>, String> {
-        let hash: [u8; 32] = Sha256::digest(bytes).into();
-        let component = self.compile(&hash, bytes)?;
-        if world_of(&component, self.engine())? == World::Strategy {
+        world: World,
+    ) -> std::result::Result<Prepared, String> {
+        let component = self.compile(hash, bytes)?;
+        let target = target_of(&component, self.engine())?;
+        if target.world != world {
             return Err(format!(
-                "it is a strategy (it exports {STRATEGY_API}), not an action plugin"
+                "it is {} (it exports {}), not {}",
+                describe(target.world),
+                target.export,
+                describe(world)
             ));
         }
         let pre = self
@@ -215,7 +269,11 @@ impl Host {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| format!("its imports do not match what Quire provides: {e:#}"))?;
-        ActionPre::new(pre).map_err(|e| format!("its {ACTION_API} does not match Quire's: {e:#}"))
+        Ok(Prepared {
+            pre,
+            release: target.release,
+            export: target.export,
+        })
     }
 
     /// Which world `bytes` target, without running anything: what a server
@@ -227,7 +285,9 @@ impl Host {
             reason,
         };
         let component = self.compile(&hash, bytes).map_err(&invalid)?;
-        world_of(&component, self.engine()).map_err(invalid)
+        target_of(&component, self.engine())
+            .map(|target| target.world)
+            .map_err(invalid)
     }
 
     /// The compiled component for `bytes`, from the cache or freshly compiled.
@@ -297,39 +357,59 @@ fn check_binary(bytes: &[u8]) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Which world the component targets, judged from its exports, after checking
-/// that it imports nothing that world does not provide.
-fn world_of(component: &Component, engine: &Engine) -> std::result::Result<World, String> {
+/// A component checked against one world and linked: what each kind of plugin
+/// wraps in its own typed `Pre`.
+pub(crate) struct Prepared {
+    pub(crate) pre: InstancePre<Sandbox>,
+    pub(crate) release: Release,
+    /// The interface it exports, to name in errors.
+    pub(crate) export: &'static str,
+}
+
+fn describe(world: World) -> &'static str {
+    match world {
+        World::Strategy => "a strategy",
+        World::Action => "an action plugin",
+        World::AlertLogic => "an alert-logic plugin",
+    }
+}
+
+/// Which world and release the component targets, judged from its exports,
+/// after checking that it imports nothing that world does not provide.
+fn target_of(
+    component: &Component,
+    engine: &Engine,
+) -> std::result::Result<&'static Target, String> {
     let ty = component.component_type();
     let exports: Vec<String> = ty
         .exports(engine)
         .map(|(name, _)| name.to_owned())
         .collect();
-    let world = if exports.iter().any(|e| e == STRATEGY_API) {
-        World::Strategy
-    } else if exports.iter().any(|e| e == ACTION_API) {
-        World::Action
-    } else {
+    let Some(target) = TARGETS
+        .iter()
+        .find(|t| exports.iter().any(|e| e == t.export))
+    else {
         let found = if exports.is_empty() {
             "it exports nothing".to_owned()
         } else {
             format!("it exports {}", exports.join(", "))
         };
+        let known: Vec<&str> = TARGETS.iter().map(|t| t.export).collect();
         return Err(format!(
-            "component exports nothing of {STRATEGY_API} or {ACTION_API} ({found})"
+            "component exports none of {} ({found})",
+            known.join(", ")
         ));
     };
-    let allowed = match world {
-        World::Strategy => STRATEGY_IMPORTS,
-        World::Action => ACTION_IMPORTS,
-    };
     for (name, item) in ty.imports(engine) {
-        let provided = allowed.contains(&name)
+        let provided = target.imports.contains(&name)
             || (name.starts_with("wasi:")
                 && matches!(item.ty, ComponentItem::ComponentInstance(_)));
         if !provided {
-            return Err(format!("imports {name} which Quire does not provide"));
+            return Err(format!(
+                "imports {name}, which Quire does not provide to {}",
+                describe(target.world)
+            ));
         }
     }
-    Ok(world)
+    Ok(target)
 }

@@ -1,4 +1,4 @@
-//! The wasmtime component host that runs Quire's strategy and action plugins.
+//! The wasmtime component host that runs Quire's strategy, action and alert-logic plugins.
 //!
 //! This crate owns everything between plugin bytes and a [`quire_model::Reading`]:
 //! loading and validating components against the WIT worlds Quire supports,
@@ -19,7 +19,9 @@
 //! Action plugins ([`ActionPlugin`], the contract's `action` world) run in the same
 //! sandbox with no device; their one way out is HTTP to the endpoints the caller
 //! grants per call, by name, which the host resolves and checks before the caller's
-//! [`OutboundHttp`] sends it.
+//! [`OutboundHttp`] sends it. Alert-logic plugins ([`AlertLogicPlugin`], the
+//! `alert-logic` world) run there with no way out at all: they are given one device's
+//! facts and answer what holds for it.
 
 use std::time::Duration;
 
@@ -84,6 +86,7 @@ pub const MAX_LOG_LINE_BYTES: usize = 4096;
 pub const FALLBACK_STRATEGY: &str = "printer-mib";
 
 mod action;
+mod alert_logic;
 pub mod bindings;
 mod cache;
 mod config;
@@ -95,15 +98,17 @@ mod probe;
 mod registry;
 mod sandbox;
 mod signing;
+mod v0_1_0;
 
 pub use action::{
     ActionAlert, ActionCall, ActionOutcome, ActionPlugin, Endpoint, OutboundHttp, OutboundRequest,
 };
+pub use alert_logic::{AlertLogicInfo, AlertLogicPlugin, DeviceFacts, SupplyChange, Trigger};
 pub use config::HostConfig;
 pub use convert::unknown_counters;
 pub use error::{PluginError, Result, Stop, StrategyError};
 pub use host::{Host, World};
-pub use plugin::{Plugin, StrategyInfo};
+pub use plugin::{Explained, Plugin, StrategyInfo};
 pub use probe::{MatchRule, Probe};
 pub use registry::{Considered, Reason, Registry, Selection, Verdict};
 pub use signing::{SigningError, SigningKey, TrustedPublishers};

@@ -9,10 +9,13 @@ use quire_model::{
 use tokio::sync::OwnedSemaphorePermit;
 use wasmtime::Store;
 
+use sha2::{Digest, Sha256};
+
 use crate::bindings::latest::quire::device::types as wit;
 use crate::bindings::latest::{Strategy, StrategyPre};
+use crate::bindings::v0_1_0;
 use crate::convert;
-use crate::host::{Host, hex};
+use crate::host::{Host, Prepared, Release, World, hash_label, hex};
 use crate::probe::{MatchRule, Probe};
 use crate::sandbox::{Sandbox, stop_of};
 use crate::{PluginError, Result, Stop};
@@ -33,11 +36,23 @@ pub struct StrategyInfo {
     pub match_rules: Vec<MatchRule>,
 }
 
+/// A reading with its strategy's reasons for the choices it made between
+/// sources (the maker a print server's printer names, a level read as a
+/// percentage because of its unit). Only `quire replay --explain` shows the
+/// notes: readings are stored and sent without them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explained {
+    /// What was read.
+    pub reading: Reading,
+    /// One short sentence per choice, in the order the strategy made them.
+    pub notes: Vec<String>,
+}
+
 /// A loaded, validated strategy. Each call runs in a fresh sandbox, so a
 /// `Plugin` is shared freely (`Arc<Plugin>`) between concurrent reads.
 pub struct Plugin {
     host: Host,
-    pre: StrategyPre<Sandbox>,
+    pre: Pre,
     info: StrategyInfo,
     hash: [u8; 32],
     label: Arc<str>,
@@ -60,19 +75,123 @@ impl Host {
     /// Written here rather than beside [`Host::new`] so the host module need
     /// not know plugins: they depend on it, not it on them.
     pub async fn load(&self, bytes: &[u8]) -> Result<Plugin> {
-        let (pre, hash, label) = self.prepare(bytes)?;
+        let hash: [u8; 32] = Sha256::digest(bytes).into();
+        let label = hash_label(&hash);
+        let pre = self
+            .prepare(&hash, bytes, World::Strategy)
+            .and_then(Pre::new)
+            .map_err(|reason| PluginError::Invalid {
+                plugin: label.clone(),
+                reason,
+            })?;
         Plugin::describe(self.clone(), pre, hash, label).await
+    }
+}
+
+/// A linked strategy of one of the releases the host runs.
+enum Pre {
+    Latest(StrategyPre<Sandbox>),
+    V0_1_0(v0_1_0::StrategyPre<Sandbox>),
+}
+
+/// One instance of a strategy, of its release.
+enum Guest {
+    Latest(Strategy),
+    V0_1_0(v0_1_0::Strategy),
+}
+
+impl Pre {
+    fn new(prepared: Prepared) -> std::result::Result<Pre, String> {
+        match prepared.release {
+            Release::Latest => StrategyPre::new(prepared.pre).map(Pre::Latest),
+            Release::V0_1_0 => v0_1_0::StrategyPre::new(prepared.pre).map(Pre::V0_1_0),
+        }
+        .map_err(|e| format!("its {} does not match Quire's: {e:#}", prepared.export))
+    }
+
+    async fn instantiate(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<Guest> {
+        Ok(match self {
+            Pre::Latest(pre) => Guest::Latest(pre.instantiate_async(store).await?),
+            Pre::V0_1_0(pre) => Guest::V0_1_0(pre.instantiate_async(store).await?),
+        })
+    }
+}
+
+/// The strategy calls, each asked of the guest's release; 0.1.0's `types` are
+/// the live ones (see [`crate::bindings::v0_1_0`]), so only `collect`, whose
+/// answer gained the notes, converts.
+impl Guest {
+    async fn describe(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<wit::StrategyInfo> {
+        match self {
+            Guest::Latest(g) => g.quire_device_strategy_api().call_describe(store).await,
+            Guest::V0_1_0(g) => g.quire_device_strategy_api().call_describe(store).await,
+        }
+    }
+
+    async fn identify(
+        &self,
+        store: &mut Store<Sandbox>,
+        probe: &wit::Probe,
+    ) -> wasmtime::Result<Option<u32>> {
+        match self {
+            Guest::Latest(g) => {
+                g.quire_device_strategy_api()
+                    .call_identify(store, probe)
+                    .await
+            }
+            Guest::V0_1_0(g) => {
+                g.quire_device_strategy_api()
+                    .call_identify(store, probe)
+                    .await
+            }
+        }
+    }
+
+    async fn collect(
+        &self,
+        store: &mut Store<Sandbox>,
+        cycle: wit::Cycle,
+    ) -> wasmtime::Result<std::result::Result<wit::Collected, wit::StrategyError>> {
+        match self {
+            Guest::Latest(g) => {
+                g.quire_device_strategy_api()
+                    .call_collect(store, cycle)
+                    .await
+            }
+            Guest::V0_1_0(g) => Ok(g
+                .quire_device_strategy_api()
+                .call_collect(store, cycle)
+                .await?
+                .map(|reading| wit::Collected {
+                    reading,
+                    notes: Vec::new(),
+                })),
+        }
+    }
+
+    async fn map_error(
+        &self,
+        store: &mut Store<Sandbox>,
+        input: &wit::ErrorInput,
+    ) -> wasmtime::Result<wit::Assessment> {
+        match self {
+            Guest::Latest(g) => {
+                g.quire_device_strategy_api()
+                    .call_map_error(store, input)
+                    .await
+            }
+            Guest::V0_1_0(g) => {
+                g.quire_device_strategy_api()
+                    .call_map_error(store, input)
+                    .await
+            }
+        }
     }
 }
 
 impl Plugin {
     /// Calls `describe` once in a device-less sandbox and keeps the answer.
-    async fn describe(
-        host: Host,
-        pre: StrategyPre<Sandbox>,
-        hash: [u8; 32],
-        hash_label: String,
-    ) -> Result<Plugin> {
+    async fn describe(host: Host, pre: Pre, hash: [u8; 32], hash_label: String) -> Result<Plugin> {
         let label: Arc<str> = hash_label.into();
         // `_slot` is bound first so it drops last, after the store frees its pool slot.
         let Call {
@@ -80,8 +199,7 @@ impl Plugin {
             mut store,
             guest,
         } = enter(&host, &pre, &label, Arc::new(NoDevice)).await?;
-        let call = guest.quire_device_strategy_api().call_describe(&mut store);
-        let outcome = call_within(&host, call).await;
+        let outcome = call_within(&host, guest.describe(&mut store)).await;
         let info = settle(&host, &store, outcome)?;
         let stop = |what: String| PluginError::Stopped {
             plugin: label.to_string(),
@@ -159,32 +277,45 @@ impl Plugin {
         transport: Arc<dyn DeviceTransport>,
         cycle: Cycle,
     ) -> Result<Reading> {
+        self.collect_explained(transport, cycle)
+            .await
+            .map(|explained| explained.reading)
+    }
+
+    /// [`Plugin::collect`] with the strategy's notes on the choices it made, for
+    /// `quire replay --explain`; a strategy built against contract 0.1.0 has none.
+    pub async fn collect_explained(
+        &self,
+        transport: Arc<dyn DeviceTransport>,
+        cycle: Cycle,
+    ) -> Result<Explained> {
         // `_slot` is bound first so it drops last, after the store frees its pool slot.
         let Call {
             _slot,
             mut store,
             guest,
         } = enter(&self.host, &self.pre, &self.label, transport).await?;
-        let call = guest
-            .quire_device_strategy_api()
-            .call_collect(&mut store, convert::cycle(cycle));
-        let outcome = call_within(&self.host, call).await;
+        let outcome =
+            call_within(&self.host, guest.collect(&mut store, convert::cycle(cycle))).await;
         let answer = settle(&self.host, &store, outcome)?;
-        let reading = answer.map_err(|e| PluginError::Strategy {
+        let collected = answer.map_err(|e| PluginError::Strategy {
             plugin: self.label.to_string(),
             error: convert::strategy_error(e),
         })?;
-        convert::check_reading(&reading, self.host.config().max_output_bytes).map_err(|cause| {
-            PluginError::Stopped {
+        convert::check_collected(&collected, self.host.config().max_output_bytes).map_err(
+            |cause| PluginError::Stopped {
                 plugin: self.label.to_string(),
                 cause,
-            }
-        })?;
-        let reading = convert::reading(reading);
+            },
+        )?;
+        let reading = convert::reading(collected.reading);
         for unknown in convert::unknown_counters(&reading) {
             tracing::warn!(plugin = %self.label, "{unknown}");
         }
-        Ok(reading)
+        Ok(Explained {
+            reading,
+            notes: collected.notes,
+        })
     }
 
     /// Asks whether the device is this strategy's: a score (higher is more
@@ -204,10 +335,7 @@ impl Plugin {
             sys_object_id: probe.sys_object_id.clone(),
             sys_descr: probe.sys_descr.clone(),
         };
-        let call = guest
-            .quire_device_strategy_api()
-            .call_identify(&mut store, &probe);
-        let outcome = call_within(&self.host, call).await;
+        let outcome = call_within(&self.host, guest.identify(&mut store, &probe)).await;
         settle(&self.host, &store, outcome)
     }
 
@@ -220,10 +348,7 @@ impl Plugin {
             guest,
         } = enter(&self.host, &self.pre, &self.label, Arc::new(NoDevice)).await?;
         let input = convert::error_input(input);
-        let call = guest
-            .quire_device_strategy_api()
-            .call_map_error(&mut store, &input);
-        let outcome = call_within(&self.host, call).await;
+        let outcome = call_within(&self.host, guest.map_error(&mut store, &input)).await;
         let assessment = settle(&self.host, &store, outcome)?;
         convert::check_string(&assessment.state, self.host.config().max_output_bytes).map_err(
             |cause| PluginError::Stopped {
@@ -258,19 +383,19 @@ impl Plugin {
 struct Call {
     _slot: OwnedSemaphorePermit,
     store: Store<Sandbox>,
-    guest: Strategy,
+    guest: Guest,
 }
 
 /// A fresh store and instance for one call, once a pool slot is free.
 async fn enter(
     host: &Host,
-    pre: &StrategyPre<Sandbox>,
+    pre: &Pre,
     label: &Arc<str>,
     transport: Arc<dyn DeviceTransport>,
 ) -> Result<Call> {
     let slot = host.slot().await;
     let mut store = Sandbox::store(host.engine(), host.config(), label.clone(), transport);
-    let instantiated = call_within(host, pre.instantiate_async(&mut store)).await;
+    let instantiated = call_within(host, pre.instantiate(&mut store)).await;
     let guest = settle(host, &store, instantiated)?;
     Ok(Call {
         _slot: slot,

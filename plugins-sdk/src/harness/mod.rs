@@ -30,8 +30,9 @@ mod snmprec;
 use std::path::{Path, PathBuf};
 
 use crate::{
-    AlertSeverity, Cycle, Device, DeviceAlert, HttpRequest, HttpResponse, LogLevel, NpapPort, Oid,
-    Reading, Strategy, Supply, SupplyState, Transport, TransportError, Varbind, counters,
+    AlertSeverity, Collected, Cycle, Device, DeviceAlert, HttpRequest, HttpResponse, LogLevel,
+    NpapPort, Oid, Reading, Strategy, Supply, SupplyState, Transport, TransportError, Varbind,
+    counters,
 };
 
 use exchanges::Exchanges;
@@ -159,16 +160,38 @@ impl Recorded {
 /// Runs `S::collect` for `cycle` over a recorded device, as the host would run
 /// the component over it, and fails on a counter outside the vocabulary.
 pub fn replay<S: Strategy>(recorded: &Recorded, cycle: Cycle) -> Result<Reading, String> {
-    let reading = S::collect(&Device::new(recorded), cycle)
-        .map_err(|e| format!("{}: {e:?}", recorded.name))?;
+    replay_collected::<S>(recorded, cycle).map(|collected| collected.reading)
+}
+
+/// [`replay`] with the notes the strategy gave ([`Device::note`]), as the
+/// component returns them to the host.
+pub fn replay_collected<S: Strategy>(
+    recorded: &Recorded,
+    cycle: Cycle,
+) -> Result<Collected, String> {
+    let device = Device::new(recorded);
+    let reading = S::collect(&device, cycle).map_err(|e| format!("{}: {e:?}", recorded.name))?;
     match reading
         .counters
         .iter()
         .find(|c| !counters::is_known(&c.name))
     {
         Some(c) => Err(format!("{}: {}", recorded.name, counters::unknown(&c.name))),
-        None => Ok(reading),
+        None => Ok(Collected {
+            reading,
+            notes: device.take_notes(),
+        }),
     }
+}
+
+/// The notes `S` gives reading the recording at `path` for discovery, for a
+/// strategy's own tests of the reasons `quire replay --explain` shows.
+pub fn notes<S: Strategy>(path: impl AsRef<Path>) -> Vec<String> {
+    let path = path.as_ref();
+    Recorded::load(path)
+        .and_then(|recorded| replay_collected::<S>(&recorded, Cycle::Discovery))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .notes
 }
 
 /// Loads the recording at `path` ([`Recorded::load`]) and runs `S` over it

@@ -112,7 +112,15 @@ impl Strategy for Brother {
             let blob = device.get_value(BR_INFO_MAINTENANCE)?;
             if let Some(bytes) = blob.as_ref().and_then(SnmpValue::as_bytes) {
                 let life = Maintenance::parse(bytes);
-                let marking = life.marking(&reading.supplies, reading.identity.model.as_deref());
+                let (marking, evidence) =
+                    life.marking(&reading.supplies, reading.identity.model.as_deref());
+                device.note(format!(
+                    "brInfoMaintenance levels read as {}: {evidence}",
+                    match marking {
+                        maintenance::Marking::Toner => "toner",
+                        maintenance::Marking::Ink => "ink",
+                    }
+                ));
                 maintenance::merge(&mut reading.supplies, life.supplies(marking));
             }
         }

@@ -55,19 +55,28 @@ impl Maintenance {
     /// else whether the blob tracks a drum (`11`, `41`, `63`, `79`–`7b`, `80`),
     /// codes the library lists for lasers only (`VALUES_LASER_MAINTENANCE`,
     /// none in `VALUES_INK_MAINTENANCE`).
-    pub(crate) fn marking(&self, supplies: &[Supply], model: Option<&str>) -> Marking {
+    ///
+    /// The evidence that decided it is returned beside it, for the reading's notes.
+    pub(crate) fn marking(
+        &self,
+        supplies: &[Supply],
+        model: Option<&str>,
+    ) -> (Marking, &'static str) {
         let kinds = |names: &[&str]| supplies.iter().any(|s| names.contains(&s.kind.as_str()));
         if kinds(&["ink", "ink-cartridge"]) {
-            return Marking::Ink;
+            return (Marking::Ink, "the Printer-MIB supplies include ink");
         }
         if kinds(&["toner", "toner-cartridge"]) {
-            return Marking::Toner;
+            return (Marking::Toner, "the Printer-MIB supplies include toner");
         }
         let series = model
             .and_then(|m| m.split_once('-'))
             .map(|(_, number)| number);
         if series.is_some_and(|n| n.starts_with(['J', 'T'])) {
-            return Marking::Ink;
+            return (
+                Marking::Ink,
+                "the model is of Brother's J (inkjet) or T (ink tank) series",
+            );
         }
         let drum = |code: u8| matches!(code, 0x11 | 0x41 | 0x63 | 0x79..=0x7b | 0x80);
         let tracks_a_drum = match self {
@@ -75,9 +84,12 @@ impl Maintenance {
             Maintenance::Legacy(levels) => levels.iter().any(|(code, _, _)| drum(*code)),
         };
         if tracks_a_drum {
-            Marking::Toner
+            (
+                Marking::Toner,
+                "the blob tracks a drum, which only lasers have",
+            )
         } else {
-            Marking::Ink
+            (Marking::Ink, "the blob tracks no drum, so not a laser")
         }
     }
 
@@ -254,7 +266,7 @@ mod tests {
     #[test]
     fn a_colour_laser_reads_its_toners_drums_belt_fuser_and_paper_feed_kit() {
         let blob = Maintenance::parse(&hex(DCP_L3550CDW));
-        let marking = blob.marking(&[], Some("DCP-L3550CDW"));
+        let (marking, _) = blob.marking(&[], Some("DCP-L3550CDW"));
         assert_eq!(marking, Marking::Toner);
         let found = blob.supplies(marking);
         assert_eq!(
@@ -292,18 +304,21 @@ mod tests {
         let cases = [
             (
                 "MFC-J680DW",
+                "J (inkjet)",
                 "310104000000013201040000000133010400000001340104000000016f01040000125c70010400000dac71010400002134720104000011948101040000002f82010400000023830104000000558401040000002d86010400000012870104000000128801040000001289010400000012",
                 [47, 35, 85, 45],
             ),
             (
                 "MFC-5490CN",
+                "no drum",
                 "a101020414a201020c14a301020614a401020b14",
                 [20, 60, 30, 55],
             ),
         ];
-        for (model, blob, [black, cyan, magenta, yellow]) in cases {
+        for (model, why, blob, [black, cyan, magenta, yellow]) in cases {
             let blob = Maintenance::parse(&hex(blob));
-            let marking = blob.marking(&[], Some(model));
+            let (marking, evidence) = blob.marking(&[], Some(model));
+            assert!(evidence.contains(why), "{model}: {evidence}");
             assert_eq!(marking, Marking::Ink, "{model}");
             assert_eq!(
                 percents(&blob.supplies(marking)),
@@ -349,7 +364,10 @@ mod tests {
             row(2, "Drum Unit", "opc"),
         ];
         let blob = Maintenance::parse(&hex("6f010400001e1441010400002260690104000025e4"));
-        assert_eq!(blob.marking(&rows, Some("HL-J0")), Marking::Toner);
+        assert_eq!(
+            blob.marking(&rows, Some("HL-J0")),
+            (Marking::Toner, "the Printer-MIB supplies include toner")
+        );
         merge(&mut rows, blob.supplies(Marking::Toner));
         let shown: Vec<_> = rows
             .iter()

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use quire_plugins_sdk::harness::{Recorded, assert_counters, identity, read, replay};
+use quire_plugins_sdk::harness::{Recorded, assert_counters, identity, notes, read, replay};
 use quire_plugins_sdk::{AlertSeverity, Cycle, Device, ErrorState, Probe, Strategy, SupplyState};
 use quire_strategy_printer_mib::PrinterMib;
 
@@ -182,4 +182,32 @@ fn identify_is_low_for_printers_and_none_without_printer_mib() {
     // Detection-only recording: sysDescr and sysObjectID, no Printer-MIB.
     let lexmark = load("librenms/lexmarkprinter.snmprec");
     assert_eq!(PrinterMib::identify(&Device::new(&lexmark), &probe), None);
+}
+
+#[test]
+fn a_level_in_the_unit_percent_is_a_percentage_whatever_the_maximum_says() {
+    let path = "../../fixtures/derived/percent_unit_unknown_max.snmprec";
+    let r = read::<PrinterMib>(path);
+    let levels: Vec<_> = r
+        .supplies
+        .iter()
+        .map(|s| (s.description.as_str(), s.percent, s.state))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("Black Toner", Some(60), SupplyState::Ok),
+            ("Drum Unit", Some(9), SupplyState::Low),
+            ("Waste Toner Box", None, SupplyState::SomeRemaining),
+            ("Fuser Unit", None, SupplyState::SomeRemaining),
+        ]
+    );
+    assert_eq!(identity(&r).0, Some("Océ"));
+    assert_eq!(
+        notes::<PrinterMib>(path),
+        [
+            "supply 1 (Black Toner): 60 % from its level in the unit percent; its maximum is unknown",
+            "supply 2 (Drum Unit): 9 % from its level in the unit percent; its maximum is unknown",
+        ]
+    );
 }

@@ -3,7 +3,7 @@
 //! the sources that one does not hold. Expected values are read off the
 //! recordings, never off Quire's output.
 
-use quire_plugins_sdk::harness::{identity, read, read_alert_cycle};
+use quire_plugins_sdk::harness::{identity, notes, read, read_alert_cycle};
 use quire_strategy_zebra::Zebra;
 
 const ZEBRANET: &str = "../../fixtures/recorded/librenms/zebra.snmprec";
@@ -48,9 +48,16 @@ fn esi_and_zebra_ql_objects_stand_in_for_the_zebra_mib() {
 
 #[test]
 fn an_esi_print_server_without_zebra_objects_keeps_the_printers_own_maker() {
-    let r = read::<Zebra>("../../fixtures/derived/esi_print_server_printronix.snmprec");
+    let path = "../../fixtures/derived/esi_print_server_printronix.snmprec";
+    let r = read::<Zebra>(path);
     assert_eq!(
         identity(&r),
         (Some("Printronix"), Some("P8000"), None, None)
+    );
+    assert_eq!(
+        notes::<Zebra>(path),
+        [
+            "maker Printronix from the printer's description; the SNMP agent's sysObjectID has enterprise 683, Extended Systems, Inc."
+        ]
     );
 }

@@ -2,6 +2,7 @@
 //! `quire-builtin` and `quire-test-guests`, real recordings, the real sandbox.
 
 mod actions;
+mod alert_logic;
 mod exchange;
 mod harness;
 mod registry;

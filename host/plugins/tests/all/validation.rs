@@ -4,7 +4,9 @@
 use quire_plugins::World;
 use quire_plugins::bindings::VERSION;
 
-use crate::{guest, host};
+use quire_model::Cycle;
+
+use crate::{device, guest, host, hostile};
 
 async fn refused(bytes: &[u8]) -> String {
     let err = host().load(bytes).await.unwrap_err();
@@ -16,12 +18,15 @@ async fn refused(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn a_component_without_exports_names_the_missing_export() {
     let message = refused(&wat::parse_str("(component)").unwrap()).await;
-    assert!(
-        message.contains(&format!(
-            "component exports nothing of quire:device/strategy-api@{VERSION} or quire:device/action-api@{VERSION} (it exports nothing)"
-        )),
-        "{message}"
-    );
+    for export in [
+        format!("quire:device/strategy-api@{VERSION}"),
+        format!("quire:device/action-api@{VERSION}"),
+        format!("quire:device/alert-logic-api@{VERSION}"),
+        "quire:device/strategy-api@0.1.0".to_owned(),
+    ] {
+        assert!(message.contains(&export), "{export} in {message}");
+    }
+    assert!(message.contains("(it exports nothing)"), "{message}");
 }
 
 #[tokio::test]
@@ -44,7 +49,7 @@ async fn an_unknown_import_is_named() {
     .unwrap();
     let message = refused(&bytes).await;
     assert!(
-        message.contains("imports foo:bar/baz which Quire does not provide"),
+        message.contains("imports foo:bar/baz, which Quire does not provide to a strategy"),
         "{message}"
     );
 }
@@ -138,5 +143,24 @@ fn the_live_contract_is_its_frozen_release_until_a_new_version_is_cut() {
     assert_eq!(
         live, frozen,
         "plugins-sdk/wit/device.wit changed but is still {VERSION}: bump the version and freeze the new one under wit/since_vX.Y.Z/"
+    );
+}
+
+#[tokio::test]
+async fn a_strategy_built_against_contract_0_1_0_still_loads_and_reads() {
+    // The hostile guest binds the first release as frozen in wit/since_v0.1.0/.
+    assert_ne!(VERSION, "0.1.0", "the live contract has moved on");
+    let host = host();
+    let plugin = hostile(&host).await;
+    let explained = plugin
+        .collect_explained(device("ok"), Cycle::MetersAndSupplies)
+        .await
+        .unwrap();
+    assert_eq!(explained.reading.identity.model.as_deref(), Some("ok"));
+    assert_eq!(explained.reading.counters.get("total"), Some(&1234));
+    assert!(
+        explained.notes.is_empty(),
+        "0.1.0 has no notes to give: {:?}",
+        explained.notes
     );
 }

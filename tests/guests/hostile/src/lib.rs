@@ -4,7 +4,10 @@
 //! `collect` asks the device what to do: it GETs [`MODE_OID`] and acts on the
 //! string it finds there, so one compiled guest covers every misbehaviour and
 //! each test chooses one with a one-line recording. It uses the generated
-//! bindings directly, not the SDK, so the SDK's helpers cannot soften anything.
+//! bindings directly, not the SDK, so the SDK's helpers cannot soften anything,
+//! and it binds contract 0.1.0 as frozen under `wit/since_v0.1.0/`: the first
+//! release's plugins must keep loading, and stay as boxed in as the live
+//! release's, whose imports serve theirs.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +21,7 @@ use quire::device::types::{
     StrategyError, StrategyInfo, Supply, SupplyState,
 };
 
-wit_bindgen::generate!({ path: "../../../plugins-sdk/wit", world: "strategy" });
+wit_bindgen::generate!({ path: "../../../wit/since_v0.1.0", world: "strategy" });
 
 /// Where the recording says which misbehaviour to show (an enterprise number nobody owns).
 const MODE_OID: [u32; 9] = [1, 3, 6, 1, 4, 1, 99999, 1, 0];

@@ -2,6 +2,8 @@
 //! stops an action plugin and costs only its own action. An alert whose subject is
 //! `endpoint:NAME` makes it ask for the endpoint NAME instead (and report performed,
 //! whatever it was answered), so the endpoint scoping can be tested with one guest.
+//! It binds contract 0.1.0 (`wit/since_v0.1.0/`), so those tests also prove that the
+//! first release's action plugins keep loading; the shipped `erp-order` binds the live one.
 
 use std::hint::black_box;
 
@@ -9,7 +11,7 @@ use exports::quire::device::action_api::{ActionEvent, AlertEvent, Guest, Outcome
 use quire::device::http::Method;
 use quire::device::outbound_http::{OutboundRequest, send};
 
-wit_bindgen::generate!({ path: "../../../plugins-sdk/wit", world: "action" });
+wit_bindgen::generate!({ path: "../../../wit/since_v0.1.0", world: "action" });
 
 struct Runaway;
 
