@@ -176,10 +176,11 @@ fn a_walk_printed_with_mib_names_reads_as_the_recording_it_was_walked_from() {
 
 #[test]
 fn walks_printed_with_vendor_mib_names_read_as_the_recordings_they_were_walked_from() {
-    // net-snmp's snmpwalk of two recordings the Ricoh and Brother families read
-    // vendor objects from, with the vendor MIBs of host/snmp/mibs loaded
-    // (`RicohPrivateMIB::ricohSysName`, `BROTHER-MIB::brInfoCounter.0`; see
-    // fixtures/derived/SOURCES.md). No name may go unresolved.
+    // net-snmp's snmpwalk of recordings the Ricoh, Brother and Lexmark families
+    // read vendor objects from, with the vendor MIBs of host/snmp/mibs loaded
+    // (`RicohPrivateMIB::ricohSysName`, `BROTHER-MIB::brInfoCounter.0`,
+    // `LEXMARK-MPS-MIB::deviceModel.1`; see fixtures/derived/SOURCES.md). No
+    // name may go unresolved.
     let warnings = replayed_like(
         &[],
         "recorded/librenms/ricoh_mpc3002.snmprec",
@@ -192,6 +193,12 @@ fn walks_printed_with_vendor_mib_names_read_as_the_recordings_they_were_walked_f
         &["--strategy", "brother"],
         "recorded/bieniu-brother/dcp-l3550cdw.snmprec",
         "derived/brother_dcp-l3550cdw_named.walk",
+    );
+    assert_eq!(warnings, [""; 0]);
+    let warnings = replayed_like(
+        &[],
+        "derived/lexmark_private.snmprec",
+        "derived/lexmark_private_named.walk",
     );
     assert_eq!(warnings, [""; 0]);
 }

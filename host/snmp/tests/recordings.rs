@@ -360,8 +360,10 @@ fn a_walk_printed_with_mib_names_reads_as_the_recording_it_was_walked_from() {
 
 /// Walks printed with the vendor MIBs loaded name the objects the families
 /// read by their vendor names: `RicohPrivateMIB::ricohSysName` (no index: the
-/// MIB puts the instance in the OID) and the Brother blobs
-/// `BROTHER-MIB::brInfoCounter.0`, `brInfoMaintenance.0` as Hex-STRING.
+/// MIB puts the instance in the OID), the Brother blobs
+/// `BROTHER-MIB::brInfoCounter.0`, `brInfoMaintenance.0` as Hex-STRING, and
+/// `LEXMARK-MPS-MIB::deviceModel.1` beside a `sysObjectID` of
+/// `LEXMARK-PVT-MIB::printer.71107020`.
 #[test]
 fn walks_printed_with_vendor_mib_names_read_as_the_recordings_they_were_walked_from() {
     assert_named_walk_reads_as(
@@ -371,5 +373,9 @@ fn walks_printed_with_vendor_mib_names_read_as_the_recordings_they_were_walked_f
     assert_named_walk_reads_as(
         "derived/brother_dcp-l3550cdw_named.walk",
         "recorded/bieniu-brother/dcp-l3550cdw.snmprec",
+    );
+    assert_named_walk_reads_as(
+        "derived/lexmark_private_named.walk",
+        "derived/lexmark_private.snmprec",
     );
 }

@@ -248,6 +248,18 @@ mod tests {
             oid("RicohPrivateMIB::ricohSysName"),
             "1.3.6.1.4.1.367.3.2.1.1.1.1.0".parse().unwrap()
         );
+        // ZEBRA-QL-MIB: zql-device-product-name is `{ zql-ql-device 7 }`, under
+        // zebra(10642) zql-zebra-ql(200) zql-ql-device(19). It names Zebra's arc
+        // too, so without ZEBRA-MIB net-snmp prints zbrGeneralModel (10642.1.1.0)
+        // `ZEBRA-QL-MIB::zebra.1.1.0`.
+        assert_eq!(
+            oid("ZEBRA-QL-MIB::zql-device-product-name.0"),
+            "1.3.6.1.4.1.10642.200.19.7.0".parse().unwrap()
+        );
+        assert_eq!(
+            oid("ZEBRA-QL-MIB::zebra.1.1.0"),
+            "1.3.6.1.4.1.10642.1.1.0".parse().unwrap()
+        );
     }
 
     #[test]
