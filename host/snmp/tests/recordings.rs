@@ -330,24 +330,52 @@ proptest! {
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
 
-/// `fixtures/derived/epson_sc_named.walk` is what net-snmp's `snmpwalk`
-/// printed, with the MIBs of `host/snmp/mibs` loaded, walking the recorded
-/// Epson SC-T3405 served by snmpsim (see `fixtures/derived/SOURCES.md`): MIB
-/// names on the left and in `OID:` values, display hints applied. It must
-/// read back to exactly the recording it was walked from.
-#[test]
-fn a_walk_printed_with_mib_names_reads_as_the_recording_it_was_walked_from() {
-    let named =
-        Recording::load_lenient(&Path::new(FIXTURES).join("derived/epson_sc_named.walk")).unwrap();
-    assert_eq!(named.problems, vec![]);
-    let numeric =
-        Recording::load(&Path::new(FIXTURES).join("recorded/printmaster/epson_sc_snmp.snmprec"))
-            .unwrap();
+/// Reads `walk`, a walk net-snmp's `snmpwalk` printed with the MIBs of
+/// `host/snmp/mibs` loaded (see `fixtures/derived/SOURCES.md`), and asserts
+/// that it reads back, without a problem, to exactly the recording it was
+/// walked from.
+fn assert_named_walk_reads_as(walk: &str, recording: &str) {
+    let named = Recording::load_lenient(&Path::new(FIXTURES).join(walk)).unwrap();
+    assert_eq!(named.problems, vec![], "{walk}");
+    let numeric = Recording::load(&Path::new(FIXTURES).join(recording)).unwrap();
     let differing: Vec<String> = numeric
         .iter()
         .filter(|(oid, value)| named.recording.get(oid) != **value)
         .map(|(oid, value)| format!("{oid}: {value:?} read as {:?}", named.recording.get(oid)))
         .collect();
-    assert_eq!(differing, Vec::<String>::new());
-    assert_eq!(named.recording.len(), numeric.len());
+    assert_eq!(differing, Vec::<String>::new(), "{walk}");
+    assert_eq!(named.recording.len(), numeric.len(), "{walk}");
+}
+
+/// `fixtures/derived/epson_sc_named.walk` walks the recorded Epson SC-T3405
+/// served by snmpsim: MIB names on the left and in `OID:` values, display
+/// hints applied.
+#[test]
+fn a_walk_printed_with_mib_names_reads_as_the_recording_it_was_walked_from() {
+    assert_named_walk_reads_as(
+        "derived/epson_sc_named.walk",
+        "recorded/printmaster/epson_sc_snmp.snmprec",
+    );
+}
+
+/// Walks printed with the vendor MIBs loaded name the objects the families
+/// read by their vendor names: `RicohPrivateMIB::ricohSysName` (no index: the
+/// MIB puts the instance in the OID), the Brother blobs
+/// `BROTHER-MIB::brInfoCounter.0`, `brInfoMaintenance.0` as Hex-STRING, and
+/// `LEXMARK-MPS-MIB::deviceModel.1` beside a `sysObjectID` of
+/// `LEXMARK-PVT-MIB::printer.71107020`.
+#[test]
+fn walks_printed_with_vendor_mib_names_read_as_the_recordings_they_were_walked_from() {
+    assert_named_walk_reads_as(
+        "derived/ricoh_mpc3002_named.walk",
+        "recorded/librenms/ricoh_mpc3002.snmprec",
+    );
+    assert_named_walk_reads_as(
+        "derived/brother_dcp-l3550cdw_named.walk",
+        "recorded/bieniu-brother/dcp-l3550cdw.snmprec",
+    );
+    assert_named_walk_reads_as(
+        "derived/lexmark_private_named.walk",
+        "derived/lexmark_private.snmprec",
+    );
 }

@@ -72,24 +72,35 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
 });
 
 /// Whether `text` has the shape of an OID as net-snmp prints one on the left
-/// of a varbind: numeric (`.1.3.6…`), `iso.3.6…`, or a name with an instance
-/// (`MODULE::name.index`, `name.index`). Whether the name is known is not
-/// asked here: a walk is recognised as a walk even where its names are not.
+/// of a varbind: numeric (`.1.3.6…`), `iso.3.6…`, a name with an instance
+/// (`MODULE::name.index`, `name.index`), or a module-qualified name alone.
+/// The last is how net-snmp prints an object some vendor MIBs define with its
+/// instance already in the OID (RicohPrivateMIB's `ricohSysName` is
+/// `{ ricohSysDescr 1 0 }`): `RicohPrivateMIB::ricohSysName = STRING: …`.
+/// Whether the name is known is not asked here: a walk is recognised as a
+/// walk even where its names are not.
 pub(super) fn looks_like_instance(text: &str) -> bool {
-    numeric(text).is_some() || looks_like_name(text, true)
+    numeric(text).is_some()
+        || looks_like_name(text, true)
+        || (text.contains("::") && looks_like_name(text, false))
 }
 
-/// `[MODULE::]name[.index]`, the index required when `instance`.
+/// `[MODULE::]name[.index]`, the index required when `instance`. Under a
+/// module the name may be a bare arc: net-snmp prints a node a MIB left
+/// unnamed (RicohPrivateMIB's `{ ricoh 1 2 1 1 6 16 }` creates four) by its
+/// arc, as in `RicohPrivateMIB::6.385.2`.
 fn looks_like_name(text: &str, instance: bool) -> bool {
     let (module, rest) = text.split_once("::").unwrap_or(("", text));
     let (name, index) = match rest.split_once('.') {
         Some((name, index)) => (name, Some(index)),
         None => (rest, None),
     };
+    let unnamed_arc =
+        !module.is_empty() && !name.is_empty() && name.chars().all(|c| c.is_ascii_digit());
     module
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && is_identifier(name)
+        && (is_identifier(name) || unnamed_arc)
         && index.map_or(!instance, |i| {
             !i.is_empty() && !i.contains(char::is_whitespace)
         })
@@ -127,19 +138,30 @@ fn by_name(text: &str) -> Result<Oid, String> {
     };
     let (name, index) = rest.split_once('.').unwrap_or((rest, ""));
     let named = || module.map_or(name.to_owned(), |m| format!("{m}::{name}"));
-    let object = TABLE
+    let mut candidates = TABLE
         .by_name
         .get(name)
         .into_iter()
         .flatten()
         .map(|&i| &TABLE.objects[i])
-        .find(|o| module.is_none_or(|m| m == o.module))
-        .ok_or_else(|| {
-            format!(
-                "MIB name {} is not in Quire's table (host/snmp/mibs)",
-                named()
-            )
-        })?;
+        .filter(|o| module.is_none_or(|m| m == o.module));
+    let object = candidates.next().ok_or_else(|| {
+        format!(
+            "MIB name {} is not in Quire's table (host/snmp/mibs)",
+            named()
+        )
+    })?;
+    // Without a module the first object of that name stands, as net-snmp takes
+    // it; a module that gives one name to several nodes (RicohPrivateMIB's
+    // ricohM048, its unnamed arcs `1`) leaves the walk's meaning open.
+    if let Some(other) = candidates.next().filter(|_| module.is_some()) {
+        return Err(format!(
+            "MIB name {} stands for more than one node ({} and {}); which one is not guessed",
+            named(),
+            object.oid,
+            other.oid
+        ));
+    }
     let mut arcs = object.oid.arcs().to_vec();
     if !index.is_empty() {
         for arc in index.split('.') {
@@ -206,9 +228,61 @@ mod tests {
     }
 
     #[test]
+    fn vendor_names_resolve_to_the_objects_their_mibs_define() {
+        // BROTHER-MIB: brInfoCounter is `{ printerinfomation 10 }`, under
+        // brother(2435) nm(2) system(3) net-peripheral(9) netPML(4)
+        // netPMLmgmt(2) device(1) brorg(5) printerinfomation(5).
+        assert_eq!(
+            oid("BROTHER-MIB::brInfoCounter.0"),
+            "1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.10.0".parse().unwrap()
+        );
+        // KYOCERA-Private-MIB: kcprtGeneralModelName is column 1 of
+        // kcprtGeneralEntry `{ kyocera(1347) 43 5 1 1 }`, indexed by hrDeviceIndex.
+        assert_eq!(
+            oid("KYOCERA-Private-MIB::kcprtGeneralModelName.1"),
+            "1.3.6.1.4.1.1347.43.5.1.1.1.1".parse().unwrap()
+        );
+        // RicohPrivateMIB puts the instance in the OID (`{ ricohSysDescr 1 0 }`),
+        // so net-snmp prints the object with no index.
+        assert_eq!(
+            oid("RicohPrivateMIB::ricohSysName"),
+            "1.3.6.1.4.1.367.3.2.1.1.1.1.0".parse().unwrap()
+        );
+        // ZEBRA-QL-MIB: zql-device-product-name is `{ zql-ql-device 7 }`, under
+        // zebra(10642) zql-zebra-ql(200) zql-ql-device(19). It names Zebra's arc
+        // too, so without ZEBRA-MIB net-snmp prints zbrGeneralModel (10642.1.1.0)
+        // `ZEBRA-QL-MIB::zebra.1.1.0`.
+        assert_eq!(
+            oid("ZEBRA-QL-MIB::zql-device-product-name.0"),
+            "1.3.6.1.4.1.10642.200.19.7.0".parse().unwrap()
+        );
+        assert_eq!(
+            oid("ZEBRA-QL-MIB::zebra.1.1.0"),
+            "1.3.6.1.4.1.10642.1.1.0".parse().unwrap()
+        );
+    }
+
+    #[test]
+    fn an_unnamed_arc_resolves_under_its_module_unless_the_module_has_several() {
+        // `ricohM109 ::= { ricoh 1 2 1 1 6 16 }` leaves 367.1.2.1.1.6 unnamed;
+        // net-snmp prints the hrDeviceID of the recorded Aficio MP C3002
+        // (1.3.6.1.4.1.367.1.2.1.1.6.385.2) as `RicohPrivateMIB::6.385.2`.
+        assert_eq!(
+            oid("RicohPrivateMIB::6.385.2"),
+            "1.3.6.1.4.1.367.1.2.1.1.6.385.2".parse().unwrap()
+        );
+        // The module leaves several arcs `1` unnamed, and names two nodes
+        // ricohM048 (`{ ricoh 1 2 1 1 6 201 }` and `… 202 }`).
+        for ambiguous in ["RicohPrivateMIB::1.5", "RicohPrivateMIB::ricohM048"] {
+            let e = resolve(ambiguous).err().unwrap();
+            assert!(e.contains("more than one node"), "{e}");
+        }
+    }
+
+    #[test]
     fn unknown_names_and_modules_are_errors_naming_them() {
-        let e = resolve("BROTHER-MIB::brInfoCounter.0").err().unwrap();
-        assert!(e.contains("BROTHER-MIB::brInfoCounter"), "{e}");
+        let e = resolve("IP-MIB::ipForwarding.0").err().unwrap();
+        assert!(e.contains("IP-MIB::ipForwarding"), "{e}");
         // A known name under a module that does not define it is not guessed.
         let e = resolve("RFC1213-MIB::sysDescr.0").err().unwrap();
         assert!(e.contains("RFC1213-MIB::sysDescr"), "{e}");
@@ -218,10 +292,22 @@ mod tests {
 
     #[test]
     fn instance_shapes() {
-        for yes in ["SNMPv2-MIB::sysDescr.0", "sysDescr.0", ".1.3.6", "iso.3.6"] {
+        for yes in [
+            "SNMPv2-MIB::sysDescr.0",
+            "sysDescr.0",
+            ".1.3.6",
+            "iso.3.6",
+            "RicohPrivateMIB::ricohSysName",
+        ] {
             assert!(looks_like_instance(yes), "{yes}");
         }
-        for no in ["sysDescr", "hello world", "Floor 2, east", "a.b c"] {
+        for no in [
+            "sysDescr",
+            "hello world",
+            "Floor 2, east",
+            "a.b c",
+            "Note: x",
+        ] {
             assert!(!looks_like_instance(no), "{no}");
         }
     }

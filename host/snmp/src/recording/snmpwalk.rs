@@ -22,9 +22,12 @@
 //!
 //! The OID is read as `-On` prints it (`.1.3.6…`), as net-snmp prints it
 //! without MIBs (`iso.3.6…`), and as it prints it with MIBs loaded
-//! (`SNMPv2-MIB::sysDescr.0`, `sysDescr.0`), on the left and in `OID:`
-//! values alike; names resolve through [`super::mib_names`]. A name that does
-//! not resolve costs its own line, reported with the name. With MIBs loaded,
+//! (`SNMPv2-MIB::sysDescr.0`, `sysDescr.0`, and `RicohPrivateMIB::ricohSysName`
+//! with no index for an object whose MIB puts the instance in its OID), on the
+//! left and in `OID:` values alike; names resolve through
+//! [`super::mib_names`], which knows the vendor MIBs the families read. A
+//! name that does not resolve costs its own line, reported with the name.
+//! With MIBs loaded,
 //! net-snmp prints an OCTET STRING through the DISPLAY-HINT of its SYNTAX,
 //! unquoted; the reader turns the hints it knows back into the bytes the
 //! device sent (`1x:` of PhysAddress and MacAddress, `0:1e:4f:a:b:c`; the
@@ -547,6 +550,26 @@ mod tests {
     }
 
     #[test]
+    fn a_vendor_object_printed_without_an_index_reads_at_its_oid() {
+        let r = Recording::parse_snmpwalk(
+            "ricoh.walk",
+            concat!(
+                "RicohPrivateMIB::ricohSysName = STRING: \"Aficio MP C3002\"\n",
+                "RicohPrivateMIB::ricohEngSerialNumber = STRING: \"W492KB03439\"\n",
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            r.get(&"1.3.6.1.4.1.367.3.2.1.1.1.1.0".parse().unwrap()),
+            Value::OctetString(b"Aficio MP C3002".to_vec())
+        );
+        assert_eq!(
+            r.get(&"1.3.6.1.4.1.367.3.2.1.2.1.4.0".parse().unwrap()),
+            Value::OctetString(b"W492KB03439".to_vec())
+        );
+    }
+
+    #[test]
     fn display_hints_turn_back_into_the_device_bytes() {
         let bytes = |text: &str| match one(text) {
             Value::OctetString(b) => b,
@@ -618,9 +641,9 @@ mod tests {
             "lab/printer.walk",
             concat!(
                 "SNMPv2-MIB::sysDescr.0 = STRING: Printer\n",
-                "BROTHER-MIB::brInfoCounter.0 = STRING: \"one\n",
+                "IP-MIB::ipAdEntIfIndex.192.168.0.5 = STRING: \"one\n",
                 "two\"\n",
-                "SNMPv2-MIB::sysObjectID.0 = OID: BROTHER-MIB::brother.1\n",
+                "SNMPv2-MIB::sysObjectID.0 = OID: IP-MIB::ipForwarding.1\n",
                 "SNMPv2-MIB::sysName.0 = STRING: lp\n",
             ),
             &mut problems,
@@ -628,8 +651,8 @@ mod tests {
         assert_eq!(r.len(), 2);
         // Each line that names what the table lacks, with its file and line.
         let expected = [
-            "lab/printer.walk:2: MIB name BROTHER-MIB::brInfoCounter is not in",
-            "lab/printer.walk:4: OID value: MIB name BROTHER-MIB::brother is not in",
+            "lab/printer.walk:2: MIB name IP-MIB::ipAdEntIfIndex is not in",
+            "lab/printer.walk:4: OID value: MIB name IP-MIB::ipForwarding is not in",
         ];
         assert_eq!(problems.len(), expected.len(), "{problems:?}");
         for (problem, start) in problems.iter().zip(expected) {
