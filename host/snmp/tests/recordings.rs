@@ -1,4 +1,5 @@
-//! The recording formats against real recordings (shared/fixtures/recorded),
+//! The recording formats against real recordings (the repository's `fixtures/recorded`,
+//! copied from the shared set with their origins),
 //! a hand-written net-snmp walk covering every line kind, malformed files, and
 //! the `.snmprec` round trip.
 
@@ -9,13 +10,13 @@ use quire_snmp::{Oid, Recording, Value};
 
 const RECORDED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/recorded"
+    "/../../fixtures/recorded"
 );
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
 fn recorded_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let families = std::fs::read_dir(RECORDED).expect("shared/ must sit beside the repo");
+    let families = std::fs::read_dir(RECORDED).expect("fixtures/recorded is in the repository");
     for family in families {
         let family = family.unwrap().path();
         if !family.is_dir() {
