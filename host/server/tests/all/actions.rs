@@ -7,7 +7,6 @@
 //! action.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DurationRound, Utc};

@@ -7,7 +7,6 @@
 //! account until the interval passes.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DurationRound, Utc};
