@@ -1,9 +1,11 @@
-//! ASM on the simulated fleet, simulator → agent → server → SMTP server, on SQLite and
-//! on PostgreSQL. A colour printer's cyan toner drops below a dealer's threshold: the
-//! server's scheduler raises an alert that waits for approval, and once a user approves
-//! it e-mails the dealer's supplies contact through a real SMTP server (aiosmtpd); a
-//! new cartridge goes into the simulated printer, the agent reads the jump, and the
-//! event is archived as replaced with its escalation never sent. A paper jam raises a
+//! ASM on the simulated fleet, simulator → agent → server → SMTP server and ERP, on
+//! SQLite and on PostgreSQL. A colour printer's cyan toner drops below a dealer's
+//! threshold: the server's scheduler raises an alert that waits for approval, and once a
+//! user approves it e-mails the dealer's supplies contact through a real SMTP server
+//! (aiosmtpd) and the built-in purchase-order plugin orders the cartridge from the
+//! dealer's ERP (a real HTTP server), which marks the supply ordered; a new cartridge
+//! goes into the simulated printer, the agent reads the jump, and the event is archived
+//! as replaced with its escalation never sent. A paper jam raises a
 //! service alert that waits for approval, clears by itself at the next alerts read, and
 //! is archived with nothing carried out.
 
@@ -19,6 +21,7 @@ use quire_server::{Running, Server};
 use quire_snmp::responder::{Fleet, FleetConfig};
 use quire_snmp::{Oid, Recording, Value as SnmpValue};
 use quire_test_peers::Smtp;
+use quire_test_peers::http::{Answer, Receiver};
 use serde_json::{Value, json};
 
 // The shared dealer helpers; this suite configures its servers, so the plain start and
@@ -28,7 +31,7 @@ mod common;
 use common::{Dealer, start_configured_server};
 
 /// This test's loopback block: printers on 127.158.0.x, servers on 127.158.1.x, SMTP
-/// servers on 127.158.2.x.
+/// servers on 127.158.2.x, ERPs on 127.158.3.x.
 const SNMP_PORT: u16 = 16158;
 
 /// The HP Color LaserJet Pro M252dw (LibreNMS's capture, read by the `hp` family): four
@@ -41,6 +44,9 @@ fn colour_printer() -> PathBuf {
 }
 
 const CYAN_DESCRIPTION: &str = "1.3.6.1.2.1.43.11.1.1.6.1.2";
+
+/// What the dealer's ERP answers an order with (the plugin's documented confirmation).
+const CONFIRMED: &str = "<?xml version=\"1.0\"?><OrderConfirmation><OrderNumber>PO-158</OrderNumber></OrderConfirmation>";
 const CYAN_LEVEL: &str = "1.3.6.1.2.1.43.11.1.1.9.1.2";
 
 /// The generic printer of the strategy template (read by `printer-mib`), and its only
@@ -146,10 +152,26 @@ async fn read_and_deliver(agent: &Agent, cycle: Cycle) {
 /// The main dealer's hierarchical alert `name` with `trigger`, whose first action
 /// e-mails once approved and whose second escalates after a week; its id.
 async fn define(dealer: &Dealer, running: &Running, name: &str, trigger: Value) -> i64 {
+    define_with(dealer, running, name, trigger, Vec::new()).await
+}
+
+/// As [`define`], with `more` actions after the two e-mails.
+async fn define_with(
+    dealer: &Dealer,
+    running: &Running,
+    name: &str,
+    trigger: Value,
+    more: Vec<Value>,
+) -> i64 {
     let email = |id: u32, timing: Value| {
         json!({"id": id, "ordinal": id, "kind": "email", "result-type": "email",
             "requires-approval": true, "timing": timing, "max-attempts": 3})
     };
+    let mut actions = vec![
+        email(1, json!("immediate")),
+        email(2, json!({"on-overdue": {"from": "approval"}})),
+    ];
+    actions.extend(more);
     let definition = dealer
         .call(
             Method::POST,
@@ -161,8 +183,7 @@ async fn define(dealer: &Dealer, running: &Running, name: &str, trigger: Value) 
                 "trigger": trigger,
                 "overdue": {"unit": "days", "value": 7},
                 "stale": {"unit": "days", "value": 7},
-                "actions": [email(1, json!("immediate")),
-                            email(2, json!({"on-overdue": {"from": "approval"}}))],
+                "actions": actions,
             })),
         )
         .await;
@@ -231,11 +252,29 @@ async fn a_cyan_toner_below_the_threshold_is_approved_emailed_and_archived_when_
         let listen = SocketAddr::from(([127, 158, 1, 1 + n as u8], 0));
         let running = alerting_server(dir.path(), listen, &db.url, smtp_address).await;
         let (dealer, agent) = customer_with_agent(&running, &printer.to_string(), dir.path()).await;
-        let definition = define(
+        // The dealer's ERP, named `erp` for the purchase-order plugin, confirms orders.
+        let erp = Receiver::start(
+            SocketAddr::from(([127, 158, 3, 1 + n as u8], 0)),
+            vec![Answer::with_body(201, CONFIRMED)],
+        )
+        .await;
+        let created = dealer
+            .call(
+                Method::POST,
+                &format!("/api/v1/accounts/{}/webhooks", running.main_dealer.0),
+                Some(json!({"name": "erp", "url": format!("http://{}/erp", erp.address())})),
+            )
+            .await;
+        assert_eq!(created["name"], "erp", "{backend}: {created}");
+        let order = json!({"id": 3, "ordinal": 3, "kind": {"plugin": "erp-order"},
+            "result-type": "order", "requires-approval": true, "timing": "immediate",
+            "max-attempts": 3});
+        let definition = define_with(
             &dealer,
             &running,
             "Toner low",
             json!({"consumable": {"consumable": "toner", "threshold-percent": 20}}),
+            vec![order],
         )
         .await;
 
@@ -266,6 +305,10 @@ async fn a_cyan_toner_below_the_threshold_is_approved_emailed_and_archived_when_
             smtp.messages().is_empty(),
             "{backend}: sent before approval"
         );
+        assert!(
+            erp.received().is_empty(),
+            "{backend}: ordered before approval"
+        );
 
         approve(&dealer, event).await;
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -287,12 +330,41 @@ async fn a_cyan_toner_below_the_threshold_is_approved_emailed_and_archived_when_
             "{backend}: {}",
             messages[0].subject
         );
-        // Sent, with the escalation a week away: submitted, still open.
+        // Sent and ordered, with the escalation a week away: submitted, still open.
         let events = events_once(&dealer, definition, "were submitted", |events| {
             events.first().is_some_and(|e| e["status"] == "submitted")
         })
         .await;
         assert_eq!(events.len(), 1, "{backend}: {events:?}");
+        // One order, for the part the printer names in its cyan supply's description.
+        let part = recorded(&recording, CYAN_DESCRIPTION)
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_owned();
+        let orders = erp.received();
+        assert_eq!(orders.len(), 1, "{backend}: {orders:?}");
+        assert_eq!(orders[0].path, "/erp/purchase-orders", "{backend}");
+        assert!(
+            orders[0]
+                .text()
+                .contains(&format!("<PartNumber>{part}</PartNumber>")),
+            "{backend}: {}",
+            orders[0].text()
+        );
+        let device = events[0]["device-id"].as_i64().unwrap();
+        let supply_events = dealer
+            .call(
+                Method::GET,
+                &format!("/api/v1/devices/{device}/supplies/events"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            supply_events[0]["kind"], "ordered",
+            "{backend}: {supply_events}"
+        );
+        assert_eq!(supply_events[0]["part-number"], part.as_str(), "{backend}");
 
         // A new cartridge: the agent reads the jump from 8 to 100 % as a replacement.
         assert!(fleet.set(0, cyan.clone(), SnmpValue::Integer(100)));

@@ -10,6 +10,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+pub mod http;
+
 /// Where Debian's `snmpd` package puts net-snmp's agent.
 pub const SNMPD: &str = "/usr/sbin/snmpd";
 

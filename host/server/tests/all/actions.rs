@@ -7,101 +7,37 @@
 //! action.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DurationRound, Utc};
-use http_body_util::{BodyExt as _, Full};
-use hyper::body::Bytes;
-use hyper::{HeaderMap, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use quire_server::Server;
+use quire_test_peers::http::{Answer, Received, Receiver};
 use serde_json::{Value, json};
 
 use crate::asm::{define, definition, events_once, northwind, read};
 use crate::support::{TestServer, backends};
 
-/// One order the ERP took.
-#[derive(Debug, Clone)]
-struct Order {
-    path: String,
-    headers: HeaderMap,
-    body: String,
-}
-
-/// A dealer's ERP: a real HTTP/1.1 server that keeps every request and answers the
+/// A dealer's ERP: a real HTTP/1.1 server that keeps every order and answers the
 /// (status, body) pairs given in turn, the last one from then on.
-struct Erp {
-    address: SocketAddr,
-    orders: Arc<Mutex<Vec<Order>>>,
-    task: tokio::task::JoinHandle<()>,
-}
+struct Erp(Receiver);
 
 const CONFIRMED: &str = "<?xml version=\"1.0\"?><OrderConfirmation><OrderNumber>PO-77</OrderNumber></OrderConfirmation>";
 
 impl Erp {
     async fn start(n: u8, answers: &[(u16, &'static str)]) -> Erp {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 57, 3, n], 0)))
-            .await
-            .unwrap();
-        let address = listener.local_addr().unwrap();
-        let orders = Arc::new(Mutex::new(Vec::new()));
-        let answers = answers.to_vec();
-        let kept = orders.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                let (kept, answers) = (kept.clone(), answers.clone());
-                let service = hyper::service::service_fn(
-                    move |request: hyper::Request<hyper::body::Incoming>| {
-                        let (kept, answers) = (kept.clone(), answers.clone());
-                        async move {
-                            let (parts, body) = request.into_parts();
-                            let body = body.collect().await?.to_bytes();
-                            let mut all = kept.lock().unwrap_or_else(PoisonError::into_inner);
-                            let (status, text) = answers[all.len().min(answers.len() - 1)];
-                            all.push(Order {
-                                path: parts.uri.to_string(),
-                                headers: parts.headers,
-                                body: String::from_utf8_lossy(&body).into_owned(),
-                            });
-                            let mut answer =
-                                Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-                            *answer.status_mut() = StatusCode::from_u16(status).unwrap();
-                            Ok::<_, hyper::Error>(answer)
-                        }
-                    },
-                );
-                tokio::spawn(
-                    hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tcp), service),
-                );
-            }
-        });
-        Erp {
-            address,
-            orders,
-            task,
-        }
+        let script = answers
+            .iter()
+            .map(|&(status, body)| Answer::with_body(status, body))
+            .collect();
+        Erp(Receiver::start(SocketAddr::from(([127, 57, 3, n], 0)), script).await)
     }
 
     fn url(&self) -> String {
-        format!("http://{}/erp/v2", self.address)
+        format!("http://{}/erp/v2", self.0.address())
     }
 
-    fn orders(&self) -> Vec<Order> {
-        self.orders
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-impl Drop for Erp {
-    fn drop(&mut self) {
-        self.task.abort();
+    fn orders(&self) -> Vec<Received> {
+        self.0.received()
     }
 }
 
@@ -244,12 +180,16 @@ async fn an_approved_low_toner_orders_the_cartridge_from_the_erp_once_and_the_su
             "<Quantity>1</Quantity>".into(),
         ] {
             assert!(
-                order.body.contains(&part),
+                order.text().contains(&part),
                 "{backend}: {part} in {}",
-                order.body
+                order.text()
             );
         }
-        assert!(order.body.contains("<Serial>"), "{backend}: {}", order.body);
+        assert!(
+            order.text().contains("<Serial>"),
+            "{backend}: {}",
+            order.text()
+        );
         let journal = journal(&server, &events[0]).await;
         assert_eq!(journal.len(), 1, "{backend}: {journal:?}");
         assert_eq!(

@@ -7,128 +7,23 @@
 //! account until the interval passes.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DurationRound, Utc};
 use hmac::{Hmac, Mac};
-use http_body_util::{BodyExt as _, Full};
-use hyper::body::Bytes;
-use hyper::{HeaderMap, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use quire_server::Server;
 use quire_server::webhooks::WebhookPolicy;
+use quire_test_peers::http::{Answer, Received, Receiver};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::asm::{define, definition, events_once, northwind, read};
 use crate::support::{TestServer, backends};
 
-/// One request the receiver took.
-#[derive(Debug, Clone)]
-struct Received {
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_else(|| panic!("no {name} header: {:?}", self.headers))
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-}
-
-/// A dealer's system receiving webhooks: a real HTTP/1.1 server on `address` that
-/// keeps every request and answers the statuses given in turn, the last one from then on.
-struct Receiver {
-    address: SocketAddr,
-    received: Arc<Mutex<Vec<Received>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Receiver {
-    async fn start(address: SocketAddr, answers: &[u16]) -> Receiver {
-        Receiver::start_redirecting(address, answers, None).await
-    }
-
-    /// As [`Receiver::start`], every answer pointing at `location` when it is given.
-    async fn start_redirecting(
-        address: SocketAddr,
-        answers: &[u16],
-        location: Option<String>,
-    ) -> Receiver {
-        let listener = tokio::net::TcpListener::bind(address).await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let answers = answers.to_vec();
-        let kept = received.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                let (kept, answers, location) = (kept.clone(), answers.clone(), location.clone());
-                let service = hyper::service::service_fn(
-                    move |request: hyper::Request<hyper::body::Incoming>| {
-                        let (kept, answers, location) =
-                            (kept.clone(), answers.clone(), location.clone());
-                        async move {
-                            let (parts, body) = hyper::Request::into_parts(request);
-                            let body = body.collect().await?.to_bytes();
-                            let mut all = kept.lock().unwrap_or_else(PoisonError::into_inner);
-                            let status = answers[all.len().min(answers.len() - 1)];
-                            all.push(Received {
-                                headers: parts.headers,
-                                body,
-                            });
-                            let mut answer = Response::new(Full::new(Bytes::from_static(
-                                b"the receiver's own words",
-                            )));
-                            *answer.status_mut() = StatusCode::from_u16(status).unwrap();
-                            if let Some(location) = location {
-                                answer
-                                    .headers_mut()
-                                    .insert(hyper::header::LOCATION, location.parse().unwrap());
-                            }
-                            Ok::<_, hyper::Error>(answer)
-                        }
-                    },
-                );
-                tokio::spawn(
-                    hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tcp), service),
-                );
-            }
-        });
-        Receiver {
-            address,
-            received,
-            task,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/hooks/quire?source=alerts", self.address)
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.received
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+/// Where the dealer's system takes webhooks: a path and a query, which the server must
+/// keep as given.
+fn hook_url(receiver: &Receiver) -> String {
+    format!("http://{}/hooks/quire?source=alerts", receiver.address())
 }
 
 /// Each test's receiver address; port 0 picks a free port.
@@ -245,11 +140,12 @@ async fn drain(server: &TestServer, agent: &quire_protocol::AgentToken) {
 #[tokio::test]
 async fn a_low_toner_posts_one_signed_webhook_that_the_deliveries_list_shows() {
     for (n, db) in backends().await.into_iter().enumerate() {
-        let receiver = Receiver::start(receiver_address(1 + n as u8, 0), &[200]).await;
+        let receiver =
+            Receiver::start(receiver_address(1 + n as u8, 0), vec![Answer::status(200)]).await;
         let server = TestServer::start_configured(db, hooking(3)).await;
         let backend = server.backend;
         let (dealer, customer, agent) = northwind(&server).await;
-        let (hook, secret) = endpoint(&server, dealer, &receiver.url()).await;
+        let (hook, secret) = endpoint(&server, dealer, &hook_url(&receiver)).await;
         let listed = server
             .call(
                 "GET",
@@ -346,11 +242,15 @@ async fn a_low_toner_posts_one_signed_webhook_that_the_deliveries_list_shows() {
 #[tokio::test]
 async fn a_receiver_answering_500_gets_the_webhook_again_and_the_delivery_lists_both_attempts() {
     for (n, db) in backends().await.into_iter().enumerate() {
-        let receiver = Receiver::start(receiver_address(11 + n as u8, 0), &[500, 200]).await;
+        let receiver = Receiver::start(
+            receiver_address(11 + n as u8, 0),
+            vec![Answer::status(500), Answer::status(200)],
+        )
+        .await;
         let server = TestServer::start_configured(db, hooking(3)).await;
         let backend = server.backend;
         let (dealer, _, agent) = northwind(&server).await;
-        let (hook, secret) = endpoint(&server, dealer, &receiver.url()).await;
+        let (hook, secret) = endpoint(&server, dealer, &hook_url(&receiver)).await;
         let id = define(
             &server,
             definition(dealer, toner_below(20), webhook_action(hook), 2),
@@ -434,7 +334,7 @@ async fn a_webhook_to_a_receiver_that_is_down_waits_and_is_delivered_when_it_com
         .await;
         assert_eq!(events[0]["open"], true, "{backend}");
 
-        let receiver = Receiver::start(address, &[200]).await;
+        let receiver = Receiver::start(address, vec![Answer::status(200)]).await;
         let list = deliveries_once(&server, hook, "were delivered", |list| {
             list.first().is_some_and(|d| d["status"] == "delivered")
         })
@@ -638,7 +538,8 @@ async fn a_bad_endpoint_is_refused_naming_the_field_and_another_dealer_neither_s
 #[tokio::test]
 async fn a_stored_alert_frequency_holds_the_accounts_second_alert_until_the_interval_passes() {
     for (n, db) in backends().await.into_iter().enumerate() {
-        let receiver = Receiver::start(receiver_address(31 + n as u8, 0), &[200]).await;
+        let receiver =
+            Receiver::start(receiver_address(31 + n as u8, 0), vec![Answer::status(200)]).await;
         // The scheduler never ticks by itself: the test ticks at the instants it names.
         let server = TestServer::start_configured(db, |server| {
             hooking(3)(server);
@@ -648,7 +549,7 @@ async fn a_stored_alert_frequency_holds_the_accounts_second_alert_until_the_inte
         let backend = server.backend;
         let store = server.running.store.clone();
         let (dealer, customer, agent) = northwind(&server).await;
-        let (hook, _) = endpoint(&server, dealer, &receiver.url()).await;
+        let (hook, _) = endpoint(&server, dealer, &hook_url(&receiver)).await;
         let hourly = json!([{"result-type": "webhook", "interval": {"unit": "hours", "value": 1}}]);
         let set = server
             .admin(
@@ -742,11 +643,11 @@ async fn a_stored_alert_frequency_holds_the_accounts_second_alert_until_the_inte
 #[tokio::test]
 async fn a_redirect_is_not_followed_and_a_receiver_that_never_answers_times_out() {
     for (n, db) in backends().await.into_iter().enumerate() {
-        let elsewhere = Receiver::start(receiver_address(41 + n as u8, 0), &[200]).await;
-        let redirecting = Receiver::start_redirecting(
+        let elsewhere =
+            Receiver::start(receiver_address(41 + n as u8, 0), vec![Answer::status(200)]).await;
+        let redirecting = Receiver::start(
             receiver_address(43 + n as u8, 0),
-            &[307],
-            Some(elsewhere.url()),
+            vec![Answer::status(307).redirecting(hook_url(&elsewhere))],
         )
         .await;
         // Accepts connections and never answers.
@@ -767,7 +668,7 @@ async fn a_redirect_is_not_followed_and_a_receiver_that_never_answers_times_out(
         .await;
         let backend = server.backend;
         let (dealer, _, agent) = northwind(&server).await;
-        let (redirected, _) = endpoint(&server, dealer, &redirecting.url()).await;
+        let (redirected, _) = endpoint(&server, dealer, &hook_url(&redirecting)).await;
         let (timing_out, _) = endpoint(&server, dealer, &silent_url).await;
         let mut second = webhook_action(timing_out);
         second["id"] = json!(2);
@@ -786,7 +687,7 @@ async fn a_redirect_is_not_followed_and_a_receiver_that_never_answers_times_out(
         assert!(
             error.contains("307")
                 && error.contains("redirects are not followed")
-                && error.contains(&elsewhere.url()),
+                && error.contains(&hook_url(&elsewhere)),
             "{backend}: {}",
             list[0]
         );
