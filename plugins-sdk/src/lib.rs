@@ -57,6 +57,11 @@
 //! - **Chosen re-exports.** The WIT types an author needs are re-exported at the
 //!   crate root; the raw generated module stays hidden so it can change with
 //!   wit-bindgen without breaking strategies.
+//! - **Choices are explained.** Where a strategy picks one source over another
+//!   (a model from the device ID rather than `hrDeviceDescr`, toner rather than
+//!   ink), [`Device::note`] says why; the component returns the notes beside the
+//!   reading (contract 0.2.0), `quire replay --explain` prints them, and no
+//!   stored reading keeps them.
 //! - **Odd device data never panics.** Every decoder takes what the device
 //!   sent (missing rows, wrong types, negative or huge numbers) and returns
 //!   `None` or `unknown` rather than failing the whole reading.
@@ -106,10 +111,10 @@ pub use bindings::quire::device::http::{
 };
 pub use bindings::quire::device::npap::NpapPort;
 pub use bindings::quire::device::types::{
-    AlertSeverity, Assessment, AssessmentSeverity, Collected, Counter, Cycle, DeviceAlert, DeviceStatus,
-    ErrorGroup, ErrorInput, ErrorState, Identity, LogLevel, MatchRule, Oid, PrinterStatus, Probe,
-    Reading, SkillLevel, SnmpValue, Status, StrategyError, StrategyInfo, Supply, SupplyState,
-    TransportError, Varbind,
+    AlertSeverity, Assessment, AssessmentSeverity, Collected, Counter, Cycle, DeviceAlert,
+    DeviceStatus, ErrorGroup, ErrorInput, ErrorState, Identity, LogLevel, MatchRule, Oid,
+    PrinterStatus, Probe, Reading, SkillLevel, SnmpValue, Status, StrategyError, StrategyInfo,
+    Supply, SupplyState, TransportError, Varbind,
 };
 pub use device::{Device, Row, Table, Transport};
 #[cfg(target_arch = "wasm32")]

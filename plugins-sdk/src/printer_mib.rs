@@ -649,7 +649,10 @@ mod tests {
         let percent = Some(PERCENT_UNIT);
         assert_eq!(supply_percent_in_unit(percent, Some(9), Some(-2)), Some(9));
         assert_eq!(supply_percent_in_unit(percent, Some(0), None), Some(0));
-        assert_eq!(supply_percent_in_unit(percent, Some(100), Some(-1)), Some(100));
+        assert_eq!(
+            supply_percent_in_unit(percent, Some(100), Some(-1)),
+            Some(100)
+        );
         assert_eq!(
             supply_percent_in_unit(percent, Some(101), Some(-2)),
             None,

@@ -70,9 +70,10 @@ impl Guest for MaintenanceKit {
 
 /// The triggers for `facts`, or `None` when there is nothing to judge by.
 pub fn judge(facts: &DeviceFacts) -> Option<Vec<Trigger>> {
-    let reports_a_kit = facts.reading.supplies.iter().any(|s| {
-        s.kind == CONSUMABLE || s.description.to_lowercase().contains("maintenance kit")
-    });
+    let reports_a_kit =
+        facts.reading.supplies.iter().any(|s| {
+            s.kind == CONSUMABLE || s.description.to_lowercase().contains("maintenance kit")
+        });
     if reports_a_kit {
         return None;
     }
@@ -127,8 +128,8 @@ export!(MaintenanceKit);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quire::device::types::{Counter, Identity, Reading, Status, Supply, SupplyState};
     use exports::quire::device::alert_logic_api::{RatedYield, SupplyChange};
+    use quire::device::types::{Counter, Identity, Reading, Status, Supply, SupplyState};
 
     fn facts(total: u64, changes: Vec<SupplyChange>, supplies: Vec<Supply>) -> DeviceFacts {
         DeviceFacts {
@@ -236,9 +237,21 @@ mod tests {
     fn nothing_is_judged_without_an_installation_a_part_a_counter_or_a_rated_life() {
         assert!(judge(&facts(5_000, Vec::new(), Vec::new())).is_none());
         assert!(judge(&facts(5_000, vec![installed(None, Some(0))], Vec::new())).is_none());
-        assert!(judge(&facts(5_000, vec![installed(Some("MK-1150"), None)], Vec::new())).is_none());
         assert!(
-            judge(&facts(5_000, vec![installed(Some("MK-3300"), Some(0))], Vec::new())).is_none()
+            judge(&facts(
+                5_000,
+                vec![installed(Some("MK-1150"), None)],
+                Vec::new()
+            ))
+            .is_none()
+        );
+        assert!(
+            judge(&facts(
+                5_000,
+                vec![installed(Some("MK-3300"), Some(0))],
+                Vec::new()
+            ))
+            .is_none()
         );
     }
 

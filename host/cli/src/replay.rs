@@ -153,10 +153,7 @@ pub async fn read_device(
         Ok(Explained { reading, notes }) => {
             if explain {
                 for note in notes {
-                    crate::stdio::err(format_args!(
-                        "{name}: {}: {note}",
-                        plugin.strategy_ref()
-                    ));
+                    crate::stdio::err(format_args!("{name}: {}: {note}", plugin.strategy_ref()));
                 }
             }
             warnings.extend(unknown_counters(&reading));

@@ -298,11 +298,17 @@ impl Guest {
     ) -> wasmtime::Result<ActionOutcome> {
         match self {
             Guest::Latest(g) => perform_in!(
-                g, store, alert, call,
+                g,
+                store,
+                alert,
+                call,
                 crate::bindings::action::exports::quire::device::action_api
             ),
             Guest::V0_1_0(g) => perform_in!(
-                g, store, alert, call,
+                g,
+                store,
+                alert,
+                call,
                 crate::bindings::v0_1_0::action::exports::quire::device::action_api
             ),
         }

@@ -141,7 +141,9 @@ impl Host {
         let (_slot, mut store, guest) = enter(self, &pre, &label).await?;
         let outcome = call_within(
             self,
-            guest.quire_device_alert_logic_api().call_describe(&mut store),
+            guest
+                .quire_device_alert_logic_api()
+                .call_describe(&mut store),
         )
         .await;
         let info = settle(self, &store, outcome)?;
@@ -287,9 +289,11 @@ impl AlertLogicPlugin {
 /// `maintenance-kit`, `fuser-due`: what ASM's filters and trigger keys can hold.
 fn is_word_list(name: &str) -> bool {
     !name.is_empty()
-        && name
-            .split('-')
-            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && name.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {
@@ -301,9 +305,18 @@ async fn enter(
     host: &Host,
     pre: &AlertLogicPre<Sandbox>,
     label: &Arc<str>,
-) -> Result<(tokio::sync::OwnedSemaphorePermit, Store<Sandbox>, AlertLogic)> {
+) -> Result<(
+    tokio::sync::OwnedSemaphorePermit,
+    Store<Sandbox>,
+    AlertLogic,
+)> {
     let slot = host.slot().await;
-    let mut store = Sandbox::store(host.engine(), host.config(), label.clone(), Arc::new(NoDevice));
+    let mut store = Sandbox::store(
+        host.engine(),
+        host.config(),
+        label.clone(),
+        Arc::new(NoDevice),
+    );
     let instantiated = call_within(host, pre.instantiate_async(&mut store)).await;
     let guest = settle(host, &store, instantiated)?;
     Ok((slot, store, guest))

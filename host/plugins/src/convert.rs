@@ -174,7 +174,13 @@ pub(crate) fn reading_out(r: &model::Reading) -> wit::Reading {
                 model::PrinterStatus::Printing => wit::PrinterStatus::Printing,
                 model::PrinterStatus::Warmup => wit::PrinterStatus::Warmup,
             }),
-            errors: r.status.errors.iter().copied().map(error_state_out).collect(),
+            errors: r
+                .status
+                .errors
+                .iter()
+                .copied()
+                .map(error_state_out)
+                .collect(),
             console: r.status.console.clone(),
         },
         counters: r

@@ -376,7 +376,10 @@ fn describe(world: World) -> &'static str {
 
 /// Which world and release the component targets, judged from its exports,
 /// after checking that it imports nothing that world does not provide.
-fn target_of(component: &Component, engine: &Engine) -> std::result::Result<&'static Target, String> {
+fn target_of(
+    component: &Component,
+    engine: &Engine,
+) -> std::result::Result<&'static Target, String> {
     let ty = component.component_type();
     let exports: Vec<String> = ty
         .exports(engine)
@@ -402,7 +405,10 @@ fn target_of(component: &Component, engine: &Engine) -> std::result::Result<&'st
             || (name.starts_with("wasi:")
                 && matches!(item.ty, ComponentItem::ComponentInstance(_)));
         if !provided {
-            return Err(format!("imports {name} which Quire does not provide"));
+            return Err(format!(
+                "imports {name}, which Quire does not provide to {}",
+                describe(target.world)
+            ));
         }
     }
     Ok(target)

@@ -153,7 +153,11 @@ impl Guest {
         cycle: wit::Cycle,
     ) -> wasmtime::Result<std::result::Result<wit::Collected, wit::StrategyError>> {
         match self {
-            Guest::Latest(g) => g.quire_device_strategy_api().call_collect(store, cycle).await,
+            Guest::Latest(g) => {
+                g.quire_device_strategy_api()
+                    .call_collect(store, cycle)
+                    .await
+            }
             Guest::V0_1_0(g) => Ok(g
                 .quire_device_strategy_api()
                 .call_collect(store, cycle)
@@ -187,12 +191,7 @@ impl Guest {
 
 impl Plugin {
     /// Calls `describe` once in a device-less sandbox and keeps the answer.
-    async fn describe(
-        host: Host,
-        pre: Pre,
-        hash: [u8; 32],
-        hash_label: String,
-    ) -> Result<Plugin> {
+    async fn describe(host: Host, pre: Pre, hash: [u8; 32], hash_label: String) -> Result<Plugin> {
         let label: Arc<str> = hash_label.into();
         // `_slot` is bound first so it drops last, after the store frees its pool slot.
         let Call {
@@ -296,11 +295,8 @@ impl Plugin {
             mut store,
             guest,
         } = enter(&self.host, &self.pre, &self.label, transport).await?;
-        let outcome = call_within(
-            &self.host,
-            guest.collect(&mut store, convert::cycle(cycle)),
-        )
-        .await;
+        let outcome =
+            call_within(&self.host, guest.collect(&mut store, convert::cycle(cycle))).await;
         let answer = settle(&self.host, &store, outcome)?;
         let collected = answer.map_err(|e| PluginError::Strategy {
             plugin: self.label.to_string(),

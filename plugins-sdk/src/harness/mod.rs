@@ -30,8 +30,9 @@ mod snmprec;
 use std::path::{Path, PathBuf};
 
 use crate::{
-    AlertSeverity, Collected, Cycle, Device, DeviceAlert, HttpRequest, HttpResponse, LogLevel, NpapPort, Oid,
-    Reading, Strategy, Supply, SupplyState, Transport, TransportError, Varbind, counters,
+    AlertSeverity, Collected, Cycle, Device, DeviceAlert, HttpRequest, HttpResponse, LogLevel,
+    NpapPort, Oid, Reading, Strategy, Supply, SupplyState, Transport, TransportError, Varbind,
+    counters,
 };
 
 use exchanges::Exchanges;

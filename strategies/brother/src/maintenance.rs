@@ -84,7 +84,10 @@ impl Maintenance {
             Maintenance::Legacy(levels) => levels.iter().any(|(code, _, _)| drum(*code)),
         };
         if tracks_a_drum {
-            (Marking::Toner, "the blob tracks a drum, which only lasers have")
+            (
+                Marking::Toner,
+                "the blob tracks a drum, which only lasers have",
+            )
         } else {
             (Marking::Ink, "the blob tracks no drum, so not a laser")
         }
@@ -301,19 +304,21 @@ mod tests {
         let cases = [
             (
                 "MFC-J680DW",
+                "J (inkjet)",
                 "310104000000013201040000000133010400000001340104000000016f01040000125c70010400000dac71010400002134720104000011948101040000002f82010400000023830104000000558401040000002d86010400000012870104000000128801040000001289010400000012",
                 [47, 35, 85, 45],
             ),
             (
                 "MFC-5490CN",
+                "no drum",
                 "a101020414a201020c14a301020614a401020b14",
                 [20, 60, 30, 55],
             ),
         ];
-        for (model, blob, [black, cyan, magenta, yellow]) in cases {
+        for (model, why, blob, [black, cyan, magenta, yellow]) in cases {
             let blob = Maintenance::parse(&hex(blob));
             let (marking, evidence) = blob.marking(&[], Some(model));
-            assert!(evidence.contains("series"), "{model}: {evidence}");
+            assert!(evidence.contains(why), "{model}: {evidence}");
             assert_eq!(marking, Marking::Ink, "{model}");
             assert_eq!(
                 percents(&blob.supplies(marking)),

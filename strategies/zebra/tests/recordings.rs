@@ -56,6 +56,8 @@ fn an_esi_print_server_without_zebra_objects_keeps_the_printers_own_maker() {
     );
     assert_eq!(
         notes::<Zebra>(path),
-        ["maker Printronix from the printer's description; the SNMP agent's sysObjectID has enterprise 683, Extended Systems, Inc."]
+        [
+            "maker Printronix from the printer's description; the SNMP agent's sysObjectID has enterprise 683, Extended Systems, Inc."
+        ]
     );
 }

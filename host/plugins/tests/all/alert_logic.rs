@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use quire_model::Cycle;
+use quire_plugins::bindings::VERSION;
 use quire_plugins::{DeviceFacts, PluginError, SupplyChange, Trigger};
 use quire_snmp::Recording;
 use quire_transport::ReplayTransport;
@@ -93,7 +94,28 @@ async fn an_alert_logic_plugin_is_not_a_strategy_and_a_strategy_is_not_alert_log
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains("it is a strategy") && err.to_string().contains("not an alert-logic plugin"),
+        err.to_string().contains("it is a strategy")
+            && err.to_string().contains("not an alert-logic plugin"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn alert_logic_gets_no_device_even_when_it_asks_for_one() {
+    // Strategies import SNMP from the same linker; an alert-logic component that
+    // imports it is refused at load, before it can run.
+    let bytes = wat::parse_str(format!(
+        r#"(component
+            (import "quire:device/snmp@{VERSION}" (instance))
+            (instance $api)
+            (export "quire:device/alert-logic-api@{VERSION}" (instance $api)))"#,
+    ))
+    .unwrap();
+    let err = host().load_alert_logic(&bytes).await.unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "imports quire:device/snmp@{VERSION}, which Quire does not provide to an alert-logic plugin"
+        )),
         "{err}"
     );
 }

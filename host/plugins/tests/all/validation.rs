@@ -49,7 +49,7 @@ async fn an_unknown_import_is_named() {
     .unwrap();
     let message = refused(&bytes).await;
     assert!(
-        message.contains("imports foo:bar/baz which Quire does not provide"),
+        message.contains("imports foo:bar/baz, which Quire does not provide to a strategy"),
         "{message}"
     );
 }
