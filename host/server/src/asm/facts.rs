@@ -185,7 +185,14 @@ fn facts(
         groups: device.site_id.map(|s| GroupId(s.0)).into_iter().collect(),
         daily_average_volume: volumes.map(|v| v.0),
         monthly_average_volume: volumes.map(|v| v.1),
-        last_read_at: Some(device.last_seen),
+        // The device row is read before the levels: a reading filed in between shows
+        // in the levels (and its replacement report) but not in `last_seen`, and the
+        // engine would take the new level for a recovery rather than a replacement.
+        last_read_at: levels
+            .iter()
+            .map(|l| l.last_at)
+            .chain([device.last_seen])
+            .max(),
         consumables,
         errors,
         console_message: None,
