@@ -3,7 +3,9 @@
 //! through the API; a consumable alert definition on the custom consumable
 //! `maintenance-kit` at 10 % opens an event once the pages printed since the install pass
 //! 90 % of the rated ones, not at 90 % itself, and a new kit recorded installed archives
-//! it as replaced. A plugin file that does not load stops the start, naming the file.
+//! it as replaced. A plugin loaded from a file that the host's deadline stops on one
+//! device costs that device its triggers and nothing else; a plugin file that does not
+//! load stops the start, naming the file.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use quire_snmp::Recording;
 use quire_transport::ReplayTransport;
 use serde_json::{Value, json};
 
-use crate::asm::{define, definition, events_once, northwind};
+use crate::asm::{define, definition, events_once, northwind, toner};
 use crate::support::{TestServer, backends, item};
 
 /// The recorded ECOSYS P2040dn's prtMarkerLifeCount.1.1: every page it printed.
@@ -196,6 +198,70 @@ async fn a_kyocera_kit_alert_opens_past_ninety_percent_of_its_rated_pages_and_no
             "{backend}: {}",
             events[0]
         );
+    }
+}
+
+#[tokio::test]
+async fn a_plugin_stopped_on_one_device_costs_only_that_devices_triggers() {
+    for db in backends().await {
+        let server = TestServer::start_configured(db, |server| {
+            server.alert_logic_plugins =
+                vec![quire_test_guests::path("quire_guest_runaway_alert_logic")];
+        })
+        .await;
+        let backend = server.backend;
+        let (dealer, _, agent) = northwind(&server).await;
+        let email = json!({"id": 1, "ordinal": 1, "kind": "email", "result-type": "email",
+            "requires-approval": true, "timing": "immediate", "max-attempts": 3});
+        let gauge = define(
+            &server,
+            definition(
+                dealer,
+                json!({"consumable": {"consumable": {"custom": "gauge"}, "threshold-percent": 10}}),
+                email.clone(),
+                7,
+            ),
+        )
+        .await;
+        let toner_low = define(
+            &server,
+            definition(
+                dealer,
+                json!({"consumable": {"consumable": "toner", "threshold-percent": 20}}),
+                email,
+                7,
+            ),
+        )
+        .await;
+
+        // Printer 1 is judged as usual; printer 2, located at `runaway`, makes the
+        // plugin compute until the deadline stops it, and its toner is low.
+        let an_hour_ago = Utc::now() - chrono::Duration::hours(1);
+        let mut usual = item(1, None, 1, 0);
+        usual.taken_at = an_hour_ago;
+        let mut runaway = item(2, None, 2, 0);
+        runaway.taken_at = an_hour_ago;
+        runaway.reading.identity.location = Some("runaway".into());
+        runaway.reading.supplies = vec![toner(15, "A")];
+        server.deliver(&agent, &[usual, runaway]).await;
+        let devices = server.admin("GET", "/api/v1/devices", None).await;
+        let id_of = |serial: &str| {
+            devices
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["serial"] == serial)
+                .unwrap_or_else(|| panic!("{backend}: no {serial} in {devices}"))["id"]
+                .clone()
+        };
+
+        // The tick that judged printer 2's low toner also ran the plugin on both.
+        let low = events_once(&server, toner_low, "opened", |e| !e.is_empty()).await;
+        assert_eq!(low.len(), 1, "{backend}: {low:?}");
+        assert_eq!(low[0]["device-id"], id_of("VD20000002"), "{backend}");
+        let gauges = events_once(&server, gauge, "opened", |e| !e.is_empty()).await;
+        let devices_with_gauge: Vec<_> = gauges.iter().map(|e| e["device-id"].clone()).collect();
+        assert_eq!(devices_with_gauge, [id_of("VD20000001")], "{backend}");
     }
 }
 
