@@ -8,9 +8,11 @@
 //! calculated volume. The 100 definitions are the main dealer's and the dealers': toner
 //! thresholds per colour from 5 to 25 %, some hierarchical, half with a maker or volume
 //! filter, each with an e-mail action. The facts are loaded as the scheduler loads them
-//! (`quire_server::asm::facts::device_facts`); the tick is `quire_asm::tick` on one
-//! thread, first from an empty state (every alert due opens) and then again on the state
-//! the first left (the steady state, where nearly everything is already open).
+//! (`quire_server::asm::facts::device_facts`, with the server's built-in alert-logic
+//! plugins, which judge none of these devices: they have no model family); the tick is
+//! `quire_asm::tick` on one thread, first from an empty state (every alert due opens)
+//! and then again on the state the first left (the steady state, where nearly everything
+//! is already open).
 //!
 //! `cargo bench -p quire-bench --bench asm_tick [-- --devices N]`
 //!
@@ -51,9 +53,10 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
+    let alert_logic = quire_server::Server::new("unused").alert_logic().await?;
     let started = Instant::now();
     let accounts = account_tree(&store).await?.context("no main dealer")?;
-    let facts = device_facts(&store, now).await?;
+    let facts = device_facts(&store, &alert_logic, now).await?;
     let load = started.elapsed().as_secs_f64();
     anyhow::ensure!(
         facts.len() == devices as usize && facts.iter().all(|f| f.consumables.len() == 4),

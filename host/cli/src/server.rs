@@ -61,6 +61,11 @@ struct RunArgs {
     /// file's name without `.wasm`. Repeat for more.
     #[arg(long = "action-plugin", value_name = "FILE")]
     action_plugins: Vec<PathBuf>,
+    /// An alert-logic plugin component (the contract's `alert-logic` world) whose
+    /// triggers ASM adds to the devices it judges, besides the built-in ones (one of the
+    /// same name replaces the built-in). Repeat for more.
+    #[arg(long = "alert-logic-plugin", value_name = "FILE")]
+    alert_logic_plugins: Vec<PathBuf>,
     /// How long a reading keeps its raw exchange (what a newer strategy re-reads), in
     /// days (0 removes it within the hour) or `never`; readings and daily summaries are
     /// kept for ever.
@@ -167,6 +172,7 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.trusted_publishers = run.trusted_publishers;
     server.require_signatures = run.require_signatures;
     server.action_plugins = run.action_plugins;
+    server.alert_logic_plugins = run.alert_logic_plugins;
     server.raw_retention = run.raw_retention;
     server.calculated_every = std::time::Duration::from_secs(run.calculated_every * 60);
     server.asm_every = std::time::Duration::from_secs(run.asm_every);

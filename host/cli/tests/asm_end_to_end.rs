@@ -5,9 +5,13 @@
 //! (aiosmtpd) and the built-in purchase-order plugin orders the cartridge from the
 //! dealer's ERP (a real HTTP server), which marks the supply ordered; a new cartridge
 //! goes into the simulated printer, the agent reads the jump, and the event is archived
-//! as replaced with its escalation never sent. A paper jam raises a
-//! service alert that waits for approval, clears by itself at the next alerts read, and
-//! is archived with nothing carried out.
+//! as replaced with its escalation never sent. On the same server a Kyocera, which
+//! reports no maintenance kit, has its kit recorded installed by the dealer; the
+//! built-in alert-logic plugin counts the pages since, and once the simulated printer's
+//! counter passes 90 % of the kit's rated pages the dealer's maintenance-kit alert
+//! e-mails the supplies contact. A paper jam raises a service alert that waits for
+//! approval, clears by itself at the next alerts read, and is archived with nothing
+//! carried out.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -48,6 +52,16 @@ const CYAN_DESCRIPTION: &str = "1.3.6.1.2.1.43.11.1.1.6.1.2";
 /// What the dealer's ERP answers an order with (the plugin's documented confirmation).
 const CONFIRMED: &str = "<?xml version=\"1.0\"?><OrderConfirmation><OrderNumber>PO-158</OrderNumber></OrderConfirmation>";
 const CYAN_LEVEL: &str = "1.3.6.1.2.1.43.11.1.1.9.1.2";
+
+/// The Kyocera ECOSYS P2040dn (PrintMaster's capture, read by the `kyocera` family),
+/// whose supplies are a toner and a waste toner box: no maintenance kit.
+fn kyocera_printer() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/recorded/printmaster/kyocera_p2040_snmp.snmprec")
+}
+
+/// prtMarkerLifeCount.1.1: every page the printer printed, the `total` counter.
+const TOTAL_PAGES: &str = "1.3.6.1.2.1.43.10.2.1.4.1.1";
 
 /// The generic printer of the strategy template (read by `printer-mib`), and its only
 /// hrDevice's hrPrinterDetectedErrorState.
@@ -102,8 +116,13 @@ async fn alerting_server(
 }
 
 /// The main dealer's contacts and its e-mail processing behaviour (to its supplies
-/// contact), a customer whose site scans `printer`, and an agent enrolled for it.
-async fn customer_with_agent(running: &Running, printer: &str, dir: &Path) -> (Dealer, Agent) {
+/// contact), a customer whose site scans `printers`, and an agent enrolled for it:
+/// (dealer, customer account, agent).
+async fn customer_with_agent(
+    running: &Running,
+    printers: &str,
+    dir: &Path,
+) -> (Dealer, i64, Agent) {
     let dealer = Dealer::login(running).await;
     let main = running.main_dealer.0;
     dealer
@@ -125,7 +144,7 @@ async fn customer_with_agent(running: &Running, printer: &str, dir: &Path) -> (D
         )
         .await;
     let credentials = json!([{"version": "v2c", "community": "public"}]);
-    let (account, _) = dealer.customer(running, printer, credentials).await;
+    let (account, _) = dealer.customer(running, printers, credentials).await;
     let key = dealer.enrollment_key(account).await;
     let agent = common::enrolled_agent(
         running,
@@ -136,16 +155,20 @@ async fn customer_with_agent(running: &Running, printer: &str, dir: &Path) -> (D
         },
     )
     .await;
-    (dealer, agent)
+    (dealer, account, agent)
 }
 
-/// One cycle of the agent's one site, now, delivered to the server.
-async fn read_and_deliver(agent: &Agent, cycle: Cycle) {
+/// One cycle of the agent's one site, now, delivered to the server: `printers` read.
+async fn read_and_deliver(agent: &Agent, cycle: Cycle, printers: usize) {
     let config = agent.config().await.unwrap();
     let report = agent
         .run_cycle(&config, &config.sites[0], None, cycle)
         .await;
-    assert_eq!((report.read, report.failures.len()), (1, 0), "{report:?}");
+    assert_eq!(
+        (report.read, report.failures.len()),
+        (printers, 0),
+        "{report:?}"
+    );
     agent.deliver().await.unwrap();
 }
 
@@ -226,17 +249,22 @@ async fn approve(dealer: &Dealer, event: &Value) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_cyan_toner_below_the_threshold_is_approved_emailed_and_archived_when_replaced() {
+async fn a_low_cyan_toner_and_a_spent_maintenance_kit_are_emailed_to_the_supplies_contact() {
     let recording = colour_printer();
     assert!(
         recorded(&recording, CYAN_DESCRIPTION).starts_with("Cyan Cartridge"),
         "supply 1.2 of the recording is the cyan toner"
     );
-    let printer = Ipv4Addr::new(127, 158, 0, 1);
+    // The colour printer at .1, the Kyocera at .2, read by one agent: one server and
+    // SMTP server per backend serve both alerts.
+    let printers = "127.158.0.1-127.158.0.2";
     let fleet = Fleet::start(
-        vec![Recording::load(&recording).unwrap()],
+        vec![
+            Recording::load(&recording).unwrap(),
+            Recording::load(&kyocera_printer()).unwrap(),
+        ],
         FleetConfig {
-            base: printer,
+            base: Ipv4Addr::new(127, 158, 0, 1),
             port: SNMP_PORT,
             ..FleetConfig::default()
         },
@@ -244,6 +272,8 @@ async fn a_cyan_toner_below_the_threshold_is_approved_emailed_and_archived_when_
     .await
     .unwrap();
     let cyan: Oid = CYAN_LEVEL.parse().unwrap();
+    let total: Oid = TOTAL_PAGES.parse().unwrap();
+    let recorded_total: u32 = recorded(&kyocera_printer(), TOTAL_PAGES).parse().unwrap();
     for (n, db) in quire_testdb::backends().await.into_iter().enumerate() {
         let backend = db.backend;
         let smtp_address = SocketAddr::from(([127, 158, 2, 1 + n as u8], 2525));
@@ -251,7 +281,7 @@ async fn a_cyan_toner_below_the_threshold_is_approved_emailed_and_archived_when_
         let dir = tempfile::tempdir().unwrap();
         let listen = SocketAddr::from(([127, 158, 1, 1 + n as u8], 0));
         let running = alerting_server(dir.path(), listen, &db.url, smtp_address).await;
-        let (dealer, agent) = customer_with_agent(&running, &printer.to_string(), dir.path()).await;
+        let (dealer, customer, agent) = customer_with_agent(&running, printers, dir.path()).await;
         // The dealer's ERP, named `erp` for the purchase-order plugin, confirms orders.
         let erp = Receiver::start(
             SocketAddr::from(([127, 158, 3, 1 + n as u8], 0)),
@@ -278,15 +308,17 @@ async fn a_cyan_toner_below_the_threshold_is_approved_emailed_and_archived_when_
         )
         .await;
 
-        // The recorded toners (black 63, cyan 63, magenta 88, yellow 36 %) are all above
-        // 20 %: a first read raises nothing.
+        // The recorded toners (black 63, cyan 63, magenta 88, yellow 36 %; the Kyocera's
+        // 7056 of 7200) are all above 20 %: a first read raises nothing. Both printers
+        // start as recorded, whatever the run before on the other backend left.
         let recorded_cyan: i64 = recorded(&recording, CYAN_LEVEL).parse().unwrap();
         assert!(fleet.set(0, cyan.clone(), SnmpValue::Integer(recorded_cyan)));
-        read_and_deliver(&agent, Cycle::Discovery).await;
-        read_and_deliver(&agent, Cycle::MetersAndSupplies).await;
+        assert!(fleet.set(1, total.clone(), SnmpValue::Counter32(recorded_total)));
+        read_and_deliver(&agent, Cycle::Discovery, 2).await;
+        read_and_deliver(&agent, Cycle::MetersAndSupplies, 2).await;
         // Cyan printed down to 8 %.
         assert!(fleet.set(0, cyan.clone(), SnmpValue::Integer(8)));
-        read_and_deliver(&agent, Cycle::MetersAndSupplies).await;
+        read_and_deliver(&agent, Cycle::MetersAndSupplies, 2).await;
 
         let events = events_once(&dealer, definition, "waited for approval", |events| {
             events
@@ -368,7 +400,7 @@ async fn a_cyan_toner_below_the_threshold_is_approved_emailed_and_archived_when_
 
         // A new cartridge: the agent reads the jump from 8 to 100 % as a replacement.
         assert!(fleet.set(0, cyan.clone(), SnmpValue::Integer(100)));
-        read_and_deliver(&agent, Cycle::MetersAndSupplies).await;
+        read_and_deliver(&agent, Cycle::MetersAndSupplies, 2).await;
         let events = events_once(&dealer, definition, "were archived", |events| {
             events.first().is_some_and(|e| e["status"] == "archived")
         })
@@ -381,13 +413,98 @@ async fn a_cyan_toner_below_the_threshold_is_approved_emailed_and_archived_when_
         // The escalation was never sent: one e-mail in all.
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(smtp.messages().len(), 1, "{backend}: {:?}", smtp.messages());
+
+        maintenance_kit(&fleet, &dealer, &running, customer, &agent, &smtp).await;
         running.stop().await;
     }
 }
 
+/// The Kyocera (fleet device 1), read so far at its recorded page count: the dealer
+/// records an MK-1150 kit installed now, rated for 10,000 pages, and alerts below 10 %
+/// with an e-mail at once; the printer prints 9,001 pages, the agent reads them, and the
+/// built-in maintenance-kit plugin's 9 % opens the alert and e-mails the supplies contact.
+async fn maintenance_kit(
+    fleet: &Fleet,
+    dealer: &Dealer,
+    running: &Running,
+    customer: i64,
+    agent: &Agent,
+    smtp: &Smtp,
+) {
+    let printed_before = smtp.messages().len();
+    let recorded_total: u32 = recorded(&kyocera_printer(), TOTAL_PAGES).parse().unwrap();
+    let devices = dealer.call(Method::GET, "/api/v1/devices", None).await;
+    let kyocera = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["strategy"]["name"] == "kyocera")
+        .unwrap_or_else(|| panic!("the Kyocera is read by its family: {devices}"));
+    dealer
+        .call(
+            Method::PUT,
+            &format!("/api/v1/accounts/{customer}/rated-yields"),
+            Some(json!([{"part-number": "MK-1150", "rated-pages": 10_000}])),
+        )
+        .await;
+    dealer
+        .call(
+            Method::POST,
+            &format!("/api/v1/devices/{}/supplies/events", kyocera["id"]),
+            Some(json!({"position": {"kind": "maintenance-kit", "rank": 1},
+                "kind": "installed", "part-number": "MK-1150", "quantity": 1,
+                "at": chrono::Utc::now()})),
+        )
+        .await;
+    let definition = dealer
+        .call(
+            Method::POST,
+            "/api/v1/asm/definitions",
+            Some(json!({
+                "owner-account-id": running.main_dealer.0,
+                "name": "Maintenance kit",
+                "hierarchical": true,
+                "trigger": {"consumable": {"consumable": {"custom": "maintenance-kit"},
+                    "threshold-percent": 10}},
+                "overdue": {"unit": "days", "value": 7},
+                "stale": {"unit": "days", "value": 7},
+                "actions": [{"id": 1, "ordinal": 1, "kind": "email", "result-type": "email",
+                    "requires-approval": false, "timing": "immediate", "max-attempts": 3}],
+            })),
+        )
+        .await;
+    let definition = definition["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{definition}"));
+
+    let total: Oid = TOTAL_PAGES.parse().unwrap();
+    assert!(fleet.set(1, total, SnmpValue::Counter32(recorded_total + 9_001)));
+    read_and_deliver(agent, Cycle::MetersAndSupplies, 2).await;
+    let events = events_once(dealer, definition, "opened", |events| !events.is_empty()).await;
+    assert_eq!(
+        events[0]["trigger"], "consumable:maintenance-kit",
+        "{events:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while smtp.messages().len() == printed_before {
+        assert!(Instant::now() < deadline, "no maintenance-kit e-mail");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let message = smtp.messages().pop().unwrap();
+    assert_eq!(message.rcpt_tos, ["supplies@dealer.example"]);
+    assert!(
+        message
+            .subject
+            .contains("Maintenance kit: maintenance-kit at 9 %"),
+        "{}",
+        message.subject
+    );
+    assert!(message.body.contains("Part: MK-1150"), "{}", message.body);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_paper_jam_that_clears_by_itself_is_archived_with_nothing_carried_out() {
-    let printer = Ipv4Addr::new(127, 158, 0, 2);
+    let printer = Ipv4Addr::new(127, 158, 0, 3);
     let fleet = Fleet::start(
         vec![Recording::load(&generic_printer()).unwrap()],
         FleetConfig {
@@ -406,7 +523,8 @@ async fn a_paper_jam_that_clears_by_itself_is_archived_with_nothing_carried_out(
         let dir = tempfile::tempdir().unwrap();
         let listen = SocketAddr::from(([127, 158, 1, 11 + n as u8], 0));
         let running = alerting_server(dir.path(), listen, &db.url, smtp_address).await;
-        let (dealer, agent) = customer_with_agent(&running, &printer.to_string(), dir.path()).await;
+        let (dealer, _, agent) =
+            customer_with_agent(&running, &printer.to_string(), dir.path()).await;
         let definition = define(
             &dealer,
             &running,
@@ -417,8 +535,8 @@ async fn a_paper_jam_that_clears_by_itself_is_archived_with_nothing_carried_out(
 
         // Bit 5 of the first octet, counting from its high bit: jammed (RFC 3805).
         assert!(fleet.set(0, error_state.clone(), SnmpValue::OctetString(vec![0x04])));
-        read_and_deliver(&agent, Cycle::Discovery).await;
-        read_and_deliver(&agent, Cycle::Alerts).await;
+        read_and_deliver(&agent, Cycle::Discovery, 1).await;
+        read_and_deliver(&agent, Cycle::Alerts, 1).await;
         let events = events_once(&dealer, definition, "waited for approval", |events| {
             events
                 .first()
@@ -432,7 +550,7 @@ async fn a_paper_jam_that_clears_by_itself_is_archived_with_nothing_carried_out(
 
         // Someone cleared the jam before anyone approved.
         assert!(fleet.set(0, error_state.clone(), SnmpValue::OctetString(vec![0x00])));
-        read_and_deliver(&agent, Cycle::Alerts).await;
+        read_and_deliver(&agent, Cycle::Alerts, 1).await;
         let events = events_once(&dealer, definition, "were archived", |events| {
             events.first().is_some_and(|e| e["status"] == "archived")
         })

@@ -1,7 +1,8 @@
 //! The server's data directory: a first start either starts (and prints the `admin`
 //! password) or leaves nothing behind; `reset-admin-password` gives a lost password a
-//! successor; the tools that read a data directory refuse one where no server has run,
-//! and create nothing there. Servers listen on 127.71.15.0/24.
+//! successor; an alert-logic plugin that does not load stops a start; the tools that
+//! read a data directory refuse one where no server has run, and create nothing there.
+//! Servers listen on 127.71.15.0/24.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -50,6 +51,35 @@ fn a_first_start_on_a_busy_port_leaves_no_data_directory() {
         server.main_dealer(),
         1,
         "the failed start left an account behind"
+    );
+}
+
+#[test]
+fn an_alert_logic_plugin_that_does_not_load_stops_the_first_start_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("quire-data");
+    let plugin = dir.path().join("kit.wasm");
+    std::fs::write(&plugin, "not a component").unwrap();
+    let failed = quire(
+        &[
+            "server",
+            "--listen",
+            "127.71.15.4:0",
+            "--alert-logic-plugin",
+            &plugin.display().to_string(),
+        ],
+        &data,
+    );
+    assert!(!failed.status.success());
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains(&*plugin.display().to_string()) && stderr.contains("not WebAssembly"),
+        "{stderr}"
+    );
+    assert!(
+        !data.exists(),
+        "the failed start created {}",
+        data.display()
     );
 }
 

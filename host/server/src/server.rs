@@ -10,7 +10,7 @@ use hyper_util::rt::TokioIo;
 use quire_plugins::{Host, HostConfig, TrustedPublishers};
 use quire_store::{AccountId, Role, Store};
 
-use crate::asm::{ASM_JOB, ActionPlugins, run_tick};
+use crate::asm::{ASM_JOB, ActionPlugins, AlertLogic, run_tick};
 use crate::calculated::{CALCULATED_VALUES_JOB, recompute};
 use crate::client::Client;
 use crate::depot::{Depot, DepotPolicy};
@@ -64,6 +64,10 @@ pub struct Server {
     /// Action plugin components run besides the built-in ones, each by its file name
     /// without `.wasm` (what an action definition's `{"plugin": NAME}` names).
     pub action_plugins: Vec<PathBuf>,
+    /// Alert-logic plugin components (the contract's `alert-logic` world) run besides
+    /// the built-in ones; one named like a built-in one (by its own `describe`) runs in
+    /// its place.
+    pub alert_logic_plugins: Vec<PathBuf>,
 }
 
 /// A started server; dropping it stops accepting connections.
@@ -126,6 +130,7 @@ impl Server {
             asm_every: ASM_JOB.every,
             webhooks: WebhookPolicy::default(),
             action_plugins: Vec::new(),
+            alert_logic_plugins: Vec::new(),
         }
     }
 
@@ -155,6 +160,37 @@ impl Server {
             plugins,
             Arc::new(Webhooks::new(self.webhooks.clone())),
         ))
+    }
+
+    /// The alert-logic plugins this server's ASM ticks run: the built-in ones and
+    /// [`Server::alert_logic_plugins`], in a sandbox host of their own. A file that does
+    /// not load stops the start, naming it.
+    pub async fn alert_logic(&self) -> Result<AlertLogic> {
+        let config = HostConfig::default();
+        let concurrency = config.max_concurrent_calls as usize;
+        let host = Host::new(config)
+            .map_err(|e| Error::Config(format!("the alert-logic plugin host: {e}")))?;
+        let mut plugins = quire_builtin::alert_logic(&host)
+            .await
+            .map_err(|e| Error::Config(e.to_string()))?;
+        for path in &self.alert_logic_plugins {
+            let bytes = std::fs::read(path).map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let plugin = host.load_alert_logic(&bytes).await.map_err(|e| {
+                Error::Config(format!("alert-logic plugin {}: {e}", path.display()))
+            })?;
+            let name = plugin.info().name.clone();
+            if let Some(replaced) = plugins.iter().position(|p| p.info().name == name) {
+                tracing::info!(plugin = %name, file = %path.display(),
+                    replaced = %plugins[replaced].info().version,
+                    "an alert-logic plugin runs in place of the one of its name");
+                plugins.remove(replaced);
+            }
+            plugins.push(Arc::new(plugin));
+        }
+        Ok(AlertLogic::new(plugins, concurrency))
     }
 
     /// The database URL this server opens.
@@ -230,6 +266,7 @@ impl Server {
             .map(|smtp| Mailer::new(smtp, self.mailer.clone()))
             .transpose()?;
         let actions = self.actions()?;
+        let alert_logic = self.alert_logic().await?;
         let fresh = !self.data_dir.exists();
         let prepared = self.prepare(configured).await;
         if prepared.is_err() && fresh {
@@ -294,7 +331,8 @@ impl Server {
         };
         jobs.push(asm.spawn(store.clone(), move |store| {
             let actions = actions.clone();
-            async move { run_tick(&store, &actions, Utc::now()).await }
+            let alert_logic = alert_logic.clone();
+            async move { run_tick(&store, &actions, &alert_logic, Utc::now()).await }
         }));
         jobs.push(Webhooks::new(self.webhooks.clone()).spawn(store.clone()));
         match mailer {

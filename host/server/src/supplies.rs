@@ -239,11 +239,12 @@ pub(crate) fn by_device<T>(
     groups
 }
 
-/// A stored order's kind in the lifecycle's words.
+/// A stored supply event's kind in the lifecycle's words.
 pub(crate) fn event_kind(kind: quire_store::SupplyEventKind) -> SupplyEventKind {
     match kind {
         quire_store::SupplyEventKind::Ordered => SupplyEventKind::Ordered,
         quire_store::SupplyEventKind::Shipped => SupplyEventKind::Shipped,
+        quire_store::SupplyEventKind::Installed => SupplyEventKind::Installed,
     }
 }
 

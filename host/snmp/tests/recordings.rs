@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use quire_snmp::{Oid, Recording, Value};
 
-const RECORDED: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../fixtures/recorded"
-);
+const RECORDED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/recorded");
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
 fn recorded_files() -> Vec<PathBuf> {

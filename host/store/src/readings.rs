@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use flate2::Compression;
 use flate2::read::ZlibDecoder;
 use flate2::write::ZlibEncoder;
-use quire_model::{Reading, StrategyRef};
+use quire_model::{Cycle, Reading, StrategyRef};
 
 use crate::error::{Error, Result};
 use crate::types::{AlertRecord, DeviceId, Page, StoredReading, SupplyRecord};
@@ -146,12 +146,12 @@ macro_rules! reading_queries {
         use std::sync::Arc;
 
         use chrono::{DateTime, Utc};
-        use quire_model::{Reading, StrategyRef};
+        use quire_model::{Cycle, Reading, StrategyRef};
         use sqlx::types::Json;
-        use sqlx::{Pool, Row};
+        use sqlx::{Pool, QueryBuilder, Row};
 
         use crate::backend::$backend::{BEGIN_WRITE, one_row, page_of};
-        use crate::backend::{parse_word, stored_u32};
+        use crate::backend::{parse_word, stored_u32, word};
         use crate::error::{Context, Result};
         use crate::readings::{Alerts, PageFill, RawExchange, ReadingVersion, Supplies};
         use crate::series::{Keyframe, Keyframes, StoredKeyframe, decode, inflate_exchange};
@@ -250,6 +250,38 @@ macro_rules! reading_queries {
             ));
             let rows = page_of(pool, select.bind(device.0), page, || format!("reading the readings of {device}")).await?;
             stored_readings(pool, keyframes, &rows).await
+        }
+
+        pub(crate) async fn latest_readings_of(
+            pool: &Pool<Db>,
+            devices: &[DeviceId],
+            cycle: Cycle,
+            keyframes: &Keyframes,
+        ) -> Result<Vec<StoredReading>> {
+            let mut readings = Vec::new();
+            for chunk in devices.chunks(crate::summaries::DEVICES_PER_QUERY) {
+                // Each device's newest reading of the cycle, found walking its readings'
+                // (device, time) index back from the newest.
+                let mut query = QueryBuilder::<Db>::new(concat!(
+                    crate::readings::latest_reading!(),
+                    "WHERE r.id IN (SELECT (SELECT l.id FROM readings l \
+                     JOIN reading_series ls ON ls.id = l.series_id \
+                     WHERE l.device_id = d.id AND ls.cycle = "
+                ));
+                query.push_bind(word(&cycle)).push(
+                    " ORDER BY l.taken_at DESC, l.id DESC LIMIT 1) FROM devices d WHERE d.id IN (",
+                );
+                let mut ids = query.separated(", ");
+                for device in chunk {
+                    ids.push_bind(device.0);
+                }
+                query.push(")) ORDER BY r.device_id");
+                let rows = query.build().fetch_all(pool).await.context(|| {
+                    format!("reading the latest {} readings of {} devices", word(&cycle), chunk.len())
+                })?;
+                readings.extend(stored_readings(pool, keyframes, &rows).await?);
+            }
+            Ok(readings)
         }
 
         /// Walks `device`'s readings oldest first (by time, then id), a chunk per query,
@@ -490,6 +522,17 @@ impl Store {
         page: impl Into<Page>,
     ) -> Result<Vec<StoredReading>> {
         dispatch!(self.readings(device, page.into(), &self.keyframes))
+    }
+
+    /// The newest reading `cycle` took of each of `devices` that has one, in its latest
+    /// version, by device: one query per 10,000 devices, where a page of
+    /// [`Store::readings`] per device would be one each.
+    pub async fn latest_readings_of(
+        &self,
+        devices: &[DeviceId],
+        cycle: Cycle,
+    ) -> Result<Vec<StoredReading>> {
+        dispatch!(self.latest_readings_of(devices, cycle, &self.keyframes))
     }
 
     /// A page of one supply's levels over time, one point per reading that holds it,

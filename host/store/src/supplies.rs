@@ -1,7 +1,10 @@
 //! What a dealer records about a device's supplies that its readings cannot show:
-//! cartridges ordered and shipped for a supply position, and the pages each part number
-//! is rated for, per account. `quire-usage` joins them with the readings into each
-//! position's cartridges; the store keeps them as given.
+//! cartridges ordered, shipped and installed at a supply position, and the pages each
+//! part number is rated for, per account. `quire-usage` joins them with the readings
+//! into each position's cartridges, and ASM's alert-logic plugins judge parts the device
+//! does not report by them (a maintenance kit counted from its recorded install); the
+//! store keeps them as given. `supply_events.kind` is free text in both schemas, so
+//! `installed` needed no migration.
 //!
 //! A position is named as `quire_usage::lifecycle::SupplyPosition` names it (kind,
 //! colour, rank) rather than by row index, since firmware renumbers rows; the store
@@ -16,12 +19,12 @@ use crate::error::Result;
 use crate::types::{AccountId, DeviceId, Page, id_type};
 
 id_type!(
-    /// An order or shipment recorded for a device's supply.
+    /// An order, shipment or install recorded for a device's supply.
     SupplyEventId,
     "supply event"
 );
 
-/// What happened to a cartridge before it reached the device.
+/// What happened to a cartridge on its way into the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SupplyEventKind {
@@ -29,9 +32,11 @@ pub enum SupplyEventKind {
     Ordered,
     /// It was shipped.
     Shipped,
+    /// The dealer installed it.
+    Installed,
 }
 
-/// An order or shipment to record.
+/// An order, shipment or install to record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewSupplyEvent<'a> {
     /// The supply's kind, lower-case (`toner`).
@@ -40,9 +45,9 @@ pub struct NewSupplyEvent<'a> {
     pub supply_color: Option<&'a str>,
     /// Its rank among the device's supplies of that kind and colour, from 1.
     pub supply_rank: u32,
-    /// Ordered or shipped.
+    /// Ordered, shipped or installed.
     pub kind: SupplyEventKind,
-    /// The part ordered or shipped.
+    /// The part.
     pub part_number: &'a str,
     /// How many.
     pub quantity: u32,
@@ -52,7 +57,7 @@ pub struct NewSupplyEvent<'a> {
     pub note: Option<&'a str>,
 }
 
-/// An order or shipment as stored.
+/// An order, shipment or install as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupplyEvent {
     /// Its id.
@@ -65,7 +70,7 @@ pub struct SupplyEvent {
     pub supply_color: Option<String>,
     /// Its rank.
     pub supply_rank: u32,
-    /// Ordered or shipped.
+    /// Ordered, shipped or installed.
     pub kind: SupplyEventKind,
     /// The part.
     pub part_number: String,
@@ -89,7 +94,7 @@ pub struct RatedYield {
 }
 
 impl Store {
-    /// Records an order or shipment for a supply of `device`, at `recorded_at`.
+    /// Records an order, shipment or install for a supply of `device`, at `recorded_at`.
     pub async fn add_supply_event(
         &self,
         device: DeviceId,
@@ -99,7 +104,7 @@ impl Store {
         dispatch!(self.add_supply_event(device, event, recorded_at))
     }
 
-    /// A page of a device's orders and shipments, oldest first (by when they happened).
+    /// A page of a device's supply events, oldest first (by when they happened).
     pub async fn supply_events(&self, device: DeviceId, page: Page) -> Result<Vec<SupplyEvent>> {
         dispatch!(self.supply_events(device, page))
     }
@@ -109,10 +114,22 @@ impl Store {
         dispatch!(self.rated_yields(account))
     }
 
-    /// The orders and shipments of every device in `devices`, by device, then when
-    /// they happened: how a job reads a page of devices in one query.
+    /// The supply events of every device in `devices`, by device, then when they
+    /// happened: how a job reads a page of devices in one query.
     pub async fn supply_events_of(&self, devices: &[DeviceId]) -> Result<Vec<SupplyEvent>> {
         dispatch!(self.supply_events_of(devices))
+    }
+
+    /// [`Store::supply_events_of`], each with the device's `counter` when it happened:
+    /// its value at the last reading at or before it that the daily meters kept (each
+    /// day's first and last), `None` where none is. The pages a part has printed since
+    /// it went in are the counter now less this.
+    pub async fn supply_events_with_counter_of(
+        &self,
+        devices: &[DeviceId],
+        counter: &str,
+    ) -> Result<Vec<(SupplyEvent, Option<u64>)>> {
+        dispatch!(self.supply_events_with_counter_of(devices, counter))
     }
 
     /// The rated yields each device in `devices` is measured against (its account's),
@@ -249,6 +266,53 @@ macro_rules! supply_queries {
             Ok(events)
         }
 
+        pub(crate) async fn supply_events_with_counter_of(
+            pool: &Pool<Db>,
+            devices: &[DeviceId],
+            counter: &str,
+        ) -> Result<Vec<(SupplyEvent, Option<u64>)>> {
+            let mut events = Vec::new();
+            for chunk in devices.chunks(DEVICES_PER_QUERY) {
+                // The day's last mark when it was taken by then, else its first; the
+                // latest such day at or before the event's (UTC) day, found walking the
+                // daily meters' key (device, day, counter) back from it.
+                let mut query = QueryBuilder::<Db>::new(EVENT_COLUMNS.replace(
+                    " FROM supply_events WHERE ",
+                    ", (SELECT CASE WHEN m.last_at <= supply_events.happened_at \
+                     THEN m.last_value ELSE m.first_value END FROM daily_meters m \
+                     WHERE m.device_id = supply_events.device_id AND m.counter = ",
+                ));
+                query.push_bind(counter).push(" AND m.day <= ").push(EVENT_DAY).push(
+                    " AND m.first_at <= supply_events.happened_at ORDER BY m.day DESC LIMIT 1) \
+                     AS counter_then FROM supply_events WHERE device_id IN (",
+                );
+                let mut ids = query.separated(", ");
+                for device in chunk {
+                    ids.push_bind(device.0);
+                }
+                query.push(") ORDER BY device_id, happened_at, id");
+                let rows = query
+                    .build()
+                    .fetch_all(pool)
+                    .await
+                    .context(|| format!("listing the supply events of {} devices with their {counter} counter", chunk.len()))?;
+                for row in &rows {
+                    let then: Option<i64> = row.try_get("counter_then").context(|| "reading a supply event row".to_owned())?;
+                    let then = then
+                        .map(|value| {
+                            u64::try_from(value).map_err(|_| Error::Corrupt {
+                                column: "daily_meters.value",
+                                value: value.to_string(),
+                                reason: "a negative page counter".into(),
+                            })
+                        })
+                        .transpose()?;
+                    events.push((event_from_row(row)?, then));
+                }
+            }
+            Ok(events)
+        }
+
         pub(crate) async fn rated_yields_of(pool: &Pool<Db>, devices: &[DeviceId]) -> Result<Vec<(DeviceId, RatedYield)>> {
             let mut yields = Vec::new();
             for chunk in devices.chunks(DEVICES_PER_QUERY) {
@@ -316,9 +380,13 @@ macro_rules! supply_queries {
 }
 
 mod sqlite {
+    /// The UTC day a supply event happened, as `daily_meters.day` holds days.
+    const EVENT_DAY: &str = "date(supply_events.happened_at)";
     supply_queries!(sqlx::Sqlite, sqlite);
 }
 
 mod postgres {
+    /// The UTC day a supply event happened, as `daily_meters.day` holds days.
+    const EVENT_DAY: &str = "(supply_events.happened_at AT TIME ZONE 'UTC')::date";
     supply_queries!(sqlx::Postgres, postgres);
 }

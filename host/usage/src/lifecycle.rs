@@ -40,7 +40,9 @@
 //! [`SupplyEvent`]s. Each attaches to the next cartridge at its position that was
 //! installed (or first seen) at or after it; when several attach to one cartridge the
 //! earliest of each kind is kept, since that is when the need was acted on. Those after
-//! the last install are the position's cartridge [`PositionHistory::on_order`].
+//! the last install are the position's cartridge [`PositionHistory::on_order`]. An
+//! install the dealer recorded is not an order and is not used here (see
+//! [`supply_history`]).
 //!
 //! # Pages and yield
 //!
@@ -221,9 +223,13 @@ pub enum SupplyEventKind {
     Ordered,
     /// It was shipped to the customer.
     Shipped,
+    /// The dealer put it in the device: the only record of an install for a part the
+    /// device does not report (a maintenance kit counted in pages by an alert-logic
+    /// plugin). The history leaves it out, see [`supply_history`].
+    Installed,
 }
 
-/// An order or shipment for a position (an API call, an ASM purchase order).
+/// An order, shipment or install for a position (an API call, an ASM purchase order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct SupplyEvent {
@@ -231,7 +237,7 @@ pub struct SupplyEvent {
     pub position: SupplyPosition,
     /// When it happened.
     pub at: DateTime<Utc>,
-    /// Ordered or shipped.
+    /// Ordered, shipped or installed.
     pub kind: SupplyEventKind,
     /// The part ordered, where known: the rated yield is looked up by it when the
     /// device does not report the installed cartridge's own.
@@ -445,6 +451,11 @@ impl std::fmt::Display for HistoryIssue {
 
 /// The supply history of one device: its positions' cartridges from `input`, with pages
 /// counted up to `now` for the cartridges still in use.
+///
+/// A dealer's [`SupplyEventKind::Installed`] record is left out: where the device reports
+/// the position its readings show the install, at the reading that found it, which a
+/// record made before or after that reading cannot be matched to without guessing; and
+/// a position the device does not report has no cartridges here to attach it to.
 pub fn supply_history(input: &HistoryInput<'_>, now: DateTime<Utc>) -> SupplyHistory {
     let mut issues = Vec::new();
     let mut readings: Vec<&SuppliesRead<'_>> = input.readings.iter().collect();
@@ -485,8 +496,13 @@ pub fn supply_history(input: &HistoryInput<'_>, now: DateTime<Utc>) -> SupplyHis
     let mut events: Vec<(usize, &SupplyEvent)> = input.events.iter().enumerate().collect();
     events.sort_by_key(|(row, e)| (e.at, *row));
     for (row, event) in events {
+        let stage = match event.kind {
+            SupplyEventKind::Ordered => CartridgeStage::Ordered,
+            SupplyEventKind::Shipped => CartridgeStage::Shipped,
+            SupplyEventKind::Installed => continue,
+        };
         match building.get_mut(&event.position) {
-            Some((cartridges, on_order)) => attach(cartridges, on_order, event),
+            Some((cartridges, on_order)) => attach(cartridges, on_order, event, stage),
             None => issues.push(HistoryIssue::EventForUnknownPosition {
                 event: row,
                 position: event.position.clone(),
@@ -702,15 +718,24 @@ fn install_evidence(cartridge: &Building, now: &Supply) -> Option<InstallEvidenc
         .then_some(InstallEvidence::LevelJump { before, after })
 }
 
-fn attach(cartridges: &mut [Building], on_order: &mut Option<OnOrder>, event: &SupplyEvent) {
+/// Attaches an order (`stage` [`CartridgeStage::Ordered`]) or a shipment
+/// ([`CartridgeStage::Shipped`]) to its cartridge, or to the one on order.
+fn attach(
+    cartridges: &mut [Building],
+    on_order: &mut Option<OnOrder>,
+    event: &SupplyEvent,
+    stage: CartridgeStage,
+) {
+    let shipped = stage == CartridgeStage::Shipped;
     let earliest = |slot: &mut Option<DateTime<Utc>>| {
         *slot = Some(slot.map_or(event.at, |t| t.min(event.at)));
     };
     let part = nonempty(event.part_number.as_deref());
     if let Some(cartridge) = cartridges.iter_mut().find(|c| c.since >= event.at) {
-        match event.kind {
-            SupplyEventKind::Ordered => earliest(&mut cartridge.ordered_at),
-            SupplyEventKind::Shipped => earliest(&mut cartridge.shipped_at),
+        if shipped {
+            earliest(&mut cartridge.shipped_at);
+        } else {
+            earliest(&mut cartridge.ordered_at);
         }
         if cartridge.part_number.is_none() {
             cartridge.part_number = part;
@@ -723,12 +748,11 @@ fn attach(cartridges: &mut [Building], on_order: &mut Option<OnOrder>, event: &S
         shipped_at: None,
         part_number: None,
     });
-    match event.kind {
-        SupplyEventKind::Ordered => earliest(&mut order.ordered_at),
-        SupplyEventKind::Shipped => {
-            earliest(&mut order.shipped_at);
-            order.stage = CartridgeStage::Shipped;
-        }
+    if shipped {
+        earliest(&mut order.shipped_at);
+        order.stage = CartridgeStage::Shipped;
+    } else {
+        earliest(&mut order.ordered_at);
     }
     if order.part_number.is_none() {
         order.part_number = part;
@@ -1041,6 +1065,40 @@ mod tests {
                 (day(1), InstallEvidence::ReportedByAgent)
             ]
         );
+    }
+
+    #[test]
+    fn an_install_the_dealer_recorded_is_neither_an_order_nor_an_issue() {
+        let supplies = [black(40, None)];
+        let reads = [SuppliesRead {
+            taken_at: day(0),
+            supplies: &supplies,
+        }];
+        let kit = SupplyPosition {
+            kind: "maintenance-kit".into(),
+            color: None,
+            rank: 1,
+        };
+        let installed = |position: SupplyPosition| SupplyEvent {
+            position,
+            at: day(1),
+            kind: SupplyEventKind::Installed,
+            part_number: Some("MK-1150".into()),
+        };
+        let history = supply_history(
+            &HistoryInput {
+                readings: &reads,
+                events: &[installed(black_position()), installed(kit)],
+                reported: &[],
+                pages: &CumulativePages::default(),
+                rated_yields: &BTreeMap::new(),
+            },
+            day(2),
+        );
+        assert_eq!(history.issues, []);
+        let black = &history.positions[0];
+        assert_eq!(black.on_order, None);
+        assert_eq!(black.cartridges.len(), 1, "the readings show no install");
     }
 
     #[test]

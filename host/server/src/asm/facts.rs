@@ -26,6 +26,8 @@
 //!   judgements of its latest alert-bearing reading, with their group. The console
 //!   message is not kept by readings yet, so a definition with a console-message match
 //!   does not trigger.
+//! - **Alert-logic plugins** add custom consumables and error states of their own to
+//!   the devices their families read (see [`super::alert_logic`]).
 
 use std::collections::HashMap;
 
@@ -35,6 +37,7 @@ use quire_asm::{
 };
 use quire_store::{DailyLevel, Device, DeviceFilter, MaintenanceFilter, Page, Store, Visibility};
 
+use super::alert_logic::AlertLogic;
 use crate::supplies::by_device;
 
 /// The account tree, or `None` before the main dealer exists.
@@ -62,9 +65,11 @@ pub async fn account_tree(store: &Store) -> quire_store::Result<Option<AccountTr
     }))
 }
 
-/// Every device's facts as of `now`: what one tick reads of the fleet.
+/// Every device's facts as of `now`, with what `alert_logic` finds: what one tick reads
+/// of the fleet.
 pub async fn device_facts(
     store: &Store,
+    alert_logic: &AlertLogic,
     now: DateTime<Utc>,
 ) -> quire_store::Result<Vec<DeviceFacts>> {
     let devices = store
@@ -101,8 +106,8 @@ pub async fn device_facts(
                 (item.condition.device_id, error)
             }),
     );
-    Ok(devices
-        .into_iter()
+    let mut facts: Vec<DeviceFacts> = devices
+        .iter()
         .map(|device| {
             let levels = latest.remove(&device.id).unwrap_or_default();
             let replaced: Vec<u32> = replacements
@@ -117,14 +122,16 @@ pub async fn device_facts(
                 .map(|record| record.index)
                 .collect();
             facts(
-                &device,
+                device,
                 volumes.get(&device.id).map(|v| (v.daily, v.monthly)),
                 &levels,
                 &replaced,
                 errors.remove(&device.id).unwrap_or_default(),
             )
         })
-        .collect())
+        .collect();
+    super::alert_logic::judge(store, alert_logic, &devices, &mut facts).await?;
+    Ok(facts)
 }
 
 /// Days of level summaries read besides today's.
@@ -178,7 +185,14 @@ fn facts(
         groups: device.site_id.map(|s| GroupId(s.0)).into_iter().collect(),
         daily_average_volume: volumes.map(|v| v.0),
         monthly_average_volume: volumes.map(|v| v.1),
-        last_read_at: Some(device.last_seen),
+        // The device row is read before the levels: a reading filed in between shows
+        // in the levels (and its replacement report) but not in `last_seen`, and the
+        // engine would take the new level for a recovery rather than a replacement.
+        last_read_at: levels
+            .iter()
+            .map(|l| l.last_at)
+            .chain([device.last_seen])
+            .max(),
         consumables,
         errors,
         console_message: None,
@@ -205,16 +219,28 @@ pub(crate) fn positions(levels: &[DailyLevel]) -> Vec<String> {
 }
 
 /// The part number the device last reported for the consumable at `position`, from its
-/// latest daily levels of the last week.
+/// latest daily levels of the last week; for a consumable the device does not report
+/// (one an alert-logic plugin raised, `maintenance-kit`), the part the dealer last
+/// recorded installed at that position.
 pub(crate) async fn part_number(
     store: &Store,
     device: quire_store::DeviceId,
     position: &str,
     now: DateTime<Utc>,
 ) -> quire_store::Result<Option<String>> {
-    Ok(latest_at(store, device, position, now)
+    if let Some((level, _)) = latest_at(store, device, position, now).await? {
+        return Ok(level.last_part_number);
+    }
+    Ok(store
+        .supply_events_of(&[device])
         .await?
-        .and_then(|(level, _)| level.last_part_number))
+        .into_iter()
+        .rev()
+        .find(|e| {
+            e.kind == quire_store::SupplyEventKind::Installed
+                && super::alert_logic::position_name(e) == position
+        })
+        .map(|e| e.part_number))
 }
 
 /// The consumable at `position` in the device's latest daily levels of the last week,

@@ -10,7 +10,8 @@
 //!    files for the tick rather than writing events itself, so the scheduler is the one
 //!    writer of an event;
 //! 3. runs the engine's [`tick`] over the definitions, the account tree, every device's
-//!    facts ([`facts`]) and the state, and applies its decisions;
+//!    facts ([`facts`], with what the alert-logic plugins find, [`alert_logic`]) and the
+//!    state, and applies its decisions;
 //! 4. writes the changed events, settled keys and pools, the outcomes and answers taken
 //!    in, and a journal entry per invocation and redirect, in one transaction;
 //! 5. carries out the journal's new entries ([`carry`]), marking each done with its
@@ -25,7 +26,9 @@
 //! The engine pools actions by the alerts frequencies accounts set
 //! (`PUT /api/v1/accounts/{id}/alert-frequencies`), read afresh every tick.
 
+pub mod alert_logic;
 pub(crate) mod carry;
+pub use alert_logic::AlertLogic;
 pub use carry::{ActionPlugins, PURCHASE_ORDER};
 pub mod facts;
 pub(crate) mod mail;
@@ -90,6 +93,7 @@ pub struct Ticked {
 pub async fn run_tick(
     store: &Store,
     plugins: &ActionPlugins,
+    alert_logic: &AlertLogic,
     now: DateTime<Utc>,
 ) -> quire_store::Result<Ticked> {
     let mut done = Ticked {
@@ -137,7 +141,7 @@ pub async fn run_tick(
     let devices = if idle {
         Vec::new()
     } else {
-        facts::device_facts(store, now).await?
+        facts::device_facts(store, alert_logic, now).await?
     };
     let inputs = Inputs {
         definitions,

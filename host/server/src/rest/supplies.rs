@@ -2,8 +2,8 @@
 //! printed and their yield beside the rated one, when each current cartridge runs out
 //! (worked out on request, see [`crate::supplies`]), the supplies of every visible
 //! device that run out soon (as the calculated-values job last filed them), and what
-//! the readings cannot show — the cartridges a dealer ordered and shipped, and the pages
-//! each part number is rated for.
+//! the readings cannot show — the cartridges a dealer ordered, shipped and installed,
+//! and the pages each part number is rated for.
 
 use axum::Json;
 use axum::extract::State;
@@ -32,26 +32,29 @@ const MAX_RATED_PAGES: u64 = 10_000_000;
 /// Longest part number accepted.
 const MAX_PART_CHARS: usize = 100;
 
-/// Longest note on an order or shipment.
+/// Longest note on a supply event.
 const MAX_NOTE_CHARS: usize = 1_000;
 
-/// The most cartridges one order or shipment may count.
+/// The most cartridges one supply event may count.
 const MAX_QUANTITY: u32 = 10_000;
 
 /// How far ahead of the server's clock an event may be dated: clocks differ, but an
 /// order placed tomorrow has not happened.
 const FUTURE_SLACK: TimeDelta = TimeDelta::days(1);
 
-/// An order or shipment to record for one of a device's supply positions.
+/// An order, shipment or install to record for one of a device's supply positions.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct NewSupplyEventBody {
     /// The position it is for, as the history names it (`{"kind": "toner", "color":
     /// "black", "rank": 1}`).
     pub position: SupplyPosition,
-    /// `ordered` or `shipped`.
+    /// `ordered`, `shipped` or `installed`. An install is what an alert-logic plugin
+    /// counts a part the device does not report from (a maintenance kit at the position
+    /// `{"kind": "maintenance-kit", "rank": 1}`); where the device reports the position,
+    /// its readings show installs and the supply history leaves the record out.
     pub kind: SupplyEventKind,
-    /// The part ordered or shipped.
+    /// The part ordered, shipped or installed.
     pub part_number: String,
     /// How many, at least 1.
     pub quantity: u32,
@@ -63,7 +66,7 @@ pub struct NewSupplyEventBody {
 }
 
 view! {
-    /// An order or shipment as recorded.
+    /// An order, shipment or install as recorded.
     SupplyEventView from quire_store::SupplyEvent as r {
         /// Its id.
         id: i64 = r.id.0,
@@ -75,7 +78,7 @@ view! {
             color: r.supply_color,
             rank: r.supply_rank,
         },
-        /// `ordered` or `shipped`.
+        /// `ordered`, `shipped` or `installed`.
         kind: SupplyEventKind = event_kind(r.kind),
         /// The part.
         part_number: String,
@@ -104,6 +107,7 @@ fn stored_kind(kind: SupplyEventKind) -> quire_store::SupplyEventKind {
     match kind {
         SupplyEventKind::Ordered => quire_store::SupplyEventKind::Ordered,
         SupplyEventKind::Shipped => quire_store::SupplyEventKind::Shipped,
+        SupplyEventKind::Installed => quire_store::SupplyEventKind::Installed,
     }
 }
 
@@ -145,7 +149,7 @@ async fn inputs_of(state: &AppState, device: &Device, now: DateTime<Utc>) -> Api
 /// `GET /api/v1/devices/{device_id}/supplies/events?limit=&offset=`.
 #[utoipa::path(get, path = "/api/v1/devices/{device_id}/supplies/events", tag = "supplies",
     params(("device_id" = i64, Path), Paging),
-    responses((status = 200, description = "The orders and shipments recorded for the device's supplies, by when they happened", body = Vec<SupplyEventView>)))]
+    responses((status = 200, description = "The orders, shipments and installs recorded for the device's supplies, by when they happened", body = Vec<SupplyEventView>)))]
 pub(crate) async fn events(
     State(state): State<AppState>,
     Visible(device): Visible<Device>,
@@ -155,8 +159,9 @@ pub(crate) async fn events(
     Ok(views(state.store.supply_events(device.id, page).await?))
 }
 
-/// `POST /api/v1/devices/{device_id}/supplies/events`: records an order or shipment;
-/// the history attaches it to the next cartridge installed at its position.
+/// `POST /api/v1/devices/{device_id}/supplies/events`: records an order, shipment or
+/// install; the history attaches an order or shipment to the next cartridge installed at
+/// its position.
 #[utoipa::path(post, path = "/api/v1/devices/{device_id}/supplies/events", tag = "supplies",
     params(("device_id" = i64, Path)), request_body = NewSupplyEventBody,
     responses(

@@ -6,6 +6,7 @@ use quire_testdb::kyocera;
 mod support;
 
 mod actions;
+mod alert_logic;
 mod asm;
 mod asm_templates;
 mod bad_input;

@@ -575,11 +575,14 @@ async fn a_stored_alert_frequency_holds_the_accounts_second_alert_until_the_inte
             definition(dealer, toner_below(20), webhook_action(hook), 2),
         )
         .await;
-        let actions = quire_server::Server::new("unused").actions().unwrap();
+        let unused = quire_server::Server::new("unused");
+        let actions = unused.actions().unwrap();
+        let alert_logic = unused.alert_logic().await.unwrap();
         let tick = |at| {
-            let (store, actions) = (store.clone(), actions.clone());
+            let (store, actions, alert_logic) =
+                (store.clone(), actions.clone(), alert_logic.clone());
             async move {
-                quire_server::asm::run_tick(&store, &actions, at)
+                quire_server::asm::run_tick(&store, &actions, &alert_logic, at)
                     .await
                     .unwrap()
             }

@@ -128,3 +128,72 @@ async fn a_reading_filed_with_its_snmprec_uncompressed_reads_back() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_latest_reading_of_a_cycle_is_read_for_many_devices_at_once() {
+    for db in backends().await {
+        let backend = db.backend;
+        let acme = Acme::open(&db).await;
+        let meters = acme
+            .file(
+                "10.0.0.5",
+                at(9, 0),
+                Cycle::MetersAndSupplies,
+                &printer(7432, 7056),
+            )
+            .await;
+        acme.file(
+            "10.0.0.5",
+            at(11, 0),
+            Cycle::MetersAndSupplies,
+            &printer(7500, 7000),
+        )
+        .await;
+        // An alerts read after it is not a meters reading.
+        acme.file("10.0.0.5", at(12, 0), Cycle::Alerts, &printer(7500, 7000))
+            .await;
+        let alerts_only = acme
+            .file(
+                "10.0.0.6",
+                at(10, 0),
+                Cycle::Alerts,
+                &crate::kyocera::kyocera("VD20000002", "00:17:c8:00:00:02", 100, 7000),
+            )
+            .await;
+        let devices = [meters.device_id, alerts_only.device_id];
+        let latest = acme
+            .store
+            .latest_readings_of(&devices, Cycle::MetersAndSupplies)
+            .await
+            .unwrap();
+        let seen: Vec<_> = latest
+            .iter()
+            .map(|r| {
+                (
+                    r.device_id,
+                    r.taken_at,
+                    r.reading.counters.get("total").copied(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [(meters.device_id, at(11, 0), Some(7500))],
+            "{backend}"
+        );
+        let latest = acme
+            .store
+            .latest_readings_of(&devices, Cycle::Alerts)
+            .await
+            .unwrap();
+        let seen: Vec<_> = latest.iter().map(|r| (r.device_id, r.taken_at)).collect();
+        assert_eq!(
+            seen,
+            [
+                (meters.device_id, at(12, 0)),
+                (alerts_only.device_id, at(10, 0))
+            ],
+            "{backend}"
+        );
+    }
+}

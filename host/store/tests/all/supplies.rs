@@ -1,11 +1,12 @@
-//! What a dealer records about a device's supplies: orders and shipments per position,
-//! and the rated yields of part numbers per account.
+//! What a dealer records about a device's supplies: orders, shipments and installs per
+//! position, each with the device's page counter when it happened, and the rated yields
+//! of part numbers per account.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use quire_model::Cycle;
 use quire_store::{NewSupplyEvent, Page, RatedYield, SupplyEventKind};
 
-use crate::support::{Acme, at, backends};
+use crate::support::{Acme, at, backends, printer};
 
 /// `2026-11-dd 10:00 UTC`.
 fn november(day: u32) -> DateTime<Utc> {
@@ -142,6 +143,89 @@ async fn rated_yields_are_replaced_whole_and_kept_per_account() {
                 .unwrap()
                 .is_empty(),
             "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_event_comes_with_the_counter_of_the_last_reading_at_or_before_it() {
+    for db in backends().await {
+        let backend = db.backend;
+        // Read at 09:00 (7432 pages) and 18:00 (7500) on the 23rd, 09:00 (7600) on the
+        // 24th: the daily meters keep each day's first and last.
+        let (acme, filed) = Acme::with_printer_filed(&db, Cycle::MetersAndSupplies).await;
+        let device = filed.device_id;
+        for (taken_at, total) in [(at(18, 0), 7_500), (at(9, 0) + Duration::days(1), 7_600)] {
+            acme.file(
+                "10.0.0.5",
+                taken_at,
+                Cycle::MetersAndSupplies,
+                &printer(total, 7_000),
+            )
+            .await;
+        }
+        let kit = |kind, at| NewSupplyEvent {
+            supply_kind: "maintenance-kit",
+            supply_color: None,
+            supply_rank: 1,
+            kind,
+            part_number: "MK-1150",
+            quantity: 1,
+            at,
+            note: None,
+        };
+        for (kind, happened) in [
+            (SupplyEventKind::Ordered, at(8, 0) - Duration::days(1)),
+            (SupplyEventKind::Installed, at(12, 0)),
+            (SupplyEventKind::Shipped, at(19, 0)),
+            (SupplyEventKind::Installed, at(8, 0) + Duration::days(1)),
+            (SupplyEventKind::Installed, at(9, 0) + Duration::days(1)),
+        ] {
+            acme.store
+                .add_supply_event(device, &kit(kind, happened), at(20, 0) + Duration::days(1))
+                .await
+                .unwrap();
+        }
+        let events = acme
+            .store
+            .supply_events_with_counter_of(&[device], "total")
+            .await
+            .unwrap();
+        let seen: Vec<_> = events
+            .iter()
+            .map(|(e, then)| (e.kind, e.at, *then))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (SupplyEventKind::Ordered, at(8, 0) - Duration::days(1), None),
+                // 12:00 is after the day's first reading and before its last.
+                (SupplyEventKind::Installed, at(12, 0), Some(7_432)),
+                (SupplyEventKind::Shipped, at(19, 0), Some(7_500)),
+                // Before the 24th's first reading: the 23rd's last.
+                (
+                    SupplyEventKind::Installed,
+                    at(8, 0) + Duration::days(1),
+                    Some(7_500)
+                ),
+                (
+                    SupplyEventKind::Installed,
+                    at(9, 0) + Duration::days(1),
+                    Some(7_600)
+                ),
+            ],
+            "{backend}"
+        );
+        assert_eq!(
+            acme.store
+                .supply_events_with_counter_of(&[device], "color")
+                .await
+                .unwrap()
+                .iter()
+                .map(|(_, then)| *then)
+                .collect::<Vec<_>>(),
+            [None; 5],
+            "{backend}: a counter the device does not have"
         );
     }
 }
