@@ -221,19 +221,26 @@ async fn run_says_where_it_looks_and_when_the_next_cycle_is_due() {
         "{text}"
     );
     // Discovery ran at start (no device was known); the site's default schedules then
-    // run alerts hourly, and meters & supplies every four hours on the hour: the next
-    // cycle is on the next hour, alerts, or meters & supplies where that hour is theirs too
-    // (both are due then, and either may be announced first).
+    // run alerts hourly, meters & supplies every four hours on the hour, and discovery
+    // nightly at 02:00: the next cycle is on the next hour, alerts, or another kind where
+    // that hour is theirs too (all are due then, and any may be announced first).
     assert!(
         text.contains("cycle done") && !text.contains("found no printing device"),
         "{text}"
     );
     let alerts = next.contains("next alerts cycle at ");
     let meters = next.contains("next meters & supplies cycle at ");
+    let discovery = next.contains("next discovery cycle at ");
     assert!(
-        (alerts || meters) && next.contains(":00:00 UTC (in "),
+        (alerts || meters || discovery) && next.contains(":00:00 UTC (in "),
         "{next}"
     );
+    if discovery {
+        assert!(
+            next.contains("cycle at 02:00:00 UTC"),
+            "discovery announced first outside 02:00: {next}"
+        );
+    }
     if meters {
         let hour: u32 = next
             .split("cycle at ")
