@@ -204,6 +204,28 @@ fn walks_printed_with_vendor_mib_names_read_as_the_recordings_they_were_walked_f
 }
 
 #[test]
+fn zebra_walks_printed_with_zebra_and_esi_mib_names_read_as_their_recordings() {
+    // net-snmp's snmpwalk, with ZEBRA-MIB and ESI-MIB loaded, of the recorded
+    // ZebraNet print server (model, firmware and device ID by their ZEBRA-MIB
+    // names) and of the QLn behind an ESI print server (ESI-MIB serial and
+    // firmware, ZEBRA-QL-MIB product name); see fixtures/derived/SOURCES.md.
+    // The Zebra family reads them as it reads the numbers.
+    for (recorded, walk) in [
+        (
+            "recorded/librenms/zebra.snmprec",
+            "derived/zebra_named.walk",
+        ),
+        (
+            "derived/zebra_ql_esi.snmprec",
+            "derived/zebra_ql_esi_named.walk",
+        ),
+    ] {
+        let warnings = replayed_like(&[], recorded, walk);
+        assert_eq!(warnings, [""; 0], "{walk}");
+    }
+}
+
+#[test]
 fn a_walk_name_not_in_the_mib_table_is_a_warning_naming_it_and_the_rest_reads() {
     let dir = tempdir();
     let walk = dir.join("brother.walk");

@@ -377,3 +377,20 @@ fn walks_printed_with_vendor_mib_names_read_as_the_recordings_they_were_walked_f
         "derived/lexmark_private.snmprec",
     );
 }
+
+/// The Zebra family's objects as net-snmp names them with `ZEBRA-MIB` and
+/// `ESI-MIB` loaded: `ZEBRA-MIB::zbrGeneralModel.0`, `ESI-MIB::genSerialNumber.0`,
+/// `ZEBRA-QL-MIB::zql-device-friendly-name.0`, and a ZebraNet print server's
+/// `sysObjectID` as `OID: ESI-MIB::printServers#` (net-snmp's name for the
+/// trap arc `printServers.0` of ESI-MIB's SMIv1 traps).
+#[test]
+fn zebra_walks_printed_with_zebra_and_esi_names_read_as_the_recordings_they_were_walked_from() {
+    assert_named_walk_reads_as(
+        "derived/zebra_named.walk",
+        "recorded/librenms/zebra.snmprec",
+    );
+    assert_named_walk_reads_as(
+        "derived/zebra_ql_esi_named.walk",
+        "derived/zebra_ql_esi.snmprec",
+    );
+}

@@ -11,8 +11,10 @@
 //! ZEBRA-QL-MIB objects; LibreNMS's `zebra.yaml` reads the same ESI-MIB ones):
 //!
 //! - model: ZEBRA-MIB `zbrGeneralModel` (`10642.1.1.0`), else ESI-MIB's
-//!   product number (`683.6.2.3.2.1.15.1`), else ZEBRA-QL-MIB's device product
-//!   name (`10642.200.19.7.0`), else the `MODEL` of the IEEE 1284 device ID
+//!   `outputPrinterModel` of the print server's first port
+//!   (`683.6.2.3.2.1.15.1`, the model of the printer attached there), else
+//!   ZEBRA-QL-MIB's `zql-device-product-name` (`10642.200.19.7.0`), else the
+//!   `MODEL` of the IEEE 1284 device ID
 //!   the printer serves at `10642.1.3.0` (recorded: `MANUFACTURER:Zebra
 //!   Technologies;COMMAND SET:ZPL;...`), else the standard reading's. Zebra's
 //!   model names begin with `ZTC` (Zebra Technologies Corporation: `ZTC
@@ -20,10 +22,16 @@
 //!   table), stripped as a maker's name is;
 //! - firmware: `zbrGeneralFirmwareVersion` (`10642.1.2.0`), else ESI-MIB's
 //!   `genVersion` (`683.1.9.0`);
-//! - serial: `zbrGeneralUniqueId` (`10642.1.9.0`), else ZEBRA-QL-MIB's
-//!   (`10642.200.19.5.0`, which GLPI finds more accurate than ESI's on GK420
-//!   and ZE500), else ESI-MIB's `genSerialNumber` (`683.1.5.0`), else the
-//!   standard reading's;
+//! - serial: `zbrGeneralUniqueId` (`10642.1.9.0`), else `10642.200.19.5.0`,
+//!   else ESI-MIB's `genSerialNumber` (`683.1.5.0`), else the standard
+//!   reading's. ZEBRA-QL-MIB names `10642.200.19.5` `zql-device-friendly-name`
+//!   (read-write, no description), not a serial; it is read as the serial
+//!   because GLPI Agent's `Zebra.pm` reads it so (its `serial3`, tried before
+//!   ESI's: "more accurate than serial on GK420 & ZE500"), which says those
+//!   printers answer their serial there. No recording here holds the object
+//!   (the recorded ZebraNet print server has none of ZEBRA-QL-MIB's device
+//!   group), so nothing here contradicts GLPI; the cost is that a printer
+//!   whose friendly name was changed reports that name as its serial;
 //! - maker: Zebra, when any of Zebra's objects answered, the device ID names
 //!   Zebra or sysDescr says ZebraNet. An ESI print server that shows none of
 //!   them fronts another maker's printer, and keeps what the standard reading

@@ -88,7 +88,9 @@ pub(super) fn looks_like_instance(text: &str) -> bool {
 /// `[MODULE::]name[.index]`, the index required when `instance`. Under a
 /// module the name may be a bare arc: net-snmp prints a node a MIB left
 /// unnamed (RicohPrivateMIB's `{ ricoh 1 2 1 1 6 16 }` creates four) by its
-/// arc, as in `RicohPrivateMIB::6.385.2`.
+/// arc, as in `RicohPrivateMIB::6.385.2`. A name may end in `#`: net-snmp
+/// names the arc `.0` under an SMIv1 trap's ENTERPRISE so, and a ZebraNet
+/// print server's sysObjectID (683.6.0) prints `ESI-MIB::printServers#`.
 fn looks_like_name(text: &str, instance: bool) -> bool {
     let (module, rest) = text.split_once("::").unwrap_or(("", text));
     let (name, index) = match rest.split_once('.') {
@@ -100,7 +102,7 @@ fn looks_like_name(text: &str, instance: bool) -> bool {
     module
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && (is_identifier(name) || unnamed_arc)
+        && (is_identifier(name.strip_suffix('#').unwrap_or(name)) || unnamed_arc)
         && index.map_or(!instance, |i| {
             !i.is_empty() && !i.contains(char::is_whitespace)
         })
@@ -250,8 +252,8 @@ mod tests {
         );
         // ZEBRA-QL-MIB: zql-device-product-name is `{ zql-ql-device 7 }`, under
         // zebra(10642) zql-zebra-ql(200) zql-ql-device(19). It names Zebra's arc
-        // too, so without ZEBRA-MIB net-snmp prints zbrGeneralModel (10642.1.1.0)
-        // `ZEBRA-QL-MIB::zebra.1.1.0`.
+        // too, so a walk printed without ZEBRA-MIB names zbrGeneralModel
+        // (10642.1.1.0) `ZEBRA-QL-MIB::zebra.1.1.0`.
         assert_eq!(
             oid("ZEBRA-QL-MIB::zql-device-product-name.0"),
             "1.3.6.1.4.1.10642.200.19.7.0".parse().unwrap()
@@ -260,6 +262,30 @@ mod tests {
             oid("ZEBRA-QL-MIB::zebra.1.1.0"),
             "1.3.6.1.4.1.10642.1.1.0".parse().unwrap()
         );
+        // ZEBRA-MIB: zbrGeneralModel is `{ zbrGeneralInfo 1 }`, zbrGeneralInfo
+        // `{ zebra 1 }`; ESI-MIB: genSerialNumber is `{ general 5 }`, general
+        // `{ esi(683) 1 }`.
+        assert_eq!(
+            oid("ZEBRA-MIB::zbrGeneralModel.0"),
+            "1.3.6.1.4.1.10642.1.1.0".parse().unwrap()
+        );
+        assert_eq!(
+            oid("ESI-MIB::genSerialNumber.0"),
+            "1.3.6.1.4.1.683.1.5.0".parse().unwrap()
+        );
+    }
+
+    #[test]
+    fn a_trap_enterprise_arc_resolves_by_the_name_net_snmp_gives_it() {
+        // ESI-MIB's SMIv1 traps have ENTERPRISE printServers `{ esi 6 }`;
+        // net-snmp names the arc 683.6.0 `printServers#`, which is the
+        // sysObjectID of the recorded ZebraNet print server.
+        assert_eq!(
+            oid("ESI-MIB::printServers#"),
+            "1.3.6.1.4.1.683.6.0".parse().unwrap()
+        );
+        let e = resolve("ESI-MIB::printServers##").err().unwrap();
+        assert!(e.contains("not numeric"), "{e}");
     }
 
     #[test]
