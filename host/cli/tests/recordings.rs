@@ -226,6 +226,29 @@ fn zebra_walks_printed_with_zebra_and_esi_mib_names_read_as_their_recordings() {
 }
 
 #[test]
+fn xerox_walks_printed_with_xerox_mib_names_read_as_their_recordings() {
+    // net-snmp's snmpwalk, with XEROX-HOST-RESOURCES-EXT-MIB and
+    // XEROX-COMMON-MIB loaded, of the Xerox counters fixture (the page
+    // counters as `xcmHrDevDetailValueInteger.1.20.1`, some printed `Wrong
+    // Type (should be INTEGER): Counter32: …`) and of the recorded AltaLink;
+    // see fixtures/derived/SOURCES.md. The Xerox family reads them as it
+    // reads the numbers, counters included.
+    for (recorded, walk) in [
+        (
+            "derived/xerox_counters.snmprec",
+            "derived/xerox_counters_named.walk",
+        ),
+        (
+            "recorded/librenms/xerox.snmprec",
+            "derived/xerox_named.walk",
+        ),
+    ] {
+        let warnings = replayed_like(&[], recorded, walk);
+        assert_eq!(warnings, [""; 0], "{walk}");
+    }
+}
+
+#[test]
 fn a_walk_name_not_in_the_mib_table_is_a_warning_naming_it_and_the_rest_reads() {
     let dir = tempdir();
     let walk = dir.join("brother.walk");

@@ -394,3 +394,21 @@ fn zebra_walks_printed_with_zebra_and_esi_names_read_as_the_recordings_they_were
         "derived/zebra_ql_esi.snmprec",
     );
 }
+
+/// The Xerox family's objects as net-snmp names them with
+/// `XEROX-HOST-RESOURCES-EXT-MIB` and `XEROX-COMMON-MIB` loaded: the counters
+/// as `xcmHrDevDetailValueInteger.1.20.1`, printed `Wrong Type (should be
+/// INTEGER): Counter32: 30000` where the device answers a Counter32 for the
+/// MIB's Integer32, and Xerox objects of modules not loaded under
+/// `XEROX-COMMON-MIB::xeroxCommonMIB.51…`.
+#[test]
+fn xerox_walks_printed_with_xerox_names_read_as_the_recordings_they_were_walked_from() {
+    assert_named_walk_reads_as(
+        "derived/xerox_counters_named.walk",
+        "derived/xerox_counters.snmprec",
+    );
+    assert_named_walk_reads_as(
+        "derived/xerox_named.walk",
+        "recorded/librenms/xerox.snmprec",
+    );
+}
