@@ -164,6 +164,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     outln!("Quire demo");
     outln!("  data          {}", data.display());
+    outln!("  console       {url}/  (a browser; sign in with the login below)");
     outln!("  server        {url}  (API described at {url}/api/v1/openapi.json)");
     outln!("  certificate   sha256 {}", running.certificate_sha256);
     outln!("  login         admin / {password}");
@@ -206,8 +207,17 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
+    // One round of every cycle first, so the console opens onto counters and supplies
+    // rather than waiting for the schedules' next meters & supplies hour.
+    outln!(
+        "Reading every printer once on every cycle, then on the site's schedules; Ctrl-C to stop."
+    );
+    let first = agent.run_once().await?;
+    first
+        .delivery
+        .context("delivering the first round's readings")?;
     let agent_loop = agent.start();
-    outln!("Discovering and reading now; Ctrl-C to stop. Try:");
+    outln!("Try:");
     outln!("  curl -sk {url}/api/v1/login -d '{{\"name\":\"admin\",\"password\":\"{password}\"}}'");
     outln!("  curl -sk -H 'Authorization: Bearer TOKEN' {url}/api/v1/devices");
     tokio::signal::ctrl_c()

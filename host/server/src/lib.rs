@@ -19,6 +19,7 @@ mod agent_api;
 pub mod asm;
 pub mod calculated;
 pub mod client;
+mod console;
 
 /// The REST API's request and answer bodies, for a client to send and read (the agent
 /// API's are `quire-protocol`'s; `quire admin` is one), so both sides read one

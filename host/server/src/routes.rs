@@ -8,7 +8,7 @@ use axum::routing::{MethodFilter, on};
 use quire_protocol::{CONFIG_PATH, ENROLL_PATH, READINGS_PATH};
 
 use crate::state::AppState;
-use crate::{agent_api, openapi, rest, strategies_api};
+use crate::{agent_api, console, openapi, rest, strategies_api};
 
 /// The router with the routes it serves, as (method, path) pairs.
 struct Routes {
@@ -549,15 +549,7 @@ fn contract_and_cost_routes() -> Routes {
 
 /// The whole HTTP application over `state`; what the listener serves.
 pub fn app(state: AppState) -> Router {
-    build()
-        .router
-        .fallback(|| async {
-            crate::error::Failure::NotFound(format!(
-                "no such endpoint; the API is described at {}",
-                openapi::PATH
-            ))
-        })
-        .with_state(state)
+    build().router.fallback(console::fallback).with_state(state)
 }
 
 /// Every (method, path) the application serves, methods in capitals and paths with

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+pub mod browser;
 pub mod http;
 
 /// Where Debian's `snmpd` package puts net-snmp's agent.

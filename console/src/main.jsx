@@ -1,0 +1,76 @@
+import "uplot/dist/uPlot.min.css";
+import "./style.css";
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { get, signOut, signedIn } from "./api.js";
+import { Link, navigate, useLocation } from "./router.jsx";
+import { SignIn } from "./pages/sign-in.jsx";
+import { Fleet } from "./pages/fleet.jsx";
+import { Device } from "./pages/device.jsx";
+
+function page(path) {
+  const url = new URL(path, location.origin);
+  const device = url.pathname.match(/^\/devices\/(\d+)$/);
+  if (device) return <Device id={Number(device[1])} />;
+  if (url.pathname === "/" || url.pathname === "/fleet") return <Fleet search={url.searchParams} />;
+  return (
+    <main class="page">
+      <h1>Not found</h1>
+      <p>
+        No page here. <Link href="/">Back to the fleet</Link>.
+      </p>
+    </main>
+  );
+}
+
+function App() {
+  const here = useLocation();
+  const [me, setMe] = useState(null);
+  const [session, setSession] = useState(signedIn());
+
+  useEffect(() => {
+    const ended = () => setSession(false);
+    window.addEventListener("quire:signed-out", ended);
+    return () => window.removeEventListener("quire:signed-out", ended);
+  }, []);
+  useEffect(() => {
+    if (session) get("/api/v1/me").then(setMe, () => setMe(null));
+  }, [session]);
+
+  if (!session) {
+    return (
+      <SignIn
+        onSignedIn={() => {
+          setSession(true);
+          if (location.pathname === "/sign-in") navigate("/");
+        }}
+      />
+    );
+  }
+  const leave = async () => {
+    await signOut();
+    setSession(false);
+    setMe(null);
+  };
+  return (
+    <>
+      <header class="bar">
+        <Link href="/" class="brand">
+          Quire
+        </Link>
+        <nav aria-label="Console">
+          <Link href="/" aria-current={here === "/" || here.startsWith("/?") ? "page" : undefined}>
+            Fleet
+          </Link>
+        </nav>
+        <span class="who">{me ? me.user.name : ""}</span>
+        <button type="button" class="quiet" onClick={leave}>
+          Sign out
+        </button>
+      </header>
+      {page(here)}
+    </>
+  );
+}
+
+render(<App />, document.getElementById("app"));

@@ -1,0 +1,457 @@
+//! The console as a dealer meets it: `quire demo` (server, simulated fleet, agent) and a
+//! real headless Chromium signing in and moving through the pages. One demo and one
+//! Chromium driver serve every test here (`harness = false`, with libtest-mimic), each
+//! test in a browser profile of its own. Every test saves a screenshot of its last page
+//! under `target/tmp/console/` to be looked at, and runs axe-core (from the console's own
+//! npm lock) on each page it visits: no serious or critical violation may be found.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use libtest_mimic::{Arguments, Failed, Trial};
+use quire_test_peers::browser::Driver;
+use serde_json::{Value, json};
+
+/// The demo the tests share: its console's address, the admin's password and how many
+/// printers it simulates.
+struct Demo {
+    child: Child,
+    url: String,
+    password: String,
+    printers: usize,
+    _data: tempfile::TempDir,
+}
+
+impl Demo {
+    fn start() -> Demo {
+        let data = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+            .args(["demo", "--listen", "127.156.0.1:0", "--data"])
+            .arg(data.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let (mut url, mut password, mut printers) = (None, None, None);
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            let field = |label: &str| line.trim().strip_prefix(label).map(|v| v.trim().to_owned());
+            if let Some(value) = field("console") {
+                url = value
+                    .split_whitespace()
+                    .next()
+                    .map(|u| u.trim_end_matches('/').to_owned());
+            } else if let Some(value) = field("login") {
+                password = value.strip_prefix("admin / ").map(str::to_owned);
+            } else if let Some(value) = field("fleet") {
+                printers = value.split_whitespace().next().and_then(|n| n.parse().ok());
+            } else if line.trim().starts_with("agent") {
+                break;
+            }
+        }
+        // The demo keeps writing; its output is drained so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Demo {
+            child,
+            url: url.expect("the demo printed its console's address"),
+            password: password.expect("the demo printed the admin's password"),
+            printers: printers.expect("the demo printed its fleet"),
+            _data: data,
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Shared {
+    runtime: tokio::runtime::Runtime,
+    demo: Demo,
+    driver: Driver,
+}
+
+/// Started by the first test that runs, stopped when `main` drops it after the last.
+type Lazy = Arc<OnceLock<Shared>>;
+
+fn shared(lazy: &Lazy) -> &Shared {
+    lazy.get_or_init(|| Shared {
+        runtime: tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+        demo: Demo::start(),
+        driver: Driver::start(),
+    })
+}
+
+/// Where each test leaves the screenshot of its last page.
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// axe-core as the console's build installed it from `console/package-lock.json`.
+fn axe_source() -> &'static str {
+    static AXE: OnceLock<String> = OnceLock::new();
+    AXE.get_or_init(|| {
+        let profile = std::env::current_exe().unwrap();
+        let build = profile.parent().unwrap().parent().unwrap().join("build");
+        std::fs::read_dir(&build)
+            .unwrap()
+            .filter_map(|entry| {
+                let dir = entry.ok()?.path();
+                let name = dir.file_name()?.to_str()?.to_owned();
+                name.starts_with("quire-console-").then_some(dir)
+            })
+            .map(|dir| dir.join("out/npm/node_modules/axe-core/axe.min.js"))
+            .find(|file| file.exists())
+            .map(|file| std::fs::read_to_string(file).unwrap())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no axe-core installed by the console's build under {}",
+                    build.display()
+                )
+            })
+    })
+}
+
+type Outcome = Result<(), Failed>;
+
+/// A test of this file: it starts what it shares through the `Lazy` it is given.
+type Test = fn(&Lazy) -> Outcome;
+
+/// Runs `test` in a fresh browser window of its own, saving its last page as
+/// `{name}.png` whether it passed or not.
+fn in_browser<F>(lazy: &Lazy, name: &'static str, width: u32, test: F) -> Outcome
+where
+    F: AsyncFnOnce(&Client, &Demo) -> Outcome,
+{
+    let shared = shared(lazy);
+    shared.runtime.block_on(async {
+        let client = shared.driver.session(name, width, 900).await;
+        let outcome = test(&client, &shared.demo).await;
+        if let Ok(png) = client.screenshot().await {
+            std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+        }
+        let _ = client.close().await;
+        outcome
+    })
+}
+
+fn fail(message: impl Into<String>) -> Failed {
+    Failed::from(message.into())
+}
+
+async fn wait_for(client: &Client, css: &str) -> Result<fantoccini::elements::Element, Failed> {
+    match client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(element) => Ok(element),
+        Err(e) => {
+            let at = client.current_url().await.map(|u| u.to_string());
+            Err(fail(format!("no `{css}` on {at:?}: {e}")))
+        }
+    }
+}
+
+async fn sign_in(client: &Client, demo: &Demo, password: &str) -> Outcome {
+    client
+        .goto(&format!("{}/", demo.url))
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    wait_for(client, "#name")
+        .await?
+        .send_keys("admin")
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    wait_for(client, "#password")
+        .await?
+        .send_keys(password)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    wait_for(client, "form button[type=submit]")
+        .await?
+        .click()
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}
+
+/// Rows of the fleet table once it holds `expected`, reloading while the agent is still
+/// finding the printers (its first discovery takes a few seconds).
+async fn fleet_rows(client: &Client, expected: usize) -> Result<usize, Failed> {
+    let mut rows = 0;
+    for _ in 0..60 {
+        wait_for(client, "main h1").await?;
+        rows = client
+            .find_all(Locator::Css("table.fleet tbody tr"))
+            .await
+            .map_err(|e| fail(e.to_string()))?
+            .len();
+        if rows >= expected {
+            return Ok(rows);
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        client.refresh().await.map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(rows)
+}
+
+/// axe-core's serious and critical violations on the page shown, as `rule: target` lines.
+async fn accessibility_violations(client: &Client) -> Result<Vec<String>, Failed> {
+    client
+        .execute(axe_source(), vec![])
+        .await
+        .map_err(|e| fail(format!("axe-core did not load: {e}")))?;
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+                .then((r) => done(r.violations), (e) => done([{ id: 'axe failed', impact: 'critical', nodes: [{ target: [String(e)] }] }]));",
+            vec![],
+        )
+        .await
+        .map_err(|e| fail(format!("axe-core did not run: {e}")))?;
+    let mut serious = Vec::new();
+    for violation in found.as_array().into_iter().flatten() {
+        let impact = violation["impact"].as_str().unwrap_or("");
+        if impact == "serious" || impact == "critical" {
+            let targets: Vec<String> = violation["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|n| n["target"].to_string())
+                .collect();
+            serious.push(format!(
+                "{} ({impact}): {}",
+                violation["id"],
+                targets.join(", ")
+            ));
+        }
+    }
+    Ok(serious)
+}
+
+async fn accessible(client: &Client, page: &str) -> Outcome {
+    let violations = accessibility_violations(client).await?;
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(fail(format!(
+            "axe-core on the {page} page:\n{}",
+            violations.join("\n")
+        )))
+    }
+}
+
+fn signing_in_shows_every_printer_the_agent_found(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "fleet", 1366, async |client, demo| {
+        client
+            .goto(&format!("{}/", demo.url))
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        wait_for(client, "#name").await?;
+        accessible(client, "sign-in").await?;
+        sign_in(client, demo, &demo.password).await?;
+        let rows = fleet_rows(client, demo.printers).await?;
+        if rows != demo.printers {
+            return Err(fail(format!(
+                "the fleet page lists {rows} devices; the demo simulates {} printers",
+                demo.printers
+            )));
+        }
+        let statuses = client
+            .find_all(Locator::Css("table.fleet tbody .status"))
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        if statuses.len() != rows {
+            return Err(fail(format!(
+                "{} status badges for {rows} rows",
+                statuses.len()
+            )));
+        }
+        accessible(client, "fleet").await
+    })
+}
+
+fn a_wrong_password_is_refused_beside_the_password_field(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "sign-in-refused", 1024, async |client, demo| {
+        sign_in(client, demo, "not the password").await?;
+        let error = wait_for(client, "#sign-in-error").await?;
+        let text = error.text().await.map_err(|e| fail(e.to_string()))?;
+        if !text.contains("wrong user name or password") {
+            return Err(fail(format!("the sign-in page says {text:?}")));
+        }
+        let described = wait_for(client, "#password")
+            .await?
+            .attr("aria-describedby")
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        if described.as_deref() != Some("sign-in-error") {
+            return Err(fail(format!(
+                "the password field is described by {described:?}, not the error"
+            )));
+        }
+        accessible(client, "refused sign-in").await
+    })
+}
+
+/// The Kyocera ECOSYS P2040dw the demo simulates from PrintMaster's recording, as
+/// `fixtures/recorded/printmaster/SOURCES.md` states it: serial VD21457943,
+/// prtMarkerLifeCount 7432, the TK-1162 toner at 7056 of 7200 (98 %).
+const KYOCERA_SERIAL: &str = "VD21457943";
+const KYOCERA_TOTAL: &str = "7432";
+const KYOCERA_TONER: (&str, &str) = ("TK-1162", "98 %");
+
+fn a_device_found_by_its_serial_shows_its_counter_and_toner(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "device", 1366, async |client, demo| {
+        sign_in(client, demo, &demo.password).await?;
+        fleet_rows(client, demo.printers).await?;
+        let search = wait_for(client, "#fleet-q").await?;
+        search
+            .send_keys(KYOCERA_SERIAL)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        search
+            .send_keys("\u{E007}")
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let searched = format!("q={KYOCERA_SERIAL}");
+        let mut at = String::new();
+        for _ in 0..60 {
+            at = client
+                .current_url()
+                .await
+                .map_err(|e| fail(e.to_string()))?
+                .to_string();
+            if at.contains(&searched) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        if !at.contains(&searched) {
+            return Err(fail(format!("the search is not in the address: {at}")));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rows = fleet_rows(client, 1).await?;
+        if rows != 1 {
+            return Err(fail(format!(
+                "searching {KYOCERA_SERIAL} listed {rows} devices"
+            )));
+        }
+        client
+            .find(Locator::Css("table.fleet tbody a"))
+            .await
+            .map_err(|e| fail(e.to_string()))?
+            .click()
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        wait_for(client, "#counters").await?;
+        let shown: Value = client
+            .execute(
+                "const facts = {};
+                 for (const dt of document.querySelectorAll('dl.facts dt')) facts[dt.textContent] = dt.nextElementSibling.textContent;
+                 const rows = (label) => [...document.querySelectorAll(`section[aria-labelledby=${label}] tbody tr`)]
+                     .map((tr) => [...tr.cells].map((td) => td.textContent));
+                 return { facts, counters: rows('counters'), supplies: rows('supplies') };",
+                vec![],
+            )
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        if shown["facts"]["Serial"] != json!(KYOCERA_SERIAL) {
+            return Err(fail(format!("the device page shows {shown}")));
+        }
+        let digits = |v: &Value| {
+            v.as_str()
+                .unwrap_or("")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+        };
+        let total = shown["counters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|row| row[0] == json!("total"))
+            .map(|row| digits(&row[1]));
+        if total.as_deref() != Some(KYOCERA_TOTAL) {
+            return Err(fail(format!(
+                "the total counter shown is {total:?}, not {KYOCERA_TOTAL}: {shown}"
+            )));
+        }
+        let toner = shown["supplies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|row| row[0] == json!(KYOCERA_TONER.0));
+        if toner.is_none_or(|row| row[1] != json!(KYOCERA_TONER.1)) {
+            return Err(fail(format!(
+                "the {} toner shows {toner:?}, not {}",
+                KYOCERA_TONER.0, KYOCERA_TONER.1
+            )));
+        }
+        accessible(client, "device").await
+    })
+}
+
+fn the_fleet_reads_on_a_tablet(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "fleet-tablet", 768, async |client, demo| {
+        sign_in(client, demo, &demo.password).await?;
+        fleet_rows(client, demo.printers).await?;
+        let overflow: Value = client
+            .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        if overflow.as_i64().unwrap_or(0) > 0 {
+            return Err(fail(format!(
+                "the fleet page is {overflow} px wider than a 768 px tablet"
+            )));
+        }
+        accessible(client, "fleet on a tablet").await
+    })
+}
+
+fn main() {
+    let arguments = Arguments::from_args();
+    let lazy: Lazy = Arc::default();
+    let tests: [(&str, Test); 4] = [
+        (
+            "signing_in_shows_every_printer_the_agent_found",
+            signing_in_shows_every_printer_the_agent_found,
+        ),
+        (
+            "a_wrong_password_is_refused_beside_the_password_field",
+            a_wrong_password_is_refused_beside_the_password_field,
+        ),
+        (
+            "a_device_found_by_its_serial_shows_its_counter_and_toner",
+            a_device_found_by_its_serial_shows_its_counter_and_toner,
+        ),
+        ("the_fleet_reads_on_a_tablet", the_fleet_reads_on_a_tablet),
+    ];
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            let lazy = lazy.clone();
+            Trial::test(name, move || test(&lazy))
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    // The demo and the driver stop here, not at exit, which runs no destructor.
+    drop(lazy);
+    conclusion.exit();
+}
