@@ -169,13 +169,17 @@ async fn wait_for(client: &Client, css: &str) -> Result<fantoccini::elements::El
 }
 
 async fn sign_in(client: &Client, demo: &Demo, password: &str) -> Outcome {
+    sign_in_as(client, demo, "admin", password).await
+}
+
+async fn sign_in_as(client: &Client, demo: &Demo, name: &str, password: &str) -> Outcome {
     client
         .goto(&format!("{}/", demo.url))
         .await
         .map_err(|e| fail(e.to_string()))?;
     wait_for(client, "#name")
         .await?
-        .send_keys("admin")
+        .send_keys(name)
         .await
         .map_err(|e| fail(e.to_string()))?;
     wait_for(client, "#password")
@@ -425,10 +429,104 @@ fn the_fleet_reads_on_a_tablet(lazy: &Lazy) -> Outcome {
     })
 }
 
+/// What the page's script answers for `fetch(path)` with the signed-in session: the test
+/// sets up through the same API the console uses.
+async fn api(client: &Client, method: &str, path: &str, body: Value) -> Result<Value, Failed> {
+    let answer = client
+        .execute_async(
+            "const [method, path, body, done] = arguments;
+             fetch(path, { method, headers: { 'Content-Type': 'application/json',
+                 Authorization: `Bearer ${sessionStorage.getItem('quire.session')}` },
+                 body: body === null ? undefined : JSON.stringify(body) })
+               .then(async (r) => done({ status: r.status, body: await r.json().catch(() => null) }),
+                     (e) => done({ status: 0, body: String(e) }));",
+            vec![json!(method), json!(path), body],
+        )
+        .await
+        .map_err(|e| fail(format!("{method} {path}: {e}")))?;
+    match answer["status"].as_u64() {
+        Some(200..=299) => Ok(answer["body"].clone()),
+        _ => Err(fail(format!("{method} {path} answered {answer}"))),
+    }
+}
+
+fn another_customers_user_sees_none_of_the_fleet_by_list_search_or_link(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "other-account", 1366, async |client, demo| {
+        sign_in(client, demo, &demo.password).await?;
+        fleet_rows(client, demo.printers).await?;
+        let account = api(
+            client,
+            "POST",
+            "/api/v1/accounts",
+            json!({"name": "Another customer", "parent-id": 1}),
+        )
+        .await?;
+        api(
+            client,
+            "POST",
+            "/api/v1/users",
+            json!({"name": "another-customer", "password": "a long password of theirs",
+                   "role": "account-user", "account-ids": [account["id"]]}),
+        )
+        .await?;
+        client
+            .find(Locator::XPath("//button[text()='Sign out']"))
+            .await
+            .map_err(|e| fail(e.to_string()))?
+            .click()
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        sign_in_as(
+            client,
+            demo,
+            "another-customer",
+            "a long password of theirs",
+        )
+        .await?;
+        let empty = wait_for(client, "main p.empty").await?;
+        let said = empty.text().await.map_err(|e| fail(e.to_string()))?;
+        if !said.contains("No device has been read yet") {
+            return Err(fail(format!(
+                "the other customer's fleet page says {said:?}"
+            )));
+        }
+        client
+            .goto(&format!("{}/?q={KYOCERA_SERIAL}", demo.url))
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let said = wait_for(client, "main p.empty")
+            .await?
+            .text()
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        if !said.contains("No device matches") {
+            return Err(fail(format!("searching the demo's Kyocera shows {said:?}")));
+        }
+        client
+            .goto(&format!("{}/devices/1", demo.url))
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let said = wait_for(client, "main p.field-error")
+            .await?
+            .text()
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        if !said.contains("No such device among the accounts you see") {
+            return Err(fail(format!("the demo's device 1 by link shows {said:?}")));
+        }
+        if client.find(Locator::Css("dl.facts")).await.is_ok() {
+            return Err(fail(
+                "the other customer's browser shows the demo device's identity",
+            ));
+        }
+        accessible(client, "device refused").await
+    })
+}
+
 fn main() {
     let arguments = Arguments::from_args();
     let lazy: Lazy = Arc::default();
-    let tests: [(&str, Test); 4] = [
+    let tests: [(&str, Test); 5] = [
         (
             "signing_in_shows_every_printer_the_agent_found",
             signing_in_shows_every_printer_the_agent_found,
@@ -442,6 +540,10 @@ fn main() {
             a_device_found_by_its_serial_shows_its_counter_and_toner,
         ),
         ("the_fleet_reads_on_a_tablet", the_fleet_reads_on_a_tablet),
+        (
+            "another_customers_user_sees_none_of_the_fleet_by_list_search_or_link",
+            another_customers_user_sees_none_of_the_fleet_by_list_search_or_link,
+        ),
     ];
     let trials = tests
         .into_iter()
