@@ -53,14 +53,15 @@ export async function download(path, name) {
   URL.revokeObjectURL(url);
 }
 
-export async function call(method, path, body) {
+export function call(method, path, body) {
+  return send(method, path, body === undefined ? undefined : JSON.stringify(body), "application/json");
+}
+
+/// `content` sent as it is, of media type `type` (a CSV upload).
+export async function send(method, path, content, type) {
   const headers = authorized({ Accept: "application/json" });
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  if (content !== undefined) headers["Content-Type"] = type;
+  const response = await fetch(path, { method, headers, body: content });
   if (response.status === 204) return null;
   const text = await response.text();
   let json = null;

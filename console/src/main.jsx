@@ -7,12 +7,14 @@ import { Link, navigate, useLocation } from "./router.jsx";
 import { SignIn } from "./pages/sign-in.jsx";
 import { Fleet } from "./pages/fleet.jsx";
 import { Device } from "./pages/device.jsx";
+import { Network } from "./pages/network.jsx";
 
 function page(path) {
   const url = new URL(path, location.origin);
   const device = url.pathname.match(/^\/devices\/(\d+)$/);
   if (device) return <Device id={Number(device[1])} />;
   if (url.pathname === "/" || url.pathname === "/fleet") return <Fleet search={url.searchParams} />;
+  if (url.pathname === "/network") return <Network search={url.searchParams} />;
   return (
     <main class="page">
       <h1>Not found</h1>
@@ -61,6 +63,9 @@ function App() {
         <nav aria-label="Console">
           <Link href="/" aria-current={here === "/" || here.startsWith("/?") ? "page" : undefined}>
             Fleet
+          </Link>
+          <Link href="/network" aria-current={here.startsWith("/network") ? "page" : undefined}>
+            Network
           </Link>
         </nav>
         <span class="who">{me ? me.user.name : ""}</span>

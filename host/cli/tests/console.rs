@@ -23,6 +23,8 @@ struct Demo {
     url: String,
     password: String,
     printers: usize,
+    /// The customer account the demo's agent reads for.
+    account: i64,
     _data: tempfile::TempDir,
 }
 
@@ -38,7 +40,7 @@ impl Demo {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let (mut url, mut password, mut printers) = (None, None, None);
+        let (mut url, mut password, mut printers, mut account) = (None, None, None, None);
         for line in lines.by_ref() {
             let line = line.unwrap();
             let field = |label: &str| line.trim().strip_prefix(label).map(|v| v.trim().to_owned());
@@ -51,7 +53,11 @@ impl Demo {
                 password = value.strip_prefix("admin / ").map(str::to_owned);
             } else if let Some(value) = field("fleet") {
                 printers = value.split_whitespace().next().and_then(|n| n.parse().ok());
-            } else if line.trim().starts_with("agent") {
+            } else if let Some(value) = field("agent") {
+                account = value
+                    .strip_prefix("enrolled for account ")
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .and_then(|id| id.parse().ok());
                 break;
             }
         }
@@ -62,6 +68,7 @@ impl Demo {
             url: url.expect("the demo printed its console's address"),
             password: password.expect("the demo printed the admin's password"),
             printers: printers.expect("the demo printed its fleet"),
+            account: account.expect("the demo printed its agent's account"),
             _data: data,
         }
     }
@@ -523,10 +530,85 @@ fn another_customers_user_sees_none_of_the_fleet_by_list_search_or_link(lazy: &L
     })
 }
 
+fn a_range_csv_with_a_bad_line_is_refused_beside_that_line(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "network-csv", 1366, async |client, demo| {
+        sign_in(client, demo, &demo.password).await?;
+        fleet_rows(client, demo.printers).await?;
+        client
+            .goto(&format!("{}/network?account={}", demo.url, demo.account))
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        wait_for(client, "section[aria-labelledby=sites] tbody tr").await?;
+        let ranges = || async {
+            client
+                .execute(
+                    "return [...document.querySelectorAll('section[aria-labelledby=sites] tbody tr')]
+                        .map((tr) => tr.cells[0].textContent + ': ' + tr.cells[1].textContent);",
+                    vec![],
+                )
+                .await
+                .map_err(|e| fail(e.to_string()))
+        };
+        let before = ranges().await?;
+        let csv = "site,range\nHead office,127.150.0.1-127.150.0.37\nHead office,127.150.0.300\n";
+        wait_for(client, "#csv-text")
+            .await?
+            .send_keys(csv)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        client
+            .find(Locator::XPath("//button[text()='Upload ranges']"))
+            .await
+            .map_err(|e| fail(e.to_string()))?
+            .click()
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        wait_for(client, "#csv-error").await?;
+        let beside: Value = client
+            .execute(
+                "const error = document.querySelector('#csv-error');
+                 const line = error.closest('li');
+                 return { number: [...line.parentElement.children].indexOf(line) + 1,
+                          line: line.querySelector('code').textContent,
+                          error: error.textContent };",
+                vec![],
+            )
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        if beside["number"] != json!(3) || beside["line"] != json!("Head office,127.150.0.300") {
+            return Err(fail(format!("the refusal is beside {beside}, not line 3")));
+        }
+        if !beside["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("127.150.0.300")
+        {
+            return Err(fail(format!(
+                "the refusal does not name the bad address: {beside}"
+            )));
+        }
+        let after = ranges().await?;
+        if after != before || !before.to_string().contains("127.150.0.1-127.150.0.37") {
+            return Err(fail(format!(
+                "the site's ranges were {before}, and after the refused upload {after}"
+            )));
+        }
+        // The screenshot shows the refusal where the dealer sees it.
+        client
+            .execute(
+                "document.querySelector('#csv-error').scrollIntoView({ block: 'center' });",
+                vec![],
+            )
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        accessible(client, "network").await
+    })
+}
+
 fn main() {
     let arguments = Arguments::from_args();
     let lazy: Lazy = Arc::default();
-    let tests: [(&str, Test); 5] = [
+    let tests: [(&str, Test); 6] = [
         (
             "signing_in_shows_every_printer_the_agent_found",
             signing_in_shows_every_printer_the_agent_found,
@@ -543,6 +625,10 @@ fn main() {
         (
             "another_customers_user_sees_none_of_the_fleet_by_list_search_or_link",
             another_customers_user_sees_none_of_the_fleet_by_list_search_or_link,
+        ),
+        (
+            "a_range_csv_with_a_bad_line_is_refused_beside_that_line",
+            a_range_csv_with_a_bad_line_is_refused_beside_that_line,
         ),
     ];
     let trials = tests
