@@ -7,6 +7,7 @@ import { Link, navigate, useLocation } from "./router.jsx";
 import { SignIn } from "./pages/sign-in.jsx";
 import { Fleet } from "./pages/fleet.jsx";
 import { Device } from "./pages/device.jsx";
+import { Maintenance } from "./pages/maintenance.jsx";
 import { Network } from "./pages/network.jsx";
 
 function page(path) {
@@ -15,6 +16,7 @@ function page(path) {
   if (device) return <Device id={Number(device[1])} />;
   if (url.pathname === "/" || url.pathname === "/fleet") return <Fleet search={url.searchParams} />;
   if (url.pathname === "/network") return <Network search={url.searchParams} />;
+  if (url.pathname === "/maintenance") return <Maintenance search={url.searchParams} />;
   return (
     <main class="page">
       <h1>Not found</h1>
@@ -63,6 +65,9 @@ function App() {
         <nav aria-label="Console">
           <Link href="/" aria-current={here === "/" || here.startsWith("/?") ? "page" : undefined}>
             Fleet
+          </Link>
+          <Link href="/maintenance" aria-current={here.startsWith("/maintenance") ? "page" : undefined}>
+            Maintenance
           </Link>
           <Link href="/network" aria-current={here.startsWith("/network") ? "page" : undefined}>
             Network

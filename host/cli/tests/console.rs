@@ -605,10 +605,120 @@ fn a_range_csv_with_a_bad_line_is_refused_beside_that_line(lazy: &Lazy) -> Outco
     })
 }
 
+/// The text of each cell of the work orders table, row by row.
+async fn work_order_rows(client: &Client) -> Result<Vec<Vec<String>>, Failed> {
+    let rows = client
+        .execute(
+            "return [...document.querySelectorAll('table.work-orders tbody tr')]
+                .map((tr) => [...tr.cells].map((td) => td.textContent));",
+            vec![],
+        )
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(serde_json::from_value(rows).map_err(|e| fail(e.to_string()))?)
+}
+
+/// Clicks the button whose text starts with `label` in the row of order `order`, and waits
+/// until the row's status reads `status`.
+async fn progress(client: &Client, order: &str, label: &str, status: &str) -> Outcome {
+    let row =
+        format!("//table[contains(@class,'work-orders')]//tr[normalize-space(td[1])='{order}']");
+    client
+        .find(Locator::XPath(&format!(
+            "{row}//button[starts-with(normalize-space(.), '{label}')]"
+        )))
+        .await
+        .map_err(|e| fail(format!("no {label:?} button for {order}: {e}")))?
+        .click()
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    for _ in 0..60 {
+        let rows = work_order_rows(client).await?;
+        if rows.iter().any(|r| r[0] == order && r[5] == status) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(fail(format!(
+        "{order} never read {status}: {:?}",
+        work_order_rows(client).await?
+    )))
+}
+
+fn a_work_order_is_opened_from_a_condition_taken_and_done(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "maintenance", 1366, async |client, demo| {
+        sign_in(client, demo, &demo.password).await?;
+        fleet_rows(client, demo.printers).await?;
+        client
+            .goto(&format!("{}/maintenance", demo.url))
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        wait_for(client, "section[aria-labelledby=attention] tbody tr").await?;
+        // The Kyocera's recording holds alert rows (its SOURCES.md row names three), so
+        // the dashboard lists it; its first condition gets the order.
+        let kyocera = format!(
+            "//section[@aria-labelledby='attention']//tr[td[1][contains(., '{KYOCERA_SERIAL}')]]"
+        );
+        let condition = client
+            .find(Locator::XPath(&format!("{kyocera}/td[2]")))
+            .await
+            .map_err(|e| {
+                fail(format!(
+                    "the dashboard does not list the Kyocera {KYOCERA_SERIAL}: {e}"
+                ))
+            })?
+            .text()
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let before = work_order_rows(client).await?.len();
+        client
+            .find(Locator::XPath(&format!("{kyocera}//button")))
+            .await
+            .map_err(|e| fail(e.to_string()))?
+            .click()
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let mut rows = Vec::new();
+        for _ in 0..60 {
+            rows = work_order_rows(client).await?;
+            if rows.len() > before {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let Some(opened) = rows.iter().find(|r| r[2] == condition && r[5] == "open") else {
+            return Err(fail(format!(
+                "no open order for {condition} among {rows:?}"
+            )));
+        };
+        let order = opened[0].clone();
+        progress(client, &order, "Take it", "assigned").await?;
+        progress(client, &order, "Mark done", "done").await?;
+        let id = order.trim_start_matches('#');
+        let history = api(
+            client,
+            "GET",
+            &format!("/api/v1/work-orders/{id}/history"),
+            Value::Null,
+        )
+        .await?;
+        let statuses: Vec<&str> = history
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|change| change["status"].as_str())
+            .collect();
+        if statuses != ["open", "assigned", "done"] {
+            return Err(fail(format!("order {order}'s history holds {statuses:?}")));
+        }
+        accessible(client, "maintenance").await
+    })
+}
+
 fn main() {
     let arguments = Arguments::from_args();
     let lazy: Lazy = Arc::default();
-    let tests: [(&str, Test); 6] = [
+    let tests: [(&str, Test); 7] = [
         (
             "signing_in_shows_every_printer_the_agent_found",
             signing_in_shows_every_printer_the_agent_found,
@@ -629,6 +739,10 @@ fn main() {
         (
             "a_range_csv_with_a_bad_line_is_refused_beside_that_line",
             a_range_csv_with_a_bad_line_is_refused_beside_that_line,
+        ),
+        (
+            "a_work_order_is_opened_from_a_condition_taken_and_done",
+            a_work_order_is_opened_from_a_condition_taken_and_done,
         ),
     ];
     let trials = tests
