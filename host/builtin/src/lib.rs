@@ -42,6 +42,11 @@ pub async fn registry(host: &Host) -> Result<Registry, LoadError> {
     Ok(registry)
 }
 
+/// The version of every built-in action plugin. The action world has no `describe`, so
+/// a built-in one is versioned by its crate, which takes the workspace's version as this
+/// crate does: a published action plugin of the same name must be newer to replace it.
+pub const ACTIONS_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Loads every built-in action plugin, by the name an action definition gives it
 /// (`{"plugin": "erp-order"}`).
 pub fn actions(host: &Host) -> Result<HashMap<String, Arc<ActionPlugin>>, LoadError> {

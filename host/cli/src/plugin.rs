@@ -1,6 +1,7 @@
-//! `quire plugin`: what a strategy's maker and a dealer's administrator do with one —
-//! make a publisher key, sign a component, publish it to a server, list what a server
-//! hands out, roll a strategy back.
+//! `quire plugin`: what a plugin's maker and a dealer's administrator do with one —
+//! make a publisher key, sign a component, publish it to a server (a strategy, an
+//! action plugin or an alert-logic plugin: the server tells which), list what a server
+//! runs, roll a plugin back.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,25 +41,37 @@ pub enum PluginCommand {
     },
     /// Sign a component with a publisher key: writes `<component>.sig`.
     Sign {
-        /// The strategy component (`.wasm`).
+        /// The plugin component (`.wasm`).
         component: PathBuf,
         /// The secret key file `keygen` wrote.
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
     },
-    /// Publish a strategy: the server checks it and hands it to agents at their next
-    /// check-in. A `<component>.sig` beside it is sent as its signature.
+    /// Publish a plugin: the server checks it and tells its kind by its world. A
+    /// strategy is handed to agents at their next check-in; an action or alert-logic
+    /// plugin runs from the server's next ASM tick. A `<component>.sig` beside it is
+    /// sent as its signature.
     Publish {
-        /// The strategy component (`.wasm`).
+        /// The plugin component (`.wasm`).
         component: PathBuf,
+        /// An action plugin's name, the one action definitions give (`erp-order`): its
+        /// world has no `describe` to name it. Others name themselves.
+        #[arg(long)]
+        name: Option<String>,
+        /// An action plugin's version (semver).
+        #[arg(long)]
+        version: Option<String>,
         #[command(flatten)]
         server: ServerLogin,
     },
-    /// Withdraw the version of a strategy handed out now; agents go back to the
-    /// previous one (or their built-in one) at their next check-in.
+    /// Withdraw the version of a plugin in use now; the previous one (or the built-in
+    /// one) is used again: by agents at their next check-in, by ASM at its next tick.
     Rollback {
-        /// The strategy's name.
+        /// The plugin's name.
         name: String,
+        /// Its kind: strategy, action or alert-logic.
+        #[arg(long, default_value = "strategy")]
+        kind: String,
         #[command(flatten)]
         server: ServerLogin,
     },
@@ -117,7 +130,12 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot write {}", out.display()))?;
             outln!("{}", out.display());
         }
-        PluginCommand::Publish { component, server } => {
+        PluginCommand::Publish {
+            component,
+            name,
+            version,
+            server,
+        } => {
             let bytes = read(&component)?;
             let signature = signature_path(&component);
             let signature = match signature.exists() {
@@ -133,7 +151,7 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<ExitCode> {
                 .client
                 .send_with(
                     Method::POST,
-                    "/api/v1/strategies",
+                    &publish_path(name.as_deref(), version.as_deref()),
                     Some(&session.token),
                     &headers,
                     Some(("application/wasm", bytes)),
@@ -147,8 +165,9 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<ExitCode> {
                     message(&body, &answer.text())
                 );
             }
+            let kind = body["kind"].as_str().unwrap_or("?");
             outln!(
-                "published {}@{} (sha256 {}{}); agents get it at their next check-in",
+                "published {kind} {}@{} (sha256 {}{}); {}",
                 body["name"].as_str().unwrap_or("?"),
                 body["version"].as_str().unwrap_or("?"),
                 body["sha256"].as_str().unwrap_or("?"),
@@ -156,49 +175,51 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<ExitCode> {
                     .as_str()
                     .map(|p| format!(", signed by {p}"))
                     .unwrap_or_default(),
+                taken_up(kind),
             );
         }
-        PluginCommand::Rollback { name, server } => {
+        PluginCommand::Rollback { name, kind, server } => {
             let session = Session::login(&server).await?;
             let body: Value = session
                 .client
                 .json::<Value, _>(
                     Method::POST,
-                    &format!("/api/v1/strategies/{name}/rollback"),
+                    &format!("/api/v1/plugins/{kind}/{name}/rollback"),
                     Some(&session.token),
                     None,
                 )
                 .await?;
+            let now = body["now-serving"].as_str().map(|v| format!("{name}@{v}"));
+            let now = match (kind.as_str(), now) {
+                ("strategy", Some(now)) => format!("agents now run {now}"),
+                ("strategy", None) => "agents now run their built-in version".to_owned(),
+                (_, Some(now)) => format!("ASM runs {now} from its next tick"),
+                (_, None) => {
+                    "ASM runs the built-in one of its name, if any, from its next tick".to_owned()
+                }
+            };
             outln!(
-                "withdrew {name}@{}; agents now run {}",
+                "withdrew {kind} {name}@{}; {now}",
                 body["withdrawn"].as_str().unwrap_or("?"),
-                body["now-serving"].as_str().map_or_else(
-                    || "their built-in version".to_owned(),
-                    |v| format!("{name}@{v}")
-                ),
             );
         }
         PluginCommand::List { server } => {
             let session = Session::login(&server).await?;
             let list: Vec<Value> = session
                 .client
-                .json::<Value, _>(
-                    Method::GET,
-                    "/api/v1/strategies",
-                    Some(&session.token),
-                    None,
-                )
+                .json::<Value, _>(Method::GET, "/api/v1/plugins", Some(&session.token), None)
                 .await?;
             for s in &list {
                 let state = if s["serving"] == true {
-                    "handed out"
+                    "in use"
                 } else if s["withdrawn-at"].is_string() {
                     "withdrawn"
                 } else {
                     "superseded"
                 };
                 outln!(
-                    "{:<24} {:<12} {:<11} {}",
+                    "{:<12} {:<24} {:<12} {:<11} {}",
+                    s["kind"].as_str().unwrap_or("?"),
                     s["name"].as_str().unwrap_or("?"),
                     s["version"].as_str().unwrap_or("?"),
                     state,
@@ -225,6 +246,39 @@ impl Session {
             .await
             .context("logging in")?;
         Ok(Session { client, token })
+    }
+}
+
+/// `/api/v1/plugins`, with an action plugin's name and version in the query.
+fn publish_path(name: Option<&str>, version: Option<&str>) -> String {
+    let query: Vec<String> = [("name", name), ("version", version)]
+        .into_iter()
+        .filter_map(|(key, value)| {
+            value.map(|v| {
+                let escaped: String = v
+                    .bytes()
+                    .map(|b| match b {
+                        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                            char::from(b).to_string()
+                        }
+                        other => format!("%{other:02X}"),
+                    })
+                    .collect();
+                format!("{key}={escaped}")
+            })
+        })
+        .collect();
+    match query.is_empty() {
+        true => "/api/v1/plugins".to_owned(),
+        false => format!("/api/v1/plugins?{}", query.join("&")),
+    }
+}
+
+/// When a published plugin of `kind` is taken up.
+fn taken_up(kind: &str) -> &'static str {
+    match kind {
+        "strategy" => "agents get it at their next check-in",
+        _ => "ASM runs it from its next tick",
     }
 }
 

@@ -84,14 +84,14 @@ async fn a_signed_strategy_is_published_listed_and_rolled_back() {
 
     let hostile = guest("quire_guest_hostile", dir.path());
     let unsigned = run(with_login(&["plugin", "publish", &hostile]));
-    assert_refused(&unsigned, "accepts only signed strategies");
+    assert_refused(&unsigned, "accepts only signed plugins");
 
     let signed = quire(&["plugin", "sign", &hostile, "--key", key.to_str().unwrap()]);
     assert!(signed.status.success(), "{}", text(&signed));
     let published = run(with_login(&["plugin", "publish", &hostile]));
     assert!(published.status.success(), "{}", text(&published));
     assert!(
-        text(&published).contains("published hostile@1.0.0")
+        text(&published).contains("published strategy hostile@1.0.0")
             && text(&published).contains("signed by acme"),
         "{}",
         text(&published)
@@ -107,14 +107,18 @@ async fn a_signed_strategy_is_published_listed_and_rolled_back() {
     let listed = String::from_utf8_lossy(&list.stdout).into_owned();
     assert_eq!(listed.lines().count(), 1, "{}", text(&list));
     assert!(
-        listed.contains("hostile") && listed.contains("handed out") && listed.contains("acme"),
+        listed.contains("strategy")
+            && listed.contains("hostile")
+            && listed.contains("in use")
+            && listed.contains("acme"),
         "{listed}"
     );
 
     let rollback = run(with_login(&["plugin", "rollback", "hostile"]));
     assert!(rollback.status.success(), "{}", text(&rollback));
     assert!(
-        text(&rollback).contains("withdrew hostile@1.0.0; agents now run their built-in version"),
+        text(&rollback)
+            .contains("withdrew strategy hostile@1.0.0; agents now run their built-in version"),
         "{}",
         text(&rollback)
     );
@@ -123,6 +127,58 @@ async fn a_signed_strategy_is_published_listed_and_rolled_back() {
         String::from_utf8_lossy(&list.stdout).contains("withdrawn"),
         "{}",
         text(&list)
+    );
+
+    // An alert-logic plugin names itself; an action plugin is named by its publisher.
+    let logic = guest("quire_guest_runaway_alert_logic", dir.path());
+    let erp = guest("quire_guest_runaway_action", dir.path());
+    for component in [&logic, &erp] {
+        let signed = quire(&["plugin", "sign", component, "--key", key.to_str().unwrap()]);
+        assert!(signed.status.success(), "{}", text(&signed));
+    }
+    let published = run(with_login(&["plugin", "publish", &logic]));
+    assert!(
+        text(&published).contains("published alert-logic runaway@0.1.0")
+            && text(&published).contains("ASM runs it from its next tick"),
+        "{}",
+        text(&published)
+    );
+    let unnamed = run(with_login(&["plugin", "publish", &erp]));
+    assert_refused(&unnamed, "its publisher names it");
+    let named = run(with_login(&[
+        "plugin",
+        "publish",
+        &erp,
+        "--name",
+        "ticket",
+        "--version",
+        "1.0.0+build.7",
+    ]));
+    assert!(
+        text(&named).contains("published action ticket@1.0.0+build.7"),
+        "{}",
+        text(&named)
+    );
+    let list = run(with_login(&["plugin", "list"]));
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("alert-logic") && l.contains("runaway")),
+        "{listed}"
+    );
+    let rollback = run(with_login(&[
+        "plugin",
+        "rollback",
+        "runaway",
+        "--kind",
+        "alert-logic",
+    ]));
+    assert!(
+        text(&rollback).contains("withdrew alert-logic runaway@0.1.0"),
+        "{}",
+        text(&rollback)
     );
     running.stop().await;
 }

@@ -1,50 +1,76 @@
-//! Strategy distribution: what partners publish and agents download.
+//! Plugin distribution: what partners publish — strategies, which agents download, and
+//! action and alert-logic plugins, which the server's ASM ticks run.
 //!
-//! A published component is checked before anything is stored — it must be a strategy
-//! component the host can load (world and version of the contract, sandbox limits), name
-//! and version come from its own `describe`, never from the uploader — and, when signed,
-//! its ed25519 signature must come from a trusted publisher; a server configured to
-//! require signatures refuses unsigned ones. The version handed out for a name is the
-//! highest not withdrawn; it must beat both the depot's current one and the strategy of
-//! that name built into the binary, so an agent never runs something older than what it
-//! already carries unless a rollback says so. Rollback withdraws the current version: the
-//! previous one (or the built-in one) is handed out again at the agents' next check-in.
-//! Everything lives in the database, so every server process serves the same versions.
+//! A published component is checked before anything is stored — it must be a component
+//! of one of the contract's worlds (strategy, action, alert-logic) that the host can load
+//! (world and version of the contract, sandbox limits); a component of none is refused
+//! with what it exports. Name and version come from its own `describe`, never from the
+//! uploader, except for an action plugin, whose world has no `describe`: its publisher
+//! names it (the name action definitions give, `{"plugin": NAME}`). When signed, its
+//! ed25519 signature must come from a trusted publisher; a server configured to require
+//! signatures refuses unsigned ones. The version in use for a kind and name is the
+//! highest not withdrawn; it must beat both the depot's current one and the plugin of
+//! that kind and name built into the binary (the built-in action plugins carry the
+//! workspace's version, as their crates do), so nothing older than what runs already is
+//! taken up unless a rollback says so. Rollback withdraws the current version: the
+//! previous one (or the built-in one) is used again — by agents at their next check-in,
+//! by ASM at its next tick. Everything lives in the database, so every server process
+//! serves and runs the same versions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
-use quire_plugins::{Host, Registry, TrustedPublishers};
+use quire_plugins::{ActionPlugin, AlertLogicPlugin, Host, Registry, TrustedPublishers, World};
 use quire_protocol::StrategyListing;
-use quire_store::{NewStrategy, Store, StoredStrategy};
+pub use quire_store::PluginKind;
+use quire_store::{NewPlugin, Store, StoredPlugin};
 use semver::Version;
+use sha2::{Digest, Sha256};
 
 /// Why the depot refused.
 #[derive(Debug, thiserror::Error)]
 pub enum DepotError {
-    /// The bytes are not a strategy the host can run.
-    #[error("not a usable strategy: {0}")]
+    /// The bytes are not a plugin the host can run.
+    #[error("not a usable plugin: {0}")]
     Invalid(String),
+    /// The component is of another kind than the one asked for.
+    #[error("it is {found}, not {wanted}; publish it at /api/v1/plugins (`quire plugin publish`)")]
+    WrongKind {
+        /// What it is.
+        found: &'static str,
+        /// What was asked for.
+        wanted: &'static str,
+    },
+    /// A name or version given by the publisher is missing or wrong.
+    #[error("{field}: {message}")]
+    Naming {
+        /// `name` or `version`.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// The server requires signatures and none came.
-    #[error("this server accepts only signed strategies; sign it with `quire plugin sign`")]
+    #[error("this server accepts only signed plugins; sign it with `quire plugin sign`")]
     Unsigned,
     /// A signature came but no trusted key made it.
     #[error("signature refused: {0}")]
     Signature(String),
-    /// The version does not beat what is already handed out.
-    #[error("{name}@{version} is not newer than {current}, which agents already run")]
+    /// The version does not beat what is already in use.
+    #[error("{name}@{version} is not newer than {current}, which runs already")]
     NotNewer {
-        /// The strategy.
+        /// The plugin.
         name: String,
         /// The version published.
         version: String,
         /// What it must beat (`hp-laserjet@1.2.0`, or `the built-in printer-mib@0.1.0`).
         current: String,
     },
-    /// This name and version were published before (bytes never change once published).
+    /// This kind, name and version were published before (bytes never change once
+    /// published).
     #[error("{name}@{version} was already published; publish a new version instead")]
     AlreadyPublished {
-        /// The strategy.
+        /// The plugin.
         name: String,
         /// The version.
         version: String,
@@ -60,10 +86,24 @@ pub enum DepotError {
 /// How strict the depot is.
 #[derive(Debug, Clone, Default)]
 pub struct DepotPolicy {
-    /// Refuse unsigned strategies.
+    /// Refuse unsigned plugins.
     pub require_signatures: bool,
     /// The publishers whose signatures are accepted.
     pub trusted: TrustedPublishers,
+}
+
+/// What a publisher says along with the bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Upload<'a> {
+    /// The signature over the bytes, base64.
+    pub signature: Option<&'a str>,
+    /// The name: required for an action plugin; for the others, when given, it must be
+    /// the one their `describe` gives.
+    pub name: Option<&'a str>,
+    /// The version, likewise.
+    pub version: Option<&'a str>,
+    /// Refuse any other kind (what `POST /api/v1/strategies` accepts).
+    pub only: Option<PluginKind>,
 }
 
 /// What a rollback did.
@@ -71,33 +111,87 @@ pub struct DepotPolicy {
 pub struct RolledBack {
     /// The version withdrawn.
     pub withdrawn: String,
-    /// The version handed out now; `None` means agents go back to the built-in one.
+    /// The version in use now; `None` means the built-in one (or none at all).
     pub now: Option<String>,
 }
 
-/// The published strategies of one server.
+/// The published action and alert-logic plugins in use now, loaded.
+#[derive(Clone, Default)]
+pub struct PublishedAsm {
+    /// Action plugins by the name their publisher gave.
+    pub actions: Vec<(String, Arc<ActionPlugin>)>,
+    /// Alert-logic plugins, by name.
+    pub alert_logic: Vec<Arc<AlertLogicPlugin>>,
+}
+
+/// A loaded version's kind, name and SHA-256.
+type LoadedKey = (PluginKind, String, String);
+
+/// A published ASM plugin loaded in this process.
+#[derive(Clone)]
+enum Loaded {
+    Action(Arc<ActionPlugin>),
+    AlertLogic(Arc<AlertLogicPlugin>),
+}
+
+/// The published plugins of one server.
 #[derive(Clone)]
 pub struct Depot {
     store: Store,
     host: Host,
     policy: DepotPolicy,
-    builtin: BTreeMap<String, Version>,
+    builtin: BTreeMap<(PluginKind, String), Version>,
+    /// The ASM plugins loaded so far, by kind, name and SHA-256, so a tick reads and
+    /// loads only versions it has not seen.
+    loaded: Arc<Mutex<HashMap<LoadedKey, Loaded>>>,
+}
+
+/// The kind of plugin a component of `world` is.
+fn kind_of(world: World) -> PluginKind {
+    match world {
+        World::Strategy => PluginKind::Strategy,
+        World::Action => PluginKind::Action,
+        World::AlertLogic => PluginKind::AlertLogic,
+    }
+}
+
+/// How a kind is named in a sentence.
+pub fn kind_words(kind: PluginKind) -> &'static str {
+    match kind {
+        PluginKind::Strategy => "a strategy",
+        PluginKind::Action => "an action plugin",
+        PluginKind::AlertLogic => "an alert-logic plugin",
+    }
+}
+
+/// `erp-order`: what an action definition's `{"plugin": NAME}` can name.
+fn is_word_list(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 impl Depot {
     /// A depot over `store`, checking uploads with `host` (whose sandbox limits they
-    /// must run within), knowing the versions built into the binary.
+    /// must run within), knowing the versions built into the binary by kind and name.
     pub fn new(
         store: Store,
         host: Host,
         policy: DepotPolicy,
-        builtin: impl IntoIterator<Item = (String, Version)>,
+        builtin: impl IntoIterator<Item = (PluginKind, String, Version)>,
     ) -> Depot {
         Depot {
             store,
             host,
             policy,
-            builtin: builtin.into_iter().collect(),
+            builtin: builtin
+                .into_iter()
+                .map(|(kind, name, version)| ((kind, name), version))
+                .collect(),
+            loaded: Arc::default(),
         }
     }
 
@@ -105,16 +199,47 @@ impl Depot {
     pub async fn publish(
         &self,
         component: &[u8],
-        signature: Option<&str>,
+        upload: Upload<'_>,
         by: &str,
         at: DateTime<Utc>,
-    ) -> Result<StoredStrategy, DepotError> {
-        let plugin = self
+    ) -> Result<StoredPlugin, DepotError> {
+        let world = self
             .host
-            .load(component)
-            .await
+            .validate(component)
             .map_err(|e| DepotError::Invalid(e.to_string()))?;
-        let publisher = match signature {
+        let kind = kind_of(world);
+        if let Some(wanted) = upload.only
+            && wanted != kind
+        {
+            return Err(DepotError::WrongKind {
+                found: kind_words(kind),
+                wanted: kind_words(wanted),
+            });
+        }
+        let invalid = |e: quire_plugins::PluginError| DepotError::Invalid(e.to_string());
+        let (name, version) = match kind {
+            PluginKind::Strategy => {
+                let plugin = self.host.load(component).await.map_err(invalid)?;
+                (plugin.name().to_owned(), plugin.version().clone())
+            }
+            PluginKind::AlertLogic => {
+                let plugin = self
+                    .host
+                    .load_alert_logic(component)
+                    .await
+                    .map_err(invalid)?;
+                (plugin.info().name.clone(), plugin.info().version.clone())
+            }
+            PluginKind::Action => {
+                let (name, version) = action_naming(upload)?;
+                self.host.load_action(&name, component).map_err(invalid)?;
+                (name, version)
+            }
+        };
+        if kind != PluginKind::Action {
+            described(upload, &name, &version)?;
+        }
+        let publisher = match upload.signature {
             Some(signature) => Some(
                 self.policy
                     .trusted
@@ -125,9 +250,7 @@ impl Depot {
             None if self.policy.require_signatures => return Err(DepotError::Unsigned),
             None => None,
         };
-        let name = plugin.name().to_owned();
-        let version = plugin.version().clone();
-        if let Some(current) = self.serving(&name).await?
+        if let Some(current) = self.must_beat(kind, &name).await?
             && current.0 >= version
         {
             return Err(DepotError::NotNewer {
@@ -136,16 +259,17 @@ impl Depot {
                 current: current.1,
             });
         }
-        let sha256 = plugin.content_hash();
+        let sha256 = hex::encode(Sha256::digest(component));
         let version_text = version.to_string();
         let filed = self
             .store
-            .add_strategy(&NewStrategy {
+            .add_plugin(&NewPlugin {
+                kind,
                 name: &name,
                 version: &version_text,
                 sha256: &sha256,
                 component,
-                signature,
+                signature: upload.signature,
                 publisher: publisher.as_deref(),
                 published_at: at,
                 published_by: by,
@@ -157,11 +281,12 @@ impl Depot {
                 version: version_text,
             });
         }
-        Ok(StoredStrategy {
+        Ok(StoredPlugin {
+            kind,
             name,
             version: version_text,
             sha256,
-            signature: signature.map(str::to_owned),
+            signature: upload.signature.map(str::to_owned),
             publisher,
             published_at: at,
             published_by: by.to_owned(),
@@ -169,18 +294,24 @@ impl Depot {
         })
     }
 
-    /// Withdraws the version of `name` handed out now.
-    pub async fn rollback(&self, name: &str, at: DateTime<Utc>) -> Result<RolledBack, DepotError> {
-        let current = self.current().await?;
+    /// Withdraws the version of `name` of `kind` in use now.
+    pub async fn rollback(
+        &self,
+        kind: PluginKind,
+        name: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RolledBack, DepotError> {
+        let current = self.current(kind).await?;
         let Some(serving) = current.get(name) else {
             return Err(DepotError::NotFound(format!(
-                "no published version of {name} is handed out, so there is nothing to roll back"
+                "no published version of {} {name} is in use, so there is nothing to roll back",
+                kind_words(kind)
             )));
         };
         self.store
-            .withdraw_strategy(name, &serving.version, at)
+            .withdraw_plugin(kind, name, &serving.version, at)
             .await?;
-        let now = self.current().await?.remove(name).map(|s| s.version);
+        let now = self.current(kind).await?.remove(name).map(|s| s.version);
         Ok(RolledBack {
             withdrawn: serving.version.clone(),
             now,
@@ -190,7 +321,7 @@ impl Depot {
     /// What agents must run, beyond their built-in strategies.
     pub async fn listings(&self) -> Result<Vec<StrategyListing>, DepotError> {
         Ok(self
-            .current()
+            .current(PluginKind::Strategy)
             .await?
             .into_values()
             .map(|s| StrategyListing {
@@ -202,16 +333,39 @@ impl Depot {
             .collect())
     }
 
+    /// The published versions in use now, of every kind.
+    pub async fn in_use(&self) -> Result<Vec<StoredPlugin>, DepotError> {
+        let mut all = Vec::new();
+        for kind in [
+            PluginKind::Strategy,
+            PluginKind::Action,
+            PluginKind::AlertLogic,
+        ] {
+            all.extend(self.current(kind).await?.into_values());
+        }
+        Ok(all)
+    }
+
+    /// The names of the action plugins published and in use now: what action
+    /// definitions may name besides the server's own.
+    pub async fn action_names(&self) -> Result<Vec<String>, DepotError> {
+        Ok(self
+            .current(PluginKind::Action)
+            .await?
+            .into_keys()
+            .collect())
+    }
+
     /// The strategies this server's agents run now — the built-in ones with the
     /// published versions handed out in their place — loaded to re-read stored readings.
     pub async fn registry(&self) -> Result<Registry, DepotError> {
         let registry = quire_builtin::registry(&self.host)
             .await
             .map_err(|e| DepotError::Invalid(e.to_string()))?;
-        for (name, serving) in self.current().await? {
+        for (name, serving) in self.current(PluginKind::Strategy).await? {
             let bytes = self
                 .store
-                .strategy_component(&name, &serving.version)
+                .plugin_component(PluginKind::Strategy, &name, &serving.version)
                 .await?;
             let plugin = self
                 .host
@@ -223,33 +377,100 @@ impl Depot {
         Ok(registry)
     }
 
-    /// Every version ever published, for the console and `quire plugin list`.
-    pub async fn history(&self) -> Result<Vec<StoredStrategy>, DepotError> {
-        Ok(self.store.strategies().await?)
+    /// The action and alert-logic plugins published and in use now, loaded: what an
+    /// ASM tick runs in place of the server's own of the same name. A version is read
+    /// and loaded once per process; one that no longer loads is logged and left out, so
+    /// the server's own runs instead and the other plugins are untouched.
+    pub async fn asm_plugins(&self) -> quire_store::Result<PublishedAsm> {
+        let mut wanted = Vec::new();
+        for kind in [PluginKind::Action, PluginKind::AlertLogic] {
+            wanted.extend(self.current(kind).await?.into_values());
+        }
+        let mut published = PublishedAsm::default();
+        let mut keep = HashMap::new();
+        for plugin in wanted {
+            let key = (plugin.kind, plugin.name.clone(), plugin.sha256.clone());
+            let cached = self
+                .loaded
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&key)
+                .cloned();
+            let loaded = match cached {
+                Some(loaded) => loaded,
+                None => match self.load_asm(&plugin).await {
+                    Ok(loaded) => loaded,
+                    Err(error) => {
+                        tracing::warn!(kind = ?plugin.kind, plugin = %plugin.name,
+                            version = %plugin.version, %error,
+                            "a published plugin does not load: the server's own of its name runs instead");
+                        continue;
+                    }
+                },
+            };
+            match &loaded {
+                Loaded::Action(action) => published
+                    .actions
+                    .push((plugin.name.clone(), action.clone())),
+                Loaded::AlertLogic(logic) => published.alert_logic.push(logic.clone()),
+            }
+            keep.insert(key, loaded);
+        }
+        *self.loaded.lock().unwrap_or_else(PoisonError::into_inner) = keep;
+        Ok(published)
     }
 
-    /// A version's bytes and signature, for an agent's download; withdrawn versions
-    /// are not handed out.
+    async fn load_asm(&self, plugin: &StoredPlugin) -> Result<Loaded, DepotError> {
+        let bytes = self
+            .store
+            .plugin_component(plugin.kind, &plugin.name, &plugin.version)
+            .await?;
+        let invalid = |e: quire_plugins::PluginError| DepotError::Invalid(e.to_string());
+        Ok(match plugin.kind {
+            PluginKind::Action => Loaded::Action(Arc::new(
+                self.host
+                    .load_action(&plugin.name, &bytes)
+                    .map_err(invalid)?,
+            )),
+            _ => Loaded::AlertLogic(Arc::new(
+                self.host.load_alert_logic(&bytes).await.map_err(invalid)?,
+            )),
+        })
+    }
+
+    /// Every version ever published, for the console and `quire plugin list`.
+    pub async fn history(&self) -> Result<Vec<StoredPlugin>, DepotError> {
+        Ok(self.store.plugins().await?)
+    }
+
+    /// A strategy version's bytes and signature, for an agent's download; withdrawn
+    /// versions are not handed out.
     pub async fn component(
         &self,
         name: &str,
         version: &str,
     ) -> Result<(Vec<u8>, Option<String>), DepotError> {
-        let listed = self.current().await?;
+        let listed = self.current(PluginKind::Strategy).await?;
         let Some(serving) = listed.get(name).filter(|s| s.version == version) else {
             return Err(DepotError::NotFound(format!(
                 "{name}@{version} is not handed out by this server"
             )));
         };
-        let bytes = self.store.strategy_component(name, version).await?;
+        let bytes = self
+            .store
+            .plugin_component(PluginKind::Strategy, name, version)
+            .await?;
         Ok((bytes, serving.signature.clone()))
     }
 
-    /// The highest version not withdrawn, per name.
-    async fn current(&self) -> Result<BTreeMap<String, StoredStrategy>, DepotError> {
-        let mut current: BTreeMap<String, (Version, StoredStrategy)> = BTreeMap::new();
-        for stored in self.store.strategies().await? {
-            if stored.withdrawn_at.is_some() {
+    /// The highest version not withdrawn, per name, of `kind`.
+    async fn current(
+        &self,
+        kind: PluginKind,
+    ) -> quire_store::Result<BTreeMap<String, StoredPlugin>> {
+        let mut current: BTreeMap<String, (Version, StoredPlugin)> = BTreeMap::new();
+        for stored in self.store.plugins().await? {
+            if stored.kind != kind || stored.withdrawn_at.is_some() {
                 continue;
             }
             let Ok(version) = Version::parse(&stored.version) else {
@@ -266,18 +487,71 @@ impl Depot {
     }
 
     /// The version a new upload of `name` must beat, and how to name it.
-    async fn serving(&self, name: &str) -> Result<Option<(Version, String)>, DepotError> {
-        let published = self.current().await?.remove(name).and_then(|s| {
+    async fn must_beat(
+        &self,
+        kind: PluginKind,
+        name: &str,
+    ) -> Result<Option<(Version, String)>, DepotError> {
+        let published = self.current(kind).await?.remove(name).and_then(|s| {
             let version = Version::parse(&s.version).ok()?;
             Some((version, format!("{name}@{}", s.version)))
         });
         let builtin = self
             .builtin
-            .get(name)
+            .get(&(kind, name.to_owned()))
             .map(|v| (v.clone(), format!("the built-in {name}@{v}")));
         Ok(match (published, builtin) {
             (Some(p), Some(b)) => Some(if p.0 >= b.0 { p } else { b }),
             (p, b) => p.or(b),
         })
     }
+}
+
+/// An action plugin's name and version, which its publisher gives.
+fn action_naming(upload: Upload<'_>) -> Result<(String, Version), DepotError> {
+    let Some(name) = upload.name.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Err(DepotError::Naming {
+            field: "name",
+            message: "an action plugin has no describe, so its publisher names it (the name action definitions give, {\"plugin\": NAME})".into(),
+        });
+    };
+    if !is_word_list(name) {
+        return Err(DepotError::Naming {
+            field: "name",
+            message: format!("{name:?} is not lower-case words joined by hyphens (erp-order)"),
+        });
+    }
+    let Some(version) = upload.version.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Err(DepotError::Naming {
+            field: "version",
+            message: "an action plugin has no describe, so its publisher gives its version".into(),
+        });
+    };
+    let version = Version::parse(version).map_err(|e| DepotError::Naming {
+        field: "version",
+        message: format!("{version:?} is not a semantic version ({e})"),
+    })?;
+    Ok((name.to_owned(), version))
+}
+
+/// Refuses a name or version given by the publisher that the plugin's own `describe`
+/// contradicts.
+fn described(upload: Upload<'_>, name: &str, version: &Version) -> Result<(), DepotError> {
+    if let Some(given) = upload.name
+        && given.trim() != name
+    {
+        return Err(DepotError::Naming {
+            field: "name",
+            message: format!("the plugin describes itself as {name}, not {given}"),
+        });
+    }
+    if let Some(given) = upload.version
+        && Version::parse(given.trim()).ok().as_ref() != Some(version)
+    {
+        return Err(DepotError::Naming {
+            field: "version",
+            message: format!("the plugin describes itself as version {version}, not {given}"),
+        });
+    }
+    Ok(())
 }

@@ -25,6 +25,7 @@ mod console;
 /// API's are `quire-protocol`'s; `quire admin` is one), so both sides read one
 /// definition; the OpenAPI document is generated from them.
 pub mod api {
+    pub use crate::plugins_api::{PluginView, RollbackView};
     pub use crate::rest::LOGIN_PATH;
     pub use crate::rest::accounts::{AccountView, CheckIn, NewAccount};
     pub use crate::rest::agents::AgentView;
@@ -51,7 +52,6 @@ pub mod api {
         NewWorkOrder, PartView, StatusChange, WorkOrderChangeView, WorkOrderView,
     };
     pub use crate::secrets::IssuedKey;
-    pub use crate::strategies_api::{RollbackView, StrategyView};
     pub use quire_protocol::{ApiError, AuthProtocol, CredentialSpec, PrivacyProtocol, SiteRange};
     pub use quire_schedule::ScheduleConfig;
     pub use quire_store::{EmailStatus, Role, WorkOrderStatus};
@@ -65,6 +65,7 @@ pub mod maintenance;
 mod openapi;
 mod pages;
 pub mod periodic;
+mod plugins_api;
 pub mod reinterpret;
 mod rest;
 pub mod retention;
@@ -74,7 +75,6 @@ mod secrets;
 mod server;
 mod state;
 mod stored;
-mod strategies_api;
 mod supplies;
 mod tls;
 pub mod webhooks;

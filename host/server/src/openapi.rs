@@ -12,7 +12,7 @@ use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 
-use crate::{agent_api, rest, strategies_api};
+use crate::{agent_api, plugins_api, rest};
 
 /// Where the document is served.
 pub(crate) const PATH: &str = "/api/v1/openapi.json";
@@ -32,10 +32,13 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         agent_api::enroll,
         agent_api::config,
         agent_api::readings,
-        strategies_api::download,
-        strategies_api::list,
-        strategies_api::publish,
-        strategies_api::rollback,
+        plugins_api::download,
+        plugins_api::list,
+        plugins_api::publish,
+        plugins_api::rollback,
+        plugins_api::list_plugins,
+        plugins_api::publish_plugin,
+        plugins_api::rollback_plugin,
         document,
         rest::sessions::login,
         rest::sessions::logout,
@@ -163,6 +166,7 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         (name = "costs", description = "Costs per page per counter, set per device, contract or account and inherited down the tree; what printing cost in a period"),
         (name = "supplies", description = "Each supply position's cartridges with their pages and yield, when each runs out, the orders and shipments recorded for them and the rated yields of part numbers"),
         (name = "strategies", description = "Publishing and rolling back strategies"),
+        (name = "plugins", description = "Publishing and rolling back plugins of every kind: strategies, action plugins and alert-logic plugins, which ASM runs from its next tick"),
         (name = "maintenance", description = "Devices waiting for service, and the service settings of accounts"),
         (name = "work orders", description = "Work orders for a device's malfunction, their price and every change"),
         (name = "asm", description = "Adaptive Service Management: alert definitions, the alert events they raise with what was decided and carried out, approvals, who the results reach, alerts frequencies, the webhook endpoints webhook actions call with their deliveries (whose body is the WebhookBody schema), suppliers and part costs, and e-mail templates"),

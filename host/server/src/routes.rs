@@ -8,7 +8,7 @@ use axum::routing::{MethodFilter, on};
 use quire_protocol::{CONFIG_PATH, ENROLL_PATH, READINGS_PATH};
 
 use crate::state::AppState;
-use crate::{agent_api, console, openapi, rest, strategies_api};
+use crate::{agent_api, console, openapi, plugins_api, rest};
 
 /// The router with the routes it serves, as (method, path) pairs.
 struct Routes {
@@ -48,14 +48,21 @@ fn build() -> Routes {
     .add(
         M::GET,
         "/api/v1/agent/strategies/{name}/{version}",
-        strategies_api::download,
+        plugins_api::download,
     )
-    .add(M::GET, "/api/v1/strategies", strategies_api::list)
-    .add(M::POST, "/api/v1/strategies", strategies_api::publish)
+    .add(M::GET, "/api/v1/strategies", plugins_api::list)
+    .add(M::POST, "/api/v1/strategies", plugins_api::publish)
     .add(
         M::POST,
         "/api/v1/strategies/{name}/rollback",
-        strategies_api::rollback,
+        plugins_api::rollback,
+    )
+    .add(M::GET, "/api/v1/plugins", plugins_api::list_plugins)
+    .add(M::POST, "/api/v1/plugins", plugins_api::publish_plugin)
+    .add(
+        M::POST,
+        "/api/v1/plugins/{kind}/{name}/rollback",
+        plugins_api::rollback_plugin,
     )
     .add(M::GET, openapi::PATH, openapi::document)
     .add(M::POST, rest::LOGIN_PATH, rest::sessions::login)

@@ -13,7 +13,7 @@ use quire_store::{AccountId, Role, Store};
 use crate::asm::{ASM_JOB, ActionPlugins, AlertLogic, run_tick};
 use crate::calculated::{CALCULATED_VALUES_JOB, recompute};
 use crate::client::Client;
-use crate::depot::{Depot, DepotPolicy};
+use crate::depot::{Depot, DepotPolicy, PluginKind};
 use crate::error::{Error, Result};
 use crate::mailer::{Mailer, MailerPolicy, SmtpSettings};
 use crate::periodic::Periodic;
@@ -275,7 +275,9 @@ impl Server {
         }
         let (store, identity, depot, (main_dealer, admin_password)) = prepared?;
         let app = crate::routes::app(
-            AppState::new(store.clone(), &identity.sha256, depot).with_smtp(self.smtp.is_some()),
+            AppState::new(store.clone(), &identity.sha256, depot.clone())
+                .with_smtp(self.smtp.is_some())
+                .with_actions(actions.names()),
         );
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config);
         let accept = tokio::spawn(async move {
@@ -330,9 +332,16 @@ impl Server {
             ..ASM_JOB
         };
         jobs.push(asm.spawn(store.clone(), move |store| {
-            let actions = actions.clone();
-            let alert_logic = alert_logic.clone();
-            async move { run_tick(&store, &actions, &alert_logic, Utc::now()).await }
+            let (actions, alert_logic, depot) =
+                (actions.clone(), alert_logic.clone(), depot.clone());
+            async move {
+                // What is published now, read afresh every tick: a plugin published or
+                // rolled back through any server process runs from the next tick.
+                let published = depot.asm_plugins().await?;
+                let actions = actions.with_published(&published.actions);
+                let alert_logic = alert_logic.with_published(&published.alert_logic);
+                run_tick(&store, &actions, &alert_logic, Utc::now()).await
+            }
         }));
         jobs.push(Webhooks::new(self.webhooks.clone()).spawn(store.clone()));
         match mailer {
@@ -400,13 +409,36 @@ impl Server {
         }
         let host = Host::new(HostConfig::default())
             .map_err(|e| Error::Config(format!("the strategy host: {e}")))?;
-        let builtin: Vec<_> = quire_builtin::registry(&host)
+        let mut builtin: Vec<_> = quire_builtin::registry(&host)
             .await
             .map_err(|e| Error::Config(e.to_string()))?
             .snapshot()
             .values()
-            .map(|plugin| (plugin.name().to_owned(), plugin.version().clone()))
+            .map(|plugin| {
+                let name = plugin.name().to_owned();
+                (PluginKind::Strategy, name, plugin.version().clone())
+            })
             .collect();
+        for plugin in quire_builtin::alert_logic(&host)
+            .await
+            .map_err(|e| Error::Config(e.to_string()))?
+        {
+            let info = plugin.info();
+            builtin.push((
+                PluginKind::AlertLogic,
+                info.name.clone(),
+                info.version.clone(),
+            ));
+        }
+        let actions_version = semver::Version::parse(quire_builtin::ACTIONS_VERSION)
+            .map_err(|e| Error::Config(format!("the built-in action plugins' version: {e}")))?;
+        for (name, _) in quire_builtin::ACTIONS {
+            builtin.push((
+                PluginKind::Action,
+                (*name).to_owned(),
+                actions_version.clone(),
+            ));
+        }
         let policy = DepotPolicy {
             require_signatures: self.require_signatures,
             trusted,

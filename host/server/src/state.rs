@@ -1,5 +1,6 @@
 //! What every handler shares: the store, the certificate agents pin, the strategy depot.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use quire_store::Store;
@@ -14,6 +15,9 @@ pub struct AppState {
     pub(crate) depot: Depot,
     /// Whether an SMTP server is configured: ASM's preconditions report it.
     pub(crate) smtp_enabled: bool,
+    /// The action plugins the server runs of its own (built in or from files); the
+    /// depot's published ones come on top.
+    pub(crate) actions: Arc<BTreeSet<String>>,
 }
 
 impl AppState {
@@ -25,6 +29,7 @@ impl AppState {
             certificate_sha256: certificate_sha256.into(),
             depot,
             smtp_enabled: false,
+            actions: Arc::default(),
         }
     }
 
@@ -32,6 +37,16 @@ impl AppState {
     pub fn with_smtp(self, smtp_enabled: bool) -> AppState {
         AppState {
             smtp_enabled,
+            ..self
+        }
+    }
+
+    /// The same state, knowing the action plugins the server runs of its own, so an
+    /// alert definition naming one it runs neither of these nor a published one is
+    /// refused.
+    pub fn with_actions<'a>(self, names: impl IntoIterator<Item = &'a str>) -> AppState {
+        AppState {
+            actions: Arc::new(names.into_iter().map(str::to_owned).collect()),
             ..self
         }
     }

@@ -1,14 +1,39 @@
-//! Publishing, signatures and rollback, on SQLite and PostgreSQL, with real components.
+//! Publishing, signatures and rollback of strategies, action plugins and alert-logic
+//! plugins, on SQLite and PostgreSQL, with real components.
 
 use chrono::{TimeZone, Utc};
 use quire_plugins::{Host, HostConfig, SigningKey, TrustedPublishers};
-use quire_server::depot::{Depot, DepotError, DepotPolicy, RolledBack};
+use quire_server::depot::{Depot, DepotError, DepotPolicy, PluginKind, RolledBack, Upload};
 use quire_testdb::backends;
 
 use quire_test_guests::bytes as guest;
 
-fn builtin() -> Vec<(String, semver::Version)> {
-    vec![("printer-mib".to_owned(), semver::Version::new(0, 1, 0))]
+fn builtin() -> Vec<(PluginKind, String, semver::Version)> {
+    let v = semver::Version::new;
+    vec![
+        (PluginKind::Strategy, "printer-mib".to_owned(), v(0, 1, 0)),
+        (PluginKind::Action, "erp-order".to_owned(), v(0, 1, 0)),
+        (
+            PluginKind::AlertLogic,
+            "maintenance-kit".to_owned(),
+            v(0, 1, 0),
+        ),
+    ]
+}
+
+fn signed(signature: &str) -> Upload<'_> {
+    Upload {
+        signature: Some(signature),
+        ..Upload::default()
+    }
+}
+
+fn action<'a>(name: &'a str, version: &'a str) -> Upload<'a> {
+    Upload {
+        name: Some(name),
+        version: Some(version),
+        ..Upload::default()
+    }
 }
 
 fn at(minute: u32) -> chrono::DateTime<Utc> {
@@ -36,13 +61,19 @@ async fn publish_hand_out_and_roll_back() {
         );
         assert!(depot.listings().await.unwrap().is_empty(), "{backend}");
 
-        let filed = depot.publish(&v1, None, "admin", at(0)).await.unwrap();
+        let filed = depot
+            .publish(&v1, Upload::default(), "admin", at(0))
+            .await
+            .unwrap();
         assert_eq!(
             (filed.name.as_str(), filed.version.as_str()),
             ("hostile", "1.0.0")
         );
         assert_eq!(filed.publisher, None);
-        depot.publish(&v2, None, "admin", at(1)).await.unwrap();
+        depot
+            .publish(&v2, Upload::default(), "admin", at(1))
+            .await
+            .unwrap();
         assert_eq!(
             listed(&depot.listings().await.unwrap()),
             ["hostile@2.0.0"],
@@ -53,14 +84,20 @@ async fn publish_hand_out_and_roll_back() {
         let sha = &depot.listings().await.unwrap()[0].sha256;
         assert_eq!(sha.len(), 64, "{backend}");
 
-        let again = depot.publish(&v1, None, "admin", at(2)).await.unwrap_err();
+        let again = depot
+            .publish(&v1, Upload::default(), "admin", at(2))
+            .await
+            .unwrap_err();
         assert_eq!(
             again.to_string(),
-            "hostile@1.0.0 is not newer than hostile@2.0.0, which agents already run",
+            "hostile@1.0.0 is not newer than hostile@2.0.0, which runs already",
             "{backend}"
         );
 
-        let back = depot.rollback("hostile", at(3)).await.unwrap();
+        let back = depot
+            .rollback(PluginKind::Strategy, "hostile", at(3))
+            .await
+            .unwrap();
         assert_eq!(
             back,
             RolledBack {
@@ -80,9 +117,15 @@ async fn publish_hand_out_and_roll_back() {
             "{backend}: {withdrawn}"
         );
 
-        let back = depot.rollback("hostile", at(4)).await.unwrap();
+        let back = depot
+            .rollback(PluginKind::Strategy, "hostile", at(4))
+            .await
+            .unwrap();
         assert_eq!(back.now, None, "{backend}: back to nothing published");
-        let nothing = depot.rollback("hostile", at(5)).await.unwrap_err();
+        let nothing = depot
+            .rollback(PluginKind::Strategy, "hostile", at(5))
+            .await
+            .unwrap_err();
         assert!(
             nothing.to_string().contains("nothing to roll back"),
             "{backend}: {nothing}"
@@ -104,18 +147,23 @@ async fn what_is_not_a_usable_newer_strategy_is_refused() {
     let depot = Depot::new(db.open().await, host, DepotPolicy::default(), builtin());
 
     let garbage = depot
-        .publish(b"not wasm at all", None, "admin", at(0))
+        .publish(b"not wasm at all", Upload::default(), "admin", at(0))
         .await
         .unwrap_err();
     assert!(matches!(garbage, DepotError::Invalid(_)), "{garbage}");
 
     let older = depot
-        .publish(&guest("quire_guest_generic"), None, "admin", at(0))
+        .publish(
+            &guest("quire_guest_generic"),
+            Upload::default(),
+            "admin",
+            at(0),
+        )
         .await
         .unwrap_err();
     assert_eq!(
         older.to_string(),
-        "printer-mib@0.0.1 is not newer than the built-in printer-mib@0.1.0, which agents already run"
+        "printer-mib@0.0.1 is not newer than the built-in printer-mib@0.1.0, which runs already"
     );
     assert!(depot.listings().await.unwrap().is_empty());
     assert!(
@@ -139,7 +187,7 @@ async fn signatures_name_the_publisher_and_can_be_required() {
         let depot = Depot::new(db.open().await, host.clone(), policy.clone(), builtin());
 
         let unsigned = depot
-            .publish(&component, None, "admin", at(0))
+            .publish(&component, Upload::default(), "admin", at(0))
             .await
             .unwrap_err();
         assert!(
@@ -147,7 +195,12 @@ async fn signatures_name_the_publisher_and_can_be_required() {
             "{backend}: {unsigned}"
         );
         let forged = depot
-            .publish(&component, Some(&stranger.sign(&component)), "admin", at(0))
+            .publish(
+                &component,
+                signed(&stranger.sign(&component)),
+                "admin",
+                at(0),
+            )
             .await
             .unwrap_err();
         assert!(
@@ -157,7 +210,7 @@ async fn signatures_name_the_publisher_and_can_be_required() {
 
         let signature = acme.sign(&component);
         let filed = depot
-            .publish(&component, Some(&signature), "admin", at(1))
+            .publish(&component, signed(&signature), "admin", at(1))
             .await
             .unwrap();
         assert_eq!(filed.publisher.as_deref(), Some("acme"), "{backend}");
@@ -167,5 +220,186 @@ async fn signatures_name_the_publisher_and_can_be_required() {
         );
         let (_, handed) = depot.component("hostile", "1.0.0").await.unwrap();
         assert_eq!(handed, Some(signature), "{backend}");
+    }
+}
+
+fn names(published: &quire_server::depot::PublishedAsm) -> (Vec<String>, Vec<String>) {
+    (
+        published.actions.iter().map(|(n, _)| n.clone()).collect(),
+        published
+            .alert_logic
+            .iter()
+            .map(|p| format!("{}@{}", p.info().name, p.info().version))
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn action_and_alert_logic_plugins_are_published_by_kind_and_rolled_back() {
+    let host = Host::new(HostConfig::default()).unwrap();
+    let logic = guest("quire_guest_runaway_alert_logic");
+    let erp = guest("quire_guest_runaway_action");
+    for db in backends().await {
+        let backend = db.backend;
+        let depot = Depot::new(
+            db.open().await,
+            host.clone(),
+            DepotPolicy::default(),
+            builtin(),
+        );
+
+        let filed = depot
+            .publish(&logic, Upload::default(), "admin", at(0))
+            .await
+            .unwrap();
+        assert_eq!(
+            (filed.kind, filed.name.as_str(), filed.version.as_str()),
+            (PluginKind::AlertLogic, "runaway", "0.1.0"),
+            "{backend}: named by its own describe"
+        );
+        assert!(
+            depot.listings().await.unwrap().is_empty(),
+            "{backend}: agents are handed strategies only"
+        );
+        let unnamed = depot
+            .publish(&erp, Upload::default(), "admin", at(1))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(unnamed, DepotError::Naming { field: "name", .. }),
+            "{backend}: {unnamed}"
+        );
+        let old = depot
+            .publish(&erp, action("erp-order", "0.1.0"), "admin", at(1))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            old.to_string(),
+            "erp-order@0.1.0 is not newer than the built-in erp-order@0.1.0, which runs already",
+            "{backend}"
+        );
+        let filed = depot
+            .publish(&erp, action("erp-order", "0.2.0"), "admin", at(2))
+            .await
+            .unwrap();
+        assert_eq!(filed.kind, PluginKind::Action, "{backend}");
+        assert_eq!(depot.action_names().await.unwrap(), ["erp-order"]);
+        assert_eq!(
+            names(&depot.asm_plugins().await.unwrap()),
+            (vec!["erp-order".into()], vec!["runaway@0.1.0".into()]),
+            "{backend}"
+        );
+
+        let strategy_only = depot
+            .publish(
+                &logic,
+                Upload {
+                    only: Some(PluginKind::Strategy),
+                    ..Upload::default()
+                },
+                "admin",
+                at(3),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            strategy_only
+                .to_string()
+                .starts_with("it is an alert-logic plugin, not a strategy"),
+            "{backend}: {strategy_only}"
+        );
+        let wrong_kind = depot
+            .rollback(PluginKind::Strategy, "runaway", at(4))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(wrong_kind, DepotError::NotFound(_)),
+            "{backend}: a name is rolled back within its kind: {wrong_kind}"
+        );
+        let back = depot
+            .rollback(PluginKind::AlertLogic, "runaway", at(4))
+            .await
+            .unwrap();
+        assert_eq!(
+            back,
+            RolledBack {
+                withdrawn: "0.1.0".into(),
+                now: None
+            },
+            "{backend}"
+        );
+        assert_eq!(
+            names(&depot.asm_plugins().await.unwrap()),
+            (vec!["erp-order".into()], vec![]),
+            "{backend}: the next tick runs no published alert logic"
+        );
+        let kinds: Vec<_> = depot
+            .history()
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| (p.kind, p.name.clone(), p.withdrawn_at.is_some()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (PluginKind::Action, "erp-order".into(), false),
+                (PluginKind::AlertLogic, "runaway".into(), true),
+            ],
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_component_of_no_known_world_is_refused_with_what_it_exports() {
+    let host = Host::new(HostConfig::default()).unwrap();
+    let db = quire_testdb::sqlite();
+    let depot = Depot::new(db.open().await, host, DepotPolicy::default(), builtin());
+    let nothing = wat::parse_str("(component)").unwrap();
+    let refused = depot
+        .publish(&nothing, Upload::default(), "admin", at(0))
+        .await
+        .unwrap_err();
+    let text = refused.to_string();
+    assert!(matches!(refused, DepotError::Invalid(_)), "{text}");
+    for part in [
+        "exports none of",
+        "strategy-api",
+        "action-api",
+        "alert-logic-api",
+        "it exports nothing",
+    ] {
+        assert!(text.contains(part), "{part:?} in {text}");
+    }
+    assert!(depot.history().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unsigned_alert_logic_plugin_is_refused_where_signatures_are_required() {
+    let host = Host::new(HostConfig::default()).unwrap();
+    let acme = SigningKey::generate().unwrap();
+    let policy = DepotPolicy {
+        require_signatures: true,
+        trusted: TrustedPublishers::parse(&format!("acme {}", acme.public_key())).unwrap(),
+    };
+    let logic = guest("quire_guest_runaway_alert_logic");
+    for db in backends().await {
+        let backend = db.backend;
+        let depot = Depot::new(db.open().await, host.clone(), policy.clone(), builtin());
+        let unsigned = depot
+            .publish(&logic, Upload::default(), "admin", at(0))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(unsigned, DepotError::Unsigned),
+            "{backend}: {unsigned}"
+        );
+        assert!(depot.history().await.unwrap().is_empty(), "{backend}");
+        let filed = depot
+            .publish(&logic, signed(&acme.sign(&logic)), "admin", at(1))
+            .await
+            .unwrap();
+        assert_eq!(filed.publisher.as_deref(), Some("acme"), "{backend}");
     }
 }

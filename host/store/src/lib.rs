@@ -2,7 +2,7 @@
 //! (several server processes, one database): the tree of accounts with its
 //! users, sessions and grants (`tenants.rs`); sites with their ranges,
 //! schedules and IPP printers, each account's SNMP credentials, enrollment keys
-//! and agents (`agents.rs`); the strategies published to agents (`strategies.rs`); and the
+//! and agents (`agents.rs`); the plugins published to the server, strategies for its agents among them (`plugins.rs`); and the
 //! device inventory with the history ingest writes — readings (versioned when re-read:
 //! `readings.rs`), each kept for years as a few dozen bytes compressed against its
 //! series' keyframe (`series.rs`), with every exchange of the read until retention
@@ -75,10 +75,10 @@ mod forecasts;
 mod listing;
 mod malfunctions;
 mod outbox;
+mod plugins;
 mod readings;
 mod retention;
 mod series;
-mod strategies;
 mod summaries;
 mod supplies;
 mod tenants;
@@ -115,6 +115,7 @@ pub use crate::error::{Error, Result};
 pub use crate::forecasts::{NewForecast, StoredForecast};
 pub use crate::malfunctions::{Condition, MaintenanceFilter, MaintenanceItem};
 pub use crate::outbox::{Email, EmailFilter, EmailId, EmailStatus, NewEmail};
+pub use crate::plugins::{NewPlugin, PluginKind, StoredPlugin};
 pub use crate::readings::{RawExchange, ReadingVersion};
 pub use crate::retention::{Exclusive, RawRemoved};
 pub use crate::summaries::{DailyLevel, DailyMeter, MeterMark};
@@ -124,8 +125,8 @@ pub use crate::supplies::{
 pub use crate::types::{
     Account, AccountId, Agent, AgentIngest, AlertRecord, ContractId, Device, DeviceAddress,
     DeviceFilter, DeviceId, EnrollmentKey, EnrollmentKeyId, Ingest, IngestOutcome, KeyRefusal,
-    NewAgent, NewStrategy, Page, ReadingId, ReplacementRecord, Role, Site, SiteId, StoredReading,
-    StoredStrategy, SupplyRecord, UploadOutcome, User, UserId, Visibility,
+    NewAgent, Page, ReadingId, ReplacementRecord, Role, Site, SiteId, StoredReading, SupplyRecord,
+    UploadOutcome, User, UserId, Visibility,
 };
 pub use crate::url::redact;
 pub use crate::volumes::DeviceVolume;

@@ -415,48 +415,6 @@ pub struct ReplacementRecord {
     pub evidence: quire_protocol::ReplacementEvidence,
 }
 
-/// A strategy version as published.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct StoredStrategy {
-    /// Its name, from its own `describe`.
-    pub name: String,
-    /// Its version, from its own `describe`.
-    pub version: String,
-    /// SHA-256 of the component, hex.
-    pub sha256: String,
-    /// The ed25519 signature over the component (base64), when it was signed.
-    pub signature: Option<String>,
-    /// The trusted publisher whose key verified the signature.
-    pub publisher: Option<String>,
-    /// When it was accepted (UTC).
-    pub published_at: DateTime<Utc>,
-    /// The user who published it.
-    pub published_by: String,
-    /// When a rollback withdrew it; withdrawn versions are never handed out again.
-    pub withdrawn_at: Option<DateTime<Utc>>,
-}
-
-/// A version to file, with its bytes.
-#[derive(Debug, Clone, Copy)]
-pub struct NewStrategy<'a> {
-    /// Its name.
-    pub name: &'a str,
-    /// Its version.
-    pub version: &'a str,
-    /// SHA-256 of `component`, hex.
-    pub sha256: &'a str,
-    /// The component.
-    pub component: &'a [u8],
-    /// Its signature, base64.
-    pub signature: Option<&'a str>,
-    /// The publisher that signed it.
-    pub publisher: Option<&'a str>,
-    /// When.
-    pub published_at: DateTime<Utc>,
-    /// By whom.
-    pub published_by: &'a str,
-}
-
 /// An agent being enrolled: its id and the hash of the secret it was given.
 #[derive(Debug, Clone, Copy)]
 pub struct NewAgent<'a> {

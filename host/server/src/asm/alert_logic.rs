@@ -1,6 +1,7 @@
 //! Alert-logic plugins in the ASM tick: components of the contract's `alert-logic` world
-//! (the built-in ones, such as the maintenance kit counted in pages, and those the
-//! server was started with) judge the devices their families read, and what they find
+//! (the built-in ones, such as the maintenance kit counted in pages, those the server
+//! was started with, and those published to it, which take the place of its own of the
+//! same name from the next tick) judge the devices their families read, and what they find
 //! joins the device's facts before the engine runs, so definitions select it like
 //! anything the device reports.
 //!
@@ -58,6 +59,25 @@ impl AlertLogic {
         AlertLogic {
             plugins: plugins.into(),
             concurrency: concurrency.max(1),
+        }
+    }
+
+    /// These plugins with `published` ones (the depot's) in place of those of the same
+    /// name, the others after them: what one tick runs.
+    pub fn with_published(&self, published: &[Arc<AlertLogicPlugin>]) -> AlertLogic {
+        let mut plugins = self.plugins.to_vec();
+        for plugin in published {
+            match plugins
+                .iter()
+                .position(|p| p.info().name == plugin.info().name)
+            {
+                Some(at) => plugins[at] = plugin.clone(),
+                None => plugins.push(plugin.clone()),
+            }
+        }
+        AlertLogic {
+            plugins: plugins.into(),
+            concurrency: self.concurrency,
         }
     }
 

@@ -20,7 +20,8 @@
 //! endpoint deleted since the definition named it is a failure with that reason.
 //!
 //! A plugin action runs the action plugin its definition names (`{"plugin": "erp-order"}`,
-//! the built-in ones or those the server was started with, [`ActionPlugins`]) in the
+//! the built-in ones, those the server was started with, or those published to it, which
+//! take the place of its own of the same name from the next tick, [`ActionPlugins`]) in the
 //! plugin sandbox. Its only way out is HTTP to the endpoints its dealer configured,
 //! which are the dealer's named webhook endpoints (the definition owner's): an endpoint
 //! named `erp` with its URL as the base. The plugin gets the alert, and as action
@@ -250,6 +251,24 @@ impl ActionPlugins {
         client: Arc<dyn OutboundHttp>,
     ) -> ActionPlugins {
         ActionPlugins { plugins, client }
+    }
+
+    /// These plugins with `published` ones (the depot's) in place of those of the same
+    /// name: what one tick runs.
+    pub fn with_published(&self, published: &[(String, Arc<ActionPlugin>)]) -> ActionPlugins {
+        let mut plugins = self.plugins.clone();
+        for (name, plugin) in published {
+            plugins.insert(name.clone(), plugin.clone());
+        }
+        ActionPlugins {
+            plugins,
+            client: self.client.clone(),
+        }
+    }
+
+    /// The names action definitions may give these plugins.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.plugins.keys().map(String::as_str)
     }
 }
 

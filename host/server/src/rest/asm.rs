@@ -172,6 +172,31 @@ async fn checked(
             }
         }
     }
+    let mut published = None;
+    for (index, action) in definition.actions.iter().enumerate() {
+        let ActionKind::Plugin(name) = &action.kind else {
+            continue;
+        };
+        if state.actions.contains(name) {
+            continue;
+        }
+        let published = match &mut published {
+            Some(names) => names,
+            None => published.insert(state.depot.action_names().await?),
+        };
+        if !published.contains(name) {
+            let mut known: Vec<&str> = state.actions.iter().map(String::as_str).collect();
+            known.extend(published.iter().map(String::as_str));
+            known.sort_unstable();
+            return Err(Failure::invalid(
+                &format!("actions[{index}].kind.plugin"),
+                format!(
+                    "this server has no action plugin named {name:?}, built in or published (it has: {}); publish it first with `quire plugin publish`",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
     Ok(definition)
 }
 

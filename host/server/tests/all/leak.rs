@@ -140,9 +140,11 @@ async fn a_user_of_one_account_sees_nothing_of_its_sibling_on_any_endpoint() {
                     !ids.contains(&theirs.account),
                     "{backend}: {method} {theirs_path} leaks their account: {text}"
                 );
-                // Strategies belong to no account: publishing and rolling back are for
+                // Plugins belong to no account: publishing and rolling back are for
                 // administrators only, and the list shows no tenant's rows.
-                if path.starts_with("/api/v1/strategies") && method == "POST" {
+                if (path.starts_with("/api/v1/strategies") || path.starts_with("/api/v1/plugins"))
+                    && method == "POST"
+                {
                     assert_eq!(answer.status, 403, "{backend}: {method} {path}: {text}");
                 } else if path.starts_with("/api/v1/asm/suppliers/") {
                     // Suppliers belong to no account either: everyone reads their price

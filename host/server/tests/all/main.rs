@@ -19,6 +19,7 @@ mod lists;
 mod mail;
 mod maintenance;
 mod openapi;
+mod published_plugins;
 mod ranges;
 mod retention;
 mod supplies;

@@ -325,13 +325,14 @@ fn body(method: &str, path: &str, ours: &Tenant, dealer: i64, key: &str) -> Opti
     })
 }
 
-/// Answers that are not a success, by design of the walk: no strategy is published (so
+/// Answers that are not a success, by design of the walk: no plugin is published (so
 /// none can be rolled back or downloaded), publishing is sent no component, and the
 /// reading's stored exchange is one made-up object no strategy reads.
 fn refused_by_design(method: &str, path: &str) -> bool {
     path.starts_with("/api/v1/strategies/")
         || path.starts_with("/api/v1/agent/strategies/")
-        || (method == "POST" && path == "/api/v1/strategies")
+        || path.starts_with("/api/v1/plugins/")
+        || (method == "POST" && (path == "/api/v1/strategies" || path == "/api/v1/plugins"))
         || path.ends_with("/reinterpret")
 }
 
