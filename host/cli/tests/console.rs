@@ -615,7 +615,7 @@ async fn work_order_rows(client: &Client) -> Result<Vec<Vec<String>>, Failed> {
         )
         .await
         .map_err(|e| fail(e.to_string()))?;
-    Ok(serde_json::from_value(rows).map_err(|e| fail(e.to_string()))?)
+    serde_json::from_value(rows).map_err(|e| fail(e.to_string()))
 }
 
 /// Clicks the button whose text starts with `label` in the row of order `order`, and waits
