@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::actions::ActionEvent;
+use crate::actions::{ActionEvent, ActionProgress};
 use crate::definitions::AlertDefinition;
 use crate::ids::{AccountId, ActionDefinitionId, DefinitionId, DeviceId, UserId};
 
@@ -39,11 +39,13 @@ pub struct EventKey {
 
 impl fmt::Display for EventKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let trigger = match &self.trigger {
-            TriggerKey::Consumable(position) => format!("consumable:{position}"),
-            TriggerKey::ErrorState(state) => format!("error-state:{state}"),
-        };
-        write!(f, "{}/{}/{trigger}", self.definition.0, self.device.0)
+        let (definition, device) = (self.definition.0, self.device.0);
+        match &self.trigger {
+            TriggerKey::Consumable(position) => {
+                write!(f, "{definition}/{device}/consumable:{position}")
+            }
+            TriggerKey::ErrorState(state) => write!(f, "{definition}/{device}/error-state:{state}"),
+        }
     }
 }
 
@@ -173,11 +175,7 @@ pub struct AlertEvent {
 impl AlertEvent {
     /// Whether every action of the definition has an action event whose workflow ended.
     pub fn all_actions_finished(&self, definition: &AlertDefinition) -> bool {
-        definition.actions.iter().all(|action| {
-            self.actions
-                .get(&action.id)
-                .is_some_and(|event| event.progress.is_finished())
-        })
+        all_finished(definition, |action| self.progress(action))
     }
 
     /// The status at `now`: overdue once `now − first trigger` exceeds the overdue
@@ -185,12 +183,29 @@ impl AlertEvent {
     /// invoked; waiting for approval while nothing was invoked and an action needs an
     /// approval not yet given.
     pub fn status_at(&self, definition: &AlertDefinition, now: DateTime<Utc>) -> AlertStatus {
-        let overdue = now - self.first_triggered_at > definition.overdue.duration()
-            && !self.all_actions_finished(definition);
         let submitted = self
             .actions
             .values()
             .any(|event| event.progress.was_invoked());
+        self.status_with(definition, now, |action| self.progress(action), submitted)
+    }
+
+    fn progress(&self, action: ActionDefinitionId) -> Option<ActionProgress> {
+        self.actions.get(&action).map(|event| event.progress)
+    }
+
+    /// [`AlertEvent::status_at`] with its action events' progress as `progress` says and
+    /// `submitted` telling whether any was invoked: the status once a tick's decisions
+    /// are applied, which the tick works out without applying them to a copy.
+    pub(crate) fn status_with(
+        &self,
+        definition: &AlertDefinition,
+        now: DateTime<Utc>,
+        progress: impl Fn(ActionDefinitionId) -> Option<ActionProgress>,
+        submitted: bool,
+    ) -> AlertStatus {
+        let overdue = now - self.first_triggered_at > definition.overdue.duration()
+            && !all_finished(definition, progress);
         let waiting = self.approval.approved_at().is_none()
             && definition
                 .actions
@@ -204,4 +219,14 @@ impl AlertEvent {
             (false, false) => AlertStatus::Alert,
         }
     }
+}
+
+fn all_finished(
+    definition: &AlertDefinition,
+    progress: impl Fn(ActionDefinitionId) -> Option<ActionProgress>,
+) -> bool {
+    definition
+        .actions
+        .iter()
+        .all(|action| progress(action.id).is_some_and(ActionProgress::is_finished))
 }

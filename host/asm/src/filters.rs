@@ -137,13 +137,46 @@ pub struct Filter {
     pub method: FilterMethod,
 }
 
+impl FilterMethod {
+    /// The value of a method that compares text.
+    fn text(&self) -> Option<&str> {
+        match self {
+            FilterMethod::ContractType(text)
+            | FilterMethod::Manufacturer(text)
+            | FilterMethod::ModelFamily(text)
+            | FilterMethod::CustomModel(text)
+            | FilterMethod::Model(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `actual` lowercased is `wanted` (already lowercased). ASCII text, what
+/// devices report, is compared without building its lowercase copy.
 fn same_text(wanted: &str, actual: Option<&str>) -> bool {
-    actual.is_some_and(|actual| actual.to_lowercase() == wanted.to_lowercase())
+    actual.is_some_and(|actual| {
+        if actual.is_ascii() {
+            actual.len() == wanted.len()
+                && actual
+                    .bytes()
+                    .zip(wanted.bytes())
+                    .all(|(actual, wanted)| actual.to_ascii_lowercase() == wanted)
+        } else {
+            actual.to_lowercase() == wanted
+        }
+    })
 }
 
 impl Filter {
     /// Whether one device passes this filter alone.
     pub fn matches(&self, device: &DeviceFacts) -> bool {
+        let wanted = self.method.text().map(str::to_lowercase);
+        self.matches_lowercase(device, wanted.as_deref().unwrap_or_default())
+    }
+
+    /// [`Filter::matches`], given the method's text value lowercased (empty for the
+    /// methods that compare no text).
+    fn matches_lowercase(&self, device: &DeviceFacts, wanted: &str) -> bool {
         let managed = match self.managed {
             Managed::Managed => device.managed,
             Managed::NonManaged => !device.managed,
@@ -152,14 +185,12 @@ impl Filter {
         managed
             && match &self.method {
                 FilterMethod::All => true,
-                FilterMethod::ContractType(kind) => {
-                    same_text(kind, device.contract_type.as_deref())
-                }
+                FilterMethod::ContractType(_) => same_text(wanted, device.contract_type.as_deref()),
                 FilterMethod::Contract(contract) => device.contract == Some(*contract),
-                FilterMethod::Manufacturer(name) => same_text(name, device.manufacturer.as_deref()),
-                FilterMethod::ModelFamily(name) => same_text(name, device.model_family.as_deref()),
-                FilterMethod::CustomModel(name) => same_text(name, device.custom_model.as_deref()),
-                FilterMethod::Model(name) => same_text(name, device.model.as_deref()),
+                FilterMethod::Manufacturer(_) => same_text(wanted, device.manufacturer.as_deref()),
+                FilterMethod::ModelFamily(_) => same_text(wanted, device.model_family.as_deref()),
+                FilterMethod::CustomModel(_) => same_text(wanted, device.custom_model.as_deref()),
+                FilterMethod::Model(_) => same_text(wanted, device.model.as_deref()),
                 FilterMethod::Account(account) => device.account == *account,
                 FilterMethod::Group(group) => device.groups.contains(group),
                 FilterMethod::DailyAverageVolume(comparison) => device
@@ -220,22 +251,57 @@ pub fn precedence_groups(filters: &[Filter]) -> Vec<FilterGroup> {
 /// Whether a device passes a definition's filters, by linear precedence. No filters
 /// means every device.
 pub fn matches(filters: &[Filter], device: &DeviceFacts) -> bool {
-    precedence_groups(filters)
-        .iter()
-        .fold(None, |result: Option<bool>, group| {
-            let inner = group.inner.unwrap_or(Joiner::And);
-            let value = group
-                .members
+    Prepared::new(filters).matches(device)
+}
+
+/// A definition's filters made ready to judge many devices: the precedence groups worked
+/// out and the text values lowercased once, not for every device a tick looks at.
+pub(crate) struct Prepared<'a> {
+    filters: &'a [Filter],
+    groups: Vec<FilterGroup>,
+    /// Each filter's text value lowercased (empty for the methods without one).
+    lowercase: Vec<String>,
+}
+
+impl<'a> Prepared<'a> {
+    pub(crate) fn new(filters: &'a [Filter]) -> Self {
+        Prepared {
+            filters,
+            groups: precedence_groups(filters),
+            lowercase: filters
                 .iter()
-                .map(|&index| filters[index].matches(device))
-                .reduce(|left, right| inner.combine(left, right))
-                .unwrap_or(true);
-            Some(match (result, group.joiner) {
-                (Some(left), Some(joiner)) => joiner.combine(left, value),
-                _ => value,
+                .map(|filter| {
+                    filter
+                        .method
+                        .text()
+                        .map(str::to_lowercase)
+                        .unwrap_or_default()
+                })
+                .collect(),
+        }
+    }
+
+    /// [`matches`] for these filters.
+    pub(crate) fn matches(&self, device: &DeviceFacts) -> bool {
+        let passes =
+            |index: usize| self.filters[index].matches_lowercase(device, &self.lowercase[index]);
+        self.groups
+            .iter()
+            .fold(None, |result: Option<bool>, group| {
+                let inner = group.inner.unwrap_or(Joiner::And);
+                let value = group
+                    .members
+                    .iter()
+                    .map(|&index| passes(index))
+                    .reduce(|left, right| inner.combine(left, right))
+                    .unwrap_or(true);
+                Some(match (result, group.joiner) {
+                    (Some(left), Some(joiner)) => joiner.combine(left, value),
+                    _ => value,
+                })
             })
-        })
-        .unwrap_or(true)
+            .unwrap_or(true)
+    }
 }
 
 /// The grouping as a dealer reads it, filters named `F1`…`Fn`:

@@ -219,46 +219,15 @@ pub fn apply(state: &mut AsmState, decision: &Decision) {
             }
         }
         Decision::InvokeAction(invocation) | Decision::RetryAction(invocation) => {
-            let attempt = invocation.attempt;
-            let invoked = set_progress(
-                state,
-                &invocation.key,
-                invocation.action,
-                |progress| match progress {
-                    ActionProgress::Waiting => attempt == 1,
-                    ActionProgress::Failed {
-                        attempt: failed, ..
-                    } => attempt == failed + 1,
-                    _ => false,
-                },
-                ActionProgress::Invoked {
-                    attempt,
-                    at: invocation.at,
-                },
-            );
-            if invoked {
+            if move_action(state, &invocation.key, invocation.action, decision) {
                 state
                     .last_invocations
                     .insert(invocation.pool.clone(), invocation.at);
             }
         }
-        Decision::RedirectAction(redirect) => {
-            set_progress(
-                state,
-                &redirect.key,
-                redirect.action,
-                |progress| !progress.is_finished(),
-                ActionProgress::Redirected { at: redirect.at },
-            );
-        }
-        Decision::GiveUpAction { key, action, at } => {
-            set_progress(
-                state,
-                key,
-                *action,
-                |progress| !progress.is_finished(),
-                ActionProgress::GivenUp { at: *at },
-            );
+        Decision::RedirectAction(Redirect { key, action, .. })
+        | Decision::GiveUpAction { key, action, .. } => {
+            move_action(state, key, *action, decision);
         }
         Decision::SetStatus { key, status } => {
             if let Some(event) = state.events.get_mut(key) {
@@ -268,24 +237,56 @@ pub fn apply(state: &mut AsmState, decision: &Decision) {
     }
 }
 
-/// Moves an action event on when its current progress allows it; whether it did.
-fn set_progress(
+/// Moves an action event on as the decision says, when its current progress allows it;
+/// whether it did.
+fn move_action(
     state: &mut AsmState,
     key: &EventKey,
     action: ActionDefinitionId,
-    allowed_from: impl Fn(ActionProgress) -> bool,
-    progress: ActionProgress,
+    decision: &Decision,
 ) -> bool {
     let Some(action_event) = state
         .events
         .get_mut(key)
         .and_then(|event| event.actions.get_mut(&action))
-        .filter(|action_event| allowed_from(action_event.progress))
     else {
+        return false;
+    };
+    let Some(progress) = moved_on(decision, action_event.progress) else {
         return false;
     };
     action_event.progress = progress;
     true
+}
+
+/// Where an action decision takes an action event from `current`: an invocation of
+/// attempt n only from waiting (n = 1) or from a failed attempt n − 1, a redirect or a
+/// give-up from any step not finished. `None` when it does not move it (or is no action
+/// decision). [`apply`] and the tick's own bookkeeping both follow it.
+pub(crate) fn moved_on(decision: &Decision, current: ActionProgress) -> Option<ActionProgress> {
+    match decision {
+        Decision::InvokeAction(invocation) | Decision::RetryAction(invocation) => {
+            let attempt = invocation.attempt;
+            let allowed = match current {
+                ActionProgress::Waiting => attempt == 1,
+                ActionProgress::Failed {
+                    attempt: failed, ..
+                } => attempt == failed + 1,
+                _ => false,
+            };
+            allowed.then_some(ActionProgress::Invoked {
+                attempt,
+                at: invocation.at,
+            })
+        }
+        Decision::RedirectAction(redirect) => {
+            (!current.is_finished()).then_some(ActionProgress::Redirected { at: redirect.at })
+        }
+        Decision::GiveUpAction { at, .. } => {
+            (!current.is_finished()).then_some(ActionProgress::GivenUp { at: *at })
+        }
+        _ => None,
+    }
 }
 
 /// What the outside world reports between ticks.

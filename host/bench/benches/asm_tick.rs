@@ -79,9 +79,10 @@ async fn main() -> anyhow::Result<()> {
         settings: Settings::default(),
     };
 
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), thread_cpu());
     let first = tick(now, &inputs);
     let first_tick = started.elapsed().as_secs_f64();
+    let first_cpu = cpu_since(cpu);
     let opened = first
         .iter()
         .filter(|d| matches!(d, Decision::OpenEvent(_)))
@@ -90,28 +91,35 @@ async fn main() -> anyhow::Result<()> {
         apply(&mut inputs.state, decision);
     }
     let later = now + chrono::Duration::minutes(1);
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), thread_cpu());
     let steady = tick(later, &inputs);
     let steady_tick = started.elapsed().as_secs_f64();
+    let steady_cpu = cpu_since(cpu);
 
     println!();
-    println!("{:<56} {:>10} {:>12}", "", "seconds", "decisions");
     println!(
-        "{:<56} {:>10.2} {:>12}",
+        "{:<56} {:>10} {:>10} {:>12}",
+        "", "seconds", "CPU s", "decisions"
+    );
+    println!(
+        "{:<56} {:>10.2} {:>10} {:>12}",
         format!("load the facts of {devices} devices (PostgreSQL)"),
         load,
+        "-",
         "-"
     );
     println!(
-        "{:<56} {:>10.2} {:>12}",
+        "{:<56} {:>10.2} {:>10} {:>12}",
         format!("first tick, {DEFINITIONS} definitions, {opened} alerts opened"),
         first_tick,
+        first_cpu,
         first.len()
     );
     println!(
-        "{:<56} {:>10.2} {:>12}",
+        "{:<56} {:>10.2} {:>10} {:>12}",
         "next tick, every alert already open",
         steady_tick,
+        steady_cpu,
         steady.len()
     );
     println!();
@@ -126,6 +134,22 @@ async fn main() -> anyhow::Result<()> {
     );
     store.close().await;
     Ok(())
+}
+
+/// The CPU time this thread has used (Linux's scheduler statistics): on a shared
+/// machine the tick's wall time counts other processes' turns too.
+fn thread_cpu() -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos = stat.split_whitespace().next()?.parse().ok()?;
+    Some(std::time::Duration::from_nanos(nanos))
+}
+
+/// The CPU seconds used since `from`, for the table (`-` where the system cannot say).
+fn cpu_since(from: Option<std::time::Duration>) -> String {
+    match (from, thread_cpu()) {
+        (Some(from), Some(to)) => format!("{:.2}", (to - from).as_secs_f64()),
+        _ => "-".to_owned(),
+    }
 }
 
 /// The 100 definitions: per colour and threshold, owned by the main dealer or a dealer,
