@@ -15,13 +15,15 @@
 //! not change the arithmetic).
 //!
 //! The recompute is `quire_server::calculated::recompute`, as the hourly job runs it:
-//! devices 2,000 at a time; for the volumes one query each for their marks of the 31-day
-//! window (`Store::counter_samples`, set-based), pages per day in `quire-usage`, one
-//! transaction replacing their volumes; for the forecasts five queries for their supply
-//! inputs (levels, replacements, orders, rated yields and marks of the history), the
-//! lifecycle and forecast of every position on a blocking thread, one transaction
-//! replacing their forecasts. The plain scan fetches the same rows in one query per table
-//! and sums them, with no arithmetic: the floor of reading them.
+//! devices 2,000 at a time; one query each for their marks of the supply history's reach
+//! (`Store::counter_samples`, set-based; the whole 90 days here) and four for their other
+//! supply inputs (levels, replacements, orders, rated yields); pages, volumes, the
+//! lifecycle and forecast of every position device by device on every core while the
+//! next page is read; one transaction each replacing their volumes and their forecasts.
+//! The plain scans fetch rows in one query per table and sum them, with no arithmetic:
+//! the window's meters (what the volumes alone need), and every meter and level row
+//! (what the pass reads), the floor of reading them. Beside the wall time it prints the
+//! CPU time of this process and of the PostgreSQL backends serving it.
 //!
 //! `cargo bench -p quire-bench --bench recompute [-- --devices N]`
 //!
@@ -82,6 +84,21 @@ async fn main() -> anyhow::Result<()> {
         .sum();
     let scan = started.elapsed().as_secs_f64();
     std::hint::black_box(sum);
+    // And every meter row, as the supply histories read them (their reach is longer
+    // than the fleet's 90 days): the recompute reads these once for both figures.
+    let started = Instant::now();
+    let history = sqlx::query(
+        "SELECT device_id, counter, first_value, first_at, first_reading_id, last_value, \
+         last_at, last_reading_id FROM daily_meters",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    let history_sum: i64 = history
+        .iter()
+        .map(|row| row.get::<i64, _>("last_value") - row.get::<i64, _>("first_value"))
+        .sum();
+    let history_scan = started.elapsed().as_secs_f64();
+    std::hint::black_box(history_sum);
     // And every level row, as the forecasts read them (their history reaches further
     // back than the fleet's 90 days).
     let started = Instant::now();
@@ -100,9 +117,17 @@ async fn main() -> anyhow::Result<()> {
     let level_scan = started.elapsed().as_secs_f64();
     std::hint::black_box(lowest);
 
+    let backends_before = backend_cpu(&mut conn).await?;
+    let process_before = cpu_seconds("self")?;
     let started = Instant::now();
     let done = recompute(&store, now).await?;
     let recompute = started.elapsed().as_secs_f64();
+    let process_cpu = cpu_seconds("self")? - process_before;
+    let backend_cpu: f64 = backend_cpu(&mut conn)
+        .await?
+        .iter()
+        .map(|(pid, cpu)| cpu - backends_before.get(pid).copied().unwrap_or(0.0))
+        .sum();
     let with_volume: i64 =
         sqlx::query_scalar("SELECT count(*) FROM device_volumes WHERE daily > 0")
             .fetch_one(&mut conn)
@@ -133,6 +158,12 @@ async fn main() -> anyhow::Result<()> {
     );
     println!(
         "{:<44} {:>10.2} {:>12}",
+        "plain scan of all the daily meters",
+        history_scan,
+        history.len()
+    );
+    println!(
+        "{:<44} {:>10.2} {:>12}",
         "plain scan of the daily levels",
         level_scan,
         levels.len()
@@ -145,16 +176,25 @@ async fn main() -> anyhow::Result<()> {
     );
     println!(
         "{:<44} {:>10.2} {:>12}",
+        "plain scans of all the rows read",
+        history_scan + level_scan,
+        history.len() + levels.len()
+    );
+    println!(
+        "{:<44} {:>10.2} {:>12}",
         format!(
             "recompute volumes and forecasts of {} devices",
             done.devices
         ),
         recompute,
-        scanned.len() + levels.len()
+        history.len() + levels.len()
     );
     println!(
         "{} supplies forecast, {} refused",
         done.forecast, done.refused
+    );
+    println!(
+        "recompute CPU (user + sys): this process {process_cpu:.2} s, its PostgreSQL backends {backend_cpu:.2} s"
     );
     println!();
     println!(
@@ -167,6 +207,43 @@ async fn main() -> anyhow::Result<()> {
     );
     store.close().await;
     Ok(())
+}
+
+/// The CPU time (user + sys) of process `pid` (`self` for this one) so far, from
+/// `/proc`: the machine may be shared, so wall time alone says little.
+fn cpu_seconds(pid: &str) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .with_context(|| format!("reading /proc/{pid}/stat"))?;
+    // The fields after the command's closing parenthesis; utime and stime are the
+    // 14th and 15th of the line, in clock ticks of 1/100 s on Linux.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .context("a /proc stat line without its command")?
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| -> anyhow::Result<f64> {
+        Ok(fields
+            .get(i)
+            .context("a short /proc stat line")?
+            .parse::<f64>()?)
+    };
+    Ok((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// The CPU time so far of each PostgreSQL backend serving the bench's database, by
+/// process id (the server runs on this machine).
+async fn backend_cpu(
+    conn: &mut sqlx::PgConnection,
+) -> anyhow::Result<std::collections::HashMap<i32, f64>> {
+    let pids: Vec<i32> =
+        sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(pids
+        .into_iter()
+        .filter_map(|pid| Some((pid, cpu_seconds(&pid.to_string()).ok()?)))
+        .collect())
 }
 
 /// Writes `devices` devices of `account` with one reading each and their daily meters

@@ -4,13 +4,13 @@
 //!
 //! A pass walks every device in pages of [`DEVICES_PER_PASS`]. It reads their counter
 //! marks of the supply history's reach ([`history_start`], the daily meters kept for
-//! ever) in one query per page and works out their pages with `quire-usage`, once for
-//! both figures. The volumes are the pages per day of the 30 whole days before today;
-//! the page's volumes are replaced in one transaction. For the forecasts it reads the
-//! page's other supply inputs in four more queries ([`Inputs::load_with`]), forecasts
-//! every position on a blocking thread (the arithmetic of 2,000 devices takes longer
-//! than an async task should hold its thread), spread over the cores with rayon, while
-//! the next page is read, and replaces the page's forecasts in one transaction. The
+//! ever) in one query per page and their other supply inputs in four more
+//! ([`InputRows::load`]). A blocking thread then works out, device by device over the
+//! cores with rayon, their pages with `quire-usage` (once for both figures), their volume
+//! (the pages per day of the 30 whole days before today) and every supply's history and
+//! forecast, while the next page is read: the arithmetic of 2,000 devices takes longer
+//! than an async task should hold its thread. The page's volumes and then its forecasts
+//! are replaced in one transaction each. The
 //! window's days are UTC days, as the daily meters are: a site's own zone would move the
 //! window's edges by a few hours, a fraction of one day's pages in a 30-day average, for
 //! a zone lookup per device.
@@ -19,15 +19,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use quire_store::{DeviceId, DeviceVolume, NewForecast, Store};
+use quire_store::{CounterSample, DeviceId, DeviceVolume, NewForecast, Store};
 use quire_usage::SupplyForecast;
 use quire_usage::calculated::volume_averages;
 use quire_usage::pages::{DevicePages, daily_pages};
 use rayon::prelude::*;
 
-use crate::pages::pages_by_device;
+use crate::pages::pages_of;
 use crate::periodic::Periodic;
-use crate::supplies::{Inputs, history_start};
+use crate::supplies::{InputRows, Inputs, history_start};
 
 /// The recompute: hourly by default, by one server process at a time.
 pub const CALCULATED_VALUES_JOB: Periodic = Periodic {
@@ -55,39 +55,53 @@ pub struct Recomputed {
 }
 
 /// Recomputes every device's volume and supply forecasts as of `now`. While one page's
-/// forecasts are worked out on a blocking thread the next page is read and its volumes
-/// filed, so the database and the arithmetic each keep a core busy.
+/// arithmetic (pages, volumes, histories and forecasts, device by device on every core)
+/// runs on a blocking thread, the next page is read, so the database and the
+/// arithmetic are busy at once.
 pub async fn recompute(store: &Store, now: DateTime<Utc>) -> quire_store::Result<Recomputed> {
     let mut done = Recomputed::default();
     let mut next = read_page(store, None, now).await?;
     while let Some(page) = next {
         let after = page.devices.last().copied();
-        done.devices += page.devices.len();
-        done.with_volume += page.with_volume;
-        let working = tokio::task::spawn_blocking(move || {
-            let forecasts = forecasts(&page.devices, &page.inputs, now);
-            (page.devices, forecasts)
-        });
+        let working = tokio::task::spawn_blocking(move || page.work(now));
         let (worked, read) = tokio::join!(working, read_page(store, after, now));
-        let (devices, forecasts) =
-            worked.unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()));
-        store.replace_forecasts(&devices, &forecasts, now).await?;
-        let forecast = forecasts.iter().filter(|f| f.empty_on.is_some()).count();
+        let worked = worked.unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()));
+        store
+            .replace_volumes(&worked.devices, &worked.volumes)
+            .await?;
+        store
+            .replace_forecasts(&worked.devices, &worked.forecasts, now)
+            .await?;
+        let forecast = worked
+            .forecasts
+            .iter()
+            .filter(|f| f.empty_on.is_some())
+            .count();
+        done.devices += worked.devices.len();
+        done.with_volume += worked.volumes.len();
         done.forecast += forecast;
-        done.refused += forecasts.len() - forecast;
+        done.refused += worked.forecasts.len() - forecast;
         next = read?;
     }
     Ok(done)
 }
 
-/// A page of devices read, its volumes filed, its forecasts still to work out.
+/// A page of devices with their rows read, its arithmetic still to do.
 struct Page {
     devices: Vec<DeviceId>,
-    inputs: Vec<Inputs>,
-    with_volume: usize,
+    /// Each device's counter samples, in the order of `devices`.
+    samples: Vec<Vec<CounterSample>>,
+    rows: Vec<InputRows>,
 }
 
-/// The page of devices after `after`, with its volumes replaced; `None` past the last.
+/// A page's volumes and forecasts, to file.
+struct Worked {
+    devices: Vec<DeviceId>,
+    volumes: Vec<DeviceVolume>,
+    forecasts: Vec<NewForecast>,
+}
+
+/// The page of devices after `after` with their rows; `None` past the last.
 async fn read_page(
     store: &Store,
     after: Option<DeviceId>,
@@ -100,56 +114,86 @@ async fn read_page(
     let samples = store
         .counter_samples(&devices, history_start(now), now)
         .await?;
-    let pages = pages_by_device(&devices, &samples);
-    let volumes = volumes(&pages, now);
-    store.replace_volumes(&devices, &volumes).await?;
-    let inputs = Inputs::load_with(store, &devices, &pages, now).await?;
+    let rows = InputRows::load(store, &devices, now).await?;
     Ok(Some(Page {
+        samples: samples_by_device(&devices, samples),
         devices,
-        inputs,
-        with_volume: volumes.len(),
+        rows,
     }))
 }
 
-/// The volumes of the devices whose `pages` these are that have data in the window
-/// before `now`'s day.
-fn volumes(pages: &[DevicePages], now: DateTime<Utc>) -> Vec<DeviceVolume> {
-    pages
+/// `samples` as [`Store::counter_samples`] returns them (by device in ascending id
+/// order) split into each of `devices`' (ascending too), so each device's are worked
+/// out, and freed, on its own.
+fn samples_by_device(devices: &[DeviceId], samples: Vec<CounterSample>) -> Vec<Vec<CounterSample>> {
+    let mut samples = samples.into_iter().peekable();
+    devices
         .iter()
-        .filter_map(|pages| {
-            let days = daily_pages(pages, Tz::UTC);
-            let averages = volume_averages(&days, now.date_naive())?;
-            Some(DeviceVolume {
-                device_id: DeviceId(pages.device),
-                computed_at: now,
-                daily: averages.daily,
-                monthly: averages.monthly,
-                detail: serde_json::to_value(averages).expect("volume averages serialise to JSON"),
-            })
+        .map(|&device| {
+            // Samples of devices not asked for (none are returned) are skipped.
+            while samples.next_if(|s| s.device < device).is_some() {}
+            std::iter::from_fn(|| samples.next_if(|s| s.device == device)).collect()
         })
         .collect()
 }
 
-/// Every position's forecast or refusal of `devices`, given their inputs in the same
-/// order, as filed.
-fn forecasts(devices: &[DeviceId], inputs: &[Inputs], now: DateTime<Utc>) -> Vec<NewForecast> {
-    devices
-        .par_iter()
-        .zip(inputs)
-        .flat_map_iter(|(device, inputs)| {
-            inputs
-                .forecasts(now)
-                .into_iter()
-                .map(|position| NewForecast {
-                    device_id: *device,
-                    index: position.index,
-                    empty_on: match &position.forecast {
-                        SupplyForecast::Forecast(forecast) => Some(forecast.empty_on),
-                        SupplyForecast::Refusal(_) => None,
-                    },
-                    detail: serde_json::to_value(&position)
-                        .expect("supply forecasts serialise to JSON"),
-                })
+impl Page {
+    /// Each device's pages, volume, supply histories and forecasts, on every core.
+    fn work(self, now: DateTime<Utc>) -> Worked {
+        let worked: Vec<(Option<DeviceVolume>, Vec<NewForecast>)> = self
+            .devices
+            .par_iter()
+            .zip(self.samples)
+            .zip(self.rows)
+            .map(|((&device, samples), rows)| {
+                let pages = pages_of(device, &samples);
+                drop(samples);
+                let volume = volume(&pages, now);
+                let inputs = Inputs::of(rows, &pages);
+                (volume, forecasts(device, &inputs, now))
+            })
+            .collect();
+        let mut volumes = Vec::with_capacity(worked.len());
+        let mut forecasts = Vec::with_capacity(worked.len());
+        for (volume, device_forecasts) in worked {
+            volumes.extend(volume);
+            forecasts.extend(device_forecasts);
+        }
+        Worked {
+            devices: self.devices,
+            volumes,
+            forecasts,
+        }
+    }
+}
+
+/// The volume of the device whose `pages` these are, where it has data in the window
+/// before `now`'s day.
+fn volume(pages: &DevicePages, now: DateTime<Utc>) -> Option<DeviceVolume> {
+    let days = daily_pages(pages, Tz::UTC);
+    let averages = volume_averages(&days, now.date_naive())?;
+    Some(DeviceVolume {
+        device_id: DeviceId(pages.device),
+        computed_at: now,
+        daily: averages.daily,
+        monthly: averages.monthly,
+        detail: serde_json::to_value(averages).expect("volume averages serialise to JSON"),
+    })
+}
+
+/// Every position's forecast or refusal of `device`, given its inputs, as filed.
+fn forecasts(device: DeviceId, inputs: &Inputs, now: DateTime<Utc>) -> Vec<NewForecast> {
+    inputs
+        .forecasts(now)
+        .into_iter()
+        .map(|position| NewForecast {
+            device_id: device,
+            index: position.index,
+            empty_on: match &position.forecast {
+                SupplyForecast::Forecast(forecast) => Some(forecast.empty_on),
+                SupplyForecast::Refusal(_) => None,
+            },
+            detail: serde_json::to_value(&position).expect("supply forecasts serialise to JSON"),
         })
         .collect()
 }

@@ -23,8 +23,9 @@ use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use quire_model::{Supply, SupplyState};
 use quire_store::{DailyLevel, DeviceId, ReplacementRecord, Store};
 use quire_usage::{
-    CumulativePages, HistoryInput, LevelSample, ReportedReplacement, SuppliesRead, SupplyEvent,
-    SupplyEventKind, SupplyForecast, SupplyHistory, SupplyPosition, forecast, supply_history,
+    CumulativePages, HistoryInput, LevelSample, Positions, ReportedReplacement, SuppliesRead,
+    SupplyEvent, SupplyEventKind, SupplyForecast, SupplyHistory, SupplyPosition, forecast,
+    supply_history,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -91,76 +92,45 @@ impl Inputs {
         let samples = store
             .counter_samples(devices, history_start(now), now)
             .await?;
-        Inputs::load_with(store, devices, &pages_by_device(devices, &samples), now).await
+        let pages = pages_by_device(devices, &samples);
+        Ok(InputRows::load(store, devices, now)
+            .await?
+            .into_iter()
+            .zip(&pages)
+            .map(|(rows, pages)| Inputs::of(rows, pages))
+            .collect())
     }
 
-    /// [`Inputs::load`] given the devices' pages from [`history_start`] on, which the
-    /// caller has for other uses too.
-    pub(crate) async fn load_with(
-        store: &Store,
-        devices: &[DeviceId],
-        pages: &[DevicePages],
-        now: DateTime<Utc>,
-    ) -> quire_store::Result<Vec<Inputs>> {
-        let first_day = history_start(now).date_naive();
-        let mut levels = by_device(
-            store
-                .daily_levels(devices, first_day..=now.date_naive())
-                .await?
+    /// One device's inputs from its rows and pages.
+    pub(crate) fn of(rows: InputRows, pages: &DevicePages) -> Inputs {
+        let InputRows {
+            levels,
+            reported,
+            events,
+            rated_yields,
+        } = rows;
+        Inputs {
+            reported: reported.iter().map(|r| placed(r, &levels)).collect(),
+            events: events
                 .into_iter()
-                .map(|level| (level.device_id, level)),
-        );
-        let mut reported = by_device(
-            store
-                .supply_replacements_of(devices, first_day.and_time(NaiveTime::MIN).and_utc())
-                .await?,
-        );
-        let mut events = by_device(
-            store
-                .supply_events_of(devices)
-                .await?
+                .map(|e| SupplyEvent {
+                    position: SupplyPosition {
+                        kind: e.supply_kind,
+                        color: e.supply_color,
+                        rank: e.supply_rank,
+                    },
+                    at: e.at,
+                    kind: event_kind(e.kind),
+                    part_number: Some(e.part_number),
+                })
+                .collect(),
+            pages: CumulativePages::counted(pages),
+            rated_yields: rated_yields
                 .into_iter()
-                .map(|e| (e.device_id, e)),
-        );
-        let mut rated_yields = by_device(store.rated_yields_of(devices).await?);
-        Ok(devices
-            .iter()
-            .zip(pages)
-            .map(|(device, pages)| {
-                let levels = levels.remove(device).unwrap_or_default();
-                Inputs {
-                    reported: reported
-                        .remove(device)
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|r| placed(r, &levels))
-                        .collect(),
-                    events: events
-                        .remove(device)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|e| SupplyEvent {
-                            position: SupplyPosition {
-                                kind: e.supply_kind,
-                                color: e.supply_color,
-                                rank: e.supply_rank,
-                            },
-                            at: e.at,
-                            kind: event_kind(e.kind),
-                            part_number: Some(e.part_number),
-                        })
-                        .collect(),
-                    pages: CumulativePages::counted(pages),
-                    rated_yields: rated_yields
-                        .remove(device)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|y| (y.part_number, y.rated_pages))
-                        .collect(),
-                    reads: day_reads(levels),
-                }
-            })
-            .collect())
+                .map(|y| (y.part_number, y.rated_pages))
+                .collect(),
+            reads: day_reads(levels),
+        }
     }
 
     /// Each position's cartridges as of `now`.
@@ -210,16 +180,66 @@ impl Inputs {
 
     /// The levels of `position` read from `since` on.
     fn levels(&self, position: &SupplyPosition, since: DateTime<Utc>) -> Vec<LevelSample> {
+        let mut positions = Positions::default();
         self.reads
             .iter()
             .filter(|(taken_at, _)| *taken_at >= since)
             .filter_map(|(taken_at, supplies)| {
-                let at = SupplyPosition::of(supplies)
-                    .iter()
-                    .position(|p| p == position)?;
+                let at = positions.of(supplies).iter().position(|p| p == position)?;
                 Some(LevelSample::of(*taken_at, &supplies[at]))
             })
             .collect()
+    }
+}
+
+/// One device's rows of its supply inputs but its pages, as read: building its
+/// [`Inputs`] is arithmetic, which the recompute does on other threads than the reads.
+#[derive(Debug, Default)]
+pub(crate) struct InputRows {
+    levels: Vec<DailyLevel>,
+    reported: Vec<ReplacementRecord>,
+    events: Vec<quire_store::SupplyEvent>,
+    rated_yields: Vec<quire_store::RatedYield>,
+}
+
+impl InputRows {
+    /// The rows of each of `devices` (ascending, as given) over the last
+    /// [`HISTORY_DAYS`] before `now`, in four queries however many devices.
+    pub(crate) async fn load(
+        store: &Store,
+        devices: &[DeviceId],
+        now: DateTime<Utc>,
+    ) -> quire_store::Result<Vec<InputRows>> {
+        let first_day = history_start(now).date_naive();
+        let mut levels = by_device(
+            store
+                .daily_levels(devices, first_day..=now.date_naive())
+                .await?
+                .into_iter()
+                .map(|level| (level.device_id, level)),
+        );
+        let mut reported = by_device(
+            store
+                .supply_replacements_of(devices, first_day.and_time(NaiveTime::MIN).and_utc())
+                .await?,
+        );
+        let mut events = by_device(
+            store
+                .supply_events_of(devices)
+                .await?
+                .into_iter()
+                .map(|e| (e.device_id, e)),
+        );
+        let mut rated_yields = by_device(store.rated_yields_of(devices).await?);
+        Ok(devices
+            .iter()
+            .map(|device| InputRows {
+                levels: levels.remove(device).unwrap_or_default(),
+                reported: reported.remove(device).unwrap_or_default(),
+                events: events.remove(device).unwrap_or_default(),
+                rated_yields: rated_yields.remove(device).unwrap_or_default(),
+            })
+            .collect())
     }
 }
 
@@ -254,42 +274,45 @@ fn day_reads(levels: Vec<DailyLevel>) -> Vec<(DateTime<Utc>, Vec<Supply>)> {
     let mut reads: BTreeMap<DateTime<Utc>, Vec<Supply>> = BTreeMap::new();
     let mut ended_on: HashMap<u32, Option<String>> = HashMap::new();
     for level in levels {
-        let supply = |percent: Option<u8>, state, serial, part_number| Supply {
-            index: level.index,
-            description: level.description.clone(),
-            kind: level.kind.clone(),
-            color: level.color.clone(),
-            unit: None,
-            level: None,
-            max: None,
-            percent,
-            state,
-            serial,
-            part_number,
-        };
+        let ended = ended_on.entry(level.index).or_default();
         if level.first_at < level.last_at {
-            let overnight_same = level.last_serial.is_some()
-                && ended_on.get(&level.index) == Some(&level.last_serial);
+            let overnight_same = level.last_serial.is_some() && *ended == level.last_serial;
             let state = match level.first_percent {
                 Some(0) => SupplyState::Empty,
                 Some(_) => SupplyState::Ok,
                 None => SupplyState::Unknown,
             };
-            let serial = level.last_serial.clone().filter(|_| overnight_same);
-            reads.entry(level.first_at).or_default().push(supply(
-                level.first_percent,
+            reads.entry(level.first_at).or_default().push(Supply {
+                index: level.index,
+                description: level.description.clone(),
+                kind: level.kind.clone(),
+                color: level.color.clone(),
+                unit: None,
+                level: None,
+                max: None,
+                percent: level.first_percent,
                 state,
-                serial,
-                None,
-            ));
+                serial: level.last_serial.clone().filter(|_| overnight_same),
+                part_number: None,
+            });
         }
-        reads.entry(level.last_at).or_default().push(supply(
-            level.last_percent,
-            level.last_state,
-            level.last_serial.clone(),
-            level.last_part_number.clone(),
-        ));
-        ended_on.insert(level.index, level.last_serial);
+        if *ended != level.last_serial {
+            ended.clone_from(&level.last_serial);
+        }
+        // The last sample takes the row's own text: the row is not needed after it.
+        reads.entry(level.last_at).or_default().push(Supply {
+            index: level.index,
+            description: level.description,
+            kind: level.kind,
+            color: level.color,
+            unit: None,
+            level: None,
+            max: None,
+            percent: level.last_percent,
+            state: level.last_state,
+            serial: level.last_serial,
+            part_number: level.last_part_number,
+        });
     }
     reads.into_iter().collect()
 }

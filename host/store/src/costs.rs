@@ -162,31 +162,54 @@ impl Store {
     }
 }
 
+/// One counter's value at one day mark: a daily meter row holds two (its day's first and
+/// last reading), each counter its own row; `name` indexes the query's counter names.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    device: i64,
+    taken_at: DateTime<Utc>,
+    reading: i64,
+    name: usize,
+    value: u64,
+}
+
 /// The samples of `[from, to)` and each device's last one before `from`, out of the day
-/// marks read for it (keyed by device, time and reading, so in that order).
+/// marks read for it in row order (`names` naming their counters): the marks of one
+/// device, time and reading make one sample, and where a counter is marked twice there
+/// the later row's value stands.
 fn period_samples(
-    marks: BTreeMap<(i64, DateTime<Utc>, i64), BTreeMap<String, u64>>,
+    mut marks: Vec<Mark>,
+    names: &[String],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Vec<CounterSample> {
-    let mut samples: Vec<CounterSample> = Vec::with_capacity(marks.len());
+    // Stable: rows keep their order within a sample, so the later row's value wins.
+    marks.sort_by_key(|m| (m.device, m.taken_at, m.reading));
+    let mut samples: Vec<CounterSample> = Vec::new();
     let mut device_start = 0;
-    for ((device, taken_at, reading), counters) in marks {
-        if taken_at >= to {
+    for group in marks
+        .chunk_by(|a, b| (a.device, a.taken_at, a.reading) == (b.device, b.taken_at, b.reading))
+    {
+        let first = group[0];
+        if first.taken_at >= to {
             continue;
         }
-        let device = DeviceId(device);
+        let device = DeviceId(first.device);
         if samples.last().is_none_or(|s| s.device != device) {
             device_start = samples.len();
         }
         // A later sample before `from` replaces the earlier: only the last opens the period.
-        if taken_at < from && samples.len() > device_start {
+        if first.taken_at < from && samples.len() > device_start {
             samples.truncate(device_start);
+        }
+        let mut counters = BTreeMap::new();
+        for mark in group {
+            counters.insert(names[mark.name].clone(), mark.value);
         }
         samples.push(CounterSample {
             device,
-            reading: ReadingId(reading),
-            taken_at,
+            reading: ReadingId(first.reading),
+            taken_at: first.taken_at,
             counters,
         });
     }
@@ -220,8 +243,6 @@ const TREE: &str = "WITH RECURSIVE up (id) AS ( \
 
 macro_rules! cost_queries {
     ($db:ty, $backend:ident) => {
-        use std::collections::BTreeMap;
-
         use chrono::{DateTime, Utc};
         use sqlx::{Pool, QueryBuilder, Row};
 
@@ -410,25 +431,36 @@ macro_rules! cost_queries {
                 )
                 .push_bind(to_day);
             let rows = query.build().fetch_all(pool).await.context(context)?;
-            let mut marks: BTreeMap<(i64, DateTime<Utc>, i64), BTreeMap<String, u64>> = BTreeMap::new();
+            // Few counter names, each in many rows: each row names one by its index.
+            let mut names: Vec<String> = Vec::new();
+            let mut marks = Vec::with_capacity(rows.len() * 2);
             for row in &rows {
-                let device: i64 = row.try_get("device_id").context(context)?;
-                let counter: String = row.try_get("counter").context(context)?;
-                for (value, at, reading) in
-                    [("first_value", "first_at", "first_reading_id"), ("last_value", "last_at", "last_reading_id")]
-                {
+                let device: i64 = row.try_get(0).context(context)?;
+                let counter: &str = row.try_get(1).context(context)?;
+                let name = match names.iter().position(|n| n == counter) {
+                    Some(name) => name,
+                    None => {
+                        names.push(counter.to_owned());
+                        names.len() - 1
+                    }
+                };
+                for (value, at, reading) in [(2, 3, 4), (5, 6, 7)] {
                     let value: i64 = row.try_get(value).context(context)?;
                     let value = u64::try_from(value).map_err(|_| Error::Corrupt {
                         column: "daily_meters.value",
                         value: value.to_string(),
                         reason: "a negative page counter".into(),
                     })?;
-                    let taken_at: DateTime<Utc> = row.try_get(at).context(context)?;
-                    let reading: i64 = row.try_get(reading).context(context)?;
-                    marks.entry((device, taken_at, reading)).or_default().insert(counter.clone(), value);
+                    marks.push(super::Mark {
+                        device,
+                        taken_at: row.try_get(at).context(context)?,
+                        reading: row.try_get(reading).context(context)?,
+                        name,
+                        value,
+                    });
                 }
             }
-            Ok(super::period_samples(marks, from, to))
+            Ok(super::period_samples(marks, &names, from, to))
         }
     };
 }

@@ -393,23 +393,24 @@ macro_rules! summary_queries {
                     &days,
                     "device_id, day, idx",
                 );
+                // By position: a name is looked up per row and column.
                 for row in query.build().fetch_all(pool).await.context(context)? {
-                    let state: String = row.try_get("last_state").context(context)?;
+                    let state: String = row.try_get(11).context(context)?;
                     levels.push(DailyLevel {
-                        device_id: DeviceId(row.try_get("device_id").context(context)?),
-                        day: row.try_get("day").context(context)?,
-                        index: stored_u32("daily_levels.idx", row.try_get("idx").context(context)?)?,
-                        kind: row.try_get("kind").context(context)?,
-                        color: row.try_get("color").context(context)?,
-                        description: row.try_get("description").context(context)?,
-                        first_at: row.try_get("first_at").context(context)?,
-                        first_percent: stored_percent("daily_levels.first_percent", row.try_get("first_percent").context(context)?)?,
-                        last_at: row.try_get("last_at").context(context)?,
-                        last_percent: stored_percent("daily_levels.last_percent", row.try_get("last_percent").context(context)?)?,
-                        min_percent: stored_percent("daily_levels.min_percent", row.try_get("min_percent").context(context)?)?,
+                        device_id: DeviceId(row.try_get(0).context(context)?),
+                        day: row.try_get(1).context(context)?,
+                        index: stored_u32("daily_levels.idx", row.try_get(2).context(context)?)?,
+                        kind: row.try_get(3).context(context)?,
+                        color: row.try_get(4).context(context)?,
+                        description: row.try_get(5).context(context)?,
+                        first_at: row.try_get(6).context(context)?,
+                        first_percent: stored_percent("daily_levels.first_percent", row.try_get(7).context(context)?)?,
+                        last_at: row.try_get(8).context(context)?,
+                        last_percent: stored_percent("daily_levels.last_percent", row.try_get(9).context(context)?)?,
+                        min_percent: stored_percent("daily_levels.min_percent", row.try_get(10).context(context)?)?,
                         last_state: parse_word("daily_levels.last_state", state)?,
-                        last_serial: row.try_get("last_serial").context(context)?,
-                        last_part_number: row.try_get("last_part_number").context(context)?,
+                        last_serial: row.try_get(12).context(context)?,
+                        last_part_number: row.try_get(13).context(context)?,
                     });
                 }
             }

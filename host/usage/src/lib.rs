@@ -21,7 +21,7 @@ pub use forecast::{
 };
 pub use lifecycle::{
     Cartridge, CartridgeStage, CartridgeYield, CumulativePages, HistoryInput, HistoryIssue,
-    InstallEvidence, OnOrder, PageCounter, PageSample, PositionHistory, ReportedReplacement,
-    SuppliesRead, SupplyEvent, SupplyEventKind, SupplyHistory, SupplyPosition, YieldBasis,
-    supply_history,
+    InstallEvidence, OnOrder, PageCounter, PageSample, PositionHistory, Positions,
+    ReportedReplacement, SuppliesRead, SupplyEvent, SupplyEventKind, SupplyHistory, SupplyPosition,
+    YieldBasis, supply_history,
 };

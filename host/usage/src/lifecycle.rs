@@ -123,6 +123,15 @@ impl SupplyPosition {
             .collect()
     }
 
+    /// Whether `a` and `b` have the same positions: [`SupplyPosition::of`] reads only
+    /// each supply's index, kind and colour.
+    fn same_layout(a: &[Supply], b: &[Supply]) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(a, b)| a.index == b.index && a.kind == b.kind && a.color == b.color)
+    }
+
     /// Which page counter measures this position's use (see the module doc).
     pub fn counter(&self, device_has_color_counter: bool) -> PageCounter {
         match self.color.as_deref() {
@@ -131,6 +140,27 @@ impl SupplyPosition {
             }
             _ => PageCounter::Total,
         }
+    }
+}
+
+/// The positions of successive readings' supplies: a device's readings mostly list
+/// the same supplies, so the last reading's positions are kept and reused while the
+/// next lists the same indexes, kinds and colours, instead of working them out (a few
+/// strings each) per reading of a year's history.
+#[derive(Debug, Default)]
+pub struct Positions {
+    layout: Vec<Supply>,
+    positions: Vec<SupplyPosition>,
+}
+
+impl Positions {
+    /// [`SupplyPosition::of`] `supplies`.
+    pub fn of(&mut self, supplies: &[Supply]) -> &[SupplyPosition] {
+        if self.layout.is_empty() || !SupplyPosition::same_layout(&self.layout, supplies) {
+            self.layout = supplies.to_vec();
+            self.positions = SupplyPosition::of(supplies);
+        }
+        &self.positions
     }
 }
 
@@ -462,13 +492,16 @@ pub fn supply_history(input: &HistoryInput<'_>, now: DateTime<Utc>) -> SupplyHis
     readings.sort_by_key(|r| r.taken_at);
 
     let mut samples: BTreeMap<SupplyPosition, Vec<(DateTime<Utc>, &Supply)>> = BTreeMap::new();
+    let mut positions = Positions::default();
     for reading in &readings {
-        let positions = SupplyPosition::of(reading.supplies);
-        for (position, supply) in positions.into_iter().zip(reading.supplies) {
-            samples
-                .entry(position)
-                .or_default()
-                .push((reading.taken_at, supply));
+        for (position, supply) in positions.of(reading.supplies).iter().zip(reading.supplies) {
+            let sample = (reading.taken_at, supply);
+            match samples.get_mut(position) {
+                Some(samples) => samples.push(sample),
+                None => {
+                    samples.insert(position.clone(), vec![sample]);
+                }
+            }
         }
     }
     let mut reported: Vec<(SupplyPosition, DateTime<Utc>)> = Vec::new();
@@ -569,8 +602,10 @@ impl Building {
         if self.serial.is_none() {
             self.serial = serial(supply);
         }
-        if let Some(part) = nonempty(supply.part_number.as_deref()) {
-            self.part_number = Some(part);
+        if let Some(part) = trimmed(supply.part_number.as_deref())
+            && self.part_number.as_deref() != Some(part)
+        {
+            self.part_number = Some(part.to_owned());
         }
         if let Some(percent) = supply.percent {
             self.first_level.get_or_insert((at, percent));
@@ -662,10 +697,12 @@ fn serial(supply: &Supply) -> Option<String> {
 }
 
 fn nonempty(value: Option<&str>) -> Option<String> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
+    trimmed(value).map(str::to_owned)
+}
+
+/// `value` trimmed, unless that leaves nothing.
+fn trimmed(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// Walks one position's samples, oldest first, into cartridges.
@@ -702,11 +739,11 @@ fn cartridges(
 }
 
 fn install_evidence(cartridge: &Building, now: &Supply) -> Option<InstallEvidence> {
-    match (&cartridge.serial, serial(now)) {
-        (Some(before), Some(after)) if *before != after => {
+    match (&cartridge.serial, trimmed(now.serial.as_deref())) {
+        (Some(before), Some(after)) if before != after => {
             return Some(InstallEvidence::SerialChanged {
                 before: before.clone(),
-                after,
+                after: after.to_owned(),
             });
         }
         (Some(_), Some(_)) => return None,
