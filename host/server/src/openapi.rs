@@ -64,6 +64,7 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         rest::agents::revoke_agent,
         rest::users::users,
         rest::users::create_user,
+        rest::fleet::fleet,
         rest::devices::devices,
         rest::devices::device,
         rest::devices::readings,

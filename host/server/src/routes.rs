@@ -145,6 +145,7 @@ fn build() -> Routes {
     )
     .add(M::GET, "/api/v1/users", rest::users::users)
     .add(M::POST, "/api/v1/users", rest::users::create_user)
+    .add(M::GET, "/api/v1/fleet", rest::fleet::fleet)
     .add(M::GET, "/api/v1/devices", rest::devices::devices)
     .add(M::GET, "/api/v1/devices/{device_id}", rest::devices::device)
     .add(

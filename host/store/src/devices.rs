@@ -2,9 +2,11 @@
 //! pages, filtered and limited to what the caller sees in one query.
 
 use quire_model::StrategyRef;
+use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::Store;
 use crate::error::Result;
+use crate::listing;
 use crate::types::{AccountId, Device, DeviceFilter, DeviceId, Page, Visibility};
 
 impl Store {
@@ -56,19 +58,69 @@ fn contains_pattern(text: &str) -> String {
     pattern
 }
 
+/// Adds to a query over `devices d` (its CTE from [`listing::select`]) the conditions of
+/// `visibility` and `filter`, so the device list, the fleet list and its counts select
+/// the same devices.
+pub(crate) fn restrict<DB>(
+    query: &mut QueryBuilder<DB>,
+    visibility: Visibility,
+    filter: &DeviceFilter,
+) where
+    DB: Database,
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+{
+    listing::restrict(query, visibility, "d.account_id");
+    listing::equal(query, "d.account_id", filter.account.map(|a| a.0));
+    listing::equal(query, "d.site_id", filter.site.map(|s| s.0));
+    listing::equal(query, "d.contract_id", filter.contract.map(|c| c.0));
+    listing::equal(
+        query,
+        "LOWER(d.manufacturer)",
+        filter.manufacturer.as_deref().map(str::to_lowercase),
+    );
+    listing::equal(
+        query,
+        "LOWER(d.model)",
+        filter.model.as_deref().map(str::to_lowercase),
+    );
+    listing::equal(
+        query,
+        "d.status",
+        filter.status.as_ref().map(crate::backend::word),
+    );
+    listing::compare(query, "d.id", ">", filter.after.map(|d| d.0));
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        let pattern = contains_pattern(text);
+        query.push(" AND (");
+        for column in ["d.serial", "d.mac", "d.manufacturer", "d.model"] {
+            query
+                .push("LOWER(")
+                .push(column)
+                .push(") LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR ");
+        }
+        query
+            .push("EXISTS (SELECT 1 FROM device_addresses a WHERE a.device_id = d.id AND LOWER(a.address) LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\'))");
+    }
+}
+
 /// Columns of `devices` as every device query selects them.
-const DEVICE_COLUMNS: &str = "d.id, d.account_id, d.site_id, d.contract_id, d.serial, d.mac, d.manufacturer, \
+pub(crate) const DEVICE_COLUMNS: &str = "d.id, d.account_id, d.site_id, d.contract_id, d.serial, d.mac, d.manufacturer, \
      d.model, d.first_seen, d.last_seen, d.strategy_name, d.strategy_version, d.status";
 
 macro_rules! device_queries {
     ($db:ty, $backend:ident) => {
         use sqlx::{Pool, QueryBuilder, Row};
 
-        use crate::backend::$backend::one_row;
         use crate::backend::parse_word;
+        use crate::backend::$backend::one_row;
         use crate::error::{Context, Result};
-        use crate::types::*;
         use crate::listing;
+        use crate::types::*;
 
         type Db = $db;
         type DbRow = <Db as sqlx::Database>::Row;
@@ -79,8 +131,14 @@ macro_rules! device_queries {
             Ok(Device {
                 id: DeviceId(row.try_get("id").context(context)?),
                 account_id: AccountId(row.try_get("account_id").context(context)?),
-                site_id: row.try_get::<Option<i64>, _>("site_id").context(context)?.map(SiteId),
-                contract_id: row.try_get::<Option<i64>, _>("contract_id").context(context)?.map(ContractId),
+                site_id: row
+                    .try_get::<Option<i64>, _>("site_id")
+                    .context(context)?
+                    .map(SiteId),
+                contract_id: row
+                    .try_get::<Option<i64>, _>("contract_id")
+                    .context(context)?
+                    .map(ContractId),
                 serial: row.try_get("serial").context(context)?,
                 mac: row.try_get("mac").context(context)?,
                 manufacturer: row.try_get("manufacturer").context(context)?,
@@ -91,13 +149,15 @@ macro_rules! device_queries {
                     row.try_get("strategy_name").context(context)?,
                     row.try_get("strategy_version").context(context)?,
                 ),
-                status: status.map(|s| parse_word("devices.status", s)).transpose()?,
+                status: status
+                    .map(|s| parse_word("devices.status", s))
+                    .transpose()?,
                 addresses,
             })
         }
 
         /// The devices of `rows` with their addresses, in one query for the whole page.
-        async fn with_addresses(pool: &Pool<Db>, rows: &[DbRow]) -> Result<Vec<Device>> {
+        pub(crate) async fn with_addresses(pool: &Pool<Db>, rows: &[DbRow]) -> Result<Vec<Device>> {
             let context = || format!("reading the addresses of {} devices", rows.len());
             let ids = rows
                 .iter()
@@ -156,38 +216,7 @@ macro_rules! device_queries {
                 visibility,
                 &format!("SELECT {} FROM devices d WHERE TRUE", super::DEVICE_COLUMNS),
             );
-            listing::restrict(&mut query, visibility, "d.account_id");
-            listing::equal(&mut query, "d.account_id", filter.account.map(|a| a.0));
-            listing::equal(&mut query, "d.site_id", filter.site.map(|s| s.0));
-            listing::equal(&mut query, "d.contract_id", filter.contract.map(|c| c.0));
-            listing::equal(
-                &mut query,
-                "LOWER(d.manufacturer)",
-                filter.manufacturer.as_deref().map(str::to_lowercase),
-            );
-            listing::equal(
-                &mut query,
-                "LOWER(d.model)",
-                filter.model.as_deref().map(str::to_lowercase),
-            );
-            listing::equal(&mut query, "d.status", filter.status.as_ref().map(crate::backend::word));
-            listing::compare(&mut query, "d.id", ">", filter.after.map(|d| d.0));
-            if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
-                let pattern = super::contains_pattern(text);
-                query.push(" AND (");
-                for column in ["d.serial", "d.mac", "d.manufacturer", "d.model"] {
-                    query
-                        .push("LOWER(")
-                        .push(column)
-                        .push(") LIKE ")
-                        .push_bind(pattern.clone())
-                        .push(" ESCAPE '\\' OR ");
-                }
-                query
-                    .push("EXISTS (SELECT 1 FROM device_addresses a WHERE a.device_id = d.id AND LOWER(a.address) LIKE ")
-                    .push_bind(pattern)
-                    .push(" ESCAPE '\\'))");
-            }
+            super::restrict(&mut query, visibility, filter);
             listing::page(&mut query, "d.id", page);
             let rows = query
                 .build()
@@ -199,10 +228,10 @@ macro_rules! device_queries {
     };
 }
 
-mod sqlite {
+pub(crate) mod sqlite {
     device_queries!(sqlx::Sqlite, sqlite);
 }
 
-mod postgres {
+pub(crate) mod postgres {
     device_queries!(sqlx::Postgres, postgres);
 }

@@ -71,6 +71,7 @@ mod contracts;
 mod costs;
 mod devices;
 mod error;
+mod fleet;
 mod forecasts;
 mod listing;
 mod malfunctions;
@@ -112,6 +113,7 @@ pub use crate::costs::{
     ScopedRate,
 };
 pub use crate::error::{Error, Result};
+pub use crate::fleet::{FleetCounts, FleetRow, FleetSortKey, FleetSupply};
 pub use crate::forecasts::{NewForecast, StoredForecast};
 pub use crate::malfunctions::{Condition, MaintenanceFilter, MaintenanceItem};
 pub use crate::outbox::{Email, EmailFilter, EmailId, EmailStatus, NewEmail};

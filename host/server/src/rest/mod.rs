@@ -62,6 +62,7 @@ pub(crate) mod costs;
 pub(crate) mod daily;
 pub(crate) mod devices;
 pub(crate) mod emails;
+pub(crate) mod fleet;
 pub(crate) mod keys;
 pub(crate) mod maintenance;
 pub(crate) mod meter_reads;

@@ -13,6 +13,7 @@ mod bad_input;
 mod calculated;
 mod costs;
 mod enrollment;
+mod fleet;
 mod ingest;
 mod leak;
 mod lists;
