@@ -198,6 +198,22 @@ fn fail(message: impl Into<String>) -> Failed {
     Failed::from(message.into())
 }
 
+/// A WebDriver or JSON error as the test's failure, its message kept.
+trait OrFail<T> {
+    fn or_fail(self) -> Result<T, Failed>;
+}
+
+impl<T, E: std::fmt::Display> OrFail<T> for Result<T, E> {
+    fn or_fail(self) -> Result<T, Failed> {
+        self.map_err(|e| fail(e.to_string()))
+    }
+}
+
+/// The text of the first `css` on the page, once it is there.
+async fn text_of(client: &Client, css: &str) -> Result<String, Failed> {
+    wait_for(client, css).await?.text().await.or_fail()
+}
+
 async fn wait_for(client: &Client, css: &str) -> Result<fantoccini::elements::Element, Failed> {
     match client
         .wait()
@@ -218,25 +234,22 @@ async fn sign_in(client: &Client, demo: &Demo, password: &str) -> Outcome {
 }
 
 async fn sign_in_as(client: &Client, demo: &Demo, name: &str, password: &str) -> Outcome {
-    client
-        .goto(&format!("{}/", demo.url))
-        .await
-        .map_err(|e| fail(e.to_string()))?;
+    client.goto(&format!("{}/", demo.url)).await.or_fail()?;
     wait_for(client, "#name")
         .await?
         .send_keys(name)
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .or_fail()?;
     wait_for(client, "#password")
         .await?
         .send_keys(password)
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .or_fail()?;
     wait_for(client, "form button[type=submit]")
         .await?
         .click()
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .or_fail()?;
     Ok(())
 }
 
@@ -249,13 +262,13 @@ async fn fleet_rows(client: &Client, expected: usize) -> Result<usize, Failed> {
         rows = client
             .find_all(Locator::Css("table.fleet tbody tr"))
             .await
-            .map_err(|e| fail(e.to_string()))?
+            .or_fail()?
             .len();
         if rows >= expected {
             return Ok(rows);
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
-        client.refresh().await.map_err(|e| fail(e.to_string()))?;
+        client.refresh().await.or_fail()?;
     }
     Ok(rows)
 }
@@ -309,10 +322,7 @@ async fn accessible(client: &Client, page: &str) -> Outcome {
 
 fn signing_in_shows_every_printer_the_agent_found(lazy: &Lazy) -> Outcome {
     in_browser(lazy, "fleet", 1366, async |client, demo| {
-        client
-            .goto(&format!("{}/", demo.url))
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+        client.goto(&format!("{}/", demo.url)).await.or_fail()?;
         wait_for(client, "#name").await?;
         accessible(client, "sign-in").await?;
         sign_in(client, demo, &demo.password).await?;
@@ -326,7 +336,7 @@ fn signing_in_shows_every_printer_the_agent_found(lazy: &Lazy) -> Outcome {
         let statuses = client
             .find_all(Locator::Css("table.fleet tbody .status"))
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         if statuses.len() != rows {
             return Err(fail(format!(
                 "{} status badges for {rows} rows",
@@ -340,8 +350,7 @@ fn signing_in_shows_every_printer_the_agent_found(lazy: &Lazy) -> Outcome {
 fn a_wrong_password_is_refused_beside_the_password_field(lazy: &Lazy) -> Outcome {
     in_browser(lazy, "sign-in-refused", 1024, async |client, demo| {
         sign_in(client, demo, "not the password").await?;
-        let error = wait_for(client, "#sign-in-error").await?;
-        let text = error.text().await.map_err(|e| fail(e.to_string()))?;
+        let text = text_of(client, "#sign-in-error").await?;
         if !text.contains("wrong user name or password") {
             return Err(fail(format!("the sign-in page says {text:?}")));
         }
@@ -349,7 +358,7 @@ fn a_wrong_password_is_refused_beside_the_password_field(lazy: &Lazy) -> Outcome
             .await?
             .attr("aria-describedby")
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         if described.as_deref() != Some("sign-in-error") {
             return Err(fail(format!(
                 "the password field is described by {described:?}, not the error"
@@ -371,22 +380,12 @@ fn a_device_found_by_its_serial_shows_its_counter_and_toner(lazy: &Lazy) -> Outc
         sign_in(client, demo, &demo.password).await?;
         fleet_rows(client, demo.printers).await?;
         let search = wait_for(client, "#fleet-q").await?;
-        search
-            .send_keys(KYOCERA_SERIAL)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        search
-            .send_keys("\u{E007}")
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+        search.send_keys(KYOCERA_SERIAL).await.or_fail()?;
+        search.send_keys("\u{E007}").await.or_fail()?;
         let searched = format!("q={KYOCERA_SERIAL}");
         let mut at = String::new();
         for _ in 0..60 {
-            at = client
-                .current_url()
-                .await
-                .map_err(|e| fail(e.to_string()))?
-                .to_string();
+            at = client.current_url().await.or_fail()?.to_string();
             if at.contains(&searched) {
                 break;
             }
@@ -405,10 +404,10 @@ fn a_device_found_by_its_serial_shows_its_counter_and_toner(lazy: &Lazy) -> Outc
         client
             .find(Locator::Css("table.fleet tbody a"))
             .await
-            .map_err(|e| fail(e.to_string()))?
+            .or_fail()?
             .click()
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         wait_for(client, "#counters").await?;
         let shown: Value = client
             .execute(
@@ -420,7 +419,7 @@ fn a_device_found_by_its_serial_shows_its_counter_and_toner(lazy: &Lazy) -> Outc
                 vec![],
             )
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         if shown["facts"]["Serial"] != json!(KYOCERA_SERIAL) {
             return Err(fail(format!("the device page shows {shown}")));
         }
@@ -464,7 +463,7 @@ fn the_fleet_reads_on_a_tablet(lazy: &Lazy) -> Outcome {
         let overflow: Value = client
             .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         if overflow.as_i64().unwrap_or(0) > 0 {
             return Err(fail(format!(
                 "the fleet page is {overflow} px wider than a 768 px tablet"
@@ -517,10 +516,10 @@ fn another_customers_user_sees_none_of_the_fleet_by_list_search_or_link(lazy: &L
         client
             .find(Locator::XPath("//button[text()='Sign out']"))
             .await
-            .map_err(|e| fail(e.to_string()))?
+            .or_fail()?
             .click()
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         sign_in_as(
             client,
             demo,
@@ -528,8 +527,7 @@ fn another_customers_user_sees_none_of_the_fleet_by_list_search_or_link(lazy: &L
             "a long password of theirs",
         )
         .await?;
-        let empty = wait_for(client, "main p.empty").await?;
-        let said = empty.text().await.map_err(|e| fail(e.to_string()))?;
+        let said = text_of(client, "main p.empty").await?;
         if !said.contains("No device has been read yet") {
             return Err(fail(format!(
                 "the other customer's fleet page says {said:?}"
@@ -538,24 +536,16 @@ fn another_customers_user_sees_none_of_the_fleet_by_list_search_or_link(lazy: &L
         client
             .goto(&format!("{}/?q={KYOCERA_SERIAL}", demo.url))
             .await
-            .map_err(|e| fail(e.to_string()))?;
-        let said = wait_for(client, "main p.empty")
-            .await?
-            .text()
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
+        let said = text_of(client, "main p.empty").await?;
         if !said.contains("No device matches") {
             return Err(fail(format!("searching the demo's Kyocera shows {said:?}")));
         }
         client
             .goto(&format!("{}/devices/1", demo.url))
             .await
-            .map_err(|e| fail(e.to_string()))?;
-        let said = wait_for(client, "main p.field-error")
-            .await?
-            .text()
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
+        let said = text_of(client, "main p.field-error").await?;
         if !said.contains("No such device among the accounts you see") {
             return Err(fail(format!("the demo's device 1 by link shows {said:?}")));
         }
@@ -575,7 +565,7 @@ fn a_range_csv_with_a_bad_line_is_refused_beside_that_line(lazy: &Lazy) -> Outco
         client
             .goto(&format!("{}/network?account={}", demo.url, demo.account))
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         wait_for(client, "section[aria-labelledby=sites] tbody tr").await?;
         let ranges = || async {
             client
@@ -585,7 +575,7 @@ fn a_range_csv_with_a_bad_line_is_refused_beside_that_line(lazy: &Lazy) -> Outco
                     vec![],
                 )
                 .await
-                .map_err(|e| fail(e.to_string()))
+                .or_fail()
         };
         let before = ranges().await?;
         let csv = "site,range\nHead office,127.150.0.1-127.150.0.37\nHead office,127.150.0.300\n";
@@ -593,14 +583,14 @@ fn a_range_csv_with_a_bad_line_is_refused_beside_that_line(lazy: &Lazy) -> Outco
             .await?
             .send_keys(csv)
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         client
             .find(Locator::XPath("//button[text()='Upload ranges']"))
             .await
-            .map_err(|e| fail(e.to_string()))?
+            .or_fail()?
             .click()
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         wait_for(client, "#csv-error").await?;
         let beside: Value = client
             .execute(
@@ -612,7 +602,7 @@ fn a_range_csv_with_a_bad_line_is_refused_beside_that_line(lazy: &Lazy) -> Outco
                 vec![],
             )
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         if beside["number"] != json!(3) || beside["line"] != json!("Head office,127.150.0.300") {
             return Err(fail(format!("the refusal is beside {beside}, not line 3")));
         }
@@ -638,7 +628,7 @@ fn a_range_csv_with_a_bad_line_is_refused_beside_that_line(lazy: &Lazy) -> Outco
                 vec![],
             )
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         accessible(client, "network").await
     })
 }
@@ -652,8 +642,8 @@ async fn work_order_rows(client: &Client) -> Result<Vec<Vec<String>>, Failed> {
             vec![],
         )
         .await
-        .map_err(|e| fail(e.to_string()))?;
-    serde_json::from_value(rows).map_err(|e| fail(e.to_string()))
+        .or_fail()?;
+    serde_json::from_value(rows).or_fail()
 }
 
 /// Clicks the button whose text starts with `label` in the row of order `order`, and waits
@@ -669,7 +659,7 @@ async fn progress(client: &Client, order: &str, label: &str, status: &str) -> Ou
         .map_err(|e| fail(format!("no {label:?} button for {order}: {e}")))?
         .click()
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .or_fail()?;
     for _ in 0..60 {
         let rows = work_order_rows(client).await?;
         if rows.iter().any(|r| r[0] == order && r[5] == status) {
@@ -690,7 +680,7 @@ fn a_work_order_is_opened_from_a_condition_taken_and_done(lazy: &Lazy) -> Outcom
         client
             .goto(&format!("{}/maintenance", demo.url))
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         wait_for(client, "section[aria-labelledby=attention] tbody tr").await?;
         // The Kyocera's recording holds alert rows (its SOURCES.md row names three), so
         // the dashboard lists it; its first condition gets the order.
@@ -707,15 +697,15 @@ fn a_work_order_is_opened_from_a_condition_taken_and_done(lazy: &Lazy) -> Outcom
             })?
             .text()
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         let before = work_order_rows(client).await?.len();
         client
             .find(Locator::XPath(&format!("{kyocera}//button")))
             .await
-            .map_err(|e| fail(e.to_string()))?
+            .or_fail()?
             .click()
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .or_fail()?;
         let mut rows = Vec::new();
         for _ in 0..60 {
             rows = work_order_rows(client).await?;
@@ -803,7 +793,7 @@ fn a_fleet_of_100000_devices_paints_its_first_rows(lazy: &Lazy) -> Outcome {
                 client
                     .goto(&format!("{}/", demo.url))
                     .await
-                    .map_err(|e| fail(e.to_string()))?;
+                    .or_fail()?;
                 wait_for(&client, "table.fleet tbody tr").await?;
                 let mut painted = Value::Null;
                 for _ in 0..50 {
@@ -814,7 +804,7 @@ fn a_fleet_of_100000_devices_paints_its_first_rows(lazy: &Lazy) -> Outcome {
                             vec![],
                         )
                         .await
-                        .map_err(|e| fail(e.to_string()))?;
+                        .or_fail()?;
                     if !painted.is_null() {
                         break;
                     }
@@ -830,7 +820,7 @@ fn a_fleet_of_100000_devices_paints_its_first_rows(lazy: &Lazy) -> Outcome {
                     vec![],
                 )
                 .await
-                .map_err(|e| fail(e.to_string()))?;
+                .or_fail()?;
             let digits: String = total
                 .as_str()
                 .unwrap_or("")
