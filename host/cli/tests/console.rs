@@ -209,6 +209,17 @@ impl<T, E: std::fmt::Display> OrFail<T> for Result<T, E> {
     }
 }
 
+/// Clicks the element `locator` finds.
+async fn click(client: &Client, locator: Locator<'_>) -> Outcome {
+    client
+        .find(locator)
+        .await
+        .or_fail()?
+        .click()
+        .await
+        .or_fail()
+}
+
 /// The text of the first `css` on the page, once it is there.
 async fn text_of(client: &Client, css: &str) -> Result<String, Failed> {
     wait_for(client, css).await?.text().await.or_fail()
@@ -401,13 +412,7 @@ fn a_device_found_by_its_serial_shows_its_counter_and_toner(lazy: &Lazy) -> Outc
                 "searching {KYOCERA_SERIAL} listed {rows} devices"
             )));
         }
-        client
-            .find(Locator::Css("table.fleet tbody a"))
-            .await
-            .or_fail()?
-            .click()
-            .await
-            .or_fail()?;
+        click(client, Locator::Css("table.fleet tbody a")).await?;
         wait_for(client, "#counters").await?;
         let shown: Value = client
             .execute(
@@ -513,13 +518,7 @@ fn another_customers_user_sees_none_of_the_fleet_by_list_search_or_link(lazy: &L
                    "role": "account-user", "account-ids": [account["id"]]}),
         )
         .await?;
-        client
-            .find(Locator::XPath("//button[text()='Sign out']"))
-            .await
-            .or_fail()?
-            .click()
-            .await
-            .or_fail()?;
+        click(client, Locator::XPath("//button[text()='Sign out']")).await?;
         sign_in_as(
             client,
             demo,
@@ -584,13 +583,7 @@ fn a_range_csv_with_a_bad_line_is_refused_beside_that_line(lazy: &Lazy) -> Outco
             .send_keys(csv)
             .await
             .or_fail()?;
-        client
-            .find(Locator::XPath("//button[text()='Upload ranges']"))
-            .await
-            .or_fail()?
-            .click()
-            .await
-            .or_fail()?;
+        click(client, Locator::XPath("//button[text()='Upload ranges']")).await?;
         wait_for(client, "#csv-error").await?;
         let beside: Value = client
             .execute(
@@ -699,13 +692,7 @@ fn a_work_order_is_opened_from_a_condition_taken_and_done(lazy: &Lazy) -> Outcom
             .await
             .or_fail()?;
         let before = work_order_rows(client).await?.len();
-        client
-            .find(Locator::XPath(&format!("{kyocera}//button")))
-            .await
-            .or_fail()?
-            .click()
-            .await
-            .or_fail()?;
+        click(client, Locator::XPath(&format!("{kyocera}//button"))).await?;
         let mut rows = Vec::new();
         for _ in 0..60 {
             rows = work_order_rows(client).await?;
