@@ -15,7 +15,7 @@ export function signedIn() {
   return sessionStorage.getItem(TOKEN) !== null;
 }
 
-export function forget() {
+function forget() {
   sessionStorage.removeItem(TOKEN);
 }
 
