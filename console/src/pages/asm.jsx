@@ -420,7 +420,7 @@ function missingWords(item, accounts) {
     case "smtp":
       return ["The server has no SMTP relay: start it with --smtp-url and --smtp-from.", null];
     case "main-dealer-primary-email":
-      return [`${name(item.dealer)} (the main dealer) has no primary contact with an e-mail address.`, item.dealer];
+      return [`The main dealer, ${name(item.dealer)}, has no account-primary contact with an e-mail address.`, item.dealer];
     case "primary-dealer-contact":
       return [`${name(item.dealer)} has no ${item.role} contact with an e-mail address.`, item.dealer];
     case "processing-behaviour":
@@ -428,7 +428,7 @@ function missingWords(item, accounts) {
     case "email-template":
       return [`${name(item.dealer)}'s own ${item.kind} template no longer renders.`, item.dealer];
     case "primary-account-contact":
-      return [`${name(item.account)} has no primary contact with an e-mail address.`, item.account];
+      return [`${name(item.account)} has no account-primary contact with an e-mail address.`, item.account];
     default:
       return [JSON.stringify(item), null];
   }
@@ -461,7 +461,9 @@ function Preconditions() {
                 {account !== null && (
                   <>
                     {" "}
-                    <Link href={`/asm/settings${query({ account })}`}>Set it up</Link>
+                    <Link href={`/asm/settings${query({ account })}`}>
+                      Set it up<span class="visually-hidden"> for {accountName(accounts, account)}</span>
+                    </Link>
                   </>
                 )}
               </li>

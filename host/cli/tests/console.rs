@@ -373,23 +373,36 @@ fn signing_in_shows_every_printer_the_agent_found(lazy: &Lazy) -> Outcome {
     })
 }
 
+/// Whether the page says a refusal holding `expected` in `#{error}`, and the field
+/// `#{field}` is described by it, as a screen reader announces it.
+async fn refused_beside(client: &Client, field: &str, error: &str, expected: &str) -> Outcome {
+    let text = text_of(client, &format!("#{error}")).await?;
+    if !text.contains(expected) {
+        return Err(fail(format!("#{error} says {text:?}, not {expected:?}")));
+    }
+    let described = wait_for(client, &format!("#{field}"))
+        .await?
+        .attr("aria-describedby")
+        .await
+        .or_fail()?;
+    if described.as_deref() != Some(error) {
+        return Err(fail(format!(
+            "#{field} is described by {described:?}, not #{error}"
+        )));
+    }
+    Ok(())
+}
+
 fn a_wrong_password_is_refused_beside_the_password_field(lazy: &Lazy) -> Outcome {
     in_browser(lazy, "sign-in-refused", 1024, async |client, demo| {
         sign_in(client, demo, "not the password").await?;
-        let text = text_of(client, "#sign-in-error").await?;
-        if !text.contains("wrong user name or password") {
-            return Err(fail(format!("the sign-in page says {text:?}")));
-        }
-        let described = wait_for(client, "#password")
-            .await?
-            .attr("aria-describedby")
-            .await
-            .or_fail()?;
-        if described.as_deref() != Some("sign-in-error") {
-            return Err(fail(format!(
-                "the password field is described by {described:?}, not the error"
-            )));
-        }
+        refused_beside(
+            client,
+            "password",
+            "sign-in-error",
+            "wrong user name or password",
+        )
+        .await?;
         accessible(client, "refused sign-in").await
     })
 }
@@ -948,20 +961,7 @@ fn a_consumable_alert_with_two_filters_is_defined_in_the_form_and_listed(lazy: &
             Locator::XPath("//button[text()='Save the definition']"),
         )
         .await?;
-        let refused = text_of(client, "#def-threshold-error").await?;
-        if !refused.contains("1 to 100") {
-            return Err(fail(format!("the threshold's refusal says {refused:?}")));
-        }
-        let described = wait_for(client, "#def-threshold")
-            .await?
-            .attr("aria-describedby")
-            .await
-            .or_fail()?;
-        if described.as_deref() != Some("def-threshold-error") {
-            return Err(fail(format!(
-                "the threshold field is described by {described:?}, not its error"
-            )));
-        }
+        refused_beside(client, "def-threshold", "def-threshold-error", "1 to 100").await?;
         if let Some(stored) = stored_definition(client, NAME).await? {
             return Err(fail(format!("the refused definition was stored: {stored}")));
         }
