@@ -9,6 +9,7 @@ import { Fleet } from "./pages/fleet.jsx";
 import { Device } from "./pages/device.jsx";
 import { Maintenance } from "./pages/maintenance.jsx";
 import { Network } from "./pages/network.jsx";
+import { Asm } from "./pages/asm.jsx";
 
 function page(path) {
   const url = new URL(path, location.origin);
@@ -17,6 +18,7 @@ function page(path) {
   if (url.pathname === "/" || url.pathname === "/fleet") return <Fleet search={url.searchParams} />;
   if (url.pathname === "/network") return <Network search={url.searchParams} />;
   if (url.pathname === "/maintenance") return <Maintenance search={url.searchParams} />;
+  if (url.pathname === "/asm" || url.pathname.startsWith("/asm/")) return <Asm path={url.pathname} search={url.searchParams} />;
   return (
     <main class="page">
       <h1>Not found</h1>
@@ -71,6 +73,9 @@ function App() {
           </Link>
           <Link href="/network" aria-current={here.startsWith("/network") ? "page" : undefined}>
             Network
+          </Link>
+          <Link href="/asm" aria-current={here === "/asm" || here.startsWith("/asm/") || here.startsWith("/asm?") ? "page" : undefined}>
+            ASM
           </Link>
         </nav>
         <span class="who">{me ? me.user.name : ""}</span>

@@ -55,6 +55,8 @@ pub struct DemoArgs {
     /// Run every cycle once, deliver, print what the server holds, and exit.
     #[arg(long)]
     once: bool,
+    #[command(flatten)]
+    asm: crate::server::AsmArgs,
 }
 
 /// Sets everything up, then runs until Ctrl-C (or once).
@@ -100,6 +102,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut server = Server::new(data.join("server"));
     server.listen = args.listen;
     server.database = args.database;
+    args.asm.apply(&mut server)?;
     let running = server.start().await.context("starting the server")?;
     let url = format!("https://{}", running.address);
     let client = running.client();

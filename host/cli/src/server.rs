@@ -87,6 +87,14 @@ struct RunArgs {
         value_parser = clap::value_parser!(u64).range(1..=10_080)
     )]
     calculated_every: u64,
+    #[command(flatten)]
+    asm: AsmArgs,
+}
+
+/// How the server runs ASM and hands its e-mail on; shared by `quire server` and `quire
+/// demo`, so a demo's alerts reach a real mailbox the same way.
+#[derive(Args)]
+pub(crate) struct AsmArgs {
     /// Seconds between two ASM scheduler ticks (alert definitions checked against every
     /// device, actions carried out), by one server process at a time.
     #[arg(
@@ -117,6 +125,18 @@ struct RunArgs {
         requires = "smtp_url"
     )]
     smtp_from: Option<String>,
+}
+
+impl AsmArgs {
+    /// Sets the tick and the SMTP relay on `server`; a bad `--smtp-url` or `--smtp-from`
+    /// is refused naming what is wrong.
+    pub(crate) fn apply(&self, server: &mut Server) -> anyhow::Result<()> {
+        server.asm_every = std::time::Duration::from_secs(self.asm_every);
+        if let (Some(url), Some(from)) = (&self.smtp_url, &self.smtp_from) {
+            server.smtp = Some(SmtpSettings::from_url(url, from)?);
+        }
+        Ok(())
+    }
 }
 
 #[derive(Subcommand)]
@@ -175,10 +195,7 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.alert_logic_plugins = run.alert_logic_plugins;
     server.raw_retention = run.raw_retention;
     server.calculated_every = std::time::Duration::from_secs(run.calculated_every * 60);
-    server.asm_every = std::time::Duration::from_secs(run.asm_every);
-    if let (Some(url), Some(from)) = (&run.smtp_url, &run.smtp_from) {
-        server.smtp = Some(SmtpSettings::from_url(url, from)?);
-    }
+    run.asm.apply(&mut server)?;
     let password_given = run.admin_password.is_some();
     server.admin_password = run.admin_password;
     let database = quire_store::redact(&server.database_url());

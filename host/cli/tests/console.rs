@@ -6,6 +6,7 @@
 //! npm lock) on each page it visits: no serious or critical violation may be found.
 
 use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, OnceLock};
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use libtest_mimic::{Arguments, Failed, Trial};
+use quire_test_peers::Smtp;
 use quire_test_peers::browser::Driver;
 use serde_json::{Value, json};
 
@@ -29,11 +31,15 @@ struct Demo {
 }
 
 impl Demo {
-    fn start() -> Demo {
+    /// The demo, handing its e-mail to the SMTP server at `smtp` and ticking ASM every
+    /// second, so an approval is carried out while a test waits.
+    fn start(smtp: SocketAddr) -> Demo {
         let data = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-            .args(["demo", "--listen", "127.156.0.1:0", "--data"])
+            .args(["demo", "--listen", "127.156.0.1:0", "--asm-every", "1"])
+            .arg(format!("--smtp-url=smtp://{smtp}?security=plain"))
+            .args(["--smtp-from", "Quire <alerts@dealer.example>", "--data"])
             .arg(data.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -123,19 +129,28 @@ struct Shared {
     runtime: tokio::runtime::Runtime,
     demo: Demo,
     driver: Driver,
+    /// The aiosmtpd the demo's server sends its e-mail to.
+    smtp: Smtp,
 }
+
+/// Where the shared demo's SMTP server listens.
+const SMTP: ([u8; 4], u16) = ([127, 156, 3, 1], 2525);
 
 /// Started by the first test that runs, stopped when `main` drops it after the last.
 type Lazy = Arc<OnceLock<Shared>>;
 
 fn shared(lazy: &Lazy) -> &Shared {
-    lazy.get_or_init(|| Shared {
-        runtime: tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
-        demo: Demo::start(),
-        driver: Driver::start(),
+    lazy.get_or_init(|| {
+        let smtp = Smtp::start(SocketAddr::from(SMTP));
+        Shared {
+            runtime: tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            demo: Demo::start(smtp.address()),
+            driver: Driver::start(),
+            smtp,
+        }
     })
 }
 
@@ -358,23 +373,36 @@ fn signing_in_shows_every_printer_the_agent_found(lazy: &Lazy) -> Outcome {
     })
 }
 
+/// Whether the page says a refusal holding `expected` in `#{error}`, and the field
+/// `#{field}` is described by it, as a screen reader announces it.
+async fn refused_beside(client: &Client, field: &str, error: &str, expected: &str) -> Outcome {
+    let text = text_of(client, &format!("#{error}")).await?;
+    if !text.contains(expected) {
+        return Err(fail(format!("#{error} says {text:?}, not {expected:?}")));
+    }
+    let described = wait_for(client, &format!("#{field}"))
+        .await?
+        .attr("aria-describedby")
+        .await
+        .or_fail()?;
+    if described.as_deref() != Some(error) {
+        return Err(fail(format!(
+            "#{field} is described by {described:?}, not #{error}"
+        )));
+    }
+    Ok(())
+}
+
 fn a_wrong_password_is_refused_beside_the_password_field(lazy: &Lazy) -> Outcome {
     in_browser(lazy, "sign-in-refused", 1024, async |client, demo| {
         sign_in(client, demo, "not the password").await?;
-        let text = text_of(client, "#sign-in-error").await?;
-        if !text.contains("wrong user name or password") {
-            return Err(fail(format!("the sign-in page says {text:?}")));
-        }
-        let described = wait_for(client, "#password")
-            .await?
-            .attr("aria-describedby")
-            .await
-            .or_fail()?;
-        if described.as_deref() != Some("sign-in-error") {
-            return Err(fail(format!(
-                "the password field is described by {described:?}, not the error"
-            )));
-        }
+        refused_beside(
+            client,
+            "password",
+            "sign-in-error",
+            "wrong user name or password",
+        )
+        .await?;
         accessible(client, "refused sign-in").await
     })
 }
@@ -843,10 +871,486 @@ fn a_fleet_of_100000_devices_paints_its_first_rows(lazy: &Lazy) -> Outcome {
     })
 }
 
+/// The main dealer: the account the demo's customer belongs to.
+const MAIN_DEALER: i64 = 1;
+
+/// The Kyocera's model, which the demo simulates once.
+const KYOCERA_MODEL: &str = "ECOSYS P2040dw";
+
+/// Saves the page shown as `{name}.png` beside the tests' last pages, for a page a test
+/// passes through.
+async fn snapshot(client: &Client, name: &str) -> Outcome {
+    let png = client.screenshot().await.or_fail()?;
+    std::fs::write(screenshots().join(format!("{name}.png")), png).or_fail()
+}
+
+/// How many px the page is wider than the window.
+async fn overflow(client: &Client) -> Result<i64, Failed> {
+    let wider: Value = client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .or_fail()?;
+    Ok(wider.as_i64().unwrap_or(0))
+}
+
+/// Picks `value` in the `<select>` `css`.
+async fn choose(client: &Client, css: &str, value: &str) -> Outcome {
+    wait_for(client, css)
+        .await?
+        .select_by_value(value)
+        .await
+        .or_fail()
+}
+
+/// Types `text` into the field `css`, in place of what it held.
+async fn type_into(client: &Client, css: &str, text: &str) -> Outcome {
+    let field = wait_for(client, css).await?;
+    field.clear().await.or_fail()?;
+    field.send_keys(text).await.or_fail()
+}
+
+/// The main dealer's definition `name`, as the API stores it, once it is there.
+async fn stored_definition(client: &Client, name: &str) -> Result<Option<Value>, Failed> {
+    let all = api(
+        client,
+        "GET",
+        "/api/v1/asm/definitions?limit=1000",
+        Value::Null,
+    )
+    .await?;
+    Ok(all
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["definition"]["name"] == json!(name))
+        .cloned())
+}
+
+fn a_consumable_alert_with_two_filters_is_defined_in_the_form_and_listed(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "asm-definitions", 1366, async |client, demo| {
+        const NAME: &str = "Kyocera toner low (defined in the console)";
+        sign_in(client, demo, &demo.password).await?;
+        fleet_rows(client, demo.printers).await?;
+        for link in ["ASM", "Definitions", "Define an alert"] {
+            client
+                .wait()
+                .at_most(Duration::from_secs(30))
+                .for_element(Locator::LinkText(link))
+                .await
+                .map_err(|e| fail(format!("no link {link:?}: {e}")))?
+                .click()
+                .await
+                .or_fail()?;
+        }
+        type_into(client, "#def-name", NAME).await?;
+        choose(client, "#def-consumable", "toner").await?;
+        click(client, Locator::XPath("//button[text()='Add a filter']")).await?;
+        click(client, Locator::XPath("//button[text()='Add a filter']")).await?;
+        choose(client, "#filter-0-method", "manufacturer").await?;
+        type_into(client, "#filter-0-value", "Kyocera").await?;
+        choose(client, "#filter-1-joiner", "and").await?;
+        choose(client, "#filter-1-method", "model").await?;
+        type_into(client, "#filter-1-value", KYOCERA_MODEL).await?;
+        // A threshold of 0 is refused beside the threshold field, and nothing is stored.
+        type_into(client, "#def-threshold", "0").await?;
+        click(
+            client,
+            Locator::XPath("//button[text()='Save the definition']"),
+        )
+        .await?;
+        refused_beside(client, "def-threshold", "def-threshold-error", "1 to 100").await?;
+        if let Some(stored) = stored_definition(client, NAME).await? {
+            return Err(fail(format!("the refused definition was stored: {stored}")));
+        }
+        accessible(client, "definition form refused").await?;
+        client
+            .execute(
+                "document.querySelector('#def-threshold').scrollIntoView({ block: 'start' });",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+        snapshot(client, "asm-definition-form").await?;
+        type_into(client, "#def-threshold", "15").await?;
+        click(
+            client,
+            Locator::XPath("//button[text()='Save the definition']"),
+        )
+        .await?;
+        let row = format!(
+            "//table[contains(@class,'definitions')]//tr[td[1][normalize-space(.)='{NAME}']]"
+        );
+        let listed = client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::XPath(&row))
+            .await
+            .map_err(|e| fail(format!("the list does not show {NAME:?}: {e}")))?;
+        let groups = listed
+            .find_all(Locator::Css(".filter-groups .group"))
+            .await
+            .or_fail()?;
+        let mut shown = Vec::new();
+        for group in &groups {
+            shown.push(group.text().await.or_fail()?);
+        }
+        if shown
+            != [
+                "Manufacturer is Kyocera",
+                &format!("Model is {KYOCERA_MODEL}"),
+            ]
+        {
+            return Err(fail(format!(
+                "the definition's filters show as the groups {shown:?}, not (Kyocera) AND (model)"
+            )));
+        }
+        let Some(stored) = stored_definition(client, NAME).await? else {
+            return Err(fail(format!("the API holds no definition {NAME:?}")));
+        };
+        let definition = &stored["definition"];
+        let filters = json!([
+            {"joiner": "and", "managed": "both", "method": {"manufacturer": "Kyocera"}},
+            {"joiner": "and", "managed": "both", "method": {"model": KYOCERA_MODEL}},
+        ]);
+        let trigger = json!({"consumable": {"consumable": "toner", "threshold-percent": 15}});
+        if definition["filters"] != filters
+            || definition["trigger"] != trigger
+            || stored["filter-grouping"] != json!("(F1) AND (F2)")
+        {
+            return Err(fail(format!("the API stored {stored}")));
+        }
+        accessible(client, "definitions").await?;
+        client.set_window_size(768, 900).await.or_fail()?;
+        let wider = overflow(client).await?;
+        snapshot(client, "asm-definitions-768").await?;
+        if wider > 0 {
+            return Err(fail(format!(
+                "the definitions page is {wider} px wider than a 768 px tablet"
+            )));
+        }
+        client.set_window_size(1366, 900).await.or_fail()?;
+        Ok(())
+    })
+}
+
+/// The main dealer's e-mail recipients: its admin and supplies contacts, the supplies
+/// contact receiving its alerts' e-mails.
+const SUPPLIES: &str = "supplies@dealer.example";
+
+/// Defines, through the API, the main dealer's alert `name` on the Kyocera's toner below
+/// 99 % (its recording's 98 % triggers it), e-mailed once approved; its id.
+async fn kyocera_alert(client: &Client, name: &str) -> Result<i64, Failed> {
+    let definition = api(
+        client,
+        "POST",
+        "/api/v1/asm/definitions",
+        json!({
+            "owner-account-id": MAIN_DEALER,
+            "name": name,
+            "hierarchical": true,
+            "trigger": {"consumable": {"consumable": "toner", "threshold-percent": 99}},
+            "overdue": {"unit": "days", "value": 7},
+            "stale": {"unit": "days", "value": 7},
+            "filters": [{"joiner": "and", "managed": "both", "method": {"model": KYOCERA_MODEL}}],
+            "actions": [{"id": 1, "ordinal": 1, "kind": "email", "result-type": "email",
+                "requires-approval": true, "timing": "immediate", "max-attempts": 3}],
+        }),
+    )
+    .await?;
+    definition["id"]
+        .as_i64()
+        .ok_or_else(|| fail(format!("the definition created is {definition}")))
+}
+
+/// The id of `definition`'s event once the server's tick raised it, waiting for approval.
+async fn waiting_event(client: &Client, definition: i64) -> Result<i64, Failed> {
+    let path = format!("/api/v1/asm/events?definition-id={definition}&status=waiting-for-approval");
+    for _ in 0..120 {
+        let events = api(client, "GET", &path, Value::Null).await?;
+        if let Some(id) = events[0]["id"].as_i64() {
+            return Ok(id);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Err(fail(format!(
+        "no event of definition {definition} waits for approval after a minute"
+    )))
+}
+
+fn an_alert_approved_in_the_console_is_emailed_to_the_smtp_mailbox(lazy: &Lazy) -> Outcome {
+    let smtp = &shared(lazy).smtp;
+    in_browser(lazy, "asm-approved", 1366, async |client, demo| {
+        const NAME: &str = "Kyocera toner for approval";
+        sign_in(client, demo, &demo.password).await?;
+        fleet_rows(client, demo.printers).await?;
+        api(
+            client,
+            "PUT",
+            &format!("/api/v1/accounts/{MAIN_DEALER}/contacts"),
+            json!([
+                {"role": "admin", "name": "Ada Admin", "email": "admin@dealer.example"},
+                {"role": "supplies", "name": "Sam Supplies", "email": SUPPLIES},
+            ]),
+        )
+        .await?;
+        api(
+            client,
+            "PUT",
+            &format!("/api/v1/accounts/{MAIN_DEALER}/processing-behaviours"),
+            json!([{"result-type": "email", "recipients": [{"primary-dealer-contact": "supplies"}]}]),
+        )
+        .await?;
+        let definition = kyocera_alert(client, NAME).await?;
+        let event = waiting_event(client, definition).await?;
+        client.goto(&format!("{}/asm", demo.url)).await.or_fail()?;
+        let queued = format!(
+            "//table[@aria-label='Alerts waiting for approval']//tr[@data-event='{event}']"
+        );
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::XPath(&queued))
+            .await
+            .map_err(|e| {
+                fail(format!(
+                    "the approvals queue does not list alert {event}: {e}"
+                ))
+            })?;
+        accessible(client, "approvals").await?;
+        snapshot(client, "asm-approvals").await?;
+        click(
+            client,
+            Locator::XPath(&format!(
+                "{queued}//button[starts-with(normalize-space(.), 'Approve')]"
+            )),
+        )
+        .await?;
+        let filed = text_of(client, "section[aria-labelledby=approvals] p.done").await?;
+        if !filed.contains(&format!("#{event} approved")) {
+            return Err(fail(format!("approving says {filed:?}")));
+        }
+        let mut mail = None;
+        for _ in 0..180 {
+            mail = smtp
+                .messages()
+                .into_iter()
+                .find(|m| m.subject.contains(NAME) && m.rcpt_tos.iter().any(|to| to == SUPPLIES));
+            if mail.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let Some(mail) = mail else {
+            return Err(fail(format!(
+                "no e-mail of {NAME:?} to {SUPPLIES} reached the SMTP server in 90 s; it holds {:?}",
+                smtp.messages()
+                    .iter()
+                    .map(|m| &m.subject)
+                    .collect::<Vec<_>>()
+            )));
+        };
+        if !mail.subject.contains(KYOCERA_SERIAL) || !mail.body.contains("toner") {
+            return Err(fail(format!(
+                "the e-mail is not about the Kyocera's toner: {mail:?}"
+            )));
+        }
+        // The alert's own page, the settings the e-mail went by and what ASM still lacks,
+        // each looked at and checked by axe-core.
+        client
+            .goto(&format!("{}/asm/events/{event}", demo.url))
+            .await
+            .or_fail()?;
+        wait_for(client, "section[aria-labelledby=event] dl.facts").await?;
+        accessible(client, "alert event").await?;
+        snapshot(client, "asm-event").await?;
+        client
+            .goto(&format!("{}/asm/settings?account={MAIN_DEALER}", demo.url))
+            .await
+            .or_fail()?;
+        let contact = wait_for(client, "#contacts-1-email")
+            .await?
+            .prop("value")
+            .await
+            .or_fail()?;
+        if contact.as_deref() != Some(SUPPLIES) {
+            return Err(fail(format!(
+                "the settings show the second contact as {contact:?}, not {SUPPLIES}"
+            )));
+        }
+        wait_for(client, "#processing-behaviour-0-recipient").await?;
+        wait_for(client, "#template-0-subject").await?;
+        accessible(client, "ASM settings").await?;
+        snapshot(client, "asm-settings").await?;
+        client
+            .goto(&format!("{}/asm/preconditions", demo.url))
+            .await
+            .or_fail()?;
+        wait_for(
+            client,
+            "ul.preconditions li, section[aria-labelledby=preconditions] p.done",
+        )
+        .await?;
+        accessible(client, "ASM preconditions").await?;
+        snapshot(client, "asm-preconditions").await?;
+        // The e-mail history shows it sent, to the supplies contact.
+        client
+            .goto(&format!("{}/asm/emails", demo.url))
+            .await
+            .or_fail()?;
+        let sent = format!(
+            "//table[contains(@class,'emails')]//tr[td[4][contains(., '{NAME}')]][td[2][contains(., 'sent')]][td[3][contains(., '{SUPPLIES}')]]"
+        );
+        let mut listed = false;
+        for _ in 0..30 {
+            wait_for(
+                client,
+                "section[aria-labelledby=emails] table, section[aria-labelledby=emails] p.empty",
+            )
+            .await?;
+            if client.find(Locator::XPath(&sent)).await.is_ok() {
+                listed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            client.refresh().await.or_fail()?;
+        }
+        if !listed {
+            return Err(fail("the e-mail history does not show the e-mail sent"));
+        }
+        accessible(client, "e-mail history").await?;
+        client.set_window_size(768, 900).await.or_fail()?;
+        let wider = overflow(client).await?;
+        snapshot(client, "asm-emails-768").await?;
+        client.set_window_size(1366, 900).await.or_fail()?;
+        if wider > 0 {
+            return Err(fail(format!(
+                "the e-mail history is {wider} px wider than a 768 px tablet"
+            )));
+        }
+        Ok(())
+    })
+}
+
+fn another_accounts_user_sees_no_asm_definition_or_alert_by_list_link_or_form(
+    lazy: &Lazy,
+) -> Outcome {
+    in_browser(lazy, "asm-other-account", 768, async |client, demo| {
+        const NAME: &str = "Kyocera toner, hidden from others";
+        sign_in(client, demo, &demo.password).await?;
+        fleet_rows(client, demo.printers).await?;
+        let definition = kyocera_alert(client, NAME).await?;
+        let event = waiting_event(client, definition).await?;
+        let account = api(
+            client,
+            "POST",
+            "/api/v1/accounts",
+            json!({"name": "ASM outsider", "parent-id": MAIN_DEALER}),
+        )
+        .await?;
+        api(
+            client,
+            "POST",
+            "/api/v1/users",
+            json!({"name": "asm-outsider", "password": "the outsider's long password",
+                   "role": "account-user", "account-ids": [account["id"]]}),
+        )
+        .await?;
+        click(client, Locator::XPath("//button[text()='Sign out']")).await?;
+        sign_in_as(client, demo, "asm-outsider", "the outsider's long password").await?;
+        // The console's header shows once the session is there.
+        wait_for(client, "header.bar").await?;
+        let said = |css: &'static str, expected: &'static str, page: String| async move {
+            client
+                .goto(&format!("{}{page}", demo.url))
+                .await
+                .or_fail()?;
+            let text = text_of(client, css).await?;
+            let body = text_of(client, "main").await?;
+            if !text.contains(expected) {
+                return Err(fail(format!("{page} says {text:?}, not {expected:?}")));
+            }
+            if body.contains(NAME) || body.contains(KYOCERA_SERIAL) {
+                return Err(fail(format!(
+                    "{page} shows the other account's alert: {body}"
+                )));
+            }
+            accessible(client, &page).await
+        };
+        said(
+            "section[aria-labelledby=approvals] p.empty",
+            "No alert waits for approval",
+            "/asm".into(),
+        )
+        .await?;
+        said(
+            "section[aria-labelledby=events] p.empty",
+            "No alert event here",
+            "/asm".into(),
+        )
+        .await?;
+        said(
+            "section[aria-labelledby=definitions] p.empty",
+            "No alert defined for your accounts",
+            "/asm/definitions".into(),
+        )
+        .await?;
+        said(
+            "main p.field-error",
+            "No such alert definition among the accounts you see",
+            format!("/asm/definitions/{definition}"),
+        )
+        .await?;
+        said(
+            "main p.field-error",
+            "No such alert event among the accounts you see",
+            format!("/asm/events/{event}"),
+        )
+        .await?;
+        said(
+            "main p.field-error",
+            "No such account among the accounts you see",
+            format!("/asm/settings?account={MAIN_DEALER}"),
+        )
+        .await?;
+        said(
+            "section[aria-labelledby=emails] p.empty",
+            "No e-mail yet",
+            "/asm/emails".into(),
+        )
+        .await?;
+        // By form: the outsider is offered none, and the API refuses what it would send.
+        said(
+            "section[aria-labelledby=definition] p.empty",
+            "Only a dealer's users define alerts",
+            "/asm/definitions/new".into(),
+        )
+        .await?;
+        let refused: Value = client
+            .execute_async(
+                "const [path, done] = arguments;
+                 fetch(path, { method: 'POST', headers: {
+                     Authorization: `Bearer ${sessionStorage.getItem('quire.session')}` } })
+                   .then((r) => done(r.status), (e) => done(String(e)));",
+                vec![json!(format!("/api/v1/asm/events/{event}/approve"))],
+            )
+            .await
+            .or_fail()?;
+        if refused != json!(404) {
+            return Err(fail(format!(
+                "the outsider approving alert {event} was answered {refused}, not 404"
+            )));
+        }
+        Ok(())
+    })
+}
+
 fn main() {
     let arguments = Arguments::from_args();
     let lazy: Lazy = Arc::default();
-    let tests: [(&str, Test); 8] = [
+    let tests: [(&str, Test); 11] = [
         (
             "signing_in_shows_every_printer_the_agent_found",
             signing_in_shows_every_printer_the_agent_found,
@@ -875,6 +1379,18 @@ fn main() {
         (
             "a_fleet_of_100000_devices_paints_its_first_rows",
             a_fleet_of_100000_devices_paints_its_first_rows,
+        ),
+        (
+            "a_consumable_alert_with_two_filters_is_defined_in_the_form_and_listed",
+            a_consumable_alert_with_two_filters_is_defined_in_the_form_and_listed,
+        ),
+        (
+            "an_alert_approved_in_the_console_is_emailed_to_the_smtp_mailbox",
+            an_alert_approved_in_the_console_is_emailed_to_the_smtp_mailbox,
+        ),
+        (
+            "another_accounts_user_sees_no_asm_definition_or_alert_by_list_link_or_form",
+            another_accounts_user_sees_no_asm_definition_or_alert_by_list_link_or_form,
         ),
     ];
     let trials = tests
