@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,16 +12,20 @@ use crate::actions::{ActionEvent, ActionProgress};
 use crate::definitions::AlertDefinition;
 use crate::ids::{AccountId, ActionDefinitionId, DefinitionId, DeviceId, UserId};
 
-/// What on a device triggered: a consumable (by its position) or an error state.
+/// What on a device triggered: a consumable (by its position) or an error state. The
+/// text is shared, not owned: every decision about an event carries its key, and a first
+/// tick over 100,000 devices makes two million of them.
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
 )]
 #[serde(rename_all_fields = "kebab-case", rename_all = "kebab-case")]
 pub enum TriggerKey {
     /// A consumable, by [`crate::ConsumableFact::position`].
-    Consumable(String),
+    #[schema(value_type = String)]
+    Consumable(Arc<str>),
     /// A printer error state.
-    ErrorState(String),
+    #[schema(value_type = String)]
+    ErrorState(Arc<str>),
 }
 
 /// What identifies an open alert event: at most one is open per key.

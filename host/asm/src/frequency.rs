@@ -4,6 +4,8 @@
 //! wait in a pool and are released together; with no interval set they are invoked as
 //! soon as they are due.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -18,8 +20,9 @@ use crate::ids::AccountId;
 pub struct PoolKey {
     /// The device's account.
     pub account: AccountId,
-    /// The action's result type.
-    pub result_type: String,
+    /// The action's result type, shared with the action definition it comes from.
+    #[schema(value_type = String)]
+    pub result_type: Arc<str>,
 }
 
 /// Whether due actions of a pool may be invoked at `now`, given its interval and when

@@ -5,6 +5,7 @@
 //! tables, so the engine's own tests prove what the server will do.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -70,8 +71,10 @@ pub struct Invocation {
     /// process: record it before carrying the invocation out, and carry out a key only
     /// once.
     pub idempotency_key: String,
-    /// For an e-mail, who it goes to; empty for other kinds.
-    pub recipients: Vec<String>,
+    /// For an e-mail, who it goes to; empty for other kinds. Shared by every invocation
+    /// of one (account, result type) in a tick.
+    #[schema(value_type = Vec<String>)]
+    pub recipients: Arc<[String]>,
 }
 
 /// An e-mail sent to the dealer admin instead of its recipients.

@@ -22,6 +22,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -93,8 +94,8 @@ impl<'a> TriggerRef<'a> {
 
     fn to_key(self) -> TriggerKey {
         match self {
-            TriggerRef::Consumable(position) => TriggerKey::Consumable(position.to_owned()),
-            TriggerRef::ErrorState(state) => TriggerKey::ErrorState(state.to_owned()),
+            TriggerRef::Consumable(position) => TriggerKey::Consumable(position.into()),
+            TriggerRef::ErrorState(state) => TriggerKey::ErrorState(state.into()),
         }
     }
 }
@@ -243,8 +244,9 @@ fn invocation_key(event: &AlertEvent, action: &ActionDefinition, what: fmt::Argu
 struct Definition<'a> {
     definition: &'a AlertDefinition,
     fingerprint: u64,
-    /// Its actions by ordinal.
-    actions: Vec<&'a ActionDefinition>,
+    /// Its actions by ordinal, each with its result type shared by every pool key the
+    /// tick makes for it.
+    actions: Vec<(&'a ActionDefinition, Arc<str>)>,
     filters: Prepared<'a>,
 }
 
@@ -257,11 +259,15 @@ struct AfterSettling<'a> {
     taken: Vec<&'a EventKey>,
 }
 
+/// The addresses one pool's e-mails go to, shared by each of its invocations, or why
+/// they go to the dealer admin instead.
+type PoolRecipients = Result<Arc<[String]>, RedirectReason>;
+
 /// Who e-mails go to, worked out once per (account, result type) and admins once per
 /// dealer, instead of once per action event.
 #[derive(Default)]
 struct Recipients<'a> {
-    by_pool: HashMap<(AccountId, &'a str), Result<Vec<String>, RedirectReason>>,
+    by_pool: HashMap<(AccountId, &'a str), PoolRecipients>,
     admins: HashMap<AccountId, Option<String>>,
 }
 
@@ -301,8 +307,12 @@ impl<'a> Tick<'a> {
         let definitions: Vec<Definition> = last_of_each(definitions, |definition| definition.id)
             .into_iter()
             .map(|definition| {
-                let mut actions: Vec<&ActionDefinition> = definition.actions.iter().collect();
-                actions.sort_by_key(|action| action.ordinal);
+                let mut actions: Vec<(&ActionDefinition, Arc<str>)> = definition
+                    .actions
+                    .iter()
+                    .map(|action| (action, action.result_type.as_str().into()))
+                    .collect();
+                actions.sort_by_key(|(action, _)| action.ordinal);
                 Definition {
                     definition,
                     fingerprint: definition.critical_fingerprint(),
@@ -617,7 +627,7 @@ impl<'a> Tick<'a> {
             .definition(event.key.definition)
             .expect("the first phase archived the events of removed definitions");
         let created_before = created.len();
-        for action in &definition.actions {
+        for (action, _) in &definition.actions {
             if !event.actions.contains_key(&action.id) {
                 created.push(Decision::CreateActionEvent {
                     key: event.key.clone(),
@@ -635,8 +645,14 @@ impl<'a> Tick<'a> {
                 })
         };
         let acted_before = acted.len();
-        for &action in &definition.actions {
-            acted.extend(self.act(event, definition, action, progress(action.id), recipients));
+        for (action, result_type) in &definition.actions {
+            acted.extend(self.act(
+                event,
+                definition,
+                (action, result_type),
+                progress(action.id),
+                recipients,
+            ));
         }
         let status = if created.len() == created_before && acted.len() == acted_before {
             event.status_at(definition.definition, self.now)
@@ -670,7 +686,7 @@ impl<'a> Tick<'a> {
                         definition
                             .actions
                             .iter()
-                            .any(|known| known.id == action)
+                            .any(|(known, _)| known.id == action)
                             .then_some(ActionProgress::Waiting)
                     })
             };
@@ -696,14 +712,14 @@ impl<'a> Tick<'a> {
         &self,
         event: &AlertEvent,
         definition: &Definition<'a>,
-        action: &'a ActionDefinition,
+        (action, result_type): (&'a ActionDefinition, &Arc<str>),
         progress: ActionProgress,
         recipients: &mut Recipients<'a>,
     ) -> Option<Decision> {
         let now = self.now;
         let pool = || PoolKey {
             account: event.account,
-            result_type: action.result_type.clone(),
+            result_type: Arc::clone(result_type),
         };
         match progress {
             ActionProgress::Waiting => {
@@ -768,9 +784,9 @@ impl<'a> Tick<'a> {
         event: &AlertEvent,
         action: &'a ActionDefinition,
         recipients: &mut Recipients<'a>,
-    ) -> Result<Vec<String>, RedirectReason> {
+    ) -> PoolRecipients {
         if action.kind != ActionKind::Email {
-            return Ok(Vec::new());
+            return Ok(Arc::default());
         }
         recipients
             .by_pool
@@ -783,7 +799,7 @@ impl<'a> Tick<'a> {
                     .iter()
                     .find(|b| b.dealer == dealer && b.result_type == action.result_type);
                 match resolve(behaviour, &self.inputs.contacts, event.account, dealer) {
-                    Resolution::Send(recipients) => Ok(recipients),
+                    Resolution::Send(recipients) => Ok(recipients.into()),
                     Resolution::RedirectToDealerAdmin => Err(RedirectReason::NoValidRecipient),
                 }
             })
@@ -822,7 +838,7 @@ impl<'a> Tick<'a> {
         action: &ActionDefinition,
         attempt: u32,
         pool: PoolKey,
-        recipients: Vec<String>,
+        recipients: Arc<[String]>,
     ) -> Invocation {
         Invocation {
             key: event.key.clone(),

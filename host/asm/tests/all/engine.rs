@@ -32,7 +32,7 @@ fn a_level_below_the_threshold_opens_an_event_and_invokes_its_first_action_at_on
     else {
         panic!("no invocation in {decisions:?}");
     };
-    assert_eq!(invocation.recipients, vec!["supplies@dealer.example"]);
+    assert_eq!(*invocation.recipients, ["supplies@dealer.example"]);
     assert_eq!(invocation.attempt, 1);
     let event = world.event().unwrap();
     assert_eq!(event.first_level, Some(12));

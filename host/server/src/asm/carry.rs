@@ -316,9 +316,9 @@ async fn plugin(
                 }
             }
             parameters.push(("quantity".into(), "1".into()));
-            ("consumable", position.clone(), level)
+            ("consumable", position.to_string(), level)
         }
-        TriggerKey::ErrorState(state) => ("service", state.clone(), None),
+        TriggerKey::ErrorState(state) => ("service", state.to_string(), None),
     };
     let message = message(store, writer, entry, None, now).await?;
     let call_alert = ActionAlert {
@@ -483,7 +483,7 @@ async fn work_order(
         )
         .await?
         .into_iter()
-        .find(|item| item.condition.device_id == device && item.condition.state == *state);
+        .find(|item| item.condition.device_id == device && *item.condition.state == **state);
     let Some(input) = condition.and_then(|item| item.condition.inputs.first().copied()) else {
         return Ok(Outcome::Failed {
             reason: format!("{device} no longer shows {state}"),
@@ -721,7 +721,7 @@ impl WebhookBody {
                 first_level: event.first_level,
                 level: event.last_level,
                 error_state: match &event.key.trigger {
-                    TriggerKey::ErrorState(state) => Some(state.clone()),
+                    TriggerKey::ErrorState(state) => Some(state.to_string()),
                     TriggerKey::Consumable(_) => None,
                 },
                 status: crate::words::word(&event.status),
@@ -730,7 +730,7 @@ impl WebhookBody {
             },
             action: WebhookAction {
                 id: invocation.action.0,
-                result_type: invocation.pool.result_type.clone(),
+                result_type: invocation.pool.result_type.to_string(),
                 attempt: invocation.attempt,
                 decided_at: invocation.at,
             },

@@ -115,11 +115,13 @@ impl Writer {
             Err(other) => return Err(other),
         };
         let (kind, consumable, error_state) = match &alert.key.trigger {
-            TriggerKey::Consumable(position) => {
-                (TemplateKind::ConsumableAlert, Some(position.clone()), None)
-            }
+            TriggerKey::Consumable(position) => (
+                TemplateKind::ConsumableAlert,
+                Some(position.to_string()),
+                None,
+            ),
             TriggerKey::ErrorState(state) => {
-                (TemplateKind::ServiceAlert, None, Some(state.clone()))
+                (TemplateKind::ServiceAlert, None, Some(state.to_string()))
             }
         };
         let kind = if redirect_reason.is_some() {

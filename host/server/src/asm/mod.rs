@@ -242,7 +242,7 @@ fn engine_state(
         state.last_invocations.insert(
             PoolKey {
                 account: facts::asm_account(row.account_id),
-                result_type: row.result_type.clone(),
+                result_type: row.result_type.as_str().into(),
             },
             row.last_invoked_at,
         );
@@ -286,7 +286,7 @@ fn changed(
         if before.last_invocations.get(pool) != Some(at) {
             changes.pools.push(PoolRow {
                 account_id: quire_store::AccountId(pool.account.0),
-                result_type: pool.result_type.clone(),
+                result_type: pool.result_type.to_string(),
                 last_invoked_at: *at,
             });
         }
@@ -371,7 +371,7 @@ pub(crate) async fn frequencies(store: &Store) -> quire_store::Result<BTreeMap<P
             Ok((
                 PoolKey {
                     account: facts::asm_account(row.account_id),
-                    result_type: row.result_type,
+                    result_type: row.result_type.into(),
                 },
                 interval,
             ))
