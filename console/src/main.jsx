@@ -9,6 +9,8 @@ import { Fleet } from "./pages/fleet.jsx";
 import { Device } from "./pages/device.jsx";
 import { Maintenance } from "./pages/maintenance.jsx";
 import { Network } from "./pages/network.jsx";
+import { Strategies } from "./pages/strategies.jsx";
+import { Billing } from "./pages/billing.jsx";
 
 function page(path) {
   const url = new URL(path, location.origin);
@@ -17,6 +19,8 @@ function page(path) {
   if (url.pathname === "/" || url.pathname === "/fleet") return <Fleet search={url.searchParams} />;
   if (url.pathname === "/network") return <Network search={url.searchParams} />;
   if (url.pathname === "/maintenance") return <Maintenance search={url.searchParams} />;
+  if (url.pathname === "/strategies") return <Strategies search={url.searchParams} />;
+  if (url.pathname === "/billing") return <Billing search={url.searchParams} />;
   return (
     <main class="page">
       <h1>Not found</h1>
@@ -71,6 +75,12 @@ function App() {
           </Link>
           <Link href="/network" aria-current={here.startsWith("/network") ? "page" : undefined}>
             Network
+          </Link>
+          <Link href="/strategies" aria-current={here.startsWith("/strategies") ? "page" : undefined}>
+            Strategies
+          </Link>
+          <Link href="/billing" aria-current={here.startsWith("/billing") ? "page" : undefined}>
+            Billing
           </Link>
         </nav>
         <span class="who">{me ? me.user.name : ""}</span>
