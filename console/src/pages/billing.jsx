@@ -37,25 +37,35 @@ function totals(rows) {
   return [...by.entries()].sort(([a], [b]) => a.localeCompare(b));
 }
 
+/// The devices, total pages and cost as tiles; every other counter's pages on one line.
 function Summary({ reads, cost }) {
   const counters = totals(reads.rows);
+  const total = counters.find(([counter]) => counter === "total");
+  const others = counters.filter(([counter]) => counter !== "total");
   return (
-    <dl class="counts">
-      <div class="count">
-        <dt>Devices read</dt>
-        <dd>{number(new Set(reads.rows.map((r) => r["device-id"])).size)}</dd>
-      </div>
-      {counters.map(([counter, pages]) => (
+    <>
+      <dl class="counts">
         <div class="count">
-          <dt>Pages, {counter}</dt>
-          <dd>{number(pages)}</dd>
+          <dt>Devices read</dt>
+          <dd>{number(new Set(reads.rows.map((r) => r["device-id"])).size)}</dd>
         </div>
-      ))}
-      <div class="count">
-        <dt>Cost</dt>
-        <dd>{amount(cost.total)}</dd>
-      </div>
-    </dl>
+        {total && (
+          <div class="count">
+            <dt>Pages (total counters)</dt>
+            <dd>{number(total[1])}</dd>
+          </div>
+        )}
+        <div class="count">
+          <dt>Cost</dt>
+          <dd>{amount(cost.total)}</dd>
+        </div>
+      </dl>
+      {others.length > 0 && (
+        <p class="note">
+          Pages by counter: {others.map(([counter, pages]) => `${counter} ${number(pages)}`).join(" · ")}
+        </p>
+      )}
+    </>
   );
 }
 
@@ -185,6 +195,7 @@ export function Billing({ search }) {
       )}
       {(accounts?.length > 0 || account) && (
         <form class="filters" onSubmit={(e) => { e.preventDefault(); go({ from: draft.from, to: draft.to }); }}>
+          <span class="field">
           <label for="billing-account">Account</label>
           <select id="billing-account" value={chosen ?? ""} aria-describedby={accountError ? "billing-account-error" : undefined}
             onChange={(e) => go({ account: e.currentTarget.value })}>
@@ -198,14 +209,19 @@ export function Billing({ search }) {
               {accountError}
             </span>
           )}
+          </span>
+          <span class="field">
           <label for="billing-from">From</label>
           <input id="billing-from" type="date" value={draft.from} required aria-describedby={beside("from")}
             onInput={(e) => setDraft({ ...draft, from: e.currentTarget.value })} />
           {beside("from") && <FieldError id="billing-from-error" message={error.message} />}
+          </span>
+          <span class="field">
           <label for="billing-to">Through</label>
           <input id="billing-to" type="date" value={draft.to} required aria-describedby={beside("to")}
             onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })} />
           {beside("to") && <FieldError id="billing-to-error" message={error.message} />}
+          </span>
           <span class="check">
             <input id="billing-subtree" type="checkbox" checked={subtree}
               onChange={(e) => go({ subtree: e.currentTarget.checked || undefined })} />

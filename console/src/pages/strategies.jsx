@@ -222,7 +222,9 @@ function leaves(value, path = "", into = new Map()) {
   return into;
 }
 
-const shown = (v) => (v === undefined ? "—" : v === null ? "null" : typeof v === "number" ? number(v) : String(v));
+/// A value as the table shows it: absent and null alike are "—" (not read).
+const shown = (v) => (v === undefined || v === null ? "—" : typeof v === "number" ? number(v) : String(v));
+const read = (v) => v !== undefined && v !== null;
 
 function Changes({ before, after }) {
   const old = leaves(before.reading);
@@ -257,8 +259,8 @@ function Changes({ before, after }) {
                 <td>
                   <code>{p}</code>
                 </td>
-                <td class={old.has(p) ? "was" : "muted"}>{shown(old.get(p))}</td>
-                <td class={now.has(p) ? "now" : "muted"}>{shown(now.get(p))}</td>
+                <td class={read(old.get(p)) ? "was" : "muted"}>{shown(old.get(p))}</td>
+                <td class={read(now.get(p)) ? "now" : "muted"}>{shown(now.get(p))}</td>
               </tr>
             ))}
           </tbody>
