@@ -57,9 +57,10 @@ export function call(method, path, body) {
   return send(method, path, body === undefined ? undefined : JSON.stringify(body), "application/json");
 }
 
-/// `content` sent as it is, of media type `type` (a CSV upload).
-export async function send(method, path, content, type) {
-  const headers = authorized({ Accept: "application/json" });
+/// `content` sent as it is, of media type `type` (a CSV upload, a plugin's component),
+/// with `extra` headers (a plugin's signature).
+export async function send(method, path, content, type, extra = {}) {
+  const headers = authorized({ Accept: "application/json", ...extra });
   if (content !== undefined) headers["Content-Type"] = type;
   const response = await fetch(path, { method, headers, body: content });
   if (response.status === 204) return null;

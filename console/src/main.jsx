@@ -10,6 +10,8 @@ import { Device } from "./pages/device.jsx";
 import { Maintenance } from "./pages/maintenance.jsx";
 import { Network } from "./pages/network.jsx";
 import { Asm } from "./pages/asm.jsx";
+import { Strategies } from "./pages/strategies.jsx";
+import { Billing } from "./pages/billing.jsx";
 
 function page(path) {
   const url = new URL(path, location.origin);
@@ -19,6 +21,8 @@ function page(path) {
   if (url.pathname === "/network") return <Network search={url.searchParams} />;
   if (url.pathname === "/maintenance") return <Maintenance search={url.searchParams} />;
   if (url.pathname === "/asm" || url.pathname.startsWith("/asm/")) return <Asm path={url.pathname} search={url.searchParams} />;
+  if (url.pathname === "/strategies") return <Strategies search={url.searchParams} />;
+  if (url.pathname === "/billing") return <Billing search={url.searchParams} />;
   return (
     <main class="page">
       <h1>Not found</h1>
@@ -76,6 +80,12 @@ function App() {
           </Link>
           <Link href="/asm" aria-current={here === "/asm" || here.startsWith("/asm/") || here.startsWith("/asm?") ? "page" : undefined}>
             ASM
+          </Link>
+          <Link href="/strategies" aria-current={here.startsWith("/strategies") ? "page" : undefined}>
+            Strategies
+          </Link>
+          <Link href="/billing" aria-current={here.startsWith("/billing") ? "page" : undefined}>
+            Billing
           </Link>
         </nav>
         <span class="who">{me ? me.user.name : ""}</span>

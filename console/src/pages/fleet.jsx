@@ -83,6 +83,7 @@ function Counts({ counts, go }) {
 export function Fleet({ search }) {
   const q = search.get("q") ?? "";
   const status = search.get("status") ?? "";
+  const strategy = search.get("strategy") ?? "";
   const sort = search.get("sort") ?? "id";
   const order = search.get("order") === "desc" ? "desc" : "asc";
   const offset = Number(search.get("offset") ?? 0);
@@ -94,14 +95,14 @@ export function Fleet({ search }) {
   useEffect(() => {
     let current = true;
     setError(null);
-    get(`/api/v1/fleet${query({ q, status, sort, order, offset, limit: PAGE })}`).then(
+    get(`/api/v1/fleet${query({ q, status, strategy, sort, order, offset, limit: PAGE })}`).then(
       (answer) => current && setFleet(answer),
       (e) => current && setError(e.message),
     );
     return () => {
       current = false;
     };
-  }, [q, status, sort, order, offset]);
+  }, [q, status, strategy, sort, order, offset]);
   useEffect(() => {
     if (!firstRowsMarked && fleet?.devices.length > 0) {
       firstRowsMarked = true;
@@ -110,7 +111,7 @@ export function Fleet({ search }) {
   }, [fleet]);
 
   const go = (changes) => {
-    const next = { q, status, sort, order, offset, ...changes };
+    const next = { q, status, strategy, sort, order, offset, ...changes };
     if (next.sort === "id") delete next.sort;
     if (next.order === "asc") delete next.order;
     if (!next.offset) delete next.offset;
@@ -143,6 +144,14 @@ export function Fleet({ search }) {
           ))}
         </select>
         <button type="submit">Search</button>
+        {strategy && (
+          <span class="chip">
+            Read by <strong>{strategy}</strong>
+            <button type="button" class="quiet-dark" onClick={() => go({ strategy: "", offset: 0 })}>
+              Any strategy<span class="visually-hidden">: stop filtering by {strategy}</span>
+            </button>
+          </span>
+        )}
       </form>
       {error && (
         <p class="field-error" role="alert">
@@ -152,7 +161,7 @@ export function Fleet({ search }) {
       {fleet === null && !error && <p aria-live="polite">Loading the fleet…</p>}
       {fleet !== null && rows.length === 0 && (
         <p class="empty">
-          {q || status
+          {q || status || strategy
             ? "No device matches these filters. Clear the search or pick another status."
             : "No device has been read yet. Enroll an agent on the customer's network (quire agent enroll) and give its site a discovery range; devices appear after its first cycle."}
         </p>

@@ -527,29 +527,44 @@ async fn api(client: &Client, method: &str, path: &str, body: Value) -> Result<V
     }
 }
 
+/// Adds a customer account `account` beside the demo's and its user `name`, signs the
+/// admin out and signs that user in.
+async fn sign_in_as_another_customer(
+    client: &Client,
+    demo: &Demo,
+    account: &str,
+    name: &str,
+    password: &str,
+) -> Outcome {
+    let account = api(
+        client,
+        "POST",
+        "/api/v1/accounts",
+        json!({"name": account, "parent-id": 1}),
+    )
+    .await?;
+    api(
+        client,
+        "POST",
+        "/api/v1/users",
+        json!({"name": name, "password": password,
+               "role": "account-user", "account-ids": [account["id"]]}),
+    )
+    .await?;
+    click(client, Locator::XPath("//button[text()='Sign out']")).await?;
+    sign_in_as(client, demo, name, password).await?;
+    // Signed in once the console's bar is there.
+    wait_for(client, "header.bar").await.map(drop)
+}
+
 fn another_customers_user_sees_none_of_the_fleet_by_list_search_or_link(lazy: &Lazy) -> Outcome {
     in_browser(lazy, "other-account", 1366, async |client, demo| {
         sign_in(client, demo, &demo.password).await?;
         fleet_rows(client, demo.printers).await?;
-        let account = api(
-            client,
-            "POST",
-            "/api/v1/accounts",
-            json!({"name": "Another customer", "parent-id": 1}),
-        )
-        .await?;
-        api(
-            client,
-            "POST",
-            "/api/v1/users",
-            json!({"name": "another-customer", "password": "a long password of theirs",
-                   "role": "account-user", "account-ids": [account["id"]]}),
-        )
-        .await?;
-        click(client, Locator::XPath("//button[text()='Sign out']")).await?;
-        sign_in_as(
+        sign_in_as_another_customer(
             client,
             demo,
+            "Another customer",
             "another-customer",
             "a long password of theirs",
         )
@@ -1347,6 +1362,565 @@ fn another_accounts_user_sees_no_asm_definition_or_alert_by_list_link_or_form(
     })
 }
 
+/// Every leaf of `value` with its path as the strategies page writes it
+/// (`supplies[0].level`).
+fn leaves(value: &Value, path: String, into: &mut Vec<(String, Value)>) {
+    let step = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, v) in map {
+                leaves(v, step(key), into);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for (i, v) in items.iter().enumerate() {
+                leaves(v, format!("{path}[{i}]"), into);
+            }
+        }
+        Value::Object(_) => into.push((path, json!("{}"))),
+        Value::Array(_) => into.push((path, json!("[]"))),
+        leaf => into.push((path, leaf.clone())),
+    }
+}
+
+/// The version the strategies page shows in use for `name`, once it reads `expected`.
+async fn version_shown(client: &Client, name: &str, expected: &str) -> Outcome {
+    let cell = format!(
+        "//table[contains(@class,'plugins')]//tr[th[starts-with(normalize-space(.), '{name}')]]/td[1]"
+    );
+    let mut shown = String::new();
+    for _ in 0..120 {
+        if let Ok(found) = client.find(Locator::XPath(&cell)).await {
+            shown = found.text().await.or_fail()?;
+            if shown == expected {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(fail(format!(
+        "the strategies page shows {name} {shown:?}, not {expected}"
+    )))
+}
+
+/// The published printer-mib versions as the API lists them: (version, serving, withdrawn).
+async fn printer_mib_versions(client: &Client) -> Result<Vec<(String, bool, bool)>, Failed> {
+    let listed = api(client, "GET", "/api/v1/plugins", Value::Null).await?;
+    Ok(listed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["kind"] == "strategy" && p["name"] == "printer-mib")
+        .map(|p| {
+            (
+                p["version"].as_str().unwrap_or("").to_owned(),
+                p["serving"] == json!(true),
+                !p["withdrawn-at"].is_null(),
+            )
+        })
+        .collect())
+}
+
+fn a_strategy_is_uploaded_re_read_through_and_rolled_back(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "strategies", 1366, async |client, demo| {
+        sign_in(client, demo, &demo.password).await?;
+        fleet_rows(client, demo.printers).await?;
+        // The simulated Kyocera, its strategy and how many devices that strategy reads.
+        let found = api(
+            client,
+            "GET",
+            &format!("/api/v1/fleet?q={KYOCERA_SERIAL}"),
+            Value::Null,
+        )
+        .await?;
+        let Some(device) = found["devices"][0]["device"]["id"].as_i64() else {
+            return Err(fail(format!("the demo has no Kyocera: {found}")));
+        };
+        let strategy = found["devices"][0]["device"]["strategy"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        let same = api(
+            client,
+            "GET",
+            &format!("/api/v1/fleet?strategy={strategy}&limit=1"),
+            Value::Null,
+        )
+        .await?;
+        let reads = same["counts"]["devices"].as_u64().unwrap_or(0);
+        // A reading made by the built-in version, before the upload: the agent's next
+        // ones may be the new version's.
+        let readings = api(
+            client,
+            "GET",
+            &format!("/api/v1/devices/{device}/readings?limit=1"),
+            Value::Null,
+        )
+        .await?;
+        let (Some(reading), true) = (readings[0]["id"].as_i64(), readings[0]["has-raw"] == true)
+        else {
+            return Err(fail(format!(
+                "device {device}'s last reading kept no exchange: {readings}"
+            )));
+        };
+        let stored_by = format!(
+            "read by {strategy} {}",
+            readings[0]["strategy"]["version"].as_str().unwrap_or("")
+        );
+        client
+            .goto(&format!("{}/strategies", demo.url))
+            .await
+            .or_fail()?;
+        version_shown(client, "printer-mib", "0.1.0").await?;
+        let link = format!(
+            "//table[contains(@class,'plugins')]//tr[th[starts-with(normalize-space(.), '{strategy}')]]//a"
+        );
+        let count = client
+            .find(Locator::XPath(&link))
+            .await
+            .or_fail()?
+            .text()
+            .await
+            .or_fail()?;
+        if !count.starts_with(&reads.to_string()) {
+            return Err(fail(format!(
+                "{strategy} reads {count:?} devices on the page, {reads} by the API"
+            )));
+        }
+        accessible(client, "strategies").await?;
+
+        wait_for(client, "#upload-component")
+            .await?
+            .send_keys(
+                quire_test_guests::path("quire_guest_printer_mib_next")
+                    .to_str()
+                    .unwrap(),
+            )
+            .await
+            .or_fail()?;
+        click(client, Locator::XPath("//button[text()='Upload']")).await?;
+        let said = text_of(client, "form p.done").await?;
+        if !said.contains("printer-mib 0.2.0") {
+            return Err(fail(format!("the upload says {said:?}")));
+        }
+        version_shown(client, "printer-mib", "0.2.0").await?;
+        let published = printer_mib_versions(client).await?;
+        if published != [("0.2.0".to_owned(), true, false)] {
+            return Err(fail(format!(
+                "after the upload the API lists {published:?}"
+            )));
+        }
+
+        // One of its devices' stored readings, read again through the new version.
+        client
+            .goto(&format!("{}/strategies?device={device}", demo.url))
+            .await
+            .or_fail()?;
+        wait_for(client, "#reread-reading").await?;
+        click(
+            client,
+            Locator::Css(&format!("#reread-reading option[value='{reading}']")),
+        )
+        .await?;
+        click(
+            client,
+            Locator::Css("#reread-strategy option[value='printer-mib@0.2.0']"),
+        )
+        .await?;
+        click(
+            client,
+            Locator::XPath("//button[text()='Re-read and compare']"),
+        )
+        .await?;
+        let said = text_of(client, "#reread-result").await?;
+        if !said.contains(&stored_by) || !said.contains("re-read now by printer-mib 0.2.0") {
+            return Err(fail(format!(
+                "the re-read says {said:?}, not {stored_by:?} and re-read by printer-mib 0.2.0"
+            )));
+        }
+        // The fields listed as changing are those whose values differ between the stored
+        // reading and the API's re-read of it through the same version.
+        let again = api(
+            client,
+            "POST",
+            &format!(
+                "/api/v1/devices/{device}/readings/{reading}/reinterpret?strategy=printer-mib&version=0.2.0"
+            ),
+            Value::Null,
+        )
+        .await?;
+        let (mut stored, mut now) = (Vec::new(), Vec::new());
+        leaves(&readings[0]["reading"], String::new(), &mut stored);
+        leaves(&again["reading"], String::new(), &mut now);
+        let mut differ: Vec<String> = stored
+            .iter()
+            .chain(&now)
+            .map(|(path, _)| path.clone())
+            .filter(|path| {
+                let of = |all: &[(String, Value)]| {
+                    all.iter().find(|(p, _)| p == path).map(|(_, v)| v.clone())
+                };
+                of(&stored) != of(&now)
+            })
+            .collect();
+        differ.sort();
+        differ.dedup();
+        let listed: Value = client
+            .execute(
+                "return [...document.querySelectorAll('table.changes tbody td code')].map((c) => c.textContent);",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+        let mut listed: Vec<String> = serde_json::from_value(listed).or_fail()?;
+        listed.sort();
+        if listed != differ || differ.is_empty() {
+            return Err(fail(format!(
+                "the page lists {listed:?} as changing; the API's readings differ in {differ:?}"
+            )));
+        }
+        accessible(client, "strategies re-read").await?;
+        client
+            .execute(
+                "document.querySelector('#reread-result').scrollIntoView({ block: 'center' });",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+        snapshot(client, "strategies-re-read").await?;
+
+        client
+            .goto(&format!("{}/strategies", demo.url))
+            .await
+            .or_fail()?;
+        version_shown(client, "printer-mib", "0.2.0").await?;
+        click(
+            client,
+            Locator::XPath("//button[normalize-space(.)='Roll back printer-mib 0.2.0']"),
+        )
+        .await?;
+        client.accept_alert().await.or_fail()?;
+        version_shown(client, "printer-mib", "0.1.0").await?;
+        let after = printer_mib_versions(client).await?;
+        if after != [("0.2.0".to_owned(), false, true)] {
+            return Err(fail(format!("after the rollback the API lists {after:?}")));
+        }
+        let built_in = api(client, "GET", "/api/v1/built-in-plugins", Value::Null).await?;
+        let generic = built_in
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["kind"] == "strategy" && p["name"] == "printer-mib");
+        if generic.is_none_or(|p| p["serving"] != json!(true)) {
+            return Err(fail(format!(
+                "the built-in printer-mib is not in use again: {built_in}"
+            )));
+        }
+        client
+            .execute("window.scrollTo(0, 0);", vec![])
+            .await
+            .or_fail()?;
+        accessible(client, "strategies rolled back").await
+    })
+}
+
+/// What the billing page shows: its rows' device, counter, start, end and pages, and the
+/// period its date fields name, as the API's instants (local midnights).
+async fn billing_shown(client: &Client) -> Result<Value, Failed> {
+    client
+        .execute(
+            "const midnight = (text, days) => { const [y, m, d] = text.split('-').map(Number);
+                 return new Date(y, m - 1, d + days).toISOString(); };
+             const rows = [...document.querySelectorAll('table.billing tbody tr')].map((tr) => ({
+                 device: tr.querySelector('a').getAttribute('href'),
+                 counter: tr.cells[1].firstChild.textContent,
+                 start: tr.cells[2].firstChild.textContent,
+                 end: tr.cells[3].firstChild.textContent,
+                 pages: tr.cells[4].textContent }));
+             return { rows, from: midnight(document.querySelector('#billing-from').value, 0),
+                      to: midnight(document.querySelector('#billing-to').value, 1) };",
+            vec![],
+        )
+        .await
+        .or_fail()
+}
+
+fn the_billing_page_shows_an_accounts_pages_as_the_api_and_exports_them(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "billing-tablet", 1366, async |client, demo| {
+        sign_in(client, demo, &demo.password).await?;
+        fleet_rows(client, demo.printers).await?;
+        // A cost per page for the account's total counter, so costs are more than dashes.
+        api(
+            client,
+            "PUT",
+            &format!("/api/v1/accounts/{}/rates", demo.account),
+            json!([{"counter": "total", "cost-per-page": "0.0085"}]),
+        )
+        .await?;
+        client
+            .goto(&format!("{}/billing?account={}", demo.url, demo.account))
+            .await
+            .or_fail()?;
+        wait_for(client, "table.billing tbody tr").await?;
+        let shown = billing_shown(client).await?;
+        let period = format!(
+            "from={}&to={}",
+            shown["from"].as_str().unwrap_or(""),
+            shown["to"].as_str().unwrap_or("")
+        )
+        .replace('+', "%2B");
+        let reads = api(
+            client,
+            "GET",
+            &format!("/api/v1/accounts/{}/meter-reads?{period}", demo.account),
+            Value::Null,
+        )
+        .await?;
+        let digits = |v: &Value| -> String {
+            let text = v
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| v.to_string());
+            text.chars().filter(char::is_ascii_digit).collect()
+        };
+        let from_api: Vec<Vec<String>> = reads["rows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                vec![
+                    format!("/devices/{}", r["device-id"]),
+                    r["counter"].as_str().unwrap_or("").to_owned(),
+                    digits(&r["start-value"]),
+                    digits(&r["end-value"]),
+                    digits(&r["pages"]),
+                ]
+            })
+            .collect();
+        let on_page: Vec<Vec<String>> = shown["rows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                vec![
+                    r["device"].as_str().unwrap_or("").to_owned(),
+                    r["counter"].as_str().unwrap_or("").to_owned(),
+                    digits(&r["start"]),
+                    digits(&r["end"]),
+                    digits(&r["pages"]),
+                ]
+            })
+            .collect();
+        if on_page.is_empty() || on_page != from_api {
+            return Err(fail(format!(
+                "the billing page shows {on_page:?}; the API's meter reads are {from_api:?}"
+            )));
+        }
+        accessible(client, "billing").await?;
+
+        // The export: the file the page saves is the API's CSV of the same period.
+        client
+            .execute(
+                "window.saved = null;
+                 const blobs = new Map();
+                 const make = URL.createObjectURL;
+                 URL.createObjectURL = (blob) => { const url = make(blob); blobs.set(url, blob); return url; };
+                 HTMLAnchorElement.prototype.click = function () {
+                     const name = this.download;
+                     blobs.get(this.href).text().then((text) => { window.saved = { name, text }; });
+                 };",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+        click(
+            client,
+            Locator::XPath("//button[text()='Export meter reads (CSV)']"),
+        )
+        .await?;
+        let mut saved = Value::Null;
+        for _ in 0..60 {
+            saved = client
+                .execute("return window.saved;", vec![])
+                .await
+                .or_fail()?;
+            if !saved.is_null() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let csv = client
+            .execute_async(
+                "const [path, done] = arguments;
+                 fetch(path, { headers: { Authorization: `Bearer ${sessionStorage.getItem('quire.session')}` } })
+                     .then((r) => r.text()).then(done, (e) => done(String(e)));",
+                vec![json!(format!(
+                    "/api/v1/accounts/{}/meter-reads.csv?{period}",
+                    demo.account
+                ))],
+            )
+            .await
+            .or_fail()?;
+        let name = saved["name"].as_str().unwrap_or("");
+        if saved["text"] != csv || !name.starts_with(&format!("meter-reads-{}-", demo.account)) {
+            return Err(fail(format!(
+                "the export saved {saved}; the API's CSV is {csv}"
+            )));
+        }
+        let lines = csv.as_str().unwrap_or("").lines().count();
+        if lines != from_api.len() + 1 {
+            return Err(fail(format!(
+                "the CSV holds {lines} lines for {} rows and a header",
+                from_api.len()
+            )));
+        }
+        client
+            .execute("window.scrollTo(0, 0);", vec![])
+            .await
+            .or_fail()?;
+        snapshot(client, "billing").await?;
+
+        client.set_window_size(768, 900).await.or_fail()?;
+        let overflow: Value = client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+        if overflow.as_i64().unwrap_or(0) > 0 {
+            return Err(fail(format!(
+                "the billing page is {overflow} px wider than a 768 px tablet"
+            )));
+        }
+        accessible(client, "billing on a tablet").await
+    })
+}
+
+fn another_customers_user_sees_none_of_the_strategies_or_billing_of_the_demo(
+    lazy: &Lazy,
+) -> Outcome {
+    in_browser(
+        lazy,
+        "strategies-billing-other-account",
+        1366,
+        async |client, demo| {
+            sign_in(client, demo, &demo.password).await?;
+            fleet_rows(client, demo.printers).await?;
+            let device = api(client, "GET", "/api/v1/fleet?limit=1", Value::Null).await?["devices"]
+                [0]["device"]["id"]
+                .as_i64()
+                .ok_or_else(|| fail("the demo has no device"))?;
+            sign_in_as_another_customer(
+                client,
+                demo,
+                "Outside customer",
+                "outside-customer",
+                "an outsider's long password",
+            )
+            .await?;
+
+            // Strategies: every count of devices read is none of theirs, and no link leads to them.
+            client
+                .goto(&format!("{}/strategies", demo.url))
+                .await
+                .or_fail()?;
+            wait_for(client, "table.plugins tbody tr").await?;
+            let mut counts = Value::Null;
+            for _ in 0..60 {
+                counts = client
+                .execute(
+                    "return [...document.querySelectorAll('table.plugins tbody tr')].map((tr) => tr.cells[5].textContent);",
+                    vec![],
+                )
+                .await
+                .or_fail()?;
+                if !counts.to_string().contains('…') {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            let links = client
+                .find_all(Locator::Css("table.plugins a"))
+                .await
+                .or_fail()?;
+            if !links.is_empty()
+                || counts
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c != "0" && c != "—")
+            {
+                return Err(fail(format!(
+                    "the outsider's strategies page counts devices read: {counts}"
+                )));
+            }
+            if client.find(Locator::Css("#upload-component")).await.is_ok() {
+                return Err(fail("an account user is offered the upload"));
+            }
+            // By link: the demo's device in the re-read form.
+            client
+                .goto(&format!("{}/strategies?device={device}", demo.url))
+                .await
+                .or_fail()?;
+            let said = text_of(client, "#reread-device-error").await?;
+            if !said.contains("No such device among the accounts you see") {
+                return Err(fail(format!(
+                    "the demo's device {device} by link shows {said:?}"
+                )));
+            }
+            if client.find(Locator::Css("#reread-reading")).await.is_ok() {
+                return Err(fail("the outsider is offered the demo device's readings"));
+            }
+            accessible(client, "strategies refused").await?;
+
+            // Billing: their account alone to pick, and the demo's by link is refused.
+            client
+                .goto(&format!("{}/billing", demo.url))
+                .await
+                .or_fail()?;
+            wait_for(client, "#billing-account").await?;
+            let choices: Value = client
+            .execute(
+                "return [...document.querySelectorAll('#billing-account option')].map((o) => o.textContent);",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+            if choices != json!(["Outside customer"]) {
+                return Err(fail(format!(
+                    "the outsider can pick the accounts {choices}"
+                )));
+            }
+            client
+                .goto(&format!("{}/billing?account={}", demo.url, demo.account))
+                .await
+                .or_fail()?;
+            let said = text_of(client, "#billing-account-error").await?;
+            if !said.contains("No such account among the accounts you see") {
+                return Err(fail(format!(
+                    "the demo's account {} by link shows {said:?}",
+                    demo.account
+                )));
+            }
+            if client.find(Locator::Css("table.billing")).await.is_ok() {
+                return Err(fail(
+                    "the outsider's billing page shows the demo's meter reads",
+                ));
+            }
+            accessible(client, "billing refused").await
+        },
+    )
+}
+
+    let tests: [(&str, Test); 14] = [
+
 fn main() {
     let arguments = Arguments::from_args();
     let lazy: Lazy = Arc::default();
@@ -1391,6 +1965,18 @@ fn main() {
         (
             "another_accounts_user_sees_no_asm_definition_or_alert_by_list_link_or_form",
             another_accounts_user_sees_no_asm_definition_or_alert_by_list_link_or_form,
+        ),
+        (
+            "a_strategy_is_uploaded_re_read_through_and_rolled_back",
+            a_strategy_is_uploaded_re_read_through_and_rolled_back,
+        ),
+        (
+            "the_billing_page_shows_an_accounts_pages_as_the_api_and_exports_them",
+            the_billing_page_shows_an_accounts_pages_as_the_api_and_exports_them,
+        ),
+        (
+            "another_customers_user_sees_none_of_the_strategies_or_billing_of_the_demo",
+            another_customers_user_sees_none_of_the_strategies_or_billing_of_the_demo,
         ),
     ];
     let trials = tests

@@ -21,7 +21,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
-use quire_plugins::{ActionPlugin, AlertLogicPlugin, Host, Registry, TrustedPublishers, World};
+use quire_plugins::{
+    ActionPlugin, AlertLogicPlugin, Host, Plugin, Registry, TrustedPublishers, World,
+};
 use quire_protocol::StrategyListing;
 pub use quire_store::PluginKind;
 use quire_store::{NewPlugin, Store, StoredPlugin};
@@ -359,22 +361,60 @@ impl Depot {
     /// The strategies this server's agents run now — the built-in ones with the
     /// published versions handed out in their place — loaded to re-read stored readings.
     pub async fn registry(&self) -> Result<Registry, DepotError> {
+        self.registry_but(None).await
+    }
+
+    /// As [`Depot::registry`], but with version `version` of the strategy `name` in place
+    /// of the one in use: a published version, withdrawn ones too, or the built-in one.
+    /// A stored reading can so be re-read through any version the server has held, to
+    /// see what an upgrade or a rollback changes.
+    pub async fn registry_with(&self, name: &str, version: &str) -> Result<Registry, DepotError> {
+        let registry = self.registry_but(Some(name)).await?;
+        if registry
+            .get(name)
+            .is_some_and(|p| p.version().to_string() == version)
+        {
+            return Ok(registry);
+        }
+        let held = self
+            .store
+            .plugins()
+            .await?
+            .into_iter()
+            .any(|p| p.kind == PluginKind::Strategy && p.name == name && p.version == version);
+        if !held {
+            return Err(DepotError::NotFound(format!(
+                "this server holds no version {version} of the strategy {name}, published or built in"
+            )));
+        }
+        registry.install(self.load_strategy(name, version).await?);
+        Ok(registry)
+    }
+
+    /// The built-in strategies with the published versions in use in their place, but
+    /// for the strategy `except` (left built in, or absent).
+    async fn registry_but(&self, except: Option<&str>) -> Result<Registry, DepotError> {
         let registry = quire_builtin::registry(&self.host)
             .await
             .map_err(|e| DepotError::Invalid(e.to_string()))?;
         for (name, serving) in self.current(PluginKind::Strategy).await? {
-            let bytes = self
-                .store
-                .plugin_component(PluginKind::Strategy, &name, &serving.version)
-                .await?;
-            let plugin = self
-                .host
-                .load(&bytes)
-                .await
-                .map_err(|e| DepotError::Invalid(format!("{name}@{}: {e}", serving.version)))?;
-            registry.install(plugin);
+            if except != Some(name.as_str()) {
+                registry.install(self.load_strategy(&name, &serving.version).await?);
+            }
         }
         Ok(registry)
+    }
+
+    /// A published strategy version, loaded.
+    async fn load_strategy(&self, name: &str, version: &str) -> Result<Plugin, DepotError> {
+        let bytes = self
+            .store
+            .plugin_component(PluginKind::Strategy, name, version)
+            .await?;
+        self.host
+            .load(&bytes)
+            .await
+            .map_err(|e| DepotError::Invalid(format!("{name}@{version}: {e}")))
     }
 
     /// The action and alert-logic plugins published and in use now, loaded: what an
@@ -436,6 +476,14 @@ impl Depot {
                 self.host.load_alert_logic(&bytes).await.map_err(invalid)?,
             )),
         })
+    }
+
+    /// The plugins built into this binary, by kind and name, with their versions: what
+    /// runs where nothing is published, and what an upload must beat.
+    pub fn builtin(&self) -> impl Iterator<Item = (PluginKind, &str, &Version)> {
+        self.builtin
+            .iter()
+            .map(|((kind, name), version)| (*kind, name.as_str(), version))
     }
 
     /// Every version ever published, for the console and `quire plugin list`.

@@ -39,6 +39,7 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         plugins_api::list_plugins,
         plugins_api::publish_plugin,
         plugins_api::rollback_plugin,
+        plugins_api::list_built_in,
         document,
         rest::sessions::login,
         rest::sessions::logout,

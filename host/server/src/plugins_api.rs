@@ -191,6 +191,40 @@ pub(crate) async fn list_plugins(
     Ok(Json(views(&state, None).await?))
 }
 
+/// A plugin built into the server's binary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct BuiltInView {
+    pub kind: PluginKind,
+    pub name: String,
+    pub version: String,
+    /// Whether it is in use now: no published version of its kind and name is.
+    pub serving: bool,
+}
+
+/// `GET /api/v1/built-in-plugins`: the plugins the binary carries, which run wherever
+/// nothing published replaces them.
+#[utoipa::path(get, path = "/api/v1/built-in-plugins", tag = "plugins",
+    responses((status = 200, description = "The strategies, action and alert-logic plugins built into the server, by kind and name, and whether each is in use", body = Vec<BuiltInView>)))]
+pub(crate) async fn list_built_in(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> ApiResult<Json<Vec<BuiltInView>>> {
+    let in_use = state.depot.in_use().await?;
+    Ok(Json(
+        state
+            .depot
+            .builtin()
+            .map(|(kind, name, version)| BuiltInView {
+                kind,
+                name: name.to_owned(),
+                version: version.to_string(),
+                serving: !in_use.iter().any(|p| p.kind == kind && p.name == name),
+            })
+            .collect(),
+    ))
+}
+
 /// `POST /api/v1/plugins?name=&version=`: the body is the component, of any kind; the
 /// signature (if any) in its header.
 #[utoipa::path(post, path = "/api/v1/plugins", tag = "plugins",

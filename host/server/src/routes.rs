@@ -60,6 +60,11 @@ fn build() -> Routes {
     .add(M::GET, "/api/v1/plugins", plugins_api::list_plugins)
     .add(M::POST, "/api/v1/plugins", plugins_api::publish_plugin)
     .add(
+        M::GET,
+        "/api/v1/built-in-plugins",
+        plugins_api::list_built_in,
+    )
+    .add(
         M::POST,
         "/api/v1/plugins/{kind}/{name}/rollback",
         plugins_api::rollback_plugin,

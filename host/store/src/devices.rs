@@ -89,6 +89,7 @@ pub(crate) fn restrict<DB>(
         "d.status",
         filter.status.as_ref().map(crate::backend::word),
     );
+    listing::equal(query, "d.strategy_name", filter.strategy.clone());
     listing::compare(query, "d.id", ">", filter.after.map(|d| d.0));
     if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
         let pattern = contains_pattern(text);

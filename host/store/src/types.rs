@@ -299,6 +299,9 @@ pub struct DeviceFilter {
     pub model: Option<String>,
     /// hrDeviceStatus as the latest reading reported it.
     pub status: Option<DeviceStatus>,
+    /// The strategy (by name) that made the latest reading: which devices a strategy
+    /// reads, before it is upgraded or rolled back.
+    pub strategy: Option<String>,
     /// Text found (case-blind) in the serial, MAC, manufacturer, model or any address.
     pub text: Option<String>,
     /// Only devices after this one in id order (the last of the previous page): the

@@ -144,6 +144,8 @@ pub(crate) struct DeviceQuery {
     /// hrDeviceStatus of the latest reading.
     #[param(inline)]
     status: Option<DeviceStatus>,
+    /// The name of the strategy that made the latest reading (`printer-mib`).
+    strategy: Option<String>,
     /// Text found in the serial, MAC, model or an address.
     q: Option<String>,
     /// Only ids above this: the last id of the previous page, a cheaper `offset`.
@@ -171,6 +173,7 @@ pub(crate) async fn devices(
         manufacturer: query.manufacturer,
         model: query.model,
         status: query.status,
+        strategy: query.strategy,
         text: query.q,
         after: query.after.map(DeviceId),
     };

@@ -88,6 +88,8 @@ pub(crate) struct FleetQuery {
     /// hrDeviceStatus of the latest reading.
     #[param(inline)]
     status: Option<DeviceStatus>,
+    /// The name of the strategy that made the latest reading (`printer-mib`).
+    strategy: Option<String>,
     /// Text found in the serial, MAC, model or an address.
     q: Option<String>,
     /// What the rows are ordered by (ties by id); `id` when not given.
@@ -120,6 +122,7 @@ pub(crate) async fn fleet(
         manufacturer: query.manufacturer,
         model: query.model,
         status: query.status,
+        strategy: query.strategy,
         text: query.q,
         after: None::<DeviceId>,
     };

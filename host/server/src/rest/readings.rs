@@ -12,6 +12,7 @@ use quire_store::{Device, RawExchange, ReadingId, ReadingVersion, StoredReading}
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::depot::DepotError;
 use crate::error::{ApiResult, Failure};
 use crate::reinterpret::{self, RereadError};
 use crate::state::AppState;
@@ -141,6 +142,9 @@ pub(crate) struct RereadQuery {
     store: bool,
     /// Read with this strategy instead of the one the device's probe chooses.
     strategy: Option<String>,
+    /// Read with this version of `strategy` (a published one, withdrawn ones too, or the
+    /// built-in one) instead of the one in use; needs `strategy`.
+    version: Option<String>,
 }
 
 /// A reading read again from its stored exchange.
@@ -164,6 +168,7 @@ pub struct RereadView {
     params(("device_id" = i64, Path), ("reading_id" = i64, Path), RereadQuery),
     responses(
         (status = 200, description = "The reading as the strategies agents run now read it", body = RereadView),
+        (status = 400, description = "A version without its strategy, or a version of the strategy this server never held", body = ApiError),
         (status = 403, description = "Only administrators re-read stored readings", body = ApiError),
         (status = 409, description = "The reading kept no exchange (or retention removed it), or the strategy failed on it", body = ApiError),
     ))]
@@ -175,7 +180,23 @@ pub(crate) async fn reinterpret(
     ListQuery(query): ListQuery<RereadQuery>,
 ) -> ApiResult<Json<RereadView>> {
     caller.administrator("re-read stored readings")?;
-    let registry = state.depot.registry().await?;
+    let registry = match (&query.strategy, &query.version) {
+        (Some(name), Some(version)) => state
+            .depot
+            .registry_with(name, version.trim())
+            .await
+            .map_err(|e| match e {
+                DepotError::NotFound(message) => Failure::invalid("version", message),
+                e => e.into(),
+            })?,
+        (None, Some(_)) => {
+            return Err(Failure::invalid(
+                "version",
+                "a version is of a strategy: name it too (strategy=)",
+            ));
+        }
+        _ => state.depot.registry().await?,
+    };
     let reread = reinterpret::reread(
         &state.store,
         &registry,

@@ -199,3 +199,73 @@ async fn the_fleet_shows_names_levels_alerts_and_counts_of_what_the_user_sees_so
         assert!(bad.text().contains("sort"), "{backend}: {}", bad.text());
     }
 }
+
+#[tokio::test]
+async fn the_fleet_lists_the_devices_a_strategy_reads_of_what_the_user_sees() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let acme = server.account("Acme").await;
+        let bolt = server.account("Bolt").await;
+        let (_, acme_agent) = server.enroll(&server.key(acme).await).await.unwrap();
+        let (_, bolt_agent) = server.enroll(&server.key(bolt).await).await.unwrap();
+        let by = |mut read: UploadItem, name: &str| {
+            read.strategy.name = name.to_owned();
+            read
+        };
+        server
+            .deliver(
+                &acme_agent,
+                &[
+                    read(1, None, 1, 7000, 0),
+                    by(read(2, None, 2, 7000, 0), "kyocera"),
+                ],
+            )
+            .await;
+        server
+            .deliver(&bolt_agent, &[by(read(1, None, 10, 7000, 0), "kyocera")])
+            .await;
+
+        let all = server
+            .admin("GET", "/api/v1/fleet?strategy=kyocera", None)
+            .await;
+        assert_eq!(serials(&all), ["VD20000002", "VD20000010"], "{backend}");
+        assert_eq!(all["counts"]["devices"], 2, "{backend}");
+        let listed = server
+            .admin("GET", "/api/v1/devices?strategy=printer-mib", None)
+            .await;
+        assert_eq!(
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["serial"].as_str().unwrap())
+                .collect::<Vec<_>>(),
+            ["VD20000001"],
+            "{backend}: the device list filters the same way"
+        );
+        let none = server
+            .admin("GET", "/api/v1/fleet?strategy=hp-ews", None)
+            .await;
+        assert_eq!(none["counts"]["devices"], 0, "{backend}");
+
+        server
+            .admin(
+                "POST",
+                "/api/v1/users",
+                Some(json!({"name": "ann", "password": "ann-password-1",
+                            "role": "account-user", "account-ids": [acme]})),
+            )
+            .await;
+        let ann = server.login("ann", "ann-password-1").await;
+        let mine = server
+            .call("GET", "/api/v1/fleet?strategy=kyocera", Some(&ann), None)
+            .await;
+        assert_eq!(mine.status, 200, "{backend}: {}", mine.text());
+        let mine = mine.json();
+        assert_eq!(
+            (serials(&mine), &mine["counts"]["devices"]),
+            (vec!["VD20000002"], &json!(1)),
+            "{backend}: Bolt's device read by the same strategy is not counted"
+        );
+    }
+}

@@ -223,3 +223,166 @@ async fn a_definition_naming_a_missing_action_plugin_is_refused_until_it_is_publ
         );
     }
 }
+
+/// The built-in plugin of `kind` and `name` as `GET /api/v1/built-in-plugins` lists it.
+async fn built_in(server: &TestServer, kind: &str, name: &str) -> Value {
+    let listed = server.admin("GET", "/api/v1/built-in-plugins", None).await;
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == kind && p["name"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no built-in {kind} {name} in {listed}"))
+}
+
+#[tokio::test]
+async fn the_built_in_plugins_are_listed_and_say_when_a_published_one_replaces_them() {
+    let next = quire_test_guests::bytes("quire_guest_printer_mib_next");
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        assert_eq!(
+            built_in(&server, "strategy", "printer-mib").await,
+            json!({"kind": "strategy", "name": "printer-mib", "version": "0.1.0", "serving": true}),
+            "{backend}"
+        );
+        assert_eq!(
+            built_in(&server, "action", "erp-order").await["serving"],
+            true,
+            "{backend}"
+        );
+
+        let (status, published) = publish(&server, "/api/v1/plugins", next.clone(), None).await;
+        assert_eq!(status, 201, "{backend}: {published}");
+        assert_eq!(
+            built_in(&server, "strategy", "printer-mib").await["serving"],
+            false,
+            "{backend}: printer-mib@0.2.0 is handed out in its place"
+        );
+        server
+            .admin(
+                "POST",
+                "/api/v1/plugins/strategy/printer-mib/rollback",
+                None,
+            )
+            .await;
+        assert_eq!(
+            built_in(&server, "strategy", "printer-mib").await["serving"],
+            true,
+            "{backend}: the rollback puts it back"
+        );
+    }
+}
+
+/// The Kyocera PrintMaster recorded, as an agent keeps a read's exchange.
+const KYOCERA_SNMPREC: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../fixtures/recorded/printmaster/kyocera_p2040_snmp.snmprec"
+));
+
+#[tokio::test]
+async fn a_stored_reading_is_re_read_through_any_version_held_without_storing_it() {
+    let next = quire_test_guests::bytes("quire_guest_printer_mib_next");
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let store = &server.running.store;
+        let account = store.create_account("Acme", None, false).await.unwrap();
+        let filed = store
+            .ingest(
+                account,
+                "10.0.0.5",
+                chrono::Utc::now(),
+                quire_model::Cycle::MetersAndSupplies,
+                &quire_model::StrategyRef {
+                    name: "printer-mib".into(),
+                    version: "0.1.0".into(),
+                },
+                &crate::kyocera::kyocera("VD21457943", "00:17:c8:b9:02:de", 7432, 7056),
+                Some(KYOCERA_SNMPREC),
+            )
+            .await
+            .unwrap();
+        let reading = format!(
+            "/api/v1/devices/{}/readings/{}",
+            filed.device_id.0, filed.reading_id.0
+        );
+        let reread = |query: &'static str| {
+            let (server, reading) = (&server, &reading);
+            async move {
+                let path = format!("{reading}/reinterpret?{query}");
+                server.call("POST", &path, Some(&server.admin), None).await
+            }
+        };
+        let read_by = |answer: &Value| {
+            format!(
+                "{}@{}",
+                answer["strategy"]["name"].as_str().unwrap_or("?"),
+                answer["strategy"]["version"].as_str().unwrap_or("?")
+            )
+        };
+
+        let (status, published) = publish(&server, "/api/v1/plugins", next.clone(), None).await;
+        assert_eq!(status, 201, "{backend}: {published}");
+        let now = reread("strategy=printer-mib").await.json();
+        assert_eq!(
+            read_by(&now),
+            "printer-mib@0.2.0",
+            "{backend}: the version in use"
+        );
+        let built_in = reread("strategy=printer-mib&version=0.1.0").await.json();
+        assert_eq!(
+            read_by(&built_in),
+            "printer-mib@0.1.0",
+            "{backend}: the built-in version while 0.2.0 is in use"
+        );
+        assert_eq!(
+            built_in["reading"]["counters"], now["reading"]["counters"],
+            "{backend}: 0.2.0 reads what 0.1.0 does"
+        );
+        assert_eq!(built_in["version"], Value::Null, "{backend}: nothing filed");
+
+        server
+            .admin(
+                "POST",
+                "/api/v1/plugins/strategy/printer-mib/rollback",
+                None,
+            )
+            .await;
+        let withdrawn = reread("strategy=printer-mib&version=0.2.0").await.json();
+        assert_eq!(
+            read_by(&withdrawn),
+            "printer-mib@0.2.0",
+            "{backend}: a withdrawn version still re-reads"
+        );
+
+        for (query, said) in [
+            (
+                "strategy=printer-mib&version=9.9.9",
+                "no version 9.9.9 of the strategy printer-mib",
+            ),
+            ("version=0.1.0", "name it too"),
+        ] {
+            let refused = reread(query).await;
+            assert_eq!(
+                refused.status,
+                400,
+                "{backend}: {query}: {}",
+                refused.text()
+            );
+            let body = refused.json();
+            assert_eq!(body["field"], "version", "{backend}: {query}: {body}");
+            assert!(
+                body["message"].as_str().unwrap_or("").contains(said),
+                "{backend}: {query}: {body}"
+            );
+        }
+        let versions = server
+            .admin("GET", &format!("{reading}/versions"), None)
+            .await;
+        assert_eq!(
+            versions.as_array().map(Vec::len),
+            Some(1),
+            "{backend}: re-reading to look files nothing: {versions}"
+        );
+    }
+}
