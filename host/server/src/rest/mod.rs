@@ -134,7 +134,18 @@ impl<T: DeserializeOwned, S: Sync> FromRequestParts<S> for ListQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<ListQuery<T>> {
         let query = parts.uri.query().unwrap_or_default();
         let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        from_deserializer(pairs, "").map(ListQuery)
+        from_deserializer(pairs, "")
+            .map(ListQuery)
+            .map_err(|failure| match failure {
+                Failure::Invalid {
+                    field: Some(field),
+                    message,
+                } => Failure::Invalid {
+                    message: format!("query parameter `{field}`: {message}"),
+                    field: Some(field),
+                },
+                other => other,
+            })
     }
 }
 

@@ -40,6 +40,15 @@ async fn tls_from(source: &str, server: SocketAddr) -> std::io::Result<TlsStream
         .await
 }
 
+/// `count` TLS connections from `source`, each served.
+async fn hold(count: usize, source: &str, server: SocketAddr) -> Vec<TlsStream<TcpStream>> {
+    let mut held = Vec::new();
+    for _ in 0..count {
+        held.push(tls_from(source, server).await.unwrap());
+    }
+    held
+}
+
 /// Everything the server sends until it closes the connection; fails the test when it
 /// is still open after [`PATIENCE`].
 async fn until_closed(stream: &mut (impl AsyncRead + Unpin)) -> Vec<u8> {
@@ -56,6 +65,22 @@ async fn until_closed(stream: &mut (impl AsyncRead + Unpin)) -> Vec<u8> {
         "the connection is still open after {PATIENCE:?}"
     );
     got
+}
+
+/// What `attempt` gives once it gives something, tried every 50 ms; fails the test,
+/// naming `what` it waited for, after [`PATIENCE`].
+async fn eventually<T, F: Future<Output = Option<T>>>(what: &str, attempt: impl Fn() -> F) -> T {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = attempt().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited {PATIENCE:?} for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// An answer read off the wire.
@@ -196,10 +221,7 @@ async fn issue_18_connections_over_the_caps_are_refused_while_other_addresses_ar
     .await;
     let address = server.running.address;
 
-    let mut held = Vec::new();
-    for _ in 0..3 {
-        held.push(tls_from("127.0.0.2", address).await.unwrap());
-    }
+    let mut held = hold(3, "127.0.0.2", address).await;
     let refused = tls_from("127.0.0.2", address).await;
     assert!(
         refused.is_err(),
@@ -217,31 +239,22 @@ async fn issue_18_connections_over_the_caps_are_refused_while_other_addresses_ar
     still_serves(&server).await;
 
     // Filled up from two more addresses, the server refuses even a new one.
-    held.push(tls_from("127.0.0.3", address).await.unwrap());
-    held.push(tls_from("127.0.0.3", address).await.unwrap());
+    held.extend(hold(2, "127.0.0.3", address).await);
     // The admin's connections close as their calls end; wait until the last place is
     // free for this one.
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        if let Ok(stream) = tls_from("127.0.0.4", address).await {
-            held.push(stream);
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the sixth place never freed"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let sixth = eventually("the sixth place to free", || async {
+        tls_from("127.0.0.4", address).await.ok()
+    })
+    .await;
+    held.push(sixth);
     assert!(tls_from("127.0.0.5", address).await.is_err());
 
     // Once they go, everyone is served again.
     drop(held);
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while tls_from("127.0.0.2", address).await.is_err() {
-        assert!(tokio::time::Instant::now() < deadline, "places never freed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("a place to free", || async {
+        tls_from("127.0.0.2", address).await.ok()
+    })
+    .await;
     still_serves(&server).await;
 }
 
@@ -305,19 +318,12 @@ async fn issue_18_password_guessing_is_throttled_per_name_and_per_address() {
     assert_eq!(admin.status, 200, "{}", admin.body);
 
     // After the window bob logs in with the right password.
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
+    eventually("bob's login after the window", || async {
         let bob = login_from("127.0.0.3", address, "bob", "bob's own password").await;
-        if bob.status == 200 {
-            break;
-        }
-        assert_eq!(bob.status, 429, "{}", bob.body);
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "bob is still refused"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        assert!([200, 429].contains(&bob.status), "{}", bob.body);
+        (bob.status == 200).then_some(())
+    })
+    .await;
     still_serves(&server).await;
 }
 
@@ -333,10 +339,7 @@ async fn issue_18_logins_beyond_the_password_checks_and_their_waiting_room_are_a
     let address = server.running.address;
     // Wrong passwords of a user that exists, so each is a real argon2 check; the
     // connections are made first, so the requests arrive together.
-    let mut connections = Vec::new();
-    for _ in 0..24 {
-        connections.push(tls_from("127.0.0.2", address).await.unwrap());
-    }
+    let mut connections = hold(24, "127.0.0.2", address).await;
     for (n, tls) in connections.iter_mut().enumerate() {
         tls.write_all(login_request("admin", &format!("guess {n}")).as_bytes())
             .await
