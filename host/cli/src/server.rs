@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use quire_server::mailer::SmtpSettings;
-use quire_server::{RawRetention, Server};
+use quire_server::{ConnectionLimits, LoginLimits, RawRetention, Server};
 use quire_store::AccountId;
 
 /// `quire server`.
@@ -89,6 +89,9 @@ struct RunArgs {
     calculated_every: u64,
     #[command(flatten)]
     asm: AsmArgs,
+    /// Boxed: the flags are many, and `quire`'s other commands need not carry their size.
+    #[command(flatten)]
+    limits: Box<LimitArgs>,
 }
 
 /// How the server runs ASM and hands its e-mail on; shared by `quire server` and `quire
@@ -125,6 +128,69 @@ pub(crate) struct AsmArgs {
         requires = "smtp_url"
     )]
     smtp_from: Option<String>,
+}
+
+/// How much one client may hold of the server (README, "Hardening"); the defaults are
+/// the library's.
+#[derive(Args)]
+struct LimitArgs {
+    /// Seconds a client may take over the TLS handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = ConnectionLimits::default().handshake_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..))]
+    handshake_timeout: u64,
+    /// Seconds a client may take to send a request's head, from its first byte.
+    #[arg(long, value_name = "SECONDS", default_value_t = ConnectionLimits::default().header_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(long, value_name = "SECONDS", default_value_t = ConnectionLimits::default().idle_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Connections one client address may hold at once.
+    #[arg(long, value_name = "N", default_value_t = ConnectionLimits::default().per_address)]
+    max_connections_per_address: usize,
+    /// Connections all clients together may hold at once.
+    #[arg(long, value_name = "N", default_value_t = ConnectionLimits::default().total)]
+    max_connections: usize,
+    /// Failed logins from one address (an IPv6 /64) within --login-window after which
+    /// it is answered 429 until the window ends.
+    #[arg(long, value_name = "N", default_value_t = LoginLimits::default().failures_per_address)]
+    login_failures_per_address: u32,
+    /// Failed logins for one user name within --login-window after which it is
+    /// answered 429 until the window ends.
+    #[arg(long, value_name = "N", default_value_t = LoginLimits::default().failures_per_user)]
+    login_failures_per_user: u32,
+    /// Minutes over which failed logins are counted, from the first.
+    #[arg(long, value_name = "MINUTES", default_value_t = LoginLimits::default().window.as_secs() / 60,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    login_window: u64,
+    /// Password checks run at once (by default one per core, at least 2); logins beyond
+    /// these and --password-checks-waiting are answered 503.
+    #[arg(long, value_name = "N", default_value_t = LoginLimits::default().concurrent_checks)]
+    password_checks: usize,
+    /// Logins that may wait for a password check.
+    #[arg(long, value_name = "N", default_value_t = LoginLimits::default().waiting_checks)]
+    password_checks_waiting: usize,
+}
+
+impl LimitArgs {
+    fn apply(self, server: &mut Server) {
+        let seconds = std::time::Duration::from_secs;
+        server.connections = ConnectionLimits {
+            handshake_timeout: seconds(self.handshake_timeout),
+            header_timeout: seconds(self.header_timeout),
+            idle_timeout: seconds(self.idle_timeout),
+            per_address: self.max_connections_per_address,
+            total: self.max_connections,
+        };
+        server.logins = LoginLimits {
+            failures_per_address: self.login_failures_per_address,
+            failures_per_user: self.login_failures_per_user,
+            window: seconds(self.login_window * 60),
+            concurrent_checks: self.password_checks,
+            waiting_checks: self.password_checks_waiting,
+        };
+    }
 }
 
 impl AsmArgs {
@@ -196,6 +262,7 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.raw_retention = run.raw_retention;
     server.calculated_every = std::time::Duration::from_secs(run.calculated_every * 60);
     run.asm.apply(&mut server)?;
+    (*run.limits).apply(&mut server);
     let password_given = run.admin_password.is_some();
     server.admin_password = run.admin_password;
     let database = quire_store::redact(&server.database_url());

@@ -18,6 +18,7 @@ use quire_store::{Agent, AgentIngest, Ingest, KeyRefusal, NewAgent, Page, SiteId
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiResult, Body, Failure, from_value, parse_json};
+use crate::limits::{MAX_HOST_NAME_CHARS, check_name};
 use crate::secrets;
 use crate::state::AppState;
 
@@ -61,16 +62,14 @@ pub(crate) async fn enroll(
     if key.is_empty() {
         return Err(Failure::invalid("key", "the enrollment key is empty"));
     }
-    if request.hostname.trim().is_empty() {
-        return Err(Failure::invalid("hostname", "the host name is empty"));
-    }
+    let hostname = check_name("hostname", &request.hostname, MAX_HOST_NAME_CHARS)?;
     let agent_id = secrets::id("ag");
     let secret = secrets::token();
     let now = Utc::now();
     let agent = NewAgent {
         id: &agent_id,
         secret_hash: &secrets::hash_token(&secret),
-        hostname: request.hostname.trim(),
+        hostname,
         version: request.agent_version.trim(),
     };
     let account = state
@@ -86,7 +85,7 @@ pub(crate) async fn enroll(
                 KeyRefusal::Revoked(at) => format!("this enrollment key was revoked on {}; ask for a new one", fmt(at)),
             })
         })?;
-    tracing::info!(agent = %agent_id, hostname = %request.hostname, %account, "agent enrolled");
+    tracing::info!(agent = %agent_id, %hostname, %account, "agent enrolled");
     Ok(Json(EnrollResponse {
         agent_id,
         secret,

@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use quire_protocol::ApiError;
 use serde::de::DeserializeOwned;
@@ -77,6 +78,19 @@ pub(crate) enum Failure {
         field: Option<String>,
         message: String,
     },
+    /// 429: too many failed attempts; try again after `retry_after`.
+    TooManyRequests {
+        retry_after: std::time::Duration,
+        message: String,
+    },
+    /// 503: too busy right now; try again after `retry_after`.
+    Unavailable {
+        retry_after: std::time::Duration,
+        message: String,
+    },
+    /// What axum refused before a handler ran (a body over the limit: 413), with its
+    /// status.
+    Rejected { status: StatusCode, message: String },
     /// 500: the server's own fault; logged, and the caller gets no internals.
     Internal(String),
 }
@@ -110,6 +124,9 @@ impl std::fmt::Display for Failure {
             | Failure::Forbidden(message)
             | Failure::KeyRefused(message)
             | Failure::NotFound(message)
+            | Failure::TooManyRequests { message, .. }
+            | Failure::Unavailable { message, .. }
+            | Failure::Rejected { message, .. }
             | Failure::Internal(message) => f.write_str(message),
         }
     }
@@ -146,6 +163,15 @@ impl IntoResponse for Failure {
             Failure::NotFound(message) => (StatusCode::NOT_FOUND, None, message),
             Failure::NotFoundIn { field, message } => (StatusCode::NOT_FOUND, Some(field), message),
             Failure::Conflict { field, message } => (StatusCode::CONFLICT, field, message),
+            Failure::Rejected { status, message } => (status, Some("body".to_owned()), message),
+            Failure::TooManyRequests {
+                retry_after,
+                message,
+            } => return retry_later(StatusCode::TOO_MANY_REQUESTS, retry_after, message),
+            Failure::Unavailable {
+                retry_after,
+                message,
+            } => return retry_later(StatusCode::SERVICE_UNAVAILABLE, retry_after, message),
             Failure::Internal(message) => {
                 tracing::error!(%message, "request failed");
                 (
@@ -155,8 +181,70 @@ impl IntoResponse for Failure {
                 )
             }
         };
-        (status, Json(ApiError { message, field })).into_response()
+        api_error(status, field, message)
     }
+}
+
+/// The API's JSON error: what every refusal answers, whichever layer refuses.
+pub(crate) fn api_error(status: StatusCode, field: Option<String>, message: String) -> Response {
+    (status, Json(ApiError { message, field })).into_response()
+}
+
+/// `status` with `Retry-After` in whole seconds, rounded up so a client that waits that
+/// long is not refused again.
+fn retry_later(status: StatusCode, after: std::time::Duration, message: String) -> Response {
+    let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+    let mut response = api_error(status, None, message);
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(seconds.max(1)),
+    );
+    response
+}
+
+/// Largest plain-text refusal turned into JSON by [`json_errors`]; axum's and hyper's are
+/// a line.
+const MAX_REFUSAL_BYTES: usize = 64 * 1024;
+
+/// Makes every refusal of an `/api/` path the API's JSON error, whichever layer wrote
+/// it: axum's own (a path parameter that does not parse, a wrong method, a body over the
+/// limit) answer plain text or nothing. Their headers stay, and axum adds `Allow` to a
+/// 405 after this.
+pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let api = path.starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !api || json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, MAX_REFUSAL_BYTES)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
+        format!("{method} is not served at {path}; the `Allow` header lists what is")
+    } else if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("refused")
+            .to_lowercase()
+    } else {
+        text
+    };
+    let mut answer = api_error(status, None, message);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
 }
 
 /// The result of a handler.
@@ -172,8 +260,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     async fn from_request(request: Request, state: &S) -> ApiResult<Body<T>> {
         let bytes = Bytes::from_request(request, state)
             .await
-            .map_err(|rejection| Failure::Invalid {
-                field: None,
+            .map_err(|rejection| Failure::Rejected {
+                status: rejection.status(),
                 message: rejection.body_text(),
             })?;
         parse_json(&bytes, "").map(Body)
@@ -198,7 +286,19 @@ pub(crate) fn from_value<T: DeserializeOwned>(
     value: serde_json::Value,
     prefix: &str,
 ) -> ApiResult<T> {
-    serde_path_to_error::deserialize(value).map_err(|error| path_failure(&error, prefix))
+    from_deserializer(value, prefix)
+}
+
+/// A `T` from any serde format (a query string's pairs), its errors named under `prefix`
+/// as [`parse_json`] names them.
+pub(crate) fn from_deserializer<'de, T: DeserializeOwned, D: serde::Deserializer<'de>>(
+    input: D,
+    prefix: &str,
+) -> ApiResult<T>
+where
+    D::Error: std::fmt::Display,
+{
+    serde_path_to_error::deserialize(input).map_err(|error| path_failure(&error, prefix))
 }
 
 /// A serde error at a path as a 400 naming the field: the path where serde stopped, and

@@ -19,6 +19,7 @@ mod agent_api;
 pub mod asm;
 pub mod calculated;
 pub mod client;
+mod connections;
 mod console;
 
 /// The REST API's request and answer bodies, for a client to send and read (the agent
@@ -60,6 +61,8 @@ pub mod api {
 }
 pub mod depot;
 mod error;
+mod limits;
+mod logins;
 pub mod mailer;
 pub mod maintenance;
 mod openapi;
@@ -80,7 +83,9 @@ mod tls;
 pub mod webhooks;
 mod words;
 
+pub use crate::connections::ConnectionLimits;
 pub use crate::error::{Error, Result};
+pub use crate::logins::LoginLimits;
 pub use crate::openapi::openapi_json;
 pub use crate::retention::RawRetention;
 pub use crate::routes::{app, registered_routes};

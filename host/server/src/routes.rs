@@ -2,13 +2,15 @@
 //! document with what is really served.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::Method;
+use axum::middleware;
 use axum::routing::{MethodFilter, on};
 use quire_protocol::{CONFIG_PATH, ENROLL_PATH, READINGS_PATH};
 
 use crate::state::AppState;
-use crate::{agent_api, console, openapi, plugins_api, rest};
+use crate::{agent_api, console, error, limits, openapi, plugins_api, rest};
 
 /// The router with the routes it serves, as (method, path) pairs.
 struct Routes {
@@ -562,7 +564,13 @@ fn contract_and_cost_routes() -> Routes {
 
 /// The whole HTTP application over `state`; what the listener serves.
 pub fn app(state: AppState) -> Router {
-    build().router.fallback(console::fallback).with_state(state)
+    build()
+        .router
+        .fallback(console::fallback)
+        .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
+        .layer(middleware::from_fn(limits::refuse_oversized))
+        .layer(middleware::from_fn(error::json_errors))
+        .with_state(state)
 }
 
 /// Every (method, path) the application serves, methods in capitals and paths with

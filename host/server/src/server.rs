@@ -13,8 +13,10 @@ use quire_store::{AccountId, Role, Store};
 use crate::asm::{ASM_JOB, ActionPlugins, AlertLogic, run_tick};
 use crate::calculated::{CALCULATED_VALUES_JOB, recompute};
 use crate::client::Client;
+use crate::connections::{Activity, Admission, ConnectionLimits, Watched};
 use crate::depot::{Depot, DepotPolicy, PluginKind};
 use crate::error::{Error, Result};
+use crate::logins::LoginLimits;
 use crate::mailer::{Mailer, MailerPolicy, SmtpSettings};
 use crate::periodic::Periodic;
 use crate::retention::{RAW_RETENTION_JOB, RawRetention, remove_old_raw};
@@ -68,6 +70,11 @@ pub struct Server {
     /// the built-in ones; one named like a built-in one (by its own `describe`) runs in
     /// its place.
     pub alert_logic_plugins: Vec<PathBuf>,
+    /// How long a connection may take and how many may be open (see `connections`).
+    pub connections: ConnectionLimits,
+    /// How often a login may fail and how many password checks run at once (see
+    /// `logins`).
+    pub logins: LoginLimits,
 }
 
 /// A started server; dropping it stops accepting connections.
@@ -131,6 +138,8 @@ impl Server {
             webhooks: WebhookPolicy::default(),
             action_plugins: Vec::new(),
             alert_logic_plugins: Vec::new(),
+            connections: ConnectionLimits::default(),
+            logins: LoginLimits::default(),
         }
     }
 
@@ -277,40 +286,11 @@ impl Server {
         let app = crate::routes::app(
             AppState::new(store.clone(), &identity.sha256, depot.clone())
                 .with_smtp(self.smtp.is_some())
-                .with_actions(actions.names()),
+                .with_actions(actions.names())
+                .with_logins(self.logins.clone()),
         );
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config);
-        let accept = tokio::spawn(async move {
-            loop {
-                let (tcp, peer) = match listener.accept().await {
-                    Ok(accepted) => accepted,
-                    Err(error) => {
-                        // Out of file descriptors and the like: wait, do not spin.
-                        tracing::warn!(%error, "accepting a connection failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                tcp.set_nodelay(true).ok();
-                let acceptor = acceptor.clone();
-                let service = hyper_util::service::TowerToHyperService::new(app.clone());
-                tokio::spawn(async move {
-                    let tls = match acceptor.accept(tcp).await {
-                        Ok(tls) => tls,
-                        Err(error) => {
-                            tracing::debug!(%peer, %error, "TLS handshake failed");
-                            return;
-                        }
-                    };
-                    if let Err(error) = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tls), service)
-                        .await
-                    {
-                        tracing::debug!(%peer, %error, "connection ended with an error");
-                    }
-                });
-            }
-        });
+        let accept = tokio::spawn(serve(listener, acceptor, app, self.connections.clone()));
         let mut jobs = Vec::new();
         if self.raw_retention != RawRetention::Never {
             let retention = self.raw_retention;
@@ -360,6 +340,76 @@ impl Server {
             accept,
             jobs,
         })
+    }
+}
+
+/// Accepts connections within `limits` and serves `app` on each, until aborted.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    app: axum::Router,
+    limits: ConnectionLimits,
+) {
+    let admission = Arc::new(Admission::default());
+    loop {
+        let (tcp, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Out of file descriptors and the like: wait, do not spin.
+                tracing::warn!(%error, "accepting a connection failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some(admitted) = admission.admit(peer.ip(), &limits) else {
+            tracing::debug!(%peer, "connection closed: its address or everyone holds as many as allowed");
+            continue;
+        };
+        tcp.set_nodelay(true).ok();
+        let (acceptor, app, limits) = (acceptor.clone(), app.clone(), limits.clone());
+        tokio::spawn(async move {
+            let _admitted = admitted;
+            let tls =
+                match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await {
+                    Ok(Ok(tls)) => tls,
+                    Ok(Err(error)) => {
+                        tracing::debug!(%peer, %error, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        return;
+                    }
+                };
+            let activity = Activity::new(&limits);
+            let watched = activity.clone();
+            let service = hyper_util::service::TowerToHyperService::new(app);
+            let service = hyper::service::service_fn(
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    let busy = watched.busy();
+                    let answer = hyper::service::Service::call(&service, request);
+                    async move {
+                        let answer = answer.await;
+                        drop(busy);
+                        answer
+                    }
+                },
+            );
+            let connection = hyper::server::conn::http1::Builder::new()
+                .max_header_size(crate::limits::MAX_HEADER_BYTES_READ)
+                .serve_connection(TokioIo::new(Watched::new(tls, activity.clone())), service);
+            tokio::select! {
+                served = connection => if let Err(error) = served {
+                    tracing::debug!(%peer, %error, "connection ended with an error");
+                },
+                () = activity.overstayed() => {
+                    tracing::debug!(%peer, "connection closed: idle or slow to send a request's head");
+                }
+            }
+        });
     }
 }
 

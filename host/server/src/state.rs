@@ -6,6 +6,7 @@ use std::sync::Arc;
 use quire_store::Store;
 
 use crate::depot::Depot;
+use crate::logins::{LoginLimits, Logins};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct AppState {
     /// The action plugins the server runs of its own (built in or from files); the
     /// depot's published ones come on top.
     pub(crate) actions: Arc<BTreeSet<String>>,
+    /// The login throttle and the password checks' bound.
+    pub(crate) logins: Arc<Logins>,
 }
 
 impl AppState {
@@ -30,6 +33,7 @@ impl AppState {
             depot,
             smtp_enabled: false,
             actions: Arc::default(),
+            logins: Arc::new(Logins::new(LoginLimits::default())),
         }
     }
 
@@ -47,6 +51,14 @@ impl AppState {
     pub fn with_actions<'a>(self, names: impl IntoIterator<Item = &'a str>) -> AppState {
         AppState {
             actions: Arc::new(names.into_iter().map(str::to_owned).collect()),
+            ..self
+        }
+    }
+
+    /// The same state, throttling logins and bounding password checks by `limits`.
+    pub fn with_logins(self, limits: LoginLimits) -> AppState {
+        AppState {
+            logins: Arc::new(Logins::new(limits)),
             ..self
         }
     }

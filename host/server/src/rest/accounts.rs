@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiResult, Body, Failure};
+use crate::limits::{MAX_CREDENTIAL_SETS, MAX_NAME_CHARS, check_count, check_name};
 use crate::state::AppState;
 
 use super::{Caller, ListQuery, Owned, Paging, PathIds, Visible, views};
@@ -117,10 +118,7 @@ pub(crate) async fn create_account(
             ),
         ));
     }
-    let name = new.name.trim();
-    if name.is_empty() {
-        return Err(Failure::invalid("name", "the name is empty"));
-    }
+    let name = check_name("name", &new.name, MAX_NAME_CHARS)?;
     let siblings = state.store.accounts(Visibility::All, Page::ALL).await?;
     if siblings
         .iter()
@@ -197,6 +195,12 @@ pub(crate) async fn set_credentials(
     Visible(account): Visible<Account>,
     Body(list): Body<Vec<CredentialSpec>>,
 ) -> ApiResult<Json<Vec<CredentialSpec>>> {
+    check_count(
+        "credentials",
+        "credential sets",
+        list.len(),
+        MAX_CREDENTIAL_SETS,
+    )?;
     for (index, spec) in list.iter().enumerate() {
         if let CredentialSpec::V3 {
             auth_password,

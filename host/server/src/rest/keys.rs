@@ -5,6 +5,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use quire_protocol::ApiError;
 use quire_store::{Account, EnrollmentKey};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -89,14 +90,30 @@ pub(crate) async fn issue_key(
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
-/// `DELETE /api/v1/enrollment-keys/{key_id}`: revokes an unused key.
+/// `DELETE /api/v1/enrollment-keys/{key_id}`: revokes an unused key. A used one is
+/// refused (409): its agent is revoked on its own, and a 200 would say the key had been
+/// stopped when it had done its work already.
 #[utoipa::path(delete, path = "/api/v1/enrollment-keys/{key_id}", tag = "enrollment",
     params(("key_id" = i64, Path)),
-    responses((status = 200, description = "The key as revoked", body = KeyView)))]
+    responses(
+        (status = 200, description = "The key as revoked", body = KeyView),
+        (status = 409, description = "The key enrolled an agent already", body = ApiError),
+    ))]
 pub(crate) async fn revoke_key(
     State(state): State<AppState>,
     Visible(key): Visible<EnrollmentKey>,
 ) -> ApiResult<Json<KeyView>> {
+    if let Some(used_at) = key.used_at {
+        return Err(Failure::Conflict {
+            field: None,
+            message: format!(
+                "{} enrolled agent {} on {}; revoke the agent instead (POST /api/v1/agents/{{agent_id}}/revoke)",
+                key.id,
+                key.agent_id.as_deref().unwrap_or("?"),
+                used_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        });
+    }
     state
         .store
         .revoke_enrollment_key(key.id, Utc::now())

@@ -7,7 +7,7 @@
 //! [`Visible`], which loads it and refuses it unseen the same way for every resource.
 //! Lists page with `limit` and `offset` in a stable order ([`Paging`]).
 
-use axum::extract::{FromRequestParts, Query, RawPathParams};
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use chrono::Utc;
 use quire_store::{
@@ -16,7 +16,7 @@ use quire_store::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiResult, Failure};
+use crate::error::{ApiResult, Failure, from_deserializer};
 use crate::secrets;
 use crate::state::AppState;
 
@@ -132,11 +132,19 @@ impl<T: DeserializeOwned, S: Sync> FromRequestParts<S> for ListQuery<T> {
     type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<ListQuery<T>> {
-        Query::try_from_uri(&parts.uri)
-            .map(|Query(query)| ListQuery(query))
-            .map_err(|rejection| Failure::Invalid {
-                field: None,
-                message: rejection.body_text(),
+        let query = parts.uri.query().unwrap_or_default();
+        let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        from_deserializer(pairs, "")
+            .map(ListQuery)
+            .map_err(|failure| match failure {
+                Failure::Invalid {
+                    field: Some(field),
+                    message,
+                } => Failure::Invalid {
+                    message: format!("query parameter `{field}`: {message}"),
+                    field: Some(field),
+                },
+                other => other,
             })
     }
 }
@@ -293,7 +301,7 @@ impl PathIds {
     pub(crate) fn number(&self, name: &str) -> ApiResult<i64> {
         let text = self.text(name)?;
         text.parse().map_err(|_| Failure::Invalid {
-            field: None,
+            field: Some(name.to_owned()),
             message: format!("{{{name}}} is `{text}`, not a number"),
         })
     }

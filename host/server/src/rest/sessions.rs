@@ -1,9 +1,13 @@
 //! Logging in and out, and who is logged in.
 
 use axum::Json;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use quire_protocol::ApiError;
+use quire_store::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -37,24 +41,25 @@ pub struct Session {
 
 /// `POST /api/v1/login`.
 #[utoipa::path(post, path = "/api/v1/login", tag = "session", request_body = Login,
-    responses((status = 200, description = "Logged in", body = Session)))]
+    responses(
+        (status = 200, description = "Logged in", body = Session),
+        (status = 429, description = "Too many failed logins for the name or from the address; `Retry-After` says when to try again", body = ApiError),
+        (status = 503, description = "Too many logins at once; `Retry-After` says when to try again", body = ApiError),
+    ))]
 pub(crate) async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Body(login): Body<Login>,
 ) -> ApiResult<Json<Session>> {
-    let refused = || Failure::Unauthorized("wrong user name or password".to_owned());
-    let (user, hash) = state
-        .store
-        .user_by_name(login.name.trim())
-        .await?
-        .ok_or_else(refused)?;
-    let password = login.password;
-    let verified = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
-        .await
-        .map_err(|e| Failure::Internal(e.to_string()))?;
-    if !verified {
-        return Err(refused());
-    }
+    let name = login.name.trim();
+    let user = state
+        .logins
+        .guard(
+            peer.ip(),
+            name,
+            check_password(&state, name, login.password),
+        )
+        .await?;
     let token = secrets::token();
     let now = Utc::now();
     let expires_at = now + chrono::Duration::hours(SESSION_HOURS);
@@ -67,6 +72,19 @@ pub(crate) async fn login(
         expires_at,
         user: user.into(),
     }))
+}
+
+/// The user named `name` when `password` is theirs; 401 otherwise.
+async fn check_password(state: &AppState, name: &str, password: String) -> ApiResult<User> {
+    let refused = || Failure::Unauthorized("wrong user name or password".to_owned());
+    let (user, hash) = state.store.user_by_name(name).await?.ok_or_else(refused)?;
+    let verified = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
+        .await
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    if !verified {
+        return Err(refused());
+    }
+    Ok(user)
 }
 
 /// `POST /api/v1/logout`.

@@ -14,6 +14,10 @@ use utoipa::ToSchema;
 
 use crate::agent_api::default_schedules;
 use crate::error::{ApiResult, Body, Failure, parse_json};
+use crate::limits::{
+    MAX_CSV_LINES, MAX_IPP_PRINTERS_PER_SITE, MAX_NAME_CHARS, addresses, check_count, check_name,
+    check_ranges,
+};
 use crate::state::AppState;
 
 use super::{ListQuery, Paging, Visible, views};
@@ -79,10 +83,7 @@ pub(crate) async fn create_site(
     Visible(account): Visible<Account>,
     Body(new): Body<NewSite>,
 ) -> ApiResult<(StatusCode, Json<SiteView>)> {
-    let name = new.name.trim();
-    if name.is_empty() {
-        return Err(Failure::invalid("name", "the name is empty"));
-    }
+    let name = check_name("name", &new.name, MAX_NAME_CHARS)?;
     if let Some(config) = &new.schedules {
         check_schedules(config)?;
     }
@@ -141,6 +142,15 @@ pub(crate) async fn set_ranges(
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
     let ranges: Vec<SiteRange> = parse_json(&body, "ranges")?;
+    let elsewhere: u64 = state
+        .store
+        .sites(site.account_id, Page::ALL)
+        .await?
+        .iter()
+        .filter(|s| s.id != site.id)
+        .map(|s| addresses(&s.ranges))
+        .sum();
+    check_ranges("ranges", &ranges, elsewhere)?;
     for (index, range) in ranges.iter().enumerate() {
         if let Some(first) = ranges[..index].iter().position(|r| r.range == range.range) {
             return Err(Failure::invalid(
@@ -168,6 +178,12 @@ pub(crate) async fn set_ipp_printers(
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
     let listed: Vec<String> = parse_json(&body, "ipp-printers")?;
+    check_count(
+        "ipp-printers",
+        "printers",
+        listed.len(),
+        MAX_IPP_PRINTERS_PER_SITE,
+    )?;
     let mut printers: Vec<String> = Vec::with_capacity(listed.len());
     for (index, uri) in listed.into_iter().enumerate() {
         let field = format!("ipp-printers[{index}]");
@@ -202,18 +218,24 @@ pub(crate) async fn upload_ranges(
 ) -> ApiResult<Json<Vec<SiteView>>> {
     let text = std::str::from_utf8(&body)
         .map_err(|e| Failure::invalid("body", format!("the CSV is not UTF-8: {e}")))?;
+    check_count("body", "lines", text.lines().count(), MAX_CSV_LINES)?;
     let rows = parse_range_csv(text)
         .map_err(|e| Failure::invalid(&format!("line {}", e.line), e.to_string()))?;
-    let sites: HashMap<String, SiteId> = state
-        .store
-        .sites(account.id, Page::ALL)
-        .await?
+    let stored = state.store.sites(account.id, Page::ALL).await?;
+    // The account's addresses as the upload would leave them, line by line: a site named
+    // gives up its old ranges for the upload's.
+    let mut account_addresses: u64 = stored.iter().map(|s| addresses(&s.ranges)).sum();
+    let sites: HashMap<String, (SiteId, u64)> = stored
         .into_iter()
-        .map(|s| (s.name, s.id))
+        .map(|s| {
+            let old = addresses(&s.ranges);
+            (s.name, (s.id, old))
+        })
         .collect();
     let mut by_site: Vec<(SiteId, Vec<SiteRange>)> = Vec::new();
     for row in rows {
-        let site = *sites.get(row.site.trim()).ok_or_else(|| {
+        let field = format!("line {}", row.line);
+        let (site, old) = *sites.get(row.site.trim()).ok_or_else(|| {
             Failure::invalid(
                 &format!("line {}", row.line),
                 format!(
@@ -226,10 +248,19 @@ pub(crate) async fn upload_ranges(
             range: row.range,
             part: row.part,
         };
-        match by_site.iter_mut().find(|(s, _)| *s == site) {
-            Some((_, list)) => list.push(range),
-            None => by_site.push((site, vec![range])),
-        }
+        let index = match by_site.iter().position(|(s, _)| *s == site) {
+            Some(index) => index,
+            None => {
+                account_addresses -= old;
+                by_site.push((site, Vec::new()));
+                by_site.len() - 1
+            }
+        };
+        let list = &mut by_site[index].1;
+        account_addresses += range.range.len();
+        list.push(range);
+        let elsewhere = account_addresses - addresses(list);
+        check_ranges(&field, list, elsewhere)?;
     }
     state.store.replace_site_ranges(&by_site).await?;
     let mut changed = Vec::with_capacity(by_site.len());

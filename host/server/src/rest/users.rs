@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiResult, Body, Failure};
+use crate::limits::{MAX_NAME_CHARS, check_name};
 use crate::secrets;
 use crate::state::AppState;
 
@@ -72,10 +73,7 @@ pub(crate) async fn create_user(
     Body(new): Body<NewUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     caller.administrator("manage users")?;
-    let name = new.name.trim();
-    if name.is_empty() {
-        return Err(Failure::invalid("name", "the name is empty"));
-    }
+    let name = check_name("name", &new.name, MAX_NAME_CHARS)?;
     if state.store.user_by_name(name).await?.is_some() {
         return Err(Failure::Conflict {
             field: Some("name".to_owned()),

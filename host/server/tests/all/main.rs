@@ -14,6 +14,7 @@ mod calculated;
 mod costs;
 mod enrollment;
 mod fleet;
+mod hardening;
 mod ingest;
 mod leak;
 mod lists;

@@ -273,13 +273,14 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
         )
         .await;
     let (_, agent) = server.enroll(&server.key(account).await).await.unwrap();
+    // A second key, unused, so it can be revoked (a used one is refused with 409).
     let key = server
         .admin(
-            "GET",
+            "POST",
             &format!("/api/v1/accounts/{account}/enrollment-keys"),
             None,
         )
-        .await[0]["id"]
+        .await["id"]
         .as_i64()
         .unwrap();
     let mut items: Vec<_> = (0..2)
