@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use hyper_util::rt::TokioIo;
 use quire_plugins::{Host, HostConfig, TrustedPublishers};
-use quire_store::{AccountId, Role, Store};
+use quire_store::{AccountId, Role, Store, UserId};
 
 use crate::asm::{ASM_JOB, ActionPlugins, AlertLogic, run_tick};
 use crate::calculated::{CALCULATED_VALUES_JOB, recompute};
@@ -222,7 +222,7 @@ impl Server {
     }
 
     /// Gives `admin` a new generated password, for the operator who lost the one printed
-    /// on first start, and returns it. Sessions already open stay open until they expire.
+    /// on first start, and returns it. The sessions `admin` had open are ended.
     pub async fn reset_admin_password(&self) -> Result<String> {
         let store = self.open_existing_store().await?;
         let reset = bootstrap(&store, Some(secrets::password())).await;
@@ -274,6 +274,8 @@ impl Server {
             let _ = std::fs::remove_dir_all(&self.data_dir);
         }
         let (store, identity, depot, (main_dealer, admin_password)) = prepared?;
+        // Off the listener's way: the first unknown name then answers as fast as the rest.
+        tokio::task::spawn_blocking(secrets::prepare_dummy_hash);
         let app = crate::routes::app(
             AppState::new(store.clone(), &identity.sha256, depot.clone())
                 .with_smtp(self.smtp.is_some())
@@ -447,6 +449,19 @@ impl Server {
     }
 }
 
+/// Gives `admin` the password `given` unless it is the one `stored` already; a new one
+/// ends every session opened with the old one (an operator who sets a new password at a
+/// restart means to lock out whoever knew the old one).
+async fn set_admin_password(store: &Store, admin: UserId, stored: &str, given: &str) -> Result<()> {
+    if secrets::verify_password(given, stored) {
+        return Ok(());
+    }
+    store
+        .set_password(admin, &secrets::hash_password(given), None)
+        .await?;
+    Ok(())
+}
+
 /// Creates the main dealer and the `admin` user when missing; sets the admin password
 /// when one is given. Returns the main dealer and the password when it was set now.
 async fn bootstrap(
@@ -457,6 +472,10 @@ async fn bootstrap(
         Some(id) => id,
         None => store.create_account("Main dealer", None, true).await?,
     };
+    if let Some(given) = &admin_password {
+        secrets::check_password(ADMIN_USER, given)
+            .map_err(|rule| Error::Config(format!("the admin password: {rule}")))?;
+    }
     let password = match (store.user_by_name(ADMIN_USER).await?, admin_password) {
         (None, given) => {
             let password = given.unwrap_or_else(secrets::password);
@@ -471,10 +490,8 @@ async fn bootstrap(
                 .await?;
             Some(password)
         }
-        (Some((user, _)), Some(given)) => {
-            store
-                .set_password(user.id, &secrets::hash_password(&given))
-                .await?;
+        (Some((user, stored)), Some(given)) => {
+            set_admin_password(store, user.id, &stored, &given).await?;
             Some(given)
         }
         (Some(_), None) => None,

@@ -127,8 +127,8 @@ pub use crate::supplies::{
 pub use crate::types::{
     Account, AccountId, Agent, AgentIngest, AlertRecord, ContractId, Device, DeviceAddress,
     DeviceFilter, DeviceId, EnrollmentKey, EnrollmentKeyId, Ingest, IngestOutcome, KeyRefusal,
-    NewAgent, Page, ReadingId, ReplacementRecord, Role, Site, SiteId, StoredReading, SupplyRecord,
-    UploadOutcome, User, UserId, Visibility,
+    NewAgent, Page, ReadingId, ReplacementRecord, Role, SessionInfo, Site, SiteId, StoredReading,
+    SupplyRecord, UploadOutcome, User, UserId, Visibility,
 };
 pub use crate::url::redact;
 pub use crate::volumes::DeviceVolume;

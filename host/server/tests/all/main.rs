@@ -25,4 +25,5 @@ mod ranges;
 mod retention;
 mod supplies;
 mod tls;
+mod users;
 mod webhooks;
