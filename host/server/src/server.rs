@@ -44,6 +44,9 @@ pub struct Server {
     /// The `admin` password to set; `None` generates one on first start (and keeps the
     /// stored one after).
     pub admin_password: Option<String>,
+    /// How far ahead of the server's clock a reading may be dated; one dated later is
+    /// refused (that item alone), saying so.
+    pub future_tolerance: std::time::Duration,
     /// Refuse strategies that no trusted publisher signed.
     pub require_signatures: bool,
     /// The trusted publishers' keys: one `name base64-public-key` per line.
@@ -121,6 +124,7 @@ impl Server {
             tls_cert: None,
             tls_key: None,
             admin_password: None,
+            future_tolerance: crate::state::DEFAULT_FUTURE_TOLERANCE,
             require_signatures: false,
             trusted_publishers: None,
             raw_retention: RawRetention::default(),
@@ -279,7 +283,8 @@ impl Server {
         let app = crate::routes::app(
             AppState::new(store.clone(), &identity.sha256, depot.clone())
                 .with_smtp(self.smtp.is_some())
-                .with_actions(actions.names()),
+                .with_actions(actions.names())
+                .with_future_tolerance(self.future_tolerance),
         );
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config);
         let accept = tokio::spawn(async move {

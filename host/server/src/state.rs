@@ -18,7 +18,13 @@ pub struct AppState {
     /// The action plugins the server runs of its own (built in or from files); the
     /// depot's published ones come on top.
     pub(crate) actions: Arc<BTreeSet<String>>,
+    /// How far ahead of the server's clock a reading may be dated before it is refused.
+    pub(crate) future_tolerance: chrono::Duration,
 }
+
+/// A day: an agent's clock that far ahead is wrong, not merely drifting.
+pub(crate) const DEFAULT_FUTURE_TOLERANCE: std::time::Duration =
+    std::time::Duration::from_secs(24 * 3600);
 
 impl AppState {
     /// State over an open store, answering agents with this certificate fingerprint and
@@ -30,6 +36,8 @@ impl AppState {
             depot,
             smtp_enabled: false,
             actions: Arc::default(),
+            future_tolerance: chrono::Duration::from_std(DEFAULT_FUTURE_TOLERANCE)
+                .expect("a day is a valid duration"),
         }
     }
 
@@ -37,6 +45,15 @@ impl AppState {
     pub fn with_smtp(self, smtp_enabled: bool) -> AppState {
         AppState {
             smtp_enabled,
+            ..self
+        }
+    }
+
+    /// The same state, refusing readings dated more than `tolerance` ahead of the clock.
+    pub fn with_future_tolerance(self, tolerance: std::time::Duration) -> AppState {
+        AppState {
+            future_tolerance: chrono::Duration::from_std(tolerance)
+                .unwrap_or(chrono::Duration::MAX),
             ..self
         }
     }

@@ -6,6 +6,7 @@ use quire_testdb::kyocera;
 mod support;
 
 mod actions;
+mod agents_say;
 mod alert_logic;
 mod asm;
 mod asm_templates;
