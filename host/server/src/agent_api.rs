@@ -18,6 +18,7 @@ use quire_store::{Agent, AgentIngest, Ingest, KeyRefusal, NewAgent, Page, SiteId
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiResult, Body, Failure, from_value, parse_json};
+use crate::log_text::untrusted;
 use crate::secrets;
 use crate::state::AppState;
 
@@ -86,7 +87,7 @@ pub(crate) async fn enroll(
                 KeyRefusal::Revoked(at) => format!("this enrollment key was revoked on {}; ask for a new one", fmt(at)),
             })
         })?;
-    tracing::info!(agent = %agent_id, hostname = %request.hostname, %account, "agent enrolled");
+    tracing::info!(agent = %agent_id, hostname = %untrusted(&request.hostname), %account, "agent enrolled");
     Ok(Json(EnrollResponse {
         agent_id,
         secret,
@@ -239,7 +240,7 @@ pub(crate) async fn readings(
         .collect();
     let outcome = state.store.ingest_upload(&agent.id, &ingest).await?;
     for item in &rejected {
-        tracing::warn!(agent = %agent.id, seq = item.seq, message = %item.message, "reading refused");
+        tracing::warn!(agent = %agent.id, seq = item.seq, message = %untrusted(&item.message), "reading refused");
     }
     Ok(Json(UploadAck {
         acked_through,

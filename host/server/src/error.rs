@@ -7,6 +7,8 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use quire_protocol::ApiError;
+
+use crate::log_text::untrusted;
 use serde::de::DeserializeOwned;
 use serde_path_to_error::Segment;
 
@@ -147,7 +149,7 @@ impl IntoResponse for Failure {
             Failure::NotFoundIn { field, message } => (StatusCode::NOT_FOUND, Some(field), message),
             Failure::Conflict { field, message } => (StatusCode::CONFLICT, field, message),
             Failure::Internal(message) => {
-                tracing::error!(%message, "request failed");
+                tracing::error!(message = %untrusted(&message), "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     None,

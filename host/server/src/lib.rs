@@ -61,6 +61,7 @@ pub mod api {
 }
 pub mod depot;
 mod error;
+mod log_text;
 pub mod mailer;
 pub mod maintenance;
 mod openapi;
