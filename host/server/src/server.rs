@@ -204,9 +204,14 @@ impl Server {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join(DATABASE_FILE).display()))
     }
 
-    /// Creates the data directory and opens (migrating) the store.
+    /// Creates the data directory (0700: it holds the database and the TLS key) and
+    /// opens (migrating) the store, whose SQLite file is created 0600.
     pub async fn open_store(&self) -> Result<Store> {
-        std::fs::create_dir_all(&self.data_dir).map_err(|source| Error::Io {
+        let mut dir = std::fs::DirBuilder::new();
+        dir.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
+        dir.create(&self.data_dir).map_err(|source| Error::Io {
             path: self.data_dir.display().to_string(),
             source,
         })?;
