@@ -17,6 +17,7 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// `quire server --data DATA ARGS…`, once it has printed the line named `last`.
+    #[allow(dead_code)] // Each test binary compiles this module; the log's test starts logging.
     pub fn start(data: &Path, args: &[&str], last: &str) -> ServerProcess {
         ServerProcess::spawn(Command::new(env!("CARGO_BIN_EXE_quire")), data, args, last)
     }
