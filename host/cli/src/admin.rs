@@ -18,8 +18,9 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use hyper::Method;
 use quire_server::api::{
-    AccountView, CredentialSpec, DeviceView, IssuedKey, KeyView, NewAccount, NewKey, NewSite,
-    NewUser, RateView, ReadingView, ResolvedRateView, Role, SiteView, UserView,
+    AccountView, CredentialSpec, DeviceView, Disabled, IssuedKey, KeyView, NewAccount, NewKey,
+    NewPassword, NewRole, NewSite, NewUser, PasswordChange, RateView, ReadingView,
+    ResolvedRateView, Role, SessionView, SiteView, UserView,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -64,6 +65,20 @@ enum AdminCommand {
     },
     /// End the session and forget it.
     Logout,
+    /// Change the logged-in user's own password; their other sessions end.
+    Password {
+        /// The password now; asked for when neither this nor QUIRE_PASSWORD is given.
+        #[arg(long, env = "QUIRE_PASSWORD", hide_env_values = true)]
+        current: Option<String>,
+        /// The new password; asked for when neither this nor QUIRE_NEW_PASSWORD is given.
+        #[arg(long = "new", env = "QUIRE_NEW_PASSWORD", hide_env_values = true)]
+        new: Option<String>,
+    },
+    /// The logged-in user's own sessions.
+    Session {
+        #[command(subcommand)]
+        command: SessionCommand,
+    },
     /// Customer and dealer accounts.
     Account {
         #[command(subcommand)]
@@ -89,7 +104,7 @@ enum AdminCommand {
         #[command(subcommand)]
         command: ScheduleCommand,
     },
-    /// The people who log in (administrators only).
+    /// The people who log in (administrators; dealer users for their subtree).
     User {
         #[command(subcommand)]
         command: UserCommand,
@@ -336,6 +351,63 @@ enum UserCommand {
     },
     /// Every user.
     List,
+    /// Set a user's password (they choose their own with `quire admin password`); their
+    /// sessions end.
+    Password {
+        /// The user's id.
+        id: i64,
+        /// The new password; asked for when neither this nor QUIRE_NEW_PASSWORD is given.
+        #[arg(long, env = "QUIRE_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Give a user another role and other accounts; their sessions end.
+    Role {
+        /// The user's id.
+        id: i64,
+        /// `administrator`, `dealer-user` or `account-user`.
+        #[arg(long)]
+        role: String,
+        /// An account the user is granted (repeat for several); replaces the grants.
+        #[arg(long, value_name = "ID")]
+        account: Vec<i64>,
+    },
+    /// Stop a user from logging in, ending their sessions.
+    Disable {
+        /// The user's id.
+        id: i64,
+    },
+    /// Let a disabled user log in again.
+    Enable {
+        /// The user's id.
+        id: i64,
+    },
+    /// Delete a user; one that history names (alert answers, work orders) is refused:
+    /// disable them instead.
+    Delete {
+        /// The user's id.
+        id: i64,
+    },
+    /// A user's live sessions.
+    Sessions {
+        /// The user's id.
+        id: i64,
+    },
+    /// End every session of a user.
+    EndSessions {
+        /// The user's id.
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum SessionCommand {
+    /// The sessions open under this user, the one in use marked.
+    List,
+    /// End one of them (a browser left logged in elsewhere).
+    End {
+        /// The session's id, as listed.
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -404,6 +476,50 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             credentials(&Session::load()?, command, format).await?
         }
         AdminCommand::Schedule { command } => schedule(&Session::load()?, command, format).await?,
+        AdminCommand::Password { current, new } => {
+            let session = Session::load()?;
+            let current = match current {
+                Some(current) => current,
+                None => ask("current password: ", "QUIRE_PASSWORD")?,
+            };
+            let new = match new {
+                Some(new) => new,
+                None => ask("new password: ", "QUIRE_NEW_PASSWORD")?,
+            };
+            let change = PasswordChange {
+                current_password: current,
+                new_password: new,
+            };
+            let () = session
+                .call(Method::PUT, "/api/v1/me/password", Some(&change))
+                .await?;
+            outln!(
+                "password of {} changed; its other sessions are ended",
+                session.user()
+            );
+        }
+        AdminCommand::Session {
+            command: SessionCommand::List,
+        } => {
+            let session = Session::load()?;
+            let sessions: Vec<SessionView> = session
+                .call(Method::GET, "/api/v1/sessions", None::<&()>)
+                .await?;
+            print_sessions(&sessions, format)?;
+        }
+        AdminCommand::Session {
+            command: SessionCommand::End { id },
+        } => {
+            let session = Session::load()?;
+            let () = session
+                .call(
+                    Method::DELETE,
+                    &format!("/api/v1/sessions/{id}"),
+                    None::<&()>,
+                )
+                .await?;
+            outln!("session {id} ended");
+        }
         AdminCommand::User { command } => user(&Session::load()?, command, format).await?,
         AdminCommand::Key { command } => key(&Session::load()?, command, format).await?,
         AdminCommand::Rates { command } => rates(&Session::load()?, command, format).await?,
@@ -654,8 +770,7 @@ async fn user(session: &Session, command: UserCommand, format: Format) -> anyhow
             account,
             password,
         } => {
-            let role: Role = serde_json::from_value(Value::String(role.clone()))
-                .map_err(|e| anyhow::anyhow!("--role {role}: {e}"))?;
+            let role = parse_role(&role)?;
             let password = match password {
                 Some(password) => password,
                 None => ask(&format!("password for {name}: "), "QUIRE_NEW_PASSWORD")?,
@@ -675,7 +790,80 @@ async fn user(session: &Session, command: UserCommand, format: Format) -> anyhow
             let users: Vec<UserView> = list_all(session, "/api/v1/users").await?;
             print_users(&users, format)?;
         }
+        UserCommand::Password { id, password } => {
+            let password = match password {
+                Some(password) => password,
+                None => ask(
+                    &format!("new password of user {id}: "),
+                    "QUIRE_NEW_PASSWORD",
+                )?,
+            };
+            let path = format!("/api/v1/users/{id}/password");
+            let () = session
+                .call(Method::PUT, &path, Some(&NewPassword { password }))
+                .await?;
+            outln!("password of user {id} set; their sessions are ended");
+        }
+        UserCommand::Role { id, role, account } => {
+            let new = NewRole {
+                role: parse_role(&role)?,
+                account_ids: account,
+            };
+            let path = format!("/api/v1/users/{id}/role");
+            let user: UserView = session.call(Method::PUT, &path, Some(&new)).await?;
+            print_one(user, format, print_users)?;
+        }
+        UserCommand::Disable { id } | UserCommand::Enable { id } => {
+            let disabled = Disabled {
+                disabled: matches!(command, UserCommand::Disable { .. }),
+            };
+            let path = format!("/api/v1/users/{id}/disabled");
+            let user: UserView = session.call(Method::PUT, &path, Some(&disabled)).await?;
+            print_one(user, format, print_users)?;
+        }
+        UserCommand::Delete { id } => {
+            let path = format!("/api/v1/users/{id}");
+            let () = session.call(Method::DELETE, &path, None::<&()>).await?;
+            outln!("user {id} deleted");
+        }
+        UserCommand::Sessions { id } => {
+            let path = format!("/api/v1/users/{id}/sessions");
+            let sessions: Vec<SessionView> = session.call(Method::GET, &path, None::<&()>).await?;
+            print_sessions(&sessions, format)?;
+        }
+        UserCommand::EndSessions { id } => {
+            let path = format!("/api/v1/users/{id}/sessions");
+            let () = session.call(Method::DELETE, &path, None::<&()>).await?;
+            outln!("the sessions of user {id} are ended");
+        }
     }
+    Ok(())
+}
+
+/// A role as typed (`dealer-user`), in the API's words.
+fn parse_role(role: &str) -> anyhow::Result<Role> {
+    serde_json::from_value(Value::String(role.to_owned()))
+        .map_err(|e| anyhow::anyhow!("--role {role}: {e}"))
+}
+
+fn print_sessions(sessions: &[SessionView], format: Format) -> anyhow::Result<()> {
+    if let Format::Json = format {
+        return print_json(sessions);
+    }
+    let time = |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    let rows: Vec<Vec<String>> = sessions
+        .iter()
+        .map(|s| {
+            let current = if s.current { "yes" } else { "" };
+            vec![
+                s.id.clone(),
+                time(&s.created_at),
+                time(&s.expires_at),
+                current.to_owned(),
+            ]
+        })
+        .collect();
+    out!("{}", table(&["id", "opened", "expires", "current"], &rows));
     Ok(())
 }
 
@@ -968,15 +1156,20 @@ fn print_users(users: &[UserView], format: Format) -> anyhow::Result<()> {
         .iter()
         .map(|u| {
             let accounts: Vec<String> = u.account_ids.iter().map(i64::to_string).collect();
+            let state = if u.disabled { "disabled" } else { "active" };
             vec![
                 u.id.to_string(),
                 u.name.clone(),
                 compact(&u.role),
                 accounts.join(","),
+                state.to_owned(),
             ]
         })
         .collect();
-    out!("{}", table(&["id", "name", "role", "accounts"], &rows));
+    out!(
+        "{}",
+        table(&["id", "name", "role", "accounts", "state"], &rows)
+    );
     Ok(())
 }
 

@@ -49,6 +49,11 @@ struct RunArgs {
     /// Set the `admin` password (otherwise one is generated on first start and printed once).
     #[arg(long, value_name = "PASSWORD", env = "QUIRE_ADMIN_PASSWORD")]
     admin_password: Option<String>,
+    /// How many hours ahead of the server's clock a reading may be dated; one dated later
+    /// is refused (that reading alone), since it would leave its printer's later readings
+    /// looking stale.
+    #[arg(long, value_name = "H", default_value_t = 24)]
+    future_tolerance_hours: u64,
     /// Trusted strategy publishers: one `name base64-public-key` per line (the line
     /// `quire plugin keygen` prints).
     #[arg(long, value_name = "FILE")]
@@ -256,6 +261,8 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.tls_cert = run.tls_cert;
     server.tls_key = run.tls_key;
     server.trusted_publishers = run.trusted_publishers;
+    server.future_tolerance =
+        std::time::Duration::from_secs(run.future_tolerance_hours.saturating_mul(3600));
     server.require_signatures = run.require_signatures;
     server.action_plugins = run.action_plugins;
     server.alert_logic_plugins = run.alert_logic_plugins;

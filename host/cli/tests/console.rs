@@ -1919,12 +1919,10 @@ fn another_customers_user_sees_none_of_the_strategies_or_billing_of_the_demo(
     )
 }
 
-    let tests: [(&str, Test); 14] = [
-
 fn main() {
     let arguments = Arguments::from_args();
     let lazy: Lazy = Arc::default();
-    let tests: [(&str, Test); 11] = [
+    let tests: [(&str, Test); 14] = [
         (
             "signing_in_shows_every_printer_the_agent_found",
             signing_in_shows_every_printer_the_agent_found,

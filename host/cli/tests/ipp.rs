@@ -403,6 +403,14 @@ async fn a_sites_ipp_printer_is_read_by_its_agent_which_tells_a_new_cartridge() 
     let (_db, running, dealer) = serve(&dir, SocketAddr::from(([127, 155, 2, 1], 0))).await;
     let (account, site) = dealer.account_with_site(&running).await;
     let path = format!("/api/v1/sites/{site}/ipp-printers");
+    // The printer is on the site's network: an agent reads nothing outside its ranges.
+    dealer
+        .call(
+            Method::PUT,
+            &format!("/api/v1/sites/{site}/ranges"),
+            Some(serde_json::json!([{"range": "127.0.0.1"}])),
+        )
+        .await;
 
     // A URI no agent could read refuses the list, naming which one.
     let refused = dealer

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use chrono::Utc;
+use chrono::{DateTime, Duration, Utc};
 use quire_model::ErrorSource;
 use quire_protocol::{
     AgentConfig, AgentToken, ApiError, DiscoverySettings, EnrollRequest, EnrollResponse,
@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ApiResult, Body, Failure, from_value, parse_json};
 use crate::limits::{MAX_HOST_NAME_CHARS, check_name};
+use crate::log_text::untrusted;
 use crate::secrets;
 use crate::state::AppState;
 
@@ -85,7 +86,7 @@ pub(crate) async fn enroll(
                 KeyRefusal::Revoked(at) => format!("this enrollment key was revoked on {}; ask for a new one", fmt(at)),
             })
         })?;
-    tracing::info!(agent = %agent_id, %hostname, %account, "agent enrolled");
+    tracing::info!(agent = %agent_id, hostname = %untrusted(hostname), %account, "agent enrolled");
     Ok(Json(EnrollResponse {
         agent_id,
         secret,
@@ -200,11 +201,12 @@ pub(crate) async fn readings(
             item.site_id.unwrap_or_default()
         ),
     }));
+    let now = Utc::now();
     let (items, misjudged): (Vec<UploadItem>, Vec<(u64, String)>) =
         items
             .into_iter()
             .fold((Vec::new(), Vec::new()), |(mut good, mut bad), item| {
-                match misjudged_input(&item) {
+                match refused_item(&item, now, state.future_tolerance) {
                     Some(message) => bad.push((item.seq, message)),
                     None => good.push(item),
                 }
@@ -237,7 +239,7 @@ pub(crate) async fn readings(
         .collect();
     let outcome = state.store.ingest_upload(&agent.id, &ingest).await?;
     for item in &rejected {
-        tracing::warn!(agent = %agent.id, seq = item.seq, message = %item.message, "reading refused");
+        tracing::warn!(agent = %agent.id, seq = item.seq, message = %untrusted(&item.message), "reading refused");
     }
     Ok(Json(UploadAck {
         acked_through,
@@ -245,6 +247,29 @@ pub(crate) async fn readings(
         duplicates: outcome.duplicates,
         rejected,
     }))
+}
+
+/// Why an item can never be filed, naming the field: a sequence number beyond what the
+/// store keeps (2^63 - 1), a reading dated further ahead of the server's clock than the
+/// operator tolerates (it would pin the device's last-seen in the future, leaving every
+/// later reading stale), or assessments of something the reading does not hold.
+fn refused_item(item: &UploadItem, now: DateTime<Utc>, tolerance: Duration) -> Option<String> {
+    if i64::try_from(item.seq).is_err() {
+        return Some(format!(
+            "seq: {} is beyond {}, the largest sequence number kept",
+            item.seq,
+            i64::MAX
+        ));
+    }
+    if item.taken_at > now + tolerance {
+        return Some(format!(
+            "taken-at: {} is more than {} h ahead of the server's clock ({}); check the agent's clock",
+            item.taken_at.to_rfc3339(),
+            tolerance.num_hours(),
+            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    misjudged_input(item)
 }
 
 /// Why an item's assessments cannot be filed, naming the entry: each must judge an alert

@@ -30,6 +30,8 @@ use quire_store::{NewPlugin, Store, StoredPlugin};
 use semver::Version;
 use sha2::{Digest, Sha256};
 
+use crate::log_text::untrusted;
+
 /// Why the depot refused.
 #[derive(Debug, thiserror::Error)]
 pub enum DepotError {
@@ -441,7 +443,7 @@ impl Depot {
                 None => match self.load_asm(&plugin).await {
                     Ok(loaded) => loaded,
                     Err(error) => {
-                        tracing::warn!(kind = ?plugin.kind, plugin = %plugin.name,
+                        tracing::warn!(kind = ?plugin.kind, plugin = %untrusted(&plugin.name),
                             version = %plugin.version, %error,
                             "a published plugin does not load: the server's own of its name runs instead");
                         continue;

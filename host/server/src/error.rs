@@ -8,6 +8,8 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use quire_protocol::ApiError;
+
+use crate::log_text::untrusted;
 use serde::de::DeserializeOwned;
 use serde_path_to_error::Segment;
 
@@ -173,7 +175,7 @@ impl IntoResponse for Failure {
                 message,
             } => return retry_later(StatusCode::SERVICE_UNAVAILABLE, retry_after, message),
             Failure::Internal(message) => {
-                tracing::error!(%message, "request failed");
+                tracing::error!(message = %untrusted(&message), "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     None,

@@ -46,8 +46,9 @@ pub mod api {
     };
     pub use crate::rest::readings::{RereadView, VersionView};
     pub use crate::rest::sessions::{Login, Me, Session};
+    pub use crate::rest::sessions::{PasswordChange, SessionView};
     pub use crate::rest::sites::{NewSite, SiteView};
-    pub use crate::rest::users::{NewUser, UserView};
+    pub use crate::rest::users::{Disabled, NewPassword, NewRole, NewUser, UserView};
     pub use crate::rest::webhooks::{WebhookDeliveryView, WebhookEndpointView, WebhookSecretView};
     pub use crate::rest::work_orders::{
         NewWorkOrder, PartView, StatusChange, WorkOrderChangeView, WorkOrderView,
@@ -62,6 +63,7 @@ pub mod api {
 pub mod depot;
 mod error;
 mod limits;
+mod log_text;
 mod logins;
 pub mod mailer;
 pub mod maintenance;

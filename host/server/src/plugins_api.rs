@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::agent_api::authenticate;
 use crate::depot::{DepotError, PluginKind, Upload};
 use crate::error::{ApiResult, Failure};
+use crate::log_text::untrusted;
 use crate::rest::{Caller, ListQuery};
 use crate::state::AppState;
 
@@ -158,8 +159,8 @@ async fn publish_as(
         .depot
         .publish(&component, upload, &caller.user.name, Utc::now())
         .await?;
-    tracing::info!(kind = ?filed.kind, plugin = %filed.name, version = %filed.version,
-        by = %caller.user.name, "plugin published");
+    tracing::info!(kind = ?filed.kind, plugin = %untrusted(&filed.name), version = %filed.version,
+        by = %untrusted(&caller.user.name), "plugin published");
     Ok((StatusCode::CREATED, Json(PluginView::new(filed, true))))
 }
 
@@ -171,8 +172,8 @@ async fn rollback_as(
     name: String,
 ) -> ApiResult<Json<RollbackView>> {
     let done = state.depot.rollback(kind, &name, Utc::now()).await?;
-    tracing::info!(?kind, plugin = %name, withdrawn = %done.withdrawn, now = ?done.now,
-        by = %caller.user.name, "plugin rolled back");
+    tracing::info!(?kind, plugin = %untrusted(&name), withdrawn = %done.withdrawn, now = ?done.now,
+        by = %untrusted(&caller.user.name), "plugin rolled back");
     Ok(Json(RollbackView {
         kind,
         name,

@@ -75,6 +75,17 @@ fn build() -> Routes {
     .add(M::POST, rest::LOGIN_PATH, rest::sessions::login)
     .add(M::POST, "/api/v1/logout", rest::sessions::logout)
     .add(M::GET, "/api/v1/me", rest::sessions::me)
+    .add(
+        M::PUT,
+        "/api/v1/me/password",
+        rest::sessions::change_password,
+    )
+    .add(M::GET, "/api/v1/sessions", rest::sessions::sessions)
+    .add(
+        M::DELETE,
+        "/api/v1/sessions/{session_id}",
+        rest::sessions::end_session,
+    )
     .add(M::GET, "/api/v1/accounts", rest::accounts::accounts)
     .add(M::POST, "/api/v1/accounts", rest::accounts::create_account)
     .add(
@@ -152,6 +163,41 @@ fn build() -> Routes {
     )
     .add(M::GET, "/api/v1/users", rest::users::users)
     .add(M::POST, "/api/v1/users", rest::users::create_user)
+    .add(
+        M::DELETE,
+        "/api/v1/users/{user_id}",
+        rest::users::delete_user,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/users/{user_id}/password",
+        rest::users::reset_password,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/users/{user_id}/role",
+        rest::users::set_role,
+    )
+    .add(
+        M::PUT,
+        "/api/v1/users/{user_id}/disabled",
+        rest::users::set_disabled,
+    )
+    .add(
+        M::GET,
+        "/api/v1/users/{user_id}/sessions",
+        rest::users::user_sessions,
+    )
+    .add(
+        M::DELETE,
+        "/api/v1/users/{user_id}/sessions",
+        rest::users::end_user_sessions,
+    )
+    .add(
+        M::DELETE,
+        "/api/v1/users/{user_id}/sessions/{session_id}",
+        rest::users::end_user_session,
+    )
     .add(M::GET, "/api/v1/fleet", rest::fleet::fleet)
     .add(M::GET, "/api/v1/devices", rest::devices::devices)
     .add(M::GET, "/api/v1/devices/{device_id}", rest::devices::device)

@@ -75,6 +75,52 @@ pub(crate) fn verify_password(password: &str, stored: &str) -> bool {
     })
 }
 
+/// A hash of a random password nobody knows, with the parameters of every stored one.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&token()));
+
+/// Whether `password` matches `stored`; with no user (`None`) it checks against a dummy
+/// hash and answers false, so an unknown name costs a login the same argon2 work as a
+/// wrong password and the answer's timing does not list the user names.
+pub(crate) fn verify_password_of(password: &str, stored: Option<&str>) -> bool {
+    match stored {
+        Some(stored) => verify_password(password, stored),
+        None => {
+            verify_password(password, &DUMMY_HASH);
+            false
+        }
+    }
+}
+
+/// Computes the dummy hash ahead of the first login, so the first unknown name is not
+/// the one slow answer.
+pub(crate) fn prepare_dummy_hash() {
+    std::sync::LazyLock::force(&DUMMY_HASH);
+}
+
+/// The shortest password accepted.
+pub(crate) const MIN_PASSWORD: usize = 10;
+
+/// The password rule, as every refusal states it.
+pub(crate) const PASSWORD_RULE: &str = "a password has at least 10 characters, is not only spaces or \
+     one character repeated, and is not the user name";
+
+/// Refuses what is obviously weak, saying the rule: too short, blank, one character
+/// repeated, or the user's own name (in any case).
+pub(crate) fn check_password(user_name: &str, password: &str) -> Result<(), String> {
+    let mut chars = password.chars();
+    let first = chars.clone().next();
+    let weak = password.chars().count() < MIN_PASSWORD
+        || password.trim().is_empty()
+        || chars.all(|c| Some(c) == first)
+        || password.trim().to_lowercase() == user_name.trim().to_lowercase();
+    if weak {
+        Err(PASSWORD_RULE.to_owned())
+    } else {
+        Ok(())
+    }
+}
+
 /// Issues an enrollment key for `account`, valid for `valid_hours`: the key is returned
 /// once and only its hash is stored. Used by the REST API and by
 /// `quire server enrollment-key`, which works on the database directly.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use hyper_util::rt::TokioIo;
 use quire_plugins::{Host, HostConfig, TrustedPublishers};
-use quire_store::{AccountId, Role, Store};
+use quire_store::{AccountId, Role, Store, UserId};
 
 use crate::asm::{ASM_JOB, ActionPlugins, AlertLogic, run_tick};
 use crate::calculated::{CALCULATED_VALUES_JOB, recompute};
@@ -46,6 +46,9 @@ pub struct Server {
     /// The `admin` password to set; `None` generates one on first start (and keeps the
     /// stored one after).
     pub admin_password: Option<String>,
+    /// How far ahead of the server's clock a reading may be dated; one dated later is
+    /// refused (that item alone), saying so.
+    pub future_tolerance: std::time::Duration,
     /// Refuse strategies that no trusted publisher signed.
     pub require_signatures: bool,
     /// The trusted publishers' keys: one `name base64-public-key` per line.
@@ -128,6 +131,7 @@ impl Server {
             tls_cert: None,
             tls_key: None,
             admin_password: None,
+            future_tolerance: crate::state::DEFAULT_FUTURE_TOLERANCE,
             require_signatures: false,
             trusted_publishers: None,
             raw_retention: RawRetention::default(),
@@ -209,9 +213,14 @@ impl Server {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join(DATABASE_FILE).display()))
     }
 
-    /// Creates the data directory and opens (migrating) the store.
+    /// Creates the data directory (0700: it holds the database and the TLS key) and
+    /// opens (migrating) the store, whose SQLite file is created 0600.
     pub async fn open_store(&self) -> Result<Store> {
-        std::fs::create_dir_all(&self.data_dir).map_err(|source| Error::Io {
+        let mut dir = std::fs::DirBuilder::new();
+        dir.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
+        dir.create(&self.data_dir).map_err(|source| Error::Io {
             path: self.data_dir.display().to_string(),
             source,
         })?;
@@ -231,7 +240,7 @@ impl Server {
     }
 
     /// Gives `admin` a new generated password, for the operator who lost the one printed
-    /// on first start, and returns it. Sessions already open stay open until they expire.
+    /// on first start, and returns it. The sessions `admin` had open are ended.
     pub async fn reset_admin_password(&self) -> Result<String> {
         let store = self.open_existing_store().await?;
         let reset = bootstrap(&store, Some(secrets::password())).await;
@@ -283,11 +292,14 @@ impl Server {
             let _ = std::fs::remove_dir_all(&self.data_dir);
         }
         let (store, identity, depot, (main_dealer, admin_password)) = prepared?;
+        // Off the listener's way: the first unknown name then answers as fast as the rest.
+        tokio::task::spawn_blocking(secrets::prepare_dummy_hash);
         let app = crate::routes::app(
             AppState::new(store.clone(), &identity.sha256, depot.clone())
                 .with_smtp(self.smtp.is_some())
                 .with_actions(actions.names())
-                .with_logins(self.logins.clone()),
+                .with_logins(self.logins.clone())
+                .with_future_tolerance(self.future_tolerance),
         );
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config);
         let accept = tokio::spawn(serve(listener, acceptor, app, self.connections.clone()));
@@ -497,6 +509,19 @@ impl Server {
     }
 }
 
+/// Gives `admin` the password `given` unless it is the one `stored` already; a new one
+/// ends every session opened with the old one (an operator who sets a new password at a
+/// restart means to lock out whoever knew the old one).
+async fn set_admin_password(store: &Store, admin: UserId, stored: &str, given: &str) -> Result<()> {
+    if secrets::verify_password(given, stored) {
+        return Ok(());
+    }
+    store
+        .set_password(admin, &secrets::hash_password(given), None)
+        .await?;
+    Ok(())
+}
+
 /// Creates the main dealer and the `admin` user when missing; sets the admin password
 /// when one is given. Returns the main dealer and the password when it was set now.
 async fn bootstrap(
@@ -507,6 +532,10 @@ async fn bootstrap(
         Some(id) => id,
         None => store.create_account("Main dealer", None, true).await?,
     };
+    if let Some(given) = &admin_password {
+        secrets::check_password(ADMIN_USER, given)
+            .map_err(|rule| Error::Config(format!("the admin password: {rule}")))?;
+    }
     let password = match (store.user_by_name(ADMIN_USER).await?, admin_password) {
         (None, given) => {
             let password = given.unwrap_or_else(secrets::password);
@@ -521,10 +550,8 @@ async fn bootstrap(
                 .await?;
             Some(password)
         }
-        (Some((user, _)), Some(given)) => {
-            store
-                .set_password(user.id, &secrets::hash_password(&given))
-                .await?;
+        (Some((user, stored)), Some(given)) => {
+            set_admin_password(store, user.id, &stored, &given).await?;
             Some(given)
         }
         (Some(_), None) => None,

@@ -21,7 +21,13 @@ pub struct AppState {
     pub(crate) actions: Arc<BTreeSet<String>>,
     /// The login throttle and the password checks' bound.
     pub(crate) logins: Arc<Logins>,
+    /// How far ahead of the server's clock a reading may be dated before it is refused.
+    pub(crate) future_tolerance: chrono::Duration,
 }
+
+/// A day: an agent's clock that far ahead is wrong, not merely drifting.
+pub(crate) const DEFAULT_FUTURE_TOLERANCE: std::time::Duration =
+    std::time::Duration::from_secs(24 * 3600);
 
 impl AppState {
     /// State over an open store, answering agents with this certificate fingerprint and
@@ -34,6 +40,8 @@ impl AppState {
             smtp_enabled: false,
             actions: Arc::default(),
             logins: Arc::new(Logins::new(LoginLimits::default())),
+            future_tolerance: chrono::Duration::from_std(DEFAULT_FUTURE_TOLERANCE)
+                .expect("a day is a valid duration"),
         }
     }
 
@@ -41,6 +49,15 @@ impl AppState {
     pub fn with_smtp(self, smtp_enabled: bool) -> AppState {
         AppState {
             smtp_enabled,
+            ..self
+        }
+    }
+
+    /// The same state, refusing readings dated more than `tolerance` ahead of the clock.
+    pub fn with_future_tolerance(self, tolerance: std::time::Duration) -> AppState {
+        AppState {
+            future_tolerance: chrono::Duration::from_std(tolerance)
+                .unwrap_or(chrono::Duration::MAX),
             ..self
         }
     }

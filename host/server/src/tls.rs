@@ -81,8 +81,8 @@ fn generate(cert_path: &Path, key_path: &Path) -> Result<()> {
         "127.0.0.1".to_owned(),
         "::1".to_owned(),
     ];
-    let generated =
-        rcgen::generate_simple_self_signed(names).map_err(|e| Error::Tls(e.to_string()))?;
+    let generated = self_signed(names, chrono::Utc::now().date_naive())
+        .map_err(|e| Error::Tls(e.to_string()))?;
     let key = pem("PRIVATE KEY", &generated.signing_key.serialize_der());
     std::fs::write(key_path, key).map_err(io(key_path))?;
     #[cfg(unix)]
@@ -94,6 +94,31 @@ fn generate(cert_path: &Path, key_path: &Path) -> Result<()> {
     // The certificate is written last: its presence says the pair is complete.
     std::fs::write(cert_path, pem("CERTIFICATE", generated.cert.der())).map_err(io(cert_path))?;
     Ok(())
+}
+
+/// How long a generated certificate is valid: 397 days, the longest a browser accepts
+/// for a server certificate, so an operator who trusts it in their browser is not
+/// refused for its length. Agents pin its SHA-256 and do not read its dates, so its
+/// expiry never stops them; the README says how to replace it.
+const GENERATED_VALID_DAYS: u64 = 397;
+
+/// A self-signed certificate for `names`, valid from the day before `today` (a client
+/// whose clock is a little behind still accepts it) for [`GENERATED_VALID_DAYS`].
+fn self_signed(
+    names: Vec<String>,
+    today: chrono::NaiveDate,
+) -> std::result::Result<rcgen::CertifiedKey<rcgen::KeyPair>, rcgen::Error> {
+    use chrono::Datelike as _;
+    let mut params = rcgen::CertificateParams::new(names)?;
+    let start = today.pred_opt().unwrap_or(today);
+    let month = u8::try_from(start.month()).expect("a month fits a byte");
+    let day = u8::try_from(start.day()).expect("a day fits a byte");
+    params.not_before = rcgen::date_time_ymd(start.year(), month, day);
+    params.not_after =
+        params.not_before + std::time::Duration::from_secs(GENERATED_VALID_DAYS * 24 * 3600);
+    let signing_key = rcgen::KeyPair::generate()?;
+    let cert = params.self_signed(&signing_key)?;
+    Ok(rcgen::CertifiedKey { cert, signing_key })
 }
 
 fn pem(label: &str, der: &[u8]) -> String {

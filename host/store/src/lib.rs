@@ -127,8 +127,8 @@ pub use crate::supplies::{
 pub use crate::types::{
     Account, AccountId, Agent, AgentIngest, AlertRecord, ContractId, Device, DeviceAddress,
     DeviceFilter, DeviceId, EnrollmentKey, EnrollmentKeyId, Ingest, IngestOutcome, KeyRefusal,
-    NewAgent, Page, ReadingId, ReplacementRecord, Role, Site, SiteId, StoredReading, SupplyRecord,
-    UploadOutcome, User, UserId, Visibility,
+    NewAgent, Page, ReadingId, ReplacementRecord, Role, SessionInfo, Site, SiteId, StoredReading,
+    SupplyRecord, UploadOutcome, User, UserId, Visibility,
 };
 pub use crate::url::redact;
 pub use crate::volumes::DeviceVolume;
@@ -172,6 +172,7 @@ impl Backend {
     /// The SQLite file at `path`, created if missing, in WAL mode so readers do not block
     /// ingest, with its migrations applied.
     async fn open_sqlite(path: &str) -> std::result::Result<Backend, OpenError> {
+        create_private(std::path::Path::new(path))?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -198,6 +199,27 @@ impl Backend {
             .await?;
         postgres::migrate(&pool).await?;
         Ok(Backend::Postgres(pool))
+    }
+}
+
+/// Creates the SQLite file at `path`, empty and readable by this user only (0600), when
+/// missing: it holds SNMP communities and v3 passwords, and SQLite gives its `-wal` and
+/// `-shm` files the same mode. An existing file keeps the mode its owner chose.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    if path.as_os_str() == ":memory:" || path.to_string_lossy().starts_with("file:") {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(std::io::Error::new(
+            e.kind(),
+            format!("{}: {e}", path.display()),
+        )),
     }
 }
 

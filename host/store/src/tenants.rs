@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::Store;
 use crate::error::Result;
-use crate::types::{Account, AccountId, Page, Role, User, UserId, Visibility};
+use crate::types::{Account, AccountId, Page, Role, SessionInfo, User, UserId, Visibility};
 
 impl Store {
     /// A page of the accounts `visibility` covers, by id.
@@ -52,14 +52,55 @@ impl Store {
         dispatch!(self.user(id))
     }
 
-    /// A user and their password hash, by login name.
+    /// A user and their password hash, by login name without regard to case (`Admin` is
+    /// `admin`).
     pub async fn user_by_name(&self, name: &str) -> Result<Option<(User, String)>> {
         dispatch!(self.user_by_name(name))
     }
 
-    /// Replaces a user's password hash.
-    pub async fn set_password(&self, user: UserId, password_hash: &str) -> Result<()> {
-        dispatch!(self.set_password(user, password_hash))
+    /// Replaces a user's password hash and ends their sessions, all but `keep` (the
+    /// session of a user changing their own password), in one transaction.
+    pub async fn set_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> Result<()> {
+        dispatch!(self.set_password(user, password_hash, keep))
+    }
+
+    /// Gives a user another role and other accounts, and ends their sessions: what a
+    /// session was allowed to see is decided again at the next login.
+    pub async fn set_role(&self, user: UserId, role: Role, accounts: &[AccountId]) -> Result<()> {
+        dispatch!(self.set_role(user, role, accounts))
+    }
+
+    /// Disables a user (ending their sessions) or enables them again.
+    pub async fn set_disabled(&self, user: UserId, disabled: bool) -> Result<()> {
+        dispatch!(self.set_disabled(user, disabled))
+    }
+
+    /// Deletes a user with their grants and sessions. A user whose name stands in history
+    /// (alert approvals, work orders) is refused with [`crate::Error::Invalid`]: disable
+    /// them instead, so the history keeps saying who.
+    pub async fn delete_user(&self, user: UserId) -> Result<()> {
+        dispatch!(self.delete_user(user))
+    }
+
+    /// A user's live sessions, oldest first.
+    pub async fn sessions_of(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>> {
+        dispatch!(self.sessions_of(user, now))
+    }
+
+    /// Ends one of `user`'s sessions by its [`SessionInfo::id`], or
+    /// [`crate::Error::NotFound`].
+    pub async fn end_session(&self, user: UserId, id: &str) -> Result<()> {
+        dispatch!(self.end_session(user, id))
+    }
+
+    /// Ends every session of `user`; how many there were.
+    pub async fn end_sessions(&self, user: UserId) -> Result<u64> {
+        dispatch!(self.end_sessions(user))
     }
 
     /// Opens a session for `user` under the token's hash.
@@ -92,7 +133,7 @@ macro_rules! tenant_queries {
         use crate::backend::$backend::{one_row, page_of, update_one};
         use crate::backend::{parse_word, word};
         use crate::error::{Context, Error, Result};
-        use crate::types::{Account, AccountId, Page, Role, User, UserId, Visibility};
+        use crate::types::{Account, AccountId, Page, Role, SessionInfo, User, UserId, Visibility};
 
         type Db = $db;
         type DbRow = <Db as sqlx::Database>::Row;
@@ -159,7 +200,7 @@ macro_rules! tenant_queries {
         ) -> Result<UserId> {
             let context = || format!("creating user `{name}`");
             let mut tx = pool.begin().await.context(context)?;
-            let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE name = $1")
+            let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE lower(name) = lower($1)")
                 .bind(name)
                 .fetch_optional(&mut *tx)
                 .await
@@ -212,11 +253,12 @@ macro_rules! tenant_queries {
                 name: row.try_get("name").context(context)?,
                 role: parse_word("users.role", role)?,
                 accounts: grants.iter().filter(|(u, _)| *u == id).map(|(_, a)| *a).collect(),
+                disabled: row.try_get("disabled").context(context)?,
             })
         }
 
         pub(crate) async fn users(pool: &Pool<Db>, page: Page) -> Result<Vec<User>> {
-            let select = sqlx::query("SELECT id, name, role FROM users ORDER BY id LIMIT $1 OFFSET $2");
+            let select = sqlx::query("SELECT id, name, role, disabled FROM users ORDER BY id LIMIT $1 OFFSET $2");
             let rows = page_of(pool, select, page, || "listing users".into()).await?;
             let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
                 return Ok(Vec::new());
@@ -228,14 +270,14 @@ macro_rules! tenant_queries {
         }
 
         pub(crate) async fn user(pool: &Pool<Db>, id: UserId) -> Result<User> {
-            let select = sqlx::query("SELECT id, name, role FROM users WHERE id = $1");
+            let select = sqlx::query("SELECT id, name, role, disabled FROM users WHERE id = $1");
             let row = one_row(pool, select.bind(id.0), id, || format!("reading {id}")).await?;
             let grants = grants(pool, id.0, id.0).await?;
             user_from_row(&row, &grants)
         }
 
         pub(crate) async fn user_by_name(pool: &Pool<Db>, name: &str) -> Result<Option<(User, String)>> {
-            let Some(row) = sqlx::query("SELECT id, name, role, password_hash FROM users WHERE name = $1")
+            let Some(row) = sqlx::query("SELECT id, name, role, disabled, password_hash FROM users WHERE lower(name) = lower($1)")
                 .bind(name)
                 .fetch_optional(pool)
                 .await
@@ -249,10 +291,143 @@ macro_rules! tenant_queries {
             Ok(Some((user_from_row(&row, &grants)?, hash)))
         }
 
-        pub(crate) async fn set_password(pool: &Pool<Db>, user: UserId, password_hash: &str) -> Result<()> {
-            let update = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1");
-            let update = update.bind(user.0).bind(password_hash);
-            update_one(pool, update, user, || format!("setting the password of {user}")).await
+        pub(crate) async fn set_password(
+            pool: &Pool<Db>,
+            user: UserId,
+            password_hash: &str,
+            keep: Option<&str>,
+        ) -> Result<()> {
+            let context = || format!("setting the password of {user}");
+            let mut tx = pool.begin().await.context(context)?;
+            let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                .bind(user.0)
+                .bind(password_hash)
+                .execute(&mut *tx)
+                .await
+                .context(context)?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { what: user.to_string() });
+            }
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> COALESCE($2, '')")
+                .bind(user.0)
+                .bind(keep)
+                .execute(&mut *tx)
+                .await
+                .context(context)?;
+            tx.commit().await.context(context)
+        }
+
+        pub(crate) async fn set_role(pool: &Pool<Db>, user: UserId, role: Role, accounts: &[AccountId]) -> Result<()> {
+            let context = || format!("setting the role of {user}");
+            let mut tx = pool.begin().await.context(context)?;
+            let done = sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+                .bind(user.0)
+                .bind(word(&role))
+                .execute(&mut *tx)
+                .await
+                .context(context)?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { what: user.to_string() });
+            }
+            for statement in ["DELETE FROM user_accounts WHERE user_id = $1", "DELETE FROM sessions WHERE user_id = $1"] {
+                sqlx::query(statement).bind(user.0).execute(&mut *tx).await.context(context)?;
+            }
+            for account in accounts {
+                sqlx::query("INSERT INTO user_accounts (user_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(user.0)
+                    .bind(account.0)
+                    .execute(&mut *tx)
+                    .await
+                    .context(context)?;
+            }
+            tx.commit().await.context(context)
+        }
+
+        pub(crate) async fn set_disabled(pool: &Pool<Db>, user: UserId, disabled: bool) -> Result<()> {
+            let context = || format!("disabling {user}");
+            let mut tx = pool.begin().await.context(context)?;
+            let done = sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
+                .bind(user.0)
+                .bind(disabled)
+                .execute(&mut *tx)
+                .await
+                .context(context)?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { what: user.to_string() });
+            }
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await
+                .context(context)?;
+            tx.commit().await.context(context)
+        }
+
+        pub(crate) async fn delete_user(pool: &Pool<Db>, user: UserId) -> Result<()> {
+            let context = || format!("deleting {user}");
+            let mut tx = pool.begin().await.context(context)?;
+            let traces: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM asm_answers WHERE user_id = $1) \
+                 + (SELECT COUNT(*) FROM work_orders WHERE assignee_id = $1) \
+                 + (SELECT COUNT(*) FROM work_order_history WHERE user_id = $1 OR assignee_id = $1)",
+            )
+            .bind(user.0)
+            .fetch_one(&mut *tx)
+            .await
+            .context(context)?;
+            if traces > 0 {
+                return Err(Error::Invalid {
+                    field: "user".into(),
+                    message: format!(
+                        "{user} answered alerts or worked on work orders ({traces} entries of history name them); \
+                         disable them instead, so the history keeps saying who"
+                    ),
+                });
+            }
+            for statement in ["DELETE FROM user_accounts WHERE user_id = $1", "DELETE FROM sessions WHERE user_id = $1"] {
+                sqlx::query(statement).bind(user.0).execute(&mut *tx).await.context(context)?;
+            }
+            let done = sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await
+                .context(context)?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { what: user.to_string() });
+            }
+            tx.commit().await.context(context)
+        }
+
+        pub(crate) async fn sessions_of(pool: &Pool<Db>, user: UserId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>> {
+            let context = || format!("listing the sessions of {user}");
+            let rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT substr(token_hash, 1, 16), created_at, expires_at FROM sessions \
+                 WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at, token_hash",
+            )
+            .bind(user.0)
+            .bind(now)
+            .fetch_all(pool)
+            .await
+            .context(context)?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, created_at, expires_at)| SessionInfo { id, created_at, expires_at })
+                .collect())
+        }
+
+        pub(crate) async fn end_session(pool: &Pool<Db>, user: UserId, id: &str) -> Result<()> {
+            let delete = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND substr(token_hash, 1, 16) = $2");
+            let delete = delete.bind(user.0).bind(id);
+            update_one(pool, delete, format!("session {id}"), || format!("ending a session of {user}")).await
+        }
+
+        pub(crate) async fn end_sessions(pool: &Pool<Db>, user: UserId) -> Result<u64> {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.0)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+                .context(|| format!("ending the sessions of {user}"))
         }
 
         pub(crate) async fn create_session(
@@ -282,8 +457,8 @@ macro_rules! tenant_queries {
         pub(crate) async fn session_user(pool: &Pool<Db>, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
             let context = || "looking up a session".to_owned();
             let Some(row) = sqlx::query(
-                "SELECT u.id, u.name, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
-                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+                "SELECT u.id, u.name, u.role, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
             )
             .bind(token_hash)
             .bind(now)

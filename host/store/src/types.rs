@@ -240,6 +240,20 @@ pub struct User {
     pub role: Role,
     /// The accounts granted (a dealer brings its subtree).
     pub accounts: Vec<AccountId>,
+    /// A disabled user cannot log in and has no session; their history stays theirs.
+    pub disabled: bool,
+}
+
+/// A live login session, named by a prefix of its token's hash: enough to tell it apart
+/// and revoke it, never enough to use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The first 16 hex digits of the token's SHA-256.
+    pub id: String,
+    /// When it was opened.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it ends unless revoked first.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Whose rows a query may return: the condition every listing and lookup applies in SQL.

@@ -224,7 +224,13 @@ fn parse<R: DeserializeOwned>(
     what: &str,
 ) -> anyhow::Result<R> {
     if (200..300).contains(&answer.status) {
-        return serde_json::from_slice(&answer.body).with_context(|| {
+        // 204 No Content reads as JSON `null`, which is `()`.
+        let body: &[u8] = if answer.body.is_empty() {
+            b"null"
+        } else {
+            &answer.body
+        };
+        return serde_json::from_slice(body).with_context(|| {
             format!(
                 "{what}: the server's answer is not understood: {}",
                 answer.text()

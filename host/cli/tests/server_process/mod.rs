@@ -17,8 +17,23 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// `quire server --data DATA ARGS…`, once it has printed the line named `last`.
+    #[allow(dead_code)] // Each test binary compiles this module; the log's test starts logging.
     pub fn start(data: &Path, args: &[&str], last: &str) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+        ServerProcess::spawn(Command::new(env!("CARGO_BIN_EXE_quire")), data, args, last)
+    }
+
+    /// As [`ServerProcess::start`], logging at `info` into the file `log`.
+    #[allow(dead_code)] // Each test binary compiles this module; not all of them log.
+    pub fn start_logging(data: &Path, args: &[&str], last: &str, log: &Path) -> ServerProcess {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_quire"));
+        command
+            .env("QUIRE_LOG", "info")
+            .stderr(std::fs::File::create(log).unwrap());
+        ServerProcess::spawn(command, data, args, last)
+    }
+
+    fn spawn(mut command: Command, data: &Path, args: &[&str], last: &str) -> ServerProcess {
+        let mut child = command
             .args(["server", "--data"])
             .arg(data)
             .args(args)

@@ -57,6 +57,7 @@ use serde::{Deserialize, Serialize};
 use super::facts::{consumable_type, latest_at};
 use super::mail::Writer;
 use super::stored_event;
+use crate::log_text::untrusted;
 use crate::mailer::queue_email;
 use crate::maintenance::{WorkOrderError, WorkOrderRequest, create_work_order};
 
@@ -551,7 +552,7 @@ async fn email(
     match queue_email(store, email, now).await {
         Ok((id, _)) => Ok(Outcome::EmailQueued { email_id: id.0 }),
         Err(quire_store::Error::Invalid { field, message }) => {
-            tracing::info!(entry = %entry.id, %field, %message, "an alert e-mail was refused");
+            tracing::info!(entry = %entry.id, field = %untrusted(&field), message = %untrusted(&message), "an alert e-mail was refused");
             Ok(Outcome::Failed {
                 reason: format!("{field}: {message}"),
             })

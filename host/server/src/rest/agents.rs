@@ -7,6 +7,7 @@ use quire_store::{AccountId, Agent};
 use serde::Deserialize;
 
 use crate::error::ApiResult;
+use crate::log_text::untrusted;
 use crate::state::AppState;
 
 use super::{Caller, ListQuery, Owned, PathIds, Visible, page, views};
@@ -83,6 +84,6 @@ pub(crate) async fn revoke_agent(
     caller: Caller,
 ) -> ApiResult<Json<AgentView>> {
     state.store.revoke_agent(&agent.id, Utc::now()).await?;
-    tracing::info!(agent = %agent.id, by = %caller.user.name, "agent revoked");
+    tracing::info!(agent = %agent.id, by = %untrusted(&caller.user.name), "agent revoked");
     Ok(Json(state.store.agent(&agent.id).await?.into()))
 }

@@ -29,6 +29,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::asm::carry::Outcome;
 use crate::asm::{StoredEvent, definition, facts, stored_event};
 use crate::error::{ApiResult, Body, Failure};
+use crate::log_text::untrusted;
 use crate::state::AppState;
 use crate::stored;
 
@@ -251,7 +252,7 @@ pub(crate) async fn add_definition(
         .store
         .replace_asm_definition(id, &definition.name, &body_of(&definition), now)
         .await?;
-    tracing::info!(definition = %id, by = %caller.user.name, "alert definition created");
+    tracing::info!(definition = %id, by = %untrusted(&caller.user.name), "alert definition created");
     let row = state.store.asm_definition(id).await?;
     Ok((StatusCode::CREATED, Json(DefinitionView::of(&row)?)))
 }

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::depot::DepotError;
 use crate::error::{ApiResult, Failure};
+use crate::log_text::untrusted;
 use crate::reinterpret::{self, RereadError};
 use crate::state::AppState;
 
@@ -216,7 +217,7 @@ pub(crate) async fn reinterpret(
         RereadError::Corrupt(message) => Failure::Internal(message),
     })?;
     if let Some(version) = reread.version {
-        tracing::info!(reading = %stored.id, version, strategy = %reread.strategy, by = %caller.user.name, "reading re-read");
+        tracing::info!(reading = %stored.id, version, strategy = %untrusted(&reread.strategy.to_string()), by = %untrusted(&caller.user.name), "reading re-read");
     }
     Ok(Json(RereadView {
         reading_id: stored.id.0,

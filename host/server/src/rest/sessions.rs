@@ -7,16 +7,17 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use quire_protocol::ApiError;
-use quire_store::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use quire_store::{User, UserId};
 
 use crate::error::{ApiResult, Body, Failure};
 use crate::secrets;
 use crate::state::AppState;
 
 use super::Caller;
-use super::users::UserView;
+use super::users::{UserView, hash};
 
 /// How long a login lasts.
 const SESSION_HOURS: i64 = 12;
@@ -60,6 +61,11 @@ pub(crate) async fn login(
             check_password(&state, name, login.password),
         )
         .await?;
+    if user.disabled {
+        return Err(Failure::Unauthorized(
+            "this user is disabled; an administrator can enable them again".to_owned(),
+        ));
+    }
     let token = secrets::token();
     let now = Utc::now();
     let expires_at = now + chrono::Duration::hours(SESSION_HOURS);
@@ -77,14 +83,24 @@ pub(crate) async fn login(
 /// The user named `name` when `password` is theirs; 401 otherwise.
 async fn check_password(state: &AppState, name: &str, password: String) -> ApiResult<User> {
     let refused = || Failure::Unauthorized("wrong user name or password".to_owned());
-    let (user, hash) = state.store.user_by_name(name).await?.ok_or_else(refused)?;
-    let verified = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
-        .await
-        .map_err(|e| Failure::Internal(e.to_string()))?;
-    if !verified {
-        return Err(refused());
-    }
-    Ok(user)
+    let found = state.store.user_by_name(name).await?;
+    let (user, verified) = check_login(found, password).await?;
+    user.filter(|_| verified).ok_or_else(refused)
+}
+
+/// The user found by name (if any) and whether `password` is theirs; an unknown name is
+/// checked against a dummy hash, so both refusals take the same time.
+async fn check_login(
+    found: Option<(User, String)>,
+    password: String,
+) -> ApiResult<(Option<User>, bool)> {
+    let (user, hash) = found.unzip();
+    let verified = tokio::task::spawn_blocking(move || {
+        secrets::verify_password_of(&password, hash.as_deref())
+    })
+    .await
+    .map_err(|e| Failure::Internal(e.to_string()))?;
+    Ok((user, verified))
 }
 
 /// `POST /api/v1/logout`.
@@ -113,4 +129,104 @@ pub(crate) async fn me(State(state): State<AppState>, caller: Caller) -> ApiResu
         user: caller.user.into(),
         visible_account_ids: visible.map(|ids| ids.iter().map(|a| a.0).collect()),
     }))
+}
+
+/// A live session as listed: its id (a prefix of the token's hash, which cannot log in)
+/// and its times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct SessionView {
+    /// What revoking it names.
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Whether it is the session making this call.
+    pub current: bool,
+}
+
+/// `user`'s live sessions, the caller's own marked current.
+pub(crate) async fn list(
+    state: &AppState,
+    caller: &Caller,
+    user: UserId,
+) -> ApiResult<Json<Vec<SessionView>>> {
+    let sessions = state.store.sessions_of(user, Utc::now()).await?;
+    Ok(Json(
+        sessions
+            .into_iter()
+            .map(|s| SessionView {
+                current: caller.token_hash.starts_with(&s.id),
+                id: s.id,
+                created_at: s.created_at,
+                expires_at: s.expires_at,
+            })
+            .collect(),
+    ))
+}
+
+/// `GET /api/v1/sessions`: the caller's own live sessions.
+#[utoipa::path(get, path = "/api/v1/sessions", tag = "session",
+    responses((status = 200, description = "Live sessions, oldest first", body = Vec<SessionView>)))]
+pub(crate) async fn sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<SessionView>>> {
+    list(&state, &caller, caller.user.id).await
+}
+
+/// `DELETE /api/v1/sessions/{session_id}`: ends one of the caller's own sessions (a
+/// browser left logged in elsewhere).
+#[utoipa::path(delete, path = "/api/v1/sessions/{session_id}", tag = "session",
+    params(("session_id" = String, Path, description = "The session, as listed")),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 404, description = "None of the caller's sessions", body = quire_protocol::ApiError),
+    ))]
+pub(crate) async fn end_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(session): axum::extract::Path<String>,
+) -> ApiResult<StatusCode> {
+    state.store.end_session(caller.user.id, &session).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A user changing their own password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password now, proving it is the user at the keyboard.
+    pub current_password: String,
+    /// At least 10 characters, not only spaces or one character repeated, not the name.
+    pub new_password: String,
+}
+
+/// `PUT /api/v1/me/password`: changes the caller's own password; their other sessions
+/// end, the one making the change stays.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "session", request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed; the other sessions are ended"),
+        (status = 400, description = "A wrong current password or a weak new one", body = quire_protocol::ApiError),
+    ))]
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(change): Body<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    let found = state.store.user_by_name(&caller.user.name).await?;
+    let (_, verified) = check_login(found, change.current_password).await?;
+    if !verified {
+        return Err(Failure::invalid(
+            "current-password",
+            "that is not your current password",
+        ));
+    }
+    secrets::check_password(&caller.user.name, &change.new_password)
+        .map_err(|rule| Failure::invalid("new-password", rule))?;
+    let hash = hash(change.new_password).await?;
+    state
+        .store
+        .set_password(caller.user.id, &hash, Some(&caller.token_hash))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

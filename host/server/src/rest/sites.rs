@@ -6,7 +6,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use quire_protocol::{ApiError, SiteRange, parse_range_csv};
+use quire_protocol::{ApiError, Range, SiteRange, parse_range_csv};
 use quire_schedule::ScheduleConfig;
 use quire_store::{Account, Page, Site, SiteId};
 use serde::{Deserialize, Serialize};
@@ -185,10 +185,11 @@ pub(crate) async fn set_ipp_printers(
         MAX_IPP_PRINTERS_PER_SITE,
     )?;
     let mut printers: Vec<String> = Vec::with_capacity(listed.len());
+    let mut parsed = Vec::with_capacity(listed.len());
     for (index, uri) in listed.into_iter().enumerate() {
         let field = format!("ipp-printers[{index}]");
         let uri = uri.trim().to_owned();
-        quire_ipp::PrinterUri::parse(&uri).map_err(|e| Failure::invalid(&field, e))?;
+        parsed.push(quire_ipp::PrinterUri::parse(&uri).map_err(|e| Failure::invalid(&field, e))?);
         if let Some(first) = printers.iter().position(|p| *p == uri) {
             return Err(Failure::invalid(
                 &field,
@@ -197,11 +198,43 @@ pub(crate) async fn set_ipp_printers(
         }
         printers.push(uri);
     }
+    for (index, uri) in parsed.iter().enumerate() {
+        if let Some(problem) = outside_ranges(&uri.host, &site.ranges) {
+            return Err(Failure::invalid(&format!("ipp-printers[{index}]"), problem));
+        }
+    }
     state
         .store
         .set_site_ipp_printers(site.id, &printers)
         .await?;
     Ok(Json(state.store.site(site.id).await?.into()))
+}
+
+/// Why an agent may not be sent to read `host`: only what the site's ranges hold (an
+/// address inside one, or a host name listed as one) is the site's network. Anything
+/// else could turn the agent into a reader of the customer's other machines, of the
+/// cloud's metadata service (169.254.169.254) or of the agent's own host (loopback);
+/// those two are named, since a dealer who means them lists them as ranges first.
+fn outside_ranges(host: &str, ranges: &[SiteRange]) -> Option<String> {
+    let inside = match host.parse::<std::net::IpAddr>() {
+        Ok(address) => ranges.iter().any(|r| r.range.contains(address)),
+        Err(_) => ranges
+            .iter()
+            .any(|r| matches!(&r.range, Range::Host(name) if name.eq_ignore_ascii_case(host))),
+    };
+    if inside {
+        return None;
+    }
+    let what = match host.parse::<std::net::IpAddr>() {
+        Ok(address) if address.is_loopback() => "a loopback address (the agent's own machine)",
+        Ok(std::net::IpAddr::V4(v4)) if v4.is_link_local() => "a link-local address",
+        Ok(std::net::IpAddr::V6(v6)) if v6.is_unicast_link_local() => "a link-local address",
+        _ => "a printer",
+    };
+    Some(format!(
+        "{host} is {what} outside the site's ranges; an agent reads only its site's network, \
+         so add {host} to the site's ranges first"
+    ))
 }
 
 /// `POST /api/v1/accounts/{account_id}/ranges-csv`: `site,range[,part]` lines. Every

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiResult, Body, Failure};
+use crate::log_text::untrusted;
 use crate::state::AppState;
 use crate::webhooks::{checked_url, new_secret};
 
@@ -172,7 +173,7 @@ pub(crate) async fn add_webhook(
         .store
         .add_webhook_endpoint(account.id, &name, &url, &secret, Utc::now())
         .await?;
-    tracing::info!(endpoint = %id, by = %caller.user.name, "webhook endpoint created");
+    tracing::info!(endpoint = %id, by = %untrusted(&caller.user.name), "webhook endpoint created");
     let endpoint = state.store.webhook_endpoint(id).await?;
     Ok((
         StatusCode::CREATED,
@@ -259,7 +260,7 @@ pub(crate) async fn rotate_secret(
         .store
         .rotate_webhook_secret(endpoint.id, &secret, Utc::now())
         .await?;
-    tracing::info!(endpoint = %endpoint.id, by = %caller.user.name, "webhook secret rotated");
+    tracing::info!(endpoint = %endpoint.id, by = %untrusted(&caller.user.name), "webhook secret rotated");
     Ok(Json(WebhookSecretView {
         endpoint: state.store.webhook_endpoint(endpoint.id).await?.into(),
         secret,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiResult, Body, Failure};
+use crate::log_text::untrusted;
 use crate::maintenance::{self, WorkOrderError, WorkOrderRequest};
 use crate::state::AppState;
 
@@ -255,7 +256,7 @@ pub(crate) async fn create_work_order(
         Utc::now(),
     )
     .await?;
-    tracing::info!(order = %order.id, device = %device.id, by = %caller.user.name, "work order created");
+    tracing::info!(order = %order.id, device = %device.id, by = %untrusted(&caller.user.name), "work order created");
     Ok((StatusCode::CREATED, Json(order.into())))
 }
 

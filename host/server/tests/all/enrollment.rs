@@ -118,7 +118,7 @@ async fn the_configuration_carries_sites_ranges_schedules_and_credentials_in_ord
             .admin(
                 "PUT",
                 &format!("/api/v1/sites/{site}/ranges"),
-                Some(json!([{"range": "10.0.0.0/24"}, {"range": "printer.example", "part": "lobby"}])),
+                Some(json!([{"range": "10.0.0.0/24"}, {"range": "printer.example", "part": "lobby"}, {"range": "::1"}])),
             )
             .await;
         server
@@ -170,7 +170,11 @@ async fn the_configuration_carries_sites_ranges_schedules_and_credentials_in_ord
             .iter()
             .map(|r| r.range.to_string())
             .collect();
-        assert_eq!(ranges, ["10.0.0.0/24", "printer.example"], "{backend}");
+        assert_eq!(
+            ranges,
+            ["10.0.0.0/24", "printer.example", "::1"],
+            "{backend}"
+        );
         assert_eq!(
             config.sites[0].ranges[1].part.as_deref(),
             Some("lobby"),

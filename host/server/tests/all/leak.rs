@@ -14,6 +14,14 @@ fn body(method: &str, path: &str, theirs: &Tenant, dealer: i64) -> Option<Value>
         ("POST", "/api/v1/users") => {
             json!({"name": "eve", "password": "0123456789ab", "role": "account-user", "account-ids": [dealer]})
         }
+        ("PUT", "/api/v1/me/password") => {
+            json!({"current-password": "a guess", "new-password": "a password of eve's"})
+        }
+        ("PUT", "/api/v1/users/{user_id}/password") => json!({"password": "a password of eve's"}),
+        ("PUT", "/api/v1/users/{user_id}/role") => {
+            json!({"role": "dealer-user", "account-ids": [theirs.account]})
+        }
+        ("PUT", "/api/v1/users/{user_id}/disabled") => json!({"disabled": true}),
         (_, p) if p.ends_with("/check-in") => json!({"check-in-seconds": 30}),
         (_, p) if p.ends_with("/credentials") => json!([{"version": "v1", "community": "stolen"}]),
         (_, p) if p.ends_with("/sites") => json!({"name": "Planted"}),
@@ -94,7 +102,7 @@ async fn a_user_of_one_account_sees_nothing_of_its_sibling_on_any_endpoint() {
             .admin(
                 "POST",
                 "/api/v1/users",
-                Some(json!({"name": "alice", "password": "alice-password", "role": "account-user", "account-ids": [ours.account]})),
+                Some(json!({"name": "alice", "password": "alice-password", "role": "dealer-user", "account-ids": [ours.account]})),
             )
             .await;
         let alice = server.login("alice", "alice-password").await;
@@ -152,15 +160,19 @@ async fn a_user_of_one_account_sees_nothing_of_its_sibling_on_any_endpoint() {
                     let status = if method == "GET" { 200 } else { 403 };
                     assert_eq!(answer.status, status, "{backend}: {method} {path}: {text}");
                 } else if path.contains('{')
-                    || (path == "/api/v1/accounts" || path == "/api/v1/work-orders")
+                    || (path == "/api/v1/accounts"
+                        || path == "/api/v1/work-orders"
+                        || path == "/api/v1/asm/definitions")
                         && method == "POST"
                 {
                     assert_eq!(
                         answer.status, 404,
                         "{backend}: {method} {theirs_path}: {text}"
                     );
+                } else if path == "/api/v1/me/password" {
+                    // A wrong current password, refused: no call changes what the caller is.
+                    assert_eq!(answer.status, 400, "{backend}: {method} {path}: {text}");
                 } else if path == "/api/v1/users"
-                    || path == "/api/v1/asm/definitions" && method == "POST"
                     || path == "/api/v1/asm/suppliers" && method == "POST"
                     || path == "/api/v1/asm/part-cost-setting" && method == "PUT"
                 {

@@ -6,6 +6,7 @@ use quire_testdb::kyocera;
 mod support;
 
 mod actions;
+mod agents_say;
 mod alert_logic;
 mod asm;
 mod asm_templates;
@@ -26,4 +27,5 @@ mod ranges;
 mod retention;
 mod supplies;
 mod tls;
+mod users;
 mod webhooks;

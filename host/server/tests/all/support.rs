@@ -242,6 +242,8 @@ pub struct Tenant {
     pub supplier: i64,
     /// A webhook endpoint of the account (tenants are dealers).
     pub webhook: i64,
+    /// A dealer user granted the account.
+    pub user: i64,
     pub markers: Vec<String>,
 }
 
@@ -403,10 +405,21 @@ pub async fn tenant(server: &TestServer, name: &str, first_printer: usize) -> Te
             Some(json!([{"result-type": "email", "interval": {"unit": "hours", "value": 4}}])),
         )
         .await;
+    let user = server
+        .admin(
+            "POST",
+            "/api/v1/users",
+            Some(json!({"name": format!("{}-user", name.to_lowercase()), "password": "a tenant's password",
+                "role": "dealer-user", "account-ids": [account]})),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
     Tenant {
         account,
         site,
         webhook,
+        user,
         email,
         supplier,
         definition,
@@ -440,6 +453,9 @@ pub fn fill(path: &str, tenant: &Tenant) -> String {
         .replace("{event_id}", &tenant.alert_event.to_string())
         .replace("{supplier_id}", &tenant.supplier.to_string())
         .replace("{webhook_id}", &tenant.webhook.to_string())
+        .replace("{user_id}", &tenant.user.to_string())
+        // No session has this id: the calls that end one are refused as not found.
+        .replace("{session_id}", "0000000000000000")
         .replace("{index}", "1")
 }
 

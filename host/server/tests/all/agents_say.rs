@@ -1,0 +1,127 @@
+//! Issue 18, what agents may say: an item the server can never file (dated far ahead of
+//! its clock, a sequence number past 2^63 - 1) is refused alone with the reason, and the
+//! rest of the upload is filed; another tenant's agent is unaffected.
+
+use chrono::Utc;
+use quire_protocol::{READINGS_PATH, UploadAck};
+use serde_json::json;
+
+use crate::support::{TestServer, backends, item};
+
+#[tokio::test]
+async fn a_reading_from_the_future_or_past_2_63_is_refused_alone() {
+    for db in backends().await {
+        // The operator tolerates readings two hours ahead.
+        let server = TestServer::start_configured(db, |s| {
+            s.future_tolerance = std::time::Duration::from_secs(2 * 3600);
+        })
+        .await;
+        let b = server.backend;
+        let acme = server.account("Acme").await;
+        let other = server.account("Other").await;
+        let (_, token) = server.enroll(&server.key(acme).await).await.unwrap();
+        let (_, theirs) = server.enroll(&server.key(other).await).await.unwrap();
+
+        let mut far_ahead = item(2, None, 8, 1);
+        far_ahead.taken_at = "9999-12-31T00:00:00Z".parse().unwrap();
+        let mut an_hour_ahead = item(3, None, 9, 1);
+        an_hour_ahead.taken_at = Utc::now() + chrono::Duration::hours(1);
+        let mut too_big = serde_json::to_value(item(4, None, 10, 1)).unwrap();
+        too_big["seq"] = json!(1_u64 << 63);
+        let items = json!([item(1, None, 7, 1), far_ahead, an_hour_ahead, too_big]);
+        let answer = server
+            .agent_call("POST", READINGS_PATH, &token, Some(json!({"items": items})))
+            .await;
+        assert_eq!(answer.status, 200, "{b}: {}", answer.text());
+        let ack: UploadAck = serde_json::from_slice(&answer.body).unwrap();
+        assert_eq!((ack.acked_through, ack.filed), (1 << 63, 2), "{b}: {ack:?}");
+        let refused: Vec<(u64, &str)> = ack
+            .rejected
+            .iter()
+            .map(|r| (r.seq, r.message.split(':').next().unwrap()))
+            .collect();
+        assert_eq!(refused, [(2, "taken-at"), (1 << 63, "seq")], "{b}: {ack:?}");
+        assert!(
+            ack.rejected[0].message.contains("2 h ahead"),
+            "{b}: {ack:?}"
+        );
+
+        // The device of the future reading was never created; the others were.
+        let devices = server.admin("GET", "/api/v1/devices", None).await;
+        let serials: Vec<&str> = devices
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["serial"].as_str().unwrap())
+            .collect();
+        assert!(
+            serials.contains(&"VD20000007") && serials.contains(&"VD20000009"),
+            "{b}: {serials:?}"
+        );
+        assert!(
+            !serials.contains(&"VD20000008") && !serials.contains(&"VD20000010"),
+            "{b}: {serials:?}"
+        );
+
+        // Another tenant's agent files as before, and the server still serves.
+        let ack = server.deliver(&theirs, &[item(1, None, 20, 1)]).await;
+        assert_eq!((ack.filed, ack.rejected.len()), (1, 0), "{b}: {ack:?}");
+        server.admin("GET", "/api/v1/accounts", None).await;
+    }
+}
+
+#[tokio::test]
+async fn an_ipp_printer_outside_the_sites_ranges_is_refused() {
+    for server in TestServer::each().await {
+        let b = server.backend;
+        let acme = server.account("Acme").await;
+        let other = server.account("Other").await;
+        let site = server.site(acme, "Head office").await;
+        let theirs = server.site(other, "Theirs").await;
+        let ranges = json!([{"range": "10.9.0.0/24"}, {"range": "127.150.0.1-10"}, {"range": "printer.example"}]);
+        server
+            .admin("PUT", &format!("/api/v1/sites/{site}/ranges"), Some(ranges))
+            .await;
+        let path = format!("/api/v1/sites/{site}/ipp-printers");
+        let inside = json!([
+            "ipp://10.9.0.7/ipp/print",
+            "ipp://127.150.0.3:631/ipp/print",
+            "ipps://PRINTER.example/ipp/print"
+        ]);
+        server.admin("PUT", &path, Some(inside.clone())).await;
+        for (uri, words) in [
+            ("http://169.254.169.254/latest/meta-data/", "link-local"),
+            ("ipp://[fe80::1]/ipp/print", "link-local"),
+            ("ipp://127.0.0.1:631/ipp/print", "loopback"),
+            ("ipp://10.10.0.1/ipp/print", "outside the site's ranges"),
+            (
+                "ipp://elsewhere.example/ipp/print",
+                "outside the site's ranges",
+            ),
+        ] {
+            let listed = json!(["ipp://10.9.0.7/ipp/print", uri]);
+            let answer = server
+                .call("PUT", &path, Some(&server.admin), Some(listed))
+                .await;
+            let error = answer.json();
+            assert_eq!(
+                (answer.status, error["field"].as_str()),
+                (400, Some("ipp-printers[1]")),
+                "{b}: {uri}: {error}"
+            );
+            assert!(
+                error["message"].as_str().unwrap().contains(words),
+                "{b}: {uri}: {error}"
+            );
+        }
+        // Nothing refused was stored; the other tenant's site is untouched and still served.
+        let stored = server
+            .admin("GET", &format!("/api/v1/sites/{site}"), None)
+            .await;
+        assert_eq!(stored["ipp-printers"], inside, "{b}");
+        let untouched = server
+            .admin("GET", &format!("/api/v1/sites/{theirs}"), None)
+            .await;
+        assert_eq!(untouched["ipp-printers"], json!([]), "{b}");
+    }
+}
