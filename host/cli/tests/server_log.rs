@@ -1,5 +1,7 @@
-//! Issue 18: text an agent sends reaches `quire server`'s log escaped and cut, so it can
-//! neither forge a log line nor fill the log. Servers listen on 127.71.16.0/24.
+//! Issue 18: text an agent sends can neither forge a line of `quire server`'s log nor fill
+//! it. A host name with a line break or beyond 253 characters is refused at enrollment
+//! (naming the field, the key left usable); what is accepted is logged through the escaping
+//! helper, whose own tests cut and escape. Servers listen on 127.71.16.0/24.
 
 use quire_protocol::{EnrollRequest, EnrollResponse};
 use quire_server::client::Client;
@@ -11,7 +13,7 @@ use server_process::ServerProcess;
 const PASSWORD: &str = "server-log-password";
 
 #[tokio::test]
-async fn a_forged_line_in_an_agents_host_name_is_logged_escaped_and_cut() {
+async fn a_forged_line_in_an_agents_host_name_is_refused_and_never_reaches_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");
     let args = ["--listen", "127.71.16.1:0", "--admin-password", PASSWORD];
@@ -46,21 +48,33 @@ async fn a_forged_line_in_an_agents_host_name_is_logged_escaped_and_cut() {
 
     let forged =
         "printer\n2026-12-06T00:00:00.000000Z  WARN quire_server: admin logged in from 6.6.6.6";
-    let hostname = format!("{forged}{}", "x".repeat(5_000));
-    let enrolled: EnrollResponse = client
-        .json(
-            "POST".parse().unwrap(),
-            quire_protocol::ENROLL_PATH,
-            None,
-            Some(&EnrollRequest {
-                key: key["key"].as_str().unwrap().into(),
-                hostname,
-                agent_version: "0".into(),
-            }),
-        )
-        .await
-        .unwrap();
-    // Still serving, for the next agent as for the administrator.
+    let enroll = |hostname: String| {
+        let client = client.clone();
+        let key = key["key"].as_str().unwrap().to_owned();
+        async move {
+            client
+                .json::<_, EnrollResponse>(
+                    "POST".parse().unwrap(),
+                    quire_protocol::ENROLL_PATH,
+                    None,
+                    Some(&EnrollRequest {
+                        key,
+                        hostname,
+                        agent_version: "0".into(),
+                    }),
+                )
+                .await
+        }
+    };
+    for hostname in [forged.to_owned(), format!("printer{}", "x".repeat(5_000))] {
+        let refused = enroll(hostname.clone()).await.unwrap_err().to_string();
+        assert!(
+            refused.contains("400") && refused.contains("hostname"),
+            "{hostname:.40}: {refused}"
+        );
+    }
+    // The key is still good, and the server still serves the administrator.
+    let enrolled = enroll("printer-room-1".into()).await.unwrap();
     let me: Value = client
         .json::<(), _>("GET".parse().unwrap(), "/api/v1/me", Some(&admin), None)
         .await
@@ -72,13 +86,15 @@ async fn a_forged_line_in_an_agents_host_name_is_logged_escaped_and_cut() {
         .lines()
         .find(|l| l.contains(&enrolled.agent_id))
         .unwrap_or_else(|| panic!("the enrollment is logged: {text}"));
-    assert!(line.contains("printer\\n2026-12-06"), "{line}");
-    assert!(line.contains("characters)"), "{line}");
-    assert!(line.len() < 600, "{} bytes: {line}", line.len());
+    assert!(line.contains("printer-room-1"), "{line}");
     assert!(
         !text
             .lines()
             .any(|l| l.starts_with("2026-12-06T00:00:00.000000Z")),
         "a forged line: {text}"
+    );
+    assert!(
+        !text.contains(&"x".repeat(300)),
+        "the long name is logged: {text}"
     );
 }
