@@ -62,6 +62,22 @@ async fn user(
         .unwrap()
 }
 
+/// Two dealers, each with a customer: bob, an account user of ours with `password`, and
+/// carol (`carol's password`), an account user of theirs who must stay untouched; bob's id.
+async fn bob_and_carol(server: &TestServer, password: &str) -> i64 {
+    let ours = dealer(server, "Ours").await;
+    let theirs = dealer(server, "Theirs").await;
+    user(
+        server,
+        "carol",
+        "carol's password",
+        "account-user",
+        &[theirs.customer],
+    )
+    .await;
+    user(server, "bob", password, "account-user", &[ours.customer]).await
+}
+
 /// The status `GET /api/v1/me` answers with `token`: 200 while the session lives.
 async fn me(server: &TestServer, token: &str) -> u16 {
     server
@@ -106,24 +122,7 @@ async fn still_serves(server: &TestServer) {
 async fn a_user_changes_their_password_with_the_old_one_and_their_other_sessions_end() {
     for server in TestServer::each().await {
         let b = server.backend;
-        let ours = dealer(&server, "Ours").await;
-        let theirs = dealer(&server, "Theirs").await;
-        user(
-            &server,
-            "bob",
-            "bob's first password",
-            "account-user",
-            &[ours.customer],
-        )
-        .await;
-        user(
-            &server,
-            "carol",
-            "carol's password",
-            "account-user",
-            &[theirs.customer],
-        )
-        .await;
+        bob_and_carol(&server, "bob's first password").await;
         let here = server.login("bob", "bob's first password").await;
         let elsewhere = server.login("bob", "bob's first password").await;
         let carol = server.login("carol", "carol's password").await;
@@ -407,24 +406,7 @@ async fn a_dealer_user_manages_the_users_of_their_subtree_and_no_one_else() {
 async fn sessions_are_listed_and_revoked_by_their_user_and_by_an_administrator() {
     for server in TestServer::each().await {
         let b = server.backend;
-        let ours = dealer(&server, "Ours").await;
-        let theirs = dealer(&server, "Theirs").await;
-        let bob = user(
-            &server,
-            "bob",
-            "bob's password",
-            "account-user",
-            &[ours.customer],
-        )
-        .await;
-        user(
-            &server,
-            "carol",
-            "carol's password",
-            "account-user",
-            &[theirs.customer],
-        )
-        .await;
+        let bob = bob_and_carol(&server, "bob's password").await;
         let laptop = server.login("bob", "bob's password").await;
         let phone = server.login("bob", "bob's password").await;
         let carol = server.login("carol", "carol's password").await;
