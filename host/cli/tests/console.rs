@@ -540,7 +540,7 @@ async fn sign_in_as_another_customer(
         client,
         "POST",
         "/api/v1/accounts",
-        json!({"name": account, "parent-id": 1}),
+        json!({"name": account, "parent-id": MAIN_DEALER}),
     )
     .await?;
     api(
@@ -1258,25 +1258,14 @@ fn another_accounts_user_sees_no_asm_definition_or_alert_by_list_link_or_form(
         fleet_rows(client, demo.printers).await?;
         let definition = kyocera_alert(client, NAME).await?;
         let event = waiting_event(client, definition).await?;
-        let account = api(
+        sign_in_as_another_customer(
             client,
-            "POST",
-            "/api/v1/accounts",
-            json!({"name": "ASM outsider", "parent-id": MAIN_DEALER}),
+            demo,
+            "ASM outsider",
+            "asm-outsider",
+            "the outsider's long password",
         )
         .await?;
-        api(
-            client,
-            "POST",
-            "/api/v1/users",
-            json!({"name": "asm-outsider", "password": "the outsider's long password",
-                   "role": "account-user", "account-ids": [account["id"]]}),
-        )
-        .await?;
-        click(client, Locator::XPath("//button[text()='Sign out']")).await?;
-        sign_in_as(client, demo, "asm-outsider", "the outsider's long password").await?;
-        // The console's header shows once the session is there.
-        wait_for(client, "header.bar").await?;
         let said = |css: &'static str, expected: &'static str, page: String| async move {
             client
                 .goto(&format!("{}{page}", demo.url))
