@@ -293,8 +293,8 @@ fn a_failed_action_is_retried_up_to_its_attempts() {
     fail(&mut world, FIRST, 1, 1);
     let decisions = world.tick(t0() + minutes(2));
     assert!(matches!(
-        decisions[..],
-        [Decision::RetryAction(Invocation { attempt: 2, .. })]
+        &decisions[..],
+        [Decision::RetryAction(retry)] if retry.attempt == 2
     ));
     succeed(&mut world, FIRST, 2, 3);
     assert_eq!(

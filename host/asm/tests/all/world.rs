@@ -224,7 +224,7 @@ pub fn redirects(decisions: &[Decision]) -> Vec<&Redirect> {
     decisions
         .iter()
         .filter_map(|decision| match decision {
-            Decision::RedirectAction(redirect) => Some(redirect),
+            Decision::RedirectAction(redirect) => Some(&**redirect),
             _ => None,
         })
         .collect()
