@@ -11,6 +11,8 @@
 //! never dropped: `tracing`'s own reading takes a bare word such as `dbug` for a target,
 //! which turns off every other log line, warnings included, without a word.
 //!
+//! `--log-format json` writes one JSON object per line instead, for a log collector.
+//!
 //! Colours only when standard error is a terminal (and `NO_COLOR` is not set), so a log
 //! redirected to a file or a journal holds plain text. The writer does not report its
 //! own failures: when standard error is a closed pipe there is nowhere left to report
@@ -39,18 +41,32 @@ const DEFAULT: &str = "warn,quire_agent=info";
 /// Libraries are never louder than this under a bare level.
 const LIBRARIES: LevelFilter = LevelFilter::WARN;
 
-/// Installs the log, filtered by `QUIRE_LOG`; a malformed filter is an error.
-pub fn init() -> Result<(), String> {
+/// How the log is written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event, coloured on a terminal.
+    Text,
+    /// One JSON object per line, for a log collector: no colour, every field its own
+    /// member, so nothing has to be parsed back out of the text.
+    Json,
+}
+
+/// Installs the log in `format`, filtered by `QUIRE_LOG`; a malformed filter is an error.
+pub fn init(format: LogFormat) -> Result<(), String> {
     let value = std::env::var(VARIABLE).ok();
     let filter = filter(value.as_deref().unwrap_or(""))?;
-    let colour = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    tracing_subscriber::fmt()
+    let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(colour)
-        .log_internal_errors(false)
-        .init();
+        .log_internal_errors(false);
+    match format {
+        LogFormat::Text => {
+            let colour = std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            log.with_ansi(colour).init();
+        }
+        LogFormat::Json => log.json().with_ansi(false).init(),
+    }
     Ok(())
 }
 

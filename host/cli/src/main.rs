@@ -44,6 +44,10 @@ use quire_snmp::wire::usm::UsmUser;
                   others (`QUIRE_LOG=debug,hyper=debug`)."
 )]
 struct Cli {
+    /// How the log on standard error is written: `text` for a person, `json` for a log
+    /// collector (one object per line with its time, level, target and fields).
+    #[arg(long, global = true, value_enum, default_value_t = logging::LogFormat::Text)]
+    log_format: logging::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -232,11 +236,12 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    if let Err(e) = logging::init() {
+    let cli = Cli::parse();
+    if let Err(e) = logging::init(cli.log_format) {
         note!("quire: {e}");
         return ExitCode::from(2);
     }
-    match try_main() {
+    match try_main(cli) {
         Ok(code) => code,
         Err(e) if e.is::<stdio::StdoutClosed>() => ExitCode::SUCCESS,
         Err(e) => {
@@ -246,8 +251,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn try_main() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+fn try_main(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {
         Command::Replay {

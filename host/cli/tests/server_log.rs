@@ -98,3 +98,74 @@ async fn a_forged_line_in_an_agents_host_name_is_refused_and_never_reaches_the_l
         "the long name is logged: {text}"
     );
 }
+
+/// Issue 19: `--log-format json` writes one JSON object per line for a log collector, each
+/// with its time, level, target and fields, and a device's or agent's line names it in a
+/// field of its own; text an agent sent stays inside its JSON string.
+#[tokio::test]
+async fn the_json_log_is_one_object_per_line_naming_the_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let args = [
+        "--listen",
+        "127.71.16.2:0",
+        "--admin-password",
+        PASSWORD,
+        "--log-format",
+        "json",
+    ];
+    let server = ServerProcess::start_logging(&dir.path().join("data"), &args, "main-dealer", &log);
+    let client = Client::new(server.address(), server.certificate_sha256());
+    let login: Value = client
+        .json(
+            "POST".parse().unwrap(),
+            "/api/v1/login",
+            None,
+            Some(&json!({"name": "admin", "password": PASSWORD})),
+        )
+        .await
+        .unwrap();
+    let admin = login["token"].as_str().unwrap();
+    let key: Value = client
+        .json(
+            "POST".parse().unwrap(),
+            &format!("/api/v1/accounts/{}/enrollment-keys", server.main_dealer()),
+            Some(admin),
+            Some(&json!({})),
+        )
+        .await
+        .unwrap();
+    let hostname = r#"printer "room" 2"#;
+    let enrolled: EnrollResponse = client
+        .json(
+            "POST".parse().unwrap(),
+            quire_protocol::ENROLL_PATH,
+            None,
+            Some(&EnrollRequest {
+                key: key["key"].as_str().unwrap().to_owned(),
+                hostname: hostname.into(),
+                agent_version: "0".into(),
+            }),
+        )
+        .await
+        .unwrap();
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    for line in &lines {
+        for field in ["timestamp", "level", "target"] {
+            assert!(line[field].is_string(), "no {field}: {line}");
+        }
+        assert!(line["fields"]["message"].is_string(), "no message: {line}");
+    }
+    let enrollment = lines
+        .iter()
+        .find(|line| line["fields"]["agent"] == enrolled.agent_id.as_str())
+        .unwrap_or_else(|| panic!("the enrollment is logged with the agent: {text}"));
+    assert_eq!(enrollment["level"], "INFO");
+    assert_eq!(enrollment["fields"]["message"], "agent enrolled");
+    assert_eq!(enrollment["fields"]["hostname"], hostname);
+}
