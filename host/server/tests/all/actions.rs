@@ -4,7 +4,7 @@
 //! starts on its own loopback address (127.57.3.0/24) as the ERP; the device's supply
 //! lifecycle then shows the cartridge ordered. An ERP answering 500 is asked again, an
 //! order with no `erp` endpoint is refused, and a runaway plugin fails only its own
-//! action.
+//! action. Several orders to a slow ERP go out side by side.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -30,6 +30,12 @@ impl Erp {
             .map(|&(status, body)| Answer::with_body(status, body))
             .collect();
         Erp(Receiver::start(SocketAddr::from(([127, 57, 3, n], 0)), script).await)
+    }
+
+    /// An ERP that confirms every order after `delay`.
+    async fn slow(n: u8, delay: Duration) -> Erp {
+        let answer = Answer::with_body(201, CONFIRMED).after(delay);
+        Erp(Receiver::start(SocketAddr::from(([127, 57, 3, n], 0)), vec![answer]).await)
     }
 
     fn url(&self) -> String {
@@ -355,5 +361,65 @@ fn an_action_plugin_file_that_does_not_load_is_refused_naming_the_file() {
             "{}: {err}",
             file.display()
         );
+    }
+}
+
+#[tokio::test]
+async fn five_orders_to_an_erp_that_takes_two_seconds_go_out_side_by_side_and_each_is_recorded_once()
+ {
+    const DELAY: Duration = Duration::from_secs(2);
+    const ORDERS: usize = 5;
+    for (n, db) in backends().await.into_iter().enumerate() {
+        let erp = Erp::slow(51 + n as u8, DELAY).await;
+        let server = TestServer::start_configured(db, acting).await;
+        let backend = server.backend;
+        let (dealer, _customer, agent) = northwind(&server).await;
+        endpoint(&server, dealer, "erp", &erp.url()).await;
+        let mut definitions = Vec::new();
+        for i in 0..ORDERS {
+            let mut body = definition(
+                dealer,
+                toner_below(20 + i as u8),
+                plugin_action("erp-order", false, 1),
+                2,
+            );
+            body["name"] = json!(format!("Toner order {i}"));
+            definitions.push(define(&server, body).await);
+        }
+        drain(&server, &agent).await;
+        let mut journals = Vec::new();
+        for &id in &definitions {
+            journals.push(outcomes_once(&server, id, 1).await);
+        }
+        let orders = erp.orders();
+        assert_eq!(orders.len(), ORDERS, "{backend}: {orders:?}");
+        let first = orders.iter().map(|o| o.at).min().unwrap();
+        let last = orders
+            .iter()
+            .map(|o| o.answered_at.expect("every order was answered"))
+            .max()
+            .unwrap();
+        // One after another they would take ORDERS × DELAY; side by side about one.
+        assert!(
+            last - first < DELAY * 5 / 2,
+            "{backend}: {ORDERS} orders of {DELAY:?} each took {:?} from the first to the last answer",
+            last - first
+        );
+        let mut keys: Vec<&str> = orders.iter().map(|o| o.header("idempotency-key")).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(
+            keys.len(),
+            ORDERS,
+            "{backend}: an order went twice: {keys:?}"
+        );
+        for journal in &journals {
+            assert_eq!(journal.len(), 1, "{backend}: {journal:?}");
+            assert_eq!(
+                journal[0]["outcome"],
+                json!({"outcome": "plugin-performed", "plugin": "erp-order", "result": "order PO-77"}),
+                "{backend}"
+            );
+        }
     }
 }
