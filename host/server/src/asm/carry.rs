@@ -370,7 +370,7 @@ async fn plugin(
             .map(|e| Endpoint {
                 name: e.name,
                 base_url: e.url,
-                headers: Vec::new(),
+                headers: e.headers,
             })
             .collect();
     }

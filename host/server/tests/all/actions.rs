@@ -4,7 +4,8 @@
 //! starts on its own loopback address (127.57.3.0/24) as the ERP; the device's supply
 //! lifecycle then shows the cartridge ordered. An ERP answering 500 is asked again, an
 //! order with no `erp` endpoint is refused, and a runaway plugin fails only its own
-//! action. Several orders to a slow ERP go out side by side.
+//! action. The endpoint's static headers (the ERP's API key) go with the order, and
+//! several orders to a slow ERP go out side by side.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -361,6 +362,101 @@ fn an_action_plugin_file_that_does_not_load_is_refused_naming_the_file() {
             "{}: {err}",
             file.display()
         );
+    }
+}
+
+/// The ERP's API key, which the order must carry and no answer may show.
+const ERP_KEY: &str = "erp-key-51d0c4e2a9";
+
+#[tokio::test]
+async fn the_order_carries_the_endpoints_static_header_which_the_plugin_cannot_see_shown_or_replace()
+ {
+    for (n, db) in backends().await.into_iter().enumerate() {
+        let erp = Erp::start(41 + n as u8, &[(201, CONFIRMED)]).await;
+        let server = TestServer::start_configured(db, acting).await;
+        let backend = server.backend;
+        let (dealer, _customer, agent) = northwind(&server).await;
+        let created = server
+            .call(
+                "POST",
+                &format!("/api/v1/accounts/{dealer}/webhooks"),
+                Some(&server.admin),
+                Some(json!({"name": "erp", "url": erp.url(), "headers": [
+                    {"name": "Authorization", "value": "Bearer an-old-token"},
+                    {"name": "X-Api-Key", "value": ERP_KEY},
+                ]})),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{backend}: {}", created.text());
+        let hook = created.json()["id"].as_i64().unwrap();
+        // The dealer sends back the header as it was shown, without its value: the key
+        // stays, and the header left out of the list is gone.
+        let shown = created.json()["headers"][1].clone();
+        assert_eq!(
+            shown,
+            json!({"name": "X-Api-Key", "value": null, "set": true}),
+            "{backend}"
+        );
+        let changed = server
+            .call(
+                "PUT",
+                &format!("/api/v1/webhooks/{hook}"),
+                Some(&server.admin),
+                Some(json!({"name": "erp", "url": erp.url(), "headers": [shown]})),
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{backend}: {}", changed.text());
+        assert_eq!(
+            changed.json()["headers"],
+            json!([{"name": "X-Api-Key", "value": null, "set": true}]),
+            "{backend}"
+        );
+        let read = server
+            .call(
+                "GET",
+                &format!("/api/v1/webhooks/{hook}"),
+                Some(&server.admin),
+                None,
+            )
+            .await;
+        assert!(
+            !read.text().contains(ERP_KEY),
+            "{backend}: GET showed the key: {}",
+            read.text()
+        );
+        let id = define(
+            &server,
+            definition(
+                dealer,
+                toner_below(20),
+                plugin_action("erp-order", false, 1),
+                2,
+            ),
+        )
+        .await;
+        drain(&server, &agent).await;
+        let journal = outcomes_once(&server, id, 1).await;
+        assert_eq!(
+            journal[0]["outcome"]["outcome"], "plugin-performed",
+            "{backend}: {journal:?}"
+        );
+        let orders = erp.orders();
+        assert_eq!(orders.len(), 1, "{backend}: {orders:?}");
+        let order = &orders[0];
+        assert_eq!(order.header("x-api-key"), ERP_KEY, "{backend}");
+        assert_eq!(
+            order.headers.get_all("x-api-key").iter().count(),
+            1,
+            "{backend}"
+        );
+        assert!(
+            order.headers.get("authorization").is_none(),
+            "{backend}: a replaced header was sent: {:?}",
+            order.headers
+        );
+        // The plugin's own headers still go: the static ones add to them.
+        assert_eq!(order.header("content-type"), "application/xml", "{backend}");
+        assert!(!order.header("idempotency-key").is_empty(), "{backend}");
     }
 }
 
