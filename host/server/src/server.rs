@@ -151,8 +151,10 @@ impl Server {
     /// [`Server::action_plugins`], in a sandbox host of their own, reaching their dealers'
     /// endpoints through the webhook client. A file that does not load stops the start.
     pub fn actions(&self) -> Result<ActionPlugins> {
-        let host = Host::new(HostConfig::default())
-            .map_err(|e| Error::Config(format!("the action plugin host: {e}")))?;
+        let config = HostConfig::default();
+        let concurrency = config.max_concurrent_calls as usize;
+        let host =
+            Host::new(config).map_err(|e| Error::Config(format!("the action plugin host: {e}")))?;
         let mut plugins =
             quire_builtin::actions(&host).map_err(|e| Error::Config(e.to_string()))?;
         for path in &self.action_plugins {
@@ -172,6 +174,7 @@ impl Server {
         Ok(ActionPlugins::new(
             plugins,
             Arc::new(Webhooks::new(self.webhooks.clone())),
+            concurrency,
         ))
     }
 

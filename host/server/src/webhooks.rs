@@ -33,6 +33,9 @@
 //!   (`{timestamp}.{body}`), keyed with the endpoint's secret (its UTF-8 text as shown
 //!   when it was created or rotated, `whsec_…`).
 //!
+//! - the endpoint's static headers, as the dealer set them (an API key the receiving
+//!   system asks for; see [`checked_header_name`] for which names Quire keeps to itself).
+//!
 //! A receiver recomputes the HMAC over the raw body, compares it with the header's in
 //! constant time, and refuses a timestamp more than a few minutes from its own clock, so a
 //! captured delivery cannot be replayed later. The scheme is Stripe's and Standard
@@ -137,6 +140,107 @@ pub fn checked_url(text: &str) -> Result<Url, String> {
         ));
     }
     Ok(url)
+}
+
+/// Most static headers one endpoint carries.
+pub const MAX_HEADERS: usize = 20;
+
+/// The longest static header name.
+pub const MAX_HEADER_NAME_BYTES: usize = 100;
+
+/// The longest static header value: a signed bearer token (a JWT) fits.
+pub const MAX_HEADER_VALUE_BYTES: usize = 4096;
+
+/// Most bytes of one endpoint's static headers, names and values together: well inside
+/// the 8 to 16 KiB of headers that common HTTP servers accept in all.
+pub const MAX_HEADERS_BYTES: usize = 6 << 10;
+
+/// Headers Quire sets on its requests itself, or that frame the message: a static header
+/// of one of these names would forge a signature, a key, the body's type or length, or
+/// the host, so none may be set.
+const HOST_SET: &[&str] = &[
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+    "user-agent",
+    "idempotency-key",
+];
+
+/// The headers that frame an HTTP/1.1 message: the client sets them, and an action
+/// plugin's own of these names would make its request mean something else on the wire.
+const FRAMING: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+];
+
+/// A static header's name checked: an RFC 9110 token (letters, digits and
+/// ``!#$%&'*+-.^_`|~``), not one Quire sets itself ([`HOST_SET`], and every `Quire-…`
+/// name, the webhook signature's among them). The error says what is wrong.
+pub fn checked_header_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("is empty".into());
+    }
+    if name.len() > MAX_HEADER_NAME_BYTES {
+        return Err(format!("is longer than {MAX_HEADER_NAME_BYTES} bytes"));
+    }
+    if let Some(bad) = name.chars().find(|&c| !is_token_char(c)) {
+        return Err(format!(
+            "`{}` holds {bad:?}; a header name is letters, digits and !#$%&'*+-.^_`|~ (RFC 9110 token)",
+            name.escape_debug()
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if HOST_SET.contains(&lower.as_str()) || lower.starts_with("quire-") {
+        return Err(format!(
+            "`{name}` is set by Quire itself on every request and cannot be a static header"
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// A static header's value checked: visible ASCII, spaces and tabs, without the spaces
+/// around it; never a line break, which would end the header and start another. The
+/// error never quotes the value: it is usually a secret.
+pub fn checked_header_value(value: &str) -> Result<String, String> {
+    let value = value.trim_matches([' ', '\t']);
+    if value.is_empty() {
+        return Err("is empty".into());
+    }
+    if value.len() > MAX_HEADER_VALUE_BYTES {
+        return Err(format!("is longer than {MAX_HEADER_VALUE_BYTES} bytes"));
+    }
+    if value.contains(['\r', '\n']) {
+        return Err("holds a line break (CR or LF), which would end the header".into());
+    }
+    if value.chars().any(|c| c.is_ascii_control() && c != '\t') {
+        return Err("holds a control character".into());
+    }
+    if !value.is_ascii() {
+        return Err("holds a character outside ASCII; header values are ASCII".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// RFC 9110 §5.6.2's `tchar`.
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
 }
 
 /// A new endpoint secret: 256 random bits, `whsec_` and 64 hex digits.
@@ -308,7 +412,9 @@ impl Webhooks {
             .header(
                 "quire-webhook-signature",
                 signature(&endpoint.secret, timestamp, &delivery.body),
-            )
+            );
+        let request = with_static_headers(request, &endpoint.headers)
+            .map_err(refused)?
             .body(Full::new(Bytes::from(delivery.body.clone())))
             .map_err(|e| refused(format!("building the request: {e}")))?;
         let where_to = url[..Position::AfterPath].to_owned();
@@ -437,6 +543,15 @@ impl OutboundHttp for Webhooks {
         let endpoint = &request.endpoint;
         let url = checked_url(&request.url)
             .map_err(|e| TransportError::Denied(format!("endpoint {endpoint:?}: url {e}")))?;
+        if let Some((name, _)) = request
+            .headers
+            .iter()
+            .find(|(name, _)| FRAMING.contains(&name.to_ascii_lowercase().as_str()))
+        {
+            return Err(TransportError::Denied(format!(
+                "endpoint {endpoint:?}: the header {name:?} is the client's to set"
+            )));
+        }
         let mut built = Request::builder()
             .method(match request.method {
                 HttpMethod::Get => Method::GET,
@@ -470,6 +585,22 @@ impl OutboundHttp for Webhooks {
             body: body.to_vec(),
         })
     }
+}
+
+/// `request` with an endpoint's static headers added. They were checked when the dealer
+/// set them; one that still does not pass is named, its value never shown.
+fn with_static_headers(
+    mut request: hyper::http::request::Builder,
+    headers: &[(String, String)],
+) -> Result<hyper::http::request::Builder, String> {
+    for (name, value) in headers {
+        let name = hyper::header::HeaderName::try_from(name.as_str())
+            .map_err(|_| format!("the static header {:?} is not a header name", name))?;
+        let value = hyper::header::HeaderValue::try_from(value.as_str())
+            .map_err(|_| format!("the static header {name} has a value that cannot be sent"))?;
+        request = request.header(name, value);
+    }
+    Ok(request)
 }
 
 /// One request on a fresh HTTP/1.1 connection over `io`; the answer's body is read up
@@ -523,6 +654,75 @@ mod tests {
                 .contains("password")
         );
         assert!(checked_url(&format!("https://a.example/{}", "x".repeat(3000))).is_err());
+    }
+
+    #[test]
+    fn a_static_header_name_is_a_token_that_quire_does_not_set_itself() {
+        assert_eq!(checked_header_name(" X-Api-Key ").unwrap(), "X-Api-Key");
+        assert_eq!(
+            checked_header_name("Authorization").unwrap(),
+            "Authorization"
+        );
+        for (bad, why) in [
+            ("", "empty"),
+            ("X Api", "' '"),
+            ("X-Api:", "':'"),
+            ("X\r\nInjected", "'\\r'"),
+            ("Host", "set by Quire"),
+            ("content-length", "set by Quire"),
+            ("Idempotency-Key", "set by Quire"),
+            ("Quire-Webhook-Signature", "set by Quire"),
+            ("quire-webhook-timestamp", "set by Quire"),
+        ] {
+            let error = checked_header_name(bad).unwrap_err();
+            assert!(error.contains(why), "{bad:?}: {error}");
+        }
+        assert!(checked_header_name(&"x".repeat(MAX_HEADER_NAME_BYTES + 1)).is_err());
+    }
+
+    #[test]
+    fn a_static_header_value_is_one_line_of_ascii_and_its_error_never_quotes_it() {
+        assert_eq!(
+            checked_header_value("  Bearer abc.def \t").unwrap(),
+            "Bearer abc.def"
+        );
+        for (bad, why) in [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("secret-1\r\nX-Evil: 1", "line break"),
+            ("secret-2\n", "line break"),
+            ("secret-3\u{0}", "control"),
+            ("secret-4\u{7f}", "control"),
+            ("sécret-5", "ASCII"),
+        ] {
+            let error = checked_header_value(bad).unwrap_err();
+            assert!(error.contains(why), "{bad:?}: {error}");
+            assert!(
+                !error.contains("secret") && !error.contains("sécret"),
+                "{error}"
+            );
+        }
+        assert!(checked_header_value(&"x".repeat(MAX_HEADER_VALUE_BYTES + 1)).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_action_plugins_framing_header_is_refused_before_anything_is_sent() {
+        let client = Webhooks::new(WebhookPolicy::default());
+        for name in ["Host", "content-length", "Transfer-Encoding", "Connection"] {
+            let request = OutboundRequest {
+                endpoint: "erp".into(),
+                url: "http://127.0.0.1:9/erp".into(),
+                method: HttpMethod::Post,
+                headers: vec![(name.into(), "evil.example".into())],
+                body: Some(b"<Order/>".to_vec()),
+            };
+            match client.send(request).await {
+                Err(TransportError::Denied(why)) => {
+                    assert!(why.contains(name) && why.contains("erp"), "{why}")
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -133,8 +133,8 @@ pub use crate::types::{
 pub use crate::url::redact;
 pub use crate::volumes::DeviceVolume;
 pub use crate::webhooks::{
-    AttemptOutcome, DeliveryStatus, NewDelivery, WebhookDelivery, WebhookDeliveryId,
-    WebhookEndpoint, WebhookEndpointId,
+    AttemptOutcome, DeliveryStatus, EndpointChange, NewDelivery, NewEndpoint, WebhookDelivery,
+    WebhookDeliveryId, WebhookEndpoint, WebhookEndpointId,
 };
 pub use crate::work_orders::{
     Actor, EffectiveSettings, Estimate, Inherited, LabourRates, NewWorkOrder, ServiceSettings,

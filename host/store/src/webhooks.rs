@@ -7,7 +7,9 @@
 //! (`delivered`) or the server gives up on it (`failed`). A delivery is queued once per
 //! idempotency key (the ASM decision's), so a crashed tick that queues it again gets the
 //! first row back. An endpoint's secret signs its deliveries, so the store keeps it as
-//! it was given out; the server shows it only when it generates one.
+//! it was given out; the server shows it only when it generates one. An endpoint's
+//! static headers (an ERP's API key) are kept in clear for the same reason: they must be
+//! sent; the server checks them before they are stored and never shows their values.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -42,9 +44,11 @@ pub struct WebhookEndpoint {
     pub url: String,
     /// The key deliveries are signed with.
     pub secret: String,
+    /// Headers sent on every request to it (name, value), in the dealer's order.
+    pub headers: Vec<(String, String)>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
-    /// When its name or URL last changed.
+    /// When its name, URL or headers last changed.
     pub updated_at: DateTime<Utc>,
     /// When its secret was generated.
     pub secret_rotated_at: DateTime<Utc>,
@@ -62,6 +66,47 @@ pub enum DeliveryStatus {
     Delivered,
     /// Given up: out of attempts, or its endpoint was deleted.
     Failed,
+}
+
+/// An endpoint to add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewEndpoint<'a> {
+    /// The dealer's name for it.
+    pub name: &'a str,
+    /// Where deliveries are POSTed.
+    pub url: &'a str,
+    /// The key deliveries are signed with.
+    pub secret: &'a str,
+    /// Headers sent on every request to it.
+    pub headers: &'a [(String, String)],
+}
+
+/// What changes of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointChange<'a> {
+    /// Its new name.
+    pub name: &'a str,
+    /// Its new URL.
+    pub url: &'a str,
+    /// Its headers in place of the stored ones; `None` keeps them.
+    pub headers: Option<&'a [(String, String)]>,
+}
+
+/// A static header as the `headers` column keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredHeader {
+    name: String,
+    value: String,
+}
+
+fn stored_headers(headers: &[(String, String)]) -> Vec<StoredHeader> {
+    headers
+        .iter()
+        .map(|(name, value)| StoredHeader {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect()
 }
 
 /// A delivery to queue.
@@ -122,12 +167,10 @@ impl Store {
     pub async fn add_webhook_endpoint(
         &self,
         account: AccountId,
-        name: &str,
-        url: &str,
-        secret: &str,
+        endpoint: &NewEndpoint<'_>,
         at: DateTime<Utc>,
     ) -> Result<WebhookEndpointId> {
-        dispatch!(self.add_webhook_endpoint(account, name, url, secret, at))
+        dispatch!(self.add_webhook_endpoint(account, endpoint, at))
     }
 
     /// An endpoint that is not deleted, or [`crate::Error::NotFound`].
@@ -144,15 +187,15 @@ impl Store {
         dispatch!(self.webhook_endpoints(account, page))
     }
 
-    /// Renames an endpoint or points it elsewhere.
+    /// Renames an endpoint or points it elsewhere; its headers are replaced when
+    /// `endpoint.headers` is given and kept when not. Its secret stays.
     pub async fn update_webhook_endpoint(
         &self,
         id: WebhookEndpointId,
-        name: &str,
-        url: &str,
+        endpoint: &EndpointChange<'_>,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        dispatch!(self.update_webhook_endpoint(id, name, url, at))
+        dispatch!(self.update_webhook_endpoint(id, endpoint, at))
     }
 
     /// Gives an endpoint a new secret: deliveries tried from now on are signed with it.
@@ -246,11 +289,12 @@ impl Store {
 macro_rules! webhook_queries {
     ($db:ty, $backend:ident) => {
         use chrono::{DateTime, Utc};
+        use sqlx::types::Json;
         use sqlx::{Pool, Row};
 
         use super::{
-            AttemptOutcome, DeliveryStatus, NewDelivery, WebhookDelivery, WebhookDeliveryId, WebhookEndpoint,
-            WebhookEndpointId,
+            AttemptOutcome, DeliveryStatus, EndpointChange, NewDelivery, NewEndpoint, StoredHeader, WebhookDelivery,
+            WebhookDeliveryId, WebhookEndpoint, WebhookEndpointId, stored_headers,
         };
         use crate::asm::AsmEventId;
         use crate::backend::$backend::{one_row, page_of, update_one};
@@ -261,7 +305,7 @@ macro_rules! webhook_queries {
         type Db = $db;
         type DbRow = <Db as sqlx::Database>::Row;
 
-        const ENDPOINT_COLUMNS: &str = "SELECT id, account_id, name, url, secret, created_at, updated_at, \
+        const ENDPOINT_COLUMNS: &str = "SELECT id, account_id, name, url, secret, headers, created_at, updated_at, \
              secret_rotated_at, deleted_at FROM asm_webhook_endpoints WHERE ";
 
         const DELIVERY_COLUMNS: &str = "SELECT id, idempotency_key, endpoint_id, event_id, body, status, attempts, \
@@ -271,12 +315,15 @@ macro_rules! webhook_queries {
         fn endpoint_from_row(row: &DbRow, prefix: &str) -> Result<WebhookEndpoint> {
             let context = || "reading a webhook endpoint".to_owned();
             let column = |name: &str| format!("{prefix}{name}");
+            let Json(headers): Json<Vec<StoredHeader>> =
+                row.try_get(column("headers").as_str()).context(context)?;
             Ok(WebhookEndpoint {
                 id: WebhookEndpointId(row.try_get(column("id").as_str()).context(context)?),
                 account_id: AccountId(row.try_get(column("account_id").as_str()).context(context)?),
                 name: row.try_get(column("name").as_str()).context(context)?,
                 url: row.try_get(column("url").as_str()).context(context)?,
                 secret: row.try_get(column("secret").as_str()).context(context)?,
+                headers: headers.into_iter().map(|h| (h.name, h.value)).collect(),
                 created_at: row.try_get(column("created_at").as_str()).context(context)?,
                 updated_at: row.try_get(column("updated_at").as_str()).context(context)?,
                 secret_rotated_at: row.try_get(column("secret_rotated_at").as_str()).context(context)?,
@@ -315,24 +362,23 @@ macro_rules! webhook_queries {
         pub(crate) async fn add_webhook_endpoint(
             pool: &Pool<Db>,
             account: AccountId,
-            name: &str,
-            url: &str,
-            secret: &str,
+            endpoint: &NewEndpoint<'_>,
             at: DateTime<Utc>,
         ) -> Result<WebhookEndpointId> {
             sqlx::query_scalar(
-                "INSERT INTO asm_webhook_endpoints (account_id, name, url, secret, created_at, updated_at, \
-                 secret_rotated_at) VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id",
+                "INSERT INTO asm_webhook_endpoints (account_id, name, url, secret, headers, created_at, updated_at, \
+                 secret_rotated_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $6) RETURNING id",
             )
             .bind(account.0)
-            .bind(name)
-            .bind(url)
-            .bind(secret)
+            .bind(endpoint.name)
+            .bind(endpoint.url)
+            .bind(endpoint.secret)
+            .bind(Json(stored_headers(endpoint.headers)))
             .bind(at)
             .fetch_one(pool)
             .await
             .map(WebhookEndpointId)
-            .context(|| format!("adding the webhook endpoint {name:?} of {account}"))
+            .context(|| format!("adding the webhook endpoint {:?} of {account}", endpoint.name))
         }
 
         pub(crate) async fn webhook_endpoint(pool: &Pool<Db>, id: WebhookEndpointId) -> Result<WebhookEndpoint> {
@@ -360,17 +406,17 @@ macro_rules! webhook_queries {
         pub(crate) async fn update_webhook_endpoint(
             pool: &Pool<Db>,
             id: WebhookEndpointId,
-            name: &str,
-            url: &str,
+            endpoint: &EndpointChange<'_>,
             at: DateTime<Utc>,
         ) -> Result<()> {
             let update = sqlx::query(
-                "UPDATE asm_webhook_endpoints SET name = $2, url = $3, updated_at = $4 \
-                 WHERE id = $1 AND deleted_at IS NULL",
+                "UPDATE asm_webhook_endpoints SET name = $2, url = $3, headers = COALESCE($4, headers), \
+                 updated_at = $5 WHERE id = $1 AND deleted_at IS NULL",
             )
             .bind(id.0)
-            .bind(name)
-            .bind(url)
+            .bind(endpoint.name)
+            .bind(endpoint.url)
+            .bind(endpoint.headers.map(|h| Json(stored_headers(h))))
             .bind(at);
             update_one(pool, update, id, || format!("changing {id}")).await
         }
@@ -441,7 +487,7 @@ macro_rules! webhook_queries {
                 "SELECT d.id, d.idempotency_key, d.endpoint_id, d.event_id, d.body, d.status, d.attempts, \
                  d.next_attempt_at, d.last_status, d.last_error, d.created_at, d.delivered_at, d.failed_at, \
                  e.id AS e_id, e.account_id AS e_account_id, e.name AS e_name, e.url AS e_url, \
-                 e.secret AS e_secret, e.created_at AS e_created_at, e.updated_at AS e_updated_at, \
+                 e.secret AS e_secret, e.headers AS e_headers, e.created_at AS e_created_at, e.updated_at AS e_updated_at, \
                  e.secret_rotated_at AS e_secret_rotated_at, e.deleted_at AS e_deleted_at \
                  FROM asm_webhook_deliveries d JOIN asm_webhook_endpoints e ON e.id = d.endpoint_id \
                  WHERE d.status = $1 AND d.next_attempt_at <= $2 ORDER BY d.next_attempt_at, d.id LIMIT $3",

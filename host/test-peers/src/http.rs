@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
@@ -21,6 +22,8 @@ pub struct Answer {
     pub body: &'static str,
     /// A `Location` header, for a redirect.
     pub location: Option<String>,
+    /// How long the receiver takes before it answers: a slow ERP.
+    pub delay: Duration,
 }
 
 impl Answer {
@@ -35,7 +38,13 @@ impl Answer {
             status,
             body,
             location: None,
+            delay: Duration::ZERO,
         }
+    }
+
+    /// This answer given `delay` after the request came.
+    pub fn after(self, delay: Duration) -> Answer {
+        Answer { delay, ..self }
     }
 
     /// This answer pointing at `location`.
@@ -56,6 +65,10 @@ pub struct Received {
     pub headers: HeaderMap,
     /// Its body.
     pub body: Bytes,
+    /// When it came.
+    pub at: Instant,
+    /// When it was answered (after the answer's delay).
+    pub answered_at: Option<Instant>,
 }
 
 impl Received {
@@ -107,13 +120,21 @@ impl Receiver {
                         async move {
                             let (parts, body) = request.into_parts();
                             let body = body.collect().await?.to_bytes();
-                            let mut all = kept.lock().unwrap_or_else(PoisonError::into_inner);
-                            let answer = &script[all.len().min(script.len() - 1)];
-                            all.push(Received {
-                                path: parts.uri.to_string(),
-                                headers: parts.headers,
-                                body,
-                            });
+                            let (index, answer) = {
+                                let mut all = kept.lock().unwrap_or_else(PoisonError::into_inner);
+                                let answer = script[all.len().min(script.len() - 1)].clone();
+                                all.push(Received {
+                                    path: parts.uri.to_string(),
+                                    headers: parts.headers,
+                                    body,
+                                    at: Instant::now(),
+                                    answered_at: None,
+                                });
+                                (all.len() - 1, answer)
+                            };
+                            tokio::time::sleep(answer.delay).await;
+                            kept.lock().unwrap_or_else(PoisonError::into_inner)[index]
+                                .answered_at = Some(Instant::now());
                             let mut response = Response::new(Full::new(Bytes::from_static(
                                 answer.body.as_bytes(),
                             )));

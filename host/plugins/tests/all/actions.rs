@@ -146,6 +146,52 @@ async fn the_erp_plugin_posts_its_order_to_the_granted_endpoint_with_its_static_
 }
 
 #[tokio::test]
+async fn a_static_header_takes_the_place_of_the_plugins_own_of_that_name_in_any_case() {
+    let host = host();
+    let plugin = host.load_action("erp-order", &erp_order()).unwrap();
+    let erp = Erp::answering(
+        201,
+        "<OrderConfirmation><OrderNumber>PO-9</OrderNumber></OrderConfirmation>",
+    );
+    // erp-order sends its own `content-type` and `idempotency-key`.
+    let endpoint = Endpoint {
+        headers: vec![
+            ("Content-Type".into(), "application/x-dealer".into()),
+            ("x-api-key".into(), "k-123".into()),
+        ],
+        ..erp_endpoint()
+    };
+    plugin
+        .perform(
+            vec![endpoint],
+            erp.clone(),
+            &alert("toner:black:1"),
+            &call("erp-order"),
+        )
+        .await
+        .unwrap();
+    let seen = erp.seen();
+    let typed: Vec<_> = seen[0]
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        .collect();
+    assert_eq!(
+        typed,
+        [&("Content-Type".to_owned(), "application/x-dealer".to_owned())],
+        "{:?}",
+        seen[0].headers
+    );
+    assert!(
+        seen[0]
+            .headers
+            .contains(&("idempotency-key".into(), "asm-key-1".into())),
+        "the plugin's other headers still go: {:?}",
+        seen[0].headers
+    );
+}
+
+#[tokio::test]
 async fn an_endpoint_not_granted_is_refused_and_fails_the_action() {
     let host = host();
     let plugin = host.load_action("erp-order", &erp_order()).unwrap();

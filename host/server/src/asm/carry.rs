@@ -1,5 +1,11 @@
 //! Carrying out what a tick journaled, and reading back what came of it.
 //!
+//! The pending entries are carried out side by side, up to the action plugin host's
+//! slot count at once ([`ActionPlugins::concurrency`]), so an ERP that takes its 10 s to
+//! answer one plugin holds up no other action of the tick. Each entry is marked done
+//! once, when its own outcome is known, in whatever order they finish; a store error on
+//! one leaves that entry pending for the next tick and stops none of the others.
+//!
 //! An e-mail invocation or redirect is queued in the outbox under its decision's
 //! idempotency key, so carrying an entry out twice queues one e-mail; its outcome is the
 //! e-mail's, once the mailer sent it or gave up. The e-mail is written from the device's
@@ -42,6 +48,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use futures_util::{StreamExt as _, stream};
 use quire_asm::{
     ActionKind, AlertEvent, ConsumableType, Decision, EventKey, Invocation, Redirect,
     RedirectReason, Report, TriggerKey, WebhookEndpointId,
@@ -49,7 +56,7 @@ use quire_asm::{
 use quire_plugins::{ActionAlert, ActionCall, ActionOutcome, ActionPlugin, Endpoint, OutboundHttp};
 use quire_store::{
     Account, AccountId, Actor, AsmEventId, DeliveryStatus, Device, DeviceId, EmailId, EmailStatus,
-    JournalEntry, MaintenanceFilter, NewDelivery, NewEmail, NewSupplyEvent, Page, Store,
+    JournalEntry, JournalId, MaintenanceFilter, NewDelivery, NewEmail, NewSupplyEvent, Page, Store,
     SupplyEventKind, Visibility, WebhookDeliveryId, WorkOrderFilter,
 };
 use serde::{Deserialize, Serialize};
@@ -111,13 +118,66 @@ pub(crate) async fn carry_out(
         return Ok(0);
     }
     let writer = Writer::load(store).await?;
-    for entry in &pending {
-        let outcome = match serde_json::from_value::<Decision>(entry.decision.clone()) {
+    let writer = &writer;
+    // The futures are made before they are streamed: a stream mapping over borrowed
+    // entries would not be `Send` for every lifetime, which the ASM job's task needs.
+    let each: Vec<_> = pending
+        .iter()
+        .map(|entry| carry_and_mark(store, plugins, writer, entry, now))
+        .collect();
+    let carried: Vec<(JournalId, quire_store::Result<()>)> = stream::iter(each)
+        .buffer_unordered(plugins.concurrency)
+        .collect()
+        .await;
+    let mut done = 0;
+    let mut first_error = None;
+    for (entry, carried) in carried {
+        match carried {
+            Ok(()) => done += 1,
+            Err(error) => {
+                tracing::warn!(%entry, %error, "a journal entry was not carried out; the next tick tries it again");
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(done),
+    }
+}
+
+/// Carries `entry` out and marks it done with its outcome; its id, and an error only
+/// when the store failed (the entry then stays pending).
+async fn carry_and_mark(
+    store: &Store,
+    plugins: &ActionPlugins,
+    writer: &Writer,
+    entry: &JournalEntry,
+    now: DateTime<Utc>,
+) -> (JournalId, quire_store::Result<()>) {
+    let marked = async {
+        let outcome = carry_one(store, plugins, writer, entry, now).await?;
+        let outcome = serde_json::to_value(&outcome).expect("outcomes serialise to JSON");
+        store.asm_journal_done(entry.id, &outcome, now).await
+    };
+    (entry.id, marked.await)
+}
+
+/// What carrying out `entry` came to; an error only when the store failed.
+async fn carry_one(
+    store: &Store,
+    plugins: &ActionPlugins,
+    writer: &Writer,
+    entry: &JournalEntry,
+    now: DateTime<Utc>,
+) -> quire_store::Result<Outcome> {
+    Ok(
+        match serde_json::from_value::<Decision>(entry.decision.clone()) {
             Ok(Decision::InvokeAction(invocation) | Decision::RetryAction(invocation)) => {
-                invoke(store, plugins, &writer, entry, &invocation, now).await?
+                invoke(store, plugins, writer, entry, &invocation, now).await?
             }
             Ok(Decision::RedirectAction(redirect)) => {
-                redirect_email(store, &writer, entry, &redirect, now).await?
+                redirect_email(store, writer, entry, &redirect, now).await?
             }
             Ok(other) => Outcome::Failed {
                 reason: format!("{other:?} is not an action"),
@@ -125,11 +185,8 @@ pub(crate) async fn carry_out(
             Err(e) => Outcome::Failed {
                 reason: format!("the journaled decision does not read: {e}"),
             },
-        };
-        let outcome = serde_json::to_value(&outcome).expect("outcomes serialise to JSON");
-        store.asm_journal_done(entry.id, &outcome, now).await?;
-    }
-    Ok(pending.len())
+        },
+    )
 }
 
 /// What the engine should hear of a carried-out entry: `None` while its e-mail waits in
@@ -243,15 +300,28 @@ pub const PURCHASE_ORDER: &str = "erp-order";
 pub struct ActionPlugins {
     plugins: HashMap<String, Arc<ActionPlugin>>,
     client: Arc<dyn OutboundHttp>,
+    concurrency: usize,
 }
 
 impl ActionPlugins {
-    /// `plugins` by name, reaching their endpoints through `client`.
+    /// `plugins` by name, reaching their endpoints through `client`, with up to
+    /// `concurrency` journal entries carried out at once (the plugin host's slots: more
+    /// would only wait for one).
     pub fn new(
         plugins: HashMap<String, Arc<ActionPlugin>>,
         client: Arc<dyn OutboundHttp>,
+        concurrency: usize,
     ) -> ActionPlugins {
-        ActionPlugins { plugins, client }
+        ActionPlugins {
+            plugins,
+            client,
+            concurrency: concurrency.max(1),
+        }
+    }
+
+    /// How many journal entries one tick carries out at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
     /// These plugins with `published` ones (the depot's) in place of those of the same
@@ -264,6 +334,7 @@ impl ActionPlugins {
         ActionPlugins {
             plugins,
             client: self.client.clone(),
+            concurrency: self.concurrency,
         }
     }
 
@@ -299,7 +370,7 @@ async fn plugin(
             .map(|e| Endpoint {
                 name: e.name,
                 base_url: e.url,
-                headers: Vec::new(),
+                headers: e.headers,
             })
             .collect();
     }

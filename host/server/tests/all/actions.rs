@@ -4,7 +4,8 @@
 //! starts on its own loopback address (127.57.3.0/24) as the ERP; the device's supply
 //! lifecycle then shows the cartridge ordered. An ERP answering 500 is asked again, an
 //! order with no `erp` endpoint is refused, and a runaway plugin fails only its own
-//! action.
+//! action. The endpoint's static headers (the ERP's API key) go with the order, and
+//! several orders to a slow ERP go out side by side.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -30,6 +31,12 @@ impl Erp {
             .map(|&(status, body)| Answer::with_body(status, body))
             .collect();
         Erp(Receiver::start(SocketAddr::from(([127, 57, 3, n], 0)), script).await)
+    }
+
+    /// An ERP that confirms every order after `delay`.
+    async fn slow(n: u8, delay: Duration) -> Erp {
+        let answer = Answer::with_body(201, CONFIRMED).after(delay);
+        Erp(Receiver::start(SocketAddr::from(([127, 57, 3, n], 0)), vec![answer]).await)
     }
 
     fn url(&self) -> String {
@@ -355,5 +362,160 @@ fn an_action_plugin_file_that_does_not_load_is_refused_naming_the_file() {
             "{}: {err}",
             file.display()
         );
+    }
+}
+
+/// The ERP's API key, which the order must carry and no answer may show.
+const ERP_KEY: &str = "erp-key-51d0c4e2a9";
+
+#[tokio::test]
+async fn the_order_carries_the_endpoints_static_header_which_the_plugin_cannot_see_shown_or_replace()
+ {
+    for (n, db) in backends().await.into_iter().enumerate() {
+        let erp = Erp::start(41 + n as u8, &[(201, CONFIRMED)]).await;
+        let server = TestServer::start_configured(db, acting).await;
+        let backend = server.backend;
+        let (dealer, _customer, agent) = northwind(&server).await;
+        let created = server
+            .call(
+                "POST",
+                &format!("/api/v1/accounts/{dealer}/webhooks"),
+                Some(&server.admin),
+                Some(json!({"name": "erp", "url": erp.url(), "headers": [
+                    {"name": "Authorization", "value": "Bearer an-old-token"},
+                    {"name": "X-Api-Key", "value": ERP_KEY},
+                ]})),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{backend}: {}", created.text());
+        let hook = created.json()["id"].as_i64().unwrap();
+        // The dealer sends back the header as it was shown, without its value: the key
+        // stays, and the header left out of the list is gone.
+        let shown = created.json()["headers"][1].clone();
+        assert_eq!(
+            shown,
+            json!({"name": "X-Api-Key", "value": null, "set": true}),
+            "{backend}"
+        );
+        let changed = server
+            .call(
+                "PUT",
+                &format!("/api/v1/webhooks/{hook}"),
+                Some(&server.admin),
+                Some(json!({"name": "erp", "url": erp.url(), "headers": [shown]})),
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{backend}: {}", changed.text());
+        assert_eq!(
+            changed.json()["headers"],
+            json!([{"name": "X-Api-Key", "value": null, "set": true}]),
+            "{backend}"
+        );
+        let read = server
+            .call(
+                "GET",
+                &format!("/api/v1/webhooks/{hook}"),
+                Some(&server.admin),
+                None,
+            )
+            .await;
+        assert!(
+            !read.text().contains(ERP_KEY),
+            "{backend}: GET showed the key: {}",
+            read.text()
+        );
+        let id = define(
+            &server,
+            definition(
+                dealer,
+                toner_below(20),
+                plugin_action("erp-order", false, 1),
+                2,
+            ),
+        )
+        .await;
+        drain(&server, &agent).await;
+        let journal = outcomes_once(&server, id, 1).await;
+        assert_eq!(
+            journal[0]["outcome"]["outcome"], "plugin-performed",
+            "{backend}: {journal:?}"
+        );
+        let orders = erp.orders();
+        assert_eq!(orders.len(), 1, "{backend}: {orders:?}");
+        let order = &orders[0];
+        assert_eq!(order.header("x-api-key"), ERP_KEY, "{backend}");
+        assert_eq!(
+            order.headers.get_all("x-api-key").iter().count(),
+            1,
+            "{backend}"
+        );
+        assert!(
+            order.headers.get("authorization").is_none(),
+            "{backend}: a replaced header was sent: {:?}",
+            order.headers
+        );
+        // The plugin's own headers still go: the static ones add to them.
+        assert_eq!(order.header("content-type"), "application/xml", "{backend}");
+        assert!(!order.header("idempotency-key").is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn five_orders_to_an_erp_that_takes_two_seconds_go_out_side_by_side_and_each_is_recorded_once()
+ {
+    const DELAY: Duration = Duration::from_secs(2);
+    const ORDERS: usize = 5;
+    for (n, db) in backends().await.into_iter().enumerate() {
+        let erp = Erp::slow(51 + n as u8, DELAY).await;
+        let server = TestServer::start_configured(db, acting).await;
+        let backend = server.backend;
+        let (dealer, _customer, agent) = northwind(&server).await;
+        endpoint(&server, dealer, "erp", &erp.url()).await;
+        let mut definitions = Vec::new();
+        for i in 0..ORDERS {
+            let mut body = definition(
+                dealer,
+                toner_below(20 + i as u8),
+                plugin_action("erp-order", false, 1),
+                2,
+            );
+            body["name"] = json!(format!("Toner order {i}"));
+            definitions.push(define(&server, body).await);
+        }
+        drain(&server, &agent).await;
+        let mut journals = Vec::new();
+        for &id in &definitions {
+            journals.push(outcomes_once(&server, id, 1).await);
+        }
+        let orders = erp.orders();
+        assert_eq!(orders.len(), ORDERS, "{backend}: {orders:?}");
+        let first = orders.iter().map(|o| o.at).min().unwrap();
+        let last = orders
+            .iter()
+            .map(|o| o.answered_at.expect("every order was answered"))
+            .max()
+            .unwrap();
+        // One after another they would take ORDERS × DELAY; side by side about one.
+        assert!(
+            last - first < DELAY * 5 / 2,
+            "{backend}: {ORDERS} orders of {DELAY:?} each took {:?} from the first to the last answer",
+            last - first
+        );
+        let mut keys: Vec<&str> = orders.iter().map(|o| o.header("idempotency-key")).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(
+            keys.len(),
+            ORDERS,
+            "{backend}: an order went twice: {keys:?}"
+        );
+        for journal in &journals {
+            assert_eq!(journal.len(), 1, "{backend}: {journal:?}");
+            assert_eq!(
+                journal[0]["outcome"],
+                json!({"outcome": "plugin-performed", "plugin": "erp-order", "result": "order PO-77"}),
+                "{backend}"
+            );
+        }
     }
 }

@@ -716,3 +716,237 @@ async fn a_redirect_is_not_followed_and_a_receiver_that_never_answers_times_out(
         held.abort();
     }
 }
+
+/// The API key of the dealer's system: what the receiver must get and no answer may show.
+const API_KEY: &str = "erp-key-7f3c9a1e5b";
+
+#[tokio::test]
+async fn an_endpoints_static_headers_reach_the_receiver_survive_a_rename_and_are_never_shown() {
+    for (n, db) in backends().await.into_iter().enumerate() {
+        let receiver =
+            Receiver::start(receiver_address(51 + n as u8, 0), vec![Answer::status(200)]).await;
+        let server = TestServer::start_configured(db, hooking(3)).await;
+        let backend = server.backend;
+        let (dealer, _customer, agent) = northwind(&server).await;
+        let created = server
+            .call(
+                "POST",
+                &format!("/api/v1/accounts/{dealer}/webhooks"),
+                Some(&server.admin),
+                Some(
+                    json!({"name": "ERP", "url": hook_url(&receiver), "headers": [
+                        {"name": "Authorization", "value": format!("Bearer {API_KEY}")},
+                        {"name": "X-Api-Key", "value": API_KEY},
+                    ]}),
+                ),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{backend}: {}", created.text());
+        assert!(
+            !created.text().contains(API_KEY),
+            "{backend}: {}",
+            created.text()
+        );
+        let hook = created.json()["id"].as_i64().unwrap();
+        // A rename that leaves the headers out keeps them.
+        let renamed = server
+            .call(
+                "PUT",
+                &format!("/api/v1/webhooks/{hook}"),
+                Some(&server.admin),
+                Some(json!({"name": "ERP (prod)", "url": hook_url(&receiver)})),
+            )
+            .await;
+        assert_eq!(renamed.status, 200, "{backend}: {}", renamed.text());
+        let masked = json!([
+            {"name": "Authorization", "value": null, "set": true},
+            {"name": "X-Api-Key", "value": null, "set": true},
+        ]);
+        for path in [
+            format!("/api/v1/webhooks/{hook}"),
+            format!("/api/v1/accounts/{dealer}/webhooks"),
+        ] {
+            let read = server.call("GET", &path, Some(&server.admin), None).await;
+            assert_eq!(read.status, 200, "{backend}: {path}");
+            assert!(
+                !read.text().contains(API_KEY),
+                "{backend}: {path} showed the key: {}",
+                read.text()
+            );
+            let read = read.json();
+            let one = if read.is_array() { &read[0] } else { &read };
+            assert_eq!(one["headers"], masked, "{backend}: {path}: {one}");
+        }
+        assert!(
+            !renamed.text().contains(API_KEY),
+            "{backend}: {}",
+            renamed.text()
+        );
+
+        let id = define(
+            &server,
+            definition(dealer, toner_below(20), webhook_action(hook), 2),
+        )
+        .await;
+        drain(&server, &agent).await;
+        deliveries_once(&server, hook, "were delivered", |list| {
+            list.first().is_some_and(|d| d["status"] == "delivered")
+        })
+        .await;
+        events_once(&server, id, "were archived", |events| {
+            events.first().is_some_and(|e| e["status"] == "archived")
+        })
+        .await;
+        let received = receiver.received();
+        assert_eq!(received.len(), 1, "{backend}: {received:?}");
+        let hit = &received[0];
+        assert_eq!(
+            hit.header("authorization"),
+            format!("Bearer {API_KEY}"),
+            "{backend}"
+        );
+        assert_eq!(hit.header("x-api-key"), API_KEY, "{backend}");
+        assert_eq!(
+            hit.headers.get_all("x-api-key").iter().count(),
+            1,
+            "{backend}"
+        );
+        // The host's own headers are still its own.
+        assert_eq!(hit.header("content-type"), "application/json", "{backend}");
+        assert!(
+            hit.header("quire-webhook-signature").starts_with("v1="),
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_static_header_is_refused_naming_it_and_the_endpoint_keeps_its_own() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let (dealer, _, _) = northwind(&server).await;
+        let url = "https://erp.northwind.example/quire";
+        let key = |name: &str| json!({"name": name, "value": API_KEY});
+        let many: Vec<Value> = (0..21).map(|i| key(&format!("X-Key-{i}"))).collect();
+        let large: Vec<Value> = (0..4)
+            .map(|i| json!({"name": format!("X-Token-{i}"), "value": "t".repeat(2000)}))
+            .collect();
+        let cases = [
+            (
+                json!([key("X-Api-Key"), key("X Api")]),
+                "headers[1].name",
+                "token",
+            ),
+            (json!([key("X-Api-Key:")]), "headers[0].name", "token"),
+            (json!([key("Host")]), "headers[0].name", "set by Quire"),
+            (
+                json!([key("Content-Length")]),
+                "headers[0].name",
+                "set by Quire",
+            ),
+            (
+                json!([key("Idempotency-Key")]),
+                "headers[0].name",
+                "set by Quire",
+            ),
+            (
+                json!([key("X-A"), key("X-B"), key("Quire-Webhook-Signature")]),
+                "headers[2].name",
+                "set by Quire",
+            ),
+            (
+                json!([key("X-Api-Key"), key("x-api-key")]),
+                "headers[1].name",
+                "headers[0]",
+            ),
+            (
+                json!([{"name": "X-Api-Key", "value": format!("{API_KEY}\r\nX-Evil: 1")}]),
+                "headers[0].value",
+                "line break",
+            ),
+            (
+                json!([{"name": "X-Api-Key", "value": format!("{API_KEY}\u{7}")}]),
+                "headers[0].value",
+                "control",
+            ),
+            (
+                json!([{"name": "X-Api-Key", "value": " "}]),
+                "headers[0].value",
+                "empty",
+            ),
+            (
+                json!([{"name": "X-Api-Key"}]),
+                "headers[0].value",
+                "missing",
+            ),
+            (json!(many), "headers", "at most 20"),
+            (json!(large), "headers", "bytes"),
+        ];
+        for (headers, field, why) in &cases {
+            let answer = server
+                .call(
+                    "POST",
+                    &format!("/api/v1/accounts/{dealer}/webhooks"),
+                    Some(&server.admin),
+                    Some(json!({"name": "ERP", "url": url, "headers": headers})),
+                )
+                .await;
+            let text = answer.text();
+            assert_eq!(
+                (answer.status, answer.json()["field"].as_str()),
+                (400, Some(*field)),
+                "{backend}: {headers}: {text}"
+            );
+            assert!(text.contains(why), "{backend}: {headers}: {text}");
+            assert!(
+                !text.contains(API_KEY),
+                "{backend}: the error quoted the value: {text}"
+            );
+        }
+        let listed = server
+            .admin("GET", &format!("/api/v1/accounts/{dealer}/webhooks"), None)
+            .await;
+        assert_eq!(listed, json!([]), "{backend}: a refused endpoint was kept");
+
+        // A bad change loses nothing: the stored header stays.
+        let created = server
+            .admin(
+                "POST",
+                &format!("/api/v1/accounts/{dealer}/webhooks"),
+                Some(json!({"name": "ERP", "url": url, "headers": [key("X-Api-Key")]})),
+            )
+            .await;
+        let hook = created["id"].as_i64().unwrap();
+        let answer = server
+            .call(
+                "PUT",
+                &format!("/api/v1/webhooks/{hook}"),
+                Some(&server.admin),
+                Some(json!({"name": "ERP", "url": url, "headers": [{"name": "X-Other"}]})),
+            )
+            .await;
+        assert_eq!(
+            (answer.status, answer.json()["field"].as_str()),
+            (400, Some("headers[0].value")),
+            "{backend}: {}",
+            answer.text()
+        );
+        let read = server
+            .admin("GET", &format!("/api/v1/webhooks/{hook}"), None)
+            .await;
+        assert_eq!(
+            read["headers"],
+            json!([{"name": "X-Api-Key", "value": null, "set": true}]),
+            "{backend}: {read}"
+        );
+        // An empty list removes them.
+        let cleared = server
+            .admin(
+                "PUT",
+                &format!("/api/v1/webhooks/{hook}"),
+                Some(json!({"name": "ERP", "url": url, "headers": []})),
+            )
+            .await;
+        assert_eq!(cleared["headers"], json!([]), "{backend}: {cleared}");
+    }
+}
