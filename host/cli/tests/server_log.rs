@@ -19,38 +19,13 @@ async fn a_forged_line_in_an_agents_host_name_is_refused_and_never_reaches_the_l
     let args = ["--listen", "127.71.16.1:0", "--admin-password", PASSWORD];
     let server = ServerProcess::start_logging(&dir.path().join("data"), &args, "main-dealer", &log);
     let client = Client::new(server.address(), server.certificate_sha256());
-    let post = |path: &'static str, token: Option<String>, body: Value| {
-        let client = client.clone();
-        async move {
-            client
-                .json::<_, Value>("POST".parse().unwrap(), path, token.as_deref(), Some(&body))
-                .await
-                .unwrap()
-        }
-    };
-    let login = post(
-        "/api/v1/login",
-        None,
-        json!({"name": "admin", "password": PASSWORD}),
-    )
-    .await;
-    let admin = login["token"].as_str().unwrap().to_owned();
-    let keys = format!("/api/v1/accounts/{}/enrollment-keys", server.main_dealer());
-    let key: Value = client
-        .json(
-            "POST".parse().unwrap(),
-            &keys,
-            Some(&admin),
-            Some(&json!({})),
-        )
-        .await
-        .unwrap();
+    let (admin, key) = sign_in_and_make_a_key(&client, &server).await;
 
     let forged =
         "printer\n2026-12-06T00:00:00.000000Z  WARN quire_server: admin logged in from 6.6.6.6";
     let enroll = |hostname: String| {
         let client = client.clone();
-        let key = key["key"].as_str().unwrap().to_owned();
+        let key = key.clone();
         async move {
             client
                 .json::<_, EnrollResponse>(
@@ -116,25 +91,7 @@ async fn the_json_log_is_one_object_per_line_naming_the_agent() {
     ];
     let server = ServerProcess::start_logging(&dir.path().join("data"), &args, "main-dealer", &log);
     let client = Client::new(server.address(), server.certificate_sha256());
-    let login: Value = client
-        .json(
-            "POST".parse().unwrap(),
-            "/api/v1/login",
-            None,
-            Some(&json!({"name": "admin", "password": PASSWORD})),
-        )
-        .await
-        .unwrap();
-    let admin = login["token"].as_str().unwrap();
-    let key: Value = client
-        .json(
-            "POST".parse().unwrap(),
-            &format!("/api/v1/accounts/{}/enrollment-keys", server.main_dealer()),
-            Some(admin),
-            Some(&json!({})),
-        )
-        .await
-        .unwrap();
+    let (_, key) = sign_in_and_make_a_key(&client, &server).await;
     let hostname = r#"printer "room" 2"#;
     let enrolled: EnrollResponse = client
         .json(
@@ -142,7 +99,7 @@ async fn the_json_log_is_one_object_per_line_naming_the_agent() {
             quire_protocol::ENROLL_PATH,
             None,
             Some(&EnrollRequest {
-                key: key["key"].as_str().unwrap().to_owned(),
+                key,
                 hostname: hostname.into(),
                 agent_version: "0".into(),
             }),
@@ -168,4 +125,29 @@ async fn the_json_log_is_one_object_per_line_naming_the_agent() {
     assert_eq!(enrollment["level"], "INFO");
     assert_eq!(enrollment["fields"]["message"], "agent enrolled");
     assert_eq!(enrollment["fields"]["hostname"], hostname);
+}
+
+/// Signs in as the administrator and makes an enrollment key of the main dealer: the
+/// administrator's token and the key.
+async fn sign_in_and_make_a_key(client: &Client, server: &ServerProcess) -> (String, String) {
+    let login: Value = client
+        .json(
+            "POST".parse().unwrap(),
+            "/api/v1/login",
+            None,
+            Some(&json!({"name": "admin", "password": PASSWORD})),
+        )
+        .await
+        .unwrap();
+    let admin = login["token"].as_str().unwrap().to_owned();
+    let key: Value = client
+        .json(
+            "POST".parse().unwrap(),
+            &format!("/api/v1/accounts/{}/enrollment-keys", server.main_dealer()),
+            Some(&admin),
+            Some(&json!({})),
+        )
+        .await
+        .unwrap();
+    (admin, key["key"].as_str().unwrap().to_owned())
 }

@@ -155,25 +155,6 @@ pub const MAX_HEADER_VALUE_BYTES: usize = 4096;
 /// the 8 to 16 KiB of headers that common HTTP servers accept in all.
 pub const MAX_HEADERS_BYTES: usize = 6 << 10;
 
-/// Headers Quire sets on its requests itself, or that frame the message: a static header
-/// of one of these names would forge a signature, a key, the body's type or length, or
-/// the host, so none may be set.
-const HOST_SET: &[&str] = &[
-    "host",
-    "content-length",
-    "content-type",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "upgrade",
-    "expect",
-    "user-agent",
-    "idempotency-key",
-];
-
 /// The headers that frame an HTTP/1.1 message: the client sets them, and an action
 /// plugin's own of these names would make its request mean something else on the wire.
 const FRAMING: &[&str] = &[
@@ -189,8 +170,13 @@ const FRAMING: &[&str] = &[
     "expect",
 ];
 
+/// Besides [`FRAMING`], the headers Quire sets on its requests itself: a static header
+/// of one of these names would forge the body's type, the client or the key that makes
+/// a retried order one order.
+const SET_BY_QUIRE: &[&str] = &["content-type", "user-agent", "idempotency-key"];
+
 /// A static header's name checked: an RFC 9110 token (letters, digits and
-/// ``!#$%&'*+-.^_`|~``), not one Quire sets itself ([`HOST_SET`], and every `Quire-…`
+/// ``!#$%&'*+-.^_`|~``), not one Quire sets itself ([`FRAMING`], [`SET_BY_QUIRE`], and every `Quire-…`
 /// name, the webhook signature's among them). The error says what is wrong.
 pub fn checked_header_name(name: &str) -> Result<String, String> {
     let name = name.trim();
@@ -207,7 +193,10 @@ pub fn checked_header_name(name: &str) -> Result<String, String> {
         ));
     }
     let lower = name.to_ascii_lowercase();
-    if HOST_SET.contains(&lower.as_str()) || lower.starts_with("quire-") {
+    if FRAMING.contains(&lower.as_str())
+        || SET_BY_QUIRE.contains(&lower.as_str())
+        || lower.starts_with("quire-")
+    {
         return Err(format!(
             "`{name}` is set by Quire itself on every request and cannot be a static header"
         ));
