@@ -103,17 +103,7 @@ async fn a_thousand_alerts_are_acted_on_exactly_once_by_two_servers_one_killed_m
     let data_a = tempfile::tempdir().unwrap();
     let data_b = tempfile::tempdir().unwrap();
     let mut first = start(data_a.path(), "127.72.0.1:0", &db.url);
-    let client = Client::new(first.address(), first.certificate_sha256());
-    let login: Value = client
-        .json(
-            "POST".parse().unwrap(),
-            "/api/v1/login",
-            None,
-            Some(&json!({"name": "admin", "password": PASSWORD})),
-        )
-        .await
-        .unwrap();
-    let admin = login["token"].as_str().unwrap().to_owned();
+    let (client, admin) = first.sign_in_as_admin(PASSWORD).await;
     let dealer = call(
         &client,
         &admin,

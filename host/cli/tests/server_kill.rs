@@ -82,17 +82,7 @@ async fn post(client: &Client, bearer: &str, batch: &[UploadItem]) -> Option<Upl
 async fn acknowledged_readings_survive_sigkill_and_retries_file_the_rest_once() {
     let data = tempfile::tempdir().unwrap();
     let mut first = start(data.path(), "127.71.0.1:0");
-    let client = Client::new(first.address(), first.certificate_sha256());
-    let login: Value = client
-        .json(
-            "POST".parse().unwrap(),
-            "/api/v1/login",
-            None,
-            Some(&json!({"name": "admin", "password": PASSWORD})),
-        )
-        .await
-        .unwrap();
-    let admin = login["token"].as_str().unwrap().to_owned();
+    let (client, admin) = first.sign_in_as_admin(PASSWORD).await;
     let account: Value = client
         .json(
             "POST".parse().unwrap(),

@@ -18,8 +18,7 @@ async fn a_forged_line_in_an_agents_host_name_is_refused_and_never_reaches_the_l
     let log = dir.path().join("server.log");
     let args = ["--listen", "127.71.16.1:0", "--admin-password", PASSWORD];
     let server = ServerProcess::start_logging(&dir.path().join("data"), &args, "main-dealer", &log);
-    let client = Client::new(server.address(), server.certificate_sha256());
-    let (admin, key) = sign_in_and_make_a_key(&client, &server).await;
+    let (client, admin, key) = sign_in_and_make_a_key(&server).await;
 
     let forged =
         "printer\n2026-12-06T00:00:00.000000Z  WARN quire_server: admin logged in from 6.6.6.6";
@@ -90,8 +89,7 @@ async fn the_json_log_is_one_object_per_line_naming_the_agent() {
         "json",
     ];
     let server = ServerProcess::start_logging(&dir.path().join("data"), &args, "main-dealer", &log);
-    let client = Client::new(server.address(), server.certificate_sha256());
-    let (_, key) = sign_in_and_make_a_key(&client, &server).await;
+    let (client, _, key) = sign_in_and_make_a_key(&server).await;
     let hostname = r#"printer "room" 2"#;
     let enrolled: EnrollResponse = client
         .json(
@@ -127,19 +125,10 @@ async fn the_json_log_is_one_object_per_line_naming_the_agent() {
     assert_eq!(enrollment["fields"]["hostname"], hostname);
 }
 
-/// Signs in as the administrator and makes an enrollment key of the main dealer: the
-/// administrator's token and the key.
-async fn sign_in_and_make_a_key(client: &Client, server: &ServerProcess) -> (String, String) {
-    let login: Value = client
-        .json(
-            "POST".parse().unwrap(),
-            "/api/v1/login",
-            None,
-            Some(&json!({"name": "admin", "password": PASSWORD})),
-        )
-        .await
-        .unwrap();
-    let admin = login["token"].as_str().unwrap().to_owned();
+/// Signs in as the administrator and makes an enrollment key of the main dealer: a
+/// client, the administrator's token and the key.
+async fn sign_in_and_make_a_key(server: &ServerProcess) -> (Client, String, String) {
+    let (client, admin) = server.sign_in_as_admin(PASSWORD).await;
     let key: Value = client
         .json(
             "POST".parse().unwrap(),
@@ -149,5 +138,6 @@ async fn sign_in_and_make_a_key(client: &Client, server: &ServerProcess) -> (Str
         )
         .await
         .unwrap();
-    (admin, key["key"].as_str().unwrap().to_owned())
+    let key = key["key"].as_str().unwrap().to_owned();
+    (client, admin, key)
 }

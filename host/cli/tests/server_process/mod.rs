@@ -7,6 +7,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+use quire_server::client::Client;
+use serde_json::{Value, json};
+
 /// A `quire server` process, killed when the test ends however it ends.
 pub struct ServerProcess {
     pub child: Child,
@@ -71,6 +74,24 @@ impl ServerProcess {
     /// The account of the main dealer.
     pub fn main_dealer(&self) -> i64 {
         self.printed["main-dealer"].parse().unwrap()
+    }
+
+    /// A client pinned to this server, signed in as `admin` with `password`: the client
+    /// and the session token.
+    #[allow(dead_code)] // Each test binary compiles this module; not every one signs in.
+    pub async fn sign_in_as_admin(&self, password: &str) -> (Client, String) {
+        let client = Client::new(self.address(), self.certificate_sha256());
+        let login: Value = client
+            .json(
+                "POST".parse().unwrap(),
+                "/api/v1/login",
+                None,
+                Some(&json!({"name": "admin", "password": password})),
+            )
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_owned();
+        (client, token)
     }
 }
 

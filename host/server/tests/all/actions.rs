@@ -72,6 +72,17 @@ fn plugin_action(plugin: &str, approval: bool, attempts: u32) -> Value {
         "requires-approval": approval, "timing": "immediate", "max-attempts": attempts})
 }
 
+/// A definition of `dealer`'s ordering a cartridge from the ERP, once and without
+/// approval, when a toner falls below `percent`.
+fn erp_order_below(dealer: i64, percent: u8) -> Value {
+    definition(
+        dealer,
+        toner_below(percent),
+        plugin_action("erp-order", false, 1),
+        2,
+    )
+}
+
 fn toner_below(percent: u8) -> Value {
     json!({"consumable": {"consumable": "toner", "threshold-percent": percent}})
 }
@@ -275,16 +286,7 @@ async fn an_order_with_no_erp_endpoint_is_refused_and_its_action_fails_saying_so
         let backend = server.backend;
         let (dealer, _customer, agent) = northwind(&server).await;
         endpoint(&server, dealer, "billing", &erp.url()).await;
-        let id = define(
-            &server,
-            definition(
-                dealer,
-                toner_below(20),
-                plugin_action("erp-order", false, 1),
-                2,
-            ),
-        )
-        .await;
+        let id = define(&server, erp_order_below(dealer, 20)).await;
         drain(&server, &agent).await;
         let journal = outcomes_once(&server, id, 1).await;
         assert_eq!(journal.len(), 1, "{backend}: {journal:?}");
@@ -316,12 +318,7 @@ async fn a_runaway_plugin_fails_its_own_action_at_the_deadline_and_another_alert
             ),
         )
         .await;
-        let mut ordering = definition(
-            dealer,
-            toner_below(25),
-            plugin_action("erp-order", false, 1),
-            2,
-        );
+        let mut ordering = erp_order_below(dealer, 25);
         ordering["name"] = json!("Toner order");
         let ordering = define(&server, ordering).await;
         drain(&server, &agent).await;
@@ -424,16 +421,7 @@ async fn the_order_carries_the_endpoints_static_header_which_the_plugin_cannot_s
             "{backend}: GET showed the key: {}",
             read.text()
         );
-        let id = define(
-            &server,
-            definition(
-                dealer,
-                toner_below(20),
-                plugin_action("erp-order", false, 1),
-                2,
-            ),
-        )
-        .await;
+        let id = define(&server, erp_order_below(dealer, 20)).await;
         drain(&server, &agent).await;
         let journal = outcomes_once(&server, id, 1).await;
         assert_eq!(
@@ -473,12 +461,7 @@ async fn five_orders_to_an_erp_that_takes_two_seconds_go_out_side_by_side_and_ea
         endpoint(&server, dealer, "erp", &erp.url()).await;
         let mut definitions = Vec::new();
         for i in 0..ORDERS {
-            let mut body = definition(
-                dealer,
-                toner_below(20 + i as u8),
-                plugin_action("erp-order", false, 1),
-                2,
-            );
+            let mut body = erp_order_below(dealer, 20 + i as u8);
             body["name"] = json!(format!("Toner order {i}"));
             definitions.push(define(&server, body).await);
         }
