@@ -5,7 +5,8 @@
 //! column types, so one text serves both; a macro instantiates it for each pool
 //! type because sqlx's generic executor bounds would cost more words than the queries.
 
-use serde::{Serialize, de::DeserializeOwned};
+use serde::Serialize;
+use serde::de::{DeserializeOwned, IntoDeserializer};
 
 use crate::error::{Error, Result};
 
@@ -36,9 +37,13 @@ pub(crate) fn word<T: Serialize>(value: &T) -> String {
     }
 }
 
-/// The inverse of [`word`], naming the column when the stored word is unknown.
+/// The inverse of [`word`], naming the column when the stored word is unknown. The word
+/// is deserialised as it is, not through a JSON value: a recompute parses a supply state
+/// per daily level row, and the copy and value were most of that.
 pub(crate) fn parse_word<T: DeserializeOwned>(column: &'static str, value: String) -> Result<T> {
-    serde_json::from_value(serde_json::Value::String(value.clone())).map_err(|e| Error::Corrupt {
+    let parsed: std::result::Result<T, serde::de::value::Error> =
+        T::deserialize(value.as_str().into_deserializer());
+    parsed.map_err(|e| Error::Corrupt {
         column,
         value,
         reason: e.to_string(),
@@ -504,4 +509,33 @@ pub(crate) mod postgres {
     use crate::malfunctions::postgres as malfunctions;
     use crate::summaries::postgres as summaries;
     super::queries!(sqlx::Postgres);
+}
+
+#[cfg(test)]
+mod tests {
+    use quire_model::SupplyState;
+
+    use super::*;
+
+    #[test]
+    fn a_stored_word_reads_back_and_an_unknown_one_names_its_column() {
+        assert_eq!(
+            parse_word::<SupplyState>("daily_levels.last_state", word(&SupplyState::Low)).unwrap(),
+            SupplyState::Low
+        );
+        match parse_word::<SupplyState>("daily_levels.last_state", "sideways".into()) {
+            Err(Error::Corrupt {
+                column,
+                value,
+                reason,
+            }) => {
+                assert_eq!(
+                    (column, value.as_str()),
+                    ("daily_levels.last_state", "sideways")
+                );
+                assert!(reason.contains("unknown variant `sideways`"), "{reason}");
+            }
+            other => panic!("expected a corrupt column, got {other:?}"),
+        }
+    }
 }
