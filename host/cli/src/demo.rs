@@ -102,6 +102,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut server = Server::new(data.join("server"));
     server.listen = args.listen;
     server.database = args.database;
+    // A demo is where a plugin author tries an unsigned build; `quire server` refuses them.
+    server.allow_unsigned_plugins = true;
     args.asm.apply(&mut server)?;
     let running = server.start().await.context("starting the server")?;
     let url = format!("https://{}", running.address);
@@ -171,6 +173,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     outln!("  server        {url}  (API described at {url}/api/v1/openapi.json)");
     outln!("  certificate   sha256 {}", running.certificate_sha256);
     outln!("  login         admin / {password}");
+    outln!("  plugins       unsigned ones published too (a demo: `quire server` refuses them)");
     outln!(
         "  fleet         {} simulated printers on {range} (UDP {FLEET_PORT}), {SILENT} silent addresses",
         fleet.len()

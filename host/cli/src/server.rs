@@ -54,13 +54,15 @@ struct RunArgs {
     /// looking stale.
     #[arg(long, value_name = "H", default_value_t = 24)]
     future_tolerance_hours: u64,
-    /// Trusted strategy publishers: one `name base64-public-key` per line (the line
-    /// `quire plugin keygen` prints).
+    /// Trusted plugin publishers: one `name base64-public-key` per line (the line
+    /// `quire plugin keygen` prints). Only plugins one of them signed are published.
     #[arg(long, value_name = "FILE")]
     trusted_publishers: Option<PathBuf>,
-    /// Refuse strategies no trusted publisher signed.
-    #[arg(long, requires = "trusted_publishers")]
-    require_signatures: bool,
+    /// Also publish plugins no trusted publisher signed: they reach every tenant's agents
+    /// (strategies) or every ASM tick (action and alert-logic plugins), so by default
+    /// they are refused.
+    #[arg(long)]
+    allow_unsigned_plugins: bool,
     /// An action plugin component (the contract's `action` world) to run besides the
     /// built-in ones; ASM action definitions name it `{"plugin": NAME}`, NAME being the
     /// file's name without `.wasm`. Repeat for more.
@@ -263,7 +265,7 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     server.trusted_publishers = run.trusted_publishers;
     server.future_tolerance =
         std::time::Duration::from_secs(run.future_tolerance_hours.saturating_mul(3600));
-    server.require_signatures = run.require_signatures;
+    server.allow_unsigned_plugins = run.allow_unsigned_plugins;
     server.action_plugins = run.action_plugins;
     server.alert_logic_plugins = run.alert_logic_plugins;
     server.raw_retention = run.raw_retention;

@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 
 mod common;
 mod quire_cli;
-use common::{Dealer, start_server};
+use common::{Dealer, start_configured_server, start_server};
 use quire_cli::quire_json;
 
 /// This test's loopback block: printers on 127.152.0.x, servers on 127.152.1.x.
@@ -165,7 +165,12 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
         let backend = db.backend;
         let dir = tempfile::tempdir().unwrap();
         let listen = SocketAddr::from(([127, 152, 1, n as u8 + 1], 18452));
-        let running = start_server(&dir.path().join("server"), listen, &db.url).await;
+        // The strategies published below are test builds, unsigned.
+        let running =
+            start_configured_server(&dir.path().join("server"), listen, &db.url, |server| {
+                server.allow_unsigned_plugins = true;
+            })
+            .await;
 
         let (dealer, site, agent, key) =
             enrolled_agent(&running, "127.152.0.0/29", dir.path()).await;

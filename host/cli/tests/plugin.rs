@@ -64,7 +64,6 @@ async fn a_signed_strategy_is_published_listed_and_rolled_back() {
     let mut server = Server::new(dir.path().join("server"));
     server.listen = "127.153.0.1:0".parse().unwrap();
     server.admin_password = Some(PASSWORD.to_owned());
-    server.require_signatures = true;
     server.trusted_publishers = Some(trusted);
     let running = server.start().await.unwrap();
     let url = format!("https://{}", running.address);

@@ -54,8 +54,12 @@ pub enum DepotError {
         /// What is wrong.
         message: String,
     },
-    /// The server requires signatures and none came.
-    #[error("this server accepts only signed plugins; sign it with `quire plugin sign`")]
+    /// No signature came, and the server accepts only signed plugins (its default).
+    #[error(
+        "this server accepts only plugins a trusted publisher signed: sign it with `quire plugin sign` \
+         (the server lists its publishers with --trusted-publishers FILE), or start the server with \
+         --allow-unsigned-plugins"
+    )]
     Unsigned,
     /// A signature came but no trusted key made it.
     #[error("signature refused: {0}")]
@@ -87,11 +91,13 @@ pub enum DepotError {
     Store(#[from] quire_store::Error),
 }
 
-/// How strict the depot is.
+/// How strict the depot is. The default refuses unsigned plugins: a published strategy
+/// is handed to every tenant's agents, so only an operator who says so takes one no
+/// trusted publisher vouches for.
 #[derive(Debug, Clone, Default)]
 pub struct DepotPolicy {
-    /// Refuse unsigned plugins.
-    pub require_signatures: bool,
+    /// Take unsigned plugins too (a signature that comes is still checked).
+    pub allow_unsigned: bool,
     /// The publishers whose signatures are accepted.
     pub trusted: TrustedPublishers,
 }
@@ -251,7 +257,7 @@ impl Depot {
                     .map_err(|e| DepotError::Signature(e.to_string()))?
                     .to_owned(),
             ),
-            None if self.policy.require_signatures => return Err(DepotError::Unsigned),
+            None if !self.policy.allow_unsigned => return Err(DepotError::Unsigned),
             None => None,
         };
         if let Some(current) = self.must_beat(kind, &name).await?

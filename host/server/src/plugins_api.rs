@@ -233,7 +233,7 @@ pub(crate) async fn list_built_in(
     request_body(content = Vec<u8>, content_type = "application/wasm", description = "The WebAssembly component: a strategy, an action plugin or an alert-logic plugin"),
     responses(
         (status = 201, description = "Published: agents get a strategy at their next check-in, ASM runs an action or alert-logic plugin from its next tick", body = PluginView),
-        (status = 400, description = "Not a component of any Quire world, unsigned where signatures are required, a signature no trusted publisher made, or an action plugin without its name or version", body = ApiError),
+        (status = 400, description = "Not a component of any Quire world, unsigned where the server does not allow that (its default), a signature no trusted publisher made, or an action plugin without its name or version", body = ApiError),
         (status = 403, description = "Only administrators publish plugins", body = ApiError),
         (status = 409, description = "The version is not newer than the one in use (published or built in)", body = ApiError),
     ))]

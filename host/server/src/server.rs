@@ -49,8 +49,8 @@ pub struct Server {
     /// How far ahead of the server's clock a reading may be dated; one dated later is
     /// refused (that item alone), saying so.
     pub future_tolerance: std::time::Duration,
-    /// Refuse strategies that no trusted publisher signed.
-    pub require_signatures: bool,
+    /// Take plugins that no trusted publisher signed; by default they are refused.
+    pub allow_unsigned_plugins: bool,
     /// The trusted publishers' keys: one `name base64-public-key` per line.
     pub trusted_publishers: Option<PathBuf>,
     /// How long readings keep their raw exchange; the retention job removes it after.
@@ -132,7 +132,7 @@ impl Server {
             tls_key: None,
             admin_password: None,
             future_tolerance: crate::state::DEFAULT_FUTURE_TOLERANCE,
-            require_signatures: false,
+            allow_unsigned_plugins: false,
             trusted_publishers: None,
             raw_retention: RawRetention::default(),
             calculated_every: CALCULATED_VALUES_JOB.every,
@@ -466,12 +466,6 @@ impl Server {
             }
             None => TrustedPublishers::default(),
         };
-        if self.require_signatures && trusted.is_empty() {
-            return Err(Error::Config(
-                "signatures are required but no trusted publisher is configured (--trusted-publishers FILE)"
-                    .to_owned(),
-            ));
-        }
         let host = Host::new(HostConfig::default())
             .map_err(|e| Error::Config(format!("the strategy host: {e}")))?;
         let mut builtin: Vec<_> = quire_builtin::registry(&host)
@@ -505,7 +499,7 @@ impl Server {
             ));
         }
         let policy = DepotPolicy {
-            require_signatures: self.require_signatures,
+            allow_unsigned: self.allow_unsigned_plugins,
             trusted,
         };
         Ok(Depot::new(store, host, policy, builtin))

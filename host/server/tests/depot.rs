@@ -36,6 +36,15 @@ fn action<'a>(name: &'a str, version: &'a str) -> Upload<'a> {
     }
 }
 
+/// What `quire server --allow-unsigned-plugins` runs with: most tests here publish the
+/// test guests unsigned.
+fn unsigned_allowed() -> DepotPolicy {
+    DepotPolicy {
+        allow_unsigned: true,
+        ..DepotPolicy::default()
+    }
+}
+
 fn at(minute: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 9, minute, 0).unwrap()
 }
@@ -53,12 +62,7 @@ async fn publish_hand_out_and_roll_back() {
     let (v1, v2) = (guest("quire_guest_hostile"), guest("quire_guest_reformed"));
     for db in backends().await {
         let backend = db.backend;
-        let depot = Depot::new(
-            db.open().await,
-            host.clone(),
-            DepotPolicy::default(),
-            builtin(),
-        );
+        let depot = Depot::new(db.open().await, host.clone(), unsigned_allowed(), builtin());
         assert!(depot.listings().await.unwrap().is_empty(), "{backend}");
 
         let filed = depot
@@ -144,7 +148,7 @@ async fn publish_hand_out_and_roll_back() {
 async fn what_is_not_a_usable_newer_strategy_is_refused() {
     let host = Host::new(HostConfig::default()).unwrap();
     let db = quire_testdb::sqlite();
-    let depot = Depot::new(db.open().await, host, DepotPolicy::default(), builtin());
+    let depot = Depot::new(db.open().await, host, unsigned_allowed(), builtin());
 
     let garbage = depot
         .publish(b"not wasm at all", Upload::default(), "admin", at(0))
@@ -173,13 +177,13 @@ async fn what_is_not_a_usable_newer_strategy_is_refused() {
 }
 
 #[tokio::test]
-async fn signatures_name_the_publisher_and_can_be_required() {
+async fn signatures_name_the_publisher_and_unsigned_plugins_are_refused_by_default() {
     let host = Host::new(HostConfig::default()).unwrap();
     let acme = SigningKey::generate().unwrap();
     let stranger = SigningKey::generate().unwrap();
     let policy = DepotPolicy {
-        require_signatures: true,
         trusted: TrustedPublishers::parse(&format!("acme {}", acme.public_key())).unwrap(),
+        ..DepotPolicy::default()
     };
     let component = guest("quire_guest_hostile");
     for db in backends().await {
@@ -221,6 +225,29 @@ async fn signatures_name_the_publisher_and_can_be_required() {
         let (_, handed) = depot.component("hostile", "1.0.0").await.unwrap();
         assert_eq!(handed, Some(signature), "{backend}");
     }
+
+    // An operator who allows unsigned plugins still has every signature that comes checked.
+    let db = quire_testdb::sqlite();
+    let lenient = DepotPolicy {
+        allow_unsigned: true,
+        ..policy
+    };
+    let depot = Depot::new(db.open().await, host, lenient, builtin());
+    let forged = depot
+        .publish(
+            &component,
+            signed(&stranger.sign(&component)),
+            "admin",
+            at(0),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(forged, DepotError::Signature(_)), "{forged}");
+    let filed = depot
+        .publish(&component, Upload::default(), "admin", at(1))
+        .await
+        .unwrap();
+    assert_eq!(filed.publisher, None, "taken unsigned");
 }
 
 fn names(published: &quire_server::depot::PublishedAsm) -> (Vec<String>, Vec<String>) {
@@ -241,12 +268,7 @@ async fn action_and_alert_logic_plugins_are_published_by_kind_and_rolled_back() 
     let erp = guest("quire_guest_runaway_action");
     for db in backends().await {
         let backend = db.backend;
-        let depot = Depot::new(
-            db.open().await,
-            host.clone(),
-            DepotPolicy::default(),
-            builtin(),
-        );
+        let depot = Depot::new(db.open().await, host.clone(), unsigned_allowed(), builtin());
 
         let filed = depot
             .publish(&logic, Upload::default(), "admin", at(0))
@@ -376,12 +398,12 @@ async fn a_component_of_no_known_world_is_refused_with_what_it_exports() {
 }
 
 #[tokio::test]
-async fn an_unsigned_alert_logic_plugin_is_refused_where_signatures_are_required() {
+async fn an_unsigned_alert_logic_plugin_is_refused_by_default() {
     let host = Host::new(HostConfig::default()).unwrap();
     let acme = SigningKey::generate().unwrap();
     let policy = DepotPolicy {
-        require_signatures: true,
         trusted: TrustedPublishers::parse(&format!("acme {}", acme.public_key())).unwrap(),
+        ..DepotPolicy::default()
     };
     let logic = guest("quire_guest_runaway_alert_logic");
     for db in backends().await {

@@ -71,11 +71,22 @@ impl TestServer {
 
     /// One server per backend.
     pub async fn each() -> Vec<TestServer> {
+        TestServer::each_configured(|_| ()).await
+    }
+
+    /// As [`TestServer::each`], with `configure` changing each server's settings first.
+    pub async fn each_configured(configure: impl Fn(&mut Server)) -> Vec<TestServer> {
         let mut servers = Vec::new();
         for db in backends().await {
-            servers.push(TestServer::start(db).await);
+            servers.push(TestServer::start_configured(db, &configure).await);
         }
         servers
+    }
+
+    /// A server per backend that also publishes unsigned plugins
+    /// (`--allow-unsigned-plugins`), as the test guests are.
+    pub async fn each_allowing_unsigned() -> Vec<TestServer> {
+        TestServer::each_configured(|server| server.allow_unsigned_plugins = true).await
     }
 
     pub async fn login(&self, name: &str, password: &str) -> String {
