@@ -171,7 +171,8 @@ enum Command {
     ///
     /// Prints its address, certificate fingerprint and, on first start, the
     /// generated `admin` password. `quire server enrollment-key` issues a key.
-    Server(server::ServerArgs),
+    // Boxed: its flags outweigh every other command's.
+    Server(Box<server::ServerArgs>),
     /// Set a server up for a dealer over its REST API: log in, then accounts, sites,
     /// ranges, SNMP credentials, schedules, users and enrollment keys.
     Admin(admin::AdminArgs),
@@ -290,7 +291,7 @@ fn try_main(cli: Cli) -> anyhow::Result<ExitCode> {
             print(&outcomes, format)
         }
         Command::Server(args) => {
-            runtime.block_on(server::run(args))?;
+            runtime.block_on(server::run(*args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Record {

@@ -33,6 +33,11 @@ struct Place {
     /// `postgres://…` for PostgreSQL; by default `quire.db` in the data directory.
     #[arg(long, value_name = "URL")]
     database: Option<String>,
+    /// The key SNMP communities and v3 passwords are sealed with in the database (32
+    /// bytes, base64); by default `secrets.key` in the data directory, made on first
+    /// start. Every server process on one database is given the same file.
+    #[arg(long, value_name = "FILE")]
+    secrets_key: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -254,6 +259,7 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
 fn server(place: Place) -> Server {
     let mut server = Server::new(place.data);
     server.database = place.database;
+    server.secrets_key = place.secrets_key;
     server
 }
 

@@ -77,6 +77,7 @@ pub mod retention;
 mod retry;
 mod routes;
 mod secrets;
+mod secrets_key;
 mod server;
 mod state;
 mod stored;

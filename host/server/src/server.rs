@@ -20,6 +20,7 @@ use crate::logins::LoginLimits;
 use crate::mailer::{Mailer, MailerPolicy, SmtpSettings};
 use crate::periodic::Periodic;
 use crate::retention::{RAW_RETENTION_JOB, RawRetention, remove_old_raw};
+use crate::secrets_key::secrets_key;
 use crate::state::AppState;
 use crate::webhooks::{WebhookPolicy, Webhooks};
 use crate::{secrets, tls};
@@ -53,6 +54,9 @@ pub struct Server {
     pub allow_unsigned_plugins: bool,
     /// The trusted publishers' keys: one `name base64-public-key` per line.
     pub trusted_publishers: Option<PathBuf>,
+    /// The key SNMP secrets are sealed with in the database; `None` is `secrets.key` in
+    /// the data directory, generated on first start. Servers sharing one database share it.
+    pub secrets_key: Option<PathBuf>,
     /// How long readings keep their raw exchange; the retention job removes it after.
     pub raw_retention: RawRetention,
     /// How often calculated values (average volumes, supply forecasts) are recomputed.
@@ -134,6 +138,7 @@ impl Server {
             future_tolerance: crate::state::DEFAULT_FUTURE_TOLERANCE,
             allow_unsigned_plugins: false,
             trusted_publishers: None,
+            secrets_key: None,
             raw_retention: RawRetention::default(),
             calculated_every: CALCULATED_VALUES_JOB.every,
             smtp: None,
@@ -216,8 +221,10 @@ impl Server {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join(DATABASE_FILE).display()))
     }
 
-    /// Creates the data directory (0700: it holds the database and the TLS key) and
-    /// opens (migrating) the store, whose SQLite file is created 0600.
+    /// Creates the data directory (0700: it holds the database and the TLS and secrets
+    /// keys) and opens (migrating) the store, whose SQLite file is created 0600, sealing
+    /// SNMP secrets with the secrets key (generated on first start) and sealing those an
+    /// older version left in plaintext.
     pub async fn open_store(&self) -> Result<Store> {
         let mut dir = std::fs::DirBuilder::new();
         dir.recursive(true);
@@ -227,7 +234,19 @@ impl Server {
             path: self.data_dir.display().to_string(),
             source,
         })?;
-        Ok(Store::open(&self.database_url()).await?)
+        let key = secrets_key(&self.data_dir, self.secrets_key.as_deref(), true)?
+            .expect("a key is generated where none exists");
+        let store = Store::open(&self.database_url())
+            .await?
+            .with_secrets_key(key);
+        let sealed = store.seal_credentials().await?;
+        if sealed > 0 {
+            tracing::info!(
+                sealed,
+                "SNMP credential sets left in plaintext are now sealed"
+            );
+        }
+        Ok(store)
     }
 
     /// Opens the store of a server that has started here before. The tools that read one
@@ -239,7 +258,13 @@ impl Server {
                 dir: self.data_dir.display().to_string(),
             });
         }
-        Ok(Store::open(&self.database_url()).await?)
+        let store = Store::open(&self.database_url()).await?;
+        Ok(
+            match secrets_key(&self.data_dir, self.secrets_key.as_deref(), false)? {
+                Some(key) => store.with_secrets_key(key),
+                None => store,
+            },
+        )
     }
 
     /// Gives `admin` a new generated password, for the operator who lost the one printed

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use quire_protocol::{CredentialSpec, SiteRange};
 use quire_schedule::ScheduleConfig;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::types::{
     AccountId, Agent, AgentIngest, DeviceId, EnrollmentKey, EnrollmentKeyId, KeyRefusal, NewAgent,
     Page, ReplacementRecord, Site, SiteId, UploadOutcome, Visibility,
@@ -125,18 +125,57 @@ impl Store {
         dispatch!(self.set_site_ipp_printers(site, printers))
     }
 
-    /// The account's SNMP credentials in the order agents try them.
+    /// The account's SNMP credentials in the order agents try them, opened where they
+    /// are sealed (see `secrets.rs`).
     pub async fn credentials(&self, account: AccountId) -> Result<Vec<CredentialSpec>> {
-        dispatch!(self.credentials(account))
+        let stored: Vec<serde_json::Value> = dispatch!(self.credentials(account))?;
+        stored
+            .into_iter()
+            .enumerate()
+            .map(|(position, stored)| {
+                let plain = self.plain_spec(stored, account, position)?;
+                serde_json::from_value(plain).map_err(|e| Error::Corrupt {
+                    column: "account_credentials.spec",
+                    value: format!("the spec of {account} at {position}"),
+                    reason: e.to_string(),
+                })
+            })
+            .collect()
     }
 
-    /// Replaces the account's SNMP credentials.
+    /// Replaces the account's SNMP credentials, sealed where this store has a key.
     pub async fn set_credentials(
         &self,
         account: AccountId,
         credentials: &[CredentialSpec],
     ) -> Result<()> {
-        dispatch!(self.set_credentials(account, credentials))
+        let stored: Vec<serde_json::Value> = credentials
+            .iter()
+            .enumerate()
+            .map(|(position, spec)| {
+                let plain =
+                    serde_json::to_value(spec).expect("a credential spec serialises to JSON");
+                self.stored_spec(plain, account, position)
+            })
+            .collect();
+        dispatch!(self.set_credentials(account, &stored))
+    }
+
+    /// Every account's credential specs as stored, sealed or not.
+    pub(crate) async fn stored_credentials(
+        &self,
+    ) -> Result<Vec<(AccountId, usize, serde_json::Value)>> {
+        dispatch!(self.stored_credentials())
+    }
+
+    /// Replaces one stored spec as it is (the caller sealed it).
+    pub(crate) async fn replace_stored_credential(
+        &self,
+        account: AccountId,
+        position: usize,
+        stored: serde_json::Value,
+    ) -> Result<()> {
+        dispatch!(self.replace_stored_credential(account, position, stored))
     }
 
     /// Files an agent's upload in one transaction: readings whose sequence number the
@@ -180,7 +219,7 @@ impl Store {
 macro_rules! agent_queries {
     ($db:ty, $backend:ident) => {
         use chrono::{DateTime, Utc};
-        use quire_protocol::{CredentialSpec, Range, SiteRange};
+        use quire_protocol::{Range, SiteRange};
         use quire_schedule::ScheduleConfig;
         use sqlx::types::Json;
         use sqlx::{FromRow, Pool, QueryBuilder, Row};
@@ -483,8 +522,8 @@ macro_rules! agent_queries {
             Ok(())
         }
 
-        pub(crate) async fn credentials(pool: &Pool<Db>, account: AccountId) -> Result<Vec<CredentialSpec>> {
-            let rows: Vec<Json<CredentialSpec>> = sqlx::query_scalar(
+        pub(crate) async fn credentials(pool: &Pool<Db>, account: AccountId) -> Result<Vec<serde_json::Value>> {
+            let rows: Vec<Json<serde_json::Value>> = sqlx::query_scalar(
                 "SELECT spec FROM account_credentials WHERE account_id = $1 ORDER BY position",
             )
             .bind(account.0)
@@ -494,7 +533,37 @@ macro_rules! agent_queries {
             Ok(rows.into_iter().map(|Json(spec)| spec).collect())
         }
 
-        pub(crate) async fn set_credentials(pool: &Pool<Db>, account: AccountId, credentials: &[CredentialSpec]) -> Result<()> {
+        pub(crate) async fn stored_credentials(pool: &Pool<Db>) -> Result<Vec<(AccountId, usize, serde_json::Value)>> {
+            let context = || "reading every account's credentials".to_owned();
+            let rows = sqlx::query("SELECT account_id, position, spec FROM account_credentials")
+                .fetch_all(pool)
+                .await
+                .context(context)?;
+            rows.iter()
+                .map(|row| {
+                    let position: i32 = row.try_get("position").context(context)?;
+                    let Json(spec) = row.try_get("spec").context(context)?;
+                    Ok((
+                        AccountId(row.try_get("account_id").context(context)?),
+                        crate::backend::stored_u32("account_credentials.position", position.into())? as usize,
+                        spec,
+                    ))
+                })
+                .collect()
+        }
+
+        pub(crate) async fn replace_stored_credential(pool: &Pool<Db>, account: AccountId, position: usize, stored: serde_json::Value) -> Result<()> {
+            sqlx::query("UPDATE account_credentials SET spec = $1 WHERE account_id = $2 AND position = $3")
+                .bind(Json(stored))
+                .bind(account.0)
+                .bind(i32::try_from(position).unwrap_or(i32::MAX))
+                .execute(pool)
+                .await
+                .context(|| format!("sealing the credential of {account} at {position}"))?;
+            Ok(())
+        }
+
+        pub(crate) async fn set_credentials(pool: &Pool<Db>, account: AccountId, credentials: &[serde_json::Value]) -> Result<()> {
             let context = || format!("setting the credentials of {account}");
             let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             sqlx::query("DELETE FROM account_credentials WHERE account_id = $1")

@@ -79,6 +79,7 @@ mod outbox;
 mod plugins;
 mod readings;
 mod retention;
+mod secrets;
 mod series;
 mod summaries;
 mod supplies;
@@ -141,6 +142,7 @@ pub use crate::work_orders::{
     WorkOrder, WorkOrderChange, WorkOrderFilter, WorkOrderId, WorkOrderMove, WorkOrderPart,
     WorkOrderStatus,
 };
+pub use secrets::{SECRETS_KEY_LEN, SecretsKey};
 
 /// How long a SQLite writer waits for another before failing: ingest batches are
 /// short, so waiting beats refusing an agent's upload.
@@ -157,6 +159,8 @@ pub struct Store {
     url: String,
     /// The reading keyframes this process used last (see `series.rs`).
     keyframes: std::sync::Arc<series::Keyframes>,
+    /// What SNMP secrets are sealed with (see `secrets.rs`).
+    secrets: Option<std::sync::Arc<SecretsKey>>,
 }
 
 #[derive(Clone)]
@@ -250,6 +254,7 @@ impl Store {
             backend,
             url: redacted,
             keyframes: std::sync::Arc::default(),
+            secrets: None,
         })
     }
 

@@ -25,7 +25,31 @@ pub struct TestDb {
     postgres: Option<(String, String)>,
 }
 
+/// The text of every account's stored SNMP credential specs, as the database file holds them.
+macro_rules! stored_credentials {
+    ($connection:ty, $url:expr) => {{
+        let mut conn = <$connection>::connect($url)
+            .await
+            .expect("a connection to the test database");
+        sqlx::query_scalar::<_, String>(
+            "SELECT CAST(spec AS TEXT) FROM account_credentials ORDER BY account_id, position",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .expect("reading the stored credentials")
+    }};
+}
+
 impl TestDb {
+    /// Every stored SNMP credential spec as its column's text, read past the store: what
+    /// someone holding a copy of the database would see.
+    pub async fn stored_credentials(&self) -> Vec<String> {
+        match self.backend {
+            "sqlite" => stored_credentials!(sqlx::SqliteConnection, &self.url),
+            _ => stored_credentials!(sqlx::PgConnection, &self.url),
+        }
+    }
+
     /// Opens the store, panicking with the backend's name.
     pub async fn open(&self) -> Store {
         Store::open(&self.url)

@@ -25,6 +25,7 @@ mod openapi;
 mod published_plugins;
 mod ranges;
 mod retention;
+mod secrets;
 mod supplies;
 mod tls;
 mod users;
