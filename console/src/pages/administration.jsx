@@ -1,7 +1,7 @@
 // Who may do what: the signed-in user's own password and sessions, the dealers and accounts
 // they see (as a tree, with a form to add an account under a dealer), the users an
-// administrator manages, and each account's contacts. Every refusal the API names a field
-// for is said beside that field.
+// administrator or dealer user manages, and each account's contacts. Every refusal the API
+// names a field for is said beside that field.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, call, get, query } from "../api.js";
 import { instant, timeZone } from "../format.js";
@@ -432,7 +432,7 @@ function Users({ me, accounts }) {
         </p>
       )}
       {users === null && !error && <p aria-live="polite">Loading…</p>}
-      {users !== null && (
+      {users !== null && users.length > 0 && (
         <div class="scroll">
           <table class="users">
             <thead>
@@ -505,7 +505,14 @@ function Users({ me, accounts }) {
           }}
         />
       )}
-      <NewUser accounts={accounts} onCreated={() => setVersion((v) => v + 1)} />
+      {users !== null && users.length === 0 && (
+        <p class="empty">No user has an account of yours yet: an administrator adds them.</p>
+      )}
+      {me.user.role === "administrator" ? (
+        <NewUser accounts={accounts} onCreated={() => setVersion((v) => v + 1)} />
+      ) : (
+        <p class="note">Users of your accounts are added by an administrator; here you reset their password, disable or delete them.</p>
+      )}
     </>
   );
 }
@@ -600,8 +607,7 @@ export function Administration({ search }) {
   }, [version]);
 
   const role = me?.user.role;
-  const administrator = role === "administrator";
-  const dealer = administrator || role === "dealer-user";
+  const dealer = role === "administrator" || role === "dealer-user";
   const dealers = (accounts ?? []).filter((a) => a["is-dealer"]);
   const asked = search.get("account");
   const unseen = asked !== null && accounts !== null && !accounts.some((a) => String(a.id) === asked);
@@ -639,11 +645,7 @@ export function Administration({ search }) {
       {accounts !== null && me && dealer && (
         <section aria-labelledby="users">
           <h2 id="users">Users</h2>
-          {administrator ? (
-            <Users me={me} accounts={accounts} />
-          ) : (
-            <p class="empty">Users are listed and added by an administrator: ask yours to add one for a new account.</p>
-          )}
+          <Users me={me} accounts={accounts} />
         </section>
       )}
       {accounts !== null && accounts.length > 0 && (

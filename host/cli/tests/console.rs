@@ -2219,10 +2219,102 @@ fn another_customers_user_sees_no_other_account_on_the_administration_page(lazy:
     )
 }
 
+fn a_dealer_user_administers_their_subtree_and_sees_no_other(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "administration-dealer", 1366, async |client, demo| {
+        const DEALER: &str = "Regional dealer";
+        const CUSTOMER: &str = "Regional print shop";
+        const ADDED: &str = "Regional school";
+        sign_in(client, demo, &demo.password).await?;
+        wait_for(client, "header.bar a.who").await?;
+        let dealer = api(
+            client,
+            "POST",
+            "/api/v1/accounts",
+            json!({"name": DEALER, "parent-id": MAIN_DEALER, "is-dealer": true}),
+        )
+        .await?["id"]
+            .clone();
+        let customer = api(
+            client,
+            "POST",
+            "/api/v1/accounts",
+            json!({"name": CUSTOMER, "parent-id": dealer}),
+        )
+        .await?["id"]
+            .clone();
+        for (name, role, account) in [
+            ("regional-dealer", "dealer-user", &dealer),
+            ("print-shop-owner", "account-user", &customer),
+        ] {
+            api(
+                client,
+                "POST",
+                "/api/v1/users",
+                json!({"name": name, "password": "a regional long password",
+                       "role": role, "account-ids": [account]}),
+            )
+            .await?;
+        }
+        click(client, Locator::XPath("//button[text()='Sign out']")).await?;
+        sign_in_as(client, demo, "regional-dealer", "a regional long password").await?;
+        wait_for(client, "nav a[href='/administration']")
+            .await?
+            .click()
+            .await
+            .or_fail()?;
+
+        // Their dealer at the root, its customer under it; an account added under it.
+        type_into(client, "#account-name", ADDED).await?;
+        click(client, Locator::XPath("//button[text()='Add account']")).await?;
+        done_in(client, "new-account", ADDED).await?;
+        let mut tree = Vec::new();
+        for _ in 0..60 {
+            tree = account_tree(client).await?;
+            if tree.len() == 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let expected = [
+            (DEALER.to_owned(), None),
+            (CUSTOMER.to_owned(), Some(DEALER.to_owned())),
+            (ADDED.to_owned(), Some(DEALER.to_owned())),
+        ];
+        if tree != expected {
+            return Err(fail(format!("the dealer user's tree shows {tree:?}")));
+        }
+
+        // The users of their subtree alone, without the form only administrators use.
+        wait_for(client, "table.users tbody tr").await?;
+        let users = client
+            .execute(
+                "return [...document.querySelectorAll('table.users tbody th')].map((th) => th.textContent);",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+        if users != json!(["regional-dealer (you)", "print-shop-owner"]) {
+            return Err(fail(format!("the dealer user is shown the users {users}")));
+        }
+        if client.find(Locator::Css("#user-name")).await.is_ok() {
+            return Err(fail("a dealer user is offered the form that adds users"));
+        }
+        accessible(client, "administration (dealer user)").await?;
+        client
+            .execute(
+                "document.querySelector('#accounts').scrollIntoView({ block: 'start' });",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+        Ok(())
+    })
+}
+
 fn main() {
     let arguments = Arguments::from_args();
     let lazy: Lazy = Arc::default();
-    let tests: [(&str, Test); 16] = [
+    let tests: [(&str, Test); 17] = [
         (
             "signing_in_shows_every_printer_the_agent_found",
             signing_in_shows_every_printer_the_agent_found,
@@ -2283,6 +2375,10 @@ fn main() {
         (
             "another_customers_user_sees_no_other_account_on_the_administration_page",
             another_customers_user_sees_no_other_account_on_the_administration_page,
+        ),
+        (
+            "a_dealer_user_administers_their_subtree_and_sees_no_other",
+            a_dealer_user_administers_their_subtree_and_sees_no_other,
         ),
     ];
     let trials = tests
