@@ -12,6 +12,7 @@ import { Network } from "./pages/network.jsx";
 import { Asm } from "./pages/asm.jsx";
 import { Strategies } from "./pages/strategies.jsx";
 import { Billing } from "./pages/billing.jsx";
+import { Administration } from "./pages/administration.jsx";
 
 function page(path) {
   const url = new URL(path, location.origin);
@@ -23,6 +24,7 @@ function page(path) {
   if (url.pathname === "/asm" || url.pathname.startsWith("/asm/")) return <Asm path={url.pathname} search={url.searchParams} />;
   if (url.pathname === "/strategies") return <Strategies search={url.searchParams} />;
   if (url.pathname === "/billing") return <Billing search={url.searchParams} />;
+  if (url.pathname === "/administration") return <Administration search={url.searchParams} />;
   return (
     <main class="page">
       <h1>Not found</h1>
@@ -87,8 +89,19 @@ function App() {
           <Link href="/billing" aria-current={here.startsWith("/billing") ? "page" : undefined}>
             Billing
           </Link>
+          {/* Accounts and users are managed by administrators and dealer users. */}
+          {(me?.user.role === "administrator" || me?.user.role === "dealer-user") && (
+            <Link href="/administration" aria-current={here.startsWith("/administration") ? "page" : undefined}>
+              Administration
+            </Link>
+          )}
         </nav>
-        <span class="who">{me ? me.user.name : ""}</span>
+        {/* Everyone changes their own password on the administration page. */}
+        {me && (
+          <Link href="/administration" class="who" title="Your password and sessions">
+            {me.user.name}
+          </Link>
+        )}
         <button type="button" class="quiet" onClick={leave}>
           Sign out
         </button>

@@ -374,7 +374,8 @@ fn signing_in_shows_every_printer_the_agent_found(lazy: &Lazy) -> Outcome {
 }
 
 /// Whether the page says a refusal holding `expected` in `#{error}`, and the field
-/// `#{field}` is described by it, as a screen reader announces it.
+/// `#{field}` is described by it (among what else describes it), as a screen reader
+/// announces it.
 async fn refused_beside(client: &Client, field: &str, error: &str, expected: &str) -> Outcome {
     let text = text_of(client, &format!("#{error}")).await?;
     if !text.contains(expected) {
@@ -385,7 +386,13 @@ async fn refused_beside(client: &Client, field: &str, error: &str, expected: &st
         .attr("aria-describedby")
         .await
         .or_fail()?;
-    if described.as_deref() != Some(error) {
+    // A field may be described by its hint too; the refusal must be among what it names.
+    if !described
+        .as_deref()
+        .unwrap_or_default()
+        .split_whitespace()
+        .any(|id| id == error)
+    {
         return Err(fail(format!(
             "#{field} is described by {described:?}, not #{error}"
         )));
@@ -1908,10 +1915,406 @@ fn another_customers_user_sees_none_of_the_strategies_or_billing_of_the_demo(
     )
 }
 
+/// What `POST /api/v1/login` answers `name` and `password`: the status alone, the way a
+/// user sees whether a password still works.
+async fn login_status(client: &Client, name: &str, password: &str) -> Result<u64, Failed> {
+    let status = client
+        .execute_async(
+            "const [name, password, done] = arguments;
+             fetch('/api/v1/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+                 body: JSON.stringify({ name, password }) })
+               .then((r) => done(r.status), (e) => done(String(e)));",
+            vec![json!(name), json!(password)],
+        )
+        .await
+        .or_fail()?;
+    status
+        .as_u64()
+        .ok_or_else(|| fail(format!("logging in as {name} failed: {status}")))
+}
+
+/// The names of the accounts the administration page's tree shows, with the name of the
+/// account each is nested under (none for a root).
+async fn account_tree(client: &Client) -> Result<Vec<(String, Option<String>)>, Failed> {
+    wait_for(client, "ul.tree li").await?;
+    let nodes = client
+        .execute(
+            "return [...document.querySelectorAll('ul.tree li')].map((li) => {
+                 const parent = li.parentElement.closest('li');
+                 return [li.querySelector('.account-name').textContent,
+                         parent ? parent.querySelector('.account-name').textContent : null];
+             });",
+            vec![],
+        )
+        .await
+        .or_fail()?;
+    serde_json::from_value(nodes).or_fail()
+}
+
+/// Waits until the `done` status under the form `form` says something holding `expected`.
+async fn done_in(client: &Client, form: &str, expected: &str) -> Outcome {
+    let css = format!("form[aria-labelledby={form}] p.done");
+    let said = text_of(client, &css).await?;
+    if said.contains(expected) {
+        Ok(())
+    } else {
+        Err(fail(format!(
+            "the {form} form says {said:?}, not {expected:?}"
+        )))
+    }
+}
+
+fn a_user_added_in_administration_changes_their_own_password(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "administration", 1366, async |client, demo| {
+        const ACCOUNT: &str = "Corner bakery";
+        const NAME: &str = "bakery-manager";
+        const FIRST: &str = "the bakery's first password";
+        const RESET: &str = "the password the admin reset";
+        const SECOND: &str = "a password only the baker knows";
+        sign_in(client, demo, &demo.password).await?;
+        wait_for(client, "nav a[href='/administration']")
+            .await?
+            .click()
+            .await
+            .or_fail()?;
+
+        // An account under the main dealer, through the page's form.
+        type_into(client, "#account-name", ACCOUNT).await?;
+        choose(client, "#account-parent", &MAIN_DEALER.to_string()).await?;
+        click(client, Locator::XPath("//button[text()='Add account']")).await?;
+        done_in(client, "new-account", ACCOUNT).await?;
+        let dealer = api(
+            client,
+            "GET",
+            &format!("/api/v1/accounts/{MAIN_DEALER}"),
+            Value::Null,
+        )
+        .await?["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let mut tree = Vec::new();
+        for _ in 0..60 {
+            tree = account_tree(client).await?;
+            if tree.iter().any(|(name, _)| name == ACCOUNT) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        if !tree.contains(&(ACCOUNT.to_owned(), Some(dealer.clone()))) {
+            return Err(fail(format!(
+                "{ACCOUNT} is not nested under {dealer} in the tree: {tree:?}"
+            )));
+        }
+        let accounts = api(client, "GET", "/api/v1/accounts?limit=1000", Value::Null).await?;
+        let account = accounts
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["name"] == json!(ACCOUNT))
+            .and_then(|a| a["id"].as_i64())
+            .ok_or_else(|| fail(format!("the API lists no {ACCOUNT}: {accounts}")))?;
+
+        // Its user: a weak password is refused beside its field, then a good one is taken.
+        type_into(client, "#user-name", NAME).await?;
+        type_into(client, "#user-password", "short").await?;
+        choose(client, "#user-role", "account-user").await?;
+        choose(client, "#user-account", &account.to_string()).await?;
+        click(client, Locator::XPath("//button[text()='Add user']")).await?;
+        refused_beside(
+            client,
+            "user-password",
+            "user-password-error",
+            "10 characters",
+        )
+        .await?;
+        type_into(client, "#user-password", FIRST).await?;
+        click(client, Locator::XPath("//button[text()='Add user']")).await?;
+        done_in(client, "new-user", NAME).await?;
+        let row = format!("//table[contains(@class,'users')]//tr[th[normalize-space(.)='{NAME}']]");
+        wait_for(client, "table.users tbody tr").await?;
+        let mut shown = String::new();
+        for _ in 0..60 {
+            if let Ok(found) = client.find(Locator::XPath(&row)).await {
+                shown = found.text().await.or_fail()?;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        if !shown.contains("Account user") || !shown.contains(ACCOUNT) {
+            return Err(fail(format!(
+                "the users table shows {NAME} as {shown:?}, not an account user of {ACCOUNT}"
+            )));
+        }
+        // The administrator resets it, as for a user who forgot theirs.
+        click(
+            client,
+            Locator::XPath(&format!(
+                "{row}//button[starts-with(normalize-space(.), 'Reset password')]"
+            )),
+        )
+        .await?;
+        type_into(client, "#reset-password", RESET).await?;
+        click(client, Locator::XPath("//button[text()='Set password']")).await?;
+        let said = text_of(client, "#users-done").await?;
+        if !said.contains("password is set") {
+            return Err(fail(format!("the reset says {said:?}")));
+        }
+        accessible(client, "administration (administrator)").await?;
+        client
+            .execute(
+                "document.querySelector('#accounts').scrollIntoView({ block: 'start' });",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+        snapshot(client, "administration-accounts").await?;
+        client
+            .execute(
+                "document.querySelector('#users').scrollIntoView({ block: 'start' });",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+        snapshot(client, "administration-users").await?;
+
+        // The user changes the password they were given, reaching the page by their name.
+        click(client, Locator::XPath("//button[text()='Sign out']")).await?;
+        sign_in_as(client, demo, NAME, RESET).await?;
+        wait_for(client, "header.bar a.who").await?;
+        if client
+            .find(Locator::XPath(
+                "//nav//a[normalize-space(.)='Administration']",
+            ))
+            .await
+            .is_ok()
+        {
+            return Err(fail("an account user's navigation offers Administration"));
+        }
+        click(client, Locator::Css("header.bar a.who")).await?;
+        type_into(client, "#current-password", "not my password at all").await?;
+        type_into(client, "#new-password", SECOND).await?;
+        type_into(client, "#new-password-again", SECOND).await?;
+        click(client, Locator::XPath("//button[text()='Change password']")).await?;
+        refused_beside(
+            client,
+            "current-password",
+            "current-password-error",
+            "not your current password",
+        )
+        .await?;
+        accessible(client, "administration (refused password)").await?;
+        type_into(client, "#current-password", RESET).await?;
+        click(client, Locator::XPath("//button[text()='Change password']")).await?;
+        let said = text_of(client, "#password-changed").await?;
+        if !said.contains("Password changed") {
+            return Err(fail(format!("the change says {said:?}")));
+        }
+        let statuses = (
+            login_status(client, NAME, FIRST).await?,
+            login_status(client, NAME, RESET).await?,
+            login_status(client, NAME, SECOND).await?,
+        );
+        if statuses != (401, 401, 200) {
+            return Err(fail(format!(
+                "after the change the first, the reset and the new password answer {statuses:?}"
+            )));
+        }
+        accessible(client, "administration (account user)").await
+    })
+}
+
+fn another_customers_user_sees_no_other_account_on_the_administration_page(lazy: &Lazy) -> Outcome {
+    in_browser(
+        lazy,
+        "administration-other-account",
+        1366,
+        async |client, demo| {
+            const ACCOUNT: &str = "Separate customer";
+            sign_in(client, demo, &demo.password).await?;
+            wait_for(client, "header.bar a.who").await?;
+            let demo_account = api(
+                client,
+                "GET",
+                &format!("/api/v1/accounts/{}", demo.account),
+                Value::Null,
+            )
+            .await?["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            sign_in_as_another_customer(
+                client,
+                demo,
+                ACCOUNT,
+                "separate-customer",
+                "a separate customer's long password",
+            )
+            .await?;
+            wait_for(client, "header.bar a.who").await?;
+            if client
+                .find(Locator::XPath(
+                    "//nav//a[normalize-space(.)='Administration']",
+                ))
+                .await
+                .is_ok()
+            {
+                return Err(fail("an account user's navigation offers Administration"));
+            }
+
+            // By link: their own account alone, and no user, account form or user form.
+            client
+                .goto(&format!("{}/administration", demo.url))
+                .await
+                .or_fail()?;
+            let tree = account_tree(client).await?;
+            if tree != [(ACCOUNT.to_owned(), None)] {
+                return Err(fail(format!("the account user's tree shows {tree:?}")));
+            }
+            wait_for(client, "#contacts-account").await?;
+            let choices: Value = client
+                .execute(
+                    "return [...document.querySelectorAll('#contacts-account option')].map((o) => o.textContent);",
+                    vec![],
+                )
+                .await
+                .or_fail()?;
+            if choices != json!([ACCOUNT]) {
+                return Err(fail(format!(
+                    "the account user can pick the accounts {choices}"
+                )));
+            }
+            for css in ["table.users", "#user-name", "#account-name", "#users"] {
+                if client.find(Locator::Css(css)).await.is_ok() {
+                    return Err(fail(format!("the account user is shown {css}")));
+                }
+            }
+            let shown = text_of(client, "main").await?;
+            if demo_account.is_empty() || shown.contains(&demo_account) {
+                return Err(fail(format!(
+                    "the account user's page names {demo_account:?}: {shown}"
+                )));
+            }
+
+            // By link to the demo's account: refused as one that does not exist.
+            client
+                .goto(&format!(
+                    "{}/administration?account={}",
+                    demo.url, demo.account
+                ))
+                .await
+                .or_fail()?;
+            let said = text_of(client, "#contacts-account-error").await?;
+            if !said.contains("No such account among the accounts you see") {
+                return Err(fail(format!(
+                    "the demo's account {} by link shows {said:?}",
+                    demo.account
+                )));
+            }
+            if client.find(Locator::Css("table.contacts")).await.is_ok() {
+                return Err(fail("the account user is shown the demo's contacts"));
+            }
+            accessible(client, "administration (account user)").await
+        },
+    )
+}
+
+fn a_dealer_user_administers_their_subtree_and_sees_no_other(lazy: &Lazy) -> Outcome {
+    in_browser(lazy, "administration-dealer", 1366, async |client, demo| {
+        const DEALER: &str = "Regional dealer";
+        const CUSTOMER: &str = "Regional print shop";
+        const ADDED: &str = "Regional school";
+        sign_in(client, demo, &demo.password).await?;
+        wait_for(client, "header.bar a.who").await?;
+        let dealer = api(
+            client,
+            "POST",
+            "/api/v1/accounts",
+            json!({"name": DEALER, "parent-id": MAIN_DEALER, "is-dealer": true}),
+        )
+        .await?["id"]
+            .clone();
+        let customer = api(
+            client,
+            "POST",
+            "/api/v1/accounts",
+            json!({"name": CUSTOMER, "parent-id": dealer}),
+        )
+        .await?["id"]
+            .clone();
+        for (name, role, account) in [
+            ("regional-dealer", "dealer-user", &dealer),
+            ("print-shop-owner", "account-user", &customer),
+        ] {
+            api(
+                client,
+                "POST",
+                "/api/v1/users",
+                json!({"name": name, "password": "a regional long password",
+                       "role": role, "account-ids": [account]}),
+            )
+            .await?;
+        }
+        click(client, Locator::XPath("//button[text()='Sign out']")).await?;
+        sign_in_as(client, demo, "regional-dealer", "a regional long password").await?;
+        wait_for(client, "nav a[href='/administration']")
+            .await?
+            .click()
+            .await
+            .or_fail()?;
+
+        // Their dealer at the root, its customer under it; an account added under it.
+        type_into(client, "#account-name", ADDED).await?;
+        click(client, Locator::XPath("//button[text()='Add account']")).await?;
+        done_in(client, "new-account", ADDED).await?;
+        let mut tree = Vec::new();
+        for _ in 0..60 {
+            tree = account_tree(client).await?;
+            if tree.len() == 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let expected = [
+            (DEALER.to_owned(), None),
+            (CUSTOMER.to_owned(), Some(DEALER.to_owned())),
+            (ADDED.to_owned(), Some(DEALER.to_owned())),
+        ];
+        if tree != expected {
+            return Err(fail(format!("the dealer user's tree shows {tree:?}")));
+        }
+
+        // The users of their subtree alone, without the form only administrators use.
+        wait_for(client, "table.users tbody tr").await?;
+        let users = client
+            .execute(
+                "return [...document.querySelectorAll('table.users tbody th')].map((th) => th.textContent);",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+        if users != json!(["regional-dealer (you)", "print-shop-owner"]) {
+            return Err(fail(format!("the dealer user is shown the users {users}")));
+        }
+        if client.find(Locator::Css("#user-name")).await.is_ok() {
+            return Err(fail("a dealer user is offered the form that adds users"));
+        }
+        accessible(client, "administration (dealer user)").await?;
+        client
+            .execute(
+                "document.querySelector('#accounts').scrollIntoView({ block: 'start' });",
+                vec![],
+            )
+            .await
+            .or_fail()?;
+        Ok(())
+    })
+}
+
 fn main() {
     let arguments = Arguments::from_args();
     let lazy: Lazy = Arc::default();
-    let tests: [(&str, Test); 14] = [
+    let tests: [(&str, Test); 17] = [
         (
             "signing_in_shows_every_printer_the_agent_found",
             signing_in_shows_every_printer_the_agent_found,
@@ -1964,6 +2367,18 @@ fn main() {
         (
             "another_customers_user_sees_none_of_the_strategies_or_billing_of_the_demo",
             another_customers_user_sees_none_of_the_strategies_or_billing_of_the_demo,
+        ),
+        (
+            "a_user_added_in_administration_changes_their_own_password",
+            a_user_added_in_administration_changes_their_own_password,
+        ),
+        (
+            "another_customers_user_sees_no_other_account_on_the_administration_page",
+            another_customers_user_sees_no_other_account_on_the_administration_page,
+        ),
+        (
+            "a_dealer_user_administers_their_subtree_and_sees_no_other",
+            a_dealer_user_administers_their_subtree_and_sees_no_other,
         ),
     ];
     let trials = tests

@@ -5,8 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use quire_protocol::ApiError;
-use quire_store::{AccountId, Role, User, UserId};
+use quire_store::{AccountId, Page, Role, User, UserId};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use utoipa::ToSchema;
 
 use crate::error::{ApiResult, Body, Failure};
@@ -31,19 +32,47 @@ view! {
     }
 }
 
-/// `GET /api/v1/users?limit=&offset=` (administrators), by id.
+/// `GET /api/v1/users?limit=&offset=`, by id: every user for an administrator; for a
+/// dealer user the users they manage (see [`Managed`]), so they can find the ones whose
+/// password they reset or whom they disable.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(Paging),
     responses(
-        (status = 200, description = "Users, by id", body = Vec<UserView>),
-        (status = 403, description = "Only administrators manage users", body = ApiError),
+        (status = 200, description = "Users the caller manages (an administrator: all), by id", body = Vec<UserView>),
+        (status = 403, description = "Account users manage no users", body = ApiError),
     ))]
 pub(crate) async fn users(
     State(state): State<AppState>,
     caller: Caller,
     ListQuery(paging): ListQuery<Paging>,
 ) -> ApiResult<Json<Vec<UserView>>> {
-    caller.administrator("manage users")?;
-    Ok(views(state.store.users(paging.page()?).await?))
+    let page = paging.page()?;
+    if caller.user.role == Role::AccountUser {
+        return Err(Failure::Forbidden(
+            "only administrators and dealer users manage users".to_owned(),
+        ));
+    }
+    let Some(seen) = state.store.visible_accounts(caller.visibility).await? else {
+        return Ok(views(state.store.users(page).await?));
+    };
+    let seen: HashSet<AccountId> = seen.into_iter().collect();
+    let managed = state
+        .store
+        .users(Page::ALL)
+        .await?
+        .into_iter()
+        .filter(|user| within(user, |account| seen.contains(&account)))
+        .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(page.limit).unwrap_or(usize::MAX));
+    Ok(views(managed.collect()))
+}
+
+/// Whether a dealer user, who sees the accounts `sees` says yes to, manages `user`: an
+/// administrator is managed by administrators alone, and a user granted nothing lies in
+/// no dealer's subtree.
+fn within(user: &User, sees: impl Fn(AccountId) -> bool) -> bool {
+    user.role != Role::Administrator
+        && !user.accounts.is_empty()
+        && user.accounts.iter().all(|a| sees(*a))
 }
 
 /// A new user.
@@ -166,14 +195,10 @@ impl Owned for Managed {
             ));
         }
         let user = state.store.user(id).await?;
-        if caller.user.role == Role::Administrator {
+        let Some(seen) = state.store.visible_accounts(caller.visibility).await? else {
             return Ok(Managed(user));
-        }
-        let mut within = user.role != Role::Administrator && !user.accounts.is_empty();
-        for account in &user.accounts {
-            within = within && state.store.sees(caller.visibility, *account).await?;
-        }
-        if within {
+        };
+        if within(&user, |account| seen.contains(&account)) {
             Ok(Managed(user))
         } else {
             Err(Failure::NotFound(format!("{id} not found")))

@@ -224,6 +224,31 @@ async fn a_dealer_user_manages_the_users_of_their_subtree_and_no_one_else() {
         let ben_token = server.login("ben", "ben's password").await;
         let reset = |password: &str| Some(json!({"password": password}));
 
+        // Dana lists the users she manages, herself among them, a page at a time; an
+        // account user lists no one.
+        let names = |body: &Value| -> Vec<String> {
+            body.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|u| u["name"].as_str().map(str::to_owned))
+                .collect()
+        };
+        let (status, body) = answer(&server, "GET", "/api/v1/users", &dana, None).await;
+        assert_eq!(
+            (status, names(&body)),
+            (200, vec!["dana".to_owned(), "ann".to_owned()]),
+            "{b}: {body}"
+        );
+        let path = "/api/v1/users?limit=1&offset=1";
+        let (status, body) = answer(&server, "GET", path, &dana, None).await;
+        assert_eq!(
+            (status, names(&body)),
+            (200, vec!["ann".to_owned()]),
+            "{b}: {body}"
+        );
+        let (status, body) = answer(&server, "GET", "/api/v1/users", &ann_token, None).await;
+        assert_eq!(status, 403, "{b}: {body}");
+
         // Outside dana's subtree, or an administrator: as if the user did not exist.
         for (method, path, body) in [
             (
