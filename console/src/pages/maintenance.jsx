@@ -101,7 +101,7 @@ function WorkOrders({ orders, me, onChange, errors }) {
             <td>{SKILLS[o.assessment.skill] ?? o.assessment.skill}</td>
             <td class="num">
               {/* The model's Assessment keeps its fields' Rust names (snake_case) in JSON. */}
-              {o.assessment.estimated_minutes} min, {money(o.estimate)}
+              {o.assessment["estimated-minutes"]} min, {money(o.estimate)}
             </td>
             <td>
               <span class={`status status-order-${o.status}`}>{o.status}</span>

@@ -625,7 +625,7 @@ async fn a_jam_the_agent_reads_waits_for_a_key_operator_until_it_clears_and_clos
         // in five minutes, critical, no visit.
         let judged = json!({"input": {"kind": "state", "state": "jammed"}, "outcome": {"assessed": {
             "state": "paper-jam", "group": "paper", "severity": "critical", "skill": "key-operator",
-            "field_service": false, "estimated_minutes": 5}}});
+            "field-service": false, "estimated-minutes": 5}}});
         assert_eq!(
             dealer.readings(device).await[0]["assessments"],
             json!([judged]),

@@ -314,7 +314,10 @@ pub enum SkillLevel {
 }
 
 /// A strategy's judgement of one malfunction: what ASM calls it and what fixing it takes.
+/// Kebab-case like the rest of the API; the snake-case names earlier versions wrote (and
+/// agents of those versions still upload) are read too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Assessment {
     /// The ASM printer error state, in kebab-case (`paper-jam`, `toner-empty`, …).
     pub state: String,
@@ -325,8 +328,10 @@ pub struct Assessment {
     /// Who can fix it.
     pub skill: SkillLevel,
     /// Whether it needs a field-service visit.
+    #[serde(alias = "field_service")]
     pub field_service: bool,
     /// The estimated repair time, in minutes.
+    #[serde(alias = "estimated_minutes")]
     pub estimated_minutes: u32,
 }
 
@@ -434,6 +439,20 @@ mod tests {
         assert_eq!(
             json,
             r#"["low-paper","no-paper","low-toner","no-toner","door-open","jammed","offline","service-requested","input-tray-missing","output-tray-missing","marker-supply-missing","output-near-full","output-full","input-tray-empty","overdue-prevent-maint"]"#
+        );
+    }
+
+    #[test]
+    fn an_assessment_is_written_in_kebab_case_and_read_as_earlier_versions_wrote_it() {
+        let written = r#"{"state":"paper-jam","group":"paper","severity":"critical","skill":"key-operator","field-service":false,"estimated-minutes":5}"#;
+        let assessment: Assessment = serde_json::from_str(written).unwrap();
+        assert_eq!(serde_json::to_string(&assessment).unwrap(), written);
+        let earlier = written
+            .replace("field-service", "field_service")
+            .replace("estimated-minutes", "estimated_minutes");
+        assert_eq!(
+            serde_json::from_str::<Assessment>(&earlier).unwrap(),
+            assessment
         );
     }
 

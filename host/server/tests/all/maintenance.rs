@@ -188,8 +188,8 @@ async fn a_jam_waits_on_the_dashboard_and_its_order_closes_itself_when_it_clears
         assert_eq!(
             latest["assessments"],
             json!([
-                {"input": {"kind": "alert", "index": 3}, "outcome": {"assessed": {"state": "paper-jam", "group": "paper", "severity": "critical", "skill": "key-operator", "field_service": false, "estimated_minutes": 5}}},
-                {"input": {"kind": "state", "state": "jammed"}, "outcome": {"assessed": {"state": "paper-jam", "group": "paper", "severity": "critical", "skill": "key-operator", "field_service": false, "estimated_minutes": 5}}},
+                {"input": {"kind": "alert", "index": 3}, "outcome": {"assessed": {"state": "paper-jam", "group": "paper", "severity": "critical", "skill": "key-operator", "field-service": false, "estimated-minutes": 5}}},
+                {"input": {"kind": "state", "state": "jammed"}, "outcome": {"assessed": {"state": "paper-jam", "group": "paper", "severity": "critical", "skill": "key-operator", "field-service": false, "estimated-minutes": 5}}},
             ]),
             "{backend}"
         );
