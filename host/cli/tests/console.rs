@@ -665,13 +665,7 @@ fn a_range_csv_with_a_bad_line_is_refused_beside_that_line(lazy: &Lazy) -> Outco
             )));
         }
         // The screenshot shows the refusal where the dealer sees it.
-        client
-            .execute(
-                "document.querySelector('#csv-error').scrollIntoView({ block: 'center' });",
-                vec![],
-            )
-            .await
-            .or_fail()?;
+        scroll_to(client, "#csv-error", "center").await?;
         accessible(client, "network").await
     })
 }
@@ -901,6 +895,19 @@ const KYOCERA_MODEL: &str = "ECOSYS P2040dw";
 
 /// Saves the page shown as `{name}.png` beside the tests' last pages, for a page a test
 /// passes through.
+/// Scrolls the element `css` finds to `block` (`start`, `center`) of the window, so a
+/// screenshot shows it.
+async fn scroll_to(client: &Client, css: &str, block: &str) -> Outcome {
+    client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({ block: arguments[1] });",
+            vec![json!(css), json!(block)],
+        )
+        .await
+        .or_fail()?;
+    Ok(())
+}
+
 async fn snapshot(client: &Client, name: &str) -> Outcome {
     let png = client.screenshot().await.or_fail()?;
     std::fs::write(screenshots().join(format!("{name}.png")), png).or_fail()
@@ -988,13 +995,7 @@ fn a_consumable_alert_with_two_filters_is_defined_in_the_form_and_listed(lazy: &
             return Err(fail(format!("the refused definition was stored: {stored}")));
         }
         accessible(client, "definition form refused").await?;
-        client
-            .execute(
-                "document.querySelector('#def-threshold').scrollIntoView({ block: 'start' });",
-                vec![],
-            )
-            .await
-            .or_fail()?;
+        scroll_to(client, "#def-threshold", "start").await?;
         snapshot(client, "asm-definition-form").await?;
         type_into(client, "#def-threshold", "15").await?;
         click(
@@ -1477,8 +1478,11 @@ fn a_strategy_is_uploaded_re_read_through_and_rolled_back(lazy: &Lazy) -> Outcom
         let link = format!(
             "//table[contains(@class,'plugins')]//tr[th[starts-with(normalize-space(.), '{strategy}')]]//a"
         );
+        // The counts arrive after the versions: wait for the link rather than race it.
         let count = client
-            .find(Locator::XPath(&link))
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::XPath(&link))
             .await
             .or_fail()?
             .text()
@@ -1582,13 +1586,7 @@ fn a_strategy_is_uploaded_re_read_through_and_rolled_back(lazy: &Lazy) -> Outcom
             )));
         }
         accessible(client, "strategies re-read").await?;
-        client
-            .execute(
-                "document.querySelector('#reread-result').scrollIntoView({ block: 'center' });",
-                vec![],
-            )
-            .await
-            .or_fail()?;
+        scroll_to(client, "#reread-result", "center").await?;
         snapshot(client, "strategies-re-read").await?;
 
         client
@@ -2072,21 +2070,9 @@ fn a_user_added_in_administration_changes_their_own_password(lazy: &Lazy) -> Out
             return Err(fail(format!("the reset says {said:?}")));
         }
         accessible(client, "administration (administrator)").await?;
-        client
-            .execute(
-                "document.querySelector('#accounts').scrollIntoView({ block: 'start' });",
-                vec![],
-            )
-            .await
-            .or_fail()?;
+        scroll_to(client, "#accounts", "start").await?;
         snapshot(client, "administration-accounts").await?;
-        client
-            .execute(
-                "document.querySelector('#users').scrollIntoView({ block: 'start' });",
-                vec![],
-            )
-            .await
-            .or_fail()?;
+        scroll_to(client, "#users", "start").await?;
         snapshot(client, "administration-users").await?;
 
         // The user changes the password they were given, reaching the page by their name.
@@ -2311,13 +2297,7 @@ fn a_dealer_user_administers_their_subtree_and_sees_no_other(lazy: &Lazy) -> Out
             return Err(fail("a dealer user is offered the form that adds users"));
         }
         accessible(client, "administration (dealer user)").await?;
-        client
-            .execute(
-                "document.querySelector('#accounts').scrollIntoView({ block: 'start' });",
-                vec![],
-            )
-            .await
-            .or_fail()?;
+        scroll_to(client, "#accounts", "start").await?;
         Ok(())
     })
 }

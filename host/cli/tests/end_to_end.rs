@@ -71,6 +71,14 @@ fn printer_mib_next() -> Vec<u8> {
     quire_test_guests::bytes("quire_guest_printer_mib_next")
 }
 
+/// A server that publishes the unsigned test builds of strategies these tests upload.
+async fn start_taking_unsigned(data: &Path, listen: SocketAddr, database: &str) -> Running {
+    start_configured_server(data, listen, database, |server| {
+        server.allow_unsigned_plugins = true;
+    })
+    .await
+}
+
 async fn publish(dealer: &Dealer, component: Vec<u8>) -> (u16, Value) {
     let answer = dealer
         .client
@@ -165,12 +173,7 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
         let backend = db.backend;
         let dir = tempfile::tempdir().unwrap();
         let listen = SocketAddr::from(([127, 152, 1, n as u8 + 1], 18452));
-        // The strategies published below are test builds, unsigned.
-        let running =
-            start_configured_server(&dir.path().join("server"), listen, &db.url, |server| {
-                server.allow_unsigned_plugins = true;
-            })
-            .await;
+        let running = start_taking_unsigned(&dir.path().join("server"), listen, &db.url).await;
 
         let (dealer, site, agent, key) =
             enrolled_agent(&running, "127.152.0.0/29", dir.path()).await;
@@ -328,7 +331,7 @@ async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_versi
     let db = quire_testdb::sqlite();
     let dir = tempfile::tempdir().unwrap();
     let listen = SocketAddr::from(([127, 152, 1, 9], 0));
-    let running = start_server(&dir.path().join("server"), listen, &db.url).await;
+    let running = start_taking_unsigned(&dir.path().join("server"), listen, &db.url).await;
     let (dealer, _, agent, _) = enrolled_agent(&running, "127.152.2.1", dir.path()).await;
     run_cycle(&agent, Cycle::Discovery, 1).await;
 
@@ -455,7 +458,7 @@ async fn a_web_server_reading_is_kept_whole_and_read_again_by_a_newer_strategy()
         let dir = tempfile::tempdir().unwrap();
         let server_dir = dir.path().join("server");
         let listen = SocketAddr::from(([127, 152, 1, 20 + n as u8], 0));
-        let running = start_server(&server_dir, listen, &db.url).await;
+        let running = start_taking_unsigned(&server_dir, listen, &db.url).await;
         let (dealer, _, agent, _) = enrolled_agent(&running, "127.152.3.1", dir.path()).await;
         run_cycle(&agent, Cycle::Discovery, 1).await;
         agent.deliver().await.unwrap();

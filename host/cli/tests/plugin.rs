@@ -83,7 +83,7 @@ async fn a_signed_strategy_is_published_listed_and_rolled_back() {
 
     let hostile = guest("quire_guest_hostile", dir.path());
     let unsigned = run(with_login(&["plugin", "publish", &hostile]));
-    assert_refused(&unsigned, "accepts only signed plugins");
+    assert_refused(&unsigned, "accepts only plugins a trusted publisher signed");
 
     let signed = quire(&["plugin", "sign", &hostile, "--key", key.to_str().unwrap()]);
     assert!(signed.status.success(), "{}", text(&signed));

@@ -45,6 +45,14 @@ fn unsigned_allowed() -> DepotPolicy {
     }
 }
 
+/// Why the depot refuses `component` signed by `stranger`, whom it does not trust.
+async fn publish_forged(depot: &Depot, component: &[u8], stranger: &SigningKey) -> DepotError {
+    depot
+        .publish(component, signed(&stranger.sign(component)), "admin", at(0))
+        .await
+        .unwrap_err()
+}
+
 fn at(minute: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 9, minute, 0).unwrap()
 }
@@ -198,15 +206,7 @@ async fn signatures_name_the_publisher_and_unsigned_plugins_are_refused_by_defau
             matches!(unsigned, DepotError::Unsigned),
             "{backend}: {unsigned}"
         );
-        let forged = depot
-            .publish(
-                &component,
-                signed(&stranger.sign(&component)),
-                "admin",
-                at(0),
-            )
-            .await
-            .unwrap_err();
+        let forged = publish_forged(&depot, &component, &stranger).await;
         assert!(
             matches!(forged, DepotError::Signature(_)),
             "{backend}: {forged}"
@@ -233,15 +233,7 @@ async fn signatures_name_the_publisher_and_unsigned_plugins_are_refused_by_defau
         ..policy
     };
     let depot = Depot::new(db.open().await, host, lenient, builtin());
-    let forged = depot
-        .publish(
-            &component,
-            signed(&stranger.sign(&component)),
-            "admin",
-            at(0),
-        )
-        .await
-        .unwrap_err();
+    let forged = publish_forged(&depot, &component, &stranger).await;
     assert!(matches!(forged, DepotError::Signature(_)), "{forged}");
     let filed = depot
         .publish(&component, Upload::default(), "admin", at(1))

@@ -422,11 +422,14 @@ macro_rules! cost_queries {
                 "WITH starts (device_id, start_day) AS MATERIALIZED (SELECT d.id, (SELECT MAX(p.day) \
                  FROM daily_meters p WHERE p.device_id = d.id AND p.day < ",
             );
+            let push_ids = |query: &mut QueryBuilder<Db>| {
+                let mut ids = query.separated(", ");
+                for device in devices {
+                    ids.push_bind(device.0);
+                }
+            };
             query.push_bind(from_day).push(") FROM devices d WHERE d.id IN (");
-            let mut ids = query.separated(", ");
-            for device in devices {
-                ids.push_bind(device.0);
-            }
+            push_ids(&mut query);
             query
                 .push(")) SELECT ")
                 .push(columns)
@@ -435,10 +438,7 @@ macro_rules! cost_queries {
                 .push(" AND m.day <= ")
                 .push_bind(to_day)
                 .push(" AND m.device_id IN (");
-            let mut ids = query.separated(", ");
-            for device in devices {
-                ids.push_bind(device.0);
-            }
+            push_ids(&mut query);
             query
                 .push(") UNION ALL SELECT ")
                 .push(columns)

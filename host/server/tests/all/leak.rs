@@ -172,8 +172,8 @@ async fn a_user_of_one_account_sees_nothing_of_its_sibling_on_any_endpoint() {
                 } else if path == "/api/v1/me/password" {
                     // A wrong current password, refused: no call changes what the caller is.
                     assert_eq!(answer.status, 400, "{backend}: {method} {path}: {text}");
-                } else if path == "/api/v1/users"
-                    || path == "/api/v1/asm/suppliers" && method == "POST"
+                } else if (path == "/api/v1/users" || path == "/api/v1/asm/suppliers")
+                    && method == "POST"
                     || path == "/api/v1/asm/part-cost-setting" && method == "PUT"
                 {
                     assert_eq!(answer.status, 403, "{backend}: {method} {path}: {text}");
