@@ -341,6 +341,7 @@ macro_rules! malfunction_queries {
         use quire_model::{Assessment, AssessmentOutcome, ErrorAssessment, ErrorSource};
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
+        use crate::backend::$backend::BEGIN_WRITE;
         use crate::backend::{ROWS_PER_STATEMENT, parse_word, stored_u32, word};
         use crate::error::{Context, Error, Result};
         use crate::malfunctions::{
@@ -647,7 +648,7 @@ macro_rules! malfunction_queries {
                 .context(context)?
                 .ok_or_else(|| Error::NotFound { what: reading.to_string() })?;
             let rows: Vec<(i64, i64, &ErrorAssessment)> = assessments.iter().map(|a| (reading.0, device, a)).collect();
-            let mut tx = pool.begin().await.context(context)?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
                 insert_assessments(&mut *tx, i64::from(version), chunk).await.context(context)?;
             }

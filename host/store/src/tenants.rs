@@ -130,7 +130,7 @@ macro_rules! tenant_queries {
         use chrono::{DateTime, Utc};
         use sqlx::{Pool, Row};
 
-        use crate::backend::$backend::{one_row, page_of, update_one};
+        use crate::backend::$backend::{BEGIN_WRITE, one_row, page_of, update_one};
         use crate::backend::{parse_word, word};
         use crate::error::{Context, Error, Result};
         use crate::types::{Account, AccountId, Page, Role, SessionInfo, User, UserId, Visibility};
@@ -199,7 +199,7 @@ macro_rules! tenant_queries {
             now: DateTime<Utc>,
         ) -> Result<UserId> {
             let context = || format!("creating user `{name}`");
-            let mut tx = pool.begin().await.context(context)?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE lower(name) = lower($1)")
                 .bind(name)
                 .fetch_optional(&mut *tx)
@@ -298,7 +298,7 @@ macro_rules! tenant_queries {
             keep: Option<&str>,
         ) -> Result<()> {
             let context = || format!("setting the password of {user}");
-            let mut tx = pool.begin().await.context(context)?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
                 .bind(user.0)
                 .bind(password_hash)
@@ -319,7 +319,7 @@ macro_rules! tenant_queries {
 
         pub(crate) async fn set_role(pool: &Pool<Db>, user: UserId, role: Role, accounts: &[AccountId]) -> Result<()> {
             let context = || format!("setting the role of {user}");
-            let mut tx = pool.begin().await.context(context)?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             let done = sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
                 .bind(user.0)
                 .bind(word(&role))
@@ -345,7 +345,7 @@ macro_rules! tenant_queries {
 
         pub(crate) async fn set_disabled(pool: &Pool<Db>, user: UserId, disabled: bool) -> Result<()> {
             let context = || format!("disabling {user}");
-            let mut tx = pool.begin().await.context(context)?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             let done = sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
                 .bind(user.0)
                 .bind(disabled)
@@ -365,7 +365,7 @@ macro_rules! tenant_queries {
 
         pub(crate) async fn delete_user(pool: &Pool<Db>, user: UserId) -> Result<()> {
             let context = || format!("deleting {user}");
-            let mut tx = pool.begin().await.context(context)?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             let traces: i64 = sqlx::query_scalar(
                 "SELECT (SELECT COUNT(*) FROM asm_answers WHERE user_id = $1) \
                  + (SELECT COUNT(*) FROM work_orders WHERE assignee_id = $1) \

@@ -342,7 +342,7 @@ macro_rules! work_order_queries {
         use rust_decimal::Decimal;
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
-        use crate::backend::$backend::one_row;
+        use crate::backend::$backend::{BEGIN_WRITE, one_row};
         use crate::backend::{parse_word, stored_u32, word};
         use crate::error::{Context, Error, Result};
         use crate::malfunctions::{Settled, input_columns, input_of};
@@ -455,7 +455,7 @@ macro_rules! work_order_queries {
 
         pub(crate) async fn create_work_order(pool: &Pool<Db>, order: &NewWorkOrder<'_>) -> Result<WorkOrderId> {
             let context = || format!("filing a work order for {}", order.device);
-            let mut tx = pool.begin().await.context(context)?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             let (kind, index) = input_columns(&order.input);
             let a = order.assessment;
             let text = |amount: Option<Decimal>| amount.map(|a| a.to_string());
@@ -641,7 +641,7 @@ macro_rules! work_order_queries {
         ) -> Result<bool> {
             let &WorkOrderMove { from, to, assignee, by, at, note } = change;
             let context = || format!("moving {id} to {}", word(&to));
-            let mut tx = pool.begin().await.context(context)?;
+            let mut tx = pool.begin_with(BEGIN_WRITE).await.context(context)?;
             let moved = sqlx::query(
                 "UPDATE work_orders SET status = $3, assignee_id = $4, updated_at = $5 WHERE id = $1 AND status = $2",
             )

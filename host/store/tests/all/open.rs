@@ -93,3 +93,54 @@ async fn debug_output_hides_the_password() {
     assert!(debug.contains("postgres:***@"), "{debug}");
     assert!(!debug.contains("hunter2"), "{debug}");
 }
+
+/// Users created while other writers commit: a transaction that reads before it writes
+/// must wait for the write lock, not fail because another writer committed after its read
+/// (SQLite refuses that upgrade at once, whatever the busy timeout).
+#[tokio::test]
+async fn users_created_while_others_write_are_all_filed() {
+    for db in backends().await {
+        let backend = db.backend;
+        let store = db.open().await;
+        let account = store.create_account("Busy", None, false).await.unwrap();
+        let writer = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let user = store
+                    .create_user(
+                        "writer",
+                        "hash",
+                        quire_store::Role::AccountUser,
+                        &[account],
+                        chrono::Utc::now(),
+                    )
+                    .await
+                    .unwrap();
+                for flip in 0..200 {
+                    store.set_disabled(user, flip % 2 == 0).await.unwrap();
+                }
+            })
+        };
+        let creators: Vec<_> = (0..40)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .create_user(
+                            &format!("user-{n}"),
+                            "hash",
+                            quire_store::Role::AccountUser,
+                            &[account],
+                            chrono::Utc::now(),
+                        )
+                        .await
+                })
+            })
+            .collect();
+        for creator in creators {
+            let created = creator.await.unwrap();
+            assert!(created.is_ok(), "{backend}: {created:?}");
+        }
+        writer.await.unwrap();
+    }
+}
