@@ -6,7 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, call, get, query } from "../api.js";
 import { instant, timeZone } from "../format.js";
 import { Link, navigate } from "../router.jsx";
-import { fieldErrors } from "./asm-common.jsx";
+import { CONTACT_ROLES, fieldErrors, useAccounts } from "./asm-common.jsx";
 
 const ROLES = [
   ["account-user", "Account user"],
@@ -15,15 +15,6 @@ const ROLES = [
 ];
 
 const roleWords = (role) => ROLES.find(([key]) => key === role)?.[1] ?? role;
-
-const CONTACT_ROLES = {
-  admin: "Dealer's administration",
-  support: "Dealer's support",
-  service: "Dealer's service",
-  supplies: "Dealer's supplies",
-  billing: "Dealer's billing",
-  "account-primary": "Account's primary contact",
-};
 
 /// An API error as the forms keep it (a network failure too), for `fieldErrors`.
 const asApiError = (e) => (e instanceof ApiError ? e : new ApiError(0, `the server cannot be reached (${e.message})`));
@@ -579,7 +570,7 @@ function Contacts({ accounts, account, dealer, unseen }) {
                 <td>
                   <a href={`mailto:${c.email}`}>{c.email}</a>
                 </td>
-                <td>{c.role ? CONTACT_ROLES[c.role] ?? c.role : "Alternate"}</td>
+                <td>{CONTACT_ROLES.find(([key]) => key === (c.role ?? ""))?.[1] ?? c.role}</td>
               </tr>
             ))}
           </tbody>
@@ -596,15 +587,13 @@ function Contacts({ accounts, account, dealer, unseen }) {
 
 export function Administration({ search }) {
   const [me, setMe] = useState(null);
-  const [accounts, setAccounts] = useState(null);
-  const [error, setError] = useState(null);
+  const [meError, setMeError] = useState(null);
   const [version, setVersion] = useState(0);
+  const [accounts, accountsError] = useAccounts(version);
+  const error = meError ?? accountsError;
   useEffect(() => {
-    get("/api/v1/me").then(setMe, (e) => setError(e.message));
+    get("/api/v1/me").then(setMe, (e) => setMeError(e.message));
   }, []);
-  useEffect(() => {
-    get(`/api/v1/accounts${query({ limit: 1000 })}`).then(setAccounts, (e) => setError(e.message));
-  }, [version]);
 
   const role = me?.user.role;
   const dealer = role === "administrator" || role === "dealer-user";

@@ -67,6 +67,9 @@ export const statusWords = (status) => STATUSES.find(([key]) => key === status)?
 
 export const ROLES = ["admin", "support", "service", "supplies", "billing"];
 
+/// A contact's role and its words, as the contacts' lists and forms show them.
+export const CONTACT_ROLES = [["", "Alternate"], ...ROLES.map((r) => [r, `Dealer's ${r}`]), ["account-primary", "Account's primary"]];
+
 export const interval = (i) => (i ? `${i.value} ${i.value === 1 ? i.unit.replace(/s$/, "") : i.unit}` : "—");
 
 /// A consumable type as written (`"toner"`, `{"custom": "kit"}`) in words.
@@ -86,13 +89,14 @@ export function triggerWords(trigger) {
   return `error state ${states}${s["console-message"] ? `, console says “${s["console-message"]}”` : ""}`;
 }
 
-/// The accounts the user sees, once loaded (null before), and any error loading them.
-export function useAccounts() {
+/// The accounts the user sees, once loaded (null before), and any error loading them;
+/// loaded again whenever `reload` changes (after a page adds one).
+export function useAccounts(reload = 0) {
   const [accounts, setAccounts] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
     get(`/api/v1/accounts${query({ limit: 1000 })}`).then(setAccounts, (e) => setError(e.message));
-  }, []);
+  }, [reload]);
   return [accounts, error];
 }
 

@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, call, get, query } from "../api.js";
 import { navigate } from "../router.jsx";
-import { ROLES, UNITS, fieldErrors, useAccounts } from "./asm-common.jsx";
+import { CONTACT_ROLES, ROLES, UNITS, fieldErrors, useAccounts } from "./asm-common.jsx";
 
 /// A list the API replaces whole: a table of rows to edit, add and remove, saved with one
 /// PUT. `columns` are `{key, label, field, type, options}` (type `shown` only shows it), `field` being the API's name
@@ -126,8 +126,6 @@ function ListEditor({ id, path, columns, blankRow, toBody, fromBody, place = (fi
     </form>
   );
 }
-
-const CONTACT_ROLES = [["", "Alternate"], ...ROLES.map((r) => [r, `Dealer's ${r}`]), ["account-primary", "Account's primary"]];
 
 function Contacts({ account }) {
   return (
