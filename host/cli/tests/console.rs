@@ -1903,25 +1903,46 @@ fn another_customers_user_sees_none_of_the_strategies_or_billing_of_the_demo(
                     "the outsider can pick the accounts {choices}"
                 )));
             }
-            client
-                .goto(&format!("{}/billing?account={}", demo.url, demo.account))
-                .await
-                .or_fail()?;
-            let said = text_of(client, "#billing-account-error").await?;
-            if !said.contains("No such account among the accounts you see") {
-                return Err(fail(format!(
-                    "the demo's account {} by link shows {said:?}",
-                    demo.account
-                )));
-            }
-            if client.find(Locator::Css("table.billing")).await.is_ok() {
-                return Err(fail(
-                    "the outsider's billing page shows the demo's meter reads",
-                ));
-            }
+            account_refused_by_link(
+                client,
+                demo,
+                "billing",
+                "#billing-account-error",
+                "table.billing",
+            )
+            .await?;
             accessible(client, "billing refused").await
         },
     )
+}
+
+/// Opens `page` for the demo's account by link, as a user who does not see it, and checks
+/// the page refuses it beside `error` as an account that does not exist, showing no `table`
+/// of its rows.
+async fn account_refused_by_link(
+    client: &Client,
+    demo: &Demo,
+    page: &str,
+    error: &str,
+    table: &str,
+) -> Outcome {
+    client
+        .goto(&format!("{}/{page}?account={}", demo.url, demo.account))
+        .await
+        .or_fail()?;
+    let said = text_of(client, error).await?;
+    if !said.contains("No such account among the accounts you see") {
+        return Err(fail(format!(
+            "the demo's account {} by link to {page} shows {said:?}",
+            demo.account
+        )));
+    }
+    if client.find(Locator::Css(table)).await.is_ok() {
+        return Err(fail(format!(
+            "{page} shows the demo's account's {table} to a user who does not see it"
+        )));
+    }
+    Ok(())
 }
 
 /// What `POST /api/v1/login` answers `name` and `password`: the status alone, the way a
@@ -2194,23 +2215,14 @@ fn another_customers_user_sees_no_other_account_on_the_administration_page(lazy:
             }
 
             // By link to the demo's account: refused as one that does not exist.
-            client
-                .goto(&format!(
-                    "{}/administration?account={}",
-                    demo.url, demo.account
-                ))
-                .await
-                .or_fail()?;
-            let said = text_of(client, "#contacts-account-error").await?;
-            if !said.contains("No such account among the accounts you see") {
-                return Err(fail(format!(
-                    "the demo's account {} by link shows {said:?}",
-                    demo.account
-                )));
-            }
-            if client.find(Locator::Css("table.contacts")).await.is_ok() {
-                return Err(fail("the account user is shown the demo's contacts"));
-            }
+            account_refused_by_link(
+                client,
+                demo,
+                "administration",
+                "#contacts-account-error",
+                "table.contacts",
+            )
+            .await?;
             accessible(client, "administration (account user)").await
         },
     )
