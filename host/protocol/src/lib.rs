@@ -14,4 +14,4 @@ mod ranges;
 
 pub use crate::agent_api::*;
 pub use crate::range_csv::{RangeRow, RangeUploadError, parse_range_csv};
-pub use crate::ranges::{MAX_RANGE_ADDRESSES, Range, RangeError};
+pub use crate::ranges::{LocalTarget, MAX_RANGE_ADDRESSES, Range, RangeError};

@@ -36,6 +36,27 @@ pub enum Range {
     Host(String),
 }
 
+/// Addresses that are the agent's own machine or its link rather than the customer's
+/// network (see [`Range::reaches_local`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalTarget {
+    /// The agent's own machine.
+    Loopback,
+    /// The agent's link, where a cloud's metadata service answers.
+    LinkLocal,
+}
+
+impl fmt::Display for LocalTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LocalTarget::Loopback => "loopback addresses (the agent's own machine)",
+            LocalTarget::LinkLocal => {
+                "link-local addresses (where a cloud's metadata service answers)"
+            }
+        })
+    }
+}
+
 /// Why a range was refused; the text names the range as written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("range {input:?}: {reason}")]
@@ -89,6 +110,44 @@ impl Range {
             (Range::Span { first, last }, IpAddr::V4(v4)) => (*first..=*last).contains(&v4),
             (Range::Cidr { .. }, IpAddr::V4(v4)) => self.addresses().any(|a| a == IpAddr::V4(v4)),
             (_, IpAddr::V6(_)) => false,
+        }
+    }
+
+    /// Which of the agent's own machine or its link this range reaches, if any: loopback
+    /// (127.0.0.0/8, `::1`, `localhost` by RFC 6761) or link-local (169.254.0.0/16 and
+    /// fe80::/10 by RFC 3927 and RFC 4291, where clouds answer with their metadata service
+    /// and its credentials). Reading there is never a printer the customer owns by
+    /// accident, so the server lets only the account's dealer list such a range.
+    pub fn reaches_local(&self) -> Option<LocalTarget> {
+        const LOOPBACK: (u32, u32) = (0x7f00_0000, 0x7fff_ffff);
+        const LINK_LOCAL: (u32, u32) = (0xa9fe_0000, 0xa9fe_ffff);
+        let (low, high) = match self {
+            Range::Address(IpAddr::V6(v6)) if v6.is_loopback() => {
+                return Some(LocalTarget::Loopback);
+            }
+            Range::Address(IpAddr::V6(v6)) if v6.is_unicast_link_local() => {
+                return Some(LocalTarget::LinkLocal);
+            }
+            Range::Address(IpAddr::V6(_)) => return None,
+            Range::Host(name) => {
+                let name = name.to_ascii_lowercase();
+                let loopback = name == "localhost" || name.ends_with(".localhost");
+                return loopback.then_some(LocalTarget::Loopback);
+            }
+            Range::Address(IpAddr::V4(v4)) => (u32::from(*v4), u32::from(*v4)),
+            Range::Span { first, last } => (u32::from(*first), u32::from(*last)),
+            Range::Cidr { network, prefix } => {
+                let host_bits = u32::MAX.checked_shr(u32::from(*prefix)).unwrap_or(0);
+                (u32::from(*network), u32::from(*network) | host_bits)
+            }
+        };
+        let overlaps = |(first, last): (u32, u32)| low <= last && first <= high;
+        if overlaps(LOOPBACK) {
+            Some(LocalTarget::Loopback)
+        } else if overlaps(LINK_LOCAL) {
+            Some(LocalTarget::LinkLocal)
+        } else {
+            None
         }
     }
 }
@@ -281,6 +340,32 @@ mod tests {
         assert!(refused("10.0.0.1-10.2.0.0").contains("more than the 65536"));
         assert!(refused("10.0.0.300").contains("not an address"));
         assert!(refused("printer_3").contains("not an address"));
+    }
+
+    #[test]
+    fn ranges_reaching_the_agents_own_machine_or_link_are_told() {
+        let local = |text: &str| parse(text).reaches_local();
+        assert_eq!(local("127.0.0.1"), Some(LocalTarget::Loopback));
+        assert_eq!(
+            local("126.255.255.0-127.0.0.3"),
+            Some(LocalTarget::Loopback)
+        );
+        assert_eq!(local("127.5.0.0/16"), Some(LocalTarget::Loopback));
+        assert_eq!(local("::1"), Some(LocalTarget::Loopback));
+        assert_eq!(local("LocalHost"), Some(LocalTarget::Loopback));
+        assert_eq!(local("printer.localhost"), Some(LocalTarget::Loopback));
+        assert_eq!(local("169.254.169.254"), Some(LocalTarget::LinkLocal));
+        assert_eq!(
+            local("169.253.255.250-169.254.0.1"),
+            Some(LocalTarget::LinkLocal)
+        );
+        assert_eq!(local("fe80::1"), Some(LocalTarget::LinkLocal));
+        assert_eq!(local("126.255.255.0/24"), None);
+        assert_eq!(local("128.0.0.0-128.0.0.9"), None);
+        assert_eq!(local("169.255.0.0/16"), None);
+        assert_eq!(local("10.1.2.3"), None);
+        assert_eq!(local("2001:db8::1"), None);
+        assert_eq!(local("localhost.example.com"), None);
     }
 
     #[test]

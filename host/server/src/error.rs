@@ -69,6 +69,9 @@ pub(crate) enum Failure {
     Unauthorized(String),
     /// 403: valid credentials, but not allowed.
     Forbidden(String),
+    /// 403 as [`Failure::Forbidden`], of what one field asks (a range only the dealer
+    /// may list).
+    ForbiddenIn { field: String, message: String },
     /// 403: an enrollment key the server will not take; the field is `key`.
     KeyRefused(String),
     /// 404: absent, or not the caller's to see (the two are never told apart).
@@ -119,7 +122,8 @@ impl std::fmt::Display for Failure {
                 field: Some(field),
                 message,
             }
-            | Failure::NotFoundIn { field, message } => write!(f, "{field}: {message}"),
+            | Failure::NotFoundIn { field, message }
+            | Failure::ForbiddenIn { field, message } => write!(f, "{field}: {message}"),
             Failure::Invalid { message, .. }
             | Failure::Conflict { message, .. }
             | Failure::Unauthorized(message)
@@ -159,6 +163,9 @@ impl IntoResponse for Failure {
             Failure::Invalid { field, message } => (StatusCode::BAD_REQUEST, field, message),
             Failure::Unauthorized(message) => (StatusCode::UNAUTHORIZED, None, message),
             Failure::Forbidden(message) => (StatusCode::FORBIDDEN, None, message),
+            Failure::ForbiddenIn { field, message } => {
+                (StatusCode::FORBIDDEN, Some(field), message)
+            }
             Failure::KeyRefused(message) => {
                 (StatusCode::FORBIDDEN, Some("key".to_owned()), message)
             }

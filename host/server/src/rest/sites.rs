@@ -20,7 +20,7 @@ use crate::limits::{
 };
 use crate::state::AppState;
 
-use super::{ListQuery, Paging, Visible, views};
+use super::{Caller, ListQuery, Paging, Visible, views};
 
 view! {
     /// A site of an account: where an agent reads, and when.
@@ -139,9 +139,13 @@ pub(crate) async fn set_schedules(
 pub(crate) async fn set_ranges(
     State(state): State<AppState>,
     Visible(site): Visible<Site>,
+    caller: Caller,
     body: Bytes,
 ) -> ApiResult<Json<SiteView>> {
     let ranges: Vec<SiteRange> = parse_json(&body, "ranges")?;
+    for (index, range) in ranges.iter().enumerate() {
+        dealer_allows(&caller, &format!("ranges[{index}].range"), &range.range)?;
+    }
     let elsewhere: u64 = state
         .store
         .sites(site.account_id, Page::ALL)
@@ -237,6 +241,25 @@ fn outside_ranges(host: &str, ranges: &[SiteRange]) -> Option<String> {
     ))
 }
 
+/// Refuses an account user a range that reaches the agent's own machine or its link
+/// ([`Range::reaches_local`]): the customer's network is theirs to list, but reading
+/// there turns their agent on its own host or a cloud's metadata service, which only the
+/// dealer that installed the agent may decide. A dealer user or an administrator listing
+/// such a range is that decision.
+fn dealer_allows(caller: &Caller, field: &str, range: &Range) -> ApiResult<()> {
+    match range.reaches_local() {
+        Some(local) if caller.user.role == quire_store::Role::AccountUser => {
+            Err(Failure::ForbiddenIn {
+                field: field.to_owned(),
+                message: format!(
+                    "{range} reaches {local}; only the account's dealer can list such a range"
+                ),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `POST /api/v1/accounts/{account_id}/ranges-csv`: `site,range[,part]` lines. Every
 /// site named gets the ranges of its lines in place of its old ones; sites not named keep
 /// theirs. A bad line, or a site the account does not have, refuses the whole upload.
@@ -247,6 +270,7 @@ fn outside_ranges(host: &str, ranges: &[SiteRange]) -> Option<String> {
 pub(crate) async fn upload_ranges(
     State(state): State<AppState>,
     Visible(account): Visible<Account>,
+    caller: Caller,
     body: Bytes,
 ) -> ApiResult<Json<Vec<SiteView>>> {
     let text = std::str::from_utf8(&body)
@@ -277,6 +301,7 @@ pub(crate) async fn upload_ranges(
                 ),
             )
         })?;
+        dealer_allows(&caller, &field, &row.range)?;
         let range = SiteRange {
             range: row.range,
             part: row.part,

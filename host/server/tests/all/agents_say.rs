@@ -125,3 +125,109 @@ async fn an_ipp_printer_outside_the_sites_ranges_is_refused() {
         assert_eq!(untouched["ipp-printers"], json!([]), "{b}");
     }
 }
+
+/// Issue 18: loopback and link-local targets are refused unless the dealer allows them.
+/// The customer lists their own network, but a range on the agent's own machine or on a
+/// cloud's metadata service is the dealer's to list; listing it is the allowance.
+#[tokio::test]
+async fn only_the_dealer_lists_loopback_or_link_local_ranges() {
+    for server in TestServer::each().await {
+        let b = server.backend;
+        let acme = server.account("Acme").await;
+        let site = server.site(acme, "Head office").await;
+        let dealer = server.running.main_dealer.0;
+        for (name, role, account) in [
+            ("carol", "account-user", acme),
+            ("dave", "dealer-user", dealer),
+        ] {
+            server
+                .admin(
+                    "POST",
+                    "/api/v1/users",
+                    Some(
+                        json!({"name": name, "password": "a long password", "role": role,
+                        "account-ids": [account]}),
+                    ),
+                )
+                .await;
+        }
+        let carol = server.login("carol", "a long password").await;
+        let dave = server.login("dave", "a long password").await;
+        let path = format!("/api/v1/sites/{site}/ranges");
+
+        // The customer's own network is theirs to list.
+        let own = json!([{"range": "10.9.0.0/24"}]);
+        let answer = server
+            .call("PUT", &path, Some(&carol), Some(own.clone()))
+            .await;
+        assert_eq!(answer.status, 200, "{b}: {}", answer.text());
+        for (range, words) in [
+            ("169.254.169.254", "link-local"),
+            ("169.254.0.0/16", "link-local"),
+            ("127.0.0.1", "loopback"),
+            ("126.255.255.250-127.0.0.2", "loopback"),
+            ("::1", "loopback"),
+            ("fe80::1", "link-local"),
+            ("localhost", "loopback"),
+        ] {
+            let listed = json!([{"range": "10.9.0.0/24"}, {"range": range}]);
+            let answer = server.call("PUT", &path, Some(&carol), Some(listed)).await;
+            let error = answer.json();
+            assert_eq!(
+                (answer.status, error["field"].as_str()),
+                (403, Some("ranges[1].range")),
+                "{b}: {range}: {error}"
+            );
+            let message = error["message"].as_str().unwrap();
+            assert!(
+                message.contains(words) && message.contains("dealer"),
+                "{b}: {range}: {message}"
+            );
+            // The same line in a CSV upload is refused by its line, and nothing changes.
+            let csv = format!("site,range\nHead office,10.9.1.0/24\nHead office,{range}\n");
+            let answer = server
+                .client
+                .send(
+                    "POST".parse().unwrap(),
+                    &format!("/api/v1/accounts/{acme}/ranges-csv"),
+                    Some(&carol),
+                    Some(("text/csv", csv.into_bytes())),
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                (answer.status, answer.json()["field"].as_str()),
+                (403, Some("line 3")),
+                "{b}: {range}: {}",
+                answer.text()
+            );
+        }
+        let stored = server
+            .admin("GET", &format!("/api/v1/sites/{site}"), None)
+            .await;
+        assert_eq!(stored["ranges"], own, "{b}");
+
+        // The dealer's user, or an administrator, allows them by listing them; the
+        // customer then reads them like any other range, and may list IPP printers there.
+        let allowed = json!([{"range": "10.9.0.0/24"}, {"range": "127.0.0.5"}]);
+        let answer = server
+            .call("PUT", &path, Some(&dave), Some(allowed.clone()))
+            .await;
+        assert_eq!(answer.status, 200, "{b}: {}", answer.text());
+        let answer = server
+            .call(
+                "PUT",
+                &format!("/api/v1/sites/{site}/ipp-printers"),
+                Some(&carol),
+                Some(json!(["ipp://127.0.0.5:631/ipp/print"])),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{b}: {}", answer.text());
+        let linked = json!([{"range": "169.254.10.0/24"}]);
+        server.admin("PUT", &path, Some(linked.clone())).await;
+        let stored = server
+            .admin("GET", &format!("/api/v1/sites/{site}"), None)
+            .await;
+        assert_eq!(stored["ranges"], linked, "{b}");
+    }
+}
