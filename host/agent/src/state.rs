@@ -228,6 +228,7 @@ mod tests {
             secret: "s3cret".into(),
             account_id: 4,
             certificate_sha256: "ab".repeat(32),
+            key_sha256: Some("cd".repeat(32)),
         };
         queue.save_enrollment(&enrollment).await.unwrap();
         let device = KnownDevice {

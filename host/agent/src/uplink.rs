@@ -7,13 +7,17 @@
 //! - **Enrollment pins what the server says it is.** At enrollment the agent accepts the
 //!   certificate only if its DER's SHA-256 equals what the server says its certificate is
 //!   (and, when the operator gave `--fingerprint`, that value too: the one check a machine
-//!   in the middle cannot forge); from then on it talks to that certificate and no other.
-//!   A server that changes its certificate must have its agents enrolled again, which is
-//!   the point.
+//!   in the middle cannot forge); from then on it talks to the holder of that
+//!   certificate's **key** and no other. The server renews its certificate with the same
+//!   key, so renewal needs nothing of the agents; a server with a new key must have its
+//!   agents enrolled again, which is the point. Agents enrolled before key pinning hold the
+//!   certificate's hash: their first call that passes it pins the key it carries, and
+//!   keeps it.
 //! - **Errors say what to do.** "Unreachable" means keep the readings and try later;
 //!   a refused call carries the server's message and field; a certificate that is not the
 //!   pinned one says which was expected and which was shown.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -51,9 +55,13 @@ pub struct Enrollment {
     pub secret: String,
     /// The account the agent reads for.
     pub account_id: i64,
-    /// SHA-256 of the server certificate's DER, lower-case hex: the only certificate the
-    /// agent accepts.
+    /// SHA-256 of the server certificate's DER at enrollment, lower-case hex: what the
+    /// operator compared, and the pin until the key is known.
     pub certificate_sha256: String,
+    /// SHA-256 of the server's public key, lower-case hex: the one key the agent accepts.
+    /// Absent in enrollments kept before key pinning, until their next call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_sha256: Option<String>,
 }
 
 impl std::fmt::Debug for Enrollment {
@@ -64,6 +72,7 @@ impl std::fmt::Debug for Enrollment {
             .field("secret", &"***")
             .field("account_id", &self.account_id)
             .field("certificate_sha256", &self.certificate_sha256)
+            .field("key_sha256", &self.key_sha256)
             .finish()
     }
 }
@@ -96,14 +105,14 @@ pub enum UplinkError {
     },
     /// The server showed a certificate other than the one pinned at enrollment.
     #[error(
-        "the server {server} showed certificate {presented}, not the pinned {pinned}: \
-         refusing to talk to it (if the server's certificate was replaced on purpose, enroll \
-         this agent again)"
+        "the server {server} showed certificate {presented}; neither it nor its key is the \
+         pinned {pinned}: refusing to talk to it (if the server's key was replaced on \
+         purpose, enroll this agent again)"
     )]
     CertificateMismatch {
         /// The server's URL.
         server: String,
-        /// The certificate the agent pinned (or the operator's `--fingerprint`).
+        /// The key (or certificate) the agent pinned, or the operator's `--fingerprint`.
         pinned: String,
         /// The one it showed.
         presented: String,
@@ -179,7 +188,7 @@ pub async fn enroll(
         hostname: hostname.to_owned(),
         agent_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    let (answer, presented): (EnrollResponse, String) = endpoint
+    let (answer, shown): (EnrollResponse, Shown) = endpoint
         .call(
             expected.as_deref(),
             Method::POST,
@@ -197,11 +206,21 @@ pub async fn enroll(
             ),
         }
     })?;
-    if claimed != presented {
+    if claimed != shown.certificate {
         return Err(UplinkError::EnrollmentMismatch {
             server: endpoint.url.clone(),
-            presented,
+            presented: shown.certificate,
             claimed,
+        });
+    }
+    // A server older than key pinning names no key; the certificate it named carries it.
+    if let Some(key) = &answer.key_sha256
+        && normalize_fingerprint(key).as_deref() != Some(shown.key.as_str())
+    {
+        return Err(UplinkError::EnrollmentMismatch {
+            server: endpoint.url.clone(),
+            presented: format!("{} (key {})", shown.certificate, shown.key),
+            claimed: format!("{claimed} (key {key})"),
         });
     }
     Ok(Enrollment {
@@ -209,7 +228,8 @@ pub async fn enroll(
         agent_id: answer.agent_id,
         secret: answer.secret,
         account_id: answer.account_id,
-        certificate_sha256: presented,
+        certificate_sha256: shown.certificate,
+        key_sha256: Some(shown.key),
     })
 }
 
@@ -217,25 +237,85 @@ pub async fn enroll(
 #[derive(Debug, Clone)]
 pub struct Uplink {
     endpoint: Endpoint,
-    pinned: String,
+    pin: Arc<Mutex<Pin>>,
     token: AgentToken,
 }
 
+/// What the uplink accepts, and whether it learned the key since the enrollment was kept.
+#[derive(Debug)]
+struct Pin {
+    /// The key's SHA-256, or the certificate's until a call shows the key.
+    hash: String,
+    is_key: bool,
+    learned: bool,
+}
+
 impl Uplink {
-    /// Calls the server `enrollment` names, accepting only its pinned certificate.
+    /// Calls the server `enrollment` names, accepting only its pinned key (or certificate,
+    /// for an enrollment kept before key pinning).
     pub fn new(enrollment: &Enrollment) -> Result<Uplink, UplinkError> {
+        let given = enrollment
+            .key_sha256
+            .as_ref()
+            .unwrap_or(&enrollment.certificate_sha256);
+        let hash = normalize_fingerprint(given).ok_or_else(|| UplinkError::BadFingerprint {
+            given: given.clone(),
+        })?;
         Ok(Uplink {
             endpoint: Endpoint::parse(&enrollment.server)?,
-            pinned: normalize_fingerprint(&enrollment.certificate_sha256).ok_or_else(|| {
-                UplinkError::BadFingerprint {
-                    given: enrollment.certificate_sha256.clone(),
-                }
-            })?,
+            pin: Arc::new(Mutex::new(Pin {
+                hash,
+                is_key: enrollment.key_sha256.is_some(),
+                learned: false,
+            })),
             token: AgentToken {
                 agent_id: enrollment.agent_id.clone(),
                 secret: enrollment.secret.clone(),
             },
         })
+    }
+
+    /// The key this uplink learned from a certificate pinned before key pinning, once:
+    /// the caller keeps it in the enrollment, so a renewed certificate keeps the agent.
+    pub fn take_learned_key(&self) -> Option<String> {
+        let mut pin = self.pin.lock().unwrap_or_else(PoisonError::into_inner);
+        std::mem::take(&mut pin.learned).then(|| pin.hash.clone())
+    }
+
+    fn pinned(&self) -> String {
+        self.pin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .hash
+            .clone()
+    }
+
+    /// After a call passed a certificate pin, pins the key that certificate carries.
+    fn passed(&self, shown: Shown) {
+        let mut pin = self.pin.lock().unwrap_or_else(PoisonError::into_inner);
+        if !pin.is_key && pin.hash == shown.certificate {
+            *pin = Pin {
+                hash: shown.key,
+                is_key: true,
+                learned: true,
+            };
+        }
+    }
+
+    /// One pinned, authenticated call; see [`Endpoint::call_bytes`].
+    async fn pinned_call<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<Bytes, UplinkError> {
+        let pin = self.pinned();
+        let (answer, shown) = self
+            .endpoint
+            .call_bytes(Some(&pin), method, path, Some(&self.token), body)
+            .await?;
+        self.passed(shown);
+        Ok(answer)
     }
 
     /// The server's URL.
@@ -245,33 +325,19 @@ impl Uplink {
 
     /// Checks in: fetches the agent's configuration.
     pub async fn fetch_config(&self) -> Result<AgentConfig, UplinkError> {
-        let (config, _) = self
-            .endpoint
-            .call::<(), _>(
-                Some(&self.pinned),
-                Method::GET,
-                CONFIG_PATH,
-                Some(&self.token),
-                None,
-            )
+        let answer = self
+            .pinned_call::<()>(Method::GET, CONFIG_PATH, None)
             .await?;
-        Ok(config)
+        decode(CONFIG_PATH, &answer)
     }
 
     /// Uploads a batch of queued readings; the acknowledgement says which the queue may
     /// delete.
     pub async fn upload(&self, batch: &ReadingUpload) -> Result<UploadAck, UplinkError> {
-        let (ack, _) = self
-            .endpoint
-            .call(
-                Some(&self.pinned),
-                Method::POST,
-                READINGS_PATH,
-                Some(&self.token),
-                Some(batch),
-            )
+        let answer = self
+            .pinned_call(Method::POST, READINGS_PATH, Some(batch))
             .await?;
-        Ok(ack)
+        decode(READINGS_PATH, &answer)
     }
 }
 
@@ -282,18 +348,24 @@ impl Uplink {
         listing: &StrategyListing,
     ) -> Result<Vec<u8>, UplinkError> {
         let path = format!("{STRATEGIES_PATH}/{}/{}", listing.name, listing.version);
-        let (bytes, _) = self
-            .endpoint
-            .call_bytes::<()>(
-                Some(&self.pinned),
-                Method::GET,
-                &path,
-                Some(&self.token),
-                None,
-            )
-            .await?;
+        let bytes = self.pinned_call::<()>(Method::GET, &path, None).await?;
         Ok(bytes.to_vec())
     }
+}
+
+/// The hashes of what a server showed in a handshake.
+#[derive(Debug)]
+struct Shown {
+    certificate: String,
+    key: String,
+}
+
+/// An answer's JSON as `T`.
+fn decode<T: DeserializeOwned>(path: &str, answer: &[u8]) -> Result<T, UplinkError> {
+    serde_json::from_slice(answer).map_err(|e| UplinkError::BadAnswer {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
 }
 
 /// Where the server is.
@@ -338,8 +410,8 @@ impl Endpoint {
     }
 
     /// One call: connects, checks the certificate against `pin` (any certificate when
-    /// `None`), sends `body` as JSON, and reads the answer as `T`. Returns the certificate
-    /// the server showed, for enrollment to pin.
+    /// `None`), sends `body` as JSON, and reads the answer as `T`. Returns what the server
+    /// showed, for enrollment to pin.
     async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         pin: Option<&str>,
@@ -347,13 +419,9 @@ impl Endpoint {
         path: &str,
         token: Option<&AgentToken>,
         body: Option<&B>,
-    ) -> Result<(T, String), UplinkError> {
-        let (answer, presented) = self.call_bytes(pin, method, path, token, body).await?;
-        let value = serde_json::from_slice(&answer).map_err(|e| UplinkError::BadAnswer {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-        Ok((value, presented))
+    ) -> Result<(T, Shown), UplinkError> {
+        let (answer, shown) = self.call_bytes(pin, method, path, token, body).await?;
+        Ok((decode(path, &answer)?, shown))
     }
 
     /// As [`Endpoint::call`], returning the answer's bytes as they came.
@@ -364,9 +432,9 @@ impl Endpoint {
         path: &str,
         token: Option<&AgentToken>,
         body: Option<&B>,
-    ) -> Result<(Bytes, String), UplinkError> {
+    ) -> Result<(Bytes, Shown), UplinkError> {
         let work = self.exchange(pin, method, path, token, body);
-        let (status, answer, presented) = tokio::time::timeout(CALL_TIMEOUT, work)
+        let (status, answer, shown) = tokio::time::timeout(CALL_TIMEOUT, work)
             .await
             .map_err(|_| self.unreachable(format!("no answer within {CALL_TIMEOUT:?}")))??;
         if !status.is_success() {
@@ -381,7 +449,7 @@ impl Endpoint {
                 field: error.field,
             });
         }
-        Ok((answer, presented))
+        Ok((answer, shown))
     }
 
     async fn exchange<B: Serialize>(
@@ -391,7 +459,7 @@ impl Endpoint {
         path: &str,
         token: Option<&AgentToken>,
         body: Option<&B>,
-    ) -> Result<(StatusCode, Bytes, String), UplinkError> {
+    ) -> Result<(StatusCode, Bytes, Shown), UplinkError> {
         let body =
             body.map(serde_json::to_vec)
                 .transpose()
@@ -403,7 +471,10 @@ impl Endpoint {
             .await
             .map_err(|_| self.unreachable(format!("no connection within {CONNECT_TIMEOUT:?}")))?
             .map_err(|e| self.failed(e))?;
-        let presented = connection.presented().to_owned();
+        let shown = Shown {
+            certificate: connection.presented().to_owned(),
+            key: connection.presented_key().to_owned(),
+        };
         let mut request = self.server.request(method, path);
         if let Some(token) = token {
             let value = HeaderValue::from_str(&token.header_value()).map_err(|_| {
@@ -427,7 +498,7 @@ impl Endpoint {
             .send(request, MAX_ANSWER_BYTES)
             .await
             .map_err(|e| self.failed(e))?;
-        Ok((answer.status, answer.body, presented))
+        Ok((answer.status, answer.body, shown))
     }
 
     /// What a connection's failure means to the agent: a certificate other than the

@@ -77,9 +77,12 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
                 enrollment.account_id
             );
             outln!(
-                "pinned server certificate sha256 {}",
+                "server certificate sha256 {}",
                 enrollment.certificate_sha256
             );
+            if let Some(key) = &enrollment.key_sha256 {
+                outln!("pinned server key sha256 {key} (renewed certificates keep it)");
+            }
             outln!("data in {}", data.display());
             Ok(ExitCode::SUCCESS)
         }

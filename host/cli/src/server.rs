@@ -285,6 +285,7 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     // These lines are read by scripts and tests: keep their shape.
     outln!("listening https://{}", running.address);
     outln!("certificate-sha256 {}", running.certificate_sha256);
+    outln!("key-sha256 {}", running.key_sha256);
     outln!("database {database}");
     outln!("main-dealer {}", running.main_dealer.0);
     if let Some(password) = running.admin_password.as_ref().filter(|_| !password_given) {

@@ -255,3 +255,105 @@ async fn run_says_where_it_looks_and_when_the_next_cycle_is_due() {
         );
     }
 }
+
+/// Issue 18, rotating the certificate without enrolling every agent again: agents pin the
+/// server's key, and the server renews the certificate around the same key, on start when
+/// it nears its end or when the operator deletes it. An agent enrolled before key pinning
+/// learns the key on its next check-in. A new key is another server: refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_renewed_certificate_keeps_the_agents_a_new_key_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = SocketAddr::from(([127, 155, 1, 3], 0));
+    let (running, data) = enrolled(dir.path(), listen, "127.155.0.31").await;
+    let (address, first, key) = (
+        running.address,
+        running.certificate_sha256.clone(),
+        running.key_sha256.clone(),
+    );
+    running.stop().await;
+    let server_dir = dir.path().join("server");
+    let database = format!("sqlite://{}", dir.path().join("quire.db").display());
+    let restart = || start_server(&server_dir, address, &database);
+    // The agent as it starts: its kept enrollment, one check-in, what it kept after.
+    let check_in = || {
+        let data = data.clone();
+        async move {
+            let agent = quire_agent::Agent::open(quire_agent::AgentOptions::new(&data))
+                .await
+                .unwrap();
+            let outcome = agent
+                .check_in()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            let enrollment = agent.queue().enrollment().await.unwrap().unwrap();
+            (outcome, enrollment)
+        }
+    };
+
+    // A certificate near its end, made by the operator's own tool for the same key, is
+    // renewed on start: another certificate, the same key, for 397 days.
+    let cert = server_dir.join("server-cert.pem");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-days",
+            "5",
+            "-subj",
+            "/CN=localhost",
+            "-key",
+        ])
+        .arg(server_dir.join("server-key.pem"))
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl req");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let renewed = restart().await;
+    assert_ne!(renewed.certificate_sha256, first);
+    assert_eq!(renewed.key_sha256, key);
+    let (outcome, enrollment) = check_in().await;
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(enrollment.key_sha256.as_deref(), Some(key.as_str()));
+
+    // An enrollment kept before key pinning holds only the certificate's hash: its next
+    // check-in pins the key, which then outlives a deleted certificate.
+    let agent = quire_agent::Agent::open(quire_agent::AgentOptions::new(&data))
+        .await
+        .unwrap();
+    let mut legacy = agent.queue().enrollment().await.unwrap().unwrap();
+    legacy.certificate_sha256 = renewed.certificate_sha256.clone();
+    legacy.key_sha256 = None;
+    agent.queue().save_enrollment(&legacy).await.unwrap();
+    drop(agent);
+    let (outcome, enrollment) = check_in().await;
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(enrollment.key_sha256.as_deref(), Some(key.as_str()));
+    let renewed_certificate = renewed.certificate_sha256.clone();
+    renewed.stop().await;
+    std::fs::remove_file(&cert).unwrap();
+    let remade = restart().await;
+    assert_ne!(remade.certificate_sha256, renewed_certificate);
+    assert_eq!(remade.key_sha256, key);
+    let (outcome, _) = check_in().await;
+    assert_eq!(outcome, Ok(()));
+    remade.stop().await;
+
+    // A new key and certificate are another server, whoever holds them.
+    std::fs::remove_file(&cert).unwrap();
+    std::fs::remove_file(server_dir.join("server-key.pem")).unwrap();
+    let stranger = restart().await;
+    assert_ne!(stranger.key_sha256, key);
+    let (outcome, _) = check_in().await;
+    let error = outcome.unwrap_err();
+    assert!(
+        error.contains(&stranger.certificate_sha256) && error.contains(&key),
+        "{error}"
+    );
+    assert!(error.contains("enroll this agent again"), "{error}");
+}

@@ -6,11 +6,15 @@
 //!
 //! - **Pinning instead of a CA.** The server generates a self-signed certificate on
 //!   its first start, and agents run on customer networks where nobody installs CAs.
-//!   A connection accepts the certificate whose DER's SHA-256 is the pinned one and no
-//!   other, whatever its name or expiry; the handshake's signatures are still checked
-//!   against that certificate's key, so only its holder passes. Enrollment connects
-//!   with nothing pinned yet and learns which certificate the server showed
-//!   ([`Connection::presented`]) to pin it.
+//!   A connection accepts the server whose certificate's DER, or whose public key's
+//!   (its SubjectPublicKeyInfo DER, as HTTP public-key pinning hashed it, RFC 7469), has
+//!   the pinned SHA-256, and no other, whatever its name or expiry; the handshake's
+//!   signatures are still checked against that certificate's key, so only its holder
+//!   passes. Enrollment connects with nothing pinned yet and learns what the server
+//!   showed ([`Connection::presented`], [`Connection::presented_key`]) to pin it. Agents
+//!   pin the key: it outlives the certificate, so a certificate renewed with the same
+//!   key keeps every agent enrolled. A certificate's own hash is still accepted, as
+//!   agents enrolled before key pinning hold one.
 //! - **One connection per call.** Callers talk to the server every few minutes or in
 //!   a test; a fresh connection (and pin check) per call keeps a half-dead
 //!   connection from outliving a server restart, at the price of a handshake.
@@ -123,9 +127,9 @@ impl Server {
             .header(HOST, &self.authority)
     }
 
-    /// Connects and checks the certificate against `pin`, the SHA-256 of its DER in
-    /// lower-case hex (see [`normalize_fingerprint`]); with `None`, any certificate
-    /// is accepted and [`Connection::presented`] says which it was.
+    /// Connects and checks the certificate against `pin`, the SHA-256 of its DER or of
+    /// its public key in lower-case hex (see [`normalize_fingerprint`]); with `None`,
+    /// any certificate is accepted and [`Connection::presented`] says which it was.
     pub async fn connect(&self, pin: Option<&str>) -> Result<Connection, HttpsError> {
         let verifier = Arc::new(Pinned::new(pin.map(str::to_owned)));
         let config = verified_by(verifier.clone());
@@ -137,10 +141,10 @@ impl Server {
             .connect(self.server_name.clone(), tcp)
             .await
             .map_err(|e| match (pin, verifier.presented()) {
-                (Some(pinned), Some(presented)) if presented != pinned => {
+                (Some(pinned), Some(presented)) if !presented.matches(pinned) => {
                     HttpsError::CertificateMismatch {
                         pinned: pinned.to_owned(),
-                        presented,
+                        presented: presented.certificate,
                     }
                 }
                 _ => HttpsError::Tls(e),
@@ -170,7 +174,20 @@ impl From<SocketAddr> for Server {
 pub struct Connection {
     sender: SendRequest<Full<Bytes>>,
     driver: JoinHandle<()>,
-    presented: String,
+    presented: Presented,
+}
+
+/// What a server showed: the hashes a pin may name.
+#[derive(Debug, Clone)]
+struct Presented {
+    certificate: String,
+    key: String,
+}
+
+impl Presented {
+    fn matches(&self, pin: &str) -> bool {
+        self.key == pin || self.certificate == pin
+    }
 }
 
 /// An answer: status and body.
@@ -186,7 +203,14 @@ impl Connection {
     /// SHA-256 of the certificate the server showed, lower-case hex: what
     /// enrollment pins.
     pub fn presented(&self) -> &str {
-        &self.presented
+        &self.presented.certificate
+    }
+
+    /// SHA-256 of the public key the server showed (see [`key_sha256`]), lower-case
+    /// hex: what enrollment pins since key pinning, so that a renewed certificate keeps
+    /// the agent.
+    pub fn presented_key(&self) -> &str {
+        &self.presented.key
     }
 
     /// Sends `request` and reads the whole answer, refusing a body larger than
@@ -225,10 +249,21 @@ pub fn normalize_fingerprint(given: &str) -> Option<String> {
 
 /// SHA-256 of a certificate's DER, lower-case hex: the fingerprint pinned.
 pub fn certificate_sha256(der: &[u8]) -> String {
-    Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(der))
+}
+
+/// SHA-256 of a certificate's public key, its SubjectPublicKeyInfo DER, lower-case hex;
+/// `None` when `der` is not a certificate.
+pub fn key_sha256(der: &[u8]) -> Option<String> {
+    let der = CertificateDer::from(der);
+    let certificate = webpki::EndEntityCert::try_from(&der).ok()?;
+    Some(hex(&Sha256::digest(
+        certificate.subject_public_key_info().as_ref(),
+    )))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// TLS that accepts whatever certificate the peer shows, still checking that the
@@ -249,13 +284,13 @@ fn verified_by(verifier: Arc<Pinned>) -> rustls::ClientConfig {
         .with_no_client_auth()
 }
 
-/// Accepts the server's certificate when its SHA-256 is the pinned one (or any, when
-/// nothing is pinned yet), and remembers which it saw; the handshake's signatures are
+/// Accepts the server's certificate when its SHA-256 or its key's is the pinned one (or
+/// any, when nothing is pinned yet), and remembers which it saw; the handshake's signatures are
 /// checked against that certificate's key as usual, so only its holder passes.
 #[derive(Debug)]
 struct Pinned {
     pin: Option<String>,
-    presented: Mutex<Option<String>>,
+    presented: Mutex<Option<Presented>>,
     provider: Arc<CryptoProvider>,
 }
 
@@ -268,7 +303,7 @@ impl Pinned {
         }
     }
 
-    fn presented(&self) -> Option<String> {
+    fn presented(&self) -> Option<Presented> {
         self.presented
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -285,14 +320,21 @@ impl ServerCertVerifier for Pinned {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let presented = certificate_sha256(end_entity);
+        let key = key_sha256(end_entity).ok_or(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::BadEncoding,
+        ))?;
+        let presented = Presented {
+            certificate: certificate_sha256(end_entity),
+            key,
+        };
         *self
             .presented
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(presented.clone());
         match &self.pin {
-            Some(pin) if *pin != presented => Err(rustls::Error::General(format!(
-                "certificate {presented} is not the pinned {pin}"
+            Some(pin) if !presented.matches(pin) => Err(rustls::Error::General(format!(
+                "certificate {} (key {}) is not the pinned {pin}",
+                presented.certificate, presented.key
             ))),
             _ => Ok(ServerCertVerified::assertion()),
         }

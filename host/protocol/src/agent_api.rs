@@ -49,8 +49,13 @@ pub struct EnrollResponse {
     pub secret: String,
     /// The account the agent reads for.
     pub account_id: i64,
-    /// SHA-256 of the server certificate's DER, hex: the agent pins it from now on.
+    /// SHA-256 of the server certificate's DER, hex: what the agent checks the handshake
+    /// against.
     pub certificate_sha256: String,
+    /// SHA-256 of the server's public key (SPKI DER), hex: what the agent pins from now
+    /// on, since renewed certificates keep it. Servers older than key pinning send none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_sha256: Option<String>,
 }
 
 /// How an agent authenticates every call after enrollment.

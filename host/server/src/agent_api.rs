@@ -92,6 +92,7 @@ pub(crate) async fn enroll(
         secret,
         account_id: account.0,
         certificate_sha256: state.certificate_sha256.to_string(),
+        key_sha256: Some(state.key_sha256.to_string()),
     }))
 }
 

@@ -88,8 +88,10 @@ pub struct Server {
 pub struct Running {
     /// The bound address.
     pub address: SocketAddr,
-    /// SHA-256 (hex) of the certificate's DER, which agents pin.
+    /// SHA-256 (hex) of the certificate's DER, which operators compare at enrollment.
     pub certificate_sha256: String,
+    /// SHA-256 (hex) of the certificate's public key, which agents pin.
+    pub key_sha256: String,
     /// The `admin` password when this start created or set it (print it once).
     pub admin_password: Option<String>,
     /// The main dealer, root of the account tree.
@@ -108,8 +110,13 @@ impl Running {
         Client::new(self.address, &self.certificate_sha256)
     }
 
-    /// Stops accepting connections and closes the store.
-    pub async fn stop(self) {
+    /// Stops accepting connections and closes the store. The listener is closed when
+    /// this returns, so a server started next on the same address can bind it.
+    pub async fn stop(mut self) {
+        self.accept.abort();
+        // An aborted task drops what it owns (the listener) only once the runtime gets
+        // to it; waiting for it makes that now.
+        let _ = (&mut self.accept).await;
         let store = self.store.clone();
         drop(self);
         store.close().await;
@@ -323,11 +330,15 @@ impl Server {
         // Off the listener's way: the first unknown name then answers as fast as the rest.
         tokio::task::spawn_blocking(secrets::prepare_dummy_hash);
         let app = crate::routes::app(
-            AppState::new(store.clone(), &identity.sha256, depot.clone())
-                .with_smtp(self.smtp.is_some())
-                .with_actions(actions.names())
-                .with_logins(self.logins.clone())
-                .with_future_tolerance(self.future_tolerance),
+            AppState::new(
+                store.clone(),
+                (&identity.sha256, &identity.key_sha256),
+                depot.clone(),
+            )
+            .with_smtp(self.smtp.is_some())
+            .with_actions(actions.names())
+            .with_logins(self.logins.clone())
+            .with_future_tolerance(self.future_tolerance),
         );
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config);
         let accept = tokio::spawn(serve(listener, acceptor, app, self.connections.clone()));
@@ -370,10 +381,11 @@ impl Server {
                 "SMTP is not configured (--smtp-url, --smtp-from): e-mails stay queued until it is"
             ),
         }
-        tracing::info!(%address, certificate = %identity.sha256, raw_retention = %self.raw_retention, "server listening");
+        tracing::info!(%address, certificate = %identity.sha256, key = %identity.key_sha256, raw_retention = %self.raw_retention, "server listening");
         Ok(Running {
             address,
             certificate_sha256: identity.sha256,
+            key_sha256: identity.key_sha256,
             admin_password,
             main_dealer,
             store,

@@ -1,4 +1,5 @@
-//! What every handler shares: the store, the certificate agents pin, the strategy depot.
+//! What every handler shares: the store, the certificate and key agents pin, the strategy
+//! depot.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use crate::logins::{LoginLimits, Logins};
 pub struct AppState {
     pub(crate) store: Store,
     pub(crate) certificate_sha256: Arc<str>,
+    pub(crate) key_sha256: Arc<str>,
     pub(crate) depot: Depot,
     /// Whether an SMTP server is configured: ASM's preconditions report it.
     pub(crate) smtp_enabled: bool,
@@ -30,12 +32,17 @@ pub(crate) const DEFAULT_FUTURE_TOLERANCE: std::time::Duration =
     std::time::Duration::from_secs(24 * 3600);
 
 impl AppState {
-    /// State over an open store, answering agents with this certificate fingerprint and
-    /// handing out the strategies of `depot`.
-    pub fn new(store: Store, certificate_sha256: &str, depot: Depot) -> AppState {
+    /// State over an open store, answering agents with the fingerprints of this
+    /// certificate and its key and handing out the strategies of `depot`.
+    pub fn new(
+        store: Store,
+        (certificate_sha256, key_sha256): (&str, &str),
+        depot: Depot,
+    ) -> AppState {
         AppState {
             store,
             certificate_sha256: certificate_sha256.into(),
+            key_sha256: key_sha256.into(),
             depot,
             smtp_enabled: false,
             actions: Arc::default(),

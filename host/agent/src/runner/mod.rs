@@ -160,7 +160,8 @@ impl Agent {
             agent = %enrollment.agent_id,
             account = enrollment.account_id,
             certificate = %enrollment.certificate_sha256,
-            "enrolled; the server's certificate is pinned"
+            key = enrollment.key_sha256.as_deref().unwrap_or_default(),
+            "enrolled; the server's key is pinned"
         );
         queue.close().await;
         Ok(enrollment)
@@ -228,6 +229,7 @@ impl Agent {
     pub async fn check_in(&self) -> Result<AgentConfig, AgentError> {
         let config = self.inner.uplink.fetch_config().await?;
         self.inner.queue.save_config(&config).await?;
+        self.keep_learned_key().await?;
         tracing::debug!(revision = %config.revision, sites = config.sites.len(), "checked in");
         let uplink = &self.inner.uplink;
         let report = sync_strategies(
@@ -257,6 +259,20 @@ impl Agent {
             );
         }
         Ok(config)
+    }
+
+    /// Keeps in the enrollment the server's key an enrollment from before key pinning
+    /// learned on this call, so that the next start pins the key as well.
+    async fn keep_learned_key(&self) -> Result<(), AgentError> {
+        let Some(key) = self.inner.uplink.take_learned_key() else {
+            return Ok(());
+        };
+        if let Some(mut enrollment) = self.inner.queue.enrollment().await? {
+            enrollment.key_sha256 = Some(key.clone());
+            self.inner.queue.save_enrollment(&enrollment).await?;
+            tracing::info!(key = %key, "pinned the server's key, which its renewed certificates keep");
+        }
+        Ok(())
     }
 
     /// The configuration to work with: fetched now, or, when the server cannot be reached,

@@ -225,6 +225,7 @@ async fn answer(
                     secret: SECRET.into(),
                     account_id: 1,
                     certificate_sha256: claimed,
+                    key_sha256: None,
                 },
             )
         }

@@ -9,7 +9,7 @@ use crate::fleet::config;
 use crate::peer::{KEY, Peer};
 
 #[tokio::test]
-async fn enrollment_pins_the_certificate_and_a_replaced_one_is_refused() {
+async fn enrollment_pins_the_certificates_key_and_another_key_is_refused() {
     let mut peer = Peer::start("127.80.9.1", config("127.80.0.1")).await;
     let enrollment = enroll(&peer.url(), KEY, None, "branch-office")
         .await
@@ -19,7 +19,11 @@ async fn enrollment_pins_the_certificate_and_a_replaced_one_is_refused() {
     let uplink = Uplink::new(&enrollment).unwrap();
     assert_eq!(uplink.fetch_config().await.unwrap(), config("127.80.0.1"));
 
-    let pinned = peer.sha256.clone();
+    // The key is pinned: the certificate was checked against what the server named, and
+    // the key it carries is what the agent accepts from now on.
+    let pinned = enrollment.key_sha256.clone().expect("the key is pinned");
+    assert_ne!(pinned, peer.sha256);
+    // A certificate over another key is another server.
     peer.replace_certificate().await;
     let error = uplink.fetch_config().await.unwrap_err();
     assert!(
