@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, call, get } from "./api.js";
 import { fieldErrors } from "./pages/asm-common.jsx";
+import { Outcome } from "./outcome.jsx";
 
 /// A list the API replaces whole: a table of rows to edit, add and remove, saved with one
 /// PUT. `columns` are `{key, label, field, type, options}` (type `shown` only shows it), `field` being the API's name
@@ -25,13 +26,9 @@ export function ListEditor({ id, path, savePath = path, columns, blankRow, toBod
     );
   }, [path]);
   if (loadError) {
-    return (
-      <p class="field-error" role="alert">
-        {loadError}
-      </p>
-    );
+    return <Outcome error={loadError} />;
   }
-  if (rows === null) return <p aria-live="polite">Loading…</p>;
+  if (rows === null) return <Outcome loading />;
   const keys = rows.flatMap((_, i) => [`[${i}]`, ...columns.map((c) => `[${i}].${c.field}`)]);
   const placed = error ? new ApiError(error.status, error.message, error.field && place(error.field)) : null;
   const errors = fieldErrors(placed, keys);
@@ -114,16 +111,7 @@ export function ListEditor({ id, path, savePath = path, columns, blankRow, toBod
           Save<span class="visually-hidden"> {id.replace(/-/g, " ")}</span>
         </button>
       </div>
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
-      {saved && (
-        <p class="done" role="status">
-          {saved}
-        </p>
-      )}
+      <Outcome error={errors.rest} done={saved} />
     </form>
   );
 }

@@ -7,6 +7,7 @@ import { ApiError, call, get, query } from "../api.js";
 import { instant, timeZone } from "../format.js";
 import { Link, navigate } from "../router.jsx";
 import { CONTACT_ROLES, fieldErrors, useAccounts } from "./asm-common.jsx";
+import { Outcome } from "../outcome.jsx";
 
 const ROLES = [
   ["account-user", "Account user"],
@@ -103,11 +104,7 @@ function PasswordChange({ me }) {
           Password changed. Your other sessions were ended; this one stays signed in.
         </p>
       )}
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
+      <Outcome error={errors.rest} />
     </form>
   );
 }
@@ -129,13 +126,9 @@ function Sessions() {
     }
   };
   if (error) {
-    return (
-      <p class="field-error" role="alert">
-        {error}
-      </p>
-    );
+    return <Outcome error={error} />;
   }
-  if (sessions === null) return <p aria-live="polite">Loading…</p>;
+  if (sessions === null) return <Outcome loading />;
   return (
     <table class="compact sessions">
       <caption class="note">Times in {timeZone()}</caption>
@@ -245,16 +238,7 @@ function NewAccount({ dealers, onCreated }) {
           Add account
         </button>
       </div>
-      {done && (
-        <p class="done" role="status">
-          {done}
-        </p>
-      )}
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
+      <Outcome done={done} error={errors.rest} />
     </form>
   );
 }
@@ -329,16 +313,7 @@ function NewUser({ accounts, onCreated }) {
           Add user
         </button>
       </div>
-      {done && (
-        <p class="done" role="status">
-          {done}
-        </p>
-      )}
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
+      <Outcome done={done} error={errors.rest} />
     </form>
   );
 }
@@ -375,11 +350,7 @@ function ResetPassword({ user, onDone, onCancel }) {
           Cancel
         </button>
       </div>
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
+      <Outcome error={errors.rest} />
     </form>
   );
 }
@@ -440,11 +411,7 @@ function ChangeRole({ me, user, accounts, onDone, onCancel }) {
           Cancel
         </button>
       </div>
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
+      <Outcome error={errors.rest} />
     </form>
   );
 }
@@ -473,7 +440,7 @@ function UserSessions({ user, onClose }) {
   return (
     <div class="admin-form user-sessions" role="group" aria-labelledby="user-sessions-title">
       <h3 id="user-sessions-title">Sessions of {user.name}</h3>
-      {sessions === null && !error && <p aria-live="polite">Loading…</p>}
+      {sessions === null && !error && <Outcome loading />}
       {sessions !== null && sessions.length === 0 && <p class="empty">{user.name} is signed in nowhere.</p>}
       {sessions !== null && sessions.length > 0 && (
         <table class="compact sessions user-sessions">
@@ -513,16 +480,7 @@ function UserSessions({ user, onClose }) {
           Close
         </button>
       </div>
-      {said && (
-        <p id="user-sessions-done" class="done" role="status">
-          {said}
-        </p>
-      )}
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome done={said} doneId="user-sessions-done" error={error} />
     </div>
   );
 }
@@ -561,17 +519,8 @@ function Users({ me, accounts }) {
 
   return (
     <>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      {said && (
-        <p id="users-done" class="done" role="status">
-          {said}
-        </p>
-      )}
-      {users === null && !error && <p aria-live="polite">Loading…</p>}
+      <Outcome error={error} done={said} doneId="users-done" />
+      {users === null && !error && <Outcome loading />}
       {users !== null && users.length > 0 && (
         <div class="scroll">
           <table class="users">
@@ -711,11 +660,7 @@ function Contacts({ accounts, account, dealer, unseen }) {
           </span>
         )}
       </div>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       {contacts !== null && contacts.length === 0 && (
         <p class="empty">
           No contact for this account yet:{" "}
@@ -779,11 +724,7 @@ export function Administration({ search }) {
   return (
     <main class="page administration">
       <h1>Administration</h1>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       <div class="admin-columns">
         <section aria-labelledby="your-password">
           <h2 id="your-password">Your password{me ? ` (${me.user.name})` : ""}</h2>

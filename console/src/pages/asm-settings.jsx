@@ -6,6 +6,7 @@ import { ApiError, call, get, query } from "../api.js";
 import { ListEditor } from "../list-editor.jsx";
 import { navigate } from "../router.jsx";
 import { CONTACT_ROLES, ROLES, UNITS, fieldErrors, useAccounts } from "./asm-common.jsx";
+import { Outcome } from "../outcome.jsx";
 
 function Contacts({ account }) {
   return (
@@ -146,7 +147,7 @@ function Templates({ account, accounts }) {
     setTemplates(null);
     get(path).then(setTemplates, (e) => setError(new ApiError(e.status, e.message)));
   }, [path]);
-  if (templates === null) return error ? <p class="field-error">{error.message}</p> : <p aria-live="polite">Loading…</p>;
+  if (templates === null) return error ? <p class="field-error">{error.message}</p> : <Outcome loading />;
   /// Sent: the kinds this dealer owns or whose text was changed here.
   const own = templates.filter((t) => t.edited || (t.source.from === "dealer" && t.source.dealer === account));
   const errors = fieldErrors(
@@ -186,16 +187,7 @@ function Templates({ account, accounts }) {
         </fieldset>
       ))}
       <button type="submit">Save as this dealer's own templates</button>
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
-      {saved && (
-        <p class="done" role="status">
-          {saved}
-        </p>
-      )}
+      <Outcome error={errors.rest} done={saved} />
     </form>
   );
 }
@@ -289,16 +281,7 @@ function CostSetting({ suppliers, admin }) {
         )}
         <button type="submit">Save where costs come from</button>
       </div>
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
-      {done && (
-        <p class="done" role="status">
-          {done}
-        </p>
-      )}
+      <Outcome error={errors.rest} done={done} />
     </form>
   );
 }
@@ -330,11 +313,7 @@ function NewSupplier({ onAdded }) {
         {errors.text("name", "supplier-name")}
       </div>
       <button type="submit">Add supplier</button>
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
+      <Outcome error={errors.rest} />
     </form>
   );
 }
@@ -351,13 +330,9 @@ function Suppliers({ admin }) {
     get("/api/v1/asm/suppliers").then(setSuppliers, (e) => setError(e.message));
   }, [version]);
   if (error) {
-    return (
-      <p class="field-error" role="alert">
-        {error}
-      </p>
-    );
+    return <Outcome error={error} />;
   }
-  if (suppliers === null) return <p aria-live="polite">Loading…</p>;
+  if (suppliers === null) return <Outcome loading />;
   const supplier = suppliers.find((s) => s.id === chosen) ?? suppliers[0] ?? null;
   return (
     <>
@@ -375,11 +350,7 @@ function Suppliers({ admin }) {
           }}
         />
       )}
-      {added && (
-        <p class="done" role="status">
-          {added}
-        </p>
-      )}
+      <Outcome done={added} />
       {supplier && (
         <>
           <div class="filters">
@@ -421,7 +392,7 @@ function SupplierPrices({ supplier }) {
     setRows(null);
     get(`/api/v1/asm/suppliers/${supplier.id}/part-costs`).then(setRows, () => setRows([]));
   }, [supplier.id]);
-  if (rows === null) return <p aria-live="polite">Loading…</p>;
+  if (rows === null) return <Outcome loading />;
   if (rows.length === 0) return <p class="note">{supplier.name} prices no part yet.</p>;
   return (
     <table class="compact">
@@ -450,13 +421,9 @@ export function Settings({ search }) {
     get("/api/v1/me").then(setMe, () => setMe(null));
   }, []);
   if (error) {
-    return (
-      <p class="field-error" role="alert">
-        {error}
-      </p>
-    );
+    return <Outcome error={error} />;
   }
-  if (accounts === null) return <p aria-live="polite">Loading…</p>;
+  if (accounts === null) return <Outcome loading />;
   if (accounts.length === 0) return <p class="empty">You see no account: an administrator gives your user its accounts.</p>;
   const account = Number(search.get("account")) || accounts[0].id;
   const chosen = accounts.find((a) => a.id === account);

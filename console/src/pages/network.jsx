@@ -4,6 +4,7 @@ import { ago, instant } from "../format.js";
 import { ListEditor } from "../list-editor.jsx";
 import { navigate } from "../router.jsx";
 import { fieldErrors } from "./asm-common.jsx";
+import { Outcome } from "../outcome.jsx";
 
 const DAYS = { monday: "Mon", tuesday: "Tue", wednesday: "Wed", thursday: "Thu", friday: "Fri", saturday: "Sat", sunday: "Sun" };
 const hour = (h) => `${String(h).padStart(2, "0")}:00`;
@@ -245,16 +246,7 @@ function SchedulesForm({ site, onSaved }) {
           {busy ? "Saving…" : "Save schedules"}
         </button>
       </div>
-      {done && (
-        <p class="done" role="status">
-          {done}
-        </p>
-      )}
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
+      <Outcome done={done} error={errors.rest} />
     </form>
   );
 }
@@ -355,16 +347,7 @@ function RangeUpload({ account, onUploaded }) {
       <button type="submit" disabled={!text.trim()}>
         Upload ranges
       </button>
-      {done && (
-        <p class="done" role="status">
-          {done}
-        </p>
-      )}
-      {error && !error.field?.startsWith("line ") && (
-        <p class="field-error" role="alert">
-          {error.message}
-        </p>
-      )}
+      <Outcome done={done} error={error && !error.field?.startsWith("line ") && error.message} />
       {error?.field?.startsWith("line ") && sent !== null && <UploadedLines text={sent} error={error} />}
     </form>
   );
@@ -407,11 +390,7 @@ export function Network({ search }) {
   return (
     <main class="page">
       <h1>Network</h1>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       {accounts !== null && customers.length === 0 && (
         <p class="empty">No customer account yet: add one (quire admin account add) to give it sites and agents.</p>
       )}
@@ -429,7 +408,7 @@ export function Network({ search }) {
       {account && (
         <section aria-labelledby="sites">
           <h2 id="sites">Sites and discovery ranges</h2>
-          {sites === null && <p aria-live="polite">Loading…</p>}
+          {sites === null && <Outcome loading />}
           {sites !== null && sites.length === 0 && (
             <p class="empty">This account has no site yet: add one (quire admin site add) before uploading its ranges.</p>
           )}
