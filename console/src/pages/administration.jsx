@@ -7,6 +7,7 @@ import { ApiError, call, get, query } from "../api.js";
 import { instant, timeZone } from "../format.js";
 import { Link, navigate } from "../router.jsx";
 import { CONTACT_ROLES, fieldErrors, useAccounts } from "./asm-common.jsx";
+import { Outcome } from "../outcome.jsx";
 
 const ROLES = [
   ["account-user", "Account user"],
@@ -103,11 +104,7 @@ function PasswordChange({ me }) {
           Password changed. Your other sessions were ended; this one stays signed in.
         </p>
       )}
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
+      <Outcome error={errors.rest} />
     </form>
   );
 }
@@ -129,13 +126,9 @@ function Sessions() {
     }
   };
   if (error) {
-    return (
-      <p class="field-error" role="alert">
-        {error}
-      </p>
-    );
+    return <Outcome error={error} />;
   }
-  if (sessions === null) return <p aria-live="polite">Loading…</p>;
+  if (sessions === null) return <Outcome loading />;
   return (
     <table class="compact sessions">
       <caption class="note">Times in {timeZone()}</caption>
@@ -245,16 +238,7 @@ function NewAccount({ dealers, onCreated }) {
           Add account
         </button>
       </div>
-      {done && (
-        <p class="done" role="status">
-          {done}
-        </p>
-      )}
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
+      <Outcome done={done} error={errors.rest} />
     </form>
   );
 }
@@ -329,16 +313,7 @@ function NewUser({ accounts, onCreated }) {
           Add user
         </button>
       </div>
-      {done && (
-        <p class="done" role="status">
-          {done}
-        </p>
-      )}
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
+      <Outcome done={done} error={errors.rest} />
     </form>
   );
 }
@@ -375,12 +350,138 @@ function ResetPassword({ user, onDone, onCancel }) {
           Cancel
         </button>
       </div>
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
+      <Outcome error={errors.rest} />
     </form>
+  );
+}
+
+/// The form that gives another user a role and the accounts that go with it, under the
+/// users table: a dealer user is granted a dealer, an account user a customer account.
+function ChangeRole({ me, user, accounts, onDone, onCancel }) {
+  const [role, setRole] = useState(user.role);
+  const [account, setAccount] = useState(String(user["account-ids"][0] ?? ""));
+  const [error, setError] = useState(null);
+  const errors = fieldErrors(error, ["role", "account-ids"]);
+  // Only an administrator makes administrators.
+  const roles = me.user.role === "administrator" ? ROLES : ROLES.filter(([key]) => key !== "administrator");
+  const grantable = accounts.filter((a) => (role === "dealer-user" ? a["is-dealer"] : !a["is-dealer"]));
+  const chosen = grantable.some((a) => String(a.id) === account) ? account : String(grantable[0]?.id ?? "");
+  const submit = async (event) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const changed = await call("PUT", `/api/v1/users/${user.id}/role`, {
+        role,
+        "account-ids": role === "administrator" || !chosen ? [] : [Number(chosen)],
+      });
+      const of = changed["account-ids"].map((id) => accounts.find((a) => a.id === id)?.name ?? `#${id}`).join(", ");
+      onDone(`${changed.name} is now ${roleWords(changed.role).toLowerCase()}${of ? ` of ${of}` : ""}; their sessions were ended.`);
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  };
+  return (
+    <form onSubmit={submit} class="admin-form reset" noValidate aria-labelledby="role-title">
+      <h3 id="role-title">Role of {user.name}</h3>
+      <Field id="role-role" label="Role" field="role" errors={errors}>
+        {(props) => (
+          <select {...props} value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+            {roles.map(([key, words]) => (
+              <option value={key}>{words}</option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {role !== "administrator" && (
+        <Field id="role-account" label={role === "dealer-user" ? "Dealer" : "Customer account"} field="account-ids" errors={errors}>
+          {(props) => (
+            <select {...props} value={chosen} onChange={(e) => setAccount(e.currentTarget.value)}>
+              {grantable.map((a) => (
+                <option value={a.id}>{a.name}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+      )}
+      <div class="actions">
+        <button type="submit" disabled={role !== "administrator" && !chosen}>
+          Change role
+        </button>
+        <button type="button" class="quiet-dark" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+      <Outcome error={errors.rest} />
+    </form>
+  );
+}
+
+/// Another user's live sessions, to end one by one or all at once (a lost laptop, a
+/// password seen over a shoulder).
+function UserSessions({ user, onClose }) {
+  const [sessions, setSessions] = useState(null);
+  const [error, setError] = useState(null);
+  const [said, setSaid] = useState(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    get(`/api/v1/users/${user.id}/sessions`).then(setSessions, (e) => setError(e.message));
+  }, [user.id, version]);
+  const end = async (path, words) => {
+    setError(null);
+    setSaid(null);
+    try {
+      await call("DELETE", path);
+      setSaid(words);
+      setVersion((v) => v + 1);
+    } catch (e) {
+      setError(e.message);
+    }
+  };
+  return (
+    <div class="admin-form user-sessions" role="group" aria-labelledby="user-sessions-title">
+      <h3 id="user-sessions-title">Sessions of {user.name}</h3>
+      {sessions === null && !error && <Outcome loading />}
+      {sessions !== null && sessions.length === 0 && <p class="empty">{user.name} is signed in nowhere.</p>}
+      {sessions !== null && sessions.length > 0 && (
+        <table class="compact sessions user-sessions">
+          <caption class="note">Times in {timeZone()}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Signed in</th>
+              <th scope="col">Ends</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.map((s) => (
+              <tr>
+                <td>{instant(s["created-at"])}</td>
+                <td>{instant(s["expires-at"])}</td>
+                <td>
+                  <button type="button" class="quiet-dark"
+                    onClick={() => end(`/api/v1/users/${user.id}/sessions/${s.id}`, `The session begun ${instant(s["created-at"])} is ended.`)}>
+                    End<span class="visually-hidden"> {user.name}'s session begun {instant(s["created-at"])}</span>
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div class="actions">
+        {sessions !== null && sessions.length > 1 && (
+          <button type="button" class="danger" onClick={() => end(`/api/v1/users/${user.id}/sessions`, `Every session of ${user.name} is ended.`)}>
+            End every session<span class="visually-hidden"> of {user.name}</span>
+          </button>
+        )}
+        <button type="button" class="quiet-dark" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <Outcome done={said} doneId="user-sessions-done" error={error} />
+    </div>
   );
 }
 
@@ -388,8 +489,13 @@ function Users({ me, accounts }) {
   const [users, setUsers] = useState(null);
   const [error, setError] = useState(null);
   const [said, setSaid] = useState(null);
-  const [resetting, setResetting] = useState(null);
+  /// The form open under the table: `{ form: "password" | "role" | "sessions", user }`.
+  const [panel, setPanel] = useState(null);
   const [version, setVersion] = useState(0);
+  const open = (form, user) => {
+    setSaid(null);
+    setPanel({ form, user });
+  };
   useEffect(() => {
     get(`/api/v1/users${query({ limit: 1000 })}`).then(setUsers, (e) => setError(e.message));
   }, [version]);
@@ -407,22 +513,14 @@ function Users({ me, accounts }) {
   };
   const remove = (user) => {
     if (!window.confirm(`Delete ${user.name}? They can no longer sign in; one named in history is disabled instead.`)) return;
+    setPanel(null);
     act("DELETE", `/api/v1/users/${user.id}`, undefined, `${user.name} is deleted.`);
   };
 
   return (
     <>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      {said && (
-        <p id="users-done" class="done" role="status">
-          {said}
-        </p>
-      )}
-      {users === null && !error && <p aria-live="polite">Loading…</p>}
+      <Outcome error={error} done={said} doneId="users-done" />
+      {users === null && !error && <Outcome loading />}
       {users !== null && users.length > 0 && (
         <div class="scroll">
           <table class="users">
@@ -459,8 +557,18 @@ function Users({ me, accounts }) {
                         {self ? (
                           <a href="#your-password">Change yours above</a>
                         ) : (
-                          <button type="button" class="quiet-dark" onClick={() => { setSaid(null); setResetting(user); }}>
+                          <button type="button" class="quiet-dark" onClick={() => open("password", user)}>
                             Reset password<span class="visually-hidden"> of {user.name}</span>
+                          </button>
+                        )}
+                        {!self && (
+                          <button type="button" class="quiet-dark" onClick={() => open("role", user)}>
+                            Change role<span class="visually-hidden"> of {user.name}</span>
+                          </button>
+                        )}
+                        {!self && (
+                          <button type="button" class="quiet-dark" onClick={() => open("sessions", user)}>
+                            Sessions<span class="visually-hidden"> of {user.name}</span>
                           </button>
                         )}
                         {!self && (
@@ -485,24 +593,39 @@ function Users({ me, accounts }) {
           </table>
         </div>
       )}
-      {resetting && (
+      {panel?.form === "password" && (
         <ResetPassword
-          key={resetting.id}
-          user={resetting}
-          onCancel={() => setResetting(null)}
+          key={panel.user.id}
+          user={panel.user}
+          onCancel={() => setPanel(null)}
           onDone={(words) => {
-            setResetting(null);
+            setPanel(null);
             setSaid(words);
           }}
         />
       )}
+      {panel?.form === "role" && (
+        <ChangeRole
+          key={panel.user.id}
+          me={me}
+          user={panel.user}
+          accounts={accounts}
+          onCancel={() => setPanel(null)}
+          onDone={(words) => {
+            setPanel(null);
+            setSaid(words);
+            setVersion((v) => v + 1);
+          }}
+        />
+      )}
+      {panel?.form === "sessions" && <UserSessions key={panel.user.id} user={panel.user} onClose={() => setPanel(null)} />}
       {users !== null && users.length === 0 && (
         <p class="empty">No user has an account of yours yet: an administrator adds them.</p>
       )}
       {me.user.role === "administrator" ? (
         <NewUser accounts={accounts} onCreated={() => setVersion((v) => v + 1)} />
       ) : (
-        <p class="note">Users of your accounts are added by an administrator; here you reset their password, disable or delete them.</p>
+        <p class="note">Users of your accounts are added by an administrator; here you reset their password, change their role, end their sessions, disable or delete them.</p>
       )}
     </>
   );
@@ -537,11 +660,7 @@ function Contacts({ accounts, account, dealer, unseen }) {
           </span>
         )}
       </div>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       {contacts !== null && contacts.length === 0 && (
         <p class="empty">
           No contact for this account yet:{" "}
@@ -605,11 +724,7 @@ export function Administration({ search }) {
   return (
     <main class="page administration">
       <h1>Administration</h1>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       <div class="admin-columns">
         <section aria-labelledby="your-password">
           <h2 id="your-password">Your password{me ? ` (${me.user.name})` : ""}</h2>

@@ -14,6 +14,7 @@ import {
   triggerWords,
   useAccounts,
 } from "./asm-common.jsx";
+import { Outcome } from "../outcome.jsx";
 
 const JOINERS = [
   ["and", "AND"],
@@ -239,11 +240,7 @@ export function DefinitionList() {
   return (
     <section aria-labelledby="definitions">
       <h2 id="definitions">Alert definitions</h2>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       {dealer && (
         <p>
           <Link href="/asm/definitions/new" class="button-link">
@@ -528,7 +525,7 @@ export function DefinitionForm({ id }) {
       </section>
     );
   }
-  if (form === null || accounts === null) return <p aria-live="polite">Loading…</p>;
+  if (form === null || accounts === null) return <Outcome loading />;
 
   const errors = fieldErrors(error, fieldKeys(form));
   const set = (change) => setForm({ ...form, ...change });

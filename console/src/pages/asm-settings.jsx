@@ -3,129 +3,10 @@
 // and saved whole, as the API replaces it; a refused row is marked beside its field.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, call, get, query } from "../api.js";
+import { ListEditor } from "../list-editor.jsx";
 import { navigate } from "../router.jsx";
 import { CONTACT_ROLES, ROLES, UNITS, fieldErrors, useAccounts } from "./asm-common.jsx";
-
-/// A list the API replaces whole: a table of rows to edit, add and remove, saved with one
-/// PUT. `columns` are `{key, label, field, type, options}` (type `shown` only shows it), `field` being the API's name
-/// of the row's part the column edits (`[2].email`); `place` turns an API error's field
-/// into the row and column it is about, where the list sent is not the rows shown.
-function ListEditor({ id, path, columns, blankRow, toBody, fromBody, place = (field) => field, empty }) {
-  const [rows, setRows] = useState(null);
-  const [error, setError] = useState(null);
-  const [saved, setSaved] = useState(null);
-  const [loadError, setLoadError] = useState(null);
-  useEffect(() => {
-    setRows(null);
-    setError(null);
-    setSaved(null);
-    get(path).then(
-      (body) => setRows(fromBody(body)),
-      (e) => setLoadError(e.message),
-    );
-  }, [path]);
-  if (loadError) {
-    return (
-      <p class="field-error" role="alert">
-        {loadError}
-      </p>
-    );
-  }
-  if (rows === null) return <p aria-live="polite">Loading…</p>;
-  const keys = rows.flatMap((_, i) => [`[${i}]`, ...columns.map((c) => `[${i}].${c.field}`)]);
-  const placed = error ? new ApiError(error.status, error.message, error.field && place(error.field)) : null;
-  const errors = fieldErrors(placed, keys);
-  const set = (index, change) => setRows(rows.map((row, i) => (i === index ? { ...row, ...change } : row)));
-  const save = async (event) => {
-    event.preventDefault();
-    setError(null);
-    setSaved(null);
-    try {
-      const body = await call("PUT", path, toBody(rows));
-      setRows(fromBody(body));
-      setSaved("Saved.");
-    } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, e.message));
-    }
-  };
-  return (
-    <form onSubmit={save} class="list-editor" noValidate>
-      {rows.length === 0 && <p class="note">{empty}</p>}
-      {rows.length > 0 && (
-        <div class="scroll">
-          <table>
-            <thead>
-              <tr>
-                {columns.map((c) => (
-                  <th scope="col">{c.label}</th>
-                ))}
-                <th scope="col">
-                  <span class="visually-hidden">Remove</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row, i) => (
-                <tr>
-                  {columns.map((c) => {
-                    const control = `${id}-${i}-${c.key}`;
-                    const key = `[${i}].${c.field}`;
-                    const common = {
-                      id: control,
-                      "aria-label": `${c.label}, row ${i + 1}`,
-                      ...errors.props(key, control),
-                    };
-                    return (
-                      <td>
-                        {c.type === "shown" ? (
-                          row[c.key] || "—"
-                        ) : c.type === "select" ? (
-                          <select {...common} value={row[c.key]} onChange={(e) => set(i, { [c.key]: e.currentTarget.value })}>
-                            {c.options.map(([value, words]) => (
-                              <option value={value}>{words}</option>
-                            ))}
-                          </select>
-                        ) : (
-                          <input {...common} type={c.type ?? "text"} class={c.type === "number" ? "short" : undefined} value={row[c.key]}
-                            onInput={(e) => set(i, { [c.key]: e.currentTarget.value })} />
-                        )}
-                        {errors.text(key, control)}
-                      </td>
-                    );
-                  })}
-                  <td>
-                    <button type="button" class="quiet-dark" onClick={() => setRows(rows.filter((_, j) => j !== i))}>
-                      Remove<span class="visually-hidden"> row {i + 1}</span>
-                    </button>
-                    {errors.text(`[${i}]`, `${id}-${i}`)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <div class="actions">
-        <button type="button" class="quiet-dark" onClick={() => setRows([...rows, blankRow()])}>
-          Add a row<span class="visually-hidden"> to {id.replace(/-/g, " ")}</span>
-        </button>
-        <button type="submit">
-          Save<span class="visually-hidden"> {id.replace(/-/g, " ")}</span>
-        </button>
-      </div>
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
-      {saved && (
-        <p class="done" role="status">
-          {saved}
-        </p>
-      )}
-    </form>
-  );
-}
+import { Outcome } from "../outcome.jsx";
 
 function Contacts({ account }) {
   return (
@@ -266,7 +147,7 @@ function Templates({ account, accounts }) {
     setTemplates(null);
     get(path).then(setTemplates, (e) => setError(new ApiError(e.status, e.message)));
   }, [path]);
-  if (templates === null) return error ? <p class="field-error">{error.message}</p> : <p aria-live="polite">Loading…</p>;
+  if (templates === null) return error ? <p class="field-error">{error.message}</p> : <Outcome loading />;
   /// Sent: the kinds this dealer owns or whose text was changed here.
   const own = templates.filter((t) => t.edited || (t.source.from === "dealer" && t.source.dealer === account));
   const errors = fieldErrors(
@@ -306,49 +187,243 @@ function Templates({ account, accounts }) {
         </fieldset>
       ))}
       <button type="submit">Save as this dealer's own templates</button>
-      {errors.rest && (
-        <p class="field-error" role="alert">
-          {errors.rest}
-        </p>
-      )}
-      {saved && (
-        <p class="done" role="status">
-          {saved}
-        </p>
-      )}
+      <Outcome error={errors.rest} done={saved} />
     </form>
   );
 }
 
-/// The administrator's cost rule and the suppliers it ranks, to read.
-function CostSetting() {
+const RULES = [
+  ["dealer", "The dealer's own cost"],
+  ["first-available-supplier", "The first supplier, by priority, that prices the part"],
+  ["lowest-supplier", "The lowest cost among the suppliers by priority"],
+];
+
+/// The administrator's cost rule and the suppliers it ranks: read by everyone, set by
+/// administrators, each refused supplier marked in its row.
+function CostSetting({ suppliers, admin }) {
   const [setting, setSetting] = useState(null);
-  const [suppliers, setSuppliers] = useState(null);
+  const [rule, setRule] = useState("dealer");
+  const [priority, setPriority] = useState([]);
+  const [error, setError] = useState(null);
+  const [done, setDone] = useState(null);
+  const take = (s) => {
+    setSetting(s);
+    setRule(s.rule);
+    setPriority(s["supplier-priority"].map(String));
+  };
   useEffect(() => {
-    get("/api/v1/asm/part-cost-setting").then(setSetting, () => setSetting(null));
-    get("/api/v1/asm/suppliers").then(setSuppliers, () => setSuppliers(null));
+    get("/api/v1/asm/part-cost-setting").then(take, (e) => setError(new ApiError(e.status, e.message)));
   }, []);
-  if (!setting) return null;
-  const rule = { dealer: "the dealer's own cost", "first-available-supplier": "the first supplier, by priority, that prices the part", "lowest-supplier": "the lowest supplier's cost" }[setting.rule];
-  const name = (id) => suppliers?.find((s) => s.id === id)?.name ?? `supplier ${id}`;
+  if (!setting) return error ? <p class="field-error">{error.message}</p> : null;
+  const name = (id) => suppliers.find((s) => String(s.id) === String(id))?.name ?? `supplier ${id}`;
+  if (!admin) {
+    const words = RULES.find(([key]) => key === setting.rule)?.[1] ?? setting.rule;
+    return (
+      <p class="note">
+        Alert e-mails quote: {words.toLowerCase()}
+        {setting["supplier-priority"].length > 0 ? `; suppliers by priority: ${setting["supplier-priority"].map(name).join(", ")}` : ""}.
+      </p>
+    );
+  }
+  const errors = fieldErrors(error, ["rule", "supplier-priority", ...priority.map((_, i) => `supplier-priority[${i}]`)]);
+  const unranked = suppliers.filter((s) => !priority.includes(String(s.id)));
+  const save = async (event) => {
+    event.preventDefault();
+    setError(null);
+    setDone(null);
+    try {
+      take(await call("PUT", "/api/v1/asm/part-cost-setting", { rule, "supplier-priority": priority.map(Number) }));
+      setDone("Saved: alert e-mails quote part costs this way from now on.");
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError(0, e.message));
+    }
+  };
   return (
-    <p class="note">
-      Alert e-mails quote {rule ?? setting.rule}
-      {setting["supplier-priority"].length > 0 ? `; suppliers by priority: ${setting["supplier-priority"].map(name).join(", ")}` : ""}.
-    </p>
+    <form onSubmit={save} class="cost-setting" noValidate aria-labelledby="cost-setting">
+      <h3 id="cost-setting">Which cost alert e-mails quote</h3>
+      <div class="field">
+        <label for="cost-rule">Quote</label>
+        <select id="cost-rule" value={rule} onChange={(e) => setRule(e.currentTarget.value)} {...errors.props("rule", "cost-rule")}>
+          {RULES.map(([key, words]) => (
+            <option value={key}>{words}</option>
+          ))}
+        </select>
+        {errors.text("rule", "cost-rule")}
+      </div>
+      <p class="note" id="priority-note">
+        Suppliers by priority, highest first{rule === "dealer" ? " (used once a supplier rule is chosen)" : ""}:
+      </p>
+      {priority.length === 0 && <p class="note">None ranked yet.</p>}
+      <ol class="rows">
+        {priority.map((id, i) => (
+          <li class="row-form">
+            <div class="field">
+              <label for={`priority-${i}`}>Priority {i + 1}</label>
+              <select id={`priority-${i}`} value={id} onChange={(e) => setPriority(priority.map((p, j) => (j === i ? e.currentTarget.value : p)))}
+                {...errors.props(`supplier-priority[${i}]`, `priority-${i}`)}>
+                {suppliers.filter((s) => s.id === Number(id) || !priority.includes(String(s.id))).map((s) => (
+                  <option value={s.id}>{s.name}</option>
+                ))}
+              </select>
+            </div>
+            <button type="button" class="quiet-dark" onClick={() => setPriority(priority.filter((_, j) => j !== i))}>
+              Remove<span class="visually-hidden"> {name(id)} from the priority</span>
+            </button>
+            {errors.text(`supplier-priority[${i}]`, `priority-${i}`)}
+          </li>
+        ))}
+      </ol>
+      <div class="actions">
+        {unranked.length > 0 && (
+          <button type="button" class="quiet-dark" onClick={() => setPriority([...priority, String(unranked[0].id)])}>
+            Rank another supplier
+          </button>
+        )}
+        <button type="submit">Save where costs come from</button>
+      </div>
+      <Outcome error={errors.rest} done={done} />
+    </form>
+  );
+}
+
+/// A supplier to add, refused beside its name (empty, too long, or taken).
+function NewSupplier({ onAdded }) {
+  const [name, setName] = useState("");
+  const [error, setError] = useState(null);
+  const errors = fieldErrors(error, ["name"]);
+  const submit = async (event) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const supplier = await call("POST", "/api/v1/asm/suppliers", { name });
+      setName("");
+      onAdded(supplier);
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError(0, e.message));
+    }
+  };
+  return (
+    <form onSubmit={submit} class="grid-fields" noValidate aria-labelledby="new-supplier">
+      <h3 id="new-supplier" class="visually-hidden">
+        Add a supplier
+      </h3>
+      <div class="field">
+        <label for="supplier-name">New supplier's name</label>
+        <input id="supplier-name" value={name} onInput={(e) => setName(e.currentTarget.value)} {...errors.props("name", "supplier-name")} />
+        {errors.text("name", "supplier-name")}
+      </div>
+      <button type="submit">Add supplier</button>
+      <Outcome error={errors.rest} />
+    </form>
+  );
+}
+
+/// The suppliers every dealer's alerts may quote, each with its price list: administrators
+/// add suppliers, edit their price lists and choose where costs come from.
+function Suppliers({ admin }) {
+  const [suppliers, setSuppliers] = useState(null);
+  const [error, setError] = useState(null);
+  const [chosen, setChosen] = useState(null);
+  const [added, setAdded] = useState(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    get("/api/v1/asm/suppliers").then(setSuppliers, (e) => setError(e.message));
+  }, [version]);
+  if (error) {
+    return <Outcome error={error} />;
+  }
+  if (suppliers === null) return <Outcome loading />;
+  const supplier = suppliers.find((s) => s.id === chosen) ?? suppliers[0] ?? null;
+  return (
+    <>
+      {suppliers.length === 0 && (
+        <p class="empty">
+          No supplier yet{admin ? ": add one to keep its price list here." : ": an administrator adds the suppliers whose price lists alert e-mails can quote."}
+        </p>
+      )}
+      {admin && (
+        <NewSupplier
+          onAdded={(s) => {
+            setChosen(s.id);
+            setAdded(`Added ${s.name}: give it its price list below.`);
+            setVersion((v) => v + 1);
+          }}
+        />
+      )}
+      <Outcome done={added} />
+      {supplier && (
+        <>
+          <div class="filters">
+            <label for="supplier">Price list of</label>
+            <select id="supplier" value={supplier.id} onChange={(e) => setChosen(Number(e.currentTarget.value))}>
+              {suppliers.map((s) => (
+                <option value={s.id}>{s.name}</option>
+              ))}
+            </select>
+          </div>
+          {admin ? (
+            <ListEditor
+              key={supplier.id}
+              id="supplier-part-costs"
+              path={`/api/v1/asm/suppliers/${supplier.id}/part-costs`}
+              columns={[
+                { key: "part", label: "Part number", field: "part-number" },
+                { key: "cost", label: "Cost", field: "cost" },
+              ]}
+              blankRow={() => ({ part: "", cost: "" })}
+              fromBody={(list) => list.map((p) => ({ part: p["part-number"], cost: p.cost }))}
+              toBody={(rows) => rows.map((r) => ({ "part-number": r.part, cost: r.cost }))}
+              empty={`${supplier.name} prices no part yet: add a row per part number.`}
+            />
+          ) : (
+            <SupplierPrices supplier={supplier} />
+          )}
+        </>
+      )}
+      <CostSetting suppliers={suppliers} admin={admin} />
+    </>
+  );
+}
+
+/// A supplier's price list, to read.
+function SupplierPrices({ supplier }) {
+  const [rows, setRows] = useState(null);
+  useEffect(() => {
+    setRows(null);
+    get(`/api/v1/asm/suppliers/${supplier.id}/part-costs`).then(setRows, () => setRows([]));
+  }, [supplier.id]);
+  if (rows === null) return <Outcome loading />;
+  if (rows.length === 0) return <p class="note">{supplier.name} prices no part yet.</p>;
+  return (
+    <table class="compact">
+      <thead>
+        <tr>
+          <th scope="col">Part number</th>
+          <th scope="col">Cost</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr>
+            <td>{r["part-number"]}</td>
+            <td>{r.cost}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
 export function Settings({ search }) {
   const [accounts, error] = useAccounts();
+  const [me, setMe] = useState(null);
+  useEffect(() => {
+    get("/api/v1/me").then(setMe, () => setMe(null));
+  }, []);
   if (error) {
-    return (
-      <p class="field-error" role="alert">
-        {error}
-      </p>
-    );
+    return <Outcome error={error} />;
   }
-  if (accounts === null) return <p aria-live="polite">Loading…</p>;
+  if (accounts === null) return <Outcome loading />;
   if (accounts.length === 0) return <p class="empty">You see no account: an administrator gives your user its accounts.</p>;
   const account = Number(search.get("account")) || accounts[0].id;
   const chosen = accounts.find((a) => a.id === account);
@@ -395,9 +470,14 @@ export function Settings({ search }) {
       </section>
       {chosen["is-dealer"] && (
         <section aria-labelledby="part-costs">
-          <h2 id="part-costs">Part costs</h2>
-          <CostSetting />
+          <h2 id="part-costs">Part costs of this dealer</h2>
           <PartCosts account={account} />
+        </section>
+      )}
+      {me && (
+        <section aria-labelledby="suppliers">
+          <h2 id="suppliers">Suppliers and where quoted costs come from</h2>
+          <Suppliers admin={me.user.role === "administrator"} />
         </section>
       )}
     </>

@@ -8,6 +8,7 @@ import { Link, navigate } from "../router.jsx";
 import { STATUSES, accountName, deviceWords, statusWords, useAccounts, useDevices } from "./asm-common.jsx";
 import { DefinitionForm, DefinitionList } from "./asm-definitions.jsx";
 import { Settings } from "./asm-settings.jsx";
+import { Outcome } from "../outcome.jsx";
 
 const VIEWS = [
   ["/asm", "Alerts"],
@@ -135,18 +136,10 @@ function Alerts({ search }) {
 
   return (
     <>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       <section aria-labelledby="approvals">
         <h2 id="approvals">Waiting for approval</h2>
-        {filed && (
-          <p class="done" role="status">
-            {filed}
-          </p>
-        )}
+        <Outcome done={filed} />
         {queue !== null && queue.length === 0 && (
           <p class="empty">No alert waits for approval. Alerts whose actions need an approval appear here once the server's next tick raises them.</p>
         )}
@@ -226,7 +219,7 @@ function EventDetail({ id }) {
       </section>
     );
   }
-  if (!detail) return <p aria-live="polite">Loading…</p>;
+  if (!detail) return <Outcome loading />;
   // The event's fields, its journal beside them.
   const event = detail;
   const answer = async (approve) => {
@@ -281,16 +274,7 @@ function EventDetail({ id }) {
           </button>
         </p>
       )}
-      {filed && (
-        <p class="done" role="status">
-          {filed}
-        </p>
-      )}
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome done={filed} error={error} />
       <h3>Actions</h3>
       {Object.keys(event.detail.event.actions).length === 0 ? (
         <p class="note">No action has started yet.</p>
@@ -352,11 +336,7 @@ function Emails({ search }) {
           <option value="failed">Failed</option>
         </select>
       </div>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       {emails !== null && emails.length === 0 && (
         <p class="empty">
           No e-mail {status ? `is ${status}` : "yet"}. Alerts with an e-mail action send one once approved or due; the{" "}
@@ -445,11 +425,7 @@ function Preconditions() {
     <section aria-labelledby="preconditions">
       <h2 id="preconditions">Preconditions</h2>
       <p class="note">What must be configured before alerts can do their work.</p>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       {missing !== null && missing.length === 0 && <p class="done">Nothing is missing: ASM is ready.</p>}
       {missing !== null && missing.length > 0 && (
         <ul class="preconditions">

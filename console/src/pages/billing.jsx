@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, download, get, query } from "../api.js";
 import { day, instant, number } from "../format.js";
 import { Link, navigate } from "../router.jsx";
+import { Outcome } from "../outcome.jsx";
 
 const money = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 4 });
 /// A decimal string of the API (`"31.4000"`) as the viewer reads amounts.
@@ -185,11 +186,7 @@ export function Billing({ search }) {
   return (
     <main class="page">
       <h1>Billing</h1>
-      {listError && (
-        <p class="field-error" role="alert">
-          {listError}
-        </p>
-      )}
+      <Outcome error={listError} />
       {accounts !== null && accounts.length === 0 && (
         <p class="empty">You see no account yet: an administrator grants you one (quire admin user add).</p>
       )}
@@ -230,12 +227,8 @@ export function Billing({ search }) {
           <button type="submit">Show</button>
         </form>
       )}
-      {error && !accountError && !beside("from") && !beside("to") && (
-        <p class="field-error" role="alert">
-          {error.message}
-        </p>
-      )}
-      {chosen && !error && reads === null && <p aria-live="polite">Loading…</p>}
+      <Outcome error={error && !accountError && !beside("from") && !beside("to") && error.message} />
+      {chosen && !error && reads === null && <Outcome loading />}
       {reads && cost && (
         <section aria-labelledby="pages">
           <h2 id="pages">

@@ -3,6 +3,7 @@ import { download, get, query } from "../api.js";
 import { DaysChart } from "../chart.jsx";
 import { day, instant, number, timeZone } from "../format.js";
 import { Link } from "../router.jsx";
+import { Outcome } from "../outcome.jsx";
 
 function useApi(path) {
   const [state, setState] = useState({ data: null, error: null });
@@ -84,7 +85,7 @@ export function Device({ id }) {
         <Link href="/">Fleet</Link> / {title}
       </p>
       <h1>{title}</h1>
-      {!d && <p aria-live="polite">Loading…</p>}
+      {!d && <Outcome loading />}
       {d && (
         <section aria-labelledby="identity">
           <h2 id="identity">Identity</h2>

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { get, query } from "../api.js";
 import { ago, instant, number } from "../format.js";
 import { Link, navigate } from "../router.jsx";
+import { Outcome } from "../outcome.jsx";
 
 const PAGE = 50;
 const STATUSES = ["running", "warning", "testing", "down", "unknown"];
@@ -153,11 +154,7 @@ export function Fleet({ search }) {
           </span>
         )}
       </form>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       {fleet === null && !error && <p aria-live="polite">Loading the fleet…</p>}
       {fleet !== null && rows.length === 0 && (
         <p class="empty">

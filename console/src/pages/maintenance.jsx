@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { call, get, query } from "../api.js";
 import { instant } from "../format.js";
 import { Link, navigate } from "../router.jsx";
+import { Outcome } from "../outcome.jsx";
 
 const SKILLS = { anyone: "Anyone", "key-operator": "Key operator", technician: "Technician", specialist: "Specialist" };
 const NEXT = { open: ["assigned", "cancelled"], assigned: ["done", "cancelled"], done: [], cancelled: [] };
@@ -117,11 +118,7 @@ function WorkOrders({ orders, me, onChange, errors }) {
                 </button>
               ))}
               </div>
-              {errors[o.id] && (
-                <p class="field-error" role="alert">
-                  {errors[o.id]}
-                </p>
-              )}
+              <Outcome error={errors[o.id]} />
             </td>
           </tr>
         ))}
@@ -179,11 +176,7 @@ export function Maintenance({ search }) {
   return (
     <main class="page">
       <h1>Maintenance</h1>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       <div class="filters">
         <label for="maintenance-by">Group by</label>
         <select id="maintenance-by" value={by} onChange={(e) => navigate(`/maintenance${query({ by: e.currentTarget.value })}`)}>

@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { ApiError, signIn } from "../api.js";
+import { Outcome } from "../outcome.jsx";
 
 export function SignIn({ onSignedIn }) {
   const [name, setName] = useState("");
@@ -32,11 +33,7 @@ export function SignIn({ onSignedIn }) {
         <input id="password" name="password" type="password" autocomplete="current-password" required
           value={password} onInput={(e) => setPassword(e.currentTarget.value)}
           aria-describedby={error ? "sign-in-error" : undefined} />
-        {error && (
-          <p id="sign-in-error" class="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <Outcome error={error} errorId="sign-in-error" />
         <button type="submit" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>

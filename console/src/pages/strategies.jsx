@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, call, get, query, send } from "../api.js";
 import { instant, number } from "../format.js";
 import { Link, navigate } from "../router.jsx";
+import { Outcome } from "../outcome.jsx";
 
 const KINDS = { strategy: "Strategy", action: "Action", "alert-logic": "Alert logic" };
 
@@ -196,16 +197,7 @@ function Upload({ onPublished }) {
       <button type="submit" disabled={!component}>
         Upload
       </button>
-      {done && (
-        <p class="done" role="status">
-          {done}
-        </p>
-      )}
-      {at === "form" && (
-        <p class="field-error" role="alert">
-          {error.message}
-        </p>
-      )}
+      <Outcome done={done} error={at === "form" && error.message} />
     </form>
   );
 }
@@ -422,14 +414,10 @@ export function Strategies({ search }) {
   return (
     <main class="page">
       <h1>Strategies and plugins</h1>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome error={error} />
       <section aria-labelledby="installed">
         <h2 id="installed">Installed</h2>
-        {rows === null && !error && <p aria-live="polite">Loading…</p>}
+        {rows === null && !error && <Outcome loading />}
         {rows !== null && rows.length === 0 && (
           <p class="empty">No plugin is installed: upload a strategy's component below.</p>
         )}

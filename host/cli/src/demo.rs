@@ -5,16 +5,21 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
 use hyper::Method;
 use quire_agent::{Agent, AgentOptions};
+use quire_model::Cycle;
 use quire_server::Server;
 use quire_server::client::Client;
 use quire_snmp::responder::{Fleet, FleetConfig};
 use quire_snmp::{Oid, Recording};
 use serde_json::{Value, json};
+
+mod printing;
 
 /// The first simulated printer's address; the rest follow it.
 const FLEET_BASE: Ipv4Addr = Ipv4Addr::new(127, 150, 0, 1);
@@ -55,6 +60,16 @@ pub struct DemoArgs {
     /// Run every cycle once, deliver, print what the server holds, and exit.
     #[arg(long)]
     once: bool,
+    /// Seconds between the demo's own reads of every printer's meters and supplies,
+    /// besides the site's schedules (every 4 hours), so the pages the simulated printers
+    /// print show in the console within minutes.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "300",
+        value_parser = clap::value_parser!(u64).range(5..=86_400)
+    )]
+    meters_every: u64,
     #[command(flatten)]
     asm: crate::server::AsmArgs,
 }
@@ -85,6 +100,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             .context("creating the demo's data directory")?
             .keep(),
     };
+    let printing = printing::Printing::new(&recordings);
     let fleet = Fleet::start(
         recordings,
         FleetConfig {
@@ -96,6 +112,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     )
     .await
     .context("starting the simulated fleet")?;
+    let fleet = Arc::new(fleet);
     let last = Ipv4Addr::from(u32::from(FLEET_BASE) + (fleet.len() + SILENT) as u32 - 1);
     let range = format!("{FLEET_BASE}-{last}");
 
@@ -223,16 +240,40 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .delivery
         .context("delivering the first round's readings")?;
     let agent_loop = agent.start();
+    let printers = printing.start(fleet.clone());
+    let meters = read_meters(agent.clone(), Duration::from_secs(args.meters_every));
+    outln!(
+        "The printers print (200 to 4,000 pages a day each); their meters are read every {} s.",
+        args.meters_every
+    );
     outln!("Try:");
     outln!("  curl -sk {url}/api/v1/login -d '{{\"name\":\"admin\",\"password\":\"{password}\"}}'");
     outln!("  curl -sk -H 'Authorization: Bearer TOKEN' {url}/api/v1/devices");
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
+    printers.abort();
+    meters.abort();
     agent_loop.stop().await;
     running.stop().await;
     outln!("stopped; the data stays in {}", data.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads every printer's meters and supplies every `every`, besides the schedules, until
+/// the returned task is aborted; a round that fails is logged and the next one tried.
+fn read_meters(agent: Agent, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            if let Err(e) = agent.run_now(&[Cycle::MetersAndSupplies]).await {
+                tracing::warn!(error = %e, "the demo's meters round failed");
+            }
+        }
+    })
 }
 
 /// Where the recordings are looked for without `--recordings`, in order: a checkout the

@@ -344,13 +344,20 @@ impl Agent {
     /// meters & supplies, then alerts), and delivers. The configuration is fetched, or the
     /// kept one used when the server is down.
     pub async fn run_once(&self) -> Result<OnceReport, AgentError> {
+        self.run_now(&[Cycle::Discovery, Cycle::MetersAndSupplies, Cycle::Alerts])
+            .await
+    }
+
+    /// Runs `cycles`, in order, on every site and part of the network now, whatever the
+    /// schedules say, and delivers: what `quire demo` reads between scheduled runs.
+    pub async fn run_now(&self, cycles: &[Cycle]) -> Result<OnceReport, AgentError> {
         let config = self.config().await?;
         announce::scope(&config, self.inner.options.snmp_port);
-        let mut cycles = Vec::new();
+        let mut reports = Vec::new();
         for site in &config.sites {
             for part in parts(site) {
-                for cycle in [Cycle::Discovery, Cycle::MetersAndSupplies, Cycle::Alerts] {
-                    cycles.push(self.run_cycle(&config, site, part.as_deref(), cycle).await);
+                for &cycle in cycles {
+                    reports.push(self.run_cycle(&config, site, part.as_deref(), cycle).await);
                 }
             }
         }
@@ -359,7 +366,7 @@ impl Agent {
             tracing::warn!(error = %e, "delivery failed; the readings stay queued");
         }
         Ok(OnceReport {
-            cycles,
+            cycles: reports,
             delivery,
             queued: self.inner.queue.len().await?,
         })

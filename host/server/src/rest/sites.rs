@@ -62,11 +62,11 @@ pub struct NewSite {
 }
 
 /// Checks schedules beyond their shape (the time zone, hours in range), naming the field
-/// (`schedules.alerts.default.kind`).
+/// (`schedules.alerts.default.kind`) so the console says the refusal beside it.
 fn check_schedules(config: &ScheduleConfig) -> ApiResult<()> {
     config.clone().build().map_err(|e| Failure::Invalid {
-        field: Some("schedules".to_owned()),
-        message: e.to_string(),
+        field: Some(format!("schedules.{}", e.field())),
+        message: format!("schedules.{e}"),
     })?;
     Ok(())
 }

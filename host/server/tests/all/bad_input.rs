@@ -335,6 +335,18 @@ async fn sites_refuse_bad_bodies_by_field_and_keep_what_they_had() {
             "schedules.alerts.default",
         )
         .await;
+        // A schedule of the right shape that cannot run names the value wrong in it, as
+        // the console shows the refusal beside that field.
+        let message = refused(
+            &server,
+            "PUT",
+            &put,
+            schedules(json!({"default": {"kind": "every-hours", "n": 30, "starting-at": 0}})),
+            400,
+            "schedules.alerts.default.n",
+        )
+        .await;
+        assert!(message.contains("every 30 hours"), "{backend}: {message}");
 
         let ranges = format!("/api/v1/sites/{site}/ranges");
         refused(
