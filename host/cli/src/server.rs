@@ -158,6 +158,16 @@ struct LimitArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = ConnectionLimits::default().idle_timeout.as_secs(),
         value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout: u64,
+    /// Seconds a request's body may pause while the server waits for it; answered 408
+    /// after.
+    #[arg(long, value_name = "SECONDS", default_value_t = ConnectionLimits::default().body_stall_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..))]
+    body_stall_timeout: u64,
+    /// Seconds a request's body may take in all, from when the server first asks for it;
+    /// answered 408 after.
+    #[arg(long, value_name = "SECONDS", default_value_t = ConnectionLimits::default().body_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
     /// Connections one client address may hold at once.
     #[arg(long, value_name = "N", default_value_t = ConnectionLimits::default().per_address)]
     max_connections_per_address: usize,
@@ -192,6 +202,8 @@ impl LimitArgs {
             handshake_timeout: seconds(self.handshake_timeout),
             header_timeout: seconds(self.header_timeout),
             idle_timeout: seconds(self.idle_timeout),
+            body_stall_timeout: seconds(self.body_stall_timeout),
+            body_timeout: seconds(self.body_timeout),
             per_address: self.max_connections_per_address,
             total: self.max_connections,
         };

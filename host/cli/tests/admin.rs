@@ -541,3 +541,208 @@ fn rates_are_set_per_scope_and_a_bad_one_is_refused_by_its_place() {
     // No pairs clears the scope.
     assert_eq!(admin.json(&["rates", "set", "--account", &acme]), json!([]));
 }
+
+/// `quire admin login` as `user` into `cli`'s own configuration.
+fn login_as(cli: &Admin, server: &ServerProcess, user: &str, password: &str) -> Output {
+    let url = format!("https://{}", server.address());
+    cli.run(&[
+        "login",
+        "--server",
+        &url,
+        "--fingerprint",
+        server.certificate_sha256(),
+        "--user",
+        user,
+        "--password",
+        password,
+    ])
+}
+
+/// Whether `cli`'s kept session still works.
+fn session_works(cli: &Admin) -> bool {
+    cli.run(&["account", "list"]).status.success()
+}
+
+/// The user named `name` in `quire admin user list`, if listed.
+fn listed_user(admin: &Admin, name: &str) -> Option<Value> {
+    admin
+        .json(&["user", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == name)
+        .cloned()
+}
+
+#[test]
+fn an_operator_resets_regrants_disables_and_deletes_a_user_and_ends_their_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.71.14.4");
+    let admin = Admin::new();
+    admin.login(&server);
+    let acme = id(&admin.json(&["account", "add", "Acme"]));
+    let alice = id(&admin.json(&[
+        "user",
+        "add",
+        "alice",
+        "--role",
+        "account-user",
+        "--account",
+        &acme,
+        "--password",
+        "alice's first password",
+    ]));
+    // Alice logged in on two machines.
+    let (laptop, desk) = (Admin::new(), Admin::new());
+    for cli in [&laptop, &desk] {
+        let login = login_as(cli, &server, "alice", "alice's first password");
+        assert!(login.status.success(), "{login:?}");
+    }
+    let sessions = admin.json(&["user", "sessions", &alice]);
+    assert_eq!(sessions.as_array().unwrap().len(), 2, "{sessions}");
+    let table = admin.ok(&["user", "sessions", &alice]);
+    for session in sessions.as_array().unwrap() {
+        assert!(table.contains(session["id"].as_str().unwrap()), "{table}");
+    }
+
+    // A password reset: her sessions end, the old password is refused, the new one works.
+    let reset = admin.ok(&[
+        "user",
+        "password",
+        &alice,
+        "--password",
+        "alice's second password",
+    ]);
+    assert!(reset.contains("sessions are ended"), "{reset}");
+    assert!(!session_works(&laptop) && !session_works(&desk));
+    assert_eq!(admin.json(&["user", "sessions", &alice]), json!([]));
+    assert!(
+        !login_as(&laptop, &server, "alice", "alice's first password")
+            .status
+            .success()
+    );
+    assert!(
+        login_as(&laptop, &server, "alice", "alice's second password")
+            .status
+            .success()
+    );
+    // A weak one is refused naming the password, and changes nothing.
+    admin.refused(
+        &["user", "password", &alice, "--password", "          "],
+        &["password"],
+    );
+    assert!(session_works(&laptop));
+
+    // Another role and other accounts: her session ends, she sees what she is granted.
+    let dealer = id(&admin.json(&["account", "add", "Dealer", "--dealer"]));
+    let regranted = admin.json(&[
+        "user",
+        "role",
+        &alice,
+        "--role",
+        "dealer-user",
+        "--account",
+        &dealer,
+    ]);
+    assert_eq!(regranted["role"], "dealer-user");
+    assert_eq!(
+        regranted["account-ids"],
+        json!([dealer.parse::<i64>().unwrap()])
+    );
+    assert!(!session_works(&laptop));
+    assert!(
+        login_as(&laptop, &server, "alice", "alice's second password")
+            .status
+            .success()
+    );
+    let seen = laptop.json(&["account", "list"]);
+    let names: Vec<&str> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Dealer"], "{seen}");
+
+    // Disabled: her session ends and she cannot log in, until enabled.
+    let disabled = admin.json(&["user", "disable", &alice]);
+    assert_eq!(disabled["disabled"], true);
+    assert!(!session_works(&laptop));
+    assert!(
+        !login_as(&laptop, &server, "alice", "alice's second password")
+            .status
+            .success()
+    );
+    assert_eq!(listed_user(&admin, "alice").unwrap()["disabled"], true);
+    let enabled = admin.json(&["user", "enable", &alice]);
+    assert_eq!(enabled["disabled"], false);
+    assert!(
+        login_as(&laptop, &server, "alice", "alice's second password")
+            .status
+            .success()
+    );
+
+    // Her sessions ended on their own.
+    let ended = admin.ok(&["user", "end-sessions", &alice]);
+    assert!(
+        ended.contains(&format!("sessions of user {alice} are ended")),
+        "{ended}"
+    );
+    assert!(!session_works(&laptop));
+    assert_eq!(admin.json(&["user", "sessions", &alice]), json!([]));
+
+    // Deleted: gone from the list, and her name no longer logs in.
+    assert!(
+        login_as(&desk, &server, "alice", "alice's second password")
+            .status
+            .success()
+    );
+    let deleted = admin.ok(&["user", "delete", &alice]);
+    assert!(
+        deleted.contains(&format!("user {alice} deleted")),
+        "{deleted}"
+    );
+    assert!(listed_user(&admin, "alice").is_none());
+    assert!(!session_works(&desk));
+    assert!(
+        !login_as(&desk, &server, "alice", "alice's second password")
+            .status
+            .success()
+    );
+
+    // A user that is not there is named in a clear refusal by every command; one that
+    // is not a number is refused before anything is sent.
+    for command in [
+        &[
+            "user",
+            "password",
+            "999",
+            "--password",
+            "a long enough password",
+        ][..],
+        &[
+            "user",
+            "role",
+            "999",
+            "--role",
+            "account-user",
+            "--account",
+            &acme,
+        ],
+        &["user", "disable", "999"],
+        &["user", "enable", "999"],
+        &["user", "delete", "999"],
+        &["user", "sessions", "999"],
+        &["user", "end-sessions", "999"],
+        &["user", "delete", &alice],
+    ] {
+        let id = command[2];
+        admin.refused(command, &[id, "not found"]);
+    }
+    admin.refused(&["user", "disable", "alice"], &["invalid value 'alice'"]);
+    // The administrator cannot lock themselves out, and is still logged in.
+    let me = listed_user(&admin, "admin").unwrap();
+    admin.refused(&["user", "disable", &id(&me)], &["disable"]);
+    admin.refused(&["user", "delete", &id(&me)], &["delete"]);
+    assert!(session_works(&admin));
+}

@@ -1,23 +1,32 @@
 //! What one client may hold of the listener: how long it may take over the TLS handshake,
-//! over a request's head and between requests, and how many connections it and everyone
-//! together may keep open. Without these a stranger holds the server's sockets and memory
+//! over a request's head, over its body and between requests, and how many connections
+//! it and everyone together may keep open. Without these a stranger holds the server's sockets and memory
 //! with connections that never finish saying anything, unauthenticated.
 //!
 //! The timeouts are watched per connection ([`Activity`]): the bytes read and written
 //! through the TLS stream and the requests in flight tell whether the connection waits
 //! for a request (idle), is reading one's head, or is being answered, which has no limit
-//! here (a handler's own work may take long).
+//! here (a handler's own work may take long). A request's body is timed by the body
+//! itself ([`TimedBody`]), only while a handler waits for it: a server slow to read is
+//! not the client's fault.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::BoxError;
+use axum::body::Bytes;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use hyper::body::{Body, Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
+
+use crate::error::api_error;
 
 /// The listener's limits; [`ConnectionLimits::default`] gives the documented defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +38,12 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     /// A kept-alive connection with no request for this long is closed.
     pub idle_timeout: Duration,
+    /// A request's body from which no byte arrives for this long, while the server waits
+    /// for it, is answered 408 and its connection closed.
+    pub body_stall_timeout: Duration,
+    /// A request's body must have arrived this long after the server first asked for it,
+    /// however steadily it trickles; answered 408 and closed otherwise.
+    pub body_timeout: Duration,
     /// Connections one client address may hold at once; more are closed on accept.
     pub per_address: usize,
     /// Connections all clients together may hold at once; more are closed on accept.
@@ -39,11 +54,19 @@ impl Default for ConnectionLimits {
     /// 10 s for a handshake and for a head, 60 s idle, 64 connections per address and
     /// 1,024 in all: an agent or a browser needs a few, and 1,024 stays under the usual
     /// open-file limit with room for the database and the log.
+    ///
+    /// A body may pause 30 s: TCP retransmits a lost segment after 1, 2, 4 and 8 s, so a
+    /// lossy link survives four losses in a row. It must be whole within 5 minutes: the
+    /// largest body read (2 MiB, an agent's upload or a plugin) arrives in that time at
+    /// 7 KiB/s, a 56 kbit/s link's pace, while a client trickling a byte now and then
+    /// holds its connection no longer.
     fn default() -> ConnectionLimits {
         ConnectionLimits {
             handshake_timeout: Duration::from_secs(10),
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            body_stall_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(300),
             per_address: 64,
             total: 1024,
         }
@@ -278,6 +301,130 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
 
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
+    }
+}
+
+/// Why a request's body was given up: the 408's message.
+#[derive(Debug, Clone)]
+pub(crate) struct BodyTimedOut(String);
+
+impl std::fmt::Display for BodyTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BodyTimedOut {}
+
+/// Tells whether a request's [`TimedBody`] timed out, so its answer can be the 408
+/// whatever the handler made of the failed read.
+#[derive(Clone, Default)]
+pub(crate) struct BodyWatch(Arc<OnceLock<BodyTimedOut>>);
+
+impl BodyWatch {
+    /// The API's 408 naming the body, closing the connection (the rest of the body would
+    /// be read as the next request), when the body timed out; `answer` otherwise.
+    pub(crate) fn answer(&self, answer: Response) -> Response {
+        let Some(timed_out) = self.0.get() else {
+            return answer;
+        };
+        let mut response = api_error(
+            StatusCode::REQUEST_TIMEOUT,
+            Some("body".to_owned()),
+            timed_out.to_string(),
+        );
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        response
+    }
+}
+
+/// A request's body that fails with [`BodyTimedOut`] when it stalls for
+/// [`ConnectionLimits::body_stall_timeout`] or is not whole after
+/// [`ConnectionLimits::body_timeout`]. Both run only while the body is asked for and has
+/// nothing to give, the total from the first time it is asked for.
+pub(crate) struct TimedBody<B> {
+    inner: B,
+    stall: Duration,
+    total: Duration,
+    started: Option<Instant>,
+    /// Since when the reader has waited for the next frame.
+    waiting: Option<Instant>,
+    timer: Option<Pin<Box<Sleep>>>,
+    watch: BodyWatch,
+}
+
+impl<B> TimedBody<B> {
+    /// `inner` within `limits`, and the watch that tells when it timed out.
+    pub(crate) fn new(inner: B, limits: &ConnectionLimits) -> (TimedBody<B>, BodyWatch) {
+        let watch = BodyWatch::default();
+        let body = TimedBody {
+            inner,
+            stall: limits.body_stall_timeout,
+            total: limits.body_timeout,
+            started: None,
+            waiting: None,
+            timer: None,
+            watch: watch.clone(),
+        };
+        (body, watch)
+    }
+}
+
+impl<B> Body for TimedBody<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        if let Some(timed_out) = this.watch.0.get() {
+            return Poll::Ready(Some(Err(timed_out.clone().into())));
+        }
+        let now = Instant::now();
+        let started = *this.started.get_or_insert(now);
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            this.waiting = None;
+            return Poll::Ready(frame.map(|frame| frame.map_err(Into::into)));
+        }
+        let waiting = *this.waiting.get_or_insert(now);
+        let (stalls, ends) = (waiting + this.stall, started + this.total);
+        let deadline = stalls.min(ends);
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        timer.as_mut().reset(deadline);
+        if timer.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let timed_out = BodyTimedOut(if stalls <= ends {
+            format!(
+                "no byte of the request's body arrived for {:?}; send it without pausing",
+                this.stall
+            )
+        } else {
+            format!(
+                "the request's body was not whole within {:?}; send it faster",
+                this.total
+            )
+        });
+        let _ = this.watch.0.set(timed_out.clone());
+        Poll::Ready(Some(Err(timed_out.into())))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -13,7 +13,7 @@ use quire_store::{AccountId, Role, Store, UserId};
 use crate::asm::{ASM_JOB, ActionPlugins, AlertLogic, run_tick};
 use crate::calculated::{CALCULATED_VALUES_JOB, recompute};
 use crate::client::Client;
-use crate::connections::{Activity, Admission, ConnectionLimits, Watched};
+use crate::connections::{Activity, Admission, ConnectionLimits, TimedBody, Watched};
 use crate::depot::{Depot, DepotPolicy, PluginKind};
 use crate::error::{Error, Result};
 use crate::logins::LoginLimits;
@@ -436,15 +436,19 @@ async fn serve(
             let activity = Activity::new(&limits);
             let watched = activity.clone();
             let service = hyper_util::service::TowerToHyperService::new(app);
+            let body_limits = limits.clone();
             let service = hyper::service::service_fn(
                 move |mut request: hyper::Request<hyper::body::Incoming>| {
                     request
                         .extensions_mut()
                         .insert(axum::extract::ConnectInfo(peer));
                     let busy = watched.busy();
+                    let (parts, body) = request.into_parts();
+                    let (body, body_watch) = TimedBody::new(body, &body_limits);
+                    let request = hyper::Request::from_parts(parts, body);
                     let answer = hyper::service::Service::call(&service, request);
                     async move {
-                        let answer = answer.await;
+                        let answer = answer.await.map(|answer| body_watch.answer(answer));
                         drop(busy);
                         answer
                     }

@@ -212,6 +212,102 @@ async fn issue_18_silent_slow_and_idle_connections_are_closed_after_their_timeou
     still_serves(&server).await;
 }
 
+/// A login's head declaring `length` bytes of body, and the body's first `sent` bytes:
+/// what a client that then stalls or trickles has sent.
+fn login_head_and_start(length: usize, sent: usize) -> (String, Vec<u8>) {
+    let body = format!(
+        r#"{{"name": "admin", "password": "{}"}}"#,
+        "x".repeat(length)
+    );
+    let body = &body.as_bytes()[..length];
+    let head = format!(
+        "POST /api/v1/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {length}\r\n\r\n"
+    );
+    (head, body[..sent].to_vec())
+}
+
+#[tokio::test]
+async fn issue_18_a_stalled_or_trickling_body_is_answered_408_and_closed() {
+    let stall = Duration::from_millis(600);
+    let total = Duration::from_secs(2);
+    let server = sqlite_server(|s| {
+        s.connections.body_stall_timeout = stall;
+        s.connections.body_timeout = total;
+    })
+    .await;
+    let address = server.running.address;
+    // Slack for the answer to arrive after a limit: a test machine under load.
+    let slack = Duration::from_millis(1500);
+
+    // A head saying 1,000 bytes, 100 of them, then silence: 408 naming the body, and
+    // the connection closed, soon after the stall limit.
+    let (head, start) = login_head_and_start(1000, 100);
+    let mut stalled = tls_from("127.0.0.2", address).await.unwrap();
+    stalled.write_all(head.as_bytes()).await.unwrap();
+    stalled.write_all(&start).await.unwrap();
+    let started = tokio::time::Instant::now();
+    // Another client is served meanwhile.
+    let other = login_from("127.0.0.3", address, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(other.status, 200, "{}", other.body);
+    let answer = parse(&until_closed(&mut stalled).await);
+    let waited = started.elapsed();
+    assert_eq!(answer.status, 408, "{}", answer.body);
+    assert_eq!(answer.body["field"], "body", "{}", answer.body);
+    let message = answer.body["message"].as_str().unwrap();
+    assert!(message.contains("no byte"), "{message}");
+    assert_eq!(answer.header("connection"), Some("close"));
+    assert!(
+        waited >= stall && waited < stall + slack,
+        "answered after {waited:?}"
+    );
+
+    // A byte every 150 ms never stalls, but the body is not whole within the total.
+    let (head, start) = login_head_and_start(1000, 1000);
+    let trickle = tls_from("127.0.0.2", address).await.unwrap();
+    let (mut reader, mut writer) = tokio::io::split(trickle);
+    writer.write_all(head.as_bytes()).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let trickling = tokio::spawn(async move {
+        for byte in start {
+            if writer.write_all(&[byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    });
+    let answer = parse(&until_closed(&mut reader).await);
+    let waited = started.elapsed();
+    trickling.abort();
+    assert_eq!(answer.status, 408, "{}", answer.body);
+    assert_eq!(answer.body["field"], "body");
+    let message = answer.body["message"].as_str().unwrap();
+    assert!(message.contains("not whole within"), "{message}");
+    assert!(
+        waited >= total && waited < total + slack,
+        "answered after {waited:?}"
+    );
+
+    // A body in pauses shorter than the stall limit, whole within the total, is read:
+    // the admin logs in from the same address, afterwards.
+    let body = json!({"name": "admin", "password": ADMIN_PASSWORD}).to_string();
+    let head = format!(
+        "POST /api/v1/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut paused = tls_from("127.0.0.2", address).await.unwrap();
+    paused.write_all(head.as_bytes()).await.unwrap();
+    for piece in body.as_bytes().chunks(body.len().div_ceil(3)) {
+        tokio::time::sleep(stall / 2).await;
+        paused.write_all(piece).await.unwrap();
+    }
+    let answer = parse(&until_closed(&mut paused).await);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body["token"].is_string(), "{}", answer.body);
+    still_serves(&server).await;
+}
+
 #[tokio::test]
 async fn issue_18_connections_over_the_caps_are_refused_while_other_addresses_are_served() {
     let server = sqlite_server(|s| {

@@ -4,13 +4,17 @@
 //! hold. Each attack is made against a running server, on SQLite and PostgreSQL; another
 //! tenant's user is checked unaffected and the server still serves after.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
+use argon2::password_hash::{PasswordHasher, SaltString};
+use chrono::Utc;
 use quire_server::Server;
 use quire_server::client::Client;
 use serde_json::{Value, json};
 
 use crate::support::{ADMIN_PASSWORD, TestServer, backends};
+use sqlx::Connection as _;
 
 /// A dealer under the main dealer with one customer account below it.
 struct Dealer {
@@ -731,5 +735,151 @@ async fn a_restart_with_a_new_admin_password_ends_the_admin_sessions() {
         );
         assert_eq!(me_on(&client, &old).await, 401, "{b}");
         new.stop().await;
+    }
+}
+
+/// The last migration before user names were told apart without regard to case
+/// (`20261218000101_user_management`).
+const BEFORE_FOLDED_NAMES: i64 = 20261209000701;
+
+/// Users as a server before that migration let them be made, oldest first: the
+/// administrator `admin`, and names that differ from it, or from each other, only by case.
+const LEGACY_USERS: [(&str, &str); 6] = [
+    ("admin", "administrator"),
+    ("Admin", "dealer-user"),
+    ("ADMIN", "administrator"),
+    ("Kim", "dealer-user"),
+    ("kim", "dealer-user"),
+    ("KIM", "dealer-user"),
+];
+
+/// `name`'s password in the legacy database.
+fn legacy_password(name: &str) -> String {
+    if name == "admin" {
+        ADMIN_PASSWORD.to_owned()
+    } else {
+        format!("{name}'s own password")
+    }
+}
+
+/// A session token `ADMIN` held before the migration.
+const LEGACY_TOKEN: &str = "5e551075e551075e551075e551075e551075e551075e551075e551075e551075e";
+
+/// A database at the schema before [`BEFORE_FOLDED_NAMES`]'s successor, holding the main
+/// dealer, [`LEGACY_USERS`] granted it with their passwords, and `ADMIN`'s session.
+macro_rules! before_folded_names {
+    ($connection:ty, $url:expr, $dir:literal) => {{
+        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../store/migrations/", $dir));
+        let mut migrator = sqlx::migrate::Migrator::new(dir).await.unwrap();
+        let old: Vec<_> = migrator.migrations.iter().filter(|m| m.version <= BEFORE_FOLDED_NAMES).cloned().collect();
+        assert!(migrator.migrations.len() > old.len(), "the user management migration is gone");
+        migrator.migrations = Cow::Owned(old);
+        let mut c = <$connection>::connect($url).await.unwrap();
+        migrator.run(&mut c).await.unwrap();
+        let dealer: i64 = sqlx::query_scalar("INSERT INTO accounts (name, is_dealer) VALUES ('Main dealer', TRUE) RETURNING id")
+            .fetch_one(&mut c).await.unwrap();
+        let mut ids = Vec::new();
+        for (name, role) in LEGACY_USERS {
+            let salt = SaltString::encode_b64(b"sixteen byte salt").unwrap();
+            let hash = argon2::Argon2::default().hash_password(legacy_password(name).as_bytes(), &salt).unwrap().to_string();
+            let id: i64 = sqlx::query_scalar("INSERT INTO users (name, password_hash, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(name).bind(hash).bind(role).bind(Utc::now()).fetch_one(&mut c).await.unwrap();
+            sqlx::query("INSERT INTO user_accounts (user_id, account_id) VALUES ($1, $2)")
+                .bind(id).bind(dealer).execute(&mut c).await.unwrap();
+            ids.push(id);
+        }
+        let token_hash = sha_hex(LEGACY_TOKEN);
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash).bind(ids[2]).bind(Utc::now()).bind(Utc::now() + chrono::Duration::days(1))
+            .execute(&mut c).await.unwrap();
+        c.close().await.unwrap();
+        ids
+    }};
+}
+
+/// SHA-256 hex, as the server keeps a session token.
+fn sha_hex(token: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+#[tokio::test]
+async fn names_that_differ_only_by_case_are_renamed_by_the_migration_and_all_still_log_in() {
+    for db in backends().await {
+        let b = db.backend;
+        let ids = if b == "postgres" {
+            before_folded_names!(sqlx::PgConnection, &db.url, "postgres")
+        } else {
+            std::fs::File::create(db.url.trim_start_matches("sqlite://")).unwrap();
+            before_folded_names!(sqlx::SqliteConnection, &db.url, "sqlite")
+        };
+        // The server runs the remaining migrations as it starts.
+        let server = TestServer::start(db).await;
+
+        // The oldest of each name keeps it; the others are `NAME-ID`, nobody lost.
+        let expected: Vec<String> = LEGACY_USERS
+            .iter()
+            .zip(&ids)
+            .map(|((name, _), id)| match *name {
+                "admin" | "Kim" => (*name).to_owned(),
+                other => format!("{other}-{id}"),
+            })
+            .collect();
+        let users = server.admin("GET", "/api/v1/users", None).await;
+        let listed: Vec<(i64, &str)> = users
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["id"].as_i64().unwrap(), u["name"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            listed,
+            ids.iter()
+                .copied()
+                .zip(expected.iter().map(String::as_str))
+                .collect::<Vec<_>>(),
+            "{b}"
+        );
+
+        // Each logs in by their new name with their own password; an old name is the
+        // oldest's now, so another's password is refused there.
+        for ((old, _), new) in LEGACY_USERS.iter().zip(&expected) {
+            assert_eq!(
+                login_status(&server, new, &legacy_password(old)).await,
+                200,
+                "{b}: {new}"
+            );
+        }
+        assert_eq!(
+            login_status(&server, "Admin", &legacy_password("Admin")).await,
+            401,
+            "{b}"
+        );
+        assert_eq!(
+            login_status(&server, "KIM", &legacy_password("Kim")).await,
+            200,
+            "{b}: a name is found under any case"
+        );
+
+        // ADMIN's session lives on, under the new name.
+        let me = server
+            .call("GET", "/api/v1/me", Some(LEGACY_TOKEN), None)
+            .await;
+        assert_eq!(me.status, 200, "{b}: {}", me.text());
+        assert_eq!(me.json()["user"]["name"], expected[2], "{b}");
+
+        // A new user under any case of a kept or a new name is refused as taken.
+        for name in ["aDmIn", "kIM", &expected[1].to_lowercase()] {
+            let body =
+                json!({"name": name, "password": "yet another admin", "role": "administrator"});
+            let (status, body) =
+                answer(&server, "POST", "/api/v1/users", &server.admin, Some(body)).await;
+            assert_eq!(
+                (status, body["field"].as_str()),
+                (409, Some("name")),
+                "{b}: {name}: {body}"
+            );
+        }
+        still_serves(&server).await;
     }
 }
