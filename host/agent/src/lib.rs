@@ -26,6 +26,7 @@ pub mod credentials;
 pub mod discovery;
 mod error;
 pub mod ipp;
+mod metrics;
 pub mod queue;
 pub mod read;
 pub mod runner;

@@ -76,10 +76,10 @@ impl Reader {
             .await
             .map_err(|source| ReadError::Strategy { address, source })?
             .plugin;
-        let reading = plugin
-            .collect(transport, cycle)
-            .await
-            .map_err(|source| ReadError::Strategy { address, source })?;
+        let collecting = std::time::Instant::now();
+        let (reading, spent) = plugin.collect_metered(transport, cycle).await;
+        crate::metrics::strategy_spent(plugin.name(), collecting.elapsed(), spent.computing);
+        let reading = reading.map_err(|source| ReadError::Strategy { address, source })?;
         // The plugin that read the device judges what it read: a newer version swapped in
         // meanwhile might name the same alert differently.
         let assessments = plugin.assess(&reading).await;

@@ -58,6 +58,11 @@ pub enum AgentCommand {
         /// one whose SNMP is off; repeat for several.
         #[arg(long, value_name = "URI")]
         ipp: Vec<String>,
+        /// Serve Prometheus metrics at http://ADDR/metrics in plain HTTP (README,
+        /// "Metrics"): reads by outcome, strategy times, the queue, the last upload. Off
+        /// by default.
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<std::net::SocketAddr>,
     },
 }
 
@@ -92,6 +97,7 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
             once,
             cups,
             ipp,
+            metrics_listen,
         } => {
             for uri in &ipp {
                 quire_agent::ipp::check(uri).map_err(anyhow::Error::msg)?;
@@ -103,6 +109,19 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
                 ..AgentOptions::new(data)
             })
             .await?;
+            // Kept until the command ends, `--once` included: a long discovery is watched too.
+            let _metrics = match metrics_listen {
+                Some(listen) => {
+                    let endpoint = agent.serve_metrics(listen).await?;
+                    note!(
+                        "quire agent: metrics at http://{}{}",
+                        endpoint.address(),
+                        quire_metrics::PATH
+                    );
+                    Some(endpoint)
+                }
+                None => None,
+            };
             if once {
                 return once_now(&agent).await;
             }

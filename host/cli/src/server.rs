@@ -45,6 +45,11 @@ struct RunArgs {
     /// The address to listen on for HTTPS.
     #[arg(long, default_value = "127.0.0.1:8443")]
     listen: SocketAddr,
+    /// Serve Prometheus metrics at http://ADDR/metrics, in plain HTTP on an address of
+    /// their own (README, "Metrics"); bind it where only the monitoring reaches. Off by
+    /// default.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
     /// A certificate chain (PEM) to serve instead of the generated self-signed one.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -278,6 +283,7 @@ fn server(place: Place) -> Server {
 async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     let mut server = server(place);
     server.listen = run.listen;
+    server.metrics_listen = run.metrics_listen;
     server.tls_cert = run.tls_cert;
     server.tls_key = run.tls_key;
     server.trusted_publishers = run.trusted_publishers;
@@ -299,6 +305,9 @@ async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
     outln!("certificate-sha256 {}", running.certificate_sha256);
     outln!("key-sha256 {}", running.key_sha256);
     outln!("database {database}");
+    if let Some(address) = running.metrics_address {
+        outln!("metrics http://{address}{}", quire_metrics::PATH);
+    }
     outln!("main-dealer {}", running.main_dealer.0);
     if let Some(password) = running.admin_password.as_ref().filter(|_| !password_given) {
         outln!("admin-password {password}");

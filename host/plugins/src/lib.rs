@@ -108,7 +108,7 @@ pub use config::HostConfig;
 pub use convert::unknown_counters;
 pub use error::{PluginError, Result, Stop, StrategyError};
 pub use host::{Host, World};
-pub use plugin::{Explained, Plugin, StrategyInfo};
+pub use plugin::{Explained, Plugin, Spent, StrategyInfo};
 pub use probe::{MatchRule, Probe};
 pub use registry::{Considered, Reason, Registry, Selection, Verdict};
 pub use signing::{SigningError, SigningKey, TrustedPublishers};

@@ -48,6 +48,15 @@ pub struct Explained {
     pub notes: Vec<String>,
 }
 
+/// What one `collect` cost (see [`Plugin::collect_metered`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Spent {
+    /// Time in the strategy's own code, instantiation included and device waits
+    /// excluded: what its deadline is counted against. The host meters strategies by
+    /// this rather than by wasmtime fuel, which would slow every call to count it.
+    pub computing: std::time::Duration,
+}
+
 /// A loaded, validated strategy. Each call runs in a fresh sandbox, so a
 /// `Plugin` is shared freely (`Arc<Plugin>`) between concurrent reads.
 pub struct Plugin {
@@ -289,15 +298,52 @@ impl Plugin {
         transport: Arc<dyn DeviceTransport>,
         cycle: Cycle,
     ) -> Result<Explained> {
+        self.collect_spending(transport, cycle).await.0
+    }
+
+    /// [`Plugin::collect`], with what the call cost whether it read the device or not
+    /// (zero when it could not start): the agent's metrics count it per strategy.
+    pub async fn collect_metered(
+        &self,
+        transport: Arc<dyn DeviceTransport>,
+        cycle: Cycle,
+    ) -> (Result<Reading>, Spent) {
+        let (explained, spent) = self.collect_spending(transport, cycle).await;
+        (explained.map(|explained| explained.reading), spent)
+    }
+
+    async fn collect_spending(
+        &self,
+        transport: Arc<dyn DeviceTransport>,
+        cycle: Cycle,
+    ) -> (Result<Explained>, Spent) {
         // `_slot` is bound first so it drops last, after the store frees its pool slot.
         let Call {
             _slot,
             mut store,
             guest,
-        } = enter(&self.host, &self.pre, &self.label, transport).await?;
+        } = match enter(&self.host, &self.pre, &self.label, transport).await {
+            Ok(call) => call,
+            Err(e) => return (Err(e), Spent::default()),
+        };
         let outcome =
             call_within(&self.host, guest.collect(&mut store, convert::cycle(cycle))).await;
-        let answer = settle(&self.host, &store, outcome)?;
+        let spent = Spent {
+            computing: store.data().computing(),
+        };
+        (self.collected(&store, outcome), spent)
+    }
+
+    /// What a `collect` call's outcome reads as: the reading with its notes, or why not.
+    fn collected(
+        &self,
+        store: &Store<Sandbox>,
+        outcome: std::result::Result<
+            wasmtime::Result<std::result::Result<wit::Collected, wit::StrategyError>>,
+            TimedOut,
+        >,
+    ) -> Result<Explained> {
+        let answer = settle(&self.host, store, outcome)?;
         let collected = answer.map_err(|e| PluginError::Strategy {
             plugin: self.label.to_string(),
             error: convert::strategy_error(e),

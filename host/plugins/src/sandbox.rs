@@ -44,6 +44,8 @@ pub(crate) struct Sandbox {
     /// base URL; it fails the call.
     refused: Option<String>,
     log_lines: usize,
+    /// When the call began.
+    started: Instant,
     /// Time spent waiting on the device inside imports: it does not count
     /// against the plugin's deadline, which is for its own computing.
     waiting: Duration,
@@ -130,22 +132,27 @@ impl Sandbox {
             outbound: None,
             refused: None,
             log_lines: 0,
+            started: Instant::now(),
             waiting: Duration::ZERO,
         };
         let mut store = Store::new(engine, sandbox);
         store.limiter(|s| &mut s.limits);
-        let started = Instant::now();
         let budget = config.deadline;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |ctx| {
-            let computing = started.elapsed().saturating_sub(ctx.data().waiting);
-            if computing >= budget {
+            if ctx.data().computing() >= budget {
                 Err(DeadlineHit.into())
             } else {
                 Ok(UpdateDeadline::Yield(1))
             }
         });
         store
+    }
+
+    /// The time the call has spent in the plugin's own code so far, instantiation
+    /// included and device waits excluded: what the deadline is counted against.
+    pub(crate) fn computing(&self) -> Duration {
+        self.started.elapsed().saturating_sub(self.waiting)
     }
 
     /// The name the plugin is known by in logs and errors.

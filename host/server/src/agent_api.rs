@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{ApiResult, Body, Failure, from_value, parse_json};
 use crate::limits::{MAX_HOST_NAME_CHARS, check_name};
 use crate::log_text::untrusted;
+use crate::metrics::{Refusal, UploadTimer, count_readings};
 use crate::secrets;
 use crate::state::AppState;
 
@@ -174,6 +175,7 @@ pub(crate) async fn readings(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<UploadAck>> {
+    let _timer = UploadTimer::start();
     let agent = authenticate(&state, &headers).await?;
     // The common case parses straight into the protocol's types; only an upload with a
     // bad item is parsed again item by item, to refuse that item alone.
@@ -185,6 +187,7 @@ pub(crate) async fn readings(
         }
         Err(_) => item_by_item(&body)?,
     };
+    let mut refusals = vec![Refusal::Malformed; rejected.len()];
     let sites: HashSet<i64> = state
         .store
         .site_ids(agent.account_id)
@@ -195,6 +198,7 @@ pub(crate) async fn readings(
     let (items, refused): (Vec<UploadItem>, Vec<UploadItem>) = items
         .into_iter()
         .partition(|item| item.site_id.is_none_or(|site| sites.contains(&site)));
+    refusals.extend(refused.iter().map(|_| Refusal::Site));
     rejected.extend(refused.iter().map(|item| RejectedItem {
         seq: item.seq,
         message: format!(
@@ -203,21 +207,19 @@ pub(crate) async fn readings(
         ),
     }));
     let now = Utc::now();
-    let (items, misjudged): (Vec<UploadItem>, Vec<(u64, String)>) =
-        items
-            .into_iter()
-            .fold((Vec::new(), Vec::new()), |(mut good, mut bad), item| {
-                match refused_item(&item, now, state.future_tolerance) {
-                    Some(message) => bad.push((item.seq, message)),
-                    None => good.push(item),
-                }
-                (good, bad)
-            });
-    rejected.extend(
-        misjudged
-            .into_iter()
-            .map(|(seq, message)| RejectedItem { seq, message }),
-    );
+    let (items, misjudged): (Vec<UploadItem>, Vec<(u64, Refusal, String)>) = items
+        .into_iter()
+        .fold((Vec::new(), Vec::new()), |(mut good, mut bad), item| {
+            match refused_item(&item, now, state.future_tolerance) {
+                Some((refusal, message)) => bad.push((item.seq, refusal, message)),
+                None => good.push(item),
+            }
+            (good, bad)
+        });
+    for (seq, refusal, message) in misjudged {
+        refusals.push(refusal);
+        rejected.push(RejectedItem { seq, message });
+    }
     rejected.sort_by_key(|r| r.seq);
     let ingest: Vec<AgentIngest<'_>> = items
         .iter()
@@ -239,6 +241,8 @@ pub(crate) async fn readings(
         })
         .collect();
     let outcome = state.store.ingest_upload(&agent.id, &ingest).await?;
+    // Counted once the upload is filed: one the store failed is sent again, and counted then.
+    count_readings(outcome.filed, outcome.duplicates, &refusals);
     for item in &rejected {
         tracing::warn!(agent = %agent.id, seq = item.seq, message = %untrusted(&item.message), "reading refused");
     }
@@ -254,23 +258,29 @@ pub(crate) async fn readings(
 /// store keeps (2^63 - 1), a reading dated further ahead of the server's clock than the
 /// operator tolerates (it would pin the device's last-seen in the future, leaving every
 /// later reading stale), or assessments of something the reading does not hold.
-fn refused_item(item: &UploadItem, now: DateTime<Utc>, tolerance: Duration) -> Option<String> {
+fn refused_item(
+    item: &UploadItem,
+    now: DateTime<Utc>,
+    tolerance: Duration,
+) -> Option<(Refusal, String)> {
     if i64::try_from(item.seq).is_err() {
-        return Some(format!(
+        let message = format!(
             "seq: {} is beyond {}, the largest sequence number kept",
             item.seq,
             i64::MAX
-        ));
+        );
+        return Some((Refusal::Sequence, message));
     }
     if item.taken_at > now + tolerance {
-        return Some(format!(
+        let message = format!(
             "taken-at: {} is more than {} h ahead of the server's clock ({}); check the agent's clock",
             item.taken_at.to_rfc3339(),
             tolerance.num_hours(),
             now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        ));
+        );
+        return Some((Refusal::Future, message));
     }
-    misjudged_input(item)
+    misjudged_input(item).map(|message| (Refusal::Assessments, message))
 }
 
 /// Why an item's assessments cannot be filed, naming the entry: each must judge an alert

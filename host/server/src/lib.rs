@@ -67,6 +67,7 @@ mod log_text;
 mod logins;
 pub mod mailer;
 pub mod maintenance;
+mod metrics;
 mod openapi;
 mod pages;
 pub mod periodic;

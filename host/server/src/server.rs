@@ -82,6 +82,11 @@ pub struct Server {
     /// How often a login may fail and how many password checks run at once (see
     /// `logins`).
     pub logins: LoginLimits,
+    /// Where to serve Prometheus metrics in plain HTTP (README, "Metrics"); `None`, the
+    /// default, serves none. An address of its own rather than a path on the HTTPS
+    /// port: Prometheus scrapes without a session, and the operator binds it where only
+    /// the monitoring host reaches it.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// A started server; dropping it stops accepting connections.
@@ -98,6 +103,10 @@ pub struct Running {
     pub main_dealer: AccountId,
     /// The open store.
     pub store: Store,
+    /// Where metrics are served, when [`Server::metrics_listen`] asked for them.
+    pub metrics_address: Option<SocketAddr>,
+    /// The metrics listener, stopped with the server.
+    _metrics: Option<quire_metrics::Endpoint>,
     accept: tokio::task::JoinHandle<()>,
     /// The scheduled jobs (retention, calculated values, ASM, webhooks, the mailer), stopped
     /// with the server.
@@ -156,6 +165,7 @@ impl Server {
             alert_logic_plugins: Vec::new(),
             connections: ConnectionLimits::default(),
             logins: LoginLimits::default(),
+            metrics_listen: None,
         }
     }
 
@@ -308,6 +318,15 @@ impl Server {
                 address: self.listen,
                 source,
             })?;
+        // Bound before anything is written too: a taken port is refused like the main one.
+        let metrics_listener = match self.metrics_listen {
+            Some(address) => Some(
+                tokio::net::TcpListener::bind(address)
+                    .await
+                    .map_err(|source| Error::Listen { address, source })?,
+            ),
+            None => None,
+        };
         let address = listener.local_addr().map_err(|source| Error::Listen {
             address: self.listen,
             source,
@@ -340,6 +359,21 @@ impl Server {
             .with_logins(self.logins.clone())
             .with_future_tolerance(self.future_tolerance),
         );
+        let metrics = metrics_listener
+            .map(|listener| {
+                let store = store.clone();
+                let refresh: quire_metrics::Refresh = std::sync::Arc::new(move || {
+                    let store = store.clone();
+                    Box::pin(async move { crate::metrics::refresh(&store).await })
+                });
+                quire_metrics::serve(listener, crate::metrics::describe, refresh).map_err(
+                    |source| Error::Listen {
+                        address: self.metrics_listen.unwrap_or(address),
+                        source,
+                    },
+                )
+            })
+            .transpose()?;
         let acceptor = tokio_rustls::TlsAcceptor::from(identity.config);
         let accept = tokio::spawn(serve(listener, acceptor, app, self.connections.clone()));
         let mut jobs = Vec::new();
@@ -389,6 +423,8 @@ impl Server {
             admin_password,
             main_dealer,
             store,
+            metrics_address: metrics.as_ref().map(quire_metrics::Endpoint::address),
+            _metrics: metrics,
             accept,
             jobs,
         })

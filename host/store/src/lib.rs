@@ -16,7 +16,8 @@
 //! part numbers (`supplies.rs`); and each device's average volumes as the scheduled
 //! recompute last found them (`volumes.rs`); and the e-mails the server sends, from
 //! queued to sent or failed, which are the e-mail history too (`outbox.rs`), and likewise
-//! the webhook endpoints dealers configure with their deliveries (`webhooks.rs`).
+//! the webhook endpoints dealers configure with their deliveries (`webhooks.rs`); and the
+//! counts an operator watches, agents checking in and work waiting (`operations.rs`).
 //!
 //! # What a device-year costs
 //!
@@ -75,6 +76,7 @@ mod fleet;
 mod forecasts;
 mod listing;
 mod malfunctions;
+mod operations;
 mod outbox;
 mod plugins;
 mod readings;
@@ -117,6 +119,7 @@ pub use crate::error::{Error, Result};
 pub use crate::fleet::{FleetCounts, FleetRow, FleetSortKey, FleetSupply};
 pub use crate::forecasts::{NewForecast, StoredForecast};
 pub use crate::malfunctions::{Condition, MaintenanceFilter, MaintenanceItem};
+pub use crate::operations::{Operations, PoolState};
 pub use crate::outbox::{Email, EmailFilter, EmailId, EmailStatus, NewEmail};
 pub use crate::plugins::{NewPlugin, PluginKind, StoredPlugin};
 pub use crate::readings::{RawExchange, ReadingVersion};

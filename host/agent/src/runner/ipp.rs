@@ -51,10 +51,13 @@ impl Agent {
                 Ok(read) => read,
                 Err(e) => {
                     tracing::warn!(printer = %uri, ?cycle, error = %e, "could not read an IPP printer");
-                    report.failures.push(ReadError::Ipp(e).into());
+                    let failed = ReadError::Ipp(e);
+                    crate::metrics::count_read(cycle, Some(&failed));
+                    report.failures.push(failed.into());
                     continue;
                 }
             };
+            crate::metrics::count_read(cycle, None);
             report.read += 1;
             let before = self.inner.queue.ipp_supplies(&uri).await?;
             let now = &read.reading.supplies;

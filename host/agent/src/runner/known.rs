@@ -109,6 +109,7 @@ impl Agent {
                     let reason = e.to_string();
                     Err(ReadError::Aborted { address, reason })
                 });
+                crate::metrics::count_read(cycle, read.as_ref().err());
                 done.insert(index, (address, read));
                 while let Some(read) = done.remove(&next) {
                     if tx.send(read).await.is_err() {

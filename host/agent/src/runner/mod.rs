@@ -321,6 +321,7 @@ impl Agent {
                     acked_through: ack.acked_through,
                 });
             }
+            crate::metrics::uploaded(ack.filed, ack.duplicates, ack.rejected.len());
             // Never past what was sent: readings queued meanwhile are not the server's yet.
             queue.ack(ack.acked_through.min(last)).await?;
             delivery.sent += sent;
@@ -403,6 +404,7 @@ impl Agent {
             report.failures.push(Failure::Stopped(e));
         }
         report.elapsed = started.elapsed();
+        crate::metrics::count_cycle(cycle, report.elapsed);
         tracing::info!(
             site = site.id,
             part = part.unwrap_or("-"),

@@ -50,6 +50,14 @@ pub enum AgentError {
         /// Why.
         source: PluginError,
     },
+    /// The metrics listener cannot listen where it was told.
+    #[error("cannot serve metrics on {address}: {source}")]
+    Metrics {
+        /// The address asked for.
+        address: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The server acknowledged nothing of a batch, so sending it again would loop.
     #[error(
         "the server acknowledged none of readings {first}..={last} (acked through {acked_through}); they stay queued"
