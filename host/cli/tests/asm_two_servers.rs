@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use quire_model::{Cycle, StrategyRef, Supply, SupplyState};
+use quire_model::{Supply, SupplyState};
 use quire_protocol::{EnrollRequest, EnrollResponse, UploadAck, UploadItem};
 use quire_server::client::Client;
 use serde_json::{Value, json};
@@ -66,22 +66,12 @@ fn low_toner(n: usize) -> UploadItem {
         serial: Some(format!("BK-{n}")),
         part_number: Some("TK-5240K".into()),
     }];
-    UploadItem {
-        seq: n as u64 + 1,
-        site_id: None,
-        address: format!("10.72.{}.{}", n / 256, n % 256),
-        taken_at: Utc::now() - chrono::Duration::minutes(1),
-        cycle: Cycle::MetersAndSupplies,
-        strategy: StrategyRef {
-            name: "printer-mib".into(),
-            version: "0.1.0".into(),
-        },
+    kyocera::uploaded(
+        n as u64 + 1,
+        format!("10.72.{}.{}", n / 256, n % 256),
+        Utc::now() - chrono::Duration::minutes(1),
         reading,
-        raw: None,
-        exchanges: None,
-        replaced_supplies: Vec::new(),
-        assessments: Vec::new(),
-    }
+    )
 }
 
 /// (journal entries, of them carried out, e-mails queued, open events).

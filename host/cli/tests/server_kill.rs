@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{Duration, TimeZone, Utc};
-use quire_model::{Cycle, StrategyRef};
 use quire_protocol::{EnrollRequest, EnrollResponse, UploadAck, UploadItem};
 use quire_server::client::Client;
 use serde_json::{Value, json};
@@ -39,27 +38,17 @@ fn batches(agent: usize) -> Vec<Vec<UploadItem>> {
                 .map(|i| {
                     let seq = (b * BATCH + i + 1) as u64;
                     let printer = agent * 100 + i % 10;
-                    UploadItem {
+                    kyocera::uploaded(
                         seq,
-                        site_id: None,
-                        address: format!("10.71.{agent}.{}", i % 10),
-                        taken_at: start + Duration::minutes(seq as i64),
-                        cycle: Cycle::MetersAndSupplies,
-                        strategy: StrategyRef {
-                            name: "printer-mib".into(),
-                            version: "0.1.0".into(),
-                        },
-                        reading: kyocera::kyocera(
+                        format!("10.71.{agent}.{}", i % 10),
+                        start + Duration::minutes(seq as i64),
+                        kyocera::kyocera(
                             &format!("VD2{printer:07}"),
                             &format!("00:17:c8:71:{agent:02x}:{:02x}", i % 10),
                             seq,
                             7000,
                         ),
-                        raw: None,
-                        exchanges: None,
-                        replaced_supplies: Vec::new(),
-                        assessments: Vec::new(),
-                    }
+                    )
                 })
                 .collect()
         })

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{Duration, TimeZone, Utc};
-use quire_model::{Cycle, StrategyRef};
 use quire_protocol::{
     AgentConfig, CONFIG_PATH, ENROLL_PATH, EnrollRequest, EnrollResponse, READINGS_PATH,
     STRATEGIES_PATH, UploadAck, UploadItem,
@@ -66,27 +65,17 @@ fn batches(agent: usize) -> Vec<Vec<UploadItem>> {
                 .map(|i| {
                     let seq = (b * BATCH + i + 1) as u64;
                     let printer = agent * 100 + i % 5;
-                    UploadItem {
+                    kyocera::uploaded(
                         seq,
-                        site_id: None,
-                        address: format!("10.73.{agent}.{}", i % 5),
-                        taken_at: start + Duration::minutes(seq as i64),
-                        cycle: Cycle::MetersAndSupplies,
-                        strategy: StrategyRef {
-                            name: "printer-mib".into(),
-                            version: "0.1.0".into(),
-                        },
-                        reading: kyocera::kyocera(
+                        format!("10.73.{agent}.{}", i % 5),
+                        start + Duration::minutes(seq as i64),
+                        kyocera::kyocera(
                             &format!("VD3{printer:07}"),
                             &format!("00:17:c8:73:{agent:02x}:{:02x}", i % 5),
                             seq,
                             7000,
                         ),
-                        raw: None,
-                        exchanges: None,
-                        replaced_supplies: Vec::new(),
-                        assessments: Vec::new(),
-                    }
+                    )
                 })
                 .collect()
         })

@@ -2,10 +2,39 @@
 //! server's tests and the ingest benchmark (`quire-bench ingest`), so all file
 //! the same shape of reading.
 
+use chrono::{DateTime, Utc};
 use quire_model::{
-    AlertSeverity, DeviceAlert, DeviceStatus, Identity, PrinterStatus, Reading, Status, Supply,
-    SupplyState,
+    AlertSeverity, Cycle, DeviceAlert, DeviceStatus, Identity, PrinterStatus, Reading, Status,
+    StrategyRef, Supply, SupplyState,
 };
+use quire_protocol::UploadItem;
+
+/// `reading` as an agent uploads it from the meters & supplies cycle: item `seq`, read
+/// from `address` at `taken_at` by the built-in `printer-mib` 0.1.0, without its raw
+/// exchange.
+pub fn uploaded(
+    seq: u64,
+    address: String,
+    taken_at: DateTime<Utc>,
+    reading: Reading,
+) -> UploadItem {
+    UploadItem {
+        seq,
+        site_id: None,
+        address,
+        taken_at,
+        cycle: Cycle::MetersAndSupplies,
+        strategy: StrategyRef {
+            name: "printer-mib".into(),
+            version: "0.1.0".into(),
+        },
+        reading,
+        raw: None,
+        exchanges: None,
+        replaced_supplies: Vec::new(),
+        assessments: Vec::new(),
+    }
+}
 
 /// A meters-and-supplies reading of a Kyocera ECOSYS P2040dw (values from the
 /// recorded `kyocera_p2040_snmp`), with its page count and toner level given.
