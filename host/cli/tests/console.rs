@@ -238,8 +238,18 @@ async fn click(client: &Client, locator: Locator<'_>) -> Outcome {
         .or_fail()
 }
 
-/// The text of the first `css` on the page, once it is there.
+/// The text of the first `css` on the page, once it is there. A page may draw the element
+/// again between finding and reading it (the demo's agent reads every few seconds, and
+/// pages redraw what they fetch): a stale element is found again, a few times.
 async fn text_of(client: &Client, css: &str) -> Result<String, Failed> {
+    for _ in 0..5 {
+        match wait_for(client, css).await?.text().await {
+            Err(e) if e.is_stale_element_reference() => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            read => return read.or_fail(),
+        }
+    }
     wait_for(client, css).await?.text().await.or_fail()
 }
 
