@@ -7,16 +7,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{Duration, TimeZone, Utc};
-use quire_protocol::{EnrollRequest, EnrollResponse, UploadAck, UploadItem};
+use quire_protocol::{EnrollRequest, EnrollResponse};
 use quire_server::client::Client;
 use serde_json::{Value, json};
 use sqlx::Connection as _;
 
-use quire_testdb::kyocera;
-
 mod server_process;
+mod uploads;
 use server_process::ServerProcess;
+use uploads::{batches, post};
 
 const PASSWORD: &str = "kill-test-password";
 const AGENTS: usize = 4;
@@ -28,43 +27,6 @@ const BATCH: usize = 25;
 fn start(data: &Path, listen: &str) -> ServerProcess {
     let args = ["--listen", listen, "--admin-password", PASSWORD];
     ServerProcess::start(data, &args, "main-dealer")
-}
-
-fn batches(agent: usize) -> Vec<Vec<UploadItem>> {
-    let start = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
-    (0..BATCHES)
-        .map(|b| {
-            (0..BATCH)
-                .map(|i| {
-                    let seq = (b * BATCH + i + 1) as u64;
-                    let printer = agent * 100 + i % 10;
-                    kyocera::uploaded(
-                        seq,
-                        format!("10.71.{agent}.{}", i % 10),
-                        start + Duration::minutes(seq as i64),
-                        kyocera::kyocera(
-                            &format!("VD2{printer:07}"),
-                            &format!("00:17:c8:71:{agent:02x}:{:02x}", i % 10),
-                            seq,
-                            7000,
-                        ),
-                    )
-                })
-                .collect()
-        })
-        .collect()
-}
-
-async fn post(client: &Client, bearer: &str, batch: &[UploadItem]) -> Option<UploadAck> {
-    client
-        .json(
-            "POST".parse().unwrap(),
-            quire_protocol::READINGS_PATH,
-            Some(bearer),
-            Some(&json!({ "items": batch })),
-        )
-        .await
-        .ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -117,7 +79,7 @@ async fn acknowledged_readings_survive_sigkill_and_retries_file_the_rest_once() 
         let acked_items = acked_items.clone();
         agents.push(tokio::spawn(async move {
             let mut acked_through = 0u64;
-            for batch in batches(agent) {
+            for batch in batches(71, agent, 10, BATCHES, BATCH) {
                 match post(&client, &bearer, &batch).await {
                     Some(ack) => {
                         acked_through = ack.acked_through;
@@ -157,7 +119,7 @@ async fn acknowledged_readings_survive_sigkill_and_retries_file_the_rest_once() 
     let client = Client::new(second.address(), sha256);
     let mut duplicates = 0;
     for (agent, bearer) in bearers.iter().enumerate() {
-        for batch in batches(agent) {
+        for batch in batches(71, agent, 10, BATCHES, BATCH) {
             if batch.last().unwrap().seq <= acked[agent] {
                 continue;
             }

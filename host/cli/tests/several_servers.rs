@@ -10,19 +10,17 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{Duration, TimeZone, Utc};
 use quire_protocol::{
-    AgentConfig, CONFIG_PATH, ENROLL_PATH, EnrollRequest, EnrollResponse, READINGS_PATH,
-    STRATEGIES_PATH, UploadAck, UploadItem,
+    AgentConfig, CONFIG_PATH, ENROLL_PATH, EnrollRequest, EnrollResponse, STRATEGIES_PATH,
 };
 use quire_server::client::Client;
 use serde_json::{Value, json};
 use sqlx::Connection as _;
 
-use quire_testdb::kyocera;
-
 mod server_process;
+mod uploads;
 use server_process::ServerProcess;
+use uploads::{batches, post};
 
 const PASSWORD: &str = "several-servers-password";
 const AGENTS: usize = 6;
@@ -54,44 +52,6 @@ fn start(data: &Path, listen: &str, database: &str, shared: Option<&Path>) -> Se
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     ServerProcess::start(data, &args, "main-dealer")
-}
-
-/// Agent `agent`'s readings, in batches, numbered from 1.
-fn batches(agent: usize) -> Vec<Vec<UploadItem>> {
-    let start = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
-    (0..BATCHES)
-        .map(|b| {
-            (0..BATCH)
-                .map(|i| {
-                    let seq = (b * BATCH + i + 1) as u64;
-                    let printer = agent * 100 + i % 5;
-                    kyocera::uploaded(
-                        seq,
-                        format!("10.73.{agent}.{}", i % 5),
-                        start + Duration::minutes(seq as i64),
-                        kyocera::kyocera(
-                            &format!("VD3{printer:07}"),
-                            &format!("00:17:c8:73:{agent:02x}:{:02x}", i % 5),
-                            seq,
-                            7000,
-                        ),
-                    )
-                })
-                .collect()
-        })
-        .collect()
-}
-
-async fn post(client: &Client, bearer: &str, batch: &[UploadItem]) -> Option<UploadAck> {
-    client
-        .json(
-            "POST".parse().unwrap(),
-            READINGS_PATH,
-            Some(bearer),
-            Some(&json!({ "items": batch })),
-        )
-        .await
-        .ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -219,7 +179,10 @@ async fn three_servers_on_one_database_file_every_reading_once_and_share_session
         let (killed, acked_items) = (killed.clone(), acked_items.clone());
         agents.push(tokio::spawn(async move {
             let mut retried = 0;
-            for (b, batch) in batches(agent).into_iter().enumerate() {
+            for (b, batch) in batches(73, agent, 5, BATCHES, BATCH)
+                .into_iter()
+                .enumerate()
+            {
                 let mut target = (agent + b) % clients.len();
                 let ack = loop {
                     if killed.load(Ordering::Relaxed) && target == 1 {
