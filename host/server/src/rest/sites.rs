@@ -247,17 +247,15 @@ fn outside_ranges(host: &str, ranges: &[SiteRange]) -> Option<String> {
 /// dealer that installed the agent may decide. A dealer user or an administrator listing
 /// such a range is that decision.
 fn dealer_allows(caller: &Caller, field: &str, range: &Range) -> ApiResult<()> {
-    match range.reaches_local() {
-        Some(local) if caller.user.role == quire_store::Role::AccountUser => {
-            Err(Failure::ForbiddenIn {
-                field: field.to_owned(),
-                message: format!(
-                    "{range} reaches {local}; only the account's dealer can list such a range"
-                ),
-            })
-        }
-        _ => Ok(()),
-    }
+    let Some(local) = range.reaches_local() else {
+        return Ok(());
+    };
+    caller
+        .dealer(&format!("list {range}, which reaches {local}"))
+        .map_err(|refused| Failure::ForbiddenIn {
+            field: field.to_owned(),
+            message: refused.to_string(),
+        })
 }
 
 /// `POST /api/v1/accounts/{account_id}/ranges-csv`: `site,range[,part]` lines. Every
