@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
-use wasmtime::{Config, Engine, PoolingAllocationConfig};
+use wasmtime::{Cache, CacheConfig, Config, Engine, PoolingAllocationConfig};
 
 use crate::bindings::action::quire::device::outbound_http;
 use crate::bindings::latest::Strategy;
@@ -136,6 +136,8 @@ struct Inner {
     linker: Linker<Sandbox>,
     /// Loading the same plugin again, or on another registry, compiles nothing.
     cache: Mutex<ComponentCache>,
+    /// Compiled code kept between runs, when [`HostConfig::compiled_cache_dir`] is usable.
+    compiled_cache: Option<Cache>,
     engine_hash: u64,
     ticker_stop: Arc<AtomicBool>,
     /// One permit per pool slot, so a call waits for a slot instead of failing.
@@ -179,6 +181,17 @@ impl Host {
             .linear_memory_keep_resident(KEEP_RESIDENT)
             .table_keep_resident(KEEP_RESIDENT);
         wasm.allocation_strategy(pool);
+        let compiled_cache = config.compiled_cache_dir.as_deref().and_then(|dir| {
+            compiled_cache(dir)
+                .inspect_err(|reason| {
+                    tracing::warn!(
+                        directory = %dir.display(),
+                        "compiled components are not kept between runs: {reason}"
+                    )
+                })
+                .ok()
+        });
+        wasm.cache(compiled_cache.clone());
         let engine = Engine::new(&wasm).map_err(|e| setup(format!("{e:#}")))?;
 
         let mut linker = Linker::new(&engine);
@@ -219,6 +232,7 @@ impl Host {
                 config,
                 linker,
                 cache: Mutex::new(cache),
+                compiled_cache,
                 engine_hash,
                 ticker_stop,
                 slots: Arc::new(Semaphore::new(slots as usize)),
@@ -229,6 +243,16 @@ impl Host {
     /// The limits this host enforces.
     pub fn config(&self) -> &HostConfig {
         &self.inner.config
+    }
+
+    /// Components this host took compiled from [`HostConfig::compiled_cache_dir`]
+    /// instead of compiling them, and those it compiled and kept there: what a start-up
+    /// spent is told by these.
+    pub fn compiled_cache_counts(&self) -> (usize, usize) {
+        self.inner
+            .compiled_cache
+            .as_ref()
+            .map_or((0, 0), |cache| (cache.cache_hits(), cache.cache_misses()))
     }
 
     pub(crate) fn engine(&self) -> &Engine {
@@ -319,6 +343,28 @@ impl Host {
         let hash: [u8; 32] = Sha256::digest(bytes).into();
         self.compile(&hash, bytes)
     }
+}
+
+/// Wasmtime's own cache of compiled code in `dir`, created private to this user; a
+/// directory others may write to is refused, since what is in it runs unchecked.
+fn compiled_cache(dir: &std::path::Path) -> std::result::Result<Cache, String> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+        builder.mode(0o700);
+        builder.create(dir).map_err(|e| e.to_string())?;
+        let mode = std::fs::metadata(dir).map_err(|e| e.to_string())?.permissions().mode();
+        if mode & 0o022 != 0 {
+            return Err(format!("other users may write to it (mode {:o})", mode & 0o777));
+        }
+    }
+    #[cfg(not(unix))]
+    builder.create(dir).map_err(|e| e.to_string())?;
+    let mut config = CacheConfig::new();
+    config.with_directory(dir);
+    Cache::new(config).map_err(|e| format!("{e:#}"))
 }
 
 fn setup(reason: String) -> PluginError {

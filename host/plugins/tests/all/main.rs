@@ -3,6 +3,7 @@
 
 mod actions;
 mod alert_logic;
+mod compiled_cache;
 mod exchange;
 mod harness;
 mod registry;
