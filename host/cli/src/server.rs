@@ -1,10 +1,12 @@
 //! `quire server`: runs the server until Ctrl-C; `quire server enrollment-key`, which
 //! issues a key straight in the database, for the administrator at the console before
-//! anyone has logged in; and `quire server reset-admin-password`. The tools refuse a
-//! data directory where no server has run.
+//! anyone has logged in; `quire server reset-admin-password`; and `quire server
+//! check-config`, which checks a configuration file's `[server]` section. The tools refuse
+//! a data directory where no server has run.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
@@ -42,6 +44,12 @@ struct Place {
 
 #[derive(Args)]
 struct RunArgs {
+    /// Read the flags of this command from the `[server]` section of this TOML file, each
+    /// key a long flag (`listen = "0.0.0.0:8443"`, README "Configuration file"); a flag on
+    /// the command line, or its environment variable, wins over the file. Without it no
+    /// file is read.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// The address to listen on for HTTPS.
     #[arg(long, default_value = "127.0.0.1:8443")]
     listen: SocketAddr,
@@ -57,7 +65,12 @@ struct RunArgs {
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// Set the `admin` password (otherwise one is generated on first start and printed once).
-    #[arg(long, value_name = "PASSWORD", env = "QUIRE_ADMIN_PASSWORD")]
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        env = "QUIRE_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
     admin_password: Option<String>,
     /// How many hours ahead of the server's clock a reading may be dated; one dated later
     /// is refused (that reading alone), since it would leave its printer's later readings
@@ -253,24 +266,32 @@ enum Action {
         #[command(flatten)]
         place: Place,
     },
+    /// Check a configuration file's `[server]` section: print `ok` and the settings a
+    /// server started with `--config FILE` would take, each with where it comes from
+    /// (secrets hidden), or every bad line; the exit code is 1 then.
+    CheckConfig {
+        /// The TOML file.
+        file: PathBuf,
+    },
 }
 
-pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
+pub async fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
     match args.action {
         Some(Action::EnrollmentKey {
             account,
             valid_hours,
             place,
-        }) => enrollment_key(place, account, valid_hours).await,
+        }) => enrollment_key(place, account, valid_hours).await?,
         Some(Action::ResetAdminPassword { place }) => {
             let password = server(place).reset_admin_password().await?;
             // The same line, read the same way, as on first start.
             outln!("admin-password {password}");
             note!("quire: log in as `admin` with the password above; it is not shown again");
-            Ok(())
         }
-        None => serve(args.place, args.run).await,
+        Some(Action::CheckConfig { file }) => return crate::config_file::check(&file, "server"),
+        None => serve(args.place, args.run).await?,
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn server(place: Place) -> Server {
@@ -281,6 +302,9 @@ fn server(place: Place) -> Server {
 }
 
 async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
+    if let Some(file) = &run.config {
+        tracing::info!(file = %file.display(), "settings from the configuration file");
+    }
     let mut server = server(place);
     server.listen = run.listen;
     server.metrics_listen = run.metrics_listen;
