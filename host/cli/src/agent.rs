@@ -26,6 +26,10 @@ pub enum AgentCommand {
         /// console or log shows it; enrollment fails unless the server presents it.
         #[arg(long, value_name = "SHA256")]
         fingerprint: Option<String>,
+        /// Take `data` from the `[agent]` section of this TOML file, the one `quire agent run
+        /// --config` reads; `--data` wins over it.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
         /// Where the agent keeps its queue and state.
         #[arg(long, value_name = "DIR", default_value_os_t = crate::places::default_data("agent"))]
         data: PathBuf,
@@ -85,8 +89,12 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
             server,
             key,
             fingerprint,
+            config,
             data,
         } => {
+            if let Some(file) = &config {
+                tracing::info!(file = %file.display(), "settings from the configuration file");
+            }
             let enrollment = Agent::enroll(&data, &server, &key, fingerprint.as_deref()).await?;
             outln!(
                 "enrolled with {} as agent {} for account {}",

@@ -1,5 +1,7 @@
 //! `quire.toml`: the flags of `quire server` and `quire agent run` written down once, in
-//! a `[server]` and an `[agent]` section, and read with `--config FILE`.
+//! a `[server]` and an `[agent]` section, and read with `--config FILE`; the tools beside
+//! them (`quire server enrollment-key`, `quire agent enroll`) read the keys of the
+//! section they share with it, such as `data`.
 //!
 //! The file keeps no list of settings of its own: a key is a flag's long name, and its
 //! value goes to the command's own clap parser as that flag, after the words typed, so
@@ -22,7 +24,8 @@ use crate::Cli;
 /// The id of `--config`, the flag that names the file.
 const FLAG: &str = "config";
 
-/// Each section of the file: its name, and the command whose flags it holds.
+/// Each section of the file: its name, which is also the first word of the commands that
+/// read it, and the command whose flags it holds.
 const SECTIONS: &[(&str, &[&str])] = &[("server", &["server"]), ("agent", &["agent", "run"])];
 
 /// Why the command line could not become a [`Cli`].
@@ -78,6 +81,7 @@ pub fn check(file: &Path, section: &str) -> anyhow::Result<ExitCode> {
 /// One key of the file, as the flag words it stands for.
 struct Setting {
     id: String,
+    long: String,
     words: Vec<OsString>,
     line: usize,
 }
@@ -93,11 +97,20 @@ fn words_from_file(matches: &ArgMatches) -> Result<Vec<OsString>, Vec<String>> {
         let Ok(Some(file)) = matches.try_get_one::<PathBuf>(FLAG) else {
             continue;
         };
-        let Some((section, _)) = SECTIONS.iter().find(|(_, p)| *p == path.as_slice()) else {
+        let Some((section, flags_of)) = SECTIONS.iter().find(|(s, _)| *s == path[0]) else {
             continue;
         };
-        let settings = read(file, section, &section_command(section))?;
-        return Ok(unset_words(&settings, matches));
+        let settings = read(file, section, &command_at(flags_of))?;
+        let reader = command_at(&path);
+        let its_own: Vec<Setting> = settings
+            .into_iter()
+            .filter(|s| {
+                reader
+                    .get_arguments()
+                    .any(|a| a.get_id() == s.id.as_str() && a.get_long() == Some(&s.long))
+            })
+            .collect();
+        return Ok(unset_words(&its_own, matches));
     }
     Ok(Vec::new())
 }
@@ -124,13 +137,18 @@ fn section_command(section: &str) -> Command {
         .iter()
         .find(|(name, _)| *name == section)
         .expect("a section of SECTIONS");
+    command_at(path)
+}
+
+/// The (sub)command of `quire` that `path` names, built, so that it holds the global flags.
+fn command_at(path: &[&str]) -> Command {
     let mut command = Cli::command();
     command.build();
     let mut command = &command;
-    for name in *path {
+    for name in path {
         command = command
             .find_subcommand(name)
-            .expect("SECTIONS names commands of Cli");
+            .expect("a path of commands of Cli");
     }
     command.clone()
 }
@@ -249,6 +267,7 @@ fn setting(
     }
     Ok(Setting {
         id: arg.get_id().to_string(),
+        long: key.get().to_owned(),
         words,
         line: key_line,
     })
@@ -387,6 +406,38 @@ mod tests {
                 command.get_name()
             );
         }
+    }
+
+    #[test]
+    fn every_command_that_takes_the_file_has_a_section() {
+        fn walk(command: &Command, path: &mut Vec<String>, found: &mut Vec<String>) {
+            if command.get_arguments().any(|a| a.get_id() == FLAG) {
+                found.push(path.join(" "));
+                assert!(
+                    SECTIONS.iter().any(|(s, _)| *s == path[0]),
+                    "`quire {}` takes --{FLAG} but no section is named `{}`",
+                    path.join(" "),
+                    path[0]
+                );
+            }
+            for sub in command.get_subcommands() {
+                path.push(sub.get_name().to_owned());
+                walk(sub, path, found);
+                path.pop();
+            }
+        }
+        let mut found = Vec::new();
+        walk(&Cli::command(), &mut Vec::new(), &mut found);
+        assert_eq!(
+            found,
+            [
+                "agent enroll",
+                "agent run",
+                "server",
+                "server enrollment-key",
+                "server reset-admin-password"
+            ]
+        );
     }
 
     #[test]

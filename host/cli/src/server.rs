@@ -29,6 +29,13 @@ pub struct ServerArgs {
 /// Where the server keeps its state; shared by running it and by its tools.
 #[derive(Args)]
 struct Place {
+    /// Read flags from the `[server]` section of this TOML file, each key a long flag of
+    /// `quire server` (`listen = "0.0.0.0:8443"`, README "Configuration file"); the tools
+    /// take the keys they share with it (`data`, `database`, `secrets-key`). A flag on the
+    /// command line, or its environment variable, wins over the file. Without it no file
+    /// is read.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// The data directory: the SQLite database (by default) and the generated certificate.
     #[arg(long = "data", value_name = "DIR", default_value_os_t = crate::places::default_data("server"))]
     data: PathBuf,
@@ -44,12 +51,6 @@ struct Place {
 
 #[derive(Args)]
 struct RunArgs {
-    /// Read the flags of this command from the `[server]` section of this TOML file, each
-    /// key a long flag (`listen = "0.0.0.0:8443"`, README "Configuration file"); a flag on
-    /// the command line, or its environment variable, wins over the file. Without it no
-    /// file is read.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
     /// The address to listen on for HTTPS.
     #[arg(long, default_value = "127.0.0.1:8443")]
     listen: SocketAddr,
@@ -295,6 +296,9 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn server(place: Place) -> Server {
+    if let Some(file) = &place.config {
+        tracing::info!(file = %file.display(), "settings from the configuration file");
+    }
     let mut server = Server::new(place.data);
     server.database = place.database;
     server.secrets_key = place.secrets_key;
@@ -302,9 +306,6 @@ fn server(place: Place) -> Server {
 }
 
 async fn serve(place: Place, run: RunArgs) -> anyhow::Result<()> {
-    if let Some(file) = &run.config {
-        tracing::info!(file = %file.display(), "settings from the configuration file");
-    }
     let mut server = server(place);
     server.listen = run.listen;
     server.metrics_listen = run.metrics_listen;

@@ -32,15 +32,18 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[tokio::test]
-async fn a_server_runs_with_the_settings_of_its_file() {
+async fn a_server_runs_with_the_settings_of_its_file_and_its_tools_too() {
     let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    let agent_data = dir.path().join("agent");
     let file = config(
         dir.path(),
         &format!(
-            "[server]\nlisten = \"127.71.20.1:0\"\nadmin-password = \"{PASSWORD}\"\n\n[agent]\nsnmp-port = 1161\n"
+            "[server]\nlisten = \"127.71.20.1:0\"\nadmin-password = \"{PASSWORD}\"\ndata = \"{}\"\n\n[agent]\ndata = \"{}\"\nsnmp-port = 1161\n",
+            data.display(),
+            agent_data.display()
         ),
     );
-    let data = dir.path().join("data");
     let server = ServerProcess::start(&data, &["--config", file.to_str().unwrap()], "main-dealer");
     assert_eq!(
         server.address().ip(),
@@ -53,6 +56,42 @@ async fn a_server_runs_with_the_settings_of_its_file() {
     );
     let (_, token) = server.sign_in_as_admin(PASSWORD).await;
     assert!(!token.is_empty());
+
+    // The tools find the data directories in the file alone.
+    let account = server.main_dealer().to_string();
+    let issued = quire(
+        &[
+            "server",
+            "enrollment-key",
+            "--account",
+            &account,
+            "--config",
+        ],
+        &file,
+    );
+    assert!(issued.status.success(), "{}", text(&issued.stderr));
+    let key = text(&issued.stdout).trim().to_owned();
+    let url = format!("https://{}", server.address());
+    let enrolled = quire(
+        &[
+            "agent",
+            "enroll",
+            "--server",
+            &url,
+            "--key",
+            &key,
+            "--fingerprint",
+            server.certificate_sha256(),
+            "--config",
+        ],
+        &file,
+    );
+    let stdout = text(&enrolled.stdout);
+    assert!(enrolled.status.success(), "{}", text(&enrolled.stderr));
+    assert!(
+        stdout.contains(&format!("data in {}", agent_data.display())),
+        "{stdout}"
+    );
 }
 
 #[test]

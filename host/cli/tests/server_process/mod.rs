@@ -72,7 +72,6 @@ impl ServerProcess {
     }
 
     /// The account of the main dealer.
-    #[allow(dead_code)] // Each test binary compiles this module; not every one needs it.
     pub fn main_dealer(&self) -> i64 {
         self.printed["main-dealer"].parse().unwrap()
     }
