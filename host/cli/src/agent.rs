@@ -1,4 +1,5 @@
-//! `quire agent`: enroll this machine's agent with a server, and run it.
+//! `quire agent`: enroll this machine's agent with a server, run it, and check the
+//! `[agent]` section of a configuration file.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +26,10 @@ pub enum AgentCommand {
         /// console or log shows it; enrollment fails unless the server presents it.
         #[arg(long, value_name = "SHA256")]
         fingerprint: Option<String>,
+        /// Take `data` from the `[agent]` section of this TOML file, the one `quire agent run
+        /// --config` reads; `--data` wins over it.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
         /// Where the agent keeps its queue and state.
         #[arg(long, value_name = "DIR", default_value_os_t = crate::places::default_data("agent"))]
         data: PathBuf,
@@ -40,6 +45,11 @@ pub enum AgentCommand {
     /// queued); 2 when the agent cannot run (not enrolled, no configuration); 3 when a
     /// cycle asked addresses or devices and read none of them.
     Run {
+        /// Read the flags of this command from the `[agent]` section of this TOML file, each
+        /// key a long flag (`snmp-port = 1161`, README "Configuration file"); a flag on the
+        /// command line wins over the file. Without it no file is read.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
         /// Where the agent keeps its queue and state.
         #[arg(long, value_name = "DIR", default_value_os_t = crate::places::default_data("agent"))]
         data: PathBuf,
@@ -64,6 +74,13 @@ pub enum AgentCommand {
         #[arg(long, value_name = "ADDR")]
         metrics_listen: Option<std::net::SocketAddr>,
     },
+    /// Check a configuration file's `[agent]` section: print `ok` and the settings `quire
+    /// agent run --config FILE` would take, each with where it comes from, or every bad
+    /// line; the exit code is 1 then.
+    CheckConfig {
+        /// The TOML file.
+        file: PathBuf,
+    },
 }
 
 pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
@@ -72,8 +89,12 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
             server,
             key,
             fingerprint,
+            config,
             data,
         } => {
+            if let Some(file) = &config {
+                tracing::info!(file = %file.display(), "settings from the configuration file");
+            }
             let enrollment = Agent::enroll(&data, &server, &key, fingerprint.as_deref()).await?;
             outln!(
                 "enrolled with {} as agent {} for account {}",
@@ -91,7 +112,9 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
             outln!("data in {}", data.display());
             Ok(ExitCode::SUCCESS)
         }
+        AgentCommand::CheckConfig { file } => crate::config_file::check(&file, "agent"),
         AgentCommand::Run {
+            config,
             data,
             snmp_port,
             once,
@@ -99,6 +122,9 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
             ipp,
             metrics_listen,
         } => {
+            if let Some(file) = &config {
+                tracing::info!(file = %file.display(), "settings from the configuration file");
+            }
             for uri in &ipp {
                 quire_agent::ipp::check(uri).map_err(anyhow::Error::msg)?;
             }

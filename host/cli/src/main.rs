@@ -6,6 +6,7 @@ mod stdio;
 
 mod admin;
 mod agent;
+mod config_file;
 mod demo;
 mod ipp;
 mod logging;
@@ -237,7 +238,16 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match config_file::parse(std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err(config_file::Refusal::Clap(e)) => e.exit(),
+        Err(config_file::Refusal::File(problems)) => {
+            for problem in problems {
+                note!("quire: {problem}");
+            }
+            return ExitCode::from(2);
+        }
+    };
     if let Err(e) = logging::init(cli.log_format) {
         note!("quire: {e}");
         return ExitCode::from(2);
@@ -290,10 +300,7 @@ fn try_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let outcomes = runtime.block_on(reinterpret::run(&args))?;
             print(&outcomes, format)
         }
-        Command::Server(args) => {
-            runtime.block_on(server::run(*args))?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Server(args) => runtime.block_on(server::run(*args)),
         Command::Record {
             device,
             all,

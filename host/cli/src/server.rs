@@ -1,10 +1,12 @@
 //! `quire server`: runs the server until Ctrl-C; `quire server enrollment-key`, which
 //! issues a key straight in the database, for the administrator at the console before
-//! anyone has logged in; and `quire server reset-admin-password`. The tools refuse a
-//! data directory where no server has run.
+//! anyone has logged in; `quire server reset-admin-password`; and `quire server
+//! check-config`, which checks a configuration file's `[server]` section. The tools refuse
+//! a data directory where no server has run.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
@@ -27,6 +29,13 @@ pub struct ServerArgs {
 /// Where the server keeps its state; shared by running it and by its tools.
 #[derive(Args)]
 struct Place {
+    /// Read flags from the `[server]` section of this TOML file, each key a long flag of
+    /// `quire server` (`listen = "0.0.0.0:8443"`, README "Configuration file"); the tools
+    /// take the keys they share with it (`data`, `database`, `secrets-key`). A flag on the
+    /// command line, or its environment variable, wins over the file. Without it no file
+    /// is read.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// The data directory: the SQLite database (by default) and the generated certificate.
     #[arg(long = "data", value_name = "DIR", default_value_os_t = crate::places::default_data("server"))]
     data: PathBuf,
@@ -57,7 +66,12 @@ struct RunArgs {
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// Set the `admin` password (otherwise one is generated on first start and printed once).
-    #[arg(long, value_name = "PASSWORD", env = "QUIRE_ADMIN_PASSWORD")]
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        env = "QUIRE_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
     admin_password: Option<String>,
     /// How many hours ahead of the server's clock a reading may be dated; one dated later
     /// is refused (that reading alone), since it would leave its printer's later readings
@@ -253,27 +267,38 @@ enum Action {
         #[command(flatten)]
         place: Place,
     },
+    /// Check a configuration file's `[server]` section: print `ok` and the settings a
+    /// server started with `--config FILE` would take, each with where it comes from
+    /// (secrets hidden), or every bad line; the exit code is 1 then.
+    CheckConfig {
+        /// The TOML file.
+        file: PathBuf,
+    },
 }
 
-pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
+pub async fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
     match args.action {
         Some(Action::EnrollmentKey {
             account,
             valid_hours,
             place,
-        }) => enrollment_key(place, account, valid_hours).await,
+        }) => enrollment_key(place, account, valid_hours).await?,
         Some(Action::ResetAdminPassword { place }) => {
             let password = server(place).reset_admin_password().await?;
             // The same line, read the same way, as on first start.
             outln!("admin-password {password}");
             note!("quire: log in as `admin` with the password above; it is not shown again");
-            Ok(())
         }
-        None => serve(args.place, args.run).await,
+        Some(Action::CheckConfig { file }) => return crate::config_file::check(&file, "server"),
+        None => serve(args.place, args.run).await?,
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn server(place: Place) -> Server {
+    if let Some(file) = &place.config {
+        tracing::info!(file = %file.display(), "settings from the configuration file");
+    }
     let mut server = Server::new(place.data);
     server.database = place.database;
     server.secrets_key = place.secrets_key;
