@@ -84,8 +84,8 @@ pub struct ScanReport {
     pub elapsed: Duration,
 }
 
-/// How far a running scan is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How far a running scan is; the default is no scan yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Progress {
     /// Addresses settled so far.
     pub done: usize,

@@ -20,6 +20,7 @@ use tokio::task::JoinSet;
 
 use crate::child;
 use crate::memory::{own_peak_rss_kib, reset_peak_rss};
+use crate::progress;
 
 /// FMAudit's own sizing formula for discovering a /16, as issue 4 quotes it:
 /// the figure a dealer is used to, printed beside ours (not measured here).
@@ -153,17 +154,13 @@ pub async fn run(args: &DiscoveryArgs) -> anyhow::Result<()> {
         args.range, args.concurrency
     );
     reset_peak_rss();
+    let progress = progress::bar("quire", total as u64);
     let report = scan_with_progress(targets, &credentials, &settings, args.port, |p| {
-        eprint!(
-            "\r  {:>6}/{} settled, {} printers, {:.0} s",
-            p.done,
-            p.total,
-            p.found,
-            p.elapsed.as_secs_f64()
-        );
+        progress.set_position(p.done as u64);
+        progress.set_message(format!("addresses settled, printers found: {}", p.found));
     })
     .await;
-    eprintln!();
+    drop(progress);
     let quire_rss = own_peak_rss_kib();
 
     let sample = &layout.addresses[..args.baseline_sample.min(total)];
@@ -310,6 +307,7 @@ async fn naive_discovery(
     );
     let printer_mib: Oid = "1.3.6.1.2.1.43".parse().expect("Printer-MIB OID parses");
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+    let progress = progress::bar("naive", addresses.len() as u64);
     let started = Instant::now();
     let mut probes = JoinSet::new();
     for &address in addresses {
@@ -335,6 +333,7 @@ async fn naive_discovery(
     let mut found = 0;
     while let Some(printer) = probes.join_next().await {
         found += usize::from(printer?);
+        progress.inc(1);
     }
     Ok((found, started.elapsed()))
 }

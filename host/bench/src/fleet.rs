@@ -23,6 +23,7 @@ use tokio::task::JoinSet;
 
 use crate::child;
 use crate::memory::own_peak_rss_kib;
+use crate::progress;
 
 /// The subtrees the generic strategy's meters & supplies collect reads, which
 /// net-snmp walks in turn: system, interfaces' MACs, Host Resources' device
@@ -167,6 +168,7 @@ async fn poll_with_quire(addresses: &[SocketAddr], concurrency: usize) -> anyhow
         community: "public".into(),
     }]));
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+    let progress = progress::bar("quire", addresses.len() as u64);
     let started = Instant::now();
     let mut reads = JoinSet::new();
     for &address in addresses {
@@ -185,10 +187,11 @@ async fn poll_with_quire(addresses: &[SocketAddr], concurrency: usize) -> anyhow
             Err(error) => {
                 failed += 1;
                 if failed <= 5 {
-                    eprintln!("quire: {error}");
+                    progress.suspend(|| eprintln!("quire: {error}"));
                 }
             }
         }
+        progress.inc(1);
     }
     Ok(Run {
         read,
@@ -228,6 +231,7 @@ async fn read_one(
 
 async fn poll_with_net_snmp(addresses: &[SocketAddr], concurrency: usize) -> anyhow::Result<Run> {
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+    let progress = progress::bar("net-snmp", addresses.len() as u64);
     let started = Instant::now();
     let mut walks = JoinSet::new();
     for &address in addresses {
@@ -259,6 +263,7 @@ async fn poll_with_net_snmp(addresses: &[SocketAddr], concurrency: usize) -> any
     }
     let (mut read, mut failed, mut peak_kib) = (0, 0, 0);
     while let Some(done) = walks.join_next().await {
+        progress.inc(1);
         match done? {
             Ok((ok, kib)) => {
                 peak_kib = peak_kib.max(kib);

@@ -16,6 +16,8 @@ use quire_store::{Ingest, Store};
 use sqlx::Connection as _;
 use tokio::task::JoinSet;
 
+use crate::progress;
+
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// `quire-bench ingest`.
@@ -118,9 +120,11 @@ async fn store_only(url: &str, readings: &[UploadItem], batch: usize) -> anyhow:
             exchanges: None,
         })
         .collect();
+    let progress = progress::bar("store", items.len() as u64);
     let started = Instant::now();
     for chunk in items.chunks(batch) {
         store.ingest_batch(chunk).await?;
+        progress.inc(chunk.len() as u64);
     }
     let rate = items.len() as f64 / started.elapsed().as_secs_f64();
     store.close().await;
@@ -189,10 +193,12 @@ async fn through_api(
                 .collect::<Result<_, _>>()
         })
         .collect::<Result<_, _>>()?;
+    let progress = progress::bar("HTTPS API", readings.len() as u64);
     let started = Instant::now();
     let mut uploads = JoinSet::new();
     for (bodies, token) in bodies.into_iter().zip(tokens) {
         let client: Client = client.clone();
+        let progress = progress.clone();
         uploads.spawn(async move {
             let bearer = format!("{}:{}", token.agent_id, token.secret);
             let mut filed = 0u64;
@@ -208,6 +214,7 @@ async fn through_api(
                 ensure!(answer.status == 200, "upload refused: {}", answer.text());
                 let ack: UploadAck = serde_json::from_slice(&answer.body)?;
                 filed += u64::from(ack.filed);
+                progress.inc(ack.filed.into());
             }
             anyhow::Ok(filed)
         });
@@ -217,6 +224,7 @@ async fn through_api(
         filed += done??;
     }
     let rate = readings.len() as f64 / started.elapsed().as_secs_f64();
+    drop(progress);
     ensure!(
         filed == readings.len() as u64,
         "the server filed {filed} of {} readings",

@@ -8,6 +8,7 @@ mod fleet;
 mod forecast;
 mod ingest;
 mod memory;
+mod progress;
 
 use std::process::ExitCode;
 

@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use quire_agent::{Agent, AgentOptions, CycleReport};
+use quire_agent::{Agent, AgentOptions, CycleReport, discovery};
 use quire_model::Cycle;
+use tokio::sync::watch;
+
+use crate::progress::Progress;
 
 /// `quire agent …`.
 #[derive(Subcommand)]
@@ -165,7 +168,13 @@ pub async fn run(command: AgentCommand) -> anyhow::Result<ExitCode> {
 }
 
 async fn once_now(agent: &Agent) -> anyhow::Result<ExitCode> {
-    let report = agent.run_once().await?;
+    let run = agent.run_once();
+    tokio::pin!(run);
+    // The bar goes with the `select!`, cleared before the table is printed.
+    let report = tokio::select! {
+        report = &mut run => report,
+        () = show_discovery(agent.discovery_progress()) => run.await,
+    }?;
     outln!(
         "{:>5} {:<10} {:<18} {:>9} {:>6} {:>6} {:>7} {:>8} {:>4} {:>9}",
         "site",
@@ -242,4 +251,21 @@ const NOTHING_READ: u8 = 3;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Draws each discovery scan as a bar while it runs (only on a terminal); returns only if
+/// the agent is gone.
+async fn show_discovery(mut scans: watch::Receiver<discovery::Progress>) {
+    let mut bar = None;
+    while scans.changed().await.is_ok() {
+        let scan = *scans.borrow_and_update();
+        if scan.done == scan.total {
+            bar = None;
+            continue;
+        }
+        let bar = bar.get_or_insert_with(|| Progress::counted("discovery", scan.total as u64));
+        bar.set_length(scan.total as u64);
+        bar.set_position(scan.done as u64);
+        bar.set_message(format!("addresses, printers found: {}", scan.found));
+    }
 }

@@ -13,6 +13,9 @@
 //!
 //! `--log-format json` writes one JSON object per line instead, for a log collector.
 //!
+//! A progress bar on screen is taken away for each line and drawn again under it
+//! ([`crate::progress`]).
+//!
 //! Colours only when standard error is a terminal (and `NO_COLOR` is not set), so a log
 //! redirected to a file or a journal holds plain text. The writer does not report its
 //! own failures: when standard error is a closed pipe there is nowhere left to report
@@ -57,7 +60,7 @@ pub fn init(format: LogFormat) -> Result<(), String> {
     let filter = filter(value.as_deref().unwrap_or(""))?;
     let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| crate::progress::Stderr)
         .log_internal_errors(false);
     match format {
         LogFormat::Text => {

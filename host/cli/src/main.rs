@@ -15,6 +15,7 @@ mod places;
 mod plugin;
 mod plugin_new;
 mod probe;
+mod progress;
 #[cfg(test)]
 mod readme_blocks;
 #[cfg(test)]

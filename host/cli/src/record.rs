@@ -12,6 +12,7 @@ use quire_transport::{
 
 use crate::output::Outcome;
 use crate::probe::DeviceArgs;
+use crate::progress::Progress;
 use crate::replay;
 
 /// The subtrees strategies read: system, the interfaces' ifType and
@@ -47,7 +48,16 @@ pub async fn run(device: &DeviceArgs, all: bool) -> anyhow::Result<(Recording, E
         .map(str::parse)
         .collect::<Result<_, _>>()?;
     for root in &roots {
-        let varbinds = session.walk(root).await?;
+        let progress = Progress::open_ended(&format!("walking {root}"));
+        let varbinds = session
+            .walk_with_progress(root, |taken| {
+                progress.set_position(taken.len() as u64);
+                if let Some((last, _)) = taken.last() {
+                    progress.set_message(format!("varbinds, at {last}"));
+                }
+            })
+            .await?;
+        drop(progress);
         note!("{name}: {root}: {} varbinds", varbinds.len());
         for (oid, value) in varbinds {
             recording.insert(oid, value);

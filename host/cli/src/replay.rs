@@ -11,6 +11,7 @@ use quire_snmp::Recording;
 use quire_transport::{DeviceTransport, ExchangeLog, ReplayTransport, exchanges_beside};
 
 use crate::output::Outcome;
+use crate::progress::Progress;
 
 /// Loads the built-in strategies into a fresh host and registry.
 pub async fn builtin_registry() -> anyhow::Result<Registry> {
@@ -53,7 +54,8 @@ pub fn check_strategy(registry: &Registry, strategy: Option<&str>) -> anyhow::Re
 }
 
 /// Reads every recording named (directories are expanded to the recordings
-/// inside them, sorted), one outcome per recording, in order.
+/// inside them, sorted), one outcome per recording, in order; a bar counts them on a
+/// terminal, since a directory of hundreds takes a while.
 pub async fn run(
     paths: &[PathBuf],
     load: &[PathBuf],
@@ -63,9 +65,18 @@ pub async fn run(
 ) -> anyhow::Result<Vec<Outcome>> {
     let registry = registry_with(load).await?;
     check_strategy(&registry, strategy)?;
+    let files = quire_snmp::recording::files(paths);
+    let progress = Progress::counted("replay", files.len() as u64);
     let mut outcomes = Vec::new();
-    for file in quire_snmp::recording::files(paths) {
+    for file in files {
+        progress.set_message(
+            file.file_name()
+                .unwrap_or(file.as_os_str())
+                .to_string_lossy()
+                .into_owned(),
+        );
         outcomes.push(read_one(&registry, &file, strategy, cycle, explain).await);
+        progress.inc(1);
     }
     Ok(outcomes)
 }

@@ -33,9 +33,12 @@ pub fn out(text: fmt::Arguments<'_>) -> anyhow::Result<()> {
     }
 }
 
-/// Writes to standard error, dropping what cannot be written.
+/// Writes to standard error, dropping what cannot be written; a progress bar on screen
+/// is redrawn under the text rather than written over.
 pub fn err(text: fmt::Arguments<'_>) {
-    let _ = io::stderr().lock().write_fmt(text);
+    crate::progress::suspend(|| {
+        let _ = io::stderr().lock().write_fmt(text);
+    });
 }
 
 /// `println!` for commands: a closed standard output returns [`StdoutClosed`] from the

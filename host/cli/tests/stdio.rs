@@ -82,3 +82,72 @@ fn a_malformed_quire_log_is_refused_naming_the_variable_and_the_directive() {
         "{stderr}"
     );
 }
+
+/// A directory of recordings that all read.
+fn librenms() -> PathBuf {
+    recorded().join("librenms")
+}
+
+/// `quire replay --format json` of [`librenms`] with standard output captured and
+/// standard error as given; returns (stdout, stderr).
+fn replay_recorded(stderr: Stdio) -> (Vec<u8>, Vec<u8>) {
+    let output = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["replay", "--format", "json"])
+        .arg(librenms())
+        .stderr(stderr)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    (output.stdout, output.stderr)
+}
+
+/// Standard error redirected, as a script or a log collector has it: a directory replays
+/// with no progress bar, nor anything else, on standard error.
+#[test]
+fn replay_of_a_directory_adds_nothing_to_a_redirected_standard_error() {
+    let (stdout, stderr) = replay_recorded(Stdio::piped());
+    assert!(stdout.starts_with(b"["));
+    assert_eq!(String::from_utf8_lossy(&stderr), "");
+}
+
+/// At a terminal (util-linux `script` runs it on a pseudo-terminal) a directory replays
+/// under a bar counting the recordings, cleared at the end, and standard output, sent to
+/// a file, holds the same bytes as without a terminal.
+#[test]
+fn replay_of_a_directory_draws_a_bar_on_a_terminal_and_prints_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("replay.json");
+    let command = shlex::try_join([
+        env!("CARGO_BIN_EXE_quire"),
+        "replay",
+        "--format",
+        "json",
+        librenms().to_str().unwrap(),
+    ])
+    .unwrap();
+    let redirect = shlex::try_quote(json.to_str().unwrap()).unwrap();
+    let terminal = Command::new("script")
+        .args(["--quiet", "--return", "--command"])
+        .arg(format!("{command} > {redirect}"))
+        .arg("/dev/null")
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux `script` runs");
+    let screen = String::from_utf8_lossy(&terminal.stdout);
+    assert_eq!(terminal.status.code(), Some(0), "{screen}");
+    assert!(screen.starts_with("replay ["), "{screen:?}");
+    assert!(screen.contains(".snmprec"), "{screen:?}");
+    // The last thing drawn takes the bar away: a carriage return and "erase the line".
+    assert!(screen.ends_with("\r\x1b[2K"), "{screen:?}");
+    let (plain, _) = replay_recorded(Stdio::piped());
+    assert!(
+        std::fs::read(&json).unwrap() == plain,
+        "standard output differs"
+    );
+    // The bar counts the recordings the output has one object each for.
+    let readings = serde_json::from_slice::<Vec<serde_json::Value>>(&plain).unwrap();
+    let first = screen.split("] 0/").nth(1).expect("the bar starts at 0");
+    let total = first.split(' ').next().unwrap();
+    assert_eq!(total, readings.len().to_string(), "{screen:?}");
+}

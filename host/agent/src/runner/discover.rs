@@ -23,11 +23,14 @@ impl Agent {
         let credentials = crate::credentials::usable(&config.credentials);
         let targets = targets(site, part).await;
         report.addresses = targets.len();
-        let scan = discovery::scan(
+        let scan = discovery::scan_with_progress(
             targets,
             &credentials,
             &config.discovery,
             self.inner.options.snmp_port,
+            |progress| {
+                self.inner.discovery.send_replace(*progress);
+            },
         )
         .await;
         tracing::info!(

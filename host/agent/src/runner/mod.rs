@@ -25,9 +25,11 @@ use quire_model::Cycle;
 use quire_plugins::{Host, HostConfig, Registry};
 use quire_protocol::{AgentConfig, ReadingUpload, SiteConfig};
 use quire_snmp::client::ClientConfig;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::clock::Clock;
+use crate::discovery;
 use crate::queue::Queue;
 use crate::read::Reader;
 use crate::strategy_sync::sync_strategies;
@@ -121,6 +123,9 @@ struct Inner {
     options: AgentOptions,
     /// Loads the strategies the server hands out.
     host: Host,
+    /// How far the running discovery scan is, for whoever watches (see
+    /// [`Agent::discovery_progress`]).
+    discovery: watch::Sender<discovery::Progress>,
 }
 
 /// Loads the built-in strategies into a fresh host and registry.
@@ -203,8 +208,16 @@ impl Agent {
                 reader,
                 options,
                 host,
+                discovery: watch::Sender::new(discovery::Progress::default()),
             }),
         })
+    }
+
+    /// How far each discovery scan is, about once a second while it runs and once at its
+    /// end: what `quire agent run --once` draws as a bar on a terminal. A channel rather
+    /// than a log line, so a watcher decides how to show it and the log stays as it is.
+    pub fn discovery_progress(&self) -> watch::Receiver<discovery::Progress> {
+        self.inner.discovery.subscribe()
     }
 
     /// The strategies reads run with. Inserting a newer version here (as the server's

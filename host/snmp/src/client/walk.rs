@@ -10,6 +10,16 @@ impl Session {
     /// rest of this session when a GETBULK answer is unusable; fails when
     /// GETNEXT itself goes backwards, since that walk would never end.
     pub async fn walk(&self, root: &Oid) -> Result<Vec<(Oid, Value)>, ClientError> {
+        self.walk_with_progress(root, |_| {}).await
+    }
+
+    /// [`Session::walk`], showing `progress` the varbinds taken so far after each answer,
+    /// so a walk of a whole agent (thousands of requests) can show it is alive.
+    pub async fn walk_with_progress(
+        &self,
+        root: &Oid,
+        mut progress: impl FnMut(&[(Oid, Value)]),
+    ) -> Result<Vec<(Oid, Value)>, ClientError> {
         let mut out = Vec::new();
         let mut cursor = root.clone();
         loop {
@@ -23,6 +33,7 @@ impl Session {
                         if take(&mut out, &mut cursor, root, batch) {
                             return Ok(out);
                         }
+                        progress(&out);
                         continue;
                     }
                     Ok(_)
@@ -52,6 +63,7 @@ impl Session {
             if take(&mut out, &mut cursor, root, batch) {
                 return Ok(out);
             }
+            progress(&out);
         }
     }
 }
