@@ -346,19 +346,19 @@ impl Server {
             let _ = std::fs::remove_dir_all(&self.data_dir);
         }
         let (store, identity, depot, (main_dealer, admin_password)) = prepared?;
+        let state = AppState::new(
+            store.clone(),
+            (&identity.sha256, &identity.key_sha256),
+            depot.clone(),
+        )
+        .with_smtp(self.smtp.is_some())
+        .with_actions(actions.names())
+        .with_logins(self.logins.clone())
+        .with_future_tolerance(self.future_tolerance);
         // Off the listener's way: the first unknown name then answers as fast as the rest.
-        tokio::task::spawn_blocking(secrets::prepare_dummy_hash);
-        let app = crate::routes::app(
-            AppState::new(
-                store.clone(),
-                (&identity.sha256, &identity.key_sha256),
-                depot.clone(),
-            )
-            .with_smtp(self.smtp.is_some())
-            .with_actions(actions.names())
-            .with_logins(self.logins.clone())
-            .with_future_tolerance(self.future_tolerance),
-        );
+        let logins = state.logins.clone();
+        tokio::spawn(async move { logins.hashing(secrets::prepare_dummy_hash).await });
+        let app = crate::routes::app(state);
         let metrics = metrics_listener
             .map(|listener| {
                 let store = store.clone();

@@ -84,22 +84,22 @@ pub(crate) async fn login(
 async fn check_password(state: &AppState, name: &str, password: String) -> ApiResult<User> {
     let refused = || Failure::Unauthorized("wrong user name or password".to_owned());
     let found = state.store.user_by_name(name).await?;
-    let (user, verified) = check_login(found, password).await?;
+    let (user, verified) = check_login(state, found, password).await?;
     user.filter(|_| verified).ok_or_else(refused)
 }
 
 /// The user found by name (if any) and whether `password` is theirs; an unknown name is
 /// checked against a dummy hash, so both refusals take the same time.
 async fn check_login(
+    state: &AppState,
     found: Option<(User, String)>,
     password: String,
 ) -> ApiResult<(Option<User>, bool)> {
     let (user, hash) = found.unzip();
-    let verified = tokio::task::spawn_blocking(move || {
-        secrets::verify_password_of(&password, hash.as_deref())
-    })
-    .await
-    .map_err(|e| Failure::Internal(e.to_string()))?;
+    let verified = state
+        .logins
+        .hashing(move || secrets::verify_password_of(&password, hash.as_deref()))
+        .await?;
     Ok((user, verified))
 }
 
@@ -214,7 +214,7 @@ pub(crate) async fn change_password(
     Body(change): Body<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     let found = state.store.user_by_name(&caller.user.name).await?;
-    let (_, verified) = check_login(found, change.current_password).await?;
+    let (_, verified) = check_login(&state, found, change.current_password).await?;
     if !verified {
         return Err(Failure::invalid(
             "current-password",
@@ -223,7 +223,7 @@ pub(crate) async fn change_password(
     }
     secrets::check_password(&caller.user.name, &change.new_password)
         .map_err(|rule| Failure::invalid("new-password", rule))?;
-    let hash = hash(change.new_password).await?;
+    let hash = hash(&state, change.new_password).await?;
     state
         .store
         .set_password(caller.user.id, &hash, Some(&caller.token_hash))

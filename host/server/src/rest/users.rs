@@ -116,7 +116,7 @@ pub(crate) async fn create_user(
     secrets::check_password(name, &new.password)
         .map_err(|rule| Failure::invalid("password", rule))?;
     let accounts = grants(&state, &caller, new.role, &new.account_ids).await?;
-    let hash = hash(new.password).await?;
+    let hash = hash(&state, new.password).await?;
     let id = state
         .store
         .create_user(name, &hash, new.role, &accounts, Utc::now())
@@ -125,11 +125,12 @@ pub(crate) async fn create_user(
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
-/// The argon2 hash of `password`, computed off the async threads.
-pub(crate) async fn hash(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || secrets::hash_password(&password))
+/// The argon2 hash of `password`, computed on the password threads.
+pub(crate) async fn hash(state: &AppState, password: String) -> ApiResult<String> {
+    state
+        .logins
+        .hashing(move || secrets::hash_password(&password))
         .await
-        .map_err(|e| Failure::Internal(e.to_string()))
 }
 
 /// The accounts `ids` name, when `caller` sees each and `role` may be granted it: a
@@ -244,7 +245,7 @@ pub(crate) async fn reset_password(
 ) -> ApiResult<StatusCode> {
     secrets::check_password(&user.name, &new.password)
         .map_err(|rule| Failure::invalid("password", rule))?;
-    let hash = hash(new.password).await?;
+    let hash = hash(&state, new.password).await?;
     state.store.set_password(user.id, &hash, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
