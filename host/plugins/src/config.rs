@@ -67,6 +67,10 @@ fn default_compiled_cache_dir() -> Option<PathBuf> {
     }
     let base = std::env::var_os("XDG_CACHE_HOME")
         .and_then(absolute)
-        .or_else(|| std::env::var_os("HOME").and_then(absolute).map(|h| h.join(".cache")))?;
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .and_then(absolute)
+                .map(|h| h.join(".cache"))
+        })?;
     Some(base.join("quire").join("compiled"))
 }

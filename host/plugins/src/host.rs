@@ -355,9 +355,15 @@ fn compiled_cache(dir: &std::path::Path) -> std::result::Result<Cache, String> {
         use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
         builder.mode(0o700);
         builder.create(dir).map_err(|e| e.to_string())?;
-        let mode = std::fs::metadata(dir).map_err(|e| e.to_string())?.permissions().mode();
+        let mode = std::fs::metadata(dir)
+            .map_err(|e| e.to_string())?
+            .permissions()
+            .mode();
         if mode & 0o022 != 0 {
-            return Err(format!("other users may write to it (mode {:o})", mode & 0o777));
+            return Err(format!(
+                "other users may write to it (mode {:o})",
+                mode & 0o777
+            ));
         }
     }
     #[cfg(not(unix))]

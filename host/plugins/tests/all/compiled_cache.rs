@@ -54,7 +54,10 @@ async fn a_second_host_takes_the_compiled_component_from_disk_and_reads_the_same
     assert_eq!(counts, (0, 1), "the first host compiles and keeps it");
     let mode = std::fs::metadata(&cache).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o700, "the directory is its user's alone");
-    assert!(!files(&cache).is_empty(), "nothing was written to {cache:?}");
+    assert!(
+        !files(&cache).is_empty(),
+        "nothing was written to {cache:?}"
+    );
 
     let (second, counts) = read_with(&host_keeping_in(&cache)).await;
     assert_eq!(counts, (1, 0), "the second host compiles nothing");
