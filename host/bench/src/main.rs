@@ -7,8 +7,10 @@ mod discovery;
 mod fleet;
 mod forecast;
 mod ingest;
+mod logins;
 mod memory;
 mod progress;
+mod startup;
 
 use std::process::ExitCode;
 
@@ -39,6 +41,12 @@ enum Bench {
     /// Replay supply forecasts over simulated cartridges whose true empty dates are
     /// known, beside the naive line through the last two readings.
     Forecast(forecast::ForecastArgs),
+    /// Send bursts of concurrent logins to an in-process server, its password checks
+    /// bounded by default beside all at once, and report the memory and threads held.
+    Logins(logins::LoginsArgs),
+    /// Time `quire replay` and `quire server` starting with the built-in components
+    /// compiled afresh beside taken from the compiled cache.
+    Startup(startup::StartupArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,5 +67,7 @@ fn try_main() -> anyhow::Result<()> {
         Bench::Discovery(args) => runtime.block_on(discovery::run(&args)),
         Bench::Ingest(args) => runtime.block_on(ingest::run(&args)),
         Bench::Forecast(args) => forecast::run(&args),
+        Bench::Logins(args) => runtime.block_on(logins::run(&args)),
+        Bench::Startup(args) => startup::run(&args),
     }
 }

@@ -3,10 +3,15 @@
 
 /// This process's peak resident set (VmHWM), in KiB.
 pub fn own_peak_rss_kib() -> Option<u64> {
+    own_status("VmHWM:")
+}
+
+/// A number from this process's `/proc/self/status` (`VmRSS:` in KiB, `Threads:`).
+pub fn own_status(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .find_map(|l| l.strip_prefix(field))?
         .trim()
         .trim_end_matches("kB")
         .trim()
