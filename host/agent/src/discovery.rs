@@ -202,7 +202,7 @@ fn settle(report: &mut ScanReport, target: Target, probed: Probed) {
             None => report.not_printers += 1,
         },
         Probed::Failed(e) => {
-            tracing::debug!(error = %e, "discovery answer unusable: no printer");
+            tracing::debug!(device = %target.address, error = %e, "discovery answer unusable: no printer");
             report.not_printers += 1;
         }
         Probed::Refused => report.refused += 1,

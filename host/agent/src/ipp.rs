@@ -103,6 +103,7 @@ async fn exchange(
 
 /// Reads the printer at `uri`, recording the exchange, stamped by `clock`. The error
 /// names the URI.
+#[tracing::instrument(name = "read", skip_all, fields(device = %uri))]
 pub async fn read(uri: &str, clock: &Clock) -> Result<IppRead, String> {
     let taken_at = clock.now();
     let (_, live) = connect(uri).await?;

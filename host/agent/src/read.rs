@@ -49,7 +49,10 @@ pub(crate) struct Reader {
 
 impl Reader {
     /// Reads the device at `address` for `cycle`, trying credentials `first` and then the
-    /// others in order. The error names the device and says what failed.
+    /// others in order. The error names the device and says what failed. Everything logged
+    /// during the read (the client, the sandbox, the strategy's own `log`) is inside a span
+    /// naming the device, so every such line says which device it is about.
+    #[tracing::instrument(name = "read", skip_all, fields(device = %address))]
     pub async fn read(
         &self,
         address: IpAddr,

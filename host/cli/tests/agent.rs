@@ -406,3 +406,65 @@ async fn a_renewed_certificate_keeps_the_agents_a_new_key_does_not() {
     );
     assert!(error.contains("enroll this agent again"), "{error}");
 }
+
+/// Issue 19, "every line about a device names it": with the log at debug in JSON, each
+/// line from the parts that ask devices (discovery, the SNMP client, the plugin host and
+/// the strategies it runs) or from within a device's read carries the device's address,
+/// as a field of its own or of the `read` span around it, so a collector can pick out
+/// one printer's lines.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_log_line_about_a_device_names_it() {
+    let _fleet = fleet(Ipv4Addr::new(127, 155, 0, 21)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let listen = SocketAddr::from(([127, 155, 1, 5], 0));
+    // .23 stays silent: discovery logs about an address that never answers too.
+    let (_running, data) = enrolled(dir.path(), listen, "127.155.0.21-127.155.0.23").await;
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args([
+            "--log-format",
+            "json",
+            "agent",
+            "run",
+            "--once",
+            "--snmp-port",
+        ])
+        .arg(SNMP_PORT.to_string())
+        .arg("--data")
+        .arg(&data)
+        .env("QUIRE_LOG", "debug")
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let spans = |line: &serde_json::Value| line["spans"].as_array().cloned().unwrap_or_default();
+    let in_read = |line: &serde_json::Value| spans(line).iter().any(|s| s["name"] == "read");
+    let asks_devices = |line: &serde_json::Value| {
+        let target = line["target"].as_str().unwrap_or_default();
+        [
+            "quire_snmp::client",
+            "quire_agent::discovery",
+            "quire_plugins",
+        ]
+        .iter()
+        .any(|part| target.starts_with(part))
+    };
+    let names_device = |line: &serde_json::Value| {
+        line["fields"]["device"].is_string() || spans(line).iter().any(|s| s["device"].is_string())
+    };
+    let about: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| in_read(l) || asks_devices(l))
+        .collect();
+    // Clean reads log nothing at debug; discovery's found and silent addresses do.
+    assert!(about.len() >= 3, "no line about a device: {stderr}");
+    let unnamed: Vec<_> = about.iter().filter(|l| !names_device(l)).collect();
+    assert!(
+        unnamed.is_empty(),
+        "lines about a device that do not name it: {unnamed:#?}"
+    );
+}
