@@ -2445,7 +2445,7 @@ fn a_sites_schedules_and_one_range_are_edited_without_a_csv(lazy: &Lazy) -> Outc
             client,
             "schedule-meters-and-supplies-n",
             "schedule-meters-and-supplies-n-error",
-            "every 30 hours is outside 1..=24",
+            "every 30 hours is not between 1 and 24",
         )
         .await?;
         if site_schedules(client, &site).await? != before {

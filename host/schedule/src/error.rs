@@ -8,7 +8,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// An hour outside the day.
-    #[error("{field}: hour {hour} is outside 0..=23")]
+    #[error("{field}: hour {hour} is not between 0 and 23")]
     HourOutOfRange {
         /// Where the hour was given.
         field: String,
@@ -28,7 +28,7 @@ pub enum Error {
         field: String,
     },
     /// An hourly interval that is not between once an hour and once a day.
-    #[error("{field}: every {n} hours is outside 1..=24")]
+    #[error("{field}: every {n} hours is not between 1 and 24")]
     IntervalOutOfRange {
         /// The `n` field.
         field: String,

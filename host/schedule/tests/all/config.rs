@@ -100,7 +100,7 @@ fn invalid_schedules_are_refused_naming_the_field() {
     let cases = [
         (
             refused("/discovery/default/hours", serde_json::json!([2, 24])),
-            "discovery.default.hours: hour 24 is outside 0..=23",
+            "discovery.default.hours: hour 24 is not between 0 and 23",
         ),
         (
             refused("/discovery/default/days", serde_json::json!([])),
@@ -108,11 +108,11 @@ fn invalid_schedules_are_refused_naming_the_field() {
         ),
         (
             refused("/meters-and-supplies/parts/print-room/n", 0.into()),
-            "meters-and-supplies.parts.print-room.n: every 0 hours is outside 1..=24",
+            "meters-and-supplies.parts.print-room.n: every 0 hours is not between 1 and 24",
         ),
         (
             refused("/alerts/default/starting-at", 30.into()),
-            "alerts.default.starting-at: hour 30 is outside 0..=23",
+            "alerts.default.starting-at: hour 30 is not between 0 and 23",
         ),
         (
             refused("/time-zone", "Europe/Springfield".into()),

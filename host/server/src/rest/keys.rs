@@ -81,7 +81,7 @@ pub(crate) async fn issue_key(
     if !(1..=MAX_KEY_HOURS).contains(&new.valid_hours) {
         return Err(Failure::invalid(
             "valid-hours",
-            format!("{} is outside 1..={MAX_KEY_HOURS}", new.valid_hours),
+            format!("{} is not between 1 and {MAX_KEY_HOURS}", new.valid_hours),
         ));
     }
     let issued =

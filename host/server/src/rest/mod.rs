@@ -110,7 +110,7 @@ pub(crate) fn page(limit: Option<u32>, offset: Option<u64>) -> ApiResult<Page> {
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Failure::invalid(
             "limit",
-            format!("{limit} is outside 1..={MAX_LIMIT}"),
+            format!("{limit} is not between 1 and {MAX_LIMIT}"),
         ));
     }
     Ok(Page {

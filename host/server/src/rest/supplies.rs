@@ -200,7 +200,7 @@ pub(crate) async fn add_event(
     if !(1..=MAX_QUANTITY).contains(&body.quantity) {
         return Err(Failure::invalid(
             "quantity",
-            format!("{} is outside 1..={MAX_QUANTITY}", body.quantity),
+            format!("{} is not between 1 and {MAX_QUANTITY}", body.quantity),
         ));
     }
     if body.at > now + FUTURE_SLACK {
@@ -288,7 +288,7 @@ pub(crate) async fn running_out(
     if !(1..=MAX_WITHIN_DAYS).contains(&within) {
         return Err(Failure::invalid(
             "within-days",
-            format!("{within} is outside 1..={MAX_WITHIN_DAYS}"),
+            format!("{within} is not between 1 and {MAX_WITHIN_DAYS}"),
         ));
     }
     let before = Utc::now() + TimeDelta::days(i64::from(within));
@@ -352,7 +352,10 @@ fn checked_yields(list: Vec<RatedYieldView>) -> ApiResult<Vec<RatedYield>> {
         if !(1..=MAX_RATED_PAGES).contains(&rated.rated_pages) {
             return Err(Failure::invalid(
                 &field("rated-pages"),
-                format!("{} is outside 1..={MAX_RATED_PAGES}", rated.rated_pages),
+                format!(
+                    "{} is not between 1 and {MAX_RATED_PAGES}",
+                    rated.rated_pages
+                ),
             ));
         }
         yields.push(RatedYield {
