@@ -14,7 +14,7 @@
 //! hrDevicePrinter. Credentials are tried in order by the sweep, v3 users
 //! with the same engine discovery as reads.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -140,20 +140,24 @@ pub async fn scan_with_progress(
     let mut done = 0;
     let mut pending = targets.into_iter();
     let mut running = JoinSet::new();
+    // Which address each probe asks, so a probe that panicked is still named.
+    let mut asking = HashMap::new();
     let mut next_progress = started + PROGRESS_EVERY;
     loop {
         while running.len() < concurrency
             && let Some(target) = pending.next()
         {
             let (sweep, oids) = (sweep.clone(), oids.clone());
-            running.spawn(async move {
+            let address = target.address;
+            let probe = running.spawn(async move {
                 let address = SocketAddr::new(target.address, snmp_port);
                 let probed = sweep.get_next(address, &oids).await;
                 (target, probed)
             });
+            asking.insert(probe.id(), address);
         }
         let joined = tokio::select! {
-            joined = running.join_next() => joined,
+            joined = running.join_next_with_id() => joined,
             () = tokio::time::sleep_until(next_progress) => {
                 next_progress = Instant::now() + PROGRESS_EVERY;
                 progress(&Progress { done, total, found: report.found.len(), elapsed: started.elapsed() });
@@ -162,14 +166,19 @@ pub async fn scan_with_progress(
         };
         match joined {
             None => break,
-            Some(Ok((target, probed))) => {
+            Some(Ok((id, (target, probed)))) => {
                 done += 1;
+                asking.remove(&id);
                 settle(&mut report, target, probed);
             }
             Some(Err(e)) => {
                 done += 1;
                 report.silent += 1;
-                tracing::error!(error = %e, "a discovery probe panicked");
+                let device = asking
+                    .remove(&e.id())
+                    .map(|address| address.to_string())
+                    .unwrap_or_default();
+                tracing::error!(%device, error = %e, "a discovery probe panicked");
             }
         }
     }
