@@ -8,8 +8,6 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use quire_server::Running;
-use quire_snmp::Recording;
-use quire_snmp::responder::{Fleet, FleetConfig};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
@@ -17,6 +15,7 @@ use tokio::io::{AsyncBufReadExt as _, BufReader};
 // agent helper stays unused here.
 #[allow(dead_code)]
 mod common;
+mod two_printers;
 
 use common::{Dealer, start_server};
 
@@ -92,27 +91,6 @@ async fn enrolled(dir: &Path, listen: SocketAddr, range: &str) -> (Running, Path
     (running, data)
 }
 
-/// Two printers from `base` on, answering SNMP on [`SNMP_PORT`], not on 161: a Kyocera
-/// and the strategy template's sample.
-async fn fleet(base: Ipv4Addr) -> Fleet {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let recordings = [
-        "../../fixtures/recorded/printmaster/kyocera_p2040_snmp.snmprec",
-        "templates/strategy/sample.snmprec",
-    ]
-    .map(|file| Recording::load(&here.join(file)).unwrap());
-    Fleet::start(
-        recordings.into(),
-        FleetConfig {
-            base,
-            port: SNMP_PORT,
-            ..FleetConfig::default()
-        },
-    )
-    .await
-    .unwrap()
-}
-
 /// `quire agent run --once --data DATA ARGS…`: its exit code and standard error.
 async fn run_once(data: &Path, args: &[&str]) -> (i32, String) {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_quire"))
@@ -134,7 +112,7 @@ async fn run_once(data: &Path, args: &[&str]) -> (i32, String) {
 /// with `--snmp-port` it reads them and succeeds.
 #[tokio::test(flavor = "multi_thread")]
 async fn once_fails_when_nothing_answers_and_names_the_port_flag() {
-    let _fleet = fleet(Ipv4Addr::new(127, 155, 0, 1)).await;
+    let _fleet = two_printers::start(Ipv4Addr::new(127, 155, 0, 1), SNMP_PORT).await;
     let dir = tempfile::tempdir().unwrap();
     let listen = SocketAddr::from(([127, 155, 1, 1], 0));
     let (running, data) = enrolled(dir.path(), listen, "127.155.0.1-127.155.0.2").await;
@@ -223,7 +201,7 @@ async fn once_draws_discovery_as_a_bar_on_a_terminal_only() {
 /// cycle is due.
 #[tokio::test(flavor = "multi_thread")]
 async fn run_says_where_it_looks_and_when_the_next_cycle_is_due() {
-    let _fleet = fleet(Ipv4Addr::new(127, 155, 0, 11)).await;
+    let _fleet = two_printers::start(Ipv4Addr::new(127, 155, 0, 11), SNMP_PORT).await;
     let dir = tempfile::tempdir().unwrap();
     let listen = SocketAddr::from(([127, 155, 1, 2], 0));
     let (_running, data) = enrolled(dir.path(), listen, "127.155.0.11-127.155.0.12").await;
@@ -414,7 +392,7 @@ async fn a_renewed_certificate_keeps_the_agents_a_new_key_does_not() {
 /// one printer's lines.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_log_line_about_a_device_names_it() {
-    let _fleet = fleet(Ipv4Addr::new(127, 155, 0, 21)).await;
+    let _fleet = two_printers::start(Ipv4Addr::new(127, 155, 0, 21), SNMP_PORT).await;
     let dir = tempfile::tempdir().unwrap();
     let listen = SocketAddr::from(([127, 155, 1, 5], 0));
     // .23 stays silent: discovery logs about an address that never answers too.

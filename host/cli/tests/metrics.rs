@@ -17,12 +17,11 @@ use hyper::Method;
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use quire_server::client::Client;
-use quire_snmp::Recording;
-use quire_snmp::responder::{Fleet, FleetConfig};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 mod server_process;
+mod two_printers;
 use server_process::ServerProcess;
 
 const SNMP_PORT: u16 = 16163;
@@ -196,27 +195,6 @@ async fn scrape_until(url: &str, what: &str, done: impl Fn(&Scrape) -> bool) -> 
     }
 }
 
-/// Two printers from `base` on, answering SNMP on [`SNMP_PORT`]: a Kyocera and the
-/// strategy template's sample.
-async fn fleet(base: Ipv4Addr) -> Fleet {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let recordings = [
-        "../../fixtures/recorded/printmaster/kyocera_p2040_snmp.snmprec",
-        "templates/strategy/sample.snmprec",
-    ]
-    .map(|file| Recording::load(&here.join(file)).unwrap());
-    Fleet::start(
-        recordings.into(),
-        FleetConfig {
-            base,
-            port: SNMP_PORT,
-            ..FleetConfig::default()
-        },
-    )
-    .await
-    .unwrap()
-}
-
 /// The dealer at a server process: its admin's session.
 struct Dealer {
     client: Client,
@@ -324,7 +302,7 @@ fn unix_now() -> f64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn server_and_agent_metrics_move_as_printers_are_read_and_uploaded() {
-    let _fleet = fleet(Ipv4Addr::new(127, 163, 0, 1)).await;
+    let _fleet = two_printers::start(Ipv4Addr::new(127, 163, 0, 1), SNMP_PORT).await;
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(
         &dir.path().join("server"),
