@@ -10,12 +10,13 @@
 //!
 //! Every argon2 computation (logins, password changes, new users) runs on a few threads
 //! of its own, as many as checks may run at once, rather than on tokio's blocking pool.
-//! Bounding the checks alone was not enough: the pool starts a new thread whenever none
-//! is idle, glibc gives each thread its own malloc arena, and each arena kept the 19 MiB
-//! its last check freed. Measured with `quire-bench logins` (README, "Hardening"): five
-//! bursts of 64 logins with two checks at once grew the server by 345 MiB on the blocking
-//! pool; on these threads, each reusing its working memory (`secrets`), it grows by the
-//! two checks' 41 MiB.
+//! Bounding the checks alone was not enough: after the first 19 MiB was freed, glibc's
+//! dynamic mmap threshold served each later check from a malloc arena that kept it (a fixed
+//! `MALLOC_MMAP_THRESHOLD_` made the growth vanish), and the pool ran checks on whichever
+//! of its many threads was free. Measured with `quire-bench logins` (README, "Hardening"):
+//! five bursts of 64 logins with two checks at once grew the server by 345 MiB on the
+//! blocking pool; on these threads, each reusing its working memory (`secrets`), it grows
+//! by the two checks' 41 MiB.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -87,7 +88,7 @@ pub(crate) struct Logins {
     checks: Semaphore,
     waiting: AtomicUsize,
     /// The password threads' queue; they end when it is dropped with the server's state.
-    argon2: Mutex<mpsc::Sender<Job>>,
+    argon2: mpsc::Sender<Job>,
 }
 
 impl Logins {
@@ -97,7 +98,7 @@ impl Logins {
             checks: Semaphore::new(threads),
             failures: Mutex::default(),
             waiting: AtomicUsize::new(0),
-            argon2: Mutex::new(password_threads(threads)),
+            argon2: password_threads(threads),
             limits,
         }
     }
@@ -112,13 +113,8 @@ impl Logins {
         let job: Job = Box::new(move || {
             let _ = done.send(work());
         });
-        let sent = self
-            .argon2
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .send(job);
         let stopped = || Failure::Internal("the password threads have stopped".to_owned());
-        sent.map_err(|_| stopped())?;
+        self.argon2.send(job).map_err(|_| stopped())?;
         result.await.map_err(|_| stopped())
     }
 
