@@ -4,19 +4,10 @@ use std::cell::RefCell;
 
 use std::collections::BTreeMap;
 
+use crate::walk::{MAX_WALK_VARBINDS, Walk, WalkRequest, in_subtree};
 use crate::{
     HttpRequest, HttpResponse, LogLevel, NpapPort, Oid, SnmpValue, TransportError, Varbind,
 };
-
-/// How many varbinds one GETBULK asks for in total. Twenty-four typical
-/// printer rows fit one 1500-byte datagram, so the device answers without
-/// `tooBig`, and a table of a few dozen rows takes two or three round trips.
-const BULK_VARBINDS: u32 = 24;
-
-/// The most varbinds one walk collects. A device that answers with an
-/// endless subtree (some do, counting forever) is cut off here rather than
-/// running the guest out of memory; what was read so far is kept.
-const MAX_WALK_VARBINDS: usize = 10_000;
 
 /// Where a [`Device`]'s requests go. In the component this is the host's WIT
 /// imports; natively it is whatever the caller supplies, such as
@@ -52,6 +43,45 @@ pub trait Transport {
     }
     /// A message for the host's log.
     fn log(&self, _level: LogLevel, _message: &str) {}
+    /// Walks `columns` side by side by [`Walk`]'s rules, at most
+    /// [`MAX_WALK_VARBINDS`] varbinds. By default one request at a time through
+    /// [`Transport::get_bulk`] and [`Transport::get_next`]; the component's
+    /// transport hands the whole walk to the host in one call instead (contract
+    /// 0.2.1), which is what makes a sandboxed walk as cheap as a native one.
+    fn walk(&self, columns: Vec<Oid>) -> Result<Table, TransportError> {
+        let width = columns.len();
+        let mut walk = Walk::new(columns, MAX_WALK_VARBINDS);
+        let mut table = Table::default();
+        while let Some(request) = walk.request() {
+            let answer = match request {
+                WalkRequest::Bulk {
+                    max_repetitions,
+                    oids,
+                } => match self.get_bulk(0, max_repetitions, &oids) {
+                    Err(TransportError::Protocol(_)) => {
+                        walk.bulk_failed();
+                        continue;
+                    }
+                    answer => answer?,
+                },
+                WalkRequest::Next { oids } => self.get_next(&oids)?,
+            };
+            walk.answer(
+                answer.into_iter().map(|vb| {
+                    let value = (!vb.value.is_exception()).then_some(vb.value);
+                    (vb.oid, value)
+                }),
+                |column, index, value| table.insert(width, column, index, value),
+            );
+        }
+        if walk.truncated() {
+            self.log(
+                LogLevel::Warn,
+                &format!("walk stopped after {MAX_WALK_VARBINDS} varbinds"),
+            );
+        }
+        Ok(table)
+    }
 }
 
 /// The one device a strategy is reading. Every request passes the host, which
@@ -126,11 +156,9 @@ impl<'a> Device<'a> {
             .is_some_and(|vb| !vb.value.is_exception() && in_subtree(&vb.oid, root)))
     }
 
-    /// Every varbind under `root`, in OID order, by GETBULK. Falls back to
-    /// GETNEXT for the rest of the walk when a bulk answer is empty, goes
-    /// backwards, or the device rejects GETBULK (SNMPv1 agents do). Stops at
-    /// the end of the subtree, at an exception, or when the device stops
-    /// making progress, so a looping agent cannot hang the strategy.
+    /// Every varbind under `root`, in OID order, by the rules of [`Walk`]:
+    /// GETBULK, GETNEXT where the device answers GETBULK badly, and never
+    /// endlessly, so a looping agent cannot hang the strategy.
     pub fn walk(&self, root: &[u32]) -> Result<Vec<Varbind>, TransportError> {
         let table = self.walk_columns(&[root])?;
         Ok(table
@@ -150,77 +178,7 @@ impl<'a> Device<'a> {
     /// `columns[i]`; a row missing from some columns has `None` there. The
     /// fallback and stopping rules are those of [`Device::walk`].
     pub fn walk_columns(&self, columns: &[&[u32]]) -> Result<Table, TransportError> {
-        let mut rows: BTreeMap<Vec<u32>, Vec<Option<SnmpValue>>> = BTreeMap::new();
-        let mut cursors: Vec<Oid> = owned(columns);
-        let mut active: Vec<usize> = (0..columns.len()).collect();
-        let mut bulk = true;
-        let mut collected = 0usize;
-        while !active.is_empty() {
-            if collected >= MAX_WALK_VARBINDS {
-                self.log(
-                    LogLevel::Warn,
-                    &format!("walk stopped after {MAX_WALK_VARBINDS} varbinds"),
-                );
-                break;
-            }
-            let request: Vec<Oid> = active.iter().map(|&c| cursors[c].clone()).collect();
-            let answer = if bulk {
-                let repetitions = (BULK_VARBINDS / active.len() as u32).max(1);
-                match self.transport.get_bulk(0, repetitions, &request) {
-                    Ok(answer) if !answer.is_empty() => answer,
-                    Ok(_) | Err(TransportError::Protocol(_)) => {
-                        bulk = false;
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                }
-            } else {
-                self.transport.get_next(&request)?
-            };
-
-            let mut finished = vec![false; active.len()];
-            let mut progressed = false;
-            let mut backwards = false;
-            for (i, vb) in answer.into_iter().enumerate() {
-                let slot = i % active.len();
-                let column = active[slot];
-                if finished[slot] {
-                    continue;
-                }
-                let root = columns[column];
-                if vb.value.is_exception() {
-                    finished[slot] = true;
-                } else if vb.oid <= cursors[column] {
-                    // An agent that goes backwards would loop forever.
-                    backwards = true;
-                    finished[slot] = true;
-                } else if !in_subtree(&vb.oid, root) {
-                    finished[slot] = true;
-                } else {
-                    let index = vb.oid[root.len()..].to_vec();
-                    rows.entry(index)
-                        .or_insert_with(|| vec![None; columns.len()])[column] = Some(vb.value);
-                    cursors[column] = vb.oid;
-                    collected += 1;
-                    progressed = true;
-                }
-            }
-            let stalled = !progressed && finished.contains(&false);
-            if bulk && (backwards || stalled) {
-                // A bad bulk answer: redo this round with GETNEXT, keeping every column.
-                bulk = false;
-                continue;
-            }
-            if stalled {
-                break;
-            }
-            active = active
-                .into_iter()
-                .zip(finished)
-                .filter_map(|(c, done)| (!done).then_some(c))
-                .collect();
-        }
-        Ok(Table { rows })
+        self.transport.walk(owned(columns))
     }
 
     /// One NPAP request/response exchange (Lexmark).
@@ -267,6 +225,18 @@ impl HttpRequest {
 }
 
 impl Table {
+    /// Sets column `column` (of `width`) of the row `index`.
+    pub(crate) fn insert(&mut self, width: usize, column: usize, index: &[u32], value: SnmpValue) {
+        match self.rows.get_mut(index) {
+            Some(row) => row[column] = Some(value),
+            None => {
+                let mut row = vec![None; width];
+                row[column] = Some(value);
+                self.rows.insert(index.to_vec(), row);
+            }
+        }
+    }
+
     /// Every row, in index order (numeric, arc by arc).
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
         self.rows
@@ -329,10 +299,6 @@ impl<'a> Row<'a> {
 
 fn owned(oids: &[&[u32]]) -> Vec<Oid> {
     oids.iter().map(|o| o.to_vec()).collect()
-}
-
-fn in_subtree(oid: &[u32], root: &[u32]) -> bool {
-    oid.len() > root.len() && oid.starts_with(root)
 }
 
 // The walks are tested over recorded answers, which only the harness reads.

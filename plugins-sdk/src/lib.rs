@@ -62,6 +62,11 @@
 //!   ink), [`Device::note`] says why; the component returns the notes beside the
 //!   reading (contract 0.2.0), `quire replay --explain` prints them, and no
 //!   stored reading keeps them.
+//! - **The host walks tables.** Inside the component, [`Device::walk_columns`]
+//!   hands the whole walk to the host in one call (`snmp.walk`, contract
+//!   0.2.1), which returns the rows as a few flat lists instead of one guest
+//!   allocation per OID and per string; natively the same rules ([`walk::Walk`])
+//!   drive one GETBULK or GETNEXT at a time, so both read the same rows.
 //! - **Odd device data never panics.** Every decoder takes what the device
 //!   sent (missing rows, wrong types, negative or huge numbers) and returns
 //!   `None` or `unknown` rather than failing the whole reading.
@@ -104,6 +109,7 @@ pub mod printer_mib;
 pub mod standard;
 mod strategy;
 mod value;
+pub mod walk;
 
 pub use assess::{assessment_by_service_code, service_call_assessment, standard_assessment};
 pub use bindings::quire::device::http::{

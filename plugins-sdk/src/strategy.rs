@@ -128,9 +128,11 @@ mod component {
     use super::Strategy;
     use crate::bindings::exports::quire::device::strategy_api::Guest;
     use crate::bindings::quire::device::{http, log, npap, snmp};
+    use crate::walk::MAX_WALK_VARBINDS;
     use crate::{
         Assessment, Collected, Cycle, Device, ErrorInput, HttpRequest, HttpResponse, LogLevel,
-        NpapPort, Oid, Probe, StrategyError, StrategyInfo, Transport, TransportError, Varbind,
+        NpapPort, Oid, Probe, SnmpValue, StrategyError, StrategyInfo, Table, Transport,
+        TransportError, Varbind,
     };
 
     /// The `strategy-api` export for `S`; named by [`register_strategy!`].
@@ -168,6 +170,51 @@ mod component {
         fn log(&self, level: LogLevel, message: &str) {
             log::log(level, message);
         }
+        fn walk(&self, columns: Vec<Oid>) -> Result<Table, TransportError> {
+            snmp::walk(&columns, MAX_WALK_VARBINDS).map(|walked| table(walked, columns.len()))
+        }
+    }
+
+    /// The host's flat walk as the rows [`Device::walk_columns`] returns.
+    fn table(walked: snmp::Walked, width: usize) -> Table {
+        use snmp::WalkedValue as W;
+        let snmp::Walked {
+            columns,
+            indexes,
+            values,
+            arcs,
+            octets,
+            ..
+        } = walked;
+        let arcs_at = |s: snmp::Span| span(&arcs, s);
+        let octets_at = |s: snmp::Span| span(&octets, s).to_vec();
+        let mut table = Table::default();
+        for ((column, index), value) in columns.into_iter().zip(indexes).zip(values) {
+            let value = match value {
+                W::Integer(n) => SnmpValue::Integer(n),
+                W::Octets(s) => SnmpValue::Octets(octets_at(s)),
+                W::Null => SnmpValue::Null,
+                W::ObjectId(s) => SnmpValue::ObjectId(arcs_at(s).to_vec()),
+                W::IpAddress(a) => SnmpValue::IpAddress(a),
+                W::Counter32(n) => SnmpValue::Counter32(n),
+                W::Gauge32(n) => SnmpValue::Gauge32(n),
+                W::Timeticks(n) => SnmpValue::Timeticks(n),
+                W::Opaque(s) => SnmpValue::Opaque(octets_at(s)),
+                W::Counter64(n) => SnmpValue::Counter64(n),
+            };
+            let column = column as usize;
+            if column < width {
+                table.insert(width, column, arcs_at(index), value);
+            }
+        }
+        table
+    }
+
+    /// The part of `list` at `s`; empty where the host's span does not fit.
+    fn span<T>(list: &[T], s: snmp::Span) -> &[T] {
+        let start = s.start as usize;
+        list.get(start..start.saturating_add(s.len as usize))
+            .unwrap_or_default()
     }
 
     impl<S: Strategy> Guest for Export<S> {

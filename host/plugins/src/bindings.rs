@@ -1,6 +1,8 @@
 //! Generated bindings for the `quire:device` WIT package: [`latest`] from the
 //! live contract the SDK ships (`plugins-sdk/wit/`), and one module per older
-//! release frozen under `wit/since_vX.Y.Z/` ([`v0_1_0`]).
+//! minor release frozen under `wit/since_vX.Y.Z/` ([`v0_1_0`]). Earlier patch
+//! releases of the live minor version (0.2.0 beside 0.2.1) need none: a patch
+//! release only adds, and wasmtime resolves `@0.2.0` names to `@0.2.1` ones.
 //!
 //! Old versions stay so that plugins built against them keep loading after the
 //! contract moves on; conversions into `quire-model` types live in the host, so

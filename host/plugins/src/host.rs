@@ -37,7 +37,8 @@ pub enum World {
 pub(crate) enum Release {
     /// 0.1.0, frozen under `wit/since_v0.1.0/`.
     V0_1_0,
-    /// The live contract, [`crate::bindings::VERSION`].
+    /// The live contract, [`crate::bindings::VERSION`], and the earlier patch
+    /// releases of its minor version, which it only adds to.
     Latest,
 }
 
@@ -45,6 +46,16 @@ pub(crate) enum Release {
 macro_rules! interface {
     ($name:literal) => {
         concat!("quire:device/", $name, "@", env!("QUIRE_DEVICE_VERSION"))
+    };
+}
+
+/// The name of `interface` of contract 0.2.0. A component of 0.2.0 runs
+/// through the live bindings: 0.2.1 only added to it, and wasmtime resolves
+/// the names of one minor version to each other (0.2.0's `snmp` import is the
+/// live `snmp` less `walk`, which it never calls).
+macro_rules! interface_0_2_0 {
+    ($name:literal) => {
+        concat!("quire:device/", $name, "@0.2.0")
     };
 }
 
@@ -98,6 +109,35 @@ const TARGETS: &[Target] = &[
         release: Release::Latest,
         export: ALERT_LOGIC_API,
         imports: &[interface!("types"), interface!("log")],
+    },
+    Target {
+        world: World::Strategy,
+        release: Release::Latest,
+        export: interface_0_2_0!("strategy-api"),
+        imports: &[
+            interface_0_2_0!("types"),
+            interface_0_2_0!("snmp"),
+            interface_0_2_0!("npap"),
+            interface_0_2_0!("http"),
+            interface_0_2_0!("log"),
+        ],
+    },
+    Target {
+        world: World::Action,
+        release: Release::Latest,
+        export: interface_0_2_0!("action-api"),
+        imports: &[
+            interface_0_2_0!("types"),
+            interface_0_2_0!("http"),
+            interface_0_2_0!("outbound-http"),
+            interface_0_2_0!("log"),
+        ],
+    },
+    Target {
+        world: World::AlertLogic,
+        release: Release::Latest,
+        export: interface_0_2_0!("alert-logic-api"),
+        imports: &[interface_0_2_0!("types"), interface_0_2_0!("log")],
     },
     Target {
         world: World::Strategy,

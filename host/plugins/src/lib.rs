@@ -99,6 +99,7 @@ mod registry;
 mod sandbox;
 mod signing;
 mod v0_1_0;
+mod walk;
 
 pub use action::{
     ActionAlert, ActionCall, ActionOutcome, ActionPlugin, Endpoint, OutboundHttp, OutboundRequest,

@@ -214,7 +214,7 @@ impl WasiView for Sandbox {
 
 impl types::Host for Sandbox {}
 
-fn too_many(count: usize) -> types::TransportError {
+pub(crate) fn too_many(count: usize) -> types::TransportError {
     types::TransportError::Denied(format!(
         "{count} OIDs in one request; the cap is {MAX_VARBINDS_PER_CALL}"
     ))
@@ -246,7 +246,7 @@ fn snmp_value(value: Value) -> types::SnmpValue {
     }
 }
 
-fn transport_error(e: TransportError) -> types::TransportError {
+pub(crate) fn transport_error(e: TransportError) -> types::TransportError {
     use types::TransportError as W;
     match e {
         TransportError::Timeout => W::Timeout,
@@ -315,6 +315,17 @@ impl snmp::Host for Sandbox {
             oids: &oids,
         })
         .await
+    }
+
+    async fn walk(
+        &mut self,
+        roots: Vec<types::Oid>,
+        max_varbinds: u32,
+    ) -> Result<snmp::Walked, types::TransportError> {
+        let transport = self.transport.clone();
+        // The host's own work on the walk is not the plugin's computing either.
+        self.wait(crate::walk::walk(&*transport, roots, max_varbinds))
+            .await
     }
 }
 

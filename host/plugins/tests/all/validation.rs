@@ -6,6 +6,11 @@ use quire_plugins::bindings::VERSION;
 
 use quire_model::Cycle;
 
+use std::sync::Arc;
+
+use quire_snmp::Recording;
+use quire_transport::ReplayTransport;
+
 use crate::{device, guest, host, hostile};
 
 async fn refused(bytes: &[u8]) -> String {
@@ -162,5 +167,46 @@ async fn a_strategy_built_against_contract_0_1_0_still_loads_and_reads() {
         explained.notes.is_empty(),
         "0.1.0 has no notes to give: {:?}",
         explained.notes
+    );
+}
+
+#[tokio::test]
+async fn a_strategy_built_against_contract_0_2_0_still_loads_and_reads() {
+    // This guest binds the release as frozen in wit/since_v0.2.0/ and walks its
+    // supplies table with GETBULKs of its own, as plugins did before `snmp.walk`.
+    assert_ne!(VERSION, "0.2.0", "the live contract has moved on");
+    let host = host();
+    let plugin = host
+        .load(&guest("quire_guest_contract_0_2_0"))
+        .await
+        .unwrap();
+    let mut lines = String::from("1.3.6.1.2.1.1.1.0|4|Test printer\n");
+    for i in 1..=15 {
+        lines.push_str(&format!("1.3.6.1.2.1.43.11.1.1.6.1.{i}|4|supply {i}\n"));
+    }
+    lines.push_str("1.3.6.1.2.1.43.11.1.1.9.1.1|2|40\n");
+    let recording = Recording::parse_snmprec("contract-0-2-0.snmprec", &lines).unwrap();
+    let explained = plugin
+        .collect_explained(
+            Arc::new(ReplayTransport::new(Arc::new(recording))),
+            Cycle::MetersAndSupplies,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        explained.reading.identity.model.as_deref(),
+        Some("Test printer")
+    );
+    let supplies: Vec<&str> = explained
+        .reading
+        .supplies
+        .iter()
+        .map(|s| s.description.as_str())
+        .collect();
+    let expected: Vec<String> = (1..=15).map(|i| format!("supply {i}")).collect();
+    assert_eq!(supplies, expected);
+    assert_eq!(
+        explained.notes,
+        ["supplies walked by GETBULK from the plugin (contract 0.2.0)"]
     );
 }
