@@ -50,8 +50,10 @@ pub enum WalkRequest {
 /// reader), or after its cap of varbinds.
 #[derive(Debug, Clone)]
 pub struct Walk {
-    columns: Vec<Oid>,
+    /// Where each column has got to: its root at first, then the last OID
+    /// kept, which always starts with the root (the first `roots[c]` arcs).
     cursors: Vec<Oid>,
+    roots: Vec<usize>,
     active: Vec<usize>,
     bulk: bool,
     collected: u32,
@@ -63,19 +65,14 @@ impl Walk {
     /// A walk of `columns` that stops after `max_varbinds` varbinds.
     pub fn new(columns: Vec<Oid>, max_varbinds: u32) -> Walk {
         Walk {
-            cursors: columns.clone(),
+            roots: columns.iter().map(Vec::len).collect(),
             active: (0..columns.len()).collect(),
-            columns,
+            cursors: columns,
             bulk: true,
             collected: 0,
             max_varbinds,
             truncated: false,
         }
-    }
-
-    /// The columns walked, in the order [`Walk::answer`] numbers them.
-    pub fn columns(&self) -> &[Oid] {
-        &self.columns
     }
 
     /// What to send next, or `None` when the walk is over.
@@ -130,11 +127,12 @@ impl Walk {
             if finished[slot] {
                 continue;
             }
-            let root = &self.columns[column];
+            let cursor = &self.cursors[column];
+            let root = &cursor[..self.roots[column]];
             match value {
                 None => finished[slot] = true,
                 // An agent that goes backwards would loop forever.
-                Some(_) if oid <= self.cursors[column] => {
+                Some(_) if oid <= *cursor => {
                     backwards = true;
                     finished[slot] = true;
                 }
@@ -145,7 +143,7 @@ impl Walk {
                     return;
                 }
                 Some(value) => {
-                    keep(column, &oid[root.len()..], value);
+                    keep(column, &oid[self.roots[column]..], value);
                     self.cursors[column] = oid;
                     self.collected += 1;
                     progressed = true;
