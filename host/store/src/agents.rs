@@ -188,10 +188,10 @@ impl Store {
     ) -> Result<UploadOutcome> {
         match &self.backend {
             Backend::Sqlite(pool) => {
-                crate::backend::sqlite::ingest_upload(pool, agent, items, &self.keyframes).await
+                crate::ingest::sqlite::ingest_upload(pool, agent, items, &self.keyframes).await
             }
             Backend::Postgres(pool) => {
-                crate::backend::postgres::ingest_upload(pool, agent, items, &self.keyframes).await
+                crate::ingest::postgres::ingest_upload(pool, agent, items, &self.keyframes).await
             }
         }
     }

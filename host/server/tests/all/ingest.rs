@@ -179,3 +179,79 @@ async fn the_same_upload_sent_four_times_at_once_is_filed_once() {
         assert_eq!(ack.duplicates + ack.filed, 40, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn a_duplicate_and_a_malformed_item_amid_an_upload_leave_the_rest_filed_once() {
+    for server in TestServer::each().await {
+        let backend = server.backend;
+        let acme = server.account("Acme").await;
+        let (_, token) = server.enroll(&server.key(acme).await).await.unwrap();
+        let ack = server.deliver(&token, &[item(1, None, 1, 1)]).await;
+        assert_eq!(ack.filed, 1, "{backend}");
+
+        // Printer 1 read at 3:00, again at 1:00 (filed before), and late at 2:00;
+        // printer 2 once, its item sent twice in the same upload.
+        let value = |item| serde_json::to_value(item).unwrap();
+        let items = vec![
+            value(item(2, None, 1, 3)),
+            value(item(1, None, 1, 1)),
+            json!({"seq": 3, "address": "10.0.0.9"}),
+            value(item(4, None, 2, 1)),
+            value(item(5, None, 1, 2)),
+            value(item(4, None, 2, 1)),
+        ];
+        for (round, filed) in [(1, 3), (2, 0)] {
+            let answer = server
+                .agent_call("POST", READINGS_PATH, &token, Some(json!({"items": items})))
+                .await;
+            assert_eq!(answer.status, 200, "{backend}: {}", answer.text());
+            let ack: UploadAck = serde_json::from_slice(&answer.body).unwrap();
+            assert_eq!(
+                (ack.acked_through, ack.filed, ack.duplicates),
+                (5, filed, 5 - filed),
+                "{backend}, upload {round}: {ack:?}"
+            );
+            let refused: Vec<_> = ack
+                .rejected
+                .iter()
+                .map(|r| (r.seq, r.message.as_str()))
+                .collect();
+            assert_eq!(refused.len(), 1, "{backend}: {ack:?}");
+            assert_eq!(refused[0].0, 3, "{backend}: {ack:?}");
+            assert!(refused[0].1.contains("items[2]"), "{backend}: {ack:?}");
+        }
+
+        let devices = server.admin("GET", "/api/v1/devices", None).await;
+        let devices = devices.as_array().unwrap();
+        assert_eq!(devices.len(), 2, "{backend}: {devices:?}");
+        let printer = |serial: &str| {
+            devices
+                .iter()
+                .find(|d| d["serial"] == serial)
+                .unwrap_or_else(|| panic!("{backend}: no {serial} in {devices:?}"))
+        };
+        let one = printer("VD20000001");
+        assert_eq!(
+            (&one["first-seen"], &one["last-seen"]),
+            (
+                &json!("2026-11-23T01:00:00Z"),
+                &json!("2026-11-23T03:00:00Z")
+            ),
+            "{backend}: {one}"
+        );
+        for (device, filed) in [(one, 3), (printer("VD20000002"), 1)] {
+            let readings = server
+                .admin(
+                    "GET",
+                    &format!("/api/v1/devices/{}/readings", device["id"]),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                readings.as_array().unwrap().len(),
+                filed,
+                "{backend}: {device}"
+            );
+        }
+    }
+}

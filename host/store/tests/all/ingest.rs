@@ -1,7 +1,10 @@
 //! Ingest: device identity, history order, and readings that say little.
 
-use quire_model::{AlertSeverity, Cycle, Identity, Reading, Supply, SupplyState};
-use quire_store::{Ingest, Page, RawExchange};
+use quire_model::{
+    AlertSeverity, Cycle, DeviceAlert, DeviceStatus, Identity, Reading, StrategyRef, Supply,
+    SupplyState,
+};
+use quire_store::{AccountId, DeviceId, Ingest, Page, RawExchange};
 
 use crate::kyocera::kyocera;
 use crate::support::{Acme, at, backends, file, printer, printer_mib};
@@ -292,6 +295,139 @@ async fn a_new_printer_uploaded_by_several_requests_at_once_is_one_device() {
         assert_eq!(
             store.readings(devices[0].id, 100).await.unwrap().len(),
             8,
+            "{backend}"
+        );
+    }
+}
+
+/// A batch that reads printers several times — a late reading older than the device's
+/// latest, a fact left out, two addresses, two strategies, a reading that drifts out of
+/// its series — leaves every device, address, reading and daily meter as filing the
+/// same readings one at a time, in the same order, does.
+#[tokio::test]
+async fn a_batch_files_what_its_readings_filed_one_at_a_time_would() {
+    for db in backends().await {
+        let backend = db.backend;
+        let store = db.open().await;
+        let kyocera_strategy = StrategyRef {
+            name: "kyocera".into(),
+            version: "0.2.0".into(),
+        };
+        let mib = printer_mib();
+        let a = printer(7432, 7056);
+        let mut a_later = printer(7690, 6800);
+        a_later.identity.model = None;
+        a_later.status.device = Some(DeviceStatus::Warning);
+        let mut a_late = printer(7500, 7000);
+        a_late.status.device = Some(DeviceStatus::Down);
+        a_late.identity.manufacturer = Some("KYOCERA".into());
+        let mut a_again = printer(7700, 6790);
+        a_again.identity.manufacturer = None;
+        let b = kyocera("VD21457944", "00:17:c8:b9:02:df", 120, 7200);
+        let mut b_jammed = kyocera("VD21457944", "00:17:c8:b9:02:df", 180, 7100);
+        b_jammed.alerts = (0..30)
+            .map(|n| DeviceAlert {
+                index: n,
+                severity: AlertSeverity::Critical,
+                training_level: None,
+                group: Some("media-path".into()),
+                group_index: Some(1),
+                location: Some(n as i32),
+                code: 8,
+                code_name: Some("jam".into()),
+                description: Some(format!("Paper jam {n} in tray {}", n % 4)),
+                time: Some(n * 1_000),
+            })
+            .collect();
+        let reads = [
+            ("10.0.0.5", at(9, 0), &mib, &a),
+            ("10.0.0.6", at(9, 0), &mib, &b),
+            ("10.0.0.77", at(11, 0), &kyocera_strategy, &a_later),
+            ("10.0.0.5", at(10, 0), &mib, &a_late),
+            ("10.0.0.6", at(11, 0), &mib, &b_jammed),
+            ("10.0.0.6", at(12, 0), &mib, &b),
+            ("10.0.0.5", at(11, 0), &mib, &a_again),
+        ];
+        let mut filed = Vec::new();
+        for batched in [false, true] {
+            let account = store
+                .create_account(if batched { "Batched" } else { "One by one" }, None, false)
+                .await
+                .unwrap();
+            let items: Vec<Ingest<'_>> = reads
+                .iter()
+                .map(|&(address, taken_at, strategy, reading)| Ingest {
+                    account,
+                    address,
+                    taken_at,
+                    cycle: Cycle::MetersAndSupplies,
+                    strategy,
+                    reading,
+                    raw: None,
+                    exchanges: None,
+                })
+                .collect();
+            let outcomes = if batched {
+                store.ingest_batch(&items).await.unwrap()
+            } else {
+                let mut outcomes = Vec::new();
+                for item in &items {
+                    outcomes.extend(
+                        store
+                            .ingest_batch(std::slice::from_ref(item))
+                            .await
+                            .unwrap(),
+                    );
+                }
+                outcomes
+            };
+            let new: Vec<bool> = outcomes.iter().map(|o| o.new_device).collect();
+            assert_eq!(
+                new,
+                [true, true, false, false, false, false, false],
+                "{backend}"
+            );
+            let mut devices = store.devices(account).await.unwrap();
+            let mut kept = Vec::new();
+            for device in &mut devices {
+                let readings: Vec<_> = store
+                    .readings(device.id, Page::ALL)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| (r.taken_at, r.strategy, r.reading))
+                    .collect();
+                let meters = store
+                    .daily_meters(&[device.id], at(0, 0).date_naive()..=at(0, 0).date_naive())
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|m| {
+                        (
+                            m.first.value,
+                            m.first.taken_at,
+                            m.last.value,
+                            m.last.taken_at,
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                (device.id, device.account_id) = (DeviceId(0), AccountId(0));
+                kept.push((readings, meters));
+            }
+            filed.push((devices, kept));
+        }
+        assert_eq!(filed[1], filed[0], "{backend}");
+        let (devices, _) = &filed[1];
+        let a = &devices[0];
+        assert_eq!(
+            (a.status, a.strategy.as_ref(), a.manufacturer.as_deref()),
+            (Some(DeviceStatus::Running), Some(&mib), Some("KYOCERA")),
+            "the status and strategy of the last of the latest readings; the manufacturer \
+             of the last reading that gave one: {backend}"
+        );
+        assert_eq!(
+            (a.first_seen, a.last_seen),
+            (at(9, 0), at(11, 0)),
             "{backend}"
         );
     }
