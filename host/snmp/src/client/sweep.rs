@@ -480,6 +480,7 @@ impl<T: Send + 'static> Paced<T> {
                 self.resend.push_back(address);
                 continue;
             }
+            tracing::debug!(device = %address, "no credentials answered: silent");
             if let Some(probe) = self.table.remove(&address)
                 && self
                     .results
