@@ -251,7 +251,57 @@ function SchedulesForm({ site, onSaved }) {
   );
 }
 
-/// One site's schedules and discovery ranges, edited in place of a CSV upload.
+/// How fast discovery may send on a site's network, in packets a second; the server refuses
+/// a cap out of range beside the field.
+function DiscoveryForm({ site, onSaved }) {
+  const [rate, setRate] = useState(String(site.discovery["packets-per-second"]));
+  const [error, setError] = useState(null);
+  const [done, setDone] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const errors = fieldErrors(error, ["discovery.packets-per-second"]);
+  const submit = async (event) => {
+    event.preventDefault();
+    setError(null);
+    setDone(null);
+    setBusy(true);
+    const typed = rate.trim().replace(/[\s,]/g, "");
+    // What is no whole number goes as typed, so the server's refusal says what was wrong.
+    const value = /^-?\d+$/.test(typed) ? Number(typed) : rate;
+    try {
+      const changed = await call("PUT", `/api/v1/sites/${site.id}/discovery`, { "packets-per-second": value });
+      setRate(String(changed.discovery["packets-per-second"]));
+      setDone(`Saved: ${site.name}'s agents send at most ${changed.discovery["packets-per-second"]} packets a second from their next check-in.`);
+      onSaved();
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError(0, e.message));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} noValidate aria-labelledby="site-discovery">
+      <h3 id="site-discovery">Discovery pace</h3>
+      <div class="field">
+        <label for="discovery-rate">Packets a second, at most</label>
+        <input id="discovery-rate" inputmode="numeric" class="short" value={rate} onInput={(e) => setRate(e.currentTarget.value)}
+          {...errors.props("discovery.packets-per-second", "discovery-rate")} />
+        {errors.text("discovery.packets-per-second", "discovery-rate")}
+      </div>
+      <p class="note">
+        The default, 250, goes unnoticed on a customer's network (a /16 then takes about 4½ minutes); raise it where the
+        customer agrees, up to 100,000 (10,000 sweeps a /16 in about 8 s).
+      </p>
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          {busy ? "Saving…" : "Save pace"}
+        </button>
+      </div>
+      <Outcome done={done} error={errors.rest} />
+    </form>
+  );
+}
+
+/// One site's schedules, discovery pace and ranges, edited in place of a CSV upload.
 function SiteEditor({ site, onSaved }) {
   const heading = useRef(null);
   useEffect(() => {
@@ -264,6 +314,7 @@ function SiteEditor({ site, onSaved }) {
         {site.name}: schedules and ranges
       </h2>
       <SchedulesForm key={site.id} site={site} onSaved={onSaved} />
+      <DiscoveryForm key={`discovery-${site.id}`} site={site} onSaved={onSaved} />
       <h3 id="site-ranges">Discovery ranges</h3>
       <p class="note">
         An address (<code>192.168.1.20</code>), a span (<code>192.168.1.1-192.168.1.254</code>), a network (<code>10.0.4.0/24</code>) or

@@ -8,8 +8,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
-use quire_agent::discovery::{Found, Target, scan};
-use quire_protocol::{DiscoverySettings, Range};
+use quire_agent::discovery::{Found, ScanSettings, Target, scan};
+use quire_protocol::Range;
 use quire_snmp::Recording;
 use quire_snmp::client::{AuthProtocol, Credentials, PrivProtocol, V3User};
 use quire_snmp::responder::{Fleet, FleetConfig};
@@ -44,11 +44,12 @@ fn v3(user: &str) -> Credentials {
     })
 }
 
-fn quick() -> DiscoverySettings {
-    DiscoverySettings {
-        timeout_ms: 300,
+/// Short timeouts and a brisk pace: a simulated device answers in microseconds.
+fn quick() -> ScanSettings {
+    ScanSettings {
+        timeout: Duration::from_millis(300),
         retries: 1,
-        concurrency: 64,
+        packets_per_second: 5_000,
     }
 }
 
@@ -316,4 +317,92 @@ async fn a_v1_agent_that_runs_off_its_mib_is_still_told_apart() {
     );
     assert_eq!((report.not_printers, report.silent), (1, 1), "{report:#?}");
     drop(fleet);
+}
+
+/// Silent addresses that note when each datagram reached them: what the
+/// network saw of a scan.
+async fn counters(
+    first: Ipv4Addr,
+    count: u8,
+) -> (
+    Vec<tokio::task::JoinHandle<()>>,
+    tokio::sync::mpsc::UnboundedReceiver<std::time::Instant>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut tasks = Vec::new();
+    for i in 0..count {
+        let [a, b, c, d] = first.octets();
+        let address = SocketAddr::from(([a, b, c, d + i], PORT));
+        let socket = UdpSocket::bind(address).await.unwrap();
+        let tx = tx.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut buffer = vec![0; 65_536];
+            while socket.recv_from(&mut buffer).await.is_ok() {
+                let _ = tx.send(std::time::Instant::now());
+            }
+        }));
+    }
+    (tasks, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweep_never_sends_faster_than_the_sites_cap() {
+    // 50 silent addresses, each asked twice (one retry) with the community and
+    // twice with the v3 user's engine discovery: 200 datagrams at 100 a second.
+    let (tasks, mut arrivals) = counters(Ipv4Addr::new(127, 90, 5, 1), 50).await;
+    let settings = ScanSettings {
+        timeout: Duration::from_millis(200),
+        retries: 1,
+        packets_per_second: 100,
+    };
+    let report = scan(
+        targets("127.90.5.1-50", 1),
+        &[v2c("public"), v3("ops")],
+        &settings,
+        PORT,
+    )
+    .await;
+    assert_eq!((report.silent, report.found.len()), (50, 0), "{report:#?}");
+    let mut times = Vec::new();
+    while let Ok(at) = arrivals.try_recv() {
+        times.push(at);
+    }
+    assert_eq!(
+        times.len(),
+        200,
+        "every attempt of every credentials reached its address"
+    );
+    times.sort();
+    // However the 200 are cut into windows, none holds more than the cap allows
+    // (100 a second) give or take the one datagram at the window's edge and the
+    // sender's 10 ms of catching up.
+    for window in [
+        Duration::from_millis(100),
+        Duration::from_millis(500),
+        Duration::from_secs(1),
+    ] {
+        let allowed = 100.0 * (window + Duration::from_millis(10)).as_secs_f64() + 1.0;
+        let most = (0..times.len())
+            .map(|i| {
+                times[i..]
+                    .iter()
+                    .take_while(|&&t| t - times[i] < window)
+                    .count()
+            })
+            .max()
+            .unwrap();
+        assert!(
+            most as f64 <= allowed,
+            "{most} datagrams within {window:?}, more than the cap of 100/s allows ({allowed})"
+        );
+    }
+    // And the pace is the cap's, not some slower one: 200 at 100/s take about 2 s.
+    let span = times[times.len() - 1] - times[0];
+    assert!(
+        span < Duration::from_millis(2_800),
+        "200 datagrams took {span:?} at a cap of 100/s"
+    );
+    for task in tasks {
+        task.abort();
+    }
 }

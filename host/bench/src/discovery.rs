@@ -1,6 +1,8 @@
 //! `quire-bench discovery`: sweeps a /16 holding simulated printers, the rest
-//! silent, with the agent's discovery and with a session per address, beside
-//! FMAudit's sizing figure. The printers are served by a child process (this
+//! silent, with the agent's discovery at each packet-rate cap asked, beside the
+//! scan it replaced (a session per address over shared sockets, a fixed number
+//! in flight), a session per address on sockets of their own, and FMAudit's
+//! sizing figure. The printers are served by a child process (this
 //! binary again, `discovery --serve`) so the scanner's peak memory is its own.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -10,10 +12,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use quire_agent::discovery::{Target, scan_with_progress};
-use quire_protocol::{DiscoverySettings, Range};
+use quire_agent::discovery::{ScanReport, ScanSettings, Target, scan_with_progress};
+use quire_protocol::{Range, SiteDiscovery};
 use quire_snmp::Oid;
-use quire_snmp::client::{ClientConfig, Credentials, Session};
+use quire_snmp::client::{ClientConfig, Credentials, Probed, Session, Sweep};
 use quire_snmp::responder::{Fleet, FleetConfig};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -44,9 +46,14 @@ pub struct DiscoveryArgs {
     /// Per-attempt timeout, milliseconds.
     #[arg(long, default_value_t = 1_000)]
     timeout_ms: u32,
-    /// Probes in flight in Quire's scan.
-    #[arg(long, default_value_t = DiscoverySettings::default().concurrency)]
-    concurrency: u32,
+    /// Packet-rate caps Quire's scan sweeps the range at, one run each: by
+    /// default 10,000 packets/s and the sites' default cap.
+    #[arg(long, value_delimiter = ',', default_values_t = [10_000, SiteDiscovery::DEFAULT_PACKETS_PER_SECOND])]
+    rates: Vec<u32>,
+    /// Probes in flight in the scan Quire had before the pace (a session per
+    /// address over shared sockets); 0 leaves it out.
+    #[arg(long, default_value_t = 2_048)]
+    previous_in_flight: usize,
     /// Addresses (from the start of the range) the naive baseline probes; its
     /// time is extrapolated to the whole range. They are held silent by
     /// bound sockets, so no ICMP port-unreachable cuts its waits short.
@@ -131,37 +138,59 @@ pub async fn run(args: &DiscoveryArgs) -> anyhow::Result<()> {
         ],
     )
     .await?;
-    let settings = DiscoverySettings {
-        timeout_ms: args.timeout_ms,
-        retries: 0,
-        concurrency: args.concurrency,
-    };
     let credentials = [Credentials::V2c {
         community: "public".into(),
     }];
     let total = layout.addresses.len();
-    let targets = layout
-        .addresses
-        .iter()
-        .map(|&address| Target {
-            address,
-            site_id: 1,
-            part: None,
+    let mut paced = Vec::with_capacity(args.rates.len());
+    for &rate in &args.rates {
+        eprintln!(
+            "quire: scanning {} ({total} addresses) at {rate} packets/s",
+            args.range
+        );
+        let settings = ScanSettings {
+            timeout: Duration::from_millis(u64::from(args.timeout_ms)),
+            retries: 0,
+            packets_per_second: rate,
+        };
+        let targets = layout
+            .addresses
+            .iter()
+            .map(|&address| Target {
+                address,
+                site_id: 1,
+                part: None,
+            })
+            .collect();
+        reset_peak_rss();
+        let progress = progress::bar("quire", total as u64);
+        let report = scan_with_progress(targets, &credentials, &settings, args.port, |p| {
+            progress.set_position(p.done as u64);
+            progress.set_message(format!("addresses settled, printers found: {}", p.found));
         })
-        .collect();
-    eprintln!(
-        "quire: scanning {} ({total} addresses), {} in flight",
-        args.range, args.concurrency
-    );
-    reset_peak_rss();
-    let progress = progress::bar("quire", total as u64);
-    let report = scan_with_progress(targets, &credentials, &settings, args.port, |p| {
-        progress.set_position(p.done as u64);
-        progress.set_message(format!("addresses settled, printers found: {}", p.found));
-    })
-    .await;
-    drop(progress);
-    let quire_rss = own_peak_rss_kib();
+        .await;
+        drop(progress);
+        paced.push((rate, report, own_peak_rss_kib()));
+    }
+
+    let previous = if args.previous_in_flight > 0 {
+        eprintln!(
+            "previous: a session per address over shared sockets, {} in flight",
+            args.previous_in_flight
+        );
+        reset_peak_rss();
+        let (found, wall) = previous_scan(
+            &layout.addresses,
+            &credentials,
+            args.port,
+            args.timeout_ms,
+            args.previous_in_flight,
+        )
+        .await;
+        Some((found, wall, own_peak_rss_kib()))
+    } else {
+        None
+    };
 
     let sample = &layout.addresses[..args.baseline_sample.min(total)];
     eprintln!(
@@ -203,15 +232,25 @@ pub async fn run(args: &DiscoveryArgs) -> anyhow::Result<()> {
             rss
         );
     };
-    row(
-        &format!(
-            "quire discovery ({} in flight, shared sockets)",
-            args.concurrency
-        ),
-        report.found.len().to_string(),
-        report.elapsed,
-        mib(quire_rss),
-    );
+    for (rate, report, rss) in &paced {
+        row(
+            &format!("quire discovery, paced at {rate} packets/s"),
+            report.found.len().to_string(),
+            report.elapsed,
+            mib(*rss),
+        );
+    }
+    if let Some((found, wall, rss)) = previous {
+        row(
+            &format!(
+                "previous: session per address, {} in flight",
+                args.previous_in_flight
+            ),
+            found.to_string(),
+            wall,
+            mib(rss),
+        );
+    }
     row(
         &format!(
             "naive Session GET per address, {} at a time (*)",
@@ -232,15 +271,23 @@ pub async fn run(args: &DiscoveryArgs) -> anyhow::Result<()> {
         sample.len(),
         naive_wall.as_secs_f64()
     );
-    println!(
-        "quire: {} not printers, {} refused, {} silent",
-        report.not_printers, report.refused, report.silent
-    );
-    if report.found.len() != args.printers {
+    for (rate, report, _) in &paced {
+        println!(
+            "quire at {rate} packets/s: {} not printers, {} refused, {} silent",
+            report.not_printers, report.refused, report.silent
+        );
+    }
+    for (rate, report, _) in &paced {
+        check_found(rate, report, args.printers)?;
+    }
+    Ok(())
+}
+
+fn check_found(rate: &u32, report: &ScanReport, printers: usize) -> anyhow::Result<()> {
+    if report.found.len() != printers {
         bail!(
-            "quire found {} printers of {}",
-            report.found.len(),
-            args.printers
+            "quire at {rate} packets/s found {} printers of {printers}",
+            report.found.len()
         );
     }
     Ok(())
@@ -281,6 +328,64 @@ async fn serve_discovery_fleet(args: &DiscoveryArgs, layout: &Layout) -> anyhow:
     Ok(())
 }
 
+/// The scan Quire had before the pace: the sweep's [`Sweep::get_next`] (a
+/// session per address over shared sockets) for `in_flight` addresses at a
+/// time, what is printing told by a Printer-MIB object as in the naive way.
+async fn previous_scan(
+    addresses: &[IpAddr],
+    credentials: &[Credentials],
+    port: u16,
+    timeout_ms: u32,
+    in_flight: usize,
+) -> (usize, Duration) {
+    let config = ClientConfig {
+        timeout: Duration::from_millis(u64::from(timeout_ms)),
+        retries: 0,
+        backoff: 1.0,
+        ..ClientConfig::default()
+    };
+    let sweep = Arc::new(Sweep::new(credentials, config).await);
+    let probe: Arc<[Oid]> = PROBE
+        .iter()
+        .map(|o| o.parse().expect("probe OIDs parse"))
+        .collect();
+    let printer_mib: Oid = PROBE[3].parse().expect("Printer-MIB OID parses");
+    let progress = progress::bar("previous", addresses.len() as u64);
+    let started = Instant::now();
+    let mut pending = addresses.iter();
+    let mut running = JoinSet::new();
+    let mut found = 0;
+    loop {
+        while running.len() < in_flight.max(1)
+            && let Some(&address) = pending.next()
+        {
+            let (sweep, probe, printer_mib) = (sweep.clone(), probe.clone(), printer_mib.clone());
+            running.spawn(async move {
+                match sweep.get_next(SocketAddr::new(address, port), &probe).await {
+                    Probed::Answered { varbinds, .. } => varbinds
+                        .iter()
+                        .any(|(oid, value)| oid.starts_with(&printer_mib) && !value.is_exception()),
+                    _ => false,
+                }
+            });
+        }
+        let Some(printer) = running.join_next().await else {
+            break;
+        };
+        found += usize::from(printer.unwrap_or(false));
+        progress.inc(1);
+    }
+    (found, started.elapsed())
+}
+
+/// What the agent's probe asks: sysDescr, sysObjectID, hrDeviceType and the Printer-MIB.
+const PROBE: [&str; 4] = [
+    "1.3.6.1.2.1.1.1",
+    "1.3.6.1.2.1.1.2",
+    "1.3.6.1.2.1.25.3.2.1.2",
+    "1.3.6.1.2.1.43",
+];
+
 /// The way without shared sockets: a [`quire_snmp::client::Session`] per
 /// address (its own socket and timeout), the probe GETNEXT on those that answer.
 async fn naive_discovery(
@@ -295,17 +400,12 @@ async fn naive_discovery(
         ..ClientConfig::default()
     };
     let probe: Arc<Vec<Oid>> = Arc::new(
-        [
-            "1.3.6.1.2.1.1.1",
-            "1.3.6.1.2.1.1.2",
-            "1.3.6.1.2.1.25.3.2.1.2",
-            "1.3.6.1.2.1.43",
-        ]
-        .iter()
-        .map(|o| o.parse().expect("probe OIDs parse"))
-        .collect(),
+        PROBE
+            .iter()
+            .map(|o| o.parse().expect("probe OIDs parse"))
+            .collect(),
     );
-    let printer_mib: Oid = "1.3.6.1.2.1.43".parse().expect("Printer-MIB OID parses");
+    let printer_mib: Oid = PROBE[3].parse().expect("Printer-MIB OID parses");
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
     let progress = progress::bar("naive", addresses.len() as u64);
     let started = Instant::now();

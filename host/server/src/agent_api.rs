@@ -149,6 +149,7 @@ pub(crate) async fn config(
             name: site.name,
             ranges: site.ranges,
             schedules: site.schedules.unwrap_or_else(default_schedules),
+            discovery: site.discovery.unwrap_or_default(),
             ipp_printers: site.ipp_printers,
         })
         .collect();

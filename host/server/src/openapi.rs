@@ -62,6 +62,7 @@ Lists page with `limit` (default 100, at most 1000) and `offset` in a stable ord
         rest::sites::site,
         rest::sites::set_schedules,
         rest::sites::set_ranges,
+        rest::sites::set_discovery,
         rest::sites::set_ipp_printers,
         rest::agents::agents,
         rest::agents::agent,

@@ -151,6 +151,11 @@ fn build() -> Routes {
     )
     .add(
         M::PUT,
+        "/api/v1/sites/{site_id}/discovery",
+        rest::sites::set_discovery,
+    )
+    .add(
+        M::PUT,
         "/api/v1/sites/{site_id}/ipp-printers",
         rest::sites::set_ipp_printers,
     )

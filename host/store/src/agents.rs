@@ -5,7 +5,7 @@
 //! Keys and secrets arrive hashed, as passwords and session tokens do.
 
 use chrono::{DateTime, Utc};
-use quire_protocol::{CredentialSpec, SiteRange};
+use quire_protocol::{CredentialSpec, SiteDiscovery, SiteRange};
 use quire_schedule::ScheduleConfig;
 
 use crate::error::{Error, Result};
@@ -120,6 +120,11 @@ impl Store {
         dispatch!(self.replace_site_ranges(ranges))
     }
 
+    /// Sets how a site's agents sweep its ranges (checked by the caller).
+    pub async fn set_site_discovery(&self, site: SiteId, discovery: &SiteDiscovery) -> Result<()> {
+        dispatch!(self.set_site_discovery(site, discovery))
+    }
+
     /// Replaces the printers a site's agents read over IPP by URI (checked by the caller).
     pub async fn set_site_ipp_printers(&self, site: SiteId, printers: &[String]) -> Result<()> {
         dispatch!(self.set_site_ipp_printers(site, printers))
@@ -219,7 +224,7 @@ impl Store {
 macro_rules! agent_queries {
     ($db:ty, $backend:ident) => {
         use chrono::{DateTime, Utc};
-        use quire_protocol::{Range, SiteRange};
+        use quire_protocol::{Range, SiteDiscovery, SiteRange};
         use quire_schedule::ScheduleConfig;
         use sqlx::types::Json;
         use sqlx::{FromRow, Pool, QueryBuilder, Row};
@@ -427,12 +432,14 @@ macro_rules! agent_queries {
             let id: i64 = row.try_get("id")?;
             let schedules: Option<Json<ScheduleConfig>> = row.try_get("schedules")?;
             let Json(ipp_printers) = row.try_get("ipp_printers")?;
+            let discovery: Option<Json<SiteDiscovery>> = row.try_get("discovery")?;
             Ok(Site {
                 id: SiteId(id),
                 account_id: AccountId(row.try_get("account_id")?),
                 name: row.try_get("name")?,
                 schedules: schedules.map(|Json(s)| s),
                 ranges: ranges.iter().filter(|(s, _)| *s == id).map(|(_, r)| r.clone()).collect(),
+                discovery: discovery.map(|Json(d)| d),
                 ipp_printers,
             })
         }
@@ -453,7 +460,7 @@ macro_rules! agent_queries {
             )
             .await?;
             let select = sqlx::query(
-                "SELECT id, account_id, name, schedules, ipp_printers FROM sites WHERE account_id = $1 \
+                "SELECT id, account_id, name, schedules, ipp_printers, discovery FROM sites WHERE account_id = $1 \
                  ORDER BY id LIMIT $2 OFFSET $3",
             );
             page_of(pool, select.bind(account.0), page, context)
@@ -475,7 +482,7 @@ macro_rules! agent_queries {
 
         pub(crate) async fn site(pool: &Pool<Db>, id: SiteId) -> Result<Site> {
             let context = || format!("reading {id}");
-            let select = sqlx::query("SELECT id, account_id, name, schedules, ipp_printers FROM sites WHERE id = $1");
+            let select = sqlx::query("SELECT id, account_id, name, schedules, ipp_printers, discovery FROM sites WHERE id = $1");
             let row = one_row(pool, select.bind(id.0), id, context).await?;
             let ranges = ranges(
                 sqlx::query_as("SELECT site_id, range_text, part FROM site_ranges WHERE site_id = $1 ORDER BY position")
@@ -490,6 +497,12 @@ macro_rules! agent_queries {
             let update = sqlx::query("UPDATE sites SET schedules = $2 WHERE id = $1");
             let update = update.bind(site.0).bind(Json(schedules));
             update_one(pool, update, site, || format!("setting the schedules of {site}")).await
+        }
+
+        pub(crate) async fn set_site_discovery(pool: &Pool<Db>, site: SiteId, discovery: &SiteDiscovery) -> Result<()> {
+            let update = sqlx::query("UPDATE sites SET discovery = $2 WHERE id = $1");
+            let update = update.bind(site.0).bind(Json(discovery));
+            update_one(pool, update, site, || format!("setting the discovery settings of {site}")).await
         }
 
         pub(crate) async fn set_site_ipp_printers(pool: &Pool<Db>, site: SiteId, printers: &[String]) -> Result<()> {

@@ -389,6 +389,8 @@ pub struct Site {
     pub schedules: Option<quire_schedule::ScheduleConfig>,
     /// What its agents scan, in order.
     pub ranges: Vec<quire_protocol::SiteRange>,
+    /// How its agents sweep the ranges; `None` until set (the server then hands out the default).
+    pub discovery: Option<quire_protocol::SiteDiscovery>,
     /// The printers its agents read over IPP by URI, in order.
     pub ipp_printers: Vec<String>,
 }

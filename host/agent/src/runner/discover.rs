@@ -26,7 +26,7 @@ impl Agent {
         let scan = discovery::scan_with_progress(
             targets,
             &credentials,
-            &config.discovery,
+            &discovery::ScanSettings::new(&config.discovery, &site.discovery),
             self.inner.options.snmp_port,
             |progress| {
                 self.inner.discovery.send_replace(*progress);

@@ -50,6 +50,7 @@ pub fn config(range: &str) -> AgentConfig {
             "id": 1,
             "name": "Head office",
             "ranges": [{ "range": range }],
+            "discovery": { "packets-per-second": 5000 },
             "schedules": {
                 "time-zone": "Europe/Berlin",
                 "discovery": { "default": { "kind": "weekly", "days": ["monday"], "hours": [2] } },
@@ -61,7 +62,7 @@ pub fn config(range: &str) -> AgentConfig {
             { "version": "v2c", "community": "not-this-one" },
             { "version": "v2c", "community": "public" }
         ],
-        "discovery": { "timeout-ms": 300, "retries": 1, "concurrency": 256 },
+        "discovery": { "timeout-ms": 300, "retries": 1 },
         "strategies": []
     }))
     .unwrap()

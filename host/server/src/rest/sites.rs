@@ -1,4 +1,5 @@
-//! Sites: their schedules, discovery ranges (one by one or as a CSV upload) and IPP printers.
+//! Sites: their schedules, discovery ranges (one by one or as a CSV upload), how discovery
+//! sweeps them, and IPP printers.
 
 use std::collections::HashMap;
 
@@ -6,7 +7,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use quire_protocol::{ApiError, Range, SiteRange, parse_range_csv};
+use quire_protocol::{ApiError, Range, SiteDiscovery, SiteRange, parse_range_csv};
 use quire_schedule::ScheduleConfig;
 use quire_store::{Account, Page, Site, SiteId};
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,8 @@ view! {
         schedules: ScheduleConfig = site.schedules.unwrap_or_else(default_schedules),
         /// What discovery scans.
         ranges: Vec<SiteRange>,
+        /// How discovery sweeps the ranges: its own, or the default until it has some.
+        discovery: SiteDiscovery = site.discovery.unwrap_or_default(),
         /// Printers read over IPP by URI.
         ipp_printers: Vec<String>,
     }
@@ -128,6 +131,24 @@ pub(crate) async fn set_schedules(
     let config: ScheduleConfig = parse_json(&body, "schedules")?;
     check_schedules(&config)?;
     state.store.set_site_schedules(site.id, &config).await?;
+    Ok(Json(state.store.site(site.id).await?.into()))
+}
+
+/// `PUT /api/v1/sites/{site_id}/discovery`: how the site's agents sweep its ranges. A cap
+/// out of range is refused, naming `discovery.packets-per-second`.
+#[utoipa::path(put, path = "/api/v1/sites/{site_id}/discovery", tag = "sites",
+    params(("site_id" = i64, Path)), request_body = SiteDiscovery,
+    responses((status = 200, description = "The site as changed", body = SiteView)))]
+pub(crate) async fn set_discovery(
+    State(state): State<AppState>,
+    Visible(site): Visible<Site>,
+    body: Bytes,
+) -> ApiResult<Json<SiteView>> {
+    let discovery: SiteDiscovery = parse_json(&body, "discovery")?;
+    discovery
+        .check()
+        .map_err(|(field, message)| Failure::invalid(&format!("discovery.{field}"), message))?;
+    state.store.set_site_discovery(site.id, &discovery).await?;
     Ok(Json(state.store.site(site.id).await?.into()))
 }
 

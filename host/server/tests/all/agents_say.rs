@@ -231,3 +231,71 @@ async fn only_the_dealer_lists_loopback_or_link_local_ranges() {
         assert_eq!(stored["ranges"], linked, "{b}");
     }
 }
+
+/// Issue 19: how fast discovery may send is the dealer's to set per site; it reaches the
+/// site's agents, and a cap no network should get is refused, naming the field.
+#[tokio::test]
+async fn a_sites_packet_rate_cap_reaches_its_agents_and_a_bad_one_is_refused() {
+    for server in TestServer::each().await {
+        let b = server.backend;
+        let acme = server.account("Acme").await;
+        let site = server.site(acme, "Head office").await;
+        let other = server.site(acme, "Branch").await;
+        let shown = server
+            .admin("GET", &format!("/api/v1/sites/{site}"), None)
+            .await;
+        assert_eq!(
+            shown["discovery"],
+            json!({"packets-per-second": 250}),
+            "{b}: the default until set"
+        );
+
+        let path = format!("/api/v1/sites/{site}/discovery");
+        let changed = server
+            .admin("PUT", &path, Some(json!({"packets-per-second": 10_000})))
+            .await;
+        assert_eq!(changed["discovery"]["packets-per-second"], 10_000, "{b}");
+
+        for (body, words) in [
+            (
+                json!({"packets-per-second": 0}),
+                "between 1 and 100000, not 0",
+            ),
+            (
+                json!({"packets-per-second": 100_001}),
+                "between 1 and 100000, not 100001",
+            ),
+            (json!({"packets-per-second": "fast"}), "fast"),
+            (json!({"packets-per-second": -5}), "-5"),
+        ] {
+            let answer = server
+                .call("PUT", &path, Some(&server.admin), Some(body.clone()))
+                .await;
+            let error = answer.json();
+            assert_eq!(
+                (answer.status, error["field"].as_str()),
+                (400, Some("discovery.packets-per-second")),
+                "{b}: {body}: {error}"
+            );
+            assert!(
+                error["message"].as_str().unwrap().contains(words),
+                "{b}: {body}: {error}"
+            );
+        }
+
+        let (_, token) = server.enroll(&server.key(acme).await).await.unwrap();
+        let config = server.config(&token).await;
+        let cap = |id: i64| {
+            config
+                .sites
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| s.discovery.packets_per_second)
+        };
+        assert_eq!(
+            (cap(site), cap(other)),
+            (Some(10_000), Some(250)),
+            "{b}: the refused values left the site's own cap, the other site has the default"
+        );
+    }
+}

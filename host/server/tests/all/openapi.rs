@@ -249,6 +249,7 @@ fn body(method: &str, path: &str, ours: &Tenant, dealer: i64, key: &str) -> Opti
         (_, p) if p.ends_with("/ranges") => {
             json!([{"range": "10.66.0.0/24"}, {"range": "10.66.1.1-40", "part": "dock"}])
         }
+        (_, p) if p.ends_with("/discovery") => json!({"packets-per-second": 2_000}),
         // Inside the range the walk's CSV upload (before this) gave the site.
         (_, p) if p.ends_with("/ipp-printers") => json!(["ipp://10.66.2.7/ipp/print"]),
         (_, p) if p.ends_with("/enrollment-keys") => json!({"valid-hours": 1}),

@@ -741,21 +741,7 @@ impl Session {
             }
         };
         let Some((op, engine)) = engine else {
-            let message = V3Message {
-                msg_id: id,
-                max_size: MAX_MESSAGE_SIZE,
-                flags: MsgFlags {
-                    reportable: true,
-                    ..MsgFlags::default()
-                },
-                usm: UsmParams::default(),
-                data: ScopedPduData::Plain(ScopedPdu {
-                    context_engine_id: Vec::new(),
-                    context_name: Vec::new(),
-                    pdu: Pdu::request(PduKind::Get, id, []),
-                }),
-            };
-            return Ok(Message::V3(message).encode());
+            return Ok(engine_discovery(id));
         };
         let (boots, time) = engine.clock();
         let scoped = ScopedPdu {
@@ -1002,6 +988,27 @@ fn check_oid(oid: &Oid) -> Result<(), ClientErrorKind> {
             "OID {oid} cannot be encoded (it needs two arcs, the first 0, 1 or 2)"
         )))
     }
+}
+
+/// v3 engine discovery (RFC 3414 4): an empty GET from no user to no engine,
+/// with `id` as its msgID and request-id. Any v3 engine answers it with a
+/// Report naming itself, whichever users it knows.
+pub(super) fn engine_discovery(id: i32) -> Vec<u8> {
+    Message::V3(V3Message {
+        msg_id: id,
+        max_size: MAX_MESSAGE_SIZE,
+        flags: MsgFlags {
+            reportable: true,
+            ..MsgFlags::default()
+        },
+        usm: UsmParams::default(),
+        data: ScopedPduData::Plain(ScopedPdu {
+            context_engine_id: Vec::new(),
+            context_name: Vec::new(),
+            pdu: Pdu::request(PduKind::Get, id, []),
+        }),
+    })
+    .encode()
 }
 
 /// The wire codec's user, with master keys, for a client user.

@@ -10,6 +10,10 @@
 //! connected socket does in the kernel. The session then checks request-ids,
 //! versions and digests exactly as it does on a socket of its own, so a
 //! shared session behaves like any other.
+//!
+//! A paced [`Sweep`](super::Sweep) asks most addresses without any session:
+//! datagrams from an address no session holds go to its one table instead
+//! (the `unrouted` channel), where each is matched by request-id.
 
 use std::collections::HashMap;
 use std::io;
@@ -29,6 +33,14 @@ const INBOX: usize = 4;
 
 /// Where each device's answers go.
 type Routes = Mutex<HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>>;
+
+/// Datagrams from addresses no session holds, with where they came from.
+pub(crate) type Unrouted = mpsc::Receiver<(SocketAddr, Vec<u8>)>;
+
+/// Datagrams from addresses no session holds that may wait for the sweep to
+/// look at them: at a sweep's pace of thousands of packets a second, about a
+/// second of answers if every address answered.
+const UNROUTED: usize = 8192;
 
 /// Sockets shared by sessions to many devices, one session per device at a
 /// time. Dropping it stops its receive tasks; sessions still open on it then
@@ -57,10 +69,28 @@ impl SharedSockets {
     /// bound is logged and left out: devices of a family with none are
     /// unreachable to this host, which is what they are.
     pub async fn bind(v4: usize, v6: usize) -> SharedSockets {
+        Self::bind_with(v4, v6, None).await
+    }
+
+    /// [`SharedSockets::bind`], handing datagrams from addresses no session
+    /// holds to the receiver returned (dropped when it is full) instead of
+    /// discarding them.
+    pub(crate) async fn bind_unrouted(v4: usize, v6: usize) -> (SharedSockets, Unrouted) {
+        let (tx, rx) = mpsc::channel(UNROUTED);
+        (Self::bind_with(v4, v6, Some(tx)).await, rx)
+    }
+
+    async fn bind_with(
+        v4: usize,
+        v6: usize,
+        unrouted: Option<mpsc::Sender<(SocketAddr, Vec<u8>)>>,
+    ) -> SharedSockets {
         let routes = Arc::new(Routes::default());
         let mut receivers = Vec::new();
-        let v4 = open(Ipv4Addr::UNSPECIFIED.into(), v4, &routes, &mut receivers).await;
-        let v6 = open(Ipv6Addr::UNSPECIFIED.into(), v6, &routes, &mut receivers).await;
+        let any4 = Ipv4Addr::UNSPECIFIED.into();
+        let v4 = open(any4, v4, &routes, &unrouted, &mut receivers).await;
+        let any6 = Ipv6Addr::UNSPECIFIED.into();
+        let v6 = open(any6, v6, &routes, &unrouted, &mut receivers).await;
         SharedSockets {
             v4,
             v6,
@@ -70,10 +100,17 @@ impl SharedSockets {
         }
     }
 
-    /// A route to `address` on one of the sockets, taken in turn. Fails when
-    /// another session to the same address is open on these sockets (its
-    /// answers could not be told apart) or no socket of the family is open.
-    pub(crate) fn route(&self, address: SocketAddr) -> io::Result<Route> {
+    /// Sends `bytes` to `address` from one of the sockets, taken in turn,
+    /// for a question that has no session.
+    pub(crate) async fn send_to(&self, bytes: &[u8], address: SocketAddr) -> io::Result<()> {
+        self.socket(address)?
+            .send_to(bytes, address)
+            .await
+            .map(|_| ())
+    }
+
+    /// The next socket of `address`'s family, in turn.
+    fn socket(&self, address: SocketAddr) -> io::Result<Arc<UdpSocket>> {
         let sockets = if address.is_ipv4() {
             &self.v4
         } else {
@@ -85,7 +122,14 @@ impl SharedSockets {
                 "no shared socket of this address family is open",
             ));
         }
-        let socket = sockets[self.next.fetch_add(1, Ordering::Relaxed) % sockets.len()].clone();
+        Ok(sockets[self.next.fetch_add(1, Ordering::Relaxed) % sockets.len()].clone())
+    }
+
+    /// A route to `address` on one of the sockets, taken in turn. Fails when
+    /// another session to the same address is open on these sockets (its
+    /// answers could not be told apart) or no socket of the family is open.
+    pub(crate) fn route(&self, address: SocketAddr) -> io::Result<Route> {
+        let socket = self.socket(address)?;
         let (tx, inbox) = mpsc::channel(INBOX);
         let mut routes = lock(&self.routes);
         if routes.contains_key(&address) {
@@ -152,6 +196,7 @@ async fn open(
     any: IpAddr,
     count: usize,
     routes: &Arc<Routes>,
+    unrouted: &Option<mpsc::Sender<(SocketAddr, Vec<u8>)>>,
     receivers: &mut Vec<AbortHandle>,
 ) -> Vec<Arc<UdpSocket>> {
     let mut sockets = Vec::with_capacity(count);
@@ -159,7 +204,7 @@ async fn open(
         match UdpSocket::bind((any, 0)).await {
             Ok(socket) => {
                 let socket = Arc::new(socket);
-                let task = tokio::spawn(receive(socket.clone(), routes.clone()));
+                let task = tokio::spawn(receive(socket.clone(), routes.clone(), unrouted.clone()));
                 receivers.push(task.abort_handle());
                 sockets.push(socket);
             }
@@ -175,14 +220,21 @@ fn lock(routes: &Routes) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, mpsc::
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-async fn receive(socket: Arc<UdpSocket>, routes: Arc<Routes>) {
+async fn receive(
+    socket: Arc<UdpSocket>,
+    routes: Arc<Routes>,
+    unrouted: Option<mpsc::Sender<(SocketAddr, Vec<u8>)>>,
+) {
     let mut buffer = vec![0; RECEIVE_BUFFER];
     loop {
         match socket.recv_from(&mut buffer).await {
             Ok((len, from)) => {
-                if let Some(route) = lock(&routes).get(&from) {
-                    // A full inbox drops the datagram, as a full socket buffer would.
+                // A full inbox drops the datagram, as a full socket buffer would.
+                let route = lock(&routes).get(&from).cloned();
+                if let Some(route) = route {
                     let _ = route.try_send(buffer[..len].to_vec());
+                } else if let Some(unrouted) = &unrouted {
+                    let _ = unrouted.try_send((from, buffer[..len].to_vec()));
                 }
             }
             // Windows reports an earlier ICMP port-unreachable on the next
