@@ -520,8 +520,9 @@ macro_rules! ingest_queries {
         /// Files the batch's devices (see [`DeviceFacts`]); each one's id and whether the
         /// batch created it, by its place in `devices`. Known devices are the common case,
         /// so they are updated first; the rest are inserted, and updated after all when a
-        /// concurrent ingest inserted them meanwhile. Rows are written in key order, so two
-        /// batches sharing devices take their locks in the same order.
+        /// concurrent ingest inserted them meanwhile. Known rows are updated in key order,
+        /// so two batches sharing devices take their locks in the same order; new ones are
+        /// inserted in the order the batch read them, which numbers them as before.
         async fn write_devices(
             tx: &mut Transaction<'static, Db>,
             devices: &[DeviceFacts<'_>],
@@ -537,7 +538,9 @@ macro_rules! ingest_queries {
                 let returned = device_rows(UPDATE_DEVICES, devices, chunk).build().fetch_all(&mut **tx).await.context(context)?;
                 record(&returned, &slots, &mut ids, None).context(context)?;
             }
-            let missing: Vec<usize> = order.into_iter().filter(|&slot| ids[slot].is_none()).collect();
+            // Numbered in the order the batch read them, as filing the readings one by one
+            // did: the printer at a site's first address is its first device.
+            let missing: Vec<usize> = (0..devices.len()).filter(|&slot| ids[slot].is_none()).collect();
             for chunk in missing.chunks(ROWS_PER_STATEMENT) {
                 let returned = device_rows(INSERT_DEVICES, devices, chunk).build().fetch_all(&mut **tx).await.context(context)?;
                 record(&returned, &slots, &mut ids, Some(new.as_mut_slice())).context(context)?;

@@ -432,3 +432,39 @@ async fn a_batch_files_what_its_readings_filed_one_at_a_time_would() {
         );
     }
 }
+
+/// New devices are numbered in the order a batch read them, whatever their identities
+/// sort as: the printer at a site's first address is its first device, as it was when
+/// readings were filed one by one.
+#[tokio::test]
+async fn a_batchs_new_devices_are_numbered_in_the_order_they_were_read() {
+    for db in backends().await {
+        let backend = db.backend;
+        let store = db.open().await;
+        let account = store.create_account("Acme", None, false).await.unwrap();
+        let mib = printer_mib();
+        // Read first, though its serial sorts last.
+        let first = kyocera("VD21457999", "00:17:c8:b9:02:e0", 100, 7000);
+        let second = kyocera("VD21457900", "00:17:c8:b9:02:e1", 200, 7000);
+        let items: Vec<Ingest<'_>> = [("10.0.0.1", &first), ("10.0.0.2", &second)]
+            .into_iter()
+            .map(|(address, reading)| Ingest {
+                account,
+                address,
+                taken_at: at(9, 0),
+                cycle: Cycle::MetersAndSupplies,
+                strategy: &mib,
+                reading,
+                raw: None,
+                exchanges: None,
+            })
+            .collect();
+        let outcomes = store.ingest_batch(&items).await.unwrap();
+        assert!(
+            outcomes[0].device_id.0 < outcomes[1].device_id.0,
+            "{backend}: {:?} then {:?}",
+            outcomes[0].device_id,
+            outcomes[1].device_id
+        );
+    }
+}
