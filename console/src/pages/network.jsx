@@ -279,7 +279,7 @@ function DiscoveryForm({ site, onSaved }) {
     }
   };
   return (
-    <form onSubmit={submit} noValidate aria-labelledby="site-discovery">
+    <form onSubmit={submit} class="pace-form" noValidate aria-labelledby="site-discovery">
       <h3 id="site-discovery">Discovery pace</h3>
       <div class="field">
         <label for="discovery-rate">Packets a second, at most</label>

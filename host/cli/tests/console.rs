@@ -2538,6 +2538,41 @@ fn a_sites_schedules_and_one_range_are_edited_without_a_csv(lazy: &Lazy) -> Outc
         }
         accessible(client, "site edited").await?;
         scroll_to(client, "#site-ranges", "start").await?;
+
+        // Discovery's pace: above the highest cap is refused beside the field and the
+        // default stays; 1,000 a second is kept.
+        let pace = |site: Value| async move {
+            Ok::<_, Failed>(
+                api(client, "GET", &format!("/api/v1/sites/{site}"), Value::Null).await?
+                    ["discovery"]
+                    .clone(),
+            )
+        };
+        type_into(client, "#discovery-rate", "200000").await?;
+        press(client, "Save pace").await?;
+        refused_beside(
+            client,
+            "discovery-rate",
+            "discovery-rate-error",
+            "200000 packets a second is not between 1 and 100000",
+        )
+        .await?;
+        if pace(site.clone()).await? != json!({"packets-per-second": 250}) {
+            return Err(fail("the refused pace was stored"));
+        }
+        accessible(client, "discovery pace refused").await?;
+        scroll_to(client, "#discovery-rate", "center").await?;
+        snapshot(client, "network-discovery-refused").await?;
+        type_into(client, "#discovery-rate", "1,000").await?;
+        press(client, "Save pace").await?;
+        let said = text_of(client, "form[aria-labelledby=site-discovery] p.done").await?;
+        if !said.contains("at most 1000 packets a second") {
+            return Err(fail(format!("saving the pace says {said:?}")));
+        }
+        if pace(site.clone()).await? != json!({"packets-per-second": 1000}) {
+            return Err(fail("the API did not store the pace of 1,000"));
+        }
+        snapshot(client, "network-discovery-saved").await?;
         Ok(())
     })
 }

@@ -146,6 +146,17 @@ pub struct DiscoverySettings {
     pub timeout_ms: u32,
     /// How many times to ask again before that.
     pub retries: u32,
+    /// Probes in flight at once, for agents older than the per-site pace, which size
+    /// their sweep by it and cannot read a configuration without it. This agent paces by
+    /// [`SiteDiscovery`] instead and ignores it.
+    #[serde(default = "DiscoverySettings::default_concurrency")]
+    pub concurrency: u32,
+}
+
+impl DiscoverySettings {
+    fn default_concurrency() -> u32 {
+        2_048
+    }
 }
 
 impl Default for DiscoverySettings {
@@ -153,6 +164,7 @@ impl Default for DiscoverySettings {
         DiscoverySettings {
             timeout_ms: 1_000,
             retries: 0,
+            concurrency: Self::default_concurrency(),
         }
     }
 }
@@ -187,11 +199,9 @@ impl SiteDiscovery {
             return Err((
                 "packets-per-second",
                 format!(
-                    "packets-per-second must be between 1 and {}, not {} (the default, {}, is one \
-                     a customer's network does not notice)",
-                    Self::MAX_PACKETS_PER_SECOND,
+                    "{} packets a second is not between 1 and {}",
                     self.packets_per_second,
-                    Self::DEFAULT_PACKETS_PER_SECOND
+                    Self::MAX_PACKETS_PER_SECOND
                 ),
             ));
         }
@@ -650,6 +660,21 @@ pub struct ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discovery_settings_still_carry_what_agents_before_the_pace_require() {
+        // An agent before the per-site pace reads `concurrency` and refuses a configuration
+        // without it; a new agent still reads an older server's settings.
+        let sent = serde_json::to_value(DiscoverySettings::default()).unwrap();
+        assert_eq!(
+            sent,
+            serde_json::json!({"timeout-ms": 1000, "retries": 0, "concurrency": 2048})
+        );
+        let old: DiscoverySettings =
+            serde_json::from_str(r#"{"timeout-ms": 300, "retries": 1, "concurrency": 256}"#)
+                .unwrap();
+        assert_eq!((old.timeout_ms, old.retries), (300, 1));
+    }
 
     #[test]
     fn agent_tokens_round_trip_through_the_header() {

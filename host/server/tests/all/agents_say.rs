@@ -259,11 +259,11 @@ async fn a_sites_packet_rate_cap_reaches_its_agents_and_a_bad_one_is_refused() {
         for (body, words) in [
             (
                 json!({"packets-per-second": 0}),
-                "between 1 and 100000, not 0",
+                "0 packets a second is not between 1 and 100000",
             ),
             (
                 json!({"packets-per-second": 100_001}),
-                "between 1 and 100000, not 100001",
+                "100001 packets a second is not between 1 and 100000",
             ),
             (json!({"packets-per-second": "fast"}), "fast"),
             (json!({"packets-per-second": -5}), "-5"),
