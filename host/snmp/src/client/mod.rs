@@ -58,6 +58,22 @@ pub struct ClientConfig {
     pub max_repetitions: u32,
 }
 
+impl ClientConfig {
+    /// How long attempt `attempt` (0 the first) of a request waits for its
+    /// answer: [`ClientConfig::timeout`], longer by [`ClientConfig::backoff`]
+    /// each time, so a session and a sweep retry alike.
+    pub(crate) fn wait(&self, attempt: u32) -> Duration {
+        let backoff = if self.backoff.is_finite() {
+            self.backoff.max(1.0)
+        } else {
+            1.0
+        };
+        let factor = backoff.powi(i32::try_from(attempt).unwrap_or(i32::MAX));
+        Duration::try_from_secs_f64(self.timeout.as_secs_f64() * factor)
+            .unwrap_or(Duration::from_secs(86_400))
+    }
+}
+
 impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {

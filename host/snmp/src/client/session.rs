@@ -646,12 +646,6 @@ impl Session {
         outgoing: Outgoing<'_>,
     ) -> Result<Incoming, ClientErrorKind> {
         let attempts = self.config.retries.saturating_add(1);
-        let backoff = if self.config.backoff.is_finite() {
-            self.config.backoff.max(1.0)
-        } else {
-            1.0
-        };
-        let mut wait = self.config.timeout;
         let mut ids = Vec::with_capacity(attempts as usize);
         let mut last: Option<ClientErrorKind> = None;
         let mut discarded = 0u32;
@@ -660,7 +654,7 @@ impl Session {
             ids.push(id);
             let bytes = self.encode(state, outgoing, id)?;
             let deadline = tokio::time::Instant::now()
-                .checked_add(wait)
+                .checked_add(self.config.wait(attempt - 1))
                 .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86_400));
             if let Err(e) = state.link.send(&bytes).await {
                 tracing::debug!(device = %self.address, attempt, error = %e, "SNMP request not sent");
@@ -696,8 +690,6 @@ impl Session {
                     }
                 }
             }
-            wait = Duration::try_from_secs_f64(wait.as_secs_f64() * backoff)
-                .unwrap_or(Duration::from_secs(86_400));
         }
         Err(last.unwrap_or(ClientErrorKind::Timeout { attempts }))
     }

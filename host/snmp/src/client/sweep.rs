@@ -245,19 +245,6 @@ impl Asker {
             Credentials::V3(_) => engine_discovery(id),
         })
     }
-
-    /// How long attempt `attempt` (0 the first) waits, longer by
-    /// [`ClientConfig::backoff`] each time, as a session's attempts do.
-    fn wait(&self, attempt: u32) -> Duration {
-        let backoff = if self.config.backoff.is_finite() {
-            self.config.backoff.max(1.0)
-        } else {
-            1.0
-        };
-        let factor = backoff.powi(i32::try_from(attempt).unwrap_or(i32::MAX));
-        Duration::try_from_secs_f64(self.config.timeout.as_secs_f64() * factor)
-            .unwrap_or(Duration::from_secs(86_400))
-    }
 }
 
 /// One address being asked without a session.
@@ -385,7 +372,7 @@ impl<T: Send + 'static> Paced<T> {
         }) else {
             return false;
         };
-        let deadline = Instant::now() + self.asker.wait(attempt);
+        let deadline = Instant::now() + self.asker.config.wait(attempt);
         self.deadlines.push(Reverse((deadline, address, id)));
         match self.asker.question(credentials, &self.oids, id) {
             Some(bytes) => {
