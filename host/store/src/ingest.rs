@@ -290,7 +290,7 @@ macro_rules! ingest_queries {
                 };
                 device_of.push(slot);
             }
-            let (ids, new) = write_devices(tx, &devices).await?;
+            let (ids, new) = write_devices(tx, &devices, &slots).await?;
             let device_ids: Vec<i64> = device_of.iter().map(|&slot| ids[slot]).collect();
 
             let mut addresses = Addresses::default();
@@ -517,8 +517,9 @@ macro_rules! ingest_queries {
             Ok(ids)
         }
 
-        /// Files the batch's devices (see [`DeviceFacts`]); each one's id and whether the
-        /// batch created it, by its place in `devices`. Known devices are the common case,
+        /// Files the batch's devices (see [`DeviceFacts`]), placed in `devices` by `slots`
+        /// (account and identity); each one's id and whether the batch created it, by its
+        /// place in `devices`. Known devices are the common case,
         /// so they are updated first; the rest are inserted, and updated after all when a
         /// concurrent ingest inserted them meanwhile. Known rows are updated in key order,
         /// so two batches sharing devices take their locks in the same order; new ones are
@@ -526,29 +527,28 @@ macro_rules! ingest_queries {
         async fn write_devices(
             tx: &mut Transaction<'static, Db>,
             devices: &[DeviceFacts<'_>],
+            slots: &HashMap<(i64, String), usize>,
         ) -> Result<(Vec<i64>, Vec<bool>)> {
             let context = || format!("filing {} devices", devices.len());
-            let slots: HashMap<(i64, String), usize> =
-                devices.iter().enumerate().map(|(slot, d)| ((d.account, d.identity.clone()), slot)).collect();
             let mut order: Vec<usize> = (0..devices.len()).collect();
             order.sort_by(|&a, &b| (devices[a].account, &devices[a].identity).cmp(&(devices[b].account, &devices[b].identity)));
             let mut ids: Vec<Option<i64>> = vec![None; devices.len()];
             let mut new = vec![false; devices.len()];
             for chunk in order.chunks(ROWS_PER_STATEMENT) {
                 let returned = device_rows(UPDATE_DEVICES, devices, chunk).build().fetch_all(&mut **tx).await.context(context)?;
-                record(&returned, &slots, &mut ids, None).context(context)?;
+                record(&returned, slots, &mut ids, None).context(context)?;
             }
             // Numbered in the order the batch read them, as filing the readings one by one
             // did: the printer at a site's first address is its first device.
             let missing: Vec<usize> = (0..devices.len()).filter(|&slot| ids[slot].is_none()).collect();
             for chunk in missing.chunks(ROWS_PER_STATEMENT) {
                 let returned = device_rows(INSERT_DEVICES, devices, chunk).build().fetch_all(&mut **tx).await.context(context)?;
-                record(&returned, &slots, &mut ids, Some(new.as_mut_slice())).context(context)?;
+                record(&returned, slots, &mut ids, Some(new.as_mut_slice())).context(context)?;
             }
             let raced: Vec<usize> = missing.into_iter().filter(|&slot| ids[slot].is_none()).collect();
             for chunk in raced.chunks(ROWS_PER_STATEMENT) {
                 let returned = device_rows(UPDATE_DEVICES, devices, chunk).build().fetch_all(&mut **tx).await.context(context)?;
-                record(&returned, &slots, &mut ids, None).context(context)?;
+                record(&returned, slots, &mut ids, None).context(context)?;
             }
             let ids = ids
                 .into_iter()
