@@ -30,16 +30,12 @@ pub(crate) async fn walk(
     let mut walk = Walk::new(roots, max_varbinds.min(MAX_WALK_VARBINDS));
     let mut flat = Flat::default();
     while let Some(request) = walk.request() {
-        let asked = match request {
+        let answer = match request {
             WalkRequest::Bulk {
                 max_repetitions,
                 oids,
-            } => (oids, Some(max_repetitions)),
-            WalkRequest::Next { oids } => (oids, None),
-        };
-        let oids: Vec<Oid> = asked.0.into_iter().map(Oid::from).collect();
-        let answer = match asked.1 {
-            Some(max_repetitions) => {
+            } => {
+                let oids: Vec<Oid> = oids.into_iter().map(Oid::from).collect();
                 let request = SnmpRequest::GetBulk {
                     non_repeaters: 0,
                     max_repetitions: max_repetitions as usize,
@@ -53,7 +49,10 @@ pub(crate) async fn walk(
                     answer => answer,
                 }
             }
-            None => transport.snmp(SnmpRequest::GetNext(&oids)).await,
+            WalkRequest::Next { oids } => {
+                let oids: Vec<Oid> = oids.into_iter().map(Oid::from).collect();
+                transport.snmp(SnmpRequest::GetNext(&oids)).await
+            }
         }
         .map_err(sandbox::transport_error)?;
         walk.answer(
