@@ -6,7 +6,7 @@
 //! A cost per page is kept as its decimal text (`0.0085`): exact, and read back alike on
 //! both backends.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -112,8 +112,20 @@ pub struct CounterSample {
     pub reading: ReadingId,
     /// When it was taken.
     pub taken_at: DateTime<Utc>,
-    /// Its counters by name, in its latest version.
-    pub counters: BTreeMap<String, u64>,
+    /// Its counters by name, in its latest version, sorted by name, each once (as the
+    /// page arithmetic takes them; see `quire_usage::pages::Sample`). The names are
+    /// shared by every sample of one query.
+    pub counters: Vec<(Arc<str>, u64)>,
+}
+
+impl CounterSample {
+    /// The value of the counter `name`, where the reading has it.
+    pub fn counter(&self, name: &str) -> Option<u64> {
+        self.counters
+            .iter()
+            .find(|(counter, _)| &**counter == name)
+            .map(|&(_, value)| value)
+    }
 }
 
 /// Devices per statement of [`Store::counter_samples`]: their ids are bound twice, which
@@ -179,7 +191,7 @@ struct Mark {
 /// the later row's value stands.
 fn period_samples(
     mut marks: Vec<Mark>,
-    names: &[String],
+    names: &[Arc<str>],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Vec<CounterSample> {
@@ -202,10 +214,15 @@ fn period_samples(
         if first.taken_at < from && samples.len() > device_start {
             samples.truncate(device_start);
         }
-        let mut counters = BTreeMap::new();
+        let mut counters: Vec<(Arc<str>, u64)> = Vec::with_capacity(group.len());
         for mark in group {
-            counters.insert(names[mark.name].clone(), mark.value);
+            let name = &names[mark.name];
+            match counters.iter_mut().find(|(counter, _)| counter == name) {
+                Some((_, value)) => *value = mark.value,
+                None => counters.push((name.clone(), mark.value)),
+            }
         }
+        counters.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
         samples.push(CounterSample {
             device,
             reading: ReadingId(first.reading),
@@ -243,7 +260,10 @@ const TREE: &str = "WITH RECURSIVE up (id) AS ( \
 
 macro_rules! cost_queries {
     ($db:ty, $backend:ident) => {
+        use std::sync::Arc;
+
         use chrono::{DateTime, Utc};
+        use futures_util::TryStreamExt;
         use sqlx::{Pool, QueryBuilder, Row};
 
         use super::{
@@ -443,17 +463,19 @@ macro_rules! cost_queries {
                 .push(") UNION ALL SELECT ")
                 .push(columns)
                 .push(" FROM starts s JOIN daily_meters m ON m.device_id = s.device_id AND m.day = s.start_day");
-            let rows = query.build().fetch_all(pool).await.context(context)?;
-            // Few counter names, each in many rows: each row names one by its index.
-            let mut names: Vec<String> = Vec::new();
-            let mut marks = Vec::with_capacity(rows.len() * 2);
-            for row in &rows {
+            // Few counter names, each in many rows: each row names one by its index. The rows
+            // are taken as they arrive: a page of the recompute is hundreds of thousands,
+            // and holding them all before use cost more in fresh pages than in decoding.
+            let mut names: Vec<Arc<str>> = Vec::new();
+            let mut marks = Vec::new();
+            let mut rows = query.build().fetch(pool);
+            while let Some(row) = rows.try_next().await.context(context)? {
                 let device: i64 = row.try_get(0).context(context)?;
                 let counter: &str = row.try_get(1).context(context)?;
-                let name = match names.iter().position(|n| n == counter) {
+                let name = match names.iter().position(|n| &**n == counter) {
                     Some(name) => name,
                     None => {
-                        names.push(counter.to_owned());
+                        names.push(Arc::from(counter));
                         names.len() - 1
                     }
                 };

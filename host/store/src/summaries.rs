@@ -251,6 +251,7 @@ macro_rules! summary_queries {
         use std::ops::RangeInclusive;
 
         use chrono::NaiveDate;
+        use futures_util::TryStreamExt;
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
         use super::{
@@ -390,7 +391,8 @@ macro_rules! summary_queries {
                     &days,
                 );
                 // By position: a name is looked up per row and column.
-                for row in query.build().fetch_all(pool).await.context(context)? {
+                let mut rows = query.build().fetch(pool);
+                while let Some(row) = rows.try_next().await.context(context)? {
                     let state: String = row.try_get(11).context(context)?;
                     levels.push(DailyLevel {
                         device_id: DeviceId(row.try_get(0).context(context)?),

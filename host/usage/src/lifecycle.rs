@@ -839,11 +839,8 @@ mod tests {
 
     #[test]
     fn cumulative_pages_sum_what_was_counted_and_skip_what_was_not() {
-        let counters = |total: u64, color: u64| {
-            std::collections::BTreeMap::from([
-                ("total".to_owned(), total),
-                ("color".to_owned(), color),
-            ])
+        let counters = |total: u64, color: u64| -> [(std::sync::Arc<str>, u64); 2] {
+            [("color".into(), color), ("total".into(), total)]
         };
         // Day 1 prints 100 (40 colour); day 2 the total drops to 30 (a reset: 30 pages
         // since); day 3 prints 70 more (10 colour, after 20 colour on day 2).

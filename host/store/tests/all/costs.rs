@@ -81,14 +81,7 @@ async fn a_periods_samples_start_at_the_last_reading_before_it() {
             .unwrap();
         let got: Vec<_> = samples
             .iter()
-            .map(|s| {
-                (
-                    s.device,
-                    s.reading,
-                    s.taken_at,
-                    s.counters.get("total").copied(),
-                )
-            })
+            .map(|s| (s.device, s.reading, s.taken_at, s.counter("total")))
             .collect();
         let mut expected = vec![
             (device(1), reading(1, 3), november(3, 8), Some(130)),
