@@ -4,8 +4,8 @@
 //!
 //! A pass walks every device in pages of [`DEVICES_PER_PASS`]. It reads their counter
 //! marks of the supply history's reach ([`history_start`], the daily meters kept for
-//! ever) in one query per page and their other supply inputs in four more
-//! ([`InputRows::load`]). A blocking thread then works out, device by device over the
+//! ever) in one query per page and, on another task at the same time, their other
+//! supply inputs in four more ([`InputRows::load`]). A blocking thread then works out, device by device over the
 //! cores with rayon, their pages with `quire-usage` (once for both figures), their volume
 //! (the pages per day of the 30 whole days before today) and every supply's history and
 //! forecast, while the next page is read: the arithmetic of 2,000 devices takes longer
@@ -111,12 +111,24 @@ async fn read_page(
     if devices.is_empty() {
         return Ok(None);
     }
-    let samples = store
-        .counter_samples(&devices, history_start(now), now)
-        .await?;
+    // The counter marks on a task of their own, so their rows are decoded on another
+    // core while this one decodes the supplies' and the database serves both: read in
+    // turn on one thread, the reading was the pass's critical path.
+    let samples = tokio::spawn({
+        let (store, devices) = (store.clone(), devices.clone());
+        async move {
+            let samples = store
+                .counter_samples(&devices, history_start(now), now)
+                .await?;
+            Ok::<_, quire_store::Error>(samples_by_device(&devices, samples))
+        }
+    });
     let rows = InputRows::load(store, &devices, now).await?;
+    let samples = samples
+        .await
+        .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))?;
     Ok(Some(Page {
-        samples: samples_by_device(&devices, samples),
+        samples,
         devices,
         rows,
     }))
