@@ -32,7 +32,10 @@ const MAX_TABLE_ELEMENTS: usize = 100_000;
 /// What a store holds for one call.
 pub(crate) struct Sandbox {
     plugin: Arc<str>,
-    wasi: WasiCtx,
+    /// Built on the plugin's first WASI call (see [`no_authority`]): a strategy's
+    /// read seldom makes one, and building it seeds three random number
+    /// generators, a measurable part of a call that reads a small device.
+    wasi: Option<WasiCtx>,
     table: ResourceTable,
     limits: Limits,
     transport: Arc<dyn DeviceTransport>,
@@ -111,18 +114,9 @@ impl Sandbox {
         plugin: Arc<str>,
         transport: Arc<dyn DeviceTransport>,
     ) -> Store<Sandbox> {
-        // No preopened directories, no environment, no arguments, no stdin; stdout
-        // and stderr are the builder's default sinks; no socket address passes
-        // the check and name lookup stays off.
-        let wasi = WasiCtx::builder()
-            .socket_addr_check(|_, _| Box::pin(async { false }))
-            .allow_ip_name_lookup(false)
-            .allow_tcp(false)
-            .allow_udp(false)
-            .build();
         let sandbox = Sandbox {
             plugin,
-            wasi,
+            wasi: None,
             table: ResourceTable::new(),
             limits: Limits {
                 memory_cap: config.memory_cap,
@@ -203,10 +197,22 @@ pub(crate) fn stop_of(err: &wasmtime::Error, config: &HostConfig) -> Stop {
     }
 }
 
+/// The WASI a plugin gets: no preopened directories, no environment, no
+/// arguments, no stdin; stdout and stderr are the builder's default sinks; no
+/// socket address passes the check and name lookup stays off.
+fn no_authority() -> WasiCtx {
+    WasiCtx::builder()
+        .socket_addr_check(|_, _| Box::pin(async { false }))
+        .allow_ip_name_lookup(false)
+        .allow_tcp(false)
+        .allow_udp(false)
+        .build()
+}
+
 impl WasiView for Sandbox {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
-            ctx: &mut self.wasi,
+            ctx: self.wasi.get_or_insert_with(no_authority),
             table: &mut self.table,
         }
     }
