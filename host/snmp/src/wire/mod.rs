@@ -490,9 +490,9 @@ pub fn auth_params_range(bytes: &[u8]) -> Result<std::ops::Range<usize>, WireErr
     Ok(start..start + auth.rest().len())
 }
 
-/// Encoded size of one varbind, for keeping a response under a size limit.
-/// The varbind's encoded size, written into `scratch` (cleared first) so that sizing a
-/// whole response reuses one buffer instead of allocating one per varbind.
+/// Encoded size of one varbind, for keeping a response under a size limit. It is
+/// written into `scratch` (cleared first), so sizing a whole response reuses one
+/// buffer instead of allocating one per varbind.
 pub(crate) fn encoded_varbind_len(scratch: &mut Vec<u8>, oid: &Oid, value: &Value) -> usize {
     scratch.clear();
     write_tlv(scratch, 0x30, |out| {
