@@ -41,8 +41,9 @@ pub struct FleetArgs {
     /// How many simulated devices to poll.
     #[arg(long, default_value_t = 10_000)]
     devices: usize,
-    /// Devices read at once, by Quire and by net-snmp alike.
-    #[arg(long, default_value_t = 128)]
+    /// Devices read at once, by Quire and by net-snmp alike; the agent's own
+    /// default (`AgentOptions::concurrency`), so the figures are an agent's.
+    #[arg(long, default_value_t = 32)]
     concurrency: usize,
     /// Recordings the fleet is copied from.
     #[arg(long, default_value = "fixtures/recorded")]

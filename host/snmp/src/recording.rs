@@ -7,6 +7,7 @@
 //! replay from the device.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Range;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
@@ -209,19 +210,31 @@ impl Recording {
     ) -> Vec<(Oid, Value)> {
         let split = non_repeaters.min(oids.len());
         let mut out: Vec<(Oid, Value)> = oids[..split].iter().map(|o| self.get_next(o)).collect();
-        let mut cursors: Vec<Oid> = oids[split..].to_vec();
+        // Each repeater walks on from its last row rather than looking up the successor of
+        // it again: one search of the map per repeater, not one per varbind answered.
+        let mut repeaters: Vec<(&Oid, Range<'_, Oid, Value>)> = oids[split..]
+            .iter()
+            .map(|oid| {
+                let rows = self.entries.range((Bound::Excluded(oid), Bound::Unbounded));
+                (oid, rows)
+            })
+            .collect();
         for _ in 0..max_repetitions {
-            if cursors.is_empty() {
+            if repeaters.is_empty() {
                 break;
             }
             let mut all_ended = true;
-            for cursor in cursors.iter_mut() {
-                let (next, value) = self.get_next(cursor);
-                if value != Value::EndOfMibView {
-                    all_ended = false;
+            for (last, rows) in repeaters.iter_mut() {
+                match rows.next() {
+                    Some((oid, value)) => {
+                        if *value != Value::EndOfMibView {
+                            all_ended = false;
+                        }
+                        *last = oid;
+                        out.push((oid.clone(), value.clone()));
+                    }
+                    None => out.push(((*last).clone(), Value::EndOfMibView)),
                 }
-                *cursor = next.clone();
-                out.push((next, value));
             }
             if all_ended {
                 break;

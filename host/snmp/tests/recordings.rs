@@ -412,3 +412,52 @@ fn xerox_walks_printed_with_xerox_names_read_as_the_recordings_they_were_walked_
         "recorded/librenms/xerox.snmprec",
     );
 }
+
+/// GETBULK as RFC 3416 4.2.3 defines it: GETNEXT for each non-repeater, then rounds of
+/// GETNEXT over the repeaters until every one has reached the end of the MIB.
+fn bulk_by_getnext(
+    r: &Recording,
+    non_repeaters: usize,
+    reps: usize,
+    oids: &[Oid],
+) -> Vec<(Oid, Value)> {
+    let split = non_repeaters.min(oids.len());
+    let mut out: Vec<(Oid, Value)> = oids[..split].iter().map(|o| r.get_next(o)).collect();
+    let mut cursors = oids[split..].to_vec();
+    for _ in 0..reps {
+        if cursors.is_empty() {
+            break;
+        }
+        let round: Vec<(Oid, Value)> = cursors.iter().map(|c| r.get_next(c)).collect();
+        let ended = round.iter().all(|(_, v)| *v == Value::EndOfMibView);
+        cursors = round.iter().map(|(o, _)| o.clone()).collect();
+        out.extend(round);
+        if ended {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+fn every_recording_answers_getbulk_as_the_getnexts_it_stands_for() {
+    let roots = [
+        oid("1.3.6.1.2.1.1"),
+        oid("1.3.6.1.2.1.43.11.1.1.6"),
+        oid("1.3.6.1.2.1.43.11.1.1.9"),
+        oid("1.3.6.1.4.1"),
+    ];
+    for file in recorded_files() {
+        let r = Recording::load_lenient(&file).unwrap().recording;
+        for non_repeaters in [0, 1] {
+            for reps in [1, 24, 10_000] {
+                assert_eq!(
+                    r.get_bulk(non_repeaters, reps, &roots),
+                    bulk_by_getnext(&r, non_repeaters, reps, &roots),
+                    "{} non-repeaters {non_repeaters} max-repetitions {reps}",
+                    file.display()
+                );
+            }
+        }
+    }
+}

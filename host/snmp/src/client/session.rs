@@ -1,6 +1,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::Mutex;
 
@@ -84,9 +85,26 @@ impl Link {
         }
     }
 
+    /// Called once a request is answered: forgets that the socket was readable
+    /// without asking the kernel, so the next request's receive waits for its
+    /// answer to arrive instead of first finding the queue empty (a system call
+    /// per exchange). Nothing is lost: the next request is not sent yet, so its
+    /// answer arrives after this and marks the socket readable again; a late
+    /// duplicate still queued is read, and discarded, when that answer comes.
+    fn settle(&self) {
+        if let Link::Connected(socket) = self {
+            let _ = socket.try_io(Interest::READABLE, || {
+                Err::<(), _>(std::io::ErrorKind::WouldBlock.into())
+            });
+        }
+    }
+
     async fn recv(&mut self, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
         match self {
-            Link::Connected(socket) => socket.recv(buffer).await,
+            Link::Connected(socket) => {
+                buffer.clear();
+                socket.recv_buf(buffer).await
+            }
             Link::Shared(route) => route.recv(buffer).await,
         }
     }
@@ -284,7 +302,9 @@ impl Session {
             prepared,
             config,
             Link::Connected(socket),
-            vec![0; RECEIVE_BUFFER],
+            // Received into its spare capacity: never zeroed, and only the pages the
+            // answers reach become resident.
+            Vec::with_capacity(RECEIVE_BUFFER),
         );
         session.get(&[Oid::from(SYS_OBJECT_ID)]).await?;
         Ok(session)
@@ -679,7 +699,10 @@ impl Session {
                     };
                     let datagram = state.buffer.get(..len).unwrap_or_default();
                     match self.decode(state.engine.as_ref(), datagram, &ids, outgoing) {
-                        Ok(incoming) => return Ok(incoming),
+                        Ok(incoming) => {
+                            state.link.settle();
+                            return Ok(incoming);
+                        }
                         Err(discard) => {
                             discarded += 1;
                             tracing::debug!(device = %self.address, discarded, why = %discard.kind, "discarded a datagram");

@@ -32,6 +32,10 @@ const ENGINE_BOOTS: i32 = 1;
 /// DES padding add around the PDU.
 const HEADER_ALLOWANCE: usize = 16;
 
+/// Room for a PDU's own header around its varbinds (tag, request-id, error
+/// status and index, the list's tag), long-form lengths included.
+const PDU_HEADER: usize = 32;
+
 /// What every agent of a fleet shares.
 pub(crate) struct Policy {
     pub communities: Vec<Vec<u8>>,
@@ -160,6 +164,9 @@ impl Agent {
     fn serve(&self, version: Version, request: &Pdu, budget: usize) -> Option<Pdu> {
         let recording = self.state.read().unwrap_or_else(|e| e.into_inner());
         let oids = || request.varbinds.iter().map(|(o, _)| o);
+        let mut scratch = Vec::new();
+        // What the PDU takes at most, when the GETBULK's trimming already summed it.
+        let mut bound = None;
         let varbinds: Vec<(Oid, Value)> = match request.kind {
             PduKind::Get => oids()
                 .map(|o| (o.clone(), v1_visible(version, recording.get(o))))
@@ -181,7 +188,7 @@ impl Agent {
                     request.max_repetitions().min(cap),
                     &requested,
                 );
-                trim_to(&mut out, budget);
+                bound = Some(trim_to(&mut out, budget, &mut scratch));
                 out
             }
             PduKind::Set => return Some(refuse_set(version, request)),
@@ -200,8 +207,19 @@ impl Agent {
             response.error_status = error_status::NO_SUCH_NAME;
             response.error_index = i32::try_from(i + 1).unwrap_or(i32::MAX);
             response.varbinds = request.varbinds.clone();
+            bound = None;
         }
-        if response.encode().len() > budget {
+        // The bound is exact but for the header's allowance, so the PDU is encoded only
+        // to judge one that may not fit: answering encodes it once, not twice.
+        let at_most = bound.unwrap_or_else(|| {
+            PDU_HEADER
+                + response
+                    .varbinds
+                    .iter()
+                    .map(|(oid, value)| crate::wire::encoded_varbind_len(&mut scratch, oid, value))
+                    .sum::<usize>()
+        });
+        if at_most > budget && response.encode().len() > budget {
             // RFC 3416 4.2.1: tooBig carries no varbinds in v2; RFC 1157 echoes them.
             response.error_status = error_status::TOO_BIG;
             response.error_index = 0;
@@ -396,20 +414,24 @@ fn refuse_set(version: Version, request: &Pdu) -> Pdu {
 }
 
 /// Drops trailing varbinds until the PDU fits `budget` (RFC 3416 4.2.3: a
-/// GETBULK response is shortened rather than refused).
-fn trim_to(varbinds: &mut Vec<(Oid, Value)>, budget: usize) {
-    // Room for the PDU's own header, long-form lengths included.
-    let mut used = 32;
+/// GETBULK response is shortened rather than refused), and says how many
+/// bytes the PDU then takes at most. `scratch` is where varbinds are sized.
+fn trim_to(varbinds: &mut Vec<(Oid, Value)>, budget: usize, scratch: &mut Vec<u8>) -> usize {
+    let mut used = PDU_HEADER;
     let mut keep = 0;
     for (oid, value) in varbinds.iter() {
-        let size = crate::wire::encoded_varbind_len(oid, value);
-        if used + size > budget {
+        let size = crate::wire::encoded_varbind_len(scratch, oid, value);
+        if used + size > budget && keep > 0 {
             break;
         }
         used += size;
         keep += 1;
+        if used > budget {
+            break;
+        }
     }
-    varbinds.truncate(keep.max(1));
+    varbinds.truncate(keep);
+    used
 }
 
 #[cfg(test)]

@@ -263,6 +263,7 @@ pub(crate) fn write_oid(out: &mut Vec<u8>, tag: u8, oid: &Oid) {
     let first = u64::from(arcs.first().copied().unwrap_or(0)) * 40
         + u64::from(arcs.get(1).copied().unwrap_or(0));
     write_tlv(out, tag, |out| {
+        out.reserve(arcs.len() + 4);
         write_subid(out, first);
         for &arc in arcs.iter().skip(2) {
             write_subid(out, u64::from(arc));
@@ -271,6 +272,11 @@ pub(crate) fn write_oid(out: &mut Vec<u8>, tag: u8, oid: &Oid) {
 }
 
 fn write_subid(out: &mut Vec<u8>, value: u64) {
+    // Most arcs are below 128: one byte, as it is.
+    if value < 0x80 {
+        out.push(value as u8);
+        return;
+    }
     let mut groups = [0u8; 10];
     let mut n = 0;
     let mut v = value;

@@ -490,14 +490,16 @@ pub fn auth_params_range(bytes: &[u8]) -> Result<std::ops::Range<usize>, WireErr
     Ok(start..start + auth.rest().len())
 }
 
-/// Encoded size of one varbind, for keeping a response under a size limit.
-pub(crate) fn encoded_varbind_len(oid: &Oid, value: &Value) -> usize {
-    let mut out = Vec::new();
-    write_tlv(&mut out, 0x30, |out| {
+/// Encoded size of one varbind, for keeping a response under a size limit. It is
+/// written into `scratch` (cleared first), so sizing a whole response reuses one
+/// buffer instead of allocating one per varbind.
+pub(crate) fn encoded_varbind_len(scratch: &mut Vec<u8>, oid: &Oid, value: &Value) -> usize {
+    scratch.clear();
+    write_tlv(scratch, 0x30, |out| {
         write_oid(out, 0x06, oid);
         write_value(out, value);
     });
-    out.len()
+    scratch.len()
 }
 
 fn trailing(r: &Reader<'_>, what: &str) -> Result<(), WireError> {
