@@ -4,16 +4,16 @@
 //!
 //! A pass walks every device in pages of [`DEVICES_PER_PASS`]. It reads their counter
 //! marks of the supply history's reach ([`history_start`], the daily meters kept for
-//! ever) in one query per page and, on another task at the same time, their other
-//! supply inputs in four more ([`InputRows::load`]). A blocking thread then works out, device by device over the
-//! cores with rayon, their pages with `quire-usage` (once for both figures), their volume
-//! (the pages per day of the 30 whole days before today) and every supply's history and
-//! forecast, while the next page is read: the arithmetic of 2,000 devices takes longer
-//! than an async task should hold its thread. The page's volumes and then its forecasts
-//! are replaced in one transaction each. The
-//! window's days are UTC days, as the daily meters are: a site's own zone would move the
-//! window's edges by a few hours, a fraction of one day's pages in a 30-day average, for
-//! a zone lookup per device.
+//! ever) in one query per page and, on another task at the same time, their other supply
+//! inputs in four more ([`InputRows::load`]). A blocking thread then works out, device by
+//! device over the cores with rayon, their pages with `quire-usage` (once for both
+//! figures), their volume (the pages per day of the 30 whole days before today) and every
+//! supply's history and forecast, while the next page is read: the arithmetic of 2,000
+//! devices takes longer than an async task should hold its thread. The page's volumes and
+//! then its forecasts are replaced in one transaction each. The window's days are UTC
+//! days, as the daily meters are: a site's own zone would move the window's edges by a
+//! few hours, a fraction of one day's pages in a 30-day average, for a zone lookup per
+//! device.
 
 use std::time::Duration;
 
