@@ -6,6 +6,18 @@ use serde_json::json;
 
 use crate::support::{TestServer, item, upload};
 
+/// How many readings the API lists for `device`, as it lists them in `/api/v1/devices`.
+async fn readings_of(server: &TestServer, device: &serde_json::Value) -> usize {
+    let readings = server
+        .admin(
+            "GET",
+            &format!("/api/v1/devices/{}/readings", device["id"]),
+            None,
+        )
+        .await;
+    readings.as_array().unwrap().len()
+}
+
 #[tokio::test]
 async fn a_retried_upload_files_every_reading_exactly_once() {
     for server in TestServer::each().await {
@@ -43,14 +55,7 @@ async fn a_retried_upload_files_every_reading_exactly_once() {
         assert_eq!(devices.len(), 3, "{backend}");
         for device in devices {
             assert_eq!(device["site-id"], site, "{backend}: {device}");
-            let readings = server
-                .admin(
-                    "GET",
-                    &format!("/api/v1/devices/{}/readings", device["id"]),
-                    None,
-                )
-                .await;
-            assert_eq!(readings.as_array().unwrap().len(), 2, "{backend}: {device}");
+            assert_eq!(readings_of(&server, device).await, 2, "{backend}: {device}");
         }
         // Another agent's sequence numbers are its own.
         let (_, other) = server.enroll(&server.key(acme).await).await.unwrap();
@@ -240,15 +245,8 @@ async fn a_duplicate_and_a_malformed_item_amid_an_upload_leave_the_rest_filed_on
             "{backend}: {one}"
         );
         for (device, filed) in [(one, 3), (printer("VD20000002"), 1)] {
-            let readings = server
-                .admin(
-                    "GET",
-                    &format!("/api/v1/devices/{}/readings", device["id"]),
-                    None,
-                )
-                .await;
             assert_eq!(
-                readings.as_array().unwrap().len(),
+                readings_of(&server, device).await,
                 filed,
                 "{backend}: {device}"
             );
