@@ -10,7 +10,8 @@
 //! figures), their volume (the pages per day of the 30 whole days before today) and every
 //! supply's history and forecast, while the next page is read: the arithmetic of 2,000
 //! devices takes longer than an async task should hold its thread. The page's volumes and
-//! then its forecasts are replaced in one transaction each. The window's days are UTC
+//! then its forecasts are replaced in one transaction each, on a task of their own while
+//! the next page is worked out and the one after read. The window's days are UTC
 //! days, as the daily meters are: a site's own zone would move the window's edges by a
 //! few hours, a fraction of one day's pages in a 30-day average, for a zone lookup per
 //! device.
@@ -24,6 +25,7 @@ use quire_usage::SupplyForecast;
 use quire_usage::calculated::volume_averages;
 use quire_usage::pages::{DevicePages, daily_pages};
 use rayon::prelude::*;
+use tokio::task::JoinHandle;
 
 use crate::pages::pages_of;
 use crate::periodic::Periodic;
@@ -56,34 +58,64 @@ pub struct Recomputed {
 
 /// Recomputes every device's volume and supply forecasts as of `now`. While one page's
 /// arithmetic (pages, volumes, histories and forecasts, device by device on every core)
-/// runs on a blocking thread, the next page is read, so the database and the
-/// arithmetic are busy at once.
+/// runs on a blocking thread, the next page is read and the page before is filed, so
+/// the database and the arithmetic are busy at once.
 pub async fn recompute(store: &Store, now: DateTime<Utc>) -> quire_store::Result<Recomputed> {
     let mut done = Recomputed::default();
+    let mut filing: Option<JoinHandle<quire_store::Result<Recomputed>>> = None;
     let mut next = read_page(store, None, now).await?;
     while let Some(page) = next {
         let after = page.devices.last().copied();
         let working = tokio::task::spawn_blocking(move || page.work(now));
         let (worked, read) = tokio::join!(working, read_page(store, after, now));
-        let worked = worked.unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()));
-        store
-            .replace_volumes(&worked.devices, &worked.volumes)
-            .await?;
-        store
-            .replace_forecasts(&worked.devices, &worked.forecasts, now)
-            .await?;
-        let forecast = worked
-            .forecasts
-            .iter()
-            .filter(|f| f.empty_on.is_some())
-            .count();
-        done.devices += worked.devices.len();
-        done.with_volume += worked.volumes.len();
-        done.forecast += forecast;
-        done.refused += worked.forecasts.len() - forecast;
+        let worked = joined(worked);
+        // One page filed at a time, in order: the one before has had the page's
+        // arithmetic and the next one's reading to finish in.
+        if let Some(filed) = filing.take() {
+            done += joined(filed.await)?;
+        }
+        filing = Some(tokio::spawn(file(store.clone(), worked, now)));
         next = read?;
     }
+    if let Some(filed) = filing {
+        done += joined(filed.await)?;
+    }
     Ok(done)
+}
+
+/// Replaces a page's volumes and then its forecasts, one transaction each, and counts them.
+async fn file(store: Store, worked: Worked, now: DateTime<Utc>) -> quire_store::Result<Recomputed> {
+    store
+        .replace_volumes(&worked.devices, &worked.volumes)
+        .await?;
+    store
+        .replace_forecasts(&worked.devices, &worked.forecasts, now)
+        .await?;
+    let forecast = worked
+        .forecasts
+        .iter()
+        .filter(|f| f.empty_on.is_some())
+        .count();
+    Ok(Recomputed {
+        devices: worked.devices.len(),
+        with_volume: worked.volumes.len(),
+        forecast,
+        refused: worked.forecasts.len() - forecast,
+    })
+}
+
+/// A task's result, its panic carried on into the caller.
+fn joined<T>(joined: Result<T, tokio::task::JoinError>) -> T {
+    joined.unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
+}
+
+impl std::ops::AddAssign for Recomputed {
+    fn add_assign(&mut self, page: Recomputed) {
+        self.devices += page.devices;
+        self.with_volume += page.with_volume;
+        self.forecast += page.forecast;
+        self.refused += page.refused;
+    }
 }
 
 /// A page of devices with their rows read, its arithmetic still to do.
@@ -124,9 +156,7 @@ async fn read_page(
         }
     });
     let rows = InputRows::load(store, &devices, now).await?;
-    let samples = samples
-        .await
-        .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))?;
+    let samples = joined(samples.await)?;
     Ok(Some(Page {
         samples,
         devices,
