@@ -183,6 +183,15 @@ impl<'r> DaySummaries<'r> {
     }
 }
 
+/// The columns of a `daily_meters` row as ingest writes it.
+const METER_COLUMNS: &str = "INSERT INTO daily_meters (device_id, day, counter, first_value, first_at, \
+     first_reading_id, last_value, last_at, last_reading_id) ";
+
+/// The columns of a `daily_levels` row as ingest writes it.
+const LEVEL_COLUMNS: &str = "INSERT INTO daily_levels (device_id, day, idx, kind, color, description, \
+     first_at, first_percent, last_at, last_percent, min_percent, last_state, \
+     last_serial, last_part_number) ";
+
 /// The day's first kept unless the row is earlier, the last unless it is as late or later.
 const UPSERT_METERS: &str = " ON CONFLICT (device_id, day, counter) DO UPDATE SET \
      first_value = CASE WHEN excluded.first_at < daily_meters.first_at \
@@ -258,66 +267,11 @@ macro_rules! summary_queries {
             DEVICES_PER_QUERY, DailyLevel, DailyMeter, DaySummaries, MeterMark, UPSERT_LEVELS,
             UPSERT_METERS, stored_counter, stored_percent,
         };
-        use crate::backend::{ROWS_PER_STATEMENT, parse_word, stored_u32, word};
+        use crate::backend::{parse_word, stored_u32, word};
         use crate::error::{Context, Result};
         use crate::types::{DeviceId, ReadingId};
 
         type Db = $db;
-
-        /// Upserts the days a batch touched, in its transaction.
-        pub(crate) async fn file(
-            tx: &mut Transaction<'static, Db>,
-            days: &DaySummaries<'_>,
-        ) -> std::result::Result<(), sqlx::Error> {
-            let meters: Vec<_> = days.meters.iter().collect();
-            for chunk in meters.chunks(ROWS_PER_STATEMENT) {
-                let mut insert = QueryBuilder::<Db>::new(
-                    "INSERT INTO daily_meters (device_id, day, counter, first_value, first_at, \
-                     first_reading_id, last_value, last_at, last_reading_id) ",
-                );
-                insert.push_values(chunk, |mut row, ((device, day, counter), (first, last))| {
-                    row.push_bind(*device)
-                        .push_bind(*day)
-                        .push_bind(*counter)
-                        .push_bind(first.value)
-                        .push_bind(first.at)
-                        .push_bind(first.reading)
-                        .push_bind(last.value)
-                        .push_bind(last.at)
-                        .push_bind(last.reading);
-                });
-                insert.push(UPSERT_METERS);
-                insert.build().execute(&mut **tx).await?;
-            }
-            let levels: Vec<_> = days.levels.iter().collect();
-            for chunk in levels.chunks(ROWS_PER_STATEMENT) {
-                let mut insert = QueryBuilder::<Db>::new(
-                    "INSERT INTO daily_levels (device_id, day, idx, kind, color, description, \
-                     first_at, first_percent, last_at, last_percent, min_percent, last_state, \
-                     last_serial, last_part_number) ",
-                );
-                insert.push_values(chunk, |mut row, ((device, day, index), level)| {
-                    let ((last_at, _), supply) = level.last;
-                    row.push_bind(*device)
-                        .push_bind(*day)
-                        .push_bind(i64::from(*index))
-                        .push_bind(&supply.kind)
-                        .push_bind(supply.color.as_deref())
-                        .push_bind(&supply.description)
-                        .push_bind(level.first.0.0)
-                        .push_bind(level.first.1.map(i32::from))
-                        .push_bind(last_at)
-                        .push_bind(supply.percent.map(i32::from))
-                        .push_bind(level.min_percent.map(i32::from))
-                        .push_bind(word(&supply.state))
-                        .push_bind(supply.serial.as_deref())
-                        .push_bind(supply.part_number.as_deref());
-                });
-                insert.push(UPSERT_LEVELS);
-                insert.build().execute(&mut **tx).await?;
-            }
-            Ok(())
-        }
 
         /// `SELECT … FROM table WHERE device_id IN (chunk) AND day BETWEEN …`, for the caller to order.
         fn select_days(
@@ -422,10 +376,136 @@ macro_rules! summary_queries {
     };
 }
 
+/// SQLite: a multi-row `VALUES` per [`ROWS_PER_STATEMENT`](crate::backend::ROWS_PER_STATEMENT) rows.
 pub(crate) mod sqlite {
     summary_queries!(sqlx::Sqlite);
+
+    use super::{LEVEL_COLUMNS, METER_COLUMNS};
+    use crate::backend::ROWS_PER_STATEMENT;
+
+    /// Upserts the days a batch touched, in its transaction.
+    pub(crate) async fn file(
+        tx: &mut Transaction<'static, Db>,
+        days: &DaySummaries<'_>,
+    ) -> std::result::Result<(), sqlx::Error> {
+        let meters: Vec<_> = days.meters.iter().collect();
+        for chunk in meters.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = QueryBuilder::<Db>::new(METER_COLUMNS);
+            insert.push_values(chunk, |mut row, ((device, day, counter), (first, last))| {
+                row.push_bind(*device)
+                    .push_bind(*day)
+                    .push_bind(*counter)
+                    .push_bind(first.value)
+                    .push_bind(first.at)
+                    .push_bind(first.reading)
+                    .push_bind(last.value)
+                    .push_bind(last.at)
+                    .push_bind(last.reading);
+            });
+            insert.push(UPSERT_METERS);
+            insert.build().execute(&mut **tx).await?;
+        }
+        let levels: Vec<_> = days.levels.iter().collect();
+        for chunk in levels.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = QueryBuilder::<Db>::new(LEVEL_COLUMNS);
+            insert.push_values(chunk, |mut row, ((device, day, index), level)| {
+                let ((last_at, _), supply) = level.last;
+                row.push_bind(*device)
+                    .push_bind(*day)
+                    .push_bind(i64::from(*index))
+                    .push_bind(&supply.kind)
+                    .push_bind(supply.color.as_deref())
+                    .push_bind(&supply.description)
+                    .push_bind(level.first.0.0)
+                    .push_bind(level.first.1.map(i32::from))
+                    .push_bind(last_at)
+                    .push_bind(supply.percent.map(i32::from))
+                    .push_bind(level.min_percent.map(i32::from))
+                    .push_bind(word(&supply.state))
+                    .push_bind(supply.serial.as_deref())
+                    .push_bind(supply.part_number.as_deref());
+            });
+            insert.push(UPSERT_LEVELS);
+            insert.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
 }
 
+/// PostgreSQL: each column bound as one array and the rows `UNNEST`ed from them, so a
+/// statement is the same few parameters however many rows it upserts: a multi-row
+/// `VALUES` of a batch's 1,000 levels bound 14,000 parameters, and PostgreSQL planned
+/// and set up each of its expressions on every execution (see `ingest::postgres`).
 pub(crate) mod postgres {
     summary_queries!(sqlx::Postgres);
+
+    use sqlx::postgres::PgBindIterExt as _;
+
+    use super::{LEVEL_COLUMNS, METER_COLUMNS};
+
+    /// Upserts the days a batch touched, in its transaction.
+    pub(crate) async fn file(
+        tx: &mut Transaction<'static, Db>,
+        days: &DaySummaries<'_>,
+    ) -> std::result::Result<(), sqlx::Error> {
+        if !days.meters.is_empty() {
+            let meters = || days.meters.iter();
+            let mut upsert = QueryBuilder::<Db>::new(METER_COLUMNS);
+            upsert
+                .push("SELECT * FROM UNNEST($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .push(UPSERT_METERS);
+            upsert
+                .build()
+                .bind(meters().map(|((device, _, _), _)| *device).bind_iter())
+                .bind(meters().map(|((_, day, _), _)| *day).bind_iter())
+                .bind(meters().map(|((_, _, counter), _)| *counter).bind_iter())
+                .bind(meters().map(|(_, (first, _))| first.value).bind_iter())
+                .bind(meters().map(|(_, (first, _))| first.at).bind_iter())
+                .bind(meters().map(|(_, (first, _))| first.reading).bind_iter())
+                .bind(meters().map(|(_, (_, last))| last.value).bind_iter())
+                .bind(meters().map(|(_, (_, last))| last.at).bind_iter())
+                .bind(meters().map(|(_, (_, last))| last.reading).bind_iter())
+                .execute(&mut **tx)
+                .await?;
+        }
+        if !days.levels.is_empty() {
+            let levels = || days.levels.values();
+            let mut upsert = QueryBuilder::<Db>::new(LEVEL_COLUMNS);
+            upsert
+                .push("SELECT * FROM UNNEST($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
+                .push(UPSERT_LEVELS);
+            upsert
+                .build()
+                .bind(days.levels.keys().map(|(device, _, _)| *device).bind_iter())
+                .bind(days.levels.keys().map(|(_, day, _)| *day).bind_iter())
+                .bind(
+                    days.levels
+                        .keys()
+                        .map(|(_, _, index)| i64::from(*index))
+                        .bind_iter(),
+                )
+                .bind(levels().map(|l| l.last.1.kind.as_str()).bind_iter())
+                .bind(levels().map(|l| l.last.1.color.as_deref()).bind_iter())
+                .bind(levels().map(|l| l.last.1.description.as_str()).bind_iter())
+                .bind(levels().map(|l| l.first.0.0).bind_iter())
+                .bind(levels().map(|l| l.first.1.map(i32::from)).bind_iter())
+                .bind(levels().map(|l| l.last.0.0).bind_iter())
+                .bind(
+                    levels()
+                        .map(|l| l.last.1.percent.map(i32::from))
+                        .bind_iter(),
+                )
+                .bind(levels().map(|l| l.min_percent.map(i32::from)).bind_iter())
+                .bind(levels().map(|l| word(&l.last.1.state)).bind_iter())
+                .bind(levels().map(|l| l.last.1.serial.as_deref()).bind_iter())
+                .bind(
+                    levels()
+                        .map(|l| l.last.1.part_number.as_deref())
+                        .bind_iter(),
+                )
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
 }
