@@ -41,11 +41,16 @@ pub(crate) fn word<T: Serialize>(value: &T) -> String {
 /// is deserialised as it is, not through a JSON value: a recompute parses a supply state
 /// per daily level row, and the copy and value were most of that.
 pub(crate) fn parse_word<T: DeserializeOwned>(column: &'static str, value: String) -> Result<T> {
+    parse_word_in(column, &value)
+}
+
+/// [`parse_word`] of a word read in place.
+pub(crate) fn parse_word_in<T: DeserializeOwned>(column: &'static str, value: &str) -> Result<T> {
     let parsed: std::result::Result<T, serde::de::value::Error> =
-        T::deserialize(value.as_str().into_deserializer());
+        T::deserialize(value.into_deserializer());
     parsed.map_err(|e| Error::Corrupt {
         column,
-        value,
+        value: value.to_owned(),
         reason: e.to_string(),
     })
 }

@@ -185,6 +185,26 @@ struct Mark {
     value: u64,
 }
 
+/// The index in `names` of counter `name`, added when it is new.
+fn name_index(names: &mut Vec<Arc<str>>, name: &str) -> usize {
+    match names.iter().position(|n| &**n == name) {
+        Some(index) => index,
+        None => {
+            names.push(Arc::from(name));
+            names.len() - 1
+        }
+    }
+}
+
+/// A stored page counter back as the count it is.
+fn counter_value(value: i64) -> Result<u64> {
+    u64::try_from(value).map_err(|_| crate::Error::Corrupt {
+        column: "daily_meters.value",
+        value: value.to_string(),
+        reason: "a negative page counter".into(),
+    })
+}
+
 /// The samples of `[from, to)` and each device's last one before `from`, out of the day
 /// marks read for it in row order (`names` naming their counters): the marks of one
 /// device, time and reading make one sample, and where a counter is marked twice there
@@ -263,7 +283,6 @@ macro_rules! cost_queries {
         use std::sync::Arc;
 
         use chrono::{DateTime, Utc};
-        use futures_util::TryStreamExt;
         use sqlx::{Pool, QueryBuilder, Row};
 
         use super::{
@@ -418,92 +437,149 @@ macro_rules! cost_queries {
             }
             Ok(RateTree { devices, accounts, rates })
         }
-
-        pub(crate) async fn counter_samples(
-            pool: &Pool<Db>,
-            devices: &[DeviceId],
-            from: DateTime<Utc>,
-            to: DateTime<Utc>,
-        ) -> Result<Vec<CounterSample>> {
-            let context = || format!("reading the counters of {} devices from {from} to {to}", devices.len());
-            if devices.is_empty() {
-                return Ok(Vec::new());
-            }
-            // Each device's period opens on the last day it was read before `from`'s day; the
-            // marks before the last one before `from` are dropped below. That day is joined
-            // apart from the period's own days, which one range scan reads for every device:
-            // joined day by day from each device's start, PostgreSQL spent 308 ms on a
-            // page of 2,000 devices' 90 days instead of 200. MATERIALIZED: inlined, the
-            // start's subquery ran once per joined row rather than once per device.
-            let (from_day, to_day) = (from.date_naive(), to.date_naive());
-            let columns = "m.device_id, m.counter, m.first_value, m.first_at, m.first_reading_id, \
-                 m.last_value, m.last_at, m.last_reading_id";
-            let mut query = QueryBuilder::<Db>::new(
-                "WITH starts (device_id, start_day) AS MATERIALIZED (SELECT d.id, (SELECT MAX(p.day) \
-                 FROM daily_meters p WHERE p.device_id = d.id AND p.day < ",
-            );
-            let push_ids = |query: &mut QueryBuilder<Db>| {
-                let mut ids = query.separated(", ");
-                for device in devices {
-                    ids.push_bind(device.0);
-                }
-            };
-            query.push_bind(from_day).push(") FROM devices d WHERE d.id IN (");
-            push_ids(&mut query);
-            query
-                .push(")) SELECT ")
-                .push(columns)
-                .push(" FROM daily_meters m WHERE m.day >= ")
-                .push_bind(from_day)
-                .push(" AND m.day <= ")
-                .push_bind(to_day)
-                .push(" AND m.device_id IN (");
-            push_ids(&mut query);
-            query
-                .push(") UNION ALL SELECT ")
-                .push(columns)
-                .push(" FROM starts s JOIN daily_meters m ON m.device_id = s.device_id AND m.day = s.start_day");
-            // Few counter names, each in many rows: each row names one by its index. The rows
-            // are taken as they arrive: a page of the recompute is hundreds of thousands,
-            // and holding them all before use cost more in fresh pages than in decoding.
-            let mut names: Vec<Arc<str>> = Vec::new();
-            let mut marks = Vec::new();
-            let mut rows = query.build().fetch(pool);
-            while let Some(row) = rows.try_next().await.context(context)? {
-                let device: i64 = row.try_get(0).context(context)?;
-                let counter: &str = row.try_get(1).context(context)?;
-                let name = match names.iter().position(|n| &**n == counter) {
-                    Some(name) => name,
-                    None => {
-                        names.push(Arc::from(counter));
-                        names.len() - 1
-                    }
-                };
-                for (value, at, reading) in [(2, 3, 4), (5, 6, 7)] {
-                    let value: i64 = row.try_get(value).context(context)?;
-                    let value = u64::try_from(value).map_err(|_| Error::Corrupt {
-                        column: "daily_meters.value",
-                        value: value.to_string(),
-                        reason: "a negative page counter".into(),
-                    })?;
-                    marks.push(super::Mark {
-                        device,
-                        taken_at: row.try_get(at).context(context)?,
-                        reading: row.try_get(reading).context(context)?,
-                        name,
-                        value,
-                    });
-                }
-            }
-            Ok(super::period_samples(marks, &names, from, to))
-        }
     };
 }
 
 mod sqlite {
     cost_queries!(sqlx::Sqlite, sqlite);
+
+    use futures_util::TryStreamExt;
+
+    pub(crate) async fn counter_samples(
+        pool: &Pool<Db>,
+        devices: &[DeviceId],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CounterSample>> {
+        let context = || {
+            format!(
+                "reading the counters of {} devices from {from} to {to}",
+                devices.len()
+            )
+        };
+        if devices.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Each device's period opens on the last day it was read before `from`'s day; the
+        // marks before the last one before `from` are dropped below. That day is joined
+        // apart from the period's own days, which one range scan reads for every device:
+        // joined day by day from each device's start, PostgreSQL spent 308 ms on a
+        // page of 2,000 devices' 90 days instead of 200. MATERIALIZED: inlined, the
+        // start's subquery ran once per joined row rather than once per device.
+        let (from_day, to_day) = (from.date_naive(), to.date_naive());
+        let columns = "m.device_id, m.counter, m.first_value, m.first_at, m.first_reading_id, \
+             m.last_value, m.last_at, m.last_reading_id";
+        let mut query = QueryBuilder::<Db>::new(
+            "WITH starts (device_id, start_day) AS MATERIALIZED (SELECT d.id, (SELECT MAX(p.day) \
+             FROM daily_meters p WHERE p.device_id = d.id AND p.day < ",
+        );
+        let push_ids = |query: &mut QueryBuilder<Db>| {
+            let mut ids = query.separated(", ");
+            for device in devices {
+                ids.push_bind(device.0);
+            }
+        };
+        query
+            .push_bind(from_day)
+            .push(") FROM devices d WHERE d.id IN (");
+        push_ids(&mut query);
+        query
+            .push(")) SELECT ")
+            .push(columns)
+            .push(" FROM daily_meters m WHERE m.day >= ")
+            .push_bind(from_day)
+            .push(" AND m.day <= ")
+            .push_bind(to_day)
+            .push(" AND m.device_id IN (");
+        push_ids(&mut query);
+        query
+            .push(") UNION ALL SELECT ")
+            .push(columns)
+            .push(" FROM starts s JOIN daily_meters m ON m.device_id = s.device_id AND m.day = s.start_day");
+        // Few counter names, each in many rows: each row names one by its index. The rows
+        // are taken as they arrive: a page of the recompute is hundreds of thousands,
+        // and holding them all before use cost more in fresh pages than in decoding.
+        let mut names: Vec<Arc<str>> = Vec::new();
+        let mut marks = Vec::new();
+        let mut rows = query.build().fetch(pool);
+        while let Some(row) = rows.try_next().await.context(context)? {
+            let device: i64 = row.try_get(0).context(context)?;
+            let name = super::name_index(&mut names, row.try_get(1).context(context)?);
+            for (value, at, reading) in [(2, 3, 4), (5, 6, 7)] {
+                marks.push(super::Mark {
+                    device,
+                    value: super::counter_value(row.try_get(value).context(context)?)?,
+                    taken_at: row.try_get(at).context(context)?,
+                    reading: row.try_get(reading).context(context)?,
+                    name,
+                });
+            }
+        }
+        Ok(super::period_samples(marks, &names, from, to))
+    }
 }
 
 mod postgres {
     cost_queries!(sqlx::Postgres, postgres);
+
+    use crate::copy_out::CopyOut;
+
+    /// The columns [`counter_samples`] reads, as its errors name them.
+    const MARK_COLUMNS: &[&str] = &[
+        "daily_meters.device_id",
+        "daily_meters.counter",
+        "daily_meters.first_value",
+        "daily_meters.first_at",
+        "daily_meters.first_reading_id",
+        "daily_meters.last_value",
+        "daily_meters.last_at",
+        "daily_meters.last_reading_id",
+    ];
+
+    /// SQLite's statement (see there for its shape), read as a binary COPY: a recompute
+    /// reads a year of marks of every device this way (see `copy_out`).
+    pub(crate) async fn counter_samples(
+        pool: &Pool<Db>,
+        devices: &[DeviceId],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CounterSample>> {
+        if devices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (from_day, to_day) = (from.date_naive(), to.date_naive());
+        let ids = crate::copy_out::id_list(devices.iter().map(|d| d.0));
+        let columns = "m.device_id, m.counter, m.first_value, m.first_at, m.first_reading_id, \
+             m.last_value, m.last_at, m.last_reading_id";
+        let select = format!(
+            "WITH starts (device_id, start_day) AS MATERIALIZED (SELECT d.id, (SELECT MAX(p.day) \
+             FROM daily_meters p WHERE p.device_id = d.id AND p.day < DATE '{from_day}') \
+             FROM devices d WHERE d.id IN ({ids})) \
+             SELECT {columns} FROM daily_meters m WHERE m.day >= DATE '{from_day}' \
+             AND m.day <= DATE '{to_day}' AND m.device_id IN ({ids}) \
+             UNION ALL SELECT {columns} FROM starts s JOIN daily_meters m \
+             ON m.device_id = s.device_id AND m.day = s.start_day"
+        );
+        let context = format!(
+            "reading the counters of {} devices from {from} to {to}",
+            devices.len()
+        );
+        let mut rows = CopyOut::start(pool, &select, MARK_COLUMNS, context).await?;
+        let mut names: Vec<Arc<str>> = Vec::new();
+        let mut marks = Vec::new();
+        while let Some(mut row) = rows.next().await? {
+            let device = row.int8()?;
+            let name = super::name_index(&mut names, row.text()?);
+            for _ in 0..2 {
+                marks.push(super::Mark {
+                    device,
+                    value: super::counter_value(row.int8()?)?,
+                    taken_at: row.timestamptz()?,
+                    reading: row.int8()?,
+                    name,
+                });
+            }
+        }
+        Ok(super::period_samples(marks, &names, from, to))
+    }
 }

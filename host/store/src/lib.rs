@@ -69,6 +69,7 @@ mod asm;
 mod asm_settings;
 mod backend;
 mod contracts;
+mod copy_out;
 mod costs;
 mod devices;
 mod error;

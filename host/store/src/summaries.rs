@@ -246,6 +246,15 @@ fn stored_percent(column: &'static str, value: Option<i32>) -> Result<Option<u8>
         .transpose()
 }
 
+/// Daily levels as both backends return them: by device, day and index. Sorted here, not
+/// by the query: PostgreSQL's sort of a page of 2,000 devices' year spills to disk at the
+/// default `work_mem` and took 43 % of the query (230 ms against 132 for 180,000 rows),
+/// while the rows mostly arrive in this order already, which a stable sort checks in one
+/// pass.
+fn sort_levels(levels: &mut [DailyLevel]) {
+    levels.sort_by_key(|l| (l.device_id, l.day, l.index));
+}
+
 /// A stored counter back as the model's `u64`.
 fn stored_counter(column: &'static str, value: i64) -> Result<u64> {
     u64::try_from(value).map_err(|e| crate::Error::Corrupt {
@@ -260,14 +269,13 @@ macro_rules! summary_queries {
         use std::ops::RangeInclusive;
 
         use chrono::NaiveDate;
-        use futures_util::TryStreamExt;
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
         use super::{
             DEVICES_PER_QUERY, DailyLevel, DailyMeter, DaySummaries, MeterMark, UPSERT_LEVELS,
             UPSERT_METERS, stored_counter, stored_percent,
         };
-        use crate::backend::{parse_word, stored_u32, word};
+        use crate::backend::{stored_u32, word};
         use crate::error::{Context, Result};
         use crate::types::{DeviceId, ReadingId};
 
@@ -298,7 +306,14 @@ macro_rules! summary_queries {
             devices: &[DeviceId],
             days: RangeInclusive<NaiveDate>,
         ) -> Result<Vec<DailyMeter>> {
-            let context = || format!("reading the daily meters of {} devices from {} to {}", devices.len(), days.start(), days.end());
+            let context = || {
+                format!(
+                    "reading the daily meters of {} devices from {} to {}",
+                    devices.len(),
+                    days.start(),
+                    days.end()
+                )
+            };
             let mut meters = Vec::new();
             for chunk in devices.chunks(DEVICES_PER_QUERY) {
                 let mut query = select_days(
@@ -314,12 +329,20 @@ macro_rules! summary_queries {
                         day: row.try_get("day").context(context)?,
                         counter: row.try_get("counter").context(context)?,
                         first: MeterMark {
-                            value: stored_counter("daily_meters.first_value", row.try_get("first_value").context(context)?)?,
+                            value: stored_counter(
+                                "daily_meters.first_value",
+                                row.try_get("first_value").context(context)?,
+                            )?,
                             taken_at: row.try_get("first_at").context(context)?,
-                            reading_id: ReadingId(row.try_get("first_reading_id").context(context)?),
+                            reading_id: ReadingId(
+                                row.try_get("first_reading_id").context(context)?,
+                            ),
                         },
                         last: MeterMark {
-                            value: stored_counter("daily_meters.last_value", row.try_get("last_value").context(context)?)?,
+                            value: stored_counter(
+                                "daily_meters.last_value",
+                                row.try_get("last_value").context(context)?,
+                            )?,
                             taken_at: row.try_get("last_at").context(context)?,
                             reading_id: ReadingId(row.try_get("last_reading_id").context(context)?),
                         },
@@ -328,57 +351,73 @@ macro_rules! summary_queries {
             }
             Ok(meters)
         }
-
-        pub(crate) async fn daily_levels(
-            pool: &Pool<Db>,
-            devices: &[DeviceId],
-            days: RangeInclusive<NaiveDate>,
-        ) -> Result<Vec<DailyLevel>> {
-            let context = || format!("reading the daily levels of {} devices from {} to {}", devices.len(), days.start(), days.end());
-            let mut levels = Vec::new();
-            for chunk in devices.chunks(DEVICES_PER_QUERY) {
-                let mut query = select_days(
-                    "SELECT device_id, day, idx, kind, color, description, first_at, first_percent, \
-                     last_at, last_percent, min_percent, last_state, last_serial, last_part_number \
-                     FROM daily_levels",
-                    chunk,
-                    &days,
-                );
-                // By position: a name is looked up per row and column.
-                let mut rows = query.build().fetch(pool);
-                while let Some(row) = rows.try_next().await.context(context)? {
-                    let state: String = row.try_get(11).context(context)?;
-                    levels.push(DailyLevel {
-                        device_id: DeviceId(row.try_get(0).context(context)?),
-                        day: row.try_get(1).context(context)?,
-                        index: stored_u32("daily_levels.idx", row.try_get(2).context(context)?)?,
-                        kind: row.try_get(3).context(context)?,
-                        color: row.try_get(4).context(context)?,
-                        description: row.try_get(5).context(context)?,
-                        first_at: row.try_get(6).context(context)?,
-                        first_percent: stored_percent("daily_levels.first_percent", row.try_get(7).context(context)?)?,
-                        last_at: row.try_get(8).context(context)?,
-                        last_percent: stored_percent("daily_levels.last_percent", row.try_get(9).context(context)?)?,
-                        min_percent: stored_percent("daily_levels.min_percent", row.try_get(10).context(context)?)?,
-                        last_state: parse_word("daily_levels.last_state", state)?,
-                        last_serial: row.try_get(12).context(context)?,
-                        last_part_number: row.try_get(13).context(context)?,
-                    });
-                }
-            }
-            // Sorted here, not by the query: PostgreSQL's sort of a page of 2,000 devices'
-            // year spills to disk at the default `work_mem` and took 43 % of the query
-            // (230 ms against 132 for 180,000 rows), while the rows mostly arrive in this
-            // order already, which a stable sort checks in one pass.
-            levels.sort_by_key(|l| (l.device_id, l.day, l.index));
-            Ok(levels)
-        }
     };
 }
 
 /// SQLite: a multi-row `VALUES` per [`ROWS_PER_STATEMENT`](crate::backend::ROWS_PER_STATEMENT) rows.
 pub(crate) mod sqlite {
     summary_queries!(sqlx::Sqlite);
+
+    use futures_util::TryStreamExt;
+
+    use crate::backend::parse_word;
+
+    pub(crate) async fn daily_levels(
+        pool: &Pool<Db>,
+        devices: &[DeviceId],
+        days: RangeInclusive<NaiveDate>,
+    ) -> Result<Vec<DailyLevel>> {
+        let context = || {
+            format!(
+                "reading the daily levels of {} devices from {} to {}",
+                devices.len(),
+                days.start(),
+                days.end()
+            )
+        };
+        let mut levels = Vec::new();
+        for chunk in devices.chunks(DEVICES_PER_QUERY) {
+            let mut query = select_days(
+                "SELECT device_id, day, idx, kind, color, description, first_at, first_percent, \
+                 last_at, last_percent, min_percent, last_state, last_serial, last_part_number \
+                 FROM daily_levels",
+                chunk,
+                &days,
+            );
+            // By position: a name is looked up per row and column.
+            let mut rows = query.build().fetch(pool);
+            while let Some(row) = rows.try_next().await.context(context)? {
+                let state: String = row.try_get(11).context(context)?;
+                levels.push(DailyLevel {
+                    device_id: DeviceId(row.try_get(0).context(context)?),
+                    day: row.try_get(1).context(context)?,
+                    index: stored_u32("daily_levels.idx", row.try_get(2).context(context)?)?,
+                    kind: row.try_get(3).context(context)?,
+                    color: row.try_get(4).context(context)?,
+                    description: row.try_get(5).context(context)?,
+                    first_at: row.try_get(6).context(context)?,
+                    first_percent: stored_percent(
+                        "daily_levels.first_percent",
+                        row.try_get(7).context(context)?,
+                    )?,
+                    last_at: row.try_get(8).context(context)?,
+                    last_percent: stored_percent(
+                        "daily_levels.last_percent",
+                        row.try_get(9).context(context)?,
+                    )?,
+                    min_percent: stored_percent(
+                        "daily_levels.min_percent",
+                        row.try_get(10).context(context)?,
+                    )?,
+                    last_state: parse_word("daily_levels.last_state", state)?,
+                    last_serial: row.try_get(12).context(context)?,
+                    last_part_number: row.try_get(13).context(context)?,
+                });
+            }
+        }
+        super::sort_levels(&mut levels);
+        Ok(levels)
+    }
 
     use super::{LEVEL_COLUMNS, METER_COLUMNS};
     use crate::backend::ROWS_PER_STATEMENT;
@@ -438,6 +477,77 @@ pub(crate) mod sqlite {
 /// and set up each of its expressions on every execution (see `ingest::postgres`).
 pub(crate) mod postgres {
     summary_queries!(sqlx::Postgres);
+
+    use crate::backend::parse_word_in;
+    use crate::copy_out::{CopyOut, id_list};
+
+    /// The columns [`daily_levels`] reads, as its errors name them.
+    const READ_LEVEL_COLUMNS: &[&str] = &[
+        "daily_levels.device_id",
+        "daily_levels.day",
+        "daily_levels.idx",
+        "daily_levels.kind",
+        "daily_levels.color",
+        "daily_levels.description",
+        "daily_levels.first_at",
+        "daily_levels.first_percent",
+        "daily_levels.last_at",
+        "daily_levels.last_percent",
+        "daily_levels.min_percent",
+        "daily_levels.last_state",
+        "daily_levels.last_serial",
+        "daily_levels.last_part_number",
+    ];
+
+    /// SQLite's query, read as a binary COPY: a recompute reads a year of levels of every
+    /// device this way (see `copy_out`).
+    pub(crate) async fn daily_levels(
+        pool: &Pool<Db>,
+        devices: &[DeviceId],
+        days: RangeInclusive<NaiveDate>,
+    ) -> Result<Vec<DailyLevel>> {
+        let mut levels = Vec::new();
+        for chunk in devices.chunks(DEVICES_PER_QUERY) {
+            let select = format!(
+                "SELECT device_id, day, idx, kind, color, description, first_at, first_percent, \
+                 last_at, last_percent, min_percent, last_state, last_serial, last_part_number \
+                 FROM daily_levels WHERE device_id IN ({}) AND day >= DATE '{}' AND day <= DATE '{}'",
+                id_list(chunk.iter().map(|d| d.0)),
+                days.start(),
+                days.end()
+            );
+            let context = format!(
+                "reading the daily levels of {} devices from {} to {}",
+                devices.len(),
+                days.start(),
+                days.end()
+            );
+            let mut rows = CopyOut::start(pool, &select, READ_LEVEL_COLUMNS, context).await?;
+            while let Some(mut row) = rows.next().await? {
+                levels.push(DailyLevel {
+                    device_id: DeviceId(row.int8()?),
+                    day: row.date()?,
+                    index: stored_u32("daily_levels.idx", row.int8()?)?,
+                    kind: row.text()?.to_owned(),
+                    color: row.text_or_null()?.map(str::to_owned),
+                    description: row.text()?.to_owned(),
+                    first_at: row.timestamptz()?,
+                    first_percent: stored_percent(
+                        "daily_levels.first_percent",
+                        row.int4_or_null()?,
+                    )?,
+                    last_at: row.timestamptz()?,
+                    last_percent: stored_percent("daily_levels.last_percent", row.int4_or_null()?)?,
+                    min_percent: stored_percent("daily_levels.min_percent", row.int4_or_null()?)?,
+                    last_state: parse_word_in("daily_levels.last_state", row.text()?)?,
+                    last_serial: row.text_or_null()?.map(str::to_owned),
+                    last_part_number: row.text_or_null()?.map(str::to_owned),
+                });
+            }
+        }
+        super::sort_levels(&mut levels);
+        Ok(levels)
+    }
 
     use sqlx::postgres::PgBindIterExt as _;
 
