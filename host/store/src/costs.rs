@@ -196,6 +196,11 @@ fn name_index(names: &mut Vec<Arc<str>>, name: &str) -> usize {
     }
 }
 
+/// What [`Store::counter_samples`] was doing, for its errors.
+fn counters_context(devices: usize, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    format!("reading the counters of {devices} devices from {from} to {to}")
+}
+
 /// A stored page counter back as the count it is.
 fn counter_value(value: i64) -> Result<u64> {
     u64::try_from(value).map_err(|_| crate::Error::Corrupt {
@@ -451,12 +456,7 @@ mod sqlite {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CounterSample>> {
-        let context = || {
-            format!(
-                "reading the counters of {} devices from {from} to {to}",
-                devices.len()
-            )
-        };
+        let context = || super::counters_context(devices.len(), from, to);
         if devices.is_empty() {
             return Ok(Vec::new());
         }
@@ -560,10 +560,7 @@ mod postgres {
              UNION ALL SELECT {columns} FROM starts s JOIN daily_meters m \
              ON m.device_id = s.device_id AND m.day = s.start_day"
         );
-        let context = format!(
-            "reading the counters of {} devices from {from} to {to}",
-            devices.len()
-        );
+        let context = super::counters_context(devices.len(), from, to);
         let mut rows = CopyOut::start(pool, &select, MARK_COLUMNS, context).await?;
         let mut names: Vec<Arc<str>> = Vec::new();
         let mut marks = Vec::new();

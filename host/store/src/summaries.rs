@@ -255,6 +255,15 @@ fn sort_levels(levels: &mut [DailyLevel]) {
     levels.sort_by_key(|l| (l.device_id, l.day, l.index));
 }
 
+/// What [`Store::daily_levels`] was doing, for its errors.
+fn levels_context(devices: usize, days: &RangeInclusive<NaiveDate>) -> String {
+    format!(
+        "reading the daily levels of {devices} devices from {} to {}",
+        days.start(),
+        days.end()
+    )
+}
+
 /// A stored counter back as the model's `u64`.
 fn stored_counter(column: &'static str, value: i64) -> Result<u64> {
     u64::try_from(value).map_err(|e| crate::Error::Corrupt {
@@ -367,14 +376,7 @@ pub(crate) mod sqlite {
         devices: &[DeviceId],
         days: RangeInclusive<NaiveDate>,
     ) -> Result<Vec<DailyLevel>> {
-        let context = || {
-            format!(
-                "reading the daily levels of {} devices from {} to {}",
-                devices.len(),
-                days.start(),
-                days.end()
-            )
-        };
+        let context = || super::levels_context(devices.len(), &days);
         let mut levels = Vec::new();
         for chunk in devices.chunks(DEVICES_PER_QUERY) {
             let mut query = select_days(
@@ -516,12 +518,7 @@ pub(crate) mod postgres {
                 days.start(),
                 days.end()
             );
-            let context = format!(
-                "reading the daily levels of {} devices from {} to {}",
-                devices.len(),
-                days.start(),
-                days.end()
-            );
+            let context = super::levels_context(devices.len(), &days);
             let mut rows = CopyOut::start(pool, &select, READ_LEVEL_COLUMNS, context).await?;
             while let Some(mut row) = rows.next().await? {
                 levels.push(DailyLevel {
