@@ -21,12 +21,15 @@
 //! COPY takes no bind parameters, so the queries put their values in the text themselves:
 //! only numbers and dates the store formats, never text from outside.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use sqlx::postgres::{PgPool, PgPoolCopyExt};
 
 use crate::error::{Context, Error, Result};
+use crate::types::DeviceId;
 
 /// What every binary COPY begins with.
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
@@ -266,14 +269,13 @@ impl<'b> Row<'b> {
     }
 }
 
-/// `ids` as the text of an SQL list (`1, 2, 3`), for a query COPY runs without binds.
-pub(crate) fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
+/// The ids of `devices` as the text of an SQL list (`1, 2, 3`), for a query COPY runs
+/// without binds.
+pub(crate) fn id_list(devices: &[DeviceId]) -> String {
     let mut list = String::new();
-    for id in ids {
-        if !list.is_empty() {
-            list.push_str(", ");
-        }
-        list.push_str(&id.to_string());
+    for (i, device) in devices.iter().enumerate() {
+        let separator = if i == 0 { "" } else { ", " };
+        write!(list, "{separator}{}", device.0).expect("writing to a String cannot fail");
     }
     list
 }

@@ -548,7 +548,7 @@ mod postgres {
             return Ok(Vec::new());
         }
         let (from_day, to_day) = (from.date_naive(), to.date_naive());
-        let ids = crate::copy_out::id_list(devices.iter().map(|d| d.0));
+        let ids = crate::copy_out::id_list(devices);
         let columns = "m.device_id, m.counter, m.first_value, m.first_at, m.first_reading_id, \
              m.last_value, m.last_at, m.last_reading_id";
         let select = format!(

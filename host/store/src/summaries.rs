@@ -369,7 +369,8 @@ pub(crate) mod sqlite {
 
     use futures_util::TryStreamExt;
 
-    use crate::backend::parse_word;
+    use super::{LEVEL_COLUMNS, METER_COLUMNS};
+    use crate::backend::{ROWS_PER_STATEMENT, parse_word};
 
     pub(crate) async fn daily_levels(
         pool: &Pool<Db>,
@@ -420,9 +421,6 @@ pub(crate) mod sqlite {
         super::sort_levels(&mut levels);
         Ok(levels)
     }
-
-    use super::{LEVEL_COLUMNS, METER_COLUMNS};
-    use crate::backend::ROWS_PER_STATEMENT;
 
     /// Upserts the days a batch touched, in its transaction.
     pub(crate) async fn file(
@@ -480,6 +478,9 @@ pub(crate) mod sqlite {
 pub(crate) mod postgres {
     summary_queries!(sqlx::Postgres);
 
+    use sqlx::postgres::PgBindIterExt as _;
+
+    use super::{LEVEL_COLUMNS, METER_COLUMNS};
     use crate::backend::parse_word_in;
     use crate::copy_out::{CopyOut, id_list};
 
@@ -514,7 +515,7 @@ pub(crate) mod postgres {
                 "SELECT device_id, day, idx, kind, color, description, first_at, first_percent, \
                  last_at, last_percent, min_percent, last_state, last_serial, last_part_number \
                  FROM daily_levels WHERE device_id IN ({}) AND day >= DATE '{}' AND day <= DATE '{}'",
-                id_list(chunk.iter().map(|d| d.0)),
+                id_list(chunk),
                 days.start(),
                 days.end()
             );
@@ -545,10 +546,6 @@ pub(crate) mod postgres {
         super::sort_levels(&mut levels);
         Ok(levels)
     }
-
-    use sqlx::postgres::PgBindIterExt as _;
-
-    use super::{LEVEL_COLUMNS, METER_COLUMNS};
 
     /// Upserts the days a batch touched, in its transaction.
     pub(crate) async fn file(
