@@ -4,7 +4,7 @@ use std::cell::RefCell;
 
 use std::collections::BTreeMap;
 
-use crate::walk::{MAX_WALK_VARBINDS, Walk, WalkRequest, in_subtree};
+use crate::walk::{BULK_VARBINDS, MAX_WALK_VARBINDS, Walk, WalkRequest, in_subtree};
 use crate::{
     HttpRequest, HttpResponse, LogLevel, NpapPort, Oid, SnmpValue, TransportError, Varbind,
 };
@@ -89,7 +89,15 @@ pub trait Transport {
 pub struct Device<'a> {
     transport: &'a dyn Transport,
     notes: RefCell<Vec<String>>,
+    /// Every column walked so far in this call, with its rows in index order. A
+    /// device's tables do not change within one read, so a column walked twice (the
+    /// standard reading's, then a family's own look at it) or prefetched
+    /// ([`Device::prefetch`]) is asked of the device once.
+    walked: RefCell<BTreeMap<Oid, Column>>,
 }
+
+/// One column's rows: each row's index (the arcs after the column) and value.
+type Column = Vec<(Vec<u32>, SnmpValue)>;
 
 impl<'a> Device<'a> {
     /// A device reached through `transport`.
@@ -97,6 +105,7 @@ impl<'a> Device<'a> {
         Device {
             transport,
             notes: RefCell::new(Vec::new()),
+            walked: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -176,9 +185,74 @@ impl<'a> Device<'a> {
     /// Walks several columns of one table side by side (one GETBULK carries
     /// all of them) and joins them by row index. Column `i` of each [`Row`] is
     /// `columns[i]`; a row missing from some columns has `None` there. The
-    /// fallback and stopping rules are those of [`Device::walk`].
+    /// fallback and stopping rules are those of [`Device::walk`]. A column
+    /// already walked in this call is not asked again.
     pub fn walk_columns(&self, columns: &[&[u32]]) -> Result<Table, TransportError> {
-        self.transport.walk(owned(columns))
+        let missing = self.not_walked(columns);
+        if !missing.is_empty() {
+            self.walk_and_keep(missing)?;
+        }
+        let walked = self.walked.borrow();
+        let mut table = Table::default();
+        for (position, column) in columns.iter().enumerate() {
+            for (index, value) in walked.get(*column).into_iter().flatten() {
+                table.insert(columns.len(), position, index, value.clone());
+            }
+        }
+        Ok(table)
+    }
+
+    /// Walks `columns`, which may belong to any tables, side by side, so that
+    /// the walks that follow in this call ask the device nothing for them.
+    ///
+    /// Why: each walk of a table costs at least one exchange, and a GETBULK of
+    /// one short column mostly carries the objects after it, which the walk
+    /// throws away. A printer's standard reading walks a dozen tables of one
+    /// to a few rows; walked together, each GETBULK carries a row of every
+    /// column still open, so the whole reading takes as many exchanges as its
+    /// longest table has rows, and nearly every varbind is one the reading keeps.
+    ///
+    /// Columns are walked [`BULK_VARBINDS`] at a time, so a request is never
+    /// larger than one walk's. A device that refuses such a request (a protocol
+    /// error, such as an SNMPv1 agent's `tooBig`) costs nothing but the
+    /// attempt: its columns are then walked table by table as they are asked for.
+    pub fn prefetch(&self, columns: &[&[u32]]) -> Result<(), TransportError> {
+        for chunk in self.not_walked(columns).chunks(BULK_VARBINDS as usize) {
+            match self.walk_and_keep(chunk.to_vec()) {
+                Err(TransportError::Protocol(_)) => {}
+                done => done?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Which of `columns` this call has not walked yet, each once.
+    fn not_walked(&self, columns: &[&[u32]]) -> Vec<Oid> {
+        let walked = self.walked.borrow();
+        let mut missing: Vec<Oid> = Vec::new();
+        for column in columns {
+            if !walked.contains_key(*column) && !missing.iter().any(|m| m == column) {
+                missing.push(column.to_vec());
+            }
+        }
+        missing
+    }
+
+    /// Walks `columns` side by side and keeps every column's rows, none for a
+    /// column the device does not have.
+    fn walk_and_keep(&self, columns: Vec<Oid>) -> Result<(), TransportError> {
+        let table = self.transport.walk(columns.clone())?;
+        let mut walked = self.walked.borrow_mut();
+        let mut kept: Vec<Column> = vec![Vec::new(); columns.len()];
+        for (index, values) in table.rows {
+            for (rows, value) in kept.iter_mut().zip(values) {
+                if let Some(value) = value {
+                    rows.push((index.clone(), value));
+                }
+            }
+        }
+        walked.extend(columns.into_iter().zip(kept));
+        Ok(())
     }
 
     /// One NPAP request/response exchange (Lexmark).
@@ -380,6 +454,114 @@ mod tests {
                 [crate::oids::PRT_MARKER_SUPPLIES_LEVEL, &[1, 1]].concat()
             );
         }
+    }
+
+    /// Counts the requests that reach the device; `most` is the largest request
+    /// the device takes, larger ones are refused as a v1 agent's `tooBig` is.
+    struct Counted {
+        inner: Recorded,
+        requests: std::cell::Cell<usize>,
+        most: usize,
+    }
+
+    impl Counted {
+        fn new(inner: Recorded, most: usize) -> Counted {
+            Counted {
+                inner,
+                requests: std::cell::Cell::new(0),
+                most,
+            }
+        }
+
+        fn ask(&self, oids: &[Oid]) -> Result<(), TransportError> {
+            self.requests.set(self.requests.get() + 1);
+            if oids.len() > self.most {
+                return Err(TransportError::Protocol("tooBig".into()));
+            }
+            Ok(())
+        }
+    }
+
+    impl Transport for Counted {
+        fn get(&self, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+            self.ask(oids)?;
+            self.inner.get(oids)
+        }
+        fn get_next(&self, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+            self.ask(oids)?;
+            self.inner.get_next(oids)
+        }
+        fn get_bulk(&self, n: u32, m: u32, oids: &[Oid]) -> Result<Vec<Varbind>, TransportError> {
+            self.ask(oids)?;
+            self.inner.get_bulk(n, m, oids)
+        }
+    }
+
+    /// Columns of three tables of [`supplies`] and one of a table it lacks.
+    const SEVERAL_TABLES: [&[u32]; 4] = [
+        crate::oids::PRT_MARKER_SUPPLIES_DESCRIPTION,
+        crate::oids::PRT_MARKER_SUPPLIES_LEVEL,
+        crate::oids::PRT_MARKER_COLORANT_VALUE,
+        crate::oids::PRT_ALERT_CODE,
+    ];
+
+    /// Each table of [`SEVERAL_TABLES`] as the strategy asks for it.
+    fn tables(device: &Device<'_>) -> Vec<Table> {
+        [
+            &SEVERAL_TABLES[..2],
+            &SEVERAL_TABLES[2..3],
+            &SEVERAL_TABLES[3..],
+        ]
+        .iter()
+        .map(|columns| device.walk_columns(columns).unwrap())
+        .collect()
+    }
+
+    #[test]
+    fn prefetched_tables_read_as_walked_alone_for_fewer_requests() {
+        let alone = Counted::new(supplies(), usize::MAX);
+        let expected = tables(&Device::new(&alone));
+        assert_eq!(expected[0].len(), 30);
+        assert_eq!(expected[1].len(), 1);
+        assert!(expected[2].is_empty());
+
+        let together = Counted::new(supplies(), usize::MAX);
+        let device = Device::new(&together);
+        device.prefetch(&SEVERAL_TABLES).unwrap();
+        let prefetching = together.requests.get();
+        assert_eq!(tables(&device), expected);
+        assert_eq!(
+            together.requests.get(),
+            prefetching,
+            "prefetched columns are not asked again"
+        );
+        assert!(
+            prefetching < alone.requests.get(),
+            "{prefetching} requests together, {} alone",
+            alone.requests.get()
+        );
+        assert_eq!(
+            device
+                .walk(crate::oids::PRT_MARKER_SUPPLIES_LEVEL)
+                .unwrap()
+                .len(),
+            29
+        );
+        assert_eq!(together.requests.get(), prefetching);
+    }
+
+    #[test]
+    fn a_device_refusing_the_prefetch_is_read_table_by_table() {
+        let alone = Counted::new(supplies(), usize::MAX);
+        let expected = tables(&Device::new(&alone));
+        // No request may carry more than two OIDs: the four together are refused.
+        let small = Counted::new(supplies(), 2);
+        let device = Device::new(&small);
+        device.prefetch(&SEVERAL_TABLES).unwrap();
+        let refused = small.requests.get();
+        assert!(refused > 0, "the prefetch was tried");
+        assert_eq!(tables(&device), expected);
+        assert!(small.requests.get() > refused, "each table was then walked");
     }
 
     #[test]

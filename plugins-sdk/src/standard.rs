@@ -17,7 +17,11 @@ use crate::{Counter, Cycle, Device, Identity, Reading, SnmpValue, Status, Transp
 /// everything; the meter & supply cycle skips alerts and the alert cycle
 /// skips counters and supplies. Identity and status are read every time: they
 /// are a few GETs and tell the host which device answered and whether it is up.
+///
+/// Every column it walks is prefetched first ([`Device::prefetch`], [`columns`]),
+/// so its dozen tables cost the exchanges of the longest, not one walk each.
 pub fn reading(device: &Device<'_>, cycle: Cycle) -> Result<Reading, TransportError> {
+    device.prefetch(&columns(cycle))?;
     let host = printer_mib::host_printer(device)?;
     let mut reading = Reading {
         identity: identity(device, host.descr)?,
@@ -39,6 +43,37 @@ pub fn reading(device: &Device<'_>, cycle: Cycle) -> Result<Reading, TransportEr
         reading.alerts = printer_mib::alerts(device)?;
     }
     Ok(reading)
+}
+
+/// The columns [`reading`] walks for `cycle`: the Host Resources printer and
+/// device tables, the identity's names, serials, firmware and interfaces, the
+/// console, then the marker's counters and the supplies unless only alerts are
+/// read, and the alerts unless only meters and supplies are.
+pub fn columns(cycle: Cycle) -> Vec<&'static [u32]> {
+    let mut columns = vec![
+        HR_PRINTER_STATUS,
+        HR_PRINTER_DETECTED_ERROR_STATE,
+        HR_DEVICE_TYPE,
+        HR_DEVICE_DESCR,
+        HR_DEVICE_STATUS,
+        PRT_GENERAL_PRINTER_NAME,
+        ENT_PHYSICAL_SERIAL_NUM,
+        PRT_GENERAL_SERIAL_NUMBER,
+        ENT_PHYSICAL_FIRMWARE_REV,
+        ENT_PHYSICAL_SOFTWARE_REV,
+        IF_TYPE,
+        IF_PHYS_ADDRESS,
+        PRT_CONSOLE_DISPLAY_BUFFER_TEXT,
+    ];
+    if cycle != Cycle::Alerts {
+        columns.extend([PRT_MARKER_COUNTER_UNIT, PRT_MARKER_LIFE_COUNT]);
+        columns.extend(printer_mib::SUPPLY_COLUMNS);
+        columns.push(PRT_MARKER_COLORANT_VALUE);
+    }
+    if cycle != Cycle::MetersAndSupplies {
+        columns.extend(printer_mib::ALERT_COLUMNS);
+    }
+    columns
 }
 
 /// Who the device says it is, from the standard MIBs alone: the maker by
@@ -321,6 +356,57 @@ mod tests {
             None
         );
         assert_eq!(device_id_field("garbage without fields", &["MDL"]), None);
+    }
+
+    /// A recorded printer that counts the walks and GETs asked of it.
+    struct Walks {
+        printer: crate::harness::Recorded,
+        walks: std::cell::Cell<usize>,
+        gets: std::cell::Cell<usize>,
+    }
+
+    impl crate::Transport for Walks {
+        fn get(&self, oids: &[crate::Oid]) -> Result<Vec<crate::Varbind>, TransportError> {
+            self.gets.set(self.gets.get() + 1);
+            self.printer.get(oids)
+        }
+        fn get_next(&self, oids: &[crate::Oid]) -> Result<Vec<crate::Varbind>, TransportError> {
+            self.printer.get_next(oids)
+        }
+        fn get_bulk(
+            &self,
+            non_repeaters: u32,
+            max_repetitions: u32,
+            oids: &[crate::Oid],
+        ) -> Result<Vec<crate::Varbind>, TransportError> {
+            self.printer.get_bulk(non_repeaters, max_repetitions, oids)
+        }
+        fn walk(&self, columns: Vec<crate::Oid>) -> Result<crate::Table, TransportError> {
+            self.walks.set(self.walks.get() + 1);
+            self.printer.walk(columns)
+        }
+    }
+
+    #[test]
+    fn the_standard_reading_walks_nothing_it_did_not_prefetch() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/recorded/librenms/jetdirect_m252dw.snmprec"
+        );
+        for cycle in [Cycle::Discovery, Cycle::MetersAndSupplies, Cycle::Alerts] {
+            let printer = Walks {
+                printer: crate::harness::Recorded::load(path.as_ref()).unwrap(),
+                walks: Default::default(),
+                gets: Default::default(),
+            };
+            let read = reading(&Device::new(&printer), cycle).unwrap();
+            assert!(!read.supplies.is_empty() || cycle == Cycle::Alerts);
+            let prefetches = columns(cycle)
+                .len()
+                .div_ceil(crate::walk::BULK_VARBINDS as usize);
+            assert_eq!(printer.walks.get(), prefetches, "{cycle:?}: walks");
+            assert_eq!(printer.gets.get(), 1, "{cycle:?}: the system group's GET");
+        }
     }
 
     #[test]
