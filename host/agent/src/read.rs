@@ -62,8 +62,8 @@ impl Reader {
     ) -> Result<DeviceRead, ReadError> {
         let taken_at = self.clock.now();
         let peer = SocketAddr::new(address, self.snmp_port);
-        let (session, credential) = self.open(peer, credentials, first).await?;
-        let live: Arc<dyn DeviceTransport> = Arc::new(LiveTransport::new(session));
+        let (session, opening, credential) = self.open(peer, credentials, first).await?;
+        let live: Arc<dyn DeviceTransport> = Arc::new(LiveTransport::opened(session, opening));
         let recorder = Arc::new(RecordingTransport::new(live, address.to_string()));
         let exchanges = Arc::new(ExchangeRecorder::new(WithExchanges::new(
             Shared(recorder.clone()),
@@ -99,19 +99,30 @@ impl Reader {
         })
     }
 
+    /// Opens the device's session with the first credentials it answers, the
+    /// probe's GET proving them ([`Session::open_asking`]); returns the
+    /// session, that GET's answer and which credentials worked.
     async fn open(
         &self,
         peer: SocketAddr,
         credentials: &[Credentials],
         first: usize,
-    ) -> Result<(Session, usize), ReadError> {
+    ) -> Result<(Session, Vec<(Oid, Value)>, usize), ReadError> {
         let order = std::iter::once(first)
             .filter(|&i| i < credentials.len())
             .chain((0..credentials.len()).filter(|&i| i != first));
         let mut last = ReadError::NoCredentials { address: peer };
+        let probe = Probe::oids();
         for index in order {
-            match Session::open(peer, credentials[index].clone(), self.client.clone()).await {
-                Ok(session) => return Ok((session, index)),
+            let opened = Session::open_asking(
+                peer,
+                credentials[index].clone(),
+                self.client.clone(),
+                &probe,
+            )
+            .await;
+            match opened {
+                Ok((session, opening)) => return Ok((session, opening, index)),
                 Err(e) => last = ReadError::Snmp(e),
             }
         }

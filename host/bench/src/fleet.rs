@@ -224,11 +224,11 @@ async fn read_one(
     address: SocketAddr,
 ) -> Result<(), String> {
     let failed = |e: &dyn std::fmt::Display| format!("{address}: {e}");
-    let session = credentials
-        .open(address, &ClientConfig::default())
+    let (session, opening) = credentials
+        .open_asking(address, &ClientConfig::default(), &Probe::oids())
         .await
         .map_err(|e| failed(&e))?;
-    let transport: Arc<dyn DeviceTransport> = Arc::new(LiveTransport::new(session));
+    let transport: Arc<dyn DeviceTransport> = Arc::new(LiveTransport::opened(session, opening));
     let probe = Probe::read(transport.as_ref())
         .await
         .map_err(|e| failed(&format!("cannot identify the device: {e}")))?;

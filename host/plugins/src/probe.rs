@@ -28,17 +28,34 @@ pub enum MatchRule {
 }
 
 impl Probe {
-    /// sysDescr.0 and sysObjectID.0, the two values every SNMP agent has.
-    const SYSTEM: [[u32; 9]; 2] = [[1, 3, 6, 1, 2, 1, 1, 1, 0], [1, 3, 6, 1, 2, 1, 1, 2, 0]];
+    /// sysDescr.0 and sysObjectID.0, the two values every SNMP agent has and
+    /// the probe reads; then sysName.0, sysLocation.0 and sysContact.0.
+    const SYSTEM: [[u32; 9]; 5] = [
+        [1, 3, 6, 1, 2, 1, 1, 1, 0],
+        [1, 3, 6, 1, 2, 1, 1, 2, 0],
+        [1, 3, 6, 1, 2, 1, 1, 5, 0],
+        [1, 3, 6, 1, 2, 1, 1, 6, 0],
+        [1, 3, 6, 1, 2, 1, 1, 4, 0],
+    ];
 
-    /// Asks the device for sysDescr and sysObjectID in one GET. A device that
-    /// answers with neither is no SNMP device we can read, and says so.
-    pub async fn read(transport: &dyn DeviceTransport) -> Result<Probe, TransportError> {
-        let oids: Vec<Oid> = Self::SYSTEM
+    /// What the probe's GET asks: the system group's identity, the five
+    /// objects a strategy's standard reading asks first (the SDK's
+    /// `standard::identity`), in its order. Open the device's session with
+    /// this GET (`Session::open_asking`, then `LiveTransport::opened`) and
+    /// the probe and the strategy's system GET both take its answer: one
+    /// exchange where there were three.
+    pub fn oids() -> Vec<Oid> {
+        Self::SYSTEM
             .iter()
             .map(|arcs| Oid::from(&arcs[..]))
-            .collect();
-        let answer = transport.snmp(SnmpRequest::Get(&oids)).await?;
+            .collect()
+    }
+
+    /// Asks the device for the system group's identity ([`Probe::oids`]) in
+    /// one GET. A device that answers with neither sysDescr nor sysObjectID
+    /// is no SNMP device we can read, and says so.
+    pub async fn read(transport: &dyn DeviceTransport) -> Result<Probe, TransportError> {
+        let answer = transport.snmp(SnmpRequest::Get(&Self::oids())).await?;
         let mut probe = Probe::default();
         for (oid, value) in answer {
             match value {

@@ -20,23 +20,52 @@ use crate::device::{DeviceTransport, SnmpRequest, TransportError};
 #[derive(Debug)]
 pub struct LiveTransport {
     session: Session,
+    /// What the GET that opened the session answered ([`Session::open_asking`]).
+    opening: Vec<(Oid, Value)>,
 }
 
 impl LiveTransport {
     /// Reads the device `session` talks to.
     pub fn new(session: Session) -> Self {
-        LiveTransport { session }
+        LiveTransport::opened(session, Vec::new())
+    }
+
+    /// Reads the device `session` talks to, answering a GET of objects that
+    /// the session's opening GET all asked from its `answer`: the device is
+    /// not asked twice within a read for what it has just said, which is what
+    /// lets the opening GET be the probe's and the strategy's system group too.
+    pub fn opened(session: Session, answer: Vec<(Oid, Value)>) -> Self {
+        LiveTransport {
+            session,
+            opening: answer,
+        }
     }
 
     /// The session, for walks outside a plugin (`quire record`).
     pub fn session(&self) -> &Session {
         &self.session
     }
+
+    /// The opening GET's answer for each of `oids`, in their order; `None`
+    /// unless it asked every one of them.
+    fn answered_at_opening(&self, oids: &[Oid]) -> Option<Vec<(Oid, Value)>> {
+        if self.opening.is_empty() {
+            return None;
+        }
+        oids.iter()
+            .map(|oid| self.opening.iter().find(|(asked, _)| asked == oid).cloned())
+            .collect()
+    }
 }
 
 #[async_trait]
 impl DeviceTransport for LiveTransport {
     async fn snmp(&self, request: SnmpRequest<'_>) -> Result<Vec<(Oid, Value)>, TransportError> {
+        if let SnmpRequest::Get(oids) = request
+            && let Some(answer) = self.answered_at_opening(oids)
+        {
+            return Ok(answer);
+        }
         self.session.send(request).await.map_err(transport_error)
     }
 }
@@ -110,9 +139,62 @@ impl DeviceTransport for RecordingTransport {
 mod tests {
     use super::*;
     use crate::replay::ReplayTransport;
+    use quire_snmp::client::{ClientConfig, Credentials};
+    use quire_snmp::responder::{Fleet, FleetConfig};
 
     fn oid(s: &str) -> Oid {
         s.parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn what_the_opening_get_asked_is_not_asked_again() {
+        let mut device = Recording::new("device");
+        device.insert(
+            oid("1.3.6.1.2.1.1.1.0"),
+            Value::OctetString(b"printer".to_vec()),
+        );
+        device.insert(
+            oid("1.3.6.1.2.1.1.5.0"),
+            Value::OctetString(b"front".to_vec()),
+        );
+        device.insert(oid("1.3.6.1.2.1.43.10.2.1.4.1.1"), Value::Counter32(1234));
+        let config = FleetConfig {
+            base: std::net::Ipv4Addr::new(127, 42, 7, 1),
+            port: 16161,
+            ..FleetConfig::default()
+        };
+        let fleet = Fleet::start(vec![device], config).await.unwrap();
+        let opening = [
+            oid("1.3.6.1.2.1.1.1.0"),
+            oid("1.3.6.1.2.1.1.2.0"),
+            oid("1.3.6.1.2.1.1.5.0"),
+        ];
+        let credentials = Credentials::V2c {
+            community: "public".into(),
+        };
+        let (session, answer) = Session::open_asking(
+            fleet.addr(0).unwrap(),
+            credentials,
+            ClientConfig::default(),
+            &opening,
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer[1], (opening[1].clone(), Value::NoSuchObject));
+        assert_eq!(fleet.answered(), 1);
+        let live = LiveTransport::opened(session, answer.clone());
+
+        // Any of the opening's objects, in any order, come from its answer.
+        let again = [opening[2].clone(), opening[0].clone()];
+        let got = live.snmp(SnmpRequest::Get(&again)).await.unwrap();
+        assert_eq!(got, vec![answer[2].clone(), answer[0].clone()]);
+        assert_eq!(fleet.answered(), 1, "the device was not asked again");
+
+        // A GET reaching beyond them goes to the device.
+        let beyond = [opening[0].clone(), oid("1.3.6.1.2.1.43.10.2.1.4.1.1")];
+        let got = live.snmp(SnmpRequest::Get(&beyond)).await.unwrap();
+        assert_eq!(got[1].1, Value::Counter32(1234));
+        assert_eq!(fleet.answered(), 2);
     }
 
     #[tokio::test]

@@ -6,7 +6,9 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
+use super::session::SYS_OBJECT_ID;
 use super::{ClientConfig, ClientError, ClientErrorKind, Session};
+use crate::{Oid, Value};
 
 /// RFC 3414 11.2: USM passwords shorter than this are refused, and the key
 /// localisation in the codec would loop over an empty one forever.
@@ -150,6 +152,19 @@ impl CredentialSet {
         address: SocketAddr,
         config: &ClientConfig,
     ) -> Result<Session, ClientError> {
+        let sys_object_id = [Oid::from(SYS_OBJECT_ID)];
+        let (session, _) = self.open_asking(address, config, &sys_object_id).await?;
+        Ok(session)
+    }
+
+    /// [`CredentialSet::open`], each attempt a GET of `oids` whose answer the
+    /// credentials that worked hand over ([`Session::open_asking`]).
+    pub async fn open_asking(
+        &self,
+        address: SocketAddr,
+        config: &ClientConfig,
+        oids: &[Oid],
+    ) -> Result<(Session, Vec<(Oid, Value)>), ClientError> {
         let first = self.lock().get(&address).copied();
         let order = first
             .into_iter()
@@ -160,10 +175,10 @@ impl CredentialSet {
         );
         for index in order {
             let credentials = self.credentials[index].clone();
-            match Session::open(address, credentials, config.clone()).await {
-                Ok(session) => {
+            match Session::open_asking(address, credentials, config.clone(), oids).await {
+                Ok(opened) => {
                     self.lock().insert(address, index);
-                    return Ok(session);
+                    return Ok(opened);
                 }
                 Err(e) => {
                     tracing::debug!(device = %address, credentials = index, error = %e, "credentials refused");
