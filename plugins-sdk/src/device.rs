@@ -94,6 +94,8 @@ pub struct Device<'a> {
     /// standard reading's, then a family's own look at it) or prefetched
     /// ([`Device::prefetch`]) is asked of the device once.
     walked: RefCell<BTreeMap<Oid, Column>>,
+    /// What every GET of this call answered, by OID, for the same reason.
+    got: RefCell<BTreeMap<Oid, SnmpValue>>,
 }
 
 /// One column's rows: each row's index (the arcs after the column) and value.
@@ -106,6 +108,7 @@ impl<'a> Device<'a> {
             transport,
             notes: RefCell::new(Vec::new()),
             walked: RefCell::new(BTreeMap::new()),
+            got: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -124,20 +127,75 @@ impl<'a> Device<'a> {
         self.notes.take()
     }
 
-    /// SNMP GET of several OIDs in one request.
+    /// SNMP GET of several OIDs in one request. Objects already read in this
+    /// call (by a GET or [`Device::prefetch_objects`]) are not asked again:
+    /// when every one of `oids` was, the device is not asked at all.
     pub fn get(&self, oids: &[&[u32]]) -> Result<Vec<Varbind>, TransportError> {
-        self.transport.get(&owned(oids))
+        if let Some(known) = self.already_got(oids) {
+            return Ok(known);
+        }
+        let answer = self.transport.get(&owned(oids))?;
+        let mut got = self.got.borrow_mut();
+        for varbind in &answer {
+            got.insert(varbind.oid.clone(), varbind.value.clone());
+        }
+        Ok(answer)
     }
 
     /// One object's value, or `None` when the device has no such object or
     /// instance (or answered with NULL).
     pub fn get_value(&self, oid: &[u32]) -> Result<Option<SnmpValue>, TransportError> {
-        let answer = self.transport.get(&[oid.to_vec()])?;
+        let answer = self.get(&[oid])?;
         Ok(answer
             .into_iter()
             .next()
             .map(|vb| vb.value)
             .filter(|v| !v.is_exception() && *v != SnmpValue::Null))
+    }
+
+    /// GETs `oids` together, so that the GETs that follow in this call of any
+    /// of them ask the device nothing: what [`Device::prefetch`] is for walks.
+    ///
+    /// Why: a family's reading asks its maker's objects one at a time, each
+    /// only if the one before gave nothing (see `standard::first_of`); that is
+    /// an exchange each. Asked together up front, they are one, and the
+    /// sources that turn out not to be needed cost a varbind each.
+    ///
+    /// A device that refuses the request (a protocol error, such as an SNMPv1
+    /// agent's `tooBig`) costs nothing but the attempt: each object is then
+    /// asked for on its own.
+    pub fn prefetch_objects(&self, oids: &[&[u32]]) -> Result<(), TransportError> {
+        let missing: Vec<&[u32]> = {
+            let got = self.got.borrow();
+            let mut missing: Vec<&[u32]> = Vec::new();
+            for oid in oids.iter().copied() {
+                if !got.contains_key(oid) && !missing.contains(&oid) {
+                    missing.push(oid);
+                }
+            }
+            missing
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        match self.get(&missing) {
+            Err(TransportError::Protocol(_)) => Ok(()),
+            done => done.map(drop),
+        }
+    }
+
+    /// What the GETs of this call answered for each of `oids`, in their order;
+    /// `None` unless they answered every one.
+    fn already_got(&self, oids: &[&[u32]]) -> Option<Vec<Varbind>> {
+        let got = self.got.borrow();
+        oids.iter()
+            .map(|oid| {
+                got.get(*oid).map(|value| Varbind {
+                    oid: oid.to_vec(),
+                    value: value.clone(),
+                })
+            })
+            .collect()
     }
 
     /// SNMP GETNEXT of several OIDs in one request.
@@ -562,6 +620,38 @@ mod tests {
         assert!(refused > 0, "the prefetch was tried");
         assert_eq!(tables(&device), expected);
         assert!(small.requests.get() > refused, "each table was then walked");
+    }
+
+    #[test]
+    fn prefetched_objects_are_asked_once_together() {
+        const ABSENT: &[u32] = &[1, 3, 6, 1, 4, 1, 99999, 1, 0];
+        let objects: [&[u32]; 3] = [crate::oids::SYS_DESCR, ABSENT, crate::oids::SYS_DESCR];
+        let values = |device: &Device<'_>| -> Vec<Option<SnmpValue>> {
+            objects
+                .iter()
+                .map(|oid| device.get_value(oid).unwrap())
+                .collect()
+        };
+        let alone = Counted::new(supplies(), usize::MAX);
+        let expected = values(&Device::new(&alone));
+        assert_eq!(expected[0], Some(SnmpValue::Octets(b"printer".to_vec())));
+        assert_eq!(expected[1], None);
+        assert_eq!(alone.requests.get(), 2, "the second sysDescr is remembered");
+
+        let together = Counted::new(supplies(), usize::MAX);
+        let device = Device::new(&together);
+        device.prefetch_objects(&objects).unwrap();
+        assert_eq!(together.requests.get(), 1);
+        assert_eq!(values(&device), expected);
+        assert_eq!(together.requests.get(), 1, "nothing was asked again");
+
+        // A device that takes one object at a time refuses the prefetch and
+        // is then asked for each.
+        let small = Counted::new(supplies(), 1);
+        let device = Device::new(&small);
+        device.prefetch_objects(&objects).unwrap();
+        assert_eq!(values(&device), expected);
+        assert_eq!(small.requests.get(), 3);
     }
 
     #[test]

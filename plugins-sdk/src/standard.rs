@@ -45,6 +45,24 @@ pub fn reading(device: &Device<'_>, cycle: Cycle) -> Result<Reading, TransportEr
     Ok(reading)
 }
 
+/// Reads ahead, before [`reading`], what a family's reading of `cycle` goes
+/// on to ask: its maker's `objects` in one GET ([`Device::prefetch_objects`])
+/// and its maker's `family_columns` walked beside the standard reading's
+/// ([`columns`], [`Device::prefetch`]). The family then asks in whatever order
+/// its rules need, one source only if another gave nothing, and the device is
+/// asked a few times per read rather than once per source.
+pub fn prefetch(
+    device: &Device<'_>,
+    cycle: Cycle,
+    objects: &[&[u32]],
+    family_columns: &[&[u32]],
+) -> Result<(), TransportError> {
+    device.prefetch_objects(objects)?;
+    let mut walked = columns(cycle);
+    walked.extend_from_slice(family_columns);
+    device.prefetch(&walked)
+}
+
 /// The columns [`reading`] walks for `cycle`: the Host Resources printer and
 /// device tables, the identity's names, serials, firmware and interfaces, the
 /// console, then the marker's counters and the supplies unless only alerts are

@@ -86,6 +86,18 @@ impl Strategy for Brother {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let mut objects = vec![
+            BRM_DNS_PRINTER_NAME,
+            BR_DEVICE_ID,
+            BR_INFO_SERIAL_NUMBER,
+            BRPS_MAIN_REVISION,
+            BR_INFO_FIRMWARE,
+            BR_FIRMWARE_TEXT,
+        ];
+        if cycle != Cycle::Alerts {
+            objects.extend([BR_INFO_COUNTER, BR_INFO_MAINTENANCE]);
+        }
+        standard::prefetch(device, cycle, &objects, &[])?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         identity.manufacturer = Some("Brother".into());

@@ -82,6 +82,16 @@ impl Strategy for Canon {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let objects = [
+            CAN_PD_INFO_PRODUCT_NAME,
+            CAN_PD_INFO_PRODUCT_VERSION,
+            CAN_SERV_INFO_SERIAL_NUMBER_DEVICE_NUMBER,
+        ];
+        let counters_table: &[&[u32]] = match cycle {
+            Cycle::Alerts => &[],
+            _ => &[CANON_COUNTER_VALUE],
+        };
+        standard::prefetch(device, cycle, &objects, counters_table)?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         identity.manufacturer = Some("Canon".into());

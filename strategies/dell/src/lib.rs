@@ -68,6 +68,14 @@ impl Strategy for Dell {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let objects = [
+            DELL_DEVICE_ID,
+            FUJI_XEROX_DEVICE_ID,
+            LEXMARK_DEVICE_ID,
+            DELL_VERSION,
+            LEXMARK_VERSION,
+        ];
+        standard::prefetch(device, cycle, &objects, &[])?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         let descr = identity.sys_descr.clone().unwrap_or_default();

@@ -57,6 +57,12 @@ impl Strategy for Epson {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        standard::prefetch(
+            device,
+            cycle,
+            &[EPSON_MODEL, EPSON_DEVICE_ID, EPSON_SERIAL],
+            &[EPSON_FIRMWARE_VERSION, EPSON_FIRMWARE_NAME],
+        )?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         identity.manufacturer = Some("Epson".into());

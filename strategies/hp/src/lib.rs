@@ -100,6 +100,17 @@ impl Strategy for Hp {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let mut objects = vec![
+            GD_STATUS_ID,
+            MODEL_NAME,
+            SERIAL_NUMBER,
+            FW_ROM,
+            FW_ROM_DATECODE,
+        ];
+        if cycle != Cycle::Alerts {
+            objects.extend(COUNTERS.iter().map(|(oid, _)| *oid));
+        }
+        standard::prefetch(device, cycle, &objects, &[])?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         let device_id = standard::text_of(device, GD_STATUS_ID)?.unwrap_or_default();

@@ -79,6 +79,13 @@ impl Strategy for KonicaMinolta {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let counter_oids = match cycle {
+            Cycle::Alerts => Vec::new(),
+            _ => counter_oids(),
+        };
+        let mut objects = vec![KM_MODEL, KM_FIRMWARE];
+        objects.extend(counter_oids.iter().map(Vec::as_slice));
+        standard::prefetch(device, cycle, &objects, &[])?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         let (descr, brand) = standard::brand_by_descr(identity, brand);
@@ -123,11 +130,16 @@ fn descr_model(descr: &str) -> Option<String> {
 
 /// The counters the device has, with the sums of those present. Missing
 /// objects, non-numbers and negative values are skipped.
-fn counters(device: &Device<'_>) -> Result<Vec<(&'static str, u64)>, StrategyError> {
-    let oids: Vec<Vec<u32>> = COUNTERS
+/// The OID of each of [`COUNTERS`], in its order.
+fn counter_oids() -> Vec<Vec<u32>> {
+    COUNTERS
         .iter()
         .map(|(arcs, _)| [KM_COUNTERS, arcs].concat())
-        .collect();
+        .collect()
+}
+
+fn counters(device: &Device<'_>) -> Result<Vec<(&'static str, u64)>, StrategyError> {
+    let oids = counter_oids();
     let oids: Vec<&[u32]> = oids.iter().map(Vec::as_slice).collect();
     let answer = device.get(&oids)?;
     let mut found: Vec<(&'static str, u64)> = COUNTERS

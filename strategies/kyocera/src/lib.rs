@@ -89,6 +89,18 @@ impl Strategy for Kyocera {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let mut columns = vec![
+            KCPRT_GENERAL_MODEL_NAME,
+            KC_DEVICE_ID,
+            KCPRT_SERIAL_NUMBER,
+            KCPRT_FIRMWARE_VERSION,
+        ];
+        let mut objects = Vec::new();
+        if cycle != Cycle::Alerts {
+            columns.extend([KC_PRINTED_BY_FUNCTION_AND_COLOUR, KC_SCANNED_BY_FUNCTION]);
+            objects.push(KC_OTHER_SCANS);
+        }
+        standard::prefetch(device, cycle, &objects, &columns)?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         let (_, brand) = standard::brand_by_descr(identity, brand);

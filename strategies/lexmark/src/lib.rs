@@ -83,6 +83,15 @@ impl Strategy for Lexmark {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let objects = [
+            DEVICE_MODEL,
+            PRTGEN_PRINTER_NAME,
+            DEVICE_SERIAL,
+            PRTGEN_SERIAL_NO,
+            SW_INVENTORY_REVISION,
+            PRTGEN_CODE_REVISION,
+        ];
+        standard::prefetch(device, cycle, &objects, &[])?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         let descr = identity.sys_descr.clone().unwrap_or_default();

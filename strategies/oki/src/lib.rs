@@ -51,6 +51,12 @@ impl Strategy for Oki {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        standard::prefetch(
+            device,
+            cycle,
+            &[OKI_MODEL, JETDIRECT_DEVICE_ID, OKI_SERIAL],
+            &[],
+        )?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         identity.manufacturer = Some("OKI".into());

@@ -82,6 +82,12 @@ impl Strategy for Ricoh {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let objects = [RICOH_SYS_NAME, RICOH_SYS_VERS, RICOH_ENG_SERIAL_NUMBER];
+        let counters_table: &[&[u32]] = match cycle {
+            Cycle::Alerts => &[],
+            _ => &[RICOH_ENG_COUNTER_TYPE, RICOH_ENG_COUNTER_VALUE],
+        };
+        standard::prefetch(device, cycle, &objects, counters_table)?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         let (descr, brand) = standard::brand_by_descr(identity, brand);

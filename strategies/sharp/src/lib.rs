@@ -90,6 +90,11 @@ impl Strategy for Sharp {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let counts: &[&[u32]] = match cycle {
+            Cycle::Alerts => &[],
+            _ => &[SHARP_COUNT],
+        };
+        standard::prefetch(device, cycle, &[SHARP_HARDWARE, SHARP_VERSION], counts)?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         identity.manufacturer = Some("Sharp".into());

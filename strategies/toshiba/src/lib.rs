@@ -70,6 +70,8 @@ impl Strategy for Toshiba {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let objects = [BCP_DEVICE_MODEL, BCP_PRODUCT_NUMBER, BCP_PRODUCT_VERSION];
+        standard::prefetch(device, cycle, &objects, &[])?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         let descr = identity.sys_descr.clone().unwrap_or_default();

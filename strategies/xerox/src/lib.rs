@@ -89,6 +89,13 @@ impl Strategy for Xerox {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let counter_oids = match cycle {
+            Cycle::Alerts => Vec::new(),
+            _ => counter_oids(),
+        };
+        let mut objects = vec![DEVICE_ID];
+        objects.extend(counter_oids.iter().map(Vec::as_slice));
+        standard::prefetch(device, cycle, &objects, &[])?;
         let mut reading = standard::reading(device, cycle)?;
         let descr = reading.identity.sys_descr.clone().unwrap_or_default();
         let brand = brand(&descr).unwrap_or_else(|| {
@@ -151,11 +158,16 @@ fn descr_model(descr: &str) -> Option<String> {
 
 /// The GLPI counters the device has, with types sharing a name added up and
 /// `copy` as the sum of the copy counts.
-fn counters(device: &Device<'_>) -> Result<Vec<(&'static str, u64)>, StrategyError> {
-    let oids: Vec<Vec<u32>> = COUNTERS
+/// The OID of each of [`COUNTERS`], in its order.
+fn counter_oids() -> Vec<Vec<u32>> {
+    COUNTERS
         .iter()
         .map(|(index, _)| [DETAIL_VALUE, index.as_slice()].concat())
-        .collect();
+        .collect()
+}
+
+fn counters(device: &Device<'_>) -> Result<Vec<(&'static str, u64)>, StrategyError> {
+    let oids = counter_oids();
     let refs: Vec<&[u32]> = oids.iter().map(Vec::as_slice).collect();
     let values = device.get(&refs)?;
     let mut totals: Vec<(&'static str, u64)> = Vec::new();

@@ -74,6 +74,18 @@ impl Strategy for Zebra {
     }
 
     fn collect(device: &Device<'_>, cycle: Cycle) -> Result<Reading, StrategyError> {
+        let objects = [
+            ZBR_GENERAL_MODEL,
+            ZEBRA_DEVICE_ID,
+            ESI_PRODUCT_NUMBER,
+            ZQL_PRODUCT_NAME,
+            ZBR_GENERAL_FIRMWARE_VERSION,
+            ESI_VERSION,
+            ZBR_GENERAL_UNIQUE_ID,
+            ZQL_SERIAL,
+            ESI_SERIAL,
+        ];
+        standard::prefetch(device, cycle, &objects, &[])?;
         let mut reading = standard::reading(device, cycle)?;
         let identity = &mut reading.identity;
         let zebra_model = text_of(device, ZBR_GENERAL_MODEL)?;
