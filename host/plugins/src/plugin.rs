@@ -1,7 +1,9 @@
 //! A loaded strategy, and the three calls a reading makes of it.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use quire_model::{
     Assessment, AssessmentOutcome, Cycle, ErrorAssessment, ErrorInput, Reading, StrategyRef,
@@ -18,7 +20,9 @@ use crate::host::{Host, Prepared, Release, World, hash_label, hex};
 use crate::probe::{MatchRule, Probe};
 use crate::sandbox::{Sandbox, stop_of};
 use crate::{PluginError, Result, Stop};
-use quire_transport::{DeviceTransport, NoDevice};
+use quire_transport::{
+    DeviceTransport, HttpRequest, HttpResponse, NoDevice, NpapRequest, SnmpRequest, TransportError,
+};
 
 /// What a strategy says about itself when loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +68,18 @@ pub struct Plugin {
     info: StrategyInfo,
     hash: [u8; 32],
     label: Arc<str>,
+    /// The `identify` verdicts given without asking the device anything, by
+    /// probe. Such a verdict judges sysObjectID and sysDescr alone (the SDK's
+    /// default `identify` scores the match rules), so it is the same for every
+    /// device of that model: a fleet's model is judged once, not once per
+    /// device, and each read spares a sandbox instance. At most
+    /// [`REMEMBERED_VERDICTS`]; a verdict that asked the device is never kept.
+    verdicts: Mutex<HashMap<Probe, Option<u32>>>,
 }
+
+/// How many probes' `identify` verdicts a plugin remembers: far more models
+/// than a site has, and a few hundred KiB at most.
+const REMEMBERED_VERDICTS: usize = 4096;
 
 impl fmt::Debug for Plugin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -284,6 +299,7 @@ impl Plugin {
             info,
             hash,
             label,
+            verdicts: Mutex::new(HashMap::new()),
         })
     }
 
@@ -414,18 +430,37 @@ impl Plugin {
         transport: Arc<dyn DeviceTransport>,
         probe: &Probe,
     ) -> Result<Option<u32>> {
-        // `_slot` is bound first so it drops last, after the store frees its pool slot.
-        let Call {
-            _slot,
-            mut store,
-            guest,
-        } = enter(&self.host, &self.pre, &self.label, transport).await?;
-        let probe = wit::Probe {
-            sys_object_id: probe.sys_object_id.clone(),
-            sys_descr: probe.sys_descr.clone(),
+        if let Some(verdict) = self.remembered_verdicts().get(probe) {
+            return Ok(*verdict);
+        }
+        let watched = Arc::new(Watched::new(transport));
+        let verdict = {
+            // `_slot` is bound first so it drops last, after the store frees its pool slot.
+            let Call {
+                _slot,
+                mut store,
+                guest,
+            } = enter(&self.host, &self.pre, &self.label, watched.clone()).await?;
+            let asked = wit::Probe {
+                sys_object_id: probe.sys_object_id.clone(),
+                sys_descr: probe.sys_descr.clone(),
+            };
+            let outcome = call_within(&self.host, guest.identify(&mut store, &asked)).await;
+            settle(&self.host, &store, outcome)?
         };
-        let outcome = call_within(&self.host, guest.identify(&mut store, &probe)).await;
-        settle(&self.host, &store, outcome)
+        if !watched.asked() {
+            let mut verdicts = self.remembered_verdicts();
+            if verdicts.len() < REMEMBERED_VERDICTS {
+                verdicts.insert(probe.clone(), verdict);
+            }
+        }
+        Ok(verdict)
+    }
+
+    fn remembered_verdicts(&self) -> std::sync::MutexGuard<'_, HashMap<Probe, Option<u32>>> {
+        self.verdicts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Asks the strategy what a device alert or error-state bit means for ASM.
@@ -527,5 +562,56 @@ pub(crate) fn settle<T>(
         Err(TimedOut) => Err(stopped(Stop::ReadTimeout(host.config().read_timeout))),
         Ok(Err(e)) => Err(stopped(stop_of(&e, host.config()))),
         Ok(Ok(value)) => Ok(value),
+    }
+}
+
+/// A device transport that notes whether the plugin asked it anything, so a
+/// verdict that did not can be remembered ([`Plugin::identify`]).
+struct Watched {
+    inner: Arc<dyn DeviceTransport>,
+    asked: AtomicBool,
+}
+
+impl Watched {
+    fn new(inner: Arc<dyn DeviceTransport>) -> Watched {
+        Watched {
+            inner,
+            asked: AtomicBool::new(false),
+        }
+    }
+
+    fn asked(&self) -> bool {
+        self.asked.load(Ordering::Relaxed)
+    }
+
+    fn ask(&self) {
+        self.asked.store(true, Ordering::Relaxed);
+    }
+}
+
+#[async_trait::async_trait]
+impl DeviceTransport for Watched {
+    async fn snmp(
+        &self,
+        request: SnmpRequest<'_>,
+    ) -> std::result::Result<Vec<(quire_snmp::Oid, quire_snmp::Value)>, TransportError> {
+        self.ask();
+        self.inner.snmp(request).await
+    }
+
+    async fn npap_exchange(
+        &self,
+        request: NpapRequest<'_>,
+    ) -> std::result::Result<Vec<u8>, TransportError> {
+        self.ask();
+        self.inner.npap_exchange(request).await
+    }
+
+    async fn http_send(
+        &self,
+        request: &HttpRequest,
+    ) -> std::result::Result<HttpResponse, TransportError> {
+        self.ask();
+        self.inner.http_send(request).await
     }
 }

@@ -8,7 +8,7 @@ use quire_snmp::{Oid, Value};
 use quire_transport::{DeviceTransport, SnmpRequest, TransportError};
 
 /// What the host already knows about a device when it chooses a strategy.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Probe {
     /// sysObjectID, dotted, without a leading dot.
     pub sys_object_id: String,

@@ -210,6 +210,54 @@ async fn identify_and_map_error_convert_to_quire_types() {
 }
 
 #[tokio::test]
+async fn a_verdict_that_asked_the_device_nothing_is_given_again_without_a_sandbox() {
+    // One sandbox slot, which an endless collect below holds until its deadline.
+    let host = Host::new(HostConfig {
+        max_concurrent_calls: 1,
+        deadline: Duration::from_secs(3),
+        ..HostConfig::default()
+    })
+    .unwrap();
+    let plugin = Arc::new(hostile(&host).await);
+    let judged = Probe {
+        sys_object_id: "1.3.6.1.4.1.99999.1".into(),
+        sys_descr: "Hostile Test Printer".into(),
+    };
+    let new = Probe {
+        sys_object_id: "1.3.6.1.4.1.99999.2".into(),
+        ..judged.clone()
+    };
+    // The hostile guest judges by sysObjectID alone.
+    assert_eq!(
+        plugin.identify(device("ok"), &judged).await.unwrap(),
+        Some(10)
+    );
+
+    let busy = plugin.clone();
+    let endless = tokio::spawn(async move { read(&busy, "loop").await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let within = |probe: Probe| {
+        let plugin = plugin.clone();
+        async move {
+            tokio::time::timeout(
+                Duration::from_secs(1),
+                plugin.identify(device("ok"), &probe),
+            )
+            .await
+        }
+    };
+    let again = within(judged)
+        .await
+        .expect("answered while the slot is held");
+    assert_eq!(again.unwrap(), Some(10));
+    assert!(
+        within(new).await.is_err(),
+        "a probe not judged before waits for a sandbox"
+    );
+    assert!(endless.await.unwrap().unwrap_err().is_stop());
+}
+
+#[tokio::test]
 async fn map_error_failing_on_one_input_costs_only_that_input() {
     let host = host();
     let plugin = hostile(&host).await;
