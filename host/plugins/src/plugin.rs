@@ -77,9 +77,11 @@ pub struct Plugin {
     verdicts: Mutex<HashMap<Probe, Option<u32>>>,
 }
 
-/// How many probes' `identify` verdicts a plugin remembers: far more models
-/// than a site has, and a few hundred KiB at most.
-const REMEMBERED_VERDICTS: usize = 4096;
+/// How many probes' `identify` verdicts a plugin remembers: more models than
+/// a site has, and a few hundred KiB at most. Where each device's sysDescr is
+/// its own (a JetDirect's carries its serial) the first this many are kept
+/// and the rest judged in a sandbox as before.
+const REMEMBERED_VERDICTS: usize = 1024;
 
 impl fmt::Debug for Plugin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
