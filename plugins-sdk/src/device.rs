@@ -82,23 +82,6 @@ pub trait Transport {
         }
         Ok(table)
     }
-    /// [`Transport::walk`], each column's rows apart, as a [`Device`] keeps
-    /// them. The component's transport builds them straight from the host's
-    /// answer: a table as wide as a prefetch's two dozen columns, each of its
-    /// rows a slot per column, cost a sandboxed read more than its exchanges.
-    fn walk_apart(&self, columns: Vec<Oid>) -> Result<Vec<Column>, TransportError> {
-        let width = columns.len();
-        let table = self.walk(columns)?;
-        let mut apart: Vec<Column> = vec![Vec::new(); width];
-        for (index, values) in table.rows {
-            for (rows, value) in apart.iter_mut().zip(values) {
-                if let Some(value) = value {
-                    rows.push((index.clone(), value));
-                }
-            }
-        }
-        Ok(apart)
-    }
 }
 
 /// The one device a strategy is reading. Every request passes the host, which
@@ -115,9 +98,8 @@ pub struct Device<'a> {
     got: RefCell<BTreeMap<Oid, SnmpValue>>,
 }
 
-/// One column's rows in index order: each row's index (the arcs after the
-/// column) and its value.
-pub type Column = Vec<(Vec<u32>, SnmpValue)>;
+/// One column's rows: each row's index (the arcs after the column) and value.
+type Column = Vec<(Vec<u32>, SnmpValue)>;
 
 impl<'a> Device<'a> {
     /// A device reached through `transport`.
@@ -317,10 +299,17 @@ impl<'a> Device<'a> {
     /// Walks `columns` side by side and keeps every column's rows, none for a
     /// column the device does not have.
     fn walk_and_keep(&self, columns: Vec<Oid>) -> Result<(), TransportError> {
-        let kept = self.transport.walk_apart(columns.clone())?;
-        self.walked
-            .borrow_mut()
-            .extend(columns.into_iter().zip(kept));
+        let table = self.transport.walk(columns.clone())?;
+        let mut walked = self.walked.borrow_mut();
+        let mut kept: Vec<Column> = vec![Vec::new(); columns.len()];
+        for (index, values) in table.rows {
+            for (rows, value) in kept.iter_mut().zip(values) {
+                if let Some(value) = value {
+                    rows.push((index.clone(), value));
+                }
+            }
+        }
+        walked.extend(columns.into_iter().zip(kept));
         Ok(())
     }
 

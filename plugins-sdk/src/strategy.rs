@@ -130,8 +130,8 @@ mod component {
     use crate::bindings::quire::device::{http, log, npap, snmp};
     use crate::walk::MAX_WALK_VARBINDS;
     use crate::{
-        Assessment, Collected, Column, Cycle, Device, ErrorInput, HttpRequest, HttpResponse,
-        LogLevel, NpapPort, Oid, Probe, SnmpValue, StrategyError, StrategyInfo, Table, Transport,
+        Assessment, Collected, Cycle, Device, ErrorInput, HttpRequest, HttpResponse, LogLevel,
+        NpapPort, Oid, Probe, SnmpValue, StrategyError, StrategyInfo, Table, Transport,
         TransportError, Varbind,
     };
 
@@ -173,31 +173,11 @@ mod component {
         fn walk(&self, columns: Vec<Oid>) -> Result<Table, TransportError> {
             snmp::walk(&columns, MAX_WALK_VARBINDS).map(|walked| table(walked, columns.len()))
         }
-        fn walk_apart(&self, columns: Vec<Oid>) -> Result<Vec<Column>, TransportError> {
-            snmp::walk(&columns, MAX_WALK_VARBINDS).map(|walked| apart(walked, columns.len()))
-        }
-    }
-
-    /// The host's flat walk as each column's rows, in the order walked, which
-    /// within a column is index order.
-    fn apart(walked: snmp::Walked, width: usize) -> Vec<Column> {
-        let mut apart: Vec<Column> = vec![Vec::new(); width];
-        let values = value_of(&walked.arcs, &walked.octets);
-        for ((column, index), value) in walked
-            .columns
-            .iter()
-            .zip(&walked.indexes)
-            .zip(walked.values)
-        {
-            if let Some(rows) = apart.get_mut(*column as usize) {
-                rows.push((span(&walked.arcs, *index).to_vec(), values(value)));
-            }
-        }
-        apart
     }
 
     /// The host's flat walk as the rows [`Device::walk_columns`] returns.
     fn table(walked: snmp::Walked, width: usize) -> Table {
+        use snmp::WalkedValue as W;
         let snmp::Walked {
             columns,
             indexes,
@@ -206,36 +186,28 @@ mod component {
             octets,
             ..
         } = walked;
-        let value_at = value_of(&arcs, &octets);
+        let arcs_at = |s: snmp::Span| span(&arcs, s);
+        let octets_at = |s: snmp::Span| span(&octets, s).to_vec();
         let mut table = Table::default();
         for ((column, index), value) in columns.into_iter().zip(indexes).zip(values) {
+            let value = match value {
+                W::Integer(n) => SnmpValue::Integer(n),
+                W::Octets(s) => SnmpValue::Octets(octets_at(s)),
+                W::Null => SnmpValue::Null,
+                W::ObjectId(s) => SnmpValue::ObjectId(arcs_at(s).to_vec()),
+                W::IpAddress(a) => SnmpValue::IpAddress(a),
+                W::Counter32(n) => SnmpValue::Counter32(n),
+                W::Gauge32(n) => SnmpValue::Gauge32(n),
+                W::Timeticks(n) => SnmpValue::Timeticks(n),
+                W::Opaque(s) => SnmpValue::Opaque(octets_at(s)),
+                W::Counter64(n) => SnmpValue::Counter64(n),
+            };
             let column = column as usize;
             if column < width {
-                table.insert(width, column, span(&arcs, index), value_at(value));
+                table.insert(width, column, arcs_at(index), value);
             }
         }
         table
-    }
-
-    /// Reads a flat walk's value, whose arcs and octets are spans of `arcs`
-    /// and `octets`.
-    fn value_of<'a>(
-        arcs: &'a [u32],
-        octets: &'a [u8],
-    ) -> impl Fn(snmp::WalkedValue) -> SnmpValue + 'a {
-        use snmp::WalkedValue as W;
-        move |value| match value {
-            W::Integer(n) => SnmpValue::Integer(n),
-            W::Octets(s) => SnmpValue::Octets(span(octets, s).to_vec()),
-            W::Null => SnmpValue::Null,
-            W::ObjectId(s) => SnmpValue::ObjectId(span(arcs, s).to_vec()),
-            W::IpAddress(a) => SnmpValue::IpAddress(a),
-            W::Counter32(n) => SnmpValue::Counter32(n),
-            W::Gauge32(n) => SnmpValue::Gauge32(n),
-            W::Timeticks(n) => SnmpValue::Timeticks(n),
-            W::Opaque(s) => SnmpValue::Opaque(span(octets, s).to_vec()),
-            W::Counter64(n) => SnmpValue::Counter64(n),
-        }
     }
 
     /// The part of `list` at `s`; empty where the host's span does not fit.
