@@ -165,16 +165,7 @@ impl<'a> Device<'a> {
     /// agent's `tooBig`) costs nothing but the attempt: each object is then
     /// asked for on its own.
     pub fn prefetch_objects(&self, oids: &[&[u32]]) -> Result<(), TransportError> {
-        let missing: Vec<&[u32]> = {
-            let got = self.got.borrow();
-            let mut missing: Vec<&[u32]> = Vec::new();
-            for oid in oids.iter().copied() {
-                if !got.contains_key(oid) && !missing.contains(&oid) {
-                    missing.push(oid);
-                }
-            }
-            missing
-        };
+        let missing = not_in(&self.got.borrow(), oids);
         if missing.is_empty() {
             return Ok(());
         }
@@ -286,14 +277,10 @@ impl<'a> Device<'a> {
 
     /// Which of `columns` this call has not walked yet, each once.
     fn not_walked(&self, columns: &[&[u32]]) -> Vec<Oid> {
-        let walked = self.walked.borrow();
-        let mut missing: Vec<Oid> = Vec::new();
-        for column in columns {
-            if !walked.contains_key(*column) && !missing.iter().any(|m| m == column) {
-                missing.push(column.to_vec());
-            }
-        }
-        missing
+        not_in(&self.walked.borrow(), columns)
+            .into_iter()
+            .map(<[u32]>::to_vec)
+            .collect()
     }
 
     /// Walks `columns` side by side and keeps every column's rows, none for a
@@ -427,6 +414,18 @@ impl<'a> Row<'a> {
     pub fn text(&self, column: usize) -> Option<String> {
         self.get(column).and_then(SnmpValue::as_text)
     }
+}
+
+/// Which of `oids` `known` does not hold, each once, in their order: what a
+/// [`Device`] still has to ask of the device.
+fn not_in<'o, V>(known: &BTreeMap<Oid, V>, oids: &[&'o [u32]]) -> Vec<&'o [u32]> {
+    let mut missing: Vec<&[u32]> = Vec::new();
+    for &oid in oids {
+        if !known.contains_key(oid) && !missing.contains(&oid) {
+            missing.push(oid);
+        }
+    }
+    missing
 }
 
 fn owned(oids: &[&[u32]]) -> Vec<Oid> {
