@@ -343,3 +343,25 @@ async fn dropped_requests_time_out_and_delayed_answers_arrive_late() {
     assert!(out.status.success());
     assert!(took >= Duration::from_millis(400), "{took:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fleet_slowed_while_running_answers_late_until_it_is_quick_again() {
+    let fleet = Fleet::start(vec![recording()], config(12)).await.unwrap();
+    let device = fleet.addr(0).unwrap();
+    let sys_name = ".1.3.6.1.2.1.1.5.0";
+    let (out, quick) = get(device, "public", sys_name, "3").await;
+    assert!(out.status.success());
+
+    fleet.set_delay(Duration::from_millis(400));
+    let (out, slow) = get(device, "public", sys_name, "3").await;
+    assert!(out.status.success());
+    assert!(slow >= Duration::from_millis(400), "{slow:?}");
+
+    fleet.set_delay(Duration::ZERO);
+    let (out, quick_again) = get(device, "public", sys_name, "3").await;
+    assert!(out.status.success());
+    assert!(
+        quick_again < Duration::from_millis(400),
+        "{quick:?} at first, {quick_again:?} once quick again"
+    );
+}

@@ -55,7 +55,8 @@ thread_local! {
 pub struct Faults {
     /// Probability (0–1) that a request is ignored.
     pub drop: f64,
-    /// How long each answer is held back.
+    /// How long each answer is held back at first ([`Fleet::set_delay`]
+    /// changes it while the fleet runs).
     pub delay: Duration,
     /// Probability (0–1) that an answer has one byte flipped.
     pub corrupt: f64,
@@ -106,6 +107,9 @@ pub struct Fleet {
     silent: Vec<UdpSocket>,
     tasks: Vec<JoinHandle<()>>,
     answered: Arc<AtomicU64>,
+    /// How long every answer is held back, in microseconds: [`Faults::delay`]
+    /// until [`Fleet::set_delay`] changes it.
+    delay_us: Arc<AtomicU64>,
 }
 
 impl Fleet {
@@ -183,7 +187,9 @@ impl Fleet {
             silent: Vec::with_capacity(config.silent),
             tasks: Vec::with_capacity(recordings.len()),
             answered: answered.clone(),
+            delay_us: Arc::new(AtomicU64::new(0)),
         };
+        fleet.set_delay(config.faults.delay);
         for (i, (name, state)) in recordings.into_iter().enumerate() {
             let addr = addr_of(i);
             let socket = bind(addr).await?;
@@ -200,6 +206,7 @@ impl Fleet {
                 policy.clone(),
                 config.faults,
                 answered.clone(),
+                fleet.delay_us.clone(),
             )));
             fleet.devices.push(Device { addr, name, agent });
         }
@@ -266,6 +273,14 @@ impl Fleet {
         true
     }
 
+    /// Holds back every device's answers by `delay` from now on, as a network
+    /// that slows down would: a test can let discovery through at full speed
+    /// and then have a read last long enough to act in the middle of it.
+    pub fn set_delay(&self, delay: Duration) {
+        let micros = u64::try_from(delay.as_micros()).unwrap_or(u64::MAX);
+        self.delay_us.store(micros, Ordering::Relaxed);
+    }
+
     /// Responses sent so far, by all devices.
     pub fn answered(&self) -> u64 {
         self.answered.load(Ordering::Relaxed)
@@ -304,6 +319,7 @@ async fn serve(
     policy: Arc<Policy>,
     faults: Faults,
     answered: Arc<AtomicU64>,
+    delay_us: Arc<AtomicU64>,
 ) {
     let socket = Arc::new(socket);
     loop {
@@ -328,12 +344,13 @@ async fn serve(
             response[i] ^= 0xff;
         }
         answered.fetch_add(1, Ordering::Relaxed);
-        if faults.delay.is_zero() {
+        let delay = Duration::from_micros(delay_us.load(Ordering::Relaxed));
+        if delay.is_zero() {
             let _ = socket.send_to(&response, peer).await;
         } else {
             let socket = socket.clone();
             tokio::spawn(async move {
-                tokio::time::sleep(faults.delay).await;
+                tokio::time::sleep(delay).await;
                 let _ = socket.send_to(&response, peer).await;
             });
         }
