@@ -21,7 +21,7 @@ use quire_agent::{Agent, AgentOptions, Clock};
 use quire_model::Cycle;
 use quire_server::Running;
 use quire_snmp::client::ClientConfig;
-use quire_snmp::responder::{Faults, Fleet, FleetConfig};
+use quire_snmp::responder::{Fleet, FleetConfig};
 use quire_snmp::{Oid, Recording, Value as SnmpValue};
 use serde_json::{Value, json};
 
@@ -122,6 +122,16 @@ async fn enrolled_agent(
     range: &str,
     dir: &Path,
 ) -> (Dealer, i64, Agent, String) {
+    enrolled_agent_waiting(running, range, dir, Duration::from_millis(1500)).await
+}
+
+/// [`enrolled_agent`] with an agent that waits `timeout` for each answer.
+async fn enrolled_agent_waiting(
+    running: &Running,
+    range: &str,
+    dir: &Path,
+    timeout: Duration,
+) -> (Dealer, i64, Agent, String) {
     let dealer = Dealer::login(running).await;
     let credentials = json!([{"version": "v2c", "community": "wrong"}, {"version": "v2c", "community": "public"}]);
     let (account, site) = dealer.customer(running, range, credentials).await;
@@ -132,7 +142,7 @@ async fn enrolled_agent(
         AgentOptions {
             snmp_port: SNMP_PORT,
             client: ClientConfig {
-                timeout: Duration::from_millis(1500),
+                timeout,
                 ..ClientConfig::default()
             },
             ..AgentOptions::new(dir.join("agent"))
@@ -312,17 +322,14 @@ async fn a_dealer_sees_what_the_printers_hold_and_strategies_follow_the_server()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_version() {
-    // One slow printer, read by the generic strategy: every answer held back, so a read
-    // spans many moments.
+    // One printer, read by the generic strategy, that turns slow for the read in flight:
+    // every answer held back, so the read's last answer leaves time for a check-in.
+    let delay = Duration::from_secs(2);
     let fleet = Fleet::start(
         vec![recordings().remove(1)],
         FleetConfig {
             base: Ipv4Addr::new(127, 152, 2, 1),
             port: SNMP_PORT,
-            faults: Faults {
-                delay: Duration::from_millis(600),
-                ..Faults::default()
-            },
             ..FleetConfig::default()
         },
     )
@@ -332,8 +339,18 @@ async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_versi
     let dir = tempfile::tempdir().unwrap();
     let listen = SocketAddr::from(([127, 152, 1, 9], 0));
     let running = start_taking_unsigned(&dir.path().join("server"), listen, &db.url).await;
-    let (dealer, _, agent, _) = enrolled_agent(&running, "127.152.2.1", dir.path()).await;
+    let (dealer, _, agent, _) =
+        enrolled_agent_waiting(&running, "127.152.2.1", dir.path(), delay * 2).await;
     run_cycle(&agent, Cycle::Discovery, 1).await;
+    // A read of this printer first, to count the requests one read makes: the read in
+    // flight below is past choosing its strategy once the device has its last request.
+    let start = fleet.answered();
+    run_cycle(&agent, Cycle::MetersAndSupplies, 1).await;
+    let requests_per_read = fleet.answered() - start;
+    assert!(
+        requests_per_read >= 2,
+        "a read opens the session and collects: {requests_per_read} requests"
+    );
 
     // Published first (the server checks it in its own sandbox); the agent only learns of
     // it at its next check-in, which lands while a read is running. The cycle runs with the
@@ -341,6 +358,7 @@ async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_versi
     let config = agent.config().await.unwrap();
     let (status, published) = publish(&dealer, printer_mib_next()).await;
     assert_eq!(status, 201, "{published}");
+    fleet.set_delay(delay);
     let before = fleet.answered();
     let in_flight = {
         let agent = agent.clone();
@@ -351,9 +369,15 @@ async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_versi
                 .await
         })
     };
-    // Opening the session, the probe and the candidates' `identify` take the first answers;
-    // past them the read is collecting with the version it chose.
-    while fleet.answered() < before + 6 {
+    // Opening the session, the probe and the candidates' `identify` make the first requests;
+    // the last is always the strategy's own, so with its answer still held back the read is
+    // collecting with the version it chose.
+    while fleet.answered() < before + requests_per_read {
+        assert!(
+            !in_flight.is_finished(),
+            "the read ended after {} of the {requests_per_read} requests a read makes",
+            fleet.answered() - before
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     agent.check_in().await.unwrap();
@@ -365,6 +389,7 @@ async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_versi
     );
     let report = in_flight.await.unwrap();
     assert_eq!((report.read, report.failures.len()), (1, 0), "{report:?}");
+    fleet.set_delay(Duration::ZERO);
     run_cycle(&agent, Cycle::MetersAndSupplies, 1).await;
     agent.deliver().await.unwrap();
 
@@ -373,7 +398,11 @@ async fn a_read_in_flight_when_a_strategy_is_published_finishes_on_the_old_versi
     let readings = dealer.readings(id).await;
     assert_eq!(
         strategy_versions(&readings, "meters-and-supplies"),
-        ["printer-mib@0.2.0", "printer-mib@0.1.0"],
+        [
+            "printer-mib@0.2.0",
+            "printer-mib@0.1.0",
+            "printer-mib@0.1.0"
+        ],
         "newest first: the read in flight finished on 0.1.0, the next used 0.2.0"
     );
     running.stop().await;
