@@ -219,7 +219,16 @@ impl Host {
             // place when a slot is reused is cheaper than handing the pages back
             // to the kernel and faulting them in again on the next call.
             .linear_memory_keep_resident(KEEP_RESIDENT)
-            .table_keep_resident(KEEP_RESIDENT);
+            .table_keep_resident(KEEP_RESIDENT)
+            // A freed slot stays affine to its component, and by default up to
+            // a hundred such slots are left alone while untouched ones are
+            // taken, each keeping what its last call touched (about 200 KiB).
+            // Affinity saves remapping a copy-on-write image, which is off
+            // (above), so a call may as well take a slot another strategy
+            // left: measured over 10,000 simulated printers, 91–94 idle warm
+            // slots held 18 MiB at the end, 48–51 held 9–10 MiB with none kept
+            // aside, at the same pace.
+            .max_unused_warm_slots(0);
         wasm.allocation_strategy(pool);
         let compiled_cache = config.compiled_cache_dir.as_deref().and_then(|dir| {
             compiled_cache(dir)
