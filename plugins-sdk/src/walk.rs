@@ -115,66 +115,120 @@ impl Walk {
         answer: impl IntoIterator<Item = (Oid, Option<V>)>,
         mut keep: impl FnMut(usize, &[u32], V),
     ) {
-        let width = self.active.len();
-        let mut finished = vec![false; width];
-        let mut progressed = false;
-        let mut backwards = false;
-        let mut empty = true;
-        for (i, (oid, value)) in answer.into_iter().enumerate() {
-            empty = false;
-            let slot = i % width;
-            let column = self.active[slot];
-            if finished[slot] {
-                continue;
-            }
-            let cursor = &self.cursors[column];
-            let root = &cursor[..self.roots[column]];
-            match value {
-                None => finished[slot] = true,
-                // An agent that goes backwards would loop forever.
-                Some(_) if oid <= *cursor => {
-                    backwards = true;
-                    finished[slot] = true;
-                }
-                Some(_) if !in_subtree(&oid, root) => finished[slot] = true,
-                Some(_) if self.collected >= self.max_varbinds => {
-                    self.truncated = true;
-                    self.active.clear();
-                    return;
-                }
-                Some(value) => {
-                    keep(column, &oid[self.roots[column]..], value);
-                    self.cursors[column] = oid;
-                    self.collected += 1;
-                    progressed = true;
-                }
-            }
+        let mut answering = self.answering();
+        for (oid, value) in answer {
+            answering.varbind(&oid, value, &mut keep);
         }
-        if self.bulk && empty {
-            self.bulk = false;
-            return;
+        answering.finish();
+    }
+
+    /// [`Walk::answer`] a varbind at a time, for a transport that lends its
+    /// answer rather than handing it over: give each varbind to
+    /// [`Answering::varbind`] in the order the device answered, then call
+    /// [`Answering::finish`]. Dropped unfinished (the request failed), it
+    /// leaves the walk as the failure found it.
+    pub fn answering(&mut self) -> Answering<'_> {
+        Answering {
+            finished: vec![false; self.active.len()],
+            walk: self,
+            position: 0,
+            progressed: false,
+            backwards: false,
+            empty: true,
+            stopped: false,
         }
-        let stalled = !progressed && finished.contains(&false);
-        if self.bulk && (backwards || stalled) {
-            // A bad bulk answer: redo this round with GETNEXT, keeping every column.
-            self.bulk = false;
-            return;
-        }
-        if stalled {
-            self.active.clear();
-            return;
-        }
-        self.active = self
-            .active
-            .iter()
-            .zip(finished)
-            .filter_map(|(&c, done)| (!done).then_some(c))
-            .collect();
     }
 
     /// Whether the walk stopped at its cap of varbinds with columns left.
     pub fn truncated(&self) -> bool {
         self.truncated
+    }
+}
+
+/// One answer being taken by a [`Walk`]: see [`Walk::answering`].
+pub struct Answering<'w> {
+    walk: &'w mut Walk,
+    /// Per slot of the request: whether its column ended in this answer.
+    finished: Vec<bool>,
+    position: usize,
+    progressed: bool,
+    backwards: bool,
+    empty: bool,
+    /// The cap was reached: the walk is over, the rest of the answer ignored.
+    stopped: bool,
+}
+
+impl Answering<'_> {
+    /// The answer's next varbind; `keep` as for [`Walk::answer`].
+    pub fn varbind<V>(
+        &mut self,
+        oid: &[u32],
+        value: Option<V>,
+        keep: impl FnOnce(usize, &[u32], V),
+    ) {
+        if self.stopped {
+            return;
+        }
+        self.empty = false;
+        let walk = &mut *self.walk;
+        let slot = self.position % self.finished.len();
+        self.position += 1;
+        if self.finished[slot] {
+            return;
+        }
+        let column = walk.active[slot];
+        let root = walk.roots[column];
+        let cursor = &mut walk.cursors[column];
+        match value {
+            None => self.finished[slot] = true,
+            // An agent that goes backwards would loop forever.
+            Some(_) if oid <= cursor.as_slice() => {
+                self.backwards = true;
+                self.finished[slot] = true;
+            }
+            Some(_) if !in_subtree(oid, &cursor[..root]) => self.finished[slot] = true,
+            Some(_) if walk.collected >= walk.max_varbinds => {
+                walk.truncated = true;
+                walk.active.clear();
+                self.stopped = true;
+            }
+            Some(value) => {
+                keep(column, &oid[root..], value);
+                // The cursor keeps its allocation: the root's arcs stay, the rest is replaced.
+                cursor.truncate(root);
+                cursor.extend_from_slice(&oid[root..]);
+                walk.collected += 1;
+                self.progressed = true;
+            }
+        }
+    }
+
+    /// The answer is complete: which columns go on, and whether GETBULK does.
+    pub fn finish(self) {
+        let walk = self.walk;
+        if self.stopped {
+            return;
+        }
+        if walk.bulk && self.empty {
+            walk.bulk = false;
+            return;
+        }
+        let stalled = !self.progressed && self.finished.contains(&false);
+        if walk.bulk && (self.backwards || stalled) {
+            // A bad bulk answer: redo this round with GETNEXT, keeping every column.
+            walk.bulk = false;
+            return;
+        }
+        if stalled {
+            walk.active.clear();
+            return;
+        }
+        walk.active = walk
+            .active
+            .iter()
+            .zip(self.finished)
+            .filter_map(|(&c, done)| (!done).then_some(c))
+            .collect();
     }
 }
 
