@@ -601,6 +601,15 @@ impl DeviceTransport for Watched {
         self.inner.snmp(request).await
     }
 
+    async fn snmp_each(
+        &self,
+        request: SnmpRequest<'_>,
+        answer: &mut (dyn for<'v> FnMut(&'v quire_snmp::Oid, &'v quire_snmp::Value) + Send),
+    ) -> std::result::Result<(), TransportError> {
+        self.ask();
+        self.inner.snmp_each(request, answer).await
+    }
+
     async fn npap_exchange(
         &self,
         request: NpapRequest<'_>,

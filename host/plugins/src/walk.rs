@@ -7,6 +7,13 @@
 //! the plugin receives the whole table as a handful of lists. The rules of the
 //! walk are the SDK's [`Walk`], which the plugin's own walk follows too, so
 //! either way the device sees the same requests and the strategy the same rows.
+//!
+//! Each answer is lent to the walk varbind by varbind
+//! ([`DeviceTransport::snmp_each`]): a recording being replayed hands over
+//! its own OIDs and values, so only what the table keeps is copied, once,
+//! into the lists. Copying every answer first (an OID and a value allocated
+//! per varbind, then dropped) was a fifth of the sandboxed replay's time in
+//! the host's walk; see the README's replay figures.
 
 use quire_plugins_sdk::walk::{MAX_WALK_VARBINDS, Walk, WalkRequest};
 use quire_snmp::{Oid, Value};
@@ -30,38 +37,40 @@ pub(crate) async fn walk(
     let mut walk = Walk::new(roots, max_varbinds.min(MAX_WALK_VARBINDS));
     let mut flat = Flat::default();
     while let Some(request) = walk.request() {
-        let answer = match request {
+        let (oids, bulk) = match request {
             WalkRequest::Bulk {
                 max_repetitions,
                 oids,
-            } => {
-                let oids: Vec<Oid> = oids.into_iter().map(Oid::from).collect();
-                let request = SnmpRequest::GetBulk {
-                    non_repeaters: 0,
-                    max_repetitions: max_repetitions as usize,
-                    oids: &oids,
-                };
-                match transport.snmp(request).await {
-                    Err(TransportError::Protocol(_)) => {
-                        walk.bulk_failed();
-                        continue;
-                    }
-                    answer => answer,
-                }
-            }
-            WalkRequest::Next { oids } => {
-                let oids: Vec<Oid> = oids.into_iter().map(Oid::from).collect();
-                transport.snmp(SnmpRequest::GetNext(&oids)).await
-            }
-        }
-        .map_err(sandbox::transport_error)?;
-        walk.answer(
-            answer.into_iter().map(|(oid, value)| {
+            } => (oids, Some(max_repetitions as usize)),
+            WalkRequest::Next { oids } => (oids, None),
+        };
+        let oids: Vec<Oid> = oids.into_iter().map(Oid::from).collect();
+        let request = match bulk {
+            Some(max_repetitions) => SnmpRequest::GetBulk {
+                non_repeaters: 0,
+                max_repetitions,
+                oids: &oids,
+            },
+            None => SnmpRequest::GetNext(&oids),
+        };
+        // The answer is lent varbind by varbind: only what the table keeps is copied.
+        let mut answering = walk.answering();
+        let answered = transport
+            .snmp_each(request, &mut |oid, value| {
                 let value = (!value.is_exception()).then_some(value);
-                (Vec::from(oid), value)
-            }),
-            |column, index, value| flat.push(column, index, value),
-        );
+                answering.varbind(oid.arcs(), value, |column, index, value| {
+                    flat.push(column, index, value)
+                });
+            })
+            .await;
+        match answered {
+            Ok(()) => answering.finish(),
+            Err(TransportError::Protocol(_)) if bulk.is_some() => {
+                drop(answering);
+                walk.bulk_failed();
+            }
+            Err(e) => return Err(sandbox::transport_error(e)),
+        }
     }
     if walk.truncated() {
         tracing::warn!(
@@ -84,18 +93,18 @@ struct Flat {
 }
 
 impl Flat {
-    fn push(&mut self, column: usize, index: &[u32], value: Value) {
+    fn push(&mut self, column: usize, index: &[u32], value: &Value) {
         use WalkedValue as W;
-        let value = match value {
+        let value = match *value {
             Value::Integer(n) => W::Integer(n),
-            Value::OctetString(bytes) => W::Octets(append(&mut self.octets, &bytes)),
+            Value::OctetString(ref bytes) => W::Octets(append(&mut self.octets, bytes)),
             Value::Null => W::Null,
-            Value::ObjectId(oid) => W::ObjectId(append(&mut self.arcs, oid.arcs())),
+            Value::ObjectId(ref oid) => W::ObjectId(append(&mut self.arcs, oid.arcs())),
             Value::IpAddress([a, b, c, d]) => W::IpAddress((a, b, c, d)),
             Value::Counter32(n) => W::Counter32(n),
             Value::Gauge32(n) => W::Gauge32(n),
             Value::TimeTicks(n) => W::Timeticks(n),
-            Value::Opaque(bytes) => W::Opaque(append(&mut self.octets, &bytes)),
+            Value::Opaque(ref bytes) => W::Opaque(append(&mut self.octets, bytes)),
             Value::Counter64(n) => W::Counter64(n),
             // Walk::answer ends a column at an exception and keeps none.
             Value::NoSuchObject | Value::NoSuchInstance | Value::EndOfMibView => return,

@@ -42,6 +42,9 @@ fn strict(parse: Parser, name: &str, text: &str) -> Result<Recording> {
     }
 }
 
+/// What GETNEXT and GETBULK answer past the last recorded OID.
+static END_OF_MIB_VIEW: Value = Value::EndOfMibView;
+
 /// The varbinds of one recorded device.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recording {
@@ -193,10 +196,13 @@ impl Recording {
 
     /// GETNEXT: the first varbind after `oid`, or `endOfMibView` at the end.
     pub fn get_next(&self, oid: &Oid) -> (Oid, Value) {
-        match self.successor(oid) {
-            Some((next, value)) => (next.clone(), value.clone()),
-            None => (oid.clone(), Value::EndOfMibView),
-        }
+        let (next, value) = self.next_of(oid);
+        (next.clone(), value.clone())
+    }
+
+    /// [`Recording::get_next`], lent rather than copied.
+    pub fn next_of<'a>(&'a self, oid: &'a Oid) -> (&'a Oid, &'a Value) {
+        self.successor(oid).unwrap_or((oid, &END_OF_MIB_VIEW))
     }
 
     /// GETBULK (RFC 3416 4.2.3): one GETNEXT for each of the first
@@ -208,8 +214,27 @@ impl Recording {
         max_repetitions: usize,
         oids: &[Oid],
     ) -> Vec<(Oid, Value)> {
+        let mut out = Vec::new();
+        self.bulk_each(non_repeaters, max_repetitions, oids, |oid, value| {
+            out.push((oid.clone(), value.clone()))
+        });
+        out
+    }
+
+    /// [`Recording::get_bulk`], each varbind lent to `answer` in order rather
+    /// than copied into a list: what a walk over a recording takes.
+    pub fn bulk_each<'a>(
+        &'a self,
+        non_repeaters: usize,
+        max_repetitions: usize,
+        oids: &'a [Oid],
+        mut answer: impl FnMut(&'a Oid, &'a Value),
+    ) {
         let split = non_repeaters.min(oids.len());
-        let mut out: Vec<(Oid, Value)> = oids[..split].iter().map(|o| self.get_next(o)).collect();
+        for oid in &oids[..split] {
+            let (next, value) = self.next_of(oid);
+            answer(next, value);
+        }
         // Each repeater walks on from its last row rather than looking up the successor of
         // it again: one search of the map per repeater, not one per varbind answered.
         let mut repeaters: Vec<(&Oid, Range<'_, Oid, Value>)> = oids[split..]
@@ -231,16 +256,15 @@ impl Recording {
                             all_ended = false;
                         }
                         *last = oid;
-                        out.push((oid.clone(), value.clone()));
+                        answer(oid, value);
                     }
-                    None => out.push(((*last).clone(), Value::EndOfMibView)),
+                    None => answer(last, &END_OF_MIB_VIEW),
                 }
             }
             if all_ended {
                 break;
             }
         }
-        out
     }
 
     fn successor(&self, oid: &Oid) -> Option<(&Oid, &Value)> {

@@ -99,6 +99,23 @@ pub trait DeviceTransport: Send + Sync {
     /// One SNMP request; the varbinds answered, in order.
     async fn snmp(&self, request: SnmpRequest<'_>) -> Result<Vec<(Oid, Value)>, TransportError>;
 
+    /// One SNMP request whose varbinds are lent to `answer`, in order, once the
+    /// whole answer is in; on failure none is. By default [`DeviceTransport::snmp`]'s
+    /// answer is lent. A transport that already holds its answers (a recording)
+    /// lends them instead, so a walk the host makes for a plugin copies only
+    /// what it hands over; a wrapper that only passes requests on passes this
+    /// on too.
+    async fn snmp_each(
+        &self,
+        request: SnmpRequest<'_>,
+        answer: &mut (dyn for<'v> FnMut(&'v Oid, &'v Value) + Send),
+    ) -> Result<(), TransportError> {
+        for (oid, value) in self.snmp(request).await? {
+            answer(&oid, &value);
+        }
+        Ok(())
+    }
+
     /// One NPAP request/response exchange.
     async fn npap_exchange(&self, request: NpapRequest<'_>) -> Result<Vec<u8>, TransportError> {
         let _ = request;

@@ -397,6 +397,14 @@ impl<T: DeviceTransport> DeviceTransport for WithExchanges<T> {
         self.snmp.snmp(request).await
     }
 
+    async fn snmp_each(
+        &self,
+        request: SnmpRequest<'_>,
+        answer: &mut (dyn for<'v> FnMut(&'v Oid, &'v Value) + Send),
+    ) -> Result<(), TransportError> {
+        self.snmp.snmp_each(request, answer).await
+    }
+
     async fn npap_exchange(&self, request: NpapRequest<'_>) -> Result<Vec<u8>, TransportError> {
         self.exchanges.npap(request).await
     }

@@ -212,6 +212,14 @@ impl<T: DeviceTransport> DeviceTransport for ExchangeRecorder<T> {
         self.inner.snmp(request).await
     }
 
+    async fn snmp_each(
+        &self,
+        request: SnmpRequest<'_>,
+        answer: &mut (dyn for<'v> FnMut(&'v Oid, &'v Value) + Send),
+    ) -> Result<(), TransportError> {
+        self.inner.snmp_each(request, answer).await
+    }
+
     async fn npap_exchange(&self, request: NpapRequest<'_>) -> Result<Vec<u8>, TransportError> {
         let answer = self.inner.npap_exchange(request).await;
         self.keep(&answer, |answer| Exchange::Npap {
