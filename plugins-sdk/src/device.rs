@@ -2,7 +2,8 @@
 
 use std::cell::RefCell;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use crate::walk::{BULK_VARBINDS, MAX_WALK_VARBINDS, Walk, WalkRequest, in_subtree};
 use crate::{
@@ -93,13 +94,22 @@ pub struct Device<'a> {
     /// device's tables do not change within one read, so a column walked twice (the
     /// standard reading's, then a family's own look at it) or prefetched
     /// ([`Device::prefetch`]) is asked of the device once.
-    walked: RefCell<BTreeMap<Oid, Column>>,
+    walked: RefCell<Known<Column>>,
     /// What every GET of this call answered, by OID, for the same reason.
-    got: RefCell<BTreeMap<Oid, SnmpValue>>,
+    got: RefCell<Known<SnmpValue>>,
 }
 
 /// One column's rows: each row's index (the arcs after the column) and value.
 type Column = Vec<(Vec<u32>, SnmpValue)>;
+
+/// What a [`Device`] already knows, by OID. Hashed: the OIDs a reading asks
+/// share long prefixes (`1.3.6.1.2.1.43.11.1.1.…`), and an ordered map
+/// compared them arc by arc along the prefix at every step of every lookup.
+/// Hashed with a fixed key, not a random one: in the component a random key
+/// is asked of WASI, which costs the host a context built for that call
+/// alone, and the OIDs are the strategy's own or the answers to at most 128
+/// of its requests at a time.
+type Known<V> = HashMap<Oid, V, BuildHasherDefault<DefaultHasher>>;
 
 impl<'a> Device<'a> {
     /// A device reached through `transport`.
@@ -107,8 +117,8 @@ impl<'a> Device<'a> {
         Device {
             transport,
             notes: RefCell::new(Vec::new()),
-            walked: RefCell::new(BTreeMap::new()),
-            got: RefCell::new(BTreeMap::new()),
+            walked: RefCell::default(),
+            got: RefCell::default(),
         }
     }
 
@@ -418,7 +428,7 @@ impl<'a> Row<'a> {
 
 /// Which of `oids` `known` does not hold, each once, in their order: what a
 /// [`Device`] still has to ask of the device.
-fn not_in<'o, V>(known: &BTreeMap<Oid, V>, oids: &[&'o [u32]]) -> Vec<&'o [u32]> {
+fn not_in<'o, V>(known: &Known<V>, oids: &[&'o [u32]]) -> Vec<&'o [u32]> {
     let mut missing: Vec<&[u32]> = Vec::new();
     for &oid in oids {
         // A prefetch's two dozen columns share long prefixes (`1.3.6.1.2.1.43.…`),
