@@ -45,14 +45,18 @@ pub trait Transport {
     /// A message for the host's log.
     fn log(&self, _level: LogLevel, _message: &str) {}
     /// Walks `columns` side by side by [`Walk`]'s rules, at most
-    /// [`MAX_WALK_VARBINDS`] varbinds. By default one request at a time through
-    /// [`Transport::get_bulk`] and [`Transport::get_next`]; the component's
-    /// transport hands the whole walk to the host in one call instead (contract
-    /// 0.2.1), which is what makes a sandboxed walk as cheap as a native one.
-    fn walk(&self, columns: Vec<Oid>) -> Result<Table, TransportError> {
-        let width = columns.len();
-        let mut walk = Walk::new(columns, MAX_WALK_VARBINDS);
-        let mut table = Table::default();
+    /// [`MAX_WALK_VARBINDS`] varbinds: for each column, its rows in index order.
+    /// By default one request at a time through [`Transport::get_bulk`] and
+    /// [`Transport::get_next`]; the component's transport hands the whole walk
+    /// to the host in one call instead (contract 0.2.1), which is what makes a
+    /// sandboxed walk as cheap as a native one.
+    ///
+    /// Rows come per column, not joined into a [`Table`]: a prefetch walks
+    /// columns of a dozen tables at once, and a row as wide as all of them,
+    /// nearly all empty, was allocated for every index any of them had.
+    fn walk(&self, columns: Vec<Oid>) -> Result<Vec<ColumnRows>, TransportError> {
+        let mut walk = Walk::new(columns.clone(), MAX_WALK_VARBINDS);
+        let mut kept = vec![Vec::new(); columns.len()];
         while let Some(request) = walk.request() {
             let answer = match request {
                 WalkRequest::Bulk {
@@ -72,7 +76,7 @@ pub trait Transport {
                     let value = (!vb.value.is_exception()).then_some(vb.value);
                     (vb.oid, value)
                 }),
-                |column, index, value| table.insert(width, column, index, value),
+                |column, index, value| kept[column].push((index.to_vec(), value)),
             );
         }
         if walk.truncated() {
@@ -81,9 +85,13 @@ pub trait Transport {
                 &format!("walk stopped after {MAX_WALK_VARBINDS} varbinds"),
             );
         }
-        Ok(table)
+        Ok(kept)
     }
 }
+
+/// One walked column's rows, in index order: each row's index (the arcs after
+/// the column) and its value. What [`Transport::walk`] answers per column.
+pub type ColumnRows = Vec<(Vec<u32>, SnmpValue)>;
 
 /// The one device a strategy is reading. Every request passes the host, which
 /// scopes it to this device, caps it and can record it.
@@ -94,13 +102,10 @@ pub struct Device<'a> {
     /// device's tables do not change within one read, so a column walked twice (the
     /// standard reading's, then a family's own look at it) or prefetched
     /// ([`Device::prefetch`]) is asked of the device once.
-    walked: RefCell<Known<Column>>,
+    walked: RefCell<Known<ColumnRows>>,
     /// What every GET of this call answered, by OID, for the same reason.
     got: RefCell<Known<SnmpValue>>,
 }
-
-/// One column's rows: each row's index (the arcs after the column) and value.
-type Column = Vec<(Vec<u32>, SnmpValue)>;
 
 /// What a [`Device`] already knows, by OID. Hashed: the OIDs a reading asks
 /// share long prefixes (`1.3.6.1.2.1.43.11.1.1.…`), and an ordered map
@@ -296,17 +301,12 @@ impl<'a> Device<'a> {
     /// Walks `columns` side by side and keeps every column's rows, none for a
     /// column the device does not have.
     fn walk_and_keep(&self, columns: Vec<Oid>) -> Result<(), TransportError> {
-        let table = self.transport.walk(columns.clone())?;
-        let mut walked = self.walked.borrow_mut();
-        let mut kept: Vec<Column> = vec![Vec::new(); columns.len()];
-        for (index, values) in table.rows {
-            for (rows, value) in kept.iter_mut().zip(values) {
-                if let Some(value) = value {
-                    rows.push((index.clone(), value));
-                }
-            }
-        }
-        walked.extend(columns.into_iter().zip(kept));
+        let mut kept = self.transport.walk(columns.clone())?;
+        // A transport that answered for fewer columns walked the rest empty.
+        kept.resize_with(columns.len(), Vec::new);
+        self.walked
+            .borrow_mut()
+            .extend(columns.into_iter().zip(kept));
         Ok(())
     }
 

@@ -122,7 +122,7 @@ pub use bindings::quire::device::types::{
     PrinterStatus, Probe, Reading, SkillLevel, SnmpValue, Status, StrategyError, StrategyInfo,
     Supply, SupplyState, TransportError, Varbind,
 };
-pub use device::{Device, Row, Table, Transport};
+pub use device::{ColumnRows, Device, Row, Table, Transport};
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub use strategy::Export;

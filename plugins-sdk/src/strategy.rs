@@ -130,8 +130,8 @@ mod component {
     use crate::bindings::quire::device::{http, log, npap, snmp};
     use crate::walk::MAX_WALK_VARBINDS;
     use crate::{
-        Assessment, Collected, Cycle, Device, ErrorInput, HttpRequest, HttpResponse, LogLevel,
-        NpapPort, Oid, Probe, SnmpValue, StrategyError, StrategyInfo, Table, Transport,
+        Assessment, Collected, ColumnRows, Cycle, Device, ErrorInput, HttpRequest, HttpResponse,
+        LogLevel, NpapPort, Oid, Probe, SnmpValue, StrategyError, StrategyInfo, Transport,
         TransportError, Varbind,
     };
 
@@ -170,13 +170,13 @@ mod component {
         fn log(&self, level: LogLevel, message: &str) {
             log::log(level, message);
         }
-        fn walk(&self, columns: Vec<Oid>) -> Result<Table, TransportError> {
-            snmp::walk(&columns, MAX_WALK_VARBINDS).map(|walked| table(walked, columns.len()))
+        fn walk(&self, columns: Vec<Oid>) -> Result<Vec<ColumnRows>, TransportError> {
+            snmp::walk(&columns, MAX_WALK_VARBINDS).map(|walked| rows(walked, columns.len()))
         }
     }
 
-    /// The host's flat walk as the rows [`Device::walk_columns`] returns.
-    fn table(walked: snmp::Walked, width: usize) -> Table {
+    /// The host's flat walk as [`Transport::walk`]'s rows per column.
+    fn rows(walked: snmp::Walked, width: usize) -> Vec<ColumnRows> {
         use snmp::WalkedValue as W;
         let snmp::Walked {
             columns,
@@ -188,8 +188,11 @@ mod component {
         } = walked;
         let arcs_at = |s: snmp::Span| span(&arcs, s);
         let octets_at = |s: snmp::Span| span(&octets, s).to_vec();
-        let mut table = Table::default();
+        let mut kept = vec![Vec::new(); width];
         for ((column, index), value) in columns.into_iter().zip(indexes).zip(values) {
+            let Some(rows) = kept.get_mut(column as usize) else {
+                continue;
+            };
             let value = match value {
                 W::Integer(n) => SnmpValue::Integer(n),
                 W::Octets(s) => SnmpValue::Octets(octets_at(s)),
@@ -202,12 +205,9 @@ mod component {
                 W::Opaque(s) => SnmpValue::Opaque(octets_at(s)),
                 W::Counter64(n) => SnmpValue::Counter64(n),
             };
-            let column = column as usize;
-            if column < width {
-                table.insert(width, column, arcs_at(index), value);
-            }
+            rows.push((arcs_at(index).to_vec(), value));
         }
-        table
+        kept
     }
 
     /// The part of `list` at `s`; empty where the host's span does not fit.
