@@ -12,8 +12,8 @@
 //! ([`DeviceTransport::snmp_each`]): a recording being replayed hands over
 //! its own OIDs and values, so only what the table keeps is copied, once,
 //! into the lists. Copying every answer first (an OID and a value allocated
-//! per varbind, then dropped) was a fifth of the sandboxed replay's time in
-//! the host's walk; see the README's replay figures.
+//! per varbind, then dropped) was about half of the host's walk in a
+//! sandboxed replay; see the README's replay figures.
 
 use quire_plugins_sdk::walk::{MAX_WALK_VARBINDS, Walk, WalkRequest};
 use quire_snmp::{Oid, Value};
