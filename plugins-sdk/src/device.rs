@@ -55,8 +55,8 @@ pub trait Transport {
     /// columns of a dozen tables at once, and a row as wide as all of them,
     /// nearly all empty, was allocated for every index any of them had.
     fn walk(&self, columns: Vec<Oid>) -> Result<Vec<ColumnRows>, TransportError> {
-        let mut walk = Walk::new(columns.clone(), MAX_WALK_VARBINDS);
         let mut kept = vec![Vec::new(); columns.len()];
+        let mut walk = Walk::new(columns, MAX_WALK_VARBINDS);
         while let Some(request) = walk.request() {
             let answer = match request {
                 WalkRequest::Bulk {
