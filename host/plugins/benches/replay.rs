@@ -4,7 +4,8 @@
 //! the cost of instantiating a component and calling it once.
 //!
 //! Run with `cargo bench -p quire-plugins --bench replay`. It prints a table;
-//! the README quotes it. Figures are means over repeated runs after warm-up.
+//! the README quotes it. Each figure is the median of twenty batches' mean
+//! times after a warm-up, the native and sandboxed batches taking turns.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,9 +18,13 @@ use quire_snmp::Recording;
 use quire_strategy_printer_mib::PrinterMib;
 use quire_transport::{DeviceTransport, ReplayTransport};
 
-/// How long each figure is measured for.
+/// How long each side of a figure is measured for.
 const BUDGET: Duration = Duration::from_millis(300);
-
+/// How many batches each side's budget is cut into. The two sides' batches
+/// take turns, so a spell in which the machine runs slower (other tenants,
+/// frequency changes) slows both alike instead of whichever was measured
+/// then; each side's figure is the median of its batches.
+const BATCHES: u32 = 20;
 fn recordings() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/recorded");
     let mut files = Vec::new();
@@ -35,22 +40,46 @@ fn recordings() -> Vec<PathBuf> {
     files
 }
 
-/// Mean time per call of `f`, run repeatedly for [`BUDGET`] after a warm-up.
-async fn mean<F, Fut>(mut f: F) -> Duration
+/// Time per call of `a` and of `b`, measured in alternating batches of
+/// [`BUDGET`] / [`BATCHES`] each after a warm-up: the median of each side's
+/// batch means.
+async fn side_by_side<A, FutA, B, FutB>(mut a: A, mut b: B) -> (Duration, Duration)
+where
+    A: FnMut() -> FutA,
+    FutA: std::future::Future<Output = ()>,
+    B: FnMut() -> FutB,
+    FutB: std::future::Future<Output = ()>,
+{
+    for _ in 0..3 {
+        a().await;
+        b().await;
+    }
+    let (mut a_batches, mut b_batches) = (Vec::new(), Vec::new());
+    for _ in 0..BATCHES {
+        a_batches.push(batch(&mut a).await);
+        b_batches.push(batch(&mut b).await);
+    }
+    (median(a_batches), median(b_batches))
+}
+
+/// Mean time per call of `f` over one batch.
+async fn batch<F, Fut>(f: &mut F) -> Duration
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    for _ in 0..3 {
-        f().await;
-    }
     let start = Instant::now();
     let mut n = 0u32;
-    while start.elapsed() < BUDGET {
+    while start.elapsed() < BUDGET / BATCHES {
         f().await;
         n += 1;
     }
     start.elapsed() / n
+}
+
+fn median(mut batches: Vec<Duration>) -> Duration {
+    batches.sort();
+    batches[batches.len() / 2]
 }
 
 fn micros(d: Duration) -> f64 {
@@ -80,22 +109,24 @@ fn main() {
         for file in recordings() {
             let recording = Arc::new(Recording::load_lenient(&file).unwrap().recording);
             let recorded = Recorded::load(&file).unwrap();
-            let native = mean(|| {
-                let recorded = &recorded;
-                async move {
-                    replay::<PrinterMib>(recorded, quire_plugins_sdk::Cycle::Discovery).unwrap();
-                }
-            })
-            .await;
             let transport: Arc<dyn DeviceTransport> =
                 Arc::new(ReplayTransport::new(recording.clone()));
-            let wasm = mean(|| {
-                let transport = transport.clone();
-                let plugin = &plugin;
-                async move {
-                    plugin.collect(transport, Cycle::Discovery).await.unwrap();
-                }
-            })
+            let (native, wasm) = side_by_side(
+                || {
+                    let recorded = &recorded;
+                    async move {
+                        replay::<PrinterMib>(recorded, quire_plugins_sdk::Cycle::Discovery)
+                            .unwrap();
+                    }
+                },
+                || {
+                    let transport = transport.clone();
+                    let plugin = &plugin;
+                    async move {
+                        plugin.collect(transport, Cycle::Discovery).await.unwrap();
+                    }
+                },
+            )
             .await;
             let (n, w) = (micros(native), micros(wasm));
             native_total += n;
@@ -122,15 +153,16 @@ fn main() {
         );
 
         let input = ErrorInput::State(ErrorState::Jammed);
-        let call = mean(|| async {
-            plugin.map_error(&input).await.unwrap();
-        })
-        .await;
-        let native_call = mean(|| async {
-            std::hint::black_box(quire_plugins_sdk::standard_assessment(
-                &quire_plugins_sdk::ErrorInput::State(quire_plugins_sdk::ErrorState::Jammed),
-            ));
-        })
+        let (call, native_call) = side_by_side(
+            || async {
+                plugin.map_error(&input).await.unwrap();
+            },
+            || async {
+                std::hint::black_box(quire_plugins_sdk::standard_assessment(
+                    &quire_plugins_sdk::ErrorInput::State(quire_plugins_sdk::ErrorState::Jammed),
+                ));
+            },
+        )
         .await;
         println!(
             "\ninstantiate + call (map-error, no device): wasm {:.1} µs, native {:.3} µs",
