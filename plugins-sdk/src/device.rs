@@ -54,9 +54,12 @@ pub trait Transport {
     /// Rows come per column, not joined into a [`Table`]: a prefetch walks
     /// columns of a dozen tables at once, and a row as wide as all of them,
     /// nearly all empty, was allocated for every index any of them had.
-    fn walk(&self, columns: Vec<Oid>) -> Result<Vec<ColumnRows>, TransportError> {
+    ///
+    /// Borrows its columns: the component's transport only hands them to the
+    /// host, so a copy made for the call would be thrown away.
+    fn walk(&self, columns: &[Oid]) -> Result<Vec<ColumnRows>, TransportError> {
         let mut kept = vec![Vec::new(); columns.len()];
-        let mut walk = Walk::new(columns, MAX_WALK_VARBINDS);
+        let mut walk = Walk::new(columns.to_vec(), MAX_WALK_VARBINDS);
         while let Some(request) = walk.request() {
             let answer = match request {
                 WalkRequest::Bulk {
@@ -318,11 +321,14 @@ impl<'a> Device<'a> {
     /// error, such as an SNMPv1 agent's `tooBig`) costs nothing but the
     /// attempt: its columns are then walked table by table as they are asked for.
     pub fn prefetch(&self, columns: &[&[u32]]) -> Result<(), TransportError> {
-        for chunk in self.not_walked(columns).chunks(BULK_VARBINDS as usize) {
-            match self.walk_and_keep(chunk.to_vec()) {
+        let mut missing = self.not_walked(columns);
+        while !missing.is_empty() {
+            let rest = missing.split_off(missing.len().min(BULK_VARBINDS as usize));
+            match self.walk_and_keep(missing) {
                 Err(TransportError::Protocol(_)) => {}
                 done => done?,
             }
+            missing = rest;
         }
         Ok(())
     }
@@ -338,7 +344,7 @@ impl<'a> Device<'a> {
     /// Walks `columns` side by side and keeps every column's rows, none for a
     /// column the device does not have.
     fn walk_and_keep(&self, columns: Vec<Oid>) -> Result<(), TransportError> {
-        let mut kept = self.transport.walk(columns.clone())?;
+        let mut kept = self.transport.walk(&columns)?;
         // A transport that answered for fewer columns walked the rest empty.
         kept.resize_with(columns.len(), Vec::new);
         self.walked

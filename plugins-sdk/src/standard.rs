@@ -399,7 +399,7 @@ mod tests {
         ) -> Result<Vec<crate::Varbind>, TransportError> {
             self.printer.get_bulk(non_repeaters, max_repetitions, oids)
         }
-        fn walk(&self, columns: Vec<crate::Oid>) -> Result<Vec<crate::ColumnRows>, TransportError> {
+        fn walk(&self, columns: &[crate::Oid]) -> Result<Vec<crate::ColumnRows>, TransportError> {
             self.walks.set(self.walks.get() + 1);
             self.printer.walk(columns)
         }

@@ -170,8 +170,8 @@ mod component {
         fn log(&self, level: LogLevel, message: &str) {
             log::log(level, message);
         }
-        fn walk(&self, columns: Vec<Oid>) -> Result<Vec<ColumnRows>, TransportError> {
-            snmp::walk(&columns, MAX_WALK_VARBINDS).map(|walked| rows(walked, columns.len()))
+        fn walk(&self, columns: &[Oid]) -> Result<Vec<ColumnRows>, TransportError> {
+            snmp::walk(columns, MAX_WALK_VARBINDS).map(|walked| rows(walked, columns.len()))
         }
     }
 
