@@ -25,6 +25,7 @@ const BUDGET: Duration = Duration::from_millis(300);
 /// frequency changes) slows both alike instead of whichever was measured
 /// then; each side's figure is the median of its batches.
 const BATCHES: u32 = 20;
+
 fn recordings() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/recorded");
     let mut files = Vec::new();
